@@ -1,0 +1,47 @@
+// Cluster and database bootstrap, run with a superuser connection: the roles of DESIGN.md
+// (db/roles.sql) and an empty database owned by the owner role.
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { passwords, roles } from "./config.ts";
+
+const literal = (s: string) => "'" + s.replace(/'/g, "''") + "'";
+
+/** Creates or updates the cluster-wide roles. Safe to run on every start. */
+export async function bootstrapRoles(rootUrl: string): Promise<void> {
+  const vars: Record<string, string> = {
+    owner: roles.owner,
+    authenticator: roles.authenticator,
+    visitor: roles.visitor,
+    analyst: roles.analyst,
+    owner_password: passwords.owner,
+    authenticator_password: passwords.authenticator,
+  };
+  const sql = fs
+    .readFileSync(path.join(import.meta.dirname, "roles.sql"), "utf8")
+    .replace(/:'([a-z_]+)'/g, (_, name: string) => literal(vars[name]));
+  const client = new pg.Client(rootUrl);
+  await client.connect();
+  try {
+    // Two bootstraps at once (parallel test workers) would race on CREATE ROLE.
+    await client.query("select pg_advisory_lock(4242001)");
+    await client.query(sql);
+  } finally {
+    await client.query("select pg_advisory_unlock(4242001)").catch(() => {});
+    await client.end();
+  }
+}
+
+/** Creates the database owned by the owner role unless it exists; true when it was created. */
+export async function ensureDatabase(rootUrl: string, database: string): Promise<boolean> {
+  const client = new pg.Client(rootUrl);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [database]);
+    if (rowCount) return false;
+    await client.query(`create database "${database.replace(/"/g, '""')}" owner "${roles.owner}"`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,157 @@
+// A database of one's own for a test file, and ways to act in it as the roles of DESIGN.md:
+// as the owner (migrations, worker), as anonymous, and as a signed-in member of a tenant.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { passwords, roles, withCredentials } from "../../db/config.ts";
+import { testRootUrl } from "./env.ts";
+
+export interface Actor {
+  /** The session secret (what the cookie holds), or null for anonymous. */
+  sessionId: string | null;
+  /** Runs one statement in its own transaction as the visitor role with this session. */
+  query<R extends pg.QueryResultRow = any>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Runs several statements in one transaction as this actor. */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+}
+
+export interface Member extends Actor {
+  userId: string;
+  tenantId: string;
+  email: string;
+  password: string;
+}
+
+export interface TestDatabase {
+  name: string;
+  ownerUrl: string;
+  authUrl: string;
+  /** Owner connection pool (bypasses nothing: the owner has its own policies). */
+  owner: pg.Pool;
+  asAnonymous(): Actor;
+  asSession(sessionId: string | null): Actor;
+  /** Onboards a new business through app_hidden.onboard; the returned actor is its owner. */
+  onboard(opts?: { company?: string; timezone?: string }): Promise<Member>;
+  /** Adds a new user with the given role key (owner, manager, cashier) to a tenant, signed in. */
+  asUser(tenantId: string, role: string): Promise<Member>;
+  drop(): Promise<void>;
+}
+
+let counter = 0;
+export const uniqueEmail = (prefix = "user") =>
+  `${prefix}.${Date.now().toString(36)}.${process.pid}.${++counter}@example.com`;
+export const PASSWORD = "correct horse 42";
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = inject("templateDatabase");
+  const name = `bo_test_${randomBytes(6).toString("hex")}`;
+  const root = new pg.Client(testRootUrl);
+  await root.connect();
+  await root.query(`create database "${name}" template "${template}" owner "${roles.owner}"`);
+  await root.end();
+
+  const ownerUrl = withCredentials(testRootUrl, roles.owner, passwords.owner, name);
+  const authUrl = withCredentials(testRootUrl, roles.authenticator, passwords.authenticator, name);
+  const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
+  const auth = new pg.Pool({ connectionString: authUrl, max: 8 });
+
+  function asSession(sessionId: string | null): Actor {
+    async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      const client = await auth.connect();
+      try {
+        await client.query("begin");
+        await client.query("select set_config('role', $1, true), set_config('app.session_id', $2, true)", [
+          roles.visitor,
+          sessionId ?? "",
+        ]);
+        const result = await fn(client);
+        await client.query("commit");
+        return result;
+      } catch (e) {
+        await client.query("rollback").catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    }
+    return {
+      sessionId,
+      transaction,
+      query: (sql, params) => transaction((c) => c.query(sql, params as any[])),
+    };
+  }
+
+  async function onboard(opts: { company?: string; timezone?: string } = {}): Promise<Member> {
+    const email = uniqueEmail("owner");
+    const { rows } = await asSession(null).query("select app_hidden.onboard($1, $2, $3, $4, $5) as sid", [
+      opts.company ?? `Shop ${++counter}`,
+      "Olive Owner",
+      email,
+      PASSWORD,
+      opts.timezone ?? "Europe/Paris",
+    ]);
+    const sid = rows[0].sid as string;
+    const who = await owner.query("select user_id, active_tenant_id from app_private.sessions where id = $1", [sid]);
+    return { ...asSession(sid), userId: who.rows[0].user_id, tenantId: who.rows[0].active_tenant_id, email, password: PASSWORD };
+  }
+
+  async function asUser(tenantId: string, role: string): Promise<Member> {
+    const email = uniqueEmail(role);
+    const client = await owner.connect();
+    try {
+      await client.query("begin");
+      const u = await client.query("insert into app_public.users (email, name) values ($1, $2) returning id", [email, `A ${role}`]);
+      const userId = u.rows[0].id;
+      await client.query(
+        "insert into app_private.user_secrets (user_id, password_hash) values ($1, crypt($2, gen_salt('bf', 4)))",
+        [userId, PASSWORD],
+      );
+      const m = await client.query(
+        `insert into app_public.memberships (tenant_id, user_id, role_id)
+         select $1, $2, r.id from app_public.roles r where r.tenant_id = $1 and r.key = $3 returning id`,
+        [tenantId, userId, role],
+      );
+      if (!m.rowCount) throw new Error(`no role ${role} in tenant ${tenantId}`);
+      const s = await client.query(
+        "insert into app_private.sessions (user_id, active_tenant_id) values ($1, $2) returning id",
+        [userId, tenantId],
+      );
+      await client.query("commit");
+      return { ...asSession(s.rows[0].id), userId, tenantId, email, password: PASSWORD };
+    } catch (e) {
+      await client.query("rollback");
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    name,
+    ownerUrl,
+    authUrl,
+    owner,
+    asAnonymous: () => asSession(null),
+    asSession,
+    onboard,
+    asUser,
+    async drop() {
+      await owner.end();
+      await auth.end();
+      const c = new pg.Client(testRootUrl);
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Runs fn and returns the SQLSTATE it failed with (fails the test when it succeeds). */
+export async function sqlState(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return (e as { code?: string }).code ?? `not a database error: ${String(e)}`;
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}

@@ -1,0 +1,87 @@
+// The HTTP application: health, auth routes, GraphQL (PostGraphile) and, last, whatever serves
+// the admin (Vite in development, the built files in production). No business rules here.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import pg from "pg";
+import { postgraphile } from "postgraphile";
+import { grafserv } from "postgraphile/grafserv/node";
+import { handleAuth } from "./auth-routes.ts";
+import { httpStatusFor, publicError } from "./errors.ts";
+import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
+import { logger } from "./logger.ts";
+import { makePreset } from "./preset.ts";
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface AppOptions {
+  /** Connection string of the authenticator role. */
+  authUrl: string;
+  development: boolean;
+  /** Serves the admin; gets every request no route above took. */
+  fallback?: Fallback;
+}
+
+export interface App {
+  handler: Handler;
+  close(): Promise<void>;
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const pool = new pg.Pool({ connectionString: opts.authUrl, max: 10 });
+  pool.on("error", (err) => logger.error({ err }, "idle database connection failed"));
+  const pgl = postgraphile(makePreset({ authUrl: opts.authUrl, development: opts.development }));
+  const serv = pgl.createServ(grafserv);
+  const graphql = serv.createHandler();
+  const notFound: Fallback = (_req, res) => sendError(res, 404, "NOTFD", "Not found.");
+  const fallback = opts.fallback ?? notFound;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path === "/healthz") {
+      await pool.query("select 1");
+      return sendJson(res, 200, { ok: true });
+    }
+    if (path.startsWith("/auth/")) {
+      assertSameOrigin(req);
+      if (await handleAuth(pool, req, res, path)) return;
+      return sendError(res, 404, "NOTFD", "Not found.");
+    }
+    if (path === "/graphql" && req.method !== "GET" && req.method !== "OPTIONS") assertSameOrigin(req);
+    graphql(req, res, (err?: Error) => {
+      if (err) return fail(res, err);
+      fallback(req, res);
+    });
+  }
+
+  function fail(res: ServerResponse, err: unknown): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+    const known = publicError(err);
+    if (known) return sendError(res, httpStatusFor(known.code), known.code, known.message);
+    logger.error({ err }, "request failed");
+    sendError(res, 500, "INTER", "Something went wrong on our side.");
+  }
+
+  const handler: Handler = (req, res) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      logger.info(
+        { method: req.method, url: req.url, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        "request",
+      );
+    });
+    route(req, res).catch((err) => fail(res, err));
+  };
+
+  return {
+    handler,
+    async close() {
+      await serv.release();
+      await pgl.release();
+      await pool.end();
+    },
+  };
+}

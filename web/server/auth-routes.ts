@@ -1,0 +1,51 @@
+// Sign-in, business creation and sign-out. The SQL functions (app_hidden.login/onboard/logout)
+// do the work; this file only moves the session secret between them and the HttpOnly cookie.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type pg from "pg";
+import { asVisitor } from "./db.ts";
+import { HttpError, readJsonObject, sendJson, stringField } from "./http.ts";
+import { readSessionId, setSessionCookie } from "./session.ts";
+
+export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  if (req.method !== "POST") return false;
+  switch (path) {
+    case "/auth/login": {
+      const body = await readJsonObject(req);
+      const session = await asVisitor(pool, null, async (c) => {
+        const { rows } = await c.query("select app_hidden.login($1, $2) as id", [
+          stringField(body, "email"),
+          stringField(body, "password"),
+        ]);
+        return rows[0].id as string | null;
+      });
+      if (!session) throw new HttpError(401, "CREDS", "Incorrect email or password.");
+      setSessionCookie(req, res, session);
+      sendJson(res, 200, { ok: true });
+      return true;
+    }
+    case "/auth/onboard": {
+      const body = await readJsonObject(req);
+      const session = await asVisitor(pool, null, async (c) => {
+        const { rows } = await c.query("select app_hidden.onboard($1, $2, $3, $4, $5) as id", [
+          stringField(body, "companyName"),
+          stringField(body, "ownerName"),
+          stringField(body, "email"),
+          stringField(body, "password"),
+          stringField(body, "timezone"),
+        ]);
+        return rows[0].id as string;
+      });
+      setSessionCookie(req, res, session);
+      sendJson(res, 200, { ok: true });
+      return true;
+    }
+    case "/auth/logout": {
+      await asVisitor(pool, readSessionId(req), (c) => c.query("select app_hidden.logout()"));
+      setSessionCookie(req, res, null);
+      sendJson(res, 200, { ok: true });
+      return true;
+    }
+    default:
+      return false;
+  }
+}

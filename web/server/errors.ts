@@ -1,0 +1,74 @@
+// What a caller may learn from a failure. Our own SQLSTATE codes (five capital letters, listed
+// in db/ERRORS.md) pass through with their message; a few PostgreSQL errors a user can cause
+// become coded messages; everything else is logged and replaced by a reference, so no SQL,
+// stack trace or other tenant's data leaves the server.
+import { GraphQLError } from "postgraphile/graphql";
+import { randomUUID } from "node:crypto";
+import { logger } from "./logger.ts";
+
+export interface PublicError {
+  code: string;
+  message: string;
+}
+
+const OUR_CODE = /^[A-Z]{5}$/;
+
+const FROM_POSTGRES: Record<string, PublicError> = {
+  "42501": { code: "DNIED", message: "You are not allowed to do that." },
+  "23505": { code: "DUPLI", message: "That already exists." },
+  "23503": { code: "NOTFD", message: "That refers to something that does not exist." },
+  "23514": { code: "BADIN", message: "Some of the input is not valid." },
+  "23502": { code: "BADIN", message: "A required value is missing." },
+  "22001": { code: "BADIN", message: "A value is too long." },
+  "22P02": { code: "BADIN", message: "A value has the wrong format." },
+  "22007": { code: "BADIN", message: "A date or time has the wrong format." },
+  "22008": { code: "BADIN", message: "A date or time is out of range." },
+  "22003": { code: "BADIN", message: "A number is out of range." },
+  "22021": { code: "BADIN", message: "Text contains bytes that are not valid characters." },
+  "54000": { code: "BADIN", message: "A value is too large." },
+};
+
+/** The public form of an error thrown by PostgreSQL (or null when it is not one we expose). */
+export function publicError(err: unknown): PublicError | null {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== "string") return null;
+  if (OUR_CODE.test(code)) return { code, message: (err as Error).message };
+  return FROM_POSTGRES[code] ?? null;
+}
+
+/** grafserv's maskError: GraphQL's own validation errors pass; database errors go through publicError. */
+export function maskError(error: GraphQLError): GraphQLError {
+  const original = error.originalError;
+  if (!original || original instanceof GraphQLError) return error;
+  const known = publicError(original);
+  const opts = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
+  if (known) {
+    return new GraphQLError(known.message, { ...opts, extensions: { code: known.code } });
+  }
+  const id = randomUUID();
+  logger.error({ err: original, errorId: id, path: error.path }, "masked GraphQL error");
+  return new GraphQLError(`Something went wrong on our side (reference ${id}).`, {
+    ...opts,
+    extensions: { code: "INTER", errorId: id },
+  });
+}
+
+/** HTTP status for a coded error on plain HTTP routes. */
+export function httpStatusFor(code: string): number {
+  switch (code) {
+    case "LOGIN":
+    case "CREDS":
+      return 401;
+    case "DNIED":
+    case "NOTMB":
+    case "TSUSP":
+    case "XORIG":
+      return 403;
+    case "NOTFD":
+      return 404;
+    case "LOCKD":
+      return 429;
+    default:
+      return 400;
+  }
+}

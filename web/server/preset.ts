@@ -1,0 +1,60 @@
+// The PostGraphile preset: which schemas become the API and how requests reach PostgreSQL.
+// Shared by the server, the SDL printer and the tests.
+import type {} from "postgraphile";
+import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+import { makePgService } from "postgraphile/adaptors/pg";
+import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
+import { PgAggregatesPreset } from "@graphile/pg-aggregates";
+import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
+import type { IncomingMessage } from "node:http";
+import { roles } from "../../db/config.ts";
+import { maskError } from "./errors.ts";
+import { readSessionId } from "./session.ts";
+
+export const apiSchemas = ["app_public", "reporting"];
+
+export function makePreset(opts: { authUrl: string; development: boolean }): GraphileConfig.Preset {
+  return {
+    extends: [
+      PostGraphileAmberPreset,
+      PgSimplifyInflectionPreset,
+      PgAggregatesPreset,
+      PostGraphileConnectionFilterPreset,
+    ],
+    pgServices: [makePgService({ connectionString: opts.authUrl, schemas: apiSchemas })],
+    schema: {
+      // Only filter operators that use indexes well; no free-form regex filters.
+      connectionFilterAllowedOperators: [
+        "isNull", "equalTo", "notEqualTo", "distinctFrom", "notDistinctFrom",
+        "lessThan", "lessThanOrEqualTo", "greaterThan", "greaterThanOrEqualTo",
+        "in", "notIn", "contains", "containedBy", "overlaps", "includesInsensitive", "startsWithInsensitive",
+      ],
+      connectionFilterRelations: false,
+      connectionFilterComputedColumns: false,
+      connectionFilterSetofFunctions: false,
+      pgForbidSetofFunctionsToReturnNull: true,
+    },
+    grafserv: {
+      graphqlPath: "/graphql",
+      graphiql: opts.development,
+      graphiqlPath: "/graphiql",
+      watch: false,
+      maskError,
+    },
+    grafast: {
+      explain: opts.development,
+      // Every request runs as the visitor role; the session secret from the cookie is the only
+      // thing the database learns about the caller (DESIGN.md "Tenancy").
+      context(requestContext) {
+        const req = requestContext.node?.req as IncomingMessage | undefined;
+        const sessionId = req ? readSessionId(req) : null;
+        return {
+          pgSettings: {
+            role: roles.visitor,
+            ...(sessionId ? { "app.session_id": sessionId } : {}),
+          },
+        };
+      },
+    },
+  };
+}
