@@ -32,15 +32,13 @@ export async function bootstrapRoles(rootUrl: string): Promise<void> {
   }
 }
 
-/** Creates the database owned by the owner role unless it exists; true when it was created. */
-export async function ensureDatabase(rootUrl: string, database: string): Promise<boolean> {
+/** Whether the database exists in the cluster. */
+export async function databaseExists(rootUrl: string, database: string): Promise<boolean> {
   const client = new pg.Client(rootUrl);
   await client.connect();
   try {
     const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [database]);
-    if (rowCount) return false;
-    await client.query(`create database "${database.replace(/"/g, '""')}" owner "${roles.owner}"`);
-    return true;
+    return rowCount === 1;
   } finally {
     await client.end();
   }

@@ -2,6 +2,7 @@
 // strings filled in.
 import path from "node:path";
 import * as gm from "graphile-migrate";
+import { Logger } from "@graphile/logger";
 import { getSettingsFromJSON } from "graphile-migrate/dist/commands/_common.js";
 import { databaseName, placeholders, roles } from "./config.ts";
 
@@ -12,6 +13,8 @@ export async function migrateSettings(opts: {
   rootUrl: string;
   /** Skip the schema dump hooks (tests build many databases). */
   skipDump?: boolean;
+  /** Only errors are printed (tests). */
+  quiet?: boolean;
 }): Promise<gm.Settings> {
   const settings = await getSettingsFromJSON(path.join(projectRoot, ".gmrc"));
   const result: gm.Settings = {
@@ -22,6 +25,11 @@ export async function migrateSettings(opts: {
     migrationsFolder: path.join(projectRoot, "migrations"),
     placeholders: placeholders(),
   };
+  if (opts.quiet) {
+    result.logger = new Logger(() => (level, message) => {
+      if (level === "error") console.error(message);
+    });
+  }
   if (opts.skipDump) {
     delete result.afterAllMigrations;
     delete result.afterCurrent;

@@ -3,12 +3,19 @@
 // clock, which makes tests exact. While the scheduler replays due work it pins the
 // clock to each due moment so objects and events carry the time they happened at.
 
+export interface ClockOptions {
+  /** Initial time, unix seconds (default: now). */
+  start?: number | undefined;
+  /** Stand still between advances instead of following the wall clock. */
+  frozen?: boolean | undefined;
+}
+
 export class Clock {
   private offset: number;
   private frozenAt: number | null;
   private pinned: number | null = null;
 
-  constructor(options: { start?: number; frozen?: boolean } = {}) {
+  constructor(options: ClockOptions = {}) {
     const wall = Clock.wall();
     const start = options.start ?? wall;
     this.offset = start - wall;

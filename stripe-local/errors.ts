@@ -41,7 +41,8 @@ export const errors = {
   missingParam: (param: string) =>
     invalid(`Missing required param: ${param}.`, { code: 'parameter_missing', param }, 400, false),
   unknownParam: (param: string) =>
-    invalid(`Received unknown parameter: ${param}`, { code: 'parameter_unknown', param }, 400, false),
+    // Stripe's message, plus a hint: the parameter may be real but not implemented by this fake.
+    invalid(`Received unknown parameter: ${param} (not implemented by stripe-local)`, { code: 'parameter_unknown', param }, 400, false),
   invalidInteger: (param: string, value: unknown) =>
     invalid(`Invalid integer: ${String(value)}`, { code: 'parameter_invalid_integer', param }, 400, false),
   invalidBoolean: (param: string, value: unknown) =>

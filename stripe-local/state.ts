@@ -231,6 +231,13 @@ export class State {
   nextSeq(): number {
     return ++this.seq;
   }
+
+  clear(): void {
+    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.invoices, this.paymentIntents, this.portalSessions, this.events]) {
+      map.clear();
+    }
+    this.eventOrder = [];
+  }
 }
 
 export interface RequestInfo {

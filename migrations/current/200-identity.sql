@@ -310,3 +310,8 @@ comment on table app_public.memberships is E'@unique id\nA user working for a te
 comment on constraint memberships_tenant_id_fkey on app_public.memberships is E'@fieldName tenant\n@foreignFieldName memberships';
 comment on constraint memberships_tenant_id_role_id_fkey on app_public.memberships is E'@fieldName role\n@foreignFieldName memberships';
 comment on constraint memberships_user_id_fkey on app_public.memberships is E'@fieldName user\n@foreignFieldName memberships';
+comment on constraint locations_tenant_id_name_key on app_public.locations is '@behavior -single -update -delete';
+comment on constraint tenants_billing_customer_id_key on app_public.tenants is '@behavior -single -update -delete';
+comment on constraint users_email_key on app_public.users is '@behavior -single -update -delete';
+comment on constraint roles_tenant_id_key_key on app_public.roles is '@behavior -single -update -delete';
+comment on constraint memberships_tenant_id_user_id_key on app_public.memberships is '@behavior -single -update -delete';

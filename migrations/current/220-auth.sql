@@ -227,3 +227,12 @@ begin
 end;
 $$;
 comment on function app_public.create_business(text, text) is 'Creates another business owned by the signed-in user and switches to it.';
+
+create function app_private.delete_expired_sessions() returns int
+language sql volatile
+set search_path to pg_catalog, public, pg_temp
+as $$
+  with gone as (delete from app_private.sessions where expires_at < now() - interval '1 day' returning 1)
+  select count(*)::int from gone;
+$$;
+comment on function app_private.delete_expired_sessions() is 'Removes sessions that expired more than a day ago (worker crontab).';

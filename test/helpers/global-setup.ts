@@ -21,14 +21,9 @@ export default async function setup(project: TestProject) {
     ownerUrl: withCredentials(testRootUrl, roles.owner, passwords.owner, template),
     rootUrl: testRootUrl,
     skipDump: true,
+    quiet: true,
   });
-  const log = console.log;
-  console.log = () => {}; // graphile-migrate narrates every step
-  try {
-    await resetDatabase(settings);
-  } finally {
-    console.log = log;
-  }
+  await resetDatabase(settings);
   project.provide("templateDatabase", template);
   return async () => {
     const client = new pg.Client(testRootUrl);

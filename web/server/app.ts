@@ -29,7 +29,7 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const pool = new pg.Pool({ connectionString: opts.authUrl, max: 10 });
   pool.on("error", (err) => logger.error({ err }, "idle database connection failed"));
-  const pgl = postgraphile(makePreset({ authUrl: opts.authUrl, development: opts.development }));
+  const pgl = postgraphile(makePreset({ pool, development: opts.development }));
   const serv = pgl.createServ(grafserv);
   const graphql = serv.createHandler();
   const notFound: Fallback = (_req, res) => sendError(res, 404, "NOTFD", "Not found.");
@@ -79,7 +79,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
   return {
     handler,
     async close() {
-      await serv.release();
       await pgl.release();
       await pool.end();
     },

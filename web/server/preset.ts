@@ -7,13 +7,15 @@ import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
 import type { IncomingMessage } from "node:http";
+import type pg from "pg";
 import { roles } from "../../db/config.ts";
 import { maskError } from "./errors.ts";
 import { readSessionId } from "./session.ts";
 
 export const apiSchemas = ["app_public", "reporting"];
 
-export function makePreset(opts: { authUrl: string; development: boolean }): GraphileConfig.Preset {
+/** `pool` connects as the authenticator; the caller owns it and ends it. */
+export function makePreset(opts: { pool: pg.Pool; development: boolean }): GraphileConfig.Preset {
   return {
     extends: [
       PostGraphileAmberPreset,
@@ -21,7 +23,7 @@ export function makePreset(opts: { authUrl: string; development: boolean }): Gra
       PgAggregatesPreset,
       PostGraphileConnectionFilterPreset,
     ],
-    pgServices: [makePgService({ connectionString: opts.authUrl, schemas: apiSchemas })],
+    pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: false })],
     schema: {
       // Only filter operators that use indexes well; no free-form regex filters.
       connectionFilterAllowedOperators: [
@@ -42,7 +44,6 @@ export function makePreset(opts: { authUrl: string; development: boolean }): Gra
       maskError,
     },
     grafast: {
-      explain: opts.development,
       // Every request runs as the visitor role; the session secret from the cookie is the only
       // thing the database learns about the caller (DESIGN.md "Tenancy").
       context(requestContext) {

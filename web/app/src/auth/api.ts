@@ -1,0 +1,15 @@
+// The REST auth routes. The session secret lives in an HttpOnly cookie the server sets; this
+// code never sees it. Each call throws a RestError (code + message) when the server says no.
+import { postJson } from "../lib/rest.ts";
+
+export interface OnboardInput {
+  companyName: string;
+  ownerName: string;
+  email: string;
+  password: string;
+  timezone: string;
+}
+
+export const signIn = (email: string, password: string) => postJson("/auth/login", { email, password });
+export const onboard = (input: OnboardInput) => postJson("/auth/onboard", input);
+export const signOut = () => postJson("/auth/logout");

@@ -1,0 +1,27 @@
+import path from "node:path";
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [react()],
+  // Pre-bundle every dependency up front, so the first page load never triggers a
+  // "new dependencies found, reloading" round trip (which also keeps browser tests steady).
+  optimizeDeps: {
+    include: [
+      "react",
+      "react/jsx-runtime",
+      "react/jsx-dev-runtime",
+      "react-dom",
+      "react-dom/client",
+      "react-router-dom",
+      "urql",
+      "@mui/material",
+      "@emotion/react",
+      "@emotion/styled",
+    ],
+  },
+  // Under vitest (browser tests) several dev servers run at once: no HMR websocket for them.
+  server: process.env.VITEST ? { hmr: false } : {},
+  build: { outDir: path.resolve(import.meta.dirname, "../../dist/app"), emptyOutDir: true },
+});

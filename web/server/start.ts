@@ -1,0 +1,64 @@
+// `npm start`: the whole product on one port. Database (embedded when DATABASE_URL is not set),
+// migrations, demo data on a new database, the worker, the API and the admin.
+import http from "node:http";
+import { bootstrapRoles, databaseExists } from "../../db/bootstrap.ts";
+import { resolveDatabase } from "../../db/env.ts";
+import { migrateAll, migrateSettings, resetDatabase } from "../../db/migrate.ts";
+import { DEMO_LOGIN, isEmpty, seedDemo } from "../../db/seed-demo.ts";
+import { startWorker } from "../../worker/runner.ts";
+import { adminHandler } from "./admin.ts";
+import { createApp } from "./app.ts";
+import { logger } from "./logger.ts";
+
+const development = process.env.NODE_ENV !== "production";
+const port = Number(process.env.PORT ?? 3000);
+const say = (m: string) => logger.info(m);
+
+const target = await resolveDatabase(say);
+let isNew = false;
+if (target.rootUrl) {
+  await bootstrapRoles(target.rootUrl);
+  isNew = !(await databaseExists(target.rootUrl, target.database));
+}
+const settings = await migrateSettings({ ownerUrl: target.ownerUrl, rootUrl: target.rootUrl ?? target.ownerUrl, skipDump: true });
+const gm = await import("graphile-migrate");
+if (isNew) {
+  // graphile-migrate creates the database and runs afterReset (extensions, worker schema).
+  say(`Creating database ${target.database}`);
+  if (development) await resetDatabase(settings);
+  else await gm.reset(settings);
+} else if (development) {
+  // Committed migrations, then the current ones while developing.
+  await migrateAll(settings);
+} else {
+  await gm.migrate(settings);
+}
+
+const seeded = process.env.SEED_DEMO !== "0" && (await isEmpty(target.ownerUrl));
+if (seeded) await seedDemo(target.authUrl);
+
+const worker = process.env.START_WORKER === "0" ? null : await startWorker({ ownerUrl: target.ownerUrl });
+const admin = await adminHandler(development);
+const app = await createApp({ authUrl: target.authUrl, development, fallback: admin.fallback });
+const server = http.createServer(app.handler);
+server.listen(port, () => {
+  const url = `http://localhost:${port}`;
+  say(`Backoffice is running at ${url}${development ? ` (GraphiQL at ${url}/graphiql)` : ""}`);
+  say(`Demo sign-in: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${seeded ? " (demo data created)" : ""}`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: shutting down`);
+  const force = setTimeout(() => process.exit(1), 10_000).unref();
+  server.close();
+  server.closeIdleConnections();
+  await Promise.allSettled([worker?.stop(), admin.close(), app.close()]);
+  await target.stop();
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

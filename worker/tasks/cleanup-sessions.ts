@@ -1,0 +1,7 @@
+// Nightly: forget sessions that expired more than a day ago.
+import type { Task } from "graphile-worker";
+
+export const cleanupSessions: Task<"cleanup_sessions"> = async (_payload, helpers) => {
+  const { rows } = await helpers.query<{ n: number }>("select app_private.delete_expired_sessions() as n");
+  helpers.logger.info(`deleted ${rows[0].n} expired sessions`);
+};
