@@ -1,6 +1,6 @@
 // `expand[]`: replaces id strings at dotted paths with the objects they name
 // (`customer`, `latest_invoice`, `items.data.price.product`, `data.customer` on lists),
-// plus includable fields that are absent unless expanded (invoice `payments`).
+// plus includable fields that are absent unless expanded (invoice `payments`, `confirmation_secret`).
 import { errors } from './errors.js';
 import { typeOfId } from './ids.js';
 import { renderCustomer } from './resources/customers.js';
@@ -47,9 +47,13 @@ function resolve(ctx: Ctx, id: string): Json | undefined {
 }
 
 function includable(ctx: Ctx, owner: Json, field: string): unknown {
-  if (owner.object === 'invoice' && field === 'payments') {
-    const inv = ctx.state.invoices.get(owner.id as string);
-    return inv ? invoicePayments(ctx, inv) : undefined;
+  if (owner.object !== 'invoice') return undefined;
+  const inv = ctx.state.invoices.get(owner.id as string);
+  if (!inv) return undefined;
+  if (field === 'payments') return invoicePayments(ctx, inv);
+  if (field === 'confirmation_secret') {
+    const pi = inv.payment_intent ? ctx.state.paymentIntents.get(inv.payment_intent) : undefined;
+    return pi && inv.status === 'open' ? { client_secret: renderPaymentIntent(pi).client_secret, type: 'payment_intent' } : null;
   }
   return undefined;
 }

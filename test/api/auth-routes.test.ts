@@ -99,6 +99,11 @@ describe("auth routes", () => {
     expect(huge.status).toBe(413);
   });
 
+  it("GraphiQL is not served outside development", async () => {
+    const res = await fetch(server.url + "/graphiql", { headers: { accept: "text/html" } });
+    expect(res.status).toBe(404);
+  });
+
   it("/healthz answers 200 when the database answers", async () => {
     const res = await fetch(server.url + "/healthz");
     expect(res.status).toBe(200);

@@ -28,7 +28,11 @@ export interface App {
 
 export async function createApp(opts: AppOptions): Promise<App> {
   const pool = new pg.Pool({ connectionString: opts.authUrl, max: 10 });
-  pool.on("error", (err) => logger.error({ err }, "idle database connection failed"));
+  pool.on("error", (err) => {
+    // 57P01: the server was shut down or the database dropped; the pool reconnects on demand.
+    if ((err as { code?: string }).code === "57P01") logger.info("idle database connection closed by the server");
+    else logger.error({ err }, "idle database connection failed");
+  });
   const pgl = postgraphile(makePreset({ pool, development: opts.development }));
   const serv = pgl.createServ(grafserv);
   const graphql = serv.createHandler();

@@ -124,6 +124,19 @@ describe("sessions", () => {
     expect((await owner.query("select name from app_public.current_tenant()")).rows[0].name).toBe("First Shop");
   });
 
+  it("create_business refuses bad input with coded errors and creates nothing", async () => {
+    const owner = await db.onboard();
+    const before = await count("app_public.tenants");
+    expect(await sqlState(() => owner.query("select app_public.create_business('', 'UTC')"))).toBe("BADIN");
+    expect(await sqlState(() => owner.query("select app_public.create_business('Shop', 'Moon/Base')"))).toBe("BADTZ");
+    expect(await sqlState(() => db.asAnonymous().query("select app_public.create_business('Shop', 'UTC')"))).toBe("LOGIN");
+    expect(await count("app_public.tenants")).toBe(before);
+  });
+
+  it("login with missing values is simply a failed sign-in", async () => {
+    expect(await login(null as unknown as string, null as unknown as string)).toBeNull();
+  });
+
   it("removing a membership takes the tenant away from a live session", async () => {
     const owner = await db.onboard();
     const cashier = await db.asUser(owner.tenantId, "cashier");

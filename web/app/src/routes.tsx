@@ -1,0 +1,30 @@
+// Every route of the admin. Signed-out pages sit behind <GuestOnly>, the rest behind
+// <RequireAuth> inside the shell. Pages that need a permission check it themselves.
+import { Navigate, Route, Routes } from "react-router-dom";
+import { GuestOnly } from "./auth/GuestOnly.tsx";
+import { LoginPage } from "./auth/LoginPage.tsx";
+import { OnboardPage } from "./auth/OnboardPage.tsx";
+import { RequireAuth } from "./auth/RequireAuth.tsx";
+import { CustomersPage } from "./customers/CustomersPage.tsx";
+import { DashboardPage } from "./dashboard/DashboardPage.tsx";
+import { PosPage } from "./pos/PosPage.tsx";
+import { ReportsPage } from "./reporting/ReportsPage.tsx";
+import { SettingsPage } from "./settings/SettingsPage.tsx";
+import { AppShell } from "./shell/AppShell.tsx";
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<GuestOnly><LoginPage /></GuestOnly>} />
+      <Route path="/onboard" element={<GuestOnly><OnboardPage /></GuestOnly>} />
+      <Route element={<RequireAuth><AppShell /></RequireAuth>}>
+        <Route index element={<DashboardPage />} />
+        <Route path="pos" element={<PosPage />} />
+        <Route path="customers" element={<CustomersPage />} />
+        <Route path="reports" element={<ReportsPage />} />
+        <Route path="settings" element={<SettingsPage />} />
+      </Route>
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}
