@@ -1,9 +1,9 @@
-// Settings → Locations: adding a location shows it in the table; an unknown time zone cannot
-// be chosen; the server's refusals (a duplicate name) are shown in words; people without
-// settings.update see the list but cannot add.
+// Settings: adding a location shows it in the table; an unknown time zone cannot be chosen;
+// the server's refusals (a duplicate name) are shown in words; renaming the business reaches
+// the top bar; people without settings.update see the list but cannot change it.
 import { describe, expect, it } from "vitest";
 import { useE2E } from "./helpers/e2e.ts";
-import { chooseTimeZone, signIn } from "./helpers/ui.ts";
+import { chooseTimeZone, currentBusiness, signIn } from "./helpers/ui.ts";
 
 const e2e = useE2E();
 
@@ -39,7 +39,16 @@ describe("settings: locations", () => {
     await dialog.getByRole("button", { name: "Add location" }).click();
     await dialog.getByText('There is already a location named "Main store".').waitFor();
     await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "hidden" });
     expect(await table.getByRole("row").count()).toBe(3); // header + two locations
+
+    // Renaming the business shows the new name in the top bar as well.
+    await page.getByRole("button", { name: "Rename" }).click();
+    const rename = page.getByRole("dialog", { name: "Rename business" });
+    await rename.getByLabel("Business name").fill("Lisbon Books & Maps");
+    await rename.getByRole("button", { name: "Save" }).click();
+    await rename.waitFor({ state: "hidden" });
+    await currentBusiness(page).filter({ hasText: "Lisbon Books & Maps" }).waitFor();
   });
 
   it("shows a manager the locations without the Add button, and hides Settings from a cashier", async () => {

@@ -49,8 +49,8 @@ describe("tenant switcher", () => {
 
     await page.getByRole("button", { name: "Switch business" }).click();
     expect(await page.getByRole("menuitem").allTextContents()).toEqual([
-      "Delta DartsOwner",
-      "Gamma GamesOwner",
+      "Delta Darts",
+      "Gamma Games",
       "Create another business",
     ]);
   });

@@ -16,9 +16,11 @@ export async function adminHandler(development: boolean): Promise<{ fallback: Fa
     return { fallback: staticFiles(distRoot), close: async () => {} };
   }
   const { createServer } = await import("vite");
+  const noHotReload = process.env.NODE_ENV === "test" || !!process.env.CI;
   const vite = await createServer({
     configFile: path.join(appRoot, "vite.config.ts"),
-    server: { middlewareMode: true, hmr: process.env.CI ? false : undefined },
+    // Tests and CI need no hot reload (and several servers would fight over its port).
+    server: noHotReload ? { middlewareMode: true, hmr: false, ws: false } : { middlewareMode: true },
     appType: "spa",
     logLevel: "warn",
   });

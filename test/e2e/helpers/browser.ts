@@ -19,7 +19,7 @@ export async function newPage(browser: Browser, baseUrl: string): Promise<{ cont
     timezoneId: "Europe/Paris",
     locale: "en-GB",
   });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(15_000); // generous: CI machines are often busy
   const page = await context.newPage();
   return { context, page };
 }

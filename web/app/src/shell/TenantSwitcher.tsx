@@ -51,10 +51,7 @@ export function TenantSwitcher() {
           return (
             <MenuItem key={m.id} selected={current} onClick={() => choose(m.tenant!.rowId)} sx={{ minWidth: 280 }}>
               <ListItemIcon>{current && <CheckIcon fontSize="small" />}</ListItemIcon>
-              <ListItemText
-                primary={m.tenant!.name}
-                secondary={[m.role?.name, m.tenant!.status !== "active" ? m.tenant!.status : null].filter(Boolean).join(" · ")}
-              />
+              <ListItemText primary={m.tenant!.name} secondary={m.tenant!.status === "active" ? undefined : m.tenant!.status} />
             </MenuItem>
           );
         })}

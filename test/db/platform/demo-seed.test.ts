@@ -1,0 +1,22 @@
+// The demo data `npm start` creates on a new database: made through the product's own
+// functions, and signed in to with the credentials the start-up prints.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DEMO_LOGIN, isEmpty, seedDemo } from "../../../db/seed-demo.ts";
+import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db?.drop());
+
+it("seeds a demo business whose printed sign-in works", async () => {
+  expect(await isEmpty(db.ownerUrl)).toBe(true);
+  await seedDemo(db.authUrl);
+  expect(await isEmpty(db.ownerUrl)).toBe(false);
+  const { rows } = await db.asAnonymous().query("select app_hidden.login($1, $2) as sid", [DEMO_LOGIN.email, DEMO_LOGIN.password]);
+  const demo = db.asSession(rows[0].sid);
+  const locations = await demo.query("select name, timezone from app_public.locations order by name");
+  expect(locations.rows.length).toBe(2);
+  expect(new Set(locations.rows.map((r) => r.timezone)).size).toBe(2);
+});
