@@ -226,6 +226,14 @@ as $$
   select m.tenant_id from app_public.memberships m where m.user_id = app_hidden.current_user_id();
 $$;
 
+/* (tenant, role) of each membership of the signed-in user. */
+create function app_hidden.current_user_roles() returns table (tenant_id text, role_id text)
+language sql stable security definer parallel safe
+set search_path to pg_catalog, public, pg_temp
+as $$
+  select m.tenant_id, m.role_id from app_public.memberships m where m.user_id = app_hidden.current_user_id();
+$$;
+
 ------------------------------------------------------------------------------------------------
 -- Locations
 
@@ -285,6 +293,9 @@ grant update (name) on app_public.users to :DATABASE_VISITOR;
 
 create policy select_own_tenant on app_public.roles for select to :DATABASE_VISITOR
   using (tenant_id = (select app_hidden.current_tenant_id()));
+-- The user's own role in each of their businesses (the tenant switcher shows it).
+create policy select_own_memberships on app_public.roles for select to :DATABASE_VISITOR
+  using ((tenant_id, id) in (select * from app_hidden.current_user_roles()));
 grant select on app_public.roles to :DATABASE_VISITOR;
 
 create policy select_own_and_tenant on app_public.memberships for select to :DATABASE_VISITOR

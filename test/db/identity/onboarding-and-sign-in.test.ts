@@ -117,6 +117,14 @@ describe("sessions", () => {
     expect((await owner.query("select name from app_public.current_tenant()")).rows[0].name).toBe("Second Shop");
     const mine = await owner.query("select t.name from app_public.tenants t order by name");
     expect(mine.rows.map((r) => r.name)).toEqual(["First Shop", "Second Shop"]);
+    // Roles: all of the current business, and only one's own role in the other.
+    const roles = await owner.query("select t.name, r.key from app_public.roles r join app_public.tenants t on t.id = r.tenant_id order by 1, 2");
+    expect(roles.rows).toEqual([
+      { name: "First Shop", key: "owner" },
+      { name: "Second Shop", key: "cashier" },
+      { name: "Second Shop", key: "manager" },
+      { name: "Second Shop", key: "owner" },
+    ]);
     await owner.query("select app_public.switch_tenant($1)", [owner.tenantId]);
     expect((await owner.query("select name from app_public.current_tenant()")).rows[0].name).toBe("First Shop");
     expect(await sqlState(() => owner.query("select app_public.switch_tenant($1)", [other.tenantId]))).toBe("NOTMB");
