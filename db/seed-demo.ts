@@ -2,6 +2,7 @@
 // rows inserted behind their back). Later modules add their part in seedDemo.
 import pg from "pg";
 import { roles } from "./config.ts";
+import { seedSales } from "./seed-sales.ts";
 
 export const DEMO_LOGIN = { email: "demo@backoffice.test", password: "backoffice-demo-1" };
 
@@ -32,6 +33,11 @@ export async function seedDemo(authUrl: string): Promise<void> {
     ]);
     await client.query("select set_config('app.session_id', $1, true)", [rows[0].sid]);
     await client.query("insert into app_public.locations (name, timezone) values ($1, $2)", ["Brooklyn Roastery", "America/New_York"]);
+    await client.query("commit");
+    // A few weeks of sales at both shops, through place_order / record_tender / void_order.
+    await seedSales(authUrl, rows[0].sid);
+    await client.query("begin");
+    await client.query("select set_config('role', $1, true), set_config('app.session_id', $2, true)", [roles.visitor, rows[0].sid]);
     await client.query("select app_hidden.logout()");
     await client.query("commit");
   } catch (e) {

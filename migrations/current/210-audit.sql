@@ -46,6 +46,13 @@ begin
   if tg_op = 'UPDATE' and diff = '{}'::jsonb then
     return null;
   end if;
+  -- Rows removed because their whole tenant is being deleted leave no trail (nor could they:
+  -- the trail belongs to that tenant).
+  if tg_op = 'DELETE' and not exists (
+    select 1 from app_public.tenants t
+    where t.id = case when tg_table_name = 'tenants' then row_data ->> 'id' else row_data ->> 'tenant_id' end) then
+    return null;
+  end if;
   insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes)
   values (
     case when tg_table_name = 'tenants' then row_data ->> 'id' else row_data ->> 'tenant_id' end,

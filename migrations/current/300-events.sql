@@ -10,21 +10,22 @@
 /*
  * The business date of an instant at a location: the calendar date on the shop's clock in its
  * IANA time zone (DST included), never the UTC date (DESIGN.md "Business dates").
+ * This and iso_utc are one built-in expression each and carry no SET clause on purpose, so that
+ * PostgreSQL inlines them into the calling query (a SET clause forbids inlining and costs a plan
+ * per call on the order path); they name nothing a search_path could redirect.
  */
-create function app_hidden.business_date(at timestamptz, timezone text) returns date
+create function app_hidden.business_date(instant timestamptz, timezone text) returns date
 language sql immutable parallel safe
-set search_path to pg_catalog, public, pg_temp
 as $$
-  select (at at time zone timezone)::date;
+  select (instant at time zone timezone)::date;
 $$;
 comment on function app_hidden.business_date(timestamptz, text) is 'The date on the clock of a shop in this IANA time zone at this instant.';
 
 /* An instant as ISO 8601 text in UTC, so event payloads do not depend on the session time zone. */
-create function app_hidden.iso_utc(at timestamptz) returns text
+create function app_hidden.iso_utc(instant timestamptz) returns text
 language sql immutable parallel safe
-set search_path to pg_catalog, public, pg_temp
 as $$
-  select to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+  select to_char(instant at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 $$;
 comment on function app_hidden.iso_utc(timestamptz) is 'An instant as ISO 8601 text in UTC (2025-03-10T07:30:00.000000Z).';
 
@@ -136,12 +137,13 @@ comment on table app_private.processed_events is 'One row per event a consumer h
 -- Delivery
 
 /*
- * Runs every consumer subscribed to the event's type (or only `only_consumer`), each at most
- * once: the (event, consumer) row is inserted first and the handler runs only when that insert
- * happened. Both commit or roll back together, and a concurrent dispatch of the same event waits
- * on the first one's row and then skips. Returns how many consumers applied the event.
+ * Runs every consumer subscribed to the event's type (or only `only_consumer`, or only those of
+ * one `delivery`), each at most once: the (event, consumer) row is inserted first and the handler
+ * runs only when that insert happened. Both commit or roll back together, and a concurrent
+ * dispatch of the same event waits on the first one's row and then skips. Returns how many
+ * consumers applied the event.
  */
-create function app_private.dispatch(evt app_private.events, only_consumer text default null) returns int
+create function app_private.dispatch(evt app_private.events, only_consumer text default null, delivery text default null) returns int
 language plpgsql volatile
 set search_path to pg_catalog, public, pg_temp
 as $$
@@ -155,7 +157,9 @@ begin
     from app_private.event_subscriptions s
     join pg_catalog.pg_proc p on p.oid = s.handler
     join pg_catalog.pg_namespace n on n.oid = p.pronamespace
-    where s.event_type = evt.type and (only_consumer is null or s.consumer = only_consumer)
+    where s.event_type = evt.type
+      and (dispatch.only_consumer is null or s.consumer = dispatch.only_consumer)
+      and (dispatch.delivery is null or s.delivery = dispatch.delivery)
     order by s.consumer
   loop
     insert into app_private.processed_events (tenant_id, event_id, consumer)
@@ -170,39 +174,33 @@ begin
   return applied;
 end;
 $$;
-comment on function app_private.dispatch(app_private.events, text) is 'Applies an event to its subscribed consumers, each at most once; returns how many applied it.';
+comment on function app_private.dispatch(app_private.events, text, text) is 'Applies an event to its subscribed consumers, each at most once; returns how many applied it.';
 
 /*
  * Appends an event and delivers it to the inline subscribers in the same transaction. The one
  * place events are written: switching a consumer to after-commit delivery is a change of its
- * subscription row (delivery = async), not of this function or of the consumer.
+ * subscription row (delivery = async), not of this function or of the consumer. The actor
+ * defaults to the signed-in user; callers that already know it pass it (one lookup less).
  */
 create function app_private.emit_event(
   tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb,
-  occurred_at timestamptz default now()
+  actor_user_id text default app_hidden.current_user_id(), occurred_at timestamptz default now()
 ) returns app_private.events
 language plpgsql volatile
 set search_path to pg_catalog, public, pg_temp
 as $$
 declare
   evt app_private.events;
-  sub record;
 begin
   insert into app_private.events (tenant_id, type, aggregate_type, aggregate_id, payload, actor_user_id, occurred_at)
     values (emit_event.tenant_id, emit_event.type, emit_event.aggregate_type, emit_event.aggregate_id,
-            emit_event.payload, app_hidden.current_user_id(), coalesce(emit_event.occurred_at, now()))
+            emit_event.payload, emit_event.actor_user_id, coalesce(emit_event.occurred_at, now()))
     returning * into evt;
-  for sub in
-    select s.consumer from app_private.event_subscriptions s
-    where s.event_type = evt.type and s.delivery = 'inline'
-    order by s.consumer
-  loop
-    perform app_private.dispatch(evt, sub.consumer);
-  end loop;
+  perform app_private.dispatch(evt, null, 'inline');
   return evt;
 end;
 $$;
-comment on function app_private.emit_event(text, text, text, text, jsonb, timestamptz) is 'Appends an event to the log and applies it to the inline consumers, in the caller''s transaction.';
+comment on function app_private.emit_event(text, text, text, text, jsonb, text, timestamptz) is 'Appends an event to the log and applies it to the inline consumers, in the caller''s transaction.';
 
 /*
  * Re-feeds stored events to one consumer, oldest first (by seq), for every tenant or one; events

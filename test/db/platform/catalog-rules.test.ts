@@ -9,6 +9,9 @@ const GLOBAL_TABLES: Record<string, string> = {
   "app_public.users": "a person may work for several tenants",
   "app_private.user_secrets": "belongs to a user",
   "app_private.sessions": "belongs to a user; the active tenant is checked against memberships",
+  "app_private.event_subscriptions": "configuration: which consumer function handles which event type, the same for every tenant (a reference table under Citus)",
+  "app_public.plans": "the price list, the same for every tenant (a reference table under Citus)",
+  "app_private.stripe_events": "Stripe's inbox: stored before its tenant is known (the customer may not be stored yet) and unique by Stripe's global event id; applying routes each event to its tenant",
 };
 
 const SCHEMAS = ["app_public", "app_private", "reporting"];

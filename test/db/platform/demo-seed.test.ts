@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
-it("seeds a demo business whose printed sign-in works", async () => {
+it("seeds a demo business whose printed sign-in works", { timeout: 120_000 }, async () => {
   expect(await isEmpty(db.ownerUrl)).toBe(true);
   await seedDemo(db.authUrl);
   expect(await isEmpty(db.ownerUrl)).toBe(false);
@@ -19,4 +19,13 @@ it("seeds a demo business whose printed sign-in works", async () => {
   const locations = await demo.query("select name, timezone from app_public.locations order by name");
   expect(locations.rows.length).toBe(2);
   expect(new Set(locations.rows.map((r) => r.timezone)).size).toBe(2);
+  // Weeks of sales at both shops, with tenders and voids, made through the sales functions.
+  const sales = await demo.query(
+    "select count(distinct location_id)::int as shops, count(*)::int as orders, count(*) filter (where status = 'voided')::int as voids from app_public.orders",
+  );
+  expect(sales.rows[0].shops).toBe(2);
+  expect(sales.rows[0].orders).toBeGreaterThan(300);
+  expect(sales.rows[0].voids).toBeGreaterThan(0);
+  const events = await db.owner.query("select count(*)::int as n from app_private.events where type = 'order.placed.v1'");
+  expect(events.rows[0].n).toBe(sales.rows[0].orders);
 });
