@@ -24,7 +24,7 @@ create table app_public.orders (
   location_id text not null,
   -- No foreign key yet: the customers issue adds
   --   foreign key (tenant_id, customer_id) references app_public.customers (tenant_id, id)
-  -- and replaces app_private.assert_order_customer to refuse unknown customers with NOTFD.
+  -- and replaces app_private.order_customer_id to refuse unknown customers with NOTFD.
   customer_id text,
   status text not null default 'placed' check (status in ('open', 'placed', 'voided')),
   subtotal int not null default 0 check (subtotal >= 0),
@@ -416,11 +416,11 @@ end;
 $$;
 
 /*
- * Hook for the customers issue: raises unless customer_id may be attached to an order of the
- * tenant. For now only the shape is checked; the customers migration replaces this function
- * (create or replace) to raise NOTFD for ids that are not customers of the tenant.
+ * Hook for the customers module: the customer id an order of the tenant records for the given
+ * one (null for none), raising when it may not be attached. Here only the shape is checked; the
+ * customers migration replaces this function to refuse unknown ids (NOTFD) and to follow merges.
  */
-create function app_private.assert_order_customer(tenant_id text, customer_id text) returns void
+create function app_private.order_customer_id(tenant_id text, customer_id text) returns text
 language plpgsql stable
 set search_path to pg_catalog, public, pg_temp
 as $$
@@ -428,6 +428,7 @@ begin
   if customer_id is not null and (btrim(customer_id) = '' or length(customer_id) > 64) then
     perform app_hidden.raise_error('BADIN', 'The customer id is not valid.');
   end if;
+  return nullif(btrim(customer_id), '');
 end;
 $$;
 
@@ -492,6 +493,7 @@ declare
   rate int;
   placed_time timestamptz := coalesce(place_order.placed_at, now());
   order_discount int := coalesce(place_order.discount, 0);
+  customer text;
   priced app_private.priced_line[];
   result app_public.orders;
 begin
@@ -507,14 +509,14 @@ begin
   if not found then
     perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(place_order.location_id, 40)));
   end if;
-  perform app_private.assert_order_customer(tenant, place_order.customer_id);
+  customer := app_private.order_customer_id(tenant, place_order.customer_id);
   select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
   select array_agg(p order by p.line_no) into priced
   from app_private.price_lines(tenant, place_order.lines, order_discount, rate) p;
 
   insert into app_public.orders (tenant_id, location_id, customer_id, status, subtotal, order_discount, discount_total,
                                  tax_rate_bps, tax_total, total, placed_at, business_date, placed_by_user_id)
-  select tenant, loc.id, nullif(btrim(place_order.customer_id), ''), 'placed', sum(p.subtotal), order_discount,
+  select tenant, loc.id, customer, 'placed', sum(p.subtotal), order_discount,
          sum(p.line_discount) + order_discount, rate, sum(p.tax), sum(p.total), placed_time,
          app_hidden.business_date(placed_time, loc.timezone), me
   from unnest(priced) p

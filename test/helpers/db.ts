@@ -54,6 +54,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const authUrl = withCredentials(testRootUrl, roles.authenticator, passwords.authenticator, name);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
   const auth = new pg.Pool({ connectionString: authUrl, max: 8 });
+  // drop() ends these pools, then drops the database with (force): a client still closing may
+  // see the server go; that is expected.
+  for (const pool of [owner, auth]) pool.on("error", () => {});
 
   function asSession(sessionId: string | null): Actor {
     async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -25,6 +25,7 @@ const FROM_POSTGRES: Record<string, PublicError> = {
   "22008": { code: "BADIN", message: "A date or time is out of range." },
   "22003": { code: "BADIN", message: "A number is out of range." },
   "22021": { code: "BADIN", message: "Text contains bytes that are not valid characters." },
+  "22P05": { code: "BADIN", message: "Text contains a character that is not allowed." },
   "54000": { code: "BADIN", message: "A value is too large." },
 };
 

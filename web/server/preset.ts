@@ -14,6 +14,25 @@ import { readSessionId } from "./session.ts";
 
 export const apiSchemas = ["app_public", "reporting"];
 
+/** The customers list is ordered by last visit unless the client asks otherwise. */
+const CustomersDefaultOrderPlugin: GraphileConfig.Plugin = {
+  name: "CustomersDefaultOrderPlugin",
+  version: "0.0.0",
+  after: ["PgConnectionArgOrderByDefaultValuePlugin"],
+  schema: {
+    hooks: {
+      GraphQLObjectType_fields_field_args_arg(arg, build, context) {
+        const { argName, isPgFieldConnection, pgFieldResource } = context.scope as any;
+        if (argName !== "orderBy" || !isPgFieldConnection || pgFieldResource?.codec?.name !== "customers" || pgFieldResource.parameters) {
+          return arg;
+        }
+        const value = (build.getTypeByName("CustomerOrderBy") as any)?.getValue("LAST_VISIT_AT_DESC");
+        return value ? { ...arg, defaultValue: [value.value] } : arg;
+      },
+    },
+  },
+};
+
 /** `pool` connects as the authenticator; the caller owns it and ends it. */
 export function makePreset(opts: { pool: pg.Pool; development: boolean }): GraphileConfig.Preset {
   return {
@@ -23,6 +42,7 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
       PgAggregatesPreset,
       PostGraphileConnectionFilterPreset,
     ],
+    plugins: [CustomersDefaultOrderPlugin],
     pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: false })],
     schema: {
       // Only filter operators that use indexes well; no free-form regex filters.
