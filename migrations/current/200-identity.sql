@@ -200,7 +200,7 @@ as $$
 $$;
 comment on function app_hidden.has_permission(text) is 'Whether the signed-in user holds this permission in the current tenant.';
 
-/* Raises LOGIN without a session in a tenant, DNIED without the permission; returns the tenant id. */
+/* Raises LOGIN without a session in a tenant, TSUSP when it is suspended, DNIED without the permission; returns the tenant id. */
 create function app_hidden.assert_permission(permission text) returns text
 language plpgsql stable
 set search_path to pg_catalog, public, pg_temp
@@ -211,6 +211,8 @@ begin
   if tenant is null then
     perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
   end if;
+  -- A suspended business may only read and pay (TSUSP; 590-suspension.sql).
+  perform app_hidden.assert_tenant_active();
   if not app_hidden.has_permission(permission) then
     perform app_hidden.raise_error('DNIED', format('Your role does not allow this (it needs the %s permission).', permission));
   end if;

@@ -55,7 +55,7 @@ comment on constraint catalog_items_tenant_id_fkey on app_public.catalog_items i
 comment on column app_public.catalog_items.name is 'Name shown on the till and the receipt.';
 comment on column app_public.catalog_items.sku is 'Stock-keeping unit, unique in the business; stored upper-case (A-Z, 0-9, dot, dash, underscore).';
 comment on column app_public.catalog_items.price is 'Unit price in cents, before tax.';
-comment on column app_public.catalog_items.active is 'Only active items can be sold.';
+comment on column app_public.catalog_items.active is E'@behavior +filterBy\nOnly active items can be sold.';
 
 create function app_private.tg_catalog_items__validate() returns trigger
 language plpgsql volatile

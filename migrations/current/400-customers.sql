@@ -221,11 +221,12 @@ as $$
 declare
   tenant text := app_hidden.assert_permission(permission);
 begin
-  -- Entitlement check goes here (see above).
+  -- The plan must include the customers module (NOMOD otherwise; 510-billing.sql).
+  perform app_hidden.assert_module('customers');
   return tenant;
 end;
 $$;
-comment on function app_hidden.assert_customers_permission(text) is 'Raises LOGIN, DNIED (or, once plans exist, the entitlement error) unless the caller may do this to customers; returns the tenant.';
+comment on function app_hidden.assert_customers_permission(text) is 'Raises LOGIN, DNIED, TSUSP or NOMOD unless the caller may do this to customers; returns the tenant.';
 
 /*
  * The tenant whose customers the caller may read, for security definer readers (search,

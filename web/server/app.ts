@@ -6,9 +6,11 @@ import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { handleAuth } from "./auth-routes.ts";
 import { httpStatusFor, publicError } from "./errors.ts";
+import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
 import { logger } from "./logger.ts";
 import { makePreset } from "./preset.ts";
+import { handleStripeWebhook } from "./webhooks.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
@@ -45,6 +47,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await pool.query("select 1");
       return sendJson(res, 200, { ok: true });
     }
+    // Raw body, signed by Stripe; no Origin check (Stripe is another site by design).
+    if (path === "/webhooks/stripe") return handleStripeWebhook(pool, req, res);
+    if (path.startsWith("/exports/")) return handleExportDownload(pool, req, res, path);
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;

@@ -1,10 +1,12 @@
 // `npm start`: the whole product on one port. Database (embedded when DATABASE_URL is not set),
 // migrations, demo data on a new database, the worker, the API and the admin.
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { bootstrapRoles, databaseExists } from "../../db/bootstrap.ts";
 import { resolveDatabase } from "../../db/env.ts";
 import { migrateAll, migrateSettings, resetDatabase } from "../../db/migrate.ts";
 import { DEMO_LOGIN, isEmpty, seedDemo } from "../../db/seed-demo.ts";
+import { startStripeLocal, type StripeLocalServer } from "../../stripe-local/server.ts";
 import { startWorker } from "../../worker/runner.ts";
 import { adminHandler } from "./admin.ts";
 import { createApp } from "./app.ts";
@@ -37,11 +39,30 @@ if (isNew) {
 const seeded = process.env.SEED_DEMO !== "0" && (await isEmpty(target.ownerUrl));
 if (seeded) await seedDemo(target.authUrl);
 
+// Without a Stripe key, billing runs against the local Stripe-compatible server (no internet
+// needed): it sends its signed webhooks to this server once it listens.
+let stripeLocal: StripeLocalServer | null = null;
+if (!process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_LOCAL_URL) {
+  process.env.STRIPE_WEBHOOK_SECRET ??= `whsec_${randomBytes(24).toString("hex")}`;
+  stripeLocal = await startStripeLocal({
+    port: Number(process.env.STRIPE_LOCAL_PORT ?? 0),
+    webhookUrl: `http://127.0.0.1:${port}/webhooks/stripe`,
+    webhookSecret: process.env.STRIPE_WEBHOOK_SECRET,
+    tickMs: 1000,
+  });
+  stripeLocal.control.holdWebhooks();
+  process.env.STRIPE_LOCAL_URL = stripeLocal.url;
+  say(`Local Stripe-compatible server at ${stripeLocal.url}`);
+}
+
 const worker = process.env.START_WORKER === "0" ? null : await startWorker({ ownerUrl: target.ownerUrl });
+await worker?.addJob("stripe_sync_plans", {}, { jobKey: "stripe_sync_plans" });
 const admin = await adminHandler(development);
 const app = await createApp({ authUrl: target.authUrl, development, fallback: admin.fallback });
 const server = http.createServer(app.handler);
 server.listen(port, () => {
+  void stripeLocal?.control.flushWebhooks();
+  setInterval(() => void stripeLocal?.control.retryFailedWebhooks(), 10_000).unref();
   const url = `http://localhost:${port}`;
   say(`Backoffice is running at ${url}${development ? ` (GraphiQL at ${url}/graphiql)` : ""}`);
   say(`Demo sign-in: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${seeded ? " (demo data created)" : ""}`);
@@ -55,7 +76,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
   server.closeIdleConnections();
-  await Promise.allSettled([worker?.stop(), admin.close(), app.close()]);
+  await Promise.allSettled([worker?.stop(), admin.close(), app.close(), stripeLocal?.close()]);
   await target.stop();
   clearTimeout(force);
   process.exit(0);

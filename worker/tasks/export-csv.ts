@@ -1,0 +1,112 @@
+// A CSV export requested with reporting.request_export (migrations/current/650-reporting-exports.sql).
+// Streams `COPY (<query>) TO STDOUT WITH (FORMAT csv, HEADER)` from one connection and stores the
+// bytes as ~1 MB chunks with the progress through another, so memory stays flat however many
+// rows there are; the export becomes downloadable only when the last chunk is stored. The tenant
+// and the query come from the export row (app_private.start_export), never from the payload alone.
+import type { JobHelpers, Task } from "graphile-worker";
+import { to as copyTo } from "pg-copy-streams";
+
+const CHUNK_BYTES = 1024 * 1024;
+
+interface ExportJob {
+  tenantId: string;
+  exportId: string;
+  query: string;
+  fileName: string;
+  rowsTotal: number;
+}
+
+function assertExportPayload(payload: unknown): asserts payload is { tenantId: string; exportId: string } {
+  const p = payload as Record<string, unknown> | null;
+  for (const field of ["tenantId", "exportId"]) {
+    if (!p || typeof p !== "object" || typeof p[field] !== "string" || !/^[0-9A-Za-z_]{1,64}$/.test(p[field] as string)) {
+      throw new Error(`export_csv: the payload needs a string ${field}, got ${JSON.stringify(payload)}`);
+    }
+  }
+}
+
+/** Counts CSV records ending in a chunk: line feeds outside quoted fields (quotes toggle, "" toggles twice). */
+export class CsvRecordCounter {
+  records = 0;
+  private inQuotes = false;
+  push(buf: Buffer): void {
+    let quoted = this.inQuotes;
+    let n = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i];
+      if (b === 0x22) quoted = !quoted;
+      else if (b === 0x0a && !quoted) n++;
+    }
+    this.inQuotes = quoted;
+    this.records += n;
+  }
+}
+
+export const exportCsv: Task<"export_csv"> = async (payload, helpers) => {
+  assertExportPayload(payload);
+  const { rows } = await helpers.query<{ job: ExportJob | null }>("select app_private.start_export($1, $2) as job", [
+    payload.tenantId,
+    payload.exportId,
+  ]);
+  const job = rows[0]?.job;
+  if (!job) return; // gone, or already done
+  try {
+    const result = await streamExport(helpers, job);
+    const done = await helpers.query<{ ok: boolean }>("select app_private.finish_export($1, $2, $3, $4, $5) as ok", [
+      job.tenantId,
+      job.exportId,
+      result.chunks,
+      result.rows,
+      result.bytes,
+    ]);
+    helpers.logger.info(
+      `export ${job.exportId} (${job.fileName}): ${result.rows} rows, ${result.bytes} bytes${done.rows[0].ok ? "" : " (no longer running)"}`,
+    );
+  } catch (err) {
+    const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
+    if (lastAttempt) {
+      await helpers.query("select app_private.fail_export($1, $2, $3)", [
+        job.tenantId,
+        job.exportId,
+        "The export could not be written. Please try again.",
+      ]);
+    }
+    throw err;
+  }
+};
+
+async function streamExport(helpers: JobHelpers, job: ExportJob): Promise<{ chunks: number; rows: number; bytes: number }> {
+  return helpers.withPgClient((source) =>
+    helpers.withPgClient(async (writer) => {
+      const counter = new CsvRecordCounter();
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let chunks = 0;
+      let bytes = 0;
+
+      const flush = async () => {
+        if (pendingBytes === 0) return;
+        const data = Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        bytes += data.length;
+        const { rows } = await writer.query<{ ok: boolean }>(
+          "select app_private.write_export_chunk($1, $2, $3, $4, $5, $6) as ok",
+          [job.tenantId, job.exportId, chunks, data, Math.max(counter.records - 1, 0), bytes],
+        );
+        if (!rows[0].ok) throw new Error(`export ${job.exportId} is no longer running`);
+        chunks++;
+      };
+
+      const stream = source.query(copyTo(`copy (${job.query}) to stdout with (format csv, header)`));
+      for await (const piece of stream as AsyncIterable<Buffer>) {
+        counter.push(piece);
+        pending.push(piece);
+        pendingBytes += piece.length;
+        if (pendingBytes >= CHUNK_BYTES) await flush();
+      }
+      await flush();
+      return { chunks, rows: Math.max(counter.records - 1, 0), bytes };
+    }),
+  );
+}
