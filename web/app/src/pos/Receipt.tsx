@@ -1,0 +1,109 @@
+// A receipt, as the database stored the order: its lines, totals, payments and change, with the
+// order's number and time on the location's clock. Shown after a sale and from today's orders.
+import { Alert, Box, Divider, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
+import { Fragment, useMemo } from "react";
+import { useQuery } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { useViewer } from "../shell/ViewerContext.tsx";
+import { Loading } from "../ui/Loading.tsx";
+import { formatMoney } from "./money.ts";
+import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
+import { dateTimeAt, orderNumber } from "./time.ts";
+
+const cell = { border: 0, py: 0.25, px: 0 } as const;
+
+function Row({ label, value, strong, muted }: { label: string; value: string; strong?: boolean; muted?: boolean }) {
+  const sx = { ...cell, fontWeight: strong ? 700 : undefined, color: muted ? "text.secondary" : undefined, fontSize: strong ? "1.05rem" : undefined };
+  return (
+    <TableRow>
+      <TableCell sx={sx}>{label}</TableCell>
+      <TableCell align="right" sx={sx}>
+        {value}
+      </TableCell>
+    </TableRow>
+  );
+}
+
+const tenderLabel = (type: string) => (type === "cash" ? "Cash" : type === "card" ? "Card" : type);
+
+export function Receipt({ orderId }: { orderId: string }) {
+  const context = useMemo(() => ({ additionalTypenames: ["Order", "Tender"] }), []);
+  const [{ data, error, fetching }] = useQuery({
+    query: OrderReceiptQuery,
+    variables: { id: orderId },
+    context,
+    requestPolicy: "cache-and-network",
+  });
+  const order = data?.orderById;
+  if (error) return <Alert severity="error">{errorMessage(error)}</Alert>;
+  if (!order) return fetching ? <Loading /> : <Alert severity="warning">This order is not available.</Alert>;
+  return <ReceiptBody order={order} />;
+}
+
+function ReceiptBody({ order }: { order: ReceiptOrder }) {
+  const { tenant } = useViewer();
+  const zone = order.location?.timezone ?? "UTC";
+  const percent = (order.taxRateBps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 });
+  return (
+    <Box
+      data-testid="receipt"
+      sx={{ border: 1, borderColor: "divider", borderStyle: "dashed", borderRadius: 2, p: 2.5, bgcolor: "background.paper" }}
+    >
+      <Box sx={{ textAlign: "center", mb: 1.5 }}>
+        <Typography sx={{ fontWeight: 700 }}>{tenant?.name}</Typography>
+        <Typography variant="body2" color="text.secondary">
+          {order.location?.name}
+        </Typography>
+        <Typography variant="body2" sx={{ mt: 1 }}>
+          Order {orderNumber(order.rowId)}
+        </Typography>
+        <Typography variant="body2" color="text.secondary">
+          {dateTimeAt(order.placedAt, zone)}
+        </Typography>
+        {order.placedBy && (
+          <Typography variant="body2" color="text.secondary">
+            Served by {order.placedBy.name}
+          </Typography>
+        )}
+      </Box>
+      {order.status === "voided" && (
+        <Alert severity="warning" sx={{ mb: 1.5 }}>
+          Voided at {dateTimeAt(order.voidedAt, zone)}: {order.voidReason}
+        </Alert>
+      )}
+      <Divider sx={{ borderStyle: "dashed" }} />
+      <Table size="small" aria-label="Items sold" sx={{ my: 1 }}>
+        <TableBody>
+          {order.lines.nodes.map((line) => (
+            <Fragment key={line.id}>
+              <Row label={`${line.quantity} × ${line.name}`} value={formatMoney(line.subtotal)} />
+              {line.lineDiscount > 0 && <Row label="Line discount" value={`−${formatMoney(line.lineDiscount)}`} muted />}
+            </Fragment>
+          ))}
+        </TableBody>
+      </Table>
+      <Divider sx={{ borderStyle: "dashed" }} />
+      <Table size="small" aria-label="Totals" sx={{ my: 1 }}>
+        <TableBody>
+          <Row label="Subtotal" value={formatMoney(order.subtotal)} />
+          {order.discountTotal > 0 && <Row label="Discount" value={`−${formatMoney(order.discountTotal)}`} />}
+          <Row label={order.taxRateBps ? `Tax (${percent}%)` : "Tax"} value={formatMoney(order.taxTotal)} />
+          <Row label="Total" value={formatMoney(order.total)} strong />
+        </TableBody>
+      </Table>
+      <Divider sx={{ borderStyle: "dashed" }} />
+      <Table size="small" aria-label="Payments" sx={{ mt: 1 }}>
+        <TableBody>
+          {order.tenders.nodes.map((t) => (
+            <Fragment key={t.id}>
+              <Row label={tenderLabel(t.type)} value={formatMoney(t.amount)} />
+              {t.changeGiven > 0 && <Row label="Change" value={formatMoney(t.changeGiven)} />}
+            </Fragment>
+          ))}
+          {order.amountDue > 0 && order.status !== "voided" && <Row label="Still due" value={formatMoney(order.amountDue)} strong />}
+          {order.status === "voided" && order.paidTotal > 0 && <Row label="Handed back" value={formatMoney(order.paidTotal)} />}
+        </TableBody>
+      </Table>
+    </Box>
+  );
+}

@@ -1,0 +1,150 @@
+// Today's orders at the location (its business date, on its own clock), newest first: their
+// receipts, the payment of one left unpaid, and — for managers (sales.void) — voids.
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Chip,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  Typography,
+} from "@mui/material";
+import { useMemo, useState } from "react";
+import { useQuery } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { Loading } from "../ui/Loading.tsx";
+import { formatMoney } from "./money.ts";
+import { RecentOrdersQuery, type PosLocation, type RecentOrder } from "./queries.ts";
+import { orderNumber, timeAt, todayAt } from "./time.ts";
+import { VoidOrderDialog } from "./VoidOrderDialog.tsx";
+
+interface Props {
+  location: PosLocation;
+  canVoid: boolean;
+  onReceipt(order: RecentOrder): void;
+  onTakePayment(order: RecentOrder): void;
+}
+
+function itemsText(order: RecentOrder): string {
+  return order.lines.nodes.map((l) => (l.quantity > 1 ? `${l.quantity} × ${l.name}` : l.name)).join(", ");
+}
+
+function Status({ order }: { order: RecentOrder }) {
+  if (order.status === "voided") return <Chip size="small" label="Voided" variant="outlined" />;
+  if (order.amountDue > 0) return <Chip size="small" color="warning" label={`Due ${formatMoney(order.amountDue)}`} />;
+  return <Chip size="small" color="success" variant="outlined" label="Paid" />;
+}
+
+export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Props) {
+  const businessDate = todayAt(location.timezone);
+  const variables = useMemo(() => ({ locationId: location.rowId, businessDate }), [location.rowId, businessDate]);
+  // Refetched after any mutation that returns an Order (a sale, a payment, a void), even while empty.
+  const context = useMemo(() => ({ additionalTypenames: ["Order"] }), []);
+  const [{ data, error, fetching }] = useQuery({ query: RecentOrdersQuery, variables, context });
+  const [voiding, setVoiding] = useState<RecentOrder | null>(null);
+  const orders = data?.orders?.nodes ?? [];
+  const total = data?.orders?.totalCount ?? 0;
+  const dateLabel = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(
+    new Date(`${businessDate}T00:00:00Z`),
+  );
+
+  return (
+    <Card>
+      <CardContent>
+        <Box sx={{ mb: 2 }}>
+          <Typography variant="h6" component="h2">
+            Today's orders
+          </Typography>
+          <Typography variant="body2" color="text.secondary">
+            {location.name}, {dateLabel} ({location.timezone.replaceAll("_", " ")})
+            {total > orders.length ? ` · the latest ${orders.length} of ${total}` : ""}
+          </Typography>
+        </Box>
+        {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+        {!data && fetching ? (
+          <Loading />
+        ) : (
+          <TableContainer>
+            <Table size="small" aria-label="Today's orders">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Time</TableCell>
+                  <TableCell>Order</TableCell>
+                  <TableCell>Items</TableCell>
+                  <TableCell align="right">Total</TableCell>
+                  <TableCell>Status</TableCell>
+                  <TableCell align="right">
+                    <Box component="span" sx={{ position: "absolute", width: 1, height: 1, overflow: "hidden", clip: "rect(0 0 0 0)" }}>
+                      Actions
+                    </Box>
+                  </TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {orders.map((order) => (
+                  <TableRow key={order.id} hover sx={{ opacity: order.status === "voided" ? 0.7 : 1 }}>
+                    <TableCell>{timeAt(order.placedAt, location.timezone)}</TableCell>
+                    <TableCell>{orderNumber(order.rowId)}</TableCell>
+                    <TableCell sx={{ maxWidth: 280 }}>
+                      <Typography variant="body2" noWrap title={itemsText(order)}>
+                        {itemsText(order)}
+                      </Typography>
+                      {order.status === "voided" && order.voidReason && (
+                        <Typography variant="caption" color="text.secondary">
+                          Void: {order.voidReason}
+                        </Typography>
+                      )}
+                    </TableCell>
+                    <TableCell align="right" sx={{ textDecoration: order.status === "voided" ? "line-through" : undefined }}>
+                      {formatMoney(order.total)}
+                    </TableCell>
+                    <TableCell>
+                      <Status order={order} />
+                    </TableCell>
+                    <TableCell align="right">
+                      <Stack direction="row" spacing={0.5} sx={{ justifyContent: "flex-end" }}>
+                        <Button size="small" onClick={() => onReceipt(order)} aria-label={`Receipt of order ${orderNumber(order.rowId)}`}>
+                          Receipt
+                        </Button>
+                        {order.status === "placed" && order.amountDue > 0 && (
+                          <Button size="small" onClick={() => onTakePayment(order)} aria-label={`Take payment for order ${orderNumber(order.rowId)}`}>
+                            Take payment
+                          </Button>
+                        )}
+                        {canVoid && order.status === "placed" && (
+                          <Button
+                            size="small"
+                            color="error"
+                            onClick={() => setVoiding(order)}
+                            aria-label={`Void order ${orderNumber(order.rowId)}`}
+                          >
+                            Void
+                          </Button>
+                        )}
+                      </Stack>
+                    </TableCell>
+                  </TableRow>
+                ))}
+                {!orders.length && !error && (
+                  <TableRow>
+                    <TableCell colSpan={6}>
+                      <Typography color="text.secondary">No sales here yet today.</Typography>
+                    </TableCell>
+                  </TableRow>
+                )}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </CardContent>
+      {voiding && <VoidOrderDialog order={voiding} onClose={() => setVoiding(null)} />}
+    </Card>
+  );
+}

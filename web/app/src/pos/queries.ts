@@ -1,0 +1,303 @@
+// GraphQL operations of the POS module. Money is integer cents everywhere; every total comes from
+// the database (quoteOrder before the sale, the order row after it), never from arithmetic here.
+import { gql } from "urql";
+
+export interface PosLocation {
+  id: string;
+  rowId: string;
+  name: string;
+  timezone: string;
+}
+
+export const PosLocationsQuery = gql<{ locations: { nodes: PosLocation[] } | null }>`
+  query PosLocations {
+    locations(orderBy: NAME_ASC) {
+      nodes {
+        id
+        rowId
+        name
+        timezone
+      }
+    }
+  }
+`;
+
+export interface CatalogItem {
+  id: string;
+  rowId: string;
+  name: string;
+  sku: string;
+  price: number;
+  active: boolean;
+}
+
+/** Items for the grid, searched by name or SKU in the database. */
+export const PosCatalogQuery = gql<
+  { catalogItems: { totalCount: number; pageInfo: { hasNextPage: boolean }; nodes: CatalogItem[] } | null },
+  { first: number; filter?: Record<string, unknown> }
+>`
+  query PosCatalog($first: Int!, $filter: CatalogItemFilter) {
+    catalogItems(first: $first, filter: $filter, orderBy: [NAME_ASC, SKU_ASC]) {
+      totalCount
+      pageInfo {
+        hasNextPage
+      }
+      nodes {
+        id
+        rowId
+        name
+        sku
+        price
+        active
+      }
+    }
+  }
+`;
+
+export const CreateCatalogItemMutation = gql<
+  { createCatalogItem: { catalogItem: CatalogItem | null } | null },
+  { name: string; sku: string; price: number }
+>`
+  mutation PosCreateCatalogItem($name: String!, $sku: String!, $price: Int!) {
+    createCatalogItem(input: { catalogItem: { name: $name, sku: $sku, price: $price } }) {
+      catalogItem {
+        id
+        rowId
+        name
+        sku
+        price
+        active
+      }
+    }
+  }
+`;
+
+/** A cart line as the database takes it (quoteOrder, placeOrder). */
+export interface LineInput {
+  catalog_item_id: string;
+  quantity: number;
+  discount?: number;
+}
+
+/** One priced line of a quote (snake_case: it is the JSON the database built). */
+export interface QuotedLine {
+  line_no: number;
+  catalog_item_id: string;
+  sku: string;
+  name: string;
+  unit_price: number;
+  quantity: number;
+  subtotal: number;
+  line_discount: number;
+  order_discount_share: number;
+  net_total: number;
+  tax: number;
+  total: number;
+}
+
+export interface OrderQuote {
+  subtotal: number | null;
+  discountTotal: number | null;
+  taxRateBps: number | null;
+  taxTotal: number | null;
+  total: number | null;
+  lines: QuotedLine[] | null;
+}
+
+export const QuoteOrderQuery = gql<{ quoteOrder: OrderQuote | null }, { lines: LineInput[]; discount: number }>`
+  query PosQuoteOrder($lines: JSON!, $discount: Int!) {
+    quoteOrder(lines: $lines, discount: $discount) {
+      subtotal
+      discountTotal
+      taxRateBps
+      taxTotal
+      total
+      lines
+    }
+  }
+`;
+
+export interface OrderSummary {
+  id: string;
+  rowId: string;
+  status: string;
+  total: number;
+  paidTotal: number;
+  amountDue: number;
+  placedAt: string | null;
+  voidedAt: string | null;
+  voidReason: string | null;
+}
+
+const ORDER_SUMMARY = `
+  id
+  rowId
+  status
+  total
+  paidTotal
+  amountDue
+  placedAt
+  voidedAt
+  voidReason
+`;
+
+export const PlaceOrderMutation = gql<
+  { placeOrder: { order: OrderSummary | null } | null },
+  { locationId: string; lines: LineInput[]; discount: number; customerId: string | null }
+>`
+  mutation PosPlaceOrder($locationId: String!, $lines: JSON!, $discount: Int!, $customerId: String) {
+    placeOrder(input: { locationId: $locationId, lines: $lines, discount: $discount, customerId: $customerId }) {
+      order {
+        ${ORDER_SUMMARY}
+      }
+    }
+  }
+`;
+
+export interface TenderResult {
+  id: string;
+  rowId: string;
+  type: string;
+  amount: number;
+  changeGiven: number;
+  appliedAmount: number;
+  order: OrderSummary | null;
+}
+
+export const RecordTenderMutation = gql<
+  { recordTender: { tender: TenderResult | null } | null },
+  { orderId: string; type: "cash" | "card"; amount: number }
+>`
+  mutation PosRecordTender($orderId: String!, $type: String!, $amount: Int!) {
+    recordTender(input: { orderId: $orderId, type: $type, amount: $amount }) {
+      tender {
+        id
+        rowId
+        type
+        amount
+        changeGiven
+        appliedAmount
+        order {
+          ${ORDER_SUMMARY}
+        }
+      }
+    }
+  }
+`;
+
+export const VoidOrderMutation = gql<
+  { voidOrder: { order: OrderSummary | null } | null },
+  { orderId: string; reason: string }
+>`
+  mutation PosVoidOrder($orderId: String!, $reason: String!) {
+    voidOrder(input: { orderId: $orderId, reason: $reason }) {
+      order {
+        ${ORDER_SUMMARY}
+      }
+    }
+  }
+`;
+
+export interface RecentOrder extends OrderSummary {
+  lines: { nodes: { id: string; name: string; quantity: number }[] };
+}
+
+/** The orders of one location on one business date, newest first. */
+export const RecentOrdersQuery = gql<
+  { orders: { totalCount: number; nodes: RecentOrder[] } | null },
+  { locationId: string; businessDate: string }
+>`
+  query PosRecentOrders($locationId: String!, $businessDate: Date!) {
+    orders(condition: { locationId: $locationId, businessDate: $businessDate }, orderBy: PLACED_AT_DESC, first: 25) {
+      totalCount
+      nodes {
+        ${ORDER_SUMMARY}
+        lines(orderBy: LINE_NO_ASC) {
+          nodes {
+            id
+            name
+            quantity
+          }
+        }
+      }
+    }
+  }
+`;
+
+export interface ReceiptOrder extends OrderSummary {
+  subtotal: number;
+  discountTotal: number;
+  orderDiscount: number;
+  taxRateBps: number;
+  taxTotal: number;
+  businessDate: string | null;
+  customerId: string | null;
+  location: PosLocation | null;
+  placedBy: { id: string; name: string } | null;
+  lines: {
+    nodes: {
+      id: string;
+      lineNo: number;
+      name: string;
+      sku: string;
+      unitPrice: number;
+      quantity: number;
+      subtotal: number;
+      lineDiscount: number;
+      orderDiscountShare: number;
+      tax: number;
+      total: number;
+    }[];
+  };
+  tenders: { nodes: { id: string; type: string; amount: number; changeGiven: number; createdAt: string }[] };
+}
+
+/** Everything a receipt shows, as the database stored it. */
+export const OrderReceiptQuery = gql<{ orderById: ReceiptOrder | null }, { id: string }>`
+  query PosOrderReceipt($id: ID!) {
+    orderById(id: $id) {
+      ${ORDER_SUMMARY}
+      subtotal
+      discountTotal
+      orderDiscount
+      taxRateBps
+      taxTotal
+      businessDate
+      customerId
+      location {
+        id
+        rowId
+        name
+        timezone
+      }
+      placedBy {
+        id
+        name
+      }
+      lines(orderBy: LINE_NO_ASC) {
+        nodes {
+          id
+          lineNo
+          name
+          sku
+          unitPrice
+          quantity
+          subtotal
+          lineDiscount
+          orderDiscountShare
+          tax
+          total
+        }
+      }
+      tenders(orderBy: PRIMARY_KEY_ASC) {
+        nodes {
+          id
+          type
+          amount
+          changeGiven
+          createdAt
+        }
+      }
+    }
+  }
+`;
