@@ -5,6 +5,8 @@ import { GuestOnly } from "./auth/GuestOnly.tsx";
 import { LoginPage } from "./auth/LoginPage.tsx";
 import { OnboardPage } from "./auth/OnboardPage.tsx";
 import { RequireAuth } from "./auth/RequireAuth.tsx";
+import { BillingPage } from "./billing/BillingPage.tsx";
+import { CustomerDetailPage } from "./customers/CustomerDetailPage.tsx";
 import { CustomersPage } from "./customers/CustomersPage.tsx";
 import { DashboardPage } from "./dashboard/DashboardPage.tsx";
 import { PosPage } from "./pos/PosPage.tsx";
@@ -21,8 +23,10 @@ export function AppRoutes() {
         <Route index element={<DashboardPage />} />
         <Route path="pos" element={<PosPage />} />
         <Route path="customers" element={<CustomersPage />} />
+        <Route path="customers/:id" element={<CustomerDetailPage />} />
         <Route path="reports" element={<ReportsPage />} />
         <Route path="settings" element={<SettingsPage />} />
+        <Route path="settings/billing" element={<BillingPage />} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

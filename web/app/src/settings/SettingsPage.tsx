@@ -1,4 +1,5 @@
-// Settings: the business itself, its locations, and (soon) the plan.
+// Settings: the business itself, its locations, and a summary of its plan (Settings → Billing
+// has the rest).
 import { Stack } from "@mui/material";
 import { BillingCard } from "../billing/BillingCard.tsx";
 import { useCan } from "../shell/ViewerContext.tsx";
@@ -14,7 +15,7 @@ export function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        subtitle={canUpdate || !canView ? "Your business and its locations." : "Your role can see these settings but not change them."}
+        subtitle={canUpdate || !canView ? "Your business, its locations and its plan." : "Your role can see these settings but not change them."}
       />
       {canView ? (
         <Stack spacing={3}>

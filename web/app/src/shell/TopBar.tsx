@@ -4,13 +4,16 @@ import { MenuIcon, StoreIcon } from "../ui/icons.tsx";
 import { TenantSwitcher } from "./TenantSwitcher.tsx";
 import { UserMenu } from "./UserMenu.tsx";
 
-export function TopBar({ onMenu }: { onMenu(): void }) {
+/** Without `onMenu` (a suspended business has no navigation) the menu button is not shown. */
+export function TopBar({ onMenu }: { onMenu?: () => void }) {
   return (
     <AppBar position="fixed" sx={{ zIndex: (theme) => theme.zIndex.drawer + 1 }}>
       <Toolbar sx={{ gap: 1 }}>
-        <IconButton edge="start" aria-label="Open navigation" onClick={onMenu} sx={{ display: { md: "none" } }}>
-          <MenuIcon />
-        </IconButton>
+        {onMenu && (
+          <IconButton edge="start" aria-label="Open navigation" onClick={onMenu} sx={{ display: { md: "none" } }}>
+            <MenuIcon />
+          </IconButton>
+        )}
         <Stack direction="row" spacing={1} sx={{ alignItems: "center", color: "primary.main", width: { md: 200 } }}>
           <StoreIcon />
           <Typography variant="h6" component="div" sx={{ display: { xs: "none", sm: "block" } }}>

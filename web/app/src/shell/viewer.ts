@@ -7,6 +7,8 @@ export interface Tenant {
   rowId: string;
   name: string;
   status: string;
+  /** Why billing suspended the business (nonpayment, canceled); only asked for the current one. */
+  suspensionReason?: string | null;
 }
 
 export interface Membership {
@@ -49,6 +51,7 @@ export const ViewerQuery = gql<ViewerData>`
       rowId
       name
       status
+      suspensionReason
     }
     currentPermissions
   }

@@ -1,0 +1,148 @@
+// Confirms a move to another plan, showing what changes: the price (per month, and the
+// difference), the limits and the modules. Confirming calls changePlan and waits for the worker;
+// a refusal (DOWNG: usage above the smaller plan's limits, GRACE, a declined card…) is shown in
+// the server's words. Within the grace period after a cancellation the same dialog reactivates.
+import {
+  Alert,
+  Box,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Stack,
+  Typography,
+} from "@mui/material";
+import { formatDay, formatPrice, moduleLabel, perInterval } from "./format.ts";
+import type { BillingRequest, Plan, Subscription } from "./queries.ts";
+import { excessFor } from "./usage.ts";
+import { useBillingRequest } from "./useBillingRequest.ts";
+
+export type PlanChange = "upgrade" | "downgrade" | "reactivate";
+
+export function planChange(target: Plan, current: Plan | null | undefined, subscription: Subscription | null | undefined): PlanChange | null {
+  if (subscription?.status === "canceled") return "reactivate";
+  if (!current || current.key === target.key) return null;
+  return target.priceCents >= current.priceCents ? "upgrade" : "downgrade";
+}
+
+export function changeLabel(change: PlanChange, target: Plan): string {
+  if (change === "reactivate") return `Reactivate on ${target.name}`;
+  return `${change === "upgrade" ? "Upgrade" : "Downgrade"} to ${target.name}`;
+}
+
+interface Props {
+  target: Plan;
+  current: Plan | null;
+  subscription: Subscription | null;
+  onClose(): void;
+  onChanged(request: BillingRequest, target: Plan): void;
+}
+
+export function ChangePlanDialog({ target, current, subscription, onClose, onChanged }: Props) {
+  const { state, busy, changePlan } = useBillingRequest();
+  const change = planChange(target, current, subscription) ?? "upgrade";
+  const title = changeLabel(change, target);
+  const interval = perInterval(target.billingInterval);
+  const difference = current ? target.priceCents - current.priceCents : 0;
+  const excess = subscription && change !== "upgrade" ? excessFor(subscription, target) : [];
+  const gained = target.modules.filter((m): m is string => Boolean(m) && !current?.modules.includes(m!));
+  const lost = current ? current.modules.filter((m): m is string => Boolean(m) && !target.modules.includes(m!)) : [];
+  const trialing = subscription?.status === "trialing" && subscription.trialEndsAt;
+
+  async function confirm() {
+    const done = await changePlan(target.key);
+    if (done) onChanged(done, target);
+  }
+
+  let explanation: string;
+  if (change === "reactivate") {
+    explanation = `Your card on file is charged ${formatPrice(target.priceCents, target.currency)} now, and your business is reactivated as soon as the payment goes through.`;
+  } else if (trialing) {
+    explanation = `You are in your free trial until ${formatDay(subscription!.trialEndsAt)}: nothing is charged now. After the trial, ${target.name} costs ${formatPrice(target.priceCents, target.currency)} a ${interval}.`;
+  } else if (change === "upgrade") {
+    explanation = "Stripe charges the difference for the rest of the current period on your next invoice.";
+  } else {
+    explanation = "Stripe credits the unused part of the current period on your next invoice.";
+  }
+
+  return (
+    <Dialog open onClose={busy ? undefined : onClose} fullWidth maxWidth="sm" aria-labelledby="change-plan-title">
+      <DialogTitle id="change-plan-title">{title}</DialogTitle>
+      <DialogContent>
+        <Stack spacing={2.5}>
+          <Box
+            data-testid="price-change"
+            sx={{ display: "flex", flexWrap: "wrap", alignItems: "center", gap: 1.5, p: 2, borderRadius: 2, bgcolor: "action.hover" }}
+          >
+            {current && change !== "reactivate" && (
+              <>
+                <Box>
+                  <Typography variant="caption" color="text.secondary">
+                    Now: {current.name}
+                  </Typography>
+                  <Typography sx={{ fontWeight: 600 }}>
+                    {formatPrice(current.priceCents, current.currency)} / {perInterval(current.billingInterval)}
+                  </Typography>
+                </Box>
+                <Typography aria-hidden sx={{ fontSize: 22, color: "text.secondary" }}>
+                  →
+                </Typography>
+              </>
+            )}
+            <Box>
+              <Typography variant="caption" color="text.secondary">
+                {change === "reactivate" ? "Plan" : "New"}: {target.name}
+              </Typography>
+              <Typography sx={{ fontWeight: 600 }}>
+                {formatPrice(target.priceCents, target.currency)} / {interval}
+              </Typography>
+            </Box>
+            {current && change !== "reactivate" && difference !== 0 && (
+              <Typography sx={{ ml: "auto", fontWeight: 600 }} color={difference > 0 ? "text.primary" : "success.main"}>
+                {difference > 0 ? "+" : "−"}
+                {formatPrice(Math.abs(difference), target.currency)} a {interval}
+              </Typography>
+            )}
+          </Box>
+          <Typography>{explanation}</Typography>
+          <Typography variant="body2" color="text.secondary">
+            {target.name} allows {target.maxSeats} seats, {target.maxLocations} locations and {target.maxDevices} POS devices
+            {current && change !== "reactivate"
+              ? ` (now ${current.maxSeats}, ${current.maxLocations} and ${current.maxDevices})`
+              : ""}
+            .{gained.length > 0 && current && ` Adds ${gained.map(moduleLabel).join(", ")}.`}
+            {lost.length > 0 && ` You would lose ${lost.map(moduleLabel).join(", ")}.`}
+          </Typography>
+          {excess.length > 0 && state.phase !== "failed" && (
+            <Alert severity="warning">
+              Your business uses more than {target.name} allows: {excess.join(", ")}. Remove the extra ones before you move.
+            </Alert>
+          )}
+          {busy && (
+            <Typography role="status" color="text.secondary">
+              {change === "reactivate" ? "Reactivating your subscription with Stripe…" : "Changing your plan with Stripe…"}
+            </Typography>
+          )}
+          {state.phase === "failed" && (
+            <Alert severity="error">{state.message}</Alert>
+          )}
+        </Stack>
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Button onClick={onClose} disabled={busy}>
+          Cancel
+        </Button>
+        {/* Refused for usage (DOWNG) or time (GRACE): trying again would say the same. */}
+        <Button
+          variant="contained"
+          loading={busy}
+          disabled={state.phase === "failed" && (state.code === "DOWNG" || state.code === "GRACE")}
+          onClick={() => void confirm()}
+        >
+          {title}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,84 @@
+// Asking Stripe for something from the admin: the mutation records a request and queues a worker
+// job; this polls the request until the job has finished (done, with the portal URL, or failed,
+// with a message for the person). The portal is then opened in this tab.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useClient } from "urql";
+import { errorCode, errorMessage } from "../lib/errors.ts";
+import { BillingRequestQuery, ChangePlanMutation, RequestBillingPortalMutation, type BillingRequest } from "./queries.ts";
+
+/** How long to wait for the worker before saying so (its retries back off beyond this). */
+const GIVE_UP_MS = 90_000;
+const SLOW = "Stripe is taking longer than usual to answer. Please try again in a minute.";
+const FAILED = "Stripe could not complete the request. Please try again.";
+
+export type RequestState =
+  | { phase: "idle" }
+  | { phase: "working"; kind: "portal" | "change_plan"; planKey?: string }
+  | { phase: "redirecting"; url: string }
+  | { phase: "done"; request: BillingRequest }
+  | { phase: "failed"; message: string; code: string | null };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function useBillingRequest() {
+  const client = useClient();
+  const [state, setState] = useState<RequestState>({ phase: "idle" });
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  const run = useCallback(
+    async (kind: "portal" | "change_plan", planKey?: string): Promise<BillingRequest | null> => {
+      setState({ phase: "working", kind, planKey });
+      const fail = (message: string, code: string | null = null) => {
+        if (mounted.current) setState({ phase: "failed", message, code });
+        return null;
+      };
+
+      const started =
+        kind === "portal"
+          ? await client.mutation(RequestBillingPortalMutation, {}).toPromise()
+          : await client.mutation(ChangePlanMutation, { planKey: planKey! }).toPromise();
+      if (started.error) return fail(errorMessage(started.error), errorCode(started.error));
+      const data = started.data as
+        | { requestBillingPortal?: { billingRequest: BillingRequest | null } | null; changePlan?: { billingRequest: BillingRequest | null } | null }
+        | undefined;
+      const request = (kind === "portal" ? data?.requestBillingPortal : data?.changePlan)?.billingRequest;
+      if (!request) return fail(FAILED);
+
+      let finished: BillingRequest | null = request.status === "pending" ? null : request;
+      const deadline = Date.now() + GIVE_UP_MS;
+      let delay = 300;
+      while (!finished && mounted.current && Date.now() < deadline) {
+        await sleep(delay);
+        delay = Math.min(Math.round(delay * 1.5), 2000);
+        const res = await client.query(BillingRequestQuery, { id: request.id }, { requestPolicy: "network-only" }).toPromise();
+        if (res.error) return fail(errorMessage(res.error), errorCode(res.error));
+        const r = res.data?.billingRequestById;
+        if (r && r.status !== "pending") finished = r;
+      }
+      if (!mounted.current) return null;
+      if (!finished) return fail(SLOW);
+      if (finished.status === "failed") return fail(finished.errorMessage || FAILED);
+      if (kind === "portal") {
+        if (!finished.url) return fail(FAILED);
+        setState({ phase: "redirecting", url: finished.url });
+        window.location.assign(finished.url);
+        return finished;
+      }
+      setState({ phase: "done", request: finished });
+      return finished;
+    },
+    [client],
+  );
+
+  const openPortal = useCallback(() => run("portal"), [run]);
+  const changePlan = useCallback((planKey: string) => run("change_plan", planKey), [run]);
+  const reset = useCallback(() => setState({ phase: "idle" }), []);
+  const busy = state.phase === "working" || state.phase === "redirecting";
+  return { state, busy, openPortal, changePlan, reset };
+}
