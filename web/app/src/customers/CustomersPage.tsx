@@ -1,15 +1,431 @@
-// Customers: the directory, profiles and merging duplicates. Not built yet.
-import { ComingSoon } from "../ui/ComingSoon.tsx";
+// Customers: the directory. With text in the search box it shows the type-ahead's best matches
+// (searchCustomers: name, email or phone, partial); otherwise the paginated customers
+// connection, filtered by tags and status and sorted by last visit (the default), name or
+// lifetime spend, 25 at a time with "Load more". The search, filters and sort live in the URL,
+// so going back from a customer returns to the same list.
+import {
+  Alert,
+  Autocomplete,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Chip,
+  FormControl,
+  InputAdornment,
+  InputLabel,
+  Link,
+  MenuItem,
+  Select,
+  Stack,
+  TextField,
+  ToggleButton,
+  ToggleButtonGroup,
+  Typography,
+} from "@mui/material";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
+import { useQuery } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { useCan } from "../shell/ViewerContext.tsx";
+import { AddIcon } from "../ui/icons.tsx";
+import { Loading } from "../ui/Loading.tsx";
+import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
+import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
+import { CustomerPicker } from "./CustomerPicker.tsx";
+import { CustomersTable, CustomerTableRow, MessageRow } from "./CustomersTable.tsx";
+import { tagList } from "./format.ts";
+import { SearchIcon } from "./icons.tsx";
+import { CustomersCountQuery, CustomersQuery, SearchCustomersQuery, type CustomerRow } from "./queries.ts";
+import { useDebounced } from "./useDebounced.ts";
+
+const PAGE_SIZE = 25;
+const CONTEXT = { additionalTypenames: ["Customer"] };
+
+type Sort = "lastVisit" | "name" | "spend";
+type Status = "active" | "archived";
+
+/**
+ * A sort is read as one or more segments, each a filter and an order. "Last visit" lists those
+ * who came (latest first), then those who never did (newest first): PostgreSQL would otherwise
+ * put the never-visited first.
+ */
+const SEGMENTS: Record<Sort, { filter: object; orderBy: string[] }[]> = {
+  lastVisit: [
+    { filter: { lastVisitAt: { isNull: false } }, orderBy: ["LAST_VISIT_AT_DESC"] },
+    { filter: { lastVisitAt: { isNull: true } }, orderBy: ["ROW_ID_DESC"] },
+  ],
+  name: [{ filter: {}, orderBy: ["DISPLAY_NAME_ASC"] }],
+  spend: [{ filter: {}, orderBy: ["TOTAL_SPEND_DESC", "DISPLAY_NAME_ASC"] }],
+};
+
+const SORT_LABEL: Record<Sort, string> = { lastVisit: "Last visit", name: "Name", spend: "Total spend" };
 
 export function CustomersPage() {
+  const canView = useCan("customers.view");
+  const canCreate = useCan("customers.create");
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const [adding, setAdding] = useState(false);
+  const [finding, setFinding] = useState(false);
+  const [added, setAdded] = useState<CustomerRow | null>(null);
+  const [seenTags, setSeenTags] = useState<string[]>([]);
+
+  const q = params.get("q") ?? "";
+  const tags = params.getAll("tag");
+  const status: Status = params.get("status") === "archived" ? "archived" : "active";
+  const sortParam = params.get("sort");
+  const sort: Sort = sortParam === "name" || sortParam === "spend" ? sortParam : "lastVisit";
+
+  // Two quick changes (remove a tag, then pick a status) must not lose the first: each change
+  // starts from the latest parameters, even before the page has re-rendered with them.
+  const latest = useRef(params);
+  latest.current = params;
+  const update = useCallback(
+    (change: (p: URLSearchParams) => void) => {
+      const next = new URLSearchParams(latest.current);
+      change(next);
+      latest.current = next;
+      setParams(next, { replace: true });
+    },
+    [setParams],
+  );
+  const setQ = (value: string) => update((p) => (value ? p.set("q", value) : p.delete("q")));
+  const addTag = (tag: string) => {
+    const t = tag.trim();
+    if (!t || tags.some((x) => x.toLowerCase() === t.toLowerCase())) return;
+    update((p) => {
+      p.append("tag", t);
+      p.delete("q");
+    });
+  };
+  const removeTag = (tag: string) =>
+    update((p) => {
+      const rest = p.getAll("tag").filter((x) => x !== tag);
+      p.delete("tag");
+      for (const t of rest) p.append("tag", t);
+    });
+
+  const seeTags = useCallback((rows: CustomerRow[]) => {
+    setSeenTags((prev) => {
+      const next = [...prev];
+      for (const r of rows) for (const t of tagList(r.tags)) if (!next.some((x) => x.toLowerCase() === t.toLowerCase())) next.push(t);
+      return next.length === prev.length ? prev : next.sort((a, b) => a.localeCompare(b));
+    });
+  }, []);
+
+  if (!canView) {
+    return (
+      <>
+        <PageHeader title="Customers" />
+        <NotAllowed what="customers" />
+      </>
+    );
+  }
+
+  const searching = q.trim() !== "";
+  const baseFilter = { status: { equalTo: status }, ...(tags.length ? { tags: { contains: tags } } : {}) };
+
   return (
     <>
-      <PageHeader title="Customers" subtitle="The people who buy from you." />
-      <ComingSoon
-        summary="Your customer directory is on its way:"
-        items={["Search by name, email or phone", "Profiles with visits, lifetime spend and history of changes", "Merging duplicate customers", "CSV import and export"]}
+      {/* Like PageHeader, but the buttons go under the title on a phone. */}
+      <Box sx={{ display: "flex", alignItems: "flex-start", justifyContent: "space-between", gap: 2, mb: 3, flexWrap: "wrap" }}>
+        <Box>
+          <Typography variant="h4" component="h1">
+            Customers
+          </Typography>
+          <Typography color="text.secondary" sx={{ mt: 0.5 }}>
+            The people who buy from you.
+          </Typography>
+        </Box>
+        <Stack direction="row" spacing={1}>
+          <Button variant="outlined" startIcon={<SearchIcon />} onClick={() => setFinding(true)}>
+            Quick find
+          </Button>
+          {canCreate && (
+            <Button variant="contained" startIcon={<AddIcon />} onClick={() => setAdding(true)}>
+              Add customer
+            </Button>
+          )}
+        </Stack>
+      </Box>
+
+      {added && (
+        <Alert severity="success" onClose={() => setAdded(null)} sx={{ mb: 2 }}>
+          Added {added.displayName} ({added.customerNumber}).{" "}
+          <Link component={RouterLink} to={`/customers/${added.rowId}`}>
+            Open
+          </Link>
+        </Alert>
+      )}
+
+      <Card>
+        <CardContent>
+          <Stack direction={{ xs: "column", md: "row" }} spacing={2} sx={{ mb: 2, alignItems: { md: "center" } }}>
+            <TextField
+              label="Search customers"
+              placeholder="Name, email or phone"
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+              autoComplete="off"
+              sx={{ flex: 2 }}
+              slotProps={{
+                input: {
+                  startAdornment: (
+                    <InputAdornment position="start">
+                      <SearchIcon fontSize="small" />
+                    </InputAdornment>
+                  ),
+                },
+              }}
+            />
+            <TagFilterInput suggestions={seenTags.filter((t) => !tags.includes(t))} onAdd={addTag} disabled={searching} />
+            <FormControl sx={{ minWidth: 160 }} disabled={searching}>
+              <InputLabel id="customers-sort-label">Sort by</InputLabel>
+              <Select
+                labelId="customers-sort-label"
+                label="Sort by"
+                value={sort}
+                onChange={(e) => update((p) => (e.target.value === "lastVisit" ? p.delete("sort") : p.set("sort", e.target.value)))}
+              >
+                {(Object.keys(SORT_LABEL) as Sort[]).map((s) => (
+                  <MenuItem key={s} value={s}>
+                    {SORT_LABEL[s]}
+                  </MenuItem>
+                ))}
+              </Select>
+            </FormControl>
+          </Stack>
+
+          <Stack direction="row" spacing={2} sx={{ mb: 1, alignItems: "center", flexWrap: "wrap", rowGap: 1 }}>
+            <ToggleButtonGroup
+              size="small"
+              exclusive
+              value={status}
+              disabled={searching}
+              aria-label="Status"
+              onChange={(_e, v: Status | null) => v && update((p) => (v === "active" ? p.delete("status") : p.set("status", v)))}
+            >
+              <ToggleButton value="active">Active</ToggleButton>
+              <ToggleButton value="archived">Archived</ToggleButton>
+            </ToggleButtonGroup>
+            {tags.map((t) => (
+              <Chip key={t} label={`Tag: ${t}`} color="primary" variant="outlined" onDelete={() => removeTag(t)} disabled={searching} />
+            ))}
+            {!searching && seenTags.filter((t) => !tags.includes(t)).length > 0 && (
+              <Box sx={{ display: "flex", gap: 0.5, flexWrap: "wrap", alignItems: "center" }} aria-label="Tags on this page">
+                <Typography variant="caption" color="text.secondary" sx={{ mr: 0.5 }}>
+                  Tags:
+                </Typography>
+                {seenTags
+                  .filter((t) => !tags.includes(t))
+                  .slice(0, 12)
+                  .map((t) => (
+                    <Chip key={t} size="small" label={t} variant="outlined" onClick={() => addTag(t)} />
+                  ))}
+              </Box>
+            )}
+          </Stack>
+
+          {searching ? (
+            <SearchResults q={q} onRows={seeTags} />
+          ) : (
+            <PagedList
+              key={JSON.stringify([baseFilter, sort])}
+              filter={baseFilter}
+              sort={sort}
+              onRows={seeTags}
+              onTag={addTag}
+              emptyText={
+                tags.length
+                  ? `No ${status} customers tagged ${tags.join(" and ")}.`
+                  : status === "archived"
+                    ? "No archived customers."
+                    : canCreate
+                      ? "No customers yet. Add the first one, or they will appear as the till records them."
+                      : "No customers yet."
+              }
+            />
+          )}
+        </CardContent>
+      </Card>
+
+      <CustomerFormDialog
+        open={adding}
+        onClose={() => setAdding(false)}
+        onSaved={(c) => setAdded(c)}
+        tagSuggestions={seenTags}
       />
+      <CustomerPicker
+        open={finding}
+        title="Quick find"
+        includeArchived
+        onClose={() => setFinding(false)}
+        onSelect={(c) => {
+          setFinding(false);
+          navigate(`/customers/${c.rowId}`);
+        }}
+      />
+    </>
+  );
+}
+
+/** A tag to filter by: type it (Enter) or pick one seen on the page. */
+function TagFilterInput({ suggestions, onAdd, disabled }: { suggestions: string[]; onAdd(tag: string): void; disabled: boolean }) {
+  const [input, setInput] = useState("");
+  return (
+    <Autocomplete
+      freeSolo
+      disabled={disabled}
+      options={suggestions}
+      value={null}
+      inputValue={input}
+      onInputChange={(_e, v) => setInput(v)}
+      onChange={(_e, v) => {
+        if (typeof v === "string" && v.trim()) onAdd(v);
+        setInput("");
+      }}
+      sx={{ flex: 1, minWidth: 180 }}
+      renderInput={(params) => <TextField {...params} label="Filter by tag" placeholder="Type a tag, press Enter" />}
+    />
+  );
+}
+
+function SearchResults({ q, onRows }: { q: string; onRows(rows: CustomerRow[]): void }) {
+  const term = useDebounced(q.trim(), 200);
+  const [{ data, error, fetching }] = useQuery({ query: SearchCustomersQuery, variables: { q: term }, pause: !term, context: CONTEXT });
+  const rows = data?.searchCustomers ?? [];
+  useEffect(() => onRows(rows), [rows, onRows]);
+  return (
+    <>
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }} data-testid="customers-summary">
+        {fetching || term !== q.trim() ? "Searching…" : `Best matches for “${term}” (at most 10), active and archived. Clear the search to filter and sort.`}
+      </Typography>
+      {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+      <CustomersTable label="Customers">
+        {rows.map((c) => (
+          <CustomerTableRow key={c.id} customer={c} />
+        ))}
+        {!rows.length && !fetching && term === q.trim() && !error && <MessageRow>No customer matches “{term}”.</MessageRow>}
+      </CustomersTable>
+    </>
+  );
+}
+
+interface Chunk {
+  segment: number;
+  after: string | null;
+}
+
+interface ChunkInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+  count: number;
+}
+
+function PagedList({
+  filter,
+  sort,
+  onRows,
+  onTag,
+  emptyText,
+}: {
+  filter: object;
+  sort: Sort;
+  onRows(rows: CustomerRow[]): void;
+  onTag(tag: string): void;
+  emptyText: string;
+}) {
+  const segments = SEGMENTS[sort];
+  const [chunks, setChunks] = useState<Chunk[]>([{ segment: 0, after: null }]);
+  const [infos, setInfos] = useState<Record<number, ChunkInfo>>({});
+  const [{ data: countData }] = useQuery({ query: CustomersCountQuery, variables: { filter }, context: CONTEXT });
+  const total = countData?.customers?.totalCount;
+
+  const lastIndex = chunks.length - 1;
+  const last = chunks[lastIndex]!;
+  const lastInfo = infos[lastIndex];
+
+  // A segment that has run out continues with the next one straight away.
+  useEffect(() => {
+    if (lastInfo && !lastInfo.hasNextPage && last.segment + 1 < segments.length) {
+      setChunks((c) => [...c, { segment: last.segment + 1, after: null }]);
+    }
+  }, [lastInfo, last.segment, segments.length]);
+
+  const loaded = Object.values(infos).reduce((n, i) => n + i.count, 0);
+  const more = lastInfo?.hasNextPage ?? false;
+  const loadingFirst = !infos[0];
+  const shown = chunks.every((_c, i) => infos[i]);
+
+  return (
+    <>
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }} data-testid="customers-summary">
+        {total == null ? " " : total === 1 ? "1 customer" : `${total.toLocaleString()} customers`}
+        {total != null && loaded < total ? ` · showing ${loaded}` : ""}
+      </Typography>
+      <CustomersTable>
+        {chunks.map((chunk, i) => (
+          <ChunkRows
+            key={`${chunk.segment}:${chunk.after ?? ""}`}
+            filter={{ ...filter, ...segments[chunk.segment]!.filter }}
+            orderBy={segments[chunk.segment]!.orderBy}
+            after={chunk.after}
+            onRows={onRows}
+            onTag={onTag}
+            onInfo={(info) =>
+              setInfos((prev) =>
+                prev[i]?.hasNextPage === info.hasNextPage && prev[i]?.endCursor === info.endCursor && prev[i]?.count === info.count
+                  ? prev
+                  : { ...prev, [i]: info },
+              )
+            }
+          />
+        ))}
+        {shown && loaded === 0 && <MessageRow>{emptyText}</MessageRow>}
+      </CustomersTable>
+      {loadingFirst && <Loading />}
+      {more && (
+        <Box sx={{ display: "flex", justifyContent: "center", pt: 2 }}>
+          <Button variant="outlined" onClick={() => setChunks((c) => [...c, { segment: last.segment, after: lastInfo!.endCursor }])}>
+            Load more
+          </Button>
+        </Box>
+      )}
+    </>
+  );
+}
+
+function ChunkRows({
+  filter,
+  orderBy,
+  after,
+  onRows,
+  onTag,
+  onInfo,
+}: {
+  filter: object;
+  orderBy: string[];
+  after: string | null;
+  onRows(rows: CustomerRow[]): void;
+  onTag(tag: string): void;
+  onInfo(info: ChunkInfo): void;
+}) {
+  const variables = useMemo(() => ({ first: PAGE_SIZE, after, filter, orderBy }), [after, JSON.stringify(filter), orderBy.join()]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [{ data, error }] = useQuery({ query: CustomersQuery, variables, context: CONTEXT });
+  const connection = data?.customers;
+  useEffect(() => {
+    if (!connection) return;
+    onRows(connection.nodes);
+    onInfo({ hasNextPage: connection.pageInfo.hasNextPage, endCursor: connection.pageInfo.endCursor, count: connection.nodes.length });
+  }, [connection]); // eslint-disable-line react-hooks/exhaustive-deps
+  if (error) return <MessageRow>{errorMessage(error)}</MessageRow>;
+  return (
+    <>
+      {connection?.nodes.map((c) => (
+        <CustomerTableRow key={c.id} customer={c} onTag={onTag} />
+      ))}
     </>
   );
 }

@@ -1,0 +1,164 @@
+// What the customer has done: lifetime stats (kept by the database from sales), the ten latest
+// orders, and the timeline of everything that happened to the profile.
+import {
+  Box,
+  Card,
+  CardContent,
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  Tooltip,
+  Typography,
+} from "@mui/material";
+import { averageCents, formatCents, formatDateTime, timeAgo } from "./format.ts";
+import type { Activity, CustomerDetail, RecentOrder } from "./queries.ts";
+
+export function StatsCard({ customer: c }: { customer: CustomerDetail }) {
+  const average = averageCents(c.totalSpend, c.totalVisits);
+  const stats = [
+    { label: "Visits", value: String(c.totalVisits), testId: "stat-visits" },
+    { label: "Total spend", value: formatCents(c.totalSpend), testId: "stat-spend" },
+    { label: "Average per visit", value: average == null ? "–" : formatCents(average), testId: "stat-average" },
+    {
+      label: "Last visit",
+      value: c.lastVisitAt ? timeAgo(c.lastVisitAt) : "Never",
+      title: c.lastVisitAt ? formatDateTime(c.lastVisitAt) : undefined,
+      testId: "stat-last-visit",
+    },
+  ];
+  return (
+    <Card>
+      <CardContent>
+        <Typography variant="h6" component="h2">
+          Lifetime
+        </Typography>
+        <Box sx={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 2, mt: 1 }}>
+          {stats.map((s) => (
+            <Box key={s.label} role="group" aria-label={s.label}>
+              <Typography variant="body2" color="text.secondary">
+                {s.label}
+              </Typography>
+              <Tooltip title={s.title ?? ""} disableHoverListener={!s.title}>
+                <Typography variant="h5" component="p" data-testid={s.testId} sx={{ fontVariantNumeric: "tabular-nums" }}>
+                  {s.value}
+                </Typography>
+              </Tooltip>
+            </Box>
+          ))}
+        </Box>
+        <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 2 }}>
+          Counted from placed orders; a voided order is taken back out.
+        </Typography>
+      </CardContent>
+    </Card>
+  );
+}
+
+export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
+  return (
+    <Card>
+      <CardContent>
+        <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+          Recent orders
+        </Typography>
+        {orders.length === 0 ? (
+          <Typography color="text.secondary">No orders yet.</Typography>
+        ) : (
+          <TableContainer>
+            <Table size="small" aria-label="Recent orders">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Date</TableCell>
+                  <TableCell>Location</TableCell>
+                  <TableCell align="right">Total</TableCell>
+                  <TableCell>Status</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {orders.map((o) => (
+                  <TableRow key={o.id}>
+                    <TableCell sx={{ whiteSpace: "nowrap" }}>
+                      {/* On the clock of the shop where it was sold. */}
+                      {formatDateTime(o.placedAt, o.location?.timezone)}
+                    </TableCell>
+                    <TableCell>{o.location?.name ?? "—"}</TableCell>
+                    <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums", textDecoration: o.status === "voided" ? "line-through" : undefined }}>
+                      {formatCents(o.total)}
+                    </TableCell>
+                    <TableCell>
+                      <Chip
+                        size="small"
+                        variant="outlined"
+                        label={o.status === "voided" ? "Voided" : o.status === "open" ? "Open" : "Placed"}
+                        color={o.status === "voided" ? "error" : o.status === "open" ? "default" : "success"}
+                      />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+const KIND_COLOR: Record<string, string> = {
+  created: "success.main",
+  updated: "primary.main",
+  archived: "text.disabled",
+  restored: "success.main",
+  merged: "warning.main",
+  merged_into: "warning.main",
+  order_placed: "secondary.main",
+  order_voided: "error.main",
+  note: "info.main",
+};
+
+export function TimelineCard({ entries, total }: { entries: Activity[]; total: number }) {
+  return (
+    <Card>
+      <CardContent>
+        <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+          Activity
+        </Typography>
+        {entries.length === 0 ? (
+          <Typography color="text.secondary">Nothing yet.</Typography>
+        ) : (
+          <Box component="ol" aria-label="Activity" sx={{ listStyle: "none", m: 0, p: 0 }}>
+            {entries.map((e, i) => (
+              <Box
+                component="li"
+                key={`${e.occurredAt}-${e.kind}-${e.subjectId}-${i}`}
+                sx={{ display: "flex", gap: 1.5, py: 1, borderTop: i ? 1 : 0, borderColor: "divider" }}
+              >
+                <Box sx={{ width: 10, height: 10, borderRadius: "50%", bgcolor: KIND_COLOR[e.kind ?? ""] ?? "grey.400", mt: 0.75, flexShrink: 0 }} />
+                <Box sx={{ minWidth: 0 }}>
+                  <Typography variant="body2" sx={{ wordBreak: "break-word" }}>
+                    {e.summary}
+                  </Typography>
+                  <Typography variant="caption" color="text.secondary">
+                    <Tooltip title={formatDateTime(e.occurredAt)}>
+                      <span>{timeAgo(e.occurredAt)}</span>
+                    </Tooltip>
+                    {e.actorName ? ` · ${e.actorName}` : ""}
+                  </Typography>
+                </Box>
+              </Box>
+            ))}
+          </Box>
+        )}
+        {total > entries.length && (
+          <Typography variant="caption" color="text.secondary">
+            Showing the latest {entries.length} of {total}.
+          </Typography>
+        )}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,240 @@
+// The customer's postal addresses. At most one is the default (the database unsets the previous
+// default when another becomes it). People with customers.update add, edit, delete and choose
+// the default.
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Checkbox,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  FormControlLabel,
+  IconButton,
+  MenuItem,
+  Stack,
+  TextField,
+  Typography,
+} from "@mui/material";
+import { useState, type FormEvent } from "react";
+import { useMutation } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { AddIcon } from "../ui/icons.tsx";
+import { ADDRESS_TYPES, labelOf } from "./format.ts";
+import { DeleteIcon, EditIcon, StarIcon } from "./icons.tsx";
+import { useFocusOnMount } from "./useFocusOnMount.ts";
+import { CreateAddressMutation, DeleteAddressMutation, UpdateAddressMutation, type Address, type AddressInput } from "./queries.ts";
+
+export function AddressesCard({ customerRowId, addresses, canWrite }: { customerRowId: string; addresses: Address[]; canWrite: boolean }) {
+  const [dialog, setDialog] = useState<{ address?: Address } | null>(null);
+  const [{ fetching: updating, error: updateError }, update] = useMutation(UpdateAddressMutation);
+  const [{ error: deleteError }, remove] = useMutation(DeleteAddressMutation);
+  const [busy, setBusy] = useState<string | null>(null);
+  const error = updateError ?? deleteError;
+  const sorted = [...addresses].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+
+  return (
+    <Card>
+      <CardContent>
+        <Stack direction="row" sx={{ alignItems: "center", justifyContent: "space-between", mb: 1 }}>
+          <Typography variant="h6" component="h2">
+            Addresses
+          </Typography>
+          {canWrite && (
+            <Button size="small" startIcon={<AddIcon />} onClick={() => setDialog({})} disabled={addresses.length >= 20}>
+              Add address
+            </Button>
+          )}
+        </Stack>
+        {error && <Alert severity="error" sx={{ mb: 1 }}>{errorMessage(error)}</Alert>}
+        {sorted.length === 0 ? (
+          <Typography color="text.secondary">No addresses yet.</Typography>
+        ) : (
+          <Box component="ul" aria-label="Addresses" sx={{ listStyle: "none", m: 0, p: 0 }}>
+            {sorted.map((a) => (
+              <Box component="li" key={a.id} aria-label={`${labelOf(ADDRESS_TYPES, a.type)} address`} sx={{ py: 1.25, borderTop: 1, borderColor: "divider", display: "flex", gap: 1 }}>
+                <Box sx={{ flex: 1, minWidth: 0 }}>
+                  <Stack direction="row" spacing={1} sx={{ alignItems: "center", mb: 0.5 }}>
+                    <Typography variant="subtitle2">{labelOf(ADDRESS_TYPES, a.type)}</Typography>
+                    {a.isDefault && <Chip size="small" color="primary" variant="outlined" icon={<StarIcon fontSize="small" />} label="Default" />}
+                  </Stack>
+                  <Typography variant="body2" sx={{ whiteSpace: "pre-line" }}>
+                    {formatAddress(a)}
+                  </Typography>
+                </Box>
+                {canWrite && (
+                  <Stack direction="row" sx={{ alignItems: "flex-start", flexShrink: 0 }}>
+                    {!a.isDefault && (
+                      <Button
+                        size="small"
+                        loading={updating && busy === a.id}
+                        onClick={async () => {
+                          setBusy(a.id);
+                          await update({ id: a.id, patch: { isDefault: true } });
+                          setBusy(null);
+                        }}
+                      >
+                        Make default
+                      </Button>
+                    )}
+                    <IconButton size="small" aria-label="Edit address" onClick={() => setDialog({ address: a })}>
+                      <EditIcon fontSize="small" />
+                    </IconButton>
+                    <IconButton size="small" aria-label="Delete address" onClick={() => remove({ id: a.id })}>
+                      <DeleteIcon fontSize="small" />
+                    </IconButton>
+                  </Stack>
+                )}
+              </Box>
+            ))}
+          </Box>
+        )}
+      </CardContent>
+      {dialog && (
+        <AddressDialog
+          customerRowId={customerRowId}
+          address={dialog.address}
+          firstAddress={addresses.length === 0}
+          onClose={() => setDialog(null)}
+        />
+      )}
+    </Card>
+  );
+}
+
+export function formatAddress(a: Address): string {
+  const cityLine = [a.postalCode, a.city].filter(Boolean).join(" ");
+  return [a.line1, a.line2, [cityLine, a.region].filter(Boolean).join(", "), a.country].filter(Boolean).join("\n");
+}
+
+type AddressField = "line1" | "line2" | "city" | "region" | "postalCode" | "country" | "type" | "general";
+
+/** BADIN messages name the field first ("City is required.", "Country must be…"). */
+const FIELD_BY_PREFIX: [RegExp, AddressField][] = [
+  [/^address line 1\b/i, "line1"],
+  [/^address line 2\b/i, "line2"],
+  [/^city\b/i, "city"],
+  [/^region\b/i, "region"],
+  [/^postal code\b/i, "postalCode"],
+  [/^country\b/i, "country"],
+  [/^address type\b/i, "type"],
+];
+
+function AddressDialog({
+  customerRowId,
+  address,
+  firstAddress,
+  onClose,
+}: {
+  customerRowId: string;
+  address?: Address;
+  firstAddress: boolean;
+  onClose(): void;
+}) {
+  const [values, setValues] = useState<AddressInput>({
+    type: address?.type ?? "home",
+    line1: address?.line1 ?? "",
+    line2: address?.line2 ?? "",
+    city: address?.city ?? "",
+    region: address?.region ?? "",
+    postalCode: address?.postalCode ?? "",
+    country: address?.country ?? "",
+    isDefault: address?.isDefault ?? firstAddress,
+  });
+  const [errors, setErrors] = useState<Partial<Record<AddressField, string>>>({});
+  const line1Ref = useFocusOnMount<HTMLInputElement>();
+  const [{ fetching: creating }, create] = useMutation(CreateAddressMutation);
+  const [{ fetching: updating }, update] = useMutation(UpdateAddressMutation);
+
+  const set = <K extends keyof AddressInput>(key: K, value: AddressInput[K]) => {
+    setValues((v) => ({ ...v, [key]: value }));
+    setErrors(({ [key as AddressField]: _gone, general: _g, ...rest }) => rest);
+  };
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const missing: Partial<Record<AddressField, string>> = {};
+    if (!values.line1.trim()) missing.line1 = "Enter the street and number.";
+    if (!values.city.trim()) missing.city = "Enter the city or town.";
+    if (Object.keys(missing).length) return setErrors(missing);
+    const clean: AddressInput = {
+      type: values.type,
+      line1: values.line1.trim(),
+      line2: values.line2?.trim() || null,
+      city: values.city.trim(),
+      region: values.region?.trim() || null,
+      postalCode: values.postalCode?.trim() || null,
+      country: values.country?.trim().toUpperCase() || null,
+      isDefault: values.isDefault,
+    };
+    const result = address
+      ? await update({ id: address.id, patch: clean })
+      : await create({ address: { ...clean, customerId: customerRowId } });
+    if (result.error) {
+      const message = errorMessage(result.error);
+      const field = FIELD_BY_PREFIX.find(([re]) => re.test(message))?.[1] ?? "general";
+      return setErrors({ [field]: message });
+    }
+    onClose();
+  }
+
+  const text = (key: "line1" | "line2" | "city" | "region" | "postalCode" | "country", label: string, extra: object = {}) => (
+    <TextField
+      label={label}
+      name={key}
+      value={values[key] ?? ""}
+      onChange={(e) => set(key, e.target.value)}
+      error={Boolean(errors[key])}
+      helperText={errors[key]}
+      {...extra}
+    />
+  );
+
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
+      <form onSubmit={submit} noValidate>
+        <DialogTitle>{address ? "Edit address" : "Add address"}</DialogTitle>
+        <DialogContent>
+          <Stack spacing={2} sx={{ pt: 1 }}>
+            {errors.general && <Alert severity="error">{errors.general}</Alert>}
+            <TextField select label="Type" value={values.type} onChange={(e) => set("type", e.target.value)} error={Boolean(errors.type)} helperText={errors.type}>
+              {ADDRESS_TYPES.map((t) => (
+                <MenuItem key={t.value} value={t.value}>
+                  {t.label}
+                </MenuItem>
+              ))}
+            </TextField>
+            {text("line1", "Address line 1", { inputRef: line1Ref })}
+            {text("line2", "Address line 2")}
+            <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+              {text("postalCode", "Postal code")}
+              {text("city", "City")}
+            </Stack>
+            <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+              {text("region", "Region")}
+              {text("country", "Country", {
+                placeholder: "Business's country",
+                helperText: errors.country ?? "Two letters, such as US or FR.",
+                slotProps: { htmlInput: { maxLength: 2, style: { textTransform: "uppercase" } } },
+              })}
+            </Stack>
+            <FormControlLabel
+              control={<Checkbox checked={values.isDefault} onChange={(e) => set("isDefault", e.target.checked)} />}
+              label="Default address"
+            />
+          </Stack>
+        </DialogContent>
+        <DialogActions sx={{ px: 3, pb: 2 }}>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="contained" loading={creating || updating}>
+            {address ? "Save address" : "Add address"}
+          </Button>
+        </DialogActions>
+      </form>
+    </Dialog>
+  );
+}

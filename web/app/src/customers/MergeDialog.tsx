@@ -1,0 +1,253 @@
+// Merging a duplicate into this customer (customers.merge). First find the duplicate with the
+// type-ahead; then see the two side by side with what the merge will make of them
+// (previewCustomerMerge computes it, writing nothing): fields, tags, visits and spend, and how
+// many orders, notes and addresses will move. Only then mergeCustomers. Either side can be the
+// one kept ("Keep the other one"); the duplicate stays as a merged record pointing at it.
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  Typography,
+} from "@mui/material";
+import { useState, type ReactNode } from "react";
+import { useMutation, useQuery } from "urql";
+import { mergeErrorMessage } from "./customerErrors.ts";
+import { CustomerSearch } from "./CustomerSearch.tsx";
+import { formatCents, formatDate, tagList } from "./format.ts";
+import { SwapIcon } from "./icons.tsx";
+import { MergeCustomersMutation, MergeSideQuery, PreviewMergeQuery, type MergePreview, type MergeSide } from "./queries.ts";
+
+interface Props {
+  /** The customer whose page this is. */
+  customer: { rowId: string; displayName: string; customerNumber: string };
+  onClose(): void;
+  /** After the merge: the customer that remains (this one, or the other when swapped). */
+  onMerged(result: { keptRowId: string; mergedNumber: string; keptNumber: string }): void;
+}
+
+const NETWORK = { requestPolicy: "network-only" as const };
+
+export function MergeDialog({ customer, onClose, onMerged }: Props) {
+  const [text, setText] = useState("");
+  const [other, setOther] = useState<string | null>(null);
+  const [swapped, setSwapped] = useState(false);
+
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth={other ? "md" : "sm"}>
+      <DialogTitle>{other ? "Review the merge" : `Merge a duplicate into ${customer.displayName}`}</DialogTitle>
+      {other ? (
+        <Preview
+          primaryId={swapped ? other : customer.rowId}
+          duplicateId={swapped ? customer.rowId : other}
+          onSwap={() => setSwapped((s) => !s)}
+          onBack={() => {
+            setOther(null);
+            setSwapped(false);
+          }}
+          onClose={onClose}
+          onMerged={onMerged}
+        />
+      ) : (
+        <>
+          <DialogContent sx={{ minHeight: 300 }}>
+            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+              Find the other record of the same person. You will see the result before anything changes.
+            </Typography>
+            <CustomerSearch
+              label="Find the duplicate"
+              text={text}
+              onTextChange={setText}
+              onPick={(c) => setOther(c.rowId)}
+              excludeRowIds={[customer.rowId]}
+              includeArchived
+              autoFocus
+            />
+          </DialogContent>
+          <DialogActions sx={{ px: 3, pb: 2 }}>
+            <Button onClick={onClose}>Cancel</Button>
+          </DialogActions>
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+function Preview({
+  primaryId,
+  duplicateId,
+  onSwap,
+  onBack,
+  onClose,
+  onMerged,
+}: {
+  primaryId: string;
+  duplicateId: string;
+  onSwap(): void;
+  onBack(): void;
+  onClose(): void;
+  onMerged: Props["onMerged"];
+}) {
+  const [primary] = useQuery({ query: MergeSideQuery, variables: { rowId: primaryId }, ...NETWORK });
+  const [duplicate] = useQuery({ query: MergeSideQuery, variables: { rowId: duplicateId }, ...NETWORK });
+  const [preview] = useQuery({ query: PreviewMergeQuery, variables: { primaryId, duplicateId }, ...NETWORK });
+  const [{ fetching: merging, error: mergeError }, merge] = useMutation(MergeCustomersMutation);
+
+  const p = primary.data?.customerByRowId;
+  const d = duplicate.data?.customerByRowId;
+  const r = preview.data?.previewCustomerMerge;
+  const loadError = preview.error ?? primary.error ?? duplicate.error;
+  const ready = p && d && r && !preview.fetching;
+
+  async function confirm() {
+    if (!p || !d) return;
+    const result = await merge({ primaryId, duplicateId });
+    if (result.error) return;
+    onMerged({ keptRowId: p.rowId, keptNumber: p.customerNumber, mergedNumber: d.customerNumber });
+  }
+
+  return (
+    <>
+      <DialogContent>
+        {loadError && <Alert severity="error" sx={{ mb: 2 }}>{mergeErrorMessage(loadError)}</Alert>}
+        {mergeError && <Alert severity="error" sx={{ mb: 2 }}>{mergeErrorMessage(mergeError)}</Alert>}
+        {ready ? (
+          <>
+            <Typography variant="body2" sx={{ mb: 2 }}>
+              <strong>{p.displayName}</strong> ({p.customerNumber}) is kept. <strong>{d.displayName}</strong> ({d.customerNumber}) becomes a
+              merged record that points to it. Where the kept customer has no value, the duplicate's is used; tags and notes are combined,
+              visits and spend added up.
+            </Typography>
+            <ComparisonTable p={p} d={d} r={r} />
+            <Typography variant="body2" sx={{ mt: 2 }} data-testid="merge-moves">
+              {moves(r)}
+            </Typography>
+          </>
+        ) : (
+          !loadError && (
+            <Typography color="text.secondary" sx={{ py: 4, textAlign: "center" }}>
+              Working out the result…
+            </Typography>
+          )
+        )}
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2, flexWrap: "wrap", gap: 1 }}>
+        <Button onClick={onBack} sx={{ mr: "auto" }}>
+          Choose another
+        </Button>
+        <Button startIcon={<SwapIcon />} onClick={onSwap} disabled={!ready || merging}>
+          Keep {d ? d.displayName : "the other one"} instead
+        </Button>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button variant="contained" color="warning" onClick={confirm} disabled={!ready} loading={merging}>
+          Merge customers
+        </Button>
+      </DialogActions>
+    </>
+  );
+}
+
+function moves(r: MergePreview): string {
+  const parts = [
+    plural(r.ordersToMove ?? 0, "order"),
+    plural(r.notesToMove ?? 0, "note"),
+    plural(r.addressesToMove ?? 0, "address", "addresses"),
+  ];
+  return `Moves ${parts[0]}, ${parts[1]} and ${parts[2]} to the customer kept.`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function ComparisonTable({ p, d, r }: { p: MergeSide; d: MergeSide; r: MergePreview }) {
+  const consent = (v: boolean | null) => (v == null ? "Not asked" : v ? "Agrees" : "Declined");
+  const tags = (v: unknown) => {
+    const list = tagList(v);
+    return list.length ? (
+      <Box sx={{ display: "flex", gap: 0.5, flexWrap: "wrap" }}>
+        {list.map((t) => (
+          <Chip key={t} size="small" label={t} />
+        ))}
+      </Box>
+    ) : (
+      <Empty />
+    );
+  };
+  const rows: [string, ReactNode, ReactNode, ReactNode][] = [
+    ["Name", p.displayName, d.displayName, r.displayName],
+    ["Email", p.email, d.email, r.email],
+    ["Phone", p.phone, d.phone, r.phone],
+    ["Tags", tags(p.tags), tags(d.tags), tags(r.tags)],
+    ["Marketing", consent(p.marketingConsent), consent(d.marketingConsent), consent(r.marketingConsent)],
+    ["Visits", p.totalVisits, d.totalVisits, r.totalVisits],
+    ["Total spend", formatCents(p.totalSpend), formatCents(d.totalSpend), formatCents(r.totalSpend)],
+    ["Last visit", formatDate(p.lastVisitAt) || "Never", formatDate(d.lastVisitAt) || "Never", formatDate(r.lastVisitAt) || "Never"],
+    ["Notes", p.notes, d.notes, r.notes],
+  ];
+  return (
+    <TableContainer sx={{ border: 1, borderColor: "divider", borderRadius: 1 }}>
+      <Table size="small" aria-label="Merge preview">
+        <TableHead>
+          <TableRow>
+            <TableCell />
+            <TableCell>
+              Kept
+              <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
+                {p.customerNumber}
+              </Typography>
+            </TableCell>
+            <TableCell>
+              Duplicate
+              <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
+                {d.customerNumber}
+              </Typography>
+            </TableCell>
+            <TableCell sx={{ bgcolor: "action.hover" }}>
+              After the merge
+              <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
+                {p.customerNumber}
+              </Typography>
+            </TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {rows.map(([label, a, b, c]) => (
+            <TableRow key={label}>
+              <TableCell component="th" scope="row" sx={{ color: "text.secondary", fontWeight: 500, whiteSpace: "nowrap" }}>
+                {label}
+              </TableCell>
+              <Cell>{a}</Cell>
+              <Cell>{b}</Cell>
+              <Cell result>{c}</Cell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </TableContainer>
+  );
+}
+
+function Cell({ children, result }: { children: ReactNode; result?: boolean }) {
+  return (
+    <TableCell sx={{ bgcolor: result ? "action.hover" : undefined, fontWeight: result ? 600 : undefined, wordBreak: "break-word", whiteSpace: "pre-line", maxWidth: 240 }}>
+      {children === null || children === undefined || children === "" ? <Empty /> : children}
+    </TableCell>
+  );
+}
+
+function Empty() {
+  return (
+    <Box component="span" sx={{ color: "text.disabled" }}>
+      —
+    </Box>
+  );
+}

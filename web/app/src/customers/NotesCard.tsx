@@ -1,0 +1,185 @@
+// Dated notes about the customer, each with a category and its author. People with
+// customers.update add, edit and delete them; everyone who sees the customer reads them.
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
+  IconButton,
+  MenuItem,
+  Stack,
+  TextField,
+  Tooltip,
+  Typography,
+} from "@mui/material";
+import { useState, type FormEvent } from "react";
+import { useMutation } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { formatDateTime, labelOf, NOTE_CATEGORIES, timeAgo } from "./format.ts";
+import { DeleteIcon, EditIcon } from "./icons.tsx";
+import { CreateNoteMutation, DeleteNoteMutation, UpdateNoteMutation, type Note } from "./queries.ts";
+
+const CATEGORY_COLOR: Record<string, "default" | "primary" | "secondary" | "error" | "info"> = {
+  general: "default",
+  preference: "primary",
+  issue: "error",
+  feedback: "secondary",
+};
+
+export function NotesCard({ customerRowId, notes, canWrite }: { customerRowId: string; notes: Note[]; canWrite: boolean }) {
+  const [deleting, setDeleting] = useState<Note | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  return (
+    <Card>
+      <CardContent>
+        <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+          Notes
+        </Typography>
+        {canWrite && <NoteForm key="new" customerRowId={customerRowId} />}
+        {notes.length === 0 ? (
+          <Typography color="text.secondary" sx={{ mt: canWrite ? 2 : 0 }}>
+            No notes yet.
+          </Typography>
+        ) : (
+          <Box component="ul" aria-label="Notes" sx={{ listStyle: "none", m: 0, p: 0, mt: canWrite ? 2 : 0 }}>
+            {notes.map((n) => (
+              <Box component="li" key={n.id} sx={{ py: 1.5, borderTop: 1, borderColor: "divider" }}>
+                {editing === n.id ? (
+                  <NoteForm customerRowId={customerRowId} note={n} onDone={() => setEditing(null)} />
+                ) : (
+                  <Stack direction="row" spacing={1} sx={{ alignItems: "flex-start" }}>
+                    <Box sx={{ flex: 1, minWidth: 0 }}>
+                      <Stack direction="row" spacing={1} sx={{ alignItems: "center", mb: 0.5 }}>
+                        <Chip size="small" label={labelOf(NOTE_CATEGORIES, n.category)} color={CATEGORY_COLOR[n.category] ?? "default"} variant="outlined" />
+                        <Typography variant="caption" color="text.secondary">
+                          <Tooltip title={formatDateTime(n.createdAt)}>
+                            <span>{timeAgo(n.createdAt)}</span>
+                          </Tooltip>
+                          {n.author ? ` · ${n.author.name}` : ""}
+                          {n.updatedAt !== n.createdAt ? " · edited" : ""}
+                        </Typography>
+                      </Stack>
+                      <Typography variant="body2" sx={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>
+                        {n.body}
+                      </Typography>
+                    </Box>
+                    {canWrite && (
+                      <Box sx={{ flexShrink: 0 }}>
+                        <IconButton size="small" aria-label="Edit note" onClick={() => setEditing(n.id)}>
+                          <EditIcon fontSize="small" />
+                        </IconButton>
+                        <IconButton size="small" aria-label="Delete note" onClick={() => setDeleting(n)}>
+                          <DeleteIcon fontSize="small" />
+                        </IconButton>
+                      </Box>
+                    )}
+                  </Stack>
+                )}
+              </Box>
+            ))}
+          </Box>
+        )}
+      </CardContent>
+      <DeleteNoteDialog note={deleting} onClose={() => setDeleting(null)} />
+    </Card>
+  );
+}
+
+/** Adds a note, or edits `note` (then onDone closes the editor). */
+function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note?: Note; onDone?(): void }) {
+  const [body, setBody] = useState(note?.body ?? "");
+  const [category, setCategory] = useState(note?.category ?? "general");
+  const [error, setError] = useState<string | null>(null);
+  const [{ fetching: adding }, create] = useMutation(CreateNoteMutation);
+  const [{ fetching: saving }, update] = useMutation(UpdateNoteMutation);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!body.trim()) return setError("Write the note first.");
+    const result = note ? await update({ id: note.id, body, category }) : await create({ customerId: customerRowId, body, category });
+    if (result.error) return setError(errorMessage(result.error));
+    setError(null);
+    if (note) onDone?.();
+    else {
+      setBody("");
+      setCategory("general");
+    }
+  }
+
+  return (
+    <Box component="form" onSubmit={submit} noValidate aria-label={note ? "Edit note" : "Add a note"}>
+      <Stack spacing={1.5}>
+        <TextField
+          label={note ? "Note" : "New note"}
+          name="noteBody"
+          multiline
+          minRows={2}
+          value={body}
+          onChange={(e) => {
+            setBody(e.target.value);
+            setError(null);
+          }}
+          error={Boolean(error)}
+          helperText={error}
+          slotProps={{ htmlInput: { maxLength: 2000 } }}
+        />
+        <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
+          <TextField
+            select
+            size="small"
+            label="Category"
+            value={category}
+            onChange={(e) => setCategory(e.target.value)}
+            fullWidth={false}
+            sx={{ width: 170, mr: "auto !important" }}
+          >
+            {NOTE_CATEGORIES.map((c) => (
+              <MenuItem key={c.value} value={c.value}>
+                {c.label}
+              </MenuItem>
+            ))}
+          </TextField>
+          {note && <Button onClick={onDone}>Cancel</Button>}
+          <Button type="submit" variant={note ? "contained" : "outlined"} loading={adding || saving}>
+            {note ? "Save note" : "Add note"}
+          </Button>
+        </Stack>
+      </Stack>
+    </Box>
+  );
+}
+
+function DeleteNoteDialog({ note, onClose }: { note: Note | null; onClose(): void }) {
+  const [{ fetching, error }, remove] = useMutation(DeleteNoteMutation);
+  return (
+    <Dialog open={Boolean(note)} onClose={onClose} maxWidth="xs" fullWidth>
+      <DialogTitle>Delete note?</DialogTitle>
+      <DialogContent>
+        {error && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(error)}</Alert>}
+        <DialogContentText sx={{ whiteSpace: "pre-wrap" }}>{note?.body}</DialogContentText>
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Button onClick={onClose}>Keep it</Button>
+        <Button
+          color="error"
+          variant="contained"
+          loading={fetching}
+          onClick={async () => {
+            if (!note) return;
+            const result = await remove({ id: note.id });
+            if (!result.error) onClose();
+          }}
+        >
+          Delete
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

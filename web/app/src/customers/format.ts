@@ -1,0 +1,96 @@
+// How customer data reads on screen: money in cents (Int or BigInt-as-string) as plain decimals
+// (the business has no currency setting yet), dates in the browser's locale, "3 days ago".
+
+const whole = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const decimalMark = new Intl.NumberFormat(undefined).formatToParts(1.5).find((p) => p.type === "decimal")?.value ?? ".";
+
+/** 123456 or "123456" (cents) → "1,234.56"; exact for BigInt totals. */
+export function formatCents(cents: number | string | bigint | null | undefined): string {
+  if (cents == null || cents === "") return "–";
+  let value: bigint;
+  try {
+    value = typeof cents === "bigint" ? cents : BigInt(typeof cents === "number" ? Math.round(cents) : cents);
+  } catch {
+    return "–";
+  }
+  const negative = value < 0n;
+  const abs = negative ? -value : value;
+  const units = whole.format(abs / 100n);
+  const fraction = (abs % 100n).toString().padStart(2, "0");
+  return `${negative ? "−" : ""}${units}${decimalMark}${fraction}`;
+}
+
+/** Average of a BigInt total over a count, in cents (rounded), or null without visits. */
+export function averageCents(total: string, count: number): bigint | null {
+  if (!count) return null;
+  const t = BigInt(total);
+  const n = BigInt(count);
+  return (t * 2n + n) / (2n * n); // rounded half up for positive totals
+}
+
+/** "14 Mar 2025". */
+export function formatDate(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone }).format(new Date(iso));
+}
+
+/** "14 Mar 2025, 14:05". */
+export function formatDateTime(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(undefined, {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+  }).format(new Date(iso));
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+/** "just now", "5 minutes ago", "yesterday", "3 days ago"; past four weeks the date itself. */
+export function timeAgo(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "";
+  const then = new Date(iso);
+  const seconds = Math.round((then.getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return "just now";
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  if (abs < 86400) return relative.format(Math.round(seconds / 3600), "hour");
+  const days = calendarDays(then, now);
+  if (Math.abs(days) < 28) return relative.format(days, "day");
+  return formatDate(iso);
+}
+
+/** Whole calendar days from `now` to `then` in the browser's time zone (negative in the past). */
+function calendarDays(then: Date, now: Date): number {
+  const a = Date.UTC(then.getFullYear(), then.getMonth(), then.getDate());
+  const b = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  return Math.round((a - b) / 86400000);
+}
+
+/** Tags as the API gives them (a JSON array) → strings. */
+export function tagList(tags: unknown): string[] {
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+}
+
+export const NOTE_CATEGORIES = [
+  { value: "general", label: "General" },
+  { value: "preference", label: "Preference" },
+  { value: "issue", label: "Issue" },
+  { value: "feedback", label: "Feedback" },
+] as const;
+
+export const ADDRESS_TYPES = [
+  { value: "home", label: "Home" },
+  { value: "work", label: "Work" },
+  { value: "billing", label: "Billing" },
+  { value: "shipping", label: "Shipping" },
+  { value: "other", label: "Other" },
+] as const;
+
+export const labelOf = (list: readonly { value: string; label: string }[], value: string) =>
+  list.find((x) => x.value === value)?.label ?? value;
+
+export const STATUS_LABEL: Record<string, string> = { active: "Active", archived: "Archived", merged: "Merged" };
