@@ -23,5 +23,8 @@ begin
   if not exists (select from pg_roles where rolname = :'analyst') then
     execute format('create role %I nologin', :'analyst');
   end if;
+  -- The owner creates the analysts' logins and makes them members of the analyst group
+  -- (PostgreSQL 16+ no longer lets CREATEROLE alone grant membership).
+  execute format('grant %I to %I with admin option', :'analyst', :'owner');
 end
 $$;

@@ -6,7 +6,8 @@
 import type { JobHelpers, Task } from "graphile-worker";
 import { to as copyTo } from "pg-copy-streams";
 
-const CHUNK_BYTES = 1024 * 1024;
+/** Bytes per stored chunk (EXPORT_CHUNK_BYTES overrides the 1 MB default, for tests). */
+const chunkBytes = () => Number(process.env.EXPORT_CHUNK_BYTES) || 1024 * 1024;
 
 interface ExportJob {
   tenantId: string;
@@ -44,13 +45,13 @@ export class CsvRecordCounter {
 
 export const exportCsv: Task<"export_csv"> = async (payload, helpers) => {
   assertExportPayload(payload);
-  const { rows } = await helpers.query<{ job: ExportJob | null }>("select app_private.start_export($1, $2) as job", [
-    payload.tenantId,
-    payload.exportId,
-  ]);
-  const job = rows[0]?.job;
-  if (!job) return; // gone, or already done
   try {
+    const { rows } = await helpers.query<{ job: ExportJob | null }>("select app_private.start_export($1, $2) as job", [
+      payload.tenantId,
+      payload.exportId,
+    ]);
+    const job = rows[0]?.job;
+    if (!job) return; // gone, or already done
     const result = await streamExport(helpers, job);
     const done = await helpers.query<{ ok: boolean }>("select app_private.finish_export($1, $2, $3, $4, $5) as ok", [
       job.tenantId,
@@ -63,11 +64,11 @@ export const exportCsv: Task<"export_csv"> = async (payload, helpers) => {
       `export ${job.exportId} (${job.fileName}): ${result.rows} rows, ${result.bytes} bytes${done.rows[0].ok ? "" : " (no longer running)"}`,
     );
   } catch (err) {
-    const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
-    if (lastAttempt) {
+    // The last attempt tells the admin; earlier ones are retried by graphile-worker (from scratch).
+    if (helpers.job.attempts >= helpers.job.max_attempts) {
       await helpers.query("select app_private.fail_export($1, $2, $3)", [
-        job.tenantId,
-        job.exportId,
+        payload.tenantId,
+        payload.exportId,
         "The export could not be written. Please try again.",
       ]);
     }
@@ -79,16 +80,14 @@ async function streamExport(helpers: JobHelpers, job: ExportJob): Promise<{ chun
   return helpers.withPgClient((source) =>
     helpers.withPgClient(async (writer) => {
       const counter = new CsvRecordCounter();
+      const limit = chunkBytes();
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       let chunks = 0;
       let bytes = 0;
 
-      const flush = async () => {
-        if (pendingBytes === 0) return;
-        const data = Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
+      // Stores `data` as the next chunk, with the progress so far.
+      const store = async (data: Buffer) => {
         bytes += data.length;
         const { rows } = await writer.query<{ ok: boolean }>(
           "select app_private.write_export_chunk($1, $2, $3, $4, $5, $6) as ok",
@@ -97,15 +96,27 @@ async function streamExport(helpers: JobHelpers, job: ExportJob): Promise<{ chun
         if (!rows[0].ok) throw new Error(`export ${job.exportId} is no longer running`);
         chunks++;
       };
+      // Stores every full chunk of what is pending (all of it at the end).
+      const flush = async (all: boolean) => {
+        if (pendingBytes === 0 || (!all && pendingBytes < limit)) return;
+        let data = Buffer.concat(pending, pendingBytes);
+        while (data.length >= limit || (all && data.length > 0)) {
+          const size = Math.min(limit, data.length);
+          await store(data.subarray(0, size));
+          data = data.subarray(size);
+        }
+        pending = data.length ? [Buffer.from(data)] : [];
+        pendingBytes = data.length;
+      };
 
       const stream = source.query(copyTo(`copy (${job.query}) to stdout with (format csv, header)`));
       for await (const piece of stream as AsyncIterable<Buffer>) {
         counter.push(piece);
         pending.push(piece);
         pendingBytes += piece.length;
-        if (pendingBytes >= CHUNK_BYTES) await flush();
+        await flush(false);
       }
-      await flush();
+      await flush(true);
       return { chunks, rows: Math.max(counter.records - 1, 0), bytes };
     }),
   );

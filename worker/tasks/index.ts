@@ -2,7 +2,9 @@
 import type { TaskList } from "graphile-worker";
 import { defaultStripeSettings, type StripeSettings } from "../stripe.ts";
 import { cleanupSessions } from "./cleanup-sessions.ts";
+import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
+import { reportingFold } from "./reporting-fold.ts";
 import { applyStripeEvent } from "./stripe-apply-event.ts";
 import { makeBillingPortal } from "./stripe-billing-portal.ts";
 import { makeChangePlan } from "./stripe-change-plan.ts";
@@ -14,7 +16,9 @@ declare global {
   namespace GraphileWorker {
     interface Tasks {
       cleanup_sessions: Record<string, never>;
+      export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
+      reporting_fold: Record<string, never>;
       stripe_create_customer: { tenantId: string };
       stripe_create_subscription: { tenantId: string };
       stripe_apply_event: { eventId: string };
@@ -34,7 +38,9 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
   const stripe = deps.stripe ?? defaultStripeSettings;
   return {
     cleanup_sessions: cleanupSessions as TaskList[string],
+    export_cleanup: exportCleanup as TaskList[string],
     export_csv: exportCsv as TaskList[string],
+    reporting_fold: reportingFold as TaskList[string],
     stripe_create_customer: makeCreateCustomer(stripe) as TaskList[string],
     stripe_create_subscription: makeCreateSubscription(stripe) as TaskList[string],
     stripe_apply_event: applyStripeEvent as TaskList[string],

@@ -1,12 +1,11 @@
-// ┌──────────────────────────────────────────────────────────────────────────────────────────┐
-// │ SLOT for the customers module: who the sale is for, shown in the cart header.            │
-// │                                                                                          │
-// │ For now every sale is a walk-in. The customers module replaces the body of this          │
-// │ component (find or add a customer, show the one attached, detach) and keeps the props:   │
-// │ PosPage already holds `customerId`, passes it to placeOrder's `customerId`, and resets   │
-// │ it to null when a new sale starts. `disabled` is true while the sale is being charged.   │
-// └──────────────────────────────────────────────────────────────────────────────────────────┘
-import { Chip } from "@mui/material";
+// Who the sale is for, in the cart header: a walk-in unless a customer is attached with the
+// Customer button (type-ahead search or quick add, through the customers module's picker).
+// PosPage holds `customerId`, passes it to placeOrder's `customerId` and resets it to null when
+// a new sale starts; `disabled` is true while the sale is being charged.
+import { Button, Chip, Stack } from "@mui/material";
+import { useState } from "react";
+import { CustomerPicker, type PickedCustomer } from "../customers/CustomerPicker.tsx";
+import { useCan } from "../shell/ViewerContext.tsx";
 import { PersonIcon } from "./icons.tsx";
 
 export interface CartCustomerProps {
@@ -16,14 +15,41 @@ export interface CartCustomerProps {
   disabled: boolean;
 }
 
-export function CartCustomer(_props: CartCustomerProps) {
+export function CartCustomer({ customerId, onChange, disabled }: CartCustomerProps) {
+  const canFind = useCan("customers.view");
+  const [open, setOpen] = useState(false);
+  const [picked, setPicked] = useState<PickedCustomer | null>(null);
+  // The name is known only for the customer picked here; a reset by the page means walk-in.
+  const attached = picked && picked.rowId === customerId ? picked : null;
+
   return (
-    <Chip
-      data-testid="cart-customer"
-      icon={<PersonIcon fontSize="small" />}
-      label="Walk-in customer"
-      variant="outlined"
-      size="small"
-    />
+    <Stack direction="row" spacing={1} alignItems="center">
+      <Chip
+        data-testid="cart-customer"
+        icon={<PersonIcon fontSize="small" />}
+        label={attached ? attached.displayName : "Walk-in customer"}
+        color={attached ? "primary" : "default"}
+        variant={attached ? "filled" : "outlined"}
+        size="small"
+        onDelete={attached && !disabled ? () => onChange(null) : undefined}
+      />
+      {canFind && (
+        <Button size="small" onClick={() => setOpen(true)} disabled={disabled}>
+          {attached ? "Change customer" : "Customer"}
+        </Button>
+      )}
+      {canFind && (
+        <CustomerPicker
+          open={open}
+          title="Attach a customer"
+          onClose={() => setOpen(false)}
+          onSelect={(c) => {
+            setPicked(c);
+            onChange(c.rowId);
+            setOpen(false);
+          }}
+        />
+      )}
+    </Stack>
   );
 }

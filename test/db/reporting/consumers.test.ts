@@ -1,0 +1,218 @@
+// The consumers of 610: each event type moves its read model by exactly what it should (tests
+// 1–4 of the issue), on the business date of the location and, for voids, of the original sale;
+// the same event applied twice counts once (test 5); customer activity follows renames and merges.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import {
+  createCustomer, fold, groundTruth, holdFoldLock, line, mergeCustomers, openReportingShop, placeOrder, queued, readModels,
+  readModelsAsTruth, recordMovement, renameCustomer, tender, voidOrder, type ReportingShop,
+} from "./helpers.ts";
+
+let db: TestDatabase;
+let shop: ReportingShop;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // 10% tax; the main shop in Paris, a second one in Los Angeles.
+  shop = await openReportingShop(db, {
+    taxRateBps: 1000,
+    timezone: "Europe/Paris",
+    extraTimezones: ["America/Los_Angeles"],
+    items: [
+      { sku: "BAGEL", name: "Bagel", price: 250, stock: 20 },
+      { sku: "COFFEE", name: "Coffee", price: 300 },
+    ],
+  });
+});
+afterAll(() => db?.drop());
+
+const daily = async (locationId: string, date: string) =>
+  (await readModels(db, shop.tenantId)).daily.find((r) => r.location_id === locationId && r.business_date === date);
+const items = async (locationId: string, date: string) =>
+  (await readModels(db, shop.tenantId)).items.filter((r) => r.location_id === locationId && r.business_date === date);
+
+describe("order.placed.v1", () => {
+  it("adds the order to the daily sales and items of the location's business date (not the UTC date)", async () => {
+    // 2025-03-10 06:30 UTC is still 2025-03-09 in Los Angeles and already the 10th in Paris.
+    const la = shop.locations[1];
+    await placeOrder(shop.owner, la, [line(shop.item.BAGEL, 2, 50), line(shop.item.COFFEE)], { placedAt: "2025-03-10T06:30:00Z", discount: 100 });
+    expect(await queued(db, shop.tenantId)).toBe(0); // folded at commit
+    // subtotal 800; discounts 50 on the bagels + 100 on the order (60 + 40) = 150; tax per line 39 + 26 = 65.
+    expect(await daily(la, "2025-03-09")).toEqual({
+      location_id: la, business_date: "2025-03-09", order_count: 1, gross_sales: 800, discount_total: 150, tax_total: 65,
+      net_sales: 715, tender_cash: 0, tender_card: 0, void_count: 0, void_total: 0, avg_order_value: 715,
+    });
+    expect(await daily(la, "2025-03-10")).toBeUndefined();
+    const rows = await items(la, "2025-03-09");
+    expect(rows.map((r) => [r.catalog_item_name, r.quantity_sold, r.gross_revenue, r.net_revenue]).sort()).toEqual([
+      ["Bagel", 2, 500, 390], // 500 − 50 line discount − 60 share of the order discount
+      ["Coffee", 1, 300, 260], // 300 − 40 share
+    ]);
+    expect(rows.reduce((s, r) => s + r.net_revenue, 0)).toBe(650);
+
+    const paris = shop.locations[0];
+    await placeOrder(shop.owner, paris, [line(shop.item.COFFEE, 3)], { placedAt: "2025-03-10T06:30:00Z" });
+    expect(await daily(paris, "2025-03-10")).toMatchObject({ order_count: 1, gross_sales: 900, tax_total: 90, net_sales: 990, avg_order_value: 990 });
+  });
+
+  it("average order value is net sales over standing orders, rounded half up to the cent", async () => {
+    const la = shop.locations[1];
+    // A second order that day: 1 coffee, 300 + 30 tax = 330. (715 + 330) / 2 = 522.5 → 523.
+    await placeOrder(shop.owner, la, [line(shop.item.COFFEE)], { placedAt: "2025-03-10T05:00:00Z" });
+    expect(await daily(la, "2025-03-09")).toMatchObject({ order_count: 2, net_sales: 1045, avg_order_value: 523 });
+  });
+});
+
+describe("order.voided.v1", () => {
+  it("takes the order out of the figures of the ORIGINAL business date, counts the void there, and puts item quantities back", async () => {
+    const paris = shop.locations[0];
+    const order = await placeOrder(shop.owner, paris, [line(shop.item.BAGEL, 3)], { placedAt: "2025-03-01T12:00:00Z" });
+    await tender(shop.cashier, order.id, "card", 825);
+    const before = await daily(paris, "2025-03-01");
+    expect(before).toMatchObject({ order_count: 1, gross_sales: 750, net_sales: 825, tender_card: 825 });
+
+    await voidOrder(shop.manager, order.id); // today, but counted on 2025-03-01
+    expect(await daily(paris, "2025-03-01")).toEqual({
+      ...before, order_count: 0, gross_sales: 0, discount_total: 0, tax_total: 0, net_sales: 0, avg_order_value: 0,
+      void_count: 1, void_total: 825, tender_card: 825,
+    });
+    expect((await items(paris, "2025-03-01"))[0]).toMatchObject({ catalog_item_name: "Bagel", quantity_sold: 0, gross_revenue: 0, net_revenue: 0 });
+    const today = (await readModels(db, shop.tenantId)).daily.filter((r) => r.location_id === paris && r.business_date > "2025-03-10");
+    expect(today).toEqual([]);
+  });
+});
+
+describe("tender.recorded.v1", () => {
+  it("adds what went towards the order (cash minus change) to the order's business date, by type", async () => {
+    const la = shop.locations[1];
+    const order = await placeOrder(shop.owner, la, [line(shop.item.COFFEE, 2)], { placedAt: "2025-02-01T20:00:00Z" }); // 660
+    await tender(shop.cashier, order.id, "card", 160);
+    await tender(shop.cashier, order.id, "cash", 1000); // 500 due: 500 change
+    expect(await daily(la, "2025-02-01")).toMatchObject({ tender_card: 160, tender_cash: 500, net_sales: 660 });
+  });
+});
+
+describe("inventory.movement.created.v1", () => {
+  it("keeps on-hand per location and item, sales and their voids included, with the below-threshold flag", async () => {
+    const paris = shop.locations[0];
+    const la = shop.locations[1];
+    const stockOf = async (loc: string) =>
+      (await readModels(db, shop.tenantId)).stock.find((r) => r.location_id === loc && r.inventory_item_id === shop.stock.BAGEL);
+    const start = (await stockOf(paris))!.on_hand;
+    await recordMovement(shop.manager, paris, shop.stock.BAGEL, 5, "receive");
+    expect(await stockOf(paris)).toMatchObject({ item_name: "BAGEL stock", on_hand: start + 5, low_stock_threshold: 2, is_below_threshold: false });
+    // Los Angeles sold 2 bagels in the first test: on hand −2 (sales may go below zero).
+    expect(await stockOf(la)).toMatchObject({ on_hand: -2, is_below_threshold: true });
+    await recordMovement(shop.manager, la, shop.stock.BAGEL, 7, "receive");
+    expect(await stockOf(la)).toMatchObject({ on_hand: 5, is_below_threshold: false });
+    const order = await placeOrder(shop.cashier, la, [line(shop.item.BAGEL, 3)]);
+    expect(await stockOf(la)).toMatchObject({ on_hand: 2, is_below_threshold: true }); // at the threshold is low
+    await voidOrder(shop.manager, order.id);
+    expect(await stockOf(la)).toMatchObject({ on_hand: 5, is_below_threshold: false });
+    await recordMovement(shop.manager, la, shop.stock.BAGEL, -3, "waste");
+    expect(await stockOf(la)).toMatchObject({ on_hand: 2, is_below_threshold: true });
+  });
+
+  it("follows the inventory item's name and threshold when they change", async () => {
+    await shop.manager.query("update app_public.inventory_items set name = 'Bagels (plain)', low_stock_threshold = 1 where id = $1", [shop.stock.BAGEL]);
+    const rows = (await readModels(db, shop.tenantId)).stock.filter((r) => r.inventory_item_id === shop.stock.BAGEL);
+    expect(rows.length).toBe(2);
+    for (const r of rows) expect(r).toMatchObject({ item_name: "Bagels (plain)", low_stock_threshold: 1 });
+    expect(rows.find((r) => r.location_id === shop.locations[1])).toMatchObject({ on_hand: 2, is_below_threshold: false });
+  });
+});
+
+describe("customer events", () => {
+  it("customer activity counts visits and spend, follows renames, and a void of the latest visit falls back to the one before", async () => {
+    const ann = await createCustomer(shop.cashier, "Ann", "Lee");
+    const activity = async (id: string) => (await readModels(db, shop.tenantId)).customers.find((c) => c.customer_id === id);
+    expect(await activity(ann.id)).toMatchObject({ customer_name: "Ann Lee", total_visits: 0, total_spend: 0, last_visit_at: null });
+
+    const first = await placeOrder(shop.owner, shop.locationId, [line(shop.item.COFFEE)], { customerId: ann.id, placedAt: "2025-01-05T10:00:00Z" });
+    const second = await placeOrder(shop.owner, shop.locationId, [line(shop.item.BAGEL)], { customerId: ann.id, placedAt: "2025-01-07T10:00:00Z" });
+    expect(await activity(ann.id)).toMatchObject({ total_visits: 2, total_spend: 330 + 275, last_visit_at: new Date("2025-01-07T10:00:00Z") });
+
+    await renameCustomer(shop.manager, ann.id, "Annie");
+    expect(await activity(ann.id)).toMatchObject({ customer_name: "Annie Lee" });
+
+    await voidOrder(shop.manager, second.id);
+    expect(await activity(ann.id)).toMatchObject({ total_visits: 1, total_spend: 330, last_visit_at: new Date("2025-01-05T10:00:00Z") });
+    await voidOrder(shop.manager, first.id);
+    expect(await activity(ann.id)).toMatchObject({ total_visits: 0, total_spend: 0, last_visit_at: null });
+  });
+
+  it("a merge moves the duplicate's activity to the primary, and later orders or voids of the duplicate count there", async () => {
+    const primary = await createCustomer(shop.cashier, "Bob", "Stone");
+    const duplicate = await createCustomer(shop.cashier, "Bobby");
+    const earlier = await createCustomer(shop.cashier, "Robert");
+    await placeOrder(shop.owner, shop.locationId, [line(shop.item.COFFEE)], { customerId: primary.id, placedAt: "2025-01-02T10:00:00Z" });
+    const dupOrder = await placeOrder(shop.owner, shop.locationId, [line(shop.item.COFFEE, 2)], { customerId: duplicate.id, placedAt: "2025-01-09T10:00:00Z" });
+    await placeOrder(shop.owner, shop.locationId, [line(shop.item.BAGEL)], { customerId: earlier.id, placedAt: "2025-01-03T10:00:00Z" });
+    await mergeCustomers(shop.manager, duplicate.id, earlier.id); // Robert → Bobby
+    await mergeCustomers(shop.manager, primary.id, duplicate.id); // Bobby (with Robert) → Bob
+
+    const rows = (await readModels(db, shop.tenantId)).customers;
+    const find = (id: string) => rows.find((c) => c.customer_id === id)!;
+    expect(find(primary.id)).toMatchObject({ total_visits: 3, total_spend: 330 + 660 + 275, last_visit_at: new Date("2025-01-09T10:00:00Z"), merged_into_id: null });
+    expect(find(duplicate.id)).toMatchObject({ total_visits: 0, total_spend: 0, merged_into_id: primary.id });
+    expect(find(earlier.id)).toMatchObject({ total_visits: 0, merged_into_id: primary.id });
+
+    // An order naming the merged customer counts for the primary; voiding the moved order too.
+    await placeOrder(shop.owner, shop.locationId, [line(shop.item.COFFEE)], { customerId: earlier.id, placedAt: "2025-01-04T10:00:00Z" });
+    await voidOrder(shop.manager, dupOrder.id);
+    const after = (await readModels(db, shop.tenantId)).customers.find((c) => c.customer_id === primary.id);
+    expect(after).toMatchObject({ total_visits: 3, total_spend: 330 + 275 + 330, last_visit_at: new Date("2025-01-04T10:00:00Z") });
+    // The read model agrees with the customer counters of the customers module.
+    const counters = (await db.owner.query("select total_visits, total_spend::int, last_visit_at from app_public.customers where id = $1", [primary.id])).rows[0];
+    expect(counters).toEqual({ total_visits: after!.total_visits, total_spend: after!.total_spend, last_visit_at: after!.last_visit_at });
+  });
+});
+
+describe("at most once", () => {
+  it("the same event dispatched or replayed again changes nothing (processed_events)", async () => {
+    const order = await placeOrder(shop.owner, shop.locationId, [line(shop.item.COFFEE)], { placedAt: "2025-04-01T10:00:00Z" });
+    const before = await readModels(db, shop.tenantId);
+    const { rows } = await db.owner.query(
+      "select app_private.dispatch(e) as n from app_private.events e where e.tenant_id = $1 and e.aggregate_id = $2 and e.type = 'order.placed.v1'",
+      [shop.tenantId, order.id],
+    );
+    expect(rows).toEqual([{ n: 0 }]);
+    const replayed = await db.owner.query(
+      "select app_private.replay('reporting_sales', $1) as sales, app_private.replay('reporting_customers', $1) as customers",
+      [shop.tenantId],
+    );
+    expect(replayed.rows[0]).toEqual({ sales: 0, customers: 0 });
+    await fold(db, shop.tenantId);
+    expect(await readModels(db, shop.tenantId)).toEqual(before);
+    const processed = await db.owner.query(
+      `select consumer, count(*)::int as n from app_private.processed_events p join app_private.events e on e.tenant_id = p.tenant_id and e.id = p.event_id
+       where e.aggregate_id = $1 and consumer like 'reporting%' group by consumer order by consumer`,
+      [order.id],
+    );
+    expect(processed.rows).toEqual([{ consumer: "reporting_customers", n: 1 }, { consumer: "reporting_sales", n: 1 }]);
+  });
+
+  it("two folds racing over the same queue apply each queued event once", async () => {
+    const lock = await holdFoldLock(db, shop.tenantId);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await placeOrder(shop.cashier, shop.locationId, [line(shop.item.COFFEE, i + 1)]);
+      }
+    } finally {
+      await lock.release();
+    }
+    expect(await queued(db, shop.tenantId)).toBe(3);
+    const folds = await Promise.all([0, 1].map(async () => {
+      const c = new pg.Client(db.ownerUrl);
+      await c.connect();
+      try {
+        return (await c.query("select app_private.reporting_fold($1) as n", [shop.tenantId])).rows[0].n as number;
+      } finally {
+        await c.end();
+      }
+    }));
+    expect(folds.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(await queued(db, shop.tenantId)).toBe(0);
+    expect(await readModelsAsTruth(db, shop.tenantId)).toEqual(await groundTruth(db, shop.tenantId));
+  });
+});
