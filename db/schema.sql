@@ -1,0 +1,14749 @@
+--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: app_hidden; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA app_hidden;
+
+--
+-- Name: app_private; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA app_private;
+
+--
+-- Name: app_public; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA app_public;
+
+--
+-- Name: reporting; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA reporting;
+
+--
+-- Name: btree_gin; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA public;
+
+--
+-- Name: EXTENSION btree_gin; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION btree_gin IS 'support for indexing common datatypes in GIN';
+
+--
+-- Name: citext; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;
+
+--
+-- Name: EXTENSION citext; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION citext IS 'data type for case-insensitive character strings';
+
+--
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
+-- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+--
+-- Name: priced_line; Type: TYPE; Schema: app_private; Owner: -
+--
+
+CREATE TYPE app_private.priced_line AS (
+	line_no integer,
+	catalog_item_id text,
+	sku text,
+	name text,
+	unit_price integer,
+	quantity integer,
+	subtotal integer,
+	line_discount integer,
+	order_discount_share integer,
+	net_total integer,
+	tax integer,
+	total integer,
+	inventory_item_id text
+);
+
+--
+-- Name: customer_activity; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_activity AS (
+	occurred_at timestamp with time zone,
+	kind text,
+	summary text,
+	actor_user_id text,
+	actor_name text,
+	subject_id text
+);
+
+--
+-- Name: TYPE customer_activity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_activity IS 'One entry of a customer''s timeline.';
+
+--
+-- Name: COLUMN customer_activity.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activity.occurred_at IS 'When it happened.';
+
+--
+-- Name: COLUMN customer_activity.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, archived, restored, merged, merged_into, order_placed, order_voided or note.';
+
+--
+-- Name: COLUMN customer_activity.summary; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activity.summary IS 'What happened, in a sentence.';
+
+--
+-- Name: COLUMN customer_activity.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activity.actor_user_id IS 'Who did it (null for the system).';
+
+--
+-- Name: COLUMN customer_activity.actor_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activity.actor_name IS 'Name of who did it.';
+
+--
+-- Name: COLUMN customer_activity.subject_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activity.subject_id IS 'The row it is about: the order, note, merge or customer id.';
+
+--
+-- Name: customer_changes; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_changes AS (
+	email text,
+	phone text,
+	first_name text,
+	last_name text,
+	notes text,
+	tags text[],
+	marketing_consent boolean,
+	marketing_consent_source text,
+	metadata jsonb
+);
+
+--
+-- Name: TYPE customer_changes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_changes IS 'Changes to a customer: a field left out (null) stays as it is; an empty string clears email, phone, names or notes.';
+
+--
+-- Name: COLUMN customer_changes.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.email IS 'New email ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.phone IS 'New phone, read with the business''s country unless it starts with + or 00 ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.first_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.first_name IS 'New first name ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.last_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.last_name IS 'New last name ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.notes IS 'New notes ("" clears them).';
+
+--
+-- Name: COLUMN customer_changes.tags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.tags IS 'The new list of tags (replaces the old one; [] clears it).';
+
+--
+-- Name: COLUMN customer_changes.marketing_consent; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.marketing_consent IS 'Whether the customer now agrees to receive marketing.';
+
+--
+-- Name: COLUMN customer_changes.marketing_consent_source; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.marketing_consent_source IS 'Where the consent was given or withdrawn: pos, admin, online, import or other (default admin).';
+
+--
+-- Name: COLUMN customer_changes.metadata; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.metadata IS 'The new metadata object (replaces the old one).';
+
+--
+-- Name: customer_merge_preview; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_merge_preview AS (
+	display_name text,
+	email text,
+	phone text,
+	first_name text,
+	last_name text,
+	notes text,
+	tags jsonb,
+	marketing_consent boolean,
+	total_visits integer,
+	total_spend bigint,
+	last_visit_at timestamp with time zone,
+	orders_to_move integer,
+	notes_to_move integer,
+	addresses_to_move integer
+);
+
+--
+-- Name: TYPE customer_merge_preview; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_merge_preview IS 'The primary customer as a merge would leave it, and how much would move from the duplicate.';
+
+--
+-- Name: COLUMN customer_merge_preview.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.display_name IS 'Display name after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.email IS 'Email after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.phone IS 'Phone after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.first_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.first_name IS 'First name after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.last_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.last_name IS 'Last name after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.notes IS 'Notes after the merge (when both do not fit, the duplicate''s become a note).';
+
+--
+-- Name: COLUMN customer_merge_preview.tags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.tags IS 'Tags after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.marketing_consent; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.marketing_consent IS 'Marketing consent after the merge.';
+
+--
+-- Name: COLUMN customer_merge_preview.total_visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.total_visits IS 'Visits after the merge (both added up).';
+
+--
+-- Name: COLUMN customer_merge_preview.total_spend; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.total_spend IS 'Lifetime spend after the merge, in cents (both added up).';
+
+--
+-- Name: COLUMN customer_merge_preview.last_visit_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.last_visit_at IS 'The later of the two last visits.';
+
+--
+-- Name: COLUMN customer_merge_preview.orders_to_move; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.orders_to_move IS 'Orders of the duplicate that would move to the primary.';
+
+--
+-- Name: COLUMN customer_merge_preview.notes_to_move; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.notes_to_move IS 'Notes of the duplicate that would move to the primary.';
+
+--
+-- Name: COLUMN customer_merge_preview.addresses_to_move; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merge_preview.addresses_to_move IS 'Addresses of the duplicate that would move to the primary.';
+
+--
+-- Name: order_quote; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.order_quote AS (
+	subtotal integer,
+	discount_total integer,
+	tax_rate_bps integer,
+	tax_total integer,
+	total integer,
+	lines jsonb
+);
+
+--
+-- Name: TYPE order_quote; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.order_quote IS 'The totals a cart would have if placed now, computed exactly as placeOrder computes them.';
+
+--
+-- Name: COLUMN order_quote.subtotal; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.subtotal IS 'Sum of unit price × quantity, in cents.';
+
+--
+-- Name: COLUMN order_quote.discount_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.discount_total IS 'Line discounts plus the order discount, in cents.';
+
+--
+-- Name: COLUMN order_quote.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tax_rate_bps IS 'The tenant''s tax rate, in basis points.';
+
+--
+-- Name: COLUMN order_quote.tax_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tax_total IS 'Sum of the line taxes, in cents.';
+
+--
+-- Name: COLUMN order_quote.total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.total IS 'subtotal − discount_total + tax_total, in cents.';
+
+--
+-- Name: COLUMN order_quote.lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.lines IS 'The priced lines: line_no, catalog_item_id, sku, name, unit_price, quantity, subtotal, line_discount, order_discount_share, net_total, tax, total.';
+
+--
+-- Name: analyst_credentials; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.analyst_credentials AS (
+	username text,
+	password text,
+	database_name text
+);
+
+--
+-- Name: TYPE analyst_credentials; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.analyst_credentials IS '@name analyst_credentials
+How an analyst connects: shown once, the password is not kept.';
+
+--
+-- Name: COLUMN analyst_credentials.username; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.analyst_credentials.username IS '@notNull
+The PostgreSQL user name.';
+
+--
+-- Name: COLUMN analyst_credentials.password; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.analyst_credentials.password IS '@notNull
+The password (shown only now).';
+
+--
+-- Name: COLUMN analyst_credentials.database_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.analyst_credentials.database_name IS '@notNull
+The database to connect to.';
+
+--
+-- Name: analyst_login; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.analyst_login AS (
+	username text,
+	label text,
+	created_at timestamp with time zone
+);
+
+--
+-- Name: TYPE analyst_login; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.analyst_login IS '@name analyst_login
+An analyst login of the business.';
+
+--
+-- Name: COLUMN analyst_login.username; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.analyst_login.username IS '@notNull
+The PostgreSQL user name.';
+
+--
+-- Name: COLUMN analyst_login.label; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.analyst_login.label IS '@notNull
+What it was called when created.';
+
+--
+-- Name: COLUMN analyst_login.created_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.analyst_login.created_at IS '@notNull
+When it was created.';
+
+--
+-- Name: daily_sales_row; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.daily_sales_row AS (
+	business_date date,
+	location_id text,
+	order_count bigint,
+	gross_sales bigint,
+	discount_total bigint,
+	tax_total bigint,
+	net_sales bigint,
+	tender_cash bigint,
+	tender_card bigint,
+	void_count bigint,
+	void_total bigint,
+	avg_order_value bigint
+);
+
+--
+-- Name: TYPE daily_sales_row; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.daily_sales_row IS '@name daily_sales_row
+Sales of one business date, at one location or at all of them. Amounts in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.business_date; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.business_date IS '@notNull
+The business date (each location''s own date).';
+
+--
+-- Name: COLUMN daily_sales_row.location_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.location_id IS 'The location asked for; null when the figures add up all locations.';
+
+--
+-- Name: COLUMN daily_sales_row.order_count; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.order_count IS '@notNull
+Orders placed that day and not voided.';
+
+--
+-- Name: COLUMN daily_sales_row.gross_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.gross_sales IS '@notNull
+Before discounts and tax, in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.discount_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.discount_total IS '@notNull
+Discounts, in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.tax_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.tax_total IS '@notNull
+Tax, in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.net_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.net_sales IS '@notNull
+gross − discounts + tax, in cents (the revenue figure of the dashboard).';
+
+--
+-- Name: COLUMN daily_sales_row.tender_cash; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.tender_cash IS '@notNull
+Cash taken for orders of that day, in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.tender_card; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.tender_card IS '@notNull
+Card payments for orders of that day, in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.void_count; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.void_count IS '@notNull
+Orders of that day that were voided.';
+
+--
+-- Name: COLUMN daily_sales_row.void_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.void_total IS '@notNull
+Totals of those voided orders, in cents.';
+
+--
+-- Name: COLUMN daily_sales_row.avg_order_value; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.avg_order_value IS '@notNull
+net_sales / order_count rounded half up to the cent; 0 without orders.';
+
+--
+-- Name: dashboard_metrics; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.dashboard_metrics AS (
+	sales_today bigint,
+	orders_today bigint,
+	low_stock_count integer,
+	active_customers_30d integer
+);
+
+--
+-- Name: TYPE dashboard_metrics; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.dashboard_metrics IS '@name dashboard_metrics
+The four figures of the dashboard.';
+
+--
+-- Name: COLUMN dashboard_metrics.sales_today; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.sales_today IS '@notNull
+Net sales (tax included, voids taken out) of today, each location on its own clock, in cents.';
+
+--
+-- Name: COLUMN dashboard_metrics.orders_today; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.orders_today IS '@notNull
+Orders placed today and not voided, each location on its own clock.';
+
+--
+-- Name: COLUMN dashboard_metrics.low_stock_count; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.low_stock_count IS '@notNull
+Inventory items at or below their low-stock threshold, counted once per location.';
+
+--
+-- Name: COLUMN dashboard_metrics.active_customers_30d; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.active_customers_30d IS '@notNull
+Customers with an order (not voided) placed in the last 30 days (merged customers count once).';
+
+--
+-- Name: export_kind; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.export_kind AS ENUM (
+    'daily_sales',
+    'item_sales',
+    'inventory',
+    'customers'
+);
+
+--
+-- Name: TYPE export_kind; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.export_kind IS '@name export_kind
+What an export contains: daily sales, item sales, inventory or customers.';
+
+--
+-- Name: inventory_summary_row; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.inventory_summary_row AS (
+	location_id text,
+	location_name text,
+	inventory_item_id text,
+	item_name text,
+	on_hand integer,
+	low_stock_threshold integer,
+	is_below_threshold boolean
+);
+
+--
+-- Name: TYPE inventory_summary_row; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.inventory_summary_row IS '@name inventory_summary_row
+Stock of one inventory item at one location.';
+
+--
+-- Name: COLUMN inventory_summary_row.location_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.location_id IS '@notNull
+The location.';
+
+--
+-- Name: COLUMN inventory_summary_row.location_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.location_name IS '@notNull
+Its name.';
+
+--
+-- Name: COLUMN inventory_summary_row.inventory_item_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.inventory_item_id IS '@notNull
+The inventory item.';
+
+--
+-- Name: COLUMN inventory_summary_row.item_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.item_name IS '@notNull
+Its name.';
+
+--
+-- Name: COLUMN inventory_summary_row.on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.on_hand IS '@notNull
+Units on hand (negative when more was sold than received).';
+
+--
+-- Name: COLUMN inventory_summary_row.low_stock_threshold; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.low_stock_threshold IS '@notNull
+The item''s low-stock threshold.';
+
+--
+-- Name: COLUMN inventory_summary_row.is_below_threshold; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.inventory_summary_row.is_below_threshold IS '@notNull
+Low stock: on hand at or below the threshold.';
+
+--
+-- Name: item_sales_order; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.item_sales_order AS ENUM (
+    'quantity',
+    'revenue'
+);
+
+--
+-- Name: TYPE item_sales_order; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.item_sales_order IS '@name item_sales_order
+How top items are ranked: by units sold or by net revenue.';
+
+--
+-- Name: item_sales_row; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.item_sales_row AS (
+	catalog_item_id text,
+	catalog_item_name text,
+	quantity_sold bigint,
+	gross_revenue bigint,
+	net_revenue bigint,
+	avg_unit_price bigint
+);
+
+--
+-- Name: TYPE item_sales_row; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.item_sales_row IS '@name item_sales_row
+What one catalog item sold over a period. Amounts in cents.';
+
+--
+-- Name: COLUMN item_sales_row.catalog_item_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.item_sales_row.catalog_item_id IS '@notNull
+The catalog item.';
+
+--
+-- Name: COLUMN item_sales_row.catalog_item_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.item_sales_row.catalog_item_name IS '@notNull
+Its name on its latest sale of the period.';
+
+--
+-- Name: COLUMN item_sales_row.quantity_sold; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.item_sales_row.quantity_sold IS '@notNull
+Units sold in orders that were not voided.';
+
+--
+-- Name: COLUMN item_sales_row.gross_revenue; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.item_sales_row.gross_revenue IS '@notNull
+unit price × quantity, before discounts and tax, in cents.';
+
+--
+-- Name: COLUMN item_sales_row.net_revenue; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.item_sales_row.net_revenue IS '@notNull
+After discounts, before tax, in cents: the revenue items are ranked by.';
+
+--
+-- Name: COLUMN item_sales_row.avg_unit_price; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.item_sales_row.avg_unit_price IS '@notNull
+net_revenue / quantity_sold rounded half up to the cent; 0 when none sold.';
+
+--
+-- Name: all_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.all_permissions() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select array[
+    'customers.view', 'customers.create', 'customers.update', 'customers.merge',
+    'sales.sell', 'sales.void', 'catalog.manage', 'inventory.manage',
+    'reports.view', 'reports.export',
+    'settings.view', 'settings.update'
+  ]::text[];
+$$;
+
+--
+-- Name: FUNCTION all_permissions(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.all_permissions() IS 'Every permission a tenant role can carry.';
+
+--
+-- Name: analyst_pending_daily(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.analyst_pending_daily() RETURNS TABLE(location_id text, business_date date, order_count bigint, gross_sales bigint, discount_total bigint, tax_total bigint, net_sales bigint, tender_cash bigint, tender_card bigint, void_count bigint, void_total bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.* from app_hidden.analyst_tenant_id() t, app_private.reporting_pending_daily(t) d where t is not null;
+$$;
+
+--
+-- Name: analyst_pending_items(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.analyst_pending_items() RETURNS TABLE(location_id text, business_date date, catalog_item_id text, catalog_item_name text, name_seq bigint, quantity_sold bigint, gross_revenue bigint, net_revenue bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.* from app_hidden.analyst_tenant_id() t, app_private.reporting_pending_items(t) d where t is not null;
+$$;
+
+--
+-- Name: analyst_pending_stock(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.analyst_pending_stock() RETURNS TABLE(location_id text, inventory_item_id text, on_hand bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.* from app_hidden.analyst_tenant_id() t, app_private.reporting_pending_stock(t) d where t is not null;
+$$;
+
+--
+-- Name: analyst_tenant_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.analyst_tenant_id() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select a.tenant_id
+  from app_private.analyst_logins a
+  join app_public.tenants t on t.id = a.tenant_id
+  where a.role_name = session_user::text
+    and t.status = 'active'
+    and 'reporting' = any((app_private.tenant_plan(a.tenant_id)).modules);
+$$;
+
+--
+-- Name: FUNCTION analyst_tenant_id(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.analyst_tenant_id() IS 'The tenant of the signed-in analyst login (session_user), or null.';
+
+--
+-- Name: assert_billing_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_billing_permission(permission text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.current_tenant_id();
+begin
+  if tenant is null then
+    perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
+  end if;
+  if not app_hidden.has_permission(permission) then
+    perform app_hidden.raise_error('DNIED', format('Your role does not allow this (it needs the %s permission).', permission));
+  end if;
+  return tenant;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_billing_permission(permission text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_billing_permission(permission text) IS 'The current tenant when the user holds the permission (LOGIN, DNIED); does not refuse suspended businesses.';
+
+--
+-- Name: assert_consent_source(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_consent_source(source text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cleaned text := lower(btrim(source));
+begin
+  if cleaned is null or cleaned = '' then
+    return 'admin';
+  end if;
+  if cleaned not in ('pos', 'admin', 'online', 'import', 'other') then
+    perform app_hidden.raise_error('BADIN', 'Marketing consent source must be pos, admin, online, import or other.');
+  end if;
+  return cleaned;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_consent_source(source text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_consent_source(source text) IS 'A valid marketing consent source (admin when not given); raises BADIN.';
+
+--
+-- Name: assert_customer_metadata(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if metadata is null then
+    return '{}'::jsonb;
+  end if;
+  if jsonb_typeof(metadata) <> 'object' then
+    perform app_hidden.raise_error('BADIN', 'Metadata must be a JSON object.');
+  elsif octet_length(metadata::text) > 8192 then
+    perform app_hidden.raise_error('BADIN', 'Metadata must be at most 8 kB of JSON.');
+  end if;
+  return metadata;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_customer_metadata(metadata jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) IS 'The metadata object ({} for null); raises BADIN unless it is a JSON object of at most 8 kB.';
+
+--
+-- Name: assert_customers_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_customers_permission(permission text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission(permission);
+begin
+  -- The plan must include the customers module (NOMOD otherwise; 510-billing.sql).
+  perform app_hidden.assert_module('customers');
+  return tenant;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_customers_permission(permission text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_customers_permission(permission text) IS 'Raises LOGIN, DNIED, TSUSP or NOMOD unless the caller may do this to customers; returns the tenant.';
+
+--
+-- Name: assert_live_customer(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_live_customer(tenant_id text, customer_id text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  found_status text;
+  merged_into text;
+begin
+  select c.status, c.merged_into_id into found_status, merged_into
+  from app_public.customers c
+  where c.tenant_id = assert_live_customer.tenant_id and c.id = assert_live_customer.customer_id;
+  if found_status is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_id, 40), '(none given)')));
+  elsif found_status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; use that customer instead.', merged_into);
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_live_customer(tenant_id text, customer_id text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_live_customer(tenant_id text, customer_id text) IS 'Raises NOTFD for an unknown (or invisible) customer and CMRGD for a merged one.';
+
+--
+-- Name: assert_module(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_module(module text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if not app_hidden.has_module(module) then
+    perform app_hidden.raise_error('NOMOD', format(
+      'Your %s plan does not include %s. Upgrade under Settings → Billing to use it.',
+      coalesce((app_hidden.current_plan()).name, 'current'), replace(module, '_', ' ')));
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_module(module text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_module(module text) IS 'Raises NOMOD unless the plan of the current tenant includes the module.';
+
+--
+-- Name: assert_name(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_name(field text, value text, max_length integer DEFAULT 200) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if value is null or btrim(value) = '' then
+    perform app_hidden.raise_error('BADIN', format('%s is required.', field));
+  elsif length(btrim(value)) > max_length then
+    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length));
+  elsif value ~ '[\x01-\x1f\x7f]' then
+    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field));
+  end if;
+  return btrim(value);
+end;
+$$;
+
+--
+-- Name: assert_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_permission(permission text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.current_tenant_id();
+begin
+  if tenant is null then
+    perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
+  end if;
+  -- A suspended business may only read and pay (TSUSP; 590-suspension.sql).
+  perform app_hidden.assert_tenant_active();
+  if not app_hidden.has_permission(permission) then
+    perform app_hidden.raise_error('DNIED', format('Your role does not allow this (it needs the %s permission).', permission));
+  end if;
+  return tenant;
+end;
+$$;
+
+--
+-- Name: assert_reports_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_reports_permission(permission text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission(permission);
+begin
+  perform app_hidden.assert_tenant_active();
+  perform app_hidden.assert_module('reporting');
+  return tenant;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_reports_permission(permission text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_reports_permission(permission text) IS 'Raises LOGIN, DNIED, TSUSP or NOMOD unless the caller may use reports with this permission; returns the tenant.';
+
+--
+-- Name: assert_strong_password(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_strong_password(password text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+begin
+  if password is null or length(password) < 10 then
+    perform app_hidden.raise_error('WEAKP', 'Choose a password of at least 10 characters.');
+  elsif octet_length(password) > 72 then
+    perform app_hidden.raise_error('WEAKP', 'Passwords can be at most 72 bytes long.');
+  elsif password !~ '[A-Za-z]' or password !~ '[^A-Za-z]' then
+    perform app_hidden.raise_error('WEAKP', 'Use letters and at least one digit or symbol in your password.');
+  elsif password ~ '^(.)\1*$' or lower(password) in ('password12', 'password123', 'password1234', 'qwerty12345', '1234567890a') then
+    perform app_hidden.raise_error('WEAKP', 'That password is too easy to guess.');
+  end if;
+end;
+$_$;
+
+--
+-- Name: FUNCTION assert_strong_password(password text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_strong_password(password text) IS 'Raises WEAKP unless the password is long and mixed enough.';
+
+--
+-- Name: assert_tenant_active(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_tenant_active() RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant_status text;
+begin
+  select t.status into tenant_status from app_public.tenants t where t.id = app_hidden.current_tenant_id();
+  if tenant_status = 'suspended' then
+    perform app_hidden.raise_error('TSUSP',
+      'Your account has been suspended. Open Settings → Billing to update your payment details or choose a plan, and it will be reactivated.');
+  elsif tenant_status = 'closed' then
+    perform app_hidden.raise_error('TSUSP', 'This business has been closed.');
+  end if;
+  return true;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_tenant_active(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_tenant_active() IS 'Raises TSUSP when the current tenant is suspended or closed; true otherwise.';
+
+--
+-- Name: assert_tenant_owner(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_tenant_owner() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+begin
+  perform app_hidden.assert_tenant_active();
+  if not exists (select 1 from app_public.memberships m
+                 join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+                 where m.tenant_id = tenant and m.user_id = app_hidden.current_user_id() and r.key = 'owner') then
+    perform app_hidden.raise_error('DNIED', 'Only an owner of the business can manage analyst logins.');
+  end if;
+  return tenant;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_tenant_owner(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_tenant_owner() IS 'Raises LOGIN, DNIED or TSUSP unless the signed-in user is an owner (with settings.update) of the current tenant; returns the tenant.';
+
+--
+-- Name: assert_valid_email(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_valid_email(email text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  cleaned text := lower(btrim(email));
+begin
+  if cleaned is null or cleaned = '' then
+    perform app_hidden.raise_error('BADEM', 'An email address is required.');
+  end if;
+  if length(cleaned) > 254 or cleaned !~ '^[a-z0-9.!#$%&''*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$' then
+    perform app_hidden.raise_error('BADEM', format('"%s" is not a valid email address.', left(btrim(email), 100)));
+  end if;
+  return cleaned;
+end;
+$_$;
+
+--
+-- Name: FUNCTION assert_valid_email(email text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_valid_email(email text) IS 'The email trimmed and lower-cased; raises BADEM when it is not a valid address.';
+
+--
+-- Name: assert_valid_timezone(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_valid_timezone(tz text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if tz is null or not exists (select 1 from pg_catalog.pg_timezone_names where name = tz) then
+    perform app_hidden.raise_error('BADTZ', format('"%s" is not a time zone we know; use an IANA name such as Europe/Paris or America/New_York.', coalesce(tz, '')));
+  end if;
+end;
+$$;
+
+--
+-- Name: business_date(timestamp with time zone, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.business_date(instant timestamp with time zone, timezone text) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select (instant at time zone timezone)::date;
+$$;
+
+--
+-- Name: FUNCTION business_date(instant timestamp with time zone, timezone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.business_date(instant timestamp with time zone, timezone text) IS 'The date on the clock of a shop in this IANA time zone at this instant.';
+
+--
+-- Name: can_view_reports(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.can_view_reports() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.has_permission('reports.view');
+$$;
+
+--
+-- Name: FUNCTION can_view_reports(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.can_view_reports() IS 'Whether the signed-in user may read the reports of the current tenant.';
+
+--
+-- Name: country_calling_code(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.country_calling_code(country text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case upper(country)
+    when 'US' then '1' when 'CA' then '1' when 'PR' then '1'
+    when 'GB' then '44' when 'IE' then '353' when 'FR' then '33' when 'DE' then '49' when 'ES' then '34'
+    when 'IT' then '39' when 'PT' then '351' when 'NL' then '31' when 'BE' then '32' when 'LU' then '352'
+    when 'CH' then '41' when 'AT' then '43' when 'DK' then '45' when 'SE' then '46' when 'NO' then '47'
+    when 'FI' then '358' when 'IS' then '354' when 'PL' then '48' when 'CZ' then '420' when 'SK' then '421'
+    when 'HU' then '36' when 'RO' then '40' when 'BG' then '359' when 'GR' then '30' when 'HR' then '385'
+    when 'SI' then '386' when 'EE' then '372' when 'LV' then '371' when 'LT' then '370' when 'UA' then '380'
+    when 'TR' then '90' when 'IL' then '972' when 'AE' then '971' when 'SA' then '966' when 'EG' then '20'
+    when 'MA' then '212' when 'ZA' then '27' when 'NG' then '234' when 'KE' then '254'
+    when 'IN' then '91' when 'PK' then '92' when 'CN' then '86' when 'HK' then '852' when 'TW' then '886'
+    when 'JP' then '81' when 'KR' then '82' when 'SG' then '65' when 'MY' then '60' when 'TH' then '66'
+    when 'VN' then '84' when 'PH' then '63' when 'ID' then '62' when 'AU' then '61' when 'NZ' then '64'
+    when 'MX' then '52' when 'BR' then '55' when 'AR' then '54' when 'CL' then '56' when 'CO' then '57'
+    when 'PE' then '51'
+  end;
+$$;
+
+--
+-- Name: FUNCTION country_calling_code(country text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.country_calling_code(country text) IS 'International calling code of a country (ISO 3166 alpha-2) for the common ones; null when unknown.';
+
+--
+-- Name: csv_text(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.csv_text(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case when value ~ '^[=+@\t\r-]' then '''' || value else value end;
+$$;
+
+--
+-- Name: FUNCTION csv_text(value text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.csv_text(value text) IS 'A CSV text cell that a spreadsheet will not run as a formula (a leading '' before =, +, -, @, tab or CR).';
+
+--
+-- Name: current_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_permissions() RETURNS text[]
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(r.permissions, '{}')
+  from app_private.sessions s
+  join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
+  join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+  where s.id = app_hidden.current_session_id() and s.expires_at > now();
+$$;
+
+--
+-- Name: FUNCTION current_permissions(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_permissions() IS 'Permissions of the signed-in user in the current tenant.';
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: plans; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.plans (
+    key text NOT NULL,
+    name text NOT NULL,
+    price_cents integer NOT NULL,
+    currency text DEFAULT 'usd'::text NOT NULL,
+    billing_interval text DEFAULT 'month'::text NOT NULL,
+    max_seats integer NOT NULL,
+    max_locations integer NOT NULL,
+    max_devices integer NOT NULL,
+    modules text[] DEFAULT '{}'::text[] NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL,
+    stripe_lookup_key text NOT NULL,
+    stripe_price_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT plans_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text]))),
+    CONSTRAINT plans_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
+    CONSTRAINT plans_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT plans_max_devices_check CHECK ((max_devices >= 0)),
+    CONSTRAINT plans_max_locations_check CHECK ((max_locations > 0)),
+    CONSTRAINT plans_max_seats_check CHECK ((max_seats > 0)),
+    CONSTRAINT plans_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT plans_price_cents_check CHECK ((price_cents >= 0)),
+    CONSTRAINT plans_stripe_lookup_key_check CHECK ((stripe_lookup_key ~ '^[a-z][a-z0-9_]{0,199}$'::text))
+);
+
+ALTER TABLE ONLY app_public.plans FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE plans; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.plans IS 'A plan a business can subscribe to: its monthly price, its modules and its limits. The same for every business.';
+
+--
+-- Name: COLUMN plans.key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.key IS 'Stable identifier of the plan: starter or growth.';
+
+--
+-- Name: COLUMN plans.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.name IS 'Name shown to customers.';
+
+--
+-- Name: COLUMN plans.price_cents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.price_cents IS 'Price per billing interval, in cents.';
+
+--
+-- Name: COLUMN plans.currency; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.currency IS 'ISO 4217 currency of the price, lower case.';
+
+--
+-- Name: COLUMN plans.billing_interval; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.billing_interval IS 'How often the price is charged: month or year.';
+
+--
+-- Name: COLUMN plans.max_seats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.max_seats IS 'How many people (memberships) a business on this plan may have.';
+
+--
+-- Name: COLUMN plans.max_locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.max_locations IS 'How many locations (shops) a business on this plan may have.';
+
+--
+-- Name: COLUMN plans.max_devices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.max_devices IS 'How many POS devices (registers) a business on this plan may have, over all its locations.';
+
+--
+-- Name: COLUMN plans.modules; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.modules IS 'Modules included in the plan, such as customers, reporting or inventory.';
+
+--
+-- Name: COLUMN plans."position"; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans."position" IS 'Order of the plans on the billing page, cheapest first.';
+
+--
+-- Name: COLUMN plans.stripe_lookup_key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.stripe_lookup_key IS '@behavior -*
+lookup_key of the Stripe price of this plan.';
+
+--
+-- Name: COLUMN plans.stripe_price_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.plans.stripe_price_id IS '@behavior -*
+The Stripe price id (from configuration or found by lookup key); null until the worker has resolved it.';
+
+--
+-- Name: current_plan(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_plan() RETURNS app_public.plans
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select p.* from app_private.tenant_plan(app_hidden.current_tenant_id()) p where app_hidden.current_tenant_id() is not null;
+$$;
+
+--
+-- Name: FUNCTION current_plan(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_plan() IS 'The plan of the current tenant: its modules and limits.';
+
+--
+-- Name: current_session_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_session_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+  select case when s ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+              then s::uuid end
+  from (select current_setting('app.session_id', true) as s) as setting;
+$_$;
+
+--
+-- Name: FUNCTION current_session_id(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_session_id() IS 'The secret session id of this request, if any.';
+
+--
+-- Name: current_suspended_tenant_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_suspended_tenant_id() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.id from app_public.tenants t where t.id = app_hidden.current_tenant_id() and t.status <> 'active';
+$$;
+
+--
+-- Name: FUNCTION current_suspended_tenant_id(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_suspended_tenant_id() IS 'The current tenant while it is suspended or closed, else null.';
+
+--
+-- Name: current_tenant_country(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_tenant_country() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.default_country from app_public.tenants t where t.id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION current_tenant_country(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_tenant_country() IS 'ISO country of the current tenant (its default_country).';
+
+--
+-- Name: current_tenant_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_tenant_id() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.active_tenant_id
+  from app_private.sessions s
+  join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
+  where s.id = app_hidden.current_session_id() and s.expires_at > now();
+$$;
+
+--
+-- Name: FUNCTION current_tenant_id(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_tenant_id() IS 'The tenant the signed-in user works in, while they are still a member of it.';
+
+--
+-- Name: current_user_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_user_id() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.user_id from app_private.sessions s
+  where s.id = app_hidden.current_session_id() and s.expires_at > now();
+$$;
+
+--
+-- Name: FUNCTION current_user_id(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_user_id() IS 'The signed-in user, from an unexpired session.';
+
+--
+-- Name: current_user_roles(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_user_roles() RETURNS TABLE(tenant_id text, role_id text)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select m.tenant_id, m.role_id from app_public.memberships m where m.user_id = app_hidden.current_user_id();
+$$;
+
+--
+-- Name: current_user_tenant_ids(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_user_tenant_ids() RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select m.tenant_id from app_public.memberships m where m.user_id = app_hidden.current_user_id();
+$$;
+
+--
+-- Name: customers_reader_tenant(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customers_reader_tenant() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if app_hidden.current_tenant_id() is null or not app_hidden.has_permission('customers.view') then
+    return null;
+  end if;
+  return app_hidden.assert_customers_permission('customers.view');
+end;
+$$;
+
+--
+-- Name: FUNCTION customers_reader_tenant(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customers_reader_tenant() IS 'The current tenant when the caller may read customers, else null.';
+
+--
+-- Name: gen_ulid(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.gen_ulid() RETURNS text
+    LANGUAGE plpgsql PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  millis bigint := floor(extract(epoch from clock_timestamp()) * 1000);
+  bits bit(130) := b'00'
+    || substring(millis::bit(64) from 17 for 48)
+    || ('x' || encode(public.gen_random_bytes(10), 'hex'))::bit(80);
+  result text := '';
+begin
+  for i in 0..25 loop
+    result := result || substr(alphabet, substring(bits from i * 5 + 1 for 5)::int + 1, 1);
+  end loop;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION gen_ulid(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.gen_ulid() IS 'A new ULID: 26 characters, ordered by creation time.';
+
+--
+-- Name: exports; Type: TABLE; Schema: reporting; Owner: -
+--
+
+CREATE TABLE reporting.exports (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    kind reporting.export_kind NOT NULL,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    file_name text NOT NULL,
+    rows_total bigint,
+    rows_written bigint DEFAULT 0 NOT NULL,
+    bytes_written bigint DEFAULT 0 NOT NULL,
+    chunk_count integer DEFAULT 0 NOT NULL,
+    error_message text,
+    requested_by text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exports_file_name_check CHECK ((file_name ~ '^[a-z0-9][a-z0-9._-]{0,120}\.csv$'::text)),
+    CONSTRAINT exports_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY reporting.exports FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE exports; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TABLE reporting.exports IS '@name exports
+@unique id
+A CSV export: requested with requestExport, written by the worker; poll status and rowsWritten, then download it from downloadUrl.';
+
+--
+-- Name: COLUMN exports.tenant_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN exports.kind; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.kind IS 'What it contains.';
+
+--
+-- Name: COLUMN exports.params; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.params IS 'The parameters it was asked with, checked and completed (from, to, location_id, order_by, low_only).';
+
+--
+-- Name: COLUMN exports.status; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.status IS 'pending (queued), running, done (downloadable) or failed (see errorMessage).';
+
+--
+-- Name: COLUMN exports.file_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.file_name IS 'The name the file downloads under.';
+
+--
+-- Name: COLUMN exports.rows_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.rows_total IS 'Rows the file will have (known once the worker starts).';
+
+--
+-- Name: COLUMN exports.rows_written; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.rows_written IS 'Rows written so far (the header not counted).';
+
+--
+-- Name: COLUMN exports.bytes_written; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.bytes_written IS 'Bytes written so far.';
+
+--
+-- Name: COLUMN exports.chunk_count; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.chunk_count IS '@behavior -*';
+
+--
+-- Name: COLUMN exports.error_message; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.error_message IS 'Why it failed.';
+
+--
+-- Name: COLUMN exports.started_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.started_at IS 'When the worker started it (last attempt).';
+
+--
+-- Name: COLUMN exports.finished_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.exports.finished_at IS 'When it became done or failed.';
+
+--
+-- Name: downloadable_export(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.downloadable_export(export_id text) RETURNS reporting.exports
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select e.*
+  from reporting.exports e
+  join app_public.tenants t on t.id = e.tenant_id and t.status = 'active'
+  where e.id = downloadable_export.export_id and e.status = 'done'
+    and exists (select 1 from app_public.memberships m
+                join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+                where m.tenant_id = e.tenant_id and m.user_id = app_hidden.current_user_id()
+                  and 'reports.export' = any(r.permissions))
+  limit 1;
+$$;
+
+--
+-- Name: export_chunk(text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.export_chunk(export_id text, chunk_no integer) RETURNS bytea
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select c.data
+  from app_hidden.downloadable_export(export_chunk.export_id) e
+  join app_private.export_chunks c on c.tenant_id = e.tenant_id and c.export_id = e.id and c.chunk_no = export_chunk.chunk_no;
+$$;
+
+--
+-- Name: FUNCTION export_chunk(export_id text, chunk_no integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.export_chunk(export_id text, chunk_no integer) IS 'One chunk of a finished export the signed-in user may download.';
+
+--
+-- Name: export_file(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.export_file(export_id text) RETURNS TABLE(file_name text, byte_size bigint, chunk_count integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select e.file_name, e.bytes_written, e.chunk_count
+  from app_hidden.downloadable_export(export_file.export_id) e
+  where e.id is not null;
+$$;
+
+--
+-- Name: FUNCTION export_file(export_id text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.export_file(export_id text) IS 'Name, size and chunk count of a finished export the signed-in user may download; no row otherwise.';
+
+--
+-- Name: format_cents(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.format_cents(amount bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when amount < 0 then '-' else '' end || (abs(amount) / 100)::text || '.' || lpad((abs(amount) % 100)::text, 2, '0');
+$$;
+
+--
+-- Name: FUNCTION format_cents(amount bigint); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.format_cents(amount bigint) IS 'An amount in cents as text with two decimals (1230 → 12.30).';
+
+--
+-- Name: format_customer_number(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.format_customer_number(n bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select 'CUST-' || case when n < 100000 then lpad(n::text, 5, '0') else n::text end;
+$$;
+
+--
+-- Name: FUNCTION format_customer_number(n bigint); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.format_customer_number(n bigint) IS 'A customer number as shown: CUST-00001.';
+
+--
+-- Name: has_module(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.has_module(module text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(module = any((app_hidden.current_plan()).modules), false);
+$$;
+
+--
+-- Name: FUNCTION has_module(module text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.has_module(module text) IS 'Whether the plan of the current tenant includes the module (customers, reporting, inventory…).';
+
+--
+-- Name: has_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.has_permission(permission text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(permission = any(app_hidden.current_permissions()), false);
+$$;
+
+--
+-- Name: FUNCTION has_permission(permission text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.has_permission(permission text) IS 'Whether the signed-in user holds this permission in the current tenant.';
+
+--
+-- Name: iso_utc(timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.iso_utc(instant timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select to_char(instant at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+$$;
+
+--
+-- Name: FUNCTION iso_utc(instant timestamp with time zone); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.iso_utc(instant timestamp with time zone) IS 'An instant as ISO 8601 text in UTC (2025-03-10T07:30:00.000000Z).';
+
+--
+-- Name: jsonb_diff(jsonb, jsonb, text[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[] DEFAULT '{}'::text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(jsonb_object_agg(key, jsonb_build_object('old', old_row -> key, 'new', new_row -> key)), '{}'::jsonb)
+  from (
+    select key from jsonb_object_keys(coalesce(old_row, '{}'::jsonb)) as o(key)
+    union
+    select key from jsonb_object_keys(coalesce(new_row, '{}'::jsonb)) as n(key)
+  ) as keys
+  where not key = any(ignored)
+    and (old_row -> key) is distinct from (new_row -> key);
+$$;
+
+--
+-- Name: FUNCTION jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) IS 'Fields that differ between two JSON rows, with old and new values.';
+
+--
+-- Name: login(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.login(email text, password text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  found_user app_public.users;
+  secret app_private.user_secrets;
+  tenant text;
+  new_session uuid;
+begin
+  select u.* into found_user from app_public.users u where u.email = lower(btrim(login.email));
+  if found_user.id is null then
+    -- Spend the time of a real check so response times do not reveal which emails exist.
+    perform public.crypt(coalesce(password, ''), public.gen_salt('bf', 10));
+    return null;
+  end if;
+  select s.* into secret from app_private.user_secrets s where s.user_id = found_user.id for update;
+  if secret.locked_until > now() then
+    perform app_hidden.raise_error('LOCKD', format(
+      'Too many failed sign-in attempts. Try again in %s minutes.',
+      ceil(extract(epoch from secret.locked_until - now()) / 60)::int));
+  end if;
+  if secret.password_hash = public.crypt(coalesce(password, ''), secret.password_hash) then
+    update app_private.user_secrets
+      set failed_login_attempts = 0, first_failed_login_at = null, locked_until = null
+      where user_id = found_user.id;
+    -- Work in the tenant of the latest session, else the first membership.
+    select m.tenant_id into tenant
+    from app_public.memberships m
+    left join lateral (
+      select max(s.created_at) as last_used from app_private.sessions s
+      where s.user_id = m.user_id and s.active_tenant_id = m.tenant_id
+    ) recent on true
+    where m.user_id = found_user.id
+    order by recent.last_used desc nulls last, m.created_at
+    limit 1;
+    insert into app_private.sessions (user_id, active_tenant_id) values (found_user.id, tenant) returning id into new_session;
+    return new_session;
+  end if;
+  -- Wrong password: count it (the count must commit, so no exception here; the caller reports it).
+  update app_private.user_secrets set
+    failed_login_attempts = case when first_failed_login_at is null or first_failed_login_at < now() - interval '15 minutes'
+                                 then 1 else failed_login_attempts + 1 end,
+    first_failed_login_at = case when first_failed_login_at is null or first_failed_login_at < now() - interval '15 minutes'
+                                 then now() else first_failed_login_at end
+    where user_id = found_user.id
+    returning * into secret;
+  if secret.failed_login_attempts >= 5 then
+    update app_private.user_secrets set locked_until = now() + interval '15 minutes', failed_login_attempts = 0,
+      first_failed_login_at = null where user_id = found_user.id;
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION login(email text, password text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.login(email text, password text) IS 'A new session id for the right email and password; null when they are wrong (counted: 5 failures in 15 minutes lock the account for 15 minutes).';
+
+--
+-- Name: logout(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.logout() RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  delete from app_private.sessions where id = app_hidden.current_session_id();
+$$;
+
+--
+-- Name: FUNCTION logout(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.logout() IS 'Ends the current session.';
+
+--
+-- Name: customers; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customers (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_number text NOT NULL,
+    email text,
+    phone text,
+    first_name text,
+    last_name text,
+    display_name text GENERATED ALWAYS AS (COALESCE(NULLIF(btrim(((COALESCE(first_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text))), ''::text), email, phone)) STORED NOT NULL,
+    notes text,
+    tags jsonb DEFAULT '[]'::jsonb NOT NULL,
+    marketing_consent boolean,
+    marketing_consent_updated_at timestamp with time zone,
+    marketing_consent_source text,
+    total_visits integer DEFAULT 0 NOT NULL,
+    total_spend bigint DEFAULT 0 NOT NULL,
+    last_visit_at timestamp with time zone,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    merged_into_id text,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customers_check CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL))),
+    CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
+    CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
+    CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
+    CONSTRAINT customers_customer_number_check CHECK ((customer_number ~ '^CUST-[0-9]{5,}$'::text)),
+    CONSTRAINT customers_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
+    CONSTRAINT customers_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
+    CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
+    CONSTRAINT customers_marketing_consent_source_check CHECK ((marketing_consent_source = ANY (ARRAY['pos'::text, 'admin'::text, 'online'::text, 'import'::text, 'merge'::text, 'other'::text]))),
+    CONSTRAINT customers_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))),
+    CONSTRAINT customers_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
+    CONSTRAINT customers_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
+    CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text, 'merged'::text]))),
+    CONSTRAINT customers_tags_check CHECK (((jsonb_typeof(tags) = 'array'::text) AND (jsonb_array_length(tags) <= 50)))
+);
+
+ALTER TABLE ONLY app_public.customers FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customers IS '@unique id
+@behavior -insert -update -delete
+A customer of the business. Written only by createCustomer, updateCustomer, archiveCustomer, restoreCustomer and mergeCustomers; never deleted.';
+
+--
+-- Name: COLUMN customers.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customers.customer_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.customer_number IS 'Number of the customer in the business, such as CUST-00001; handed out in order, never reused.';
+
+--
+-- Name: COLUMN customers.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.email IS 'Email address, trimmed and lower-cased; unique among the live customers of the business.';
+
+--
+-- Name: COLUMN customers.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.phone IS 'Phone number in E.164 (+33612345678); unique among the live customers of the business.';
+
+--
+-- Name: COLUMN customers.first_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.first_name IS 'First name (at most 100 characters).';
+
+--
+-- Name: COLUMN customers.last_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.last_name IS 'Last name (at most 100 characters).';
+
+--
+-- Name: COLUMN customers.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +filterBy +orderBy
+Name to show: first and last name, else the email, else the phone. Computed by the database.';
+
+--
+-- Name: COLUMN customers.notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.notes IS 'Free notes about the customer (at most 2000 characters).';
+
+--
+-- Name: COLUMN customers.tags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.tags IS '@behavior +filterBy
+Tags, a JSON array of distinct strings; filter with contains (["vip"]).';
+
+--
+-- Name: COLUMN customers.marketing_consent; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.marketing_consent IS 'Whether the customer agreed to receive marketing; null when never asked.';
+
+--
+-- Name: COLUMN customers.marketing_consent_updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.marketing_consent_updated_at IS 'When the marketing consent last changed.';
+
+--
+-- Name: COLUMN customers.marketing_consent_source; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.marketing_consent_source IS 'Where the marketing consent last changed: pos, admin, online, import, merge or other.';
+
+--
+-- Name: COLUMN customers.total_visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.total_visits IS 'Placed orders attributed to the customer (voided ones are taken back out).';
+
+--
+-- Name: COLUMN customers.total_spend; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.total_spend IS '@behavior +orderBy
+Lifetime total of the customer''s placed orders, in cents, tax included (voided ones are taken back out).';
+
+--
+-- Name: COLUMN customers.last_visit_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.last_visit_at IS '@behavior +orderBy
+When the customer''s latest placed (not voided) order was placed.';
+
+--
+-- Name: COLUMN customers.metadata; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.metadata IS 'Free JSON object for integrations (at most 8 kB).';
+
+--
+-- Name: COLUMN customers.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.status IS '@behavior +filterBy
+active, archived (kept for history, hidden from the till) or merged (into mergedInto).';
+
+--
+-- Name: COLUMN customers.merged_into_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.merged_into_id IS 'The customer this one was merged into (status merged).';
+
+--
+-- Name: COLUMN customers.created_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.created_by IS 'The user who created the customer.';
+
+--
+-- Name: merged_customer(app_public.customers, app_public.customers); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.merged_customer(p app_public.customers, d app_public.customers) RETURNS app_public.customers
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  result app_public.customers := p;
+  combined_notes text;
+  merged_metadata jsonb;
+begin
+  result.email := coalesce(p.email, d.email);
+  result.phone := coalesce(p.phone, d.phone);
+  result.first_name := coalesce(p.first_name, d.first_name);
+  result.last_name := coalesce(p.last_name, d.last_name);
+  result.display_name := coalesce(
+    nullif(btrim(coalesce(result.first_name, '') || ' ' || coalesce(result.last_name, '')), ''), result.email, result.phone);
+  if p.marketing_consent is null and d.marketing_consent is not null then
+    result.marketing_consent := d.marketing_consent;
+    result.marketing_consent_updated_at := d.marketing_consent_updated_at;
+    result.marketing_consent_source := d.marketing_consent_source;
+  end if;
+  select coalesce(jsonb_agg(t.tag order by t.ord), '[]'::jsonb) into result.tags
+  from (
+    select distinct on (lower(x.tag)) x.tag, x.ord
+    from (
+      select e.tag, e.ord from jsonb_array_elements_text(p.tags) with ordinality as e(tag, ord)
+      union all
+      select e.tag, 1000 + e.ord from jsonb_array_elements_text(d.tags) with ordinality as e(tag, ord)
+    ) x
+    order by lower(x.tag), x.ord
+  ) t;
+  if jsonb_array_length(result.tags) > 50 then
+    select jsonb_agg(e.tag order by e.ord) into result.tags
+    from jsonb_array_elements(result.tags) with ordinality as e(tag, ord) where e.ord <= 50;
+  end if;
+  combined_notes := case
+    when p.notes is null then d.notes
+    when d.notes is null then p.notes
+    else p.notes || E'\n\n' || d.notes end;
+  result.notes := case when length(combined_notes) <= 2000 then combined_notes else p.notes end;
+  merged_metadata := d.metadata || p.metadata;
+  result.metadata := case when octet_length(merged_metadata::text) <= 65536 then merged_metadata else p.metadata end;
+  result.total_visits := p.total_visits + d.total_visits;
+  result.total_spend := p.total_spend + d.total_spend;
+  result.last_visit_at := case
+    when p.last_visit_at is null then d.last_visit_at
+    when d.last_visit_at is null then p.last_visit_at
+    else greatest(p.last_visit_at, d.last_visit_at) end;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION merged_customer(p app_public.customers, d app_public.customers); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.merged_customer(p app_public.customers, d app_public.customers) IS 'The primary customer as a merge with the duplicate would leave it (computes, writes nothing).';
+
+--
+-- Name: normalize_phone(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.normalize_phone(phone text, country text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  raw text := btrim(phone);
+  digits text;
+  calling_code text;
+  national text;
+  e164 text;
+begin
+  if raw is null or raw = '' then
+    return null;
+  end if;
+  if length(raw) > 40 or raw !~ '^\+?[0-9 ().\-/]+$' then
+    perform app_hidden.raise_error('BADPH', format(
+      'Phone: "%s" is not a phone number; use digits, spaces, dashes, dots, parentheses and a leading +.', left(raw, 40)));
+  end if;
+  -- "+33 (0)6 …": the (0) is the national trunk prefix, not part of an international number.
+  if raw ~ '^(\+|00)' then
+    raw := replace(raw, '(0)', '');
+  end if;
+  digits := regexp_replace(raw, '[^0-9]', '', 'g');
+  if length(digits) < 7 then
+    perform app_hidden.raise_error('BADPH', format('Phone: "%s" is too short; a phone number has at least 7 digits.', raw));
+  end if;
+  if left(raw, 1) = '+' then
+    e164 := digits;
+  elsif left(digits, 2) = '00' then
+    e164 := substr(digits, 3);
+  else
+    calling_code := app_hidden.country_calling_code(country);
+    if calling_code is null then
+      perform app_hidden.raise_error('BADPH', format(
+        'Phone: write "%s" with its country code, such as +44 20 7946 0958.', raw));
+    end if;
+    national := digits;
+    if calling_code = '1' then
+      if length(national) = 11 and left(national, 1) = '1' then
+        national := substr(national, 2);
+      end if;
+    elsif calling_code <> '39' and left(national, 1) = '0' then
+      national := substr(national, 2);
+    end if;
+    e164 := calling_code || national;
+  end if;
+  if left(e164, 1) = '0' or length(e164) < 7 or length(e164) > 15 then
+    perform app_hidden.raise_error('BADPH', format(
+      'Phone: "%s" is not a valid international number (a country code, then at most 15 digits in all).', raw));
+  end if;
+  return '+' || e164;
+end;
+$_$;
+
+--
+-- Name: FUNCTION normalize_phone(phone text, country text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.normalize_phone(phone text, country text) IS 'A phone number in E.164, reading national numbers with the given country; raises BADPH.';
+
+--
+-- Name: normalize_tags(text[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.normalize_tags(tags text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  result text[] := '{}';
+  seen text[] := '{}';
+  tag text;
+begin
+  if tags is null then
+    return '[]'::jsonb;
+  end if;
+  if cardinality(tags) > 200 then
+    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.');
+  end if;
+  foreach tag in array tags loop
+    if tag ~ '[\x01-\x1f\x7f]' then
+      perform app_hidden.raise_error('BADTG', 'Tags must not contain control characters or line breaks.');
+    end if;
+    tag := regexp_replace(btrim(tag), '\s+', ' ', 'g');
+    if tag is null or tag = '' then
+      perform app_hidden.raise_error('BADTG', 'Tags cannot be empty.');
+    elsif length(tag) > 40 then
+      perform app_hidden.raise_error('BADTG', format('Tags: "%s…" is longer than 40 characters.', left(tag, 40)));
+    end if;
+    if not lower(tag) = any(seen) then
+      result := result || tag;
+      seen := seen || lower(tag);
+    end if;
+  end loop;
+  if cardinality(result) > 20 then
+    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.');
+  end if;
+  return to_jsonb(result);
+end;
+$$;
+
+--
+-- Name: FUNCTION normalize_tags(tags text[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.normalize_tags(tags text[]) IS 'Tags as stored (trimmed, distinct ignoring case, at most 20 of at most 40 characters); raises BADTG.';
+
+--
+-- Name: onboard(text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  clean_email text := app_hidden.assert_valid_email(email);
+  new_user text;
+  tenant text;
+  new_session uuid;
+begin
+  company_name := app_hidden.assert_name('Business name', company_name);
+  owner_name := app_hidden.assert_name('Your name', owner_name);
+  perform app_hidden.assert_strong_password(password);
+  perform app_hidden.assert_valid_timezone(timezone);
+  begin
+    insert into app_public.users (email, name) values (clean_email, owner_name) returning id into new_user;
+  exception when unique_violation then
+    perform app_hidden.raise_error('EMTKN', 'An account with this email already exists; sign in instead.');
+  end;
+  insert into app_private.user_secrets (user_id, password_hash)
+    values (new_user, public.crypt(password, public.gen_salt('bf', 10)));
+  tenant := app_private.create_tenant_for(new_user, company_name, timezone);
+  insert into app_private.sessions (user_id, active_tenant_id) values (new_user, tenant) returning id into new_session;
+  return new_session;
+end;
+$$;
+
+--
+-- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) IS 'Creates a business, its first location and roles, and its owner; returns a new session id.';
+
+--
+-- Name: optional_email(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.optional_email(email text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if email is null or btrim(email) = '' then
+    return null;
+  end if;
+  return app_hidden.assert_valid_email(email);
+end;
+$$;
+
+--
+-- Name: FUNCTION optional_email(email text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.optional_email(email text) IS 'Null for blank input, else the email trimmed and lower-cased; raises BADEM when invalid.';
+
+--
+-- Name: optional_name(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.optional_name(field text, value text, max_length integer) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if value is null or btrim(value) = '' then
+    return null;
+  end if;
+  return app_hidden.assert_name(field, value, max_length);
+end;
+$$;
+
+--
+-- Name: FUNCTION optional_name(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer) IS 'Null for blank input, else the trimmed value; raises BADIN when too long or with control characters.';
+
+--
+-- Name: optional_text(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.optional_text(field text, value text, max_length integer) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if value is null or btrim(value) = '' then
+    return null;
+  end if;
+  value := btrim(value);
+  if length(value) > max_length then
+    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length));
+  elsif value ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' then
+    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field));
+  end if;
+  return value;
+end;
+$$;
+
+--
+-- Name: FUNCTION optional_text(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer) IS 'Null for blank input, else the trimmed text; raises BADIN when too long or with control characters other than line breaks and tabs.';
+
+--
+-- Name: raise_error(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.raise_error(code text, message text, detail text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if detail is null then
+    raise exception using errcode = code, message = message;
+  end if;
+  raise exception using errcode = code, message = message, detail = detail;
+end;
+$$;
+
+--
+-- Name: FUNCTION raise_error(code text, message text, detail text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.raise_error(code text, message text, detail text) IS 'Raises one of our coded errors (db/ERRORS.md).';
+
+--
+-- Name: receive_stripe_event(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.receive_stripe_event(event jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  obj jsonb := event -> 'data' -> 'object';
+  handled boolean := app_private.stripe_event_is_handled(event ->> 'type');
+  customer text;
+  stored text;
+begin
+  if coalesce(event ->> 'id', '') !~ '^evt_' or event ->> 'type' is null
+     or jsonb_typeof(event -> 'created') is distinct from 'number' or jsonb_typeof(obj) is distinct from 'object' then
+    perform app_hidden.raise_error('BADIN', 'This is not a Stripe event.');
+  end if;
+  customer := case
+    when obj ->> 'object' = 'customer' then obj ->> 'id'
+    when jsonb_typeof(obj -> 'customer') = 'string' then obj ->> 'customer'
+    when jsonb_typeof(obj -> 'customer') = 'object' then obj -> 'customer' ->> 'id'
+  end;
+  insert into app_private.stripe_events (id, type, api_version, livemode, stripe_created_at, customer_id, object_id, payload, status, outcome)
+  values (event ->> 'id', event ->> 'type', event ->> 'api_version', coalesce((event ->> 'livemode')::boolean, false),
+          app_private.stripe_time(event -> 'created'), customer, obj ->> 'id', event,
+          case when handled then 'pending' else 'ignored' end,
+          case when handled then null else 'type not used' end)
+  on conflict (id) do nothing
+  returning id into stored;
+  if stored is null then
+    return false;
+  end if;
+  if handled then
+    perform graphile_worker.add_job('stripe_apply_event', json_build_object('eventId', stored), max_attempts := 15);
+  end if;
+  return true;
+end;
+$$;
+
+--
+-- Name: FUNCTION receive_stripe_event(event jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.receive_stripe_event(event jsonb) IS 'Stores a verified Stripe event once and queues the job applying it; false for a duplicate. Executable by the authenticator role only.';
+
+--
+-- Name: tenant_suspended_error(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.tenant_suspended_error() RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return app_hidden.assert_tenant_active();
+end;
+$$;
+
+--
+-- Name: add_billing_notice(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.add_billing_notice(tenant text, kind text, message text, stripe_event_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_public.billing_notices (tenant_id, kind, message, stripe_event_id)
+  values (tenant, kind, message, stripe_event_id)
+  on conflict (tenant_id, stripe_event_id) do nothing;
+$$;
+
+--
+-- Name: apply_stripe_event(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_stripe_event(event_id text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  evt app_private.stripe_events;
+  obj jsonb;
+  tenant text;
+  hint text;
+  result text;
+begin
+  select e.* into evt from app_private.stripe_events e where e.id = event_id for update;
+  if not found then
+    return 'gone';
+  elsif evt.status <> 'pending' then
+    return 'already ' || evt.status;
+  end if;
+  obj := evt.payload -> 'data' -> 'object';
+
+  if not app_private.stripe_event_is_handled(evt.type) then
+    result := 'type not used';
+  else
+    select t.id into tenant from app_public.tenants t where t.billing_customer_id = evt.customer_id;
+    if tenant is null then
+      hint := coalesce(obj -> 'metadata' ->> 'tenant_id',
+                       obj -> 'parent' -> 'subscription_details' -> 'metadata' ->> 'tenant_id');
+      if evt.customer_id is null
+         or (hint is not null and not exists (select 1 from app_public.tenants t where t.id = hint)) then
+        update app_private.stripe_events e set status = 'ignored', outcome = 'not about one of our customers', applied_at = now()
+          where e.id = evt.id;
+        return 'not about one of our customers';
+      end if;
+      perform app_hidden.raise_error('NOCUS', format(
+        'Stripe event %s is about customer %s, which is not stored yet; it will be retried.', evt.id, evt.customer_id));
+    end if;
+
+    if evt.type like 'customer.subscription.%' then
+      result := app_private.apply_stripe_subscription(tenant, obj, evt.stripe_created_at, 'event',
+                                                      evt.type = 'customer.subscription.deleted');
+      if evt.type = 'customer.subscription.trial_will_end' and obj ->> 'status' = 'trialing' then
+        perform app_private.add_billing_notice(tenant, 'trial_will_end', format(
+          'Your free trial ends on %s. Add a payment method under Settings → Billing to keep using Backoffice.',
+          to_char(app_private.stripe_time(obj -> 'trial_end') at time zone 'UTC', 'FMMonth FMDD, YYYY')), evt.id);
+      elsif evt.type = 'customer.subscription.deleted' and result not in ('stale', 'older subscription of the customer', 'subscription already ended') then
+        perform app_private.add_billing_notice(tenant, 'subscription_canceled',
+          'Your subscription has ended and your account is suspended. Choose a plan under Settings → Billing within 30 days to reactivate it; your data is kept until then.', evt.id);
+      end if;
+    else
+      result := app_private.apply_stripe_invoice(tenant, obj, evt.type, evt.stripe_created_at);
+      if evt.type = 'invoice.payment_failed' and result like 'payment failed%' then
+        perform app_private.add_billing_notice(tenant, 'payment_failed', format(
+          'We could not charge %s for invoice %s. Update your payment method under Settings → Billing.',
+          to_char(coalesce((obj ->> 'amount_due')::numeric, 0) / 100, 'FM999G999G990D00') || ' ' || upper(coalesce(obj ->> 'currency', 'usd')),
+          coalesce(obj ->> 'number', obj ->> 'id')), evt.id);
+      end if;
+    end if;
+  end if;
+
+  update app_private.stripe_events e set
+    status = case when app_private.stripe_event_is_handled(evt.type) then 'applied' else 'ignored' end,
+    outcome = result, applied_at = now()
+  where e.id = evt.id;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION apply_stripe_event(event_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.apply_stripe_event(event_id text) IS 'Applies a stored Stripe event once (worker); raises NOCUS while its customer is not stored, so the job retries.';
+
+--
+-- Name: apply_stripe_invoice(text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_stripe_invoice(tenant text, inv jsonb, event_type text, at timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.billing_subscriptions;
+  sub_id text := coalesce(inv -> 'parent' -> 'subscription_details' ->> 'subscription', inv ->> 'subscription');
+  mirrored boolean := app_private.upsert_stripe_invoice(tenant, inv, at);
+  line jsonb;
+  period_start timestamptz;
+  period_end timestamptz;
+begin
+  if event_type not in ('invoice.paid', 'invoice.payment_failed') then
+    return case when mirrored then 'invoice mirrored' else 'invoice unchanged (stale)' end;
+  end if;
+  select s.* into cur from app_public.billing_subscriptions s where s.tenant_id = tenant for update;
+  if not found or sub_id is null or cur.stripe_subscription_id is distinct from sub_id then
+    return 'invoice of another subscription';
+  elsif cur.status = 'canceled' then
+    return 'subscription already ended';
+  elsif cur.last_stripe_event_at is not null and at < cur.last_stripe_event_at then
+    return 'stale';
+  end if;
+
+  if event_type = 'invoice.paid' then
+    if cur.status = 'trialing' and coalesce((inv ->> 'amount_paid')::int, 0) = 0 then
+      update app_public.billing_subscriptions s set last_stripe_event_at = greatest(s.last_stripe_event_at, at)
+        where s.tenant_id = tenant;
+      return 'trial invoice';
+    end if;
+    -- Like Stripe: while another invoice of the subscription is still failing, it stays past due.
+    if exists (select 1 from app_public.billing_invoices b
+               where b.tenant_id = tenant and b.stripe_subscription_id = sub_id and b.stripe_invoice_id <> inv ->> 'id'
+                 and b.status = 'open' and b.attempt_count > 0) then
+      update app_public.billing_subscriptions s set last_stripe_event_at = greatest(s.last_stripe_event_at, at)
+        where s.tenant_id = tenant;
+      return 'paid, another invoice still unpaid';
+    end if;
+    select l into line from jsonb_array_elements(coalesce(inv -> 'lines' -> 'data', '[]'::jsonb)) as l
+    where coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, false) = false
+    order by (l -> 'period' ->> 'end')::bigint desc nulls last limit 1;
+    period_start := app_private.stripe_time(line -> 'period' -> 'start');
+    period_end := app_private.stripe_time(line -> 'period' -> 'end');
+    update app_public.billing_subscriptions s set
+      status = 'active',
+      current_period_start = case when period_end >= coalesce(s.current_period_end, '-infinity') then period_start else s.current_period_start end,
+      current_period_end = case when period_end >= coalesce(s.current_period_end, '-infinity') then period_end else s.current_period_end end,
+      last_stripe_event_at = greatest(s.last_stripe_event_at, at)
+    where s.tenant_id = tenant;
+    perform app_private.reactivate_tenant_for_billing(tenant);
+    return 'paid: active';
+  end if;
+
+  update app_public.billing_subscriptions s set
+    status = case when s.status = 'unpaid' then 'unpaid' else 'past_due' end,
+    last_stripe_event_at = greatest(s.last_stripe_event_at, at)
+  where s.tenant_id = tenant;
+  if jsonb_typeof(inv -> 'next_payment_attempt') is distinct from 'number'
+     or coalesce((inv ->> 'attempt_count')::int, 0) >= 3 then
+    perform app_private.suspend_tenant_for_billing(tenant, 'nonpayment');
+    return 'payment failed: past_due, suspended';
+  end if;
+  return 'payment failed: past_due';
+end;
+$$;
+
+--
+-- Name: FUNCTION apply_stripe_invoice(tenant text, inv jsonb, event_type text, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.apply_stripe_invoice(tenant text, inv jsonb, event_type text, at timestamp with time zone) IS 'Mirrors an invoice; invoice.paid and invoice.payment_failed also move the subscription and the tenant.';
+
+--
+-- Name: apply_stripe_subscription(text, jsonb, timestamp with time zone, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text DEFAULT 'event'::text, deleted boolean DEFAULT false) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.billing_subscriptions;
+  sub_id text := sub ->> 'id';
+  sub_created timestamptz := app_private.stripe_time(sub -> 'created');
+  item jsonb := sub -> 'items' -> 'data' -> 0;
+  new_status text := case when deleted then 'canceled' else app_private.billing_status_of(sub ->> 'status') end;
+  ended timestamptz;
+  new_plan text;
+begin
+  if sub_id is null or new_status is null then
+    return 'not a subscription';
+  end if;
+  select s.* into cur from app_public.billing_subscriptions s where s.tenant_id = tenant for update;
+  if not found then
+    return 'tenant has no subscription row';
+  end if;
+  if cur.stripe_subscription_id is distinct from sub_id then
+    -- (Created in the same second: a live one replaces an ended one, not the reverse.)
+    if cur.stripe_subscription_id is not null and cur.stripe_subscription_created_at is not null
+       and (sub_created < cur.stripe_subscription_created_at
+            or (sub_created = cur.stripe_subscription_created_at and not (cur.status = 'canceled' and new_status <> 'canceled'))) then
+      return 'older subscription of the customer';
+    end if;
+    -- A subscription the row does not know yet, newer than the stored one: it takes over.
+  elsif source = 'api' then
+    return 'already known';
+  elsif cur.status = 'canceled' then
+    return 'subscription already ended';
+  elsif cur.last_stripe_event_at is not null and at < cur.last_stripe_event_at then
+    return 'stale';
+  end if;
+
+  new_plan := coalesce(app_private.plan_for_stripe_price(item -> 'price'), cur.plan_key);
+  ended := case when new_status = 'canceled'
+                then coalesce(app_private.stripe_time(sub -> 'ended_at'), app_private.stripe_time(sub -> 'canceled_at'), at) end;
+  update app_public.billing_subscriptions s set
+    stripe_subscription_id = sub_id,
+    stripe_subscription_created_at = sub_created,
+    stripe_customer_id = coalesce(case when jsonb_typeof(sub -> 'customer') = 'string' then sub ->> 'customer' end, s.stripe_customer_id),
+    plan_key = new_plan,
+    status = new_status,
+    current_period_start = coalesce(app_private.stripe_time(item -> 'current_period_start'), s.current_period_start),
+    current_period_end = coalesce(app_private.stripe_time(item -> 'current_period_end'), s.current_period_end),
+    trial_ends_at = app_private.stripe_time(sub -> 'trial_end'),
+    cancel_at_period_end = coalesce((sub ->> 'cancel_at_period_end')::boolean, false),
+    canceled_at = ended,
+    grace_ends_at = ended + interval '30 days',
+    last_stripe_event_at = greatest(s.last_stripe_event_at, at)
+  where s.tenant_id = tenant;
+  perform app_private.sync_tenant_with_subscription(tenant, new_status);
+  return format('subscription %s: %s', sub_id, new_status);
+end;
+$$;
+
+--
+-- Name: FUNCTION apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) IS 'Applies a Stripe subscription to the tenant''s row (stale, ended and older subscriptions change nothing).';
+
+--
+-- Name: assert_within_plan_limit(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_within_plan_limit(tenant text, what text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  plan app_public.plans := app_private.tenant_plan(tenant);
+  usage record;
+  allowed int;
+  used int;
+  noun text;
+begin
+  if plan.key is null then
+    return;
+  end if;
+  -- One check at a time per tenant: the count below sees the rows of transactions that committed before.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('app.plan_limits'), pg_catalog.hashtext(tenant));
+  select u.* into usage from app_private.tenant_usage(tenant) u;
+  case what
+    when 'seats' then allowed := plan.max_seats; used := usage.seats; noun := 'users';
+    when 'locations' then allowed := plan.max_locations; used := usage.locations; noun := 'locations';
+    when 'devices' then allowed := plan.max_devices; used := usage.devices; noun := 'POS devices';
+  end case;
+  if used >= allowed then
+    perform app_hidden.raise_error('LIMIT', format(
+      'Your %s plan allows %s %s (max_%s) and you have %s. Upgrade under Settings → Billing to add more.',
+      plan.name, allowed, noun, what, used));
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_within_plan_limit(tenant text, what text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.assert_within_plan_limit(tenant text, what text) IS 'Raises LIMIT when one more seat, location or device would exceed the plan.';
+
+--
+-- Name: billing_request_params(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.billing_request_params(tenant text, request_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'id', r.id,
+    'tenantId', r.tenant_id,
+    'kind', r.kind,
+    'status', r.status,
+    'planKey', r.plan_key,
+    'priceId', p.stripe_price_id,
+    'customerId', t.billing_customer_id,
+    'subscriptionId', s.stripe_subscription_id,
+    'subscriptionStatus', s.status,
+    'problem', case when r.kind = 'change_plan' then app_private.plan_change_problem(r.tenant_id, r.plan_key) end)
+  from app_public.billing_requests r
+  join app_public.tenants t on t.id = r.tenant_id
+  left join app_public.plans p on p.key = r.plan_key
+  left join app_public.billing_subscriptions s on s.tenant_id = r.tenant_id
+  where r.tenant_id = tenant and r.id = request_id;
+$$;
+
+--
+-- Name: FUNCTION billing_request_params(tenant text, request_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.billing_request_params(tenant text, request_id text) IS 'A billing request with the Stripe ids its job needs (worker).';
+
+--
+-- Name: billing_status_of(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.billing_status_of(stripe_status text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case stripe_status
+    when 'trialing' then 'trialing'
+    when 'active' then 'active'
+    when 'past_due' then 'past_due'
+    when 'unpaid' then 'unpaid'
+    when 'canceled' then 'canceled'
+    when 'incomplete_expired' then 'canceled'
+    when 'incomplete' then 'past_due'
+    when 'paused' then 'past_due'
+  end;
+$$;
+
+--
+-- Name: FUNCTION billing_status_of(stripe_status text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.billing_status_of(stripe_status text) IS 'Maps Stripe subscription statuses to ours (incomplete and paused → past_due, incomplete_expired → canceled).';
+
+--
+-- Name: create_tenant_for(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text;
+begin
+  company_name := app_hidden.assert_name('Business name', company_name);
+  perform app_hidden.assert_valid_timezone(timezone);
+  insert into app_public.tenants (name) values (company_name) returning id into tenant;
+  perform app_private.seed_tenant_roles(tenant);
+  insert into app_public.locations (tenant_id, name, timezone) values (tenant, 'Main store', timezone);
+  insert into app_public.memberships (tenant_id, user_id, role_id)
+    select tenant, owner_user_id, r.id from app_public.roles r where r.tenant_id = tenant and r.key = 'owner';
+  return tenant;
+end;
+$$;
+
+--
+-- Name: events; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.events (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    seq bigint NOT NULL,
+    type text NOT NULL,
+    aggregate_type text NOT NULL,
+    aggregate_id text NOT NULL,
+    payload jsonb NOT NULL,
+    actor_user_id text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT events_aggregate_type_check CHECK ((aggregate_type ~ '^[a-z][a-z_]*$'::text)),
+    CONSTRAINT events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT events_type_check CHECK ((type ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)+\.v[1-9][0-9]*$'::text))
+);
+
+ALTER TABLE ONLY app_private.events FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE events; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.events IS 'Append-only event log: one row per change that matters, written in the same transaction as the change (db/EVENTS.md).';
+
+--
+-- Name: COLUMN events.seq; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.events.seq IS 'Order in which events were appended; replays follow it.';
+
+--
+-- Name: COLUMN events.type; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.events.type IS 'Versioned event type, such as order.placed.v1.';
+
+--
+-- Name: COLUMN events.aggregate_type; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.events.aggregate_type IS 'What the event is about: order, inventory_item, customer…';
+
+--
+-- Name: COLUMN events.aggregate_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.events.aggregate_id IS 'Id of the row the event is about (an order id for order and tender events).';
+
+--
+-- Name: COLUMN events.payload; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.events.payload IS 'Everything a consumer needs, so that consumers never read the write-side tables (db/EVENTS.md).';
+
+--
+-- Name: COLUMN events.occurred_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.events.occurred_at IS 'When the change was recorded (the transaction time).';
+
+--
+-- Name: customer_counters__order_placed(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_counters__order_placed(evt app_private.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  c app_public.customers := app_private.lock_counted_customer(evt);
+begin
+  if c.id is null then
+    return;
+  end if;
+  update app_public.customers x set
+    total_visits = x.total_visits + 1,
+    total_spend = x.total_spend + (evt.payload ->> 'total')::bigint,
+    last_visit_at = greatest(x.last_visit_at, (evt.payload ->> 'placed_at')::timestamptz)
+  where x.tenant_id = c.tenant_id and x.id = c.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_counters__order_placed(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_counters__order_placed(evt app_private.events) IS 'Consumer customer_counters: a placed order adds a visit and its total to its customer.';
+
+--
+-- Name: customer_counters__order_voided(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_counters__order_voided(evt app_private.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  c app_public.customers := app_private.lock_counted_customer(evt);
+  placed timestamptz := (evt.payload ->> 'placed_at')::timestamptz;
+  latest timestamptz;
+begin
+  if c.id is null then
+    return;
+  end if;
+  latest := c.last_visit_at;
+  if latest is null or latest <= placed then
+    -- The voided order may have been the latest visit: the latest of the others that still stand.
+    select max(o.placed_at) into latest from app_public.orders o
+    where o.tenant_id = c.tenant_id
+      and o.customer_id = any(app_private.customer_history_ids(c.tenant_id, c.id))
+      and o.status = 'placed' and o.id <> evt.aggregate_id;
+  end if;
+  update app_public.customers x set
+    total_visits = x.total_visits - 1,
+    total_spend = x.total_spend - (evt.payload ->> 'total')::bigint,
+    last_visit_at = latest
+  where x.tenant_id = c.tenant_id and x.id = c.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_counters__order_voided(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_counters__order_voided(evt app_private.events) IS 'Consumer customer_counters: a voided order takes its visit and total back out of its customer.';
+
+--
+-- Name: customer_event_payload(app_public.customers); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_event_payload(c app_public.customers) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'customer_id', c.id,
+    'customer_number', c.customer_number,
+    'display_name', c.display_name,
+    'email', c.email,
+    'phone', c.phone,
+    'first_name', c.first_name,
+    'last_name', c.last_name,
+    'tags', c.tags,
+    'marketing_consent', c.marketing_consent,
+    'status', c.status,
+    'created_by', c.created_by,
+    'created_at', app_hidden.iso_utc(c.created_at));
+$$;
+
+--
+-- Name: customer_history_ids(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with recursive ids(id, depth) as (
+    select customer_history_ids.customer_id, 0
+    union all
+    select c.id, ids.depth + 1 from ids
+    join app_public.customers c on c.tenant_id = customer_history_ids.tenant_id and c.merged_into_id = ids.id
+    where ids.depth < 100
+  )
+  select array_agg(distinct ids.id) from ids;
+$$;
+
+--
+-- Name: FUNCTION customer_history_ids(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) IS 'A customer''s id and the ids of the customers merged into it.';
+
+--
+-- Name: customers_containing(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET enable_seqscan TO 'off'
+    SET enable_indexscan TO 'off'
+    AS $_$
+begin
+  return query execute format(
+    'select c.id from app_public.customers c
+     where c.tenant_id = $1 and c.status <> ''merged''
+       and (lower(c.display_name) like %L or c.email like %L%s)
+     limit 10',
+    pattern, pattern,
+    case when phone_pattern is not null then format(' or c.phone like %L', phone_pattern) else '' end)
+  using tenant_id;
+end;
+$_$;
+
+--
+-- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) IS 'Substring lookup of search_customers through the trigram indexes (LIKE patterns given escaped).';
+
+--
+-- Name: delete_expired_exports(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_exports() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (delete from reporting.exports e where e.created_at < now() - interval '7 days' returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_exports(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_exports() IS 'Removes exports (and their files) older than 7 days.';
+
+--
+-- Name: delete_expired_sessions(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_sessions() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (delete from app_private.sessions where expires_at < now() - interval '1 day' returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_sessions(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_sessions() IS 'Removes sessions that expired more than a day ago (worker crontab).';
+
+--
+-- Name: dispatch(app_private.events, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.dispatch(evt app_private.events, only_consumer text DEFAULT NULL::text, delivery text DEFAULT NULL::text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  sub record;
+  applied int := 0;
+  inserted int;
+begin
+  for sub in
+    select s.consumer, format('%I.%I', n.nspname, p.proname) as fn
+    from app_private.event_subscriptions s
+    join pg_catalog.pg_proc p on p.oid = s.handler
+    join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+    where s.event_type = evt.type
+      and (dispatch.only_consumer is null or s.consumer = dispatch.only_consumer)
+      and (dispatch.delivery is null or s.delivery = dispatch.delivery)
+    order by s.consumer
+  loop
+    insert into app_private.processed_events (tenant_id, event_id, consumer)
+      values (evt.tenant_id, evt.id, sub.consumer)
+      on conflict do nothing;
+    get diagnostics inserted = row_count;
+    if inserted = 1 then
+      execute format('select %s($1)', sub.fn) using evt;
+      applied := applied + 1;
+    end if;
+  end loop;
+  return applied;
+end;
+$_$;
+
+--
+-- Name: FUNCTION dispatch(evt app_private.events, only_consumer text, delivery text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.dispatch(evt app_private.events, only_consumer text, delivery text) IS 'Applies an event to its subscribed consumers, each at most once; returns how many applied it.';
+
+--
+-- Name: emit_event(text, text, text, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text DEFAULT app_hidden.current_user_id(), occurred_at timestamp with time zone DEFAULT now()) RETURNS app_private.events
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  evt app_private.events;
+begin
+  insert into app_private.events (tenant_id, type, aggregate_type, aggregate_id, payload, actor_user_id, occurred_at)
+    values (emit_event.tenant_id, emit_event.type, emit_event.aggregate_type, emit_event.aggregate_id,
+            emit_event.payload, emit_event.actor_user_id, coalesce(emit_event.occurred_at, now()))
+    returning * into evt;
+  perform app_private.dispatch(evt, null, 'inline');
+  return evt;
+end;
+$$;
+
+--
+-- Name: FUNCTION emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone) IS 'Appends an event to the log and applies it to the inline consumers, in the caller''s transaction.';
+
+--
+-- Name: enforce_active_tenant(regclass); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.enforce_active_tenant(tbl regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  ok constant text := 'case when tenant_id is distinct from (select app_hidden.current_suspended_tenant_id()) then true '
+                      'else app_hidden.tenant_suspended_error() end';
+begin
+  execute format('create policy active_tenant_only on %s as restrictive for all to bo_visitor using (%s) with check (%s)', tbl, ok, ok);
+  execute format('create policy active_tenant_insert on %s as restrictive for insert to bo_owner with check (%s)', tbl, ok);
+  execute format('create policy active_tenant_update on %s as restrictive for update to bo_owner using (%s) with check (%s)', tbl, ok, ok);
+  execute format('create policy active_tenant_delete on %s as restrictive for delete to bo_owner using (%s)', tbl, ok);
+end;
+$$;
+
+--
+-- Name: FUNCTION enforce_active_tenant(tbl regclass); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.enforce_active_tenant(tbl regclass) IS 'Adds the active_tenant_* policies (TSUSP for the rows of a suspended current tenant) to a tenant-owned table.';
+
+--
+-- Name: export_date_param(jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.export_date_param(params jsonb, field text) RETURNS date
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  value text := params ->> field;
+begin
+  if value is null or value !~ '^\d{4}-\d{2}-\d{2}$' then
+    perform app_hidden.raise_error('BADIN', format('%s must be a date such as 2025-03-01.', field));
+  end if;
+  return value::date;
+exception when datetime_field_overflow or invalid_datetime_format then
+  perform app_hidden.raise_error('BADIN', format('%s must be a date such as 2025-03-01.', field));
+  return null;
+end;
+$_$;
+
+--
+-- Name: export_file_name(reporting.export_kind, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.export_file_name(kind reporting.export_kind, params jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select replace(kind::text, '_', '-')
+         || case when kind in ('daily_sales', 'item_sales') then '_' || (params ->> 'from') || '_' || (params ->> 'to')
+                 else '_' || to_char(now() at time zone 'UTC', 'YYYY-MM-DD') end
+         || '.csv';
+$$;
+
+--
+-- Name: export_params(text, reporting.export_kind, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.export_params(tenant_id text, kind reporting.export_kind, params jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  p jsonb := coalesce(params, '{}'::jsonb);
+  allowed text[];
+  unknown text;
+  from_date date;
+  to_date date;
+  location text;
+begin
+  if jsonb_typeof(p) <> 'object' then
+    perform app_hidden.raise_error('BADIN', 'The export parameters must be a JSON object.');
+  end if;
+  allowed := case kind
+    when 'daily_sales' then array['from', 'to', 'location_id']
+    when 'item_sales' then array['from', 'to', 'location_id', 'order_by']
+    when 'inventory' then array['location_id', 'low_only']
+    else array[]::text[] end;
+  select k into unknown from jsonb_object_keys(p) as k where not k = any(allowed) limit 1;
+  if unknown is not null then
+    perform app_hidden.raise_error('BADIN', format('An export of %s takes no parameter "%s" (it takes: %s).',
+      replace(kind::text, '_', ' '), left(unknown, 40), coalesce(nullif(array_to_string(allowed, ', '), ''), 'none')));
+  end if;
+  if p ? 'location_id' and jsonb_typeof(p -> 'location_id') not in ('string', 'null') then
+    perform app_hidden.raise_error('BADIN', 'location_id must be a location id.');
+  end if;
+  location := p ->> 'location_id';
+
+  if kind in ('daily_sales', 'item_sales') then
+    from_date := app_private.export_date_param(p, 'from');
+    to_date := app_private.export_date_param(p, 'to');
+    perform app_private.reporting_check_range(tenant_id, from_date, to_date, location);
+    if kind = 'item_sales' then
+      if coalesce(p ->> 'order_by', 'revenue') not in ('quantity', 'revenue') then
+        perform app_hidden.raise_error('BADIN', 'order_by must be quantity or revenue.');
+      end if;
+      return jsonb_build_object('from', from_date, 'to', to_date, 'location_id', location,
+                                'order_by', coalesce(p ->> 'order_by', 'revenue'));
+    end if;
+    return jsonb_build_object('from', from_date, 'to', to_date, 'location_id', location);
+  elsif kind = 'inventory' then
+    perform app_private.reporting_check_range(tenant_id, current_date, current_date, location);
+    if p ? 'low_only' and jsonb_typeof(p -> 'low_only') not in ('boolean', 'null') then
+      perform app_hidden.raise_error('BADIN', 'low_only must be true or false.');
+    end if;
+    return jsonb_build_object('location_id', location, 'low_only', coalesce((p ->> 'low_only')::boolean, false));
+  end if;
+  return '{}'::jsonb;
+end;
+$$;
+
+--
+-- Name: export_query(text, reporting.export_kind, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+begin
+  case kind
+  when 'daily_sales' then
+    return format($q$
+      select d.business_date, app_hidden.csv_text(coalesce(l.name, 'All locations')) as location,
+             d.order_count as orders,
+             (d.gross_sales / 100.0)::numeric(14, 2) as gross_sales,
+             (d.discount_total / 100.0)::numeric(14, 2) as discounts,
+             (d.tax_total / 100.0)::numeric(14, 2) as tax,
+             (d.net_sales / 100.0)::numeric(14, 2) as net_sales,
+             (d.tender_cash / 100.0)::numeric(14, 2) as cash,
+             (d.tender_card / 100.0)::numeric(14, 2) as card,
+             d.void_count as voids,
+             (d.void_total / 100.0)::numeric(14, 2) as voided_total,
+             (d.avg_order_value / 100.0)::numeric(14, 2) as avg_order_value
+      from app_private.reporting_daily_sales(%1$L, %2$L::date, %3$L::date, %4$L) with ordinality as d
+      left join app_public.locations l on l.tenant_id = %1$L and l.id = d.location_id
+      order by d.ordinality$q$, tenant_id, params ->> 'from', params ->> 'to', params ->> 'location_id');
+  when 'item_sales' then
+    return format($q$
+      select app_hidden.csv_text(i.catalog_item_name) as item, app_hidden.csv_text(c.sku) as sku,
+             i.quantity_sold,
+             (i.gross_revenue / 100.0)::numeric(14, 2) as gross_revenue,
+             (i.net_revenue / 100.0)::numeric(14, 2) as net_revenue,
+             (i.avg_unit_price / 100.0)::numeric(14, 2) as avg_unit_price
+      from app_private.reporting_item_sales(%1$L, %2$L::date, %3$L::date, %4$L, %5$L::reporting.item_sales_order) with ordinality as i
+      left join app_public.catalog_items c on c.tenant_id = %1$L and c.id = i.catalog_item_id
+      order by i.ordinality$q$, tenant_id, params ->> 'from', params ->> 'to', params ->> 'location_id', params ->> 'order_by');
+  when 'inventory' then
+    return format($q$
+      select app_hidden.csv_text(s.location_name) as location, app_hidden.csv_text(s.item_name) as item,
+             s.on_hand, s.low_stock_threshold, case when s.is_below_threshold then 'low' else 'ok' end as status
+      from app_private.reporting_inventory_summary(%1$L, %2$L, %3$L::boolean) with ordinality as s
+      order by s.ordinality$q$, tenant_id, params ->> 'location_id', coalesce(params ->> 'low_only', 'false'));
+  when 'customers' then
+    return format($q$
+      select c.customer_number, app_hidden.csv_text(a.customer_name) as name, a.total_visits as visits,
+             (a.total_spend / 100.0)::numeric(14, 2) as total_spend,
+             to_char(a.last_visit_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as last_visit_at
+      from reporting.rm_customer_activity a
+      join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
+      where a.tenant_id = %1$L and a.merged_into_id is null
+      order by a.tenant_id, a.customer_id$q$, tenant_id);
+  end case;
+  return null;
+end;
+$_$;
+
+--
+-- Name: FUNCTION export_query(tenant_id text, kind reporting.export_kind, params jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) IS 'The SQL whose rows make an export of a tenant (for COPY … TO STDOUT).';
+
+--
+-- Name: fail_export(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.fail_export(tenant_id text, export_id text, message text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  delete from app_private.export_chunks c where c.tenant_id = fail_export.tenant_id and c.export_id = fail_export.export_id;
+  update reporting.exports e set status = 'failed', finished_at = now(), error_message = left(message, 500)
+  where e.tenant_id = fail_export.tenant_id and e.id = fail_export.export_id and e.status <> 'done';
+$$;
+
+--
+-- Name: finish_billing_request(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text DEFAULT NULL::text, error_message text DEFAULT NULL::text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.billing_requests r set
+    status = finish_billing_request.status,
+    url = finish_billing_request.url,
+    error_message = finish_billing_request.error_message,
+    finished_at = now()
+  where r.tenant_id = tenant and r.id = request_id and r.status = 'pending';
+$$;
+
+--
+-- Name: FUNCTION finish_billing_request(tenant text, request_id text, status text, url text, error_message text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text, error_message text) IS 'Marks a billing request done (with its url) or failed (with a message for the user) (worker).';
+
+--
+-- Name: finish_export(text, text, integer, bigint, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if (select count(*) from app_private.export_chunks c
+      where c.tenant_id = finish_export.tenant_id and c.export_id = finish_export.export_id) <> finish_export.chunk_count then
+    raise exception 'export % of tenant %: % chunks expected', finish_export.export_id, finish_export.tenant_id, finish_export.chunk_count;
+  end if;
+  update reporting.exports e set status = 'done', finished_at = now(), chunk_count = finish_export.chunk_count,
+    rows_written = finish_export.rows_written, bytes_written = finish_export.bytes_written
+  where e.tenant_id = finish_export.tenant_id and e.id = finish_export.export_id and e.status = 'running';
+  return found;
+end;
+$$;
+
+--
+-- Name: live_customer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.live_customer_id(tenant_id text, customer_id text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with recursive chain(id, merged_into_id, depth) as (
+    select c.id, c.merged_into_id, 0 from app_public.customers c
+    where c.tenant_id = live_customer_id.tenant_id and c.id = live_customer_id.customer_id
+    union all
+    select c.id, c.merged_into_id, chain.depth + 1 from chain
+    join app_public.customers c on c.tenant_id = live_customer_id.tenant_id and c.id = chain.merged_into_id
+    where chain.depth < 100
+  )
+  select chain.id from chain where chain.merged_into_id is null;
+$$;
+
+--
+-- Name: FUNCTION live_customer_id(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.live_customer_id(tenant_id text, customer_id text) IS 'The live customer an id stands for (following merges); null for an unknown id.';
+
+--
+-- Name: lock_counted_customer(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_counted_customer(evt app_private.events) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  target text := evt.payload ->> 'customer_id';
+  c app_public.customers;
+begin
+  for hop in 1..100 loop
+    exit when target is null;
+    select x.* into c from app_public.customers x
+    where x.tenant_id = evt.tenant_id and x.id = target
+    for no key update;
+    if not found or c.status <> 'merged' then
+      return c;
+    end if;
+    target := c.merged_into_id;
+  end loop;
+  return null;
+end;
+$$;
+
+--
+-- Name: lock_customers_for_merge(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.lock_customers_for_merge(tenant_id text, primary_id text, duplicate_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  locked_id text;
+  row_found app_public.customers;
+begin
+  if primary_id is null or duplicate_id is null then
+    perform app_hidden.raise_error('BADIN', 'Choose the customer to keep and the duplicate to merge into it.');
+  end if;
+  if primary_id = duplicate_id then
+    perform app_hidden.raise_error('MRGSM', 'A customer cannot be merged with itself; choose two different customers.');
+  end if;
+  for locked_id in select x from unnest(array[primary_id, duplicate_id]) as x order by x collate "C" loop
+    select c.* into row_found from app_public.customers c
+    where c.tenant_id = lock_customers_for_merge.tenant_id and c.id = locked_id
+    for update;
+    if not found then
+      perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', left(locked_id, 40)));
+    end if;
+    if row_found.status = 'merged' then
+      perform app_hidden.raise_error('CMRGD', format('Customer %s (%s) was already merged into another customer.',
+        row_found.customer_number, row_found.display_name), row_found.merged_into_id);
+    end if;
+  end loop;
+end;
+$$;
+
+--
+-- Name: next_tenant_number(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.next_tenant_number(tenant_id text, name text) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_private.tenant_counters as c (tenant_id, name, value)
+  values (next_tenant_number.tenant_id, next_tenant_number.name, 1)
+  on conflict (tenant_id, name) do update set value = c.value + 1
+  returning c.value;
+$$;
+
+--
+-- Name: FUNCTION next_tenant_number(tenant_id text, name text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.next_tenant_number(tenant_id text, name text) IS 'Hands out the next number of a per-tenant counter (atomic, gap-free).';
+
+--
+-- Name: on_hand(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.on_hand(tenant_id text, location_id text, inventory_item_id text) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(m.quantity), 0)::int
+  from app_public.inventory_movements m
+  where m.tenant_id = on_hand.tenant_id and m.inventory_item_id = on_hand.inventory_item_id
+    and m.location_id = on_hand.location_id;
+$$;
+
+--
+-- Name: order_customer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_customer_id(tenant_id text, customer_id text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  live text;
+begin
+  if customer_id is null or btrim(customer_id) = '' then
+    return null;
+  end if;
+  live := app_private.live_customer_id(order_customer_id.tenant_id, btrim(order_customer_id.customer_id));
+  if live is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', left(btrim(customer_id), 40)));
+  end if;
+  return live;
+end;
+$$;
+
+--
+-- Name: orders; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.orders (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    location_id text NOT NULL,
+    customer_id text,
+    status text DEFAULT 'placed'::text NOT NULL,
+    subtotal integer DEFAULT 0 NOT NULL,
+    order_discount integer DEFAULT 0 NOT NULL,
+    discount_total integer DEFAULT 0 NOT NULL,
+    tax_rate_bps integer DEFAULT 0 NOT NULL,
+    tax_total integer DEFAULT 0 NOT NULL,
+    total integer DEFAULT 0 NOT NULL,
+    paid_total integer DEFAULT 0 NOT NULL,
+    amount_due integer GENERATED ALWAYS AS ((total - paid_total)) STORED,
+    placed_at timestamp with time zone,
+    business_date date,
+    placed_by_user_id text,
+    voided_at timestamp with time zone,
+    void_reason text,
+    voided_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
+    CONSTRAINT orders_check1 CHECK ((total = ((subtotal - discount_total) + tax_total))),
+    CONSTRAINT orders_check2 CHECK (((paid_total >= 0) AND (paid_total <= total))),
+    CONSTRAINT orders_check3 CHECK (((status = 'open'::text) OR ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
+    CONSTRAINT orders_check4 CHECK (((status = 'voided'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
+    CONSTRAINT orders_order_discount_check CHECK ((order_discount >= 0)),
+    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text]))),
+    CONSTRAINT orders_subtotal_check CHECK ((subtotal >= 0)),
+    CONSTRAINT orders_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000))),
+    CONSTRAINT orders_tax_total_check CHECK ((tax_total >= 0)),
+    CONSTRAINT orders_void_reason_check CHECK ((length(void_reason) <= 500))
+);
+
+ALTER TABLE ONLY app_public.orders FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.orders IS '@unique id
+A sale at a location. Written only by placeOrder, recordTender and voidOrder; a voided order keeps its rows.';
+
+--
+-- Name: COLUMN orders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN orders.location_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.location_id IS 'Where the sale was made.';
+
+--
+-- Name: COLUMN orders.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.customer_id IS 'The customer the sale is attributed to, if any.';
+
+--
+-- Name: COLUMN orders.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.status IS 'open (not yet placed), placed or voided.';
+
+--
+-- Name: COLUMN orders.subtotal; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.subtotal IS 'Sum of unit price × quantity over the lines, in cents, before discounts and tax.';
+
+--
+-- Name: COLUMN orders.order_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.order_discount IS 'Cents taken off the whole order (spread over the lines); part of discount_total.';
+
+--
+-- Name: COLUMN orders.discount_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.discount_total IS 'Line discounts plus the order discount, in cents.';
+
+--
+-- Name: COLUMN orders.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_rate_bps IS 'The tenant''s tax rate when the order was placed, in basis points.';
+
+--
+-- Name: COLUMN orders.tax_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_total IS 'Sum of the line taxes, in cents.';
+
+--
+-- Name: COLUMN orders.total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.total IS 'What the customer pays, in cents: subtotal − discount_total + tax_total.';
+
+--
+-- Name: COLUMN orders.paid_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.paid_total IS 'Sum of the tenders applied to the order (cash handed over minus change), in cents.';
+
+--
+-- Name: COLUMN orders.amount_due; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.amount_due IS '@notNull
+total − paid_total, in cents.';
+
+--
+-- Name: COLUMN orders.placed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.placed_at IS 'When the order was placed.';
+
+--
+-- Name: COLUMN orders.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.business_date IS 'The date of placed_at on the clock of the location (its time zone).';
+
+--
+-- Name: COLUMN orders.voided_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.voided_at IS 'When the order was voided.';
+
+--
+-- Name: COLUMN orders.void_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.void_reason IS 'Why the order was voided.';
+
+--
+-- Name: order_event_payload(app_public.orders); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_event_payload(o app_public.orders) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return (select jsonb_build_object(
+    'order_id', o.id,
+    'location_id', o.location_id,
+    'business_date', to_char(o.business_date, 'YYYY-MM-DD'),
+    'placed_at', app_hidden.iso_utc(o.placed_at),
+    'customer_id', o.customer_id,
+    'placed_by_user_id', o.placed_by_user_id,
+    'tax_rate_bps', o.tax_rate_bps,
+    'subtotal', o.subtotal,
+    'order_discount', o.order_discount,
+    'discount_total', o.discount_total,
+    'tax_total', o.tax_total,
+    'total', o.total,
+    'item_count', coalesce(sum(l.quantity), 0),
+    'lines', coalesce(jsonb_agg(jsonb_build_object(
+        'line_id', l.id,
+        'line_no', l.line_no,
+        'catalog_item_id', l.catalog_item_id,
+        'sku', l.sku,
+        'name', l.name,
+        'quantity', l.quantity,
+        'unit_price', l.unit_price,
+        'subtotal', l.subtotal,
+        'discount', l.line_discount + l.order_discount_share,
+        'revenue', l.net_total,
+        'tax', l.tax,
+        'total', l.total) order by l.line_no) filter (where l.id is not null), '[]'::jsonb))
+  from (select 1) as one
+  left join app_public.order_lines l on l.tenant_id = o.tenant_id and l.order_id = o.id);
+end;
+$$;
+
+--
+-- Name: plan_change_problem(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.plan_change_problem(tenant text, target_plan text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  plan app_public.plans;
+  usage record;
+  problems text[] := '{}';
+begin
+  select p.* into plan from app_public.plans p where p.key = target_plan;
+  select u.* into usage from app_private.tenant_usage(tenant) u;
+  if usage.seats > plan.max_seats then
+    problems := problems || format('%s users (it allows %s; remove %s)', usage.seats, plan.max_seats, usage.seats - plan.max_seats);
+  end if;
+  if usage.locations > plan.max_locations then
+    problems := problems || format('%s locations (it allows %s; remove %s)', usage.locations, plan.max_locations, usage.locations - plan.max_locations);
+  end if;
+  if usage.devices > plan.max_devices then
+    problems := problems || format('%s devices (it allows %s; remove %s)', usage.devices, plan.max_devices, usage.devices - plan.max_devices);
+  end if;
+  if cardinality(problems) = 0 then
+    return null;
+  end if;
+  return format('You cannot move to the %s plan: you have %s.', plan.name, array_to_string(problems, ', '));
+end;
+$$;
+
+--
+-- Name: FUNCTION plan_change_problem(tenant text, target_plan text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.plan_change_problem(tenant text, target_plan text) IS 'The reason usage does not fit the plan''s limits, or null.';
+
+--
+-- Name: plan_for_stripe_price(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.plan_for_stripe_price(price jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select p.key from app_public.plans p
+  where jsonb_typeof(price) = 'object'
+    and (p.stripe_price_id = price ->> 'id'
+         or p.stripe_lookup_key = price ->> 'lookup_key'
+         or p.key = price -> 'metadata' ->> 'plan_key')
+  order by (p.stripe_price_id = price ->> 'id') desc nulls last,
+           (p.stripe_lookup_key = price ->> 'lookup_key') desc nulls last
+  limit 1;
+$$;
+
+--
+-- Name: FUNCTION plan_for_stripe_price(price jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.plan_for_stripe_price(price jsonb) IS 'Key of the plan a Stripe price object belongs to, or null.';
+
+--
+-- Name: plans_for_stripe(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.plans_for_stripe() RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+    'key', p.key, 'name', p.name, 'priceCents', p.price_cents, 'currency', p.currency,
+    'interval', p.billing_interval, 'lookupKey', p.stripe_lookup_key, 'priceId', p.stripe_price_id)
+    order by p.position), '[]'::jsonb)
+  from app_public.plans p;
+$$;
+
+--
+-- Name: FUNCTION plans_for_stripe(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.plans_for_stripe() IS 'Every plan with its price, lookup key and Stripe price id (worker).';
+
+--
+-- Name: price_lines(text, jsonb, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer) RETURNS SETOF app_private.priced_line
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  elem jsonb;
+  n int;
+  unknown_key text;
+  qty numeric;
+  disc numeric;
+  item record;
+  line_subtotal bigint;
+  order_subtotal bigint := 0;
+  total_net bigint := 0;
+  a_item text[] := '{}';
+  a_sku text[] := '{}';
+  a_name text[] := '{}';
+  a_price int[] := '{}';
+  a_qty int[] := '{}';
+  a_disc int[] := '{}';
+  a_stock text[] := '{}';
+begin
+  if lines is null or jsonb_typeof(lines) <> 'array' then
+    perform app_hidden.raise_error('BADIN', 'The lines must be a list such as [{"catalog_item_id": "…", "quantity": 1}].');
+  end if;
+  if jsonb_array_length(lines) = 0 then
+    perform app_hidden.raise_error('EMPTY', 'An order needs at least one line.');
+  end if;
+  if jsonb_array_length(lines) > 200 then
+    perform app_hidden.raise_error('BADIN', 'An order can have at most 200 lines.');
+  end if;
+  if order_discount is null or order_discount < 0 then
+    perform app_hidden.raise_error('BADDS', 'The order discount must be a whole number of cents, not negative.');
+  end if;
+
+  for elem, n in select e.value, e.ordinality from jsonb_array_elements(lines) with ordinality as e order by e.ordinality loop
+    if jsonb_typeof(elem) <> 'object' then
+      perform app_hidden.raise_error('BADIN', format('Line %s must be an object such as {"catalog_item_id": "…", "quantity": 1}.', n));
+    end if;
+    select k into unknown_key from jsonb_object_keys(elem) as k
+      where k not in ('catalog_item_id', 'quantity', 'discount') order by k limit 1;
+    if unknown_key is not null then
+      perform app_hidden.raise_error('BADIN', format('Line %s: unknown field "%s" (use catalog_item_id, quantity and discount).', n, left(unknown_key, 40)));
+    end if;
+    if jsonb_typeof(elem -> 'catalog_item_id') is distinct from 'string' then
+      perform app_hidden.raise_error('BADIN', format('Line %s: catalog_item_id is required.', n));
+    end if;
+    if jsonb_typeof(elem -> 'quantity') is distinct from 'number' then
+      perform app_hidden.raise_error('BADQT', format('Line %s: the quantity must be a whole number from 1 to 10000.', n));
+    end if;
+    qty := (elem ->> 'quantity')::numeric;
+    if qty <> trunc(qty) or qty < 1 or qty > 10000 then
+      perform app_hidden.raise_error('BADQT', format('Line %s: the quantity must be a whole number from 1 to 10000.', n));
+    end if;
+    if coalesce(jsonb_typeof(elem -> 'discount'), 'null') = 'null' then
+      disc := 0;
+    elsif jsonb_typeof(elem -> 'discount') <> 'number' then
+      perform app_hidden.raise_error('BADDS', format('Line %s: the discount must be a whole number of cents.', n));
+    else
+      disc := (elem ->> 'discount')::numeric;
+      if disc <> trunc(disc) or disc < 0 then
+        perform app_hidden.raise_error('BADDS', format('Line %s: the discount must be a whole number of cents, not negative.', n));
+      end if;
+    end if;
+
+    select c.id, c.sku, c.name, c.price, c.active, i.id as inventory_item_id into item
+    from app_public.catalog_items c
+    left join app_public.inventory_items i on i.tenant_id = c.tenant_id and i.catalog_item_id = c.id
+    where c.tenant_id = price_lines.tenant_id and c.id = elem ->> 'catalog_item_id';
+    if not found then
+      perform app_hidden.raise_error('NOTFD', format('Line %s: there is no catalog item %s.', n, left(elem ->> 'catalog_item_id', 40)));
+    end if;
+    if not item.active then
+      perform app_hidden.raise_error('INACT', format('Line %s: %s is not for sale (inactive).', n, item.name));
+    end if;
+
+    line_subtotal := item.price::bigint * qty::bigint;
+    if disc > line_subtotal then
+      perform app_hidden.raise_error('BADDS', format('Line %s: the discount (%s) is more than the line amount (%s).', n, disc, line_subtotal));
+    end if;
+    order_subtotal := order_subtotal + line_subtotal;
+    if order_subtotal > 1000000000 then
+      perform app_hidden.raise_error('BADAM', 'This order is too large: its subtotal cannot exceed 1000000000 cents.');
+    end if;
+    total_net := total_net + line_subtotal - disc::bigint;
+    a_item := a_item || item.id;
+    a_sku := a_sku || item.sku;
+    a_name := a_name || item.name;
+    a_price := a_price || item.price;
+    a_qty := a_qty || qty::int;
+    a_disc := a_disc || disc::int;
+    a_stock := a_stock || item.inventory_item_id;
+  end loop;
+
+  if order_discount > total_net then
+    perform app_hidden.raise_error('BADDS', format(
+      'The order discount (%s) is more than the order amount after line discounts (%s).', order_discount, total_net));
+  end if;
+
+  return query
+  with l as (
+    select u.line_no::int as line_no, u.catalog_item_id, u.sku, u.name, u.unit_price, u.quantity, u.line_discount,
+           u.inventory_item_id, u.unit_price::bigint * u.quantity as subtotal,
+           u.unit_price::bigint * u.quantity - u.line_discount as net
+    from unnest(a_item, a_sku, a_name, a_price, a_qty, a_disc, a_stock)
+      with ordinality as u(catalog_item_id, sku, name, unit_price, quantity, line_discount, inventory_item_id, line_no)
+  ), alloc as (
+    select l.*,
+           case when total_net = 0 then 0 else (order_discount::bigint * l.net) / total_net end as floor_share,
+           case when total_net = 0 then 0 else (order_discount::bigint * l.net) % total_net end as remainder
+    from l
+  ), ranked as (
+    select a.*,
+           row_number() over (order by a.remainder desc, a.line_no) as rank,
+           sum(a.floor_share) over () as floor_sum
+    from alloc a
+  ), shared as (
+    select r.*, r.floor_share + case when r.rank <= order_discount - r.floor_sum then 1 else 0 end as share
+    from ranked r
+  ), taxed as (
+    select s.*, s.net - s.share as net_total,
+           ((s.net - s.share) * tax_rate_bps + 5000) / 10000 as tax
+    from shared s
+  )
+  select t.line_no, t.catalog_item_id, t.sku, t.name, t.unit_price, t.quantity, t.subtotal::int, t.line_discount,
+         t.share::int, t.net_total::int, t.tax::int, (t.net_total + t.tax)::int, t.inventory_item_id
+  from taxed t
+  order by t.line_no;
+end;
+$$;
+
+--
+-- Name: raise_customer_duplicate(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.raise_customer_duplicate(tenant_id text, constraint_name text, email text, phone text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  other app_public.customers;
+begin
+  if constraint_name = 'customers_email_key' then
+    select c.* into other from app_public.customers c
+    where c.tenant_id = raise_customer_duplicate.tenant_id and c.email = raise_customer_duplicate.email and c.status <> 'merged';
+    perform app_hidden.raise_error('DUPEM', format('Email: %s is already the email of customer %s (%s).',
+      raise_customer_duplicate.email, other.customer_number, other.display_name), other.id);
+  elsif constraint_name = 'customers_phone_key' then
+    select c.* into other from app_public.customers c
+    where c.tenant_id = raise_customer_duplicate.tenant_id and c.phone = raise_customer_duplicate.phone and c.status <> 'merged';
+    perform app_hidden.raise_error('DUPPH', format('Phone: %s is already the phone number of customer %s (%s).',
+      raise_customer_duplicate.phone, other.customer_number, other.display_name), other.id);
+  end if;
+end;
+$$;
+
+--
+-- Name: reactivate_tenant_for_billing(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reactivate_tenant_for_billing(tenant text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.tenants t set status = 'active', suspension_reason = null, suspended_at = null
+  where t.id = tenant and t.status = 'suspended' and t.suspension_reason in ('nonpayment', 'canceled');
+$$;
+
+--
+-- Name: FUNCTION reactivate_tenant_for_billing(tenant text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reactivate_tenant_for_billing(tenant text) IS 'Reactivates a tenant that billing suspended.';
+
+--
+-- Name: rebuild_customer_counters(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.rebuild_customer_counters(tenant_id text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  update app_public.customers c set total_visits = 0, total_spend = 0, last_visit_at = null
+  where c.tenant_id = rebuild_customer_counters.tenant_id
+    and (c.total_visits <> 0 or c.total_spend <> 0 or c.last_visit_at is not null);
+  perform app_private.reset_consumer('customer_counters', rebuild_customer_counters.tenant_id);
+  return app_private.replay('customer_counters', rebuild_customer_counters.tenant_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION rebuild_customer_counters(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Recomputes total_visits, total_spend and last_visit_at of a tenant''s customers from the event log.';
+
+--
+-- Name: replay(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.replay(consumer text, tenant_id text DEFAULT NULL::text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  evt app_private.events;
+  applied int := 0;
+begin
+  if not exists (select 1 from app_private.event_subscriptions s where s.consumer = replay.consumer) then
+    perform app_hidden.raise_error('BADEV', format('No consumer named %s is subscribed to any event.', replay.consumer));
+  end if;
+  for evt in
+    select e.* from app_private.events e
+    where e.type in (select s.event_type from app_private.event_subscriptions s where s.consumer = replay.consumer)
+      and (replay.tenant_id is null or e.tenant_id = replay.tenant_id)
+      and not exists (select 1 from app_private.processed_events pe
+                      where pe.tenant_id = e.tenant_id and pe.event_id = e.id and pe.consumer = replay.consumer)
+    order by e.seq
+  loop
+    applied := applied + app_private.dispatch(evt, replay.consumer);
+  end loop;
+  return applied;
+end;
+$$;
+
+--
+-- Name: FUNCTION replay(consumer text, tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.replay(consumer text, tenant_id text) IS 'Applies to one consumer every stored event of its types it has not applied yet, in log order.';
+
+--
+-- Name: reporting_apply_customers(text, app_private.events[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_apply_customers(tenant_id text, evts app_private.events[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+declare
+  tenant constant text := reporting_apply_customers.tenant_id;
+  m record;
+begin
+  if evts is null or cardinality(evts) = 0 then
+    return;
+  end if;
+
+  -- Names.
+  insert into reporting.rm_customer_activity as r (tenant_id, customer_id, customer_name, name_seq)
+  select distinct on (n.customer_id) tenant, n.customer_id, n.name, n.seq
+  from (
+    select e.payload ->> 'customer_id' as customer_id, e.payload ->> 'display_name' as name, e.seq
+    from unnest(evts) e where e.type in ('customer.created.v1', 'customer.updated.v1')
+    union all
+    select e.payload ->> 'primary_id', e.payload ->> 'display_name', e.seq
+    from unnest(evts) e where e.type = 'customer.merged.v1'
+  ) n
+  where n.customer_id is not null
+  order by n.customer_id, n.seq desc
+  on conflict (tenant_id, customer_id) do update set
+    customer_name = case when excluded.name_seq > r.name_seq then excluded.customer_name else r.customer_name end,
+    name_seq = greatest(r.name_seq, excluded.name_seq),
+    updated_at = now();
+
+  -- Merges, in log order.
+  for m in
+    select e.payload ->> 'primary_id' as primary_id, e.payload ->> 'duplicate_id' as duplicate_id
+    from unnest(evts) e where e.type = 'customer.merged.v1' order by e.seq
+  loop
+    insert into reporting.rm_customer_activity (tenant_id, customer_id)
+      values (tenant, m.primary_id), (tenant, m.duplicate_id)
+      on conflict do nothing;
+    update reporting.rm_customer_activity p set
+      total_visits = p.total_visits + d.total_visits,
+      total_spend = p.total_spend + d.total_spend,
+      last_visit_at = greatest(p.last_visit_at, d.last_visit_at),
+      updated_at = now()
+    from reporting.rm_customer_activity d
+    where p.tenant_id = tenant and p.customer_id = m.primary_id
+      and d.tenant_id = tenant and d.customer_id = m.duplicate_id;
+    update reporting.rm_customer_activity d set
+      total_visits = 0, total_spend = 0, last_visit_at = null, merged_into_id = m.primary_id, updated_at = now()
+    where d.tenant_id = tenant and d.customer_id = m.duplicate_id;
+    update reporting.rm_customer_activity x set merged_into_id = m.primary_id, updated_at = now()
+    where x.tenant_id = tenant and x.merged_into_id = m.duplicate_id;
+    update reporting.rm_customer_visits v set customer_id = m.primary_id
+    where v.tenant_id = tenant and v.customer_id = m.duplicate_id;
+  end loop;
+
+  if not exists (select 1 from unnest(evts) e
+                 where e.type in ('order.placed.v1', 'order.voided.v1') and e.payload ->> 'customer_id' is not null) then
+    return;
+  end if;
+
+  -- Orders: each counts for its customer, or the customer that one was merged into.
+  insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total)
+  select tenant, o.order_id, o.customer_id, o.placed_at, o.total
+  from app_private.reporting_customer_orders(tenant, evts) o where o.kind = 'placed'
+  order by o.order_id
+  on conflict do nothing;
+  update reporting.rm_customer_visits v set is_voided = true
+  from app_private.reporting_customer_orders(tenant, evts) o
+  where o.kind = 'voided' and v.tenant_id = tenant and v.order_id = o.order_id;
+
+  insert into reporting.rm_customer_activity as r (tenant_id, customer_id, total_visits, total_spend, last_visit_at)
+  select tenant, o.customer_id,
+         sum(case o.kind when 'placed' then 1 else -1 end),
+         sum(case o.kind when 'placed' then o.total else -o.total end),
+         max(o.placed_at) filter (where o.kind = 'placed')
+  from app_private.reporting_customer_orders(tenant, evts) o
+  group by o.customer_id
+  order by o.customer_id
+  on conflict (tenant_id, customer_id) do update set
+    total_visits = r.total_visits + excluded.total_visits,
+    total_spend = r.total_spend + excluded.total_spend,
+    last_visit_at = greatest(r.last_visit_at, excluded.last_visit_at),
+    updated_at = now();
+
+  -- A void may have taken the latest visit away.
+  update reporting.rm_customer_activity r set
+    last_visit_at = (select max(v.placed_at) from reporting.rm_customer_visits v
+                     where v.tenant_id = tenant and v.customer_id = r.customer_id and not v.is_voided)
+  where r.tenant_id = tenant
+    and r.customer_id in (select o.customer_id from app_private.reporting_customer_orders(tenant, evts) o where o.kind = 'voided');
+end;
+$$;
+
+--
+-- Name: FUNCTION reporting_apply_customers(tenant_id text, evts app_private.events[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_apply_customers(tenant_id text, evts app_private.events[]) IS 'Applies a batch of customer and order events of a tenant, in log order, to rm_customer_activity (inline consumer and rebuild).';
+
+--
+-- Name: reporting_apply_sales(text, text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_apply_sales(tenant_id text, event_ids text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+declare
+  tenant constant text := reporting_apply_sales.tenant_id;
+begin
+  if event_ids is null or cardinality(event_ids) = 0 then
+    return;
+  end if;
+
+  insert into reporting.rm_daily_sales as r (tenant_id, location_id, business_date, order_count, gross_sales, discount_total,
+                                             tax_total, net_sales, tender_cash, tender_card, void_count, void_total)
+  select tenant, f.location_id, f.business_date, sum(f.order_count), sum(f.gross_sales), sum(f.discount_total), sum(f.tax_total),
+         sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.void_count), sum(f.void_total)
+  from app_private.reporting_daily_facts f
+  where f.tenant_id = tenant and f.event_id = any(event_ids)
+  group by f.location_id, f.business_date
+  order by f.location_id, f.business_date
+  on conflict (tenant_id, location_id, business_date) do update set
+    order_count = r.order_count + excluded.order_count,
+    gross_sales = r.gross_sales + excluded.gross_sales,
+    discount_total = r.discount_total + excluded.discount_total,
+    tax_total = r.tax_total + excluded.tax_total,
+    net_sales = r.net_sales + excluded.net_sales,
+    tender_cash = r.tender_cash + excluded.tender_cash,
+    tender_card = r.tender_card + excluded.tender_card,
+    void_count = r.void_count + excluded.void_count,
+    void_total = r.void_total + excluded.void_total,
+    updated_at = now();
+
+  insert into reporting.rm_item_sales as r (tenant_id, location_id, business_date, catalog_item_id, catalog_item_name, name_seq,
+                                            quantity_sold, gross_revenue, net_revenue)
+  select tenant, f.location_id, f.business_date, f.catalog_item_id,
+         (array_agg(f.catalog_item_name order by f.name_seq desc, f.catalog_item_name))[1], max(f.name_seq),
+         sum(f.quantity_sold), sum(f.gross_revenue), sum(f.net_revenue)
+  from app_private.reporting_item_facts f
+  where f.tenant_id = tenant and f.event_id = any(event_ids)
+  group by f.location_id, f.business_date, f.catalog_item_id
+  order by f.location_id, f.business_date, f.catalog_item_id
+  on conflict (tenant_id, location_id, business_date, catalog_item_id) do update set
+    catalog_item_name = case when excluded.name_seq > r.name_seq then excluded.catalog_item_name else r.catalog_item_name end,
+    name_seq = greatest(r.name_seq, excluded.name_seq),
+    quantity_sold = r.quantity_sold + excluded.quantity_sold,
+    gross_revenue = r.gross_revenue + excluded.gross_revenue,
+    net_revenue = r.net_revenue + excluded.net_revenue,
+    updated_at = now();
+
+  insert into reporting.rm_inventory_on_hand as r (tenant_id, location_id, inventory_item_id, item_name, on_hand, low_stock_threshold)
+  select tenant, f.location_id, f.inventory_item_id, i.name, f.on_hand, i.low_stock_threshold
+  from (select f.location_id, f.inventory_item_id, sum(f.on_hand) as on_hand
+        from app_private.reporting_stock_facts f
+        where f.tenant_id = tenant and f.event_id = any(event_ids)
+        group by f.location_id, f.inventory_item_id) f
+  join app_public.inventory_items i on i.tenant_id = tenant and i.id = f.inventory_item_id
+  order by f.location_id, f.inventory_item_id
+  on conflict (tenant_id, location_id, inventory_item_id) do update set
+    on_hand = r.on_hand + excluded.on_hand,
+    updated_at = now();
+end;
+$$;
+
+--
+-- Name: FUNCTION reporting_apply_sales(tenant_id text, event_ids text[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_apply_sales(tenant_id text, event_ids text[]) IS 'Adds sales events of a tenant (by id) to rm_daily_sales, rm_item_sales and rm_inventory_on_hand (the fold).';
+
+--
+-- Name: reporting_check_range(text, date, date, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_check_range(tenant_id text, from_date date, to_date date, location_id text, max_days integer DEFAULT 1096) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if from_date is null or to_date is null then
+    perform app_hidden.raise_error('BADIN', 'Give both the first and the last date of the period.');
+  elsif from_date > to_date then
+    perform app_hidden.raise_error('BADIN', 'The first date of the period must not be after the last one.');
+  elsif to_date - from_date >= max_days then
+    perform app_hidden.raise_error('BADIN', format('A period can be at most %s days long.', max_days));
+  end if;
+  if location_id is not null and not exists (
+      select 1 from app_public.locations l where l.tenant_id = reporting_check_range.tenant_id and l.id = reporting_check_range.location_id) then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(location_id, 40)));
+  end if;
+end;
+$$;
+
+--
+-- Name: reporting_customer_orders(text, app_private.events[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_private.events[]) RETURNS TABLE(kind text, seq bigint, order_id text, customer_id text, placed_at timestamp with time zone, total bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case e.type when 'order.placed.v1' then 'placed' else 'voided' end, e.seq, e.payload ->> 'order_id',
+         coalesce(a.merged_into_id, e.payload ->> 'customer_id'),
+         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint
+  from unnest(evts) e
+  left join reporting.rm_customer_activity a
+    on a.tenant_id = reporting_customer_orders.tenant_id and a.customer_id = e.payload ->> 'customer_id'
+  where e.type in ('order.placed.v1', 'order.voided.v1') and e.payload ->> 'customer_id' is not null;
+$$;
+
+--
+-- Name: reporting_customers__apply(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_customers__apply(evt app_private.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if evt.type in ('order.placed.v1', 'order.voided.v1') and evt.payload ->> 'customer_id' is null then
+    return;
+  end if;
+  perform app_private.reporting_apply_customers(evt.tenant_id, array[evt]);
+end;
+$$;
+
+--
+-- Name: FUNCTION reporting_customers__apply(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_customers__apply(evt app_private.events) IS 'Consumer reporting_customers: applies a customer or order event to rm_customer_activity.';
+
+--
+-- Name: reporting_daily_sales(text, date, date, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date date, to_date date, location_id text DEFAULT NULL::text) RETURNS SETOF reporting.daily_sales_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with figures as (
+    select r.business_date, r.order_count::bigint as order_count, r.gross_sales, r.discount_total, r.tax_total, r.net_sales,
+           r.tender_cash, r.tender_card, r.void_count::bigint as void_count, r.void_total
+    from reporting.rm_daily_sales r
+    where r.tenant_id = reporting_daily_sales.tenant_id
+      and r.business_date between from_date and to_date
+      and (reporting_daily_sales.location_id is null or r.location_id = reporting_daily_sales.location_id)
+    union all
+    select d.business_date, d.order_count, d.gross_sales, d.discount_total, d.tax_total, d.net_sales,
+           d.tender_cash, d.tender_card, d.void_count, d.void_total
+    from app_private.reporting_pending_daily(reporting_daily_sales.tenant_id) d
+    where d.business_date between from_date and to_date
+      and (reporting_daily_sales.location_id is null or d.location_id = reporting_daily_sales.location_id)
+  ), days as (
+    select g::date as business_date from generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') g
+  ), summed as (
+    select days.business_date,
+           coalesce(sum(f.order_count), 0)::bigint as order_count, coalesce(sum(f.gross_sales), 0)::bigint as gross_sales,
+           coalesce(sum(f.discount_total), 0)::bigint as discount_total, coalesce(sum(f.tax_total), 0)::bigint as tax_total,
+           coalesce(sum(f.net_sales), 0)::bigint as net_sales, coalesce(sum(f.tender_cash), 0)::bigint as tender_cash,
+           coalesce(sum(f.tender_card), 0)::bigint as tender_card, coalesce(sum(f.void_count), 0)::bigint as void_count,
+           coalesce(sum(f.void_total), 0)::bigint as void_total
+    from days left join figures f on f.business_date = days.business_date
+    group by days.business_date
+  )
+  select s.business_date, reporting_daily_sales.location_id, s.order_count, s.gross_sales, s.discount_total, s.tax_total,
+         s.net_sales, s.tender_cash, s.tender_card, s.void_count, s.void_total,
+         case when s.order_count > 0 then round(s.net_sales::numeric / s.order_count)::bigint else 0 end
+  from summed s
+  order by s.business_date;
+$$;
+
+--
+-- Name: FUNCTION reporting_daily_sales(tenant_id text, from_date date, to_date date, location_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date date, to_date date, location_id text) IS 'Daily sales of a tenant over a date range, one row per date, at one location or summed over all (exports, reporting.daily_sales).';
+
+--
+-- Name: reporting_dashboard_metrics(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS reporting.dashboard_metrics
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with today as (
+    select l.id as location_id, app_hidden.business_date(now(), l.timezone) as business_date
+    from app_public.locations l where l.tenant_id = reporting_dashboard_metrics.tenant_id
+  ), sales as (
+    select r.order_count::bigint as order_count, r.net_sales
+    from reporting.rm_daily_sales r
+    join today t on t.location_id = r.location_id and t.business_date = r.business_date
+    where r.tenant_id = reporting_dashboard_metrics.tenant_id
+    union all
+    select d.order_count, d.net_sales
+    from app_private.reporting_pending_daily(reporting_dashboard_metrics.tenant_id) d
+    join today t on t.location_id = d.location_id and t.business_date = d.business_date
+  ), pending_stock as (
+    select * from app_private.reporting_pending_stock(reporting_dashboard_metrics.tenant_id)
+  ), low as (
+    -- Folded rows flagged low (a partial index) that no queued movement touches …
+    select 1
+    from reporting.rm_inventory_on_hand r
+    where r.tenant_id = reporting_dashboard_metrics.tenant_id and r.is_below_threshold
+      and not exists (select 1 from pending_stock p where p.location_id = r.location_id and p.inventory_item_id = r.inventory_item_id)
+    union all
+    -- … and the rows queued movements touch, with those movements added.
+    select 1
+    from pending_stock p
+    join app_public.inventory_items i on i.tenant_id = reporting_dashboard_metrics.tenant_id and i.id = p.inventory_item_id
+    left join reporting.rm_inventory_on_hand r
+      on r.tenant_id = reporting_dashboard_metrics.tenant_id and r.location_id = p.location_id and r.inventory_item_id = p.inventory_item_id
+    where coalesce(r.on_hand, 0) + p.on_hand <= i.low_stock_threshold
+  )
+  select row(
+    (select coalesce(sum(s.net_sales), 0)::bigint from sales s),
+    (select coalesce(sum(s.order_count), 0)::bigint from sales s),
+    (select count(*)::int from low),
+    (select count(*)::int from reporting.rm_customer_activity c
+     where c.tenant_id = reporting_dashboard_metrics.tenant_id and c.merged_into_id is null
+       and c.last_visit_at >= now() - interval '30 days')
+  )::reporting.dashboard_metrics;
+$$;
+
+--
+-- Name: FUNCTION reporting_dashboard_metrics(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) IS 'The dashboard figures of a tenant.';
+
+--
+-- Name: reporting_fold(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_fold(tenant_id text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform pg_advisory_xact_lock(app_private.reporting_lock_key(reporting_fold.tenant_id));
+  return app_private.reporting_fold_locked(reporting_fold.tenant_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION reporting_fold(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_fold(tenant_id text) IS 'Folds a tenant''s queued sales events into the sales read models (waits for the fold lock); returns how many.';
+
+--
+-- Name: reporting_fold_all(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_fold_all() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text;
+  folded int := 0;
+begin
+  for tenant in select distinct q.tenant_id from app_private.reporting_queue q order by 1 loop
+    if pg_try_advisory_xact_lock(app_private.reporting_lock_key(tenant)) then
+      folded := folded + app_private.reporting_fold_locked(tenant);
+    end if;
+  end loop;
+  return folded;
+end;
+$$;
+
+--
+-- Name: FUNCTION reporting_fold_all(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_fold_all() IS 'Folds the queued sales events of every tenant whose fold lock is free; returns how many (worker).';
+
+--
+-- Name: reporting_fold_locked(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_fold_locked(tenant_id text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant constant text := reporting_fold_locked.tenant_id;
+  taken_ids text[];
+begin
+  with taken as (
+    delete from app_private.reporting_queue q where q.tenant_id = tenant returning q.event_id
+  )
+  select array_agg(taken.event_id) into taken_ids from taken;
+  perform app_private.reporting_apply_sales(tenant, taken_ids);
+  return coalesce(cardinality(taken_ids), 0);
+end;
+$$;
+
+--
+-- Name: reporting_inventory_summary(text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_inventory_summary(tenant_id text, location_id text DEFAULT NULL::text, low_only boolean DEFAULT false) RETURNS SETOF reporting.inventory_summary_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with figures as (
+    select r.location_id, r.inventory_item_id, r.on_hand::bigint as on_hand
+    from reporting.rm_inventory_on_hand r
+    where r.tenant_id = reporting_inventory_summary.tenant_id
+      and (reporting_inventory_summary.location_id is null or r.location_id = reporting_inventory_summary.location_id)
+    union all
+    select d.location_id, d.inventory_item_id, d.on_hand
+    from app_private.reporting_pending_stock(reporting_inventory_summary.tenant_id) d
+    where reporting_inventory_summary.location_id is null or d.location_id = reporting_inventory_summary.location_id
+  ), summed as (
+    select f.location_id, f.inventory_item_id, sum(f.on_hand)::int as on_hand
+    from figures f
+    group by f.location_id, f.inventory_item_id
+  )
+  select s.location_id, l.name, s.inventory_item_id, i.name, s.on_hand, i.low_stock_threshold, s.on_hand <= i.low_stock_threshold
+  from summed s
+  join app_public.locations l on l.tenant_id = reporting_inventory_summary.tenant_id and l.id = s.location_id
+  join app_public.inventory_items i on i.tenant_id = reporting_inventory_summary.tenant_id and i.id = s.inventory_item_id
+  where not coalesce(low_only, false) or s.on_hand <= i.low_stock_threshold
+  order by l.name, i.name, s.inventory_item_id;
+$$;
+
+--
+-- Name: FUNCTION reporting_inventory_summary(tenant_id text, location_id text, low_only boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_inventory_summary(tenant_id text, location_id text, low_only boolean) IS 'Stock per location and inventory item of a tenant (exports, reporting.inventory_summary).';
+
+--
+-- Name: reporting_item_sales(text, date, date, text, reporting.item_sales_order); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_item_sales(tenant_id text, from_date date, to_date date, location_id text DEFAULT NULL::text, order_by reporting.item_sales_order DEFAULT 'revenue'::reporting.item_sales_order) RETURNS SETOF reporting.item_sales_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with figures as (
+    select r.catalog_item_id, r.catalog_item_name, r.name_seq, r.quantity_sold::bigint as quantity_sold, r.gross_revenue, r.net_revenue
+    from reporting.rm_item_sales r
+    where r.tenant_id = reporting_item_sales.tenant_id
+      and r.business_date between from_date and to_date
+      and (reporting_item_sales.location_id is null or r.location_id = reporting_item_sales.location_id)
+    union all
+    select d.catalog_item_id, d.catalog_item_name, d.name_seq, d.quantity_sold, d.gross_revenue, d.net_revenue
+    from app_private.reporting_pending_items(reporting_item_sales.tenant_id) d
+    where d.business_date between from_date and to_date
+      and (reporting_item_sales.location_id is null or d.location_id = reporting_item_sales.location_id)
+  ), summed as (
+    select f.catalog_item_id, (array_agg(f.catalog_item_name order by f.name_seq desc, f.catalog_item_name))[1] as catalog_item_name,
+           sum(f.quantity_sold)::bigint as quantity_sold, sum(f.gross_revenue)::bigint as gross_revenue,
+           sum(f.net_revenue)::bigint as net_revenue
+    from figures f
+    group by f.catalog_item_id
+  )
+  select s.catalog_item_id, s.catalog_item_name, s.quantity_sold, s.gross_revenue, s.net_revenue,
+         case when s.quantity_sold > 0 then round(s.net_revenue::numeric / s.quantity_sold)::bigint else 0 end
+  from summed s
+  where s.quantity_sold <> 0 or s.net_revenue <> 0
+  order by case when order_by = 'quantity' then s.quantity_sold else s.net_revenue end desc,
+           case when order_by = 'quantity' then s.net_revenue else s.quantity_sold end desc,
+           s.catalog_item_name, s.catalog_item_id;
+$$;
+
+--
+-- Name: FUNCTION reporting_item_sales(tenant_id text, from_date date, to_date date, location_id text, order_by reporting.item_sales_order); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_item_sales(tenant_id text, from_date date, to_date date, location_id text, order_by reporting.item_sales_order) IS 'Sales per catalog item of a tenant over a date range, best first (exports, reporting.item_sales).';
+
+--
+-- Name: reporting_lock_key(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_lock_key(tenant_id text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select hashtextextended('reporting.fold:' || tenant_id, 0);
+$$;
+
+--
+-- Name: reporting_pending_daily(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_pending_daily(tenant_id text) RETURNS TABLE(location_id text, business_date date, order_count bigint, gross_sales bigint, discount_total bigint, tax_total bigint, net_sales bigint, tender_cash bigint, tender_card bigint, void_count bigint, void_total bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select f.location_id, f.business_date, sum(f.order_count)::bigint, sum(f.gross_sales)::bigint, sum(f.discount_total)::bigint,
+         sum(f.tax_total)::bigint, sum(f.net_sales)::bigint, sum(f.tender_cash)::bigint, sum(f.tender_card)::bigint,
+         sum(f.void_count)::bigint, sum(f.void_total)::bigint
+  from app_private.reporting_queue q
+  join app_private.reporting_daily_facts f on f.tenant_id = q.tenant_id and f.event_id = q.event_id
+  where q.tenant_id = reporting_pending_daily.tenant_id
+  group by f.location_id, f.business_date;
+$$;
+
+--
+-- Name: FUNCTION reporting_pending_daily(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_pending_daily(tenant_id text) IS 'What the tenant''s queued events add to rm_daily_sales, per location and date.';
+
+--
+-- Name: reporting_pending_items(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_pending_items(tenant_id text) RETURNS TABLE(location_id text, business_date date, catalog_item_id text, catalog_item_name text, name_seq bigint, quantity_sold bigint, gross_revenue bigint, net_revenue bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select f.location_id, f.business_date, f.catalog_item_id, (array_agg(f.catalog_item_name order by f.name_seq desc, f.catalog_item_name))[1],
+         max(f.name_seq), sum(f.quantity_sold)::bigint, sum(f.gross_revenue)::bigint, sum(f.net_revenue)::bigint
+  from app_private.reporting_queue q
+  join app_private.reporting_item_facts f on f.tenant_id = q.tenant_id and f.event_id = q.event_id
+  where q.tenant_id = reporting_pending_items.tenant_id
+  group by f.location_id, f.business_date, f.catalog_item_id;
+$$;
+
+--
+-- Name: FUNCTION reporting_pending_items(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_pending_items(tenant_id text) IS 'What the tenant''s queued events add to rm_item_sales, per location, date and item.';
+
+--
+-- Name: reporting_pending_stock(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_pending_stock(tenant_id text) RETURNS TABLE(location_id text, inventory_item_id text, on_hand bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select f.location_id, f.inventory_item_id, sum(f.on_hand)::bigint
+  from app_private.reporting_queue q
+  join app_private.reporting_stock_facts f on f.tenant_id = q.tenant_id and f.event_id = q.event_id
+  where q.tenant_id = reporting_pending_stock.tenant_id
+  group by f.location_id, f.inventory_item_id;
+$$;
+
+--
+-- Name: FUNCTION reporting_pending_stock(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_pending_stock(tenant_id text) IS 'What the tenant''s queued events add to rm_inventory_on_hand, per location and item.';
+
+--
+-- Name: reporting_sales__enqueue(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_sales__enqueue(evt app_private.events) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_private.reporting_queue (tenant_id, event_id, seq) values (evt.tenant_id, evt.id, evt.seq);
+$$;
+
+--
+-- Name: FUNCTION reporting_sales__enqueue(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_sales__enqueue(evt app_private.events) IS 'Consumer reporting_sales: queues a sales event for the fold into the sales read models.';
+
+--
+-- Name: reset_consumer(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reset_consumer(consumer text, tenant_id text DEFAULT NULL::text) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (
+    delete from app_private.processed_events pe
+    where pe.consumer = reset_consumer.consumer
+      and (reset_consumer.tenant_id is null or pe.tenant_id = reset_consumer.tenant_id)
+    returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION reset_consumer(consumer text, tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reset_consumer(consumer text, tenant_id text) IS 'Forgets which events a consumer applied, so that a replay rebuilds it from the log.';
+
+--
+-- Name: secure_table(regclass); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.secure_table(tbl regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  execute format('alter table %s enable row level security', tbl);
+  execute format('alter table %s force row level security', tbl);
+  execute format('create policy all_for_owner on %s to %I using (true) with check (true)', tbl, current_user);
+end;
+$$;
+
+--
+-- Name: seed_tenant_roles(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.seed_tenant_roles(tenant text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_public.roles (tenant_id, key, name, permissions) values
+    (tenant, 'owner', 'Owner', app_hidden.all_permissions()),
+    (tenant, 'manager', 'Manager', array(
+      select p from unnest(app_hidden.all_permissions()) as p where p <> 'settings.update')),
+    (tenant, 'cashier', 'Cashier', array['customers.view', 'customers.create', 'sales.sell']);
+$$;
+
+--
+-- Name: set_customer_status(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.set_customer_status(tenant_id text, customer_id text, new_status text) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.customers;
+  result app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = set_customer_status.tenant_id and c.id = set_customer_status.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(set_customer_status.customer_id, 40), '(none given)')));
+  end if;
+  if cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one.', cur.merged_into_id);
+  end if;
+  if cur.status = new_status then
+    return cur;
+  end if;
+  update app_public.customers c set status = new_status
+  where c.tenant_id = cur.tenant_id and c.id = cur.id
+  returning * into result;
+  perform app_private.emit_event(cur.tenant_id, 'customer.updated.v1', 'customer', result.id,
+    jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
+                       'display_name', result.display_name, 'status', result.status,
+                       'changes', jsonb_build_object('status', jsonb_build_object('old', cur.status, 'new', result.status))));
+  return result;
+end;
+$$;
+
+--
+-- Name: start_export(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.start_export(tenant_id text, export_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  x reporting.exports;
+  q text;
+  total bigint;
+begin
+  select e.* into x from reporting.exports e
+  where e.tenant_id = start_export.tenant_id and e.id = start_export.export_id
+  for update;
+  if not found or x.status = 'done' then
+    return null;
+  end if;
+  delete from app_private.export_chunks c where c.tenant_id = x.tenant_id and c.export_id = x.id;
+  q := app_private.export_query(x.tenant_id, x.kind, x.params);
+  execute 'select count(*) from (' || q || ') as rows' into total;
+  update reporting.exports e set status = 'running', started_at = now(), finished_at = null, error_message = null,
+    rows_total = total, rows_written = 0, bytes_written = 0, chunk_count = 0
+  where e.tenant_id = x.tenant_id and e.id = x.id;
+  return jsonb_build_object('tenantId', x.tenant_id, 'exportId', x.id, 'query', q, 'fileName', x.file_name, 'rowsTotal', total);
+end;
+$$;
+
+--
+-- Name: FUNCTION start_export(tenant_id text, export_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.start_export(tenant_id text, export_id text) IS 'Marks an export running and returns its query (worker); null when it is gone or done.';
+
+--
+-- Name: store_plan_price(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.store_plan_price(plan_key text, price_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.plans p set stripe_price_id = store_plan_price.price_id
+  where p.key = store_plan_price.plan_key and p.stripe_price_id is distinct from store_plan_price.price_id;
+$$;
+
+--
+-- Name: FUNCTION store_plan_price(plan_key text, price_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.store_plan_price(plan_key text, price_id text) IS 'Records the Stripe price id of a plan (worker).';
+
+--
+-- Name: store_stripe_customer(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.store_stripe_customer(tenant text, customer_id text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  existing text;
+begin
+  select t.billing_customer_id into existing from app_public.tenants t where t.id = tenant for update;
+  if not found or (existing is not null and existing <> customer_id) then
+    return false;
+  end if;
+  if existing is null then
+    update app_public.tenants set billing_customer_id = customer_id where id = tenant;
+  end if;
+  update app_public.billing_subscriptions s set stripe_customer_id = customer_id
+    where s.tenant_id = tenant and s.stripe_customer_id is distinct from customer_id;
+  if exists (select 1 from app_public.billing_subscriptions s where s.tenant_id = tenant and s.stripe_subscription_id is null) then
+    perform graphile_worker.add_job('stripe_create_subscription', json_build_object('tenantId', tenant),
+      max_attempts := 12, job_key := 'stripe_create_subscription:' || tenant);
+  end if;
+  return true;
+end;
+$$;
+
+--
+-- Name: FUNCTION store_stripe_customer(tenant text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.store_stripe_customer(tenant text, customer_id text) IS 'Records the Stripe customer of a tenant and queues its subscription (worker).';
+
+--
+-- Name: stripe_customer_params(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.stripe_customer_params(tenant text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'tenantId', t.id,
+    'name', t.name,
+    'customerId', t.billing_customer_id,
+    'email', (select u.email::text from app_public.memberships m
+              join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+              join app_public.users u on u.id = m.user_id
+              where m.tenant_id = t.id and r.key = 'owner'
+              order by m.created_at, m.id limit 1))
+  from app_public.tenants t where t.id = tenant;
+$$;
+
+--
+-- Name: FUNCTION stripe_customer_params(tenant text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.stripe_customer_params(tenant text) IS 'Name, owner email and Stripe customer id of a tenant (worker); null when the tenant is gone.';
+
+--
+-- Name: stripe_event_is_handled(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.stripe_event_is_handled(type text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select type in (
+    'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+    'customer.subscription.trial_will_end',
+    'invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_failed',
+    'invoice.payment_succeeded', 'invoice.voided', 'invoice.marked_uncollectible', 'invoice.updated');
+$$;
+
+--
+-- Name: stripe_subscription_params(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.stripe_subscription_params(tenant text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'tenantId', s.tenant_id,
+    'customerId', t.billing_customer_id,
+    'subscriptionId', s.stripe_subscription_id,
+    'status', s.status,
+    'planKey', s.plan_key,
+    'priceId', p.stripe_price_id,
+    'trialEnd', case when s.status = 'trialing' and s.trial_ends_at is not null
+                     then floor(extract(epoch from s.trial_ends_at))::bigint end)
+  from app_public.billing_subscriptions s
+  join app_public.tenants t on t.id = s.tenant_id
+  join app_public.plans p on p.key = s.plan_key
+  where s.tenant_id = tenant;
+$$;
+
+--
+-- Name: FUNCTION stripe_subscription_params(tenant text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.stripe_subscription_params(tenant text) IS 'Customer, plan, price and trial end of the tenant''s subscription (worker); null when gone.';
+
+--
+-- Name: stripe_time(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.stripe_time(value jsonb) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when jsonb_typeof(value) = 'number' then to_timestamp((value #>> '{}')::double precision) end;
+$$;
+
+--
+-- Name: suspend_tenant_for_billing(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspend_tenant_for_billing(tenant text, reason text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.tenants t set
+    status = 'suspended',
+    suspension_reason = case when t.suspension_reason = 'canceled' then 'canceled' else reason end,
+    suspended_at = coalesce(t.suspended_at, now())
+  where t.id = tenant and t.status <> 'closed';
+$$;
+
+--
+-- Name: FUNCTION suspend_tenant_for_billing(tenant text, reason text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.suspend_tenant_for_billing(tenant text, reason text) IS 'Suspends the tenant (nonpayment or canceled).';
+
+--
+-- Name: suspension_exempt_tables(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspension_exempt_tables() RETURNS regclass[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select array[
+    'app_public.memberships', 'app_public.roles',
+    'app_public.billing_subscriptions', 'app_public.billing_invoices',
+    'app_public.billing_notices', 'app_public.billing_requests'
+  ]::regclass[];
+$$;
+
+--
+-- Name: sync_tenant_with_subscription(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.sync_tenant_with_subscription(tenant text, status text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if status = 'canceled' then
+    perform app_private.suspend_tenant_for_billing(tenant, 'canceled');
+  elsif status = 'unpaid' then
+    perform app_private.suspend_tenant_for_billing(tenant, 'nonpayment');
+  elsif status in ('active', 'trialing') then
+    perform app_private.reactivate_tenant_for_billing(tenant);
+  end if;
+end;
+$$;
+
+--
+-- Name: tenant_plan(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tenant_plan(tenant text) RETURNS app_public.plans
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select p.* from app_public.plans p
+  where p.key = coalesce((select s.plan_key from app_public.billing_subscriptions s where s.tenant_id = tenant), 'starter');
+$$;
+
+--
+-- Name: FUNCTION tenant_plan(tenant text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tenant_plan(tenant text) IS 'The plan whose modules and limits apply to the tenant.';
+
+--
+-- Name: tenant_usage(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (select count(*)::int from app_public.memberships m where m.tenant_id = tenant),
+         (select count(*)::int from app_public.locations l where l.tenant_id = tenant),
+         (select count(*)::int from app_public.devices d where d.tenant_id = tenant);
+$$;
+
+--
+-- Name: FUNCTION tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) IS 'Seats (memberships), locations and devices the tenant has.';
+
+--
+-- Name: tg__append_only(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if tg_op = 'DELETE' and not exists (select 1 from app_public.tenants t where t.id = old.tenant_id) then
+    return old;
+  end if;
+  perform app_hidden.raise_error('IMMUT', format(
+    'Rows of %s are never changed or deleted; record a correcting entry instead.', tg_table_name));
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg__append_only(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted.';
+
+--
+-- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  old_row jsonb := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
+  new_row jsonb := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
+  row_data jsonb := coalesce(new_row, old_row);
+  diff jsonb := app_hidden.jsonb_diff(old_row, new_row, coalesce(tg_argv, '{}'::text[]));
+begin
+  if tg_op = 'UPDATE' and diff = '{}'::jsonb then
+    return null;
+  end if;
+  -- Rows removed because their whole tenant is being deleted leave no trail (nor could they:
+  -- the trail belongs to that tenant).
+  if tg_op = 'DELETE' and not exists (
+    select 1 from app_public.tenants t
+    where t.id = case when tg_table_name = 'tenants' then row_data ->> 'id' else row_data ->> 'tenant_id' end) then
+    return null;
+  end if;
+  insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes)
+  values (
+    case when tg_table_name = 'tenants' then row_data ->> 'id' else row_data ->> 'tenant_id' end,
+    tg_table_name,
+    row_data ->> 'id',
+    lower(tg_op),
+    app_hidden.current_user_id(),
+    diff
+  );
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg__audit(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg__audit() IS 'Trigger: one audit entry per change, with the field-by-field diff.';
+
+--
+-- Name: tg__plan_limit(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__plan_limit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform app_private.assert_within_plan_limit(new.tenant_id, tg_argv[0]);
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg__plan_limit(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg__plan_limit() IS 'Trigger: LIMIT when the insert would exceed the plan (argument: seats, locations or devices).';
+
+--
+-- Name: tg__timestamps(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__timestamps() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.created_at := case when tg_op = 'INSERT' then now() else old.created_at end;
+  new.updated_at := case
+    when tg_op = 'UPDATE' and old.updated_at >= now() then old.updated_at + interval '1 millisecond'
+    else now() end;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg__timestamps(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg__timestamps() IS 'Trigger: keeps created_at and updated_at honest.';
+
+--
+-- Name: tg_catalog_items__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_catalog_items__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+begin
+  new.name := app_hidden.assert_name('Item name', new.name);
+  new.sku := upper(btrim(coalesce(new.sku, '')));
+  if new.sku !~ '^[A-Z0-9][A-Z0-9._-]{0,39}$' then
+    perform app_hidden.raise_error('BADIN', 'A SKU is 1 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit.');
+  end if;
+  if new.price is null or new.price not between 0 and 10000000 then
+    perform app_hidden.raise_error('BADAM', 'The price must be between 0 and 10000000 cents.');
+  end if;
+  if new.active is null then
+    new.active := true;
+  end if;
+  if exists (select 1 from app_public.catalog_items c
+             where c.tenant_id = new.tenant_id and c.sku = new.sku and c.id <> new.id) then
+    perform app_hidden.raise_error('DUSKU', format('Another item already has the SKU %s.', new.sku));
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: tg_customer_addresses__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_addresses__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+begin
+  new.type := coalesce(lower(btrim(new.type)), 'home');
+  if new.type not in ('home', 'work', 'billing', 'shipping', 'other') then
+    perform app_hidden.raise_error('BADIN', 'Address type must be home, work, billing, shipping or other.');
+  end if;
+  new.line1 := app_hidden.assert_name('Address line 1', new.line1, 200);
+  new.line2 := app_hidden.optional_name('Address line 2', new.line2, 200);
+  new.city := app_hidden.assert_name('City', new.city, 100);
+  new.region := app_hidden.optional_name('Region', new.region, 100);
+  new.postal_code := upper(app_hidden.optional_name('Postal code', new.postal_code, 20));
+  if new.country is null or btrim(new.country) = '' then
+    select t.default_country into new.country from app_public.tenants t where t.id = new.tenant_id;
+  end if;
+  new.country := upper(btrim(new.country));
+  if new.country !~ '^[A-Z]{2}$' then
+    perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.');
+  end if;
+  if (new.latitude is null) <> (new.longitude is null) then
+    perform app_hidden.raise_error('BADIN', 'Give both latitude and longitude, or neither.');
+  elsif new.latitude not between -90 and 90 or new.longitude not between -180 and 180 then
+    perform app_hidden.raise_error('BADIN', 'Latitude must be between -90 and 90 and longitude between -180 and 180.');
+  end if;
+  new.is_default := coalesce(new.is_default, false);
+  if tg_op = 'INSERT' or new.customer_id is distinct from old.customer_id then
+    perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
+  end if;
+  if tg_op = 'INSERT' and (select count(*) from app_public.customer_addresses a
+                           where a.tenant_id = new.tenant_id and a.customer_id = new.customer_id) >= 20 then
+    perform app_hidden.raise_error('BADIN', 'A customer can have at most 20 addresses.');
+  end if;
+  if new.is_default then
+    update app_public.customer_addresses a set is_default = false
+    where a.tenant_id = new.tenant_id and a.customer_id = new.customer_id and a.is_default and a.id <> new.id;
+  end if;
+  return new;
+end;
+$_$;
+
+--
+-- Name: tg_customer_notes__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_notes__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.body := app_hidden.optional_text('Note', new.body, 2000);
+  if new.body is null then
+    perform app_hidden.raise_error('BADIN', 'Note is required.');
+  end if;
+  new.category := coalesce(lower(btrim(new.category)), 'general');
+  if new.category not in ('general', 'preference', 'issue', 'feedback') then
+    perform app_hidden.raise_error('BADIN', 'Note category must be general, preference, issue or feedback.');
+  end if;
+  if tg_op = 'INSERT' then
+    new.author_user_id := app_hidden.current_user_id();
+  else
+    new.author_user_id := old.author_user_id;
+  end if;
+  if tg_op = 'INSERT' or new.customer_id is distinct from old.customer_id then
+    perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_devices__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_devices__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.name := app_hidden.assert_name('Device name', new.name, 100);
+  if exists (select 1 from app_public.devices d
+             where d.tenant_id = new.tenant_id and d.location_id = new.location_id and d.name = new.name and d.id <> new.id) then
+    perform app_hidden.raise_error('DUPLI', format('There is already a device named "%s" at this location.', new.name));
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_event_subscriptions__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_event_subscriptions__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if not exists (select 1 from pg_catalog.pg_proc p
+                 where p.oid = new.handler and p.pronargs = 1
+                   and p.proargtypes[0] = 'app_private.events'::regtype and p.prokind = 'f') then
+    perform app_hidden.raise_error('BADEV', format(
+      'The handler %s of consumer %s must be a function taking one app_private.events row.', new.handler, new.consumer));
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_inventory_items__reporting(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_inventory_items__reporting() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform pg_advisory_xact_lock(app_private.reporting_lock_key(new.tenant_id));
+  update reporting.rm_inventory_on_hand r
+    set item_name = new.name, low_stock_threshold = new.low_stock_threshold, updated_at = now()
+    where r.tenant_id = new.tenant_id and r.inventory_item_id = new.id;
+  return null;
+end;
+$$;
+
+--
+-- Name: tg_inventory_items__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_inventory_items__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.name := app_hidden.assert_name('Inventory item name', new.name);
+  if new.low_stock_threshold is null or new.low_stock_threshold not between 0 and 1000000 then
+    perform app_hidden.raise_error('BADQT', 'The low-stock threshold must be a whole number from 0 to 1000000.');
+  end if;
+  if new.catalog_item_id is not null then
+    if not exists (select 1 from app_public.catalog_items c
+                   where c.tenant_id = new.tenant_id and c.id = new.catalog_item_id) then
+      perform app_hidden.raise_error('NOTFD', format('There is no catalog item %s.', new.catalog_item_id));
+    end if;
+    if exists (select 1 from app_public.inventory_items i
+               where i.tenant_id = new.tenant_id and i.catalog_item_id = new.catalog_item_id and i.id <> new.id) then
+      perform app_hidden.raise_error('DUSTK', 'That catalog item is already linked to another inventory item.');
+    end if;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_inventory_movements__emit_event(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_inventory_movements__emit_event() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  loc app_public.locations;
+  item app_public.inventory_items;
+begin
+  select l.* into loc from app_public.locations l where l.tenant_id = new.tenant_id and l.id = new.location_id;
+  select i.* into item from app_public.inventory_items i where i.tenant_id = new.tenant_id and i.id = new.inventory_item_id;
+  perform app_private.emit_event(new.tenant_id, 'inventory.movement.created.v1', 'inventory_item', new.inventory_item_id,
+    jsonb_build_object(
+      'movement_id', new.id,
+      'location_id', new.location_id,
+      'inventory_item_id', new.inventory_item_id,
+      'inventory_item_name', item.name,
+      'catalog_item_id', item.catalog_item_id,
+      'quantity', new.quantity,
+      'reason', new.reason,
+      'note', new.note,
+      'order_id', new.order_id,
+      'order_line_id', new.order_line_id,
+      'occurred_at', app_hidden.iso_utc(new.occurred_at),
+      'business_date', app_hidden.business_date(new.occurred_at, loc.timezone),
+      'actor_user_id', new.actor_user_id),
+    new.actor_user_id);
+  return null;
+end;
+$$;
+
+--
+-- Name: tg_locations__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_locations__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.name := app_hidden.assert_name('Location name', new.name);
+  perform app_hidden.assert_valid_timezone(new.timezone);
+  if exists (select 1 from app_public.locations l
+             where l.tenant_id = new.tenant_id and l.name = new.name and l.id <> new.id) then
+    perform app_hidden.raise_error('DUPNM', format('There is already a location named "%s".', new.name));
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_reporting_queue__fold(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_reporting_queue__fold() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  -- An earlier firing of this transaction already folded this row.
+  if not exists (select 1 from app_private.reporting_queue q where q.tenant_id = new.tenant_id and q.event_id = new.event_id) then
+    return null;
+  end if;
+  if pg_try_advisory_xact_lock(app_private.reporting_lock_key(new.tenant_id)) then
+    perform app_private.reporting_fold_locked(new.tenant_id);
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: tg_tenants__start_trial(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__start_trial() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  trial_end timestamptz := date_trunc('second', now()) + interval '14 days';
+begin
+  insert into app_public.billing_subscriptions (tenant_id, plan_key, status, trial_ends_at, current_period_start, current_period_end)
+  values (new.id, 'starter', 'trialing', trial_end, date_trunc('second', now()), trial_end);
+  -- 12 attempts: every retry falls within Stripe's 24 hours of idempotency-key memory.
+  perform graphile_worker.add_job('stripe_create_customer', json_build_object('tenantId', new.id),
+    max_attempts := 12, job_key := 'stripe_create_customer:' || new.id);
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_tenants__start_trial(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_tenants__start_trial() IS 'Trigger: a new tenant starts a 14-day Starter trial; queues the creation of its Stripe customer.';
+
+--
+-- Name: tg_tenants__validate_tax_rate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__validate_tax_rate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if new.tax_rate_bps is null or new.tax_rate_bps not between 0 and 10000 then
+    perform app_hidden.raise_error('BADIN', 'The tax rate must be between 0 and 10000 basis points (0% to 100%).');
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_tenders__emit_event(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenders__emit_event() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  o app_public.orders;
+begin
+  select * into o from app_public.orders x where x.tenant_id = new.tenant_id and x.id = new.order_id;
+  perform app_private.emit_event(new.tenant_id, 'tender.recorded.v1', 'order', new.order_id,
+    jsonb_build_object(
+      'tender_id', new.id,
+      'order_id', new.order_id,
+      'location_id', o.location_id,
+      'business_date', to_char(o.business_date, 'YYYY-MM-DD'),
+      'customer_id', o.customer_id,
+      'type', new.type,
+      'amount', new.amount,
+      'change_given', new.change_given,
+      'applied_amount', new.applied_amount,
+      'order_total', o.total,
+      'paid_total', o.paid_total,
+      'amount_due', o.amount_due,
+      'recorded_at', app_hidden.iso_utc(new.created_at),
+      'recorded_by_user_id', new.recorded_by_user_id),
+    new.recorded_by_user_id);
+  return null;
+end;
+$$;
+
+--
+-- Name: upsert_stripe_invoice(text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  line jsonb;
+  rank_of constant jsonb := '{"draft": 0, "open": 1, "paid": 2, "void": 2, "uncollectible": 2}';
+  changed int;
+begin
+  -- The service period is on the subscription's (non-proration) line; Stripe's invoice period is the one before.
+  select l into line from jsonb_array_elements(coalesce(inv -> 'lines' -> 'data', '[]'::jsonb)) as l
+  where coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, false) = false
+  order by (l -> 'period' ->> 'end')::bigint desc nulls last limit 1;
+  insert into app_public.billing_invoices as b (
+    tenant_id, stripe_invoice_id, stripe_subscription_id, number, status, billing_reason, currency,
+    amount_due, amount_paid, attempt_count, next_payment_attempt, period_start, period_end,
+    hosted_invoice_url, invoiced_at, paid_at, last_stripe_event_at)
+  values (
+    tenant, inv ->> 'id',
+    coalesce(inv -> 'parent' -> 'subscription_details' ->> 'subscription', inv ->> 'subscription'),
+    inv ->> 'number', inv ->> 'status', inv ->> 'billing_reason', coalesce(inv ->> 'currency', 'usd'),
+    coalesce((inv ->> 'amount_due')::int, 0), coalesce((inv ->> 'amount_paid')::int, 0),
+    coalesce((inv ->> 'attempt_count')::int, 0), app_private.stripe_time(inv -> 'next_payment_attempt'),
+    coalesce(app_private.stripe_time(line -> 'period' -> 'start'), app_private.stripe_time(inv -> 'period_start')),
+    coalesce(app_private.stripe_time(line -> 'period' -> 'end'), app_private.stripe_time(inv -> 'period_end')),
+    inv ->> 'hosted_invoice_url', coalesce(app_private.stripe_time(inv -> 'created'), at),
+    app_private.stripe_time(inv -> 'status_transitions' -> 'paid_at'), at)
+  on conflict (tenant_id, stripe_invoice_id) do update set
+    number = coalesce(excluded.number, b.number),
+    status = excluded.status,
+    amount_due = excluded.amount_due,
+    amount_paid = excluded.amount_paid,
+    attempt_count = greatest(excluded.attempt_count, b.attempt_count),
+    next_payment_attempt = excluded.next_payment_attempt,
+    period_start = excluded.period_start,
+    period_end = excluded.period_end,
+    hosted_invoice_url = coalesce(excluded.hosted_invoice_url, b.hosted_invoice_url),
+    paid_at = coalesce(excluded.paid_at, b.paid_at),
+    last_stripe_event_at = excluded.last_stripe_event_at
+  where excluded.last_stripe_event_at > b.last_stripe_event_at
+     or (excluded.last_stripe_event_at = b.last_stripe_event_at
+         and (rank_of ->> excluded.status)::int >= (rank_of ->> b.status)::int);
+  get diagnostics changed = row_count;
+  return changed > 0;
+end;
+$$;
+
+--
+-- Name: FUNCTION upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone) IS 'Mirrors a Stripe invoice (older events, and same-second events moving the status backwards, change nothing).';
+
+--
+-- Name: write_export_chunk(text, text, integer, bytea, bigint, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  update reporting.exports e set rows_written = write_export_chunk.rows_written, bytes_written = write_export_chunk.bytes_written,
+    chunk_count = write_export_chunk.chunk_no + 1
+  where e.tenant_id = write_export_chunk.tenant_id and e.id = write_export_chunk.export_id and e.status = 'running';
+  if not found then
+    return false;
+  end if;
+  insert into app_private.export_chunks (tenant_id, export_id, chunk_no, data)
+  values (write_export_chunk.tenant_id, write_export_chunk.export_id, write_export_chunk.chunk_no, write_export_chunk.data);
+  return true;
+end;
+$$;
+
+--
+-- Name: archive_customer(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.archive_customer(customer_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+begin
+  return app_private.set_customer_status(tenant, archive_customer.customer_id, 'archived');
+end;
+$$;
+
+--
+-- Name: FUNCTION archive_customer(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.archive_customer(customer_id text) IS 'Archives a customer instead of deleting it (needs customers.update): its orders and history stay, it keeps its email and phone, and restoreCustomer brings it back.';
+
+--
+-- Name: billing_subscriptions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.billing_subscriptions (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    plan_key text DEFAULT 'starter'::text NOT NULL,
+    status text DEFAULT 'trialing'::text NOT NULL,
+    stripe_customer_id text,
+    stripe_subscription_id text,
+    stripe_subscription_created_at timestamp with time zone,
+    current_period_start timestamp with time zone,
+    current_period_end timestamp with time zone,
+    trial_ends_at timestamp with time zone,
+    cancel_at_period_end boolean DEFAULT false NOT NULL,
+    canceled_at timestamp with time zone,
+    grace_ends_at timestamp with time zone,
+    last_stripe_event_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT billing_subscriptions_status_check CHECK ((status = ANY (ARRAY['trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text])))
+);
+
+ALTER TABLE ONLY app_public.billing_subscriptions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE billing_subscriptions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.billing_subscriptions IS '@unique id
+The subscription of a business (one per business), mirrored from Stripe.';
+
+--
+-- Name: COLUMN billing_subscriptions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN billing_subscriptions.plan_key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.plan_key IS 'The plan the business is on; its modules and limits apply.';
+
+--
+-- Name: COLUMN billing_subscriptions.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.status IS 'trialing, active, past_due (a payment failed, Stripe retries), canceled (ended) or unpaid (retries exhausted).';
+
+--
+-- Name: COLUMN billing_subscriptions.stripe_customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.stripe_customer_id IS '@behavior -*
+The Stripe customer (also on the tenant).';
+
+--
+-- Name: COLUMN billing_subscriptions.stripe_subscription_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.stripe_subscription_id IS '@behavior -*
+The Stripe subscription; null until the worker has created it.';
+
+--
+-- Name: COLUMN billing_subscriptions.stripe_subscription_created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.stripe_subscription_created_at IS '@behavior -*
+Creation time of that Stripe subscription: a newer subscription of the customer replaces an older one, never the reverse.';
+
+--
+-- Name: COLUMN billing_subscriptions.current_period_start; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.current_period_start IS 'Start of the period paid for (or of the trial).';
+
+--
+-- Name: COLUMN billing_subscriptions.current_period_end; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.current_period_end IS 'End of the period paid for (or of the trial); the next invoice is made then.';
+
+--
+-- Name: COLUMN billing_subscriptions.trial_ends_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.trial_ends_at IS 'End of the free trial, if the subscription has or had one.';
+
+--
+-- Name: COLUMN billing_subscriptions.cancel_at_period_end; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.cancel_at_period_end IS 'The subscription was canceled and ends with the current period.';
+
+--
+-- Name: COLUMN billing_subscriptions.canceled_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.canceled_at IS 'When the subscription ended.';
+
+--
+-- Name: COLUMN billing_subscriptions.grace_ends_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.grace_ends_at IS 'After a cancellation: until then the data stays and choosing a plan reactivates the business.';
+
+--
+-- Name: COLUMN billing_subscriptions.last_stripe_event_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.last_stripe_event_at IS '@behavior -*
+The created time of the newest Stripe event applied to this row: an older event never overwrites newer state.';
+
+--
+-- Name: billing_subscriptions_devices_used(app_public.billing_subscriptions); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.billing_subscriptions_devices_used(s app_public.billing_subscriptions) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (app_private.tenant_usage(s.tenant_id)).devices where s.tenant_id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION billing_subscriptions_devices_used(s app_public.billing_subscriptions); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.billing_subscriptions_devices_used(s app_public.billing_subscriptions) IS 'POS devices the business has, against the plan''s maxDevices.';
+
+--
+-- Name: billing_subscriptions_locations_used(app_public.billing_subscriptions); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.billing_subscriptions_locations_used(s app_public.billing_subscriptions) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (app_private.tenant_usage(s.tenant_id)).locations where s.tenant_id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION billing_subscriptions_locations_used(s app_public.billing_subscriptions); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.billing_subscriptions_locations_used(s app_public.billing_subscriptions) IS 'Locations the business has, against the plan''s maxLocations.';
+
+--
+-- Name: billing_subscriptions_seats_used(app_public.billing_subscriptions); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.billing_subscriptions_seats_used(s app_public.billing_subscriptions) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (app_private.tenant_usage(s.tenant_id)).seats where s.tenant_id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION billing_subscriptions_seats_used(s app_public.billing_subscriptions); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.billing_subscriptions) IS 'Users (memberships) the business has, against the plan''s maxSeats.';
+
+--
+-- Name: billing_requests; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.billing_requests (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    kind text NOT NULL,
+    plan_key text,
+    status text DEFAULT 'pending'::text NOT NULL,
+    url text,
+    error_message text,
+    requested_by text,
+    finished_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT billing_requests_check CHECK (((kind = 'change_plan'::text) = (plan_key IS NOT NULL))),
+    CONSTRAINT billing_requests_kind_check CHECK ((kind = ANY (ARRAY['portal'::text, 'change_plan'::text]))),
+    CONSTRAINT billing_requests_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.billing_requests FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE billing_requests; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.billing_requests IS '@unique id
+A request to Stripe made from the admin (billing portal, plan change); poll it until it is done or failed.';
+
+--
+-- Name: COLUMN billing_requests.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN billing_requests.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.kind IS 'portal (open the Stripe billing portal) or change_plan.';
+
+--
+-- Name: COLUMN billing_requests.plan_key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.plan_key IS 'The plan asked for (change_plan).';
+
+--
+-- Name: COLUMN billing_requests.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.status IS 'pending while the worker talks to Stripe, then done or failed.';
+
+--
+-- Name: COLUMN billing_requests.url; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.url IS 'Where to send the user when done (the billing portal).';
+
+--
+-- Name: COLUMN billing_requests.error_message; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.error_message IS 'Why it failed, for the user.';
+
+--
+-- Name: COLUMN billing_requests.finished_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_requests.finished_at IS 'When it became done or failed.';
+
+--
+-- Name: change_plan(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.change_plan(plan_key text) RETURNS app_public.billing_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_billing_permission('settings.update');
+  target app_public.plans;
+  cur app_public.billing_subscriptions;
+  problem text;
+  result app_public.billing_requests;
+begin
+  select p.* into target from app_public.plans p where p.key = change_plan.plan_key;
+  if not found then
+    perform app_hidden.raise_error('BADPL', format('There is no plan named "%s".', left(coalesce(change_plan.plan_key, ''), 50)));
+  end if;
+  select s.* into cur from app_public.billing_subscriptions s where s.tenant_id = tenant;
+  if cur.status = 'canceled' and cur.grace_ends_at < now() then
+    perform app_hidden.raise_error('GRACE', 'Your subscription ended more than 30 days ago, so it can no longer be reactivated here. Please contact support.');
+  end if;
+  if cur.status is distinct from 'canceled' and cur.plan_key = target.key then
+    perform app_hidden.raise_error('BADPL', format('You are already on the %s plan.', target.name));
+  end if;
+  problem := app_private.plan_change_problem(tenant, target.key);
+  if problem is not null then
+    perform app_hidden.raise_error('DOWNG', problem);
+  end if;
+  insert into app_public.billing_requests (tenant_id, kind, plan_key, requested_by)
+  values (tenant, 'change_plan', target.key, app_hidden.current_user_id())
+  returning * into result;
+  perform graphile_worker.add_job('stripe_change_plan',
+    json_build_object('tenantId', tenant, 'requestId', result.id), max_attempts := 12);
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION change_plan(plan_key text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.change_plan(plan_key text) IS '@resultFieldName billingRequest
+Moves the business to another plan (settings.update), or reactivates a canceled subscription within its 30-day grace period. Refused with DOWNG when current usage exceeds the plan''s limits. Poll the returned request.';
+
+--
+-- Name: tenants; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.tenants (
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    billing_customer_id text,
+    default_country text DEFAULT 'US'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    tax_rate_bps integer DEFAULT 0 NOT NULL,
+    suspension_reason text,
+    suspended_at timestamp with time zone,
+    CONSTRAINT tenants_default_country_check CHECK ((default_country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'closed'::text]))),
+    CONSTRAINT tenants_suspension_consistent CHECK (((suspension_reason IS NULL) OR (status <> 'active'::text))),
+    CONSTRAINT tenants_suspension_reason_check CHECK ((suspension_reason = ANY (ARRAY['nonpayment'::text, 'canceled'::text]))),
+    CONSTRAINT tenants_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000)))
+);
+
+ALTER TABLE ONLY app_public.tenants FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE tenants; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.tenants IS 'A business using Backoffice. Every tenant-owned row belongs to exactly one tenant.';
+
+--
+-- Name: COLUMN tenants.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.name IS 'The business name shown in the admin.';
+
+--
+-- Name: COLUMN tenants.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.status IS 'active, suspended (unpaid: read-only billing access) or closed.';
+
+--
+-- Name: COLUMN tenants.billing_customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.billing_customer_id IS 'The Stripe customer id of this tenant.';
+
+--
+-- Name: COLUMN tenants.default_country; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.default_country IS 'ISO 3166 country used to read phone numbers written without a country code.';
+
+--
+-- Name: COLUMN tenants.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.tax_rate_bps IS 'Sales tax added to tax-exclusive catalog prices, in basis points (825 = 8.25%). Owners set it (settings.update).';
+
+--
+-- Name: COLUMN tenants.suspension_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.suspension_reason IS 'Why billing suspended the business: nonpayment (payments failed) or canceled (the subscription ended). Null when active.';
+
+--
+-- Name: COLUMN tenants.suspended_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.suspended_at IS 'When the business was suspended; null when active.';
+
+--
+-- Name: create_business(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_business(name text, timezone text) RETURNS app_public.tenants
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  me text := app_hidden.current_user_id();
+  tenant text;
+  result app_public.tenants;
+begin
+  if me is null then
+    perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
+  end if;
+  tenant := app_private.create_tenant_for(me, name, timezone);
+  update app_private.sessions s set active_tenant_id = tenant where s.id = app_hidden.current_session_id();
+  select t.* into result from app_public.tenants t where t.id = tenant;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_business(name text, timezone text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_business(name text, timezone text) IS 'Creates another business owned by the signed-in user and switches to it.';
+
+--
+-- Name: create_customer(text, text, text, text, text, text[], boolean, text, jsonb); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_customer(email text DEFAULT NULL::text, phone text DEFAULT NULL::text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, notes text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], marketing_consent boolean DEFAULT NULL::boolean, marketing_consent_source text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.create');
+  country text;
+  clean_tags jsonb;
+  source text;
+  violated text;
+  result app_public.customers;
+begin
+  select t.default_country into country from app_public.tenants t where t.id = tenant;
+  email := app_hidden.optional_email(email);
+  phone := app_hidden.normalize_phone(phone, country);
+  first_name := app_hidden.optional_name('First name', first_name, 100);
+  last_name := app_hidden.optional_name('Last name', last_name, 100);
+  if email is null and phone is null and first_name is null then
+    perform app_hidden.raise_error('NOIDN', 'Give at least an email, a phone number or a first name.');
+  end if;
+  notes := app_hidden.optional_text('Notes', notes, 2000);
+  clean_tags := app_hidden.normalize_tags(tags);
+  metadata := app_hidden.assert_customer_metadata(metadata);
+  source := case when marketing_consent is not null then app_hidden.assert_consent_source(marketing_consent_source) end;
+
+  begin
+    insert into app_public.customers as c (
+      tenant_id, customer_number, email, phone, first_name, last_name, notes, tags,
+      marketing_consent, marketing_consent_updated_at, marketing_consent_source, metadata, created_by)
+    values (
+      tenant, app_hidden.format_customer_number(app_private.next_tenant_number(tenant, 'customer_number')),
+      create_customer.email, create_customer.phone, create_customer.first_name, create_customer.last_name,
+      create_customer.notes, clean_tags, create_customer.marketing_consent,
+      case when create_customer.marketing_consent is not null then now() end, source,
+      create_customer.metadata, app_hidden.current_user_id())
+    returning * into result;
+  exception when unique_violation then
+    get stacked diagnostics violated = constraint_name;
+    perform app_private.raise_customer_duplicate(tenant, violated, create_customer.email, create_customer.phone);
+    raise;
+  end;
+
+  perform app_private.emit_event(tenant, 'customer.created.v1', 'customer', result.id,
+    app_private.customer_event_payload(result));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) IS 'Adds a customer (needs customers.create). Give at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042).';
+
+--
+-- Name: current_billing_subscription(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_billing_subscription() RETURNS app_public.billing_subscriptions
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.* from app_public.billing_subscriptions s where s.tenant_id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION current_billing_subscription(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_billing_subscription() IS 'The subscription of the current business (needs settings.view).';
+
+--
+-- Name: current_permissions(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_permissions() RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.current_permissions();
+$$;
+
+--
+-- Name: FUNCTION current_permissions(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_permissions() IS 'What the signed-in user may do in the current tenant.';
+
+--
+-- Name: current_tenant(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_tenant() RETURNS app_public.tenants
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.* from app_public.tenants t where t.id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION current_tenant(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_tenant() IS 'The tenant the signed-in user is working in, or null.';
+
+--
+-- Name: users; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.users (
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    email public.citext NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_email_check CHECK (((email OPERATOR(public.~) '^[^\s@]+@[^\s@]+\.[^\s@]+$'::public.citext) AND (length((email)::text) <= 254))),
+    CONSTRAINT users_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.users FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE users; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.users IS 'A person who signs in to the admin.';
+
+--
+-- Name: COLUMN users.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.users.email IS 'Sign-in email, unique across Backoffice.';
+
+--
+-- Name: current_user(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public."current_user"() RETURNS app_public.users
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select u.* from app_public.users u where u.id = app_hidden.current_user_id();
+$$;
+
+--
+-- Name: FUNCTION "current_user"(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.';
+
+--
+-- Name: customers_recent_orders(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_recent_orders(c app_public.customers) RETURNS SETOF app_public.orders
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select o.* from app_public.orders o
+  where o.tenant_id = c.tenant_id
+    and o.customer_id in (
+      select c.id
+      union all
+      select m.id from app_public.customers m where m.tenant_id = c.tenant_id and m.merged_into_id = c.id)
+  order by o.placed_at desc nulls last, o.id desc
+  limit 10;
+$$;
+
+--
+-- Name: FUNCTION customers_recent_orders(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_recent_orders(c app_public.customers) IS '@behavior +list -connection
+@listSuffix omit
+The customer''s 10 latest orders (voided ones included), newest first.';
+
+--
+-- Name: customers_timeline(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SETOF app_public.customer_activity
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with me as (
+    select tenant from app_hidden.customers_reader_tenant() as tenant where tenant is not null
+  ),
+  target as (
+    select me.tenant, x.id, x.customer_number
+    from me join app_public.customers x on x.tenant_id = me.tenant and x.id = c.id
+  ),
+  entries as (
+    -- Lifecycle events of the customer: created, and merges into it.
+    select e.occurred_at,
+           case e.type when 'customer.created.v1' then 'created' else 'merged' end as kind,
+           case e.type
+             when 'customer.created.v1' then format('Customer %s created', e.payload ->> 'customer_number')
+             else format('Merged customer %s into this one (%s orders, %s notes, %s addresses moved)',
+                         e.payload ->> 'duplicate_customer_number',
+                         jsonb_array_length(e.payload -> 'moved_order_ids'),
+                         jsonb_array_length(e.payload -> 'moved_note_ids'),
+                         jsonb_array_length(e.payload -> 'moved_address_ids')) end as summary,
+           e.actor_user_id,
+           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id
+    from target t
+    join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'customer' and e.aggregate_id = t.id
+    where e.type in ('customer.created.v1', 'customer.merged.v1')
+    union all
+    -- Changes of the row, from the audit trail (those made by a merge are told by the merge entry).
+    select a.created_at,
+           case
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'archived'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'restored'
+             else 'updated' end,
+           case
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'Archived'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then
+               format('Merged into customer %s', (select p.customer_number from app_public.customers p
+                                                  where p.tenant_id = t.tenant and p.id = a.changes -> 'merged_into_id' ->> 'new'))
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'Restored from the archive'
+             else 'Changed ' || (select string_agg(replace(k, '_', ' '), ', ' order by k)
+                                 from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
+           a.actor_user_id,
+           a.entity_id
+    from target t
+    join app_public.audit_entries a on a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
+    where a.action = 'update'
+      and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
+      and not exists (select 1 from app_public.customer_merges m
+                      where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
+    union all
+    -- Orders of the customer (and of customers merged into it).
+    select e.occurred_at,
+           case e.type when 'order.placed.v1' then 'order_placed' else 'order_voided' end,
+           case e.type
+             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_cents((e.payload ->> 'total')::bigint))
+             else format('Order of %s voided: %s', app_hidden.format_cents((e.payload ->> 'total')::bigint), e.payload ->> 'void_reason') end,
+           e.actor_user_id,
+           e.aggregate_id
+    from target t
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(app_private.customer_history_ids(t.tenant, t.id))
+    join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'order' and e.aggregate_id = o.id
+    where e.type in ('order.placed.v1', 'order.voided.v1')
+    union all
+    -- Notes.
+    select n.created_at, 'note',
+           format('%s note: %s', initcap(n.category), left(n.body, 200) || case when length(n.body) > 200 then '…' else '' end),
+           n.author_user_id, n.id
+    from target t
+    join app_public.customer_notes n on n.tenant_id = t.tenant and n.customer_id = t.id
+  )
+  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id
+  from entries en
+  left join app_public.users u on u.id = en.actor_user_id
+  order by en.occurred_at desc, en.kind, en.subject_id desc;
+$$;
+
+--
+-- Name: FUNCTION customers_timeline(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, orders placed and voided, notes.';
+
+--
+-- Name: billing_notices; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.billing_notices (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    kind text NOT NULL,
+    message text NOT NULL,
+    stripe_event_id text NOT NULL,
+    dismissed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT billing_notices_kind_check CHECK ((kind = ANY (ARRAY['trial_will_end'::text, 'payment_failed'::text, 'subscription_canceled'::text])))
+);
+
+ALTER TABLE ONLY app_public.billing_notices FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE billing_notices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.billing_notices IS '@unique id
+Billing news for the owner of the business (trial ending, failed payment, cancellation).';
+
+--
+-- Name: COLUMN billing_notices.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_notices.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN billing_notices.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_notices.kind IS 'trial_will_end, payment_failed or subscription_canceled.';
+
+--
+-- Name: COLUMN billing_notices.message; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_notices.message IS 'What to tell the owner.';
+
+--
+-- Name: COLUMN billing_notices.stripe_event_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_notices.stripe_event_id IS '@behavior -*
+The Stripe event behind the notice (one notice per event).';
+
+--
+-- Name: COLUMN billing_notices.dismissed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_notices.dismissed_at IS 'When the owner dismissed it; null while it should be shown.';
+
+--
+-- Name: dismiss_billing_notice(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.dismiss_billing_notice(id text) RETURNS app_public.billing_notices
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_billing_permission('settings.update');
+  result app_public.billing_notices;
+begin
+  update app_public.billing_notices n set dismissed_at = coalesce(n.dismissed_at, now())
+  where n.tenant_id = tenant and n.id = dismiss_billing_notice.id
+  returning n.* into result;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', 'That notice does not exist.');
+  end if;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION dismiss_billing_notice(id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.dismiss_billing_notice(id text) IS '@resultFieldName billingNotice
+Hides a billing notice (owner).';
+
+--
+-- Name: inventory_items; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.inventory_items (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    catalog_item_id text,
+    name text NOT NULL,
+    low_stock_threshold integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT inventory_items_low_stock_threshold_check CHECK (((low_stock_threshold >= 0) AND (low_stock_threshold <= 1000000))),
+    CONSTRAINT inventory_items_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.inventory_items FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE inventory_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.inventory_items IS '@unique id
+Something the business keeps in stock. When linked to a catalog item, each unit sold takes one unit out of stock at the selling location.';
+
+--
+-- Name: COLUMN inventory_items.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN inventory_items.catalog_item_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.catalog_item_id IS 'The catalog item whose sales take this item out of stock (at most one inventory item per catalog item).';
+
+--
+-- Name: COLUMN inventory_items.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.name IS 'Name of the stocked item.';
+
+--
+-- Name: COLUMN inventory_items.low_stock_threshold; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.low_stock_threshold IS 'On-hand at or below this is low stock.';
+
+--
+-- Name: inventory_items_is_low_stock(app_public.inventory_items, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.inventory_items_is_low_stock(item app_public.inventory_items, location_id text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_public.inventory_items_on_hand(item, location_id) <= item.low_stock_threshold;
+$$;
+
+--
+-- Name: FUNCTION inventory_items_is_low_stock(item app_public.inventory_items, location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.inventory_items_is_low_stock(item app_public.inventory_items, location_id text) IS 'Whether on-hand (at one location, or at all of them) is at or below the low-stock threshold.';
+
+--
+-- Name: inventory_items_on_hand(app_public.inventory_items, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text DEFAULT NULL::text) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(m.quantity), 0)::int
+  from app_public.inventory_movements m
+  where m.tenant_id = item.tenant_id and m.inventory_item_id = item.id
+    and (inventory_items_on_hand.location_id is null or m.location_id = inventory_items_on_hand.location_id);
+$$;
+
+--
+-- Name: FUNCTION inventory_items_on_hand(item app_public.inventory_items, location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) IS 'Units on hand: the sum of the movements, at one location or (without a location) at all of them. Can be negative when more was sold than was recorded as received.';
+
+--
+-- Name: merge_customers(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.merge');
+  me text := app_hidden.current_user_id();
+  p app_public.customers;
+  d app_public.customers;
+  m app_public.customers;
+  result app_public.customers;
+  order_ids text[];
+  note_ids text[];
+  address_ids text[];
+  notes_note text;
+  merge_row app_public.customer_merges;
+begin
+  -- Sales lock an order, then its customer: take the duplicate's orders first, then the customers.
+  perform 1 from app_public.orders o
+  where o.tenant_id = tenant and o.customer_id = merge_customers.duplicate_id
+  order by o.id
+  for update;
+  perform app_private.lock_customers_for_merge(tenant, merge_customers.primary_id, merge_customers.duplicate_id);
+  select c.* into p from app_public.customers c where c.tenant_id = tenant and c.id = merge_customers.primary_id;
+  select c.* into d from app_public.customers c where c.tenant_id = tenant and c.id = merge_customers.duplicate_id;
+  m := app_hidden.merged_customer(p, d);
+
+  with moved as (
+    update app_public.orders o set customer_id = p.id
+    where o.tenant_id = tenant and o.customer_id = d.id
+    returning o.id)
+  select coalesce(array_agg(moved.id order by moved.id), '{}') into order_ids from moved;
+
+  with moved as (
+    update app_public.customer_notes n set customer_id = p.id
+    where n.tenant_id = tenant and n.customer_id = d.id
+    returning n.id)
+  select coalesce(array_agg(moved.id order by moved.id), '{}') into note_ids from moved;
+
+  with moved as (
+    update app_public.customer_addresses a
+      set customer_id = p.id,
+          is_default = a.is_default and not exists (
+            select 1 from app_public.customer_addresses pa
+            where pa.tenant_id = tenant and pa.customer_id = p.id and pa.is_default)
+    where a.tenant_id = tenant and a.customer_id = d.id
+    returning a.id)
+  select coalesce(array_agg(moved.id order by moved.id), '{}') into address_ids from moved;
+
+  -- Notes that do not fit together: the duplicate's become a note on the primary.
+  if d.notes is not null and m.notes is not distinct from p.notes and p.notes is not null then
+    insert into app_public.customer_notes (tenant_id, customer_id, category, body)
+    values (tenant, p.id, 'general', d.notes)
+    returning id into notes_note;
+  end if;
+
+  -- Customers merged earlier into the duplicate now point at the primary.
+  update app_public.customers c set merged_into_id = p.id
+  where c.tenant_id = tenant and c.merged_into_id = d.id;
+
+  -- The duplicate first, so that its email and phone leave the uniqueness of live customers.
+  update app_public.customers c
+    set status = 'merged', merged_into_id = p.id, total_visits = 0, total_spend = 0, last_visit_at = null
+  where c.tenant_id = tenant and c.id = d.id;
+
+  update app_public.customers c set
+    email = m.email, phone = m.phone, first_name = m.first_name, last_name = m.last_name, notes = m.notes,
+    tags = m.tags, metadata = m.metadata, marketing_consent = m.marketing_consent,
+    marketing_consent_updated_at = m.marketing_consent_updated_at, marketing_consent_source = m.marketing_consent_source,
+    total_visits = m.total_visits, total_spend = m.total_spend, last_visit_at = m.last_visit_at
+  where c.tenant_id = tenant and c.id = p.id
+  returning * into result;
+
+  insert into app_public.customer_merges (tenant_id, primary_id, duplicate_id, primary_snapshot, duplicate_snapshot,
+    result_snapshot, moved_order_ids, moved_note_ids, moved_address_ids, notes_note_id, merged_by_user_id)
+  values (tenant, p.id, d.id, to_jsonb(p), to_jsonb(d), to_jsonb(result), order_ids, note_ids, address_ids, notes_note, me)
+  returning * into merge_row;
+
+  perform app_private.emit_event(tenant, 'customer.merged.v1', 'customer', p.id, jsonb_build_object(
+    'merge_id', merge_row.id,
+    'primary_id', p.id,
+    'duplicate_id', d.id,
+    'primary_customer_number', p.customer_number,
+    'duplicate_customer_number', d.customer_number,
+    'display_name', result.display_name,
+    'moved_order_ids', to_jsonb(order_ids),
+    'moved_note_ids', to_jsonb(note_ids),
+    'moved_address_ids', to_jsonb(address_ids),
+    'added_visits', d.total_visits,
+    'added_spend', d.total_spend,
+    'total_visits', result.total_visits,
+    'total_spend', result.total_spend,
+    'last_visit_at', app_hidden.iso_utc(result.last_visit_at)));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION merge_customers(primary_id text, duplicate_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM).';
+
+--
+-- Name: place_order(text, jsonb, text, integer, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text DEFAULT NULL::text, discount integer DEFAULT 0, placed_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS app_public.orders
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  me text := app_hidden.current_user_id();
+  loc app_public.locations;
+  rate int;
+  placed_time timestamptz := coalesce(place_order.placed_at, now());
+  order_discount int := coalesce(place_order.discount, 0);
+  customer text;
+  priced app_private.priced_line[];
+  result app_public.orders;
+begin
+  if place_order.placed_at is not null then
+    if not app_hidden.has_permission('settings.update') then
+      perform app_hidden.raise_error('DNIED', 'Only an owner (settings.update) can record orders with a past date.');
+    end if;
+    if place_order.placed_at > now() + interval '5 minutes' then
+      perform app_hidden.raise_error('BADIN', 'An order cannot be placed in the future.');
+    end if;
+  end if;
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = place_order.location_id;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(place_order.location_id, 40)));
+  end if;
+  customer := app_private.order_customer_id(tenant, place_order.customer_id);
+  select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
+  select array_agg(p order by p.line_no) into priced
+  from app_private.price_lines(tenant, place_order.lines, order_discount, rate) p;
+
+  insert into app_public.orders (tenant_id, location_id, customer_id, status, subtotal, order_discount, discount_total,
+                                 tax_rate_bps, tax_total, total, placed_at, business_date, placed_by_user_id)
+  select tenant, loc.id, customer, 'placed', sum(p.subtotal), order_discount,
+         sum(p.line_discount) + order_discount, rate, sum(p.tax), sum(p.total), placed_time,
+         app_hidden.business_date(placed_time, loc.timezone), me
+  from unnest(priced) p
+  returning * into result;
+
+  insert into app_public.order_lines (tenant_id, order_id, line_no, catalog_item_id, sku, name, unit_price, quantity,
+                                      subtotal, line_discount, order_discount_share, net_total, tax, total)
+  select tenant, result.id, p.line_no, p.catalog_item_id, p.sku, p.name, p.unit_price, p.quantity,
+         p.subtotal, p.line_discount, p.order_discount_share, p.net_total, p.tax, p.total
+  from unnest(priced) p
+  order by p.line_no;
+
+  perform app_private.emit_event(tenant, 'order.placed.v1', 'order', result.id, app_private.order_event_payload(result), me);
+
+  insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason,
+                                              order_id, order_line_id, actor_user_id, occurred_at)
+  select tenant, loc.id, p.inventory_item_id, -p.quantity, 'sale', result.id, ol.id, me, placed_time
+  from unnest(priced) p
+  join app_public.order_lines ol on ol.tenant_id = tenant and ol.order_id = result.id and ol.line_no = p.line_no
+  where p.inventory_item_id is not null
+  order by p.line_no;
+
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) IS '@resultFieldName order
+Places an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in cents off that line); discount is cents off the whole order. Totals are computed from catalog prices and the tax rate: tax per line on the discounted amount, rounded half up. Stocked items are taken out of stock at the location. placedAt backdates an import (owners only).';
+
+--
+-- Name: preview_customer_merge(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) RETURNS app_public.customer_merge_preview
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.merge');
+  p app_public.customers;
+  d app_public.customers;
+  m app_public.customers;
+  result app_public.customer_merge_preview;
+begin
+  if primary_id is null or duplicate_id is null then
+    perform app_hidden.raise_error('BADIN', 'Choose the customer to keep and the duplicate to merge into it.');
+  end if;
+  if primary_id = duplicate_id then
+    perform app_hidden.raise_error('MRGSM', 'A customer cannot be merged with itself; choose two different customers.');
+  end if;
+  select c.* into p from app_public.customers c where c.tenant_id = tenant and c.id = preview_customer_merge.primary_id;
+  select c.* into d from app_public.customers c where c.tenant_id = tenant and c.id = preview_customer_merge.duplicate_id;
+  if p.id is null or d.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.',
+      left(case when p.id is null then primary_id else duplicate_id end, 40)));
+  end if;
+  if p.status = 'merged' or d.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'One of these customers was already merged into another customer.');
+  end if;
+  m := app_hidden.merged_customer(p, d);
+  result := row(m.display_name, m.email, m.phone, m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
+                m.total_visits, m.total_spend, m.last_visit_at,
+                (select count(*) from app_public.orders o where o.tenant_id = tenant and o.customer_id = d.id),
+                (select count(*) from app_public.customer_notes n where n.tenant_id = tenant and n.customer_id = d.id),
+                (select count(*) from app_public.customer_addresses a where a.tenant_id = tenant and a.customer_id = d.id));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION preview_customer_merge(primary_id text, duplicate_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) IS 'Shows what mergeCustomers would make of the two customers, without changing anything (needs customers.merge).';
+
+--
+-- Name: quote_order(jsonb, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0) RETURNS app_public.order_quote
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  rate int;
+  result app_public.order_quote;
+begin
+  select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
+  select sum(p.subtotal)::int, (sum(p.line_discount) + coalesce(quote_order.discount, 0))::int, rate,
+         sum(p.tax)::int, sum(p.total)::int,
+         jsonb_agg(to_jsonb(p) - 'inventory_item_id' order by p.line_no)
+    into result
+  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0), rate) p;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION quote_order(lines jsonb, discount integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
+
+--
+-- Name: inventory_movements; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.inventory_movements (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    location_id text NOT NULL,
+    inventory_item_id text NOT NULL,
+    quantity integer NOT NULL,
+    reason text NOT NULL,
+    note text,
+    order_id text,
+    order_line_id text,
+    actor_user_id text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT inventory_movements_check CHECK (
+CASE reason
+    WHEN 'receive'::text THEN (quantity > 0)
+    WHEN 'transfer_in'::text THEN (quantity > 0)
+    WHEN 'waste'::text THEN (quantity < 0)
+    WHEN 'transfer_out'::text THEN (quantity < 0)
+    WHEN 'sale'::text THEN ((order_id IS NOT NULL) AND (order_line_id IS NOT NULL))
+    ELSE true
+END),
+    CONSTRAINT inventory_movements_note_check CHECK ((length(note) <= 500)),
+    CONSTRAINT inventory_movements_quantity_check CHECK ((quantity <> 0)),
+    CONSTRAINT inventory_movements_reason_check CHECK ((reason = ANY (ARRAY['receive'::text, 'sale'::text, 'adjustment'::text, 'waste'::text, 'transfer_in'::text, 'transfer_out'::text])))
+);
+
+ALTER TABLE ONLY app_public.inventory_movements FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.inventory_movements IS '@unique id
+The stock ledger: every change of on-hand, signed. On-hand of an item at a location is the sum of its movements. Rows are never changed; corrections are adjustments.';
+
+--
+-- Name: COLUMN inventory_movements.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN inventory_movements.location_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.location_id IS 'Where the stock changed.';
+
+--
+-- Name: COLUMN inventory_movements.quantity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.quantity IS 'Change of on-hand in units: positive in, negative out.';
+
+--
+-- Name: COLUMN inventory_movements.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.reason IS 'receive, sale, adjustment, waste, transfer_in or transfer_out. Sales are negative; a void writes the opposite sale movement.';
+
+--
+-- Name: COLUMN inventory_movements.note; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.note IS 'Free text, such as a delivery note number or why stock was wasted.';
+
+--
+-- Name: COLUMN inventory_movements.order_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.order_id IS 'The order of a sale movement (and of its reversal when the order is voided).';
+
+--
+-- Name: COLUMN inventory_movements.order_line_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.order_line_id IS 'The order line of a sale movement.';
+
+--
+-- Name: COLUMN inventory_movements.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.actor_user_id IS 'Who recorded it (a user id kept as it was).';
+
+--
+-- Name: COLUMN inventory_movements.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.occurred_at IS 'When the stock changed (the order''s placed_at for sales).';
+
+--
+-- Name: COLUMN inventory_movements.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.created_at IS 'When the movement was recorded.';
+
+--
+-- Name: record_inventory_movement(text, text, integer, text, text, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text DEFAULT NULL::text, occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS app_public.inventory_movements
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('inventory.manage');
+  result app_public.inventory_movements;
+  available int;
+begin
+  if occurred_at is not null then
+    if not app_hidden.has_permission('settings.update') then
+      perform app_hidden.raise_error('DNIED', 'Only an owner (settings.update) can record stock changes with a past date.');
+    end if;
+    if occurred_at > now() + interval '5 minutes' then
+      perform app_hidden.raise_error('BADIN', 'A stock change cannot be recorded in the future.');
+    end if;
+  end if;
+  if not exists (select 1 from app_public.locations l
+                 where l.tenant_id = tenant and l.id = record_inventory_movement.location_id) then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', record_inventory_movement.location_id));
+  end if;
+  -- Locks the item against other outflows (not against sales, whose foreign keys take KEY SHARE).
+  perform 1 from app_public.inventory_items i
+    where i.tenant_id = tenant and i.id = record_inventory_movement.inventory_item_id
+    for no key update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no inventory item %s.', record_inventory_movement.inventory_item_id));
+  end if;
+  if reason is null or reason not in ('receive', 'adjustment', 'waste', 'transfer_in', 'transfer_out') then
+    perform app_hidden.raise_error('BADIN', case when reason = 'sale'
+      then 'Sales take stock out by themselves when an order is placed.'
+      else 'The reason must be receive, adjustment, waste, transfer_in or transfer_out.' end);
+  end if;
+  if quantity is null or quantity = 0 or abs(quantity) > 1000000 then
+    perform app_hidden.raise_error('BADQT', 'The quantity must be a whole number of units, not zero, at most 1000000 either way.');
+  elsif reason in ('receive', 'transfer_in') and quantity < 0 then
+    perform app_hidden.raise_error('BADQT', format('A %s adds stock: give a positive quantity.', replace(reason, '_', ' ')));
+  elsif reason in ('waste', 'transfer_out') and quantity > 0 then
+    perform app_hidden.raise_error('BADQT', format('A %s removes stock: give a negative quantity.', replace(reason, '_', ' ')));
+  end if;
+  if note is not null then
+    note := nullif(btrim(note), '');
+    if length(note) > 500 then
+      perform app_hidden.raise_error('BADIN', 'The note must be at most 500 characters.');
+    end if;
+  end if;
+  if quantity < 0 then
+    available := app_private.on_hand(tenant, record_inventory_movement.location_id, record_inventory_movement.inventory_item_id);
+    if available + quantity < 0 then
+      perform app_hidden.raise_error('NOSTK', format(
+        'Only %s on hand at this location; cannot take out %s.', greatest(available, 0), -quantity));
+    end if;
+  end if;
+  insert into app_public.inventory_movements
+    (tenant_id, location_id, inventory_item_id, quantity, reason, note, actor_user_id, occurred_at)
+  values
+    (tenant, record_inventory_movement.location_id, record_inventory_movement.inventory_item_id,
+     record_inventory_movement.quantity, record_inventory_movement.reason, record_inventory_movement.note,
+     app_hidden.current_user_id(), coalesce(record_inventory_movement.occurred_at, now()))
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone) IS '@resultFieldName inventoryMovement
+Records a stock change other than a sale (needs inventory.manage). quantity is the signed change: receive and transfer_in positive, waste and transfer_out negative, adjustment either. Outflows cannot take on-hand below zero. occurredAt backdates an import (owners only).';
+
+--
+-- Name: tenders; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.tenders (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    order_id text NOT NULL,
+    type text NOT NULL,
+    amount integer NOT NULL,
+    change_given integer DEFAULT 0 NOT NULL,
+    applied_amount integer GENERATED ALWAYS AS ((amount - change_given)) STORED,
+    recorded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tenders_amount_check CHECK ((amount > 0)),
+    CONSTRAINT tenders_check CHECK (((change_given >= 0) AND (change_given < amount))),
+    CONSTRAINT tenders_check1 CHECK (((type = 'cash'::text) OR (change_given = 0))),
+    CONSTRAINT tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
+);
+
+ALTER TABLE ONLY app_public.tenders FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.tenders IS '@unique id
+A payment towards an order. Written only by recordTender; never changed.';
+
+--
+-- Name: COLUMN tenders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN tenders.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.type IS 'cash or card.';
+
+--
+-- Name: COLUMN tenders.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.amount IS 'What the customer handed over (cash) or was charged (card), in cents.';
+
+--
+-- Name: COLUMN tenders.change_given; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.change_given IS 'Change handed back for cash, in cents.';
+
+--
+-- Name: COLUMN tenders.applied_amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.applied_amount IS '@notNull
+amount − change_given: what went towards the order, in cents.';
+
+--
+-- Name: COLUMN tenders.recorded_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.recorded_by_user_id IS 'Who took the payment (a user id kept as it was).';
+
+--
+-- Name: record_tender(text, text, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.record_tender(order_id text, type text, amount integer) RETURNS app_public.tenders
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  o app_public.orders;
+  due int;
+  change int := 0;
+  result app_public.tenders;
+begin
+  select x.* into o from app_public.orders x where x.tenant_id = tenant and x.id = record_tender.order_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no order %s.', left(record_tender.order_id, 40)));
+  end if;
+  if o.status = 'voided' then
+    perform app_hidden.raise_error('VOIDD', 'This order was voided; it cannot take payments.');
+  end if;
+  if o.status <> 'placed' then
+    perform app_hidden.raise_error('BADIN', 'Only a placed order can take payments.');
+  end if;
+  if record_tender.type is null or record_tender.type not in ('cash', 'card') then
+    perform app_hidden.raise_error('BADIN', 'The tender type must be cash or card.');
+  end if;
+  if record_tender.amount is null or record_tender.amount <= 0 or record_tender.amount > 100000000 then
+    perform app_hidden.raise_error('BADAM', 'The amount must be a positive number of cents (at most 100000000).');
+  end if;
+  due := o.total - o.paid_total;
+  if due <= 0 then
+    perform app_hidden.raise_error('OVRTN', 'This order is already paid in full.');
+  end if;
+  if record_tender.amount > due then
+    if record_tender.type = 'card' then
+      perform app_hidden.raise_error('OVRTN', format('A card payment cannot exceed the amount due (%s cents).', due));
+    end if;
+    change := record_tender.amount - due;
+  end if;
+  update app_public.orders x set paid_total = x.paid_total + (record_tender.amount - change)
+    where x.tenant_id = tenant and x.id = o.id;
+  insert into app_public.tenders (tenant_id, order_id, type, amount, change_given, recorded_by_user_id)
+    values (tenant, o.id, record_tender.type, record_tender.amount, change, app_hidden.current_user_id())
+    returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION record_tender(order_id text, type text, amount integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) IS '@resultFieldName tender
+Records a payment towards an order (needs sales.sell). type is cash or card; amount in cents. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due; voided or fully paid orders take no payment.';
+
+--
+-- Name: request_billing_portal(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.request_billing_portal() RETURNS app_public.billing_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_billing_permission('settings.update');
+  result app_public.billing_requests;
+begin
+  insert into app_public.billing_requests (tenant_id, kind, requested_by)
+  values (tenant, 'portal', app_hidden.current_user_id())
+  returning * into result;
+  perform graphile_worker.add_job('stripe_billing_portal',
+    json_build_object('tenantId', tenant, 'requestId', result.id), max_attempts := 12);
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION request_billing_portal(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.request_billing_portal() IS '@resultFieldName billingRequest
+Asks for a Stripe billing portal session (settings.update); poll the returned request for its url.';
+
+--
+-- Name: restore_customer(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.restore_customer(customer_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+begin
+  return app_private.set_customer_status(tenant, restore_customer.customer_id, 'active');
+end;
+$$;
+
+--
+-- Name: FUNCTION restore_customer(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.restore_customer(customer_id text) IS 'Makes an archived customer active again (needs customers.update).';
+
+--
+-- Name: search_customers(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.search_customers(q text) RETURNS SETOF app_public.customers
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.customers_reader_tenant();
+  term text := lower(btrim(regexp_replace(coalesce(q, ''), '\s+', ' ', 'g')));
+  escaped text;
+  digits text;
+  calling_code text;
+  national text;
+  phone_prefix text;
+  phone_part text;
+  branches text[] := '{}';
+  live constant text := 'c.tenant_id = $1 and c.status <> ''merged''';
+begin
+  if tenant is null or term = '' then
+    return;
+  end if;
+  term := left(term, 100);
+  escaped := replace(replace(replace(term, '\', '\\'), '%', '\%'), '_', '\_');
+
+  branches := branches || format(
+    '(select c.id, 1 as rank from app_public.customers c
+      where %s and lower(c.display_name) like %L order by lower(c.display_name) using ~<~ limit 10)', live, escaped || '%');
+  branches := branches || format(
+    '(select c.id, 2 from app_public.customers c
+      where %s and lower(c.last_name) like %L order by lower(c.last_name) using ~<~ limit 10)', live, escaped || '%');
+  branches := branches || format(
+    '(select c.id, 2 from app_public.customers c
+      where %s and c.email like %L order by c.email using ~<~ limit 10)', live, escaped || '%');
+
+  -- Something that looks like a phone number: match the stored E.164 form.
+  if term ~ '^\+?[0-9 ().\-/]+$' then
+    digits := regexp_replace(term, '[^0-9]', '', 'g');
+    if left(term, 1) = '+' then
+      phone_prefix := '+' || digits;
+      phone_part := digits;
+    elsif left(digits, 2) = '00' then
+      phone_prefix := '+' || substr(digits, 3);
+      phone_part := substr(digits, 3);
+    else
+      select app_hidden.country_calling_code(t.default_country) into calling_code
+      from app_public.tenants t where t.id = tenant;
+      national := case when calling_code = '39' then digits else ltrim(digits, '0') end;
+      if calling_code is not null and national <> '' then
+        phone_prefix := '+' || calling_code || national;
+      end if;
+      phone_part := national;
+    end if;
+    if phone_prefix is not null and length(phone_prefix) > 1 then
+      branches := branches || format(
+        '(select c.id, 2 from app_public.customers c
+          where %s and c.phone like %L order by c.phone using ~<~ limit 10)', live, phone_prefix || '%');
+    end if;
+  end if;
+
+  if length(term) >= 3 then
+    branches := branches || format(
+      '(select x.id, 3 from app_private.customers_containing($1, %L, %L) as x(id))',
+      '%' || escaped || '%',
+      case when length(phone_part) >= 3 then '%' || phone_part || '%' end);
+  end if;
+
+  return query execute format(
+    'with hits as (%s),
+          best as (select h.id, min(h.rank) as rank from hits h group by h.id)
+     select c.* from best join app_public.customers c on c.tenant_id = $1 and c.id = best.id
+     order by best.rank, lower(c.display_name) using ~<~, c.id
+     limit 10',
+    array_to_string(branches, ' union all '))
+  using tenant;
+end;
+$_$;
+
+--
+-- Name: FUNCTION search_customers(q text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.search_customers(q text) IS '@behavior +list -connection
+@listSuffix omit
+Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, email or phone starts with q, then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international).';
+
+--
+-- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.switch_tenant(tenant_id text) RETURNS app_public.tenants
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  result app_public.tenants;
+begin
+  if app_hidden.current_user_id() is null then
+    perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
+  end if;
+  if not exists (select 1 from app_public.memberships m
+                 where m.tenant_id = switch_tenant.tenant_id and m.user_id = app_hidden.current_user_id()) then
+    perform app_hidden.raise_error('NOTMB', 'You are not a member of that business.');
+  end if;
+  update app_private.sessions s set active_tenant_id = switch_tenant.tenant_id
+    where s.id = app_hidden.current_session_id();
+  select t.* into result from app_public.tenants t where t.id = switch_tenant.tenant_id;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION switch_tenant(tenant_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.switch_tenant(tenant_id text) IS 'Work in another business you are a member of.';
+
+--
+-- Name: update_customer(text, app_public.customer_changes); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  country text;
+  cur app_public.customers;
+  nxt app_public.customers;
+  violated text;
+  changes jsonb;
+  result app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = tenant and c.id = update_customer.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(update_customer.customer_id, 40), '(none given)')));
+  end if;
+  if cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; change that customer instead.', cur.merged_into_id);
+  end if;
+  if patch is null then
+    return cur;
+  end if;
+  select t.default_country into country from app_public.tenants t where t.id = tenant;
+
+  nxt := cur;
+  if patch.email is not null then
+    nxt.email := app_hidden.optional_email(patch.email);
+  end if;
+  if patch.phone is not null then
+    nxt.phone := app_hidden.normalize_phone(patch.phone, country);
+  end if;
+  if patch.first_name is not null then
+    nxt.first_name := app_hidden.optional_name('First name', patch.first_name, 100);
+  end if;
+  if patch.last_name is not null then
+    nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100);
+  end if;
+  if nxt.email is null and nxt.phone is null and nxt.first_name is null then
+    perform app_hidden.raise_error('NOIDN', 'A customer needs at least an email, a phone number or a first name.');
+  end if;
+  if patch.notes is not null then
+    nxt.notes := app_hidden.optional_text('Notes', patch.notes, 2000);
+  end if;
+  if patch.tags is not null then
+    nxt.tags := app_hidden.normalize_tags(patch.tags);
+  end if;
+  if patch.metadata is not null then
+    nxt.metadata := app_hidden.assert_customer_metadata(patch.metadata);
+  end if;
+  if patch.marketing_consent is not null and patch.marketing_consent is distinct from cur.marketing_consent then
+    nxt.marketing_consent := patch.marketing_consent;
+    nxt.marketing_consent_updated_at := now();
+    nxt.marketing_consent_source := app_hidden.assert_consent_source(patch.marketing_consent_source);
+  end if;
+
+  if (nxt.email, nxt.phone, nxt.first_name, nxt.last_name, nxt.notes, nxt.tags, nxt.metadata,
+      nxt.marketing_consent, nxt.marketing_consent_source)
+     is not distinct from
+     (cur.email, cur.phone, cur.first_name, cur.last_name, cur.notes, cur.tags, cur.metadata,
+      cur.marketing_consent, cur.marketing_consent_source)
+     and nxt.marketing_consent_updated_at is not distinct from cur.marketing_consent_updated_at then
+    return cur;
+  end if;
+
+  begin
+    update app_public.customers c set
+      email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
+      notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata,
+      marketing_consent = nxt.marketing_consent, marketing_consent_updated_at = nxt.marketing_consent_updated_at,
+      marketing_consent_source = nxt.marketing_consent_source
+    where c.tenant_id = tenant and c.id = cur.id
+    returning * into result;
+  exception when unique_violation then
+    get stacked diagnostics violated = constraint_name;
+    perform app_private.raise_customer_duplicate(tenant, violated, nxt.email, nxt.phone);
+    raise;
+  end;
+
+  changes := app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result),
+    array['created_at', 'updated_at', 'total_visits', 'total_spend', 'last_visit_at']);
+  perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', result.id,
+    jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
+                       'display_name', result.display_name, 'status', result.status, 'changes', changes));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_customer(customer_id text, patch app_public.customer_changes); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) IS 'Changes a customer (needs customers.update). Fields left out stay as they are; an empty string clears email, phone, names or notes; tags and metadata are replaced. The display name follows. Email and phone must stay unique (DUPEM, DUPPH) and at least one of email, phone or first name must remain (NOIDN).';
+
+--
+-- Name: void_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.void_order(order_id text, reason text) RETURNS app_public.orders
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.void');
+  me text := app_hidden.current_user_id();
+  why text;
+  o app_public.orders;
+  loc app_public.locations;
+begin
+  why := app_hidden.assert_name('The reason for the void', void_order.reason, 500);
+  select x.* into o from app_public.orders x where x.tenant_id = tenant and x.id = void_order.order_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no order %s.', left(void_order.order_id, 40)));
+  end if;
+  if o.status = 'voided' then
+    perform app_hidden.raise_error('VOIDD', 'This order is already voided.');
+  end if;
+  if o.status <> 'placed' then
+    perform app_hidden.raise_error('BADIN', 'Only a placed order can be voided.');
+  end if;
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
+
+  update app_public.orders x
+    set status = 'voided', voided_at = now(), void_reason = why, voided_by_user_id = me
+    where x.tenant_id = tenant and x.id = o.id
+    returning * into o;
+
+  perform app_private.emit_event(tenant, 'order.voided.v1', 'order', o.id,
+    app_private.order_event_payload(o) || jsonb_build_object(
+      'voided_at', app_hidden.iso_utc(o.voided_at),
+      'voided_business_date', to_char(app_hidden.business_date(o.voided_at, loc.timezone), 'YYYY-MM-DD'),
+      'void_reason', o.void_reason,
+      'voided_by_user_id', o.voided_by_user_id,
+      'paid_total', o.paid_total),
+    me);
+
+  insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason, note,
+                                              order_id, order_line_id, actor_user_id)
+  select m.tenant_id, m.location_id, m.inventory_item_id, -m.quantity, 'sale', 'Void of order ' || o.id,
+         m.order_id, m.order_line_id, me
+  from app_public.inventory_movements m
+  where m.tenant_id = tenant and m.order_id = o.id and m.reason = 'sale' and m.quantity < 0
+  order by m.id;
+
+  return o;
+end;
+$$;
+
+--
+-- Name: FUNCTION void_order(order_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.void_order(order_id text, reason text) IS '@resultFieldName order
+Voids a placed order, once (needs sales.void). The order keeps its lines and tenders; stock sold is put back; the paid amount is what to hand back.';
+
+--
+-- Name: analyst_logins(); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.analyst_logins() RETURNS SETOF reporting.analyst_login
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_tenant_owner();
+begin
+  return query select a.role_name, a.label, a.created_at from app_private.analyst_logins a
+    where a.tenant_id = tenant order by a.created_at, a.role_name;
+end;
+$$;
+
+--
+-- Name: FUNCTION analyst_logins(); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.analyst_logins() IS '@name analyst_logins
+@behavior -connection +list
+@listSuffix omit
+The analyst logins of the business (owners only).';
+
+--
+-- Name: create_analyst_login(text); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.create_analyst_login(name text) RETURNS reporting.analyst_credentials
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_tenant_owner();
+  label text := app_hidden.assert_name('The login''s name', create_analyst_login.name, 60);
+  slug text := left(btrim(regexp_replace(lower(label), '[^a-z0-9]+', '_', 'g'), '_'), 20);
+  login text := 'bo_analyst' || '_' || coalesce(nullif(slug, ''), 'login') || '_' || encode(public.gen_random_bytes(5), 'hex');
+  secret text := translate(encode(public.gen_random_bytes(24), 'base64'), '+/', '-_');
+begin
+  if (select count(*) from app_private.analyst_logins a where a.tenant_id = tenant) >= 20 then
+    perform app_hidden.raise_error('ANLIM', 'A business can have at most 20 analyst logins; remove one first.');
+  end if;
+  begin
+    execute format('create role %I with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit connection limit 5 password %L',
+                   login, secret);
+    execute format('grant %I to %I', 'bo_analyst', login);
+    execute format('alter role %I in database %I set search_path to reporting', login, current_database());
+    execute format('alter role %I in database %I set statement_timeout to %L', login, current_database(), '60s');
+  exception when insufficient_privilege then
+    perform app_hidden.raise_error('ANSET', 'Analyst logins cannot be created on this server: the database owner role needs CREATEROLE and the right to grant the analyst group (see db/REPORTING.md).');
+  end;
+  insert into app_private.analyst_logins (tenant_id, role_name, label, created_by)
+  values (tenant, login, label, app_hidden.current_user_id());
+  return row(login, secret, current_database())::reporting.analyst_credentials;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_analyst_login(name text); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.create_analyst_login(name text) IS '@name create_analyst_login
+@resultFieldName credentials
+Creates a PostgreSQL login with which analysts read this business''s reporting views (sales_by_day, item_sales_by_day, stock_levels, customer_activity) with psql, Metabase or a notebook. Owners only. The password is shown once. At most 20 per business.';
+
+--
+-- Name: daily_sales(date, date, text); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.daily_sales(from_date date, to_date date, location_id text DEFAULT NULL::text) RETURNS SETOF reporting.daily_sales_row
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.view');
+begin
+  perform app_private.reporting_check_range(tenant, from_date, to_date, location_id);
+  return query select * from app_private.reporting_daily_sales(tenant, from_date, to_date, location_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION daily_sales(from_date date, to_date date, location_id text); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.daily_sales(from_date date, to_date date, location_id text) IS '@name daily_sales
+@behavior -connection +list
+@listSuffix omit
+Sales per business date from fromDate to toDate (both included, at most 1096 days), one row per date even without sales; at one location, or added up over all locations when locationId is not given (each location''s own dates). Needs reports.view.';
+
+--
+-- Name: dashboard_metrics(); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.dashboard_metrics() RETURNS reporting.dashboard_metrics
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.view');
+begin
+  return app_private.reporting_dashboard_metrics(tenant);
+end;
+$$;
+
+--
+-- Name: FUNCTION dashboard_metrics(); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.dashboard_metrics() IS '@name dashboard_metrics
+Today''s net sales and orders (today in each location''s own time zone), the number of low-stock items, and the customers active in the last 30 days. Needs reports.view.';
+
+--
+-- Name: drop_analyst_login(text); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.drop_analyst_login(username text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_tenant_owner();
+begin
+  delete from app_private.analyst_logins a where a.tenant_id = tenant and a.role_name = drop_analyst_login.username;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no analyst login %s.', left(coalesce(username, ''), 63)));
+  end if;
+  -- Open connections are not ended (that needs more than the owner's rights); from now on they
+  -- read nothing, since the mapping is gone, and they cannot connect again.
+  if exists (select 1 from pg_catalog.pg_roles r where r.rolname = drop_analyst_login.username) then
+    execute format('drop role %I', drop_analyst_login.username);
+  end if;
+  return true;
+end;
+$$;
+
+--
+-- Name: FUNCTION drop_analyst_login(username text); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.drop_analyst_login(username text) IS '@name drop_analyst_login
+Removes an analyst login of the business (owners only): it can no longer connect, and open connections see nothing.';
+
+--
+-- Name: exports_download_url(reporting.exports); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.exports_download_url(e reporting.exports) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when e.status = 'done' then '/exports/' || e.id end;
+$$;
+
+--
+-- Name: FUNCTION exports_download_url(e reporting.exports); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.exports_download_url(e reporting.exports) IS 'Where to download the file (GET, same site) once it is done; null before.';
+
+--
+-- Name: inventory_summary(text, boolean); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.inventory_summary(location_id text DEFAULT NULL::text, low_only boolean DEFAULT false) RETURNS SETOF reporting.inventory_summary_row
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.view');
+begin
+  perform app_private.reporting_check_range(tenant, current_date, current_date, location_id);
+  return query select * from app_private.reporting_inventory_summary(tenant, location_id, coalesce(low_only, false));
+end;
+$$;
+
+--
+-- Name: FUNCTION inventory_summary(location_id text, low_only boolean); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.inventory_summary(location_id text, low_only boolean) IS '@name inventory_summary
+@behavior -connection +list
+@listSuffix omit
+Stock of every inventory item at one location (or at each location), by location and item name; only the items at or below their low-stock threshold when lowOnly is true. An item appears at a location once stock has moved there. Needs reports.view.';
+
+--
+-- Name: item_sales(date, date, text, reporting.item_sales_order); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.item_sales(from_date date, to_date date, location_id text DEFAULT NULL::text, order_by reporting.item_sales_order DEFAULT 'revenue'::reporting.item_sales_order) RETURNS SETOF reporting.item_sales_row
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.view');
+begin
+  perform app_private.reporting_check_range(tenant, from_date, to_date, location_id);
+  return query select * from app_private.reporting_item_sales(tenant, from_date, to_date, location_id, coalesce(order_by, 'revenue'));
+end;
+$$;
+
+--
+-- Name: FUNCTION item_sales(from_date date, to_date date, location_id text, order_by reporting.item_sales_order); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.item_sales(from_date date, to_date date, location_id text, order_by reporting.item_sales_order) IS '@name item_sales
+@behavior -connection +list
+@listSuffix omit
+Top catalog items from fromDate to toDate (both included), at one location or all: by units sold (quantity) or by net revenue (revenue, the default), best first; ties go to the other figure, then the name. Items whose sales were all voided are left out. Needs reports.view.';
+
+--
+-- Name: rebuild(text); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.rebuild(tenant_id text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET work_mem TO '64MB'
+    SET jit TO 'off'
+    AS $$
+#variable_conflict use_column
+declare
+  tenant constant text := rebuild.tenant_id;
+  sales_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'tender.recorded.v1', 'inventory.movement.created.v1'];
+  customer_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'customer.created.v1', 'customer.updated.v1', 'customer.merged.v1'];
+  seen bigint;
+begin
+  perform pg_advisory_xact_lock(app_private.reporting_lock_key(tenant));
+  perform 1 from app_public.tenants t where t.id = tenant for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no business %s.', left(coalesce(tenant, ''), 40)));
+  end if;
+
+  delete from app_private.reporting_queue q where q.tenant_id = tenant;
+  delete from reporting.rm_daily_sales r where r.tenant_id = tenant;
+  delete from reporting.rm_item_sales r where r.tenant_id = tenant;
+  delete from reporting.rm_inventory_on_hand r where r.tenant_id = tenant;
+  delete from reporting.rm_customer_visits r where r.tenant_id = tenant;
+  delete from reporting.rm_customer_activity r where r.tenant_id = tenant;
+
+  -- Sales.
+  insert into reporting.rm_daily_sales (tenant_id, location_id, business_date, order_count, gross_sales, discount_total,
+                                        tax_total, net_sales, tender_cash, tender_card, void_count, void_total)
+  select tenant, f.location_id, f.business_date, sum(f.order_count), sum(f.gross_sales), sum(f.discount_total), sum(f.tax_total),
+         sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.void_count), sum(f.void_total)
+  from app_private.reporting_daily_facts f
+  where f.tenant_id = tenant
+  group by f.location_id, f.business_date;
+
+  -- The name of the latest sale (the highest seq), looked up once per row rather than sorted out of every line.
+  insert into reporting.rm_item_sales (tenant_id, location_id, business_date, catalog_item_id, catalog_item_name, name_seq,
+                                       quantity_sold, gross_revenue, net_revenue)
+  select tenant, g.location_id, g.business_date, g.catalog_item_id,
+         coalesce((select l.name
+                   from app_private.events e
+                   cross join lateral jsonb_to_recordset(e.payload -> 'lines') as l(catalog_item_id text, name text)
+                   where g.name_seq > 0 and e.tenant_id = tenant and e.seq = g.name_seq and l.catalog_item_id = g.catalog_item_id
+                   limit 1), g.first_name),
+         g.name_seq, g.quantity_sold, g.gross_revenue, g.net_revenue
+  from (select f.location_id, f.business_date, f.catalog_item_id, max(f.name_seq) as name_seq, min(f.catalog_item_name) as first_name,
+               sum(f.quantity_sold) as quantity_sold, sum(f.gross_revenue) as gross_revenue, sum(f.net_revenue) as net_revenue
+        from app_private.reporting_item_facts f
+        where f.tenant_id = tenant
+        group by f.location_id, f.business_date, f.catalog_item_id) g;
+
+  insert into reporting.rm_inventory_on_hand (tenant_id, location_id, inventory_item_id, item_name, on_hand, low_stock_threshold)
+  select tenant, f.location_id, f.inventory_item_id, i.name, f.on_hand, i.low_stock_threshold
+  from (select f.location_id, f.inventory_item_id, sum(f.on_hand) as on_hand
+        from app_private.reporting_stock_facts f
+        where f.tenant_id = tenant
+        group by f.location_id, f.inventory_item_id) f
+  join app_public.inventory_items i on i.tenant_id = tenant and i.id = f.inventory_item_id;
+
+  -- Customers: the latest name of each (created, updated, or the result of a merge into it).
+  insert into reporting.rm_customer_activity (tenant_id, customer_id, customer_name, name_seq)
+  select distinct on (n.customer_id) tenant, n.customer_id, n.name, n.seq
+  from (
+    select e.payload ->> 'customer_id' as customer_id, e.payload ->> 'display_name' as name, e.seq
+    from app_private.events e
+    where e.tenant_id = tenant and e.type in ('customer.created.v1', 'customer.updated.v1')
+    union all
+    select e.payload ->> 'primary_id', e.payload ->> 'display_name', e.seq
+    from app_private.events e
+    where e.tenant_id = tenant and e.type = 'customer.merged.v1'
+  ) n
+  where n.customer_id is not null
+  order by n.customer_id, n.seq desc;
+
+  -- Where each merged customer ended up (merges chain: a customer merged into one that was merged later).
+  drop table if exists reporting_rebuild_merged;
+  create temp table reporting_rebuild_merged (customer_id text primary key, merged_into_id text not null) on commit drop;
+  insert into reporting_rebuild_merged
+  with recursive merges as (
+    select e.payload ->> 'duplicate_id' as duplicate_id, e.payload ->> 'primary_id' as primary_id
+    from app_private.events e
+    where e.tenant_id = tenant and e.type = 'customer.merged.v1'
+  ), chain (customer_id, merged_into_id, depth) as (
+    select m.duplicate_id, m.primary_id, 1 from merges m
+    union all
+    select c.customer_id, m.primary_id, c.depth + 1 from chain c join merges m on m.duplicate_id = c.merged_into_id
+    where c.depth < 1000
+  )
+  select distinct on (c.customer_id) c.customer_id, c.merged_into_id from chain c order by c.customer_id, c.depth desc;
+
+  insert into reporting.rm_customer_activity (tenant_id, customer_id)
+  select tenant, m.customer_id from reporting_rebuild_merged m
+  union
+  select tenant, m.merged_into_id from reporting_rebuild_merged m
+  on conflict do nothing;
+  update reporting.rm_customer_activity a set merged_into_id = m.merged_into_id
+  from reporting_rebuild_merged m
+  where a.tenant_id = tenant and a.customer_id = m.customer_id;
+
+  -- Every order with a customer, counted for the customer it ended with; voided or not.
+  insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided)
+  select tenant, e.payload ->> 'order_id', coalesce(m.merged_into_id, e.payload ->> 'customer_id'),
+         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint, v.order_id is not null
+  from app_private.events e
+  left join reporting_rebuild_merged m on m.customer_id = e.payload ->> 'customer_id'
+  left join (select distinct x.aggregate_id as order_id from app_private.events x
+             where x.tenant_id = tenant and x.type = 'order.voided.v1') v on v.order_id = e.aggregate_id
+  where e.tenant_id = tenant and e.type = 'order.placed.v1' and e.payload ->> 'customer_id' is not null;
+
+  insert into reporting.rm_customer_activity as r (tenant_id, customer_id, total_visits, total_spend, last_visit_at)
+  select tenant, v.customer_id, count(*) filter (where not v.is_voided), coalesce(sum(v.total) filter (where not v.is_voided), 0),
+         max(v.placed_at) filter (where not v.is_voided)
+  from reporting.rm_customer_visits v
+  where v.tenant_id = tenant
+  group by v.customer_id
+  on conflict (tenant_id, customer_id) do update set
+    total_visits = excluded.total_visits, total_spend = excluded.total_spend, last_visit_at = excluded.last_visit_at;
+
+  -- Mark what was read as processed by the consumers (only what they never saw costs a write).
+  insert into app_private.processed_events (tenant_id, event_id, consumer)
+  select tenant, x.event_id, x.consumer
+  from (
+    select e.id as event_id, c.consumer
+    from app_private.events e
+    cross join lateral (values ('reporting_sales', e.type = any(sales_types)),
+                               ('reporting_customers', e.type = any(customer_types))) as c(consumer, subscribed)
+    where e.tenant_id = tenant and e.type = any(sales_types || customer_types) and c.subscribed
+    except
+    select p.event_id, p.consumer
+    from app_private.processed_events p
+    where p.tenant_id = tenant and p.consumer in ('reporting_sales', 'reporting_customers')
+  ) x;
+
+  select count(*) into seen from app_private.events e where e.tenant_id = tenant and e.type = any(sales_types || customer_types);
+  return seen;
+end;
+$$;
+
+--
+-- Name: FUNCTION rebuild(tenant_id text); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.rebuild(tenant_id text) IS 'Recomputes every read model of a tenant from its event log (owner only); returns how many events it read. The tenant''s writes wait while it runs.';
+
+--
+-- Name: request_export(reporting.export_kind, jsonb); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb DEFAULT '{}'::jsonb) RETURNS reporting.exports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.export');
+  checked jsonb;
+  result reporting.exports;
+begin
+  if kind is null then
+    perform app_hidden.raise_error('BADIN', 'Say what to export: daily_sales, item_sales, inventory or customers.');
+  end if;
+  checked := app_private.export_params(tenant, kind, params);
+  insert into reporting.exports (tenant_id, kind, params, file_name, requested_by)
+  values (tenant, kind, checked, app_private.export_file_name(kind, checked), app_hidden.current_user_id())
+  returning * into result;
+  perform graphile_worker.add_job('export_csv', json_build_object('tenantId', tenant, 'exportId', result.id), max_attempts := 3);
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION request_export(kind reporting.export_kind, params jsonb); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) IS '@name request_export
+@resultFieldName export
+Asks the worker for a CSV file (needs reports.export). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes nothing. Poll the returned export until its status is done, then download its downloadUrl.';
+
+--
+-- Name: analyst_logins; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.analyst_logins (
+    tenant_id text NOT NULL,
+    role_name text NOT NULL,
+    label text NOT NULL,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app_private.analyst_logins FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE analyst_logins; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.analyst_logins IS 'Which tenant each analyst login (a PostgreSQL LOGIN role, member of the analyst group) reads.';
+
+--
+-- Name: COLUMN analyst_logins.role_name; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.analyst_logins.role_name IS 'The PostgreSQL role (unique in the cluster).';
+
+--
+-- Name: COLUMN analyst_logins.label; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.analyst_logins.label IS 'What the owner called it (Metabase, Ann''s notebook…).';
+
+--
+-- Name: event_subscriptions; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.event_subscriptions (
+    consumer text NOT NULL,
+    event_type text NOT NULL,
+    handler regprocedure NOT NULL,
+    delivery text DEFAULT 'inline'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT event_subscriptions_consumer_check CHECK ((consumer ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT event_subscriptions_delivery_check CHECK ((delivery = ANY (ARRAY['inline'::text, 'async'::text]))),
+    CONSTRAINT event_subscriptions_event_type_check CHECK ((event_type ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)+\.v[1-9][0-9]*$'::text))
+);
+
+ALTER TABLE ONLY app_private.event_subscriptions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE event_subscriptions; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.event_subscriptions IS 'Which SQL consumer function handles which event type. The same for every tenant.';
+
+--
+-- Name: COLUMN event_subscriptions.consumer; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.event_subscriptions.consumer IS 'Name of the consumer (a read model, a counter…); at most once per event and consumer.';
+
+--
+-- Name: COLUMN event_subscriptions.handler; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.event_subscriptions.handler IS 'A function taking one app_private.events row; it runs as the writer of the event (the owner).';
+
+--
+-- Name: COLUMN event_subscriptions.delivery; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.event_subscriptions.delivery IS 'inline: applied inside the transaction that appends the event; async: applied after commit by app_private.replay (a worker).';
+
+--
+-- Name: events_seq_seq; Type: SEQUENCE; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.events ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app_private.events_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: export_chunks; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.export_chunks (
+    tenant_id text NOT NULL,
+    export_id text NOT NULL,
+    chunk_no integer NOT NULL,
+    data bytea NOT NULL,
+    CONSTRAINT export_chunks_chunk_no_check CHECK ((chunk_no >= 0))
+);
+
+ALTER TABLE ONLY app_private.export_chunks FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE export_chunks; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.export_chunks IS 'The bytes of export files, in order, about 1 MB each.';
+
+--
+-- Name: processed_events; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.processed_events (
+    tenant_id text NOT NULL,
+    event_id text NOT NULL,
+    consumer text NOT NULL,
+    processed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app_private.processed_events FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE processed_events; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.processed_events IS 'One row per event a consumer has applied; the row is written in the same transaction as the effect.';
+
+--
+-- Name: reporting_daily_facts; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.reporting_daily_facts AS
+ SELECT e.tenant_id,
+    e.id AS event_id,
+    e.seq,
+    (e.payload ->> 'location_id'::text) AS location_id,
+    ((e.payload ->> 'business_date'::text))::date AS business_date,
+    x.sign AS order_count,
+    (x.sign * COALESCE(((e.payload ->> 'subtotal'::text))::bigint, (0)::bigint)) AS gross_sales,
+    (x.sign * COALESCE(((e.payload ->> 'discount_total'::text))::bigint, (0)::bigint)) AS discount_total,
+    (x.sign * COALESCE(((e.payload ->> 'tax_total'::text))::bigint, (0)::bigint)) AS tax_total,
+    (x.sign * COALESCE(((e.payload ->> 'total'::text))::bigint, (0)::bigint)) AS net_sales,
+        CASE
+            WHEN (x.tender = 'cash'::text) THEN ((e.payload ->> 'applied_amount'::text))::bigint
+            ELSE (0)::bigint
+        END AS tender_cash,
+        CASE
+            WHEN (x.tender = 'card'::text) THEN ((e.payload ->> 'applied_amount'::text))::bigint
+            ELSE (0)::bigint
+        END AS tender_card,
+        CASE
+            WHEN (e.type = 'order.voided.v1'::text) THEN 1
+            ELSE 0
+        END AS void_count,
+        CASE
+            WHEN (e.type = 'order.voided.v1'::text) THEN ((e.payload ->> 'total'::text))::bigint
+            ELSE (0)::bigint
+        END AS void_total
+   FROM (app_private.events e
+     CROSS JOIN LATERAL ( SELECT
+                CASE e.type
+                    WHEN 'order.placed.v1'::text THEN 1
+                    WHEN 'order.voided.v1'::text THEN '-1'::integer
+                    ELSE 0
+                END AS sign,
+                CASE
+                    WHEN (e.type = 'tender.recorded.v1'::text) THEN (e.payload ->> 'type'::text)
+                    ELSE NULL::text
+                END AS tender) x)
+  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'tender.recorded.v1'::text]));
+
+--
+-- Name: VIEW reporting_daily_facts; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order, its void takes it out again on the same (original) date and counts the void; a tender adds what went towards the order.';
+
+--
+-- Name: reporting_item_facts; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.reporting_item_facts AS
+ SELECT e.tenant_id,
+    e.id AS event_id,
+    e.seq,
+    (e.payload ->> 'location_id'::text) AS location_id,
+    ((e.payload ->> 'business_date'::text))::date AS business_date,
+    l.catalog_item_id,
+    l.name AS catalog_item_name,
+        CASE
+            WHEN (e.type = 'order.placed.v1'::text) THEN e.seq
+            ELSE (0)::bigint
+        END AS name_seq,
+    (x.sign * l.quantity) AS quantity_sold,
+    (x.sign * l.subtotal) AS gross_revenue,
+    (x.sign * l.revenue) AS net_revenue
+   FROM ((app_private.events e
+     CROSS JOIN LATERAL jsonb_to_recordset((e.payload -> 'lines'::text)) l(catalog_item_id text, name text, quantity bigint, subtotal bigint, revenue bigint))
+     CROSS JOIN LATERAL ( SELECT
+                CASE e.type
+                    WHEN 'order.placed.v1'::text THEN 1
+                    ELSE '-1'::integer
+                END AS sign) x)
+  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text]));
+
+--
+-- Name: VIEW reporting_item_facts; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.reporting_item_facts IS 'What each line of an order event adds to rm_item_sales (a void takes the line back out on the original date).';
+
+--
+-- Name: reporting_queue; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.reporting_queue (
+    tenant_id text NOT NULL,
+    event_id text NOT NULL,
+    seq bigint NOT NULL
+);
+
+ALTER TABLE ONLY app_private.reporting_queue FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE reporting_queue; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.reporting_queue IS 'Sales events accepted by the reporting_sales consumer and not yet folded into rm_daily_sales, rm_item_sales and rm_inventory_on_hand. Readers add them in (exact figures); folding empties it.';
+
+--
+-- Name: reporting_stock_facts; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.reporting_stock_facts AS
+ SELECT e.tenant_id,
+    e.id AS event_id,
+    e.seq,
+    (e.payload ->> 'location_id'::text) AS location_id,
+    (e.payload ->> 'inventory_item_id'::text) AS inventory_item_id,
+    ((e.payload ->> 'quantity'::text))::bigint AS on_hand
+   FROM app_private.events e
+  WHERE (e.type = 'inventory.movement.created.v1'::text);
+
+--
+-- Name: VIEW reporting_stock_facts; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.reporting_stock_facts IS 'What each stock movement event adds to rm_inventory_on_hand.';
+
+--
+-- Name: sessions; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.sessions (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id text NOT NULL,
+    active_tenant_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '14 days'::interval) NOT NULL
+);
+
+ALTER TABLE ONLY app_private.sessions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE sessions; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.sessions IS 'Signed-in sessions. The id is the secret in the session cookie; active_tenant_id is the tenant the user works in.';
+
+--
+-- Name: stripe_events; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.stripe_events (
+    id text NOT NULL,
+    type text NOT NULL,
+    api_version text,
+    livemode boolean DEFAULT false NOT NULL,
+    stripe_created_at timestamp with time zone NOT NULL,
+    customer_id text,
+    object_id text,
+    payload jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    outcome text,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    applied_at timestamp with time zone,
+    CONSTRAINT stripe_events_id_check CHECK ((id ~ '^evt_'::text)),
+    CONSTRAINT stripe_events_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'applied'::text, 'ignored'::text])))
+);
+
+ALTER TABLE ONLY app_private.stripe_events FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE stripe_events; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.stripe_events IS 'Every Stripe event received (verified), once; global because the tenant is found only when applying.';
+
+--
+-- Name: COLUMN stripe_events.stripe_created_at; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.stripe_events.stripe_created_at IS 'The event''s created time: the order in which Stripe''s state changed.';
+
+--
+-- Name: COLUMN stripe_events.customer_id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.stripe_events.customer_id IS 'The Stripe customer the event is about (tenants.billing_customer_id).';
+
+--
+-- Name: COLUMN stripe_events.status; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.stripe_events.status IS 'pending (a job will apply it), applied, or ignored (a type we do not use, or not about one of our customers).';
+
+--
+-- Name: COLUMN stripe_events.outcome; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.stripe_events.outcome IS 'What applying it did, for people reading the log.';
+
+--
+-- Name: tenant_counters; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.tenant_counters (
+    tenant_id text NOT NULL,
+    name text NOT NULL,
+    value bigint NOT NULL,
+    CONSTRAINT tenant_counters_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT tenant_counters_value_check CHECK ((value >= 0))
+);
+
+ALTER TABLE ONLY app_private.tenant_counters FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE tenant_counters; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.tenant_counters IS 'Per-tenant sequences without gaps: the last number handed out under each name.';
+
+--
+-- Name: user_secrets; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.user_secrets (
+    user_id text NOT NULL,
+    password_hash text NOT NULL,
+    failed_login_attempts integer DEFAULT 0 NOT NULL,
+    first_failed_login_at timestamp with time zone,
+    locked_until timestamp with time zone
+);
+
+ALTER TABLE ONLY app_private.user_secrets FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE user_secrets; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.user_secrets IS 'Password hash (bcrypt) and the failed sign-in counter behind the lockout.';
+
+--
+-- Name: audit_entries; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.audit_entries (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    entity text NOT NULL,
+    entity_id text NOT NULL,
+    action text NOT NULL,
+    actor_user_id text,
+    changes jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT audit_entries_action_check CHECK ((action = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text])))
+);
+
+ALTER TABLE ONLY app_public.audit_entries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE audit_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.audit_entries IS '@unique id
+Audit trail: one row per change of an audited row, with who made it and what changed.';
+
+--
+-- Name: COLUMN audit_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN audit_entries.entity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.entity IS 'Table of the changed row, such as customers or tenants.';
+
+--
+-- Name: COLUMN audit_entries.entity_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.entity_id IS 'Id of the changed row.';
+
+--
+-- Name: COLUMN audit_entries.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.actor_user_id IS 'Who made the change; null when the system did (worker, webhooks).';
+
+--
+-- Name: COLUMN audit_entries.changes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.changes IS 'For each changed field: {"old": …, "new": …}.';
+
+--
+-- Name: billing_invoices; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.billing_invoices (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    stripe_invoice_id text NOT NULL,
+    stripe_subscription_id text,
+    number text,
+    status text NOT NULL,
+    billing_reason text,
+    currency text NOT NULL,
+    amount_due integer NOT NULL,
+    amount_paid integer NOT NULL,
+    attempt_count integer DEFAULT 0 NOT NULL,
+    next_payment_attempt timestamp with time zone,
+    period_start timestamp with time zone,
+    period_end timestamp with time zone,
+    hosted_invoice_url text,
+    invoiced_at timestamp with time zone NOT NULL,
+    paid_at timestamp with time zone,
+    last_stripe_event_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT billing_invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'open'::text, 'paid'::text, 'uncollectible'::text, 'void'::text])))
+);
+
+ALTER TABLE ONLY app_public.billing_invoices FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE billing_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.billing_invoices IS '@unique id
+Invoices of the business for its subscription, mirrored from Stripe.';
+
+--
+-- Name: COLUMN billing_invoices.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN billing_invoices.stripe_invoice_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.stripe_invoice_id IS '@behavior -*
+The Stripe invoice.';
+
+--
+-- Name: COLUMN billing_invoices.stripe_subscription_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.stripe_subscription_id IS '@behavior -*
+The Stripe subscription the invoice bills.';
+
+--
+-- Name: COLUMN billing_invoices.number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.number IS 'Invoice number, set when the invoice is finalized.';
+
+--
+-- Name: COLUMN billing_invoices.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.status IS 'draft, open (to be paid), paid, uncollectible or void.';
+
+--
+-- Name: COLUMN billing_invoices.billing_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.billing_reason IS 'Why Stripe made it: subscription_create, subscription_cycle, subscription_update…';
+
+--
+-- Name: COLUMN billing_invoices.currency; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.currency IS 'ISO 4217 currency, lower case.';
+
+--
+-- Name: COLUMN billing_invoices.amount_due; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.amount_due IS 'Amount to pay, in cents.';
+
+--
+-- Name: COLUMN billing_invoices.amount_paid; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.amount_paid IS 'Amount paid so far, in cents.';
+
+--
+-- Name: COLUMN billing_invoices.attempt_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.attempt_count IS 'How many times Stripe tried to charge it.';
+
+--
+-- Name: COLUMN billing_invoices.next_payment_attempt; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.next_payment_attempt IS 'When Stripe tries again; null when it will not.';
+
+--
+-- Name: COLUMN billing_invoices.period_start; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.period_start IS 'Start of the service period billed (from the subscription line).';
+
+--
+-- Name: COLUMN billing_invoices.period_end; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.period_end IS 'End of the service period billed.';
+
+--
+-- Name: COLUMN billing_invoices.hosted_invoice_url; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.hosted_invoice_url IS 'Stripe page where the invoice can be seen and paid.';
+
+--
+-- Name: COLUMN billing_invoices.invoiced_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.invoiced_at IS 'When Stripe created the invoice.';
+
+--
+-- Name: COLUMN billing_invoices.paid_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.paid_at IS 'When it was paid.';
+
+--
+-- Name: COLUMN billing_invoices.last_stripe_event_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_invoices.last_stripe_event_at IS '@behavior -*
+Created time of the newest Stripe event applied to this row.';
+
+--
+-- Name: catalog_items; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.catalog_items (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    sku text NOT NULL,
+    price integer NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT catalog_items_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT catalog_items_price_check CHECK (((price >= 0) AND (price <= 10000000))),
+    CONSTRAINT catalog_items_sku_check CHECK ((sku ~ '^[A-Z0-9][A-Z0-9._-]{0,39}$'::text))
+);
+
+ALTER TABLE ONLY app_public.catalog_items FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE catalog_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.catalog_items IS '@unique id
+Something the business sells, at a tax-exclusive price. Deactivate items rather than delete them: past orders keep pointing at them.';
+
+--
+-- Name: COLUMN catalog_items.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.catalog_items.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN catalog_items.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.catalog_items.name IS 'Name shown on the till and the receipt.';
+
+--
+-- Name: COLUMN catalog_items.sku; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.catalog_items.sku IS 'Stock-keeping unit, unique in the business; stored upper-case (A-Z, 0-9, dot, dash, underscore).';
+
+--
+-- Name: COLUMN catalog_items.price; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.catalog_items.price IS 'Unit price in cents, before tax.';
+
+--
+-- Name: COLUMN catalog_items.active; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
+Only active items can be sold.';
+
+--
+-- Name: customer_addresses; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_addresses (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    type text DEFAULT 'home'::text NOT NULL,
+    line1 text NOT NULL,
+    line2 text,
+    city text NOT NULL,
+    region text,
+    postal_code text,
+    country text DEFAULT app_hidden.current_tenant_country() NOT NULL,
+    latitude numeric(9,6),
+    longitude numeric(9,6),
+    is_default boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_addresses_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
+    CONSTRAINT customer_addresses_city_check CHECK (((length(city) >= 1) AND (length(city) <= 100))),
+    CONSTRAINT customer_addresses_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT customer_addresses_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
+    CONSTRAINT customer_addresses_line1_check CHECK (((length(line1) >= 1) AND (length(line1) <= 200))),
+    CONSTRAINT customer_addresses_line2_check CHECK (((length(line2) >= 1) AND (length(line2) <= 200))),
+    CONSTRAINT customer_addresses_longitude_check CHECK (((longitude >= ('-180'::integer)::numeric) AND (longitude <= (180)::numeric))),
+    CONSTRAINT customer_addresses_postal_code_check CHECK (((length(postal_code) >= 1) AND (length(postal_code) <= 20))),
+    CONSTRAINT customer_addresses_region_check CHECK (((length(region) >= 1) AND (length(region) <= 100))),
+    CONSTRAINT customer_addresses_type_check CHECK ((type = ANY (ARRAY['home'::text, 'work'::text, 'billing'::text, 'shipping'::text, 'other'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_addresses FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_addresses; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_addresses IS '@unique id
+A postal address of a customer. At most one per customer is the default; making another the default unsets the previous one.';
+
+--
+-- Name: COLUMN customer_addresses.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_addresses.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.customer_id IS 'The customer (fixed once written).';
+
+--
+-- Name: COLUMN customer_addresses.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.type IS 'home, work, billing, shipping or other.';
+
+--
+-- Name: COLUMN customer_addresses.line1; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.line1 IS 'First address line (street and number).';
+
+--
+-- Name: COLUMN customer_addresses.line2; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.line2 IS 'Second address line (building, floor…).';
+
+--
+-- Name: COLUMN customer_addresses.city; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.city IS 'City or town.';
+
+--
+-- Name: COLUMN customer_addresses.region; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.region IS 'State, province or region.';
+
+--
+-- Name: COLUMN customer_addresses.postal_code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.postal_code IS 'Postal or ZIP code (upper-cased).';
+
+--
+-- Name: COLUMN customer_addresses.country; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.country IS 'ISO 3166 country code (two letters); defaults to the business''s country.';
+
+--
+-- Name: COLUMN customer_addresses.latitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.latitude IS 'Latitude in degrees (with longitude, or neither).';
+
+--
+-- Name: COLUMN customer_addresses.longitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.longitude IS 'Longitude in degrees (with latitude, or neither).';
+
+--
+-- Name: COLUMN customer_addresses.is_default; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.is_default IS 'Whether this is the customer''s default address (at most one).';
+
+--
+-- Name: customer_merges; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_merges (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    primary_id text NOT NULL,
+    duplicate_id text NOT NULL,
+    primary_snapshot jsonb NOT NULL,
+    duplicate_snapshot jsonb NOT NULL,
+    result_snapshot jsonb NOT NULL,
+    moved_order_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    moved_note_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    moved_address_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    notes_note_id text,
+    merged_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_merges_check CHECK ((primary_id <> duplicate_id))
+);
+
+ALTER TABLE ONLY app_public.customer_merges FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_merges IS '@unique id
+One merge of a duplicate customer into a primary one: what each looked like before, the result, and what moved.';
+
+--
+-- Name: COLUMN customer_merges.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_merges.primary_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.primary_id IS 'The customer that remains.';
+
+--
+-- Name: COLUMN customer_merges.duplicate_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.duplicate_id IS 'The customer merged away (now status merged).';
+
+--
+-- Name: COLUMN customer_merges.primary_snapshot; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.primary_snapshot IS 'The primary customer as it was just before the merge.';
+
+--
+-- Name: COLUMN customer_merges.duplicate_snapshot; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.duplicate_snapshot IS 'The duplicate customer as it was just before the merge.';
+
+--
+-- Name: COLUMN customer_merges.result_snapshot; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.result_snapshot IS 'The primary customer just after the merge.';
+
+--
+-- Name: COLUMN customer_merges.moved_order_ids; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.moved_order_ids IS 'Orders moved from the duplicate to the primary.';
+
+--
+-- Name: COLUMN customer_merges.moved_note_ids; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.moved_note_ids IS 'Notes moved from the duplicate to the primary.';
+
+--
+-- Name: COLUMN customer_merges.moved_address_ids; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.moved_address_ids IS 'Addresses moved from the duplicate to the primary.';
+
+--
+-- Name: COLUMN customer_merges.notes_note_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.notes_note_id IS 'When both customers'' notes did not fit in 2000 characters: the note that now holds the duplicate''s notes.';
+
+--
+-- Name: COLUMN customer_merges.merged_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.merged_by_user_id IS 'Who merged them.';
+
+--
+-- Name: customer_notes; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_notes (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    category text DEFAULT 'general'::text NOT NULL,
+    body text NOT NULL,
+    author_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_notes_body_check CHECK (((length(body) >= 1) AND (length(body) <= 2000))),
+    CONSTRAINT customer_notes_category_check CHECK ((category = ANY (ARRAY['general'::text, 'preference'::text, 'issue'::text, 'feedback'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_notes FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_notes IS '@unique id
+A dated note about a customer, by a member of staff.';
+
+--
+-- Name: COLUMN customer_notes.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_notes.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_notes.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_notes.customer_id IS 'The customer the note is about (fixed once written).';
+
+--
+-- Name: COLUMN customer_notes.category; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_notes.category IS '@behavior +filterBy
+general, preference, issue or feedback.';
+
+--
+-- Name: COLUMN customer_notes.body; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_notes.body IS 'The note (1 to 2000 characters; line breaks allowed).';
+
+--
+-- Name: COLUMN customer_notes.author_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_notes.author_user_id IS 'Who wrote the note (set by the database).';
+
+--
+-- Name: devices; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.devices (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    location_id text NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT devices_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100)))
+);
+
+ALTER TABLE ONLY app_public.devices FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE devices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.devices IS '@unique id
+A POS device (register) of a location. The plan limits how many a business may have.';
+
+--
+-- Name: COLUMN devices.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.devices.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN devices.location_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.devices.location_id IS 'The location where the device is.';
+
+--
+-- Name: COLUMN devices.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.devices.name IS 'Name of the device, unique at its location (such as Register 1).';
+
+--
+-- Name: locations; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.locations (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    timezone text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.locations FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.locations IS '@unique id
+A shop of the tenant. Business dates are dates in its time zone.';
+
+--
+-- Name: COLUMN locations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN locations.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.name IS 'Name of the shop, unique in the tenant.';
+
+--
+-- Name: COLUMN locations.timezone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.timezone IS 'IANA time zone of the shop, such as Europe/Paris.';
+
+--
+-- Name: memberships; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.memberships (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    user_id text NOT NULL,
+    role_id text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app_public.memberships FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.memberships IS '@unique id
+A user working for a tenant, with one role there.';
+
+--
+-- Name: COLUMN memberships.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.memberships.tenant_id IS '@behavior -filterBy -orderBy -insert -update';
+
+--
+-- Name: order_lines; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.order_lines (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    order_id text NOT NULL,
+    line_no integer NOT NULL,
+    catalog_item_id text NOT NULL,
+    sku text NOT NULL,
+    name text NOT NULL,
+    unit_price integer NOT NULL,
+    quantity integer NOT NULL,
+    subtotal integer NOT NULL,
+    line_discount integer NOT NULL,
+    order_discount_share integer NOT NULL,
+    net_total integer NOT NULL,
+    tax integer NOT NULL,
+    total integer NOT NULL,
+    CONSTRAINT order_lines_check CHECK ((subtotal = (unit_price * quantity))),
+    CONSTRAINT order_lines_check1 CHECK ((net_total = ((subtotal - line_discount) - order_discount_share))),
+    CONSTRAINT order_lines_check2 CHECK ((total = (net_total + tax))),
+    CONSTRAINT order_lines_line_discount_check CHECK ((line_discount >= 0)),
+    CONSTRAINT order_lines_line_no_check CHECK ((line_no >= 1)),
+    CONSTRAINT order_lines_net_total_check CHECK ((net_total >= 0)),
+    CONSTRAINT order_lines_order_discount_share_check CHECK ((order_discount_share >= 0)),
+    CONSTRAINT order_lines_quantity_check CHECK ((quantity > 0)),
+    CONSTRAINT order_lines_tax_check CHECK ((tax >= 0)),
+    CONSTRAINT order_lines_unit_price_check CHECK ((unit_price >= 0))
+);
+
+ALTER TABLE ONLY app_public.order_lines FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE order_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.order_lines IS '@unique id
+One item of an order, with the name and price it was sold at.';
+
+--
+-- Name: COLUMN order_lines.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN order_lines.line_no; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.line_no IS 'Position of the line in the order, from 1.';
+
+--
+-- Name: COLUMN order_lines.sku; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.sku IS 'SKU of the item when it was sold.';
+
+--
+-- Name: COLUMN order_lines.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.name IS 'Name of the item when it was sold.';
+
+--
+-- Name: COLUMN order_lines.unit_price; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.unit_price IS 'Price of one unit when it was sold, in cents, before tax.';
+
+--
+-- Name: COLUMN order_lines.quantity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.quantity IS 'Units sold.';
+
+--
+-- Name: COLUMN order_lines.subtotal; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.subtotal IS 'unit_price × quantity, in cents.';
+
+--
+-- Name: COLUMN order_lines.line_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.line_discount IS 'Cents taken off this line.';
+
+--
+-- Name: COLUMN order_lines.order_discount_share; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.order_discount_share IS 'This line''s share of the order discount, in cents.';
+
+--
+-- Name: COLUMN order_lines.net_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.net_total IS 'Revenue of the line: subtotal − line_discount − order_discount_share, in cents, before tax.';
+
+--
+-- Name: COLUMN order_lines.tax; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.tax IS 'Tax on net_total, rounded half up to the cent.';
+
+--
+-- Name: COLUMN order_lines.total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.total IS 'net_total + tax, in cents.';
+
+--
+-- Name: roles; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.roles (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    key text NOT NULL,
+    name text NOT NULL,
+    permissions text[] DEFAULT '{}'::text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT roles_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT roles_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT roles_permissions_check CHECK ((permissions <@ app_hidden.all_permissions()))
+);
+
+ALTER TABLE ONLY app_public.roles FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE roles; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.roles IS '@unique id
+A role inside a tenant (owner, manager, cashier) and the permissions it carries.';
+
+--
+-- Name: COLUMN roles.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.roles.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN roles.permissions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.roles.permissions IS 'Permissions such as customers.merge or reports.export.';
+
+--
+-- Name: rm_customer_activity; Type: TABLE; Schema: reporting; Owner: -
+--
+
+CREATE TABLE reporting.rm_customer_activity (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    customer_name text,
+    total_visits integer DEFAULT 0 NOT NULL,
+    total_spend bigint DEFAULT 0 NOT NULL,
+    last_visit_at timestamp with time zone,
+    merged_into_id text,
+    name_seq bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY reporting.rm_customer_activity FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE rm_customer_activity; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TABLE reporting.rm_customer_activity IS '@name rm_customer_activity
+Visits and spend of each customer, kept from the event log; follows renames and merges (a merged customer''s activity belongs to the one it was merged into).';
+
+--
+-- Name: COLUMN rm_customer_activity.tenant_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_customer_activity.customer_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.customer_name IS 'The customer''s display name, as of their latest change.';
+
+--
+-- Name: COLUMN rm_customer_activity.total_visits; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.total_visits IS 'Orders attributed to the customer that were not voided.';
+
+--
+-- Name: COLUMN rm_customer_activity.total_spend; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.total_spend IS 'Totals of those orders (tax included), in cents.';
+
+--
+-- Name: COLUMN rm_customer_activity.last_visit_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.last_visit_at IS 'When the latest of those orders was placed.';
+
+--
+-- Name: COLUMN rm_customer_activity.merged_into_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.merged_into_id IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_customer_activity.name_seq; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.name_seq IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_customer_activity.updated_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_customer_activity.updated_at IS 'When this row last changed.';
+
+--
+-- Name: customer_activity; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.customer_activity WITH (security_barrier='true') AS
+ SELECT a.customer_id,
+    c.customer_number,
+    a.customer_name,
+    a.total_visits,
+    (((a.total_spend)::numeric / 100.0))::numeric(14,2) AS total_spend,
+    ((
+        CASE
+            WHEN (a.total_visits > 0) THEN round(((a.total_spend)::numeric / (a.total_visits)::numeric))
+            ELSE (0)::numeric
+        END / 100.0))::numeric(14,2) AS avg_spend,
+    a.last_visit_at
+   FROM (reporting.rm_customer_activity a
+     JOIN app_public.customers c ON (((c.tenant_id = a.tenant_id) AND (c.id = a.customer_id))))
+  WHERE (a.merged_into_id IS NULL);
+
+--
+-- Name: VIEW customer_activity; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.customer_activity IS 'Visits (orders not voided) and spend (tax included, in dollars) of each customer; customers merged into another one are counted in that one.';
+
+--
+-- Name: rm_item_sales; Type: TABLE; Schema: reporting; Owner: -
+--
+
+CREATE TABLE reporting.rm_item_sales (
+    tenant_id text NOT NULL,
+    location_id text NOT NULL,
+    business_date date NOT NULL,
+    catalog_item_id text NOT NULL,
+    catalog_item_name text NOT NULL,
+    quantity_sold integer DEFAULT 0 NOT NULL,
+    gross_revenue bigint DEFAULT 0 NOT NULL,
+    net_revenue bigint DEFAULT 0 NOT NULL,
+    name_seq bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY reporting.rm_item_sales FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE rm_item_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TABLE reporting.rm_item_sales IS '@name rm_item_sales
+What one catalog item sold at one location on one business date, kept from the event log. Voided orders are taken out.';
+
+--
+-- Name: COLUMN rm_item_sales.tenant_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_item_sales.catalog_item_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.catalog_item_name IS 'The item''s name on its latest sale of that day.';
+
+--
+-- Name: COLUMN rm_item_sales.quantity_sold; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.quantity_sold IS 'Units sold in orders that were not voided.';
+
+--
+-- Name: COLUMN rm_item_sales.gross_revenue; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.gross_revenue IS 'Σ unit price × quantity, before discounts and tax, in cents.';
+
+--
+-- Name: COLUMN rm_item_sales.net_revenue; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.net_revenue IS 'gross_revenue minus the line discounts and the lines'' shares of order discounts, before tax, in cents.';
+
+--
+-- Name: COLUMN rm_item_sales.name_seq; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.name_seq IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_item_sales.updated_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_item_sales.updated_at IS 'When this row last changed.';
+
+--
+-- Name: item_sales_by_day; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.item_sales_by_day WITH (security_barrier='true') AS
+ SELECT s.business_date,
+    s.location_id,
+    l.name AS location_name,
+    s.catalog_item_id,
+    s.item_name,
+    c.sku,
+    s.quantity_sold,
+    (((s.gross_revenue)::numeric / 100.0))::numeric(14,2) AS gross_revenue,
+    (((s.net_revenue)::numeric / 100.0))::numeric(14,2) AS net_revenue
+   FROM ((( SELECT f.tenant_id,
+            f.location_id,
+            f.business_date,
+            f.catalog_item_id,
+            (array_agg(f.catalog_item_name ORDER BY f.name_seq DESC, f.catalog_item_name))[1] AS item_name,
+            (sum(f.quantity_sold))::bigint AS quantity_sold,
+            (sum(f.gross_revenue))::bigint AS gross_revenue,
+            (sum(f.net_revenue))::bigint AS net_revenue
+           FROM ( SELECT r.tenant_id,
+                    r.location_id,
+                    r.business_date,
+                    r.catalog_item_id,
+                    r.catalog_item_name,
+                    r.name_seq,
+                    (r.quantity_sold)::bigint AS quantity_sold,
+                    r.gross_revenue,
+                    r.net_revenue
+                   FROM reporting.rm_item_sales r
+                UNION ALL
+                 SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id,
+                    d.location_id,
+                    d.business_date,
+                    d.catalog_item_id,
+                    d.catalog_item_name,
+                    d.name_seq,
+                    d.quantity_sold,
+                    d.gross_revenue,
+                    d.net_revenue
+                   FROM app_hidden.analyst_pending_items() d(location_id, business_date, catalog_item_id, catalog_item_name, name_seq, quantity_sold, gross_revenue, net_revenue)) f
+          GROUP BY f.tenant_id, f.location_id, f.business_date, f.catalog_item_id) s
+     JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))))
+     JOIN app_public.catalog_items c ON (((c.tenant_id = s.tenant_id) AND (c.id = s.catalog_item_id))));
+
+--
+-- Name: VIEW item_sales_by_day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in dollars (voided orders taken out). gross_revenue is before discounts, net_revenue after discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
+
+--
+-- Name: rm_customer_visits; Type: TABLE; Schema: reporting; Owner: -
+--
+
+CREATE TABLE reporting.rm_customer_visits (
+    tenant_id text NOT NULL,
+    order_id text NOT NULL,
+    customer_id text NOT NULL,
+    placed_at timestamp with time zone NOT NULL,
+    total bigint NOT NULL,
+    is_voided boolean DEFAULT false NOT NULL
+);
+
+ALTER TABLE ONLY reporting.rm_customer_visits FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE rm_customer_visits; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TABLE reporting.rm_customer_visits IS 'Internal to the customer-activity consumer (not granted to the API): the orders of each customer (after merges), so that voiding the latest visit can find the one before.';
+
+--
+-- Name: rm_daily_sales; Type: TABLE; Schema: reporting; Owner: -
+--
+
+CREATE TABLE reporting.rm_daily_sales (
+    tenant_id text NOT NULL,
+    location_id text NOT NULL,
+    business_date date NOT NULL,
+    order_count integer DEFAULT 0 NOT NULL,
+    gross_sales bigint DEFAULT 0 NOT NULL,
+    discount_total bigint DEFAULT 0 NOT NULL,
+    tax_total bigint DEFAULT 0 NOT NULL,
+    net_sales bigint DEFAULT 0 NOT NULL,
+    tender_cash bigint DEFAULT 0 NOT NULL,
+    tender_card bigint DEFAULT 0 NOT NULL,
+    void_count integer DEFAULT 0 NOT NULL,
+    void_total bigint DEFAULT 0 NOT NULL,
+    avg_order_value bigint GENERATED ALWAYS AS (
+CASE
+    WHEN (order_count > 0) THEN (round(((net_sales)::numeric / (order_count)::numeric)))::bigint
+    ELSE (0)::bigint
+END) STORED,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY reporting.rm_daily_sales FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE rm_daily_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TABLE reporting.rm_daily_sales IS '@name rm_daily_sales
+Sales of one location on one business date (its own time zone), kept from the event log. Voids are taken out on the date of the original sale.';
+
+--
+-- Name: COLUMN rm_daily_sales.tenant_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_daily_sales.location_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.location_id IS 'The location.';
+
+--
+-- Name: COLUMN rm_daily_sales.business_date; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.business_date IS 'The date on the location''s clock.';
+
+--
+-- Name: COLUMN rm_daily_sales.order_count; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.order_count IS 'Orders placed that day and not voided.';
+
+--
+-- Name: COLUMN rm_daily_sales.gross_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.gross_sales IS 'Σ unit price × quantity of those orders, before discounts and tax, in cents.';
+
+--
+-- Name: COLUMN rm_daily_sales.discount_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.discount_total IS 'Line and order discounts of those orders, in cents.';
+
+--
+-- Name: COLUMN rm_daily_sales.tax_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.tax_total IS 'Tax of those orders, in cents.';
+
+--
+-- Name: COLUMN rm_daily_sales.net_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.net_sales IS 'gross_sales − discount_total + tax_total: what the customers of those orders pay, in cents.';
+
+--
+-- Name: COLUMN rm_daily_sales.tender_cash; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.tender_cash IS 'Cash applied to orders of that day (handed over minus change), in cents. Tenders of voided orders stay.';
+
+--
+-- Name: COLUMN rm_daily_sales.tender_card; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.tender_card IS 'Card payments applied to orders of that day, in cents.';
+
+--
+-- Name: COLUMN rm_daily_sales.void_count; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.void_count IS 'Orders of that day that were voided (whenever the void happened).';
+
+--
+-- Name: COLUMN rm_daily_sales.void_total; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.void_total IS 'Totals of those voided orders, in cents.';
+
+--
+-- Name: COLUMN rm_daily_sales.avg_order_value; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.avg_order_value IS '@notNull
+net_sales / order_count rounded half up to the cent; 0 without orders.';
+
+--
+-- Name: COLUMN rm_daily_sales.updated_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.updated_at IS 'When this row last changed.';
+
+--
+-- Name: rm_inventory_on_hand; Type: TABLE; Schema: reporting; Owner: -
+--
+
+CREATE TABLE reporting.rm_inventory_on_hand (
+    tenant_id text NOT NULL,
+    location_id text NOT NULL,
+    inventory_item_id text NOT NULL,
+    item_name text NOT NULL,
+    on_hand integer DEFAULT 0 NOT NULL,
+    low_stock_threshold integer DEFAULT 0 NOT NULL,
+    is_below_threshold boolean GENERATED ALWAYS AS ((on_hand <= low_stock_threshold)) STORED,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY reporting.rm_inventory_on_hand FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE rm_inventory_on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TABLE reporting.rm_inventory_on_hand IS '@name rm_inventory_on_hand
+Units on hand of a stocked item at a location (the sum of its stock movements), kept from the event log. An item appears at a location once stock has moved there.';
+
+--
+-- Name: COLUMN rm_inventory_on_hand.tenant_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_inventory_on_hand.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN rm_inventory_on_hand.item_name; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_inventory_on_hand.item_name IS 'Name of the inventory item.';
+
+--
+-- Name: COLUMN rm_inventory_on_hand.on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_inventory_on_hand.on_hand IS 'Units on hand; negative when more was sold than was recorded as received.';
+
+--
+-- Name: COLUMN rm_inventory_on_hand.low_stock_threshold; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_inventory_on_hand.low_stock_threshold IS 'The item''s low-stock threshold.';
+
+--
+-- Name: COLUMN rm_inventory_on_hand.is_below_threshold; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_inventory_on_hand.is_below_threshold IS '@notNull
+@behavior +filterBy +orderBy
+Low stock: on hand at or below the threshold (the rule of inventory items).';
+
+--
+-- Name: COLUMN rm_inventory_on_hand.updated_at; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_inventory_on_hand.updated_at IS 'When this row last changed.';
+
+--
+-- Name: sales_by_day; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
+ SELECT s.business_date,
+    s.location_id,
+    l.name AS location_name,
+    s.order_count AS orders,
+    (((s.gross_sales)::numeric / 100.0))::numeric(14,2) AS gross_sales,
+    (((s.discount_total)::numeric / 100.0))::numeric(14,2) AS discounts,
+    (((s.tax_total)::numeric / 100.0))::numeric(14,2) AS tax,
+    (((s.net_sales)::numeric / 100.0))::numeric(14,2) AS net_sales,
+    (((s.tender_cash)::numeric / 100.0))::numeric(14,2) AS cash,
+    (((s.tender_card)::numeric / 100.0))::numeric(14,2) AS card,
+    s.void_count AS voids,
+    (((s.void_total)::numeric / 100.0))::numeric(14,2) AS voided_total,
+    ((
+        CASE
+            WHEN (s.order_count > 0) THEN round(((s.net_sales)::numeric / (s.order_count)::numeric))
+            ELSE (0)::numeric
+        END / 100.0))::numeric(14,2) AS avg_order_value
+   FROM (( SELECT f.tenant_id,
+            f.location_id,
+            f.business_date,
+            (sum(f.order_count))::bigint AS order_count,
+            (sum(f.gross_sales))::bigint AS gross_sales,
+            (sum(f.discount_total))::bigint AS discount_total,
+            (sum(f.tax_total))::bigint AS tax_total,
+            (sum(f.net_sales))::bigint AS net_sales,
+            (sum(f.tender_cash))::bigint AS tender_cash,
+            (sum(f.tender_card))::bigint AS tender_card,
+            (sum(f.void_count))::bigint AS void_count,
+            (sum(f.void_total))::bigint AS void_total
+           FROM ( SELECT r.tenant_id,
+                    r.location_id,
+                    r.business_date,
+                    (r.order_count)::bigint AS order_count,
+                    r.gross_sales,
+                    r.discount_total,
+                    r.tax_total,
+                    r.net_sales,
+                    r.tender_cash,
+                    r.tender_card,
+                    (r.void_count)::bigint AS void_count,
+                    r.void_total
+                   FROM reporting.rm_daily_sales r
+                UNION ALL
+                 SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id,
+                    d.location_id,
+                    d.business_date,
+                    d.order_count,
+                    d.gross_sales,
+                    d.discount_total,
+                    d.tax_total,
+                    d.net_sales,
+                    d.tender_cash,
+                    d.tender_card,
+                    d.void_count,
+                    d.void_total
+                   FROM app_hidden.analyst_pending_daily() d(location_id, business_date, order_count, gross_sales, discount_total, tax_total, net_sales, tender_cash, tender_card, void_count, void_total)) f
+          GROUP BY f.tenant_id, f.location_id, f.business_date) s
+     JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))));
+
+--
+-- Name: VIEW sales_by_day; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.sales_by_day IS 'Sales per location and business date (the location''s own date), in dollars. Voided orders are taken out of the date they were placed and counted in voids / voided_total. net_sales = gross_sales − discounts + tax; avg_order_value = net_sales / orders.';
+
+--
+-- Name: stock_levels; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.stock_levels WITH (security_barrier='true') AS
+ SELECT s.location_id,
+    l.name AS location_name,
+    s.inventory_item_id,
+    i.name AS item_name,
+    s.on_hand,
+    i.low_stock_threshold,
+    (s.on_hand <= i.low_stock_threshold) AS is_low_stock
+   FROM ((( SELECT f.tenant_id,
+            f.location_id,
+            f.inventory_item_id,
+            (sum(f.on_hand))::integer AS on_hand
+           FROM ( SELECT r.tenant_id,
+                    r.location_id,
+                    r.inventory_item_id,
+                    (r.on_hand)::bigint AS on_hand
+                   FROM reporting.rm_inventory_on_hand r
+                UNION ALL
+                 SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id,
+                    d.location_id,
+                    d.inventory_item_id,
+                    d.on_hand
+                   FROM app_hidden.analyst_pending_stock() d(location_id, inventory_item_id, on_hand)) f
+          GROUP BY f.tenant_id, f.location_id, f.inventory_item_id) s
+     JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))))
+     JOIN app_public.inventory_items i ON (((i.tenant_id = s.tenant_id) AND (i.id = s.inventory_item_id))));
+
+--
+-- Name: VIEW stock_levels; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.stock_levels IS 'Units on hand per location and inventory item; is_low_stock when at or below the item''s threshold.';
+
+--
+-- Name: analyst_logins analyst_logins_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.analyst_logins
+    ADD CONSTRAINT analyst_logins_pkey PRIMARY KEY (tenant_id, role_name);
+
+--
+-- Name: event_subscriptions event_subscriptions_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.event_subscriptions
+    ADD CONSTRAINT event_subscriptions_pkey PRIMARY KEY (consumer, event_type);
+
+--
+-- Name: events events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: export_chunks export_chunks_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.export_chunks
+    ADD CONSTRAINT export_chunks_pkey PRIMARY KEY (tenant_id, export_id, chunk_no);
+
+--
+-- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.processed_events
+    ADD CONSTRAINT processed_events_pkey PRIMARY KEY (tenant_id, event_id, consumer);
+
+--
+-- Name: reporting_queue reporting_queue_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.reporting_queue
+    ADD CONSTRAINT reporting_queue_pkey PRIMARY KEY (tenant_id, event_id);
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+--
+-- Name: stripe_events stripe_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.stripe_events
+    ADD CONSTRAINT stripe_events_pkey PRIMARY KEY (id);
+
+--
+-- Name: tenant_counters tenant_counters_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.tenant_counters
+    ADD CONSTRAINT tenant_counters_pkey PRIMARY KEY (tenant_id, name);
+
+--
+-- Name: user_secrets user_secrets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.user_secrets
+    ADD CONSTRAINT user_secrets_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: audit_entries audit_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_entries
+    ADD CONSTRAINT audit_entries_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT audit_entries_pkey ON audit_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT audit_entries_pkey ON app_public.audit_entries IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_invoices billing_invoices_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_invoices
+    ADD CONSTRAINT billing_invoices_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT billing_invoices_pkey ON billing_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_invoices_pkey ON app_public.billing_invoices IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_invoices billing_invoices_tenant_id_stripe_invoice_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_invoices
+    ADD CONSTRAINT billing_invoices_tenant_id_stripe_invoice_id_key UNIQUE (tenant_id, stripe_invoice_id);
+
+--
+-- Name: CONSTRAINT billing_invoices_tenant_id_stripe_invoice_id_key ON billing_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_invoices_tenant_id_stripe_invoice_id_key ON app_public.billing_invoices IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_notices billing_notices_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_notices
+    ADD CONSTRAINT billing_notices_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT billing_notices_pkey ON billing_notices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_notices_pkey ON app_public.billing_notices IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_notices billing_notices_tenant_id_stripe_event_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_notices
+    ADD CONSTRAINT billing_notices_tenant_id_stripe_event_id_key UNIQUE (tenant_id, stripe_event_id);
+
+--
+-- Name: CONSTRAINT billing_notices_tenant_id_stripe_event_id_key ON billing_notices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_notices_tenant_id_stripe_event_id_key ON app_public.billing_notices IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_requests billing_requests_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_requests
+    ADD CONSTRAINT billing_requests_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT billing_requests_pkey ON billing_requests; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_requests_pkey ON app_public.billing_requests IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_subscriptions billing_subscriptions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_subscriptions
+    ADD CONSTRAINT billing_subscriptions_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT billing_subscriptions_pkey ON billing_subscriptions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_subscriptions_pkey ON app_public.billing_subscriptions IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_subscriptions billing_subscriptions_tenant_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_subscriptions
+    ADD CONSTRAINT billing_subscriptions_tenant_id_key UNIQUE (tenant_id);
+
+--
+-- Name: CONSTRAINT billing_subscriptions_tenant_id_key ON billing_subscriptions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_subscriptions_tenant_id_key ON app_public.billing_subscriptions IS '@behavior -single -update -delete';
+
+--
+-- Name: billing_subscriptions billing_subscriptions_tenant_id_stripe_subscription_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_subscriptions
+    ADD CONSTRAINT billing_subscriptions_tenant_id_stripe_subscription_id_key UNIQUE (tenant_id, stripe_subscription_id);
+
+--
+-- Name: CONSTRAINT billing_subscriptions_tenant_id_stripe_subscription_id_key ON billing_subscriptions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_subscriptions_tenant_id_stripe_subscription_id_key ON app_public.billing_subscriptions IS '@behavior -single -update -delete';
+
+--
+-- Name: catalog_items catalog_items_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.catalog_items
+    ADD CONSTRAINT catalog_items_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT catalog_items_pkey ON catalog_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT catalog_items_pkey ON app_public.catalog_items IS '@behavior -single -update -delete';
+
+--
+-- Name: catalog_items catalog_items_tenant_id_sku_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.catalog_items
+    ADD CONSTRAINT catalog_items_tenant_id_sku_key UNIQUE (tenant_id, sku);
+
+--
+-- Name: CONSTRAINT catalog_items_tenant_id_sku_key ON catalog_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT catalog_items_tenant_id_sku_key ON app_public.catalog_items IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_addresses customer_addresses_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_addresses
+    ADD CONSTRAINT customer_addresses_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_addresses_pkey ON customer_addresses; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_addresses_pkey ON app_public.customer_addresses IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_merges customer_merges_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_merges
+    ADD CONSTRAINT customer_merges_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_merges_pkey ON customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_merges_pkey ON app_public.customer_merges IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_merges customer_merges_tenant_id_duplicate_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_merges
+    ADD CONSTRAINT customer_merges_tenant_id_duplicate_id_key UNIQUE (tenant_id, duplicate_id);
+
+--
+-- Name: CONSTRAINT customer_merges_tenant_id_duplicate_id_key ON customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_merges_tenant_id_duplicate_id_key ON app_public.customer_merges IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_notes customer_notes_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_notes
+    ADD CONSTRAINT customer_notes_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_notes_pkey ON customer_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_notes_pkey ON app_public.customer_notes IS '@behavior -single -update -delete';
+
+--
+-- Name: customers customers_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customers_pkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_pkey ON app_public.customers IS '@behavior -single -update -delete';
+
+--
+-- Name: customers customers_tenant_id_customer_number_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_tenant_id_customer_number_key UNIQUE (tenant_id, customer_number);
+
+--
+-- Name: CONSTRAINT customers_tenant_id_customer_number_key ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_tenant_id_customer_number_key ON app_public.customers IS '@behavior -single -update -delete';
+
+--
+-- Name: devices devices_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.devices
+    ADD CONSTRAINT devices_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT devices_pkey ON devices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT devices_pkey ON app_public.devices IS '@behavior -single -update -delete';
+
+--
+-- Name: devices devices_tenant_id_location_id_name_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.devices
+    ADD CONSTRAINT devices_tenant_id_location_id_name_key UNIQUE (tenant_id, location_id, name);
+
+--
+-- Name: CONSTRAINT devices_tenant_id_location_id_name_key ON devices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT devices_tenant_id_location_id_name_key ON app_public.devices IS '@behavior -single -update -delete';
+
+--
+-- Name: inventory_items inventory_items_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_items
+    ADD CONSTRAINT inventory_items_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_items_pkey ON inventory_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_items_pkey ON app_public.inventory_items IS '@behavior -single -update -delete';
+
+--
+-- Name: inventory_items inventory_items_tenant_id_catalog_item_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_items
+    ADD CONSTRAINT inventory_items_tenant_id_catalog_item_id_key UNIQUE (tenant_id, catalog_item_id);
+
+--
+-- Name: CONSTRAINT inventory_items_tenant_id_catalog_item_id_key ON inventory_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_items_tenant_id_catalog_item_id_key ON app_public.inventory_items IS '@behavior -single -update -delete';
+
+--
+-- Name: inventory_movements inventory_movements_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_movements
+    ADD CONSTRAINT inventory_movements_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_movements_pkey ON inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_movements_pkey ON app_public.inventory_movements IS '@behavior -single -update -delete';
+
+--
+-- Name: locations locations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.locations
+    ADD CONSTRAINT locations_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT locations_pkey ON locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT locations_pkey ON app_public.locations IS '@behavior -single -update -delete';
+
+--
+-- Name: locations locations_tenant_id_name_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.locations
+    ADD CONSTRAINT locations_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: CONSTRAINT locations_tenant_id_name_key ON locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT locations_tenant_id_name_key ON app_public.locations IS '@behavior -single -update -delete';
+
+--
+-- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.memberships
+    ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT memberships_pkey ON memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT memberships_pkey ON app_public.memberships IS '@behavior -single -update -delete';
+
+--
+-- Name: memberships memberships_tenant_id_user_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.memberships
+    ADD CONSTRAINT memberships_tenant_id_user_id_key UNIQUE (tenant_id, user_id);
+
+--
+-- Name: CONSTRAINT memberships_tenant_id_user_id_key ON memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT memberships_tenant_id_user_id_key ON app_public.memberships IS '@behavior -single -update -delete';
+
+--
+-- Name: order_lines order_lines_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_lines
+    ADD CONSTRAINT order_lines_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_lines_pkey ON order_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_lines_pkey ON app_public.order_lines IS '@behavior -single -update -delete';
+
+--
+-- Name: order_lines order_lines_tenant_id_order_id_line_no_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_lines
+    ADD CONSTRAINT order_lines_tenant_id_order_id_line_no_key UNIQUE (tenant_id, order_id, line_no);
+
+--
+-- Name: CONSTRAINT order_lines_tenant_id_order_id_line_no_key ON order_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_lines_tenant_id_order_id_line_no_key ON app_public.order_lines IS '@behavior -single -update -delete';
+
+--
+-- Name: orders orders_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT orders_pkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_pkey ON app_public.orders IS '@behavior -single -update -delete';
+
+--
+-- Name: plans plans_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.plans
+    ADD CONSTRAINT plans_pkey PRIMARY KEY (key);
+
+--
+-- Name: plans plans_stripe_lookup_key_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.plans
+    ADD CONSTRAINT plans_stripe_lookup_key_key UNIQUE (stripe_lookup_key);
+
+--
+-- Name: CONSTRAINT plans_stripe_lookup_key_key ON plans; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT plans_stripe_lookup_key_key ON app_public.plans IS '@behavior -single -update -delete';
+
+--
+-- Name: plans plans_stripe_price_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.plans
+    ADD CONSTRAINT plans_stripe_price_id_key UNIQUE (stripe_price_id);
+
+--
+-- Name: CONSTRAINT plans_stripe_price_id_key ON plans; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT plans_stripe_price_id_key ON app_public.plans IS '@behavior -single -update -delete';
+
+--
+-- Name: roles roles_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.roles
+    ADD CONSTRAINT roles_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT roles_pkey ON roles; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT roles_pkey ON app_public.roles IS '@behavior -single -update -delete';
+
+--
+-- Name: roles roles_tenant_id_key_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.roles
+    ADD CONSTRAINT roles_tenant_id_key_key UNIQUE (tenant_id, key);
+
+--
+-- Name: CONSTRAINT roles_tenant_id_key_key ON roles; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT roles_tenant_id_key_key ON app_public.roles IS '@behavior -single -update -delete';
+
+--
+-- Name: tenants tenants_billing_customer_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenants
+    ADD CONSTRAINT tenants_billing_customer_id_key UNIQUE (billing_customer_id);
+
+--
+-- Name: CONSTRAINT tenants_billing_customer_id_key ON tenants; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenants_billing_customer_id_key ON app_public.tenants IS '@behavior -single -update -delete';
+
+--
+-- Name: tenants tenants_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenants
+    ADD CONSTRAINT tenants_pkey PRIMARY KEY (id);
+
+--
+-- Name: tenders tenders_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenders
+    ADD CONSTRAINT tenders_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT tenders_pkey ON tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenders_pkey ON app_public.tenders IS '@behavior -single -update -delete';
+
+--
+-- Name: users users_email_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.users
+    ADD CONSTRAINT users_email_key UNIQUE (email);
+
+--
+-- Name: CONSTRAINT users_email_key ON users; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT users_email_key ON app_public.users IS '@behavior -single -update -delete';
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+--
+-- Name: exports exports_pkey; Type: CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.exports
+    ADD CONSTRAINT exports_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT exports_pkey ON exports; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT exports_pkey ON reporting.exports IS '@behavior -single -update -delete';
+
+--
+-- Name: rm_customer_activity rm_customer_activity_pkey; Type: CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_customer_activity
+    ADD CONSTRAINT rm_customer_activity_pkey PRIMARY KEY (tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT rm_customer_activity_pkey ON rm_customer_activity; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_customer_activity_pkey ON reporting.rm_customer_activity IS '@behavior -single -update -delete';
+
+--
+-- Name: rm_customer_visits rm_customer_visits_pkey; Type: CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_customer_visits
+    ADD CONSTRAINT rm_customer_visits_pkey PRIMARY KEY (tenant_id, order_id);
+
+--
+-- Name: rm_daily_sales rm_daily_sales_pkey; Type: CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_daily_sales
+    ADD CONSTRAINT rm_daily_sales_pkey PRIMARY KEY (tenant_id, location_id, business_date);
+
+--
+-- Name: CONSTRAINT rm_daily_sales_pkey ON rm_daily_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_daily_sales_pkey ON reporting.rm_daily_sales IS '@behavior -single -update -delete';
+
+--
+-- Name: rm_inventory_on_hand rm_inventory_on_hand_pkey; Type: CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_inventory_on_hand
+    ADD CONSTRAINT rm_inventory_on_hand_pkey PRIMARY KEY (tenant_id, location_id, inventory_item_id);
+
+--
+-- Name: CONSTRAINT rm_inventory_on_hand_pkey ON rm_inventory_on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_inventory_on_hand_pkey ON reporting.rm_inventory_on_hand IS '@behavior -single -update -delete';
+
+--
+-- Name: rm_item_sales rm_item_sales_pkey; Type: CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_item_sales
+    ADD CONSTRAINT rm_item_sales_pkey PRIMARY KEY (tenant_id, location_id, business_date, catalog_item_id);
+
+--
+-- Name: CONSTRAINT rm_item_sales_pkey ON rm_item_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_item_sales_pkey ON reporting.rm_item_sales IS '@behavior -single -update -delete';
+
+--
+-- Name: analyst_logins_role_name_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX analyst_logins_role_name_idx ON app_private.analyst_logins USING btree (role_name);
+
+--
+-- Name: event_subscriptions_event_type_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX event_subscriptions_event_type_idx ON app_private.event_subscriptions USING btree (event_type);
+
+--
+-- Name: events_aggregate_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX events_aggregate_idx ON app_private.events USING btree (tenant_id, aggregate_type, aggregate_id, seq);
+
+--
+-- Name: events_tenant_seq_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX events_tenant_seq_idx ON app_private.events USING btree (tenant_id, seq);
+
+--
+-- Name: events_type_seq_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX events_type_seq_idx ON app_private.events USING btree (type, seq);
+
+--
+-- Name: processed_events_consumer_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX processed_events_consumer_idx ON app_private.processed_events USING btree (consumer, tenant_id);
+
+--
+-- Name: reporting_queue_seq_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX reporting_queue_seq_idx ON app_private.reporting_queue USING btree (tenant_id, seq);
+
+--
+-- Name: sessions_active_tenant_id_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX sessions_active_tenant_id_idx ON app_private.sessions USING btree (active_tenant_id);
+
+--
+-- Name: sessions_user_id_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX sessions_user_id_idx ON app_private.sessions USING btree (user_id);
+
+--
+-- Name: stripe_events_customer_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX stripe_events_customer_idx ON app_private.stripe_events USING btree (customer_id, stripe_created_at);
+
+--
+-- Name: stripe_events_pending_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX stripe_events_pending_idx ON app_private.stripe_events USING btree (received_at) WHERE (status = 'pending'::text);
+
+--
+-- Name: audit_entries_actor_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_entries_actor_idx ON app_public.audit_entries USING btree (actor_user_id);
+
+--
+-- Name: audit_entries_entity_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_entries_entity_idx ON app_public.audit_entries USING btree (tenant_id, entity, entity_id, created_at);
+
+--
+-- Name: billing_invoices_invoiced_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_invoices_invoiced_at_idx ON app_public.billing_invoices USING btree (tenant_id, invoiced_at);
+
+--
+-- Name: billing_notices_created_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_notices_created_at_idx ON app_public.billing_notices USING btree (tenant_id, created_at);
+
+--
+-- Name: billing_requests_created_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_requests_created_at_idx ON app_public.billing_requests USING btree (tenant_id, created_at);
+
+--
+-- Name: billing_requests_plan_key_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_requests_plan_key_idx ON app_public.billing_requests USING btree (plan_key);
+
+--
+-- Name: billing_requests_requested_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_requests_requested_by_idx ON app_public.billing_requests USING btree (requested_by);
+
+--
+-- Name: billing_subscriptions_plan_key_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_subscriptions_plan_key_idx ON app_public.billing_subscriptions USING btree (plan_key);
+
+--
+-- Name: billing_subscriptions_stripe_subscription_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX billing_subscriptions_stripe_subscription_idx ON app_public.billing_subscriptions USING btree (stripe_subscription_id);
+
+--
+-- Name: catalog_items_name_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX catalog_items_name_idx ON app_public.catalog_items USING btree (tenant_id, name);
+
+--
+-- Name: customer_addresses_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_addresses_customer_idx ON app_public.customer_addresses USING btree (tenant_id, customer_id);
+
+--
+-- Name: customer_addresses_default_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_addresses_default_key ON app_public.customer_addresses USING btree (tenant_id, customer_id) WHERE is_default;
+
+--
+-- Name: customer_merges_merged_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_merges_merged_by_idx ON app_public.customer_merges USING btree (merged_by_user_id);
+
+--
+-- Name: customer_merges_primary_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_merges_primary_idx ON app_public.customer_merges USING btree (tenant_id, primary_id, created_at);
+
+--
+-- Name: customer_notes_author_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_notes_author_idx ON app_public.customer_notes USING btree (author_user_id);
+
+--
+-- Name: customer_notes_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_notes_customer_idx ON app_public.customer_notes USING btree (tenant_id, customer_id, created_at DESC);
+
+--
+-- Name: customers_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_created_by_idx ON app_public.customers USING btree (created_by);
+
+--
+-- Name: customers_display_name_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_display_name_idx ON app_public.customers USING btree (tenant_id, display_name, id);
+
+--
+-- Name: customers_email_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customers_email_key ON app_public.customers USING btree (tenant_id, email) WHERE ((email IS NOT NULL) AND (status <> 'merged'::text));
+
+--
+-- Name: customers_last_visit_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_last_visit_idx ON app_public.customers USING btree (tenant_id, last_visit_at DESC, id);
+
+--
+-- Name: customers_merged_into_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_merged_into_idx ON app_public.customers USING btree (tenant_id, merged_into_id);
+
+--
+-- Name: customers_phone_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customers_phone_key ON app_public.customers USING btree (tenant_id, phone) WHERE ((phone IS NOT NULL) AND (status <> 'merged'::text));
+
+--
+-- Name: customers_search_email_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_email_prefix_idx ON app_public.customers USING btree (tenant_id, email text_pattern_ops);
+
+--
+-- Name: customers_search_email_trgm_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_email_trgm_idx ON app_public.customers USING gin (email public.gin_trgm_ops);
+
+--
+-- Name: customers_search_last_name_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_last_name_prefix_idx ON app_public.customers USING btree (tenant_id, lower(last_name) text_pattern_ops);
+
+--
+-- Name: customers_search_name_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_name_prefix_idx ON app_public.customers USING btree (tenant_id, lower(display_name) text_pattern_ops);
+
+--
+-- Name: customers_search_name_trgm_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_name_trgm_idx ON app_public.customers USING gin (lower(display_name) public.gin_trgm_ops);
+
+--
+-- Name: customers_search_phone_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_phone_prefix_idx ON app_public.customers USING btree (tenant_id, phone text_pattern_ops);
+
+--
+-- Name: customers_search_phone_trgm_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_phone_trgm_idx ON app_public.customers USING gin (phone public.gin_trgm_ops);
+
+--
+-- Name: customers_status_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_status_idx ON app_public.customers USING btree (tenant_id, status);
+
+--
+-- Name: customers_tags_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_tags_idx ON app_public.customers USING gin (tags jsonb_path_ops);
+
+--
+-- Name: customers_total_spend_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_total_spend_idx ON app_public.customers USING btree (tenant_id, total_spend DESC, id);
+
+--
+-- Name: inventory_items_name_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX inventory_items_name_idx ON app_public.inventory_items USING btree (tenant_id, name);
+
+--
+-- Name: inventory_movements_item_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX inventory_movements_item_idx ON app_public.inventory_movements USING btree (tenant_id, inventory_item_id, location_id) INCLUDE (quantity);
+
+--
+-- Name: inventory_movements_location_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX inventory_movements_location_idx ON app_public.inventory_movements USING btree (tenant_id, location_id, occurred_at);
+
+--
+-- Name: inventory_movements_order_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX inventory_movements_order_idx ON app_public.inventory_movements USING btree (tenant_id, order_id);
+
+--
+-- Name: inventory_movements_order_line_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX inventory_movements_order_line_idx ON app_public.inventory_movements USING btree (tenant_id, order_line_id);
+
+--
+-- Name: memberships_role_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX memberships_role_idx ON app_public.memberships USING btree (tenant_id, role_id);
+
+--
+-- Name: memberships_user_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX memberships_user_id_idx ON app_public.memberships USING btree (user_id);
+
+--
+-- Name: order_lines_catalog_item_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX order_lines_catalog_item_idx ON app_public.order_lines USING btree (tenant_id, catalog_item_id);
+
+--
+-- Name: orders_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_customer_idx ON app_public.orders USING btree (tenant_id, customer_id, placed_at);
+
+--
+-- Name: orders_location_date_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_location_date_idx ON app_public.orders USING btree (tenant_id, location_id, business_date);
+
+--
+-- Name: orders_placed_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_placed_at_idx ON app_public.orders USING btree (tenant_id, placed_at);
+
+--
+-- Name: orders_placed_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_placed_by_idx ON app_public.orders USING btree (placed_by_user_id);
+
+--
+-- Name: orders_voided_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_voided_by_idx ON app_public.orders USING btree (voided_by_user_id);
+
+--
+-- Name: tenders_order_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tenders_order_idx ON app_public.tenders USING btree (tenant_id, order_id, created_at);
+
+--
+-- Name: exports_created_at_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX exports_created_at_idx ON reporting.exports USING btree (tenant_id, created_at);
+
+--
+-- Name: exports_id_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX exports_id_idx ON reporting.exports USING btree (id);
+
+--
+-- Name: exports_requested_by_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX exports_requested_by_idx ON reporting.exports USING btree (requested_by);
+
+--
+-- Name: rm_customer_activity_last_visit_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_customer_activity_last_visit_idx ON reporting.rm_customer_activity USING btree (tenant_id, last_visit_at) WHERE (merged_into_id IS NULL);
+
+--
+-- Name: rm_customer_activity_merged_into_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_customer_activity_merged_into_idx ON reporting.rm_customer_activity USING btree (tenant_id, merged_into_id) WHERE (merged_into_id IS NOT NULL);
+
+--
+-- Name: rm_customer_visits_customer_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_customer_visits_customer_idx ON reporting.rm_customer_visits USING btree (tenant_id, customer_id, placed_at);
+
+--
+-- Name: rm_daily_sales_date_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_daily_sales_date_idx ON reporting.rm_daily_sales USING btree (tenant_id, business_date);
+
+--
+-- Name: rm_inventory_on_hand_item_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_inventory_on_hand_item_idx ON reporting.rm_inventory_on_hand USING btree (tenant_id, inventory_item_id);
+
+--
+-- Name: rm_inventory_on_hand_low_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_inventory_on_hand_low_idx ON reporting.rm_inventory_on_hand USING btree (tenant_id, location_id) WHERE is_below_threshold;
+
+--
+-- Name: rm_item_sales_date_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_item_sales_date_idx ON reporting.rm_item_sales USING btree (tenant_id, business_date);
+
+--
+-- Name: rm_item_sales_item_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_item_sales_item_idx ON reporting.rm_item_sales USING btree (tenant_id, catalog_item_id, business_date);
+
+--
+-- Name: events _010_append_only; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_private.events FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: event_subscriptions _050_validate; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_private.event_subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg_event_subscriptions__validate();
+
+--
+-- Name: reporting_queue _900_fold_at_commit; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER _900_fold_at_commit AFTER INSERT ON app_private.reporting_queue DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app_private.tg_reporting_queue__fold();
+
+--
+-- Name: inventory_movements _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.inventory_movements FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: order_lines _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.order_lines FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: tenders _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: catalog_items _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg_catalog_items__validate();
+
+--
+-- Name: customer_addresses _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
+
+--
+-- Name: customer_notes _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_notes FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_notes__validate();
+
+--
+-- Name: devices _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.devices FOR EACH ROW EXECUTE FUNCTION app_private.tg_devices__validate();
+
+--
+-- Name: inventory_items _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.inventory_items FOR EACH ROW EXECUTE FUNCTION app_private.tg_inventory_items__validate();
+
+--
+-- Name: locations _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg_locations__validate();
+
+--
+-- Name: tenants _050_validate_tax_rate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate_tax_rate BEFORE INSERT OR UPDATE OF tax_rate_bps ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_tax_rate();
+
+--
+-- Name: devices _060_plan_limit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.devices FOR EACH ROW EXECUTE FUNCTION app_private.tg__plan_limit('devices');
+
+--
+-- Name: locations _060_plan_limit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__plan_limit('locations');
+
+--
+-- Name: memberships _060_plan_limit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.memberships FOR EACH ROW EXECUTE FUNCTION app_private.tg__plan_limit('seats');
+
+--
+-- Name: billing_invoices _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.billing_invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: billing_requests _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.billing_requests FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: billing_subscriptions _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.billing_subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: catalog_items _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_addresses _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_notes _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_notes FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customers _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: devices _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.devices FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: inventory_items _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.inventory_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: locations _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: memberships _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.memberships FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: orders _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.orders FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: plans _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.plans FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: roles _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.roles FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: tenants _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: users _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: billing_subscriptions _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.billing_subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at', 'last_stripe_event_at');
+
+--
+-- Name: catalog_items _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customer_addresses _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customer_merges _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT ON app_public.customer_merges FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'primary_snapshot', 'duplicate_snapshot', 'result_snapshot');
+
+--
+-- Name: customer_notes _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_notes FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customers _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at', 'total_visits', 'total_spend', 'last_visit_at');
+
+--
+-- Name: devices _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.devices FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: inventory_items _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.inventory_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: locations _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: memberships _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.memberships FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: tenants _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: inventory_items _600_reporting; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _600_reporting AFTER UPDATE OF name, low_stock_threshold ON app_public.inventory_items FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.low_stock_threshold IS DISTINCT FROM new.low_stock_threshold))) EXECUTE FUNCTION app_private.tg_inventory_items__reporting();
+
+--
+-- Name: tenants _600_start_trial; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _600_start_trial AFTER INSERT ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__start_trial();
+
+--
+-- Name: inventory_movements _900_emit_event; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.inventory_movements FOR EACH ROW EXECUTE FUNCTION app_private.tg_inventory_movements__emit_event();
+
+--
+-- Name: tenders _900_emit_event; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenders__emit_event();
+
+--
+-- Name: exports _100_timestamps; Type: TRIGGER; Schema: reporting; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON reporting.exports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: analyst_logins analyst_logins_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.analyst_logins
+    ADD CONSTRAINT analyst_logins_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: events events_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.events
+    ADD CONSTRAINT events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: export_chunks export_chunks_tenant_id_export_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.export_chunks
+    ADD CONSTRAINT export_chunks_tenant_id_export_id_fkey FOREIGN KEY (tenant_id, export_id) REFERENCES reporting.exports(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: processed_events processed_events_tenant_id_event_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.processed_events
+    ADD CONSTRAINT processed_events_tenant_id_event_id_fkey FOREIGN KEY (tenant_id, event_id) REFERENCES app_private.events(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: processed_events processed_events_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.processed_events
+    ADD CONSTRAINT processed_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: reporting_queue reporting_queue_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.reporting_queue
+    ADD CONSTRAINT reporting_queue_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: sessions sessions_active_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sessions
+    ADD CONSTRAINT sessions_active_tenant_id_fkey FOREIGN KEY (active_tenant_id) REFERENCES app_public.tenants(id) ON DELETE SET NULL;
+
+--
+-- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: tenant_counters tenant_counters_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.tenant_counters
+    ADD CONSTRAINT tenant_counters_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: user_secrets user_secrets_user_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.user_secrets
+    ADD CONSTRAINT user_secrets_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: audit_entries audit_entries_actor_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_entries
+    ADD CONSTRAINT audit_entries_actor_user_id_fkey FOREIGN KEY (actor_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT audit_entries_actor_user_id_fkey ON audit_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT audit_entries_actor_user_id_fkey ON app_public.audit_entries IS '@fieldName actor
+@foreignFieldName auditEntries';
+
+--
+-- Name: audit_entries audit_entries_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.audit_entries
+    ADD CONSTRAINT audit_entries_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: billing_invoices billing_invoices_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_invoices
+    ADD CONSTRAINT billing_invoices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: billing_notices billing_notices_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_notices
+    ADD CONSTRAINT billing_notices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: billing_requests billing_requests_plan_key_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_requests
+    ADD CONSTRAINT billing_requests_plan_key_fkey FOREIGN KEY (plan_key) REFERENCES app_public.plans(key);
+
+--
+-- Name: CONSTRAINT billing_requests_plan_key_fkey ON billing_requests; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_requests_plan_key_fkey ON app_public.billing_requests IS '@fieldName plan
+@foreignFieldName billingRequests';
+
+--
+-- Name: billing_requests billing_requests_requested_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_requests
+    ADD CONSTRAINT billing_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT billing_requests_requested_by_fkey ON billing_requests; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_requests_requested_by_fkey ON app_public.billing_requests IS '@fieldName requester
+@foreignFieldName billingRequests';
+
+--
+-- Name: billing_requests billing_requests_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_requests
+    ADD CONSTRAINT billing_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: billing_subscriptions billing_subscriptions_plan_key_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_subscriptions
+    ADD CONSTRAINT billing_subscriptions_plan_key_fkey FOREIGN KEY (plan_key) REFERENCES app_public.plans(key);
+
+--
+-- Name: CONSTRAINT billing_subscriptions_plan_key_fkey ON billing_subscriptions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_subscriptions_plan_key_fkey ON app_public.billing_subscriptions IS '@fieldName plan
+@foreignFieldName billingSubscriptions';
+
+--
+-- Name: billing_subscriptions billing_subscriptions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.billing_subscriptions
+    ADD CONSTRAINT billing_subscriptions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT billing_subscriptions_tenant_id_fkey ON billing_subscriptions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT billing_subscriptions_tenant_id_fkey ON app_public.billing_subscriptions IS '@fieldName tenant
+@foreignFieldName billingSubscriptions
+@foreignSingleFieldName billingSubscription';
+
+--
+-- Name: catalog_items catalog_items_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.catalog_items
+    ADD CONSTRAINT catalog_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT catalog_items_tenant_id_fkey ON catalog_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT catalog_items_tenant_id_fkey ON app_public.catalog_items IS '@fieldName tenant
+@foreignFieldName catalogItems';
+
+--
+-- Name: customer_addresses customer_addresses_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_addresses
+    ADD CONSTRAINT customer_addresses_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_addresses_tenant_id_customer_id_fkey ON customer_addresses; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_addresses_tenant_id_customer_id_fkey ON app_public.customer_addresses IS '@fieldName customer
+@foreignFieldName addresses';
+
+--
+-- Name: customer_addresses customer_addresses_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_addresses
+    ADD CONSTRAINT customer_addresses_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_addresses_tenant_id_fkey ON customer_addresses; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_addresses_tenant_id_fkey ON app_public.customer_addresses IS '@fieldName tenant
+@foreignFieldName customerAddresses';
+
+--
+-- Name: customer_merges customer_merges_merged_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_merges
+    ADD CONSTRAINT customer_merges_merged_by_user_id_fkey FOREIGN KEY (merged_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_merges_merged_by_user_id_fkey ON customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_merges_merged_by_user_id_fkey ON app_public.customer_merges IS '@fieldName mergedBy
+@foreignFieldName customerMerges';
+
+--
+-- Name: customer_merges customer_merges_tenant_id_duplicate_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_merges
+    ADD CONSTRAINT customer_merges_tenant_id_duplicate_id_fkey FOREIGN KEY (tenant_id, duplicate_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_merges_tenant_id_duplicate_id_fkey ON customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_merges_tenant_id_duplicate_id_fkey ON app_public.customer_merges IS '@fieldName duplicate
+@foreignFieldName mergesAsDuplicate
+@foreignSingleFieldName mergeAsDuplicate';
+
+--
+-- Name: customer_merges customer_merges_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_merges
+    ADD CONSTRAINT customer_merges_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_merges_tenant_id_fkey ON customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_merges_tenant_id_fkey ON app_public.customer_merges IS '@fieldName tenant
+@foreignFieldName customerMerges';
+
+--
+-- Name: customer_merges customer_merges_tenant_id_primary_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_merges
+    ADD CONSTRAINT customer_merges_tenant_id_primary_id_fkey FOREIGN KEY (tenant_id, primary_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_merges_tenant_id_primary_id_fkey ON customer_merges; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_merges_tenant_id_primary_id_fkey ON app_public.customer_merges IS '@fieldName primary
+@foreignFieldName merges';
+
+--
+-- Name: customer_notes customer_notes_author_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_notes
+    ADD CONSTRAINT customer_notes_author_user_id_fkey FOREIGN KEY (author_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_notes_author_user_id_fkey ON customer_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_notes_author_user_id_fkey ON app_public.customer_notes IS '@fieldName author
+@foreignFieldName authoredCustomerNotes';
+
+--
+-- Name: customer_notes customer_notes_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_notes
+    ADD CONSTRAINT customer_notes_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_notes_tenant_id_customer_id_fkey ON customer_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_notes_tenant_id_customer_id_fkey ON app_public.customer_notes IS '@fieldName customer
+@foreignFieldName customerNotes';
+
+--
+-- Name: customer_notes customer_notes_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_notes
+    ADD CONSTRAINT customer_notes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_notes_tenant_id_fkey ON customer_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_notes_tenant_id_fkey ON app_public.customer_notes IS '@fieldName tenant
+@foreignFieldName customerNotes';
+
+--
+-- Name: customers customers_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_created_by_fkey FOREIGN KEY (created_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customers_created_by_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_created_by_fkey ON app_public.customers IS '@fieldName creator
+@foreignFieldName createdCustomers';
+
+--
+-- Name: customers customers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customers_tenant_id_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_tenant_id_fkey ON app_public.customers IS '@fieldName tenant
+@foreignFieldName customers';
+
+--
+-- Name: customers customers_tenant_id_merged_into_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_tenant_id_merged_into_id_fkey FOREIGN KEY (tenant_id, merged_into_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customers_tenant_id_merged_into_id_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_tenant_id_merged_into_id_fkey ON app_public.customers IS '@fieldName mergedInto
+@foreignFieldName mergedCustomers';
+
+--
+-- Name: devices devices_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.devices
+    ADD CONSTRAINT devices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: devices devices_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.devices
+    ADD CONSTRAINT devices_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT devices_tenant_id_location_id_fkey ON devices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT devices_tenant_id_location_id_fkey ON app_public.devices IS '@fieldName location
+@foreignFieldName devices';
+
+--
+-- Name: inventory_items inventory_items_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_items
+    ADD CONSTRAINT inventory_items_tenant_id_catalog_item_id_fkey FOREIGN KEY (tenant_id, catalog_item_id) REFERENCES app_public.catalog_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_items_tenant_id_catalog_item_id_fkey ON inventory_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_items_tenant_id_catalog_item_id_fkey ON app_public.inventory_items IS '@fieldName catalogItem
+@foreignFieldName inventoryItem';
+
+--
+-- Name: inventory_items inventory_items_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_items
+    ADD CONSTRAINT inventory_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT inventory_items_tenant_id_fkey ON inventory_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_items_tenant_id_fkey ON app_public.inventory_items IS '@fieldName tenant
+@foreignFieldName inventoryItems';
+
+--
+-- Name: inventory_movements inventory_movements_order_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_movements
+    ADD CONSTRAINT inventory_movements_order_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_movements_order_fkey ON inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_movements_order_fkey ON app_public.inventory_movements IS '@fieldName order
+@foreignFieldName inventoryMovements';
+
+--
+-- Name: inventory_movements inventory_movements_order_line_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_movements
+    ADD CONSTRAINT inventory_movements_order_line_fkey FOREIGN KEY (tenant_id, order_line_id) REFERENCES app_public.order_lines(tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_movements_order_line_fkey ON inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_movements_order_line_fkey ON app_public.inventory_movements IS '@fieldName orderLine
+@foreignFieldName inventoryMovements';
+
+--
+-- Name: inventory_movements inventory_movements_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_movements
+    ADD CONSTRAINT inventory_movements_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT inventory_movements_tenant_id_fkey ON inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_movements_tenant_id_fkey ON app_public.inventory_movements IS '@fieldName tenant
+@foreignFieldName inventoryMovements';
+
+--
+-- Name: inventory_movements inventory_movements_tenant_id_inventory_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_movements
+    ADD CONSTRAINT inventory_movements_tenant_id_inventory_item_id_fkey FOREIGN KEY (tenant_id, inventory_item_id) REFERENCES app_public.inventory_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_movements_tenant_id_inventory_item_id_fkey ON inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_movements_tenant_id_inventory_item_id_fkey ON app_public.inventory_movements IS '@fieldName inventoryItem
+@foreignFieldName movements';
+
+--
+-- Name: inventory_movements inventory_movements_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.inventory_movements
+    ADD CONSTRAINT inventory_movements_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id);
+
+--
+-- Name: CONSTRAINT inventory_movements_tenant_id_location_id_fkey ON inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT inventory_movements_tenant_id_location_id_fkey ON app_public.inventory_movements IS '@fieldName location
+@foreignFieldName inventoryMovements';
+
+--
+-- Name: locations locations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.locations
+    ADD CONSTRAINT locations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: memberships memberships_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.memberships
+    ADD CONSTRAINT memberships_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT memberships_tenant_id_fkey ON memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT memberships_tenant_id_fkey ON app_public.memberships IS '@fieldName tenant
+@foreignFieldName memberships';
+
+--
+-- Name: memberships memberships_tenant_id_role_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.memberships
+    ADD CONSTRAINT memberships_tenant_id_role_id_fkey FOREIGN KEY (tenant_id, role_id) REFERENCES app_public.roles(tenant_id, id);
+
+--
+-- Name: CONSTRAINT memberships_tenant_id_role_id_fkey ON memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT memberships_tenant_id_role_id_fkey ON app_public.memberships IS '@fieldName role
+@foreignFieldName memberships';
+
+--
+-- Name: memberships memberships_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.memberships
+    ADD CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT memberships_user_id_fkey ON memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT memberships_user_id_fkey ON app_public.memberships IS '@fieldName user
+@foreignFieldName memberships';
+
+--
+-- Name: order_lines order_lines_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_lines
+    ADD CONSTRAINT order_lines_tenant_id_catalog_item_id_fkey FOREIGN KEY (tenant_id, catalog_item_id) REFERENCES app_public.catalog_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_lines_tenant_id_catalog_item_id_fkey ON order_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_lines_tenant_id_catalog_item_id_fkey ON app_public.order_lines IS '@fieldName catalogItem
+@foreignFieldName orderLines';
+
+--
+-- Name: order_lines order_lines_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_lines
+    ADD CONSTRAINT order_lines_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT order_lines_tenant_id_fkey ON order_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_lines_tenant_id_fkey ON app_public.order_lines IS '@fieldName tenant
+@foreignFieldName orderLines';
+
+--
+-- Name: order_lines order_lines_tenant_id_order_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_lines
+    ADD CONSTRAINT order_lines_tenant_id_order_id_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_lines_tenant_id_order_id_fkey ON order_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_lines_tenant_id_order_id_fkey ON app_public.order_lines IS '@fieldName order
+@foreignFieldName lines';
+
+--
+-- Name: orders orders_customer_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT orders_customer_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_customer_fkey ON app_public.orders IS '@fieldName customer
+@foreignFieldName orders';
+
+--
+-- Name: orders orders_placed_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_placed_by_user_id_fkey FOREIGN KEY (placed_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT orders_placed_by_user_id_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_placed_by_user_id_fkey ON app_public.orders IS '@fieldName placedBy
+@foreignFieldName placedOrders';
+
+--
+-- Name: orders orders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT orders_tenant_id_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_tenant_id_fkey ON app_public.orders IS '@fieldName tenant
+@foreignFieldName orders';
+
+--
+-- Name: orders orders_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id);
+
+--
+-- Name: CONSTRAINT orders_tenant_id_location_id_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_tenant_id_location_id_fkey ON app_public.orders IS '@fieldName location
+@foreignFieldName orders';
+
+--
+-- Name: orders orders_voided_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_voided_by_user_id_fkey FOREIGN KEY (voided_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT orders_voided_by_user_id_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_voided_by_user_id_fkey ON app_public.orders IS '@fieldName voidedBy
+@foreignFieldName voidedOrders';
+
+--
+-- Name: roles roles_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.roles
+    ADD CONSTRAINT roles_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: tenders tenders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenders
+    ADD CONSTRAINT tenders_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT tenders_tenant_id_fkey ON tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenders_tenant_id_fkey ON app_public.tenders IS '@fieldName tenant
+@foreignFieldName tenders';
+
+--
+-- Name: tenders tenders_tenant_id_order_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenders
+    ADD CONSTRAINT tenders_tenant_id_order_id_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT tenders_tenant_id_order_id_fkey ON tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenders_tenant_id_order_id_fkey ON app_public.tenders IS '@fieldName order
+@foreignFieldName tenders';
+
+--
+-- Name: exports exports_requested_by_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.exports
+    ADD CONSTRAINT exports_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT exports_requested_by_fkey ON exports; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT exports_requested_by_fkey ON reporting.exports IS '@fieldName requester
+@foreignFieldName exports';
+
+--
+-- Name: exports exports_tenant_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.exports
+    ADD CONSTRAINT exports_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT exports_tenant_id_fkey ON exports; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT exports_tenant_id_fkey ON reporting.exports IS '@behavior -*';
+
+--
+-- Name: rm_customer_activity rm_customer_activity_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_customer_activity
+    ADD CONSTRAINT rm_customer_activity_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT rm_customer_activity_tenant_id_customer_id_fkey ON rm_customer_activity; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_customer_activity_tenant_id_customer_id_fkey ON reporting.rm_customer_activity IS '@fieldName customer
+@foreignFieldName activity';
+
+--
+-- Name: rm_customer_activity rm_customer_activity_tenant_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_customer_activity
+    ADD CONSTRAINT rm_customer_activity_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT rm_customer_activity_tenant_id_fkey ON rm_customer_activity; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_customer_activity_tenant_id_fkey ON reporting.rm_customer_activity IS '@behavior -*';
+
+--
+-- Name: rm_customer_visits rm_customer_visits_tenant_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_customer_visits
+    ADD CONSTRAINT rm_customer_visits_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: rm_daily_sales rm_daily_sales_tenant_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_daily_sales
+    ADD CONSTRAINT rm_daily_sales_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT rm_daily_sales_tenant_id_fkey ON rm_daily_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_daily_sales_tenant_id_fkey ON reporting.rm_daily_sales IS '@behavior -*';
+
+--
+-- Name: rm_daily_sales rm_daily_sales_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_daily_sales
+    ADD CONSTRAINT rm_daily_sales_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id);
+
+--
+-- Name: CONSTRAINT rm_daily_sales_tenant_id_location_id_fkey ON rm_daily_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_daily_sales_tenant_id_location_id_fkey ON reporting.rm_daily_sales IS '@fieldName location
+@foreignFieldName dailySales';
+
+--
+-- Name: rm_inventory_on_hand rm_inventory_on_hand_tenant_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_inventory_on_hand
+    ADD CONSTRAINT rm_inventory_on_hand_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT rm_inventory_on_hand_tenant_id_fkey ON rm_inventory_on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_inventory_on_hand_tenant_id_fkey ON reporting.rm_inventory_on_hand IS '@behavior -*';
+
+--
+-- Name: rm_inventory_on_hand rm_inventory_on_hand_tenant_id_inventory_item_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_inventory_on_hand
+    ADD CONSTRAINT rm_inventory_on_hand_tenant_id_inventory_item_id_fkey FOREIGN KEY (tenant_id, inventory_item_id) REFERENCES app_public.inventory_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT rm_inventory_on_hand_tenant_id_inventory_item_id_fkey ON rm_inventory_on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_inventory_on_hand_tenant_id_inventory_item_id_fkey ON reporting.rm_inventory_on_hand IS '@fieldName inventoryItem
+@foreignFieldName stockOnHand';
+
+--
+-- Name: rm_inventory_on_hand rm_inventory_on_hand_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_inventory_on_hand
+    ADD CONSTRAINT rm_inventory_on_hand_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id);
+
+--
+-- Name: CONSTRAINT rm_inventory_on_hand_tenant_id_location_id_fkey ON rm_inventory_on_hand; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_inventory_on_hand_tenant_id_location_id_fkey ON reporting.rm_inventory_on_hand IS '@fieldName location
+@foreignFieldName stockOnHand';
+
+--
+-- Name: rm_item_sales rm_item_sales_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_item_sales
+    ADD CONSTRAINT rm_item_sales_tenant_id_catalog_item_id_fkey FOREIGN KEY (tenant_id, catalog_item_id) REFERENCES app_public.catalog_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT rm_item_sales_tenant_id_catalog_item_id_fkey ON rm_item_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_item_sales_tenant_id_catalog_item_id_fkey ON reporting.rm_item_sales IS '@fieldName catalogItem
+@foreignFieldName sales';
+
+--
+-- Name: rm_item_sales rm_item_sales_tenant_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_item_sales
+    ADD CONSTRAINT rm_item_sales_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT rm_item_sales_tenant_id_fkey ON rm_item_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_item_sales_tenant_id_fkey ON reporting.rm_item_sales IS '@behavior -*';
+
+--
+-- Name: rm_item_sales rm_item_sales_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: reporting; Owner: -
+--
+
+ALTER TABLE ONLY reporting.rm_item_sales
+    ADD CONSTRAINT rm_item_sales_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id);
+
+--
+-- Name: CONSTRAINT rm_item_sales_tenant_id_location_id_fkey ON rm_item_sales; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON CONSTRAINT rm_item_sales_tenant_id_location_id_fkey ON reporting.rm_item_sales IS '@fieldName location
+@foreignFieldName itemSales';
+
+--
+-- Name: analyst_logins all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.analyst_logins TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: event_subscriptions all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.event_subscriptions TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.events TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: export_chunks all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.export_chunks TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: processed_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.processed_events TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: reporting_queue all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.reporting_queue TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: sessions all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.sessions TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: stripe_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.stripe_events TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: tenant_counters all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.tenant_counters TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: user_secrets all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.user_secrets TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: analyst_logins; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.analyst_logins ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: event_subscriptions; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.event_subscriptions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: events; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: export_chunks; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.export_chunks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: processed_events; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.processed_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reporting_queue; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.reporting_queue ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sessions; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.sessions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: stripe_events; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.stripe_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenant_counters; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.tenant_counters ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: user_secrets; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.user_secrets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.audit_entries AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: catalog_items active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.catalog_items AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_addresses active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_addresses AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_merges active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_merges AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_notes active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_notes AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customers active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customers AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: devices active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.devices AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_items active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.inventory_items AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_movements active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.inventory_movements AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: locations active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.locations AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_lines active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.order_lines AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: orders active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.orders AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tenders active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.tenders AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: audit_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.audit_entries AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: catalog_items active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.catalog_items AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_addresses active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_addresses AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_merges active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_merges AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_notes active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_notes AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customers active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customers AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: devices active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.devices AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_items active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.inventory_items AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_movements active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.inventory_movements AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: locations active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.locations AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_lines active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.order_lines AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: orders active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.orders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tenders active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.tenders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: audit_entries active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.audit_entries AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: catalog_items active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.catalog_items AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_addresses active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_addresses AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_merges active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_merges AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_notes active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_notes AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customers active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customers AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: devices active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.devices AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_items active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.inventory_items AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_movements active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.inventory_movements AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: locations active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.locations AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_lines active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.order_lines AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: orders active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.orders AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tenants active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.tenants AS RESTRICTIVE FOR UPDATE TO bo_visitor USING (
+CASE
+    WHEN (id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tenders active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.tenders AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: audit_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.audit_entries AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: catalog_items active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.catalog_items AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_addresses active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_addresses AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_merges active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_merges AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_notes active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_notes AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customers active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customers AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: devices active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.devices AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_items active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.inventory_items AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: inventory_movements active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.inventory_movements AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: locations active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.locations AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_lines active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.order_lines AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: orders active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.orders AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tenders active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.tenders AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: audit_entries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.audit_entries TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: billing_invoices all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.billing_invoices TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: billing_notices all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.billing_notices TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: billing_requests all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.billing_requests TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: billing_subscriptions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.billing_subscriptions TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: catalog_items all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.catalog_items TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_addresses all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_addresses TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_merges all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_merges TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_notes all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_notes TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customers all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customers TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: devices all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.devices TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: inventory_items all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.inventory_items TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: inventory_movements all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.inventory_movements TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: locations all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.locations TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: memberships all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.memberships TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: order_lines all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.order_lines TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: orders all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.orders TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: plans all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.plans TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: roles all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.roles TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: tenants all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.tenants TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: tenders all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.tenders TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: users all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.users TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: audit_entries; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.audit_entries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: billing_invoices; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.billing_invoices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: billing_notices; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.billing_notices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: billing_requests; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.billing_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: billing_subscriptions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.billing_subscriptions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: catalog_items; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.catalog_items ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_addresses; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_addresses ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_merges; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_merges ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_notes; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_notes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customers; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_addresses delete_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_with_permission ON app_public.customer_addresses FOR DELETE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: customer_notes delete_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_with_permission ON app_public.customer_notes FOR DELETE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: devices delete_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY delete_with_permission ON app_public.devices FOR DELETE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: devices; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.devices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: catalog_items insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.catalog_items FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('catalog.manage'::text)));
+
+--
+-- Name: customer_addresses insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.customer_addresses FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: customer_notes insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.customer_notes FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: devices insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.devices FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: inventory_items insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.inventory_items FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('inventory.manage'::text)));
+
+--
+-- Name: locations insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.locations FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: inventory_items; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.inventory_items ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: inventory_movements; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.inventory_movements ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: locations; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.locations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: memberships; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.memberships ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: order_lines; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.order_lines ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: orders; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.orders ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: plans; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.plans ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: roles; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.roles ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: plans select_all; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_all ON app_public.plans FOR SELECT TO bo_visitor USING (true);
+
+--
+-- Name: tenants select_member; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_member ON app_public.tenants FOR SELECT TO bo_visitor USING ((id IN ( SELECT app_hidden.current_user_tenant_ids() AS current_user_tenant_ids)));
+
+--
+-- Name: memberships select_own_and_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_and_tenant ON app_public.memberships FOR SELECT TO bo_visitor USING (((user_id = ( SELECT app_hidden.current_user_id() AS current_user_id)) OR (tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id))));
+
+--
+-- Name: roles select_own_memberships; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_memberships ON app_public.roles FOR SELECT TO bo_visitor USING (((tenant_id, id) IN ( SELECT current_user_roles.tenant_id,
+    current_user_roles.role_id
+   FROM app_hidden.current_user_roles() current_user_roles(tenant_id, role_id))));
+
+--
+-- Name: billing_requests select_own_requests; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_requests ON app_public.billing_requests FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app_hidden.current_user_id() AS current_user_id))));
+
+--
+-- Name: catalog_items select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.catalog_items FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: devices select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.devices FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: inventory_items select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.inventory_items FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: inventory_movements select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.inventory_movements FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: locations select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.locations FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: order_lines select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.order_lines FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: orders select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.orders FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: roles select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.roles FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: tenders select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.tenders FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: users select_self_and_colleagues; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_self_and_colleagues ON app_public.users FOR SELECT TO bo_visitor USING (((id = ( SELECT app_hidden.current_user_id() AS current_user_id)) OR (id IN ( SELECT m.user_id
+   FROM app_public.memberships m
+  WHERE (m.tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id))))));
+
+--
+-- Name: audit_entries select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.audit_entries FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: billing_invoices select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.billing_invoices FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: billing_notices select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.billing_notices FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: billing_subscriptions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.billing_subscriptions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: customer_addresses select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_addresses FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_merges select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_merges FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_notes select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_notes FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customers select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customers FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: tenants; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.tenants ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenders; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.tenders ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: users update_self; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_self ON app_public.users FOR UPDATE TO bo_visitor USING ((id = ( SELECT app_hidden.current_user_id() AS current_user_id)));
+
+--
+-- Name: catalog_items update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.catalog_items FOR UPDATE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('catalog.manage'::text)));
+
+--
+-- Name: customer_addresses update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.customer_addresses FOR UPDATE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: customer_notes update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.customer_notes FOR UPDATE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: devices update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.devices FOR UPDATE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: inventory_items update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.inventory_items FOR UPDATE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('inventory.manage'::text)));
+
+--
+-- Name: locations update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.locations FOR UPDATE TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: tenants update_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY update_with_permission ON app_public.tenants FOR UPDATE TO bo_visitor USING (((id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.update'::text)));
+
+--
+-- Name: users; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: exports active_tenant_delete; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON reporting.exports AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_activity active_tenant_delete; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON reporting.rm_customer_activity AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_visits active_tenant_delete; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON reporting.rm_customer_visits AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_daily_sales active_tenant_delete; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON reporting.rm_daily_sales AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_inventory_on_hand active_tenant_delete; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON reporting.rm_inventory_on_hand AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_item_sales active_tenant_delete; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON reporting.rm_item_sales AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: exports active_tenant_insert; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON reporting.exports AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_activity active_tenant_insert; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON reporting.rm_customer_activity AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_visits active_tenant_insert; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON reporting.rm_customer_visits AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_daily_sales active_tenant_insert; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON reporting.rm_daily_sales AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_inventory_on_hand active_tenant_insert; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON reporting.rm_inventory_on_hand AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_item_sales active_tenant_insert; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON reporting.rm_item_sales AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: exports active_tenant_only; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON reporting.exports AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_activity active_tenant_only; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON reporting.rm_customer_activity AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_visits active_tenant_only; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON reporting.rm_customer_visits AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_daily_sales active_tenant_only; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON reporting.rm_daily_sales AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_inventory_on_hand active_tenant_only; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON reporting.rm_inventory_on_hand AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_item_sales active_tenant_only; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON reporting.rm_item_sales AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: exports active_tenant_update; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON reporting.exports AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_activity active_tenant_update; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON reporting.rm_customer_activity AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_customer_visits active_tenant_update; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON reporting.rm_customer_visits AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_daily_sales active_tenant_update; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON reporting.rm_daily_sales AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_inventory_on_hand active_tenant_update; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON reporting.rm_inventory_on_hand AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: rm_item_sales active_tenant_update; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON reporting.rm_item_sales AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: exports all_for_owner; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY all_for_owner ON reporting.exports TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: rm_customer_activity all_for_owner; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY all_for_owner ON reporting.rm_customer_activity TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: rm_customer_visits all_for_owner; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY all_for_owner ON reporting.rm_customer_visits TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: rm_daily_sales all_for_owner; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY all_for_owner ON reporting.rm_daily_sales TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: rm_inventory_on_hand all_for_owner; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY all_for_owner ON reporting.rm_inventory_on_hand TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: rm_item_sales all_for_owner; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY all_for_owner ON reporting.rm_item_sales TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: rm_customer_activity analyst_own_tenant; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY analyst_own_tenant ON reporting.rm_customer_activity AS RESTRICTIVE FOR SELECT TO bo_owner USING (((CURRENT_USER = 'bo_owner'::name) OR (tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id))));
+
+--
+-- Name: rm_daily_sales analyst_own_tenant; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY analyst_own_tenant ON reporting.rm_daily_sales AS RESTRICTIVE FOR SELECT TO bo_owner USING (((CURRENT_USER = 'bo_owner'::name) OR (tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id))));
+
+--
+-- Name: rm_inventory_on_hand analyst_own_tenant; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY analyst_own_tenant ON reporting.rm_inventory_on_hand AS RESTRICTIVE FOR SELECT TO bo_owner USING (((CURRENT_USER = 'bo_owner'::name) OR (tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id))));
+
+--
+-- Name: rm_item_sales analyst_own_tenant; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY analyst_own_tenant ON reporting.rm_item_sales AS RESTRICTIVE FOR SELECT TO bo_owner USING (((CURRENT_USER = 'bo_owner'::name) OR (tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id))));
+
+--
+-- Name: exports; Type: ROW SECURITY; Schema: reporting; Owner: -
+--
+
+ALTER TABLE reporting.exports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rm_customer_activity; Type: ROW SECURITY; Schema: reporting; Owner: -
+--
+
+ALTER TABLE reporting.rm_customer_activity ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rm_customer_visits; Type: ROW SECURITY; Schema: reporting; Owner: -
+--
+
+ALTER TABLE reporting.rm_customer_visits ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rm_daily_sales; Type: ROW SECURITY; Schema: reporting; Owner: -
+--
+
+ALTER TABLE reporting.rm_daily_sales ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rm_inventory_on_hand; Type: ROW SECURITY; Schema: reporting; Owner: -
+--
+
+ALTER TABLE reporting.rm_inventory_on_hand ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rm_item_sales; Type: ROW SECURITY; Schema: reporting; Owner: -
+--
+
+ALTER TABLE reporting.rm_item_sales ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: exports select_with_permission; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY select_with_permission ON reporting.exports FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('reports.export'::text) AS has_permission)));
+
+--
+-- Name: rm_customer_activity select_with_permission; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY select_with_permission ON reporting.rm_customer_activity FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.can_view_reports() AS can_view_reports) AND (merged_into_id IS NULL)));
+
+--
+-- Name: rm_daily_sales select_with_permission; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY select_with_permission ON reporting.rm_daily_sales FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.can_view_reports() AS can_view_reports)));
+
+--
+-- Name: rm_inventory_on_hand select_with_permission; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY select_with_permission ON reporting.rm_inventory_on_hand FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.can_view_reports() AS can_view_reports)));
+
+--
+-- Name: rm_item_sales select_with_permission; Type: POLICY; Schema: reporting; Owner: -
+--
+
+CREATE POLICY select_with_permission ON reporting.rm_item_sales FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.can_view_reports() AS can_view_reports)));
+
+--
+-- Name: SCHEMA app_hidden; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA app_hidden TO bo_visitor;
+GRANT USAGE ON SCHEMA app_hidden TO bo_authenticator;
+
+--
+-- Name: SCHEMA app_public; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA app_public TO bo_visitor;
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
+--
+
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO bo_visitor;
+GRANT USAGE ON SCHEMA public TO bo_analyst;
+
+--
+-- Name: SCHEMA reporting; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA reporting TO bo_visitor;
+GRANT USAGE ON SCHEMA reporting TO bo_analyst;
+
+--
+-- Name: FUNCTION all_permissions(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.all_permissions() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.all_permissions() TO bo_visitor;
+
+--
+-- Name: FUNCTION analyst_pending_daily(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.analyst_pending_daily() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.analyst_pending_daily() TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.analyst_pending_daily() TO bo_analyst;
+
+--
+-- Name: FUNCTION analyst_pending_items(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.analyst_pending_items() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.analyst_pending_items() TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.analyst_pending_items() TO bo_analyst;
+
+--
+-- Name: FUNCTION analyst_pending_stock(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.analyst_pending_stock() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.analyst_pending_stock() TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.analyst_pending_stock() TO bo_analyst;
+
+--
+-- Name: FUNCTION analyst_tenant_id(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.analyst_tenant_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.analyst_tenant_id() TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.analyst_tenant_id() TO bo_analyst;
+
+--
+-- Name: FUNCTION assert_billing_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_billing_permission(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_billing_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_consent_source(source text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_consent_source(source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_consent_source(source text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_customer_metadata(metadata jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_customers_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_customers_permission(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_customers_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_live_customer(tenant_id text, customer_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_live_customer(tenant_id text, customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_live_customer(tenant_id text, customer_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_module(module text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_module(module text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_module(module text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_name(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_name(field text, value text, max_length integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_name(field text, value text, max_length integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_permission(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_reports_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_reports_permission(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_reports_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_strong_password(password text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_strong_password(password text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_strong_password(password text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_tenant_active(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_tenant_active() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_tenant_active() TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_tenant_owner(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_tenant_owner() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_tenant_owner() TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_valid_email(email text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_valid_email(email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_valid_email(email text) TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_valid_timezone(tz text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_valid_timezone(tz text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_valid_timezone(tz text) TO bo_visitor;
+
+--
+-- Name: FUNCTION business_date(instant timestamp with time zone, timezone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.business_date(instant timestamp with time zone, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.business_date(instant timestamp with time zone, timezone text) TO bo_visitor;
+
+--
+-- Name: FUNCTION can_view_reports(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.can_view_reports() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.can_view_reports() TO bo_visitor;
+
+--
+-- Name: FUNCTION country_calling_code(country text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.country_calling_code(country text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.country_calling_code(country text) TO bo_visitor;
+
+--
+-- Name: FUNCTION csv_text(value text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.csv_text(value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.csv_text(value text) TO bo_visitor;
+
+--
+-- Name: FUNCTION current_permissions(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_permissions() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_permissions() TO bo_visitor;
+
+--
+-- Name: TABLE plans; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.plans TO bo_visitor;
+
+--
+-- Name: FUNCTION current_plan(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_plan() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_plan() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_session_id(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_session_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_session_id() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_suspended_tenant_id(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_suspended_tenant_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_suspended_tenant_id() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_tenant_country(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_tenant_country() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_tenant_country() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_tenant_id(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_tenant_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_tenant_id() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_user_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_user_id() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_user_roles(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_user_roles() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_user_roles() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_user_tenant_ids(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_user_tenant_ids() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_user_tenant_ids() TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_reader_tenant(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customers_reader_tenant() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customers_reader_tenant() TO bo_visitor;
+
+--
+-- Name: FUNCTION gen_ulid(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.gen_ulid() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.gen_ulid() TO bo_visitor;
+
+--
+-- Name: TABLE exports; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.exports TO bo_visitor;
+
+--
+-- Name: FUNCTION downloadable_export(export_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.downloadable_export(export_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.downloadable_export(export_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION export_chunk(export_id text, chunk_no integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.export_chunk(export_id text, chunk_no integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.export_chunk(export_id text, chunk_no integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION export_file(export_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.export_file(export_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.export_file(export_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION format_cents(amount bigint); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.format_cents(amount bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.format_cents(amount bigint) TO bo_visitor;
+
+--
+-- Name: FUNCTION format_customer_number(n bigint); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.format_customer_number(n bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.format_customer_number(n bigint) TO bo_visitor;
+
+--
+-- Name: FUNCTION has_module(module text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.has_module(module text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.has_module(module text) TO bo_visitor;
+
+--
+-- Name: FUNCTION has_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.has_permission(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.has_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION iso_utc(instant timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.iso_utc(instant timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.iso_utc(instant timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: FUNCTION jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION login(email text, password text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.login(email text, password text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.login(email text, password text) TO bo_visitor;
+
+--
+-- Name: FUNCTION logout(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.logout() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.logout() TO bo_visitor;
+
+--
+-- Name: TABLE customers; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customers TO bo_visitor;
+
+--
+-- Name: FUNCTION merged_customer(p app_public.customers, d app_public.customers); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.merged_customer(p app_public.customers, d app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.merged_customer(p app_public.customers, d app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION normalize_phone(phone text, country text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.normalize_phone(phone text, country text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.normalize_phone(phone text, country text) TO bo_visitor;
+
+--
+-- Name: FUNCTION normalize_tags(tags text[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.normalize_tags(tags text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.normalize_tags(tags text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) TO bo_visitor;
+
+--
+-- Name: FUNCTION optional_email(email text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.optional_email(email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.optional_email(email text) TO bo_visitor;
+
+--
+-- Name: FUNCTION optional_name(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION optional_text(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION raise_error(code text, message text, detail text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.raise_error(code text, message text, detail text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.raise_error(code text, message text, detail text) TO bo_visitor;
+
+--
+-- Name: FUNCTION receive_stripe_event(event jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.receive_stripe_event(event jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.receive_stripe_event(event jsonb) TO bo_authenticator;
+
+--
+-- Name: FUNCTION tenant_suspended_error(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.tenant_suspended_error() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
+
+--
+-- Name: FUNCTION add_billing_notice(tenant text, kind text, message text, stripe_event_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.add_billing_notice(tenant text, kind text, message text, stripe_event_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION apply_stripe_event(event_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_stripe_event(event_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION apply_stripe_invoice(tenant text, inv jsonb, event_type text, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_stripe_invoice(tenant text, inv jsonb, event_type text, at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION assert_within_plan_limit(tenant text, what text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_within_plan_limit(tenant text, what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION billing_request_params(tenant text, request_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.billing_request_params(tenant text, request_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION billing_status_of(stripe_status text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_tenant_for(owner_user_id text, company_name text, timezone text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_counters__order_placed(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_counters__order_placed(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_counters__order_voided(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_counters__order_voided(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_event_payload(c app_public.customers); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_event_payload(c app_public.customers) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_history_ids(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION delete_expired_exports(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_exports() FROM PUBLIC;
+
+--
+-- Name: FUNCTION delete_expired_sessions(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_sessions() FROM PUBLIC;
+
+--
+-- Name: FUNCTION dispatch(evt app_private.events, only_consumer text, delivery text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.dispatch(evt app_private.events, only_consumer text, delivery text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION enforce_active_tenant(tbl regclass); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.enforce_active_tenant(tbl regclass) FROM PUBLIC;
+
+--
+-- Name: FUNCTION export_date_param(params jsonb, field text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.export_date_param(params jsonb, field text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION export_file_name(kind reporting.export_kind, params jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.export_file_name(kind reporting.export_kind, params jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION export_params(tenant_id text, kind reporting.export_kind, params jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.export_params(tenant_id text, kind reporting.export_kind, params jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION export_query(tenant_id text, kind reporting.export_kind, params jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fail_export(tenant_id text, export_id text, message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.fail_export(tenant_id text, export_id text, message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_billing_request(tenant text, request_id text, status text, url text, error_message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text, error_message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION live_customer_id(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.live_customer_id(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lock_counted_customer(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_counted_customer(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lock_customers_for_merge(tenant_id text, primary_id text, duplicate_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_customers_for_merge(tenant_id text, primary_id text, duplicate_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION next_tenant_number(tenant_id text, name text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.next_tenant_number(tenant_id text, name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION on_hand(tenant_id text, location_id text, inventory_item_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.on_hand(tenant_id text, location_id text, inventory_item_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION order_customer_id(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_customer_id(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: TABLE orders; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.orders TO bo_visitor;
+
+--
+-- Name: FUNCTION order_event_payload(o app_public.orders); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_event_payload(o app_public.orders) FROM PUBLIC;
+
+--
+-- Name: FUNCTION plan_change_problem(tenant text, target_plan text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.plan_change_problem(tenant text, target_plan text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION plan_for_stripe_price(price jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.plan_for_stripe_price(price jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION plans_for_stripe(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
+
+--
+-- Name: FUNCTION price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION raise_customer_duplicate(tenant_id text, constraint_name text, email text, phone text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.raise_customer_duplicate(tenant_id text, constraint_name text, email text, phone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reactivate_tenant_for_billing(tenant text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reactivate_tenant_for_billing(tenant text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION rebuild_customer_counters(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION replay(consumer text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.replay(consumer text, tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_apply_customers(tenant_id text, evts app_private.events[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_apply_customers(tenant_id text, evts app_private.events[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_apply_sales(tenant_id text, event_ids text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_apply_sales(tenant_id text, event_ids text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_check_range(tenant_id text, from_date date, to_date date, location_id text, max_days integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_check_range(tenant_id text, from_date date, to_date date, location_id text, max_days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_customer_orders(tenant_id text, evts app_private.events[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_private.events[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_customers__apply(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_customers__apply(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_daily_sales(tenant_id text, from_date date, to_date date, location_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date date, to_date date, location_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_dashboard_metrics(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_fold(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_fold(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_fold_all(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_fold_all() FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_fold_locked(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_fold_locked(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_inventory_summary(tenant_id text, location_id text, low_only boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_inventory_summary(tenant_id text, location_id text, low_only boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_item_sales(tenant_id text, from_date date, to_date date, location_id text, order_by reporting.item_sales_order); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_item_sales(tenant_id text, from_date date, to_date date, location_id text, order_by reporting.item_sales_order) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_lock_key(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_lock_key(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_pending_daily(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_pending_daily(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_pending_items(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_pending_items(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_pending_stock(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_pending_stock(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_sales__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_sales__enqueue(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reset_consumer(consumer text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reset_consumer(consumer text, tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION secure_table(tbl regclass); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.secure_table(tbl regclass) FROM PUBLIC;
+
+--
+-- Name: FUNCTION seed_tenant_roles(tenant text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.seed_tenant_roles(tenant text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_customer_status(tenant_id text, customer_id text, new_status text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.set_customer_status(tenant_id text, customer_id text, new_status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION start_export(tenant_id text, export_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.start_export(tenant_id text, export_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION store_plan_price(plan_key text, price_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.store_plan_price(plan_key text, price_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION store_stripe_customer(tenant text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.store_stripe_customer(tenant text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stripe_customer_params(tenant text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.stripe_customer_params(tenant text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stripe_event_is_handled(type text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.stripe_event_is_handled(type text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stripe_subscription_params(tenant text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.stripe_subscription_params(tenant text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stripe_time(value jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.stripe_time(value jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION suspend_tenant_for_billing(tenant text, reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspend_tenant_for_billing(tenant text, reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION suspension_exempt_tables(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspension_exempt_tables() FROM PUBLIC;
+
+--
+-- Name: FUNCTION sync_tenant_with_subscription(tenant text, status text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.sync_tenant_with_subscription(tenant text, status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tenant_plan(tenant text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tenant_plan(tenant text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__append_only(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__audit(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__plan_limit(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__plan_limit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__timestamps(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_catalog_items__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_catalog_items__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customer_addresses__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customer_notes__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_notes__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_devices__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_devices__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_event_subscriptions__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_event_subscriptions__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_inventory_items__reporting(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_inventory_items__reporting() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_inventory_items__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_inventory_items__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_inventory_movements__emit_event(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_inventory_movements__emit_event() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_locations__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_locations__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_reporting_queue__fold(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_reporting_queue__fold() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenants__start_trial(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__start_trial() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenants__validate_tax_rate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_tax_rate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenders__emit_event(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenders__emit_event() FROM PUBLIC;
+
+--
+-- Name: FUNCTION upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION archive_customer(customer_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.archive_customer(customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.archive_customer(customer_id text) TO bo_visitor;
+
+--
+-- Name: TABLE billing_subscriptions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.billing_subscriptions TO bo_visitor;
+
+--
+-- Name: FUNCTION billing_subscriptions_devices_used(s app_public.billing_subscriptions); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.billing_subscriptions_devices_used(s app_public.billing_subscriptions) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.billing_subscriptions_devices_used(s app_public.billing_subscriptions) TO bo_visitor;
+
+--
+-- Name: FUNCTION billing_subscriptions_locations_used(s app_public.billing_subscriptions); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.billing_subscriptions_locations_used(s app_public.billing_subscriptions) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.billing_subscriptions_locations_used(s app_public.billing_subscriptions) TO bo_visitor;
+
+--
+-- Name: FUNCTION billing_subscriptions_seats_used(s app_public.billing_subscriptions); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.billing_subscriptions) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.billing_subscriptions) TO bo_visitor;
+
+--
+-- Name: TABLE billing_requests; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.billing_requests TO bo_visitor;
+
+--
+-- Name: FUNCTION change_plan(plan_key text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.change_plan(plan_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.change_plan(plan_key text) TO bo_visitor;
+
+--
+-- Name: TABLE tenants; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: COLUMN tenants.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(name) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: COLUMN tenants.default_country; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(default_country) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: COLUMN tenants.tax_rate_bps; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(tax_rate_bps) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: FUNCTION create_business(name text, timezone text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_business(name text, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_business(name text, timezone text) TO bo_visitor;
+
+--
+-- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) TO bo_visitor;
+
+--
+-- Name: FUNCTION current_billing_subscription(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_billing_subscription() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_billing_subscription() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_permissions(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_permissions() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_permissions() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_tenant(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_tenant() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_tenant() TO bo_visitor;
+
+--
+-- Name: TABLE users; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.users TO bo_visitor;
+
+--
+-- Name: COLUMN users.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(name) ON TABLE app_public.users TO bo_visitor;
+
+--
+-- Name: FUNCTION "current_user"(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public."current_user"() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public."current_user"() TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_recent_orders(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_timeline(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: TABLE billing_notices; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.billing_notices TO bo_visitor;
+
+--
+-- Name: FUNCTION dismiss_billing_notice(id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.dismiss_billing_notice(id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.dismiss_billing_notice(id text) TO bo_visitor;
+
+--
+-- Name: TABLE inventory_items; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: COLUMN inventory_items.catalog_item_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(catalog_item_id),UPDATE(catalog_item_id) ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: COLUMN inventory_items.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: COLUMN inventory_items.low_stock_threshold; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(low_stock_threshold),UPDATE(low_stock_threshold) ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: FUNCTION inventory_items_is_low_stock(item app_public.inventory_items, location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.inventory_items_is_low_stock(item app_public.inventory_items, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.inventory_items_is_low_stock(item app_public.inventory_items, location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION inventory_items_on_hand(item app_public.inventory_items, location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION merge_customers(primary_id text, duplicate_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: FUNCTION preview_customer_merge(primary_id text, duplicate_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION quote_order(lines jsonb, discount integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) TO bo_visitor;
+
+--
+-- Name: TABLE inventory_movements; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.inventory_movements TO bo_visitor;
+
+--
+-- Name: FUNCTION record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: TABLE tenders; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.tenders TO bo_visitor;
+
+--
+-- Name: FUNCTION record_tender(order_id text, type text, amount integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION request_billing_portal(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.request_billing_portal() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.request_billing_portal() TO bo_visitor;
+
+--
+-- Name: FUNCTION restore_customer(customer_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.restore_customer(customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.restore_customer(customer_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION search_customers(q text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.search_customers(q text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.search_customers(q text) TO bo_visitor;
+
+--
+-- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.switch_tenant(tenant_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.switch_tenant(tenant_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_customer(customer_id text, patch app_public.customer_changes); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) TO bo_visitor;
+
+--
+-- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.void_order(order_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.void_order(order_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION analyst_logins(); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.analyst_logins() FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.analyst_logins() TO bo_visitor;
+
+--
+-- Name: FUNCTION create_analyst_login(name text); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.create_analyst_login(name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.create_analyst_login(name text) TO bo_visitor;
+
+--
+-- Name: FUNCTION daily_sales(from_date date, to_date date, location_id text); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.daily_sales(from_date date, to_date date, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.daily_sales(from_date date, to_date date, location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION dashboard_metrics(); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.dashboard_metrics() FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.dashboard_metrics() TO bo_visitor;
+
+--
+-- Name: FUNCTION drop_analyst_login(username text); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.drop_analyst_login(username text) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.drop_analyst_login(username text) TO bo_visitor;
+
+--
+-- Name: FUNCTION exports_download_url(e reporting.exports); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.exports_download_url(e reporting.exports) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.exports_download_url(e reporting.exports) TO bo_visitor;
+
+--
+-- Name: FUNCTION inventory_summary(location_id text, low_only boolean); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.inventory_summary(location_id text, low_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.inventory_summary(location_id text, low_only boolean) TO bo_visitor;
+
+--
+-- Name: FUNCTION item_sales(from_date date, to_date date, location_id text, order_by reporting.item_sales_order); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.item_sales(from_date date, to_date date, location_id text, order_by reporting.item_sales_order) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.item_sales(from_date date, to_date date, location_id text, order_by reporting.item_sales_order) TO bo_visitor;
+
+--
+-- Name: FUNCTION rebuild(tenant_id text); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.rebuild(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION request_export(kind reporting.export_kind, params jsonb); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) TO bo_visitor;
+
+--
+-- Name: TABLE audit_entries; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.audit_entries TO bo_visitor;
+
+--
+-- Name: TABLE billing_invoices; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.billing_invoices TO bo_visitor;
+
+--
+-- Name: TABLE catalog_items; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: COLUMN catalog_items.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: COLUMN catalog_items.sku; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(sku),UPDATE(sku) ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: COLUMN catalog_items.price; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(price),UPDATE(price) ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: COLUMN catalog_items.active; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(active),UPDATE(active) ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: TABLE customer_addresses; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.customer_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(customer_id) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.type; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(type),UPDATE(type) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.line1; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(line1),UPDATE(line1) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.line2; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(line2),UPDATE(line2) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.city; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(city),UPDATE(city) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.region; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(region),UPDATE(region) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.postal_code; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(postal_code),UPDATE(postal_code) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.country; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(country),UPDATE(country) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.latitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(latitude),UPDATE(latitude) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.longitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.is_default; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(is_default),UPDATE(is_default) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: TABLE customer_merges; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_merges TO bo_visitor;
+
+--
+-- Name: TABLE customer_notes; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.customer_notes TO bo_visitor;
+
+--
+-- Name: COLUMN customer_notes.customer_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(customer_id) ON TABLE app_public.customer_notes TO bo_visitor;
+
+--
+-- Name: COLUMN customer_notes.category; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(category),UPDATE(category) ON TABLE app_public.customer_notes TO bo_visitor;
+
+--
+-- Name: COLUMN customer_notes.body; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(body),UPDATE(body) ON TABLE app_public.customer_notes TO bo_visitor;
+
+--
+-- Name: TABLE devices; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.devices TO bo_visitor;
+
+--
+-- Name: COLUMN devices.location_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(location_id),UPDATE(location_id) ON TABLE app_public.devices TO bo_visitor;
+
+--
+-- Name: COLUMN devices.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.devices TO bo_visitor;
+
+--
+-- Name: TABLE locations; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.timezone; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: TABLE memberships; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.memberships TO bo_visitor;
+
+--
+-- Name: TABLE order_lines; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.order_lines TO bo_visitor;
+
+--
+-- Name: TABLE roles; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.roles TO bo_visitor;
+
+--
+-- Name: TABLE rm_customer_activity; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.rm_customer_activity TO bo_visitor;
+
+--
+-- Name: TABLE customer_activity; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.customer_activity TO bo_analyst;
+
+--
+-- Name: TABLE rm_item_sales; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.rm_item_sales TO bo_visitor;
+
+--
+-- Name: TABLE item_sales_by_day; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.item_sales_by_day TO bo_analyst;
+
+--
+-- Name: TABLE rm_daily_sales; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.rm_daily_sales TO bo_visitor;
+
+--
+-- Name: TABLE rm_inventory_on_hand; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.rm_inventory_on_hand TO bo_visitor;
+
+--
+-- Name: TABLE sales_by_day; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.sales_by_day TO bo_analyst;
+
+--
+-- Name: TABLE stock_levels; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.stock_levels TO bo_analyst;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR SEQUENCES; Type: DEFAULT ACL; Schema: app_hidden; Owner: -
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE bo_owner IN SCHEMA app_hidden GRANT SELECT,USAGE ON SEQUENCES  TO bo_visitor;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: app_hidden; Owner: -
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE bo_owner IN SCHEMA app_hidden GRANT ALL ON FUNCTIONS  TO bo_visitor;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR SEQUENCES; Type: DEFAULT ACL; Schema: app_public; Owner: -
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE bo_owner IN SCHEMA app_public GRANT SELECT,USAGE ON SEQUENCES  TO bo_visitor;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: app_public; Owner: -
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE bo_owner IN SCHEMA app_public GRANT ALL ON FUNCTIONS  TO bo_visitor;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: -
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE bo_owner REVOKE ALL ON FUNCTIONS  FROM PUBLIC;
+
+--
+-- PostgreSQL database dump complete
+--
+
