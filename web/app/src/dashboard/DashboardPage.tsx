@@ -1,15 +1,16 @@
-// The home page: who and where you are, what is set up, and what is on its way.
-import { Button, Card, CardContent, Grid, Stack, Typography } from "@mui/material";
+// The home page: today's figures (sales, orders, low stock, active customers), then where you are.
+import { Box, Button, Card, CardContent, Grid, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router-dom";
 import { useQuery } from "urql";
 import { LocationsQuery } from "../settings/queries.ts";
 import { useCan, useViewer } from "../shell/ViewerContext.tsx";
-import { ComingSoon } from "../ui/ComingSoon.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
+import { MetricsCards } from "./MetricsCards.tsx";
 
 export function DashboardPage() {
   const { user, tenant } = useViewer();
   const canSeeSettings = useCan("settings.view");
+  const canSeeReports = useCan("reports.view");
   const [{ data }] = useQuery({ query: LocationsQuery });
   const locations = data?.locations?.nodes;
   const firstName = user.name.split(/\s+/)[0];
@@ -17,8 +18,11 @@ export function DashboardPage() {
   return (
     <>
       <PageHeader title={`Welcome, ${firstName}`} subtitle={tenant ? `Here is ${tenant.name} at a glance.` : undefined} />
+      <Box sx={{ mb: 3 }}>
+        <MetricsCards />
+      </Box>
       <Grid container spacing={3}>
-        <Grid size={{ xs: 12, md: 5 }}>
+        <Grid size={{ xs: 12, md: 6 }}>
           <Card sx={{ height: "100%" }}>
             <CardContent>
               <Typography variant="overline" color="text.secondary">
@@ -38,14 +42,23 @@ export function DashboardPage() {
             </CardContent>
           </Card>
         </Grid>
-        <Grid size={{ xs: 12, md: 7 }}>
-          <Stack spacing={3}>
-            <ComingSoon
-              summary="Your sales at a glance will live here once the POS sends its first orders:"
-              items={["Today's sales and orders by location", "Average basket and busiest hours", "Top customers this month"]}
-            />
-          </Stack>
-        </Grid>
+        {canSeeReports && (
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Card sx={{ height: "100%" }}>
+              <CardContent>
+                <Typography variant="overline" color="text.secondary">
+                  Reports
+                </Typography>
+                <Typography color="text.secondary" sx={{ my: 1, mb: 2 }}>
+                  Sales by day, best-selling items and stock levels, with CSV exports.
+                </Typography>
+                <Button component={RouterLink} to="/reports" variant="outlined">
+                  Open reports
+                </Button>
+              </CardContent>
+            </Card>
+          </Grid>
+        )}
       </Grid>
     </>
   );

@@ -23,7 +23,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
   const attached = picked && picked.rowId === customerId ? picked : null;
 
   return (
-    <Stack direction="row" spacing={1} alignItems="center">
+    <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
       <Chip
         data-testid="cart-customer"
         icon={<PersonIcon fontSize="small" />}

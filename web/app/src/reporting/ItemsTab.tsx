@@ -1,0 +1,116 @@
+// Items: the best-selling catalog items of the period, top 10 by revenue as a bar chart, and
+// the full ranking as a table sorted by quantity or revenue.
+import {
+  Alert, Box, Card, CardContent, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow,
+  TableSortLabel, Typography,
+} from "@mui/material";
+import { BarChart } from "@mui/x-charts/BarChart";
+import { useState } from "react";
+import { useQuery } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { formatMoney } from "../pos/money.ts";
+import { Loading } from "../ui/Loading.tsx";
+import { ExportButton } from "./ExportButton.tsx";
+import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
+import { cents, ItemSalesQuery, type ItemOrder } from "./queries.ts";
+
+interface Props {
+  range: Range;
+  onRange(range: Range): void;
+  location: string;
+  onLocation(id: string): void;
+}
+
+export function ItemsTab({ range, onRange, location, onLocation }: Props) {
+  const [orderBy, setOrderBy] = useState<ItemOrder>("revenue");
+  const common = { from: range.from, to: range.to, location: location || null };
+  const [{ data, fetching, error }] = useQuery({ query: ItemSalesQuery, variables: { ...common, orderBy } });
+  // The chart is always the top 10 by revenue, whatever the table is sorted by.
+  const [top] = useQuery({ query: ItemSalesQuery, variables: { ...common, orderBy: "revenue" as const } });
+  const rows = data?.itemSales ?? [];
+  const top10 = (top.data?.itemSales ?? []).slice(0, 10);
+
+  return (
+    <Stack spacing={3}>
+      <Stack direction={{ xs: "column", md: "row" }} spacing={2} sx={{ alignItems: { md: "flex-start" } }}>
+        <DateRange value={range} onChange={onRange} />
+        <LocationFilter value={location} onChange={onLocation} />
+        <Box sx={{ flex: 1 }} />
+        <ExportButton
+          kind="item_sales"
+          params={{ from: range.from, to: range.to, order_by: orderBy, ...(location ? { location_id: location } : {}) }}
+        />
+      </Stack>
+      {(error || top.error) && <Alert severity="error">{errorMessage(error ?? top.error)}</Alert>}
+      <Card>
+        <CardContent>
+          <Typography variant="h6" component="h2">
+            Top 10 items by revenue
+          </Typography>
+          <Box data-testid="items-chart">
+            {top10.length > 0 ? (
+              <BarChart
+                height={320}
+                xAxis={[{ scaleType: "band", data: top10.map((r) => r.catalogItemName) }]}
+                series={[
+                  {
+                    label: "Revenue",
+                    data: top10.map((r) => cents(r.netRevenue) / 100),
+                    valueFormatter: (v) => (v == null ? "" : formatMoney(Math.round(v * 100))),
+                  },
+                ]}
+              />
+            ) : top.fetching ? (
+              <Loading />
+            ) : (
+              <Typography color="text.secondary" sx={{ py: 4 }}>
+                No items sold in this period.
+              </Typography>
+            )}
+          </Box>
+        </CardContent>
+      </Card>
+      {!data && fetching ? (
+        <Loading />
+      ) : (
+        <TableContainer component={Card}>
+          <Table size="small" aria-label="Item sales">
+            <TableHead>
+              <TableRow>
+                <TableCell>Item</TableCell>
+                <TableCell align="right" sortDirection={orderBy === "quantity" ? "desc" : false}>
+                  <TableSortLabel active={orderBy === "quantity"} direction="desc" onClick={() => setOrderBy("quantity")}>
+                    Quantity
+                  </TableSortLabel>
+                </TableCell>
+                <TableCell align="right" sortDirection={orderBy === "revenue" ? "desc" : false}>
+                  <TableSortLabel active={orderBy === "revenue"} direction="desc" onClick={() => setOrderBy("revenue")}>
+                    Revenue
+                  </TableSortLabel>
+                </TableCell>
+                <TableCell align="right">Average price</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rows.map((r) => (
+                <TableRow key={r.catalogItemId}>
+                  <TableCell>{r.catalogItemName}</TableCell>
+                  <TableCell align="right">{cents(r.quantitySold)}</TableCell>
+                  <TableCell align="right">{formatMoney(cents(r.netRevenue))}</TableCell>
+                  <TableCell align="right">{formatMoney(cents(r.avgUnitPrice))}</TableCell>
+                </TableRow>
+              ))}
+              {rows.length === 0 && (
+                <TableRow>
+                  <TableCell colSpan={4}>
+                    <Typography color="text.secondary">No items sold in this period.</Typography>
+                  </TableCell>
+                </TableRow>
+              )}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,138 @@
+// GraphQL operations of the Reports module and the dashboard (db/REPORTING.md). Money arrives
+// as BigInt strings in cents; `cents()` turns it into a number for display and charts.
+import { gql } from "urql";
+
+type Big = string | number;
+
+export interface DailySalesRow {
+  businessDate: string;
+  orderCount: Big;
+  grossSales: Big;
+  discountTotal: Big;
+  taxTotal: Big;
+  netSales: Big;
+  avgOrderValue: Big;
+}
+
+export interface ItemSalesRow {
+  catalogItemId: string;
+  catalogItemName: string;
+  quantitySold: Big;
+  netRevenue: Big;
+  avgUnitPrice: Big;
+}
+
+export interface InventoryRow {
+  locationId: string;
+  locationName: string;
+  inventoryItemId: string;
+  itemName: string;
+  onHand: number;
+  lowStockThreshold: number;
+  isBelowThreshold: boolean;
+}
+
+export interface DashboardMetrics {
+  salesToday: Big;
+  ordersToday: Big;
+  lowStockCount: number;
+  activeCustomers30D: number;
+}
+
+export type ExportKind = "daily_sales" | "item_sales" | "inventory" | "customers";
+export type ItemOrder = "quantity" | "revenue";
+
+export interface ExportRow {
+  rowId: string;
+  status: string;
+  rowsTotal: Big | null;
+  rowsWritten: Big;
+  downloadUrl: string | null;
+  fileName: string;
+  errorMessage: string | null;
+}
+
+export const DashboardMetricsQuery = gql<{ dashboardMetrics: DashboardMetrics | null }>`
+  query DashboardMetrics {
+    dashboardMetrics {
+      salesToday
+      ordersToday
+      lowStockCount
+      activeCustomers30D
+    }
+  }
+`;
+
+export const DailySalesQuery = gql<
+  { dailySales: DailySalesRow[] | null },
+  { from: string; to: string; location: string | null }
+>`
+  query DailySales($from: Date!, $to: Date!, $location: String) {
+    dailySales(fromDate: $from, toDate: $to, locationId: $location) {
+      businessDate
+      orderCount
+      grossSales
+      discountTotal
+      taxTotal
+      netSales
+      avgOrderValue
+    }
+  }
+`;
+
+export const ItemSalesQuery = gql<
+  { itemSales: ItemSalesRow[] | null },
+  { from: string; to: string; location: string | null; orderBy: ItemOrder }
+>`
+  query ItemSales($from: Date!, $to: Date!, $location: String, $orderBy: ItemSalesOrder) {
+    itemSales(fromDate: $from, toDate: $to, locationId: $location, orderBy: $orderBy) {
+      catalogItemId
+      catalogItemName
+      quantitySold
+      netRevenue
+      avgUnitPrice
+    }
+  }
+`;
+
+export const InventorySummaryQuery = gql<
+  { inventorySummary: InventoryRow[] | null },
+  { location: string | null; lowOnly: boolean }
+>`
+  query InventorySummary($location: String, $lowOnly: Boolean) {
+    inventorySummary(locationId: $location, lowOnly: $lowOnly) {
+      locationId
+      locationName
+      inventoryItemId
+      itemName
+      onHand
+      lowStockThreshold
+      isBelowThreshold
+    }
+  }
+`;
+
+const EXPORT_FIELDS = "rowId status rowsTotal rowsWritten downloadUrl fileName errorMessage";
+
+export const RequestExportMutation = gql<
+  { requestExport: { export: ExportRow | null } | null },
+  { kind: ExportKind; params: Record<string, unknown> }
+>(`
+  mutation RequestExport($kind: ExportKind!, $params: JSON) {
+    requestExport(input: { kind: $kind, params: $params }) {
+      export { ${EXPORT_FIELDS} }
+    }
+  }
+`);
+
+export const ExportQuery = gql<{ exportByRowId: ExportRow | null }, { id: string }>(`
+  query ExportProgress($id: String!) {
+    exportByRowId(rowId: $id) { ${EXPORT_FIELDS} }
+  }
+`);
+
+/** A BigInt string (or number) of cents → a number (exact up to 2^53 cents). */
+export function cents(value: Big | null | undefined): number {
+  if (value == null) return 0;
+  return typeof value === "number" ? value : Number(value);
+}
