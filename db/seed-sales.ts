@@ -15,6 +15,8 @@ export interface SeedSalesOptions {
   ordersPerDay?: number;
   /** Faker seed (default 20250301). */
   seed?: number;
+  /** How many customers to create; about a third of the orders are theirs (default 60). */
+  customers?: number;
   /** Nothing is placed after this instant (default: now); the history ends on its local dates. */
   until?: Date;
 }
@@ -122,6 +124,29 @@ export async function seedSales(authUrl: string, sessionId: string, options: See
       [options.until?.toISOString() ?? null],
     );
 
+    // Regular customers, through create_customer; a separate seeded faker picks who buys what,
+    // so the sales themselves stay the same sequence as without customers.
+    const people = new Faker({ locale: [en] });
+    people.seed((options.seed ?? 20250301) + 1);
+    const customerIds: string[] = [];
+    for (let i = 0; i < (options.customers ?? 60); i++) {
+      const first = people.person.firstName();
+      const last = people.person.lastName();
+      const { rows } = await client.query(
+        `select (app_public.create_customer(email => $1, phone => $2, first_name => $3, last_name => $4,
+                 tags => $5::text[], marketing_consent => $6, marketing_consent_source => 'pos')).id`,
+        [
+          i % 5 === 4 ? null : `${first}.${last}.${i}@example.com`.toLowerCase().replace(/[^a-z0-9.@]/g, ""),
+          i % 3 === 2 ? null : `+1 212 555 ${String(1000 + i).slice(-4)}`,
+          first,
+          last,
+          people.helpers.arrayElements(["regular", "vip", "wholesale", "student", "staff"], { min: 0, max: 2 }),
+          people.datatype.boolean(),
+        ],
+      );
+      customerIds.push(rows[0].id);
+    }
+
     // Catalog and inventory.
     const itemIds = new Map<string, string>();
     const stockIds = new Map<string, string>();
@@ -216,8 +241,9 @@ export async function seedSales(authUrl: string, sessionId: string, options: See
                       (select (app_public.record_tender(o.id, $6::text,
                          case when $6::text = 'card' then o.total else ((o.total + $7::int - 1) / $7::int) * $7::int end)).id)
                     end as tender_id
-             from app_public.place_order($1, $2::jsonb, null, $3, ($4::timestamp at time zone $5)) o`,
-            [location.id, JSON.stringify(lines), orderDiscount, at, location.timezone, payNow, cashRounding],
+             from app_public.place_order($1, $2::jsonb, $8, $3, ($4::timestamp at time zone $5)) o`,
+            [location.id, JSON.stringify(lines), orderDiscount, at, location.timezone, payNow, cashRounding,
+             customerIds.length && people.number.int({ min: 1, max: 100 }) <= 35 ? people.helpers.arrayElement(customerIds) : null],
           );
           const order = placed.rows[0];
           summary.orders++;

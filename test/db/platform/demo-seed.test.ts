@@ -26,6 +26,12 @@ it("seeds a demo business whose printed sign-in works", { timeout: 120_000 }, as
   expect(sales.rows[0].shops).toBe(2);
   expect(sales.rows[0].orders).toBeGreaterThan(300);
   expect(sales.rows[0].voids).toBeGreaterThan(0);
+  // Regular customers whose visits and spend come from those sales.
+  const regulars = await demo.query(
+    "select count(*)::int as customers, count(*) filter (where total_visits > 0)::int as with_visits from app_public.customers",
+  );
+  expect(regulars.rows[0].customers).toBe(60);
+  expect(regulars.rows[0].with_visits).toBeGreaterThan(30);
   const events = await db.owner.query("select count(*)::int as n from app_private.events where type = 'order.placed.v1'");
   expect(events.rows[0].n).toBe(sales.rows[0].orders);
 });
