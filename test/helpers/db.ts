@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { passwords, roles, withCredentials } from "../../db/config.ts";
+import { asVisitor } from "../../web/server/db.ts";
 import { testRootUrl } from "./env.ts";
 
 export interface Actor {
@@ -59,24 +60,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   for (const pool of [owner, auth]) pool.on("error", () => {});
 
   function asSession(sessionId: string | null): Actor {
-    async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-      const client = await auth.connect();
-      try {
-        await client.query("begin");
-        await client.query("select set_config('role', $1, true), set_config('app.session_id', $2, true)", [
-          roles.visitor,
-          sessionId ?? "",
-        ]);
-        const result = await fn(client);
-        await client.query("commit");
-        return result;
-      } catch (e) {
-        await client.query("rollback").catch(() => {});
-        throw e;
-      } finally {
-        client.release();
-      }
-    }
+    // Exactly what the server does for a request outside GraphQL.
+    const transaction = <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => asVisitor(auth, sessionId, fn);
     return {
       sessionId,
       transaction,
