@@ -36,6 +36,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     else logger.error({ err }, "idle database connection failed");
   });
   const pgl = postgraphile(makePreset({ pool, development: opts.development }));
+  // Build the schema now (a few seconds with every module), not on the first person's request.
+  await pgl.getSchema();
   const serv = pgl.createServ(grafserv);
   const graphql = serv.createHandler();
   const notFound: Fallback = (_req, res) => sendError(res, 404, "NOTFD", "Not found.");
