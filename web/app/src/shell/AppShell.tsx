@@ -7,12 +7,11 @@ import { Box, Drawer, Toolbar } from "@mui/material";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { Outlet, useLocation } from "react-router-dom";
 import { SuspendedPage } from "../billing/SuspendedPage.tsx";
-import { useResetClient } from "../lib/ClientProvider.tsx";
+import { useOnSuspended, useResetClient } from "../lib/ClientProvider.tsx";
 import { NavList } from "./NavList.tsx";
 import { TopBar } from "./TopBar.tsx";
 import { useViewer } from "./ViewerContext.tsx";
 import { useViewerQuery } from "./viewer.ts";
-import { WatchSuspension } from "./WatchSuspension.tsx";
 
 export const DRAWER_WIDTH = 240;
 
@@ -34,6 +33,7 @@ export function AppShell() {
   const { pathname } = useLocation();
   const [, refetchViewer] = useViewerQuery();
   const recheck = useCallback(() => refetchViewer({ requestPolicy: "network-only" }), [refetchViewer]);
+  useOnSuspended(recheck);
   const resetClient = useResetClient();
   const suspended = Boolean(tenant && tenant.status !== "active");
   // Reactivated (paid, or a plan chosen): drop what was cached while suspended (refusals).
@@ -49,7 +49,7 @@ export function AppShell() {
       <Box sx={{ display: "flex", minHeight: "100vh" }}>
         <TopBar />
         <Main>
-          <WatchSuspension onSuspended={recheck}>{open ? <Outlet /> : <SuspendedPage />}</WatchSuspension>
+          {open ? <Outlet /> : <SuspendedPage />}
         </Main>
       </Box>
     );
@@ -76,9 +76,7 @@ export function AppShell() {
         <NavList />
       </Drawer>
       <Main>
-        <WatchSuspension onSuspended={recheck}>
-          <Outlet />
-        </WatchSuspension>
+        <Outlet />
       </Main>
     </Box>
   );
