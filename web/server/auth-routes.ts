@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type pg from "pg";
 import { asVisitor } from "./db.ts";
 import { HttpError, readJsonObject, sendJson, stringField } from "./http.ts";
-import { readSessionId, setSessionCookie } from "./session.ts";
+import { clientAddress, readSessionId, setSessionCookie } from "./session.ts";
 
 export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
   if (req.method !== "POST") return false;
@@ -12,11 +12,18 @@ export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: Serve
     case "/auth/login": {
       const body = await readJsonObject(req);
       const session = await asVisitor(pool, null, async (c) => {
-        const { rows } = await c.query("select app_hidden.login($1, $2) as id", [
+        // Rate-limited per client address in SQL (migrations/current/5-web-security.sql).
+        const { rows } = await c.query("select app_hidden.login_from($1, $2, $3) as id", [
+          clientAddress(req),
           stringField(body, "email"),
           stringField(body, "password"),
         ]);
         return rows[0].id as string | null;
+      }).catch((err) => {
+        // RATEL carries the seconds to wait in its detail.
+        const wait = (err as { code?: string; detail?: string }).code === "RATEL" ? Number((err as { detail?: string }).detail) : NaN;
+        if (Number.isInteger(wait) && wait > 0) res.setHeader("retry-after", String(wait));
+        throw err;
       });
       if (!session) throw new HttpError(401, "CREDS", "Incorrect email or password.");
       setSessionCookie(req, res, session);

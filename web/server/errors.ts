@@ -2,6 +2,7 @@
 // in db/ERRORS.md) pass through with their message; a few PostgreSQL errors a user can cause
 // become coded messages; everything else is logged and replaced by a reference, so no SQL,
 // stack trace or other tenant's data leaves the server.
+import { isSafeError } from "postgraphile/grafast";
 import { GraphQLError } from "postgraphile/graphql";
 import { randomUUID } from "node:crypto";
 import { logger } from "./logger.ts";
@@ -27,7 +28,22 @@ const FROM_POSTGRES: Record<string, PublicError> = {
   "22021": { code: "BADIN", message: "Text contains bytes that are not valid characters." },
   "22P05": { code: "BADIN", message: "Text contains a character that is not allowed." },
   "54000": { code: "BADIN", message: "A value is too large." },
+  "2201W": { code: "BADIN", message: "A page size must not be negative." },
+  "2201X": { code: "BADIN", message: "An offset must not be negative." },
 };
+
+/**
+ * Grafast's own complaints about a connection's arguments (a negative first, first with last, a
+ * cursor that is not ours): the caller's mistake, and the message says which.
+ */
+const PAGINATION_MISTAKES = [
+  /^Invalid 'first'$/,
+  /^Invalid 'last'$/,
+  /^You must not set (both )?`(first|last)` and `(before|after)`/,
+  /^It is not permitted to set both 'first' and 'last' in the same field\.$/,
+  /^May not combine 'offset' with backward pagination\.$/,
+  /^Can only use '(before|after)' cursor when there is a unique defined order\.$/,
+];
 
 /** The public form of an error thrown by PostgreSQL (or null when it is not one we expose). */
 export function publicError(err: unknown): PublicError | null {
@@ -37,12 +53,22 @@ export function publicError(err: unknown): PublicError | null {
   return FROM_POSTGRES[code] ?? null;
 }
 
+export const NOTHING_CHANGED = "Nothing was changed: it does not exist, belongs to another business, or your role may not change it.";
+
 /** grafserv's maskError: GraphQL's own validation errors pass; database errors go through publicError. */
 export function maskError(error: GraphQLError): GraphQLError {
   const original = error.originalError;
   if (!original || original instanceof GraphQLError) return error;
-  const known = publicError(original);
   const opts = { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path };
+  // Grafast's SafeError is by design a message for the caller (such as a cursor that is not ours).
+  if (isSafeError(original) || PAGINATION_MISTAKES.some((re) => re.test(original.message))) {
+    return new GraphQLError(original.message.replace(/[;\s]+$/, ""), { ...opts, extensions: { code: "BADIN" } });
+  }
+  // @dataplan/pg's delete of no row (another business's, unknown, or not the caller's to delete).
+  if (/^No values were (deleted|updated) in collection '[^']*' because no values you can (delete|update) were found/.test(original.message)) {
+    return new GraphQLError(NOTHING_CHANGED, { ...opts, extensions: { code: "NOTFD" } });
+  }
+  const known = publicError(original);
   if (known) {
     return new GraphQLError(known.message, { ...opts, extensions: { code: known.code } });
   }
@@ -68,6 +94,7 @@ export function httpStatusFor(code: string): number {
     case "NOTFD":
       return 404;
     case "LOCKD":
+    case "RATEL":
       return 429;
     default:
       return 400;

@@ -55,10 +55,19 @@ export function stringField(body: Record<string, unknown>, name: string): string
   return v;
 }
 
-/** Refuses a state-changing request whose Origin is another site (CSRF), 403. */
+/**
+ * Refuses a state-changing request whose Origin is another site (CSRF), 403. Without an Origin
+ * header, a browser's Sec-Fetch-Site saying the request comes from another site is refused too;
+ * a request with neither header is not a browser's cross-site request (curl, server-to-server).
+ */
 export function assertSameOrigin(req: IncomingMessage): void {
   const origin = req.headers.origin;
-  if (!origin || origin === "null") return origin === "null" ? deny() : undefined;
+  if (!origin) {
+    const site = req.headers["sec-fetch-site"];
+    if (site === "cross-site" || site === "same-site") deny();
+    return;
+  }
+  if (origin === "null") deny();
   let host: string;
   try {
     host = new URL(origin).host;

@@ -9,7 +9,8 @@ import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connecti
 import type { IncomingMessage } from "node:http";
 import type pg from "pg";
 import { roles } from "../../db/config.ts";
-import { maskError } from "./errors.ts";
+import { maskError, NOTHING_CHANGED } from "./errors.ts";
+import { QUERY_LIMITS, QueryLimitsPlugin } from "./limits.ts";
 import { readSessionId } from "./session.ts";
 
 export const apiSchemas = ["app_public", "reporting"];
@@ -33,6 +34,43 @@ const CustomersDefaultOrderPlugin: GraphileConfig.Plugin = {
   },
 };
 
+/**
+ * An update or delete mutation that changes no row answers NOTFD instead of an empty payload.
+ * Row-level security hides rows of other businesses and rows the caller's role may not change
+ * (a cashier updating a location), so PostgreSQL reports "0 rows" with no error; without this
+ * the admin would show a silent success. The three cases are not told apart, as everywhere.
+ */
+const NothingChangedPlugin: GraphileConfig.Plugin = {
+  name: "NothingChangedPlugin",
+  version: "0.0.0",
+  schema: {
+    hooks: {
+      GraphQLObjectType_fields_field(field, build, context) {
+        const { isPgUpdateMutation, isPgDeleteMutation } = context.scope as { isPgUpdateMutation?: boolean; isPgDeleteMutation?: boolean };
+        const plan = field.plan as ((...args: any[]) => any) | undefined;
+        if (!(isPgUpdateMutation || isPgDeleteMutation) || !plan) return field;
+        const { lambda, object } = build.grafast;
+        return {
+          ...field,
+          plan(...args: any[]) {
+            const $payload = plan(...args);
+            const $result = $payload.getStepForKey("result");
+            // The payload depends on the check, so the mutation field fails when no row was touched;
+            // `result` stays the row step, so the payload's fields plan as before.
+            const $check = lambda($result, (row: unknown) => {
+              if (row == null) {
+                throw Object.assign(new Error(NOTHING_CHANGED), { code: "NOTFD" });
+              }
+              return true;
+            });
+            return object({ result: $result, check: $check });
+          },
+        };
+      },
+    },
+  },
+};
+
 /** `pool` connects as the authenticator; the caller owns it and ends it. */
 export function makePreset(opts: { pool: pg.Pool; development: boolean }): GraphileConfig.Preset {
   return {
@@ -42,7 +80,7 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
       PgAggregatesPreset,
       PostGraphileConnectionFilterPreset,
     ],
-    plugins: [CustomersDefaultOrderPlugin],
+    plugins: [CustomersDefaultOrderPlugin, NothingChangedPlugin, QueryLimitsPlugin],
     pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: false })],
     schema: {
       // Only filter operators that use indexes well; no free-form regex filters.
@@ -59,8 +97,11 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
     grafserv: {
       graphqlPath: "/graphql",
       graphiql: opts.development,
+      // grafserv serves Ruru to a browser's GET /graphql even with graphiql off unless told not to.
+      graphiqlOnGraphQLGET: opts.development,
       graphiqlPath: "/graphiql",
       watch: false,
+      maxRequestLength: QUERY_LIMITS.maxRequestBytes,
       maskError,
     },
     grafast: {

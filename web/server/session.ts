@@ -32,6 +32,20 @@ export function isSecureRequest(req: IncomingMessage): boolean {
   return process.env.TRUST_PROXY === "1" && req.headers["x-forwarded-proto"] === "https";
 }
 
+/**
+ * The client's IP address: the socket's peer, or, behind a trusted proxy (TRUST_PROXY=1), the
+ * address that proxy appended last to X-Forwarded-For (earlier entries are the client's own
+ * claims and are ignored).
+ */
+export function clientAddress(req: IncomingMessage): string {
+  const peer = req.socket.remoteAddress ?? "unknown";
+  if (process.env.TRUST_PROXY !== "1") return peer;
+  const header = req.headers["x-forwarded-for"];
+  const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
+  const last = hops.at(-1);
+  return last && last.length <= 64 ? last : peer;
+}
+
 export function setSessionCookie(req: IncomingMessage, res: ServerResponse, sessionId: string | null): void {
   const parts = [
     `${SESSION_COOKIE}=${sessionId ?? ""}`,
