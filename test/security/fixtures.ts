@@ -1,0 +1,402 @@
+// Two tenants with rows of every kind, for the security suite (test/security/*).
+//
+// `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
+// customers (with notes, an address, an archived one and a merged pair), orders (paid, partly
+// paid, voided), folded read models, a finished CSV export, billing requests, invoices and
+// notices and, on request, an analyst login. Every name and email a tenant gets carries its
+// label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
+//
+// `tenantRows` lists a tenant's rows by table, discovered from the catalog (every table with
+// tenant_id and id in app_public, app_private and reporting), so a table added later is covered
+// without editing this file. `fingerprint` hashes every row a tenant owns (plus its users and
+// their sessions), to prove that nothing of it changed; `sensitiveStrings` is what must never
+// reach another tenant: its row ids and every stored string carrying its label.
+import pg from "pg";
+import type { Member, TestDatabase } from "../helpers/db.ts";
+import { testRootUrl } from "../helpers/env.ts";
+
+export interface TenantFixture {
+  label: string;
+  tenantId: string;
+  owner: Member;
+  manager: Member;
+  cashier: Member;
+  /** Named rows, for tests that need one of a kind in a known state. */
+  named: {
+    mainLocationId: string;
+    annexLocationId: string;
+    deviceId: string;
+    teaItemId: string;
+    cakeItemId: string;
+    teaStockId: string;
+    annId: string;
+    bobId: string;
+    /** Merged into Bob. */
+    cyId: string;
+    /** Archived. */
+    deeId: string;
+    noteId: string;
+    addressId: string;
+    paidOrderId: string;
+    partOrderId: string;
+    voidedOrderId: string;
+    exportId: string;
+    billingNoticeId: string;
+    billingInvoiceId: string;
+    billingRequestId: string;
+    analystUsername: string | null;
+  };
+  /** Row ids by qualified table name ("app_public.customers"), as the owner role sees them. */
+  rows: Record<string, string[]>;
+  /** Drops what outlives the database (analyst login roles). */
+  dispose(): Promise<void>;
+}
+
+/** The qualified names of every table that has both tenant_id and id columns. */
+export async function tenantTables(db: TestDatabase): Promise<string[]> {
+  const { rows } = await db.owner.query(
+    `select format('%I.%I', c.table_schema, c.table_name) as t
+     from information_schema.columns c join information_schema.tables t using (table_schema, table_name)
+     where c.table_schema in ('app_public', 'app_private', 'reporting') and t.table_type = 'BASE TABLE'
+       and c.column_name = 'tenant_id'
+       and exists (select 1 from information_schema.columns i
+                   where i.table_schema = c.table_schema and i.table_name = c.table_name and i.column_name = 'id')
+     order by 1`,
+  );
+  return rows.map((r) => r.t);
+}
+
+/** A tenant's row ids in every table with tenant_id and id (plus its tenant row, users and roles). */
+export async function tenantRows(db: TestDatabase, tenantId: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of await tenantTables(db)) {
+    const { rows } = await db.owner.query(`select id::text from ${t} where tenant_id = $1 order by id`, [tenantId]);
+    out[t] = rows.map((r) => r.id);
+  }
+  out["app_public.tenants"] = [tenantId];
+  const users = await db.owner.query("select user_id from app_public.memberships where tenant_id = $1 order by 1", [tenantId]);
+  out["app_public.users"] = users.rows.map((r) => r.user_id);
+  return out;
+}
+
+/**
+ * A hash per table of every row the tenant owns: each table with a tenant_id column in
+ * app_public, app_private and reporting, the tenant row, its members' users and sessions and
+ * the worker jobs that name it. Compare two fingerprints with toEqual to see which table moved.
+ */
+export async function fingerprint(db: TestDatabase, tenantId: string): Promise<Record<string, string>> {
+  const { rows: tables } = await db.owner.query(
+    `select format('%I.%I', table_schema, table_name) as t from information_schema.columns c
+     join information_schema.tables using (table_schema, table_name)
+     where table_schema in ('app_public', 'app_private', 'reporting') and column_name = 'tenant_id' and table_type = 'BASE TABLE'
+     order by 1`,
+  );
+  const sources: Record<string, string> = {};
+  for (const { t } of tables) sources[t] = `select * from ${t} x where x.tenant_id = $1`;
+  sources["app_public.tenants"] = "select * from app_public.tenants x where x.id = $1";
+  sources["app_public.users"] =
+    "select * from app_public.users x where x.id in (select user_id from app_public.memberships where tenant_id = $1)";
+  sources["app_private.user_secrets"] =
+    "select * from app_private.user_secrets x where x.user_id in (select user_id from app_public.memberships where tenant_id = $1)";
+  sources["app_private.sessions"] =
+    "select * from app_private.sessions x where x.user_id in (select user_id from app_public.memberships where tenant_id = $1)";
+  const out: Record<string, string> = {};
+  // One connection, one snapshot (repeatable read), read as the superuser so that no policy of
+  // any role hides a row that the attack might have touched.
+  const root = new pg.Client(rootUrlOf(db));
+  await root.connect();
+  try {
+    await root.query("begin isolation level repeatable read read only");
+    for (const [name, sql] of Object.entries(sources)) {
+      const { rows } = await root.query(
+        `select count(*)::int as n, md5(coalesce(string_agg(j, '|' order by j), '')) as h
+         from (select to_jsonb(x)::text as j from (${sql}) x) s`,
+        [tenantId],
+      );
+      out[name] = `${rows[0].n}:${rows[0].h}`;
+    }
+    const jobs = await root.query(
+      `select count(*)::int as n from graphile_worker._private_jobs where payload::text like '%' || $1 || '%'`,
+      [tenantId],
+    ).catch(() => null);
+    if (jobs) out["graphile_worker.jobs"] = String(jobs.rows[0].n);
+    await root.query("commit");
+  } finally {
+    await root.end();
+  }
+  return out;
+}
+
+/**
+ * What must never reach another tenant: its row ids and user ids (26-character ULIDs), its
+ * members' emails, and every stored string (at any depth of any row) that carries its label.
+ */
+export async function sensitiveStrings(db: TestDatabase, fx: TenantFixture): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const ids of Object.values(fx.rows)) for (const id of ids) out.add(id);
+  for (const m of [fx.owner, fx.manager, fx.cashier]) out.add(m.email);
+  const root = new pg.Client(rootUrlOf(db));
+  await root.connect();
+  try {
+    for (const t of Object.keys(fx.rows)) {
+      const where = t === "app_public.tenants" ? "x.id = $1::text" : t === "app_public.users" ? "x.id = any($2::text[])" : "x.tenant_id = $1::text";
+      const { rows } = await root.query(
+        `with recursive v(j) as (select to_jsonb(x) from ${t} x where ${where}
+           union all select e.value from v, lateral (
+             select value from jsonb_each(case when jsonb_typeof(v.j) = 'object' then v.j end)
+             union all select value from jsonb_array_elements(case when jsonb_typeof(v.j) = 'array' then v.j end)) e)
+         select distinct j #>> '{}' as s from v
+         where jsonb_typeof(j) = 'string' and (j #>> '{}') ilike '%' || $3::text || '%' and $1::text is not null and $2::text[] is not null`,
+        [fx.tenantId, fx.rows["app_public.users"], fx.label],
+      );
+      for (const r of rows) out.add(r.s);
+    }
+  } finally {
+    await root.end();
+  }
+  return out;
+}
+
+/** The (superuser) connection string of the test database. */
+export function rootUrlOf(db: TestDatabase): string {
+  const url = new URL(testRootUrl);
+  url.pathname = `/${db.name}`;
+  return url.toString();
+}
+
+const one = async (actor: Member, sql: string, params: unknown[] = []) => (await actor.query(sql, params)).rows[0];
+
+/**
+ * A business named `label` with rows of every kind (see the top of this file). Give it a label
+ * that appears in no other tenant's data: every name and email made here contains it.
+ */
+export async function buildTenant(db: TestDatabase, label: string, opts: { analystLogin?: boolean } = {}): Promise<TenantFixture> {
+  const lower = label.toLowerCase();
+  const owner = await db.onboard({ company: `${label} Trading` });
+  const tenantId = owner.tenantId;
+  const manager = await db.asUser(tenantId, "manager");
+  const cashier = await db.asUser(tenantId, "cashier");
+  // Growth: room for a second location, devices and every module.
+  await db.owner.query("update app_public.billing_subscriptions set plan_key = 'growth' where tenant_id = $1", [tenantId]);
+  await db.owner.query("update app_public.users set name = $2 where id = any($1)", [[owner.userId, manager.userId, cashier.userId], `${label} Staff`]);
+  await owner.query("update app_public.tenants set tax_rate_bps = 1000, name = $1", [`${label} Trading`]);
+
+  const mainLocationId = (await one(owner, "update app_public.locations set name = $1 returning id", [`${label} Main`])).id;
+  const annexLocationId = (await one(owner, "insert into app_public.locations (name, timezone) values ($1, 'America/New_York') returning id", [`${label} Annex`])).id;
+  const device = (name: string) => one(owner, "insert into app_public.devices (location_id, name) values ($1, $2) returning id", [mainLocationId, name]);
+  const deviceId = (await device(`${label} Till`)).id;
+  await device(`${label} Spare till`);
+
+  const item = (name: string, sku: string, price: number) =>
+    one(manager, "insert into app_public.catalog_items (name, sku, price) values ($1, $2, $3) returning id", [name, sku, price]);
+  const teaItemId = (await item(`${label} Tea`, `${label}-TEA`, 300)).id;
+  const cakeItemId = (await item(`${label} Cake`, `${label}-CAKE`, 450)).id;
+  const teaStockId = (
+    await one(manager, "insert into app_public.inventory_items (name, catalog_item_id, low_stock_threshold) values ($1, $2, 2) returning id", [
+      `${label} Tea stock`,
+      teaItemId,
+    ])
+  ).id;
+  await one(manager, "select * from app_public.record_inventory_movement($1, $2, 10, 'receive', $3)", [mainLocationId, teaStockId, `${label} delivery`]);
+
+  const customer = (first: string, email: string | null, phone: string | null) =>
+    one(
+      cashier,
+      "select * from app_public.create_customer(email => $1, phone => $2, first_name => $3, last_name => $4, notes => $5, tags => $6)",
+      [email, phone, first, `${label}son`, `${label} private notes`, [`${lower}-vip`]],
+    );
+  const annId = (await customer(`${label}-Ann`, `${lower}-ann@example.com`, "+33 6 12 34 56 78")).id;
+  const bobId = (await customer(`${label}-Bob`, `${lower}-bob@example.com`, null)).id;
+  const cyId = (await customer(`${label}-Cy`, `${lower}-cy@example.com`, null)).id;
+  const deeId = (await customer(`${label}-Dee`, null, null)).id;
+  await one(owner, "select * from app_public.merge_customers($1, $2)", [bobId, cyId]);
+  await one(owner, "select * from app_public.archive_customer($1)", [deeId]);
+  // Two notes and two addresses (and two devices above): a test may delete one and still have one.
+  const note = (body: string) =>
+    one(manager, "insert into app_public.customer_notes (customer_id, category, body) values ($1, 'preference', $2) returning id", [annId, body]);
+  const noteId = (await note(`${label} likes oolong`)).id;
+  await note(`${label} pays by card`);
+  const address = (line1: string, type: string) =>
+    one(manager, "insert into app_public.customer_addresses (customer_id, type, line1, city, country) values ($1, $2, $3, $4, 'FR') returning id", [
+      annId,
+      type,
+      line1,
+      `${label}ville`,
+    ]);
+  const addressId = (await address(`1 rue ${label}`, "home")).id;
+  await address(`2 avenue ${label}`, "work");
+
+  const order = (customerId: string | null, lines: unknown) =>
+    one(cashier, "select * from app_public.place_order($1, $2::jsonb, $3)", [mainLocationId, JSON.stringify(lines), customerId]);
+  const paid = await order(annId, [{ catalog_item_id: teaItemId, quantity: 2 }, { catalog_item_id: cakeItemId, quantity: 1 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'card', $2)", [paid.id, paid.total]);
+  const part = await order(bobId, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'cash', 100)", [part.id]);
+  const voided = await order(null, [{ catalog_item_id: teaItemId, quantity: 1 }]);
+  await one(manager, "select * from app_public.void_order($1, $2)", [voided.id, `${label} wrong till`]);
+
+  // Read models, as the worker's fold would make them.
+  await db.owner.query("select app_private.reporting_fold($1)", [tenantId]);
+
+  // A finished CSV export whose stored file names the tenant's customer, as the worker writes it.
+  const exportId = (await one(owner, "select * from reporting.request_export('customers', '{}')")).id;
+  await db.owner.query("select app_private.start_export($1, $2)", [tenantId, exportId]);
+  const csv = Buffer.from(`name,email\n${label}-Ann ${label}son,${lower}-ann@example.com\n`);
+  await db.owner.query("select app_private.write_export_chunk($1, $2, 0, $3, 1, $4)", [tenantId, exportId, csv, csv.length]);
+  await db.owner.query("select app_private.finish_export($1, $2, 1, 1, $3)", [tenantId, exportId, csv.length]);
+
+  // Billing: a portal request through the API; an invoice and a notice as the Stripe jobs store them.
+  const billingRequestId = (await one(owner, "select * from app_public.request_billing_portal()")).id;
+  const inv = await db.owner.query(
+    `insert into app_public.billing_invoices (tenant_id, stripe_invoice_id, number, status, currency, amount_due, amount_paid,
+       hosted_invoice_url, invoiced_at, last_stripe_event_at)
+     values ($1, $2, $3, 'open', 'eur', 2900, 0, $4, now(), now()) returning id`,
+    [tenantId, `in_${lower}_${tenantId}`, `${label}-0001`, `https://invoice.example.com/${lower}`],
+  );
+  const notice = await db.owner.query(
+    `insert into app_public.billing_notices (tenant_id, kind, message, stripe_event_id)
+     values ($1, 'payment_failed', $2, $3) returning id`,
+    [tenantId, `${label}: your card was declined`, `evt_${lower}_${tenantId}`],
+  );
+
+  let analystUsername: string | null = null;
+  if (opts.analystLogin) {
+    analystUsername = (await one(owner, "select * from reporting.create_analyst_login($1)", [`${label} notebook`])).username;
+  }
+
+  const rows = await tenantRows(db, tenantId);
+  // Analyst logins are keyed by their role name (no id column).
+  if (analystUsername) rows["app_private.analyst_logins"] = [analystUsername];
+  const fx: TenantFixture = {
+    label,
+    tenantId,
+    owner,
+    manager,
+    cashier,
+    named: {
+      mainLocationId,
+      annexLocationId,
+      deviceId,
+      teaItemId,
+      cakeItemId,
+      teaStockId,
+      annId,
+      bobId,
+      cyId,
+      deeId,
+      noteId,
+      addressId,
+      paidOrderId: paid.id,
+      partOrderId: part.id,
+      voidedOrderId: voided.id,
+      exportId,
+      billingNoticeId: notice.rows[0].id,
+      billingInvoiceId: inv.rows[0].id,
+      billingRequestId,
+      analystUsername,
+    },
+    rows,
+    async dispose() {
+      if (!analystUsername) return;
+      // Roles outlive the test database.
+      const root = new pg.Client(testRootUrl);
+      await root.connect();
+      try {
+        await root.query(`drop role if exists "${analystUsername.replace(/"/g, '""')}"`);
+      } finally {
+        await root.end();
+      }
+    },
+  };
+  return fx;
+}
+
+/** Names that say which kind of row an id points at without saying it in the usual `<table>_id` way. */
+const ID_ALIASES: Record<string, string> = {
+  primary: "customers",
+  duplicate: "customers",
+  survivor: "customers",
+  merged_into: "customers",
+  author_user: "users",
+  actor_user: "users",
+  requested_by: "users",
+  user: "users",
+  username: "analyst_logins",
+};
+
+/** snake_case of a GraphQL or SQL name ("inventoryItemId" → "inventory_item_id"). */
+export const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+
+/**
+ * Whether an argument or input field name designates a tenant-owned row (`id`, `row_id`,
+ * `customer_id`, `customerIds`, `primaryId`, `username`…).
+ */
+export function isIdName(name: string): boolean {
+  const s = snake(name);
+  return s === "id" || s === "row_id" || s === "node_id" || /_ids?$/.test(s) || s in ID_ALIASES;
+}
+
+/**
+ * The table (a key of `TenantFixture.rows`) an id-named argument points at, from its name:
+ * `customer_id`/`customerId` → app_public.customers, `duplicate_id` → customers, `export_id` →
+ * reporting.exports. Null when the name does not say (bare `id`, unknown words): callers then use
+ * the operation's own table, or try every kind.
+ */
+export function tableForIdName(name: string, tables: string[]): string | null {
+  let s = snake(name).replace(/^(row_|node_)/, "");
+  if (s === "id" || s === "ids" || s === "row_id") return null;
+  s = s.replace(/_ids?$/, "");
+  s = ID_ALIASES[s] ?? s;
+  const plural = [s, `${s}s`, `${s}es`, s.replace(/y$/, "ies")];
+  for (const schema of ["app_public", "reporting", "app_private"]) {
+    for (const p of plural) {
+      const t = `${schema}.${p}`;
+      if (tables.includes(t)) return t;
+    }
+  }
+  return null;
+}
+
+/** A well-formed ULID that no row has (Crockford base 32, time part of now). */
+export function randomUlid(): string {
+  const abc = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  let t = Date.now();
+  let time = "";
+  for (let i = 0; i < 10; i++) {
+    time = abc[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  let rand = "";
+  for (let i = 0; i < 16; i++) rand += abc[Math.floor(Math.random() * 32)];
+  return time + rand;
+}
+
+/** Every string in a value, at any depth (the strings inside JSON text included). */
+export function strings(v: unknown): string[] {
+  if (typeof v === "string") {
+    if (/^[[{]/.test(v)) {
+      try {
+        return [v, ...strings(JSON.parse(v))];
+      } catch {}
+    }
+    return [v];
+  }
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v && typeof v === "object") return Object.values(v).flatMap(strings);
+  return [];
+}
+
+/**
+ * The secrets (see `sensitiveStrings`) found in a result. In each string, what the caller sent
+ * itself is blanked out first: an answer may echo or combine its own arguments (an id in an
+ * error message, the fields of a row passed in), which leaks nothing.
+ */
+export function leaked(result: unknown, sent: Set<string>, secrets: Set<string>): string[] {
+  const echo = [...sent].filter((x) => x.length >= 3).sort((x, y) => y.length - x.length);
+  const out = new Set<string>();
+  for (let text of strings(result)) {
+    for (const x of echo) text = text.split(x).join("\u0000");
+    for (const s of secrets) if (text.includes(s)) out.add(s);
+  }
+  return [...out];
+}
