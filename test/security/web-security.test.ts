@@ -409,5 +409,6 @@ describe("GraphQL query limits", () => {
       body: JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(QUERY_LIMITS.maxRequestBytes) } }),
     });
     expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe("TOOBG");
   });
 });

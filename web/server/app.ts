@@ -8,6 +8,7 @@ import { handleAuth } from "./auth-routes.ts";
 import { httpStatusFor, publicError } from "./errors.ts";
 import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
+import { QUERY_LIMITS } from "./limits.ts";
 import { logger } from "./logger.ts";
 import { makePreset } from "./preset.ts";
 import { handleStripeWebhook } from "./webhooks.ts";
@@ -57,7 +58,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (await handleAuth(pool, req, res, path)) return;
       return sendError(res, 404, "NOTFD", "Not found.");
     }
-    if (path === "/graphql" && req.method !== "GET" && req.method !== "OPTIONS") assertSameOrigin(req);
+    if (path === "/graphql" && req.method !== "GET" && req.method !== "OPTIONS") {
+      assertSameOrigin(req);
+      // grafserv refuses these too, but with an uncoded message; a declared length is refused here.
+      if (Number(req.headers["content-length"] ?? 0) > QUERY_LIMITS.maxRequestBytes) {
+        throw new HttpError(413, "TOOBG", "The request body is too large.");
+      }
+    }
     graphql(req, res, (err?: Error) => {
       if (err) return fail(res, err);
       fallback(req, res);
