@@ -76,7 +76,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
       res.destroy();
       return;
     }
-    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof HttpError) {
+      // The unread rest of a refused body would be taken for the next request on a kept-alive socket.
+      if (err.status === 413) res.setHeader("connection", "close");
+      return sendError(res, err.status, err.code, err.message);
+    }
     const known = publicError(err);
     if (known) return sendError(res, httpStatusFor(known.code), known.code, known.message);
     logger.error({ err }, "request failed");

@@ -28,6 +28,7 @@ const FROM_POSTGRES: Record<string, PublicError> = {
   "22021": { code: "BADIN", message: "Text contains bytes that are not valid characters." },
   "22P05": { code: "BADIN", message: "Text contains a character that is not allowed." },
   "54000": { code: "BADIN", message: "A value is too large." },
+  "54001": { code: "BADIN", message: "A value is nested too deeply." },
   "2201W": { code: "BADIN", message: "A page size must not be negative." },
   "2201X": { code: "BADIN", message: "An offset must not be negative." },
 };
@@ -67,6 +68,10 @@ export function maskError(error: GraphQLError): GraphQLError {
   // @dataplan/pg's delete of no row (another business's, unknown, or not the caller's to delete).
   if (/^No values were (deleted|updated) in collection '[^']*' because no values you can (delete|update) were found/.test(original.message)) {
     return new GraphQLError(NOTHING_CHANGED, { ...opts, extensions: { code: "NOTFD" } });
+  }
+  // A value too deep for JavaScript itself (JSON.stringify on the way to PostgreSQL).
+  if (original instanceof RangeError && /Maximum call stack size exceeded/.test(original.message)) {
+    return new GraphQLError("A value is nested too deeply.", { ...opts, extensions: { code: "BADIN" } });
   }
   const known = publicError(original);
   if (known) {

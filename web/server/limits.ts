@@ -26,7 +26,26 @@ export const QUERY_LIMITS = {
   maxPageSize: 1000,
   /** Bytes of a request body (grafserv's maxRequestLength). */
   maxRequestBytes: 100_000,
+  /** Nesting of a variable's value (JSON arguments such as metadata or order lines). */
+  maxVariableDepth: 100,
 };
+
+/** How deeply a JSON value nests, measured without recursion (a hostile value may be 30,000 deep). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") {
+      deepest = Math.max(deepest, d);
+      continue;
+    }
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > QUERY_LIMITS.maxVariableDepth) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
 
 const PAGE_ARGS = new Set(["first", "last"]);
 
@@ -165,8 +184,12 @@ export const QueryLimitsPlugin: GraphileConfig.Plugin = {
   grafast: {
     middleware: {
       execute(next, event) {
-        const error = pageVariableError(event.args.document, event.args.variableValues as Record<string, unknown> | undefined);
+        const variables = event.args.variableValues as Record<string, unknown> | undefined;
+        const error = pageVariableError(event.args.document, variables);
         if (error) return { errors: [error] };
+        if (variables && jsonDepth(variables) > QUERY_LIMITS.maxVariableDepth + 1) {
+          return { errors: [limitError(`A variable's value is nested more than ${QUERY_LIMITS.maxVariableDepth} levels deep.`)] };
+        }
         return next();
       },
     },

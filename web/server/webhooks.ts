@@ -1,19 +1,53 @@
-// POST /webhooks/stripe: Stripe's events. The signature is checked over the raw body with
-// STRIPE_WEBHOOK_SECRET (bad, missing or stale: 400 and nothing stored); then one call to
-// app_hidden.receive_stripe_event stores the event once and queues the job that applies it, in
-// one transaction, and we answer 200 at once (also for a duplicate, and for event types we do not
-// use). When the database fails we answer 500 so that Stripe delivers the event again.
+// POST /webhooks/stripe: Stripe's events. Only application/json is read (415 otherwise); the
+// signature is checked over the raw body with STRIPE_WEBHOOK_SECRET (bad, missing or stale: 400
+// BADSG, so a body re-serialised or changed in any byte is refused); a signed body that is not
+// JSON or not a Stripe event is a 400 BADJS. Nothing is stored in any of these cases. Then one
+// call to app_hidden.receive_stripe_event stores the event once and queues the job that applies
+// it, in one transaction, and we answer 200 at once (also for a duplicate, and for event types we
+// do not use). When the database fails we answer 500 so that Stripe delivers the event again —
+// except when it refuses the event's content (a value PostgreSQL cannot take), which no resending
+// would change: 400. U+0000 in the event, which jsonb cannot hold, is stored as U+FFFD.
 //
 // The call runs as the authenticator role itself (no switch to the API role): that function is
 // executable by the authenticator only, so no GraphQL request can reach it (db/BILLING.md).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type pg from "pg";
 import Stripe from "stripe";
-import { readBody, sendError, sendJson } from "./http.ts";
+import { HttpError, readBody, sendError, sendJson } from "./http.ts";
 import { logger } from "./logger.ts";
 
 /** Stripe's events are a few kB; anything near this is not one of them. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/** The shape app_hidden.receive_stripe_event stores: checked here so that a signed non-event is a 400, not a database error. */
+function isStripeEvent(e: unknown): e is Stripe.Event {
+  if (!e || typeof e !== "object" || Array.isArray(e)) return false;
+  const { id, type, created, data } = e as Record<string, unknown>;
+  const object = (data as Record<string, unknown> | null | undefined)?.object;
+  return (
+    typeof id === "string" && id.startsWith("evt_") &&
+    typeof type === "string" && type !== "" &&
+    typeof created === "number" && Number.isFinite(created) &&
+    !!data && typeof data === "object" &&
+    !!object && typeof object === "object" && !Array.isArray(object)
+  );
+}
+
+/** PostgreSQL cannot store U+0000 in jsonb: replace it (in keys and strings) by U+FFFD rather than lose the event. */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD");
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replaceAll("\u0000", "\uFFFD"), withoutNul(v)]));
+  }
+  return value;
+}
+
+/** A database error caused by the event's content (a value PostgreSQL cannot take, or refused as not an event): resending cannot help. */
+function isInputError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && (code === "BADIN" || code.startsWith("22") || code.startsWith("54"));
+}
 
 export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== "POST") return sendError(res, 404, "NOTFD", "Not found.");
@@ -22,24 +56,51 @@ export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, r
     logger.error("STRIPE_WEBHOOK_SECRET is not set: Stripe webhooks cannot be verified");
     return sendError(res, 503, "INTER", "Stripe webhooks are not configured on this server.");
   }
-  const body = await readBody(req, WEBHOOK_BODY_LIMIT);
-  const header = req.headers["stripe-signature"];
-  let event: Stripe.Event;
+  // Stripe sends application/json (with a charset); anything else is not one of its deliveries.
+  if (!/^application\/json\s*(;|$)/i.test(String(req.headers["content-type"] ?? ""))) {
+    return sendError(res, 415, "BADCT", "Stripe events are sent as application/json.");
+  }
+  let body: Buffer;
   try {
-    event = Stripe.webhooks.constructEvent(body, typeof header === "string" ? header : "", secret);
+    body = await readBody(req, WEBHOOK_BODY_LIMIT);
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    // The rest of the body is left unread: close the connection after answering, or the client
+    // would send its next request on a socket whose input is still the end of this body.
+    res.setHeader("connection", "close");
+    return sendError(res, err.status, err.code, err.message);
+  }
+  const header = req.headers["stripe-signature"];
+  try {
+    Stripe.webhooks.signature!.verifyHeader(body, typeof header === "string" ? header : "", secret, Stripe.webhooks.DEFAULT_TOLERANCE);
   } catch {
     return sendError(res, 400, "BADSG", "The Stripe-Signature header is missing, does not match the body, or is too old.");
   }
-  if (typeof event?.id !== "string" || typeof event.type !== "string" || typeof event.created !== "number" || typeof event.data?.object !== "object") {
-    return sendError(res, 400, "BADSG", "The signed body is not a Stripe event.");
+  // Signed, so from Stripe (or whoever holds the secret); still checked before anything is stored.
+  let text = body.toString("utf8");
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return sendError(res, 400, "BADJS", "The signed body is not valid JSON.");
+  }
+  if (!isStripeEvent(event)) return sendError(res, 400, "BADJS", "The signed body is not a Stripe event.");
+  if (text.includes("\\u0000")) {
+    try {
+      text = JSON.stringify(withoutNul(event));
+    } catch {
+      return sendError(res, 400, "BADJS", "The event holds a value that cannot be stored."); // nested too deep to rewrite
+    }
   }
   let isNew: boolean;
   try {
-    const { rows } = await pool.query<{ stored: boolean }>("select app_hidden.receive_stripe_event($1::jsonb) as stored", [
-      body.toString("utf8"),
-    ]);
+    const { rows } = await pool.query<{ stored: boolean }>("select app_hidden.receive_stripe_event($1::jsonb) as stored", [text]);
     isNew = rows[0].stored;
   } catch (err) {
+    if (isInputError(err)) {
+      logger.warn({ err, eventId: event.id, type: event.type }, "a signed Stripe event PostgreSQL cannot store");
+      return sendError(res, 400, "BADJS", "The event holds a value that cannot be stored.");
+    }
     logger.error({ err, eventId: event.id, type: event.type }, "could not store a Stripe event");
     return sendError(res, 500, "INTER", "The event could not be stored; deliver it again later.");
   }
