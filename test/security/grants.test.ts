@@ -43,6 +43,7 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
 /** What the authenticator role (the server's login, NOINHERIT) may execute in our schemas itself. */
 const AUTHENTICATOR_OWN: Record<string, string> = {
   "app_hidden.receive_stripe_event(jsonb)": "the webhook route stores a verified Stripe event (web/server/webhooks.ts)",
+  "app_hidden.receive_stripe_events(jsonb[])": "the same for the deliveries arriving together (web/server/stripe-inbox.ts)",
 };
 
 const OUR_SCHEMAS = ["app_public", "app_hidden", "app_private", "reporting", "graphile_worker", "graphile_migrate"];

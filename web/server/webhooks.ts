@@ -1,9 +1,10 @@
 // POST /webhooks/stripe: Stripe's events. Only application/json is read (415 otherwise); the
 // signature is checked over the raw body with STRIPE_WEBHOOK_SECRET (bad, missing or stale: 400
 // BADSG, so a body re-serialised or changed in any byte is refused); a signed body that is not
-// JSON or not a Stripe event is a 400 BADJS. Nothing is stored in any of these cases. Then one
-// call to app_hidden.receive_stripe_event stores the event once and queues the job that applies
-// it, in one transaction, and we answer 200 at once (also for a duplicate, and for event types we
+// JSON or not a Stripe event is a 400 BADJS. Nothing is stored in any of these cases. Then
+// app_hidden.receive_stripe_event stores the event once and queues the job that applies it, in
+// one transaction shared with the deliveries arriving at the same moment (stripe-inbox.ts: group
+// commit), and we answer 200 once it is committed (also for a duplicate, and for event types we
 // do not use). When the database fails we answer 500 so that Stripe delivers the event again —
 // except when it refuses the event's content (a value PostgreSQL cannot take), which no resending
 // would change: 400. U+0000 in the event, which jsonb cannot hold, is stored as U+FFFD.
@@ -15,6 +16,7 @@ import type pg from "pg";
 import Stripe from "stripe";
 import { HttpError, readBody, sendError, sendJson } from "./http.ts";
 import { logger } from "./logger.ts";
+import { stripeInbox } from "./stripe-inbox.ts";
 
 /** Stripe's events are a few kB; anything near this is not one of them. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -94,8 +96,7 @@ export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, r
   }
   let isNew: boolean;
   try {
-    const { rows } = await pool.query<{ stored: boolean }>("select app_hidden.receive_stripe_event($1::jsonb) as stored", [text]);
-    isNew = rows[0].stored;
+    isNew = await stripeInbox(pool).receive(text, event.id);
   } catch (err) {
     if (isInputError(err)) {
       logger.warn({ err, eventId: event.id, type: event.type }, "a signed Stripe event PostgreSQL cannot store");

@@ -209,4 +209,38 @@ describe("POST /webhooks/stripe", () => {
     const get = await fetch(`${h.server.url}/webhooks/stripe`);
     expect(get.status).toBe(404);
   });
+
+  it("deliveries arriving together are stored in one transaction, each once, each with its own answer", async () => {
+    const events = Array.from({ length: 12 }, (_, i) => event(i % 3 ? "invoice.paid" : "charge.refunded", { id: `in_group_${i}`, object: "invoice", customer: "cus_group" }));
+    // 12 events, each sent twice at the same moment: the inbox groups them (and their duplicates).
+    const bodies = [...events, ...events].map((e) => JSON.stringify(e));
+    const answers = await Promise.all(bodies.map((b) => post(b, signed(b))));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    for (const e of events) {
+      const mine = answers.filter((_, i) => JSON.parse(bodies[i]).id === e.id).map((a) => a.body.duplicate);
+      expect(mine.sort()).toEqual([false, true]);
+      expect(await stored(e.id)).toHaveLength(1);
+      expect(await jobsFor(e.id)).toHaveLength(e.type === "invoice.paid" ? 1 : 0);
+    }
+  });
+
+  it("receive_stripe_events: first copy stored, later copies and stored ones are duplicates; a non-event refuses the batch", async () => {
+    const auth = new pg.Client(h.db.authUrl);
+    await auth.connect();
+    try {
+      const [x, y] = [event("invoice.paid", { id: "in_x", object: "invoice" }), event("charge.refunded", { id: "ch_y", object: "charge" })];
+      const first = await auth.query("select app_hidden.receive_stripe_events($1::jsonb[]) as s", [[x, y, x].map((e) => JSON.stringify(e))]);
+      expect(first.rows[0].s).toEqual([true, true, false]);
+      const again = await auth.query("select app_hidden.receive_stripe_events($1::jsonb[]) as s", [[y, x].map((e) => JSON.stringify(e))]);
+      expect(again.rows[0].s).toEqual([false, false]);
+      expect(await jobsFor(x.id)).toHaveLength(1);
+      const bad = event("invoice.paid", { id: "in_z", object: "invoice" });
+      await expect(
+        auth.query("select app_hidden.receive_stripe_events($1::jsonb[])", [[JSON.stringify(bad), JSON.stringify({ id: "nope" })]]),
+      ).rejects.toMatchObject({ code: "BADIN" });
+      expect(await stored(bad.id)).toEqual([]);
+    } finally {
+      await auth.end();
+    }
+  });
 });
