@@ -1,9 +1,97 @@
-// Row 6 — placeholder until the benchmark is written (it fails loudly rather than print a figure).
-import type { BenchCase } from "../context.ts";
+// Row 6 — the GraphQL API: the first page (50) of the Customers list sorted by last visit in the
+// 200,000-customer tenant, with the query the admin sends (CustomersQuery: totalCount, pageInfo
+// and the row fields; filter active customers who came, LAST_VISIT_AT_DESC), over HTTP to the
+// real server with the owner's session cookie. Latency one request at a time; requests per second
+// at 8 connections; and the same at 8 connections reading the same rows (and the count) directly
+// with pg as the API role, so the ratio is what the API layer costs.
+import { fmt, type BenchCase } from "../context.ts";
+import { benchData, sequential, startApi, visitorClient } from "../data.ts";
+import { load, percentile } from "../stats.ts";
+
+// web/app/src/customers/queries.ts: CustomersQuery with CustomerRowFields; CustomersPage.tsx sends
+// filter { status: active, lastVisitAt: not null } and orderBy LAST_VISIT_AT_DESC for "Last visit".
+const CUSTOMERS_QUERY = `query Customers($first: Int!, $after: Cursor, $filter: CustomerFilter, $orderBy: [CustomerOrderBy!]) {
+  customers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { ...CustomerRowFields }
+  }
+}
+fragment CustomerRowFields on Customer {
+  id rowId customerNumber displayName email phone tags status totalVisits totalSpend lastVisitAt
+}`;
+const VARIABLES = {
+  first: 50,
+  after: null,
+  filter: { status: { equalTo: "active" }, lastVisitAt: { isNull: false } },
+  orderBy: ["LAST_VISIT_AT_DESC"],
+};
+
+const DIRECT_PAGE = `select id, customer_number, display_name, email, phone, tags, status, total_visits, total_spend, last_visit_at
+  from app_public.customers where status = 'active' and last_visit_at is not null
+  order by last_visit_at desc, id limit 51`;
+const DIRECT_COUNT = `select count(*) from app_public.customers where status = 'active' and last_visit_at is not null`;
 
 export const api: BenchCase = {
   name: "api",
-  async run() {
-    throw new Error("api benchmark not built yet");
+  async run(ctx) {
+    const data = await benchData(ctx);
+    const n = ctx.quick ? 100 : 400;
+    const ms = ctx.seconds * 1000;
+
+    // The same rows with pg: 8 connections as the API role, page and count per "request".
+    const direct = await Promise.all(Array.from({ length: ctx.clients }, () => visitorClient(data)));
+    let pgLoad: number[];
+    let pgRows: string[];
+    try {
+      pgRows = (await direct[0].query(DIRECT_PAGE)).rows.slice(0, 50).map((r) => r.id);
+      ctx.log(`pg direct, ${ctx.clients} connections`);
+      pgLoad = await load(ctx.clients, ms, async (i) => {
+        await direct[i].query(DIRECT_PAGE);
+        await direct[i].query(DIRECT_COUNT);
+      });
+    } finally {
+      await Promise.all(direct.map((c) => c.end()));
+    }
+
+    const server = await startApi(data);
+    try {
+      const first = (await server.graphql(CUSTOMERS_QUERY, VARIABLES)) as {
+        customers: { totalCount: number; nodes: { rowId: string }[] };
+      };
+      const same = JSON.stringify(first.customers.nodes.map((x) => x.rowId)) === JSON.stringify(pgRows);
+      if (!same) throw new Error("the GraphQL page and the pg page differ");
+      await sequential(Array(20).fill(0), () => server.graphql(CUSTOMERS_QUERY, VARIABLES));
+      ctx.log("GraphQL, one request at a time");
+      const single = await sequential(Array(n).fill(0), () => server.graphql(CUSTOMERS_QUERY, VARIABLES));
+      ctx.log(`GraphQL, ${ctx.clients} connections`);
+      const loaded = await load(ctx.clients, ms, () => server.graphql(CUSTOMERS_QUERY, VARIABLES));
+
+      const p95 = percentile(single, 95);
+      const rps = loaded.length / ctx.seconds;
+      const pgRps = pgLoad.length / ctx.seconds;
+      ctx.record("customers_first_page", {
+        total_count: first.customers.totalCount,
+        single: { n, p50_ms: percentile(single, 50), p95_ms: p95, p99_ms: percentile(single, 99) },
+        graphql_8: { rps, p50_ms: percentile(loaded, 50), p95_ms: percentile(loaded, 95) },
+        pg_8: { rps: pgRps, p50_ms: percentile(pgLoad, 50), p95_ms: percentile(pgLoad, 95) },
+      });
+      ctx.row({
+        figure: "6. GraphQL customers page 1 (50, last visit) p95",
+        value: fmt(p95, "ms"),
+        target: "p95 ≤ 30 ms",
+        reference: "—",
+        ratio: "—",
+      });
+      ctx.row({
+        figure: `6. same, ${ctx.clients} connections`,
+        value: `${fmt(rps, "req/s")} (p95 ${fmt(percentile(loaded, 95), "ms")})`,
+        target: "—",
+        reference: `pg direct ${fmt(pgRps, "req/s")}`,
+        ratio: (rps / pgRps).toFixed(3),
+      });
+    } finally {
+      await server.close();
+    }
   },
 };

@@ -1,9 +1,111 @@
-// Row 3 — placeholder until the benchmark is written (it fails loudly rather than print a figure).
-import type { BenchCase } from "../context.ts";
+// Row 3 — the dashboard and the Sales tab of the largest tenant at 5,000,000 orders, in SQL as
+// the API role with the owner's session (what the GraphQL fields dashboardMetrics and dailySales
+// call): the four dashboard figures (reporting.dashboard_metrics), and the 30-day daily-sales
+// series (reporting.daily_sales, every location) against computing the same series from the
+// sales tables directly (orders and tenders, which is what the read models exist to avoid). The
+// two series must be equal, row for row: a fast wrong number does not count.
+import { fmt, type BenchCase } from "../context.ts";
+import { benchData, sequential, visitorClient } from "../data.ts";
+import { percentile } from "../stats.ts";
+
+/** The daily-sales series straight from orders and tenders (same columns and rules as reporting.daily_sales). */
+const DIRECT_SERIES = `
+with days as (
+  select g::date as business_date from generate_series($1::date::timestamp, $2::date::timestamp, interval '1 day') g
+), sales as (
+  select o.business_date,
+         count(*) filter (where o.status = 'placed') as order_count,
+         coalesce(sum(o.subtotal) filter (where o.status = 'placed'), 0) as gross_sales,
+         coalesce(sum(o.discount_total) filter (where o.status = 'placed'), 0) as discount_total,
+         coalesce(sum(o.tax_total) filter (where o.status = 'placed'), 0) as tax_total,
+         coalesce(sum(o.total) filter (where o.status = 'placed'), 0) as net_sales,
+         count(*) filter (where o.status = 'voided') as void_count,
+         coalesce(sum(o.total) filter (where o.status = 'voided'), 0) as void_total
+  from app_public.orders o
+  where o.business_date between $1 and $2 and o.status in ('placed', 'voided')
+  group by o.business_date
+), paid as (
+  select o.business_date,
+         coalesce(sum(t.applied_amount) filter (where t.type = 'cash'), 0) as tender_cash,
+         coalesce(sum(t.applied_amount) filter (where t.type = 'card'), 0) as tender_card
+  from app_public.orders o
+  join app_public.tenders t on t.tenant_id = o.tenant_id and t.order_id = o.id
+  where o.business_date between $1 and $2
+  group by o.business_date
+)
+select d.business_date, null::text as location_id, coalesce(s.order_count, 0)::bigint as order_count,
+       coalesce(s.gross_sales, 0)::bigint as gross_sales, coalesce(s.discount_total, 0)::bigint as discount_total,
+       coalesce(s.tax_total, 0)::bigint as tax_total, coalesce(s.net_sales, 0)::bigint as net_sales,
+       coalesce(p.tender_cash, 0)::bigint as tender_cash, coalesce(p.tender_card, 0)::bigint as tender_card,
+       coalesce(s.void_count, 0)::bigint as void_count, coalesce(s.void_total, 0)::bigint as void_total,
+       case when s.order_count > 0 then round(s.net_sales::numeric / s.order_count)::bigint else 0 end as avg_order_value
+from days d
+left join sales s on s.business_date = d.business_date
+left join paid p on p.business_date = d.business_date
+order by d.business_date`;
 
 export const dashboard: BenchCase = {
   name: "dashboard",
-  async run() {
-    throw new Error("dashboard benchmark not built yet");
+  async run(ctx) {
+    const data = await benchData(ctx);
+    const n = ctx.quick ? 200 : 1000;
+    const c = await visitorClient(data);
+    try {
+      // The last 30 days as the admin's Sales tab asks (dates of the tenant's main store).
+      const { rows: r } = await c.query(
+        `select (now() at time zone l.timezone)::date::text as today from app_public.locations l where l.name = 'Main store'`,
+      );
+      const to = r[0].today as string;
+      const { rows: f } = await c.query("select ($1::date - 29)::text as d", [to]);
+      const from = f[0].d as string;
+
+      ctx.log("dashboard metrics");
+      await sequential(Array(20).fill(0), () => c.query("select * from reporting.dashboard_metrics()"));
+      const metrics = await sequential(Array(n).fill(0), () => c.query("select * from reporting.dashboard_metrics()"));
+      const { rows: m } = await c.query("select * from reporting.dashboard_metrics()");
+
+      ctx.log("30-day series: read model, then the sales tables");
+      const series = "select * from reporting.daily_sales($1, $2, null)";
+      await sequential(Array(20).fill(0), () => c.query(series, [from, to]));
+      const fast = await sequential(Array(n).fill(0), () => c.query(series, [from, to]));
+      await c.query(DIRECT_SERIES, [from, to]);
+      const slow = await sequential(Array(ctx.quick ? 5 : 10).fill(0), () => c.query(DIRECT_SERIES, [from, to]));
+      const { rows: a } = await c.query(series, [from, to]);
+      const { rows: b } = await c.query(DIRECT_SERIES, [from, to]);
+      const same = JSON.stringify(a) === JSON.stringify(b);
+      if (!same) throw new Error(`the read model's series differs from the sales tables: ${JSON.stringify(a[a.length - 1])} vs ${JSON.stringify(b[b.length - 1])}`);
+
+      const { rows: plan } = await c.query(`explain (analyze, buffers) ${DIRECT_SERIES}`, [from, to]);
+      const mp95 = percentile(metrics, 95);
+      const fast50 = percentile(fast, 50);
+      const slow50 = percentile(slow, 50);
+      const ceiling = ctx.shared.get("select_tps");
+      ctx.record("dashboard_metrics", { n, p50_ms: percentile(metrics, 50), p95_ms: mp95, p99_ms: percentile(metrics, 99), figures: m[0] });
+      ctx.record("daily_sales_30d", {
+        from,
+        to,
+        read_model: { n, p50_ms: fast50, p95_ms: percentile(fast, 95) },
+        sales_tables: { n: slow.length, p50_ms: slow50, p95_ms: percentile(slow, 95) },
+        orders_in_period: a.reduce((s, x) => s + Number(x.order_count) + Number(x.void_count), 0),
+        identical: same,
+        direct_plan: plan.map((p) => p["QUERY PLAN"]),
+      });
+      ctx.row({
+        figure: "3. dashboard metrics p95 (SQL, 5M orders)",
+        value: fmt(mp95, "ms"),
+        target: "p95 ≤ 5 ms",
+        reference: ceiling ? `pgbench select ${fmt(8000 / ceiling, "ms")}/query` : "—",
+        ratio: ceiling ? (mp95 / (8000 / ceiling)).toFixed(1) + "×" : "—",
+      });
+      ctx.row({
+        figure: "3. 30-day daily sales, largest tenant (median)",
+        value: `${fmt(fast50, "ms")} (p95 ${fmt(percentile(fast, 95), "ms")})`,
+        target: "≥ 100× faster",
+        reference: `sales tables ${fmt(slow50, "ms")}`,
+        ratio: `${(slow50 / fast50).toFixed(0)}×`,
+      });
+    } finally {
+      await c.end();
+    }
   },
 };
