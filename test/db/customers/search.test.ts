@@ -60,6 +60,19 @@ describe("search_customers", () => {
     expect(await names("NAN")).toEqual(["Bob Annan"]);
   });
 
+  it("a substring match comes after the prefix matches, and only when they leave room", async () => {
+    // "nni": no prefix matches, so "Annie.." (containing it) fill the list.
+    expect(await names("nni")).toEqual(["Annie00", "Annie01", "Annie02", "Annie03", "Annie04", "Annie05", "Annie06", "Annie07", "Annie08", "Annie09"]);
+    // "ann": "Ann Lee" and 24+ "Annie.." start with it, so "Bob Annan" and "Joanna Smith" (which only
+    // contain it) cannot be among the 10.
+    const prefixed = await names("ann");
+    expect(prefixed).toHaveLength(10);
+    expect(prefixed).not.toContain("Bob Annan");
+    expect(prefixed).not.toContain("Joanna Smith");
+    // "jo": one prefix match; from three characters "oan" finds Joanna by substring.
+    expect(await names("joa")).toEqual(["Joanna Smith"]);
+  });
+
   it("finds by part of the email", async () => {
     expect(await names("lee@exa")).toEqual(["Ann Lee"]);
     expect(await names("SMITH.EXAMPLE")).toEqual(["Joanna Smith"]);

@@ -38,7 +38,6 @@ const CustomerRowFields = gql`
 
 export interface CustomersPage {
   customers: {
-    totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
     nodes: CustomerRow[];
   } | null;
@@ -47,7 +46,6 @@ export interface CustomersPage {
 export const CustomersQuery = gql<CustomersPage, { first: number; after: string | null; filter: object; orderBy: string[] }>`
   query Customers($first: Int!, $after: Cursor, $filter: CustomerFilter, $orderBy: [CustomerOrderBy!]) {
     customers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
-      totalCount
       pageInfo {
         hasNextPage
         endCursor
@@ -60,6 +58,8 @@ export const CustomersQuery = gql<CustomersPage, { first: number; after: string 
   ${CustomerRowFields}
 `;
 
+// The count costs as much as all the customers who match (the page only 50 of them): asked once
+// per filter, not with every page.
 export const CustomersCountQuery = gql<{ customers: { totalCount: number } | null }, { filter: object }>`
   query CustomersCount($filter: CustomerFilter) {
     customers(filter: $filter) {
