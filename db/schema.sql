@@ -1040,15 +1040,17 @@ CREATE FUNCTION app_hidden.assert_name(field text, value text, max_length intege
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+declare
+  trimmed text := app_hidden.trim_blank(value);
 begin
-  if value is null or btrim(value) = '' then
+  if trimmed is null or trimmed = '' then
     perform app_hidden.raise_error('BADIN', format('%s is required.', field));
-  elsif length(btrim(value)) > max_length then
+  elsif length(trimmed) > max_length then
     perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length));
   elsif value ~ '[\x01-\x1f\x7f]' then
     perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field));
   end if;
-  return btrim(value);
+  return trimmed;
 end;
 $$;
 
@@ -1189,15 +1191,16 @@ CREATE FUNCTION app_hidden.assert_valid_email(email text) RETURNS text
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
 declare
-  cleaned text := lower(btrim(email));
+  cleaned text := app_hidden.trim_blank(email);
 begin
   if cleaned is null or cleaned = '' then
     perform app_hidden.raise_error('BADEM', 'An email address is required.');
   end if;
-  if length(cleaned) > 254 or cleaned !~ '^[a-z0-9.!#$%&''*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$' then
-    perform app_hidden.raise_error('BADEM', format('"%s" is not a valid email address.', left(btrim(email), 100)));
+  -- Checked before lower-casing: lower() turns some non-ASCII letters into ASCII ones.
+  if length(cleaned) > 254 or cleaned !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$' then
+    perform app_hidden.raise_error('BADEM', format('"%s" is not a valid email address.', left(cleaned, 100)));
   end if;
-  return cleaned;
+  return lower(cleaned);
 end;
 $_$;
 
@@ -1294,28 +1297,31 @@ COMMENT ON FUNCTION app_hidden.country_calling_code(country text) IS 'Internatio
 CREATE FUNCTION app_hidden.csv_text(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select case when value ~ '^[=+@\t\r-]' then '''' || value else value end;
+  select case when value ~ '^[ \n\v\f\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*[=+@\t\r-]'
+              then '''' || value else value end;
 $$;
 
 --
 -- Name: FUNCTION csv_text(value text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.csv_text(value text) IS 'A CSV text cell that a spreadsheet will not run as a formula (a leading '' before =, +, -, @, tab or CR).';
+COMMENT ON FUNCTION app_hidden.csv_text(value text) IS 'A CSV text cell that a spreadsheet will not run as a formula (a leading '' before =, +, -, @, tab or CR, also after leading white space).';
 
 --
 -- Name: current_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
 CREATE FUNCTION app_hidden.current_permissions() RETURNS text[]
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select coalesce(r.permissions, '{}')
-  from app_private.sessions s
-  join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
-  join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
-  where s.id = app_hidden.current_session_id() and s.expires_at > now();
+begin
+  return (select coalesce(r.permissions, '{}')
+          from app_private.sessions s
+          join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
+          join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+          where s.id = app_hidden.current_session_id() and s.expires_at > now());
+end;
 $$;
 
 --
@@ -1462,12 +1468,17 @@ COMMENT ON FUNCTION app_hidden.current_plan() IS 'The plan of the current tenant
 --
 
 CREATE FUNCTION app_hidden.current_session_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
-  select case when s ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-              then s::uuid end
-  from (select current_setting('app.session_id', true) as s) as setting;
+declare
+  s text := current_setting('app.session_id', true);
+begin
+  if s ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
+    return s::uuid;
+  end if;
+  return null;
+end;
 $_$;
 
 --
@@ -1481,10 +1492,12 @@ COMMENT ON FUNCTION app_hidden.current_session_id() IS 'The secret session id of
 --
 
 CREATE FUNCTION app_hidden.current_suspended_tenant_id() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select t.id from app_public.tenants t where t.id = app_hidden.current_tenant_id() and t.status <> 'active';
+begin
+  return (select t.id from app_public.tenants t where t.id = app_hidden.current_tenant_id() and t.status <> 'active');
+end;
 $$;
 
 --
@@ -1515,13 +1528,15 @@ COMMENT ON FUNCTION app_hidden.current_tenant_country() IS 'ISO country of the c
 --
 
 CREATE FUNCTION app_hidden.current_tenant_id() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select s.active_tenant_id
-  from app_private.sessions s
-  join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
-  where s.id = app_hidden.current_session_id() and s.expires_at > now();
+begin
+  return (select s.active_tenant_id
+          from app_private.sessions s
+          join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
+          where s.id = app_hidden.current_session_id() and s.expires_at > now());
+end;
 $$;
 
 --
@@ -1535,11 +1550,13 @@ COMMENT ON FUNCTION app_hidden.current_tenant_id() IS 'The tenant the signed-in 
 --
 
 CREATE FUNCTION app_hidden.current_user_id() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select s.user_id from app_private.sessions s
-  where s.id = app_hidden.current_session_id() and s.expires_at > now();
+begin
+  return (select s.user_id from app_private.sessions s
+          where s.id = app_hidden.current_session_id() and s.expires_at > now());
+end;
 $$;
 
 --
@@ -1841,10 +1858,12 @@ COMMENT ON FUNCTION app_hidden.has_module(module text) IS 'Whether the plan of t
 --
 
 CREATE FUNCTION app_hidden.has_permission(permission text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select coalesce(permission = any(app_hidden.current_permissions()), false);
+begin
+  return coalesce(has_permission.permission = any(app_hidden.current_permissions()), false);
+end;
 $$;
 
 --
@@ -1957,6 +1976,52 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.login(email text, password text) IS 'A new session id for the right email and password; null when they are wrong (counted: 5 failures in 15 minutes lock the account for 15 minutes).';
+
+--
+-- Name: login_from(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.login_from(ip text, email text, password text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  max_failures constant int := 20;
+  window_length constant interval := interval '15 minutes';
+  counted app_private.login_throttle;
+  new_session uuid;
+begin
+  if ip is null or length(ip) > 64 then
+    perform app_hidden.raise_error('BADIN', 'The client address is missing.');
+  end if;
+  insert into app_private.login_throttle as t (ip, window_started_at, attempts) values (login_from.ip, now(), 1)
+  on conflict on constraint login_throttle_pkey do update set
+    window_started_at = case when t.window_started_at <= now() - window_length then now() else t.window_started_at end,
+    attempts = case when t.window_started_at <= now() - window_length then 1 else t.attempts + 1 end
+  returning * into counted;
+  if counted.attempts > max_failures then
+    perform app_hidden.raise_error('RATEL',
+      format('Too many failed sign-ins from your network. Try again in %s minutes.',
+             ceil(extract(epoch from counted.window_started_at + window_length - now()) / 60)::int),
+      greatest(1, ceil(extract(epoch from counted.window_started_at + window_length - now())))::int::text);
+  end if;
+  new_session := app_hidden.login(email, password);
+  if new_session is not null then
+    update app_private.login_throttle set attempts = greatest(attempts - 1, 0) where login_throttle.ip = login_from.ip;
+  end if;
+  -- Forget addresses whose window ended long ago, now and then.
+  if random() < 0.01 then
+    delete from app_private.login_throttle where window_started_at < now() - interval '1 day';
+  end if;
+  return new_session;
+end;
+$$;
+
+--
+-- Name: FUNCTION login_from(ip text, email text, password text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.login_from(ip text, email text, password text) IS 'app_hidden.login, refused with RATEL (detail: seconds to wait) after 20 failed sign-ins from the client address within 15 minutes.';
 
 --
 -- Name: logout(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2295,7 +2360,8 @@ begin
     if tag ~ '[\x01-\x1f\x7f]' then
       perform app_hidden.raise_error('BADTG', 'Tags must not contain control characters or line breaks.');
     end if;
-    tag := regexp_replace(btrim(tag), '\s+', ' ', 'g');
+    tag := app_hidden.trim_blank(regexp_replace(tag,
+      '[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+', ' ', 'g'));
     if tag is null or tag = '' then
       perform app_hidden.raise_error('BADTG', 'Tags cannot be empty.');
     elsif length(tag) > 40 then
@@ -2365,7 +2431,7 @@ CREATE FUNCTION app_hidden.optional_email(email text) RETURNS text
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if email is null or btrim(email) = '' then
+  if email is null or app_hidden.trim_blank(email) = '' then
     return null;
   end if;
   return app_hidden.assert_valid_email(email);
@@ -2387,7 +2453,7 @@ CREATE FUNCTION app_hidden.optional_name(field text, value text, max_length inte
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if value is null or btrim(value) = '' then
+  if value is null or app_hidden.trim_blank(value) = '' then
     return null;
   end if;
   return app_hidden.assert_name(field, value, max_length);
@@ -2409,10 +2475,10 @@ CREATE FUNCTION app_hidden.optional_text(field text, value text, max_length inte
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if value is null or btrim(value) = '' then
+  value := app_hidden.trim_blank(value);
+  if value is null or value = '' then
     return null;
   end if;
-  value := btrim(value);
   if length(value) > max_length then
     perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length));
   elsif value ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' then
@@ -2497,6 +2563,75 @@ $$;
 COMMENT ON FUNCTION app_hidden.receive_stripe_event(event jsonb) IS 'Stores a verified Stripe event once and queues the job applying it; false for a duplicate. Executable by the authenticator role only.';
 
 --
+-- Name: receive_stripe_events(jsonb[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.receive_stripe_events(events jsonb[]) RETURNS boolean[]
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  new_ids text[];
+  pending_ids text[];
+begin
+  if exists (
+    select 1 from unnest(events) e
+    where coalesce(e ->> 'id', '') !~ '^evt_' or e ->> 'type' is null
+       or jsonb_typeof(e -> 'created') is distinct from 'number'
+       or jsonb_typeof(e -> 'data' -> 'object') is distinct from 'object'
+  ) then
+    perform app_hidden.raise_error('BADIN', 'This is not a Stripe event.');
+  end if;
+
+  with input as (
+    -- One row per event id (the first copy), in id order so that two batches lock alike.
+    select distinct on (e ->> 'id') e, e ->> 'id' as id, e -> 'data' -> 'object' as obj,
+           app_private.stripe_event_is_handled(e ->> 'type') as handled
+    from unnest(events) with ordinality as t(e, i)
+    order by e ->> 'id', i
+  ), stored as (
+    insert into app_private.stripe_events (id, type, api_version, livemode, stripe_created_at, customer_id, object_id, payload, status, outcome)
+    select id, e ->> 'type', e ->> 'api_version', coalesce((e ->> 'livemode')::boolean, false),
+           app_private.stripe_time(e -> 'created'),
+           case
+             when obj ->> 'object' = 'customer' then obj ->> 'id'
+             when jsonb_typeof(obj -> 'customer') = 'string' then obj ->> 'customer'
+             when jsonb_typeof(obj -> 'customer') = 'object' then obj -> 'customer' ->> 'id'
+           end,
+           obj ->> 'id', e,
+           case when handled then 'pending' else 'ignored' end,
+           case when handled then null else 'type not used' end
+    from input
+    order by id
+    on conflict (id) do nothing
+    returning app_private.stripe_events.id, app_private.stripe_events.status
+  )
+  select coalesce(array_agg(s.id), '{}'), coalesce(array_agg(s.id) filter (where s.status = 'pending'), '{}')
+  into new_ids, pending_ids
+  from stored s;
+
+  if cardinality(pending_ids) > 0 then
+    perform graphile_worker.add_jobs(array(
+      select row('stripe_apply_event', json_build_object('eventId', p), null, null, 15, null, null, null)::graphile_worker.job_spec
+      from unnest(pending_ids) p
+    ));
+  end if;
+
+  return array(
+    select (e ->> 'id') = any(new_ids) and row_number() over (partition by e ->> 'id' order by i) = 1
+    from unnest(events) with ordinality as t(e, i)
+    order by i
+  );
+end;
+$$;
+
+--
+-- Name: FUNCTION receive_stripe_events(events jsonb[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.receive_stripe_events(events jsonb[]) IS 'Stores verified Stripe events once each and queues the jobs applying them, in one transaction; for each input, false when it is a duplicate. Executable by the authenticator role only.';
+
+--
 -- Name: tenant_suspended_error(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2508,6 +2643,25 @@ begin
   return app_hidden.assert_tenant_active();
 end;
 $$;
+
+--
+-- Name: trim_blank(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.trim_blank(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+  select regexp_replace(value,
+    '^[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+|[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+$',
+    '', 'g');
+$_$;
+
+--
+-- Name: FUNCTION trim_blank(value text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.trim_blank(value text) IS 'The text without white space (ASCII and Unicode, zero-width space, BOM) at either end; '''' when that is all it holds.';
 
 --
 -- Name: add_billing_notice(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3047,6 +3201,7 @@ CREATE FUNCTION app_private.customers_containing(tenant_id text, pattern text, p
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_indexscan TO 'off'
+    SET enable_bitmapscan TO 'on'
     AS $_$
 begin
   return query execute format(
@@ -4014,6 +4169,88 @@ $$;
 COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Recomputes total_visits, total_spend and last_visit_at of a tenant''s customers from the event log.';
 
 --
+-- Name: recover_crashed_workers(interval); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.recover_crashed_workers(grace interval DEFAULT '00:00:00'::interval) RETURNS TABLE(pool_id text, jobs_unlocked integer)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  dead text[];
+  dead_keys int[];
+begin
+  -- One recovery at a time (workers starting together).
+  perform pg_advisory_xact_lock(app_private.worker_lock_ns(), 0);
+  update app_private.worker_pools w set seen_dead_at = null
+    where w.seen_dead_at is not null and app_private.worker_process_alive(w.process_key);
+  update app_private.worker_pools w set seen_dead_at = now()
+    where w.seen_dead_at is null and not app_private.worker_process_alive(w.process_key);
+  select array_agg(w.pool_id), array_agg(distinct w.process_key) into dead, dead_keys
+  from app_private.worker_pools w
+  where w.seen_dead_at <= now() - grace and not app_private.worker_process_alive(w.process_key);
+  if dead is null then
+    return;
+  end if;
+
+  -- A killed client's backend lives on until it next talks to the client: one waiting for a lock
+  -- would still write (and commit) when it gets it. pg_terminate_backend waits up to 5 s.
+  perform pg_terminate_backend(a.pid, 5000)
+  from pg_stat_activity a
+  where a.datname = current_database() and a.pid <> pg_backend_pid()
+    and a.application_name = any (select 'backoffice-worker:' || k from unnest(dead_keys) k);
+
+  return query
+    select d.pool_id, (select count(*)::int from graphile_worker._private_jobs j where j.locked_by = d.pool_id)
+    from unnest(dead) as d(pool_id);
+  perform graphile_worker.force_unlock_workers(dead);
+  delete from app_private.worker_pools w where w.pool_id = any(dead);
+
+  -- An export whose job is gone, or crashed on its last attempt, would say "running" forever.
+  perform app_private.fail_export(e.tenant_id, e.id, 'The export could not be written. Please try again.')
+  from reporting.exports e
+  where e.status in ('pending', 'running')
+    and not exists (select 1 from graphile_worker._private_jobs j
+                    join graphile_worker._private_tasks t on t.id = j.task_id
+                    where t.identifier = 'export_csv' and j.payload ->> 'exportId' = e.id
+                      and j.payload ->> 'tenantId' = e.tenant_id
+                      and (j.locked_at is not null or j.attempts < j.max_attempts));
+end;
+$$;
+
+--
+-- Name: FUNCTION recover_crashed_workers(grace interval); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.recover_crashed_workers(grace interval) IS 'Unlocks the jobs of worker processes that died (worker, at start and every minute); returns the pools recovered.';
+
+--
+-- Name: register_worker_pool(text, integer, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.register_worker_pool(pool_id text, process_key integer, hostname text, pid integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if not exists (select 1 from pg_locks l
+                 where l.locktype = 'advisory' and l.granted and l.objsubid = 2 and l.pid = pg_backend_pid()
+                   and l.classid = app_private.worker_lock_ns()::oid and l.objid = register_worker_pool.process_key::oid) then
+    raise exception 'register_worker_pool: this session does not hold the liveness lock of process %', process_key;
+  end if;
+  insert into app_private.worker_pools as w (pool_id, process_key, hostname, pid)
+  values (register_worker_pool.pool_id, register_worker_pool.process_key, register_worker_pool.hostname, register_worker_pool.pid)
+  on conflict on constraint worker_pools_pkey do update set process_key = excluded.process_key, seen_dead_at = null;
+end;
+$$;
+
+--
+-- Name: FUNCTION register_worker_pool(pool_id text, process_key integer, hostname text, pid integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.register_worker_pool(pool_id text, process_key integer, hostname text, pid integer) IS 'Records a worker pool of the live process whose liveness lock this session holds (worker).';
+
+--
 -- Name: replay(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4118,9 +4355,12 @@ begin
   from app_private.reporting_customer_orders(tenant, evts) o where o.kind = 'placed'
   order by o.order_id
   on conflict do nothing;
-  update reporting.rm_customer_visits v set is_voided = true
+  -- The void statements only when the batch has a void (most batches are one placed order).
+  if exists (select 1 from unnest(evts) e where e.type = 'order.voided.v1') then
+    update reporting.rm_customer_visits v set is_voided = true
   from app_private.reporting_customer_orders(tenant, evts) o
-  where o.kind = 'voided' and v.tenant_id = tenant and v.order_id = o.order_id;
+    where o.kind = 'voided' and v.tenant_id = tenant and v.order_id = o.order_id;
+  end if;
 
   insert into reporting.rm_customer_activity as r (tenant_id, customer_id, total_visits, total_spend, last_visit_at)
   select tenant, o.customer_id,
@@ -4137,6 +4377,9 @@ begin
     updated_at = now();
 
   -- A void may have taken the latest visit away.
+  if not exists (select 1 from unnest(evts) e where e.type = 'order.voided.v1') then
+    return;
+  end if;
   update reporting.rm_customer_activity r set
     last_visit_at = (select max(v.placed_at) from reporting.rm_customer_visits v
                      where v.tenant_id = tenant and v.customer_id = r.customer_id and not v.is_voided)
@@ -4252,9 +4495,12 @@ $$;
 --
 
 CREATE FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_private.events[]) RETURNS TABLE(kind text, seq bigint, order_id text, customer_id text, placed_at timestamp with time zone, total bigint)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+#variable_conflict use_column
+begin
+  return query
   select case e.type when 'order.placed.v1' then 'placed' else 'voided' end, e.seq, e.payload ->> 'order_id',
          coalesce(a.merged_into_id, e.payload ->> 'customer_id'),
          (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint
@@ -4262,6 +4508,7 @@ CREATE FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_p
   left join reporting.rm_customer_activity a
     on a.tenant_id = reporting_customer_orders.tenant_id and a.customer_id = e.payload ->> 'customer_id'
   where e.type in ('order.placed.v1', 'order.voided.v1') and e.payload ->> 'customer_id' is not null;
+end;
 $$;
 
 --
@@ -4612,10 +4859,12 @@ COMMENT ON FUNCTION app_private.reporting_pending_stock(tenant_id text) IS 'What
 --
 
 CREATE FUNCTION app_private.reporting_sales__enqueue(evt app_private.events) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+begin
   insert into app_private.reporting_queue (tenant_id, event_id, seq) values (evt.tenant_id, evt.id, evt.seq);
+end;
 $$;
 
 --
@@ -4732,7 +4981,12 @@ begin
   end if;
   delete from app_private.export_chunks c where c.tenant_id = x.tenant_id and c.export_id = x.id;
   q := app_private.export_query(x.tenant_id, x.kind, x.params);
-  execute 'select count(*) from (' || q || ') as rows' into total;
+  if x.kind = 'customers' then
+    select count(*) into total from reporting.rm_customer_activity a
+    where a.tenant_id = x.tenant_id and a.merged_into_id is null;
+  else
+    execute 'select count(*) from (' || q || ') as rows' into total;
+  end if;
   update reporting.exports e set status = 'running', started_at = now(), finished_at = null, error_message = null,
     rows_total = total, rows_written = 0, bytes_written = 0, chunk_count = 0
   where e.tenant_id = x.tenant_id and e.id = x.id;
@@ -5469,6 +5723,31 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone) IS 'Mirrors a Stripe invoice (older events, and same-second events moving the status backwards, change nothing).';
+
+--
+-- Name: worker_lock_ns(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.worker_lock_ns() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select 1651472242;
+$$;
+
+--
+-- Name: worker_process_alive(integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.worker_process_alive(process_key integer) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select exists (
+    select 1 from pg_locks l
+    where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+      and l.database = (select d.oid from pg_database d where d.datname = current_database())
+      and l.classid = app_private.worker_lock_ns()::oid and l.objid = worker_process_alive.process_key::oid);
+$$;
 
 --
 -- Name: write_export_chunk(text, text, integer, bytea, bigint, bigint); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6944,6 +7223,7 @@ COMMENT ON FUNCTION app_public.restore_customer(customer_id text) IS 'Makes an a
 CREATE FUNCTION app_public.search_customers(q text) RETURNS SETOF app_public.customers
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET enable_bitmapscan TO 'off'
     AS $_$
 declare
   tenant text := app_hidden.customers_reader_tenant();
@@ -6955,13 +7235,15 @@ declare
   phone_prefix text;
   phone_part text;
   branches text[] := '{}';
+  prefix_hits int;
   live constant text := 'c.tenant_id = $1 and c.status <> ''merged''';
 begin
   if tenant is null or term = '' then
     return;
   end if;
   term := left(term, 100);
-  escaped := replace(replace(replace(term, '\', '\\'), '%', '\%'), '_', '\_');
+  -- chr(92) is the backslash (written out: graphile-migrate's SQL minifier misreads '\').
+  escaped := replace(replace(replace(term, chr(92), chr(92) || chr(92)), '%', chr(92) || '%'), '_', chr(92) || '_');
 
   branches := branches || format(
     '(select c.id, 1 as rank from app_public.customers c
@@ -6998,7 +7280,13 @@ begin
     end if;
   end if;
 
+  -- Substrings rank after every prefix match: when the prefixes alone give 10 customers, the
+  -- substring lookup cannot change the answer, so it is skipped (it is the slow path).
   if length(term) >= 3 then
+    execute format('select count(distinct h.id) from (%s) h', array_to_string(branches, ' union all '))
+      into prefix_hits using tenant;
+  end if;
+  if length(term) >= 3 and prefix_hits < 10 then
     branches := branches || format(
       '(select x.id, 3 from app_private.customers_containing($1, %L, %L) as x(id))',
       '%' || escaped || '%',
@@ -7705,6 +7993,7 @@ CREATE TABLE app_private.export_chunks (
     data bytea NOT NULL,
     CONSTRAINT export_chunks_chunk_no_check CHECK ((chunk_no >= 0))
 );
+ALTER TABLE ONLY app_private.export_chunks ALTER COLUMN data SET COMPRESSION lz4;
 
 ALTER TABLE ONLY app_private.export_chunks FORCE ROW LEVEL SECURITY;
 
@@ -7713,6 +8002,24 @@ ALTER TABLE ONLY app_private.export_chunks FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_private.export_chunks IS 'The bytes of export files, in order, about 1 MB each.';
+
+--
+-- Name: login_throttle; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.login_throttle (
+    ip text NOT NULL,
+    window_started_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL
+);
+
+ALTER TABLE ONLY app_private.login_throttle FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE login_throttle; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.login_throttle IS 'Sign-in attempts per client IP address in the current 15-minute window (app_hidden.login_from); not tenant-owned: an address is no business''s.';
 
 --
 -- Name: processed_events; Type: TABLE; Schema: app_private; Owner: -
@@ -7967,6 +8274,28 @@ ALTER TABLE ONLY app_private.user_secrets FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_private.user_secrets IS 'Password hash (bcrypt) and the failed sign-in counter behind the lockout.';
+
+--
+-- Name: worker_pools; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.worker_pools (
+    pool_id text NOT NULL,
+    process_key integer NOT NULL,
+    hostname text,
+    pid integer,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    seen_dead_at timestamp with time zone,
+    CONSTRAINT worker_pools_process_key_check CHECK ((process_key > 0))
+);
+
+ALTER TABLE ONLY app_private.worker_pools FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE worker_pools; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.worker_pools IS 'The graphile-worker pools of live (or crashed) worker processes, with the advisory lock key that proves the process alive.';
 
 --
 -- Name: audit_entries; Type: TABLE; Schema: app_public; Owner: -
@@ -9308,6 +9637,13 @@ ALTER TABLE ONLY app_private.export_chunks
     ADD CONSTRAINT export_chunks_pkey PRIMARY KEY (tenant_id, export_id, chunk_no);
 
 --
+-- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.login_throttle
+    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (ip);
+
+--
 -- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -9348,6 +9684,13 @@ ALTER TABLE ONLY app_private.tenant_counters
 
 ALTER TABLE ONLY app_private.user_secrets
     ADD CONSTRAINT user_secrets_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: worker_pools worker_pools_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.worker_pools
+    ADD CONSTRAINT worker_pools_pkey PRIMARY KEY (pool_id);
 
 --
 -- Name: audit_entries audit_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -9977,6 +10320,12 @@ CREATE INDEX stripe_events_customer_idx ON app_private.stripe_events USING btree
 CREATE INDEX stripe_events_pending_idx ON app_private.stripe_events USING btree (received_at) WHERE (status = 'pending'::text);
 
 --
+-- Name: worker_pools_process_key_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX worker_pools_process_key_idx ON app_private.worker_pools USING btree (process_key);
+
+--
 -- Name: audit_entries_actor_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -10155,6 +10504,12 @@ CREATE INDEX customers_search_phone_trgm_idx ON app_public.customers USING gin (
 --
 
 CREATE INDEX customers_status_idx ON app_public.customers USING btree (tenant_id, status);
+
+--
+-- Name: customers_status_last_visit_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_status_last_visit_idx ON app_public.customers USING btree (tenant_id, status, last_visit_at DESC, id);
 
 --
 -- Name: customers_tags_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -11468,6 +11823,12 @@ CREATE POLICY all_for_owner ON app_private.events TO bo_owner USING (true) WITH 
 CREATE POLICY all_for_owner ON app_private.export_chunks TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: login_throttle all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.login_throttle TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: processed_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -11504,6 +11865,12 @@ CREATE POLICY all_for_owner ON app_private.tenant_counters TO bo_owner USING (tr
 CREATE POLICY all_for_owner ON app_private.user_secrets TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: worker_pools all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.worker_pools TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: analyst_logins; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -11526,6 +11893,12 @@ ALTER TABLE app_private.events ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.export_chunks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: login_throttle; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.login_throttle ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: processed_events; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -11562,6 +11935,12 @@ ALTER TABLE app_private.tenant_counters ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.user_secrets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: worker_pools; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.worker_pools ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: audit_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
@@ -13472,6 +13851,13 @@ REVOKE ALL ON FUNCTION app_hidden.login(email text, password text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.login(email text, password text) TO bo_visitor;
 
 --
+-- Name: FUNCTION login_from(ip text, email text, password text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) TO bo_visitor;
+
+--
 -- Name: FUNCTION logout(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -13548,11 +13934,25 @@ REVOKE ALL ON FUNCTION app_hidden.receive_stripe_event(event jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.receive_stripe_event(event jsonb) TO bo_authenticator;
 
 --
+-- Name: FUNCTION receive_stripe_events(events jsonb[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.receive_stripe_events(events jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.receive_stripe_events(events jsonb[]) TO bo_authenticator;
+
+--
 -- Name: FUNCTION tenant_suspended_error(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_hidden.tenant_suspended_error() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
+
+--
+-- Name: FUNCTION trim_blank(value text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.trim_blank(value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.trim_blank(value text) TO bo_visitor;
 
 --
 -- Name: FUNCTION add_billing_notice(tenant text, kind text, message text, stripe_event_id text); Type: ACL; Schema: app_private; Owner: -
@@ -13793,6 +14193,18 @@ REVOKE ALL ON FUNCTION app_private.reactivate_tenant_for_billing(tenant text) FR
 --
 
 REVOKE ALL ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION recover_crashed_workers(grace interval); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.recover_crashed_workers(grace interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION register_worker_pool(pool_id text, process_key integer, hostname text, pid integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.register_worker_pool(pool_id text, process_key integer, hostname text, pid integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION replay(consumer text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
@@ -14105,6 +14517,18 @@ REVOKE ALL ON FUNCTION app_private.tg_tenders__emit_event() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION worker_lock_ns(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.worker_lock_ns() FROM PUBLIC;
+
+--
+-- Name: FUNCTION worker_process_alive(process_key integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.worker_process_alive(process_key integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
