@@ -7,7 +7,7 @@ import { resolveDatabase } from "../../db/env.ts";
 import { migrateAll, migrateSettings, resetDatabase } from "../../db/migrate.ts";
 import { DEMO_LOGIN, isEmpty, seedDemo } from "../../db/seed-demo.ts";
 import { startStripeLocal, type StripeLocalServer } from "../../stripe-local/server.ts";
-import { startWorker } from "../../worker/runner.ts";
+import { superviseWorker } from "../../worker/supervisor.ts";
 import { adminHandler } from "./admin.ts";
 import { createApp } from "./app.ts";
 import { logger } from "./logger.ts";
@@ -55,7 +55,7 @@ if (!process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_LOCAL_URL) {
   say(`Local Stripe-compatible server at ${stripeLocal.url}`);
 }
 
-const worker = process.env.START_WORKER === "0" ? null : await startWorker({ ownerUrl: target.ownerUrl });
+const worker = process.env.START_WORKER === "0" ? null : await superviseWorker({ ownerUrl: target.ownerUrl });
 await worker?.addJob("stripe_sync_plans", {}, { jobKey: "stripe_sync_plans" });
 const admin = await adminHandler(development);
 const app = await createApp({ authUrl: target.authUrl, development, fallback: admin.fallback });
