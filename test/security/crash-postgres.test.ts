@@ -47,7 +47,12 @@ beforeAll(async () => {
     ]);
     customers.push(rows[0].id);
   }
-  // The product's worker runs through it all; onboarding's Stripe jobs simply fail (no Stripe here).
+  // No Stripe here: onboarding's Stripe jobs are removed. A job that fails while PostgreSQL is
+  // down can make graphile-worker abort its pool (it does not retry ECONNREFUSED when recording
+  // the failure); worker/supervisor.ts then starts a new pool, but that path is a known gap with
+  // no deterministic test yet (see the closing note of issue 8), and it is not what this file tests.
+  await db.owner.query("delete from graphile_worker._private_jobs where task_id in (select id from graphile_worker._private_tasks where identifier like 'stripe_%')");
+  // The product's worker runs through it all.
   worker = spawnWorker({ DATABASE_URL: db.ownerUrl, STRIPE_LOCAL_URL: "http://127.0.0.1:9" });
   await waitFor("the worker to register", async () => {
     const { rows } = await db.owner.query("select count(*)::int as n from app_private.worker_pools");
