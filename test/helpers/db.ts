@@ -51,8 +51,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await root.query(`create database "${name}" template "${template}" owner "${roles.owner}"`);
   await root.end();
 
-  const ownerUrl = withCredentials(testRootUrl, roles.owner, passwords.owner, name);
-  const authUrl = withCredentials(testRootUrl, roles.authenticator, passwords.authenticator, name);
+  return openTestDatabase(name, testRootUrl, async () => {
+    const c = new pg.Client(testRootUrl);
+    await c.connect();
+    await c.query(`drop database if exists "${name}" with (force)`);
+    await c.end();
+  });
+}
+
+/**
+ * The actors of a migrated database `name` on the cluster of `rootUrl` (createTestDatabase's
+ * clones, and the crash tests' private cluster). `dropDatabase` runs after the pools are ended.
+ */
+export function openTestDatabase(name: string, rootUrl: string, dropDatabase: () => Promise<void> = async () => {}): TestDatabase {
+  const ownerUrl = withCredentials(rootUrl, roles.owner, passwords.owner, name);
+  const authUrl = withCredentials(rootUrl, roles.authenticator, passwords.authenticator, name);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
   const auth = new pg.Pool({ connectionString: authUrl, max: 8 });
   // drop() ends these pools, then drops the database with (force): a client still closing may
@@ -126,10 +139,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       await owner.end();
       await auth.end();
-      const c = new pg.Client(testRootUrl);
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
+      await dropDatabase();
     },
   };
 }

