@@ -1,0 +1,33 @@
+-- Every SQL source once, in domain order: from this migration on, the live functions, views,
+-- policies and triggers are the fixtures (test/db/platform/fixtures.test.ts keeps them equal).
+
+--!include platform/100-foundation.sql
+--!include platform/110-input.sql
+--!include platform/150-worker-recovery.sql
+--!include identity/200-current-session.sql
+--!include identity/201-tenants-users-locations.sql
+--!include identity/210-audit.sql
+--!include identity/220-auth.sql
+--!include identity/221-sign-in-limit.sql
+--!include sales/300-events.sql
+--!include sales/310-catalog-inventory.sql
+--!include sales/320-orders.sql
+--!include customers/400-customers.sql
+--!include customers/410-notes-and-addresses.sql
+--!include customers/420-commands.sql
+--!include customers/430-merge.sql
+--!include customers/440-search.sql
+--!include customers/450-counters.sql
+--!include customers/460-timeline.sql
+--!include billing/500-plans.sql
+--!include billing/510-subscriptions.sql
+--!include billing/520-stripe-events.sql
+--!include billing/530-limits.sql
+--!include billing/540-billing-requests.sql
+--!include billing/590-suspension.sql
+--!include reporting/600-read-models.sql
+--!include reporting/610-consumers.sql
+--!include reporting/620-rebuild.sql
+--!include reporting/630-queries.sql
+--!include reporting/640-analysts.sql
+--!include reporting/650-exports.sql
