@@ -40,10 +40,13 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.onboard(text,text,text,text,text)": "creates a new business for a new user; touches no existing tenant",
 };
 
-/** What the authenticator role (the server's login, NOINHERIT) may execute in our schemas itself. */
+/**
+ * The security definer functions the authenticator role (the server's login, NOINHERIT) may
+ * execute itself. (app_hidden.receive_stripe_event, the batch of one, runs with the caller's
+ * rights and is executable by the authenticator only, too.)
+ */
 const AUTHENTICATOR_OWN: Record<string, string> = {
-  "app_hidden.receive_stripe_event(jsonb)": "the webhook route stores a verified Stripe event (web/server/webhooks.ts)",
-  "app_hidden.receive_stripe_events(jsonb[])": "the same for the deliveries arriving together (web/server/stripe-inbox.ts)",
+  "app_hidden.receive_stripe_events(jsonb[])": "the webhook route stores verified Stripe events, those arriving together at once (web/server/stripe-inbox.ts)",
 };
 
 const OUR_SCHEMAS = ["app_public", "app_hidden", "app_private", "reporting", "graphile_worker", "graphile_migrate"];
