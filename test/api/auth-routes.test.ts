@@ -37,7 +37,16 @@ describe("auth routes", () => {
     const res = await server.client().postJson("/auth/onboard", {
       companyName: "X", ownerName: "Y", email: uniqueEmail(), password: "short", timezone: "Europe/Lisbon",
     });
-    expect(res).toEqual({ status: 400, body: { error: { code: "WEAKP", message: expect.stringContaining("at least 10") } } });
+    expect(res).toEqual({ status: 400, body: { error: { code: "WEAKP", message: expect.stringContaining("at least 10"), field: "password" } } });
+    // The field is the body's own name for the input, so the form can put the message under it.
+    const blankName = await server.client().postJson("/auth/onboard", {
+      companyName: " ", ownerName: "Y", email: uniqueEmail(), password: "correct horse 42", timezone: "Europe/Lisbon",
+    });
+    expect(blankName.body.error).toEqual({ code: "BADIN", message: "Business name is required.", field: "companyName" });
+    const badZone = await server.client().postJson("/auth/onboard", {
+      companyName: "X", ownerName: "Y", email: uniqueEmail(), password: "correct horse 42", timezone: "Mars/Olympus",
+    });
+    expect(badZone.body.error).toMatchObject({ code: "BADTZ", field: "timezone" });
   });
 
   it("a wrong password answers 401 CREDS and sets no cookie; the right one signs in", async () => {

@@ -168,7 +168,9 @@ describe("sign-in rate limit per address", () => {
     const retryAfter = Number(res.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-    expect(await res.json()).toEqual({ error: { code: "RATEL", message: expect.stringMatching(/Too many failed sign-ins.*Try again in \d+ minutes/) } });
+    expect(await res.json()).toEqual({
+      error: { code: "RATEL", message: expect.stringMatching(/Too many failed sign-ins.*Try again in \d+ minutes/), ref: expect.stringMatching(/^\d+$/) },
+    });
     expect(client.cookies.size).toBe(0);
     // Another address is not affected.
     expect((await attempt(client, a.email, a.password, { "x-forwarded-for": "198.51.100.2" })).status).toBe(200);

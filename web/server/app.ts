@@ -5,7 +5,7 @@ import pg from "pg";
 import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { handleAuth } from "./auth-routes.ts";
-import { httpStatusFor, publicError } from "./errors.ts";
+import { publicError } from "./errors.ts";
 import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
 import { QUERY_LIMITS } from "./limits.ts";
@@ -41,7 +41,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await pgl.getSchema();
   const serv = pgl.createServ(grafserv);
   const graphql = serv.createHandler();
-  const notFound: Fallback = (_req, res) => sendError(res, 404, "NOTFD", "Not found.");
+  const notFound: Fallback = (_req, res) => sendError(res, { code: "NOTFD", message: "Not found." });
   const fallback = opts.fallback ?? notFound;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -56,13 +56,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;
-      return sendError(res, 404, "NOTFD", "Not found.");
+      return sendError(res, { code: "NOTFD", message: "Not found." });
     }
     if (path === "/graphql" && req.method !== "GET" && req.method !== "OPTIONS") {
       assertSameOrigin(req);
       // grafserv refuses these too, but with an uncoded message; a declared length is refused here.
       if (Number(req.headers["content-length"] ?? 0) > QUERY_LIMITS.maxRequestBytes) {
-        throw new HttpError(413, "TOOBG", "The request body is too large.");
+        throw new HttpError("TOOBG", "The request body is too large.");
       }
     }
     graphql(req, res, (err?: Error) => {
@@ -79,12 +79,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (err instanceof HttpError) {
       // The unread rest of a refused body would be taken for the next request on a kept-alive socket.
       if (err.status === 413) res.setHeader("connection", "close");
-      return sendError(res, err.status, err.code, err.message);
+      return sendError(res, { code: err.code, message: err.message });
     }
     const known = publicError(err);
-    if (known) return sendError(res, httpStatusFor(known.code), known.code, known.message);
+    if (known) return sendError(res, known);
     logger.error({ err }, "request failed");
-    sendError(res, 500, "INTER", "Something went wrong on our side.");
+    sendError(res, { code: "INTER", message: "Something went wrong on our side." });
   }
 
   const handler: Handler = (req, res) => {

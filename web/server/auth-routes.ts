@@ -25,7 +25,7 @@ export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: Serve
         if (Number.isInteger(wait) && wait > 0) res.setHeader("retry-after", String(wait));
         throw err;
       });
-      if (!session) throw new HttpError(401, "CREDS", "Incorrect email or password.");
+      if (!session) throw new HttpError("CREDS", "Incorrect email or password.");
       setSessionCookie(req, res, session);
       sendJson(res, 200, { ok: true });
       return true;

@@ -1,7 +1,8 @@
 // What a caller may learn from a failure. Our own SQLSTATE codes (five capital letters, listed
-// in db/ERRORS.md) pass through with their message; a few PostgreSQL errors a user can cause
-// become coded messages; everything else is logged and replaced by a reference, so no SQL,
-// stack trace or other tenant's data leaves the server.
+// in web/server/error-codes.ts) pass through with their message, the field they are about and
+// their reference (app_hidden.raise_error's column and detail); a few PostgreSQL errors a user
+// can cause become coded messages; everything else is logged and replaced by a reference, so no
+// SQL, stack trace or other tenant's data leaves the server.
 import { isSafeError } from "postgraphile/grafast";
 import { GraphQLError } from "postgraphile/graphql";
 import { randomUUID } from "node:crypto";
@@ -10,6 +11,10 @@ import { logger } from "./logger.ts";
 export interface PublicError {
   code: string;
   message: string;
+  /** The input the error is about, as the API names it (camelCase). */
+  field?: string;
+  /** A reference to act on (such as the id of the customer who already has an email). */
+  ref?: string;
 }
 
 const OUR_CODE = /^[A-Z]{5}$/;
@@ -46,12 +51,23 @@ const PAGINATION_MISTAKES = [
   /^Can only use '(before|after)' cursor when there is a unique defined order\.$/,
 ];
 
+/** first_name → firstName: SQL names its columns and arguments in snake_case, the API in camelCase. */
+const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
 /** The public form of an error thrown by PostgreSQL (or null when it is not one we expose). */
 export function publicError(err: unknown): PublicError | null {
-  const code = (err as { code?: unknown })?.code;
+  const { code, column, detail } = (err ?? {}) as { code?: unknown; column?: unknown; detail?: unknown };
   if (typeof code !== "string") return null;
-  if (OUR_CODE.test(code)) return { code, message: (err as Error).message };
-  return FROM_POSTGRES[code] ?? null;
+  if (!OUR_CODE.test(code)) return FROM_POSTGRES[code] ?? null;
+  const known: PublicError = { code, message: (err as Error).message };
+  if (typeof column === "string" && column) known.field = camelCase(column);
+  if (typeof detail === "string" && detail) known.ref = detail;
+  return known;
+}
+
+/** The GraphQL extensions of a public error. */
+export function errorExtensions(known: PublicError): Record<string, string> {
+  return { code: known.code, ...(known.field ? { field: known.field } : {}), ...(known.ref ? { ref: known.ref } : {}) };
 }
 
 export const NOTHING_CHANGED = "Nothing was changed: it does not exist, belongs to another business, or your role may not change it.";
@@ -75,7 +91,7 @@ export function maskError(error: GraphQLError): GraphQLError {
   }
   const known = publicError(original);
   if (known) {
-    return new GraphQLError(known.message, { ...opts, extensions: { code: known.code } });
+    return new GraphQLError(known.message, { ...opts, extensions: errorExtensions(known) });
   }
   const id = randomUUID();
   logger.error({ err: original, errorId: id, path: error.path }, "masked GraphQL error");
@@ -83,25 +99,4 @@ export function maskError(error: GraphQLError): GraphQLError {
     ...opts,
     extensions: { code: "INTER", errorId: id },
   });
-}
-
-/** HTTP status for a coded error on plain HTTP routes. */
-export function httpStatusFor(code: string): number {
-  switch (code) {
-    case "LOGIN":
-    case "CREDS":
-      return 401;
-    case "DNIED":
-    case "NOTMB":
-    case "TSUSP":
-    case "XORIG":
-      return 403;
-    case "NOTFD":
-      return 404;
-    case "LOCKD":
-    case "RATEL":
-      return 429;
-    default:
-      return 400;
-  }
 }

@@ -15,7 +15,7 @@ export async function handleExportDownload(pool: pg.Pool, req: IncomingMessage, 
   const match = EXPORT_PATH.exec(path);
   const sessionId = readSessionId(req);
   if (!match || (req.method !== "GET" && req.method !== "HEAD") || !sessionId) {
-    return sendError(res, 404, "NOTFD", "Not found.");
+    return sendError(res, { code: "NOTFD", message: "Not found." });
   }
   const exportId = match[1];
   await asVisitor(pool, sessionId, async (client) => {
@@ -24,7 +24,7 @@ export async function handleExportDownload(pool: pg.Pool, req: IncomingMessage, 
       [exportId],
     );
     const file = rows[0];
-    if (!file) return sendError(res, 404, "NOTFD", "Not found.");
+    if (!file) return sendError(res, { code: "NOTFD", message: "Not found." });
     res.writeHead(200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="${file.file_name}"`,

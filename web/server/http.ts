@@ -1,9 +1,14 @@
-// Small helpers for plain node:http routes.
+// Small helpers for plain node:http routes. A coded error's HTTP status comes from the list of
+// codes (error-codes.ts), so a route cannot answer a code with another status.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { httpStatusFor } from "./error-codes.ts";
+import type { PublicError } from "./errors.ts";
 
 export class HttpError extends Error {
-  constructor(public status: number, public code: string, message: string) {
+  readonly status: number;
+  constructor(public code: string, message: string) {
     super(message);
+    this.status = httpStatusFor(code);
   }
 }
 
@@ -13,8 +18,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
+/** `{"error": {code, message, field?, ref?}}` with the code's status (`status` only where the list of codes says it differs). */
+export function sendError(res: ServerResponse, error: PublicError, status = httpStatusFor(error.code)): void {
+  sendJson(res, status, { error });
 }
 
 /** The raw request body, refusing more than `limit` bytes (413). */
@@ -23,7 +29,7 @@ export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, "TOOBG", "The request body is too large.");
+    if (size > limit) throw new HttpError("TOOBG", "The request body is too large.");
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -32,17 +38,17 @@ export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise
 /** A JSON object body (415 for another content type, 400 when it is not an object). */
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
-    throw new HttpError(415, "BADCT", "Send the request as application/json.");
+    throw new HttpError("BADCT", "Send the request as application/json.");
   }
   const body = await readBody(req);
   let value: unknown;
   try {
     value = JSON.parse(body.toString("utf8"));
   } catch {
-    throw new HttpError(400, "BADJS", "The request body is not valid JSON.");
+    throw new HttpError("BADJS", "The request body is not valid JSON.");
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new HttpError(400, "BADJS", "The request body must be a JSON object.");
+    throw new HttpError("BADJS", "The request body must be a JSON object.");
   }
   return value as Record<string, unknown>;
 }
@@ -51,7 +57,7 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
 export function stringField(body: Record<string, unknown>, name: string): string | null {
   const v = body[name];
   if (v === undefined || v === null) return null;
-  if (typeof v !== "string") throw new HttpError(400, "BADIN", `${name} must be a string.`);
+  if (typeof v !== "string") throw new HttpError("BADIN", `${name} must be a string.`);
   return v;
 }
 
@@ -77,6 +83,6 @@ export function assertSameOrigin(req: IncomingMessage): void {
   const allowed = (process.env.ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   if (host !== req.headers.host && !allowed.includes(origin)) deny();
   function deny(): never {
-    throw new HttpError(403, "XORIG", "Requests from another site are not accepted.");
+    throw new HttpError("XORIG", "Requests from another site are not accepted.");
   }
 }

@@ -38,15 +38,15 @@ function isInputError(err: unknown): boolean {
 }
 
 export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== "POST") return sendError(res, 404, "NOTFD", "Not found.");
+  if (req.method !== "POST") return sendError(res, { code: "NOTFD", message: "Not found." });
   const secret = process.env.STRIPE_WEBHOOK_SECRET;
   if (!secret) {
     logger.error("STRIPE_WEBHOOK_SECRET is not set: Stripe webhooks cannot be verified");
-    return sendError(res, 503, "INTER", "Stripe webhooks are not configured on this server.");
+    return sendError(res, { code: "INTER", message: "Stripe webhooks are not configured on this server." }, 503);
   }
   // Stripe sends application/json (with a charset); anything else is not one of its deliveries.
   if (!/^application\/json\s*(;|$)/i.test(String(req.headers["content-type"] ?? ""))) {
-    return sendError(res, 415, "BADCT", "Stripe events are sent as application/json.");
+    return sendError(res, { code: "BADCT", message: "Stripe events are sent as application/json." });
   }
   let body: Buffer;
   try {
@@ -56,13 +56,13 @@ export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, r
     // The rest of the body is left unread: close the connection after answering, or the client
     // would send its next request on a socket whose input is still the end of this body.
     res.setHeader("connection", "close");
-    return sendError(res, err.status, err.code, err.message);
+    return sendError(res, { code: err.code, message: err.message });
   }
   const header = req.headers["stripe-signature"];
   try {
     Stripe.webhooks.signature!.verifyHeader(body, typeof header === "string" ? header : "", secret, Stripe.webhooks.DEFAULT_TOLERANCE);
   } catch {
-    return sendError(res, 400, "BADSG", "The Stripe-Signature header is missing, does not match the body, or is too old.");
+    return sendError(res, { code: "BADSG", message: "The Stripe-Signature header is missing, does not match the body, or is too old." });
   }
   // Signed, so from Stripe (or whoever holds the secret); still checked before anything is stored.
   let text = body.toString("utf8");
@@ -70,13 +70,13 @@ export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, r
   try {
     event = JSON.parse(text);
   } catch {
-    return sendError(res, 400, "BADJS", "The signed body is not valid JSON.");
+    return sendError(res, { code: "BADJS", message: "The signed body is not valid JSON." });
   }
   if (text.includes("\\u0000")) {
     try {
       text = JSON.stringify(withoutNul(event));
     } catch {
-      return sendError(res, 400, "BADJS", "The event holds a value that cannot be stored."); // nested too deep to rewrite
+      return sendError(res, { code: "BADJS", message: "The event holds a value that cannot be stored." }); // nested too deep to rewrite
     }
   }
   const { id, type } = (event ?? {}) as { id?: unknown; type?: unknown };
@@ -85,13 +85,13 @@ export async function handleStripeWebhook(pool: pg.Pool, req: IncomingMessage, r
     isNew = await stripeInbox(pool).receive(text, String(id ?? ""));
   } catch (err) {
     // app_hidden.receive_stripe_events decides what a Stripe event is.
-    if ((err as { code?: unknown }).code === "BADIN") return sendError(res, 400, "BADJS", "The signed body is not a Stripe event.");
+    if ((err as { code?: unknown }).code === "BADIN") return sendError(res, { code: "BADJS", message: "The signed body is not a Stripe event." });
     if (isInputError(err)) {
       logger.warn({ err, eventId: id, type }, "a signed Stripe event PostgreSQL cannot store");
-      return sendError(res, 400, "BADJS", "The event holds a value that cannot be stored.");
+      return sendError(res, { code: "BADJS", message: "The event holds a value that cannot be stored." });
     }
     logger.error({ err, eventId: id, type }, "could not store a Stripe event");
-    return sendError(res, 500, "INTER", "The event could not be stored; deliver it again later.");
+    return sendError(res, { code: "INTER", message: "The event could not be stored; deliver it again later." });
   }
   sendJson(res, 200, { received: true, duplicate: !isNew });
 }

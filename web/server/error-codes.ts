@@ -1,0 +1,148 @@
+// Every error code we raise on purpose, with the HTTP status the plain routes answer it with
+// and what it means: the one source of both. The server takes statuses from here
+// (httpStatusFor), and db/ERRORS.md is written from here (`npm run docs:errors`); a test fails
+// when the two disagree, or when SQL or the server raises a code that is not listed.
+
+export interface ErrorCode {
+  code: string;
+  /** HTTP status on the plain routes; a note instead of a number where it depends. */
+  http: number | string;
+  meaning: string;
+}
+
+export interface ErrorSection {
+  title: string;
+  /** Markdown shown above the section's table (the shared codes it also raises). */
+  intro?: string;
+  codes: ErrorCode[];
+}
+
+export const ERROR_SECTIONS: ErrorSection[] = [
+  {
+    title: "Platform and identity",
+    codes: [
+      { code: "BADIN", http: 400, meaning: "Invalid input: a required value is missing, too long, or malformed (the message names the field). Also PostgreSQL check, not-null, format and range errors." },
+      { code: "BADEM", http: 400, meaning: "Not a valid email address." },
+      { code: "WEAKP", http: 400, meaning: "Password too weak: at least 10 characters, letters plus a digit or symbol, at most 72 bytes, not a well-known password." },
+      { code: "BADTZ", http: 400, meaning: "Not an IANA time zone PostgreSQL knows (such as `Europe/Paris`)." },
+      { code: "EMTKN", http: 400, meaning: "An account with this email already exists." },
+      { code: "CREDS", http: 401, meaning: "Wrong email or password (raised by the server when `app_hidden.login` returns no session, so the failure count commits)." },
+      { code: "LOCKD", http: 429, meaning: "Too many failed sign-ins: 5 within 15 minutes lock the account for 15 minutes." },
+      { code: "LOGIN", http: 401, meaning: "Not signed in (or the session expired)." },
+      { code: "DNIED", http: 403, meaning: "The signed-in user's role lacks the permission; the message names it. Also PostgreSQL's `42501` (a row-level security check refused a write)." },
+      { code: "NOTMB", http: 403, meaning: "Not a member of that business (`switch_tenant`)." },
+      { code: "DUPNM", http: 400, meaning: "A location with that name already exists in the business." },
+      { code: "DUPLI", http: 400, meaning: "Something unique already exists (PostgreSQL `23505` not caught by a more specific check)." },
+      { code: "NOTFD", http: 404, meaning: "Not found, or it belongs to another business (the two are never told apart). Also PostgreSQL `23503`, and a GraphQL update or delete mutation that changed no row (unknown, another business's, or one row-level security does not let the role change, such as a cashier updating a location)." },
+    ],
+  },
+  {
+    title: "Server",
+    codes: [
+      { code: "INTER", http: 500, meaning: "Unexpected failure; the message carries a reference to find it in the logs. (503 from `POST /webhooks/stripe` when the server has no `STRIPE_WEBHOOK_SECRET`.)" },
+      { code: "XORIG", http: 403, meaning: "A state-changing request came from another site (its `Origin` is not this host nor in `ALLOWED_ORIGINS`, is `null`, or, with no `Origin`, `Sec-Fetch-Site` is `cross-site` or `same-site`), refused against CSRF." },
+      { code: "TOOBG", http: 413, meaning: "Request body too large." },
+      { code: "BADCT", http: 415, meaning: "Wrong content type (JSON expected)." },
+      { code: "BADJS", http: 400, meaning: "The body is not a JSON object." },
+      { code: "RATEL", http: 429, meaning: "`POST /auth/login`: 20 failed sign-ins from the client's address within 15 minutes; refused before any password is checked until the window ends (`Retry-After` header, seconds; a successful sign-in does not count). The address is the socket's, or with `TRUST_PROXY=1` the last `X-Forwarded-For` entry." },
+      { code: "QLIMT", http: "200/400", meaning: "A GraphQL query over a limit (`web/server/limits.ts`): nested more than 12 levels, more than 1000 fields (fragments counted each time they are spread), more than 30 aliases, or a `first`/`last` above 1000 (also through variables), or a variable's value nested more than 100 levels. Introspection fields are not counted. Bodies over 100,000 bytes get 413 `TOOBG`." },
+    ],
+  },
+  {
+    title: "Sales",
+    intro: "Sales also raise the shared codes: `BADIN` (malformed input: lines that are not a list of\nobjects, unknown line fields, an unknown tender type or stock reason, a blank void reason, an\nimport date in the future, a tax rate outside 0–10000 basis points), `NOTFD` (a location,\ncatalog item, inventory item or order that is not the business's own — unknown ids and other\nbusinesses' ids get the same answer), `LOGIN` and `DNIED` (selling needs `sales.sell`, voids\n`sales.void`, stock changes `inventory.manage`, backdated imports `settings.update`).",
+    codes: [
+      { code: "EMPTY", http: 400, meaning: "An order needs at least one line." },
+      { code: "BADQT", http: 400, meaning: "A quantity is not a whole number in range (order lines: 1 to 10000; stock changes: not zero, at most 1000000 either way, and with the sign its reason requires: receive and transfer in positive, waste and transfer out negative), or a low-stock threshold is not 0 to 1000000." },
+      { code: "INACT", http: 400, meaning: "The catalog item is inactive and cannot be sold." },
+      { code: "BADDS", http: 400, meaning: "A discount is not a whole, non-negative number of cents, or is larger than what it applies to (the line's amount; for the order discount, the lines after their own discounts)." },
+      { code: "BADAM", http: 400, meaning: "A money amount is out of range: a price outside 0 to 10000000 cents, a tender amount that is not positive (or above 100000000), or an order whose subtotal would exceed 1000000000 cents." },
+      { code: "DUSKU", http: 400, meaning: "Another catalog item of the business already has this SKU (SKUs are compared upper-case)." },
+      { code: "DUSTK", http: 400, meaning: "The catalog item is already linked to another inventory item (one stocked item per catalog item)." },
+      { code: "OVRTN", http: 400, meaning: "The tender would over-pay the order: a card payment above the amount due, or any payment to an order already paid in full. Cash above the amount due is accepted and gives change." },
+      { code: "VOIDD", http: 400, meaning: "The order is voided: it cannot be voided again or take payments." },
+      { code: "NOSTK", http: 400, meaning: "A waste, transfer out or negative adjustment would take on-hand at the location below zero (sales may; the negative on-hand then shows the count is wrong)." },
+      { code: "IMMUT", http: 400, meaning: "Ledger rows (events, stock movements, order lines, tenders) are never changed or deleted; record a correcting entry instead." },
+      { code: "BADEV", http: 400, meaning: "Event plumbing misuse (owner side only, not reachable from the API): a subscription handler that does not take one `app_private.events` row, or a replay of a consumer with no subscription." },
+    ],
+  },
+  {
+    title: "Billing",
+    codes: [
+      { code: "TSUSP", http: 403, meaning: "The business is suspended (unpaid, or its subscription ended) or closed: everything but reading billing state, opening the billing portal, changing plan, switching business and signing out is refused. The message says how to reactivate it." },
+      { code: "LIMIT", http: 400, meaning: "One more user, location or POS device would exceed the plan's limit; the message names the plan, the limit (`max_seats`, `max_locations`, `max_devices`) and the current count." },
+      { code: "DOWNG", http: 400, meaning: "A plan change refused because current usage exceeds the target plan's limits; the message lists each excess and how many to remove." },
+      { code: "BADPL", http: 400, meaning: "No plan with that key, or the business is already on it." },
+      { code: "GRACE", http: 400, meaning: "The subscription ended more than 30 days ago: it can no longer be reactivated by choosing a plan." },
+      { code: "NOMOD", http: 400, meaning: "The plan does not include that module (such as `inventory`); upgrade to use it (`app_hidden.assert_module`)." },
+      { code: "BADSG", http: 400, meaning: "`POST /webhooks/stripe`: the `Stripe-Signature` header is missing, does not match the raw body with the configured secret, or is older than 5 minutes. Nothing is stored." },
+      { code: "NOCUS", http: "—", meaning: "Worker only: a Stripe event is about a customer not stored yet; the `stripe_apply_event` job fails and graphile-worker retries it later. Never reaches the API." },
+    ],
+  },
+  {
+    title: "Customers",
+    intro: "Customers also raise the shared codes: `BADIN` (a name over 100 characters or with control\ncharacters, notes over 2000 characters, metadata that is not a JSON object of at most 8 kB, an\nunknown consent source; notes and addresses: a blank note, an unknown note category or address\ntype, a missing first line or city, a country that is not two letters, coordinates not in pairs\nor out of range, a 21st address; a merge without both ids), `BADEM` (an invalid email), `NOTFD`\n(a customer, note or address that is not the business's own — unknown ids and other\nbusinesses' ids get the same answer; also an order naming such a customer), `LOGIN` and `DNIED`\n(creating needs `customers.create`, changing, archiving, notes and addresses `customers.update`,\nmerging `customers.merge`; reading needs `customers.view`, without it lists are empty).",
+    codes: [
+      { code: "NOIDN", http: 400, meaning: "A customer needs at least an email, a phone number or a first name (on create, and an update may not clear the last of them): the table's `customers_identifiable` constraint, worded by the commands." },
+      { code: "BADPH", http: 400, meaning: "Not a phone number: only digits, spaces, dashes, dots, slashes, parentheses and a leading `+`; 7 to 15 digits in E.164; a national number (no `+` or `00`) needs a business country whose calling code we know. The message starts with `Phone:`." },
+      { code: "BADTG", http: 400, meaning: "Tags: at most 20, each 1 to 40 characters after trimming, no control characters or line breaks." },
+      { code: "DUPEM", http: 400, meaning: "Another live (not merged) customer of the business has this email. The message names the field and that customer (`Email: … is already the email of customer CUST-00012 (Ann Lee).`); the error's `field` is `email` and its `ref` that customer's id (for opening or merging it)." },
+      { code: "DUPPH", http: 400, meaning: "Another live customer of the business has this phone number (compared in E.164). Message `Phone: …`, `field` `phone`, `ref` as for `DUPEM`." },
+      { code: "CMRGD", http: 400, meaning: "The customer was merged into another one: it cannot be changed, archived, merged again or given notes or addresses. Its `ref` is the id of the customer it was merged into, when known. Also the loser of two merges that cross." },
+      { code: "MRGSM", http: 400, meaning: "A customer cannot be merged with itself." },
+    ],
+  },
+  {
+    title: "Reporting",
+    intro: "Reporting also raises the shared codes: `BADIN` (a period without both dates, reversed, or longer\nthan 1096 days; export parameters that are not a JSON object, unknown for the kind, a date that\nis not `YYYY-MM-DD`, an `order_by` other than `quantity`/`revenue`, a `low_only` that is not a\nboolean; a blank analyst login name; an unknown export kind or item order arrives as PostgreSQL\n`22P02`, which the API also answers with `BADIN`), `NOTFD` (a location, or an analyst login,\nthat is not the business's own), `LOGIN`, `DNIED` (the queries need `reports.view`, exports\n`reports.export`, analyst logins an owner: the `owner` role and `settings.update`), `TSUSP` and\n`NOMOD` (the plan lacks the `reporting` module). `GET /exports/:id` answers `NOTFD` (404) for\neverything it will not serve: unknown id, another business, no `reports.export`, not signed in,\nnot finished yet.",
+    codes: [
+      { code: "ANLIM", http: 400, meaning: "A business can have at most 20 analyst logins; remove one (`dropAnalystLogin`) first." },
+      { code: "ANSET", http: 400, meaning: "Analyst logins cannot be created on this server: the database owner role lacks `CREATEROLE` or the right to grant the analyst group role (on PostgreSQL 16 and later it needs that role `WITH ADMIN OPTION`; db/REPORTING.md). An operator's fix, not the user's." },
+    ],
+  },
+];
+
+/** The preamble of db/ERRORS.md. */
+const PREAMBLE = `# Error codes
+
+<!-- Written by \`npm run docs:errors\` from web/server/error-codes.ts: edit that file, not this one. -->
+
+Every error we raise on purpose carries one of these five-letter SQLSTATE codes and a message a
+person can act on. SQL raises them through \`app_hidden.raise_error(code, message, detail, field)\`;
+the server passes them through unchanged (GraphQL: \`errors[].extensions\`; plain HTTP routes:
+\`{"error": {...}}\` with the status shown) as
+
+- \`code\`: the code below;
+- \`field\`: the input the error is about, when there is one, in camelCase as the API names it
+  (\`firstName\`, \`email\`), so that a form can put the message under that field;
+- \`ref\`: a reference to act on, when there is one (such as the id of the customer who already
+  has an email, or the seconds to wait after \`RATEL\`).
+
+A few PostgreSQL errors a user can cause are translated into codes by \`web/server/errors.ts\`;
+anything else is logged and answered with \`INTER\` and a reference, never with SQL or a stack
+trace, and never with a field or ref.
+
+Each code is listed once. Add new ones to the section of the module that raises them, in
+\`web/server/error-codes.ts\`.
+`;
+
+/** db/ERRORS.md as it should read. */
+export function errorsMarkdown(): string {
+  const sections = ERROR_SECTIONS.map((s) => {
+    const rows = s.codes.map((c) => `| \`${c.code}\` | ${c.http} | ${c.meaning} |`);
+    return [`## ${s.title}`, ...(s.intro ? ["", s.intro] : []), "", "| code | HTTP | meaning |", "|---|---|---|", ...rows].join("\n");
+  });
+  return [PREAMBLE, ...sections].join("\n") + "\n";
+}
+
+const STATUS = new Map(ERROR_SECTIONS.flatMap((s) => s.codes).map((c) => [c.code, typeof c.http === "number" ? c.http : 400]));
+
+/** The HTTP status of a coded error on the plain routes (400 for a code that has none of its own). */
+export function httpStatusFor(code: string): number {
+  return STATUS.get(code) ?? 400;
+}
+
+/** Whether the code is one of ours (listed above). */
+export function isListedCode(code: string): boolean {
+  return STATUS.has(code);
+}
