@@ -13,6 +13,7 @@
 --!include sales/310-catalog-inventory.sql
 --!include sales/320-orders.sql
 --!include customers/400-customers.sql
+--!include customers/401-display-name.sql
 --!include customers/410-notes-and-addresses.sql
 --!include customers/420-commands.sql
 --!include customers/430-merge.sql

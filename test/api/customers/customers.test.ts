@@ -49,22 +49,29 @@ describe("mutations", () => {
       totalSpend: "0",
       lastVisitAt: null,
     });
+    // A duplicate names the field and, as its ref, the customer who has the value (no message parsing).
     const dup = await create(asCashier, { email: "GABO@example.com" });
     expect(dup.errors?.[0]).toMatchObject({
       message: "Email: gabo@example.com is already the email of customer CUST-00001 (Gabriel Garcia).",
-      extensions: { code: "DUPEM" },
+      extensions: { code: "DUPEM", field: "email", ref: res.data.createCustomer.result.rowId },
     });
-    for (const [input, code] of [
-      [{ lastName: "Only" }, "NOIDN"],
-      [{ email: "nope" }, "BADEM"],
-      [{ phone: "12" }, "BADPH"],
-      [{ firstName: "x".repeat(101) }, "BADIN"],
-      [{ firstName: "A", tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, "BADTG"],
-      [{ firstName: "nul\u0000" }, "BADIN"],
-      [{ firstName: "A", tags: ["nul\u0000"] }, "BADIN"],
+    const dupPhone = await create(asCashier, { firstName: "Other", phone: "+1 212 555 0111" });
+    expect(dupPhone.errors?.[0]?.extensions).toEqual({ code: "DUPPH", field: "phone", ref: res.data.createCustomer.result.rowId });
+    // extensions: code, and the field (camelCase, as the API names it) where one input is at fault.
+    for (const [input, extensions] of [
+      [{ lastName: "Only" }, { code: "NOIDN" }],
+      [{ email: "nope" }, { code: "BADEM", field: "email" }],
+      [{ phone: "12" }, { code: "BADPH", field: "phone" }],
+      [{ firstName: "x".repeat(101) }, { code: "BADIN", field: "firstName" }],
+      [{ firstName: "A", lastName: "\u0007" }, { code: "BADIN", field: "lastName" }],
+      [{ firstName: "A", notes: "x".repeat(2001) }, { code: "BADIN", field: "notes" }],
+      [{ firstName: "A", tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, { code: "BADTG", field: "tags" }],
+      [{ firstName: "A", marketingConsent: true, marketingConsentSource: "fax" }, { code: "BADIN", field: "marketingConsentSource" }],
+      [{ firstName: "nul\u0000" }, { code: "BADIN" }],
+      [{ firstName: "A", tags: ["nul\u0000"] }, { code: "BADIN" }],
     ] as const) {
       const r = await create(asCashier, input);
-      expect([input, r.errors?.[0]?.extensions?.code]).toEqual([input, code]);
+      expect([input, r.errors?.[0]?.extensions]).toEqual([input, extensions]);
     }
     const count = await asManager.graphql("{ customers { totalCount } }");
     expect(count.data.customers.totalCount).toBe(1);
