@@ -71,6 +71,30 @@ const NothingChangedPlugin: GraphileConfig.Plugin = {
   },
 };
 
+/**
+ * pg-aggregates only where someone sums: the read models (reporting.rm_*), which analysts and
+ * reports add up by day and location. Every other table (customers, audit entries, orders…)
+ * keeps totalCount but gets no *Aggregates types: less API to secure and to build.
+ */
+const AggregatesOnReadModelsPlugin: GraphileConfig.Plugin = {
+  name: "AggregatesOnReadModelsPlugin",
+  version: "0.0.0",
+  schema: {
+    entityBehavior: {
+      pgResource: {
+        override: {
+          provides: ["AggregatesOnReadModelsPlugin"],
+          callback(behavior, resource) {
+            const pg = (resource.codec.extensions as { pg?: { schemaName?: string; name?: string } } | undefined)?.pg;
+            const readModel = !resource.parameters && pg?.schemaName === "reporting" && pg.name?.startsWith("rm_");
+            return readModel ? behavior : [behavior, "-aggregates" as GraphileBuild.BehaviorString];
+          },
+        },
+      },
+    },
+  },
+};
+
 /** `pool` connects as the authenticator; the caller owns it and ends it. */
 export function makePreset(opts: { pool: pg.Pool; development: boolean }): GraphileConfig.Preset {
   return {
@@ -80,7 +104,7 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
       PgAggregatesPreset,
       PostGraphileConnectionFilterPreset,
     ],
-    plugins: [CustomersDefaultOrderPlugin, NothingChangedPlugin, QueryLimitsPlugin],
+    plugins: [CustomersDefaultOrderPlugin, NothingChangedPlugin, QueryLimitsPlugin, AggregatesOnReadModelsPlugin],
     pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: false })],
     schema: {
       // Only filter operators that use indexes well; no free-form regex filters.
