@@ -140,6 +140,13 @@ describe("change_plan and request_billing_portal", () => {
       code: "DOWNG",
       message: "You cannot move to the Starter plan: you have 6 users (it allows 5; remove 1), 3 locations (it allows 2; remove 1).",
     });
+    // The admin reads the same rule ahead of asking (plans.changeProblem), worded the same way;
+    // someone who may not see billing learns nothing from it.
+    const problems = async (who: typeof owner) =>
+      Object.fromEntries((await who.query("select p.key, app_public.plans_change_problem(p) as problem from app_public.plans p")).rows.map((r) => [r.key, r.problem]));
+    expect(await problems(owner)).toEqual({ starter: err.message, growth: null });
+    const cashier = await db.asUser(owner.tenantId, "cashier");
+    expect(await problems(cashier)).toEqual({ starter: null, growth: null });
   });
 
   it("need settings.update, a known plan, and record a pending request only its requester sees", async () => {
