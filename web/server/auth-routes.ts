@@ -12,7 +12,7 @@ export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: Serve
     case "/auth/login": {
       const body = await readJsonObject(req);
       const session = await asVisitor(pool, null, async (c) => {
-        // Rate-limited per client address in SQL (migrations/current/5-web-security.sql).
+        // Rate-limited per client address in SQL (app_hidden.login_from).
         const { rows } = await c.query("select app_hidden.login_from($1, $2, $3) as id", [
           clientAddress(req),
           stringField(body, "email"),

@@ -1,4 +1,4 @@
-// GET /exports/:id — the file of a finished CSV export (migrations/current/650-reporting-exports.sql),
+// GET /exports/:id — the file of a finished CSV export (reporting.request_export; app_hidden.downloadable_export decides who may have it),
 // streamed chunk by chunk from the database. Runs as the API role with the session cookie; the
 // database decides (app_hidden.export_file / export_chunk): only a member of the exporting
 // tenant with reports.export gets it, and only once the export is done. Anything else is 404,

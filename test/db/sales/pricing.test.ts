@@ -1,7 +1,7 @@
 // Totals, discounts and tax computed by place_order (and quote_order) against hand-computed
 // cases, and every refused input: a coded error and nothing written.
 //
-// The rules (320-orders.sql, db/EVENTS.md): prices are tax-exclusive cents; line subtotal =
+// The rules (app_private.price_lines, db/EVENTS.md): prices are tax-exclusive cents; line subtotal =
 // unit price × quantity; a line discount is cents off that line; the order discount is spread
 // over the lines in proportion to their amounts after line discounts (rounded down, leftover
 // cents to the largest remainders, ties to the earlier line); tax is per line on the net amount,
