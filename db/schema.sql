@@ -918,7 +918,7 @@ begin
     return 'admin';
   end if;
   if cleaned not in ('pos', 'admin', 'online', 'import', 'other') then
-    perform app_hidden.raise_error('BADIN', 'Marketing consent source must be pos, admin, online, import or other.');
+    perform app_hidden.raise_error('BADIN', 'Marketing consent source must be pos, admin, online, import or other.', field => 'marketing_consent_source');
   end if;
   return cleaned;
 end;
@@ -943,9 +943,9 @@ begin
     return '{}'::jsonb;
   end if;
   if jsonb_typeof(metadata) <> 'object' then
-    perform app_hidden.raise_error('BADIN', 'Metadata must be a JSON object.');
+    perform app_hidden.raise_error('BADIN', 'Metadata must be a JSON object.', field => 'metadata');
   elsif octet_length(metadata::text) > 8192 then
-    perform app_hidden.raise_error('BADIN', 'Metadata must be at most 8 kB of JSON.');
+    perform app_hidden.raise_error('BADIN', 'Metadata must be at most 8 kB of JSON.', field => 'metadata');
   end if;
   return metadata;
 end;
@@ -968,7 +968,7 @@ CREATE FUNCTION app_hidden.assert_customers_permission(permission text) RETURNS 
 declare
   tenant text := app_hidden.assert_permission(permission);
 begin
-  -- The plan must include the customers module (NOMOD otherwise; 510-billing.sql).
+  -- The plan must include the customers module (NOMOD otherwise; app_hidden.assert_module).
   perform app_hidden.assert_module('customers');
   return tenant;
 end;
@@ -1033,10 +1033,10 @@ $$;
 COMMENT ON FUNCTION app_hidden.assert_module(module text) IS 'Raises NOMOD unless the plan of the current tenant includes the module.';
 
 --
--- Name: assert_name(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: assert_name(text, text, integer, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.assert_name(field text, value text, max_length integer DEFAULT 200) RETURNS text
+CREATE FUNCTION app_hidden.assert_name(field text, value text, max_length integer DEFAULT 200, column_name text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -1044,11 +1044,11 @@ declare
   trimmed text := app_hidden.trim_blank(value);
 begin
   if trimmed is null or trimmed = '' then
-    perform app_hidden.raise_error('BADIN', format('%s is required.', field));
+    perform app_hidden.raise_error('BADIN', format('%s is required.', field), field => column_name);
   elsif length(trimmed) > max_length then
-    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length));
+    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length), field => column_name);
   elsif value ~ '[\x01-\x1f\x7f]' then
-    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field));
+    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field), field => column_name);
   end if;
   return trimmed;
 end;
@@ -1068,7 +1068,7 @@ begin
   if tenant is null then
     perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
   end if;
-  -- A suspended business may only read and pay (TSUSP; 590-suspension.sql).
+  -- A suspended business may only read and pay (TSUSP; app_hidden.assert_tenant_active).
   perform app_hidden.assert_tenant_active();
   if not app_hidden.has_permission(permission) then
     perform app_hidden.raise_error('DNIED', format('Your role does not allow this (it needs the %s permission).', permission));
@@ -1110,13 +1110,13 @@ CREATE FUNCTION app_hidden.assert_strong_password(password text) RETURNS void
     AS $_$
 begin
   if password is null or length(password) < 10 then
-    perform app_hidden.raise_error('WEAKP', 'Choose a password of at least 10 characters.');
+    perform app_hidden.raise_error('WEAKP', 'Choose a password of at least 10 characters.', field => 'password');
   elsif octet_length(password) > 72 then
-    perform app_hidden.raise_error('WEAKP', 'Passwords can be at most 72 bytes long.');
+    perform app_hidden.raise_error('WEAKP', 'Passwords can be at most 72 bytes long.', field => 'password');
   elsif password !~ '[A-Za-z]' or password !~ '[^A-Za-z]' then
-    perform app_hidden.raise_error('WEAKP', 'Use letters and at least one digit or symbol in your password.');
+    perform app_hidden.raise_error('WEAKP', 'Use letters and at least one digit or symbol in your password.', field => 'password');
   elsif password ~ '^(.)\1*$' or lower(password) in ('password12', 'password123', 'password1234', 'qwerty12345', '1234567890a') then
-    perform app_hidden.raise_error('WEAKP', 'That password is too easy to guess.');
+    perform app_hidden.raise_error('WEAKP', 'That password is too easy to guess.', field => 'password');
   end if;
 end;
 $_$;
@@ -1194,11 +1194,11 @@ declare
   cleaned text := app_hidden.trim_blank(email);
 begin
   if cleaned is null or cleaned = '' then
-    perform app_hidden.raise_error('BADEM', 'An email address is required.');
+    perform app_hidden.raise_error('BADEM', 'An email address is required.', field => 'email');
   end if;
   -- Checked before lower-casing: lower() turns some non-ASCII letters into ASCII ones.
   if length(cleaned) > 254 or cleaned !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$' then
-    perform app_hidden.raise_error('BADEM', format('"%s" is not a valid email address.', left(cleaned, 100)));
+    perform app_hidden.raise_error('BADEM', format('"%s" is not a valid email address.', left(cleaned, 100)), field => 'email');
   end if;
   return lower(cleaned);
 end;
@@ -1220,7 +1220,7 @@ CREATE FUNCTION app_hidden.assert_valid_timezone(tz text) RETURNS void
     AS $$
 begin
   if tz is null or not exists (select 1 from pg_catalog.pg_timezone_names where name = tz) then
-    perform app_hidden.raise_error('BADTZ', format('"%s" is not a time zone we know; use an IANA name such as Europe/Paris or America/New_York.', coalesce(tz, '')));
+    perform app_hidden.raise_error('BADTZ', format('"%s" is not a time zone we know; use an IANA name such as Europe/Paris or America/New_York.', coalesce(tz, '')), field => 'timezone');
   end if;
 end;
 $$;
@@ -1586,6 +1586,22 @@ CREATE FUNCTION app_hidden.current_user_tenant_ids() RETURNS SETOF text
     AS $$
   select m.tenant_id from app_public.memberships m where m.user_id = app_hidden.current_user_id();
 $$;
+
+--
+-- Name: customer_display_name(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select coalesce(nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone);
+$$;
+
+--
+-- Name: FUNCTION customer_display_name(first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: first and last name, else the email, else the phone (customers.display_name).';
 
 --
 -- Name: customers_reader_tenant(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2052,7 +2068,6 @@ CREATE TABLE app_public.customers (
     phone text,
     first_name text,
     last_name text,
-    display_name text GENERATED ALWAYS AS (COALESCE(NULLIF(btrim(((COALESCE(first_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text))), ''::text), email, phone)) STORED NOT NULL,
     notes text,
     tags jsonb DEFAULT '[]'::jsonb NOT NULL,
     marketing_consent boolean,
@@ -2067,13 +2082,14 @@ CREATE TABLE app_public.customers (
     created_by text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT customers_check CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL))),
+    display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(first_name, last_name, email, phone)) STORED NOT NULL,
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
     CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
     CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
     CONSTRAINT customers_customer_number_check CHECK ((customer_number ~ '^CUST-[0-9]{5,}$'::text)),
     CONSTRAINT customers_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
     CONSTRAINT customers_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
+    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL))),
     CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
     CONSTRAINT customers_marketing_consent_source_check CHECK ((marketing_consent_source = ANY (ARRAY['pos'::text, 'admin'::text, 'online'::text, 'import'::text, 'merge'::text, 'other'::text]))),
     CONSTRAINT customers_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))),
@@ -2128,13 +2144,6 @@ COMMENT ON COLUMN app_public.customers.first_name IS 'First name (at most 100 ch
 --
 
 COMMENT ON COLUMN app_public.customers.last_name IS 'Last name (at most 100 characters).';
-
---
--- Name: COLUMN customers.display_name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +filterBy +orderBy
-Name to show: first and last name, else the email, else the phone. Computed by the database.';
 
 --
 -- Name: COLUMN customers.notes; Type: COMMENT; Schema: app_public; Owner: -
@@ -2213,6 +2222,19 @@ COMMENT ON COLUMN app_public.customers.merged_into_id IS 'The customer this one 
 COMMENT ON COLUMN app_public.customers.created_by IS 'The user who created the customer.';
 
 --
+-- Name: COLUMN customers.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +filterBy +orderBy
+Name to show: first and last name, else the email, else the phone (app_hidden.customer_display_name). Computed by the database.';
+
+--
+-- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number or a first name (NOIDN).';
+
+--
 -- Name: merged_customer(app_public.customers, app_public.customers); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2229,8 +2251,7 @@ begin
   result.phone := coalesce(p.phone, d.phone);
   result.first_name := coalesce(p.first_name, d.first_name);
   result.last_name := coalesce(p.last_name, d.last_name);
-  result.display_name := coalesce(
-    nullif(btrim(coalesce(result.first_name, '') || ' ' || coalesce(result.last_name, '')), ''), result.email, result.phone);
+  result.display_name := app_hidden.customer_display_name(result.first_name, result.last_name, result.email, result.phone);
   if p.marketing_consent is null and d.marketing_consent is not null then
     result.marketing_consent := d.marketing_consent;
     result.marketing_consent_updated_at := d.marketing_consent_updated_at;
@@ -2293,7 +2314,7 @@ begin
   end if;
   if length(raw) > 40 or raw !~ '^\+?[0-9 ().\-/]+$' then
     perform app_hidden.raise_error('BADPH', format(
-      'Phone: "%s" is not a phone number; use digits, spaces, dashes, dots, parentheses and a leading +.', left(raw, 40)));
+      'Phone: "%s" is not a phone number; use digits, spaces, dashes, dots, parentheses and a leading +.', left(raw, 40)), field => 'phone');
   end if;
   -- "+33 (0)6 …": the (0) is the national trunk prefix, not part of an international number.
   if raw ~ '^(\+|00)' then
@@ -2301,7 +2322,7 @@ begin
   end if;
   digits := regexp_replace(raw, '[^0-9]', '', 'g');
   if length(digits) < 7 then
-    perform app_hidden.raise_error('BADPH', format('Phone: "%s" is too short; a phone number has at least 7 digits.', raw));
+    perform app_hidden.raise_error('BADPH', format('Phone: "%s" is too short; a phone number has at least 7 digits.', raw), field => 'phone');
   end if;
   if left(raw, 1) = '+' then
     e164 := digits;
@@ -2311,7 +2332,7 @@ begin
     calling_code := app_hidden.country_calling_code(country);
     if calling_code is null then
       perform app_hidden.raise_error('BADPH', format(
-        'Phone: write "%s" with its country code, such as +44 20 7946 0958.', raw));
+        'Phone: write "%s" with its country code, such as +44 20 7946 0958.', raw), field => 'phone');
     end if;
     national := digits;
     if calling_code = '1' then
@@ -2325,7 +2346,7 @@ begin
   end if;
   if left(e164, 1) = '0' or length(e164) < 7 or length(e164) > 15 then
     perform app_hidden.raise_error('BADPH', format(
-      'Phone: "%s" is not a valid international number (a country code, then at most 15 digits in all).', raw));
+      'Phone: "%s" is not a valid international number (a country code, then at most 15 digits in all).', raw), field => 'phone');
   end if;
   return '+' || e164;
 end;
@@ -2354,18 +2375,18 @@ begin
     return '[]'::jsonb;
   end if;
   if cardinality(tags) > 200 then
-    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.');
+    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.', field => 'tags');
   end if;
   foreach tag in array tags loop
     if tag ~ '[\x01-\x1f\x7f]' then
-      perform app_hidden.raise_error('BADTG', 'Tags must not contain control characters or line breaks.');
+      perform app_hidden.raise_error('BADTG', 'Tags must not contain control characters or line breaks.', field => 'tags');
     end if;
     tag := app_hidden.trim_blank(regexp_replace(tag,
       '[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+', ' ', 'g'));
     if tag is null or tag = '' then
-      perform app_hidden.raise_error('BADTG', 'Tags cannot be empty.');
+      perform app_hidden.raise_error('BADTG', 'Tags cannot be empty.', field => 'tags');
     elsif length(tag) > 40 then
-      perform app_hidden.raise_error('BADTG', format('Tags: "%s…" is longer than 40 characters.', left(tag, 40)));
+      perform app_hidden.raise_error('BADTG', format('Tags: "%s…" is longer than 40 characters.', left(tag, 40)), field => 'tags');
     end if;
     if not lower(tag) = any(seen) then
       result := result || tag;
@@ -2373,7 +2394,7 @@ begin
     end if;
   end loop;
   if cardinality(result) > 20 then
-    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.');
+    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.', field => 'tags');
   end if;
   return to_jsonb(result);
 end;
@@ -2399,14 +2420,14 @@ declare
   tenant text;
   new_session uuid;
 begin
-  company_name := app_hidden.assert_name('Business name', company_name);
-  owner_name := app_hidden.assert_name('Your name', owner_name);
+  company_name := app_hidden.assert_name('Business name', company_name, 200, 'company_name');
+  owner_name := app_hidden.assert_name('Your name', owner_name, 200, 'owner_name');
   perform app_hidden.assert_strong_password(password);
   perform app_hidden.assert_valid_timezone(timezone);
   begin
     insert into app_public.users (email, name) values (clean_email, owner_name) returning id into new_user;
   exception when unique_violation then
-    perform app_hidden.raise_error('EMTKN', 'An account with this email already exists; sign in instead.');
+    perform app_hidden.raise_error('EMTKN', 'An account with this email already exists; sign in instead.', field => 'email');
   end;
   insert into app_private.user_secrets (user_id, password_hash)
     values (new_user, public.crypt(password, public.gen_salt('bf', 10)));
@@ -2445,10 +2466,10 @@ $$;
 COMMENT ON FUNCTION app_hidden.optional_email(email text) IS 'Null for blank input, else the email trimmed and lower-cased; raises BADEM when invalid.';
 
 --
--- Name: optional_name(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: optional_name(text, text, integer, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.optional_name(field text, value text, max_length integer) RETURNS text
+CREATE FUNCTION app_hidden.optional_name(field text, value text, max_length integer, column_name text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -2456,21 +2477,21 @@ begin
   if value is null or app_hidden.trim_blank(value) = '' then
     return null;
   end if;
-  return app_hidden.assert_name(field, value, max_length);
+  return app_hidden.assert_name(field, value, max_length, column_name);
 end;
 $$;
 
 --
--- Name: FUNCTION optional_name(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+-- Name: FUNCTION optional_name(field text, value text, max_length integer, column_name text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer) IS 'Null for blank input, else the trimmed value; raises BADIN when too long or with control characters.';
+COMMENT ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer, column_name text) IS 'Null for blank input, else the trimmed value; raises BADIN when too long or with control characters.';
 
 --
--- Name: optional_text(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: optional_text(text, text, integer, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.optional_text(field text, value text, max_length integer) RETURNS text
+CREATE FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -2480,80 +2501,55 @@ begin
     return null;
   end if;
   if length(value) > max_length then
-    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length));
+    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length), field => column_name);
   elsif value ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' then
-    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field));
+    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field), field => column_name);
   end if;
   return value;
 end;
 $$;
 
 --
--- Name: FUNCTION optional_text(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+-- Name: FUNCTION optional_text(field text, value text, max_length integer, column_name text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer) IS 'Null for blank input, else the trimmed text; raises BADIN when too long or with control characters other than line breaks and tabs.';
+COMMENT ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) IS 'Null for blank input, else the trimmed text; raises BADIN when too long or with control characters other than line breaks and tabs.';
 
 --
--- Name: raise_error(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: raise_error(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.raise_error(code text, message text, detail text DEFAULT NULL::text) RETURNS void
+CREATE FUNCTION app_hidden.raise_error(code text, message text, detail text DEFAULT NULL::text, field text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if detail is null then
+  if detail is null and field is null then
     raise exception using errcode = code, message = message;
+  elsif field is null then
+    raise exception using errcode = code, message = message, detail = detail;
+  elsif detail is null then
+    raise exception using errcode = code, message = message, column = field;
   end if;
-  raise exception using errcode = code, message = message, detail = detail;
+  raise exception using errcode = code, message = message, detail = detail, column = field;
 end;
 $$;
 
 --
--- Name: FUNCTION raise_error(code text, message text, detail text); Type: COMMENT; Schema: app_hidden; Owner: -
+-- Name: FUNCTION raise_error(code text, message text, detail text, field text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.raise_error(code text, message text, detail text) IS 'Raises one of our coded errors (db/ERRORS.md).';
+COMMENT ON FUNCTION app_hidden.raise_error(code text, message text, detail text, field text) IS 'Raises one of our coded errors (db/ERRORS.md), with the field it is about and a reference (detail) when given.';
 
 --
 -- Name: receive_stripe_event(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
 CREATE FUNCTION app_hidden.receive_stripe_event(event jsonb) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-declare
-  obj jsonb := event -> 'data' -> 'object';
-  handled boolean := app_private.stripe_event_is_handled(event ->> 'type');
-  customer text;
-  stored text;
-begin
-  if coalesce(event ->> 'id', '') !~ '^evt_' or event ->> 'type' is null
-     or jsonb_typeof(event -> 'created') is distinct from 'number' or jsonb_typeof(obj) is distinct from 'object' then
-    perform app_hidden.raise_error('BADIN', 'This is not a Stripe event.');
-  end if;
-  customer := case
-    when obj ->> 'object' = 'customer' then obj ->> 'id'
-    when jsonb_typeof(obj -> 'customer') = 'string' then obj ->> 'customer'
-    when jsonb_typeof(obj -> 'customer') = 'object' then obj -> 'customer' ->> 'id'
-  end;
-  insert into app_private.stripe_events (id, type, api_version, livemode, stripe_created_at, customer_id, object_id, payload, status, outcome)
-  values (event ->> 'id', event ->> 'type', event ->> 'api_version', coalesce((event ->> 'livemode')::boolean, false),
-          app_private.stripe_time(event -> 'created'), customer, obj ->> 'id', event,
-          case when handled then 'pending' else 'ignored' end,
-          case when handled then null else 'type not used' end)
-  on conflict (id) do nothing
-  returning id into stored;
-  if stored is null then
-    return false;
-  end if;
-  if handled then
-    perform graphile_worker.add_job('stripe_apply_event', json_build_object('eventId', stored), max_attempts := 15);
-  end if;
-  return true;
-end;
+  select (app_hidden.receive_stripe_events(array[event]))[1];
 $$;
 
 --
@@ -3005,7 +3001,7 @@ CREATE FUNCTION app_private.create_tenant_for(owner_user_id text, company_name t
 declare
   tenant text;
 begin
-  company_name := app_hidden.assert_name('Business name', company_name);
+  company_name := app_hidden.assert_name('Business name', company_name, 200, 'name');
   perform app_hidden.assert_valid_timezone(timezone);
   insert into app_public.tenants (name) values (company_name) returning id into tenant;
   perform app_private.seed_tenant_roles(tenant);
@@ -4103,10 +4099,10 @@ end;
 $$;
 
 --
--- Name: raise_customer_duplicate(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: raise_customer_constraint(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.raise_customer_duplicate(tenant_id text, constraint_name text, email text, phone text) RETURNS void
+CREATE FUNCTION app_private.raise_customer_constraint(tenant_id text, constraint_name text, column_name text, email text, phone text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -4115,14 +4111,16 @@ declare
 begin
   if constraint_name = 'customers_email_key' then
     select c.* into other from app_public.customers c
-    where c.tenant_id = raise_customer_duplicate.tenant_id and c.email = raise_customer_duplicate.email and c.status <> 'merged';
+    where c.tenant_id = raise_customer_constraint.tenant_id and c.email = raise_customer_constraint.email and c.status <> 'merged';
     perform app_hidden.raise_error('DUPEM', format('Email: %s is already the email of customer %s (%s).',
-      raise_customer_duplicate.email, other.customer_number, other.display_name), other.id);
+      raise_customer_constraint.email, other.customer_number, other.display_name), other.id, 'email');
   elsif constraint_name = 'customers_phone_key' then
     select c.* into other from app_public.customers c
-    where c.tenant_id = raise_customer_duplicate.tenant_id and c.phone = raise_customer_duplicate.phone and c.status <> 'merged';
+    where c.tenant_id = raise_customer_constraint.tenant_id and c.phone = raise_customer_constraint.phone and c.status <> 'merged';
     perform app_hidden.raise_error('DUPPH', format('Phone: %s is already the phone number of customer %s (%s).',
-      raise_customer_duplicate.phone, other.customer_number, other.display_name), other.id);
+      raise_customer_constraint.phone, other.customer_number, other.display_name), other.id, 'phone');
+  elsif constraint_name = 'customers_identifiable' or raise_customer_constraint.column_name = 'display_name' then
+    perform app_hidden.raise_error('NOIDN', 'A customer needs at least an email, a phone number or a first name.');
   end if;
 end;
 $$;
@@ -4911,6 +4909,12 @@ end;
 $$;
 
 --
+-- Name: FUNCTION secure_table(tbl regclass); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.secure_table(tbl regclass) IS 'Enables and forces row-level security on a new table and gives the owner role its policy (all_for_owner); every table calls it once, in the migration that creates it.';
+
+--
 -- Name: seed_tenant_roles(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5374,22 +5378,22 @@ CREATE FUNCTION app_private.tg_customer_addresses__validate() RETURNS trigger
 begin
   new.type := coalesce(lower(btrim(new.type)), 'home');
   if new.type not in ('home', 'work', 'billing', 'shipping', 'other') then
-    perform app_hidden.raise_error('BADIN', 'Address type must be home, work, billing, shipping or other.');
+    perform app_hidden.raise_error('BADIN', 'Address type must be home, work, billing, shipping or other.', field => 'type');
   end if;
-  new.line1 := app_hidden.assert_name('Address line 1', new.line1, 200);
-  new.line2 := app_hidden.optional_name('Address line 2', new.line2, 200);
-  new.city := app_hidden.assert_name('City', new.city, 100);
-  new.region := app_hidden.optional_name('Region', new.region, 100);
-  new.postal_code := upper(app_hidden.optional_name('Postal code', new.postal_code, 20));
+  new.line1 := app_hidden.assert_name('Address line 1', new.line1, 200, 'line1');
+  new.line2 := app_hidden.optional_name('Address line 2', new.line2, 200, 'line2');
+  new.city := app_hidden.assert_name('City', new.city, 100, 'city');
+  new.region := app_hidden.optional_name('Region', new.region, 100, 'region');
+  new.postal_code := upper(app_hidden.optional_name('Postal code', new.postal_code, 20, 'postal_code'));
   if new.country is null or btrim(new.country) = '' then
     select t.default_country into new.country from app_public.tenants t where t.id = new.tenant_id;
   end if;
   new.country := upper(btrim(new.country));
   if new.country !~ '^[A-Z]{2}$' then
-    perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.');
+    perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.', field => 'country');
   end if;
   if (new.latitude is null) <> (new.longitude is null) then
-    perform app_hidden.raise_error('BADIN', 'Give both latitude and longitude, or neither.');
+    perform app_hidden.raise_error('BADIN', 'Give both latitude and longitude, or neither.', field => 'latitude');
   elsif new.latitude not between -90 and 90 or new.longitude not between -180 and 180 then
     perform app_hidden.raise_error('BADIN', 'Latitude must be between -90 and 90 and longitude between -180 and 180.');
   end if;
@@ -5418,13 +5422,13 @@ CREATE FUNCTION app_private.tg_customer_notes__validate() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  new.body := app_hidden.optional_text('Note', new.body, 2000);
+  new.body := app_hidden.optional_text('Note', new.body, 2000, 'body');
   if new.body is null then
-    perform app_hidden.raise_error('BADIN', 'Note is required.');
+    perform app_hidden.raise_error('BADIN', 'Note is required.', field => 'body');
   end if;
   new.category := coalesce(lower(btrim(new.category)), 'general');
   if new.category not in ('general', 'preference', 'issue', 'feedback') then
-    perform app_hidden.raise_error('BADIN', 'Note category must be general, preference, issue or feedback.');
+    perform app_hidden.raise_error('BADIN', 'Note category must be general, preference, issue or feedback.', field => 'category');
   end if;
   if tg_op = 'INSERT' then
     new.author_user_id := app_hidden.current_user_id();
@@ -5562,11 +5566,11 @@ CREATE FUNCTION app_private.tg_locations__validate() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  new.name := app_hidden.assert_name('Location name', new.name);
+  new.name := app_hidden.assert_name('Location name', new.name, 200, 'name');
   perform app_hidden.assert_valid_timezone(new.timezone);
   if exists (select 1 from app_public.locations l
              where l.tenant_id = new.tenant_id and l.name = new.name and l.id <> new.id) then
-    perform app_hidden.raise_error('DUPNM', format('There is already a location named "%s".', new.name));
+    perform app_hidden.raise_error('DUPNM', format('There is already a location named "%s".', new.name), field => 'name');
   end if;
   return new;
 end;
@@ -6191,17 +6195,15 @@ declare
   clean_tags jsonb;
   source text;
   violated text;
+  violated_column text;
   result app_public.customers;
 begin
   select t.default_country into country from app_public.tenants t where t.id = tenant;
   email := app_hidden.optional_email(email);
   phone := app_hidden.normalize_phone(phone, country);
-  first_name := app_hidden.optional_name('First name', first_name, 100);
-  last_name := app_hidden.optional_name('Last name', last_name, 100);
-  if email is null and phone is null and first_name is null then
-    perform app_hidden.raise_error('NOIDN', 'Give at least an email, a phone number or a first name.');
-  end if;
-  notes := app_hidden.optional_text('Notes', notes, 2000);
+  first_name := app_hidden.optional_name('First name', first_name, 100, 'first_name');
+  last_name := app_hidden.optional_name('Last name', last_name, 100, 'last_name');
+  notes := app_hidden.optional_text('Notes', notes, 2000, 'notes');
   clean_tags := app_hidden.normalize_tags(tags);
   metadata := app_hidden.assert_customer_metadata(metadata);
   source := case when marketing_consent is not null then app_hidden.assert_consent_source(marketing_consent_source) end;
@@ -6217,9 +6219,9 @@ begin
       case when create_customer.marketing_consent is not null then now() end, source,
       create_customer.metadata, app_hidden.current_user_id())
     returning * into result;
-  exception when unique_violation then
-    get stacked diagnostics violated = constraint_name;
-    perform app_private.raise_customer_duplicate(tenant, violated, create_customer.email, create_customer.phone);
+  exception when unique_violation or check_violation or not_null_violation then
+    get stacked diagnostics violated = constraint_name, violated_column = column_name;
+    perform app_private.raise_customer_constraint(tenant, violated, violated_column, create_customer.email, create_customer.phone);
     raise;
   end;
 
@@ -6795,6 +6797,30 @@ COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, custom
 Places an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in cents off that line); discount is cents off the whole order. Totals are computed from catalog prices and the tax rate: tax per line on the discounted amount, rounded half up. Stocked items are taken out of stock at the location. placedAt backdates an import (owners only).';
 
 --
+-- Name: plans_change_problem(app_public.plans); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.plans_change_problem(plan app_public.plans) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.current_tenant_id();
+begin
+  if tenant is null or not app_hidden.has_permission('settings.view') then
+    return null;
+  end if;
+  return app_private.plan_change_problem(tenant, plan.key);
+end;
+$$;
+
+--
+-- Name: FUNCTION plans_change_problem(plan app_public.plans); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.plans_change_problem(plan app_public.plans) IS 'Why the business could not move to this plan now (its usage over the plan''s limits, as changePlan would refuse it with DOWNG); null when it fits.';
+
+--
 -- Name: preview_customer_merge(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -7357,6 +7383,7 @@ declare
   cur app_public.customers;
   nxt app_public.customers;
   violated text;
+  violated_column text;
   changes jsonb;
   result app_public.customers;
 begin
@@ -7382,16 +7409,13 @@ begin
     nxt.phone := app_hidden.normalize_phone(patch.phone, country);
   end if;
   if patch.first_name is not null then
-    nxt.first_name := app_hidden.optional_name('First name', patch.first_name, 100);
+    nxt.first_name := app_hidden.optional_name('First name', patch.first_name, 100, 'first_name');
   end if;
   if patch.last_name is not null then
-    nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100);
-  end if;
-  if nxt.email is null and nxt.phone is null and nxt.first_name is null then
-    perform app_hidden.raise_error('NOIDN', 'A customer needs at least an email, a phone number or a first name.');
+    nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100, 'last_name');
   end if;
   if patch.notes is not null then
-    nxt.notes := app_hidden.optional_text('Notes', patch.notes, 2000);
+    nxt.notes := app_hidden.optional_text('Notes', patch.notes, 2000, 'notes');
   end if;
   if patch.tags is not null then
     nxt.tags := app_hidden.normalize_tags(patch.tags);
@@ -7422,9 +7446,9 @@ begin
       marketing_consent_source = nxt.marketing_consent_source
     where c.tenant_id = tenant and c.id = cur.id
     returning * into result;
-  exception when unique_violation then
-    get stacked diagnostics violated = constraint_name;
-    perform app_private.raise_customer_duplicate(tenant, violated, nxt.email, nxt.phone);
+  exception when unique_violation or check_violation or not_null_violation then
+    get stacked diagnostics violated = constraint_name, violated_column = column_name;
+    perform app_private.raise_customer_constraint(tenant, violated, violated_column, nxt.email, nxt.phone);
     raise;
   end;
 
@@ -13608,11 +13632,11 @@ REVOKE ALL ON FUNCTION app_hidden.assert_module(module text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.assert_module(module text) TO bo_visitor;
 
 --
--- Name: FUNCTION assert_name(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+-- Name: FUNCTION assert_name(field text, value text, max_length integer, column_name text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_hidden.assert_name(field text, value text, max_length integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.assert_name(field text, value text, max_length integer) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_hidden.assert_name(field text, value text, max_length integer, column_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_name(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
 -- Name: FUNCTION assert_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
@@ -13761,6 +13785,13 @@ REVOKE ALL ON FUNCTION app_hidden.current_user_tenant_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_user_tenant_ids() TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_display_name(first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_reader_tenant(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -13906,25 +13937,25 @@ REVOKE ALL ON FUNCTION app_hidden.optional_email(email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.optional_email(email text) TO bo_visitor;
 
 --
--- Name: FUNCTION optional_name(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+-- Name: FUNCTION optional_name(field text, value text, max_length integer, column_name text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer, column_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
--- Name: FUNCTION optional_text(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+-- Name: FUNCTION optional_text(field text, value text, max_length integer, column_name text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
--- Name: FUNCTION raise_error(code text, message text, detail text); Type: ACL; Schema: app_hidden; Owner: -
+-- Name: FUNCTION raise_error(code text, message text, detail text, field text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_hidden.raise_error(code text, message text, detail text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.raise_error(code text, message text, detail text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_hidden.raise_error(code text, message text, detail text, field text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.raise_error(code text, message text, detail text, field text) TO bo_visitor;
 
 --
 -- Name: FUNCTION receive_stripe_event(event jsonb); Type: ACL; Schema: app_hidden; Owner: -
@@ -14177,10 +14208,10 @@ REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION raise_customer_duplicate(tenant_id text, constraint_name text, email text, phone text); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION raise_customer_constraint(tenant_id text, constraint_name text, column_name text, email text, phone text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.raise_customer_duplicate(tenant_id text, constraint_name text, email text, phone text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.raise_customer_constraint(tenant_id text, constraint_name text, column_name text, email text, phone text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION reactivate_tenant_for_billing(tenant text); Type: ACL; Schema: app_private; Owner: -
@@ -14739,6 +14770,13 @@ GRANT ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id t
 
 REVOKE ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: FUNCTION plans_change_problem(plan app_public.plans); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.plans_change_problem(plan app_public.plans) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.plans_change_problem(plan app_public.plans) TO bo_visitor;
 
 --
 -- Name: FUNCTION preview_customer_merge(primary_id text, duplicate_id text); Type: ACL; Schema: app_public; Owner: -
