@@ -1,0 +1,55 @@
+-- The rows of the product's tables for one staged batch, as place_order, record_tender,
+-- void_order, record_inventory_movement and create_customer would have left them; written
+-- set-based with triggers off (session.sql). events.sql then builds the events from these rows.
+
+-- name: orders
+-- Placed, paid in full at once; 0.5% voided later by the owner.
+insert into app_public.orders (tenant_id, id, location_id, customer_id, status, subtotal, order_discount, discount_total,
+  tax_rate_bps, tax_total, total, paid_total, placed_at, business_date, placed_by_user_id, voided_at, void_reason,
+  voided_by_user_id, created_at, updated_at)
+select g.tenant_id, g.order_id, g.location_id, g.cust_id, case when g.voided then 'voided' else 'placed' end, g.subtotal, g.od,
+       g.disc_total, g.tax, g.tax_total, g.total, g.total, g.placed_at, g.bd, g.cashier, g.void_at, g.void_reason,
+       case when g.voided then g.owner_id end, g.placed_at, coalesce(g.void_at, g.tender_at)
+from g_orders g;
+
+-- name: order lines
+insert into app_public.order_lines (tenant_id, id, order_id, line_no, catalog_item_id, sku, name, unit_price, quantity,
+  subtotal, line_discount, order_discount_share, net_total, tax, total)
+select l.tenant_id, bench_gen.id(l.tp, 10, l.n * 4 + l.j), l.order_id, l.j, l.item_id, l.sku, l.item_name,
+       l.p, l.q, l.p * l.q, l.ld, l.line_od, l.net, l.line_tax, l.net + l.line_tax
+from g_lines l;
+
+-- name: tenders
+-- One per order: card for the total, or cash rounded up to 5.00 with change given.
+insert into app_public.tenders (tenant_id, id, order_id, type, amount, change_given, recorded_by_user_id, created_at)
+select g.tenant_id, bench_gen.id(g.tp, 11, g.n), g.order_id, case when g.card then 'card' else 'cash' end, g.amount, g.change,
+       g.cashier, g.tender_at
+from g_orders g;
+
+-- name: stock movements
+-- Sales, their voids and the weekly deliveries (the g_movements view of session.sql).
+insert into app_public.inventory_movements (tenant_id, id, location_id, inventory_item_id, quantity, reason, note, order_id,
+  order_line_id, actor_user_id, occurred_at, created_at)
+select m.tenant_id, m.id, m.location_id, m.inv_id, m.quantity, m.reason, m.note, m.order_id, m.order_line_id, m.actor_user_id,
+       m.occurred_at, m.occurred_at
+from g_movements m;
+
+-- name: customers
+-- With the counters the customer_counters consumer keeps (visits and spend of the orders not voided).
+insert into app_public.customers (tenant_id, id, customer_number, email, phone, first_name, last_name, tags, marketing_consent,
+  marketing_consent_updated_at, marketing_consent_source, total_visits, total_spend, last_visit_at, status, created_by,
+  created_at, updated_at)
+select c.tenant_id, c.id, c.number, c.email, c.phone, c.first_name, c.last_name, c.tags, c.consent,
+       case when c.consent is not null then c.created_at end, case when c.consent is not null then 'pos' end,
+       coalesce(a.visits, 0), coalesce(a.spend, 0), a.last_visit, 'active', c.created_by, c.created_at,
+       greatest(c.created_at, a.last_visit)
+from g_customers c
+left join (select g.tix, g.ck, count(*) as visits, sum(g.total) as spend, max(g.placed_at) as last_visit
+           from g_orders g where g.ck is not null and not g.voided group by g.tix, g.ck) a
+  on a.tix = c.tix and a.ck = c.k
+order by c.tenant_id, c.id;
+
+-- name: customer numbers
+-- The counter create_customer draws the next customer number from.
+insert into app_private.tenant_counters (tenant_id, name, value)
+select t.tenant_id, 'customer_number', t.n_cust from bench_gen.g_tenants t where t.tix in (select distinct c.tix from g_customers c);
