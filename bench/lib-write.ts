@@ -56,7 +56,7 @@ export async function onboard(db: BenchDatabase, company: string, timezone = "Eu
     await c.query("commit");
     const sessionId = rows[0].sid as string;
     const who = await withConn(db.rootUrl, (r) =>
-      r.query("select user_id, active_tenant_id from app_private.sessions where id = $1", [sessionId]),
+      r.query("select user_id, active_tenant_id from app_private.sessions where secret_hash = app_hidden.session_secret_hash($1::uuid)", [sessionId]),
     );
     return { tenantId: who.rows[0].active_tenant_id as string, userId: who.rows[0].user_id as string, sessionId };
   });
@@ -75,7 +75,7 @@ export async function unlimitedPlan(root: pg.Client, tenantId: string): Promise<
   await root.query("update app_public.billing_subscriptions set plan_key = 'bench' where tenant_id = $1", [tenantId]);
 }
 
-/** A new member of the tenant with the role (owner, manager, cashier) and a session; returns the session id. */
+/** A new member of the tenant with the role (owner, manager, cashier) and a session; returns the session secret (the cookie). */
 export async function addMember(root: pg.Client, tenantId: string, role: string): Promise<string> {
   await root.query("begin");
   try {
@@ -90,10 +90,7 @@ export async function addMember(root: pg.Client, tenantId: string, role: string)
       [tenantId, userId, role],
     );
     if (!m.rowCount) throw new Error(`no role ${role} in tenant ${tenantId}`);
-    const s = await root.query("insert into app_private.sessions (user_id, active_tenant_id) values ($1, $2) returning id", [
-      userId,
-      tenantId,
-    ]);
+    const s = await root.query("select app_private.new_session($1, $2)::text as id", [userId, tenantId]);
     await root.query("commit");
     return s.rows[0].id;
   } catch (e) {

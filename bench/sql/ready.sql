@@ -1,11 +1,12 @@
 -- What the cases are handed once the data set is built (:tenant is the largest tenant).
 
 -- name: session
--- A session of the tenant's owner (every permission): the bo_session cookie / app.session_id.
-insert into app_private.sessions (user_id, active_tenant_id)
-select m.user_id, m.tenant_id from app_public.memberships m join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
-where m.tenant_id = :tenant and r.key = 'owner' limit 1
-returning id::text;
+-- A session of the tenant's owner (every permission), started as sign-in starts one: its secret
+-- is the bo_session cookie / app.session_id.
+select app_private.new_session(o.user_id, o.tenant_id)::text as id
+from (select m.user_id, m.tenant_id
+      from app_public.memberships m join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+      where m.tenant_id = :tenant and r.key = 'owner' order by m.id limit 1) o;
 
 -- name: counts
 -- The size of the data set, for the log and the results.
