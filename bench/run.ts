@@ -10,7 +10,7 @@ import pg from "pg";
 import { bootstrapRoles } from "../db/bootstrap.ts";
 import { passwords, roles, withCredentials } from "../db/config.ts";
 import { migrateSettings, resetDatabase } from "../db/migrate.ts";
-import { benchDatabase, type BenchCase, type BenchContext, type BenchDatabase } from "./context.ts";
+import { benchDatabase, withClient, type BenchCase, type BenchContext, type BenchDatabase } from "./context.ts";
 import { printTable, type Row } from "./stats.ts";
 import { cases } from "./cases/index.ts";
 
@@ -21,15 +21,7 @@ const stamp = Date.now().toString(36);
 const template = `bo_bench_tpl_${stamp}`;
 const created: string[] = [template];
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(rootUrl);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(rootUrl, fn);
 
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
