@@ -5,10 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { makeSchema } from "postgraphile";
 import { lexicographicSortSchema, printSchema } from "postgraphile/graphql";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makePreset } from "../../web/server/preset.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { closablePool } from "../helpers/pool.ts";
 
 const sdlFile = path.resolve(import.meta.dirname, "../../web/schema.graphql");
 let db: TestDatabase;
@@ -18,9 +18,9 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 it("web/schema.graphql matches the schema PostGraphile builds from the migrations", async () => {
-  const pool = new pg.Pool({ connectionString: db.authUrl });
-  const { schema } = await makeSchema(makePreset({ pool, development: false }));
-  await pool.end();
+  // Closed for good before the test database is dropped (pool.end() alone leaves connections closing).
+  const { pool, close } = closablePool({ connectionString: db.authUrl });
+  const { schema } = await makeSchema(makePreset({ pool, development: false })).finally(close);
   const sdl = printSchema(lexicographicSortSchema(schema)) + "\n";
   if (process.env.UPDATE_SDL === "1") fs.writeFileSync(sdlFile, sdl);
   const committed = fs.existsSync(sdlFile) ? fs.readFileSync(sdlFile, "utf8") : "";

@@ -8,7 +8,7 @@
 // Behind the app: the local Stripe server, sending signed webhooks to the app, and
 // graphile-worker running the real tasks (pointed at that server) for the whole file, so jobs
 // run while the page polls, as in production.
-import { Logger, run, type Runner } from "graphile-worker";
+import { Logger } from "graphile-worker";
 import type { Page } from "playwright-core";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { startStripeLocal, type StripeLocalServer } from "../../stripe-local/ser
 import { localStripeClient, type StripeSettings } from "../../worker/stripe.ts";
 import { makeTaskList } from "../../worker/tasks/index.ts";
 import type { Member } from "../helpers/db.ts";
+import { startTestWorker, type TestWorker } from "../helpers/worker.ts";
 import { useE2E } from "./helpers/e2e.ts";
 import { currentBusiness, signIn } from "./helpers/ui.ts";
 
@@ -25,7 +26,7 @@ const SHOTS = process.env.E2E_SCREENSHOTS ?? "/tmp";
 
 let stripeLocal: StripeLocalServer;
 let stripe: Stripe;
-let worker: Runner;
+let worker: TestWorker;
 
 beforeAll(async () => {
   // The app's webhook route reads the secret on each request.
@@ -44,8 +45,7 @@ beforeAll(async () => {
     priceIds: {},
   };
   const quiet = !process.env.DEBUG_WORKER;
-  worker = await run({
-    connectionString: e2e.app.db.ownerUrl,
+  worker = await startTestWorker(e2e.app.db, {
     taskList: makeTaskList({ stripe: () => settings }),
     concurrency: 2,
     pollInterval: 200,

@@ -2,10 +2,10 @@
 // figures with low stock in red; the Reports Sales tab draws its chart and totals, and "Export
 // CSV" goes through the real worker and downloads the file.
 import { readFile } from "node:fs/promises";
-import { run, type Runner } from "graphile-worker";
 import { describe, expect, it } from "vitest";
 import { taskList } from "../../worker/tasks/index.ts";
 import type { Member } from "../helpers/db.ts";
+import { startTestWorker, type TestWorker } from "../helpers/worker.ts";
 import { useE2E } from "./helpers/e2e.ts";
 import { signIn } from "./helpers/ui.ts";
 
@@ -63,10 +63,9 @@ describe("Reports in the browser", () => {
 
   it("the Sales tab draws the chart and totals, and Export CSV downloads the file the worker wrote", async () => {
     const owner = await seedShop();
-    let worker: Runner | undefined;
+    let worker: TestWorker | undefined;
     try {
-      worker = await run({
-        connectionString: e2e.app.db.ownerUrl,
+      worker = await startTestWorker(e2e.app.db, {
         taskList: { export_csv: taskList.export_csv },
         concurrency: 1,
         pollInterval: 200,

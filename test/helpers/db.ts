@@ -6,6 +6,7 @@ import { inject } from "vitest";
 import { passwords, roles, withCredentials } from "../../db/config.ts";
 import { asVisitor } from "../../web/server/db.ts";
 import { testRootUrl } from "./env.ts";
+import { closablePool } from "./pool.ts";
 
 export interface Actor {
   /** The session secret (what the cookie holds), or null for anonymous. */
@@ -61,15 +62,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /**
  * The actors of a migrated database `name` on the cluster of `rootUrl` (createTestDatabase's
- * clones, and the crash tests' private cluster). `dropDatabase` runs after the pools are ended.
+ * clones, and the crash tests' private cluster). `dropDatabase` runs once the pools' connections are closed.
  */
 export function openTestDatabase(name: string, rootUrl: string, dropDatabase: () => Promise<void> = async () => {}): TestDatabase {
   const ownerUrl = withCredentials(rootUrl, roles.owner, passwords.owner, name);
   const authUrl = withCredentials(rootUrl, roles.authenticator, passwords.authenticator, name);
-  const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
-  const auth = new pg.Pool({ connectionString: authUrl, max: 8 });
-  // drop() ends these pools, then drops the database with (force): a client still closing may
-  // see the server go; that is expected.
+  const ownerPool = closablePool({ connectionString: ownerUrl, max: 4 });
+  const authPool = closablePool({ connectionString: authUrl, max: 8 });
+  const [owner, auth] = [ownerPool.pool, authPool.pool];
+  // An idle connection that fails (the crash tests kill their cluster) leaves the pool, which
+  // makes a new one when needed; the failure shows in the next query only if it lasts. drop()
+  // waits until every connection is closed before dropping the database, so none sees that.
   for (const pool of [owner, auth]) pool.on("error", () => {});
 
   function asSession(sessionId: string | null): Actor {
@@ -137,8 +140,8 @@ export function openTestDatabase(name: string, rootUrl: string, dropDatabase: ()
     onboard,
     asUser,
     async drop() {
-      await owner.end();
-      await auth.end();
+      await ownerPool.close();
+      await authPool.close();
       await dropDatabase();
     },
   };

@@ -8,11 +8,11 @@
 //
 // Every connection runs with a statement_timeout, so a deadlock that PostgreSQL did not break, or
 // a lock wait that never ends, fails the test (57014) instead of hanging it.
-import { run } from "graphile-worker";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roles } from "../../db/config.ts";
 import type { Member } from "../helpers/db.ts";
+import { startTestWorker } from "../helpers/worker.ts";
 import { outcome } from "../db/customers/helpers.ts";
 import {
   fold,
@@ -364,8 +364,7 @@ describe("one Stripe event delivered many times at once", () => {
         .query("select count(*)::int as n from app_public.audit_entries where tenant_id = $1 and entity = 'billing_subscriptions'", [owner.tenantId])
         .then((r) => r.rows[0].n as number);
     const auditBefore = await audited();
-    const runner = await run({
-      connectionString: h.db.ownerUrl,
+    const runner = await startTestWorker(h.db, {
       taskList: { stripe_apply_event: h.taskList.stripe_apply_event },
       concurrency: 4,
       pollInterval: 50,

@@ -6,10 +6,10 @@
 // each name must come back as stored (with a leading ' when it would start a formula), and no
 // cell may start a formula in a spreadsheet.
 import fc from "fast-check";
-import { runOnce } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskList } from "../../worker/tasks/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { runJobsOnce } from "../helpers/worker.ts";
 import { line, openReportingShop, placeOrder } from "../db/reporting/helpers.ts";
 import { csvObjects, parseCsv } from "../worker/reporting/csv.ts";
 
@@ -51,7 +51,7 @@ const nameArb = fc.oneof(
 
 async function runExport(manager: { query: (sql: string, params?: unknown[]) => Promise<{ rows: any[] }> }, kind: string, params: unknown) {
   const { rows } = await manager.query("select id from reporting.request_export($1, $2::jsonb)", [kind, JSON.stringify(params)]);
-  await runOnce({ connectionString: db.ownerUrl, taskList: { export_csv: taskList.export_csv } });
+  await runJobsOnce(db, { export_csv: taskList.export_csv });
   const row = (await db.owner.query("select status from reporting.exports where id = $1", [rows[0].id])).rows[0];
   expect(row.status).toBe("done");
   const chunks = await db.owner.query("select data from app_private.export_chunks where export_id = $1 order by chunk_no", [rows[0].id]);

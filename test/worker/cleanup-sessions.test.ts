@@ -1,8 +1,8 @@
 // The worker runs our typed task list against the database as the owner role.
-import { runOnce } from "graphile-worker";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { taskList } from "../../worker/tasks/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { runJobsOnce } from "../helpers/worker.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -19,7 +19,7 @@ it("cleanup_sessions forgets sessions expired for over a day and keeps the other
 
   await db.owner.query("select graphile_worker.add_job('cleanup_sessions', '{}'::json)");
   // Only this task: onboarding also queued Stripe jobs, which are not under test here.
-  await runOnce({ connectionString: db.ownerUrl, taskList: { cleanup_sessions: taskList.cleanup_sessions } });
+  await runJobsOnce(db, { cleanup_sessions: taskList.cleanup_sessions });
 
   const { rows } = await db.owner.query("select id from app_private.sessions where id = any($1) order by id", [
     [live.sessionId, stale.sessionId, recent.sessionId],

@@ -1,10 +1,10 @@
 // POST /webhooks/stripe through the real HTTP server: signatures checked over the raw body with
 // the SDK, each event stored once with one job, unknown types acknowledged, database failures
 // answered with 500 so that Stripe retries, and events about customers not stored yet retried.
-import { runOnce } from "graphile-worker";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roles } from "../../../db/config.ts";
+import { runJobsOnce } from "../../helpers/worker.ts";
 import { billingState, signed, silentLogger, startBillingHarness, type BillingHarness } from "../../worker/billing/harness.ts";
 
 let h: BillingHarness;
@@ -49,8 +49,7 @@ async function jobsFor(id: string) {
 
 /** Runs only the jobs that apply events (the tenant's onboarding jobs stay queued). */
 async function applyEvents() {
-  await runOnce({ connectionString: h.db.ownerUrl, taskList: { stripe_apply_event: h.taskList.stripe_apply_event }, logger: silentLogger });
-  await h.jobsReleased();
+  await runJobsOnce(h.db, { stripe_apply_event: h.taskList.stripe_apply_event }, { logger: silentLogger });
 }
 
 const subscriptionObject = (customer: string, tenantId: string | null, status = "active") => ({

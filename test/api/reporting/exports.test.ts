@@ -1,11 +1,11 @@
 // CSV exports end to end: requestExport over GraphQL, the worker (runOnce, as in production), the
 // export polled over GraphQL, then GET /exports/:id — text/csv with a filename, only for members
 // of the exporting tenant with reports.export, and 404 for everybody and everything else.
-import { runOnce } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskList } from "../../../worker/tasks/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
 import { startTestServer, type HttpClient, type TestServer } from "../../helpers/server.ts";
+import { runJobsOnce } from "../../helpers/worker.ts";
 import { line, openReportingShop, placeOrder, type ReportingShop } from "../../db/reporting/helpers.ts";
 import { csvObjects } from "../../worker/reporting/csv.ts";
 
@@ -43,7 +43,7 @@ const REQUEST = `mutation($kind: ExportKind!, $params: JSON) {
 }`;
 const POLL = `query($id: String!) { exportByRowId(rowId: $id) { status rowsTotal rowsWritten bytesWritten downloadUrl fileName errorMessage } }`;
 
-const runWorker = () => runOnce({ connectionString: db.ownerUrl, taskList: { export_csv: taskList.export_csv } });
+const runWorker = () => runJobsOnce(db, { export_csv: taskList.export_csv });
 
 describe("CSV exports", () => {
   let exportId: string;

@@ -1,8 +1,8 @@
 // Stripe's events, end to end: the local Stripe server moves subscriptions through trial end,
 // renewals, failed payments and cancellations and delivers signed webhooks to our route; the
 // worker applies them. Duplicates and out-of-order deliveries keep the newest state.
-import { run } from "graphile-worker";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestWorker } from "../../helpers/worker.ts";
 import { DAY, billingState, silentLogger, startBillingHarness, type BillingHarness } from "./harness.ts";
 
 let h: BillingHarness;
@@ -215,7 +215,7 @@ describe("applying Stripe events", () => {
     for (let i = 0; i < 5; i++) {
       await h.db.owner.query("select graphile_worker.add_job('stripe_apply_event', json_build_object('eventId', $1::text))", [event.id]);
     }
-    const runner = await run({ connectionString: h.db.ownerUrl, taskList: h.taskList, concurrency: 6, pollInterval: 50, logger: silentLogger });
+    const runner = await startTestWorker(h.db, { taskList: h.taskList, concurrency: 6, pollInterval: 50, logger: silentLogger });
     for (let i = 0; i < 100; i++) {
       const { rows } = await h.db.owner.query("select count(*)::int as n from graphile_worker.jobs");
       if (rows[0].n === 0) break;

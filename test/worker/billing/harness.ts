@@ -2,13 +2,14 @@
 // Stripe server delivering signed webhooks to it, the real `stripe` SDK pointed at that server,
 // and the worker's task list using that client. `settle()` runs the worker and waits for webhooks
 // until nothing is left to do, like the running product would.
-import { Logger, runOnce, type TaskList } from "graphile-worker";
+import { Logger, type TaskList } from "graphile-worker";
 import Stripe from "stripe";
 import { startStripeLocal, type StripeLocalServer } from "../../../stripe-local/server.ts";
 import { localStripeClient, type StripeSettings } from "../../../worker/stripe.ts";
 import { makeTaskList } from "../../../worker/tasks/index.ts";
 import { createTestDatabase, type Member, type TestDatabase } from "../../helpers/db.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
+import { runJobsOnce } from "../../helpers/worker.ts";
 
 export const WEBHOOK_SECRET = "whsec_backoffice_tests";
 export const DAY = 86400;
@@ -22,12 +23,10 @@ export interface BillingHarness {
   stripe: Stripe;
   settings: StripeSettings;
   taskList: TaskList;
-  /** Runs every job that is due, once. */
+  /** Runs every job that is due, once; returns with their outcome written. */
   runJobs(): Promise<void>;
   /** Webhooks delivered and jobs run, repeatedly, until neither has anything left. */
   settle(): Promise<void>;
-  /** Waits until no job is locked (runOnce may return before it has released the last job). */
-  jobsReleased(): Promise<void>;
   /** Makes failed jobs due now (graphile-worker would retry them after a back-off). */
   retryFailedJobsNow(): Promise<void>;
   /**
@@ -61,17 +60,8 @@ export async function startBillingHarness(opts: { webhooks?: boolean } = {}): Pr
   };
   const taskList = makeTaskList({ stripe: () => settings });
 
-  async function jobsReleased() {
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await db.owner.query("select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null");
-      if (rows[0].n === 0) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error("a job stayed locked");
-  }
   async function runJobs() {
-    await runOnce({ connectionString: db.ownerUrl, taskList, logger: silentLogger });
-    await jobsReleased();
+    await runJobsOnce(db, taskList, { logger: silentLogger });
   }
   async function dueJobs(): Promise<number> {
     const { rows } = await db.owner.query(
@@ -109,7 +99,6 @@ export async function startBillingHarness(opts: { webhooks?: boolean } = {}): Pr
     settings,
     taskList,
     runJobs,
-    jobsReleased,
     settle,
     retryFailedJobsNow,
     onboard,

@@ -3,12 +3,12 @@
 // breaks quoted, spreadsheet formulas defused (test 9 of the issue); progress and the finished
 // file recorded; chunking that does not change a byte; a crashed attempt redone from scratch; a
 // failing export marked failed on its last attempt.
-import { runOnce } from "graphile-worker";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { taskList } from "../../../worker/tasks/index.ts";
 import { testRootUrl } from "../../helpers/env.ts";
 import { createTestDatabase, sqlState, type TestDatabase } from "../../helpers/db.ts";
+import { runJobsOnce } from "../../helpers/worker.ts";
 import { createCustomer, line, openReportingShop, placeOrder, type ReportingShop } from "../../db/reporting/helpers.ts";
 import { csvObjects, parseCsv } from "./csv.ts";
 
@@ -59,7 +59,7 @@ async function requestExport(kind: string, params: unknown) {
 
 // The real task; only it, so that the billing jobs onboarding queues (Stripe) are left alone.
 async function runWorker() {
-  await runOnce({ connectionString: db.ownerUrl, taskList: { export_csv: taskList.export_csv } });
+  await runJobsOnce(db, { export_csv: taskList.export_csv });
 }
 
 async function exportRow(id: string) {
@@ -166,7 +166,7 @@ describe("export_csv", () => {
       [shop.tenantId],
     );
     await db.owner.query("select graphile_worker.add_job('export_csv', json_build_object('tenantId', $1::text, 'exportId', $2::text), max_attempts := 1)", [shop.tenantId, rows[0].id]);
-    await runWorker().catch(() => {});
+    await runWorker();
     expect(await exportRow(rows[0].id)).toMatchObject({ status: "failed", error_message: "The export could not be written. Please try again." });
   });
 
@@ -186,7 +186,7 @@ describe("export_csv", () => {
       await root.end();
     }
     await db.owner.query("select graphile_worker.add_job('export_cleanup', '{}'::json)");
-    await runOnce({ connectionString: db.ownerUrl, taskList: { export_cleanup: taskList.export_cleanup } });
+    await runJobsOnce(db, { export_cleanup: taskList.export_cleanup });
     expect(await exportRow(old.id)).toBeUndefined();
     expect((await db.owner.query("select count(*)::int as n from app_private.export_chunks where export_id = $1", [old.id])).rows[0].n).toBe(0);
     expect(await exportRow(recent.id)).toMatchObject({ status: "done" });
