@@ -13,6 +13,7 @@ import path from "node:path";
 import { randomInt } from "node:crypto";
 import { run, type Runner } from "graphile-worker";
 import pg from "pg";
+import { graphileLogger, logger } from "./logger.ts";
 
 /** How often a running worker looks for crashed ones (WORKER_RECOVERY_INTERVAL_MS overrides). */
 const recoveryIntervalMs = () => Number(process.env.WORKER_RECOVERY_INTERVAL_MS) || 60_000;
@@ -30,15 +31,16 @@ export async function startWorker(opts: { ownerUrl: string; concurrency?: number
     keepAlive: true,
   });
   // A client lost while idle (database restart): the pool makes a new one when needed.
-  const lost = (e: Error) => console.warn(`worker: a database connection was lost: ${e.message}`);
+  const lost = (err: Error) => logger.warn({ err }, "a database connection of the worker was lost");
   pool.on("error", lost);
   pool.on("connect", (client) => client.on("error", lost));
   let runner: Runner;
   try {
     // Not fatal: without it, crashed jobs wait for graphile-worker's own 4-hour sweep.
-    await liveness.recover("0 seconds").catch((e) => console.error(`worker: could not recover crashed workers' jobs: ${e}`));
+    await liveness.recover("0 seconds").catch((err) => logger.error({ err }, "could not recover the jobs of crashed workers"));
     runner = await run({
       pgPool: pool,
+      logger: graphileLogger(),
       concurrency,
       taskList: (await import("./tasks/index.ts")).taskList,
       crontabFile: path.resolve(import.meta.dirname, "crontab"),
@@ -67,7 +69,7 @@ export async function startWorker(opts: { ownerUrl: string; concurrency?: number
   const timer = setInterval(() => {
     liveness
       .recover(`${Math.ceil((2 * recoveryIntervalMs()) / 1000)} seconds`)
-      .catch((e) => console.error(`worker: could not recover crashed workers' jobs: ${e}`));
+      .catch((err) => logger.error({ err }, "could not recover the jobs of crashed workers"));
   }, recoveryIntervalMs());
   timer.unref();
   let closed: Promise<void> | null = null;
@@ -111,7 +113,10 @@ class Liveness {
   /** Connects and takes the lock; false when another process holds this key. */
   private async connect(): Promise<boolean> {
     const client = new pg.Client({ connectionString: this.url, application_name: `backoffice-worker-alive:${this.key}`, keepAlive: true });
-    client.on("error", () => {});
+    // A lost connection ends the client: the "end" listener below reconnects and takes the lock again.
+    client.on("error", (err) => {
+      if (!this.closing) logger.warn({ err }, "the worker liveness connection was lost; reconnecting");
+    });
     await client.connect();
     let locked = false;
     try {
@@ -142,7 +147,7 @@ class Liveness {
         // Our rows are normally still there; a recovery elsewhere may have removed them meanwhile.
         for (const poolId of this.pools.keys()) {
           await this.query("select app_private.register_worker_pool($1, $2, $3, $4)", [poolId, this.key, os.hostname(), process.pid]).catch(
-            (e) => console.warn(`worker: could not register pool ${poolId} again: ${e}`),
+            (err) => logger.warn({ err, poolId }, "could not register the worker pool again after reconnecting"),
           );
         }
         return;
@@ -180,7 +185,7 @@ class Liveness {
 
   async recover(grace: string): Promise<void> {
     const { rows } = await this.query("select * from app_private.recover_crashed_workers($1::interval)", [grace]);
-    for (const r of rows) console.warn(`worker: recovered ${r.jobs_unlocked} job(s) of crashed worker pool ${r.pool_id}`);
+    for (const r of rows) logger.warn({ poolId: r.pool_id, jobsUnlocked: r.jobs_unlocked }, "recovered the jobs of a crashed worker pool");
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 // recovery unlocks the jobs it held (runner.ts). A pool that ends without an error (stop(), or a
 // signal with handleSignals) ends the supervision too.
 import type { Runner } from "graphile-worker";
+import { logger } from "./logger.ts";
 import { startWorker } from "./runner.ts";
 
 export interface SupervisedWorker {
@@ -31,7 +32,7 @@ export async function superviseWorker(
         return; // stopped on purpose
       } catch (err) {
         if (stopping) return;
-        console.error(`worker: the worker pool stopped (${(err as Error).message}); starting a new one`);
+        logger.error({ err }, "the worker pool stopped; starting a new one");
       }
       for (;;) {
         await sleep(restartDelayMs);
@@ -40,7 +41,7 @@ export async function superviseWorker(
           current = await startWorker(opts);
           break;
         } catch (err) {
-          console.error(`worker: could not start a new worker pool yet (${(err as Error).message})`);
+          logger.error({ err, retryInMs: restartDelayMs }, "could not start a new worker pool yet");
         }
       }
     }

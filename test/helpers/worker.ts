@@ -11,6 +11,7 @@
 // test/worker/run-once.test.ts holds the worker to this.
 import { run, runOnce, type RunnerOptions, type TaskList } from "graphile-worker";
 import type pg from "pg";
+import { graphileLogger } from "../../worker/logger.ts";
 import { closablePool } from "./pool.ts";
 
 /** What the tests' worker connections are called in pg_stat_activity. */
@@ -49,7 +50,7 @@ export async function runJobsOnce(
 ): Promise<void> {
   const { pool, close } = workerPool(db.ownerUrl);
   try {
-    await runOnce({ ...opts, pgPool: pool, taskList });
+    await runOnce({ logger: graphileLogger(), ...opts, pgPool: pool, taskList });
   } finally {
     await close();
   }
@@ -70,7 +71,7 @@ export async function startTestWorker(
   try {
     // No crontab unless one is given (graphile-worker would look for ./crontab).
     const cron = options.crontab ?? options.crontabFile ?? options.parsedCronItems;
-    runner = await run({ ...(cron === undefined ? { crontab: "" } : {}), ...options, pgPool: pool });
+    runner = await run({ logger: graphileLogger(), ...(cron === undefined ? { crontab: "" } : {}), ...options, pgPool: pool });
   } catch (e) {
     await close();
     throw e;

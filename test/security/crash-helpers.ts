@@ -52,7 +52,8 @@ export interface WorkerProcess {
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "worker/run.ts"], {
     cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: "test", ...env },
+    // Info lines too (jobs taken, completed, recovered): they are shown when a test fails.
+    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
