@@ -1,9 +1,10 @@
-// Customers in the browser: adding one from the list (a duplicate email is refused under the
-// Email field, with a link to who has it), finding them by partial name and by phone digits,
-// the list's pages, sorts and tag/status filters, editing, notes and addresses on their page,
-// merging a duplicate after reading the side-by-side preview, and the CustomerPicker (Quick find
-// on the list) picking by keyboard and adding on the spot. Cashiers see customers but not the
-// actions their role lacks.
+// Customers in the browser: adding one from the list (the server's refusals as it words them: a
+// customer with nothing to know them by at the top of the form, a duplicate email under the
+// Email field with a link that opens who has it), finding them by partial name and by phone
+// digits, the list's pages, sorts and tag/status filters, editing, notes and addresses on their
+// page, merging a duplicate after reading the side-by-side preview, and the CustomerPicker (Quick
+// find on the list) picking by keyboard and adding on the spot with the same customer form.
+// Cashiers see customers but not the actions their role lacks.
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Member } from "../helpers/db.ts";
@@ -24,6 +25,15 @@ async function helpOf(scope: Locator, label: string): Promise<string> {
   );
   return texts.join(" ").trim();
 }
+
+/** The labels of the form's inputs marked invalid (MUI's error state: aria-invalid). */
+async function invalidFields(scope: Locator): Promise<string[]> {
+  const fields = scope.locator("input[aria-invalid='true'], textarea[aria-invalid='true']");
+  return fields.evaluateAll((els) => els.map((el) => (el as HTMLInputElement).labels?.[0]?.textContent?.replace(/\s*\*$/, "").trim() ?? "?"));
+}
+
+/** The server's NOIDN message (db/ERRORS.md), shown as it is. */
+const NOIDN = "A customer needs at least an email, a phone number or a first name.";
 
 async function createCustomer(owner: Member, fields: { first?: string; last?: string; email?: string; phone?: string; tags?: string[] }) {
   const { rows } = await owner.query(
@@ -65,33 +75,41 @@ const FLOW_MS = 90_000;
 const rowsOf = (page: Page) => page.getByRole("table", { name: "Customers" }).getByTestId("customer-row");
 
 describe("customers", () => {
-  it("adds a customer from the list (a duplicate email is refused under the Email field) and finds them by part of the name and by phone digits", async () => {
+  it("adds a customer from the list (the server's refusals shown as it words them: the whole form's at the top, a duplicate email under the Email field) and finds them by part of the name and by phone digits", async () => {
     const owner = await e2e.app.db.onboard({ company: "Garcia Grocers", timezone: "America/New_York" });
-    await createCustomer(owner, { first: "Gabriel", last: "Garcia", email: "gabo@example.com" });
+    const gabriel = await createCustomer(owner, { first: "Gabriel", last: "Garcia", email: "gabo@example.com" });
 
     const page = await signedIn(owner);
     await page.getByRole("heading", { name: "Customers", level: 1 }).waitFor();
     await rowsOf(page).filter({ hasText: "Gabriel Garcia" }).waitFor();
     await page.getByTestId("customers-summary").filter({ hasText: "1 customer" }).waitFor();
 
-    // The dialog: the database refuses an email another customer has, under the Email field.
+    // Nothing to know them by: the server's NOIDN, at the top of the form (no one field is wrong).
     await page.getByRole("button", { name: "Add customer" }).click();
     const dialog = page.getByRole("dialog", { name: "Add customer" });
-    await dialog.getByLabel("First name").fill("Ann");
     await dialog.getByLabel("Last name").fill("Lee");
+    await dialog.getByRole("button", { name: "Add customer" }).click();
+    await eventually(() => dialog.getByRole("alert").allTextContents()).toEqual([NOIDN]);
+    expect(await invalidFields(dialog)).toEqual([]);
+
+    // The dialog: the database refuses an email another customer has, under the Email field.
+    await dialog.getByLabel("First name").fill("Ann");
+    expect(await dialog.getByRole("alert").count()).toBe(0); // what the form is about has changed
     await dialog.getByLabel("Email", { exact: true }).fill("GABO@example.com");
     await dialog.getByLabel("Phone").fill("(415) 555-0134");
     await dialog.getByRole("combobox", { name: "Tags" }).fill("vip");
     await dialog.getByRole("combobox", { name: "Tags" }).press("Enter");
     await dialog.getByRole("button", { name: "vip" }).waitFor(); // the tag chip
     await dialog.getByRole("button", { name: "Add customer" }).click();
-    await dialog.getByText("is already the email of customer CUST-00001 (Gabriel Garcia)").waitFor();
-    await dialog.getByRole("link", { name: "Open CUST-00001" }).waitFor();
-    expect(await helpOf(dialog, "Email")).toBe("gabo@example.com is already the email of customer CUST-00001 (Gabriel Garcia). Open CUST-00001");
+    await eventually(() => invalidFields(dialog)).toEqual(["Email"]);
+    expect(await helpOf(dialog, "Email")).toBe("Email: gabo@example.com is already the email of customer CUST-00001 (Gabriel Garcia). Open that customer");
+    expect(await dialog.getByRole("alert").count()).toBe(0);
+    expect(await dialog.getByRole("link", { name: "Open that customer" }).getAttribute("href")).toBe(`/customers/${gabriel.id}`);
 
     // A valid email: the customer is added and listed.
     await dialog.getByLabel("Email", { exact: true }).fill("ann.lee@example.com");
     expect(await helpOf(dialog, "Email")).toBe("");
+    expect(await invalidFields(dialog)).toEqual([]);
     await dialog.getByRole("button", { name: "Add customer" }).click();
     await dialog.waitFor({ state: "hidden" });
     await page.getByText("Added Ann Lee (CUST-00002).").waitFor();
@@ -116,6 +134,26 @@ describe("customers", () => {
     await rowsOf(page).filter({ hasText: "Ann Lee" }).getByRole("link", { name: "Ann Lee" }).click();
     await page.waitForURL(/\/customers\/[0-9A-Z]{26}$/);
     await page.getByRole("heading", { name: "Ann Lee", level: 1 }).waitFor();
+  }, FLOW_MS);
+
+  it("links a refused duplicate email to the customer who has it, and the link opens their page", async () => {
+    const owner = await e2e.app.db.onboard({ company: "Link Lane", timezone: "Europe/Paris" });
+    const iris = await createCustomer(owner, { first: "Iris", last: "Ng", email: "iris@example.com" });
+    await createCustomer(owner, { first: "Someone", last: "Else" });
+
+    const page = await signedIn(owner);
+    await page.getByRole("button", { name: "Add customer" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add customer" });
+    await dialog.getByLabel("First name").fill("Irene");
+    await dialog.getByLabel("Email", { exact: true }).fill("iris@example.com");
+    await dialog.getByRole("button", { name: "Add customer" }).click();
+    const email = dialog.getByRole("textbox", { name: "Email" });
+    await eventually(() => email.getAttribute("aria-invalid")).toBe("true");
+    await dialog.getByRole("link", { name: "Open that customer" }).click();
+    await page.waitForURL(`${e2e.app.baseUrl}/customers/${iris.id}`);
+    await page.getByRole("heading", { name: "Iris Ng", level: 1 }).waitFor();
+    expect(await page.getByTestId("profile-card").getByLabel("Email").textContent()).toBe("iris@example.com");
+    expect(await page.getByRole("dialog").count()).toBe(0);
   }, FLOW_MS);
 
   it("shows a customer's page, saves an edit (the change shows), refuses a bad phone under its field, adds a note and addresses", async () => {
@@ -325,7 +363,7 @@ describe("customers", () => {
 
   it("Quick find (the CustomerPicker): picks by keyboard, and quick-adds a customer who is not there yet", async () => {
     const owner = await e2e.app.db.onboard({ company: "Quinn Books", timezone: "America/Chicago" });
-    await createCustomer(owner, { first: "Zoe", last: "Quinn", phone: "(312) 555-0101" });
+    const zoe = await createCustomer(owner, { first: "Zoe", last: "Quinn", phone: "(312) 555-0101" });
     const zoey = await createCustomer(owner, { first: "Zoey", last: "Park", email: "zoey@example.com" });
 
     const page = await signedIn(owner);
@@ -360,13 +398,18 @@ describe("customers", () => {
     await picker.getByText("No customer matches “Nadia Brooks”.").waitFor();
     await picker.getByRole("button", { name: "Add “Nadia Brooks” as a new customer" }).click();
     const quick = page.getByRole("dialog", { name: "Quick add customer" });
-    expect(await quick.getByLabel("Name").inputValue()).toBe("Nadia Brooks");
+    expect(await quick.getByLabel("First name").inputValue()).toBe("Nadia");
+    expect(await quick.getByLabel("Last name").inputValue()).toBe("Brooks");
 
-    // A phone another customer has: said under Phone, with the offer to take that customer.
+    // A phone another customer has: the server's words under Phone, a link to that customer (in a
+    // new tab, so what the picker was opened for stays) and the offer to take them instead.
     await quick.getByLabel("Phone").fill("312-555-0101");
     await quick.getByRole("button", { name: "Add and select" }).click();
-    await eventually(() => helpOf(quick, "Phone")).toBe("+13125550101 is already the phone number of customer CUST-00001 (Zoe Quinn).");
-    await quick.getByRole("button", { name: "Use CUST-00001 instead" }).waitFor();
+    await eventually(() => invalidFields(quick)).toEqual(["Phone"]);
+    expect(await helpOf(quick, "Phone")).toBe("Phone: +13125550101 is already the phone number of customer CUST-00001 (Zoe Quinn). Open that customer");
+    const link = quick.getByRole("link", { name: "Open that customer" });
+    expect([await link.getAttribute("href"), await link.getAttribute("target")]).toEqual([`/customers/${zoe.id}`, "_blank"]);
+    await quick.getByRole("button", { name: "Use that customer instead" }).waitFor();
 
     await quick.getByLabel("Phone").fill("312-555-0199");
     await quick.getByRole("button", { name: "Add and select" }).click();

@@ -1,10 +1,15 @@
 // POS and customers together: the cart's Customer button finds a customer by type-ahead and
-// attaches them to the sale, or quick-adds a new one; the sale then counts for that customer.
+// attaches them to the sale, or quick-adds a new one with the customer form (fewer inputs, the
+// same server messages and link to an existing customer as the Add dialog); the sale then counts
+// for that customer.
 import { describe, expect, it } from "vitest";
 import { useE2E } from "./helpers/e2e.ts";
 import { signIn } from "./helpers/ui.ts";
 
 const e2e = useE2E();
+
+/** expect.poll with the patience of a locator (its default second is too short for a busy machine). */
+const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
 
 describe("POS customer", () => {
   it("attaches a customer found by search, and quick-adds another, to sales that count for them", { timeout: 90_000 }, async () => {
@@ -43,15 +48,54 @@ describe("POS customer", () => {
     const counted = await owner.query("select total_visits, total_spend from app_public.customers where id = $1", [rosa]);
     expect(counted.rows[0]).toEqual({ total_visits: 1, total_spend: "250" });
 
-    // Quick add a new customer from the same button.
+    // Quick add from the same button: the customer form, with fewer inputs.
     await page.getByRole("button", { name: "Customer", exact: true }).click();
     await picker.getByRole("combobox", { name: "Search customers" }).fill("Milo Chen");
     await picker.getByRole("button", { name: "Add “Milo Chen” as a new customer" }).click();
     const quick = page.getByRole("dialog", { name: "Quick add customer" });
+    expect(await quick.getByRole("textbox").evaluateAll((els) => els.map((el) => (el as HTMLInputElement).labels?.[0]?.textContent))).toEqual([
+      "First name",
+      "Last name",
+      "Email",
+      "Phone",
+    ]);
+    expect([await quick.getByLabel("First name").inputValue(), await quick.getByLabel("Last name").inputValue()]).toEqual(["Milo", "Chen"]);
+
+    // Nothing to know them by: the server's words at the top of the form, as in the Add dialog.
+    await quick.getByLabel("First name").fill("");
+    await quick.getByLabel("Last name").fill("");
+    await quick.getByRole("button", { name: "Add and select" }).click();
+    await eventually(() => quick.getByRole("alert").allTextContents()).toEqual([
+      "A customer needs at least an email, a phone number or a first name.",
+    ]);
+
+    // Rosa's email: refused under Email in the server's words, with a link to Rosa's page (in a new
+    // tab, so the sale stays) and the offer to take her instead.
+    await quick.getByLabel("First name").fill("Milo");
+    await quick.getByLabel("Last name").fill("Chen");
+    await quick.getByLabel("Email").fill("rosa@example.com");
+    await quick.getByRole("button", { name: "Add and select" }).click();
+    const email = quick.getByRole("textbox", { name: "Email" });
+    await eventually(() => email.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await email.getAttribute("aria-describedby")) ?? "";
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe(
+      "Email: rosa@example.com is already the email of customer CUST-00001 (Rosa Diaz). Open that customer",
+    );
+    const link = quick.getByRole("link", { name: "Open that customer" });
+    expect([await link.getAttribute("href"), await link.getAttribute("target")]).toEqual([`/customers/${rosa}`, "_blank"]);
+    expect(await quick.getByRole("alert").count()).toBe(0);
+    await quick.getByRole("button", { name: "Use that customer instead" }).click();
+    await page.getByTestId("cart-customer").filter({ hasText: "Rosa Diaz" }).waitFor();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+
+    // Or a new customer after all: the form adds and selects them.
+    await page.getByRole("button", { name: "Change customer" }).click();
+    await picker.getByRole("combobox", { name: "Search customers" }).fill("Milo Chen");
+    await picker.getByRole("button", { name: "Add “Milo Chen” as a new customer" }).click();
     await quick.getByLabel("Phone").fill("+1 312 555 0177");
     await quick.getByRole("button", { name: "Add and select" }).click();
     await page.getByTestId("cart-customer").filter({ hasText: "Milo Chen" }).waitFor();
-    const milo = await owner.query("select phone, total_visits from app_public.customers where display_name = 'Milo Chen'");
-    expect(milo.rows).toEqual([{ phone: "+13125550177", total_visits: 0 }]);
+    const milo = await owner.query("select first_name, last_name, phone, total_visits from app_public.customers where display_name = 'Milo Chen'");
+    expect(milo.rows).toEqual([{ first_name: "Milo", last_name: "Chen", phone: "+13125550177", total_visits: 0 }]);
   });
 });

@@ -1,5 +1,6 @@
 // CustomerPicker — "who is this for?" in a dialog: type-ahead search of the business's active
-// customers, plus a quick add (name + phone or email) that creates the customer and picks it.
+// customers, plus a quick add (the customer form with its name, phone and email inputs) that
+// creates the customer and picks it.
 //
 // How to use it (e.g. the POS Customer button):
 //
@@ -19,29 +20,17 @@
 // - Keyboard: the search box has the focus; ↓/↑ move through the hits, Enter picks one.
 // - Quick add is offered to people with customers.create (hide it with allowQuickAdd={false});
 //   when the search finds nothing, one click carries the typed text into the quick-add form.
-//   A duplicate email or phone offers to pick the customer who already has it.
+//   A duplicate email or phone offers to pick the customer who already has it (and links to
+//   them in a new tab, so a sale being rung up stays).
 // - Needs the signed-in shell (useCan) and the urql client, like every page of the admin.
-import {
-  Alert,
-  Box,
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  Divider,
-  Stack,
-  TextField,
-  Typography,
-} from "@mui/material";
-import { useState, type FormEvent } from "react";
-import { useClient, useMutation } from "urql";
+import { Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Divider } from "@mui/material";
+import { useState } from "react";
+import { useClient } from "urql";
 import { useCan } from "../shell/ViewerContext.tsx";
-import { customerFieldError, type FieldError } from "./customerErrors.ts";
+import { CustomerForm, type CustomerValues } from "./CustomerForm.tsx";
 import { CustomerSearch } from "./CustomerSearch.tsx";
 import { PersonAddIcon } from "./icons.tsx";
-import { useFocusOnMount } from "./useFocusOnMount.ts";
-import { CreateCustomerMutation, CustomerByNumberQuery, type CustomerRow } from "./queries.ts";
+import { CustomerRowQuery, type CustomerRow } from "./queries.ts";
 
 /** What the picker hands back. `rowId` is the customer id the commands take (placeOrder's customerId). */
 export interface PickedCustomer {
@@ -125,116 +114,50 @@ function PickerDialog({ open, onClose, onSelect, title = "Find customer", allowQ
   );
 }
 
-/** Reads what was typed in the search box into the field it looks like. */
-function seedValues(seed: string): { name: string; phone: string; email: string } {
-  if (/@/.test(seed)) return { name: "", phone: "", email: seed };
-  if (/^\+?[\d\s().\-/]{5,}$/.test(seed)) return { name: "", phone: seed, email: "" };
-  return { name: seed, phone: "", email: "" };
+/** The quick add's inputs: who they are and how to find them again. */
+const QUICK_ADD_FIELDS = ["firstName", "lastName", "phone", "email"] as const;
+
+/** Reads what was typed in the search box into the input it looks like (a name: first, then last). */
+function seedValues(seed: string): Partial<CustomerValues> {
+  if (/@/.test(seed)) return { email: seed };
+  if (/^\+?[\d\s().\-/]{5,}$/.test(seed)) return { phone: seed };
+  const name = seed.trim().replace(/\s+/g, " ");
+  const space = name.indexOf(" ");
+  return space < 0 ? { firstName: name } : { firstName: name.slice(0, space), lastName: name.slice(space + 1) };
 }
 
 function QuickAdd({ seed, onBack, onCreated }: { seed: string; onBack(): void; onCreated(c: PickedCustomer): void }) {
-  const [values, setValues] = useState(() => seedValues(seed));
-  const [error, setError] = useState<FieldError | null>(null);
-  const [{ fetching }, create] = useMutation(CreateCustomerMutation);
-  const client = useClient();
-  const nameRef = useFocusOnMount<HTMLInputElement>();
-
-  const set = (key: keyof typeof values, value: string) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    setError(null);
-  };
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const name = values.name.trim().replace(/\s+/g, " ");
-    const phone = values.phone.trim();
-    const email = values.email.trim();
-    if (!name && !phone && !email) {
-      return setError({ field: "firstName", code: "NOIDN", message: "Enter a name, and a phone number or an email." });
-    }
-    const space = name.indexOf(" ");
-    const result = await create({
-      input: {
-        firstName: (space < 0 ? name : name.slice(0, space)) || null,
-        lastName: space < 0 ? null : name.slice(space + 1) || null,
-        phone: phone || null,
-        email: email || null,
-      },
-    });
-    if (result.error) return setError(customerFieldError(result.error));
-    const created = result.data?.createCustomer?.result;
-    if (created) onCreated(picked(created));
-  }
-
-  /** A duplicate email or phone: pick the customer who has it instead. */
-  async function pickExisting() {
-    if (!error?.existingNumber) return;
-    const res = await client
-      .query(CustomerByNumberQuery, { number: error.existingNumber }, { requestPolicy: "network-only" })
-      .toPromise();
-    const hit = res.data?.customers?.nodes[0];
-    if (hit) onCreated(picked(hit));
-  }
-
-  const fieldError = (field: "name" | "phone" | "email") => {
-    if (!error) return undefined;
-    const f = error.field === "firstName" || error.field === "lastName" ? "name" : error.field;
-    return f === field ? error.message : undefined;
-  };
-  const general = error && !["firstName", "lastName", "phone", "email"].includes(error.field) ? error.message : null;
-  const duplicate = error?.code === "DUPEM" || error?.code === "DUPPH";
-
   return (
-    <form onSubmit={submit} noValidate>
-      <DialogContent>
-        <Stack spacing={2} sx={{ pt: 1 }}>
-          <Typography variant="body2" color="text.secondary">
-            A name, and a phone number or an email, so they can be found next time.
-          </Typography>
-          {general && <Alert severity="error">{general}</Alert>}
-          <TextField
-            label="Name"
-            name="name"
-            inputRef={nameRef}
-            value={values.name}
-            onChange={(e) => set("name", e.target.value)}
-            error={Boolean(fieldError("name"))}
-            helperText={fieldError("name") ?? "First name, then last name."}
-          />
-          <TextField
-            label="Phone"
-            name="phone"
-            type="tel"
-            value={values.phone}
-            onChange={(e) => set("phone", e.target.value)}
-            error={Boolean(fieldError("phone"))}
-            helperText={fieldError("phone")}
-          />
-          <TextField
-            label="Email"
-            name="email"
-            type="email"
-            value={values.email}
-            onChange={(e) => set("email", e.target.value)}
-            error={Boolean(fieldError("email"))}
-            helperText={fieldError("email")}
-          />
-          {duplicate && error?.existingNumber && (
-            <>
-              <Divider />
-              <Button variant="outlined" onClick={pickExisting}>
-                Use {error.existingNumber} instead
-              </Button>
-            </>
-          )}
-        </Stack>
-      </DialogContent>
-      <DialogActions sx={{ px: 3, pb: 2 }}>
-        <Button onClick={onBack}>Back to search</Button>
-        <Button type="submit" variant="contained" loading={fetching}>
-          Add and select
-        </Button>
-      </DialogActions>
-    </form>
+    <CustomerForm
+      initial={seedValues(seed)}
+      fields={QUICK_ADD_FIELDS}
+      submitLabel="Add and select"
+      cancelLabel="Back to search"
+      onCancel={onBack}
+      onSaved={(created) => onCreated(picked(created))}
+      openReferenceInNewTab
+      referenceAction={(rowId) => <UseExisting rowId={rowId} onPick={onCreated} />}
+    />
+  );
+}
+
+/** The email or phone belongs to a customer already: pick them instead. */
+function UseExisting({ rowId, onPick }: { rowId: string; onPick(c: PickedCustomer): void }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  async function pick() {
+    setBusy(true);
+    const res = await client.query(CustomerRowQuery, { rowId }, { requestPolicy: "network-only" }).toPromise();
+    setBusy(false);
+    const hit = res.data?.customerByRowId;
+    if (hit) onPick(picked(hit));
+  }
+  return (
+    <>
+      <Divider />
+      <Button variant="outlined" loading={busy} onClick={() => void pick()}>
+        Use that customer instead
+      </Button>
+    </>
   );
 }

@@ -22,7 +22,7 @@ import {
 } from "@mui/material";
 import { useState, type ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
-import { mergeErrorMessage } from "./customerErrors.ts";
+import { errorMessage } from "../lib/errors.ts";
 import { CustomerSearch } from "./CustomerSearch.tsx";
 import { formatCents, formatDate, tagList } from "./format.ts";
 import { SwapIcon } from "./icons.tsx";
@@ -119,8 +119,8 @@ function Preview({
   return (
     <>
       <DialogContent>
-        {loadError && <Alert severity="error" sx={{ mb: 2 }}>{mergeErrorMessage(loadError)}</Alert>}
-        {mergeError && <Alert severity="error" sx={{ mb: 2 }}>{mergeErrorMessage(mergeError)}</Alert>}
+        {loadError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(loadError)}</Alert>}
+        {mergeError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(mergeError)}</Alert>}
         {ready ? (
           <>
             <Typography variant="body2" sx={{ mb: 2 }}>

@@ -77,22 +77,14 @@ export const SearchCustomersQuery = gql<{ searchCustomers: CustomerRow[] | null 
   ${CustomerRowFields}
 `;
 
-/** The row id of the customer with this number (CUST-00012), to link to it from an error. */
-export const CustomerByNumberQuery = gql<
-  { customers: { nodes: { id: string; rowId: string; displayName: string; email: string | null; phone: string | null }[] } | null },
-  { number: string }
->`
-  query CustomerByNumber($number: String!) {
-    customers(first: 1, filter: { customerNumber: { equalTo: $number } }) {
-      nodes {
-        id
-        rowId
-        displayName
-        email
-        phone
-      }
+/** One customer as a list row, by row id (the customer an error refers to, to pick them). */
+export const CustomerRowQuery = gql<{ customerByRowId: CustomerRow | null }, { rowId: string }>`
+  query CustomerRow($rowId: String!) {
+    customerByRowId(rowId: $rowId) {
+      ...CustomerRowFields
     }
   }
+  ${CustomerRowFields}
 `;
 
 export interface Note {

@@ -1,13 +1,31 @@
-// Turns whatever went wrong (a GraphQL CombinedError, a REST error, a network failure) into
-// words a person can act on, plus the five-letter code the server gave (db/ERRORS.md).
+// Turns whatever went wrong (a GraphQL CombinedError, a REST error, a network failure) into what
+// the server said about it (db/ERRORS.md): its five-letter code, its message (written to be shown
+// as is), the input it is about (`field`, camelCase as the API names it) and a reference to act on
+// (`ref`: the id of the customer who already has an email, the seconds to wait…). Forms put the
+// message under `field` when they show that input, and at the top otherwise: the admin never
+// guesses a field from a code or a message.
 import { CombinedError } from "urql";
 
-/** An error answer from the REST auth routes: `{ error: { code, message } }`. */
+/** What the server said went wrong. */
+export interface ServerError {
+  /** CREDS, BADTZ, DUPEM…; null when the server could not be reached or gave no code. */
+  code: string | null;
+  /** Words for the person, shown as they are. */
+  message: string;
+  /** The input the error is about (`email`, `firstName`, `line1`…), or null for the whole form. */
+  field: string | null;
+  /** A reference to act on, or null. */
+  ref: string | null;
+}
+
+/** An error answer from the REST auth routes: `{ error: { code, message, field?, ref? } }`. */
 export class RestError extends Error {
   constructor(
     public status: number,
     public code: string,
     message: string,
+    public field: string | null = null,
+    public ref: string | null = null,
   ) {
     super(message);
     this.name = "RestError";
@@ -17,24 +35,34 @@ export class RestError extends Error {
 const OFFLINE = "We could not reach Backoffice. Check your connection and try again.";
 const UNKNOWN = "Something went wrong on our side. Please try again.";
 
-/** The server's code for this error (CREDS, BADTZ, DUPNM, ...), or null. */
-export function errorCode(error: unknown): string | null {
-  if (error instanceof RestError) return error.code;
-  if (error instanceof CombinedError) {
-    const code = error.graphQLErrors.find((e) => typeof e.extensions?.code === "string")?.extensions.code;
-    return typeof code === "string" ? code : null;
-  }
-  return null;
+const text = (value: unknown): string | null => (typeof value === "string" && value ? value : null);
+
+/** The RestError of an error answer with this status and body (anything: a proxy's page is not JSON). */
+export function restErrorOf(status: number, payload: unknown): RestError {
+  const error = (payload as { error?: Record<string, unknown> } | null)?.error;
+  return new RestError(status, text(error?.code) ?? "INTER", text(error?.message) ?? UNKNOWN, text(error?.field), text(error?.ref));
 }
 
-/** The message to show to the person. Never a raw dump. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof RestError) return error.message || UNKNOWN;
-  if (error instanceof CombinedError) {
-    const first = error.graphQLErrors[0];
-    if (first?.message) return first.message;
-    return error.networkError ? OFFLINE : UNKNOWN;
+/** The code, message, field and reference of any failure. Never a raw dump. */
+export function serverError(error: unknown): ServerError {
+  if (error instanceof RestError) {
+    return { code: error.code, message: error.message || UNKNOWN, field: error.field, ref: error.ref };
   }
-  if (error instanceof TypeError) return OFFLINE; // fetch() rejects with a TypeError when offline
-  return UNKNOWN;
+  if (error instanceof CombinedError) {
+    // The coded error when there is one (the others are GraphQL's own complaints).
+    const first = error.graphQLErrors.find((e) => text(e.extensions?.code)) ?? error.graphQLErrors[0];
+    if (first) {
+      const ext = first.extensions ?? {};
+      return { code: text(ext.code), message: first.message || UNKNOWN, field: text(ext.field), ref: text(ext.ref) };
+    }
+    return { code: null, message: error.networkError ? OFFLINE : UNKNOWN, field: null, ref: null };
+  }
+  // fetch() rejects with a TypeError when offline.
+  return { code: null, message: error instanceof TypeError ? OFFLINE : UNKNOWN, field: null, ref: null };
 }
+
+/** The server's code for this error (CREDS, BADTZ, DUPNM, ...), or null. */
+export const errorCode = (error: unknown): string | null => serverError(error).code;
+
+/** The message to show to the person. */
+export const errorMessage = (error: unknown): string => serverError(error).message;
