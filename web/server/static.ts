@@ -1,37 +1,27 @@
-// Serves the built admin (production): files from dist/app, index.html for client routes.
-import fs from "node:fs";
-import path from "node:path";
+// Serves the built admin (production) with sirv: the files of dist/app as listed at start-up (a
+// request names one of them or nothing: no path is joined onto the folder), index.html for client
+// routes. Hashed files under /assets/ are cached for good; everything else is revalidated.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import sirv from "sirv";
+import { sendError } from "./http.ts";
 
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".json": "application/json",
-  ".woff2": "font/woff2",
-};
+const notFound = (_req: IncomingMessage, res: ServerResponse) => sendError(res, { code: "NOTFD", message: "Not found." });
 
 export function staticFiles(root: string) {
-  const index = path.join(root, "index.html");
+  const serve = sirv(root, {
+    // index.html for a path with no file: a client route of the admin. A path that names a file
+    // (an extension) or anything under /assets/ that is not there is a 404, never index.html.
+    single: true,
+    ignores: ["^/assets/"],
+    etag: true,
+    onNoMatch: notFound,
+    setHeaders(res, pathname) {
+      res.setHeader("cache-control", pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+      res.setHeader("x-content-type-options", "nosniff");
+    },
+  });
   return (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(404).end();
-      return;
-    }
-    const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
-    let file = path.normalize(path.join(root, pathname));
-    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = index;
-    const type = TYPES[path.extname(file)] ?? "application/octet-stream";
-    const immutable = file.includes(`${path.sep}assets${path.sep}`);
-    res.writeHead(200, {
-      "content-type": type,
-      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-      "x-content-type-options": "nosniff",
-    });
-    if (req.method === "HEAD") res.end();
-    else fs.createReadStream(file).pipe(res);
+    if (req.method !== "GET" && req.method !== "HEAD") return notFound(req, res);
+    serve(req, res);
   };
 }
