@@ -5,32 +5,13 @@
 // page, merging a duplicate after reading the side-by-side preview, and the CustomerPicker (Quick
 // find on the list) picking by keyboard and adding on the spot with the same customer form.
 // Cashiers see customers but not the actions their role lacks.
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Member } from "../helpers/db.ts";
 import { useE2E } from "./helpers/e2e.ts";
-import { signIn } from "./helpers/ui.ts";
+import { helpOf, invalidFields, signIn } from "./helpers/ui.ts";
 
 const e2e = useE2E();
-
-/** The text shown under a form field (its helper text, found through aria-describedby). */
-async function helpOf(scope: Locator, label: string): Promise<string> {
-  const field = scope.getByLabel(label, { exact: true });
-  const ids = (await field.getAttribute("aria-describedby")) ?? "";
-  const texts = await Promise.all(
-    ids
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((id) => scope.page().locator(`[id="${id}"]`).textContent()),
-  );
-  return texts.join(" ").trim();
-}
-
-/** The labels of the form's inputs marked invalid (MUI's error state: aria-invalid). */
-async function invalidFields(scope: Locator): Promise<string[]> {
-  const fields = scope.locator("input[aria-invalid='true'], textarea[aria-invalid='true']");
-  return fields.evaluateAll((els) => els.map((el) => (el as HTMLInputElement).labels?.[0]?.textContent?.replace(/\s*\*$/, "").trim() ?? "?"));
-}
 
 /** The server's NOIDN message (db/ERRORS.md), shown as it is. */
 const NOIDN = "A customer needs at least an email, a phone number or a first name.";
@@ -156,7 +137,7 @@ describe("customers", () => {
     expect(await page.getByRole("dialog").count()).toBe(0);
   }, FLOW_MS);
 
-  it("shows a customer's page, saves an edit (the change shows), refuses a bad phone under its field, adds a note and addresses", async () => {
+  it("shows a customer's page, saves an edit (the change shows), refuses a bad phone, an empty note and an address without its first line under their fields, adds a note and addresses", async () => {
     const owner = await e2e.app.db.onboard({ company: "Lee Lamps", timezone: "America/New_York" });
     const ann = await createCustomer(owner, { first: "Ann", last: "Lee", email: "ann.lee@example.com", phone: "(415) 555-0134", tags: ["vip"] });
     await createCustomer(owner, { first: "Someone", last: "Else" });
@@ -194,6 +175,12 @@ describe("customers", () => {
     await edit.getByRole("button", { name: "Cancel" }).click();
     expect(await profile.getByLabel("Phone").textContent()).toBe("+14155550134");
 
+    // An empty note: the server's words under the note.
+    const newNote = page.getByRole("form", { name: "Add a note" });
+    await page.getByRole("button", { name: "Add note" }).click();
+    await eventually(() => helpOf(newNote, "New note")).toBe("Note is required.");
+    expect(await invalidFields(newNote)).toEqual(["New note"]);
+
     // A note with a category.
     await page.getByLabel("New note").fill("Prefers oat milk");
     await page.getByRole("combobox", { name: "Category" }).click();
@@ -208,8 +195,12 @@ describe("customers", () => {
     // Addresses: the first is the default; making another the default moves the mark.
     await page.getByRole("button", { name: "Add address" }).click();
     const address = page.getByRole("dialog", { name: "Add address" });
-    await address.getByLabel("Address line 1").fill("5 Elm St");
     await address.getByLabel("City").fill("Springfield");
+    await address.getByRole("button", { name: "Add address" }).click();
+    await eventually(() => invalidFields(address)).toEqual(["Address line 1"]);
+    expect(await helpOf(address, "Address line 1")).toBe("Address line 1 is required.");
+    await address.getByLabel("Address line 1").fill("5 Elm St");
+    expect(await invalidFields(address)).toEqual([]);
     await address.getByLabel("Postal code").fill("62701");
     await address.getByRole("button", { name: "Add address" }).click();
     await address.waitFor({ state: "hidden" });

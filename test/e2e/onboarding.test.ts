@@ -3,9 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { uniqueEmail } from "../helpers/db.ts";
 import { useE2E } from "./helpers/e2e.ts";
-import { currentBusiness, signIn } from "./helpers/ui.ts";
+import { currentBusiness, helpOf, invalidFields, signIn } from "./helpers/ui.ts";
 
 const e2e = useE2E();
+
+/** expect.poll with the patience of a locator (its default second is too short for a busy machine). */
+const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
 
 describe("onboarding and sign-in", () => {
   it("creates a business, signs out and back in, and explains every refusal in words", async () => {
@@ -22,13 +25,14 @@ describe("onboarding and sign-in", () => {
     await page.getByRole("heading", { name: "Create your business" }).waitFor();
     expect(await page.getByRole("combobox", { name: "Time zone" }).inputValue()).toBe("Europe/Paris");
 
-    // A weak password is refused under the password field.
+    // A weak password is refused under the password field, in the server's words.
     await page.getByLabel("Business name").fill("Harbour Coffee");
     await page.getByLabel("Your name").fill("Hana Harbour");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("short");
     await page.getByRole("button", { name: "Create business" }).click();
-    await page.getByText("Choose a password of at least 10 characters.").waitFor();
+    await eventually(() => invalidFields(page)).toEqual(["Password"]);
+    expect(await helpOf(page, "Password")).toBe("Choose a password of at least 10 characters.");
     expect(page.url()).toBe(url("/onboard"));
 
     // Fixed: the person lands in the shell of their new business.
@@ -50,7 +54,8 @@ describe("onboarding and sign-in", () => {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(password);
     await page.getByRole("button", { name: "Create business" }).click();
-    await page.getByText("An account with this email already exists").waitFor();
+    await eventually(() => invalidFields(page)).toEqual(["Email"]);
+    expect(await helpOf(page, "Email")).toBe("An account with this email already exists; sign in instead. Sign in instead");
     await page.getByRole("link", { name: "Sign in instead" }).click();
     await page.waitForURL(url("/login"));
     expect(await page.getByLabel("Email").inputValue()).toBe(email);

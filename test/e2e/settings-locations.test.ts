@@ -3,7 +3,7 @@
 // the top bar; people without settings.update see the list but cannot change it.
 import { describe, expect, it } from "vitest";
 import { useE2E } from "./helpers/e2e.ts";
-import { chooseTimeZone, currentBusiness, signIn } from "./helpers/ui.ts";
+import { chooseTimeZone, currentBusiness, helpOf, invalidFields, signIn } from "./helpers/ui.ts";
 
 const e2e = useE2E();
 
@@ -33,11 +33,12 @@ describe("settings: locations", () => {
     await dialog.waitFor({ state: "hidden" });
     await table.getByRole("row", { name: "Porto Riverside America/New_York" }).waitFor();
 
-    // A duplicate name: the database refuses, the dialog says why.
+    // A duplicate name: the database refuses, the dialog says why under the name.
     await page.getByRole("button", { name: "Add location" }).click();
     await dialog.getByLabel("Location name").fill("Main store");
     await dialog.getByRole("button", { name: "Add location" }).click();
-    await dialog.getByText('There is already a location named "Main store".').waitFor();
+    await expect.poll(() => invalidFields(dialog), { timeout: 15_000 }).toEqual(["Location name"]);
+    expect(await helpOf(dialog, "Location name")).toBe('There is already a location named "Main store".');
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "hidden" });
     expect(await table.getByRole("row").count()).toBe(3); // header + two locations
@@ -49,7 +50,7 @@ describe("settings: locations", () => {
     await rename.getByRole("button", { name: "Save" }).click();
     await rename.waitFor({ state: "hidden" });
     await currentBusiness(page).filter({ hasText: "Lisbon Books & Maps" }).waitFor();
-  });
+  }, 90_000);
 
   it("shows a manager the locations without the Add button, and hides Settings from a cashier", async () => {
     const owner = await e2e.app.db.onboard({ company: "Quiet Corner", timezone: "Europe/Berlin" });
@@ -71,5 +72,5 @@ describe("settings: locations", () => {
     expect(await other.getByRole("link", { name: "Settings" }).count()).toBe(0);
     await other.goto("/settings");
     await other.getByText("Your role in this business does not include settings.").waitFor();
-  });
+  }, 90_000);
 });

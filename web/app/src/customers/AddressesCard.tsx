@@ -1,6 +1,7 @@
 // The customer's postal addresses. At most one is the default (the database unsets the previous
 // default when another becomes it). People with customers.update add, edit, delete and choose
-// the default.
+// the default. The server checks an address; its message shows under the input it names, or
+// above the form.
 import {
   Alert,
   Box,
@@ -23,11 +24,12 @@ import {
 import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { AddIcon } from "../ui/icons.tsx";
 import { ADDRESS_TYPES, labelOf } from "./format.ts";
 import { DeleteIcon, EditIcon, StarIcon } from "./icons.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
-import { CreateAddressMutation, DeleteAddressMutation, UpdateAddressMutation, type Address, type AddressInput } from "./queries.ts";
+import { CreateAddressMutation, DeleteAddressMutation, UpdateAddressMutation, type Address } from "./queries.ts";
 
 export function AddressesCard({ customerRowId, addresses, canWrite }: { customerRowId: string; addresses: Address[]; canWrite: boolean }) {
   const [dialog, setDialog] = useState<{ address?: Address } | null>(null);
@@ -111,19 +113,21 @@ export function formatAddress(a: Address): string {
   return [a.line1, a.line2, [cityLine, a.region].filter(Boolean).join(", "), a.country].filter(Boolean).join("\n");
 }
 
-type AddressField = "line1" | "line2" | "city" | "region" | "postalCode" | "country" | "type" | "general";
+/** An address as its form edits it: text for every input. */
+function formValues(address: Address | undefined, firstAddress: boolean) {
+  return {
+    type: address?.type ?? "home",
+    line1: address?.line1 ?? "",
+    line2: address?.line2 ?? "",
+    city: address?.city ?? "",
+    region: address?.region ?? "",
+    postalCode: address?.postalCode ?? "",
+    country: address?.country ?? "",
+    isDefault: address?.isDefault ?? firstAddress,
+  };
+}
 
-/** BADIN messages name the field first ("City is required.", "Country must be…"). */
-const FIELD_BY_PREFIX: [RegExp, AddressField][] = [
-  [/^address line 1\b/i, "line1"],
-  [/^address line 2\b/i, "line2"],
-  [/^city\b/i, "city"],
-  [/^region\b/i, "region"],
-  [/^postal code\b/i, "postalCode"],
-  [/^country\b/i, "country"],
-  [/^address type\b/i, "type"],
-];
-
+/** Adds an address, or edits `address`. The server checks and normalises it (trims, upper-cases the country, fills it from the business when blank). */
 function AddressDialog({
   customerRowId,
   address,
@@ -135,64 +139,20 @@ function AddressDialog({
   firstAddress: boolean;
   onClose(): void;
 }) {
-  const [values, setValues] = useState<AddressInput>({
-    type: address?.type ?? "home",
-    line1: address?.line1 ?? "",
-    line2: address?.line2 ?? "",
-    city: address?.city ?? "",
-    region: address?.region ?? "",
-    postalCode: address?.postalCode ?? "",
-    country: address?.country ?? "",
-    isDefault: address?.isDefault ?? firstAddress,
-  });
-  const [errors, setErrors] = useState<Partial<Record<AddressField, string>>>({});
+  const form = useForm(() => formValues(address, firstAddress));
+  const { values } = form;
   const line1Ref = useFocusOnMount<HTMLInputElement>();
   const [{ fetching: creating }, create] = useMutation(CreateAddressMutation);
   const [{ fetching: updating }, update] = useMutation(UpdateAddressMutation);
 
-  const set = <K extends keyof AddressInput>(key: K, value: AddressInput[K]) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    setErrors(({ [key as AddressField]: _gone, general: _g, ...rest }) => rest);
-  };
-
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const missing: Partial<Record<AddressField, string>> = {};
-    if (!values.line1.trim()) missing.line1 = "Enter the street and number.";
-    if (!values.city.trim()) missing.city = "Enter the city or town.";
-    if (Object.keys(missing).length) return setErrors(missing);
-    const clean: AddressInput = {
-      type: values.type,
-      line1: values.line1.trim(),
-      line2: values.line2?.trim() || null,
-      city: values.city.trim(),
-      region: values.region?.trim() || null,
-      postalCode: values.postalCode?.trim() || null,
-      country: values.country?.trim().toUpperCase() || null,
-      isDefault: values.isDefault,
-    };
     const result = address
-      ? await update({ id: address.id, patch: clean })
-      : await create({ address: { ...clean, customerId: customerRowId } });
-    if (result.error) {
-      const message = errorMessage(result.error);
-      const field = FIELD_BY_PREFIX.find(([re]) => re.test(message))?.[1] ?? "general";
-      return setErrors({ [field]: message });
-    }
+      ? await update({ id: address.id, patch: values })
+      : await create({ address: { ...values, customerId: customerRowId } });
+    if (result.error) return void form.fail(result.error);
     onClose();
   }
-
-  const text = (key: "line1" | "line2" | "city" | "region" | "postalCode" | "country", label: string, extra: object = {}) => (
-    <TextField
-      label={label}
-      name={key}
-      value={values[key] ?? ""}
-      onChange={(e) => set(key, e.target.value)}
-      error={Boolean(errors[key])}
-      helperText={errors[key]}
-      {...extra}
-    />
-  );
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="sm">
@@ -200,30 +160,31 @@ function AddressDialog({
         <DialogTitle>{address ? "Edit address" : "Add address"}</DialogTitle>
         <DialogContent>
           <Stack spacing={2} sx={{ pt: 1 }}>
-            {errors.general && <Alert severity="error">{errors.general}</Alert>}
-            <TextField select label="Type" value={values.type} onChange={(e) => set("type", e.target.value)} error={Boolean(errors.type)} helperText={errors.type}>
+            {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
+            <TextField select label="Type" {...form.text("type")}>
               {ADDRESS_TYPES.map((t) => (
                 <MenuItem key={t.value} value={t.value}>
                   {t.label}
                 </MenuItem>
               ))}
             </TextField>
-            {text("line1", "Address line 1", { inputRef: line1Ref })}
-            {text("line2", "Address line 2")}
+            <TextField label="Address line 1" inputRef={line1Ref} {...form.text("line1")} />
+            <TextField label="Address line 2" {...form.text("line2")} />
             <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-              {text("postalCode", "Postal code")}
-              {text("city", "City")}
+              <TextField label="Postal code" {...form.text("postalCode")} />
+              <TextField label="City" {...form.text("city")} />
             </Stack>
             <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-              {text("region", "Region")}
-              {text("country", "Country", {
-                placeholder: "Business's country",
-                helperText: errors.country ?? "Two letters, such as US or FR.",
-                slotProps: { htmlInput: { maxLength: 2, style: { textTransform: "uppercase" } } },
-              })}
+              <TextField label="Region" {...form.text("region")} />
+              <TextField
+                label="Country"
+                placeholder="Business's country"
+                {...form.text("country", "Two letters, such as US or FR.")}
+                slotProps={{ htmlInput: { maxLength: 2, style: { textTransform: "uppercase" } } }}
+              />
             </Stack>
             <FormControlLabel
-              control={<Checkbox checked={values.isDefault} onChange={(e) => set("isDefault", e.target.checked)} />}
+              control={<Checkbox checked={values.isDefault} onChange={(e) => form.set("isDefault", e.target.checked)} />}
               label="Default address"
             />
           </Stack>

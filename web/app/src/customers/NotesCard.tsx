@@ -1,5 +1,6 @@
 // Dated notes about the customer, each with a category and its author. People with
-// customers.update add, edit and delete them; everyone who sees the customer reads them.
+// customers.update add, edit and delete them; everyone who sees the customer reads them. The
+// server checks a note; its message shows under the input it names, or above the form.
 import {
   Alert,
   Box,
@@ -22,6 +23,7 @@ import {
 import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { formatDateTime, labelOf, NOTE_CATEGORIES, timeAgo } from "./format.ts";
 import { DeleteIcon, EditIcon } from "./icons.tsx";
 import { CreateNoteMutation, DeleteNoteMutation, UpdateNoteMutation, type Note } from "./queries.ts";
@@ -92,42 +94,32 @@ export function NotesCard({ customerRowId, notes, canWrite }: { customerRowId: s
   );
 }
 
-/** Adds a note, or edits `note` (then onDone closes the editor). */
+/** Adds a note, or edits `note` (then onDone closes the editor). The server checks it (BADIN under the input it names). */
 function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note?: Note; onDone?(): void }) {
-  const [body, setBody] = useState(note?.body ?? "");
-  const [category, setCategory] = useState(note?.category ?? "general");
-  const [error, setError] = useState<string | null>(null);
+  const fresh = { body: "", category: "general" };
+  const form = useForm(() => (note ? { body: note.body, category: note.category } : fresh));
   const [{ fetching: adding }, create] = useMutation(CreateNoteMutation);
   const [{ fetching: saving }, update] = useMutation(UpdateNoteMutation);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!body.trim()) return setError("Write the note first.");
+    const { body, category } = form.values;
     const result = note ? await update({ id: note.id, body, category }) : await create({ customerId: customerRowId, body, category });
-    if (result.error) return setError(errorMessage(result.error));
-    setError(null);
+    if (result.error) return void form.fail(result.error);
     if (note) onDone?.();
-    else {
-      setBody("");
-      setCategory("general");
-    }
+    else form.reset(fresh);
   }
 
   return (
     <Box component="form" onSubmit={submit} noValidate aria-label={note ? "Edit note" : "Add a note"}>
       <Stack spacing={1.5}>
+        {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
         <TextField
           label={note ? "Note" : "New note"}
+          {...form.text("body")}
           name="noteBody"
           multiline
           minRows={2}
-          value={body}
-          onChange={(e) => {
-            setBody(e.target.value);
-            setError(null);
-          }}
-          error={Boolean(error)}
-          helperText={error}
           slotProps={{ htmlInput: { maxLength: 2000 } }}
         />
         <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
@@ -135,8 +127,7 @@ function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note
             select
             size="small"
             label="Category"
-            value={category}
-            onChange={(e) => setCategory(e.target.value)}
+            {...form.text("category")}
             fullWidth={false}
             sx={{ width: 170, mr: "auto !important" }}
           >

@@ -1,93 +1,57 @@
 // Adds a catalog item (needs catalog.manage), so that a business with an empty catalog can sell
 // at once. The database checks the name, the SKU (format: BADIN, unique: DUSKU) and the price
-// (BADAM); its messages appear under the field they concern.
+// (BADAM); its message appears under the input it names (`field`), or above the form. Only
+// reading the price as money is done here: the database takes cents.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
 import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
-import { errorCode, errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { parseMoney } from "./money.ts";
 import { CreateCatalogItemMutation } from "./queries.ts";
 
-type Errors = { name?: string; sku?: string; price?: string; general?: string };
-
-const FIELD_FOR_CODE: Record<string, keyof Errors> = { DUSKU: "sku", BADAM: "price" };
+const blank = () => ({ name: "", sku: "", price: "" });
 
 export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): void }) {
-  const [name, setName] = useState("");
-  const [sku, setSku] = useState("");
-  const [price, setPrice] = useState("");
-  const [errors, setErrors] = useState<Errors>({});
+  const form = useForm(blank);
+  // The price as typed is not money: said here, since the server never sees it.
+  const [unreadablePrice, setUnreadablePrice] = useState(false);
   const [{ fetching }, create] = useMutation(CreateCatalogItemMutation);
 
   function close() {
-    setName("");
-    setSku("");
-    setPrice("");
-    setErrors({});
+    form.reset(blank());
+    setUnreadablePrice(false);
     onClose();
   }
 
-  const clear = (field: keyof Errors) => setErrors(({ [field]: _gone, general: _general, ...rest }) => rest);
-
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const cents = parseMoney(price);
-    const found: Errors = {};
-    if (!name.trim()) found.name = "Enter the name shown on the till and the receipt.";
-    if (!sku.trim()) found.sku = "Enter a SKU, such as LATTE-12.";
-    if (!price.trim() || cents === null) found.price = "Enter a price such as 3.50.";
-    if (Object.keys(found).length) return setErrors(found);
-    const result = await create({ name, sku, price: cents! });
-    if (result.error) {
-      const code = errorCode(result.error) ?? "";
-      const message = errorMessage(result.error);
-      const target = FIELD_FOR_CODE[code] ?? (code === "BADIN" ? (/SKU/.test(message) ? "sku" : /name/i.test(message) ? "name" : "general") : "general");
-      return setErrors({ [target]: message });
-    }
+    const { name, sku, price } = form.values;
+    const cents = price.trim() ? parseMoney(price) : null;
+    if (cents === null) return setUnreadablePrice(true);
+    const result = await create({ name, sku, price: cents });
+    if (result.error) return void form.fail(result.error);
     close(); // the grid refetches: it lists CatalogItem
-
   }
 
+  const price = form.text("price", "Before tax.");
   return (
     <Dialog open={open} onClose={close} fullWidth maxWidth="xs">
       <form onSubmit={submit} noValidate>
         <DialogTitle>Add item</DialogTitle>
         <DialogContent>
           <Stack spacing={2.5} sx={{ pt: 1 }}>
-            {errors.general && <Alert severity="error">{errors.general}</Alert>}
-            <TextField
-              label="Item name"
-              name="itemName"
-              autoFocus
-              value={name}
-              onChange={(e) => {
-                setName(e.target.value);
-                clear("name");
-              }}
-              error={Boolean(errors.name)}
-              helperText={errors.name}
-            />
-            <TextField
-              label="SKU"
-              name="sku"
-              value={sku}
-              onChange={(e) => {
-                setSku(e.target.value);
-                clear("sku");
-              }}
-              error={Boolean(errors.sku)}
-              helperText={errors.sku ?? "Letters, digits, dots and dashes; stored in capitals."}
-            />
+            {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
+            <TextField label="Item name" autoFocus {...form.text("name")} name="itemName" />
+            <TextField label="SKU" {...form.text("sku", "Letters, digits, dots and dashes; stored in capitals.")} />
             <TextField
               label="Price"
-              name="price"
-              value={price}
+              {...price}
               onChange={(e) => {
-                setPrice(e.target.value);
-                clear("price");
+                price.onChange(e);
+                setUnreadablePrice(false);
               }}
-              error={Boolean(errors.price)}
-              helperText={errors.price ?? "Before tax."}
+              error={price.error || unreadablePrice}
+              helperText={unreadablePrice ? "Enter a price such as 3.50." : price.helperText}
               slotProps={{ htmlInput: { inputMode: "decimal" } }}
             />
           </Stack>

@@ -1,11 +1,12 @@
 // "Create another business": a name and a time zone; the server creates it with the person as
-// owner and switches the session to it, so the whole app reloads for the new business.
+// owner and switches the session to it, so the whole app reloads for the new business. The
+// server checks both; its message appears under the input it names, or above the form.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useMutation } from "urql";
 import { useResetClient } from "../lib/ClientProvider.tsx";
-import { errorCode, errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { TimeZoneField } from "../ui/TimeZoneField.tsx";
 import { browserTimeZone } from "../ui/timeZones.ts";
 import { CreateBusinessMutation } from "./tenantMutations.ts";
@@ -13,21 +14,14 @@ import { CreateBusinessMutation } from "./tenantMutations.ts";
 export function CreateBusinessDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const navigate = useNavigate();
   const resetClient = useResetClient();
-  const [name, setName] = useState("");
-  const [timezone, setTimezone] = useState<string | null>(browserTimeZone);
-  const [errors, setErrors] = useState<{ name?: string; timezone?: string; general?: string }>({});
+  const form = useForm(() => ({ name: "", timezone: browserTimeZone() as string | null }));
   const [{ fetching }, createBusiness] = useMutation(CreateBusinessMutation);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!name.trim()) return setErrors({ name: "Enter the name of the business." });
-    if (!timezone) return setErrors({ timezone: "Choose a time zone from the list." });
-    const result = await createBusiness({ name, timezone });
-    if (result.error) {
-      const message = errorMessage(result.error);
-      const code = errorCode(result.error);
-      return setErrors(code === "BADTZ" ? { timezone: message } : { general: message });
-    }
+    const { name, timezone } = form.values;
+    const result = await createBusiness({ name, timezone: timezone ?? "" });
+    if (result.error) return void form.fail(result.error);
     navigate("/");
     resetClient();
   }
@@ -38,17 +32,19 @@ export function CreateBusinessDialog({ open, onClose }: { open: boolean; onClose
         <DialogTitle>Create another business</DialogTitle>
         <DialogContent>
           <Stack spacing={2.5} sx={{ pt: 1 }}>
-            {errors.general && <Alert severity="error">{errors.general}</Alert>}
+            {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
             <TextField
               label="Business name"
-              name="businessName"
               autoFocus
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              error={Boolean(errors.name)}
-              helperText={errors.name ?? "You will be its owner; you can switch between businesses at any time."}
+              {...form.text("name", "You will be its owner; you can switch between businesses at any time.")}
+              name="businessName"
             />
-            <TimeZoneField value={timezone} onChange={setTimezone} error={errors.timezone} helperText="Time zone of its first location." />
+            <TimeZoneField
+              value={form.values.timezone}
+              onChange={(zone) => form.set("timezone", zone)}
+              error={form.errorOf("timezone")?.message}
+              helperText="Time zone of its first location."
+            />
           </Stack>
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
