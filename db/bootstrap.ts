@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { passwords, roles } from "./config.ts";
+import { passwords, placeholders, roles, withCredentials } from "./config.ts";
 
 const literal = (s: string) => "'" + s.replace(/'/g, "''") + "'";
 
@@ -39,6 +39,26 @@ export async function databaseExists(rootUrl: string, database: string): Promise
   try {
     const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [database]);
     return rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The superuser part of an existing database (migrations/afterReset.sql: database grants,
+ * extensions, advisory locks for the owner only), applied again so that a database made before
+ * a line was added there gets it too. Idempotent; needs a superuser connection.
+ */
+export async function bootstrapDatabase(rootUrl: string, database: string): Promise<void> {
+  const values: Record<string, string> = { ...placeholders(), ":DATABASE_NAME": database };
+  const sql = fs
+    .readFileSync(path.join(import.meta.dirname, "../migrations/afterReset.sql"), "utf8")
+    .replace(new RegExp(`(${Object.keys(values).join("|")})\\b`, "g"), (name) => values[name]!);
+  const u = new URL(rootUrl);
+  const client = new pg.Client(withCredentials(rootUrl, decodeURIComponent(u.username), decodeURIComponent(u.password), database));
+  await client.connect();
+  try {
+    await client.query(sql);
   } finally {
     await client.end();
   }

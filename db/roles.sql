@@ -26,5 +26,9 @@ begin
   -- The owner creates the analysts' logins and makes them members of the analyst group
   -- (PostgreSQL 16+ no longer lets CREATEROLE alone grant membership).
   execute format('grant %I to %I with admin option', :'analyst', :'owner');
+  -- The owner (the worker) cancels analyst statements over their time limit and ends analyst
+  -- sessions left idle in a transaction (app_private.enforce_analyst_limits), and ends the
+  -- connections of a dropped analyst login. To see how long analyst statements run, it needs their state in pg_stat_activity.
+  execute format('grant pg_signal_backend, pg_read_all_stats to %I', :'owner');
 end
 $$;

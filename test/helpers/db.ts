@@ -36,6 +36,12 @@ export interface TestDatabase {
   onboard(opts?: { company?: string; timezone?: string }): Promise<Member>;
   /** Adds a new user with the given role key (owner, manager, cashier) to a tenant, signed in. */
   asUser(tenantId: string, role: string): Promise<Member>;
+  /**
+   * Signs in as the server does (app_hidden.login_from, as the authenticator role itself): the
+   * session secret, or null for a wrong password. From a new client address each time unless
+   * `ip` is given, so that only the account's own lockout applies.
+   */
+  signIn(email: string, password: string, ip?: string): Promise<string | null>;
   drop(): Promise<void>;
 }
 
@@ -95,7 +101,10 @@ export function openTestDatabase(name: string, rootUrl: string, dropDatabase: ()
       opts.timezone ?? "Europe/Paris",
     ]);
     const sid = rows[0].sid as string;
-    const who = await owner.query("select user_id, active_tenant_id from app_private.sessions where id = $1", [sid]);
+    const who = await owner.query(
+      "select user_id, active_tenant_id from app_private.sessions where secret_hash = app_hidden.session_secret_hash($1)",
+      [sid],
+    );
     return { ...asSession(sid), userId: who.rows[0].user_id, tenantId: who.rows[0].active_tenant_id, email, password: PASSWORD };
   }
 
@@ -116,18 +125,21 @@ export function openTestDatabase(name: string, rootUrl: string, dropDatabase: ()
         [tenantId, userId, role],
       );
       if (!m.rowCount) throw new Error(`no role ${role} in tenant ${tenantId}`);
-      const s = await client.query(
-        "insert into app_private.sessions (user_id, active_tenant_id) values ($1, $2) returning id",
-        [userId, tenantId],
-      );
+      const s = await client.query("select app_private.new_session($1, $2) as secret", [userId, tenantId]);
       await client.query("commit");
-      return { ...asSession(s.rows[0].id), userId, tenantId, email, password: PASSWORD };
+      return { ...asSession(s.rows[0].secret), userId, tenantId, email, password: PASSWORD };
     } catch (e) {
       await client.query("rollback");
       throw e;
     } finally {
       client.release();
     }
+  }
+
+  async function signIn(email: string, password: string, ip?: string): Promise<string | null> {
+    const address = ip ?? `198.51.100.${++counter % 250}:${process.pid}:${counter}`;
+    const { rows } = await auth.query("select app_hidden.login_from($1, $2, $3) as sid", [address, email, password]);
+    return rows[0].sid;
   }
 
   return {
@@ -139,6 +151,7 @@ export function openTestDatabase(name: string, rootUrl: string, dropDatabase: ()
     asSession,
     onboard,
     asUser,
+    signIn,
     async drop() {
       await ownerPool.close();
       await authPool.close();

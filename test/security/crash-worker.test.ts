@@ -250,22 +250,37 @@ describe("a worker killed in the middle of onboarding's Stripe calls", () => {
 
 describe("recovery leaves live workers alone", () => {
   // Two pools, as two worker processes would register them: one whose process holds its
-  // liveness lock (a connection of the test), one whose process is gone. Each has a locked job.
+  // liveness lock (a connection of the test), one whose process is gone — its key now held by
+  // someone who is not its liveness connection. Each has a locked job.
   it("unlocks only the dead pool's job; an export that died on its last attempt ends failed, not running forever", async () => {
     const owner = await db.onboard();
     const { rows } = await owner.query("select id from reporting.request_export('customers', '{}')");
     const exportId = rows[0].id;
     await db.owner.query("update reporting.exports set status = 'running' where id = $1", [exportId]);
-    const live = new pg.Client(db.ownerUrl);
-    await live.connect();
+    // A worker process's liveness connection: named for its key, holding the key's lock.
+    const livenessOf = async (key: number) => {
+      const c = new pg.Client({ connectionString: db.ownerUrl, application_name: `backoffice-worker-alive:${key}` });
+      await c.connect();
+      await c.query("select pg_advisory_lock(app_private.worker_lock_ns(), $1)", [key]);
+      return c;
+    };
+    const live = await livenessOf(424242);
+    // Someone else holding a dead worker's key (queued on it, say) does not make that worker alive.
+    const outsider = new pg.Client({ connectionString: db.ownerUrl, application_name: "psql" });
+    await outsider.connect();
     try {
-      await live.query("select pg_advisory_lock(app_private.worker_lock_ns(), 424242)");
       await live.query("select app_private.register_worker_pool('pool-live-test', 424242, 'test', 1)");
-      // Registering needs the lock: a pool of a process that does not hold it is refused.
+      // Registering needs the lock and the name: a pool of a process that does not hold it is refused.
       await expect(db.owner.query("select app_private.register_worker_pool('pool-fake', 424243, 'test', 2)")).rejects.toThrow(/liveness lock/);
-      await live.query("select pg_advisory_lock(app_private.worker_lock_ns(), 424243)");
-      await live.query("select app_private.register_worker_pool('pool-dead-test', 424243, 'test', 2)");
-      await live.query("select pg_advisory_unlock(app_private.worker_lock_ns(), 424243)"); // that process "dies"
+      await outsider.query("select pg_advisory_lock(app_private.worker_lock_ns(), 424244)");
+      await expect(outsider.query("select app_private.register_worker_pool('pool-fake', 424244, 'test', 2)")).rejects.toThrow(/liveness lock/);
+      const dying = await livenessOf(424243);
+      await dying.query("select app_private.register_worker_pool('pool-dead-test', 424243, 'test', 2)");
+      const queued = outsider.query("select pg_advisory_lock(app_private.worker_lock_ns(), 424243)"); // waits for the key…
+      await dying.end(); // …that process "dies", and the outsider gets its key
+      await queued;
+      expect((await db.owner.query("select app_private.worker_process_alive(424243) as alive")).rows[0].alive).toBe(false);
+      expect((await db.owner.query("select app_private.worker_process_alive(424242) as alive")).rows[0].alive).toBe(true);
 
       await db.owner.query("select graphile_worker.add_job('cleanup_sessions', '{}', job_key := 'live-job')");
       await db.owner.query(
@@ -294,6 +309,7 @@ describe("recovery leaves live workers alone", () => {
       expect(pools.rows).toEqual([{ pool_id: "pool-live-test" }]);
     } finally {
       await live.end();
+      await outsider.end();
       await db.owner.query("delete from graphile_worker._private_jobs where key = 'live-job'");
     }
   });

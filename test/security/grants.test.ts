@@ -24,6 +24,7 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.assert_tenant_active()": "raises TSUSP for the caller's own tenant; no input",
   "app_hidden.assert_tenant_owner()": "raises unless the caller is an owner of their own tenant; no input",
   "app_hidden.current_permissions()": "the caller's own permissions, derived from the session secret",
+  "app_hidden.current_session_id()": "the id (not the secret) of the caller's own session, found by the hash of its secret",
   "app_hidden.current_plan()": "the caller's own tenant's plan",
   "app_hidden.current_suspended_tenant_id()": "the caller's own tenant when suspended",
   "app_hidden.current_tenant_country()": "the caller's own tenant's country",
@@ -34,19 +35,19 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.downloadable_export(text)": "an export of the caller's tenant, only with reports.export",
   "app_hidden.export_chunk(text,integer)": "as downloadable_export (GET /exports/:id)",
   "app_hidden.export_file(text)": "as downloadable_export (GET /exports/:id)",
-  "app_hidden.login(text,text)": "sign-in: needs the password; failures counted, account locked after 5",
-  "app_hidden.login_from(text,text,text)": "sign-in through the per-address rate limit",
+  "app_hidden.may_download_exports_of(text)": "whether the caller is a member of that tenant with reports.export: tells nothing else",
   "app_hidden.logout()": "ends the caller's own session",
   "app_hidden.onboard(text,text,text,text,text)": "creates a new business for a new user; touches no existing tenant",
 };
 
 /**
  * The security definer functions the authenticator role (the server's login, NOINHERIT) may
- * execute itself. (app_hidden.receive_stripe_event, the batch of one, runs with the caller's
+ * execute itself (as itself: never as the API role it switches to for requests). (app_hidden.receive_stripe_event, the batch of one, runs with the caller's
  * rights and is executable by the authenticator only, too.)
  */
 const AUTHENTICATOR_OWN: Record<string, string> = {
   "app_hidden.receive_stripe_events(jsonb[])": "the webhook route stores verified Stripe events, those arriving together at once (web/server/stripe-inbox.ts)",
+  "app_hidden.login_from(text,text,text)": "sign-in through the per-address rate limit: the caller names the client address, so only the server may call it (never the API role)",
 };
 
 const OUR_SCHEMAS = ["app_public", "app_hidden", "app_private", "reporting", "graphile_worker", "graphile_migrate"];

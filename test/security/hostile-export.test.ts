@@ -105,7 +105,11 @@ describe("CSV exports of hostile names", () => {
   });
 
   it("a value with white space before a formula is defused too (names carried by imported events)", async () => {
-    for (const value of [" =1+1", "\u00a0+1", "\u3000@SUM(A1)", "\n-2+3", "\ufeff=1", "\t=1", "\r=1"]) {
+    // Invisible characters a spreadsheet ignores count as white space: U+2060 word joiner,
+    // U+200B/U+200C/U+200D zero-width space and joiners, U+FEFF, U+200E/U+202E direction marks,
+    // U+00AD soft hyphen, U+180E, U+FE0F variation selector, U+3164 Hangul filler.
+    const invisible = ["\u2060", "\u200b", "\u200c", "\u200d", "\ufeff", "\u200e", "\u202e", "\u00ad", "\u180e", "\ufe0f", "\u3164"];
+    for (const value of [" =1+1", "\u00a0+1", "\u3000@SUM(A1)", "\n-2+3", "\ufeff=1", "\t=1", "\r=1", ...invisible.map((c) => `${c}=HYPERLINK("x")`), "\u2060 \u200b=1"]) {
       const { rows } = await db.owner.query("select app_hidden.csv_text($1) as cell", [value]);
       expect(rows[0].cell).toBe(`'${value}`);
     }

@@ -11,20 +11,17 @@ export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: Serve
   switch (path) {
     case "/auth/login": {
       const body = await readJsonObject(req);
-      const session = await asVisitor(pool, null, async (c) => {
-        // Rate-limited per client address in SQL (app_hidden.login_from).
-        const { rows } = await c.query("select app_hidden.login_from($1, $2, $3) as id", [
-          clientAddress(req),
-          stringField(body, "email"),
-          stringField(body, "password"),
-        ]);
-        return rows[0].id as string | null;
-      }).catch((err) => {
-        // RATEL carries the seconds to wait in its detail.
-        const wait = (err as { code?: string; detail?: string }).code === "RATEL" ? Number((err as { detail?: string }).detail) : NaN;
-        if (Number.isInteger(wait) && wait > 0) res.setHeader("retry-after", String(wait));
-        throw err;
-      });
+      // Rate-limited per client address in SQL (app_hidden.login_from). It runs as the
+      // authenticator role itself: only the server may say which address is signing in.
+      const session = await pool
+        .query("select app_hidden.login_from($1, $2, $3) as id", [clientAddress(req), stringField(body, "email"), stringField(body, "password")])
+        .then(({ rows }) => rows[0].id as string | null)
+        .catch((err) => {
+          // RATEL carries the seconds to wait in its detail.
+          const wait = (err as { code?: string; detail?: string }).code === "RATEL" ? Number((err as { detail?: string }).detail) : NaN;
+          if (Number.isInteger(wait) && wait > 0) res.setHeader("retry-after", String(wait));
+          throw err;
+        });
       if (!session) throw new HttpError("CREDS", "Incorrect email or password.");
       setSessionCookie(req, res, session);
       sendJson(res, 200, { ok: true });

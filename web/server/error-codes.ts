@@ -31,6 +31,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
       { code: "LOGIN", http: 401, meaning: "Not signed in (or the session expired)." },
       { code: "DNIED", http: 403, meaning: "The signed-in user's role lacks the permission; the message names it. Also PostgreSQL's `42501` (a row-level security check refused a write)." },
       { code: "NOTMB", http: 403, meaning: "Not a member of that business (`switch_tenant`)." },
+      { code: "BZLIM", http: 429, meaning: "`createBusiness`: one person may create at most 5 businesses within 24 hours (the first, made at sign-up, included) and own at most 10 that are not closed." },
       { code: "DUPNM", http: 400, meaning: "A location with that name already exists in the business." },
       { code: "DUPLI", http: 400, meaning: "Something unique already exists (PostgreSQL `23505` not caught by a more specific check)." },
       { code: "NOTFD", http: 404, meaning: "Not found, or it belongs to another business (the two are never told apart). Also PostgreSQL `23503`, and a GraphQL update or delete mutation that changed no row (unknown, another business's, or one row-level security does not let the role change, such as a cashier updating a location)." },
@@ -96,7 +97,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
     title: "Reporting",
     intro: "Reporting also raises the shared codes: `BADIN` (a period without both dates, reversed, or longer\nthan 1096 days; export parameters that are not a JSON object, unknown for the kind, a date that\nis not `YYYY-MM-DD`, an `order_by` other than `quantity`/`revenue`, a `low_only` that is not a\nboolean; a blank analyst login name; an unknown export kind or item order arrives as PostgreSQL\n`22P02`, which the API also answers with `BADIN`), `NOTFD` (a location, or an analyst login,\nthat is not the business's own), `LOGIN`, `DNIED` (the queries need `reports.view`, exports\n`reports.export`, analyst logins an owner: the `owner` role and `settings.update`), `TSUSP` and\n`NOMOD` (the plan lacks the `reporting` module). `GET /exports/:id` answers `NOTFD` (404) for\neverything it will not serve: unknown id, another business, no `reports.export`, not signed in,\nnot finished yet.",
     codes: [
-      { code: "ANLIM", http: 400, meaning: "A business can have at most 20 analyst logins; remove one (`dropAnalystLogin`) first." },
+      { code: "ANLIM", http: 400, meaning: "A business can have at most 20 analyst logins, and one person at most 20 across the businesses they own; remove one (`dropAnalystLogin`) first." },
       { code: "ANSET", http: 400, meaning: "Analyst logins cannot be created on this server: the database owner role lacks `CREATEROLE` or the right to grant the analyst group role (on PostgreSQL 16 and later it needs that role `WITH ADMIN OPTION`; db/REPORTING.md). An operator's fix, not the user's." },
     ],
   },

@@ -35,10 +35,13 @@ const CustomersDefaultOrderPlugin: GraphileConfig.Plugin = {
 };
 
 /**
- * An update or delete mutation that changes no row answers NOTFD instead of an empty payload.
+ * An update or delete mutation that changes no row answers NOTFD instead of an empty payload,
+ * and one whose node id is malformed (not base64 JSON, or another type's id) answers BADIN.
  * Row-level security hides rows of other businesses and rows the caller's role may not change
- * (a cashier updating a location), so PostgreSQL reports "0 rows" with no error; without this
- * the admin would show a silent success. The three cases are not told apart, as everywhere.
+ * (a cashier updating a location), so PostgreSQL reports "0 rows" with no error; and grafast
+ * skips ("inhibits") the whole mutation when a node id does not decode, so the field is a silent
+ * `null`. Without this the admin would show a success. The NOTFD cases are not told apart, as
+ * everywhere.
  */
 const NothingChangedPlugin: GraphileConfig.Plugin = {
   name: "NothingChangedPlugin",
@@ -46,18 +49,40 @@ const NothingChangedPlugin: GraphileConfig.Plugin = {
   schema: {
     hooks: {
       GraphQLObjectType_fields_field(field, build, context) {
-        const { isPgUpdateMutation, isPgDeleteMutation } = context.scope as { isPgUpdateMutation?: boolean; isPgDeleteMutation?: boolean };
+        const { isPgUpdateMutation, isPgDeleteMutation, pgFieldResource } = context.scope as {
+          isPgUpdateMutation?: boolean;
+          isPgDeleteMutation?: boolean;
+          pgFieldResource?: { codec: any };
+        };
         const plan = field.plan as ((...args: any[]) => any) | undefined;
-        if (!(isPgUpdateMutation || isPgDeleteMutation) || !plan) return field;
-        const { lambda, object } = build.grafast;
+        if (!(isPgUpdateMutation || isPgDeleteMutation) || !plan || !pgFieldResource) return field;
+        const { lambda, object, trap, TRAP_INHIBITED } = build.grafast;
+        // By node id when the input has the node id field (updateLocationById), else by key.
+        const nodeIdField = build.inflection.nodeIdFieldName();
+        const inputType = build.graphql.getNamedType((field.args as any)?.input?.type) as { getFields?: () => Record<string, unknown> } | undefined;
+        const byNodeId = !!inputType?.getFields?.()[nodeIdField];
+        const handler = byNodeId ? build.getNodeIdHandler?.(build.inflection.tableType(pgFieldResource.codec)) : undefined;
+        const decodes = (raw: unknown): boolean => {
+          try {
+            return typeof raw === "string" && !!handler && handler.match(handler.codec.decode(raw));
+          } catch {
+            return false;
+          }
+        };
         return {
           ...field,
           plan(...args: any[]) {
             const $payload = plan(...args);
             const $result = $payload.getStepForKey("result");
+            // An inhibited row step (undecodable id) becomes null here instead of skipping the check.
+            const $row = trap($result, TRAP_INHIBITED, { valueForInhibited: "NULL" });
+            const $rawId = handler ? args[1].getRaw(["input", nodeIdField]) : build.grafast.constant(null);
             // The payload depends on the check, so the mutation field fails when no row was touched;
             // `result` stays the row step, so the payload's fields plan as before.
-            const $check = lambda($result, (row: unknown) => {
+            const $check = lambda([$rawId, $row], ([rawId, row]: readonly [unknown, unknown]) => {
+              if (handler && !decodes(rawId)) {
+                throw Object.assign(new Error("That id is not valid here."), { code: "BADIN" });
+              }
               if (row == null) {
                 throw Object.assign(new Error(NOTHING_CHANGED), { code: "NOTFD" });
               }

@@ -2,7 +2,7 @@
 // migrations, demo data on a new database, the worker, the API and the admin.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { bootstrapRoles, databaseExists } from "../../db/bootstrap.ts";
+import { bootstrapDatabase, bootstrapRoles, databaseExists } from "../../db/bootstrap.ts";
 import { resolveDatabase } from "../../db/env.ts";
 import { migrateAll, migrateSettings, resetDatabase } from "../../db/migrate.ts";
 import { DEMO_LOGIN, isEmpty, seedDemo } from "../../db/seed-demo.ts";
@@ -35,6 +35,8 @@ if (isNew) {
 } else {
   await gm.migrate(settings);
 }
+// A database made before the superuser part changed gets it now (reset made it for a new one).
+if (target.rootUrl && !isNew) await bootstrapDatabase(target.rootUrl, target.database);
 
 const seeded = process.env.SEED_DEMO !== "0" && (await isEmpty(target.ownerUrl));
 if (seeded) await seedDemo(target.authUrl);

@@ -140,9 +140,12 @@ describe("billing over GraphQL", () => {
     expect(codes(await client.graphql(`mutation { createLocation(input: {location: {name: "New", timezone: "UTC"}}) { location { name } } }`))).toEqual(["TSUSP"]);
     expect(codes(await client.graphql(`mutation { updateTenant(input: {rowId: "${owner.tenantId}", patch: {name: "Renamed"}}) { tenant { name } } }`))).toEqual(["TSUSP"]);
     expect(codes(await client.graphql("{ devices { nodes { name } } }"))).toEqual(["TSUSP"]);
-    expect(codes(await client.graphql("{ auditEntries { nodes { entity } } }"))).toEqual(["TSUSP"]);
 
-    // Still allowed: reading billing state, the portal, changing plan, switching business, signing out.
+    // Still allowed: reading billing state and the story of the suspension (its history, the
+    // audit trail), the portal, changing plan, switching business, signing out.
+    expect(codes(await client.graphql("{ auditEntries { nodes { entity } } }"))).toEqual([]);
+    const history = await client.graphql("{ tenantSuspensions { nodes { type reason endedAt } } }");
+    expect(history.data.tenantSuspensions.nodes).toEqual([{ type: "canceled", reason: "The subscription ended.", endedAt: null }]);
     const billing = await client.graphql(BILLING);
     expect(billing.errors).toBeUndefined();
     expect(billing.data.currentTenant).toEqual({ status: "suspended", suspensionReason: "canceled" });

@@ -97,4 +97,18 @@ describe("CSV exports", () => {
     const bad = await asManager.graphql(REQUEST, { kind: "daily_sales", params: { from: "yesterday", to: "2025-08-01" } });
     expect(bad.errors?.[0]).toMatchObject({ message: "from must be a date such as 2025-03-01.", extensions: { code: "BADIN" } });
   });
+
+  it("a member of a suspended business is told so (403 TSUSP), as everywhere else; others still get 404", async () => {
+    await db.owner.query("select app_private.suspend_tenant_for_billing($1, 'nonpayment')", [shop.tenantId]);
+    try {
+      const res = await asManager.request(`/exports/${exportId}`);
+      expect(res.status).toBe(403);
+      expect((await res.json()).error).toMatchObject({ code: "TSUSP" });
+      expect((await asOther.request(`/exports/${exportId}`)).status).toBe(404);
+      expect((await asCashier.request(`/exports/${exportId}`)).status).toBe(404);
+    } finally {
+      await db.owner.query("select app_private.reactivate_tenant_for_billing($1)", [shop.tenantId]);
+    }
+    expect((await asManager.request(`/exports/${exportId}`)).status).toBe(200);
+  });
 });

@@ -181,3 +181,42 @@ describe("the customer page", () => {
     expect(dup.rows[0]).toEqual({ kind: "merged_into", summary: `Merged into customer ${c.customer_number}` });
   });
 });
+
+describe("transactions that sell to several customers", () => {
+  it("two transactions placing orders for the same customers in opposite orders both commit (no deadlock), counters exact", async () => {
+    const shop = await openShop(db);
+    const a = await createCustomer(shop.cashier, { first_name: "Ann" });
+    const b = await createCustomer(shop.cashier, { first_name: "Bob" });
+    const order = "select * from app_public.place_order($1, $2::jsonb, $3)";
+    const items = JSON.stringify([{ catalog_item_id: shop.itemId, quantity: 1 }]);
+    // Interleaved: till 1 sells to Ann, till 2 to Bob, then till 1 to Bob and till 2 to Ann, and
+    // both commit. Counted at once, each held its first customer while waiting for the other's
+    // (40P01 for one of them); counted at commit in customer order, one waits for the other.
+    let step2: () => void;
+    const secondReady = new Promise<void>((r) => (step2 = r));
+    let step1: () => void;
+    const firstReady = new Promise<void>((r) => (step1 = r));
+    const till1 = shop.cashier.transaction(async (c) => {
+      await c.query(order, [shop.locationId, items, a.id]);
+      step1();
+      await secondReady;
+      await c.query(order, [shop.locationId, items, b.id]);
+    });
+    const till2 = shop.owner.transaction(async (c) => {
+      await firstReady;
+      await c.query(order, [shop.locationId, items, b.id]);
+      step2();
+      await c.query(order, [shop.locationId, items, a.id]);
+    });
+    const results = await Promise.allSettled([till1, till2]);
+    expect(results.map((r) => (r.status === "rejected" ? (r.reason as { code?: string }).code : "ok"))).toEqual(["ok", "ok"]);
+    expect((await counters(a.id)).visits).toBe(2);
+    expect((await counters(b.id)).visits).toBe(2);
+    const activity = await db.owner.query(
+      "select customer_id, total_visits from reporting.rm_customer_activity where customer_id = any($1) order by customer_id",
+      [[a.id, b.id]],
+    );
+    expect(activity.rows.map((r) => r.total_visits)).toEqual([2, 2]);
+    expect((await db.owner.query("select count(*)::int as n from app_private.customer_order_queue")).rows[0].n).toBe(0);
+  });
+});

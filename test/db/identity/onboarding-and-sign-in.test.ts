@@ -1,5 +1,6 @@
 // Onboarding, sign-in, lockout, sessions and permissions, through the SQL functions the server
 // calls, as the API role.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, PASSWORD, sqlState, uniqueEmail, type TestDatabase } from "../../helpers/db.ts";
 
@@ -11,8 +12,7 @@ afterAll(() => db?.drop());
 
 const onboard = (args: [string | null, string | null, string | null, string | null, string | null]) =>
   db.asAnonymous().query("select app_hidden.onboard($1, $2, $3, $4, $5) as sid", args);
-const login = async (email: string, password: string): Promise<string | null> =>
-  (await db.asAnonymous().query("select app_hidden.login($1, $2) as sid", [email, password])).rows[0].sid;
+const login = (email: string, password: string): Promise<string | null> => db.signIn(email, password);
 const count = async (table: string) => Number((await db.owner.query(`select count(*) from ${table}`)).rows[0].count);
 
 describe("onboarding", () => {
@@ -92,17 +92,38 @@ describe("sign-in", () => {
 describe("sessions", () => {
   it("an expired session is nobody", async () => {
     const owner = await db.onboard();
-    await db.owner.query("update app_private.sessions set expires_at = now() - interval '1 second' where id = $1", [owner.sessionId]);
+    await db.owner.query("update app_private.sessions set expires_at = now() - interval '1 second' where secret_hash = app_hidden.session_secret_hash($1)", [owner.sessionId]);
     const r = await owner.query("select app_hidden.current_user_id() as u, app_hidden.current_tenant_id() as t");
     expect(r.rows[0]).toEqual({ u: null, t: null });
     expect((await owner.query("select * from app_public.locations")).rows).toEqual([]);
+  });
+
+  it("the sessions table never holds a secret: only its SHA-256, and a row cannot be replayed as a cookie", async () => {
+    const owner = await db.onboard();
+    const secret = owner.sessionId!;
+    const rows = (await db.owner.query("select * from app_private.sessions where user_id = $1", [owner.userId])).rows;
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(Buffer.from(rows[0].secret_hash).toString("hex")).toBe(createHash("sha256").update(secret).digest("hex"));
+    // What a leaked backup offers — the row id or the hash — signs nobody in.
+    for (const leaked of [rows[0].id, Buffer.from(rows[0].secret_hash).toString("hex")]) {
+      expect((await db.asSession(leaked).query("select app_hidden.current_user_id() as u")).rows[0].u).toBeNull();
+    }
+    expect((await owner.query("select app_hidden.current_user_id() as u")).rows[0].u).toBe(owner.userId);
+  });
+
+  it("the API role cannot sign in by itself: only the server, which names the client address, may (app_hidden.login_from)", async () => {
+    const owner = await db.onboard();
+    expect(await sqlState(() => db.asAnonymous().query("select app_hidden.login($1, $2)", [owner.email, PASSWORD]))).toBe("42501");
+    expect(await sqlState(() => db.asAnonymous().query("select app_hidden.login_from('203.0.113.9', $1, $2)", [owner.email, PASSWORD]))).toBe("42501");
+    expect(await db.signIn(owner.email, PASSWORD)).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("logout ends the session", async () => {
     const owner = await db.onboard();
     await owner.query("select app_hidden.logout()");
     expect((await owner.query("select app_hidden.current_user_id() as u")).rows[0].u).toBeNull();
-    expect(await count(`app_private.sessions where id = '${owner.sessionId}'`)).toBe(0);
+    expect(await count(`app_private.sessions where secret_hash = app_hidden.session_secret_hash('${owner.sessionId}')`)).toBe(0);
   });
 
   it("a malformed session setting is nobody, not an error", async () => {
@@ -139,6 +160,28 @@ describe("sessions", () => {
     expect(await sqlState(() => owner.query("select app_public.create_business('Shop', 'Moon/Base')"))).toBe("BADTZ");
     expect(await sqlState(() => db.asAnonymous().query("select app_public.create_business('Shop', 'UTC')"))).toBe("LOGIN");
     expect(await count("app_public.tenants")).toBe(before);
+  });
+
+  it("one person creates at most 5 businesses a day, even in parallel, and owns at most 10 (BZLIM)", async () => {
+    // Each business brings a Stripe trial and up to 20 analyst logins (cluster roles with
+    // connections): nobody, not even a cashier of someone else's shop, may make them without end.
+    const owner = await db.onboard(); // the first of the day
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => owner.query("select app_public.create_business($1, 'UTC')", [`Shop ${i}`])),
+    );
+    const codes = attempts.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code?: string }).code));
+    expect(codes.filter((c) => c === "ok")).toHaveLength(4);
+    expect(codes.filter((c) => c === "BZLIM")).toHaveLength(4);
+    // A day later the daily limit is gone, the total one is not.
+    // (created_at is kept by the _100_timestamps trigger: step around it to age the rows.)
+    await db.owner.query(
+      `begin; alter table app_public.memberships disable trigger _100_timestamps;
+       update app_public.memberships set created_at = created_at - interval '25 hours' where user_id = '${owner.userId}';
+       alter table app_public.memberships enable trigger _100_timestamps; commit;`,
+    );
+    for (let i = 0; i < 5; i++) await owner.query("select app_public.create_business($1, 'UTC')", [`Later ${i}`]);
+    const err = await owner.query("select app_public.create_business('Eleventh', 'UTC')").then(() => null, (e) => e);
+    expect([err?.code, err?.message]).toEqual(["BZLIM", "You own 10 businesses, the most one person may have; close one first or ask us."]);
   });
 
   it("login with missing values is simply a failed sign-in", async () => {

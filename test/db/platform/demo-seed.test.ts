@@ -14,8 +14,7 @@ it("seeds a demo business whose printed sign-in works", { timeout: 120_000 }, as
   expect(await isEmpty(db.ownerUrl)).toBe(true);
   await seedDemo(db.authUrl);
   expect(await isEmpty(db.ownerUrl)).toBe(false);
-  const { rows } = await db.asAnonymous().query("select app_hidden.login($1, $2) as sid", [DEMO_LOGIN.email, DEMO_LOGIN.password]);
-  const demo = db.asSession(rows[0].sid);
+  const demo = db.asSession(await db.signIn(DEMO_LOGIN.email, DEMO_LOGIN.password));
   const locations = await demo.query("select name, timezone from app_public.locations order by name");
   expect(locations.rows.length).toBe(2);
   expect(new Set(locations.rows.map((r) => r.timezone)).size).toBe(2);

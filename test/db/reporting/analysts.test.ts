@@ -60,7 +60,8 @@ describe("analyst logins", () => {
 
   it("an owner creates a LOGIN role in the analyst group, with a password shown once", async () => {
     cred = await createLogin(a.owner, "Metabase (finance)");
-    expect(cred.username).toMatch(new RegExp(`^${roles.analyst}_metabase_finance_[0-9a-f]{10}$`));
+    // Opaque: every login of the cluster reads pg_roles, so the name tells nothing of the label.
+    expect(cred.username).toMatch(new RegExp(`^${roles.analyst}_[0-9a-f]{16}$`));
     expect(cred.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(cred.database_name).toBe(db.name);
     const root = new pg.Client(testRootUrl);
@@ -75,7 +76,7 @@ describe("analyst logins", () => {
       );
       expect(rows[0]).toEqual({
         rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false, rolinherit: true,
-        rolconnlimit: 5, has_password: true, member_of: [roles.analyst],
+        rolconnlimit: 2, has_password: true, member_of: [roles.analyst],
       });
     } finally {
       await root.end();
@@ -182,11 +183,13 @@ describe("analyst logins", () => {
     expect(await sqlState(() => a.owner.query("select reporting.drop_analyst_login($1)", [theirs]))).toBe("NOTFD");
   });
 
-  it("a removed login can no longer connect, and its open connection sees nothing", async () => {
+  it("a removed login can no longer connect, and its open connection ends", async () => {
     const cred2 = await createLogin(a.owner, "temporary");
     const open = await connectAs(cred2);
+    open.on("error", () => {});
     expect(Number((await open.query("select count(*) from sales_by_day")).rows[0].count)).toBe(1);
     await a.owner.query("select reporting.drop_analyst_login($1)", [cred2.username]);
+    await expect(open.query("select count(*) from sales_by_day")).rejects.toThrow();
     const root = new pg.Client(testRootUrl);
     await root.connect();
     expect((await root.query("select count(*)::int as n from pg_roles where rolname = $1", [cred2.username])).rows[0].n).toBe(0);
@@ -204,5 +207,66 @@ describe("analyst logins", () => {
   it("recording stock changes shows in stock_levels", async () => {
     await recordMovement(a.manager, a.locationId, a.stock.TEA, 5, "receive");
     expect((await analyst.query("select on_hand from stock_levels")).rows).toEqual([{ on_hand: 12 }]);
+  });
+});
+
+describe("analysts cannot take what others need", () => {
+  let analyst: pg.Client;
+  beforeAll(async () => {
+    analyst = await connectAs(await createLogin(a.owner, "Harbour finance team"));
+    analyst.on("error", () => {});
+  });
+
+  it("pg_roles shows other businesses' logins by opaque names only, never by what their owners called them", async () => {
+    const { rows } = await analyst.query(
+      "select r.rolname from pg_roles r join pg_auth_members m on m.member = r.oid join pg_roles g on g.oid = m.roleid where g.rolname = $1 and r.rolname <> $2",
+      [roles.analyst, roles.owner],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of rows) expect(r.rolname).toMatch(new RegExp(`^${roles.analyst}_[0-9a-f]{16}$`));
+    expect(JSON.stringify(rows)).not.toMatch(/harbour|finance|notebook|metabase/i);
+  });
+
+  it("cannot take advisory locks, so cannot stall the worker's crash recovery nor pass for a live worker", async () => {
+    for (const sql of [
+      "select pg_advisory_lock(app_private_ns, 0) from (select 1651472242 as app_private_ns) x",
+      "select pg_try_advisory_lock(1651472242, 12345)",
+      "select pg_advisory_xact_lock(1)",
+      "select pg_advisory_lock_shared(1651472242, 0)",
+    ]) {
+      expect(await sqlState(() => analyst.query(sql)), sql).toBe("42501");
+    }
+  });
+
+  it("a statement past the time limit is cancelled even after `set statement_timeout = 0`", async () => {
+    await analyst.query("set statement_timeout = 0");
+    const sleeping = analyst.query("select pg_sleep(30)").then(() => "finished", (e) => (e as { code?: string }).code);
+    await new Promise((r) => setTimeout(r, 1500));
+    // What the worker runs every few seconds (with 60 s in production).
+    const acted = await db.owner.query("select * from app_private.enforce_analyst_limits('1 second', '1 hour')");
+    expect(acted.rows.map((r) => r.action)).toEqual(["cancelled"]);
+    expect(await sleeping).toBe("57014");
+    expect((await analyst.query("select 1 as ok")).rows[0].ok).toBe(1); // the session goes on
+  });
+
+  it("a session idle in an open transaction past the limit is ended, even after `set idle_in_transaction_session_timeout = 0`", async () => {
+    const idle = await connectAs(await createLogin(a.owner, "idle one"));
+    idle.on("error", () => {});
+    await idle.query("set idle_in_transaction_session_timeout = 0");
+    await idle.query("begin");
+    await idle.query("select count(*) from sales_by_day");
+    await new Promise((r) => setTimeout(r, 1500));
+    const acted = await db.owner.query("select * from app_private.enforce_analyst_limits('1 hour', '1 second')");
+    expect(acted.rows.map((r) => r.action)).toEqual(["terminated"]);
+    await expect(idle.query("select 1")).rejects.toThrow();
+  });
+
+  it("one person may have at most 20 logins across all the businesses they own", async () => {
+    const second = await a.owner.query("select id from app_public.create_business('Second shop', 'Europe/Paris')");
+    expect(second.rowCount).toBe(1);
+    const have = Number((await db.owner.query("select count(*) from app_private.analyst_logins where created_by = $1", [a.owner.userId])).rows[0].count);
+    // The second business has no login yet: its own limit (20) is far, the person's is not.
+    for (let i = have; i < 20; i++) await createLogin(a.owner, `login ${i}`);
+    expect(await sqlState(() => a.owner.query("select reporting.create_analyst_login('one too many')"))).toBe("ANLIM");
   });
 });

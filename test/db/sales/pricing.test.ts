@@ -197,12 +197,17 @@ describe("refused orders", () => {
     expect(await counts(db, shop.tenantId)).toEqual(before);
   });
 
-  it("a past placed_at (imports) is for owners only, and never in the future", async () => {
+  it("a past placed_at (imports) is for owners only, never in the future, never before 2000", async () => {
     const before = await counts(db, shop.tenantId);
     const lines = [line(shop.item.TEA)];
     expect(await sqlState(() => placeOrder(shop.cashier, shop.locationId, lines, { placedAt: "2024-01-01T10:00:00Z" }))).toBe("DNIED");
     expect(await sqlState(() => placeOrder(shop.manager, shop.locationId, lines, { placedAt: "2024-01-01T10:00:00Z" }))).toBe("DNIED");
     expect(await sqlState(() => placeOrder(shop.owner, shop.locationId, lines, { placedAt: new Date(Date.now() + 3_600_000).toISOString() }))).toBe("BADIN");
+    // A year 1 date landed in events and read models as AD 0001-12-31 (its BC lost on the way): refused.
+    for (const placedAt of ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z BC", "1999-12-31T23:59:59Z"]) {
+      const err = await placeOrder(shop.owner, shop.locationId, lines, { placedAt }).then(() => null, (e) => e);
+      expect([placedAt, err?.code, err?.message, err?.column]).toEqual([placedAt, "BADIN", "The time of an order cannot be before 2000-01-01; check the year.", "placed_at"]);
+    }
     expect(await counts(db, shop.tenantId)).toEqual(before);
     const imported = await placeOrder(shop.owner, shop.locationId, lines, { placedAt: "2024-01-01T23:30:00Z" });
     const row = await shop.owner.query("select business_date::text as d from app_public.orders where id = $1", [imported.id]);

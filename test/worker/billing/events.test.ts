@@ -229,6 +229,46 @@ describe("applying Stripe events", () => {
     await h.settle();
   });
 
+  it("one customer's events are applied one at a time, oldest first, by a worker of many: the same history always ends the same, one notice per failed charge", async () => {
+    const outcomes: unknown[] = [];
+    for (let round = 0; round < 2; round++) {
+      h.stripeLocal.control.billing({ onFinalFailure: "past_due" }); // retries on days 3, 8 and 15
+      const owner = await h.onboard();
+      h.stripeLocal.control.holdWebhooks();
+      h.stripeLocal.control.declineCard(owner.customerId);
+      for (const days of [14, 3, 5, 7]) await h.stripeLocal.control.advanceTime(days * DAY + 3600);
+      await h.stripeLocal.control.flushWebhooks({ order: "shuffle" });
+      await h.stripeLocal.control.webhooksIdle();
+      // Every job of this customer sits in the customer's queue.
+      const queues = await h.db.owner.query(
+        `select distinct q.queue_name from graphile_worker._private_jobs j
+         join graphile_worker._private_tasks t on t.id = j.task_id and t.identifier = 'stripe_apply_event'
+         left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+         join app_private.stripe_events e on e.id = j.payload ->> 'eventId'
+         where e.customer_id = $1`,
+        [owner.customerId],
+      );
+      expect(queues.rows).toEqual([{ queue_name: `stripe:${owner.customerId}` }]);
+      const runner = await startTestWorker(h.db, { taskList: h.taskList, concurrency: 6, pollInterval: 20, logger: silentLogger });
+      try {
+        await h.settle();
+      } finally {
+        await runner.stop();
+      }
+      const failedEvents = await h.db.owner.query(
+        "select count(*)::int as n from app_private.stripe_events where customer_id = $1 and type = 'invoice.payment_failed'",
+        [owner.customerId],
+      );
+      expect(failedEvents.rows[0].n).toBeGreaterThanOrEqual(3);
+      const kinds = (await notices(owner.tenantId)).map((n) => n.kind);
+      expect(kinds.filter((k) => k === "payment_failed")).toHaveLength(failedEvents.rows[0].n);
+      const s = await billingState(h.db, owner.tenantId);
+      outcomes.push({ kinds: [...kinds].sort(), status: s.status, tenant: s.tenant_status, reason: s.suspension_reason, failed: failedEvents.rows[0].n });
+      await h.freshStripe();
+    }
+    expect(outcomes[1]).toEqual(outcomes[0]);
+  });
+
   it("a plan change follows customer.subscription.updated; limits and modules follow the plan", async () => {
     const owner = await h.onboard();
     expect((await owner.query("select app_hidden.has_module('inventory') as ok")).rows[0].ok).toBe(false);

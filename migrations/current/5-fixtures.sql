@@ -1,0 +1,21 @@
+-- The SQL sources this change edits, in domain order.
+--!include platform/110-input.sql
+--!include platform/150-worker-recovery.sql
+--!include platform/160-job-runs.sql
+--!include identity/200-current-session.sql
+--!include identity/210-audit.sql
+--!include identity/220-auth.sql
+--!include identity/221-sign-in-limit.sql
+--!include sales/310-catalog-inventory.sql
+--!include sales/320-orders.sql
+--!include customers/420-commands.sql
+--!include customers/430-merge.sql
+--!include customers/450-counters.sql
+--!include billing/510-subscriptions.sql
+--!include billing/520-stripe-events.sql
+--!include billing/540-billing-requests.sql
+--!include billing/590-suspension.sql
+--!include reporting/610-consumers.sql
+--!include reporting/620-rebuild.sql
+--!include reporting/640-analysts.sql
+--!include reporting/650-exports.sql
