@@ -1,6 +1,6 @@
 // Starts graphile-worker with our task list and crontab, connected as the owner role, and makes
 // the jobs of a worker process that died (SIGKILL, out of memory, lost machine) run again at once
-// instead of staying locked for graphile-worker's 4 hours (migrations/current/4-crash-recovery.sql):
+// instead of staying locked for graphile-worker's 4 hours (app_private.recover_crashed_workers):
 //   * the process holds a session advisory lock on a liveness connection of its own while alive;
 //   * its pool is registered against that lock before it takes its first job (startWorker hook);
 //   * its job connections are named backoffice-worker:<key>, so a recovery can end what a dead
@@ -17,6 +17,13 @@ import { graphileLogger, logger } from "./logger.ts";
 
 /** How often a running worker looks for crashed ones (WORKER_RECOVERY_INTERVAL_MS overrides). */
 const recoveryIntervalMs = () => Number(process.env.WORKER_RECOVERY_INTERVAL_MS) || 60_000;
+
+/**
+ * How often a running worker holds analysts to their limits (ANALYST_WATCH_INTERVAL_MS
+ * overrides): a login can `set statement_timeout = 0`, so the 60 s limit is enforced from here
+ * (app_private.enforce_analyst_limits), every few seconds.
+ */
+const analystWatchMs = () => Number(process.env.ANALYST_WATCH_INTERVAL_MS) || 5_000;
 
 export async function startWorker(opts: { ownerUrl: string; concurrency?: number; handleSignals?: boolean }): Promise<Runner> {
   const concurrency = opts.concurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 4);
@@ -72,10 +79,20 @@ export async function startWorker(opts: { ownerUrl: string; concurrency?: number
       .catch((err) => logger.error({ err }, "could not recover the jobs of crashed workers"));
   }, recoveryIntervalMs());
   timer.unref();
+  const analystTimer = setInterval(() => {
+    pool
+      .query<{ pid: number; role_name: string; action: string }>("select * from app_private.enforce_analyst_limits()")
+      .then(({ rows }) => {
+        for (const r of rows) logger.warn({ pid: r.pid, role: r.role_name, action: r.action }, "an analyst session went past its limits");
+      })
+      .catch((err) => logger.error({ err }, "could not hold analysts to their limits"));
+  }, analystWatchMs());
+  analystTimer.unref();
   let closed: Promise<void> | null = null;
   const close = () =>
     (closed ??= (async () => {
       clearInterval(timer);
+      clearInterval(analystTimer);
       await liveness.close();
       await pool.end();
     })());

@@ -178,6 +178,20 @@ describe("a worker killed in the middle of a CSV export", () => {
     });
     // The job ran twice (the crashed attempt counts) and is gone.
     expect((await db.owner.query("select count(*)::int as n from graphile_worker.jobs where task_identifier = 'export_csv'")).rows[0].n).toBe(0);
+    // The run log tells it: the killed attempt crashed, the next one succeeded with every row.
+    const runs = await db.owner.query(
+      "select attempt, outcome, rows_affected from app_private.job_runs where task = 'export_csv' and tenant_id = $1 order by started_at",
+      [owner.tenantId],
+    );
+    expect(runs.rows).toEqual([
+      { attempt: 1, outcome: "crashed", rows_affected: null },
+      { attempt: 2, outcome: "succeeded", rows_affected: String(CUSTOMERS) },
+    ]);
+    const shown = await owner.query("select label, outcome, error_message from app_public.background_jobs() order by started_at");
+    expect(shown.rows.filter((r) => r.label === "CSV export").map((r) => [r.outcome, r.error_message])).toEqual([
+      ["crashed", "The worker running it stopped (crashed or was killed); the job is run again."],
+      ["succeeded", null],
+    ]);
 
     const browser = server.client();
     await browser.login(owner.email, owner.password);

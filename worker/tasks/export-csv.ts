@@ -1,9 +1,10 @@
-// A CSV export requested with reporting.request_export (migrations/current/650-reporting-exports.sql).
+// A CSV export requested with reporting.request_export (SQL: migrations/fixtures/reporting/650-exports.sql).
 // Streams `COPY (<query>) TO STDOUT WITH (FORMAT csv, HEADER)` from one connection and stores the
 // bytes as ~1 MB chunks with the progress through another, so memory stays flat however many
 // rows there are; the export becomes downloadable only when the last chunk is stored. The tenant
 // and the query come from the export row (app_private.start_export), never from the payload alone.
-import type { JobHelpers, Task } from "graphile-worker";
+import type { JobHelpers } from "graphile-worker";
+import type { LoggedTask } from "./run-log.ts";
 import { to as copyTo } from "pg-copy-streams";
 
 /** Bytes per stored chunk (EXPORT_CHUNK_BYTES overrides the 1 MB default, for tests). */
@@ -43,7 +44,7 @@ export class CsvRecordCounter {
   }
 }
 
-export const exportCsv: Task<"export_csv"> = async (payload, helpers) => {
+export const exportCsv: LoggedTask<"export_csv"> = async (payload, helpers) => {
   assertExportPayload(payload);
   try {
     const { rows } = await helpers.query<{ job: ExportJob | null }>("select app_private.start_export($1, $2) as job", [
@@ -63,6 +64,7 @@ export const exportCsv: Task<"export_csv"> = async (payload, helpers) => {
     helpers.logger.info(
       `export ${job.exportId} (${job.fileName}): ${result.rows} rows, ${result.bytes} bytes${done.rows[0].ok ? "" : " (no longer running)"}`,
     );
+    return { rows: result.rows };
   } catch (err) {
     // The last attempt tells the admin; earlier ones are retried by graphile-worker (from scratch).
     if (helpers.job.attempts >= helpers.job.max_attempts) {

@@ -1,20 +1,25 @@
-// The worker's tasks: one file each, registered here with their payload types.
+// The worker's tasks: one file each, registered here with their payload types, each run recorded
+// in the run log (run-log.ts).
 import type { TaskList } from "graphile-worker";
 import { defaultStripeSettings, type StripeSettings } from "../stripe.ts";
+import { cleanupJobRuns } from "./cleanup-job-runs.ts";
 import { cleanupSessions } from "./cleanup-sessions.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
 import { reportingFold } from "./reporting-fold.ts";
+import { withRunLog, type LoggedTask } from "./run-log.ts";
 import { applyStripeEvent } from "./stripe-apply-event.ts";
 import { makeBillingPortal } from "./stripe-billing-portal.ts";
 import { makeChangePlan } from "./stripe-change-plan.ts";
 import { makeCreateCustomer } from "./stripe-create-customer.ts";
 import { makeCreateSubscription } from "./stripe-create-subscription.ts";
 import { makeSyncPlans } from "./stripe-sync-plans.ts";
+import { suspendOverdueTenants } from "./suspend-overdue-tenants.ts";
 
 declare global {
   namespace GraphileWorker {
     interface Tasks {
+      cleanup_job_runs: Record<string, never>;
       cleanup_sessions: Record<string, never>;
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
@@ -25,6 +30,7 @@ declare global {
       stripe_billing_portal: { tenantId: string; requestId: string };
       stripe_change_plan: { tenantId: string; requestId: string };
       stripe_sync_plans: Record<string, never>;
+      suspend_overdue_tenants: Record<string, never>;
     }
   }
 }
@@ -36,18 +42,21 @@ export interface TaskDeps {
 
 export function makeTaskList(deps: TaskDeps = {}): TaskList {
   const stripe = deps.stripe ?? defaultStripeSettings;
-  return {
-    cleanup_sessions: cleanupSessions as TaskList[string],
-    export_cleanup: exportCleanup as TaskList[string],
-    export_csv: exportCsv as TaskList[string],
-    reporting_fold: reportingFold as TaskList[string],
-    stripe_create_customer: makeCreateCustomer(stripe) as TaskList[string],
-    stripe_create_subscription: makeCreateSubscription(stripe) as TaskList[string],
-    stripe_apply_event: applyStripeEvent as TaskList[string],
-    stripe_billing_portal: makeBillingPortal(stripe) as TaskList[string],
-    stripe_change_plan: makeChangePlan(stripe) as TaskList[string],
-    stripe_sync_plans: makeSyncPlans(stripe) as TaskList[string],
+  const tasks: Record<keyof GraphileWorker.Tasks, unknown> = {
+    cleanup_job_runs: cleanupJobRuns,
+    cleanup_sessions: cleanupSessions,
+    export_cleanup: exportCleanup,
+    export_csv: exportCsv,
+    reporting_fold: reportingFold,
+    stripe_create_customer: makeCreateCustomer(stripe),
+    stripe_create_subscription: makeCreateSubscription(stripe),
+    stripe_apply_event: applyStripeEvent,
+    stripe_billing_portal: makeBillingPortal(stripe),
+    stripe_change_plan: makeChangePlan(stripe),
+    stripe_sync_plans: makeSyncPlans(stripe),
+    suspend_overdue_tenants: suspendOverdueTenants,
   };
+  return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, withRunLog(name, task as LoggedTask<any>)]));
 }
 
 export const taskList: TaskList = makeTaskList();
