@@ -226,6 +226,13 @@ describe("error responses", () => {
     await b.query("select app_public.create_customer(first_name => 'Bravo Secret Customer', email => $1)", [bCustomerEmail]);
   });
 
+  it("a path starting with // is a coded 404, not a server error", async () => {
+    for (const path of ["//x", "//x/graphql", "///"]) {
+      const res = await fetch(`${server.url}${path}`);
+      expect([path, res.status, (await res.json()).error?.code]).toEqual([path, 404, "NOTFD"]);
+    }
+  });
+
   it("GraphQL: syntax, validation, variables and database errors of several kinds come back coded and clean", async () => {
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {
       const res = await asARaw("/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });

@@ -45,7 +45,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const fallback = opts.fallback ?? notFound;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    // Appended, not resolved: a request path starting with // would otherwise be read as a host.
+    const path = new URL(`http://localhost${req.url ?? "/"}`).pathname;
     if (path === "/healthz") {
       await pool.query("select 1");
       return sendJson(res, 200, { ok: true });
