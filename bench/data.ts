@@ -13,8 +13,7 @@
 //     replica; calling place_order 5 million times would take hours). They are computed from the
 //     same staged values, with the rules of 320/450/610/620 (per-line tax rounded half up, voids
 //     taken out on the date of the sale, tenders kept). Event payloads are not written here: they
-//     are built from the written rows by the product's payload functions (and, where the product
-//     builds one only inline, by the copy in bench/sql/payloads-copied-from-product.sql).
+//     are built from the written rows by the product's payload functions (app_private.*_payload).
 //     The rebuild benchmark checks that reporting.rebuild of the largest tenant reproduces the
 //     read models exactly, which checks this generator against the product.
 //   Left out: the audit rows of bulk-created customers (no figure reads them).
@@ -268,7 +267,7 @@ async function build(ctx: BenchContext): Promise<BenchData> {
       plan.reduce((a, t) => a + (k === "customers" ? t.customers : t.locations.reduce((b, l) => b + l.orders, 0)), 0);
     ctx.log(`data: building ${TENANTS} tenants, ${total("customers").toLocaleString("en-US")} customers, ${total("orders").toLocaleString("en-US")} orders (scale ${scale}) in ${db.name}`);
     await c.query("set jit = off; set work_mem = '256MB'; set maintenance_work_mem = '1GB'; set synchronous_commit = off");
-    for (const file of ["helpers.sql", "payloads-copied-from-product.sql"]) for (const s of sqlFile(file)) await exec(c, s);
+    for (const s of sqlFile("helpers.sql")) await exec(c, s);
     let t0 = Date.now();
     await setup(c, plan);
     ctx.log(`data: tenants, locations, catalog in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -306,18 +305,6 @@ async function build(ctx: BenchContext): Promise<BenchData> {
       );
     }, session.text);
     await c.query("select setval(pg_get_serial_sequence('app_private.events', 'seq'), (select max(seq) from app_private.events))");
-
-    // The payloads the product builds only inline: the copies must still say what its triggers say.
-    await c.query("begin");
-    const [triggersOn, written, compared] = sqlFile("check-copies.sql");
-    await exec(c, triggersOn);
-    await exec(c, written, { tenant: bigTenantId });
-    const { rows: pairs } = await exec(c, compared, { tenant: bigTenantId });
-    await c.query("rollback");
-    const differ = pairs.filter((p) => JSON.stringify(p.product) !== JSON.stringify(p.copy));
-    if (pairs.length !== 2 || differ.length) {
-      throw new Error(`bench/sql/payloads-copied-from-product.sql differs from the product: ${JSON.stringify(differ.length ? differ : pairs)}`);
-    }
 
     let t = Date.now();
     // Largest first, two at a time.

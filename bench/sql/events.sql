@@ -1,7 +1,6 @@
 -- The event log of one batch, built from the rows write.sql wrote: what emit_event would have
 -- appended while the product wrote them. Each payload comes from the product's payload function
--- (app_private.*) or, where the product builds it inline, from the copy in
--- payloads-copied-from-product.sql (bench_gen.*). Ids and seqs are the generator's (helpers.sql):
+-- (app_private.*_payload, as its commands and triggers build them). Ids and seqs are the generator's (helpers.sql):
 -- seq puts the log in time order. Each event is marked processed by every consumer the product
 -- subscribes to its type (app_private.event_subscriptions), as dispatch records it, since the
 -- read models are written complete (read-models.sql).
@@ -17,7 +16,7 @@ with ev as (
   union all
   -- order.voided.v1, from void_order
   select o.tenant_id, bench_gen.id(g.void_tp, 18, g.n), bench_gen.seq(g.void_ms, g.n, 8), 'order.voided.v1', 'order', o.id,
-         bench_gen.order_voided_event_payload(o, loc), o.voided_by_user_id, o.voided_at
+         app_private.order_voided_event_payload(o, loc), o.voided_by_user_id, o.voided_at
   from g_orders g
   join app_public.orders o on o.tenant_id = g.tenant_id and o.id = g.order_id
   join app_public.locations loc on loc.tenant_id = o.tenant_id and loc.id = o.location_id
@@ -25,14 +24,14 @@ with ev as (
   union all
   -- tender.recorded.v1, from the trigger of tenders
   select t.tenant_id, bench_gen.id(g.tender_tp, 16, g.n), bench_gen.seq(g.tender_ms, g.n, 4), 'tender.recorded.v1', 'order', t.order_id,
-         bench_gen.tender_event_payload(t, o), t.recorded_by_user_id, t.created_at
+         app_private.tender_event_payload(t, o), t.recorded_by_user_id, t.created_at
   from g_orders g
   join app_public.tenders t on t.tenant_id = g.tenant_id and t.id = bench_gen.id(g.tp, 11, g.n)
   join app_public.orders o on o.tenant_id = g.tenant_id and o.id = g.order_id
   union all
   -- inventory.movement.created.v1, from the trigger of inventory_movements
   select m.tenant_id, gm.event_id, gm.seq, 'inventory.movement.created.v1', 'inventory_item', m.inventory_item_id,
-         bench_gen.inventory_movement_event_payload(m, i, loc), m.actor_user_id, m.occurred_at
+         app_private.inventory_movement_event_payload(m, i, loc), m.actor_user_id, m.occurred_at
   from g_movements gm
   join app_public.inventory_movements m on m.tenant_id = gm.tenant_id and m.id = gm.id
   join app_public.inventory_items i on i.tenant_id = m.tenant_id and i.id = m.inventory_item_id
