@@ -48,7 +48,9 @@ function BillingDetails() {
   const { tenant } = useViewer();
   const client = useClient();
   const resetClient = useResetClient();
-  const [{ data, error, fetching }] = useQuery({ query: BillingQuery });
+  // Asked again on each visit: usage, and with it what each plan would refuse (changeProblem),
+  // changes elsewhere in the admin.
+  const [{ data, error, fetching }] = useQuery({ query: BillingQuery, requestPolicy: "cache-and-network" });
   const [waitingFor, setWaitingFor] = useState<Plan | null>(null);
   const [outcome, setOutcome] = useState<{ severity: "success" | "info"; text: string } | null>(null);
   const mounted = useRef(true);

@@ -1,7 +1,8 @@
 // Confirms a move to another plan, showing what changes: the price (per month, and the
 // difference), the limits and the modules. Confirming calls changePlan and waits for the worker;
 // a refusal (DOWNG: usage above the smaller plan's limits, GRACE, a declined card…) is shown in
-// the server's words. Within the grace period after a cancellation the same dialog reactivates.
+// the server's words, and so is, ahead of asking, why the server would refuse it now
+// (Plan.changeProblem). Within the grace period after a cancellation the same dialog reactivates.
 import {
   Alert,
   Box,
@@ -15,7 +16,6 @@ import {
 } from "@mui/material";
 import { formatDay, formatPrice, moduleLabel, perInterval } from "./format.ts";
 import type { BillingRequest, Plan, Subscription } from "./queries.ts";
-import { excessFor } from "./usage.ts";
 import { useBillingRequest } from "./useBillingRequest.ts";
 
 export type PlanChange = "upgrade" | "downgrade" | "reactivate";
@@ -45,7 +45,6 @@ export function ChangePlanDialog({ target, current, subscription, onClose, onCha
   const title = changeLabel(change, target);
   const interval = perInterval(target.billingInterval);
   const difference = current ? target.priceCents - current.priceCents : 0;
-  const excess = subscription && change !== "upgrade" ? excessFor(subscription, target) : [];
   const gained = target.modules.filter((m): m is string => Boolean(m) && !current?.modules.includes(m!));
   const lost = current ? current.modules.filter((m): m is string => Boolean(m) && !target.modules.includes(m!)) : [];
   const trialing = subscription?.status === "trialing" && subscription.trialEndsAt;
@@ -114,9 +113,10 @@ export function ChangePlanDialog({ target, current, subscription, onClose, onCha
             .{gained.length > 0 && current && ` Adds ${gained.map(moduleLabel).join(", ")}.`}
             {lost.length > 0 && ` You would lose ${lost.map(moduleLabel).join(", ")}.`}
           </Typography>
-          {excess.length > 0 && state.phase !== "failed" && (
-            <Alert severity="warning">
-              Your business uses more than {target.name} allows: {excess.join(", ")}. Remove the extra ones before you move.
+          {/* Ahead of asking: the server's words for why it would refuse the move now. */}
+          {target.changeProblem && state.phase !== "failed" && (
+            <Alert severity="warning" data-testid="plan-change-problem">
+              {target.changeProblem}
             </Alert>
           )}
           {busy && (

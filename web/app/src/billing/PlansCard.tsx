@@ -6,7 +6,6 @@ import { useState } from "react";
 import { ChangePlanDialog, changeLabel, planChange } from "./ChangePlanDialog.tsx";
 import { formatPrice, moduleLabel, perInterval, sortPlans } from "./format.ts";
 import type { BillingRequest, Plan, Subscription } from "./queries.ts";
-import { excessFor } from "./usage.ts";
 
 interface Props {
   plans: Plan[];
@@ -36,7 +35,8 @@ export function PlansCard({ plans, subscription, canUpdate, title = "Plans", sub
           {sortPlans(plans).map((plan) => {
             const isCurrent = !ended && plan.key === current?.key;
             const change = planChange(plan, current, subscription);
-            const excess = subscription && change === "downgrade" ? excessFor(subscription, plan) : [];
+            // The server's words for why this move would be refused now (usage over its limits).
+            const problem = change ? plan.changeProblem : null;
             return (
               <Grid key={plan.key} size={{ xs: 12, sm: 6 }}>
                 <Box
@@ -77,9 +77,9 @@ export function PlansCard({ plans, subscription, canUpdate, title = "Plans", sub
                         <Chip key={m} size="small" variant="outlined" label={moduleLabel(m)} />
                       ))}
                   </Stack>
-                  {excess.length > 0 && (
-                    <Typography variant="body2" color="warning.dark">
-                      You use {excess.join(", ")}.
+                  {problem && (
+                    <Typography variant="body2" color="warning.dark" data-testid="plan-change-problem">
+                      {problem}
                     </Typography>
                   )}
                   <Box sx={{ flexGrow: 1 }} />

@@ -15,6 +15,11 @@ export interface Plan {
   maxDevices: number;
   modules: (string | null)[];
   position: number;
+  /**
+   * Why the business could not move to this plan now — its usage over the plan's limits, in the
+   * words changePlan would refuse with (DOWNG) — or null when it fits (or billing is not visible).
+   */
+  changeProblem: string | null;
 }
 
 export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "unpaid";
@@ -87,6 +92,7 @@ const PLAN_FIELDS = `
   maxDevices
   modules
   position
+  changeProblem
 `;
 
 export const BillingQuery = gql<{
