@@ -20,7 +20,7 @@ import { startTestWorker, type TestWorker } from "../helpers/worker.ts";
 import { useE2E } from "./helpers/e2e.ts";
 import { currentBusiness, signIn } from "./helpers/ui.ts";
 
-const e2e = useE2E();
+const e2e = useE2E({ stripeTestClock: true });
 const WEBHOOK_SECRET = "whsec_backoffice_e2e_billing";
 const SHOTS = process.env.E2E_SCREENSHOTS ?? "/tmp";
 

@@ -16,13 +16,14 @@ export interface E2E {
   page(): Promise<Page>;
 }
 
-export function useE2E(): E2E {
+/** `stripeTestClock`: the test moves the local Stripe's clock ahead (billing), see acceptStripeTestClock. */
+export function useE2E(opts: { stripeTestClock?: boolean } = {}): E2E {
   let app: RunningApp | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+    [app, browser] = await Promise.all([startApp(opts), launchBrowser()]);
     // Warm Vite up (dependency pre-bundling, first transforms) before any test counts time.
     const { context, page } = await newPage(browser, app.baseUrl);
     await page.goto("/login", { timeout: FIRST_LOAD_MS });

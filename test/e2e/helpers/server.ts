@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { adminHandler } from "../../../web/server/admin.ts";
 import { createApp } from "../../../web/server/app.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { acceptStripeTestClock } from "../../helpers/stripe-clock.ts";
 
 export interface RunningApp {
   baseUrl: string;
@@ -12,8 +13,9 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp(): Promise<RunningApp> {
+export async function startApp(opts: { stripeTestClock?: boolean } = {}): Promise<RunningApp> {
   const db = await createTestDatabase();
+  if (opts.stripeTestClock) await acceptStripeTestClock(db.name);
   const admin = await adminHandler(true);
   const app = await createApp({ authUrl: db.authUrl, development: true, fallback: admin.fallback });
   const server = http.createServer(app.handler);

@@ -2,14 +2,13 @@
 // Stripe server delivering signed webhooks to it, the real `stripe` SDK pointed at that server,
 // and the worker's task list using that client. `settle()` runs the worker and waits for webhooks
 // until nothing is left to do, like the running product would.
-import pg from "pg";
-import { testRootUrl } from "../../helpers/env.ts";
 import { Logger, type TaskList } from "graphile-worker";
 import Stripe from "stripe";
 import { startStripeLocal, type StripeLocalServer } from "../../../stripe-local/server.ts";
 import { localStripeClient, type StripeSettings } from "../../../worker/stripe.ts";
 import { makeTaskList } from "../../../worker/tasks/index.ts";
 import { createTestDatabase, type Member, type TestDatabase } from "../../helpers/db.ts";
+import { acceptStripeTestClock } from "../../helpers/stripe-clock.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { runJobsOnce } from "../../helpers/worker.ts";
 
@@ -44,13 +43,7 @@ export interface BillingHarness {
 export async function startBillingHarness(opts: { webhooks?: boolean; /** Events dated by a test clock moved ahead are taken (default). */ futureEvents?: boolean } = {}): Promise<BillingHarness> {
   process.env.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET;
   const db = await createTestDatabase();
-  // The local Stripe's test clock is moved days ahead, so its events come "from the future":
-  // let this database take them (app_hidden.receive_stripe_events; 5 minutes otherwise).
-  if (opts.futureEvents !== false) {
-    const root = new pg.Client(testRootUrl); // (a setting of our own: a superuser's to set)
-    await root.connect();
-    await root.query(`alter database "${db.name}" set backoffice.stripe_created_tolerance = '3650 days'`).finally(() => root.end());
-  }
+  if (opts.futureEvents !== false) await acceptStripeTestClock(db.name);
   const server = await startTestServer(db);
   const startLocal = () =>
     startStripeLocal({
