@@ -1,4 +1,4 @@
-// Analyst logins (640), tested as an analyst would use them: a real PostgreSQL login created by
+// Analyst logins (reporting.create_analyst_login), tested as an analyst would use them: a real PostgreSQL login created by
 // an owner, connecting over TCP with its own user name and password. It sees only its tenant's
 // rows in the reporting views, cannot write, and cannot read any other schema. Roles are
 // cluster-wide and outlive this test's database, so every role created here is dropped again.

@@ -1,4 +1,4 @@
-// The consumers of 610: each event type moves its read model by exactly what it should (tests
+// The reporting consumers (reporting_sales, reporting_customers): each event type moves its read model by exactly what it should (tests
 // 1–4 of the issue), on the business date of the location and, for voids, of the original sale;
 // the same event applied twice counts once (test 5); customer activity follows renames and merges.
 import pg from "pg";

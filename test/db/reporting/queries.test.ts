@@ -1,4 +1,4 @@
-// The admin's queries of 630: daily_sales over a range with and without a location (test 6),
+// The admin's reporting queries: daily_sales over a range with and without a location (test 6),
 // item_sales in both orders (test 7), dashboard_metrics with "today" in each location's time
 // zone (test 8), inventory_summary, and who may call them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// CSV exports through the worker (650 + worker/tasks/export-csv.ts), run with graphile-worker's
+// CSV exports through the worker (reporting.request_export + worker/tasks/export-csv.ts), run with graphile-worker's
 // runOnce as in production: valid RFC 4180 CSV with the right headers, commas, quotes and line
 // breaks quoted, spreadsheet formulas defused (test 9 of the issue); progress and the finished
 // file recorded; chunking that does not change a byte; a crashed attempt redone from scratch; a
