@@ -1,6 +1,7 @@
 // Every route of the admin. Signed-out pages sit behind <GuestOnly>, the rest behind
 // <RequireAuth> inside the shell. Pages that need a permission check it themselves.
 import { Navigate, Route, Routes } from "react-router-dom";
+import { BackgroundJobsPage } from "./activity/BackgroundJobsPage.tsx";
 import { GuestOnly } from "./auth/GuestOnly.tsx";
 import { LoginPage } from "./auth/LoginPage.tsx";
 import { OnboardPage } from "./auth/OnboardPage.tsx";
@@ -25,6 +26,8 @@ export function AppRoutes() {
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:id" element={<CustomerDetailPage />} />
         <Route path="reports" element={<ReportsPage />} />
+        <Route path="activity" element={<Navigate to="/activity/jobs" replace />} />
+        <Route path="activity/jobs" element={<BackgroundJobsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="settings/billing" element={<BillingPage />} />
       </Route>
