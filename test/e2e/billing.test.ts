@@ -180,6 +180,7 @@ describe("billing page", () => {
     await prices.getByText("$149.00 / month").waitFor();
     await prices.getByText("+$70.00 a month").waitFor();
     await upgrade.getByText(/free trial until .*: nothing is charged now/).waitFor();
+    await upgrade.getByLabel("Reason (optional)").fill("A second shop opens in May");
     await upgrade.getByRole("button", { name: "Upgrade to Growth" }).click();
     await upgrade.waitFor({ state: "hidden", timeout: 30_000 });
     // Our plan follows once Stripe's customer.subscription.updated has been applied.

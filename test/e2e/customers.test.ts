@@ -322,6 +322,7 @@ describe("customers", () => {
     expect(await review.getByTestId("merge-moves").textContent()).toBe("Moves 1 order, 0 notes and 0 addresses to the customer kept.");
     expect(await page.getByTestId("stat-spend").textContent()).toBe("20.00"); // nothing merged yet
 
+    await review.getByLabel("Reason (optional)").fill("Same person, signed up twice");
     await review.getByRole("button", { name: "Merge customers" }).click();
     await review.waitFor({ state: "hidden" });
     await page.getByText("Merged CUST-00002 into CUST-00001.").waitFor();

@@ -3,7 +3,7 @@
 // first item from the till and sells it by card; a cashier sells but cannot void.
 import { describe, expect, it } from "vitest";
 import { useE2E } from "./helpers/e2e.ts";
-import { signIn } from "./helpers/ui.ts";
+import { helpOf, invalidFields, signIn } from "./helpers/ui.ts";
 
 const e2e = useE2E();
 
@@ -101,12 +101,15 @@ describe("POS", () => {
     await row.filter({ hasText: placedAt }).filter({ hasText: "Blueberry muffin, 2 × Flat white" }).waitFor();
     await row.filter({ hasText: "9.90" }).filter({ hasText: "Paid" }).waitFor();
 
-    // The owner voids it: a reason is required; the row then says voided, and why.
+    // The owner voids it: a reason is required (the server's words, under the Reason field); the
+    // row then says voided, and why.
     await row.getByRole("button", { name: `Void order ${number}` }).click();
     const voiding = page.getByRole("dialog", { name: `Void order ${number}` });
     await voiding.getByText("9.90 was paid: hand it back to the customer.").waitFor();
     await voiding.getByRole("button", { name: "Void order" }).click();
-    await voiding.getByText("Say why the order is voided").waitFor();
+    await voiding.getByText("The reason for the void is required.").waitFor();
+    expect(await helpOf(voiding, "Reason")).toBe("The reason for the void is required.");
+    expect(await invalidFields(voiding)).toEqual(["Reason"]);
     await voiding.getByLabel("Reason").fill("Rung up on the wrong till");
     await voiding.getByRole("button", { name: "Void order" }).click();
     await voiding.waitFor({ state: "hidden" });

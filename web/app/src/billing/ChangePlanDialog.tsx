@@ -3,6 +3,7 @@
 // a refusal (DOWNG: usage above the smaller plan's limits, GRACE, a declined card…) is shown in
 // the server's words, and so is, ahead of asking, why the server would refuse it now
 // (Plan.changeProblem). Within the grace period after a cancellation the same dialog reactivates.
+// An optional reason is kept in the audit log; the server's complaint about it goes under it.
 import {
   Alert,
   Box,
@@ -12,8 +13,10 @@ import {
   DialogContent,
   DialogTitle,
   Stack,
+  TextField,
   Typography,
 } from "@mui/material";
+import { useForm } from "../lib/useForm.ts";
 import { formatDay, formatPrice, moduleLabel, perInterval } from "./format.ts";
 import type { BillingRequest, Plan, Subscription } from "./queries.ts";
 import { useBillingRequest } from "./useBillingRequest.ts";
@@ -40,7 +43,8 @@ interface Props {
 }
 
 export function ChangePlanDialog({ target, current, subscription, onClose, onChanged }: Props) {
-  const { state, busy, changePlan } = useBillingRequest();
+  const { busy, changePlan } = useBillingRequest();
+  const form = useForm({ reason: "" });
   const change = planChange(target, current, subscription) ?? "upgrade";
   const title = changeLabel(change, target);
   const interval = perInterval(target.billingInterval);
@@ -50,8 +54,10 @@ export function ChangePlanDialog({ target, current, subscription, onClose, onCha
   const trialing = subscription?.status === "trialing" && subscription.trialEndsAt;
 
   async function confirm() {
-    const done = await changePlan(target.key);
-    if (done) onChanged(done, target);
+    const outcome = await changePlan(target.key, form.values.reason);
+    if (!outcome) return;
+    if ("error" in outcome) form.fail(outcome.error);
+    else onChanged(outcome.request, target);
   }
 
   let explanation: string;
@@ -114,19 +120,22 @@ export function ChangePlanDialog({ target, current, subscription, onClose, onCha
             {lost.length > 0 && ` You would lose ${lost.map(moduleLabel).join(", ")}.`}
           </Typography>
           {/* Ahead of asking: the server's words for why it would refuse the move now. */}
-          {target.changeProblem && state.phase !== "failed" && (
+          {target.changeProblem && !form.formError && (
             <Alert severity="warning" data-testid="plan-change-problem">
               {target.changeProblem}
             </Alert>
           )}
+          <TextField
+            label="Reason (optional)"
+            disabled={busy}
+            {...form.text("reason", "Kept in the audit log with the change.")}
+          />
           {busy && (
             <Typography role="status" color="text.secondary">
               {change === "reactivate" ? "Reactivating your subscription with Stripe…" : "Changing your plan with Stripe…"}
             </Typography>
           )}
-          {state.phase === "failed" && (
-            <Alert severity="error">{state.message}</Alert>
-          )}
+          {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
         </Stack>
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
@@ -137,7 +146,7 @@ export function ChangePlanDialog({ target, current, subscription, onClose, onCha
         <Button
           variant="contained"
           loading={busy}
-          disabled={state.phase === "failed" && (state.code === "DOWNG" || state.code === "GRACE")}
+          disabled={form.formError?.code === "DOWNG" || form.formError?.code === "GRACE"}
           onClick={() => void confirm()}
         >
           {title}

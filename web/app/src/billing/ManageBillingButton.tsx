@@ -27,7 +27,7 @@ export function ManageBillingButton({ size, variant = "contained" }: { size?: Bu
       )}
       {state.phase === "failed" && (
         <Alert severity="error" sx={{ maxWidth: 520 }}>
-          {state.message}
+          {state.error.message}
         </Alert>
       )}
     </Stack>

@@ -187,9 +187,12 @@ export const RequestBillingPortalMutation = gql<{ requestBillingPortal: { billin
   }
 `;
 
-export const ChangePlanMutation = gql<{ changePlan: { billingRequest: BillingRequest | null } | null }, { planKey: string }>`
-  mutation ChangePlan($planKey: String!) {
-    changePlan(input: { planKey: $planKey }) {
+export const ChangePlanMutation = gql<
+  { changePlan: { billingRequest: BillingRequest | null } | null },
+  { planKey: string; reason: string | null }
+>`
+  mutation ChangePlan($planKey: String!, $reason: String) {
+    changePlan(input: { planKey: $planKey, reason: $reason }) {
       billingRequest {
         ${REQUEST_FIELDS}
       }

@@ -1,6 +1,7 @@
 // One customer: profile and lifetime stats, notes, addresses, recent orders and the activity
-// timeline; Edit, Archive/Restore (customers.update) and Merge (customers.merge). A customer that
-// was merged away shows where it went instead of its actions.
+// timeline; Edit, Archive/Restore (customers.update) and Merge (customers.merge). Archiving and
+// restoring are confirmed with an optional reason, kept in the audit log. A customer that was
+// merged away shows where it went instead of its actions.
 import {
   Alert,
   Box,
@@ -12,14 +13,16 @@ import {
   DialogTitle,
   Link,
   Stack,
+  TextField,
   Typography,
   useMediaQuery,
   useTheme,
 } from "@mui/material";
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
@@ -64,10 +67,9 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const canMerge = useCan("customers.merge");
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
-  const [archiving, setArchiving] = useState(false);
+  const [changingStatus, setChangingStatus] = useState<StatusChange | null>(null);
   const [merging, setMerging] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const [{ fetching: restoring, error: restoreError }, restore] = useMutation(RestoreCustomerMutation);
   const merged = c.status === "merged";
   const live = !merged;
   const wide = useMediaQuery(useTheme().breakpoints.up("md"), { noSsr: true });
@@ -100,11 +102,11 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
             )}
             {canUpdate &&
               (c.status === "archived" ? (
-                <Button variant="outlined" startIcon={<RestoreIcon />} loading={restoring} onClick={() => restore({ customerId: c.rowId })}>
+                <Button variant="outlined" startIcon={<RestoreIcon />} onClick={() => setChangingStatus("restore")}>
                   Restore
                 </Button>
               ) : (
-                <Button variant="outlined" startIcon={<ArchiveIcon />} onClick={() => setArchiving(true)}>
+                <Button variant="outlined" startIcon={<ArchiveIcon />} onClick={() => setChangingStatus("archive")}>
                   Archive
                 </Button>
               ))}
@@ -140,7 +142,6 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
           {notice}
         </Alert>
       )}
-      {restoreError && <Alert severity="error" sx={{ mb: 3 }}>{errorMessage(restoreError)}</Alert>}
 
       {wide ? (
         <Box sx={{ display: "grid", gap: 3, gridTemplateColumns: "minmax(0, 7fr) minmax(0, 5fr)", alignItems: "start" }}>
@@ -175,7 +176,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
           onSaved={() => setNotice("Changes saved.")}
         />
       )}
-      {archiving && <ArchiveDialog customer={c} onClose={() => setArchiving(false)} />}
+      {changingStatus && <StatusDialog change={changingStatus} customer={c} onClose={() => setChangingStatus(null)} />}
       {merging && (
         <MergeDialog
           customer={c}
@@ -191,31 +192,52 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   );
 }
 
-function ArchiveDialog({ customer, onClose }: { customer: CustomerDetail; onClose(): void }) {
-  const [{ fetching, error }, archive] = useMutation(ArchiveCustomerMutation);
+type StatusChange = "archive" | "restore";
+
+const STATUS_CHANGE = {
+  archive: {
+    mutation: ArchiveCustomerMutation,
+    title: "Archive",
+    text: "They will no longer be offered at the till or listed with active customers. Their orders and history stay, and you can restore them at any time.",
+  },
+  restore: {
+    mutation: RestoreCustomerMutation,
+    title: "Restore",
+    text: "They will be offered at the till and listed with active customers again.",
+  },
+} as const;
+
+/** Confirms archiving or restoring, with an optional reason kept in the audit log. */
+function StatusDialog({ change, customer, onClose }: { change: StatusChange; customer: CustomerDetail; onClose(): void }) {
+  const { mutation, title, text } = STATUS_CHANGE[change];
+  const [{ fetching }, run] = useMutation(mutation);
+  const form = useForm({ reason: "" });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const result = await run({ customerId: customer.rowId, reason: form.values.reason });
+    if (result.error) return void form.fail(result.error);
+    onClose();
+  }
+
   return (
     <Dialog open onClose={onClose} maxWidth="xs" fullWidth>
-      <DialogTitle>Archive {customer.displayName}?</DialogTitle>
-      <DialogContent>
-        {error && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(error)}</Alert>}
-        <DialogContentText>
-          They will no longer be offered at the till or listed with active customers. Their orders and history stay, and you can restore them at
-          any time.
-        </DialogContentText>
-      </DialogContent>
-      <DialogActions sx={{ px: 3, pb: 2 }}>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button
-          variant="contained"
-          loading={fetching}
-          onClick={async () => {
-            const result = await archive({ customerId: customer.rowId });
-            if (!result.error) onClose();
-          }}
-        >
-          Archive
-        </Button>
-      </DialogActions>
+      <form onSubmit={submit} noValidate>
+        <DialogTitle>
+          {title} {customer.displayName}?
+        </DialogTitle>
+        <DialogContent>
+          {form.formError && <Alert severity="error" sx={{ mb: 2 }}>{form.formError.message}</Alert>}
+          <DialogContentText sx={{ mb: 2 }}>{text}</DialogContentText>
+          <TextField label="Reason (optional)" autoFocus fullWidth {...form.text("reason", "Kept in the audit log with the change.")} />
+        </DialogContent>
+        <DialogActions sx={{ px: 3, pb: 2 }}>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="contained" loading={fetching}>
+            {title}
+          </Button>
+        </DialogActions>
+      </form>
     </Dialog>
   );
 }

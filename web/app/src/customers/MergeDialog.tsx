@@ -2,7 +2,8 @@
 // type-ahead; then see the two side by side with what the merge will make of them
 // (previewCustomerMerge computes it, writing nothing): fields, tags, visits and spend, and how
 // many orders, notes and addresses will move. Only then mergeCustomers. Either side can be the
-// one kept ("Keep the other one"); the duplicate stays as a merged record pointing at it.
+// one kept ("Keep the other one"); the duplicate stays as a merged record pointing at it. An
+// optional reason is kept in the audit log of every change the merge makes.
 import {
   Alert,
   Box,
@@ -18,11 +19,13 @@ import {
   TableContainer,
   TableHead,
   TableRow,
+  TextField,
   Typography,
 } from "@mui/material";
 import { useState, type ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { CustomerSearch } from "./CustomerSearch.tsx";
 import { formatCents, formatDate, tagList } from "./format.ts";
 import { SwapIcon } from "./icons.tsx";
@@ -101,7 +104,8 @@ function Preview({
   const [primary] = useQuery({ query: MergeSideQuery, variables: { rowId: primaryId }, ...NETWORK });
   const [duplicate] = useQuery({ query: MergeSideQuery, variables: { rowId: duplicateId }, ...NETWORK });
   const [preview] = useQuery({ query: PreviewMergeQuery, variables: { primaryId, duplicateId }, ...NETWORK });
-  const [{ fetching: merging, error: mergeError }, merge] = useMutation(MergeCustomersMutation);
+  const [{ fetching: merging }, merge] = useMutation(MergeCustomersMutation);
+  const form = useForm({ reason: "" });
 
   const p = primary.data?.customerByRowId;
   const d = duplicate.data?.customerByRowId;
@@ -111,8 +115,8 @@ function Preview({
 
   async function confirm() {
     if (!p || !d) return;
-    const result = await merge({ primaryId, duplicateId });
-    if (result.error) return;
+    const result = await merge({ primaryId, duplicateId, reason: form.values.reason });
+    if (result.error) return void form.fail(result.error);
     onMerged({ keptRowId: p.rowId, keptNumber: p.customerNumber, mergedNumber: d.customerNumber });
   }
 
@@ -120,7 +124,7 @@ function Preview({
     <>
       <DialogContent>
         {loadError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(loadError)}</Alert>}
-        {mergeError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(mergeError)}</Alert>}
+        {form.formError && <Alert severity="error" sx={{ mb: 2 }}>{form.formError.message}</Alert>}
         {ready ? (
           <>
             <Typography variant="body2" sx={{ mb: 2 }}>
@@ -132,6 +136,12 @@ function Preview({
             <Typography variant="body2" sx={{ mt: 2 }} data-testid="merge-moves">
               {moves(r)}
             </Typography>
+            <TextField
+              label="Reason (optional)"
+              fullWidth
+              sx={{ mt: 2 }}
+              {...form.text("reason", "Kept in the audit log with the merge. For example: same email, signed up twice.")}
+            />
           </>
         ) : (
           !loadError && (

@@ -316,9 +316,9 @@ export const UpdateCustomerMutation = gql<
   ${CustomerRowFields}
 `;
 
-export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: CustomerRow | null } | null }, { customerId: string }>`
-  mutation ArchiveCustomer($customerId: String!) {
-    archiveCustomer(input: { customerId: $customerId }) {
+export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: CustomerRow | null } | null }, { customerId: string; reason: string | null }>`
+  mutation ArchiveCustomer($customerId: String!, $reason: String) {
+    archiveCustomer(input: { customerId: $customerId, reason: $reason }) {
       result {
         ...CustomerRowFields
       }
@@ -327,9 +327,9 @@ export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: Customer
   ${CustomerRowFields}
 `;
 
-export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: CustomerRow | null } | null }, { customerId: string }>`
-  mutation RestoreCustomer($customerId: String!) {
-    restoreCustomer(input: { customerId: $customerId }) {
+export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: CustomerRow | null } | null }, { customerId: string; reason: string | null }>`
+  mutation RestoreCustomer($customerId: String!, $reason: String) {
+    restoreCustomer(input: { customerId: $customerId, reason: $reason }) {
       result {
         ...CustomerRowFields
       }
@@ -340,10 +340,10 @@ export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: Customer
 
 export const MergeCustomersMutation = gql<
   { mergeCustomers: { result: CustomerRow | null } | null },
-  { primaryId: string; duplicateId: string }
+  { primaryId: string; duplicateId: string; reason: string | null }
 >`
-  mutation MergeCustomers($primaryId: String!, $duplicateId: String!) {
-    mergeCustomers(input: { primaryId: $primaryId, duplicateId: $duplicateId }) {
+  mutation MergeCustomers($primaryId: String!, $duplicateId: String!, $reason: String) {
+    mergeCustomers(input: { primaryId: $primaryId, duplicateId: $duplicateId, reason: $reason }) {
       result {
         ...CustomerRowFields
         mergedCustomers {

@@ -43,8 +43,16 @@ export function restErrorOf(status: number, payload: unknown): RestError {
   return new RestError(status, text(error?.code) ?? "INTER", text(error?.message) ?? UNKNOWN, text(error?.field), text(error?.ref));
 }
 
-/** The code, message, field and reference of any failure. Never a raw dump. */
+/** Whether this is what serverError already made of a failure (passed on by a hook). */
+function isServerError(error: unknown): error is ServerError {
+  if (typeof error !== "object" || error === null || error instanceof Error) return false;
+  const e = error as Record<string, unknown>;
+  return typeof e.message === "string" && "code" in e && "field" in e && "ref" in e;
+}
+
+/** The code, message, field and reference of any failure (or of a ServerError, as it is). Never a raw dump. */
 export function serverError(error: unknown): ServerError {
+  if (isServerError(error)) return error;
   if (error instanceof RestError) {
     return { code: error.code, message: error.message || UNKNOWN, field: error.field, ref: error.ref };
   }

@@ -1,24 +1,22 @@
-// Voids an order (needs sales.void) with the reason a manager gives. The database keeps the
-// order, its lines and payments, puts the stock back, and refuses a second void (VOIDD).
+// Voids an order (needs sales.void) with the reason a manager gives (required, kept with the order
+// and in the audit log). The database keeps the order, its lines and payments, puts the stock
+// back, and refuses a second void (VOIDD); what it says about the reason goes under it.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { type FormEvent } from "react";
 import { useMutation } from "urql";
-import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { formatMoney } from "./money.ts";
 import { VoidOrderMutation, type OrderSummary } from "./queries.ts";
 import { orderNumber } from "./time.ts";
 
 export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClose(): void }) {
-  const [reason, setReason] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const form = useForm({ reason: "" });
   const [{ fetching }, voidOrder] = useMutation(VoidOrderMutation);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!reason.trim()) return setProblem("Say why the order is voided; it is kept with the order.");
-    const result = await voidOrder({ orderId: order.rowId, reason });
-    if (result.error) return setError(errorMessage(result.error));
+    const result = await voidOrder({ orderId: order.rowId, reason: form.values.reason });
+    if (result.error) return void form.fail(result.error);
     onClose();
   }
 
@@ -28,9 +26,9 @@ export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClo
       <form onSubmit={submit} noValidate>
         <DialogTitle>{title}</DialogTitle>
         <DialogContent>
-          {error && (
+          {form.formError && (
             <Alert severity="error" sx={{ mb: 2 }}>
-              {error}
+              {form.formError.message}
             </Alert>
           )}
           <Typography sx={{ mb: 1 }}>
@@ -44,16 +42,8 @@ export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClo
           )}
           <TextField
             label="Reason"
-            name="reason"
             autoFocus
-            value={reason}
-            onChange={(e) => {
-              setReason(e.target.value);
-              setProblem(null);
-            }}
-            error={Boolean(problem)}
-            helperText={problem ?? "For example: rung up twice, customer changed their mind."}
-            slotProps={{ htmlInput: { maxLength: 500 } }}
+            {...form.text("reason", "Kept with the order. For example: rung up twice, customer changed their mind.")}
             sx={{ mt: 1 }}
           />
         </DialogContent>
