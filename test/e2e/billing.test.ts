@@ -220,6 +220,11 @@ describe("billing page", () => {
     expect(await text(page, "billing-plan-name")).toBe("Growth");
     const { rows } = await e2e.app.db.owner.query("select plan_key from app_public.billing_subscriptions where tenant_id = $1", [owner.tenantId]);
     expect(rows[0].plan_key).toBe("growth");
+
+    // The upgrade's reason is in the audit log, with the request that asked Stripe for it.
+    await page.goto("/settings/audit?command=change_plan");
+    const audit = page.getByRole("table", { name: "Audit log" }).getByTestId("audit-row");
+    await audit.filter({ hasText: "Billing request added" }).filter({ hasText: "Olive Owner" }).getByText("A second shop opens in May").waitFor();
   }, 90_000);
 });
 

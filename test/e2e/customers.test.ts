@@ -335,6 +335,14 @@ describe("customers", () => {
     await page.getByRole("list", { name: "Activity" }).getByText("Merged customer CUST-00002 into this one (1 orders, 0 notes, 0 addresses moved)").waitFor();
     expect(await page.getByRole("table", { name: "Recent orders" }).getByRole("row").count()).toBe(3); // header + both orders
 
+    // The reason is in the audit log, on each change the merge made.
+    await page.goto("/settings/audit?command=merge_customers&entity=customers");
+    const audit = page.getByRole("table", { name: "Audit log" }).getByTestId("audit-row");
+    await eventually(() => audit.getByTestId("audit-reason").allInnerTexts()).toEqual([
+      "Same person, signed up twice",
+      "Same person, signed up twice",
+    ]);
+
     // The duplicate stays, marked merged, pointing at the customer kept.
     await page.goto(`/customers/${dupe.id}`);
     await page.getByRole("heading", { name: "Maria S.", level: 1 }).waitFor();

@@ -12,6 +12,7 @@ import { CustomersPage } from "./customers/CustomersPage.tsx";
 import { DashboardPage } from "./dashboard/DashboardPage.tsx";
 import { PosPage } from "./pos/PosPage.tsx";
 import { ReportsPage } from "./reporting/ReportsPage.tsx";
+import { AuditLogPage } from "./settings/AuditLogPage.tsx";
 import { SettingsPage } from "./settings/SettingsPage.tsx";
 import { AppShell } from "./shell/AppShell.tsx";
 
@@ -30,6 +31,7 @@ export function AppRoutes() {
         <Route path="activity/jobs" element={<BackgroundJobsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="settings/billing" element={<BillingPage />} />
+        <Route path="settings/audit" element={<AuditLogPage />} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

@@ -5,7 +5,6 @@
 // ends here without a reload. Needs settings.view (the server answers nothing otherwise).
 import {
   Alert,
-  Box,
   Button,
   Card,
   CardContent,
@@ -18,11 +17,12 @@ import {
   TableRow,
   Typography,
 } from "@mui/material";
-import { useEffect, useMemo } from "react";
+import { useEffect } from "react";
 import { errorMessage } from "../lib/errors.ts";
 import { usePagedQuery } from "../lib/usePagedQuery.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { LoadMore, PagedListHeader } from "../ui/PagedList.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
@@ -61,12 +61,6 @@ function JobsList() {
     return () => clearInterval(timer);
   }, [running, refresh]);
 
-  const summary = useMemo(() => {
-    if (jobs.totalCount == null) return " ";
-    const all = jobs.totalCount === 1 ? "1 run" : `${jobs.totalCount.toLocaleString()} runs`;
-    return jobs.nodes.length < jobs.totalCount ? `${all} · showing the latest ${jobs.nodes.length}` : all;
-  }, [jobs.totalCount, jobs.nodes.length]);
-
   if (jobs.loading) return <Loading />;
   if (jobs.error && !jobs.nodes.length) return <Alert severity="error">{errorMessage(jobs.error)}</Alert>;
   if (!jobs.nodes.length) {
@@ -88,19 +82,17 @@ function JobsList() {
   return (
     <Card>
       <CardContent>
-        <Box sx={{ display: "flex", alignItems: "center", justifyContent: "space-between", gap: 2, mb: 1, flexWrap: "wrap" }}>
-          <Typography variant="body2" color="text.secondary" data-testid="jobs-summary">
-            {summary}
-          </Typography>
-          <Button size="small" onClick={refresh} loading={jobs.fetching}>
-            Refresh
-          </Button>
-        </Box>
-        {jobs.error && (
-          <Alert severity="error" sx={{ mb: 2 }}>
-            {errorMessage(jobs.error)}
-          </Alert>
-        )}
+        <PagedListHeader
+          list={jobs}
+          one="run"
+          many="runs"
+          testId="jobs-summary"
+          action={
+            <Button size="small" onClick={refresh} loading={jobs.fetching}>
+              Refresh
+            </Button>
+          }
+        />
         <TableContainer>
           <Table aria-label="Background jobs" size="small" sx={{ minWidth: 760 }}>
             <TableHead>
@@ -120,18 +112,7 @@ function JobsList() {
             </TableBody>
           </Table>
         </TableContainer>
-        {jobs.hasMore && (
-          <Box sx={{ display: "flex", justifyContent: "center", pt: 2 }}>
-            <Button variant="outlined" onClick={jobs.loadMore} loading={jobs.fetching}>
-              Load more
-            </Button>
-          </Box>
-        )}
-        {jobs.capped && (
-          <Typography variant="body2" color="text.secondary" sx={{ pt: 2, textAlign: "center" }}>
-            Older runs are not shown.
-          </Typography>
-        )}
+        <LoadMore list={jobs} capped="Older runs are not shown." />
       </CardContent>
     </Card>
   );

@@ -2,18 +2,17 @@
 // notices, the plans to move between, invoice history and "Manage billing" (Stripe's portal).
 // Reading needs settings.view; every action needs settings.update. It stays reachable while
 // the business is suspended (the shell lets this route through): this is where it gets out.
-import { Alert, Box, Grid, Link, Stack, Typography } from "@mui/material";
+import { Alert, Box, Grid, Stack, Typography } from "@mui/material";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Link as RouterLink } from "react-router-dom";
 import { useClient, useQuery } from "urql";
 import { useResetClient } from "../lib/ClientProvider.tsx";
 import { errorMessage } from "../lib/errors.ts";
+import { BackToSettings } from "../settings/BackToSettings.tsx";
 import { useCan, useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { CurrentPlanCard } from "./CurrentPlanCard.tsx";
-import { BackIcon } from "./icons.tsx";
 import { InvoicesCard } from "./InvoicesCard.tsx";
 import { ManageBillingButton } from "./ManageBillingButton.tsx";
 import { NoticesList } from "./NoticesList.tsx";
@@ -28,9 +27,7 @@ export function BillingPage() {
   const canView = useCan("settings.view");
   return (
     <>
-      <Link component={RouterLink} to="/settings" underline="hover" sx={{ display: "inline-flex", alignItems: "center", gap: 0.5, mb: 1.5 }}>
-        <BackIcon sx={{ fontSize: 18 }} /> Settings
-      </Link>
+      <BackToSettings />
       {canView ? (
         <BillingDetails />
       ) : (

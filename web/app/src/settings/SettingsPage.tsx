@@ -1,6 +1,7 @@
-// Settings: the business itself, its locations, and a summary of its plan (Settings → Billing
-// has the rest).
-import { Stack } from "@mui/material";
+// Settings: the business itself, its locations, a summary of its plan (Settings → Billing has the
+// rest) and the way to the audit log.
+import { Button, Card, CardContent, Stack, Typography } from "@mui/material";
+import { Link as RouterLink } from "react-router-dom";
 import { BillingCard } from "../billing/BillingCard.tsx";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
@@ -22,10 +23,33 @@ export function SettingsPage() {
           <BusinessCard canUpdate={canUpdate} />
           <LocationsCard canUpdate={canUpdate} />
           <BillingCard />
+          <AuditLogCard />
         </Stack>
       ) : (
         <NotAllowed what="settings" />
       )}
     </>
+  );
+}
+
+function AuditLogCard() {
+  return (
+    <Card>
+      <CardContent>
+        <Stack direction="row" spacing={2} sx={{ alignItems: "flex-start", justifyContent: "space-between", flexWrap: "wrap" }}>
+          <Stack spacing={0.5}>
+            <Typography variant="h6" component="h2">
+              Audit log
+            </Typography>
+            <Typography variant="body2" color="text.secondary">
+              Every change to customers, orders, locations, staff and billing: who made it, when, and the reason given.
+            </Typography>
+          </Stack>
+          <Button component={RouterLink} to="/settings/audit" variant="outlined">
+            View audit log
+          </Button>
+        </Stack>
+      </CardContent>
+    </Card>
   );
 }

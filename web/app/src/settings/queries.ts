@@ -47,3 +47,96 @@ export const RenameBusinessMutation = gql<
     }
   }
 `;
+
+// ── Audit log (settings.view) ───────────────────────────────────────────────────────────────
+
+export interface AuditEntry {
+  id: string;
+  rowId: string;
+  entity: string;
+  entityId: string;
+  action: "insert" | "update" | "delete" | string;
+  /** The command that made the change (archive_customer, void_order…), or null for plain edits. */
+  command: string | null;
+  reason: string | null;
+  /** {field: {old, new}} */
+  changes: unknown;
+  createdAt: string;
+  /** Null when the system made the change (worker, webhooks). */
+  actorUserId: string | null;
+  /** Null for the system, and for someone who is no longer a member (their account is not visible). */
+  actor: { id: string; name: string; email: string } | null;
+}
+
+export const AuditEntriesQuery = gql<
+  { auditEntries: { totalCount: number; pageInfo: { hasNextPage: boolean }; nodes: AuditEntry[] } | null },
+  { first: number; filter?: object }
+>`
+  query AuditEntries($first: Int!, $filter: AuditEntryFilter) {
+    auditEntries(first: $first, filter: $filter, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {
+      totalCount
+      pageInfo {
+        hasNextPage
+      }
+      nodes {
+        id
+        rowId
+        entity
+        entityId
+        action
+        command
+        reason
+        changes
+        createdAt
+        actorUserId
+        actor {
+          id
+          name
+          email
+        }
+      }
+    }
+  }
+`;
+
+export interface StaffMember {
+  id: string;
+  rowId: string;
+  name: string;
+  email: string;
+}
+
+/**
+ * The people of the business (and the person asking), its roles and locations: whom the audit log
+ * can be filtered by, and the names it shows for the ids an entry holds (user_id, role_id…).
+ */
+export const AuditNamesQuery = gql<{
+  users: { nodes: StaffMember[] } | null;
+  roles: { nodes: { id: string; rowId: string; name: string }[] } | null;
+  locations: { nodes: { id: string; rowId: string; name: string }[] } | null;
+}>`
+  query AuditNames {
+    users {
+      nodes {
+        id
+        rowId
+        name
+        email
+      }
+    }
+    roles {
+      nodes {
+        id
+        rowId
+        name
+      }
+    }
+    locations {
+      nodes {
+        id
+        rowId
+        name
+      }
+    }
+  }
+`;
