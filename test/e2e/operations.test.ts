@@ -286,3 +286,55 @@ describe("Settings → Audit log", () => {
     FLOW_MS,
   );
 });
+
+describe("Settings → Billing: suspension history", () => {
+  it(
+    "shows each suspension with its type, reason, dates and who lifted it, also while the business is suspended",
+    async () => {
+      const owner = await e2e.app.db.onboard({ company: "Paused Patisserie" });
+      const page = await signedIn(owner);
+      await nav(page).getByRole("link", { name: "Settings" }).click();
+      await page.getByRole("link", { name: "View billing" }).click();
+      await page.getByRole("heading", { name: "Invoices" }).waitFor();
+      // Never suspended: no history to show.
+      expect(await page.getByRole("heading", { name: "Suspension history" }).count()).toBe(0);
+
+      // Backoffice support suspends the business (from psql): the billing page still opens, says
+      // who can lift it, and lists the suspension as ongoing.
+      await e2e.app.db.owner.query("select app_private.suspend_tenant($1, 'manual', 'Checking documents', null)", [owner.tenantId]);
+      await page.goto("/");
+      await page.getByRole("heading", { name: "Your account has been suspended" }).waitFor();
+      expect(await page.getByTestId("suspension-reason").innerText()).toBe(
+        "Backoffice support suspended your business; paying or changing plan does not lift this. Contact support to have it reactivated.",
+      );
+      await page.getByRole("link", { name: "See the plan, usage and invoices" }).click();
+      const rows = page.getByRole("table", { name: "Suspension history" }).getByTestId("suspension-row");
+      await rows.first().waitFor();
+      const when = "\\d{1,2} \\w{3} \\d{4}, \\d{2}:\\d{2}";
+      expect(await rows.allInnerTexts()).toEqual([
+        expect.stringMatching(new RegExp(`^Suspended by support\\s+Checking documents\\s+${when}\\s+Still suspended\\s+Suspended by Backoffice support$`)),
+      ]);
+      await page.screenshot({ path: `${SHOTS}/billing-suspension-history-suspended.png`, fullPage: true });
+
+      // Reactivated, then suspended by billing for non-payment: both, newest first.
+      await e2e.app.db.owner.query("select app_private.reactivate_tenant($1, array['manual'], 'Documents received', null)", [owner.tenantId]);
+      await page.reload();
+      await rows.first().filter({ hasText: "Documents received" }).waitFor();
+      expect(await rows.allInnerTexts()).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^Suspended by support\\s+Checking documents\\s+${when}\\s+${when}\\s+Documents received\\s+Suspended by Backoffice support\\s+Reactivated by Backoffice support$`,
+          ),
+        ),
+      ]);
+      await e2e.app.db.owner.query("select app_private.suspend_tenant_for_billing($1, 'nonpayment')", [owner.tenantId]);
+      await page.reload();
+      await eventually(() => rows.count()).toBe(2);
+      const [latest, earlier] = await rows.allInnerTexts();
+      expect(latest).toMatch(new RegExp(`^Unpaid subscription\\s+.+\\s+${when}\\s+Still suspended\\s+Suspended by Billing \\(automatic\\)$`));
+      expect(earlier).toMatch(/^Suspended by support\s+Checking documents\s.*Documents received/s);
+      await page.screenshot({ path: `${SHOTS}/billing-suspension-history.png`, fullPage: true });
+    },
+    FLOW_MS,
+  );
+});

@@ -1,5 +1,6 @@
 // Settings → Billing: the current plan and its status, usage against the plan's limits, billing
-// notices, the plans to move between, invoice history and "Manage billing" (Stripe's portal).
+// notices, the plans to move between, invoice history, the history of suspensions (once there has
+// been one) and "Manage billing" (Stripe's portal).
 // Reading needs settings.view; every action needs settings.update. It stays reachable while
 // the business is suspended (the shell lets this route through): this is where it gets out.
 import { Alert, Box, Grid, Stack, Typography } from "@mui/material";
@@ -19,6 +20,7 @@ import { NoticesList } from "./NoticesList.tsx";
 import { PlansCard } from "./PlansCard.tsx";
 import { BillingQuery, type Plan } from "./queries.ts";
 import { suspensionText } from "./SuspendedPage.tsx";
+import { SuspensionHistoryCard } from "./SuspensionHistoryCard.tsx";
 import { UsageCard } from "./UsageCard.tsx";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,6 +146,7 @@ function BillingDetails() {
           />
         )}
         <InvoicesCard />
+        <SuspensionHistoryCard />
         {/* Room below the last card, so a snackbar never hides it. */}
         <Box sx={{ height: 8 }} />
       </Stack>

@@ -11,7 +11,7 @@ import { useResetClient } from "../lib/ClientProvider.tsx";
 import { useCan, useViewer } from "../shell/ViewerContext.tsx";
 import { useViewerQuery } from "../shell/viewer.ts";
 import { Loading } from "../ui/Loading.tsx";
-import { formatDay, formatPrice } from "./format.ts";
+import { BILLING_SUSPENSION_TYPES, formatDay, formatPrice } from "./format.ts";
 import { OpenInNewIcon, PauseCircleIcon } from "./icons.tsx";
 import { ManageBillingButton } from "./ManageBillingButton.tsx";
 import { PlansCard } from "./PlansCard.tsx";
@@ -25,6 +25,10 @@ export function suspensionText(
   reason: string | null | undefined,
   subscription: Pick<Subscription, "status" | "canceledAt" | "graceEndsAt"> | null | undefined,
 ): string {
+  // Fraud, manual and technical suspensions are Backoffice support's: billing does not lift them.
+  if (reason && !BILLING_SUSPENSION_TYPES.includes(reason)) {
+    return "Backoffice support suspended your business; paying or changing plan does not lift this. Contact support to have it reactivated.";
+  }
   if (reason === "canceled" || subscription?.status === "canceled") {
     const ended = subscription?.canceledAt ? ` on ${formatDay(subscription.canceledAt)}` : "";
     if (subscription?.graceEndsAt && !inGrace(subscription)) {

@@ -102,3 +102,15 @@ export function moduleLabel(key: string): string {
 export function sortPlans<P extends { position: number; priceCents: number }>(plans: readonly P[]): P[] {
   return [...plans].sort((a, b) => a.position - b.position || a.priceCents - b.priceCents);
 }
+
+/** What a suspension was for (tenant_suspensions.type), in words. */
+export const SUSPENSION_TYPE_LABEL: Record<string, string> = {
+  nonpayment: "Unpaid subscription",
+  canceled: "Subscription ended",
+  fraud: "Suspected fraud",
+  manual: "Suspended by support",
+  technical: "Technical problem",
+};
+
+/** The suspensions billing starts and ends by itself; the others are Backoffice support's. */
+export const BILLING_SUSPENSION_TYPES = ["nonpayment", "canceled"];

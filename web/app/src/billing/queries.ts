@@ -218,3 +218,45 @@ export const DismissNoticeMutation = gql<{ dismissBillingNotice: { billingNotice
     }
   }
 `;
+
+export interface Suspension {
+  id: string;
+  /** nonpayment, canceled, fraud, manual or technical. */
+  type: string;
+  reason: string;
+  suspendedAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+  /** Who suspended / reactivated it; null when billing or the platform did. */
+  suspendedBy: string | null;
+  endedBy: string | null;
+  suspendedByUser: { id: string; name: string } | null;
+  endedByUser: { id: string; name: string } | null;
+}
+
+/** Every suspension of the business and its end, newest first (readable while suspended). */
+export const SuspensionsQuery = gql<{ tenantSuspensions: { totalCount: number; nodes: Suspension[] } | null }>`
+  query TenantSuspensions {
+    tenantSuspensions(orderBy: SUSPENDED_AT_DESC, first: 50) {
+      totalCount
+      nodes {
+        id
+        type
+        reason
+        suspendedAt
+        endedAt
+        endReason
+        suspendedBy
+        endedBy
+        suspendedByUser {
+          id
+          name
+        }
+        endedByUser {
+          id
+          name
+        }
+      }
+    }
+  }
+`;
