@@ -106,6 +106,47 @@ CREATE TYPE app_private.priced_line AS (
 );
 
 --
+-- Name: background_job; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.background_job AS (
+	id text,
+	task text,
+	label text,
+	attempt integer,
+	started_at timestamp with time zone,
+	finished_at timestamp with time zone,
+	duration_ms bigint,
+	rows_affected bigint,
+	outcome text,
+	error_message text
+);
+
+--
+-- Name: TYPE background_job; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.background_job IS 'A run of a background job of the business.';
+
+--
+-- Name: COLUMN background_job.label; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.background_job.label IS 'What the job does, in words (CSV export, Plan change…).';
+
+--
+-- Name: COLUMN background_job.outcome; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.background_job.outcome IS 'running, succeeded, failed or crashed (the worker died; the job runs again).';
+
+--
+-- Name: COLUMN background_job.error_message; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.background_job.error_message IS 'Why it failed, in words; null when it did not.';
+
+--
 -- Name: customer_activity; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -1078,6 +1119,30 @@ end;
 $$;
 
 --
+-- Name: assert_recorded_time(text, timestamp with time zone, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_recorded_time(what text, instant timestamp with time zone, column_name text DEFAULT NULL::text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if instant > now() + interval '5 minutes' then
+    perform app_hidden.raise_error('BADIN', format('%s cannot be in the future.', what), field => column_name);
+  elsif instant < timestamptz '2000-01-01 00:00:00+00' then
+    perform app_hidden.raise_error('BADIN', format('%s cannot be before 2000-01-01; check the year.', what), field => column_name);
+  end if;
+  return instant;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_recorded_time(what text, instant timestamp with time zone, column_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_recorded_time(what text, instant timestamp with time zone, column_name text) IS 'A backdated time, checked: not in the future and not before 2000-01-01 (BADIN naming the field).';
+
+--
 -- Name: assert_reports_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -1297,7 +1362,7 @@ COMMENT ON FUNCTION app_hidden.country_calling_code(country text) IS 'Internatio
 CREATE FUNCTION app_hidden.csv_text(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select case when value ~ '^[ \n\v\f\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*[=+@\t\r-]'
+  select case when value ~ '^[ \n\v\f\u0085\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0]*[=+@\t\r-]'
               then '''' || value else value end;
 $$;
 
@@ -1320,7 +1385,7 @@ begin
           from app_private.sessions s
           join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
           join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
-          where s.id = app_hidden.current_session_id() and s.expires_at > now());
+          where s.secret_hash = app_hidden.current_session_hash() and s.expires_at > now());
 end;
 $$;
 
@@ -1464,10 +1529,10 @@ $$;
 COMMENT ON FUNCTION app_hidden.current_plan() IS 'The plan of the current tenant: its modules and limits.';
 
 --
--- Name: current_session_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: current_session_hash(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.current_session_id() RETURNS uuid
+CREATE FUNCTION app_hidden.current_session_hash() RETURNS bytea
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
@@ -1475,17 +1540,36 @@ declare
   s text := current_setting('app.session_id', true);
 begin
   if s ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
-    return s::uuid;
+    return app_hidden.session_secret_hash(s::uuid);
   end if;
   return null;
 end;
 $_$;
 
 --
+-- Name: FUNCTION current_session_hash(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_session_hash() IS 'The SHA-256 of the session secret of this request, if any.';
+
+--
+-- Name: current_session_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_session_id() RETURNS uuid
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return (select s.id from app_private.sessions s where s.secret_hash = app_hidden.current_session_hash());
+end;
+$$;
+
+--
 -- Name: FUNCTION current_session_id(); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.current_session_id() IS 'The secret session id of this request, if any.';
+COMMENT ON FUNCTION app_hidden.current_session_id() IS 'The id of the session of this request (a row id, not the secret), if any.';
 
 --
 -- Name: current_suspended_tenant_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -1535,7 +1619,7 @@ begin
   return (select s.active_tenant_id
           from app_private.sessions s
           join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
-          where s.id = app_hidden.current_session_id() and s.expires_at > now());
+          where s.secret_hash = app_hidden.current_session_hash() and s.expires_at > now());
 end;
 $$;
 
@@ -1555,7 +1639,7 @@ CREATE FUNCTION app_hidden.current_user_id() RETURNS text
     AS $$
 begin
   return (select s.user_id from app_private.sessions s
-          where s.id = app_hidden.current_session_id() and s.expires_at > now());
+          where s.secret_hash = app_hidden.current_session_hash() and s.expires_at > now());
 end;
 $$;
 
@@ -1773,10 +1857,7 @@ CREATE FUNCTION app_hidden.downloadable_export(export_id text) RETURNS reporting
   from reporting.exports e
   join app_public.tenants t on t.id = e.tenant_id and t.status = 'active'
   where e.id = downloadable_export.export_id and e.status = 'done'
-    and exists (select 1 from app_public.memberships m
-                join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
-                where m.tenant_id = e.tenant_id and m.user_id = app_hidden.current_user_id()
-                  and 'reports.export' = any(r.permissions))
+    and app_hidden.may_download_exports_of(e.tenant_id)
   limit 1;
 $$;
 
@@ -1804,19 +1885,27 @@ COMMENT ON FUNCTION app_hidden.export_chunk(export_id text, chunk_no integer) IS
 --
 
 CREATE FUNCTION app_hidden.export_file(export_id text) RETURNS TABLE(file_name text, byte_size bigint, chunk_count integer)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select e.file_name, e.bytes_written, e.chunk_count
-  from app_hidden.downloadable_export(export_file.export_id) e
-  where e.id is not null;
+begin
+  if exists (select 1 from reporting.exports e join app_public.tenants t on t.id = e.tenant_id and t.status <> 'active'
+             where e.id = export_file.export_id and app_hidden.may_download_exports_of(e.tenant_id)) then
+    perform app_hidden.raise_error('TSUSP',
+      'This business is suspended or closed: its exports cannot be downloaded. Open Settings → Billing to reactivate it.');
+  end if;
+  return query
+    select e.file_name, e.bytes_written, e.chunk_count
+    from app_hidden.downloadable_export(export_file.export_id) e
+    where e.id is not null;
+end;
 $$;
 
 --
 -- Name: FUNCTION export_file(export_id text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.export_file(export_id text) IS 'Name, size and chunk count of a finished export the signed-in user may download; no row otherwise.';
+COMMENT ON FUNCTION app_hidden.export_file(export_id text) IS 'Name, size and chunk count of a finished export the signed-in user may download; no row otherwise; TSUSP when its business is suspended.';
 
 --
 -- Name: format_cents(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -1905,6 +1994,25 @@ $$;
 COMMENT ON FUNCTION app_hidden.iso_utc(instant timestamp with time zone) IS 'An instant as ISO 8601 text in UTC (2025-03-10T07:30:00.000000Z).';
 
 --
+-- Name: job_task_label(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.job_task_label(task text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case task
+    when 'export_csv' then 'CSV export'
+    when 'stripe_create_customer' then 'Billing account setup'
+    when 'stripe_create_subscription' then 'Subscription setup'
+    when 'stripe_apply_event' then 'Billing update from Stripe'
+    when 'stripe_billing_portal' then 'Billing portal'
+    when 'stripe_change_plan' then 'Plan change'
+    else initcap(replace(task, '_', ' '))
+  end;
+$$;
+
+--
 -- Name: jsonb_diff(jsonb, jsonb, text[]); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -1940,7 +2048,6 @@ declare
   found_user app_public.users;
   secret app_private.user_secrets;
   tenant text;
-  new_session uuid;
 begin
   select u.* into found_user from app_public.users u where u.email = lower(btrim(login.email));
   if found_user.id is null then
@@ -1968,8 +2075,7 @@ begin
     where m.user_id = found_user.id
     order by recent.last_used desc nulls last, m.created_at
     limit 1;
-    insert into app_private.sessions (user_id, active_tenant_id) values (found_user.id, tenant) returning id into new_session;
-    return new_session;
+    return app_private.new_session(found_user.id, tenant);
   end if;
   -- Wrong password: count it (the count must commit, so no exception here; the caller reports it).
   update app_private.user_secrets set
@@ -1991,7 +2097,7 @@ $$;
 -- Name: FUNCTION login(email text, password text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.login(email text, password text) IS 'A new session id for the right email and password; null when they are wrong (counted: 5 failures in 15 minutes lock the account for 15 minutes).';
+COMMENT ON FUNCTION app_hidden.login(email text, password text) IS 'The secret of a new session for the right email and password; null when they are wrong (counted: 5 failures in 15 minutes lock the account for 15 minutes).';
 
 --
 -- Name: login_from(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2055,6 +2161,20 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.logout() IS 'Ends the current session.';
+
+--
+-- Name: may_download_exports_of(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.may_download_exports_of(tenant_id text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select exists (select 1 from app_public.memberships m
+                 join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+                 where m.tenant_id = may_download_exports_of.tenant_id and m.user_id = app_hidden.current_user_id()
+                   and 'reports.export' = any(r.permissions));
+$$;
 
 --
 -- Name: customers; Type: TABLE; Schema: app_public; Owner: -
@@ -2418,7 +2538,6 @@ declare
   clean_email text := app_hidden.assert_valid_email(email);
   new_user text;
   tenant text;
-  new_session uuid;
 begin
   company_name := app_hidden.assert_name('Business name', company_name, 200, 'company_name');
   owner_name := app_hidden.assert_name('Your name', owner_name, 200, 'owner_name');
@@ -2432,8 +2551,7 @@ begin
   insert into app_private.user_secrets (user_id, password_hash)
     values (new_user, public.crypt(password, public.gen_salt('bf', 10)));
   tenant := app_private.create_tenant_for(new_user, company_name, timezone);
-  insert into app_private.sessions (user_id, active_tenant_id) values (new_user, tenant) returning id into new_session;
-  return new_session;
+  return app_private.new_session(new_user, tenant);
 end;
 $$;
 
@@ -2441,7 +2559,7 @@ $$;
 -- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) IS 'Creates a business, its first location and roles, and its owner; returns a new session id.';
+COMMENT ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) IS 'Creates a business, its first location and roles, and its owner; returns the secret of a new session (for the cookie).';
 
 --
 -- Name: optional_email(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2565,15 +2683,24 @@ COMMENT ON FUNCTION app_hidden.receive_stripe_event(event jsonb) IS 'Stores a ve
 CREATE FUNCTION app_hidden.receive_stripe_events(events jsonb[]) RETURNS boolean[]
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+    AS $_$
 declare
   new_ids text[];
   pending_ids text[];
+  tolerance constant interval := coalesce(nullif(current_setting('backoffice.stripe_created_tolerance', true), '')::interval, interval '5 minutes');
 begin
+  -- What a Stripe event is. The id must be one the stripe_apply_event job accepts (letters,
+  -- digits and _, at most 64 characters), or the event would be stored and its job fail for
+  -- ever. `created` may not be more than 5 minutes ahead of our clock: an event "from the
+  -- future" would make every real event after it look stale and freeze the subscription. (The
+  -- database setting backoffice.stripe_created_tolerance widens that for a local Stripe whose
+  -- test clock is moved days ahead, as the billing tests do; never set it in production.)
   if exists (
     select 1 from unnest(events) e
-    where coalesce(e ->> 'id', '') !~ '^evt_' or e ->> 'type' is null
-       or jsonb_typeof(e -> 'created') is distinct from 'number'
+    where coalesce(e ->> 'id', '') !~ '^evt_[0-9A-Za-z_]{1,60}$' or e ->> 'type' is null
+       or case when jsonb_typeof(e -> 'created') = 'number'
+               then (e ->> 'created')::numeric > extract(epoch from now() + tolerance)
+               else true end
        or jsonb_typeof(e -> 'data' -> 'object') is distinct from 'object'
   ) then
     perform app_hidden.raise_error('BADIN', 'This is not a Stripe event.');
@@ -2606,10 +2733,17 @@ begin
   into new_ids, pending_ids
   from stored s;
 
+  -- The events of one Stripe customer are applied one at a time, oldest first: their jobs share
+  -- a graphile-worker queue (jobs of a queue run in turn). Applied by several workers at once,
+  -- the same history gave different outcomes from run to run (which notice, which state won).
   if cardinality(pending_ids) > 0 then
     perform graphile_worker.add_jobs(array(
-      select row('stripe_apply_event', json_build_object('eventId', p), null, null, 15, null, null, null)::graphile_worker.job_spec
-      from unnest(pending_ids) p
+      select row('stripe_apply_event', json_build_object('eventId', e.id),
+                 case when e.customer_id is not null then 'stripe:' || e.customer_id end,
+                 null, 15, null, null, null)::graphile_worker.job_spec
+      from app_private.stripe_events e
+      where e.id = any(pending_ids)
+      order by e.stripe_created_at, e.id
     ));
   end if;
 
@@ -2619,13 +2753,30 @@ begin
     order by i
   );
 end;
-$$;
+$_$;
 
 --
 -- Name: FUNCTION receive_stripe_events(events jsonb[]); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
 COMMENT ON FUNCTION app_hidden.receive_stripe_events(events jsonb[]) IS 'Stores verified Stripe events once each and queues the jobs applying them, in one transaction; for each input, false when it is a duplicate. Executable by the authenticator role only.';
+
+--
+-- Name: session_secret_hash(uuid); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.session_secret_hash(secret uuid) RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select sha256(convert_to(secret::text, 'UTF8'));
+$$;
+
+--
+-- Name: FUNCTION session_secret_hash(secret uuid); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.session_secret_hash(secret uuid) IS 'The SHA-256 under which the session with this secret is stored.';
 
 --
 -- Name: tenant_suspended_error(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2671,6 +2822,59 @@ CREATE FUNCTION app_private.add_billing_notice(tenant text, kind text, message t
   values (tenant, kind, message, stripe_event_id)
   on conflict (tenant_id, stripe_event_id) do nothing;
 $$;
+
+--
+-- Name: apply_customer_orders(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_customer_orders(tenant_id text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant constant text := apply_customer_orders.tenant_id;
+  counter_ids text[];
+  reporting_ids text[];
+  reporting_events app_private.events[];
+  queued record;
+begin
+  with taken as (
+    delete from app_private.customer_order_queue q where q.tenant_id = tenant
+    returning q.consumer, q.event_id
+  )
+  select array_agg(t.event_id) filter (where t.consumer = 'customer_counters'),
+         array_agg(t.event_id) filter (where t.consumer = 'reporting_customers')
+  into counter_ids, reporting_ids
+  from taken t;
+
+  -- The counters, each order's customer (after merges) locked in one order for everybody.
+  for queued in
+    select q.evt from (
+      select e as evt, e.seq, app_private.live_customer_id(tenant, e.payload ->> 'customer_id') as target
+      from app_private.events e
+      where e.tenant_id = tenant and e.id = any(counter_ids)
+    ) q
+    order by q.target collate "C", q.seq
+  loop
+    if (queued.evt).type = 'order.placed.v1' then
+      perform app_private.customer_counters__order_placed(queued.evt);
+    else
+      perform app_private.customer_counters__order_voided(queued.evt);
+    end if;
+  end loop;
+
+  select array_agg(e order by e.seq) into reporting_events
+  from app_private.events e where e.tenant_id = tenant and e.id = any(reporting_ids);
+  perform app_private.reporting_apply_customers(tenant, reporting_events);
+  return coalesce(cardinality(counter_ids), 0) + coalesce(cardinality(reporting_ids), 0);
+end;
+$$;
+
+--
+-- Name: FUNCTION apply_customer_orders(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.apply_customer_orders(tenant_id text) IS 'Applies the tenant''s queued order events to customer counters and rm_customer_activity, customers locked in id order (at commit).';
 
 --
 -- Name: apply_stripe_event(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -2725,7 +2929,9 @@ begin
       end if;
     else
       result := app_private.apply_stripe_invoice(tenant, obj, evt.type, evt.stripe_created_at);
-      if evt.type = 'invoice.payment_failed' and result like 'payment failed%' then
+      -- Every failed charge is told, whatever the order events were applied in (a stale one
+      -- changes no state, but the charge still failed): one notice per event.
+      if evt.type = 'invoice.payment_failed' then
         perform app_private.add_billing_notice(tenant, 'payment_failed', format(
           'We could not charge %s for invoice %s. Update your payment method under Settings → Billing.',
           to_char(coalesce((obj ->> 'amount_due')::numeric, 0) / 100, 'FM999G999G990D00') || ' ' || upper(coalesce(obj ->> 'currency', 'usd')),
@@ -2893,6 +3099,40 @@ $$;
 COMMENT ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) IS 'Applies a Stripe subscription to the tenant''s row (stale, ended and older subscriptions change nothing).';
 
 --
+-- Name: assert_may_create_business(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_may_create_business(user_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  recent int;
+  owned int;
+begin
+  perform pg_advisory_xact_lock(hashtext('app.create_business'), hashtext(assert_may_create_business.user_id));
+  select count(*) filter (where m.created_at > now() - interval '24 hours'),
+         count(*) filter (where t.status <> 'closed')
+    into recent, owned
+  from app_public.memberships m
+  join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id and r.key = 'owner'
+  join app_public.tenants t on t.id = m.tenant_id
+  where m.user_id = assert_may_create_business.user_id;
+  if owned >= 10 then
+    perform app_hidden.raise_error('BZLIM', 'You own 10 businesses, the most one person may have; close one first or ask us.');
+  elsif recent >= 5 then
+    perform app_hidden.raise_error('BZLIM', 'You have created 5 businesses in the last 24 hours; try again tomorrow.');
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_may_create_business(user_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.assert_may_create_business(user_id text) IS 'Raises BZLIM when the user created 5 businesses in 24 hours or owns 10.';
+
+--
 -- Name: assert_within_plan_limit(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -2931,6 +3171,30 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.assert_within_plan_limit(tenant text, what text) IS 'Raises LIMIT when one more seat, location or device would exceed the plan.';
+
+--
+-- Name: begin_change(text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.begin_change(command text, reason text, required boolean DEFAULT false) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  why text := case when required then app_hidden.assert_name('The reason', reason, 500, 'reason')
+                   else app_hidden.optional_name('The reason', reason, 500, 'reason') end;
+begin
+  perform set_config('app.change_command', coalesce(command, ''), true);
+  perform set_config('app.change_reason', coalesce(why, ''), true);
+  return why;
+end;
+$$;
+
+--
+-- Name: FUNCTION begin_change(command text, reason text, required boolean); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.begin_change(command text, reason text, required boolean) IS 'Names the command and the reason the audit entries of this transaction carry, until app_private.end_change().';
 
 --
 -- Name: billing_request_params(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3076,6 +3340,23 @@ COMMENT ON COLUMN app_private.events.payload IS 'Everything a consumer needs, so
 COMMENT ON COLUMN app_private.events.occurred_at IS 'When the change was recorded (the transaction time).';
 
 --
+-- Name: customer_counters__enqueue(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_counters__enqueue(evt app_private.events) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_private.queue_customer_order(evt, 'customer_counters');
+$$;
+
+--
+-- Name: FUNCTION customer_counters__enqueue(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_counters__enqueue(evt app_private.events) IS 'Consumer customer_counters: queues an order event with a customer for app_private.apply_customer_orders at commit.';
+
+--
 -- Name: customer_counters__order_placed(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3189,6 +3470,25 @@ $$;
 COMMENT ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) IS 'A customer''s id and the ids of the customers merged into it.';
 
 --
+-- Name: customer_status_command(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_status_command(command text, customer_id text, new_status text, reason text) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  result app_public.customers;
+begin
+  perform app_private.begin_change(command, reason);
+  result := app_private.set_customer_status(tenant, customer_id, new_status);
+  perform app_private.end_change();
+  return result;
+end;
+$$;
+
+--
 -- Name: customers_containing(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3252,6 +3552,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.delete_expired_sessions() IS 'Removes sessions that expired more than a day ago (worker crontab).';
+
+--
+-- Name: delete_old_job_runs(interval); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_old_job_runs(keep interval DEFAULT '90 days'::interval) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (delete from app_private.job_runs r where r.started_at < now() - keep returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_old_job_runs(keep interval); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_old_job_runs(keep interval) IS 'Removes job runs older than 90 days (worker crontab).';
 
 --
 -- Name: dispatch(app_private.events, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3322,6 +3640,17 @@ $$;
 COMMENT ON FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone) IS 'Appends an event to the log and applies it to the inline consumers, in the caller''s transaction.';
 
 --
+-- Name: end_change(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.end_change() RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select set_config('app.change_command', '', true), set_config('app.change_reason', '', true);
+$$;
+
+--
 -- Name: enforce_active_tenant(regclass); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3345,6 +3674,37 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.enforce_active_tenant(tbl regclass) IS 'Adds the active_tenant_* policies (TSUSP for the rows of a suspended current tenant) to a tenant-owned table.';
+
+--
+-- Name: enforce_analyst_limits(interval, interval); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.enforce_analyst_limits(statement_limit interval DEFAULT '00:01:00'::interval, idle_limit interval DEFAULT '00:01:00'::interval) RETURNS TABLE(pid integer, role_name text, action text)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  -- The sessions first (materialized), the signals after: PostgreSQL may evaluate a WHERE
+  -- clause's parts in any order, and a signal is not something to send before the filters ran.
+  return query
+    with over as materialized (
+      select a.pid, a.usename::text as role_name, case when a.state = 'active' then 'cancelled' else 'terminated' end as action
+      from pg_stat_activity a
+      where a.datname = current_database()
+        and a.usename in (select l.role_name from app_private.analyst_logins l)
+        and ((a.state = 'active' and a.query_start < now() - statement_limit)
+          or (a.state in ('idle in transaction', 'idle in transaction (aborted)') and a.state_change < now() - idle_limit))
+    )
+    select o.pid, o.role_name, o.action from over o
+    where case when o.action = 'cancelled' then pg_cancel_backend(o.pid) else pg_terminate_backend(o.pid) end;
+end;
+$$;
+
+--
+-- Name: FUNCTION enforce_analyst_limits(statement_limit interval, idle_limit interval); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.enforce_analyst_limits(statement_limit interval, idle_limit interval) IS 'Cancels analyst statements over the time limit and ends analyst sessions idle in a transaction too long (worker, every few seconds).';
 
 --
 -- Name: export_date_param(jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3556,6 +3916,263 @@ end;
 $$;
 
 --
+-- Name: inventory_items; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.inventory_items (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    catalog_item_id text,
+    name text NOT NULL,
+    low_stock_threshold integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT inventory_items_low_stock_threshold_check CHECK (((low_stock_threshold >= 0) AND (low_stock_threshold <= 1000000))),
+    CONSTRAINT inventory_items_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.inventory_items FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE inventory_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.inventory_items IS '@unique id
+Something the business keeps in stock. When linked to a catalog item, each unit sold takes one unit out of stock at the selling location.';
+
+--
+-- Name: COLUMN inventory_items.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN inventory_items.catalog_item_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.catalog_item_id IS 'The catalog item whose sales take this item out of stock (at most one inventory item per catalog item).';
+
+--
+-- Name: COLUMN inventory_items.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.name IS 'Name of the stocked item.';
+
+--
+-- Name: COLUMN inventory_items.low_stock_threshold; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_items.low_stock_threshold IS 'On-hand at or below this is low stock.';
+
+--
+-- Name: inventory_movements; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.inventory_movements (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    location_id text NOT NULL,
+    inventory_item_id text NOT NULL,
+    quantity integer NOT NULL,
+    reason text NOT NULL,
+    note text,
+    order_id text,
+    order_line_id text,
+    actor_user_id text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT inventory_movements_check CHECK (
+CASE reason
+    WHEN 'receive'::text THEN (quantity > 0)
+    WHEN 'transfer_in'::text THEN (quantity > 0)
+    WHEN 'waste'::text THEN (quantity < 0)
+    WHEN 'transfer_out'::text THEN (quantity < 0)
+    WHEN 'sale'::text THEN ((order_id IS NOT NULL) AND (order_line_id IS NOT NULL))
+    ELSE true
+END),
+    CONSTRAINT inventory_movements_note_check CHECK ((length(note) <= 500)),
+    CONSTRAINT inventory_movements_quantity_check CHECK ((quantity <> 0)),
+    CONSTRAINT inventory_movements_reason_check CHECK ((reason = ANY (ARRAY['receive'::text, 'sale'::text, 'adjustment'::text, 'waste'::text, 'transfer_in'::text, 'transfer_out'::text])))
+);
+
+ALTER TABLE ONLY app_public.inventory_movements FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.inventory_movements IS '@unique id
+The stock ledger: every change of on-hand, signed. On-hand of an item at a location is the sum of its movements. Rows are never changed; corrections are adjustments.';
+
+--
+-- Name: COLUMN inventory_movements.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN inventory_movements.location_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.location_id IS 'Where the stock changed.';
+
+--
+-- Name: COLUMN inventory_movements.quantity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.quantity IS 'Change of on-hand in units: positive in, negative out.';
+
+--
+-- Name: COLUMN inventory_movements.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.reason IS 'receive, sale, adjustment, waste, transfer_in or transfer_out. Sales are negative; a void writes the opposite sale movement.';
+
+--
+-- Name: COLUMN inventory_movements.note; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.note IS 'Free text, such as a delivery note number or why stock was wasted.';
+
+--
+-- Name: COLUMN inventory_movements.order_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.order_id IS 'The order of a sale movement (and of its reversal when the order is voided).';
+
+--
+-- Name: COLUMN inventory_movements.order_line_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.order_line_id IS 'The order line of a sale movement.';
+
+--
+-- Name: COLUMN inventory_movements.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.actor_user_id IS 'Who recorded it (a user id kept as it was).';
+
+--
+-- Name: COLUMN inventory_movements.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.occurred_at IS 'When the stock changed (the order''s placed_at for sales).';
+
+--
+-- Name: COLUMN inventory_movements.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.inventory_movements.created_at IS 'When the movement was recorded.';
+
+--
+-- Name: locations; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.locations (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    timezone text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.locations FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.locations IS '@unique id
+A shop of the tenant. Business dates are dates in its time zone.';
+
+--
+-- Name: COLUMN locations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN locations.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.name IS 'Name of the shop, unique in the tenant.';
+
+--
+-- Name: COLUMN locations.timezone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.timezone IS 'IANA time zone of the shop, such as Europe/Paris.';
+
+--
+-- Name: inventory_movement_event_payload(app_public.inventory_movements, app_public.inventory_items, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.inventory_movement_event_payload(m app_public.inventory_movements, item app_public.inventory_items, loc app_public.locations) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+  select pg_catalog.jsonb_build_object(
+    'movement_id', m.id,
+    'location_id', m.location_id,
+    'inventory_item_id', m.inventory_item_id,
+    'inventory_item_name', item.name,
+    'catalog_item_id', item.catalog_item_id,
+    'quantity', m.quantity,
+    'reason', m.reason,
+    'note', m.note,
+    'order_id', m.order_id,
+    'order_line_id', m.order_line_id,
+    'occurred_at', app_hidden.iso_utc(m.occurred_at),
+    'business_date', app_hidden.business_date(m.occurred_at, loc.timezone),
+    'actor_user_id', m.actor_user_id);
+$$;
+
+--
+-- Name: job_run_finished(text, text, bigint, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.job_run_finished(run_id text, outcome text, rows_affected bigint, error_code text, error_message text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_private.job_runs r set
+    finished_at = now(),
+    outcome = job_run_finished.outcome,
+    rows_affected = job_run_finished.rows_affected,
+    error_code = job_run_finished.error_code,
+    error_message = left(job_run_finished.error_message, 2000)
+  where r.id = job_run_finished.run_id and r.outcome = 'running';
+$$;
+
+--
+-- Name: FUNCTION job_run_finished(run_id text, outcome text, rows_affected bigint, error_code text, error_message text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.job_run_finished(run_id text, outcome text, rows_affected bigint, error_code text, error_message text) IS 'Records the end of a worker task run (worker).';
+
+--
+-- Name: job_run_started(text, bigint, integer, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) RETURNS text
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_private.job_runs (task, job_id, attempt, tenant_id, pool_id)
+  -- A tenant id that is not one (a malformed payload) is not a reason to lose the run.
+  select job_run_started.task, job_run_started.job_id, coalesce(job_run_started.attempt, 1),
+         (select t.id from app_public.tenants t where t.id = job_run_started.tenant_id), job_run_started.pool_id
+  returning id;
+$$;
+
+--
+-- Name: FUNCTION job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) IS 'Records the start of a worker task run (worker); returns the run id.';
+
+--
 -- Name: live_customer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3638,6 +4255,46 @@ begin
   end loop;
 end;
 $$;
+
+--
+-- Name: mark_crashed_runs(text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.mark_crashed_runs(pool_ids text[]) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with marked as (
+    update app_private.job_runs r set finished_at = now(), outcome = 'crashed',
+      error_message = 'The worker running it stopped (crashed or was killed); the job is run again.'
+    where r.outcome = 'running' and r.pool_id = any(pool_ids)
+    returning 1
+  )
+  select count(*)::int from marked;
+$$;
+
+--
+-- Name: new_session(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.new_session(user_id text, tenant_id text) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  secret uuid := gen_random_uuid();
+begin
+  insert into app_private.sessions (user_id, active_tenant_id, secret_hash)
+  values (new_session.user_id, new_session.tenant_id, app_hidden.session_secret_hash(secret));
+  return secret;
+end;
+$$;
+
+--
+-- Name: FUNCTION new_session(user_id text, tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.new_session(user_id text, tenant_id text) IS 'Starts a session; returns its secret (the cookie value), of which only the hash is stored.';
 
 --
 -- Name: next_tenant_number(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3882,6 +4539,21 @@ end;
 $$;
 
 --
+-- Name: order_voided_event_payload(app_public.orders, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc app_public.locations) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+  select app_private.order_event_payload(o) operator(pg_catalog.||) pg_catalog.jsonb_build_object(
+    'voided_at', app_hidden.iso_utc(o.voided_at),
+    'voided_business_date', pg_catalog.to_char(app_hidden.business_date(o.voided_at, loc.timezone), 'YYYY-MM-DD'),
+    'void_reason', o.void_reason,
+    'voided_by_user_id', o.voided_by_user_id,
+    'paid_total', o.paid_total);
+$$;
+
+--
 -- Name: plan_change_problem(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4099,6 +4771,22 @@ end;
 $$;
 
 --
+-- Name: queue_customer_order(app_private.events, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.queue_customer_order(evt app_private.events, consumer text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if evt.payload ->> 'customer_id' is not null then
+    insert into app_private.customer_order_queue (tenant_id, consumer, event_id, seq)
+    values (evt.tenant_id, queue_customer_order.consumer, evt.id, evt.seq);
+  end if;
+end;
+$$;
+
+--
 -- Name: raise_customer_constraint(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4126,15 +4814,43 @@ end;
 $$;
 
 --
+-- Name: reactivate_tenant(text, text[], text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reactivate_tenant(tenant text, types text[], reason text, actor text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  why text := app_hidden.assert_name('The reason for a reactivation', reactivate_tenant.reason, 500, 'reason');
+  ended int;
+begin
+  update app_public.tenant_suspensions s set ended_at = now(), ended_by = actor, end_reason = why
+  where s.tenant_id = tenant and s.ended_at is null and s.type = any(types);
+  get diagnostics ended = row_count;
+  update app_public.tenants x set status = 'active', suspension_reason = null, suspended_at = null
+  where x.id = tenant and x.status = 'suspended' and x.suspension_reason = any(types);
+  return ended > 0;
+end;
+$$;
+
+--
+-- Name: FUNCTION reactivate_tenant(tenant text, types text[], reason text, actor text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reactivate_tenant(tenant text, types text[], reason text, actor text) IS 'Ends a suspension of one of the given types, with a reason, keeping the history (platform and billing only).';
+
+--
 -- Name: reactivate_tenant_for_billing(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.reactivate_tenant_for_billing(tenant text) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  update app_public.tenants t set status = 'active', suspension_reason = null, suspended_at = null
-  where t.id = tenant and t.status = 'suspended' and t.suspension_reason in ('nonpayment', 'canceled');
+begin
+  perform app_private.reactivate_tenant(tenant, array['nonpayment', 'canceled'], 'Billing is in order again.');
+end;
 $$;
 
 --
@@ -4173,12 +4889,14 @@ COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Re
 CREATE FUNCTION app_private.recover_crashed_workers(grace interval DEFAULT '00:00:00'::interval) RETURNS TABLE(pool_id text, jobs_unlocked integer)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET lock_timeout TO '10s'
     AS $$
 declare
   dead text[];
   dead_keys int[];
 begin
-  -- One recovery at a time (workers starting together).
+  -- One recovery at a time (workers starting together). Never waits long (lock_timeout): the
+  -- next run, a minute later, tries again.
   perform pg_advisory_xact_lock(app_private.worker_lock_ns(), 0);
   update app_private.worker_pools w set seen_dead_at = null
     where w.seen_dead_at is not null and app_private.worker_process_alive(w.process_key);
@@ -4202,6 +4920,7 @@ begin
     select d.pool_id, (select count(*)::int from graphile_worker._private_jobs j where j.locked_by = d.pool_id)
     from unnest(dead) as d(pool_id);
   perform graphile_worker.force_unlock_workers(dead);
+  perform app_private.mark_crashed_runs(dead);
   delete from app_private.worker_pools w where w.pool_id = any(dead);
 
   -- An export whose job is gone, or crashed on its last attempt, would say "running" forever.
@@ -4233,7 +4952,8 @@ CREATE FUNCTION app_private.register_worker_pool(pool_id text, process_key integ
 begin
   if not exists (select 1 from pg_locks l
                  where l.locktype = 'advisory' and l.granted and l.objsubid = 2 and l.pid = pg_backend_pid()
-                   and l.classid = app_private.worker_lock_ns()::oid and l.objid = register_worker_pool.process_key::oid) then
+                   and l.classid = app_private.worker_lock_ns()::oid and l.objid = register_worker_pool.process_key::oid)
+     or current_setting('application_name') <> 'backoffice-worker-alive:' || register_worker_pool.process_key then
     raise exception 'register_worker_pool: this session does not hold the liveness lock of process %', process_key;
   end if;
   insert into app_private.worker_pools as w (pool_id, process_key, hostname, pid)
@@ -4530,6 +5250,23 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.reporting_customers__apply(evt app_private.events) IS 'Consumer reporting_customers: applies a customer or order event to rm_customer_activity.';
+
+--
+-- Name: reporting_customers__enqueue(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_customers__enqueue(evt app_private.events) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_private.queue_customer_order(evt, 'reporting_customers');
+$$;
+
+--
+-- Name: FUNCTION reporting_customers__enqueue(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_customers__enqueue(evt app_private.events) IS 'Consumer reporting_customers: queues an order event with a customer for app_private.apply_customer_orders at commit.';
 
 --
 -- Name: reporting_daily_sales(text, date, date, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5138,18 +5875,94 @@ CREATE FUNCTION app_private.stripe_time(value jsonb) RETURNS timestamp with time
 $$;
 
 --
+-- Name: suspend_overdue_tenants(interval); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspend_overdue_tenants(grace interval DEFAULT '14 days'::interval) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text;
+  n int := 0;
+begin
+  for tenant in
+    select s.tenant_id from app_public.billing_subscriptions s
+    join app_public.tenants t on t.id = s.tenant_id and t.status = 'active'
+    where s.status = 'past_due' and s.past_due_since < now() - grace
+    order by s.tenant_id
+  loop
+    perform app_private.suspend_tenant(tenant, 'nonpayment',
+      format('The subscription has been past due for more than %s days.', extract(day from grace)::int));
+    n := n + 1;
+  end loop;
+  return n;
+end;
+$$;
+
+--
+-- Name: FUNCTION suspend_overdue_tenants(grace interval); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.suspend_overdue_tenants(grace interval) IS 'Suspends businesses past due for longer than the grace period (14 days); daily cron.';
+
+--
+-- Name: suspend_tenant(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspend_tenant(tenant text, type text, reason text, actor text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  why text := app_hidden.assert_name('The reason for a suspension', suspend_tenant.reason, 500, 'reason');
+  t app_public.tenants;
+  open_one app_public.tenant_suspensions;
+begin
+  if suspend_tenant.type not in ('nonpayment', 'canceled', 'fraud', 'manual', 'technical') then
+    perform app_hidden.raise_error('BADIN', 'A suspension is nonpayment, canceled, fraud, manual or technical.', field => 'type');
+  end if;
+  select x.* into t from app_public.tenants x where x.id = tenant for update;
+  if not found or t.status = 'closed' then
+    return;
+  end if;
+  select s.* into open_one from app_public.tenant_suspensions s where s.tenant_id = tenant and s.ended_at is null;
+  if open_one.id is not null then
+    if open_one.type = suspend_tenant.type
+       or not ((open_one.type = 'nonpayment' and suspend_tenant.type = 'canceled')
+               or (open_one.type in ('nonpayment', 'canceled') and suspend_tenant.type in ('fraud', 'manual', 'technical'))) then
+      return;
+    end if;
+    update app_public.tenant_suspensions s set ended_at = now(), ended_by = actor,
+      end_reason = format('Replaced by a %s suspension.', suspend_tenant.type)
+    where s.tenant_id = tenant and s.id = open_one.id;
+  end if;
+  insert into app_public.tenant_suspensions (tenant_id, type, reason, suspended_by)
+  values (tenant, suspend_tenant.type, why, actor);
+  update app_public.tenants x set status = 'suspended', suspension_reason = suspend_tenant.type,
+    suspended_at = coalesce(x.suspended_at, now())
+  where x.id = tenant;
+end;
+$$;
+
+--
+-- Name: FUNCTION suspend_tenant(tenant text, type text, reason text, actor text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.suspend_tenant(tenant text, type text, reason text, actor text) IS 'Suspends a business (nonpayment, canceled, fraud, manual, technical) with a reason, keeping the history; platform and billing only.';
+
+--
 -- Name: suspend_tenant_for_billing(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.suspend_tenant_for_billing(tenant text, reason text) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  update app_public.tenants t set
-    status = 'suspended',
-    suspension_reason = case when t.suspension_reason = 'canceled' then 'canceled' else reason end,
-    suspended_at = coalesce(t.suspended_at, now())
-  where t.id = tenant and t.status <> 'closed';
+begin
+  perform app_private.suspend_tenant(tenant, reason,
+    case reason when 'canceled' then 'The subscription ended.' else 'Payment failed.' end);
+end;
 $$;
 
 --
@@ -5169,7 +5982,8 @@ CREATE FUNCTION app_private.suspension_exempt_tables() RETURNS regclass[]
   select array[
     'app_public.memberships', 'app_public.roles',
     'app_public.billing_subscriptions', 'app_public.billing_invoices',
-    'app_public.billing_notices', 'app_public.billing_requests'
+    'app_public.billing_notices', 'app_public.billing_requests', 'app_public.tenant_suspensions',
+    'app_public.audit_entries'
   ]::regclass[];
 $$;
 
@@ -5230,6 +6044,96 @@ $$;
 COMMENT ON FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) IS 'Seats (memberships), locations and devices the tenant has.';
 
 --
+-- Name: tenders; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.tenders (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    order_id text NOT NULL,
+    type text NOT NULL,
+    amount integer NOT NULL,
+    change_given integer DEFAULT 0 NOT NULL,
+    applied_amount integer GENERATED ALWAYS AS ((amount - change_given)) STORED,
+    recorded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tenders_amount_check CHECK ((amount > 0)),
+    CONSTRAINT tenders_check CHECK (((change_given >= 0) AND (change_given < amount))),
+    CONSTRAINT tenders_check1 CHECK (((type = 'cash'::text) OR (change_given = 0))),
+    CONSTRAINT tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
+);
+
+ALTER TABLE ONLY app_public.tenders FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.tenders IS '@unique id
+A payment towards an order. Written only by recordTender; never changed.';
+
+--
+-- Name: COLUMN tenders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN tenders.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.type IS 'cash or card.';
+
+--
+-- Name: COLUMN tenders.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.amount IS 'What the customer handed over (cash) or was charged (card), in cents.';
+
+--
+-- Name: COLUMN tenders.change_given; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.change_given IS 'Change handed back for cash, in cents.';
+
+--
+-- Name: COLUMN tenders.applied_amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.applied_amount IS '@notNull
+amount − change_given: what went towards the order, in cents.';
+
+--
+-- Name: COLUMN tenders.recorded_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.recorded_by_user_id IS 'Who took the payment (a user id kept as it was).';
+
+--
+-- Name: tender_event_payload(app_public.tenders, app_public.orders); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tender_event_payload(t app_public.tenders, o app_public.orders) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+  select pg_catalog.jsonb_build_object(
+    'tender_id', t.id,
+    'order_id', t.order_id,
+    'location_id', o.location_id,
+    'business_date', pg_catalog.to_char(o.business_date, 'YYYY-MM-DD'),
+    'customer_id', o.customer_id,
+    'type', t.type,
+    'amount', t.amount,
+    'change_given', t.change_given,
+    'applied_amount', t.applied_amount,
+    'order_total', o.total,
+    'paid_total', o.paid_total,
+    'amount_due', o.amount_due,
+    'recorded_at', app_hidden.iso_utc(t.created_at),
+    'recorded_by_user_id', t.recorded_by_user_id);
+$$;
+
+--
 -- Name: tg__append_only(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5277,14 +6181,16 @@ begin
     where t.id = case when tg_table_name = 'tenants' then row_data ->> 'id' else row_data ->> 'tenant_id' end) then
     return null;
   end if;
-  insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes)
+  insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes, command, reason)
   values (
     case when tg_table_name = 'tenants' then row_data ->> 'id' else row_data ->> 'tenant_id' end,
     tg_table_name,
     row_data ->> 'id',
     lower(tg_op),
     app_hidden.current_user_id(),
-    diff
+    diff,
+    nullif(current_setting('app.change_command', true), ''),
+    nullif(current_setting('app.change_reason', true), '')
   );
   return null;
 end;
@@ -5340,6 +6246,24 @@ $$;
 COMMENT ON FUNCTION app_private.tg__timestamps() IS 'Trigger: keeps created_at and updated_at honest.';
 
 --
+-- Name: tg_billing_subscriptions__past_due_since(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_billing_subscriptions__past_due_since() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if new.status = 'past_due' then
+    new.past_due_since := case when tg_op = 'UPDATE' and old.status = 'past_due' then old.past_due_since else now() end;
+  else
+    new.past_due_since := null;
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: tg_catalog_items__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5348,20 +6272,20 @@ CREATE FUNCTION app_private.tg_catalog_items__validate() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
 begin
-  new.name := app_hidden.assert_name('Item name', new.name);
+  new.name := app_hidden.assert_name('Item name', new.name, 200, 'name');
   new.sku := upper(btrim(coalesce(new.sku, '')));
   if new.sku !~ '^[A-Z0-9][A-Z0-9._-]{0,39}$' then
-    perform app_hidden.raise_error('BADIN', 'A SKU is 1 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit.');
+    perform app_hidden.raise_error('BADIN', 'A SKU is 1 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit.', field => 'sku');
   end if;
   if new.price is null or new.price not between 0 and 10000000 then
-    perform app_hidden.raise_error('BADAM', 'The price must be between 0 and 10000000 cents.');
+    perform app_hidden.raise_error('BADAM', 'The price must be between 0 and 10000000 cents.', field => 'price');
   end if;
   if new.active is null then
     new.active := true;
   end if;
   if exists (select 1 from app_public.catalog_items c
              where c.tenant_id = new.tenant_id and c.sku = new.sku and c.id <> new.id) then
-    perform app_hidden.raise_error('DUSKU', format('Another item already has the SKU %s.', new.sku));
+    perform app_hidden.raise_error('DUSKU', format('Another item already has the SKU %s.', new.sku), field => 'sku');
   end if;
   return new;
 end;
@@ -5443,6 +6367,23 @@ end;
 $$;
 
 --
+-- Name: tg_customer_order_queue__apply(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_order_queue__apply() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if exists (select 1 from app_private.customer_order_queue q
+             where q.tenant_id = new.tenant_id and q.consumer = new.consumer and q.event_id = new.event_id) then
+    perform app_private.apply_customer_orders(new.tenant_id);
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_devices__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5505,9 +6446,9 @@ CREATE FUNCTION app_private.tg_inventory_items__validate() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  new.name := app_hidden.assert_name('Inventory item name', new.name);
+  new.name := app_hidden.assert_name('Inventory item name', new.name, 200, 'name');
   if new.low_stock_threshold is null or new.low_stock_threshold not between 0 and 1000000 then
-    perform app_hidden.raise_error('BADQT', 'The low-stock threshold must be a whole number from 0 to 1000000.');
+    perform app_hidden.raise_error('BADQT', 'The low-stock threshold must be a whole number from 0 to 1000000.', field => 'low_stock_threshold');
   end if;
   if new.catalog_item_id is not null then
     if not exists (select 1 from app_public.catalog_items c
@@ -5516,7 +6457,7 @@ begin
     end if;
     if exists (select 1 from app_public.inventory_items i
                where i.tenant_id = new.tenant_id and i.catalog_item_id = new.catalog_item_id and i.id <> new.id) then
-      perform app_hidden.raise_error('DUSTK', 'That catalog item is already linked to another inventory item.');
+      perform app_hidden.raise_error('DUSTK', 'That catalog item is already linked to another inventory item.', field => 'catalog_item_id');
     end if;
   end if;
   return new;
@@ -5538,21 +6479,7 @@ begin
   select l.* into loc from app_public.locations l where l.tenant_id = new.tenant_id and l.id = new.location_id;
   select i.* into item from app_public.inventory_items i where i.tenant_id = new.tenant_id and i.id = new.inventory_item_id;
   perform app_private.emit_event(new.tenant_id, 'inventory.movement.created.v1', 'inventory_item', new.inventory_item_id,
-    jsonb_build_object(
-      'movement_id', new.id,
-      'location_id', new.location_id,
-      'inventory_item_id', new.inventory_item_id,
-      'inventory_item_name', item.name,
-      'catalog_item_id', item.catalog_item_id,
-      'quantity', new.quantity,
-      'reason', new.reason,
-      'note', new.note,
-      'order_id', new.order_id,
-      'order_line_id', new.order_line_id,
-      'occurred_at', app_hidden.iso_utc(new.occurred_at),
-      'business_date', app_hidden.business_date(new.occurred_at, loc.timezone),
-      'actor_user_id', new.actor_user_id),
-    new.actor_user_id);
+    app_private.inventory_movement_event_payload(new, item, loc), new.actor_user_id);
   return null;
 end;
 $$;
@@ -5632,7 +6559,7 @@ CREATE FUNCTION app_private.tg_tenants__validate_tax_rate() RETURNS trigger
     AS $$
 begin
   if new.tax_rate_bps is null or new.tax_rate_bps not between 0 and 10000 then
-    perform app_hidden.raise_error('BADIN', 'The tax rate must be between 0 and 10000 basis points (0% to 100%).');
+    perform app_hidden.raise_error('BADIN', 'The tax rate must be between 0 and 10000 basis points (0% to 100%).', field => 'tax_rate_bps');
   end if;
   return new;
 end;
@@ -5651,22 +6578,7 @@ declare
 begin
   select * into o from app_public.orders x where x.tenant_id = new.tenant_id and x.id = new.order_id;
   perform app_private.emit_event(new.tenant_id, 'tender.recorded.v1', 'order', new.order_id,
-    jsonb_build_object(
-      'tender_id', new.id,
-      'order_id', new.order_id,
-      'location_id', o.location_id,
-      'business_date', to_char(o.business_date, 'YYYY-MM-DD'),
-      'customer_id', o.customer_id,
-      'type', new.type,
-      'amount', new.amount,
-      'change_given', new.change_given,
-      'applied_amount', new.applied_amount,
-      'order_total', o.total,
-      'paid_total', o.paid_total,
-      'amount_due', o.amount_due,
-      'recorded_at', app_hidden.iso_utc(new.created_at),
-      'recorded_by_user_id', new.recorded_by_user_id),
-    new.recorded_by_user_id);
+    app_private.tender_event_payload(new, o), new.recorded_by_user_id);
   return null;
 end;
 $$;
@@ -5747,10 +6659,12 @@ CREATE FUNCTION app_private.worker_process_alive(process_key integer) RETURNS bo
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select exists (
-    select 1 from pg_locks l
+    select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
     where l.locktype = 'advisory' and l.granted and l.objsubid = 2
       and l.database = (select d.oid from pg_database d where d.datname = current_database())
-      and l.classid = app_private.worker_lock_ns()::oid and l.objid = worker_process_alive.process_key::oid);
+      and l.classid = app_private.worker_lock_ns()::oid and l.objid = worker_process_alive.process_key::oid
+      and a.usename = current_user
+      and a.application_name = 'backoffice-worker-alive:' || worker_process_alive.process_key);
 $$;
 
 --
@@ -5775,25 +6689,58 @@ end;
 $$;
 
 --
--- Name: archive_customer(text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: archive_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.archive_customer(customer_id text) RETURNS app_public.customers
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION app_public.archive_customer(customer_id text, reason text DEFAULT NULL::text) RETURNS app_public.customers
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-declare
-  tenant text := app_hidden.assert_customers_permission('customers.update');
-begin
-  return app_private.set_customer_status(tenant, archive_customer.customer_id, 'archived');
-end;
+  select * from app_private.customer_status_command('archive_customer', customer_id, 'archived', reason);
 $$;
 
 --
--- Name: FUNCTION archive_customer(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION archive_customer(customer_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.archive_customer(customer_id text) IS 'Archives a customer instead of deleting it (needs customers.update): its orders and history stay, it keeps its email and phone, and restoreCustomer brings it back.';
+COMMENT ON FUNCTION app_public.archive_customer(customer_id text, reason text) IS 'Archives a customer instead of deleting it (needs customers.update): its orders and history stay, it keeps its email and phone, and restoreCustomer brings it back. The reason, if given, is kept in the audit log.';
+
+--
+-- Name: background_jobs(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.background_jobs() RETURNS SETOF app_public.background_job
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.current_tenant_id();
+begin
+  if tenant is null or not app_hidden.has_permission('settings.view') then
+    return;
+  end if;
+  return query
+    select r.id, r.task, app_hidden.job_task_label(r.task), r.attempt, r.started_at, r.finished_at,
+           (extract(epoch from coalesce(r.finished_at, now()) - r.started_at) * 1000)::bigint,
+           r.rows_affected, r.outcome,
+           case
+             when r.outcome = 'succeeded' or r.outcome = 'running' then null
+             when r.outcome = 'crashed' then r.error_message
+             when r.error_code ~ '^[A-Z]{5}$' then r.error_message
+             else 'It failed on our side; it is retried automatically, and we have been told.'
+           end
+    from app_private.job_runs r
+    where r.tenant_id = tenant
+    order by r.started_at desc, r.id desc;
+end;
+$_$;
+
+--
+-- Name: FUNCTION background_jobs(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.background_jobs() IS '@behavior +connection -list
+Background jobs of the business (exports, billing, imports), newest first: state, duration and error (needs settings.view).';
 
 --
 -- Name: billing_subscriptions; Type: TABLE; Schema: app_public; Owner: -
@@ -5816,6 +6763,7 @@ CREATE TABLE app_public.billing_subscriptions (
     last_stripe_event_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    past_due_since timestamp with time zone,
     CONSTRAINT billing_subscriptions_status_check CHECK ((status = ANY (ARRAY['trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text])))
 );
 
@@ -5909,6 +6857,12 @@ COMMENT ON COLUMN app_public.billing_subscriptions.grace_ends_at IS 'After a can
 
 COMMENT ON COLUMN app_public.billing_subscriptions.last_stripe_event_at IS '@behavior -*
 The created time of the newest Stripe event applied to this row: an older event never overwrites newer state.';
+
+--
+-- Name: COLUMN billing_subscriptions.past_due_since; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.billing_subscriptions.past_due_since IS 'When the subscription fell past due (null unless past due); after 14 days the business is suspended.';
 
 --
 -- Name: billing_subscriptions_devices_used(app_public.billing_subscriptions); Type: FUNCTION; Schema: app_public; Owner: -
@@ -6034,10 +6988,10 @@ COMMENT ON COLUMN app_public.billing_requests.error_message IS 'Why it failed, f
 COMMENT ON COLUMN app_public.billing_requests.finished_at IS 'When it became done or failed.';
 
 --
--- Name: change_plan(text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: change_plan(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.change_plan(plan_key text) RETURNS app_public.billing_requests
+CREATE FUNCTION app_public.change_plan(plan_key text, reason text DEFAULT NULL::text) RETURNS app_public.billing_requests
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -6063,9 +7017,11 @@ begin
   if problem is not null then
     perform app_hidden.raise_error('DOWNG', problem);
   end if;
+  perform app_private.begin_change('change_plan', reason);
   insert into app_public.billing_requests (tenant_id, kind, plan_key, requested_by)
   values (tenant, 'change_plan', target.key, app_hidden.current_user_id())
   returning * into result;
+  perform app_private.end_change();
   perform graphile_worker.add_job('stripe_change_plan',
     json_build_object('tenantId', tenant, 'requestId', result.id), max_attempts := 12);
   return result;
@@ -6073,11 +7029,11 @@ end;
 $$;
 
 --
--- Name: FUNCTION change_plan(plan_key text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION change_plan(plan_key text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.change_plan(plan_key text) IS '@resultFieldName billingRequest
-Moves the business to another plan (settings.update), or reactivates a canceled subscription within its 30-day grace period. Refused with DOWNG when current usage exceeds the plan''s limits. Poll the returned request.';
+COMMENT ON FUNCTION app_public.change_plan(plan_key text, reason text) IS '@resultFieldName billingRequest
+Moves the business to another plan (settings.update), or reactivates a canceled subscription within its 30-day grace period. Refused with DOWNG when current usage exceeds the plan''s limits. Poll the returned request. The reason, if given, is kept in the audit log.';
 
 --
 -- Name: tenants; Type: TABLE; Schema: app_public; Owner: -
@@ -6098,7 +7054,7 @@ CREATE TABLE app_public.tenants (
     CONSTRAINT tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'closed'::text]))),
     CONSTRAINT tenants_suspension_consistent CHECK (((suspension_reason IS NULL) OR (status <> 'active'::text))),
-    CONSTRAINT tenants_suspension_reason_check CHECK ((suspension_reason = ANY (ARRAY['nonpayment'::text, 'canceled'::text]))),
+    CONSTRAINT tenants_suspension_reason_check CHECK ((suspension_reason = ANY (ARRAY['nonpayment'::text, 'canceled'::text, 'fraud'::text, 'manual'::text, 'technical'::text]))),
     CONSTRAINT tenants_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000)))
 );
 
@@ -6144,7 +7100,7 @@ COMMENT ON COLUMN app_public.tenants.tax_rate_bps IS 'Sales tax added to tax-exc
 -- Name: COLUMN tenants.suspension_reason; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.tenants.suspension_reason IS 'Why billing suspended the business: nonpayment (payments failed) or canceled (the subscription ended). Null when active.';
+COMMENT ON COLUMN app_public.tenants.suspension_reason IS 'Why the business is suspended now: nonpayment, canceled, fraud, manual or technical (the whole story is in tenant_suspensions).';
 
 --
 -- Name: COLUMN tenants.suspended_at; Type: COMMENT; Schema: app_public; Owner: -
@@ -6168,6 +7124,7 @@ begin
   if me is null then
     perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
   end if;
+  perform app_private.assert_may_create_business(me);
   tenant := app_private.create_tenant_for(me, name, timezone);
   update app_private.sessions s set active_tenant_id = tenant where s.id = app_hidden.current_session_id();
   select t.* into result from app_public.tenants t where t.id = tenant;
@@ -6532,55 +7489,6 @@ COMMENT ON FUNCTION app_public.dismiss_billing_notice(id text) IS '@resultFieldN
 Hides a billing notice (owner).';
 
 --
--- Name: inventory_items; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.inventory_items (
-    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    catalog_item_id text,
-    name text NOT NULL,
-    low_stock_threshold integer DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT inventory_items_low_stock_threshold_check CHECK (((low_stock_threshold >= 0) AND (low_stock_threshold <= 1000000))),
-    CONSTRAINT inventory_items_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
-);
-
-ALTER TABLE ONLY app_public.inventory_items FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE inventory_items; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.inventory_items IS '@unique id
-Something the business keeps in stock. When linked to a catalog item, each unit sold takes one unit out of stock at the selling location.';
-
---
--- Name: COLUMN inventory_items.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_items.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN inventory_items.catalog_item_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_items.catalog_item_id IS 'The catalog item whose sales take this item out of stock (at most one inventory item per catalog item).';
-
---
--- Name: COLUMN inventory_items.name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_items.name IS 'Name of the stocked item.';
-
---
--- Name: COLUMN inventory_items.low_stock_threshold; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_items.low_stock_threshold IS 'On-hand at or below this is low stock.';
-
---
 -- Name: inventory_items_is_low_stock(app_public.inventory_items, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -6618,10 +7526,10 @@ $$;
 COMMENT ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) IS 'Units on hand: the sum of the movements, at one location or (without a location) at all of them. Can be negative when more was sold than was recorded as received.';
 
 --
--- Name: merge_customers(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: merge_customers(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) RETURNS app_public.customers
+CREATE FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text DEFAULT NULL::text) RETURNS app_public.customers
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -6638,6 +7546,7 @@ declare
   notes_note text;
   merge_row app_public.customer_merges;
 begin
+  perform app_private.begin_change('merge_customers', reason);
   -- Sales lock an order, then its customer: take the duplicate's orders first, then the customers.
   perform 1 from app_public.orders o
   where o.tenant_id = tenant and o.customer_id = merge_customers.duplicate_id
@@ -6714,15 +7623,16 @@ begin
     'total_visits', result.total_visits,
     'total_spend', result.total_spend,
     'last_visit_at', app_hidden.iso_utc(result.last_visit_at)));
+  perform app_private.end_change();
   return result;
 end;
 $$;
 
 --
--- Name: FUNCTION merge_customers(primary_id text, duplicate_id text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION merge_customers(primary_id text, duplicate_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM).';
+COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM). The reason, if given, is kept in the audit log.';
 
 --
 -- Name: place_order(text, jsonb, text, integer, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
@@ -6747,9 +7657,7 @@ begin
     if not app_hidden.has_permission('settings.update') then
       perform app_hidden.raise_error('DNIED', 'Only an owner (settings.update) can record orders with a past date.');
     end if;
-    if place_order.placed_at > now() + interval '5 minutes' then
-      perform app_hidden.raise_error('BADIN', 'An order cannot be placed in the future.');
-    end if;
+    perform app_hidden.assert_recorded_time('The time of an order', place_order.placed_at, 'placed_at');
   end if;
   select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = place_order.location_id;
   if not found then
@@ -6896,106 +7804,6 @@ $$;
 COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
 
 --
--- Name: inventory_movements; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.inventory_movements (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    location_id text NOT NULL,
-    inventory_item_id text NOT NULL,
-    quantity integer NOT NULL,
-    reason text NOT NULL,
-    note text,
-    order_id text,
-    order_line_id text,
-    actor_user_id text,
-    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT inventory_movements_check CHECK (
-CASE reason
-    WHEN 'receive'::text THEN (quantity > 0)
-    WHEN 'transfer_in'::text THEN (quantity > 0)
-    WHEN 'waste'::text THEN (quantity < 0)
-    WHEN 'transfer_out'::text THEN (quantity < 0)
-    WHEN 'sale'::text THEN ((order_id IS NOT NULL) AND (order_line_id IS NOT NULL))
-    ELSE true
-END),
-    CONSTRAINT inventory_movements_note_check CHECK ((length(note) <= 500)),
-    CONSTRAINT inventory_movements_quantity_check CHECK ((quantity <> 0)),
-    CONSTRAINT inventory_movements_reason_check CHECK ((reason = ANY (ARRAY['receive'::text, 'sale'::text, 'adjustment'::text, 'waste'::text, 'transfer_in'::text, 'transfer_out'::text])))
-);
-
-ALTER TABLE ONLY app_public.inventory_movements FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE inventory_movements; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.inventory_movements IS '@unique id
-The stock ledger: every change of on-hand, signed. On-hand of an item at a location is the sum of its movements. Rows are never changed; corrections are adjustments.';
-
---
--- Name: COLUMN inventory_movements.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN inventory_movements.location_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.location_id IS 'Where the stock changed.';
-
---
--- Name: COLUMN inventory_movements.quantity; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.quantity IS 'Change of on-hand in units: positive in, negative out.';
-
---
--- Name: COLUMN inventory_movements.reason; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.reason IS 'receive, sale, adjustment, waste, transfer_in or transfer_out. Sales are negative; a void writes the opposite sale movement.';
-
---
--- Name: COLUMN inventory_movements.note; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.note IS 'Free text, such as a delivery note number or why stock was wasted.';
-
---
--- Name: COLUMN inventory_movements.order_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.order_id IS 'The order of a sale movement (and of its reversal when the order is voided).';
-
---
--- Name: COLUMN inventory_movements.order_line_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.order_line_id IS 'The order line of a sale movement.';
-
---
--- Name: COLUMN inventory_movements.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.actor_user_id IS 'Who recorded it (a user id kept as it was).';
-
---
--- Name: COLUMN inventory_movements.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.occurred_at IS 'When the stock changed (the order''s placed_at for sales).';
-
---
--- Name: COLUMN inventory_movements.created_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.inventory_movements.created_at IS 'When the movement was recorded.';
-
---
 -- Name: record_inventory_movement(text, text, integer, text, text, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -7012,9 +7820,7 @@ begin
     if not app_hidden.has_permission('settings.update') then
       perform app_hidden.raise_error('DNIED', 'Only an owner (settings.update) can record stock changes with a past date.');
     end if;
-    if occurred_at > now() + interval '5 minutes' then
-      perform app_hidden.raise_error('BADIN', 'A stock change cannot be recorded in the future.');
-    end if;
+    perform app_hidden.assert_recorded_time('The time of a stock change', occurred_at, 'occurred_at');
   end if;
   if not exists (select 1 from app_public.locations l
                  where l.tenant_id = tenant and l.id = record_inventory_movement.location_id) then
@@ -7042,7 +7848,7 @@ begin
   if note is not null then
     note := nullif(btrim(note), '');
     if length(note) > 500 then
-      perform app_hidden.raise_error('BADIN', 'The note must be at most 500 characters.');
+      perform app_hidden.raise_error('BADIN', 'The note must be at most 500 characters.', field => 'note');
     end if;
   end if;
   if quantity < 0 then
@@ -7069,72 +7875,6 @@ $$;
 
 COMMENT ON FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone) IS '@resultFieldName inventoryMovement
 Records a stock change other than a sale (needs inventory.manage). quantity is the signed change: receive and transfer_in positive, waste and transfer_out negative, adjustment either. Outflows cannot take on-hand below zero. occurredAt backdates an import (owners only).';
-
---
--- Name: tenders; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.tenders (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    order_id text NOT NULL,
-    type text NOT NULL,
-    amount integer NOT NULL,
-    change_given integer DEFAULT 0 NOT NULL,
-    applied_amount integer GENERATED ALWAYS AS ((amount - change_given)) STORED,
-    recorded_by_user_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT tenders_amount_check CHECK ((amount > 0)),
-    CONSTRAINT tenders_check CHECK (((change_given >= 0) AND (change_given < amount))),
-    CONSTRAINT tenders_check1 CHECK (((type = 'cash'::text) OR (change_given = 0))),
-    CONSTRAINT tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
-);
-
-ALTER TABLE ONLY app_public.tenders FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE tenders; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.tenders IS '@unique id
-A payment towards an order. Written only by recordTender; never changed.';
-
---
--- Name: COLUMN tenders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.tenders.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN tenders.type; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.tenders.type IS 'cash or card.';
-
---
--- Name: COLUMN tenders.amount; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.tenders.amount IS 'What the customer handed over (cash) or was charged (card), in cents.';
-
---
--- Name: COLUMN tenders.change_given; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.tenders.change_given IS 'Change handed back for cash, in cents.';
-
---
--- Name: COLUMN tenders.applied_amount; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.tenders.applied_amount IS '@notNull
-amount − change_given: what went towards the order, in cents.';
-
---
--- Name: COLUMN tenders.recorded_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.tenders.recorded_by_user_id IS 'Who took the payment (a user id kept as it was).';
 
 --
 -- Name: record_tender(text, text, integer); Type: FUNCTION; Schema: app_public; Owner: -
@@ -7222,25 +7962,21 @@ COMMENT ON FUNCTION app_public.request_billing_portal() IS '@resultFieldName bil
 Asks for a Stripe billing portal session (settings.update); poll the returned request for its url.';
 
 --
--- Name: restore_customer(text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: restore_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.restore_customer(customer_id text) RETURNS app_public.customers
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION app_public.restore_customer(customer_id text, reason text DEFAULT NULL::text) RETURNS app_public.customers
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-declare
-  tenant text := app_hidden.assert_customers_permission('customers.update');
-begin
-  return app_private.set_customer_status(tenant, restore_customer.customer_id, 'active');
-end;
+  select * from app_private.customer_status_command('restore_customer', customer_id, 'active', reason);
 $$;
 
 --
--- Name: FUNCTION restore_customer(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION restore_customer(customer_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.restore_customer(customer_id text) IS 'Makes an archived customer active again (needs customers.update).';
+COMMENT ON FUNCTION app_public.restore_customer(customer_id text, reason text) IS 'Makes an archived customer active again (needs customers.update). The reason, if given, is kept in the audit log.';
 
 --
 -- Name: search_customers(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -7482,7 +8218,8 @@ declare
   o app_public.orders;
   loc app_public.locations;
 begin
-  why := app_hidden.assert_name('The reason for the void', void_order.reason, 500);
+  why := app_hidden.assert_name('The reason for the void', void_order.reason, 500, 'reason');
+  perform app_private.begin_change('void_order', why);
   select x.* into o from app_public.orders x where x.tenant_id = tenant and x.id = void_order.order_id for update;
   if not found then
     perform app_hidden.raise_error('NOTFD', format('There is no order %s.', left(void_order.order_id, 40)));
@@ -7500,14 +8237,7 @@ begin
     where x.tenant_id = tenant and x.id = o.id
     returning * into o;
 
-  perform app_private.emit_event(tenant, 'order.voided.v1', 'order', o.id,
-    app_private.order_event_payload(o) || jsonb_build_object(
-      'voided_at', app_hidden.iso_utc(o.voided_at),
-      'voided_business_date', to_char(app_hidden.business_date(o.voided_at, loc.timezone), 'YYYY-MM-DD'),
-      'void_reason', o.void_reason,
-      'voided_by_user_id', o.voided_by_user_id,
-      'paid_total', o.paid_total),
-    me);
+  perform app_private.emit_event(tenant, 'order.voided.v1', 'order', o.id, app_private.order_voided_event_payload(o, loc), me);
 
   insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason, note,
                                               order_id, order_line_id, actor_user_id)
@@ -7517,6 +8247,7 @@ begin
   where m.tenant_id = tenant and m.order_id = o.id and m.reason = 'sale' and m.quantity < 0
   order by m.id;
 
+  perform app_private.end_change();
   return o;
 end;
 $$;
@@ -7563,20 +8294,32 @@ CREATE FUNCTION reporting.create_analyst_login(name text) RETURNS reporting.anal
     AS $$
 declare
   tenant text := app_hidden.assert_tenant_owner();
-  label text := app_hidden.assert_name('The login''s name', create_analyst_login.name, 60);
-  slug text := left(btrim(regexp_replace(lower(label), '[^a-z0-9]+', '_', 'g'), '_'), 20);
-  login text := 'bo_analyst' || '_' || coalesce(nullif(slug, ''), 'login') || '_' || encode(public.gen_random_bytes(5), 'hex');
+  label text := app_hidden.assert_name('The login''s name', create_analyst_login.name, 60, 'name');
+  -- An opaque name: every login of the cluster can read pg_roles, so the name must not carry
+  -- what the owner called it (that stays in analyst_logins.label).
+  login text := 'bo_analyst' || '_' || encode(public.gen_random_bytes(8), 'hex');
   secret text := translate(encode(public.gen_random_bytes(24), 'base64'), '+/', '-_');
+  me text := app_hidden.current_user_id();
 begin
+  -- Logins are cluster roles with connections of their own: bounded per business and per person
+  -- (one person may own many businesses), so nobody can create roles or take connections
+  -- without end.
+  perform pg_advisory_xact_lock(hashtext('app.analyst_logins'), hashtext(me));
   if (select count(*) from app_private.analyst_logins a where a.tenant_id = tenant) >= 20 then
     perform app_hidden.raise_error('ANLIM', 'A business can have at most 20 analyst logins; remove one first.');
   end if;
+  if (select count(*) from app_private.analyst_logins a where a.created_by = me) >= 20 then
+    perform app_hidden.raise_error('ANLIM', 'You have created 20 analyst logins across your businesses, the most one person may have; remove one first.');
+  end if;
   begin
-    execute format('create role %I with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit connection limit 5 password %L',
+    execute format('create role %I with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit connection limit 2 password %L',
                    login, secret);
     execute format('grant %I to %I', 'bo_analyst', login);
     execute format('alter role %I in database %I set search_path to reporting', login, current_database());
+    -- Defaults only (a session can change them): app_private.enforce_analyst_limits, run by the
+    -- worker every few seconds, is what holds them.
     execute format('alter role %I in database %I set statement_timeout to %L', login, current_database(), '60s');
+    execute format('alter role %I in database %I set idle_in_transaction_session_timeout to %L', login, current_database(), '60s');
   exception when insufficient_privilege then
     perform app_hidden.raise_error('ANSET', 'Analyst logins cannot be created on this server: the database owner role needs CREATEROLE and the right to grant the analyst group (see db/REPORTING.md).');
   end;
@@ -7592,7 +8335,7 @@ $$;
 
 COMMENT ON FUNCTION reporting.create_analyst_login(name text) IS '@name create_analyst_login
 @resultFieldName credentials
-Creates a PostgreSQL login with which analysts read this business''s reporting views (sales_by_day, item_sales_by_day, stock_levels, customer_activity) with psql, Metabase or a notebook. Owners only. The password is shown once. At most 20 per business.';
+Creates a PostgreSQL login with which analysts read this business''s reporting views (sales_by_day, item_sales_by_day, stock_levels, customer_activity) with psql, Metabase or a notebook. Owners only. The password is shown once. At most 20 per business, and 20 per person across businesses.';
 
 --
 -- Name: daily_sales(date, date, text); Type: FUNCTION; Schema: reporting; Owner: -
@@ -7656,8 +8399,9 @@ begin
   if not found then
     perform app_hidden.raise_error('NOTFD', format('There is no analyst login %s.', left(coalesce(username, ''), 63)));
   end if;
-  -- Open connections are not ended (that needs more than the owner's rights); from now on they
-  -- read nothing, since the mapping is gone, and they cannot connect again.
+  -- Its open connections end now (from the mapping's removal they read nothing anyway), then
+  -- the role goes.
+  perform pg_terminate_backend(a.pid) from pg_stat_activity a where a.usename = drop_analyst_login.username;
   if exists (select 1 from pg_catalog.pg_roles r where r.rolname = drop_analyst_login.username) then
     execute format('drop role %I', drop_analyst_login.username);
   end if;
@@ -7670,7 +8414,7 @@ $$;
 --
 
 COMMENT ON FUNCTION reporting.drop_analyst_login(username text) IS '@name drop_analyst_login
-Removes an analyst login of the business (owners only): it can no longer connect, and open connections see nothing.';
+Removes an analyst login of the business (owners only): its open connections end and it can no longer connect.';
 
 --
 -- Name: exports_download_url(reporting.exports); Type: FUNCTION; Schema: reporting; Owner: -
@@ -7763,6 +8507,7 @@ begin
   end if;
 
   delete from app_private.reporting_queue q where q.tenant_id = tenant;
+  delete from app_private.customer_order_queue q where q.tenant_id = tenant and q.consumer = 'reporting_customers';
   delete from reporting.rm_daily_sales r where r.tenant_id = tenant;
   delete from reporting.rm_item_sales r where r.tenant_id = tenant;
   delete from reporting.rm_inventory_on_hand r where r.tenant_id = tenant;
@@ -7953,6 +8698,26 @@ COMMENT ON COLUMN app_private.analyst_logins.role_name IS 'The PostgreSQL role (
 COMMENT ON COLUMN app_private.analyst_logins.label IS 'What the owner called it (Metabase, Ann''s notebook…).';
 
 --
+-- Name: customer_order_queue; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.customer_order_queue (
+    tenant_id text NOT NULL,
+    consumer text NOT NULL,
+    event_id text NOT NULL,
+    seq bigint NOT NULL,
+    CONSTRAINT customer_order_queue_consumer_check CHECK ((consumer = ANY (ARRAY['customer_counters'::text, 'reporting_customers'::text])))
+);
+
+ALTER TABLE ONLY app_private.customer_order_queue FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_order_queue; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.customer_order_queue IS 'Order events with a customer that this transaction''s per-customer consumers will apply at its commit (app_private.apply_customer_orders); empty outside a writing transaction.';
+
+--
 -- Name: event_subscriptions; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -8026,6 +8791,81 @@ ALTER TABLE ONLY app_private.export_chunks FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_private.export_chunks IS 'The bytes of export files, in order, about 1 MB each.';
+
+--
+-- Name: job_runs; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.job_runs (
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    task text NOT NULL,
+    job_id bigint,
+    attempt integer DEFAULT 1 NOT NULL,
+    tenant_id text,
+    pool_id text,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    outcome text DEFAULT 'running'::text NOT NULL,
+    rows_affected bigint,
+    error_code text,
+    error_message text,
+    CONSTRAINT job_runs_check CHECK (((outcome = 'running'::text) = (finished_at IS NULL))),
+    CONSTRAINT job_runs_error_message_check CHECK ((length(error_message) <= 2000)),
+    CONSTRAINT job_runs_outcome_check CHECK ((outcome = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'crashed'::text])))
+);
+
+ALTER TABLE ONLY app_private.job_runs FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE job_runs; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.job_runs IS 'One row per run of a worker task (cron and queued): when, how long, what it did, how it ended. Platform runs have no tenant. Kept 90 days.';
+
+--
+-- Name: job_health; Type: VIEW; Schema: app_private; Owner: -
+--
+
+CREATE VIEW app_private.job_health AS
+ WITH tasks AS (
+         SELECT r.task
+           FROM app_private.job_runs r
+        UNION
+         SELECT t_1.identifier
+           FROM graphile_worker._private_tasks t_1
+        ), last_run AS (
+         SELECT DISTINCT ON (r.task) r.task,
+            r.started_at,
+            r.finished_at,
+            r.outcome,
+            r.error_message
+           FROM app_private.job_runs r
+          ORDER BY r.task, r.started_at DESC
+        )
+ SELECT t.task,
+    l.started_at AS last_started_at,
+    l.outcome AS last_outcome,
+    round(EXTRACT(epoch FROM (l.finished_at - l.started_at)), 3) AS last_seconds,
+    l.error_message AS last_error,
+    ( SELECT count(*) AS count
+           FROM app_private.job_runs r
+          WHERE ((r.task = t.task) AND (r.started_at > (now() - '1 day'::interval)) AND (r.outcome = ANY (ARRAY['failed'::text, 'crashed'::text])))) AS failures_last_day,
+    ( SELECT count(*) AS count
+           FROM app_private.job_runs r
+          WHERE ((r.task = t.task) AND (r.started_at > (now() - '1 day'::interval)))) AS runs_last_day,
+    ( SELECT min(j.run_at) AS min
+           FROM (graphile_worker._private_jobs j
+             JOIN graphile_worker._private_tasks x ON ((x.id = j.task_id)))
+          WHERE ((x.identifier = t.task) AND (j.locked_at IS NULL) AND (j.run_at <= now()))) AS oldest_queued_at
+   FROM (tasks t
+     LEFT JOIN last_run l ON ((l.task = t.task)))
+  ORDER BY t.task;
+
+--
+-- Name: VIEW job_health; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON VIEW app_private.job_health IS 'Operators: each worker task''s last run, failures in the last day and the oldest job waiting (npm run ops:jobs).';
 
 --
 -- Name: login_throttle; Type: TABLE; Schema: app_private; Owner: -
@@ -8195,7 +9035,8 @@ CREATE TABLE app_private.sessions (
     user_id text NOT NULL,
     active_tenant_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone DEFAULT (now() + '14 days'::interval) NOT NULL
+    expires_at timestamp with time zone DEFAULT (now() + '14 days'::interval) NOT NULL,
+    secret_hash bytea NOT NULL
 );
 
 ALTER TABLE ONLY app_private.sessions FORCE ROW LEVEL SECURITY;
@@ -8204,7 +9045,19 @@ ALTER TABLE ONLY app_private.sessions FORCE ROW LEVEL SECURITY;
 -- Name: TABLE sessions; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON TABLE app_private.sessions IS 'Signed-in sessions. The id is the secret in the session cookie; active_tenant_id is the tenant the user works in.';
+COMMENT ON TABLE app_private.sessions IS 'Signed-in sessions, found by the SHA-256 of the secret in the session cookie (never stored); active_tenant_id is the tenant the user works in.';
+
+--
+-- Name: COLUMN sessions.id; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.sessions.id IS 'A handle for the session row; not the secret.';
+
+--
+-- Name: COLUMN sessions.secret_hash; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.sessions.secret_hash IS 'SHA-256 of the session secret (app_hidden.session_secret_hash).';
 
 --
 -- Name: stripe_events; Type: TABLE; Schema: app_private; Owner: -
@@ -8334,7 +9187,10 @@ CREATE TABLE app_public.audit_entries (
     actor_user_id text,
     changes jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT audit_entries_action_check CHECK ((action = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text])))
+    command text,
+    reason text,
+    CONSTRAINT audit_entries_action_check CHECK ((action = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text]))),
+    CONSTRAINT audit_entries_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500)))
 );
 
 ALTER TABLE ONLY app_public.audit_entries FORCE ROW LEVEL SECURITY;
@@ -8356,7 +9212,8 @@ COMMENT ON COLUMN app_public.audit_entries.tenant_id IS '@behavior -*';
 -- Name: COLUMN audit_entries.entity; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.audit_entries.entity IS 'Table of the changed row, such as customers or tenants.';
+COMMENT ON COLUMN app_public.audit_entries.entity IS '@behavior +filterBy
+Table of the changed row, such as customers or tenants.';
 
 --
 -- Name: COLUMN audit_entries.entity_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -8368,13 +9225,34 @@ COMMENT ON COLUMN app_public.audit_entries.entity_id IS 'Id of the changed row.'
 -- Name: COLUMN audit_entries.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.audit_entries.actor_user_id IS 'Who made the change; null when the system did (worker, webhooks).';
+COMMENT ON COLUMN app_public.audit_entries.actor_user_id IS '@behavior +filterBy
+Who made the change; null when the system did (worker, webhooks).';
 
 --
 -- Name: COLUMN audit_entries.changes; Type: COMMENT; Schema: app_public; Owner: -
 --
 
 COMMENT ON COLUMN app_public.audit_entries.changes IS 'For each changed field: {"old": …, "new": …}.';
+
+--
+-- Name: COLUMN audit_entries.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.created_at IS '@behavior +filterBy +orderBy
+When the change was made.';
+
+--
+-- Name: COLUMN audit_entries.command; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.command IS '@behavior +filterBy +orderBy
+The command that made the change (merge_customers, archive_customer, void_order, change_plan, suspend_tenant…); null for plain edits.';
+
+--
+-- Name: COLUMN audit_entries.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.audit_entries.reason IS 'Why, as the person who made the change wrote it (mandatory for suspensions).';
 
 --
 -- Name: billing_invoices; Type: TABLE; Schema: app_public; Owner: -
@@ -8884,47 +9762,6 @@ COMMENT ON COLUMN app_public.devices.location_id IS 'The location where the devi
 COMMENT ON COLUMN app_public.devices.name IS 'Name of the device, unique at its location (such as Register 1).';
 
 --
--- Name: locations; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.locations (
-    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    name text NOT NULL,
-    timezone text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
-);
-
-ALTER TABLE ONLY app_public.locations FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE locations; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.locations IS '@unique id
-A shop of the tenant. Business dates are dates in its time zone.';
-
---
--- Name: COLUMN locations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.locations.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN locations.name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.locations.name IS 'Name of the shop, unique in the tenant.';
-
---
--- Name: COLUMN locations.timezone; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.locations.timezone IS 'IANA time zone of the shop, such as Europe/Paris.';
-
---
 -- Name: memberships; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -9102,6 +9939,72 @@ COMMENT ON COLUMN app_public.roles.tenant_id IS '@behavior -*';
 --
 
 COMMENT ON COLUMN app_public.roles.permissions IS 'Permissions such as customers.merge or reports.export.';
+
+--
+-- Name: tenant_suspensions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.tenant_suspensions (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    type text NOT NULL,
+    reason text NOT NULL,
+    suspended_at timestamp with time zone DEFAULT now() NOT NULL,
+    suspended_by text,
+    ended_at timestamp with time zone,
+    ended_by text,
+    end_reason text,
+    CONSTRAINT tenant_suspensions_check CHECK (((ended_at IS NULL) = (end_reason IS NULL))),
+    CONSTRAINT tenant_suspensions_end_reason_check CHECK (((length(end_reason) >= 1) AND (length(end_reason) <= 500))),
+    CONSTRAINT tenant_suspensions_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT tenant_suspensions_type_check CHECK ((type = ANY (ARRAY['nonpayment'::text, 'canceled'::text, 'fraud'::text, 'manual'::text, 'technical'::text])))
+);
+
+ALTER TABLE ONLY app_public.tenant_suspensions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE tenant_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.tenant_suspensions IS '@unique id
+@behavior -insert -update -delete
+Every suspension of the business and its end: type, reason, when and by whom.';
+
+--
+-- Name: COLUMN tenant_suspensions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenant_suspensions.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN tenant_suspensions.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenant_suspensions.type IS 'nonpayment, canceled (the subscription ended), fraud, manual or technical.';
+
+--
+-- Name: COLUMN tenant_suspensions.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenant_suspensions.reason IS 'Why the business was suspended.';
+
+--
+-- Name: COLUMN tenant_suspensions.suspended_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenant_suspensions.suspended_by IS 'Who suspended it; null when billing did.';
+
+--
+-- Name: COLUMN tenant_suspensions.ended_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenant_suspensions.ended_at IS 'When it was reactivated; null while it lasts.';
+
+--
+-- Name: COLUMN tenant_suspensions.end_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenant_suspensions.end_reason IS 'Why it was reactivated.';
 
 --
 -- Name: rm_customer_activity; Type: TABLE; Schema: reporting; Owner: -
@@ -9640,6 +10543,13 @@ ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_pkey PRIMARY KEY (tenant_id, role_name);
 
 --
+-- Name: customer_order_queue customer_order_queue_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_order_queue
+    ADD CONSTRAINT customer_order_queue_pkey PRIMARY KEY (tenant_id, consumer, event_id);
+
+--
 -- Name: event_subscriptions event_subscriptions_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -9659,6 +10569,13 @@ ALTER TABLE ONLY app_private.events
 
 ALTER TABLE ONLY app_private.export_chunks
     ADD CONSTRAINT export_chunks_pkey PRIMARY KEY (tenant_id, export_id, chunk_no);
+
+--
+-- Name: job_runs job_runs_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.job_runs
+    ADD CONSTRAINT job_runs_pkey PRIMARY KEY (id);
 
 --
 -- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
@@ -10153,6 +11070,19 @@ ALTER TABLE ONLY app_public.roles
 COMMENT ON CONSTRAINT roles_tenant_id_key_key ON app_public.roles IS '@behavior -single -update -delete';
 
 --
+-- Name: tenant_suspensions tenant_suspensions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenant_suspensions
+    ADD CONSTRAINT tenant_suspensions_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT tenant_suspensions_pkey ON tenant_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenant_suspensions_pkey ON app_public.tenant_suspensions IS '@behavior -single -update -delete';
+
+--
 -- Name: tenants tenants_billing_customer_id_key; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -10308,6 +11238,30 @@ CREATE INDEX events_tenant_seq_idx ON app_private.events USING btree (tenant_id,
 CREATE INDEX events_type_seq_idx ON app_private.events USING btree (type, seq);
 
 --
+-- Name: job_runs_running_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX job_runs_running_idx ON app_private.job_runs USING btree (pool_id) WHERE (outcome = 'running'::text);
+
+--
+-- Name: job_runs_started_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX job_runs_started_idx ON app_private.job_runs USING btree (started_at);
+
+--
+-- Name: job_runs_task_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX job_runs_task_idx ON app_private.job_runs USING btree (task, started_at DESC);
+
+--
+-- Name: job_runs_tenant_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX job_runs_tenant_idx ON app_private.job_runs USING btree (tenant_id, started_at DESC) WHERE (tenant_id IS NOT NULL);
+
+--
 -- Name: processed_events_consumer_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -10324,6 +11278,12 @@ CREATE INDEX reporting_queue_seq_idx ON app_private.reporting_queue USING btree 
 --
 
 CREATE INDEX sessions_active_tenant_id_idx ON app_private.sessions USING btree (active_tenant_id);
+
+--
+-- Name: sessions_secret_hash_key; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE UNIQUE INDEX sessions_secret_hash_key ON app_private.sessions USING btree (secret_hash);
 
 --
 -- Name: sessions_user_id_idx; Type: INDEX; Schema: app_private; Owner: -
@@ -10350,10 +11310,28 @@ CREATE INDEX stripe_events_pending_idx ON app_private.stripe_events USING btree 
 CREATE INDEX worker_pools_process_key_idx ON app_private.worker_pools USING btree (process_key);
 
 --
+-- Name: audit_entries_actor_created_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_entries_actor_created_idx ON app_public.audit_entries USING btree (tenant_id, actor_user_id, created_at DESC);
+
+--
 -- Name: audit_entries_actor_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
 CREATE INDEX audit_entries_actor_idx ON app_public.audit_entries USING btree (actor_user_id);
+
+--
+-- Name: audit_entries_command_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_entries_command_idx ON app_public.audit_entries USING btree (tenant_id, command, created_at DESC);
+
+--
+-- Name: audit_entries_created_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX audit_entries_created_idx ON app_public.audit_entries USING btree (tenant_id, created_at DESC, id);
 
 --
 -- Name: audit_entries_entity_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -10626,6 +11604,30 @@ CREATE INDEX orders_placed_by_idx ON app_public.orders USING btree (placed_by_us
 CREATE INDEX orders_voided_by_idx ON app_public.orders USING btree (voided_by_user_id);
 
 --
+-- Name: tenant_suspensions_ended_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tenant_suspensions_ended_by_idx ON app_public.tenant_suspensions USING btree (ended_by);
+
+--
+-- Name: tenant_suspensions_open_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX tenant_suspensions_open_key ON app_public.tenant_suspensions USING btree (tenant_id) WHERE (ended_at IS NULL);
+
+--
+-- Name: tenant_suspensions_suspended_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tenant_suspensions_suspended_by_idx ON app_public.tenant_suspensions USING btree (suspended_by);
+
+--
+-- Name: tenant_suspensions_suspended_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tenant_suspensions_suspended_idx ON app_public.tenant_suspensions USING btree (tenant_id, suspended_at DESC);
+
+--
 -- Name: tenders_order_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -10710,6 +11712,12 @@ CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_private.events FO
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_private.event_subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg_event_subscriptions__validate();
 
 --
+-- Name: customer_order_queue _900_apply_at_commit; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER _900_apply_at_commit AFTER INSERT ON app_private.customer_order_queue DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_order_queue__apply();
+
+--
 -- Name: reporting_queue _900_fold_at_commit; Type: TRIGGER; Schema: app_private; Owner: -
 --
 
@@ -10732,6 +11740,12 @@ CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.order_line
 --
 
 CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: billing_subscriptions _050_past_due_since; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_past_due_since BEFORE INSERT OR UPDATE OF status ON app_public.billing_subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg_billing_subscriptions__past_due_since();
 
 --
 -- Name: catalog_items _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
@@ -10890,6 +11904,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.tenants FOR
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: billing_requests _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT ON app_public.billing_requests FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
 -- Name: billing_subscriptions _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -10950,6 +11970,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.locatio
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.memberships FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
+-- Name: orders _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER UPDATE ON app_public.orders FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
 -- Name: tenants _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -10993,6 +12019,13 @@ ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: customer_order_queue customer_order_queue_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_order_queue
+    ADD CONSTRAINT customer_order_queue_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: events events_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -11005,6 +12038,13 @@ ALTER TABLE ONLY app_private.events
 
 ALTER TABLE ONLY app_private.export_chunks
     ADD CONSTRAINT export_chunks_tenant_id_export_id_fkey FOREIGN KEY (tenant_id, export_id) REFERENCES reporting.exports(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: job_runs job_runs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.job_runs
+    ADD CONSTRAINT job_runs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: processed_events processed_events_tenant_id_event_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -11625,6 +12665,48 @@ ALTER TABLE ONLY app_public.roles
     ADD CONSTRAINT roles_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: tenant_suspensions tenant_suspensions_ended_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenant_suspensions
+    ADD CONSTRAINT tenant_suspensions_ended_by_fkey FOREIGN KEY (ended_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT tenant_suspensions_ended_by_fkey ON tenant_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenant_suspensions_ended_by_fkey ON app_public.tenant_suspensions IS '@fieldName endedByUser
+@foreignFieldName tenantSuspensionsEnded';
+
+--
+-- Name: tenant_suspensions tenant_suspensions_suspended_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenant_suspensions
+    ADD CONSTRAINT tenant_suspensions_suspended_by_fkey FOREIGN KEY (suspended_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT tenant_suspensions_suspended_by_fkey ON tenant_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenant_suspensions_suspended_by_fkey ON app_public.tenant_suspensions IS '@fieldName suspendedByUser
+@foreignFieldName tenantSuspensionsMade';
+
+--
+-- Name: tenant_suspensions tenant_suspensions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenant_suspensions
+    ADD CONSTRAINT tenant_suspensions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT tenant_suspensions_tenant_id_fkey ON tenant_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenant_suspensions_tenant_id_fkey ON app_public.tenant_suspensions IS '@fieldName tenant
+@foreignFieldName suspensions';
+
+--
 -- Name: tenders tenders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -11829,6 +12911,12 @@ COMMENT ON CONSTRAINT rm_item_sales_tenant_id_location_id_fkey ON reporting.rm_i
 CREATE POLICY all_for_owner ON app_private.analyst_logins TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_order_queue all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.customer_order_queue TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: event_subscriptions all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -11845,6 +12933,12 @@ CREATE POLICY all_for_owner ON app_private.events TO bo_owner USING (true) WITH 
 --
 
 CREATE POLICY all_for_owner ON app_private.export_chunks TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: job_runs all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.job_runs TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: login_throttle all_for_owner; Type: POLICY; Schema: app_private; Owner: -
@@ -11901,6 +12995,12 @@ CREATE POLICY all_for_owner ON app_private.worker_pools TO bo_owner USING (true)
 ALTER TABLE app_private.analyst_logins ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: customer_order_queue; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.customer_order_queue ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: event_subscriptions; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -11917,6 +13017,12 @@ ALTER TABLE app_private.events ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.export_chunks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_runs; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.job_runs ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: login_throttle; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -11965,16 +13071,6 @@ ALTER TABLE app_private.user_secrets ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.worker_pools ENABLE ROW LEVEL SECURITY;
-
---
--- Name: audit_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_delete ON app_public.audit_entries AS RESTRICTIVE FOR DELETE TO bo_owner USING (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
 
 --
 -- Name: catalog_items active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
@@ -12097,16 +13193,6 @@ CASE
 END);
 
 --
--- Name: audit_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_insert ON app_public.audit_entries AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
 -- Name: catalog_items active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -12221,20 +13307,6 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.tenders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
--- Name: audit_entries active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_only ON app_public.audit_entries AS RESTRICTIVE TO bo_visitor USING (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END) WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -12409,20 +13481,6 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.tenders AS RESTRICTIVE TO bo_visitor USING (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END) WITH CHECK (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
--- Name: audit_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_update ON app_public.audit_entries AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -12713,6 +13771,12 @@ CREATE POLICY all_for_owner ON app_public.plans TO bo_owner USING (true) WITH CH
 --
 
 CREATE POLICY all_for_owner ON app_public.roles TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: tenant_suspensions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.tenant_suspensions TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: tenants all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -13041,6 +14105,18 @@ CREATE POLICY select_with_permission ON app_public.customer_notes FOR SELECT TO 
 --
 
 CREATE POLICY select_with_permission ON app_public.customers FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: tenant_suspensions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.tenant_suspensions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: tenant_suspensions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.tenant_suspensions ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: tenants; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -13646,6 +14722,13 @@ REVOKE ALL ON FUNCTION app_hidden.assert_permission(permission text) FROM PUBLIC
 GRANT ALL ON FUNCTION app_hidden.assert_permission(permission text) TO bo_visitor;
 
 --
+-- Name: FUNCTION assert_recorded_time(what text, instant timestamp with time zone, column_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_recorded_time(what text, instant timestamp with time zone, column_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_recorded_time(what text, instant timestamp with time zone, column_name text) TO bo_visitor;
+
+--
 -- Name: FUNCTION assert_reports_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -13734,6 +14817,13 @@ GRANT SELECT ON TABLE app_public.plans TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.current_plan() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_plan() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_session_hash(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_session_hash() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_session_hash() TO bo_visitor;
 
 --
 -- Name: FUNCTION current_session_id(); Type: ACL; Schema: app_hidden; Owner: -
@@ -13868,6 +14958,13 @@ REVOKE ALL ON FUNCTION app_hidden.iso_utc(instant timestamp with time zone) FROM
 GRANT ALL ON FUNCTION app_hidden.iso_utc(instant timestamp with time zone) TO bo_visitor;
 
 --
+-- Name: FUNCTION job_task_label(task text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.job_task_label(task text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.job_task_label(task text) TO bo_visitor;
+
+--
 -- Name: FUNCTION jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -13879,14 +14976,13 @@ GRANT ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignore
 --
 
 REVOKE ALL ON FUNCTION app_hidden.login(email text, password text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.login(email text, password text) TO bo_visitor;
 
 --
 -- Name: FUNCTION login_from(ip text, email text, password text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) TO bo_authenticator;
 
 --
 -- Name: FUNCTION logout(); Type: ACL; Schema: app_hidden; Owner: -
@@ -13894,6 +14990,13 @@ GRANT ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) 
 
 REVOKE ALL ON FUNCTION app_hidden.logout() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.logout() TO bo_visitor;
+
+--
+-- Name: FUNCTION may_download_exports_of(tenant_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.may_download_exports_of(tenant_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.may_download_exports_of(tenant_id text) TO bo_visitor;
 
 --
 -- Name: TABLE customers; Type: ACL; Schema: app_public; Owner: -
@@ -13972,6 +15075,13 @@ REVOKE ALL ON FUNCTION app_hidden.receive_stripe_events(events jsonb[]) FROM PUB
 GRANT ALL ON FUNCTION app_hidden.receive_stripe_events(events jsonb[]) TO bo_authenticator;
 
 --
+-- Name: FUNCTION session_secret_hash(secret uuid); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.session_secret_hash(secret uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.session_secret_hash(secret uuid) TO bo_visitor;
+
+--
 -- Name: FUNCTION tenant_suspended_error(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -13992,6 +15102,12 @@ GRANT ALL ON FUNCTION app_hidden.trim_blank(value text) TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.add_billing_notice(tenant text, kind text, message text, stripe_event_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION apply_customer_orders(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_customer_orders(tenant_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION apply_stripe_event(event_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14010,10 +15126,22 @@ REVOKE ALL ON FUNCTION app_private.apply_stripe_invoice(tenant text, inv jsonb, 
 REVOKE ALL ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION assert_may_create_business(user_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_may_create_business(user_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_within_plan_limit(tenant text, what text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.assert_within_plan_limit(tenant text, what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION begin_change(command text, reason text, required boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.begin_change(command text, reason text, required boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION billing_request_params(tenant text, request_id text); Type: ACL; Schema: app_private; Owner: -
@@ -14032,6 +15160,12 @@ REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PU
 --
 
 REVOKE ALL ON FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_counters__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_counters__enqueue(evt app_private.events) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_counters__order_placed(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
@@ -14058,6 +15192,12 @@ REVOKE ALL ON FUNCTION app_private.customer_event_payload(c app_public.customers
 REVOKE ALL ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION customer_status_command(command text, customer_id text, new_status text, reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_status_command(command text, customer_id text, new_status text, reason text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14076,6 +15216,12 @@ REVOKE ALL ON FUNCTION app_private.delete_expired_exports() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.delete_expired_sessions() FROM PUBLIC;
 
 --
+-- Name: FUNCTION delete_old_job_runs(keep interval); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_old_job_runs(keep interval) FROM PUBLIC;
+
+--
 -- Name: FUNCTION dispatch(evt app_private.events, only_consumer text, delivery text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14088,10 +15234,22 @@ REVOKE ALL ON FUNCTION app_private.dispatch(evt app_private.events, only_consume
 REVOKE ALL ON FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION end_change(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.end_change() FROM PUBLIC;
+
+--
 -- Name: FUNCTION enforce_active_tenant(tbl regclass); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.enforce_active_tenant(tbl regclass) FROM PUBLIC;
+
+--
+-- Name: FUNCTION enforce_analyst_limits(statement_limit interval, idle_limit interval); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.enforce_analyst_limits(statement_limit interval, idle_limit interval) FROM PUBLIC;
 
 --
 -- Name: FUNCTION export_date_param(params jsonb, field text); Type: ACL; Schema: app_private; Owner: -
@@ -14136,6 +15294,72 @@ REVOKE ALL ON FUNCTION app_private.finish_billing_request(tenant text, request_i
 REVOKE ALL ON FUNCTION app_private.finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint) FROM PUBLIC;
 
 --
+-- Name: TABLE inventory_items; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: COLUMN inventory_items.catalog_item_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(catalog_item_id),UPDATE(catalog_item_id) ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: COLUMN inventory_items.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: COLUMN inventory_items.low_stock_threshold; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(low_stock_threshold),UPDATE(low_stock_threshold) ON TABLE app_public.inventory_items TO bo_visitor;
+
+--
+-- Name: TABLE inventory_movements; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.inventory_movements TO bo_visitor;
+
+--
+-- Name: TABLE locations; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.timezone; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: FUNCTION inventory_movement_event_payload(m app_public.inventory_movements, item app_public.inventory_items, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.inventory_movement_event_payload(m app_public.inventory_movements, item app_public.inventory_items, loc app_public.locations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_run_finished(run_id text, outcome text, rows_affected bigint, error_code text, error_message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.job_run_finished(run_id text, outcome text, rows_affected bigint, error_code text, error_message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION live_customer_id(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14152,6 +15376,18 @@ REVOKE ALL ON FUNCTION app_private.lock_counted_customer(evt app_private.events)
 --
 
 REVOKE ALL ON FUNCTION app_private.lock_customers_for_merge(tenant_id text, primary_id text, duplicate_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION mark_crashed_runs(pool_ids text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.mark_crashed_runs(pool_ids text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION new_session(user_id text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.new_session(user_id text, tenant_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION next_tenant_number(tenant_id text, name text); Type: ACL; Schema: app_private; Owner: -
@@ -14184,6 +15420,12 @@ GRANT SELECT ON TABLE app_public.orders TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.order_event_payload(o app_public.orders) FROM PUBLIC;
 
 --
+-- Name: FUNCTION order_voided_event_payload(o app_public.orders, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc app_public.locations) FROM PUBLIC;
+
+--
 -- Name: FUNCTION plan_change_problem(tenant text, target_plan text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14208,10 +15450,22 @@ REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION queue_customer_order(evt app_private.events, consumer text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.queue_customer_order(evt app_private.events, consumer text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION raise_customer_constraint(tenant_id text, constraint_name text, column_name text, email text, phone text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.raise_customer_constraint(tenant_id text, constraint_name text, column_name text, email text, phone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reactivate_tenant(tenant text, types text[], reason text, actor text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reactivate_tenant(tenant text, types text[], reason text, actor text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION reactivate_tenant_for_billing(tenant text); Type: ACL; Schema: app_private; Owner: -
@@ -14272,6 +15526,12 @@ REVOKE ALL ON FUNCTION app_private.reporting_customer_orders(tenant_id text, evt
 --
 
 REVOKE ALL ON FUNCTION app_private.reporting_customers__apply(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_customers__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_customers__enqueue(evt app_private.events) FROM PUBLIC;
 
 --
 -- Name: FUNCTION reporting_daily_sales(tenant_id text, from_date date, to_date date, location_id text); Type: ACL; Schema: app_private; Owner: -
@@ -14412,6 +15672,18 @@ REVOKE ALL ON FUNCTION app_private.stripe_subscription_params(tenant text) FROM 
 REVOKE ALL ON FUNCTION app_private.stripe_time(value jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION suspend_overdue_tenants(grace interval); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspend_overdue_tenants(grace interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION suspend_tenant(tenant text, type text, reason text, actor text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspend_tenant(tenant text, type text, reason text, actor text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION suspend_tenant_for_billing(tenant text, reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14442,6 +15714,18 @@ REVOKE ALL ON FUNCTION app_private.tenant_plan(tenant text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) FROM PUBLIC;
 
 --
+-- Name: TABLE tenders; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.tenders TO bo_visitor;
+
+--
+-- Name: FUNCTION tender_event_payload(t app_public.tenders, o app_public.orders); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tender_event_payload(t app_public.tenders, o app_public.orders) FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg__append_only(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14466,6 +15750,12 @@ REVOKE ALL ON FUNCTION app_private.tg__plan_limit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_billing_subscriptions__past_due_since(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_billing_subscriptions__past_due_since() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_catalog_items__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -14482,6 +15772,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__validate() FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customer_notes__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customer_order_queue__apply(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_order_queue__apply() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_devices__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -14568,11 +15864,18 @@ REVOKE ALL ON FUNCTION app_private.worker_process_alive(process_key integer) FRO
 REVOKE ALL ON FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) FROM PUBLIC;
 
 --
--- Name: FUNCTION archive_customer(customer_id text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION archive_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.archive_customer(customer_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.archive_customer(customer_id text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.archive_customer(customer_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.archive_customer(customer_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION background_jobs(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.background_jobs() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.background_jobs() TO bo_visitor;
 
 --
 -- Name: TABLE billing_subscriptions; Type: ACL; Schema: app_public; Owner: -
@@ -14608,11 +15911,11 @@ GRANT ALL ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.b
 GRANT SELECT ON TABLE app_public.billing_requests TO bo_visitor;
 
 --
--- Name: FUNCTION change_plan(plan_key text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION change_plan(plan_key text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.change_plan(plan_key text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.change_plan(plan_key text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.change_plan(plan_key text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.change_plan(plan_key text, reason text) TO bo_visitor;
 
 --
 -- Name: TABLE tenants; Type: ACL; Schema: app_public; Owner: -
@@ -14720,30 +16023,6 @@ REVOKE ALL ON FUNCTION app_public.dismiss_billing_notice(id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.dismiss_billing_notice(id text) TO bo_visitor;
 
 --
--- Name: TABLE inventory_items; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.inventory_items TO bo_visitor;
-
---
--- Name: COLUMN inventory_items.catalog_item_id; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(catalog_item_id),UPDATE(catalog_item_id) ON TABLE app_public.inventory_items TO bo_visitor;
-
---
--- Name: COLUMN inventory_items.name; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(name),UPDATE(name) ON TABLE app_public.inventory_items TO bo_visitor;
-
---
--- Name: COLUMN inventory_items.low_stock_threshold; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(low_stock_threshold),UPDATE(low_stock_threshold) ON TABLE app_public.inventory_items TO bo_visitor;
-
---
 -- Name: FUNCTION inventory_items_is_low_stock(item app_public.inventory_items, location_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -14758,11 +16037,11 @@ REVOKE ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.invent
 GRANT ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION merge_customers(primary_id text, duplicate_id text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION merge_customers(primary_id text, duplicate_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
@@ -14793,23 +16072,11 @@ REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) FRO
 GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) TO bo_visitor;
 
 --
--- Name: TABLE inventory_movements; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.inventory_movements TO bo_visitor;
-
---
 -- Name: FUNCTION record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone) TO bo_visitor;
-
---
--- Name: TABLE tenders; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.tenders TO bo_visitor;
 
 --
 -- Name: FUNCTION record_tender(order_id text, type text, amount integer); Type: ACL; Schema: app_public; Owner: -
@@ -14826,11 +16093,11 @@ REVOKE ALL ON FUNCTION app_public.request_billing_portal() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.request_billing_portal() TO bo_visitor;
 
 --
--- Name: FUNCTION restore_customer(customer_id text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION restore_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.restore_customer(customer_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.restore_customer(customer_id text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.restore_customer(customer_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.restore_customer(customer_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION search_customers(q text); Type: ACL; Schema: app_public; Owner: -
@@ -14859,6 +16126,153 @@ GRANT ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_pub
 
 REVOKE ALL ON FUNCTION app_public.void_order(order_id text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.void_order(order_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION pg_advisory_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock_all(); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock_all() FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock_all() TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) TO bo_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) TO bo_owner;
 
 --
 -- Name: FUNCTION analyst_logins(); Type: ACL; Schema: reporting; Owner: -
@@ -15092,24 +16506,6 @@ GRANT INSERT(location_id),UPDATE(location_id) ON TABLE app_public.devices TO bo_
 GRANT INSERT(name),UPDATE(name) ON TABLE app_public.devices TO bo_visitor;
 
 --
--- Name: TABLE locations; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.locations TO bo_visitor;
-
---
--- Name: COLUMN locations.name; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
-
---
--- Name: COLUMN locations.timezone; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
-
---
 -- Name: TABLE memberships; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -15126,6 +16522,12 @@ GRANT SELECT ON TABLE app_public.order_lines TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE app_public.roles TO bo_visitor;
+
+--
+-- Name: TABLE tenant_suspensions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.tenant_suspensions TO bo_visitor;
 
 --
 -- Name: TABLE rm_customer_activity; Type: ACL; Schema: reporting; Owner: -
