@@ -2689,7 +2689,7 @@ declare
   pending_ids text[];
   tolerance constant interval := coalesce(nullif(current_setting('backoffice.stripe_created_tolerance', true), '')::interval, interval '5 minutes');
 begin
-  -- What a Stripe event is. The id must be one the stripe_apply_event job accepts (letters,
+  -- What a Stripe event is: an id, a type (a non-empty string), a created time and an object. The id must be one the stripe_apply_event job accepts (letters,
   -- digits and _, at most 64 characters), or the event would be stored and its job fail for
   -- ever. `created` may not be more than 5 minutes ahead of our clock: an event "from the
   -- future" would make every real event after it look stale and freeze the subscription. (The
@@ -2697,7 +2697,8 @@ begin
   -- test clock is moved days ahead, as the billing tests do; never set it in production.)
   if exists (
     select 1 from unnest(events) e
-    where coalesce(e ->> 'id', '') !~ '^evt_[0-9A-Za-z_]{1,60}$' or e ->> 'type' is null
+    where coalesce(e ->> 'id', '') !~ '^evt_[0-9A-Za-z_]{1,60}$'
+       or jsonb_typeof(e -> 'type') is distinct from 'string' or e ->> 'type' = ''
        or case when jsonb_typeof(e -> 'created') = 'number'
                then (e ->> 'created')::numeric > extract(epoch from now() + tolerance)
                else true end

@@ -1,1 +1,2 @@
--- Enter migration here
+-- A Stripe event's type is a non-empty string (app_hidden.receive_stripe_events).
+--!include billing/520-stripe-events.sql

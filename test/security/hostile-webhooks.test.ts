@@ -126,6 +126,8 @@ describe("refused deliveries store nothing", () => {
     ["a signed event created an hour from now", () => { const b = JSON.stringify({ ...event(), created: now() + 3600 }); return [b, signed(b)]; }, 400, "BADJS"],
     // Stored, its stripe_apply_event job would refuse the id and fail for ever.
     ["a signed event whose id is 65 characters", () => { const b = JSON.stringify({ ...event(), id: `evt_${"a".repeat(61)}` }); return [b, signed(b)]; }, 400, "BADJS"],
+    ["a signed event whose type is empty", () => { const b = JSON.stringify({ ...event(), type: "" }); return [b, signed(b)]; }, 400, "BADJS"],
+    ["a signed event whose type is a number", () => { const b = JSON.stringify({ ...event(), type: 7 }); return [b, signed(b)]; }, 400, "BADJS"],
     ["a signed event whose id holds a dash", () => { const b = JSON.stringify({ ...event(), id: "evt_79ca83df-2007" }); return [b, signed(b)]; }, 400, "BADJS"],
     ["a signed event nested 50,000 deep", () => { const b = JSON.stringify(event()).replace('"in_hostile"', `${"[".repeat(50_000)}${"]".repeat(50_000)}`); return [b, signed(b)]; }, 400, "BADJS"],
     ["a signed event nested 50,000 deep that holds U+0000", () => { const b = JSON.stringify(event()).replace('"in_hostile"', `${"[".repeat(50_000)}"\\u0000"${"]".repeat(50_000)}`); return [b, signed(b)]; }, 400, "BADJS"],
