@@ -176,8 +176,11 @@ describe("a worker killed in the middle of a CSV export", () => {
       const { rows } = await db.owner.query("select * from reporting.exports where id = $1", [exportId]);
       return rows[0].status === "done" ? rows[0] : rows[0].status === "failed" ? Promise.reject(new Error(rows[0].error_message)) : null;
     });
-    // The job ran twice (the crashed attempt counts) and is gone.
-    expect((await db.owner.query("select count(*)::int as n from graphile_worker.jobs where task_identifier = 'export_csv'")).rows[0].n).toBe(0);
+    // The job ran twice (the crashed attempt counts) and goes once its completion is written.
+    await until("the export job to be done", async () => {
+      const { rows } = await db.owner.query("select count(*)::int as n from graphile_worker.jobs where task_identifier = 'export_csv'");
+      return rows[0].n === 0;
+    });
     // The run log tells it: the killed attempt crashed, the next one succeeded with every row.
     const runs = await db.owner.query(
       "select attempt, outcome, rows_affected from app_private.job_runs where task = 'export_csv' and tenant_id = $1 order by started_at",
