@@ -389,6 +389,24 @@ COMMENT ON COLUMN app_public.customer_merge_preview.notes_to_move IS 'Notes of t
 COMMENT ON COLUMN app_public.customer_merge_preview.addresses_to_move IS 'Addresses of the duplicate that would move to the primary.';
 
 --
+-- Name: loyalty_class; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.loyalty_class AS ENUM (
+    'new',
+    'returning',
+    'regular',
+    'lapsed',
+    'one_time'
+);
+
+--
+-- Name: TYPE loyalty_class; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.loyalty_class IS 'How often a customer comes: new (first visit recently), returning, regular, lapsed (returning or regular, then gone), one_time (a single visit long ago).';
+
+--
 -- Name: order_quote; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -518,6 +536,96 @@ What it was called when created.';
 
 COMMENT ON COLUMN reporting.analyst_login.created_at IS '@notNull
 When it was created.';
+
+--
+-- Name: customer_class_row; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.customer_class_row AS (
+	loyalty_class app_public.loyalty_class,
+	customers integer
+);
+
+--
+-- Name: TYPE customer_class_row; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.customer_class_row IS '@name customer_class_row
+How many active customers are in a loyalty class.';
+
+--
+-- Name: COLUMN customer_class_row.loyalty_class; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_class_row.loyalty_class IS 'The class; null for customers with no visit yet.';
+
+--
+-- Name: COLUMN customer_class_row.customers; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_class_row.customers IS '@notNull
+Active customers in it.';
+
+--
+-- Name: customer_loyalty_day_row; Type: TYPE; Schema: reporting; Owner: -
+--
+
+CREATE TYPE reporting.customer_loyalty_day_row AS (
+	business_date date,
+	location_id text,
+	customers integer,
+	new_customers integer,
+	returning_customers integer,
+	repeat_rate numeric
+);
+
+--
+-- Name: TYPE customer_loyalty_day_row; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON TYPE reporting.customer_loyalty_day_row IS '@name customer_loyalty_day_row
+Customers of one business date: new, returning, and the repeat rate.';
+
+--
+-- Name: COLUMN customer_loyalty_day_row.business_date; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_loyalty_day_row.business_date IS '@notNull
+The business date (each location''s own date).';
+
+--
+-- Name: COLUMN customer_loyalty_day_row.location_id; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_loyalty_day_row.location_id IS 'The location, or null for all locations.';
+
+--
+-- Name: COLUMN customer_loyalty_day_row.customers; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_loyalty_day_row.customers IS '@notNull
+Distinct customers with an order (not voided) that day.';
+
+--
+-- Name: COLUMN customer_loyalty_day_row.new_customers; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_loyalty_day_row.new_customers IS '@notNull
+Those whose first order ever was that day.';
+
+--
+-- Name: COLUMN customer_loyalty_day_row.returning_customers; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_loyalty_day_row.returning_customers IS '@notNull
+Those with an order on an earlier day.';
+
+--
+-- Name: COLUMN customer_loyalty_day_row.repeat_rate; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.customer_loyalty_day_row.repeat_rate IS '@notNull
+Returning customers divided by customers (0 to 1).';
 
 --
 -- Name: daily_sales_row; Type: TYPE; Schema: reporting; Owner: -
@@ -1324,6 +1432,24 @@ $$;
 COMMENT ON FUNCTION app_hidden.can_view_reports() IS 'Whether the signed-in user may read the reports of the current tenant.';
 
 --
+-- Name: contact_allowed(boolean, boolean, boolean, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select not coalesce(do_not_contact, false) and coalesce(channel_allowed, false) and coalesce(has_detail, false)
+     and status = 'active';
+$$;
+
+--
+-- Name: FUNCTION contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text) IS 'The contact rule on its inputs (app_hidden.may_contact reads them; exports join them set-based).';
+
+--
 -- Name: country_calling_code(text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -1710,6 +1836,18 @@ $$;
 COMMENT ON FUNCTION app_hidden.customers_reader_tenant() IS 'The current tenant when the caller may read customers, else null.';
 
 --
+-- Name: days_ago(integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.days_ago(days integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when days is null then null when days <= 0 then 'today' when days = 1 then 'yesterday'
+              else days || ' days ago' end;
+$$;
+
+--
 -- Name: gen_ulid(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2037,6 +2175,24 @@ $$;
 COMMENT ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) IS 'Fields that differ between two JSON rows, with old and new values.';
 
 --
+-- Name: latest_visits(timestamp with time zone[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.latest_visits(visits timestamp with time zone[]) RETURNS timestamp with time zone[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(array_agg(v order by v desc), '{}')
+  from (select v from unnest(visits) v where v is not null order by v desc limit 20) latest;
+$$;
+
+--
+-- Name: FUNCTION latest_visits(visits timestamp with time zone[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.latest_visits(visits timestamp with time zone[]) IS 'The latest 20 of the given visit times, newest first.';
+
+--
 -- Name: login(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2163,6 +2319,120 @@ $$;
 COMMENT ON FUNCTION app_hidden.logout() IS 'Ends the current session.';
 
 --
+-- Name: loyalty_class(integer, timestamp with time zone, timestamp with time zone[], integer, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) RETURNS app_public.loyalty_class
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case
+    when coalesce(visits, 0) = 0 then null
+    when last_visit_at < at - make_interval(days => lapsed_after_days) then
+      case when visits = 1 then 'one_time' else 'lapsed' end
+    when (select count(*) from unnest(recent_visits) v
+          where v > at - make_interval(days => regular_window_days) and v <= at) >= regular_min_visits then 'regular'
+    when visits = 1 then 'new'
+    else 'returning'
+  end::app_public.loyalty_class;
+$$;
+
+--
+-- Name: FUNCTION loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) IS 'The loyalty class of a purchase history at a time, with the given thresholds (null before the first visit).';
+
+--
+-- Name: loyalty_settings; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.loyalty_settings (
+    tenant_id text NOT NULL,
+    regular_min_visits integer DEFAULT 5 NOT NULL,
+    regular_window_days integer DEFAULT 90 NOT NULL,
+    lapsed_after_days integer DEFAULT 60 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT loyalty_settings_lapsed_after_days_check CHECK (((lapsed_after_days >= 7) AND (lapsed_after_days <= 730))),
+    CONSTRAINT loyalty_settings_regular_min_visits_check CHECK (((regular_min_visits >= 2) AND (regular_min_visits <= 20))),
+    CONSTRAINT loyalty_settings_regular_window_days_check CHECK (((regular_window_days >= 7) AND (regular_window_days <= 730)))
+);
+
+ALTER TABLE ONLY app_public.loyalty_settings FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE loyalty_settings; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.loyalty_settings IS '@name loyalty_settings
+When a customer counts as regular or lapsed (see loyaltyClass).';
+
+--
+-- Name: COLUMN loyalty_settings.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_settings.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN loyalty_settings.regular_min_visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_settings.regular_min_visits IS 'Visits within regularWindowDays that make a customer regular (2 to 20; default 5).';
+
+--
+-- Name: COLUMN loyalty_settings.regular_window_days; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_settings.regular_window_days IS 'The window those visits are counted in, in days (default 90).';
+
+--
+-- Name: COLUMN loyalty_settings.lapsed_after_days; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_settings.lapsed_after_days IS 'Days without a visit after which a returning or regular customer is lapsed, and a single visit is one-time (default 60).';
+
+--
+-- Name: COLUMN loyalty_settings.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_settings.updated_at IS 'When the thresholds last changed.';
+
+--
+-- Name: loyalty_settings_of(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.loyalty_settings_of(tenant_id text) RETURNS app_public.loyalty_settings
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.* from app_public.loyalty_settings s where s.tenant_id = loyalty_settings_of.tenant_id;
+$$;
+
+--
+-- Name: may_contact(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.may_contact(tenant_id text, customer_id text, channel text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce((
+    select app_hidden.contact_allowed(p.do_not_contact, x.allowed,
+             case may_contact.channel when 'email' then c.email is not null else c.phone is not null end, c.status)
+    from app_public.customers c
+    left join app_public.customer_preferences p on p.tenant_id = c.tenant_id and p.customer_id = c.id
+    left join app_public.customer_contact_channels x
+      on x.tenant_id = c.tenant_id and x.customer_id = c.id and x.channel = may_contact.channel
+    where c.tenant_id = may_contact.tenant_id and c.id = may_contact.customer_id), false);
+$$;
+
+--
+-- Name: FUNCTION may_contact(tenant_id text, customer_id text, channel text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.may_contact(tenant_id text, customer_id text, channel text) IS 'Whether a customer may be contacted by email, sms or phone: agreed to, has the detail, active, and not do-not-contact.';
+
+--
 -- Name: may_download_exports_of(text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2193,9 +2463,6 @@ CREATE TABLE app_public.customers (
     marketing_consent boolean,
     marketing_consent_updated_at timestamp with time zone,
     marketing_consent_source text,
-    total_visits integer DEFAULT 0 NOT NULL,
-    total_spend bigint DEFAULT 0 NOT NULL,
-    last_visit_at timestamp with time zone,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     status text DEFAULT 'active'::text NOT NULL,
     merged_into_id text,
@@ -2203,6 +2470,7 @@ CREATE TABLE app_public.customers (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(first_name, last_name, email, phone)) STORED NOT NULL,
+    customer_type_id text,
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
     CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
     CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
@@ -2297,26 +2565,6 @@ COMMENT ON COLUMN app_public.customers.marketing_consent_updated_at IS 'When the
 COMMENT ON COLUMN app_public.customers.marketing_consent_source IS 'Where the marketing consent last changed: pos, admin, online, import, merge or other.';
 
 --
--- Name: COLUMN customers.total_visits; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.total_visits IS 'Placed orders attributed to the customer (voided ones are taken back out).';
-
---
--- Name: COLUMN customers.total_spend; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.total_spend IS '@behavior +orderBy
-Lifetime total of the customer''s placed orders, in cents, tax included (voided ones are taken back out).';
-
---
--- Name: COLUMN customers.last_visit_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.last_visit_at IS '@behavior +orderBy
-When the customer''s latest placed (not voided) order was placed.';
-
---
 -- Name: COLUMN customers.metadata; Type: COMMENT; Schema: app_public; Owner: -
 --
 
@@ -2347,6 +2595,12 @@ COMMENT ON COLUMN app_public.customers.created_by IS 'The user who created the c
 
 COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +filterBy +orderBy
 Name to show: first and last name, else the email, else the phone (app_hidden.customer_display_name). Computed by the database.';
+
+--
+-- Name: COLUMN customers.customer_type_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.customer_type_id IS 'The customer''s type (setCustomerType), if any.';
 
 --
 -- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
@@ -2398,12 +2652,7 @@ begin
   result.notes := case when length(combined_notes) <= 2000 then combined_notes else p.notes end;
   merged_metadata := d.metadata || p.metadata;
   result.metadata := case when octet_length(merged_metadata::text) <= 65536 then merged_metadata else p.metadata end;
-  result.total_visits := p.total_visits + d.total_visits;
-  result.total_spend := p.total_spend + d.total_spend;
-  result.last_visit_at := case
-    when p.last_visit_at is null then d.last_visit_at
-    when d.last_visit_at is null then p.last_visit_at
-    else greatest(p.last_visit_at, d.last_visit_at) end;
+  result.customer_type_id := coalesce(p.customer_type_id, d.customer_type_id);
   return result;
 end;
 $$;
@@ -2689,9 +2938,9 @@ declare
   pending_ids text[];
   tolerance constant interval := coalesce(nullif(current_setting('backoffice.stripe_created_tolerance', true), '')::interval, interval '5 minutes');
 begin
-  -- What a Stripe event is: an id, a type (a non-empty string), a created time and an object. The id must be one the stripe_apply_event job accepts (letters,
-  -- digits and _, at most 64 characters), or the event would be stored and its job fail for
-  -- ever. `created` may not be more than 5 minutes ahead of our clock: an event "from the
+  -- What a Stripe event is: an id, a type (a non-empty string), a created time and an object.
+  -- The id must be one the stripe_apply_event job accepts (letters, digits and _, at most 64
+  -- characters), or the event would be stored and its job fail for ever. `created` may not be more than 5 minutes ahead of our clock: an event "from the
   -- future" would make every real event after it look stale and freeze the subscription. (The
   -- database setting backoffice.stripe_created_tolerance widens that for a local Stripe whose
   -- test clock is moved days ahead, as the billing tests do; never set it in production.)
@@ -3100,6 +3349,26 @@ $$;
 COMMENT ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) IS 'Applies a Stripe subscription to the tenant''s row (stale, ended and older subscriptions change nothing).';
 
 --
+-- Name: assert_customer_type_label(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_customer_type_label(tenant_id text, label text, except_id text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  clean text := app_hidden.assert_name('The type''s name', label, 40, 'label');
+begin
+  if exists (select 1 from app_public.customer_types t
+             where t.tenant_id = assert_customer_type_label.tenant_id and lower(t.label) = lower(clean)
+               and t.id is distinct from except_id) then
+    perform app_hidden.raise_error('DUPLI', format('There is already a customer type called "%s".', clean), field => 'label');
+  end if;
+  return clean;
+end;
+$$;
+
+--
 -- Name: assert_may_create_business(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3172,6 +3441,21 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.assert_within_plan_limit(tenant text, what text) IS 'Raises LIMIT when one more seat, location or device would exceed the plan.';
+
+--
+-- Name: audit_customer_change(text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.audit_customer_change(tenant_id text, customer_id text, changes jsonb) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes, command, reason)
+  select audit_customer_change.tenant_id, 'customers', audit_customer_change.customer_id, 'update',
+         app_hidden.current_user_id(), changes,
+         nullif(current_setting('app.change_command', true), ''), nullif(current_setting('app.change_reason', true), '')
+  where changes <> '{}'::jsonb;
+$$;
 
 --
 -- Name: begin_change(text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3270,6 +3554,8 @@ begin
   perform app_hidden.assert_valid_timezone(timezone);
   insert into app_public.tenants (name) values (company_name) returning id into tenant;
   perform app_private.seed_tenant_roles(tenant);
+  perform app_private.seed_tenant_customer_types(tenant);
+  insert into app_public.loyalty_settings (tenant_id) values (tenant);
   insert into app_public.locations (tenant_id, name, timezone) values (tenant, 'Main store', timezone);
   insert into app_public.memberships (tenant_id, user_id, role_id)
     select tenant, owner_user_id, r.id from app_public.roles r where r.tenant_id = tenant and r.key = 'owner';
@@ -3367,15 +3653,34 @@ CREATE FUNCTION app_private.customer_counters__order_placed(evt app_private.even
     AS $$
 declare
   c app_public.customers := app_private.lock_counted_customer(evt);
+  placed timestamptz := (evt.payload ->> 'placed_at')::timestamptz;
+  total bigint := (evt.payload ->> 'total')::bigint;
+  items int := (evt.payload ->> 'item_count')::int;
 begin
   if c.id is null then
     return;
   end if;
-  update app_public.customers x set
-    total_visits = x.total_visits + 1,
-    total_spend = x.total_spend + (evt.payload ->> 'total')::bigint,
-    last_visit_at = greatest(x.last_visit_at, (evt.payload ->> 'placed_at')::timestamptz)
-  where x.tenant_id = c.tenant_id and x.id = c.id;
+  insert into app_private.customer_visits (tenant_id, order_id, customer_id, placed_at, total, item_count)
+  values (c.tenant_id, evt.payload ->> 'order_id', c.id, placed, total, items)
+  on conflict do nothing;
+  if not found then
+    return;
+  end if;
+  update app_public.customer_stats s set
+    visits = s.visits + 1,
+    spend = s.spend + total,
+    items_bought = s.items_bought + items,
+    first_visit_at = least(s.first_visit_at, placed),
+    last_visit_at = greatest(s.last_visit_at, placed),
+    recent_visits = app_hidden.latest_visits(s.recent_visits || placed),
+    updated_at = now()
+  where s.tenant_id = c.tenant_id and s.customer_id = c.id;
+  insert into app_public.customer_item_stats as i (tenant_id, customer_id, catalog_item_id, quantity)
+  select c.tenant_id, c.id, l ->> 'catalog_item_id', sum((l ->> 'quantity')::int)
+  from jsonb_array_elements(evt.payload -> 'lines') l
+  group by l ->> 'catalog_item_id'
+  order by l ->> 'catalog_item_id'
+  on conflict (tenant_id, customer_id, catalog_item_id) do update set quantity = i.quantity + excluded.quantity;
 end;
 $$;
 
@@ -3383,7 +3688,7 @@ $$;
 -- Name: FUNCTION customer_counters__order_placed(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.customer_counters__order_placed(evt app_private.events) IS 'Consumer customer_counters: a placed order adds a visit and its total to its customer.';
+COMMENT ON FUNCTION app_private.customer_counters__order_placed(evt app_private.events) IS 'Consumer customer_counters: a placed order adds a visit, its total and its items to its customer''s history.';
 
 --
 -- Name: customer_counters__order_voided(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3395,25 +3700,34 @@ CREATE FUNCTION app_private.customer_counters__order_voided(evt app_private.even
     AS $$
 declare
   c app_public.customers := app_private.lock_counted_customer(evt);
-  placed timestamptz := (evt.payload ->> 'placed_at')::timestamptz;
-  latest timestamptz;
+  visit app_private.customer_visits;
 begin
   if c.id is null then
     return;
   end if;
-  latest := c.last_visit_at;
-  if latest is null or latest <= placed then
-    -- The voided order may have been the latest visit: the latest of the others that still stand.
-    select max(o.placed_at) into latest from app_public.orders o
-    where o.tenant_id = c.tenant_id
-      and o.customer_id = any(app_private.customer_history_ids(c.tenant_id, c.id))
-      and o.status = 'placed' and o.id <> evt.aggregate_id;
+  update app_private.customer_visits v set is_voided = true
+  where v.tenant_id = c.tenant_id and v.order_id = evt.payload ->> 'order_id' and not v.is_voided
+  returning v.* into visit;
+  if visit.order_id is null then
+    return;
   end if;
-  update app_public.customers x set
-    total_visits = x.total_visits - 1,
-    total_spend = x.total_spend - (evt.payload ->> 'total')::bigint,
-    last_visit_at = latest
-  where x.tenant_id = c.tenant_id and x.id = c.id;
+  update app_public.customer_stats s set
+    visits = s.visits - 1,
+    spend = s.spend - visit.total,
+    items_bought = s.items_bought - visit.item_count
+  where s.tenant_id = c.tenant_id and s.customer_id = visit.customer_id;
+  -- The voided order may have been the first, the latest or one of the recent visits.
+  perform app_private.refresh_customer_visit_times(c.tenant_id, visit.customer_id);
+  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
+  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+        from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
+  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
+    and i.quantity > l.quantity;
+  delete from app_public.customer_item_stats i
+  using (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+         from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
+  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
+    and i.quantity <= l.quantity;
 end;
 $$;
 
@@ -3421,7 +3735,7 @@ $$;
 -- Name: FUNCTION customer_counters__order_voided(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.customer_counters__order_voided(evt app_private.events) IS 'Consumer customer_counters: a voided order takes its visit and total back out of its customer.';
+COMMENT ON FUNCTION app_private.customer_counters__order_voided(evt app_private.events) IS 'Consumer customer_counters: a voided order takes its visit, total and items back out of its customer''s history.';
 
 --
 -- Name: customer_event_payload(app_public.customers); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3845,9 +4159,19 @@ begin
     return format($q$
       select c.customer_number, app_hidden.csv_text(a.customer_name) as name, a.total_visits as visits,
              (a.total_spend / 100.0)::numeric(14, 2) as total_spend,
-             to_char(a.last_visit_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as last_visit_at
+             to_char(a.last_visit_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as last_visit_at,
+             app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits,
+               l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) as loyalty_class,
+             -- do_not_contact and consent decide (app_hidden.contact_allowed, as everywhere).
+             case when app_hidden.contact_allowed(p.do_not_contact, e.allowed, c.email is not null, c.status) then 'yes' else 'no' end as may_email,
+             case when app_hidden.contact_allowed(p.do_not_contact, m.allowed, c.phone is not null, c.status) then 'yes' else 'no' end as may_sms
       from reporting.rm_customer_activity a
       join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
+      join app_public.customer_stats s on s.tenant_id = c.tenant_id and s.customer_id = c.id
+      join app_public.loyalty_settings l on l.tenant_id = c.tenant_id
+      left join app_public.customer_preferences p on p.tenant_id = c.tenant_id and p.customer_id = c.id
+      left join app_public.customer_contact_channels e on e.tenant_id = c.tenant_id and e.customer_id = c.id and e.channel = 'email'
+      left join app_public.customer_contact_channels m on m.tenant_id = c.tenant_id and m.customer_id = c.id and m.channel = 'sms'
       where a.tenant_id = %1$L and a.merged_into_id is null
       order by a.tenant_id, a.customer_id$q$, tenant_id);
   end case;
@@ -4174,6 +4498,30 @@ $$;
 COMMENT ON FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) IS 'Records the start of a worker task run (worker); returns the run id.';
 
 --
+-- Name: live_customer_for_change(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.live_customer_for_change(tenant_id text, customer_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = live_customer_for_change.tenant_id and c.id = live_customer_for_change.customer_id
+  for no key update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_id, 40), '(none given)')));
+  end if;
+  if cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; change that customer instead.', cur.merged_into_id);
+  end if;
+  return cur;
+end;
+$$;
+
+--
 -- Name: live_customer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4272,6 +4620,62 @@ CREATE FUNCTION app_private.mark_crashed_runs(pool_ids text[]) RETURNS integer
     returning 1
   )
   select count(*)::int from marked;
+$$;
+
+--
+-- Name: merge_customer_history(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.merge_customer_history(tenant_id text, primary_id text, duplicate_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+declare
+  tenant constant text := merge_customer_history.tenant_id;
+  d app_public.customer_stats;
+begin
+  select s.* into d from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id = duplicate_id;
+  update app_public.customer_stats s set
+    visits = s.visits + d.visits,
+    spend = s.spend + d.spend,
+    items_bought = s.items_bought + d.items_bought,
+    first_visit_at = least(s.first_visit_at, d.first_visit_at),
+    last_visit_at = greatest(s.last_visit_at, d.last_visit_at),
+    recent_visits = app_hidden.latest_visits(s.recent_visits || d.recent_visits),
+    updated_at = now()
+  where s.tenant_id = tenant and s.customer_id = primary_id;
+  update app_public.customer_stats s set
+    visits = 0, spend = 0, items_bought = 0, first_visit_at = null, last_visit_at = null, recent_visits = '{}', updated_at = now()
+  where s.tenant_id = tenant and s.customer_id = duplicate_id;
+  update app_private.customer_visits v set customer_id = primary_id
+  where v.tenant_id = tenant and v.customer_id = duplicate_id;
+
+  insert into app_public.customer_item_stats as i (tenant_id, customer_id, catalog_item_id, quantity)
+  select tenant, primary_id, x.catalog_item_id, x.quantity
+  from app_public.customer_item_stats x where x.tenant_id = tenant and x.customer_id = duplicate_id
+  order by x.catalog_item_id
+  on conflict (tenant_id, customer_id, catalog_item_id) do update set quantity = i.quantity + excluded.quantity;
+  delete from app_public.customer_item_stats x where x.tenant_id = tenant and x.customer_id = duplicate_id;
+
+  insert into app_public.customer_preferences as p (tenant_id, customer_id, do_not_contact, preferred_payment, best_contact_time, language)
+  select tenant, primary_id, x.do_not_contact, x.preferred_payment, x.best_contact_time, x.language
+  from app_public.customer_preferences x where x.tenant_id = tenant and x.customer_id = duplicate_id
+  on conflict (tenant_id, customer_id) do update set
+    -- Either one asking not to be contacted is the person asking.
+    do_not_contact = p.do_not_contact or excluded.do_not_contact,
+    preferred_payment = coalesce(p.preferred_payment, excluded.preferred_payment),
+    best_contact_time = coalesce(p.best_contact_time, excluded.best_contact_time),
+    language = coalesce(p.language, excluded.language);
+  insert into app_public.customer_contact_channels (tenant_id, customer_id, channel, allowed, source, recorded_at, recorded_by)
+  select tenant, primary_id, x.channel, x.allowed, x.source, x.recorded_at, x.recorded_by
+  from app_public.customer_contact_channels x where x.tenant_id = tenant and x.customer_id = duplicate_id
+  on conflict do nothing;
+  insert into app_public.customer_favourite_items (tenant_id, customer_id, catalog_item_id, created_at)
+  select tenant, primary_id, x.catalog_item_id, x.created_at
+  from app_public.customer_favourite_items x where x.tenant_id = tenant and x.customer_id = duplicate_id
+  on conflict do nothing;
+end;
 $$;
 
 --
@@ -4869,9 +5273,11 @@ CREATE FUNCTION app_private.rebuild_customer_counters(tenant_id text) RETURNS in
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  update app_public.customers c set total_visits = 0, total_spend = 0, last_visit_at = null
-  where c.tenant_id = rebuild_customer_counters.tenant_id
-    and (c.total_visits <> 0 or c.total_spend <> 0 or c.last_visit_at is not null);
+  update app_public.customer_stats s set
+    visits = 0, spend = 0, items_bought = 0, first_visit_at = null, last_visit_at = null, recent_visits = '{}', updated_at = now()
+  where s.tenant_id = rebuild_customer_counters.tenant_id and (s.visits <> 0 or s.spend <> 0 or s.last_visit_at is not null);
+  delete from app_private.customer_visits v where v.tenant_id = rebuild_customer_counters.tenant_id;
+  delete from app_public.customer_item_stats i where i.tenant_id = rebuild_customer_counters.tenant_id;
   perform app_private.reset_consumer('customer_counters', rebuild_customer_counters.tenant_id);
   return app_private.replay('customer_counters', rebuild_customer_counters.tenant_id);
 end;
@@ -4881,7 +5287,7 @@ $$;
 -- Name: FUNCTION rebuild_customer_counters(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Recomputes total_visits, total_spend and last_visit_at of a tenant''s customers from the event log.';
+COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Recomputes the purchase history (customer_stats, customer_item_stats) of a tenant''s customers from the event log.';
 
 --
 -- Name: recover_crashed_workers(interval); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4941,6 +5347,30 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.recover_crashed_workers(grace interval) IS 'Unlocks the jobs of worker processes that died (worker, at start and every minute); returns the pools recovered.';
+
+--
+-- Name: refresh_customer_visit_times(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.refresh_customer_visit_times(tenant_id text, customer_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.customer_stats s set
+    first_visit_at = v.first_at, last_visit_at = v.last_at, recent_visits = coalesce(v.recent, '{}'), updated_at = now()
+  from (
+    select min(x.placed_at) as first_at, max(x.placed_at) as last_at,
+           (select array_agg(r.placed_at order by r.placed_at desc) from (
+              select y.placed_at from app_private.customer_visits y
+              where y.tenant_id = refresh_customer_visit_times.tenant_id and y.customer_id = refresh_customer_visit_times.customer_id
+                and not y.is_voided
+              order by y.placed_at desc limit 20) r) as recent
+    from app_private.customer_visits x
+    where x.tenant_id = refresh_customer_visit_times.tenant_id and x.customer_id = refresh_customer_visit_times.customer_id
+      and not x.is_voided
+  ) v
+  where s.tenant_id = refresh_customer_visit_times.tenant_id and s.customer_id = refresh_customer_visit_times.customer_id;
+$$;
 
 --
 -- Name: register_worker_pool(text, integer, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5069,8 +5499,8 @@ begin
   end if;
 
   -- Orders: each counts for its customer, or the customer that one was merged into.
-  insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total)
-  select tenant, o.order_id, o.customer_id, o.placed_at, o.total
+  insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, location_id, business_date)
+  select tenant, o.order_id, o.customer_id, o.placed_at, o.total, o.location_id, o.business_date
   from app_private.reporting_customer_orders(tenant, evts) o where o.kind = 'placed'
   order by o.order_id
   on conflict do nothing;
@@ -5210,10 +5640,85 @@ end;
 $$;
 
 --
+-- Name: reporting_customer_classes(text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_customer_classes(tenant_id text, at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS SETOF reporting.customer_class_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with classed as (
+    select app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits,
+             l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, coalesce(at, now())) as loyalty_class
+    from app_public.customers c
+    join app_public.customer_stats s on s.tenant_id = c.tenant_id and s.customer_id = c.id
+    join app_public.loyalty_settings l on l.tenant_id = c.tenant_id
+    where c.tenant_id = reporting_customer_classes.tenant_id and c.status = 'active'
+  ), classes as (
+    select k.loyalty_class, k.ord from unnest(enum_range(null::app_public.loyalty_class)) with ordinality k(loyalty_class, ord)
+    union all
+    select null, 1000
+  )
+  select k.loyalty_class, (select count(*) from classed x where x.loyalty_class is not distinct from k.loyalty_class)::int
+  from classes k
+  order by k.ord;
+$$;
+
+--
+-- Name: FUNCTION reporting_customer_classes(tenant_id text, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_customer_classes(tenant_id text, at timestamp with time zone) IS 'Active customers of a tenant per loyalty class (reporting.customer_class_counts).';
+
+--
+-- Name: reporting_customer_loyalty_days(text, date, date, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_customer_loyalty_days(tenant_id text, from_date date, to_date date, location_id text DEFAULT NULL::text) RETURNS SETOF reporting.customer_loyalty_day_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with visits as (
+    select distinct v.business_date, v.customer_id
+    from reporting.rm_customer_visits v
+    where v.tenant_id = reporting_customer_loyalty_days.tenant_id and not v.is_voided
+      and v.business_date between from_date and to_date
+      and (reporting_customer_loyalty_days.location_id is null or v.location_id = reporting_customer_loyalty_days.location_id)
+  ), firsts as (
+    select x.customer_id, min(x.business_date) as first_date
+    from reporting.rm_customer_visits x
+    where x.tenant_id = reporting_customer_loyalty_days.tenant_id and not x.is_voided
+      and x.customer_id in (select v.customer_id from visits v)
+    group by x.customer_id
+  ), days as (
+    select g::date as business_date from generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') g
+  ), counted as (
+    select d.business_date,
+           count(v.customer_id)::int as customers,
+           count(v.customer_id) filter (where f.first_date = v.business_date)::int as new_customers,
+           count(v.customer_id) filter (where f.first_date < v.business_date)::int as returning_customers
+    from days d
+    left join visits v on v.business_date = d.business_date
+    left join firsts f on f.customer_id = v.customer_id
+    group by d.business_date
+  )
+  select c.business_date, reporting_customer_loyalty_days.location_id, c.customers, c.new_customers, c.returning_customers,
+         case when c.customers > 0 then round(c.returning_customers::numeric / c.customers, 4) else 0 end
+  from counted c
+  order by c.business_date;
+$$;
+
+--
+-- Name: FUNCTION reporting_customer_loyalty_days(tenant_id text, from_date date, to_date date, location_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_customer_loyalty_days(tenant_id text, from_date date, to_date date, location_id text) IS 'New and returning customers of a tenant per business date (reporting.customer_loyalty_days, tests).';
+
+--
 -- Name: reporting_customer_orders(text, app_private.events[]); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_private.events[]) RETURNS TABLE(kind text, seq bigint, order_id text, customer_id text, placed_at timestamp with time zone, total bigint)
+CREATE FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_private.events[]) RETURNS TABLE(kind text, seq bigint, order_id text, customer_id text, placed_at timestamp with time zone, total bigint, location_id text, business_date date)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -5222,7 +5727,8 @@ begin
   return query
   select case e.type when 'order.placed.v1' then 'placed' else 'voided' end, e.seq, e.payload ->> 'order_id',
          coalesce(a.merged_into_id, e.payload ->> 'customer_id'),
-         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint
+         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint,
+         e.payload ->> 'location_id', (e.payload ->> 'business_date')::date
   from unnest(evts) e
   left join reporting.rm_customer_activity a
     on a.tenant_id = reporting_customer_orders.tenant_id and a.customer_id = e.payload ->> 'customer_id'
@@ -5651,6 +6157,20 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.secure_table(tbl regclass) IS 'Enables and forces row-level security on a new table and gives the owner role its policy (all_for_owner); every table calls it once, in the migration that creates it.';
+
+--
+-- Name: seed_tenant_customer_types(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.seed_tenant_customer_types(tenant text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_public.customer_types (tenant_id, key, label, position)
+  values (tenant, 'walk_in', 'Walk-in', 1), (tenant, 'regular', 'Regular', 2),
+         (tenant, 'vip', 'VIP', 3), (tenant, 'wholesale', 'Wholesale', 4)
+  on conflict do nothing;
+$$;
 
 --
 -- Name: seed_tenant_roles(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6385,6 +6905,20 @@ end;
 $$;
 
 --
+-- Name: tg_customers__create_stats(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__create_stats() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  insert into app_public.customer_stats (tenant_id, customer_id) values (new.tenant_id, new.id);
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_devices__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6688,6 +7222,86 @@ begin
   return true;
 end;
 $$;
+
+--
+-- Name: customer_favourite_items; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_favourite_items (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    catalog_item_id text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app_public.customer_favourite_items FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_favourite_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_favourite_items IS '@name customer_favourite_items
+@behavior -query:resource:list -query:resource:connection
+A catalog item the customer told us is a favourite.';
+
+--
+-- Name: COLUMN customer_favourite_items.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_favourite_items.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_favourite_items.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_favourite_items.customer_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_favourite_items.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_favourite_items.created_at IS 'When it was added.';
+
+--
+-- Name: add_customer_favourite_item(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.add_customer_favourite_item(customer_id text, catalog_item_id text) RETURNS app_public.customer_favourite_items
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  c app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  item app_public.catalog_items;
+  result app_public.customer_favourite_items;
+begin
+  select i.* into item from app_public.catalog_items i where i.tenant_id = tenant and i.id = add_customer_favourite_item.catalog_item_id;
+  if item.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no catalog item %s.', coalesce(left(catalog_item_id, 40), '(none given)')), field => 'catalog_item_id');
+  end if;
+  select f.* into result from app_public.customer_favourite_items f
+  where f.tenant_id = tenant and f.customer_id = c.id and f.catalog_item_id = item.id;
+  if found then
+    return result;
+  end if;
+  if (select count(*) from app_public.customer_favourite_items f where f.tenant_id = tenant and f.customer_id = c.id) >= 20 then
+    perform app_hidden.raise_error('BADIN', 'A customer can have at most 20 favourite items.', field => 'catalog_item_id');
+  end if;
+  insert into app_public.customer_favourite_items (tenant_id, customer_id, catalog_item_id)
+  values (tenant, c.id, item.id)
+  returning * into result;
+  perform app_private.audit_customer_change(tenant, c.id,
+    jsonb_build_object('favourite_items', jsonb_build_object('old', null, 'new', '+' || item.name)));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION add_customer_favourite_item(customer_id text, catalog_item_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.add_customer_favourite_item(customer_id text, catalog_item_id text) IS 'Adds a catalog item to a customer''s favourites (needs customers.update; at most 20).';
 
 --
 -- Name: archive_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -7196,6 +7810,81 @@ $$;
 COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) IS 'Adds a customer (needs customers.create). Give at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042).';
 
 --
+-- Name: customer_types; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_types (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    key text,
+    label text NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_types_key_check CHECK ((key = ANY (ARRAY['walk_in'::text, 'regular'::text, 'vip'::text, 'wholesale'::text]))),
+    CONSTRAINT customer_types_label_check CHECK (((label = btrim(label)) AND ((length(label) >= 1) AND (length(label) <= 40))))
+);
+
+ALTER TABLE ONLY app_public.customer_types FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_types; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_types IS '@name customer_types
+Kinds of customers a business tells apart (walk-in, regular, VIP, wholesale, or its own).';
+
+--
+-- Name: COLUMN customer_types.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_types.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_types.key; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_types.key IS 'walk_in, regular, vip or wholesale for the four every business starts with; null for its own.';
+
+--
+-- Name: COLUMN customer_types.label; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_types.label IS 'The name shown (the business may rename it).';
+
+--
+-- Name: COLUMN customer_types."position"; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_types."position" IS 'Order in lists.';
+
+--
+-- Name: create_customer_type(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_customer_type(label text) RETURNS app_public.customer_types
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  result app_public.customer_types;
+begin
+  insert into app_public.customer_types (tenant_id, label, position)
+  values (tenant, app_private.assert_customer_type_label(tenant, label, null),
+          (select coalesce(max(t.position), 0) + 1 from app_public.customer_types t where t.tenant_id = tenant))
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_customer_type(label text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_customer_type(label text) IS 'Adds a customer type (needs settings.update); names are unique in the business (DUPLI).';
+
+--
 -- Name: current_billing_subscription(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -7211,6 +7900,23 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.current_billing_subscription() IS 'The subscription of the current business (needs settings.view).';
+
+--
+-- Name: current_loyalty_settings(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_loyalty_settings() RETURNS app_public.loyalty_settings
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.* from app_public.loyalty_settings s where s.tenant_id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION current_loyalty_settings(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_loyalty_settings() IS 'The loyalty thresholds of the current business.';
 
 --
 -- Name: current_permissions(); Type: FUNCTION; Schema: app_public; Owner: -
@@ -7290,6 +7996,288 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.';
+
+--
+-- Name: customer_stats; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_stats (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    visits integer DEFAULT 0 NOT NULL,
+    spend bigint DEFAULT 0 NOT NULL,
+    items_bought bigint DEFAULT 0 NOT NULL,
+    first_visit_at timestamp with time zone,
+    last_visit_at timestamp with time zone,
+    recent_visits timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_stats_check CHECK (((visits = 0) = (last_visit_at IS NULL))),
+    CONSTRAINT customer_stats_check1 CHECK (((first_visit_at IS NULL) = (last_visit_at IS NULL))),
+    CONSTRAINT customer_stats_items_bought_check CHECK ((items_bought >= 0)),
+    CONSTRAINT customer_stats_recent_visits_check CHECK ((cardinality(recent_visits) <= 20)),
+    CONSTRAINT customer_stats_visits_check CHECK ((visits >= 0))
+);
+
+ALTER TABLE ONLY app_public.customer_stats FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_stats IS '@name customer_stats
+The purchase history of a customer, kept by the database from the sales events (orders placed and voided, merges).';
+
+--
+-- Name: COLUMN customer_stats.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_stats.visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.visits IS 'Orders of the customer that were not voided.';
+
+--
+-- Name: COLUMN customer_stats.spend; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.spend IS 'Totals of those orders (tax included), in cents.';
+
+--
+-- Name: COLUMN customer_stats.items_bought; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.items_bought IS 'Units bought in those orders.';
+
+--
+-- Name: COLUMN customer_stats.first_visit_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.first_visit_at IS 'When the earliest of those orders was placed.';
+
+--
+-- Name: COLUMN customer_stats.last_visit_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.last_visit_at IS 'When the latest of those orders was placed.';
+
+--
+-- Name: COLUMN customer_stats.recent_visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.recent_visits IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_stats.updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_stats.updated_at IS 'When this row last changed.';
+
+--
+-- Name: customer_stats_average_order_value(app_public.customer_stats); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_stats_average_order_value(s app_public.customer_stats) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when s.visits > 0 then round(s.spend::numeric / s.visits)::bigint else 0 end;
+$$;
+
+--
+-- Name: FUNCTION customer_stats_average_order_value(s app_public.customer_stats); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_stats_average_order_value(s app_public.customer_stats) IS '@notNull
+Spend divided by visits, in cents (0 without visits).';
+
+--
+-- Name: customer_stats_days_since_last_visit(app_public.customer_stats, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_stats_days_since_last_visit(s app_public.customer_stats, at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select floor(extract(epoch from coalesce(at, now()) - s.last_visit_at) / 86400)::int;
+$$;
+
+--
+-- Name: FUNCTION customer_stats_days_since_last_visit(s app_public.customer_stats, at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_stats_days_since_last_visit(s app_public.customer_stats, at timestamp with time zone) IS 'Whole days since the latest visit (at `at`, default now); null without visits.';
+
+--
+-- Name: customer_stats_is_repeat(app_public.customer_stats); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_stats_is_repeat(s app_public.customer_stats) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.visits >= 2;
+$$;
+
+--
+-- Name: FUNCTION customer_stats_is_repeat(s app_public.customer_stats); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_stats_is_repeat(s app_public.customer_stats) IS '@notNull
+A repeat customer: two visits or more.';
+
+--
+-- Name: customer_stats_loyalty_class(app_public.customer_stats, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS app_public.loyalty_class
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits,
+    l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, coalesce(at, now()))
+  from app_hidden.loyalty_settings_of(s.tenant_id) l;
+$$;
+
+--
+-- Name: FUNCTION customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone) IS 'How often the customer comes, at `at` (default now): new, returning, regular, lapsed or one_time; null before the first visit. The thresholds are the business''s loyaltySettings.';
+
+--
+-- Name: customer_stats_loyalty_class_reason(app_public.customer_stats, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_stats_loyalty_class_reason(s app_public.customer_stats, at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with x as (
+    select app_public.customer_stats_loyalty_class(s, at) as class,
+           app_public.customer_stats_days_since_last_visit(s, at) as days,
+           (select count(*) from unnest(s.recent_visits) v
+            where v > coalesce(at, now()) - make_interval(days => l.regular_window_days) and v <= coalesce(at, now())) as in_window,
+           l.*
+    from app_hidden.loyalty_settings_of(s.tenant_id) l
+  )
+  select case x.class
+    when 'new' then 'First visit ' || app_hidden.days_ago(x.days)
+    when 'one_time' then 'A single visit, ' || app_hidden.days_ago(x.days)
+    when 'regular' then format('%s visits in the last %s days', least(x.in_window, 20), x.regular_window_days)
+    when 'returning' then format('%s visits, the latest %s; %s in the last %s days (%s make a regular)',
+      s.visits, app_hidden.days_ago(x.days), x.in_window, x.regular_window_days, x.regular_min_visits)
+    when 'lapsed' then format('No visit for %s days, after %s visits', x.days, s.visits)
+    else 'No visits yet'
+  end
+  from x;
+$$;
+
+--
+-- Name: FUNCTION customer_stats_loyalty_class_reason(s app_public.customer_stats, at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_stats_loyalty_class_reason(s app_public.customer_stats, at timestamp with time zone) IS '@notNull
+Why the customer has its loyalty class, in words (such as "5 visits in the last 90 days").';
+
+--
+-- Name: customer_item_stats; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_item_stats (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    catalog_item_id text NOT NULL,
+    quantity bigint NOT NULL,
+    CONSTRAINT customer_item_stats_quantity_check CHECK ((quantity > 0))
+);
+
+ALTER TABLE ONLY app_public.customer_item_stats FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_item_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_item_stats IS '@name customer_item_stats
+@behavior -query:resource:list -query:resource:connection
+Units of a catalog item a customer bought in orders that were not voided.';
+
+--
+-- Name: COLUMN customer_item_stats.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_item_stats.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_item_stats.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_item_stats.customer_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_item_stats.quantity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_item_stats.quantity IS 'Units bought.';
+
+--
+-- Name: customer_stats_top_items(app_public.customer_stats); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_stats_top_items(s app_public.customer_stats) RETURNS SETOF app_public.customer_item_stats
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select i.* from app_public.customer_item_stats i
+  where i.tenant_id = s.tenant_id and i.customer_id = s.customer_id
+  order by i.quantity desc, i.catalog_item_id
+  limit 3;
+$$;
+
+--
+-- Name: FUNCTION customer_stats_top_items(s app_public.customer_stats); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_stats) IS '@behavior +list -connection
+@listSuffix omit
+The three items the customer bought most units of, most first.';
+
+--
+-- Name: customers_last_visit_at(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_last_visit_at(c app_public.customers) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.last_visit_at from app_public.customer_stats s where s.tenant_id = c.tenant_id and s.customer_id = c.id;
+$$;
+
+--
+-- Name: FUNCTION customers_last_visit_at(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) IS 'When the latest of those orders was placed (stats.lastVisitAt).';
+
+--
+-- Name: customers_may_contact(app_public.customers, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_may_contact(c app_public.customers, channel text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.may_contact(c.tenant_id, c.id, channel);
+$$;
+
+--
+-- Name: FUNCTION customers_may_contact(c app_public.customers, channel text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_may_contact(c app_public.customers, channel text) IS '@notNull
+Whether the business may contact the customer by this channel (email, sms or phone) now: agreed to, has the detail, and not do-not-contact.';
 
 --
 -- Name: customers_recent_orders(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -7404,6 +8392,78 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, orders placed and voided, notes.';
+
+--
+-- Name: customers_total_spend(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_total_spend(c app_public.customers) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.spend from app_public.customer_stats s where s.tenant_id = c.tenant_id and s.customer_id = c.id;
+$$;
+
+--
+-- Name: FUNCTION customers_total_spend(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_total_spend(c app_public.customers) IS '@notNull
+Totals of those orders (tax included), in cents (stats.spend).';
+
+--
+-- Name: customers_total_visits(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_total_visits(c app_public.customers) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.visits from app_public.customer_stats s where s.tenant_id = c.tenant_id and s.customer_id = c.id;
+$$;
+
+--
+-- Name: FUNCTION customers_total_visits(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_total_visits(c app_public.customers) IS '@notNull
+Orders attributed to the customer that were not voided (stats.visits).';
+
+--
+-- Name: delete_customer_type(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.delete_customer_type(id text) RETURNS app_public.customer_types
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  used int;
+  result app_public.customer_types;
+begin
+  select t.* into result from app_public.customer_types t
+  where t.tenant_id = tenant and t.id = delete_customer_type.id
+  for update;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer type %s.', coalesce(left(delete_customer_type.id, 40), '(none given)')));
+  end if;
+  -- Every customer, merged ones included (they keep their details): the foreign key would refuse too.
+  select count(*) into used from app_public.customers c where c.tenant_id = tenant and c.customer_type_id = result.id;
+  if used > 0 then
+    perform app_hidden.raise_error('TYPIU', format('"%s" is the type of %s customer%s; give them another type first, or rename it.',
+      result.label, used, case when used = 1 then '' else 's' end), result.id);
+  end if;
+  delete from app_public.customer_types t where t.tenant_id = tenant and t.id = result.id;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION delete_customer_type(id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.delete_customer_type(id text) IS 'Deletes a customer type no customer has (needs settings.update; TYPIU while in use).';
 
 --
 -- Name: billing_notices; Type: TABLE; Schema: app_public; Owner: -
@@ -7546,6 +8606,8 @@ declare
   address_ids text[];
   notes_note text;
   merge_row app_public.customer_merges;
+  p_stats app_public.customer_stats;
+  d_stats app_public.customer_stats;
 begin
   perform app_private.begin_change('merge_customers', reason);
   -- Sales lock an order, then its customer: take the duplicate's orders first, then the customers.
@@ -7557,6 +8619,7 @@ begin
   select c.* into p from app_public.customers c where c.tenant_id = tenant and c.id = merge_customers.primary_id;
   select c.* into d from app_public.customers c where c.tenant_id = tenant and c.id = merge_customers.duplicate_id;
   m := app_hidden.merged_customer(p, d);
+  select s.* into d_stats from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id = d.id;
 
   with moved as (
     update app_public.orders o set customer_id = p.id
@@ -7593,16 +8656,19 @@ begin
 
   -- The duplicate first, so that its email and phone leave the uniqueness of live customers.
   update app_public.customers c
-    set status = 'merged', merged_into_id = p.id, total_visits = 0, total_spend = 0, last_visit_at = null
+    set status = 'merged', merged_into_id = p.id
   where c.tenant_id = tenant and c.id = d.id;
 
   update app_public.customers c set
     email = m.email, phone = m.phone, first_name = m.first_name, last_name = m.last_name, notes = m.notes,
     tags = m.tags, metadata = m.metadata, marketing_consent = m.marketing_consent,
     marketing_consent_updated_at = m.marketing_consent_updated_at, marketing_consent_source = m.marketing_consent_source,
-    total_visits = m.total_visits, total_spend = m.total_spend, last_visit_at = m.last_visit_at
+    customer_type_id = m.customer_type_id
   where c.tenant_id = tenant and c.id = p.id
   returning * into result;
+
+  perform app_private.merge_customer_history(tenant, p.id, d.id);
+  select s.* into p_stats from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id = p.id;
 
   insert into app_public.customer_merges (tenant_id, primary_id, duplicate_id, primary_snapshot, duplicate_snapshot,
     result_snapshot, moved_order_ids, moved_note_ids, moved_address_ids, notes_note_id, merged_by_user_id)
@@ -7619,11 +8685,11 @@ begin
     'moved_order_ids', to_jsonb(order_ids),
     'moved_note_ids', to_jsonb(note_ids),
     'moved_address_ids', to_jsonb(address_ids),
-    'added_visits', d.total_visits,
-    'added_spend', d.total_spend,
-    'total_visits', result.total_visits,
-    'total_spend', result.total_spend,
-    'last_visit_at', app_hidden.iso_utc(result.last_visit_at)));
+    'added_visits', d_stats.visits,
+    'added_spend', d_stats.spend,
+    'total_visits', p_stats.visits,
+    'total_spend', p_stats.spend,
+    'last_visit_at', app_hidden.iso_utc(p_stats.last_visit_at)));
   perform app_private.end_change();
   return result;
 end;
@@ -7761,7 +8827,9 @@ begin
   end if;
   m := app_hidden.merged_customer(p, d);
   result := row(m.display_name, m.email, m.phone, m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
-                m.total_visits, m.total_spend, m.last_visit_at,
+                (select sum(s.visits) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
+                (select sum(s.spend) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
+                (select max(s.last_visit_at) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
                 (select count(*) from app_public.orders o where o.tenant_id = tenant and o.customer_id = d.id),
                 (select count(*) from app_public.customer_notes n where n.tenant_id = tenant and n.customer_id = d.id),
                 (select count(*) from app_public.customer_addresses a where a.tenant_id = tenant and a.customer_id = d.id));
@@ -7935,6 +9003,65 @@ COMMENT ON FUNCTION app_public.record_tender(order_id text, type text, amount in
 Records a payment towards an order (needs sales.sell). type is cash or card; amount in cents. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due; voided or fully paid orders take no payment.';
 
 --
+-- Name: remove_customer_favourite_item(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.remove_customer_favourite_item(customer_id text, catalog_item_id text) RETURNS app_public.customer_favourite_items
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  c app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  result app_public.customer_favourite_items;
+begin
+  delete from app_public.customer_favourite_items f
+  where f.tenant_id = tenant and f.customer_id = c.id and f.catalog_item_id = remove_customer_favourite_item.catalog_item_id
+  returning * into result;
+  if result.catalog_item_id is null then
+    perform app_hidden.raise_error('NOTFD', 'That item is not one of this customer''s favourites.', field => 'catalog_item_id');
+  end if;
+  perform app_private.audit_customer_change(tenant, c.id, jsonb_build_object('favourite_items', jsonb_build_object('old',
+    '−' || (select i.name from app_public.catalog_items i where i.tenant_id = tenant and i.id = result.catalog_item_id), 'new', null)));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION remove_customer_favourite_item(customer_id text, catalog_item_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.remove_customer_favourite_item(customer_id text, catalog_item_id text) IS 'Removes a catalog item from a customer''s favourites (needs customers.update).';
+
+--
+-- Name: rename_customer_type(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.rename_customer_type(id text, label text) RETURNS app_public.customer_types
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  result app_public.customer_types;
+begin
+  update app_public.customer_types t set label = app_private.assert_customer_type_label(tenant, rename_customer_type.label, rename_customer_type.id)
+  where t.tenant_id = tenant and t.id = rename_customer_type.id
+  returning * into result;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer type %s.', coalesce(left(rename_customer_type.id, 40), '(none given)')));
+  end if;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION rename_customer_type(id text, label text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.rename_customer_type(id text, label text) IS 'Renames a customer type (needs settings.update); customers keep it.';
+
+--
 -- Name: request_billing_portal(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -8076,6 +9203,255 @@ COMMENT ON FUNCTION app_public.search_customers(q text) IS '@behavior +list -con
 Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, email or phone starts with q, then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international).';
 
 --
+-- Name: customer_contact_channels; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_contact_channels (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    channel text NOT NULL,
+    allowed boolean NOT NULL,
+    source text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_by text,
+    CONSTRAINT customer_contact_channels_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'phone'::text]))),
+    CONSTRAINT customer_contact_channels_source_check CHECK ((source = ANY (ARRAY['pos'::text, 'admin'::text, 'online'::text, 'import'::text, 'merge'::text, 'other'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_contact_channels FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_contact_channels; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_contact_channels IS '@name customer_contact_channels
+@behavior -query:resource:list -query:resource:connection
+A contact channel (email, sms, phone) the customer agreed to or refused, with the source and time of that consent.';
+
+--
+-- Name: COLUMN customer_contact_channels.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contact_channels.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_contact_channels.channel; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contact_channels.channel IS 'email, sms or phone.';
+
+--
+-- Name: COLUMN customer_contact_channels.allowed; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contact_channels.allowed IS 'Whether the customer agreed to be contacted this way.';
+
+--
+-- Name: COLUMN customer_contact_channels.source; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contact_channels.source IS 'Where the customer said so: pos, admin, online, import, merge or other.';
+
+--
+-- Name: COLUMN customer_contact_channels.recorded_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contact_channels.recorded_at IS 'When it was recorded.';
+
+--
+-- Name: set_customer_contact_channel(text, text, boolean, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text DEFAULT 'admin'::text) RETURNS app_public.customer_contact_channels
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  c app_public.customers := app_private.live_customer_for_change(tenant, set_customer_contact_channel.customer_id);
+  cur app_public.customer_contact_channels;
+  result app_public.customer_contact_channels;
+begin
+  if channel is null or channel not in ('email', 'sms', 'phone') then
+    perform app_hidden.raise_error('BADIN', 'Channel: email, sms or phone.', field => 'channel');
+  elsif allowed is null then
+    perform app_hidden.raise_error('BADIN', 'Say whether the customer agreed to this channel.', field => 'allowed');
+  end if;
+  source := app_hidden.assert_consent_source(coalesce(source, 'admin'));
+  select x.* into cur from app_public.customer_contact_channels x
+  where x.tenant_id = tenant and x.customer_id = c.id and x.channel = set_customer_contact_channel.channel;
+  if cur.allowed is not distinct from allowed and cur.source is not distinct from source then
+    return cur;
+  end if;
+  insert into app_public.customer_contact_channels as x (tenant_id, customer_id, channel, allowed, source, recorded_at, recorded_by)
+  values (tenant, c.id, channel, allowed, source, now(), app_hidden.current_user_id())
+  on conflict (tenant_id, customer_id, channel) do update set
+    allowed = excluded.allowed, source = excluded.source, recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
+  returning * into result;
+  perform app_private.audit_customer_change(tenant, c.id, jsonb_build_object('contact_' || channel,
+    jsonb_build_object('old', cur.allowed, 'new', result.allowed)) || jsonb_build_object('consent_source',
+    jsonb_build_object('old', cur.source, 'new', result.source)));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text) IS 'Records that a customer agreed to or refused being contacted by email, sms or phone, and where they said so (needs customers.update).';
+
+--
+-- Name: customer_preferences; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_preferences (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    do_not_contact boolean DEFAULT false NOT NULL,
+    preferred_payment text,
+    best_contact_time text,
+    language text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_preferences_best_contact_time_check CHECK ((best_contact_time = ANY (ARRAY['morning'::text, 'afternoon'::text, 'evening'::text, 'anytime'::text]))),
+    CONSTRAINT customer_preferences_language_check CHECK (((language ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'::text) AND (length(language) <= 35))),
+    CONSTRAINT customer_preferences_preferred_payment_check CHECK ((preferred_payment = ANY (ARRAY['cash'::text, 'card'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_preferences FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_preferences; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_preferences IS '@name customer_preferences
+How a customer likes to be contacted and served (setCustomerPreferences).';
+
+--
+-- Name: COLUMN customer_preferences.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_preferences.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_preferences.do_not_contact; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_preferences.do_not_contact IS 'Never contact this customer, whatever the channels say (exports and campaign lists leave them out).';
+
+--
+-- Name: COLUMN customer_preferences.preferred_payment; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_preferences.preferred_payment IS 'cash or card.';
+
+--
+-- Name: COLUMN customer_preferences.best_contact_time; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_preferences.best_contact_time IS 'morning, afternoon, evening or anytime.';
+
+--
+-- Name: COLUMN customer_preferences.language; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_preferences.language IS 'The language to speak or write in, as a BCP 47 tag such as en, fr or ar-OM.';
+
+--
+-- Name: set_customer_preferences(text, boolean, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean DEFAULT NULL::boolean, preferred_payment text DEFAULT NULL::text, best_contact_time text DEFAULT NULL::text, language text DEFAULT NULL::text) RETURNS app_public.customer_preferences
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  c app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  cur app_public.customer_preferences;
+  nxt app_public.customer_preferences;
+  result app_public.customer_preferences;
+begin
+  insert into app_public.customer_preferences (tenant_id, customer_id) values (tenant, c.id) on conflict do nothing;
+  select p.* into cur from app_public.customer_preferences p where p.tenant_id = tenant and p.customer_id = c.id for update;
+  nxt := cur;
+  nxt.do_not_contact := coalesce(set_customer_preferences.do_not_contact, cur.do_not_contact);
+  if preferred_payment is not null then
+    nxt.preferred_payment := nullif(btrim(lower(preferred_payment)), '');
+    if nxt.preferred_payment not in ('cash', 'card') then
+      perform app_hidden.raise_error('BADIN', 'Preferred payment: cash or card.', field => 'preferred_payment');
+    end if;
+  end if;
+  if best_contact_time is not null then
+    nxt.best_contact_time := nullif(btrim(lower(best_contact_time)), '');
+    if nxt.best_contact_time not in ('morning', 'afternoon', 'evening', 'anytime') then
+      perform app_hidden.raise_error('BADIN', 'Best time to contact: morning, afternoon, evening or anytime.', field => 'best_contact_time');
+    end if;
+  end if;
+  if language is not null then
+    nxt.language := nullif(btrim(language), '');
+    if nxt.language is not null then
+      -- BCP 47 as people type it ("pt-br" is pt-BR): the language lower-case, a region upper-case.
+      nxt.language := regexp_replace(lower(nxt.language), '-([a-z]{2})$', '-\1');
+      nxt.language := regexp_replace(nxt.language, '-([a-z]{2})$', '-' || upper(substring(nxt.language from '-([a-z]{2})$')));
+      if nxt.language !~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' or length(nxt.language) > 35 then
+        perform app_hidden.raise_error('BADIN', format('Language: "%s" is not a language tag such as en, fr or ar-OM.', left(language, 40)), field => 'language');
+      end if;
+    end if;
+  end if;
+  update app_public.customer_preferences p set
+    do_not_contact = nxt.do_not_contact, preferred_payment = nxt.preferred_payment,
+    best_contact_time = nxt.best_contact_time, language = nxt.language
+  where p.tenant_id = tenant and p.customer_id = c.id
+  returning * into result;
+  perform app_private.audit_customer_change(tenant, c.id,
+    app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result), array['tenant_id', 'customer_id', 'created_at', 'updated_at']));
+  return result;
+end;
+$_$;
+
+--
+-- Name: FUNCTION set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text) IS 'Sets how a customer likes to be contacted and served (needs customers.update): doNotContact, preferredPayment (cash, card), bestContactTime (morning, afternoon, evening, anytime), language (a BCP 47 tag). Null leaves a field; an empty string clears it.';
+
+--
+-- Name: set_customer_type(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_customer_type(customer_id text, customer_type_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  result app_public.customers;
+begin
+  if customer_type_id is not null and not exists (
+      select 1 from app_public.customer_types t where t.tenant_id = tenant and t.id = set_customer_type.customer_type_id) then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer type %s.', left(customer_type_id, 40)), field => 'customer_type_id');
+  end if;
+  if cur.customer_type_id is not distinct from customer_type_id then
+    return cur;
+  end if;
+  update app_public.customers c set customer_type_id = set_customer_type.customer_type_id
+  where c.tenant_id = tenant and c.id = cur.id
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_customer_type(customer_id text, customer_type_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_customer_type(customer_id text, customer_type_id text) IS 'Gives a customer a type, or none with null (needs customers.update).';
+
+--
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -8190,7 +9566,7 @@ begin
   end;
 
   changes := app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result),
-    array['created_at', 'updated_at', 'total_visits', 'total_spend', 'last_visit_at']);
+    array['created_at', 'updated_at']);
   perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', result.id,
     jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
                        'display_name', result.display_name, 'status', result.status, 'changes', changes));
@@ -8203,6 +9579,41 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) IS 'Changes a customer (needs customers.update). Fields left out stay as they are; an empty string clears email, phone, names or notes; tags and metadata are replaced. The display name follows. Email and phone must stay unique (DUPEM, DUPPH) and at least one of email, phone or first name must remain (NOIDN).';
+
+--
+-- Name: update_loyalty_settings(integer, integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_loyalty_settings(regular_min_visits integer DEFAULT NULL::integer, regular_window_days integer DEFAULT NULL::integer, lapsed_after_days integer DEFAULT NULL::integer) RETURNS app_public.loyalty_settings
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  result app_public.loyalty_settings;
+begin
+  if regular_min_visits is not null and regular_min_visits not between 2 and 20 then
+    perform app_hidden.raise_error('BADIN', 'Visits that make a regular: between 2 and 20.', field => 'regular_min_visits');
+  elsif regular_window_days is not null and regular_window_days not between 7 and 730 then
+    perform app_hidden.raise_error('BADIN', 'The window for regulars: between 7 and 730 days.', field => 'regular_window_days');
+  elsif lapsed_after_days is not null and lapsed_after_days not between 7 and 730 then
+    perform app_hidden.raise_error('BADIN', 'Lapsed after: between 7 and 730 days without a visit.', field => 'lapsed_after_days');
+  end if;
+  update app_public.loyalty_settings s set
+    regular_min_visits = coalesce(update_loyalty_settings.regular_min_visits, s.regular_min_visits),
+    regular_window_days = coalesce(update_loyalty_settings.regular_window_days, s.regular_window_days),
+    lapsed_after_days = coalesce(update_loyalty_settings.lapsed_after_days, s.lapsed_after_days)
+  where s.tenant_id = tenant
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer) IS 'Changes when a customer counts as regular or lapsed (needs settings.update). Classes follow at once: nothing is stored per customer.';
 
 --
 -- Name: void_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -8337,6 +9748,55 @@ $$;
 COMMENT ON FUNCTION reporting.create_analyst_login(name text) IS '@name create_analyst_login
 @resultFieldName credentials
 Creates a PostgreSQL login with which analysts read this business''s reporting views (sales_by_day, item_sales_by_day, stock_levels, customer_activity) with psql, Metabase or a notebook. Owners only. The password is shown once. At most 20 per business, and 20 per person across businesses.';
+
+--
+-- Name: customer_class_counts(); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.customer_class_counts() RETURNS SETOF reporting.customer_class_row
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.view');
+begin
+  return query select * from app_private.reporting_customer_classes(tenant);
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_class_counts(); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.customer_class_counts() IS '@name customer_class_counts
+@behavior -connection +list
+@listSuffix omit
+Active customers in each loyalty class now, every class listed (loyaltyClass null: no visits yet). Needs reports.view.';
+
+--
+-- Name: customer_loyalty_days(date, date, text); Type: FUNCTION; Schema: reporting; Owner: -
+--
+
+CREATE FUNCTION reporting.customer_loyalty_days(from_date date, to_date date, location_id text DEFAULT NULL::text) RETURNS SETOF reporting.customer_loyalty_day_row
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_reports_permission('reports.view');
+begin
+  perform app_private.reporting_check_range(tenant, from_date, to_date, location_id);
+  return query select * from app_private.reporting_customer_loyalty_days(tenant, from_date, to_date, location_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_loyalty_days(from_date date, to_date date, location_id text); Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON FUNCTION reporting.customer_loyalty_days(from_date date, to_date date, location_id text) IS '@name customer_loyalty_days
+@behavior -connection +list
+@listSuffix omit
+Customers per business date from fromDate to toDate (at most 1096 days), new (first order ever that day) and returning (an order on an earlier day), and the repeat rate; at one location or all. Voided orders do not count. Needs reports.view.';
 
 --
 -- Name: daily_sales(date, date, text); Type: FUNCTION; Schema: reporting; Owner: -
@@ -8589,9 +10049,10 @@ begin
   where a.tenant_id = tenant and a.customer_id = m.customer_id;
 
   -- Every order with a customer, counted for the customer it ended with; voided or not.
-  insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided)
+  insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided, location_id, business_date)
   select tenant, e.payload ->> 'order_id', coalesce(m.merged_into_id, e.payload ->> 'customer_id'),
-         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint, v.order_id is not null
+         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint, v.order_id is not null,
+         e.payload ->> 'location_id', (e.payload ->> 'business_date')::date
   from app_private.events e
   left join reporting_rebuild_merged m on m.customer_id = e.payload ->> 'customer_id'
   left join (select distinct x.aggregate_id as order_id from app_private.events x
@@ -8717,6 +10178,28 @@ ALTER TABLE ONLY app_private.customer_order_queue FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_private.customer_order_queue IS 'Order events with a customer that this transaction''s per-customer consumers will apply at its commit (app_private.apply_customer_orders); empty outside a writing transaction.';
+
+--
+-- Name: customer_visits; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.customer_visits (
+    tenant_id text NOT NULL,
+    order_id text NOT NULL,
+    customer_id text NOT NULL,
+    placed_at timestamp with time zone NOT NULL,
+    total bigint NOT NULL,
+    item_count integer NOT NULL,
+    is_voided boolean DEFAULT false NOT NULL
+);
+
+ALTER TABLE ONLY app_private.customer_visits FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_visits; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.customer_visits IS 'Internal to the customer_counters consumer: each counted order, so that a void or merge can recompute first and last visit.';
 
 --
 -- Name: event_subscriptions; Type: TABLE; Schema: app_private; Owner: -
@@ -9722,6 +11205,139 @@ COMMENT ON COLUMN app_public.customer_notes.body IS 'The note (1 to 2000 charact
 COMMENT ON COLUMN app_public.customer_notes.author_user_id IS 'Who wrote the note (set by the database).';
 
 --
+-- Name: customer_rows; Type: VIEW; Schema: app_public; Owner: -
+--
+
+CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
+ SELECT c.tenant_id,
+    c.id,
+    c.customer_number,
+    c.display_name,
+    c.email,
+    c.phone,
+    c.tags,
+    c.status,
+    c.customer_type_id,
+    c.created_at,
+    s.visits AS total_visits,
+    s.spend AS total_spend,
+    s.first_visit_at,
+    s.last_visit_at,
+    (s.visits >= 2) AS is_repeat,
+    app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class
+   FROM ((app_public.customers c
+     JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
+     JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
+
+--
+-- Name: VIEW customer_rows; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON VIEW app_public.customer_rows IS '@name customer_rows
+@primaryKey tenant_id,id
+@foreignKey (tenant_id, id) references app_public.customers (tenant_id, id)|@fieldName customer|@behavior -manyRelation:resource:list -manyRelation:resource:connection
+@foreignKey (tenant_id, customer_type_id) references app_public.customer_types (tenant_id, id)|@fieldName customerType|@behavior -manyRelation:resource:list -manyRelation:resource:connection
+@behavior -insert -update -delete
+The Customers list: each customer with its counters and loyalty class, to filter and sort.';
+
+--
+-- Name: COLUMN customer_rows.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_rows.id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.id IS '@notNull
+@behavior +orderBy';
+
+--
+-- Name: COLUMN customer_rows.customer_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.customer_number IS '@notNull';
+
+--
+-- Name: COLUMN customer_rows.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.display_name IS '@notNull
+@behavior +orderBy +filterBy';
+
+--
+-- Name: COLUMN customer_rows.tags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.tags IS '@notNull
+@behavior +filterBy';
+
+--
+-- Name: COLUMN customer_rows.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.status IS '@notNull
+@behavior +filterBy';
+
+--
+-- Name: COLUMN customer_rows.customer_type_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.customer_type_id IS '@behavior +filterBy
+The customer''s type.';
+
+--
+-- Name: COLUMN customer_rows.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.created_at IS '@notNull';
+
+--
+-- Name: COLUMN customer_rows.total_visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.total_visits IS '@notNull
+@behavior +orderBy +filterBy
+Orders not voided.';
+
+--
+-- Name: COLUMN customer_rows.total_spend; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.total_spend IS '@notNull
+@behavior +orderBy +filterBy
+Totals of those orders, in cents.';
+
+--
+-- Name: COLUMN customer_rows.first_visit_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.first_visit_at IS 'When the earliest of those orders was placed.';
+
+--
+-- Name: COLUMN customer_rows.last_visit_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.last_visit_at IS '@behavior +orderBy +filterBy
+When the latest of those orders was placed.';
+
+--
+-- Name: COLUMN customer_rows.is_repeat; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.is_repeat IS '@notNull
+@behavior +filterBy
+Two visits or more.';
+
+--
+-- Name: COLUMN customer_rows.loyalty_class; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.loyalty_class IS '@behavior +filterBy
+The loyalty class now (see CustomerStats.loyaltyClass).';
+
+--
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -10107,6 +11723,39 @@ CREATE VIEW reporting.customer_activity WITH (security_barrier='true') AS
 COMMENT ON VIEW reporting.customer_activity IS 'Visits (orders not voided) and spend (tax included, in dollars) of each customer; customers merged into another one are counted in that one.';
 
 --
+-- Name: customer_classes; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.customer_classes WITH (security_barrier='true') AS
+ SELECT c.id AS customer_id,
+    c.customer_number,
+    c.display_name AS customer_name,
+    c.status,
+    t.label AS customer_type,
+    (app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()))::text AS loyalty_class,
+    (s.visits >= 2) AS is_repeat,
+    s.visits,
+    (( SELECT count(*) AS count
+           FROM unnest(s.recent_visits) v(v)
+          WHERE (v.v > (now() - make_interval(days => l.regular_window_days)))))::integer AS visits_in_window,
+    (((s.spend)::numeric / 100.0))::numeric(14,2) AS spend,
+    s.first_visit_at,
+    s.last_visit_at,
+    COALESCE(p.do_not_contact, false) AS do_not_contact
+   FROM ((((app_public.customers c
+     JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
+     JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)))
+     LEFT JOIN app_public.customer_types t ON (((t.tenant_id = c.tenant_id) AND (t.id = c.customer_type_id))))
+     LEFT JOIN app_public.customer_preferences p ON (((p.tenant_id = c.tenant_id) AND (p.customer_id = c.id))))
+  WHERE ((c.status <> 'merged'::text) AND ((CURRENT_USER = 'bo_owner'::name) OR (c.tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id))));
+
+--
+-- Name: VIEW customer_classes; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.customer_classes IS 'Each customer (not merged) with its loyalty class now (new, returning, regular, lapsed, one_time; null before the first visit), repeat flag (2+ visits), visits in the business''s regular window, spend in dollars, type and do-not-contact.';
+
+--
 -- Name: rm_item_sales; Type: TABLE; Schema: reporting; Owner: -
 --
 
@@ -10237,7 +11886,9 @@ CREATE TABLE reporting.rm_customer_visits (
     customer_id text NOT NULL,
     placed_at timestamp with time zone NOT NULL,
     total bigint NOT NULL,
-    is_voided boolean DEFAULT false NOT NULL
+    is_voided boolean DEFAULT false NOT NULL,
+    location_id text NOT NULL,
+    business_date date NOT NULL
 );
 
 ALTER TABLE ONLY reporting.rm_customer_visits FORCE ROW LEVEL SECURITY;
@@ -10551,6 +12202,13 @@ ALTER TABLE ONLY app_private.customer_order_queue
     ADD CONSTRAINT customer_order_queue_pkey PRIMARY KEY (tenant_id, consumer, event_id);
 
 --
+-- Name: customer_visits customer_visits_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_visits
+    ADD CONSTRAINT customer_visits_pkey PRIMARY KEY (tenant_id, order_id);
+
+--
 -- Name: event_subscriptions event_subscriptions_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -10791,6 +12449,45 @@ ALTER TABLE ONLY app_public.customer_addresses
 COMMENT ON CONSTRAINT customer_addresses_pkey ON app_public.customer_addresses IS '@behavior -single -update -delete';
 
 --
+-- Name: customer_contact_channels customer_contact_channels_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contact_channels
+    ADD CONSTRAINT customer_contact_channels_pkey PRIMARY KEY (tenant_id, customer_id, channel);
+
+--
+-- Name: CONSTRAINT customer_contact_channels_pkey ON customer_contact_channels; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contact_channels_pkey ON app_public.customer_contact_channels IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_favourite_items customer_favourite_items_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_favourite_items
+    ADD CONSTRAINT customer_favourite_items_pkey PRIMARY KEY (tenant_id, customer_id, catalog_item_id);
+
+--
+-- Name: CONSTRAINT customer_favourite_items_pkey ON customer_favourite_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_favourite_items_pkey ON app_public.customer_favourite_items IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_item_stats customer_item_stats_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_item_stats
+    ADD CONSTRAINT customer_item_stats_pkey PRIMARY KEY (tenant_id, customer_id, catalog_item_id);
+
+--
+-- Name: CONSTRAINT customer_item_stats_pkey ON customer_item_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_item_stats_pkey ON app_public.customer_item_stats IS '@behavior -single -update -delete';
+
+--
 -- Name: customer_merges customer_merges_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -10828,6 +12525,58 @@ ALTER TABLE ONLY app_public.customer_notes
 --
 
 COMMENT ON CONSTRAINT customer_notes_pkey ON app_public.customer_notes IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_preferences customer_preferences_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_preferences
+    ADD CONSTRAINT customer_preferences_pkey PRIMARY KEY (tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT customer_preferences_pkey ON customer_preferences; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_preferences_pkey ON app_public.customer_preferences IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_stats customer_stats_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_stats
+    ADD CONSTRAINT customer_stats_pkey PRIMARY KEY (tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT customer_stats_pkey ON customer_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_stats_pkey ON app_public.customer_stats IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_types customer_types_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_types
+    ADD CONSTRAINT customer_types_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_types_pkey ON customer_types; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_types_pkey ON app_public.customer_types IS '@behavior -update -delete';
+
+--
+-- Name: customer_types customer_types_tenant_id_key_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_types
+    ADD CONSTRAINT customer_types_tenant_id_key_key UNIQUE (tenant_id, key);
+
+--
+-- Name: CONSTRAINT customer_types_tenant_id_key_key ON customer_types; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_types_tenant_id_key_key ON app_public.customer_types IS '@behavior -*';
 
 --
 -- Name: customers customers_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -10945,6 +12694,19 @@ ALTER TABLE ONLY app_public.locations
 --
 
 COMMENT ON CONSTRAINT locations_tenant_id_name_key ON app_public.locations IS '@behavior -single -update -delete';
+
+--
+-- Name: loyalty_settings loyalty_settings_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_settings
+    ADD CONSTRAINT loyalty_settings_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: CONSTRAINT loyalty_settings_pkey ON loyalty_settings; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_settings_pkey ON app_public.loyalty_settings IS '@behavior -update -delete';
 
 --
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -11215,6 +12977,12 @@ COMMENT ON CONSTRAINT rm_item_sales_pkey ON reporting.rm_item_sales IS '@behavio
 CREATE INDEX analyst_logins_role_name_idx ON app_private.analyst_logins USING btree (role_name);
 
 --
+-- Name: customer_visits_customer_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX customer_visits_customer_idx ON app_private.customer_visits USING btree (tenant_id, customer_id, placed_at);
+
+--
 -- Name: event_subscriptions_event_type_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -11401,6 +13169,24 @@ CREATE INDEX customer_addresses_customer_idx ON app_public.customer_addresses US
 CREATE UNIQUE INDEX customer_addresses_default_key ON app_public.customer_addresses USING btree (tenant_id, customer_id) WHERE is_default;
 
 --
+-- Name: customer_contact_channels_recorded_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_contact_channels_recorded_by_idx ON app_public.customer_contact_channels USING btree (recorded_by);
+
+--
+-- Name: customer_favourite_items_item_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_favourite_items_item_idx ON app_public.customer_favourite_items USING btree (tenant_id, catalog_item_id);
+
+--
+-- Name: customer_item_stats_item_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_item_stats_item_idx ON app_public.customer_item_stats USING btree (tenant_id, catalog_item_id);
+
+--
 -- Name: customer_merges_merged_by_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -11425,10 +13211,34 @@ CREATE INDEX customer_notes_author_idx ON app_public.customer_notes USING btree 
 CREATE INDEX customer_notes_customer_idx ON app_public.customer_notes USING btree (tenant_id, customer_id, created_at DESC);
 
 --
+-- Name: customer_stats_last_visit_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_stats_last_visit_idx ON app_public.customer_stats USING btree (tenant_id, last_visit_at DESC, customer_id);
+
+--
+-- Name: customer_stats_spend_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_stats_spend_idx ON app_public.customer_stats USING btree (tenant_id, spend DESC, customer_id);
+
+--
+-- Name: customer_types_label_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_types_label_key ON app_public.customer_types USING btree (tenant_id, lower(label));
+
+--
 -- Name: customers_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
 CREATE INDEX customers_created_by_idx ON app_public.customers USING btree (created_by);
+
+--
+-- Name: customers_customer_type_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_customer_type_idx ON app_public.customers USING btree (tenant_id, customer_type_id);
 
 --
 -- Name: customers_display_name_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -11441,12 +13251,6 @@ CREATE INDEX customers_display_name_idx ON app_public.customers USING btree (ten
 --
 
 CREATE UNIQUE INDEX customers_email_key ON app_public.customers USING btree (tenant_id, email) WHERE ((email IS NOT NULL) AND (status <> 'merged'::text));
-
---
--- Name: customers_last_visit_idx; Type: INDEX; Schema: app_public; Owner: -
---
-
-CREATE INDEX customers_last_visit_idx ON app_public.customers USING btree (tenant_id, last_visit_at DESC, id);
 
 --
 -- Name: customers_merged_into_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -11509,22 +13313,10 @@ CREATE INDEX customers_search_phone_trgm_idx ON app_public.customers USING gin (
 CREATE INDEX customers_status_idx ON app_public.customers USING btree (tenant_id, status);
 
 --
--- Name: customers_status_last_visit_idx; Type: INDEX; Schema: app_public; Owner: -
---
-
-CREATE INDEX customers_status_last_visit_idx ON app_public.customers USING btree (tenant_id, status, last_visit_at DESC, id);
-
---
 -- Name: customers_tags_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
 CREATE INDEX customers_tags_idx ON app_public.customers USING gin (tags jsonb_path_ops);
-
---
--- Name: customers_total_spend_idx; Type: INDEX; Schema: app_public; Owner: -
---
-
-CREATE INDEX customers_total_spend_idx ON app_public.customers USING btree (tenant_id, total_spend DESC, id);
 
 --
 -- Name: inventory_items_name_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -11669,6 +13461,12 @@ CREATE INDEX rm_customer_activity_merged_into_idx ON reporting.rm_customer_activ
 --
 
 CREATE INDEX rm_customer_visits_customer_idx ON reporting.rm_customer_visits USING btree (tenant_id, customer_id, placed_at);
+
+--
+-- Name: rm_customer_visits_date_idx; Type: INDEX; Schema: reporting; Owner: -
+--
+
+CREATE INDEX rm_customer_visits_date_idx ON reporting.rm_customer_visits USING btree (tenant_id, business_date) WHERE (NOT is_voided);
 
 --
 -- Name: rm_daily_sales_date_idx; Type: INDEX; Schema: reporting; Owner: -
@@ -11845,6 +13643,18 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_ad
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_notes FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: customer_preferences _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_preferences FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_types _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_types FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: customers _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -11867,6 +13677,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.inventory_i
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: loyalty_settings _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE UPDATE ON app_public.loyalty_settings FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: memberships _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -11905,6 +13721,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.tenants FOR
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: customers _200_create_stats; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__create_stats();
+
+--
 -- Name: billing_requests _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -11941,10 +13763,16 @@ CREATE TRIGGER _500_audit AFTER INSERT ON app_public.customer_merges FOR EACH RO
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_notes FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
+-- Name: customer_types _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_types FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
 -- Name: customers _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at', 'total_visits', 'total_spend', 'last_visit_at');
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: devices _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -11963,6 +13791,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.inventory_items F
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: loyalty_settings _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER UPDATE ON app_public.loyalty_settings FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('updated_at');
 
 --
 -- Name: memberships _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -12025,6 +13859,20 @@ ALTER TABLE ONLY app_private.analyst_logins
 
 ALTER TABLE ONLY app_private.customer_order_queue
     ADD CONSTRAINT customer_order_queue_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: customer_visits customer_visits_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_visits
+    ADD CONSTRAINT customer_visits_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: customer_visits customer_visits_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_visits
+    ADD CONSTRAINT customer_visits_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
 -- Name: events events_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -12238,6 +14086,128 @@ COMMENT ON CONSTRAINT customer_addresses_tenant_id_fkey ON app_public.customer_a
 @foreignFieldName customerAddresses';
 
 --
+-- Name: customer_contact_channels customer_contact_channels_recorded_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contact_channels
+    ADD CONSTRAINT customer_contact_channels_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_contact_channels_recorded_by_fkey ON customer_contact_channels; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contact_channels_recorded_by_fkey ON app_public.customer_contact_channels IS '@fieldName recordedByUser
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: customer_contact_channels customer_contact_channels_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contact_channels
+    ADD CONSTRAINT customer_contact_channels_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_contact_channels_tenant_id_customer_id_fkey ON customer_contact_channels; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contact_channels_tenant_id_customer_id_fkey ON app_public.customer_contact_channels IS '@fieldName customer
+@foreignFieldName contactChannels';
+
+--
+-- Name: customer_contact_channels customer_contact_channels_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contact_channels
+    ADD CONSTRAINT customer_contact_channels_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_contact_channels_tenant_id_fkey ON customer_contact_channels; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contact_channels_tenant_id_fkey ON app_public.customer_contact_channels IS '@behavior -*';
+
+--
+-- Name: customer_favourite_items customer_favourite_items_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_favourite_items
+    ADD CONSTRAINT customer_favourite_items_tenant_id_catalog_item_id_fkey FOREIGN KEY (tenant_id, catalog_item_id) REFERENCES app_public.catalog_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_favourite_items_tenant_id_catalog_item_id_fkey ON customer_favourite_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_favourite_items_tenant_id_catalog_item_id_fkey ON app_public.customer_favourite_items IS '@fieldName catalogItem
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: customer_favourite_items customer_favourite_items_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_favourite_items
+    ADD CONSTRAINT customer_favourite_items_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_favourite_items_tenant_id_customer_id_fkey ON customer_favourite_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_favourite_items_tenant_id_customer_id_fkey ON app_public.customer_favourite_items IS '@fieldName customer
+@foreignFieldName favouriteItems';
+
+--
+-- Name: customer_favourite_items customer_favourite_items_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_favourite_items
+    ADD CONSTRAINT customer_favourite_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_favourite_items_tenant_id_fkey ON customer_favourite_items; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_favourite_items_tenant_id_fkey ON app_public.customer_favourite_items IS '@behavior -*';
+
+--
+-- Name: customer_item_stats customer_item_stats_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_item_stats
+    ADD CONSTRAINT customer_item_stats_tenant_id_catalog_item_id_fkey FOREIGN KEY (tenant_id, catalog_item_id) REFERENCES app_public.catalog_items(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_item_stats_tenant_id_catalog_item_id_fkey ON customer_item_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_item_stats_tenant_id_catalog_item_id_fkey ON app_public.customer_item_stats IS '@fieldName catalogItem
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: customer_item_stats customer_item_stats_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_item_stats
+    ADD CONSTRAINT customer_item_stats_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_item_stats_tenant_id_customer_id_fkey ON customer_item_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_item_stats_tenant_id_customer_id_fkey ON app_public.customer_item_stats IS '@behavior -*';
+
+--
+-- Name: customer_item_stats customer_item_stats_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_item_stats
+    ADD CONSTRAINT customer_item_stats_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_item_stats_tenant_id_fkey ON customer_item_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_item_stats_tenant_id_fkey ON app_public.customer_item_stats IS '@behavior -*';
+
+--
 -- Name: customer_merges customer_merges_merged_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -12337,6 +14307,73 @@ COMMENT ON CONSTRAINT customer_notes_tenant_id_fkey ON app_public.customer_notes
 @foreignFieldName customerNotes';
 
 --
+-- Name: customer_preferences customer_preferences_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_preferences
+    ADD CONSTRAINT customer_preferences_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_preferences_tenant_id_customer_id_fkey ON customer_preferences; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_preferences_tenant_id_customer_id_fkey ON app_public.customer_preferences IS '@fieldName customer
+@foreignFieldName preferences';
+
+--
+-- Name: customer_preferences customer_preferences_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_preferences
+    ADD CONSTRAINT customer_preferences_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_preferences_tenant_id_fkey ON customer_preferences; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_preferences_tenant_id_fkey ON app_public.customer_preferences IS '@behavior -*';
+
+--
+-- Name: customer_stats customer_stats_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_stats
+    ADD CONSTRAINT customer_stats_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_stats_tenant_id_customer_id_fkey ON customer_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_stats_tenant_id_customer_id_fkey ON app_public.customer_stats IS '@fieldName customer
+@foreignFieldName stats';
+
+--
+-- Name: customer_stats customer_stats_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_stats
+    ADD CONSTRAINT customer_stats_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_stats_tenant_id_fkey ON customer_stats; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_stats_tenant_id_fkey ON app_public.customer_stats IS '@behavior -*';
+
+--
+-- Name: customer_types customer_types_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_types
+    ADD CONSTRAINT customer_types_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_types_tenant_id_fkey ON customer_types; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_types_tenant_id_fkey ON app_public.customer_types IS '@behavior -*';
+
+--
 -- Name: customers customers_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -12349,6 +14386,20 @@ ALTER TABLE ONLY app_public.customers
 
 COMMENT ON CONSTRAINT customers_created_by_fkey ON app_public.customers IS '@fieldName creator
 @foreignFieldName createdCustomers';
+
+--
+-- Name: customers customers_customer_type_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_customer_type_fkey FOREIGN KEY (tenant_id, customer_type_id) REFERENCES app_public.customer_types(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customers_customer_type_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_customer_type_fkey ON app_public.customers IS '@fieldName customerType
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
 
 --
 -- Name: customers customers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -12503,6 +14554,19 @@ COMMENT ON CONSTRAINT inventory_movements_tenant_id_location_id_fkey ON app_publ
 
 ALTER TABLE ONLY app_public.locations
     ADD CONSTRAINT locations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: loyalty_settings loyalty_settings_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_settings
+    ADD CONSTRAINT loyalty_settings_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT loyalty_settings_tenant_id_fkey ON loyalty_settings; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_settings_tenant_id_fkey ON app_public.loyalty_settings IS '@behavior -*';
 
 --
 -- Name: memberships memberships_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -12918,6 +14982,12 @@ CREATE POLICY all_for_owner ON app_private.analyst_logins TO bo_owner USING (tru
 CREATE POLICY all_for_owner ON app_private.customer_order_queue TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_visits all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.customer_visits TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: event_subscriptions all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -13000,6 +15070,12 @@ ALTER TABLE app_private.analyst_logins ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.customer_order_queue ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_visits; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.customer_visits ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: event_subscriptions; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -13702,6 +15778,24 @@ CREATE POLICY all_for_owner ON app_public.catalog_items TO bo_owner USING (true)
 CREATE POLICY all_for_owner ON app_public.customer_addresses TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_contact_channels all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_contact_channels TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_favourite_items all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_favourite_items TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_item_stats all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_item_stats TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_merges all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -13712,6 +15806,24 @@ CREATE POLICY all_for_owner ON app_public.customer_merges TO bo_owner USING (tru
 --
 
 CREATE POLICY all_for_owner ON app_public.customer_notes TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_preferences all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_preferences TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_stats all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_stats TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_types all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_types TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: customers all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -13742,6 +15854,12 @@ CREATE POLICY all_for_owner ON app_public.inventory_movements TO bo_owner USING 
 --
 
 CREATE POLICY all_for_owner ON app_public.locations TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: loyalty_settings all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.loyalty_settings TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: memberships all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -13840,6 +15958,24 @@ ALTER TABLE app_public.catalog_items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.customer_addresses ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: customer_contact_channels; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_contact_channels ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_favourite_items; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_favourite_items ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_item_stats; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_item_stats ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: customer_merges; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -13850,6 +15986,24 @@ ALTER TABLE app_public.customer_merges ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.customer_notes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_preferences; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_preferences ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_stats; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_stats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_types; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_types ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customers; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -13936,6 +16090,12 @@ ALTER TABLE app_public.inventory_movements ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.locations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: loyalty_settings; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.loyalty_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: memberships; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -13970,6 +16130,12 @@ ALTER TABLE app_public.roles ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY select_all ON app_public.plans FOR SELECT TO bo_visitor USING (true);
+
+--
+-- Name: loyalty_settings select_in_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_in_tenant ON app_public.loyalty_settings FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: tenants select_member; Type: POLICY; Schema: app_public; Owner: -
@@ -14090,6 +16256,24 @@ CREATE POLICY select_with_permission ON app_public.billing_subscriptions FOR SEL
 CREATE POLICY select_with_permission ON app_public.customer_addresses FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
+-- Name: customer_contact_channels select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_contact_channels FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_favourite_items select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_favourite_items FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_item_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_item_stats FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
 -- Name: customer_merges select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -14100,6 +16284,24 @@ CREATE POLICY select_with_permission ON app_public.customer_merges FOR SELECT TO
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_notes FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_preferences select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_preferences FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_stats FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_types select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_types FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: customers select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -14786,6 +16988,13 @@ REVOKE ALL ON FUNCTION app_hidden.can_view_reports() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.can_view_reports() TO bo_visitor;
 
 --
+-- Name: FUNCTION contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text) TO bo_visitor;
+
+--
 -- Name: FUNCTION country_calling_code(country text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -14890,6 +17099,13 @@ REVOKE ALL ON FUNCTION app_hidden.customers_reader_tenant() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.customers_reader_tenant() TO bo_visitor;
 
 --
+-- Name: FUNCTION days_ago(days integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.days_ago(days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.days_ago(days integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION gen_ulid(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -14973,6 +17189,13 @@ REVOKE ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignor
 GRANT ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) TO bo_visitor;
 
 --
+-- Name: FUNCTION latest_visits(visits timestamp with time zone[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.latest_visits(visits timestamp with time zone[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.latest_visits(visits timestamp with time zone[]) TO bo_visitor;
+
+--
 -- Name: FUNCTION login(email text, password text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -14991,6 +17214,33 @@ GRANT ALL ON FUNCTION app_hidden.login_from(ip text, email text, password text) 
 
 REVOKE ALL ON FUNCTION app_hidden.logout() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.logout() TO bo_visitor;
+
+--
+-- Name: FUNCTION loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: TABLE loyalty_settings; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.loyalty_settings TO bo_visitor;
+
+--
+-- Name: FUNCTION loyalty_settings_of(tenant_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.loyalty_settings_of(tenant_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.loyalty_settings_of(tenant_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION may_contact(tenant_id text, customer_id text, channel text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.may_contact(tenant_id text, customer_id text, channel text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.may_contact(tenant_id text, customer_id text, channel text) TO bo_visitor;
 
 --
 -- Name: FUNCTION may_download_exports_of(tenant_id text); Type: ACL; Schema: app_hidden; Owner: -
@@ -15127,6 +17377,12 @@ REVOKE ALL ON FUNCTION app_private.apply_stripe_invoice(tenant text, inv jsonb, 
 REVOKE ALL ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION assert_customer_type_label(tenant_id text, label text, except_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_customer_type_label(tenant_id text, label text, except_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_may_create_business(user_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -15137,6 +17393,12 @@ REVOKE ALL ON FUNCTION app_private.assert_may_create_business(user_id text) FROM
 --
 
 REVOKE ALL ON FUNCTION app_private.assert_within_plan_limit(tenant text, what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION audit_customer_change(tenant_id text, customer_id text, changes jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.audit_customer_change(tenant_id text, customer_id text, changes jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION begin_change(command text, reason text, required boolean); Type: ACL; Schema: app_private; Owner: -
@@ -15361,6 +17623,12 @@ REVOKE ALL ON FUNCTION app_private.job_run_finished(run_id text, outcome text, r
 REVOKE ALL ON FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION live_customer_for_change(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.live_customer_for_change(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION live_customer_id(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -15383,6 +17651,12 @@ REVOKE ALL ON FUNCTION app_private.lock_customers_for_merge(tenant_id text, prim
 --
 
 REVOKE ALL ON FUNCTION app_private.mark_crashed_runs(pool_ids text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION merge_customer_history(tenant_id text, primary_id text, duplicate_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.merge_customer_history(tenant_id text, primary_id text, duplicate_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION new_session(user_id text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
@@ -15487,6 +17761,12 @@ REVOKE ALL ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) FRO
 REVOKE ALL ON FUNCTION app_private.recover_crashed_workers(grace interval) FROM PUBLIC;
 
 --
+-- Name: FUNCTION refresh_customer_visit_times(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.refresh_customer_visit_times(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION register_worker_pool(pool_id text, process_key integer, hostname text, pid integer); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -15515,6 +17795,18 @@ REVOKE ALL ON FUNCTION app_private.reporting_apply_sales(tenant_id text, event_i
 --
 
 REVOKE ALL ON FUNCTION app_private.reporting_check_range(tenant_id text, from_date date, to_date date, location_id text, max_days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_customer_classes(tenant_id text, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_customer_classes(tenant_id text, at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_customer_loyalty_days(tenant_id text, from_date date, to_date date, location_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_customer_loyalty_days(tenant_id text, from_date date, to_date date, location_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION reporting_customer_orders(tenant_id text, evts app_private.events[]); Type: ACL; Schema: app_private; Owner: -
@@ -15617,6 +17909,12 @@ REVOKE ALL ON FUNCTION app_private.reset_consumer(consumer text, tenant_id text)
 --
 
 REVOKE ALL ON FUNCTION app_private.secure_table(tbl regclass) FROM PUBLIC;
+
+--
+-- Name: FUNCTION seed_tenant_customer_types(tenant text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.seed_tenant_customer_types(tenant text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION seed_tenant_roles(tenant text); Type: ACL; Schema: app_private; Owner: -
@@ -15781,6 +18079,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customer_notes__validate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_customer_order_queue__apply() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customers__create_stats(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__create_stats() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_devices__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -15863,6 +18167,19 @@ REVOKE ALL ON FUNCTION app_private.worker_process_alive(process_key integer) FRO
 --
 
 REVOKE ALL ON FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: TABLE customer_favourite_items; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_favourite_items TO bo_visitor;
+
+--
+-- Name: FUNCTION add_customer_favourite_item(customer_id text, catalog_item_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.add_customer_favourite_item(customer_id text, catalog_item_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.add_customer_favourite_item(customer_id text, catalog_item_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION archive_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
@@ -15957,11 +18274,31 @@ REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_
 GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) TO bo_visitor;
 
 --
+-- Name: TABLE customer_types; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_types TO bo_visitor;
+
+--
+-- Name: FUNCTION create_customer_type(label text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_customer_type(label text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_customer_type(label text) TO bo_visitor;
+
+--
 -- Name: FUNCTION current_billing_subscription(); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.current_billing_subscription() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.current_billing_subscription() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_loyalty_settings(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_loyalty_settings() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_loyalty_settings() TO bo_visitor;
 
 --
 -- Name: FUNCTION current_permissions(); Type: ACL; Schema: app_public; Owner: -
@@ -15997,6 +18334,74 @@ REVOKE ALL ON FUNCTION app_public."current_user"() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public."current_user"() TO bo_visitor;
 
 --
+-- Name: TABLE customer_stats; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_stats TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stats_average_order_value(s app_public.customer_stats); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_stats_average_order_value(s app_public.customer_stats) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_stats_average_order_value(s app_public.customer_stats) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stats_days_since_last_visit(s app_public.customer_stats, at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_stats_days_since_last_visit(s app_public.customer_stats, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_stats_days_since_last_visit(s app_public.customer_stats, at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stats_is_repeat(s app_public.customer_stats); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_stats_is_repeat(s app_public.customer_stats) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_stats_is_repeat(s app_public.customer_stats) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stats_loyalty_class_reason(s app_public.customer_stats, at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_stats_loyalty_class_reason(s app_public.customer_stats, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_stats_loyalty_class_reason(s app_public.customer_stats, at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: TABLE customer_item_stats; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_item_stats TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stats_top_items(s app_public.customer_stats); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_stats) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_stats) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_last_visit_at(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_may_contact(c app_public.customers, channel text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_may_contact(c app_public.customers, channel text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_may_contact(c app_public.customers, channel text) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_recent_orders(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -16009,6 +18414,27 @@ GRANT ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers)
 
 REVOKE ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_total_spend(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_total_spend(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_total_spend(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_total_visits(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_total_visits(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_total_visits(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION delete_customer_type(id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.delete_customer_type(id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.delete_customer_type(id text) TO bo_visitor;
 
 --
 -- Name: TABLE billing_notices; Type: ACL; Schema: app_public; Owner: -
@@ -16087,6 +18513,20 @@ REVOKE ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount
 GRANT ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) TO bo_visitor;
 
 --
+-- Name: FUNCTION remove_customer_favourite_item(customer_id text, catalog_item_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.remove_customer_favourite_item(customer_id text, catalog_item_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.remove_customer_favourite_item(customer_id text, catalog_item_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION rename_customer_type(id text, label text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.rename_customer_type(id text, label text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.rename_customer_type(id text, label text) TO bo_visitor;
+
+--
 -- Name: FUNCTION request_billing_portal(); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -16108,6 +18548,39 @@ REVOKE ALL ON FUNCTION app_public.search_customers(q text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.search_customers(q text) TO bo_visitor;
 
 --
+-- Name: TABLE customer_contact_channels; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_contact_channels TO bo_visitor;
+
+--
+-- Name: FUNCTION set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text) TO bo_visitor;
+
+--
+-- Name: TABLE customer_preferences; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_preferences TO bo_visitor;
+
+--
+-- Name: FUNCTION set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text) TO bo_visitor;
+
+--
+-- Name: FUNCTION set_customer_type(customer_id text, customer_type_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_customer_type(customer_id text, customer_type_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_customer_type(customer_id text, customer_type_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -16120,6 +18593,13 @@ GRANT ALL ON FUNCTION app_public.switch_tenant(tenant_id text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -
@@ -16288,6 +18768,20 @@ GRANT ALL ON FUNCTION reporting.analyst_logins() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION reporting.create_analyst_login(name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION reporting.create_analyst_login(name text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_class_counts(); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.customer_class_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.customer_class_counts() TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_loyalty_days(from_date date, to_date date, location_id text); Type: ACL; Schema: reporting; Owner: -
+--
+
+REVOKE ALL ON FUNCTION reporting.customer_loyalty_days(from_date date, to_date date, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION reporting.customer_loyalty_days(from_date date, to_date date, location_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION daily_sales(from_date date, to_date date, location_id text); Type: ACL; Schema: reporting; Owner: -
@@ -16489,6 +18983,12 @@ GRANT INSERT(category),UPDATE(category) ON TABLE app_public.customer_notes TO bo
 GRANT INSERT(body),UPDATE(body) ON TABLE app_public.customer_notes TO bo_visitor;
 
 --
+-- Name: TABLE customer_rows; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_rows TO bo_visitor;
+
+--
 -- Name: TABLE devices; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -16541,6 +19041,12 @@ GRANT SELECT ON TABLE reporting.rm_customer_activity TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE reporting.customer_activity TO bo_analyst;
+
+--
+-- Name: TABLE customer_classes; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.customer_classes TO bo_analyst;
 
 --
 -- Name: TABLE rm_item_sales; Type: ACL; Schema: reporting; Owner: -

@@ -89,6 +89,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
       { code: "BADTG", http: 400, meaning: "Tags: at most 20, each 1 to 40 characters after trimming, no control characters or line breaks." },
       { code: "DUPEM", http: 400, meaning: "Another live (not merged) customer of the business has this email. The message names the field and that customer (`Email: … is already the email of customer CUST-00012 (Ann Lee).`); the error's `field` is `email` and its `ref` that customer's id (for opening or merging it)." },
       { code: "DUPPH", http: 400, meaning: "Another live customer of the business has this phone number (compared in E.164). Message `Phone: …`, `field` `phone`, `ref` as for `DUPEM`." },
+      { code: "TYPIU", http: 409, meaning: "A customer type still given to customers cannot be deleted (`deleteCustomerType`): the message says how many have it; give them another type first, or rename it. `ref` is the type's id." },
       { code: "CMRGD", http: 400, meaning: "The customer was merged into another one: it cannot be changed, archived, merged again or given notes or addresses. Its `ref` is the id of the customer it was merged into, when known. Also the loser of two merges that cross." },
       { code: "MRGSM", http: 400, meaning: "A customer cannot be merged with itself." },
     ],

@@ -24,10 +24,10 @@ const CustomersDefaultOrderPlugin: GraphileConfig.Plugin = {
     hooks: {
       GraphQLObjectType_fields_field_args_arg(arg, build, context) {
         const { argName, isPgFieldConnection, pgFieldResource } = context.scope as any;
-        if (argName !== "orderBy" || !isPgFieldConnection || pgFieldResource?.codec?.name !== "customers" || pgFieldResource.parameters) {
+        if (argName !== "orderBy" || !isPgFieldConnection || pgFieldResource?.codec?.name !== "customer_rows" || pgFieldResource.parameters) {
           return arg;
         }
-        const value = (build.getTypeByName("CustomerOrderBy") as any)?.getValue("LAST_VISIT_AT_DESC");
+        const value = (build.getTypeByName("CustomerRowOrderBy") as any)?.getValue("LAST_VISIT_AT_DESC");
         return value ? { ...arg, defaultValue: [value.value] } : arg;
       },
     },
