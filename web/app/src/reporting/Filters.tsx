@@ -1,4 +1,6 @@
 // The filters shared by the report tabs: a date range and a location ("All locations" = none).
+// A location is its rowId, what the reports' locationId and the exports' location_id take (not
+// the global node id).
 import { MenuItem, TextField } from "@mui/material";
 import { useQuery } from "urql";
 import { LocationsQuery } from "../settings/queries.ts";
@@ -13,13 +15,13 @@ export function LocationFilter({ value, onChange }: { value: string; onChange(id
       select
       size="small"
       label="Location"
-      value={locations.some((l) => l.id === value) ? value : ALL}
+      value={locations.some((l) => l.rowId === value) ? value : ALL}
       onChange={(e) => onChange(e.target.value)}
       sx={{ minWidth: 200 }}
     >
       <MenuItem value={ALL}>All locations</MenuItem>
       {locations.map((l) => (
-        <MenuItem key={l.id} value={l.id}>
+        <MenuItem key={l.id} value={l.rowId}>
           {l.name}
         </MenuItem>
       ))}

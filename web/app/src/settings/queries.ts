@@ -3,6 +3,8 @@ import { gql } from "urql";
 
 export interface Location {
   id: string;
+  /** The location's own id: what the reports' locationId arguments take. */
+  rowId: string;
   name: string;
   timezone: string;
 }
@@ -12,6 +14,7 @@ export const LocationsQuery = gql<{ locations: { nodes: Location[] } | null }>`
     locations(orderBy: NAME_ASC) {
       nodes {
         id
+        rowId
         name
         timezone
       }
@@ -27,6 +30,7 @@ export const CreateLocationMutation = gql<
     createLocation(input: { location: { name: $name, timezone: $timezone } }) {
       location {
         id
+        rowId
         name
         timezone
       }
