@@ -1,17 +1,19 @@
-// Reports: sales by day, items, stock levels, each with a CSV export (db/REPORTING.md).
+// Reports: sales by day, items, stock levels, each with a CSV export (db/REPORTING.md), and
+// customers (new vs returning per day, loyalty classes).
 // The date range and location are shared by the tabs, so switching tabs keeps them.
 import { Box, Tab, Tabs } from "@mui/material";
 import { useState } from "react";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
+import { CustomersTab } from "./CustomersTab.tsx";
 import { lastSevenDays } from "./dates.ts";
 import { ALL, type Range } from "./Filters.tsx";
 import { InventoryTab } from "./InventoryTab.tsx";
 import { ItemsTab } from "./ItemsTab.tsx";
 import { SalesTab } from "./SalesTab.tsx";
 
-type TabKey = "sales" | "items" | "inventory";
+type TabKey = "sales" | "items" | "inventory" | "customers";
 
 export function ReportsPage() {
   const canView = useCan("reports.view");
@@ -21,7 +23,7 @@ export function ReportsPage() {
 
   return (
     <>
-      <PageHeader title="Reports" subtitle="Sales, items and stock, by business date in each location's time zone." />
+      <PageHeader title="Reports" subtitle="Sales, items, stock and customers, by business date in each location's time zone." />
       {!canView ? (
         <NotAllowed what="reports" />
       ) : (
@@ -31,11 +33,13 @@ export function ReportsPage() {
               <Tab value="sales" label="Sales" />
               <Tab value="items" label="Items" />
               <Tab value="inventory" label="Inventory" />
+              <Tab value="customers" label="Customers" />
             </Tabs>
           </Box>
           {tab === "sales" && <SalesTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
           {tab === "items" && <ItemsTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
           {tab === "inventory" && <InventoryTab location={location} onLocation={setLocation} />}
+          {tab === "customers" && <CustomersTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
         </>
       )}
     </>

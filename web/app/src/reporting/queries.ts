@@ -136,3 +136,49 @@ export function cents(value: Big | null | undefined): number {
   if (value == null) return 0;
   return typeof value === "number" ? value : Number(value);
 }
+
+// ── Customers tab ───────────────────────────────────────────────────────────────────────────
+
+export type LoyaltyClass = "new" | "returning" | "regular" | "lapsed" | "one_time";
+
+export interface CustomerLoyaltyDayRow {
+  businessDate: string;
+  /** Distinct customers with a standing order that day. */
+  customers: number;
+  /** Those whose first order ever was that day. */
+  newCustomers: number;
+  /** Those with an order on an earlier day. */
+  returningCustomers: number;
+  /** BigFloat (a string): returning / customers, 0 to 1. */
+  repeatRate: Big;
+}
+
+export interface CustomerClassRow {
+  /** Null: customers with no visit yet. */
+  loyaltyClass: LoyaltyClass | null;
+  customers: number;
+}
+
+export const CustomerLoyaltyDaysQuery = gql<
+  { customerLoyaltyDays: CustomerLoyaltyDayRow[] | null },
+  { from: string; to: string; location: string | null }
+>`
+  query CustomerLoyaltyDays($from: Date!, $to: Date!, $location: String) {
+    customerLoyaltyDays(fromDate: $from, toDate: $to, locationId: $location) {
+      businessDate
+      customers
+      newCustomers
+      returningCustomers
+      repeatRate
+    }
+  }
+`;
+
+export const CustomerClassCountsQuery = gql<{ customerClassCounts: CustomerClassRow[] | null }>`
+  query CustomerClassCounts {
+    customerClassCounts {
+      loyaltyClass
+      customers
+    }
+  }
+`;

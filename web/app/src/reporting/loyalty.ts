@@ -1,0 +1,23 @@
+// The loyalty classes in words (the Customers report and the loyalty settings). The class of a
+// customer is the server's (loyaltyClass); this only names it.
+import type { LoyaltyClass } from "./queries.ts";
+
+const LABELS: Record<LoyaltyClass, string> = {
+  new: "New",
+  returning: "Returning",
+  regular: "Regular",
+  lapsed: "Lapsed",
+  one_time: "One-time",
+};
+
+/** "New", "One-time"…; null (no visit yet) → "No visits yet". */
+export function loyaltyClassLabel(loyaltyClass: LoyaltyClass | null): string {
+  return loyaltyClass ? (LABELS[loyaltyClass] ?? loyaltyClass) : "No visits yet";
+}
+
+const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+
+/** 0.5 → "50%", 0.3333 → "33.3%" (in the browser's locale). */
+export function formatPercent(ratio: number): string {
+  return percent.format(ratio);
+}
