@@ -1,5 +1,5 @@
-// Settings: the business itself, its locations, a summary of its plan (Settings → Billing has the
-// rest) and the way to the audit log.
+// Settings: the business itself, its locations, the customer loyalty thresholds and customer
+// types, a summary of its plan (Settings → Billing has the rest) and the way to the audit log.
 import { Button, Card, CardContent, Stack, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router-dom";
 import { BillingCard } from "../billing/BillingCard.tsx";
@@ -7,7 +7,9 @@ import { useCan } from "../shell/ViewerContext.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { BusinessCard } from "./BusinessCard.tsx";
+import { CustomerTypesCard } from "./CustomerTypesCard.tsx";
 import { LocationsCard } from "./LocationsCard.tsx";
+import { LoyaltyCard } from "./LoyaltyCard.tsx";
 
 export function SettingsPage() {
   const canView = useCan("settings.view");
@@ -16,12 +18,14 @@ export function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        subtitle={canUpdate || !canView ? "Your business, its locations and its plan." : "Your role can see these settings but not change them."}
+        subtitle={canUpdate || !canView ? "Your business, its locations, its customers' loyalty and types, and its plan." : "Your role can see these settings but not change them."}
       />
       {canView ? (
         <Stack spacing={3}>
           <BusinessCard canUpdate={canUpdate} />
           <LocationsCard canUpdate={canUpdate} />
+          <LoyaltyCard canUpdate={canUpdate} />
+          <CustomerTypesCard canUpdate={canUpdate} />
           <BillingCard />
           <AuditLogCard />
         </Stack>

@@ -144,3 +144,80 @@ export const AuditNamesQuery = gql<{
     }
   }
 `;
+
+// ── Customer loyalty thresholds and customer types ──────────────────────────────────────────
+
+export interface LoyaltySettings {
+  id: string;
+  regularMinVisits: number;
+  regularWindowDays: number;
+  lapsedAfterDays: number;
+  updatedAt: string;
+}
+
+const LOYALTY_FIELDS = "id regularMinVisits regularWindowDays lapsedAfterDays updatedAt";
+
+export const LoyaltySettingsQuery = gql<{ currentLoyaltySettings: LoyaltySettings | null }>(`
+  query LoyaltySettings {
+    currentLoyaltySettings { ${LOYALTY_FIELDS} }
+  }
+`);
+
+/** A threshold left null stays as it is. */
+export const UpdateLoyaltySettingsMutation = gql<
+  { updateLoyaltySettings: { result: LoyaltySettings | null } | null },
+  { regularMinVisits: number | null; regularWindowDays: number | null; lapsedAfterDays: number | null }
+>(`
+  mutation UpdateLoyaltySettings($regularMinVisits: Int, $regularWindowDays: Int, $lapsedAfterDays: Int) {
+    updateLoyaltySettings(
+      input: { regularMinVisits: $regularMinVisits, regularWindowDays: $regularWindowDays, lapsedAfterDays: $lapsedAfterDays }
+    ) {
+      result { ${LOYALTY_FIELDS} }
+    }
+  }
+`);
+
+export interface CustomerType {
+  id: string;
+  rowId: string;
+  /** walk_in, regular, vip, wholesale for the four every business starts with; null for its own. */
+  key: string | null;
+  label: string;
+  position: number;
+}
+
+const TYPE_FIELDS = "id rowId key label position";
+
+/** The business's customer types (readable with customers.view). The API cannot order by position: sort them here. */
+export const CustomerTypesQuery = gql<{ customerTypes: { nodes: CustomerType[] } | null }>(`
+  query CustomerTypes {
+    customerTypes { nodes { ${TYPE_FIELDS} } }
+  }
+`);
+
+export const CreateCustomerTypeMutation = gql<{ createCustomerType: { result: CustomerType | null } | null }, { label: string }>(`
+  mutation CreateCustomerType($label: String!) {
+    createCustomerType(input: { label: $label }) {
+      result { ${TYPE_FIELDS} }
+    }
+  }
+`);
+
+export const RenameCustomerTypeMutation = gql<
+  { renameCustomerType: { result: CustomerType | null } | null },
+  { id: string; label: string }
+>(`
+  mutation RenameCustomerType($id: String!, $label: String!) {
+    renameCustomerType(input: { id: $id, label: $label }) {
+      result { ${TYPE_FIELDS} }
+    }
+  }
+`);
+
+export const DeleteCustomerTypeMutation = gql<{ deleteCustomerType: { result: CustomerType | null } | null }, { id: string }>(`
+  mutation DeleteCustomerType($id: String!) {
+    deleteCustomerType(input: { id: $id }) {
+      result { ${TYPE_FIELDS} }
+    }
+  }
+`);
