@@ -44,7 +44,7 @@ describe("settings: locations", () => {
     expect(await table.getByRole("row").count()).toBe(3); // header + two locations
 
     // Renaming the business shows the new name in the top bar as well.
-    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("button", { name: "Rename", exact: true }).click();
     const rename = page.getByRole("dialog", { name: "Rename business" });
     await rename.getByLabel("Business name").fill("Lisbon Books & Maps");
     await rename.getByRole("button", { name: "Save" }).click();
