@@ -12,7 +12,7 @@ import { useMutation } from "urql";
 import type { ServerError } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { tagList } from "./format.ts";
-import { CreateCustomerMutation, UpdateCustomerMutation, type CustomerInput, type CustomerRow } from "./queries.ts";
+import { CreateCustomerMutation, UpdateCustomerMutation, type CustomerInput, type CustomerSummary } from "./queries.ts";
 import { TagsField } from "./TagsField.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 
@@ -55,7 +55,7 @@ export interface CustomerFormProps {
   cancelLabel?: string;
   onCancel(): void;
   /** Called with the saved customer; an edit that changes nothing calls onCancel instead. */
-  onSaved(customer: CustomerRow): void;
+  onSaved(customer: CustomerSummary): void;
   /** Open the customer an error refers to in a new tab (so a sale being rung up stays). */
   openReferenceInNewTab?: boolean;
   /** More to offer about the customer an error refers to (the picker: use that customer). */
@@ -132,7 +132,7 @@ export function CustomerForm({
       result = await create({ input: inputOf(values) });
     }
     if (result.error) return void form.fail(result.error);
-    const data = result.data as { createCustomer?: { result: CustomerRow | null } | null; updateCustomer?: { result: CustomerRow | null } | null };
+    const data = result.data as { createCustomer?: { result: CustomerSummary | null } | null; updateCustomer?: { result: CustomerSummary | null } | null };
     const saved = (customer ? data.updateCustomer : data.createCustomer)?.result;
     if (saved) onSaved(saved);
   }

@@ -2,13 +2,13 @@
 // dialog.
 import { Dialog, DialogTitle } from "@mui/material";
 import { CustomerForm, type EditableCustomer } from "./CustomerForm.tsx";
-import type { CustomerRow } from "./queries.ts";
+import type { CustomerSummary } from "./queries.ts";
 
 interface Props {
   open: boolean;
   onClose(): void;
   /** Called with the saved customer (after create or update). */
-  onSaved?(customer: CustomerRow): void;
+  onSaved?(customer: CustomerSummary): void;
   /** Edit this customer; without it the dialog adds one. */
   customer?: EditableCustomer;
   /** Tags to suggest (those already in use). */

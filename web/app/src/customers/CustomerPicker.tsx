@@ -30,7 +30,7 @@ import { useCan } from "../shell/ViewerContext.tsx";
 import { CustomerForm, type CustomerValues } from "./CustomerForm.tsx";
 import { CustomerSearch } from "./CustomerSearch.tsx";
 import { PersonAddIcon } from "./icons.tsx";
-import { CustomerRowQuery, type CustomerRow } from "./queries.ts";
+import { CustomerSummaryQuery, type CustomerSummary } from "./queries.ts";
 
 /** What the picker hands back. `rowId` is the customer id the commands take (placeOrder's customerId). */
 export interface PickedCustomer {
@@ -56,7 +56,7 @@ export interface CustomerPickerProps {
   excludeRowIds?: string[];
 }
 
-const picked = (c: Pick<CustomerRow, "rowId" | "displayName" | "email" | "phone">): PickedCustomer => ({
+const picked = (c: Pick<CustomerSummary, "rowId" | "displayName" | "email" | "phone">): PickedCustomer => ({
   rowId: c.rowId,
   displayName: c.displayName,
   email: c.email,
@@ -147,7 +147,7 @@ function UseExisting({ rowId, onPick }: { rowId: string; onPick(c: PickedCustome
   const [busy, setBusy] = useState(false);
   async function pick() {
     setBusy(true);
-    const res = await client.query(CustomerRowQuery, { rowId }, { requestPolicy: "network-only" }).toPromise();
+    const res = await client.query(CustomerSummaryQuery, { rowId }, { requestPolicy: "network-only" }).toPromise();
     setBusy(false);
     const hit = res.data?.customerByRowId;
     if (hit) onPick(picked(hit));

@@ -16,7 +16,7 @@ import { useEffect, useId, useMemo, useState, type KeyboardEvent, type ReactNode
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { SearchIcon } from "./icons.tsx";
-import { SearchCustomersQuery, type CustomerRow } from "./queries.ts";
+import { SearchCustomersQuery, type CustomerSummary } from "./queries.ts";
 import { useDebounced } from "./useDebounced.ts";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 
@@ -25,7 +25,7 @@ export interface CustomerSearchProps {
   text: string;
   onTextChange(text: string): void;
   /** A hit was chosen (click or Enter). */
-  onPick(customer: CustomerRow): void;
+  onPick(customer: CustomerSummary): void;
   /** Customers not to offer (e.g. the one being merged into). */
   excludeRowIds?: string[];
   /** Offer archived customers too (default: only active ones). */

@@ -1,8 +1,9 @@
 // Customers: the directory. With text in the search box it shows the type-ahead's best matches
-// (searchCustomers: name, email or phone, partial); otherwise the paginated customers
-// connection, filtered by tags and status and sorted by last visit (the default), name or
-// lifetime spend, 25 at a time with "Load more". The search, filters and sort live in the URL,
-// so going back from a customer returns to the same list.
+// (searchCustomers: name, email or phone, partial); otherwise the paginated customerRows
+// connection (each customer with its counters and loyalty class), filtered by tags, status,
+// loyalty class, customer type and "repeat customers only", and sorted by last visit (the
+// default), name or lifetime spend, 25 at a time with "Load more". The search, filters and sort
+// live in the URL, so going back from a customer returns to the same list.
 import {
   Alert,
   Autocomplete,
@@ -10,7 +11,9 @@ import {
   Button,
   Card,
   CardContent,
+  Checkbox,
   Chip,
+  FormControlLabel,
   FormControl,
   InputAdornment,
   InputLabel,
@@ -35,13 +38,25 @@ import { PageHeader } from "../ui/PageHeader.tsx";
 import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
 import { CustomerPicker } from "./CustomerPicker.tsx";
 import { CustomersTable, CustomerTableRow, MessageRow } from "./CustomersTable.tsx";
-import { tagList } from "./format.ts";
+import { LOYALTY_CLASSES, tagList } from "./format.ts";
 import { SearchIcon } from "./icons.tsx";
-import { CustomersCountQuery, CustomersQuery, SearchCustomersQuery, type CustomerRow } from "./queries.ts";
+import {
+  CustomersCountQuery,
+  CustomersQuery,
+  CustomerTypesQuery,
+  ListSearchCustomersQuery,
+  type CustomerSummary,
+  type ListedCustomer,
+} from "./queries.ts";
 import { useDebounced } from "./useDebounced.ts";
 
 const PAGE_SIZE = 25;
-const CONTEXT = { additionalTypenames: ["Customer"] };
+// A command on a customer answers with a Customer; the list is made of CustomerRows.
+const CONTEXT = { additionalTypenames: ["Customer", "CustomerRow"] };
+const TYPES_CONTEXT = { additionalTypenames: ["CustomerType"] };
+
+/** The class filter's choices: a class, or "none" for customers with no visit yet (no class). */
+const CLASS_VALUES: string[] = [...LOYALTY_CLASSES.map((c) => c.value), "none"];
 
 type Sort = "lastVisit" | "name" | "spend";
 type Status = "active" | "archived";
@@ -69,14 +84,23 @@ export function CustomersPage() {
   const [params, setParams] = useSearchParams();
   const [adding, setAdding] = useState(false);
   const [finding, setFinding] = useState(false);
-  const [added, setAdded] = useState<CustomerRow | null>(null);
+  const [added, setAdded] = useState<CustomerSummary | null>(null);
   const [seenTags, setSeenTags] = useState<string[]>([]);
+  const [{ data: typesData }] = useQuery({ query: CustomerTypesQuery, context: TYPES_CONTEXT, pause: !canView });
+  const types = useMemo(
+    () => [...(typesData?.customerTypes?.nodes ?? [])].sort((a, b) => a.position - b.position || a.label.localeCompare(b.label)),
+    [typesData],
+  );
 
   const q = params.get("q") ?? "";
   const tags = params.getAll("tag");
   const status: Status = params.get("status") === "archived" ? "archived" : "active";
   const sortParam = params.get("sort");
   const sort: Sort = sortParam === "name" || sortParam === "spend" ? sortParam : "lastVisit";
+  const classParam = params.get("class") ?? "";
+  const loyalty = CLASS_VALUES.includes(classParam) ? classParam : "";
+  const type = params.get("type") ?? ""; // a type's row id, or "none"
+  const repeatOnly = params.get("repeat") === "1";
 
   // Two quick changes (remove a tag, then pick a status) must not lose the first: each change
   // starts from the latest parameters, even before the page has re-rendered with them.
@@ -107,7 +131,7 @@ export function CustomersPage() {
       for (const t of rest) p.append("tag", t);
     });
 
-  const seeTags = useCallback((rows: CustomerRow[]) => {
+  const seeTags = useCallback((rows: { tags: unknown }[]) => {
     setSeenTags((prev) => {
       const next = [...prev];
       for (const r of rows) for (const t of tagList(r.tags)) if (!next.some((x) => x.toLowerCase() === t.toLowerCase())) next.push(t);
@@ -125,7 +149,15 @@ export function CustomersPage() {
   }
 
   const searching = q.trim() !== "";
-  const baseFilter = { status: { equalTo: status }, ...(tags.length ? { tags: { contains: tags } } : {}) };
+  const baseFilter = {
+    status: { equalTo: status },
+    ...(tags.length ? { tags: { contains: tags } } : {}),
+    ...(loyalty === "none" ? { loyaltyClass: { isNull: true } } : loyalty ? { loyaltyClass: { equalTo: loyalty } } : {}),
+    ...(type === "none" ? { customerTypeId: { isNull: true } } : type ? { customerTypeId: { equalTo: type } } : {}),
+    ...(repeatOnly ? { isRepeat: { equalTo: true } } : {}),
+  };
+  const narrowed = Boolean(loyalty || type || repeatOnly);
+  const setParam = (key: string, value: string) => update((p) => (value ? p.set(key, value) : p.delete(key)));
 
   return (
     <>
@@ -210,6 +242,51 @@ export function CustomersPage() {
               <ToggleButton value="active">Active</ToggleButton>
               <ToggleButton value="archived">Archived</ToggleButton>
             </ToggleButtonGroup>
+            <FormControl size="small" sx={{ minWidth: 170 }} disabled={searching}>
+              <InputLabel id="customers-class-label" shrink>Loyalty</InputLabel>
+              <Select
+                labelId="customers-class-label"
+                label="Loyalty"
+                value={loyalty}
+                displayEmpty
+                notched
+                onChange={(e) => setParam("class", e.target.value)}
+              >
+                <MenuItem value="">All classes</MenuItem>
+                {LOYALTY_CLASSES.map((c) => (
+                  <MenuItem key={c.value} value={c.value}>
+                    {c.label}
+                  </MenuItem>
+                ))}
+                <MenuItem value="none">No visits yet</MenuItem>
+              </Select>
+            </FormControl>
+            <FormControl size="small" sx={{ minWidth: 170 }} disabled={searching}>
+              <InputLabel id="customers-type-label" shrink>Customer type</InputLabel>
+              <Select
+                labelId="customers-type-label"
+                label="Customer type"
+                // A type from the address that is not (or not yet) among the types reads as all.
+                value={type === "none" || types.some((t) => t.rowId === type) ? type : ""}
+                displayEmpty
+                notched
+                onChange={(e) => setParam("type", e.target.value)}
+              >
+                <MenuItem value="">All types</MenuItem>
+                {types.map((t) => (
+                  <MenuItem key={t.rowId} value={t.rowId}>
+                    {t.label}
+                  </MenuItem>
+                ))}
+                <MenuItem value="none">No type</MenuItem>
+              </Select>
+            </FormControl>
+            <FormControlLabel
+              disabled={searching}
+              control={<Checkbox size="small" checked={repeatOnly} onChange={(e) => setParam("repeat", e.target.checked ? "1" : "")} />}
+              label="Repeat customers only"
+              title="Customers with two visits or more"
+            />
             {tags.map((t) => (
               <Chip key={t} label={`Tag: ${t}`} color="primary" variant="outlined" onDelete={() => removeTag(t)} disabled={searching} />
             ))}
@@ -238,7 +315,9 @@ export function CustomersPage() {
               onRows={seeTags}
               onTag={addTag}
               emptyText={
-                tags.length
+                narrowed
+                  ? `No ${status} customers match these filters.`
+                  : tags.length
                   ? `No ${status} customers tagged ${tags.join(" and ")}.`
                   : status === "archived"
                     ? "No archived customers."
@@ -292,10 +371,13 @@ function TagFilterInput({ suggestions, onAdd, disabled }: { suggestions: string[
   );
 }
 
-function SearchResults({ q, onRows }: { q: string; onRows(rows: CustomerRow[]): void }) {
+function SearchResults({ q, onRows }: { q: string; onRows(rows: ListedCustomer[]): void }) {
   const term = useDebounced(q.trim(), 200);
-  const [{ data, error, fetching }] = useQuery({ query: SearchCustomersQuery, variables: { q: term }, pause: !term, context: CONTEXT });
-  const rows = data?.searchCustomers ?? [];
+  const [{ data, error, fetching }] = useQuery({ query: ListSearchCustomersQuery, variables: { q: term }, pause: !term, context: CONTEXT });
+  const rows = useMemo<ListedCustomer[]>(
+    () => (data?.searchCustomers ?? []).map(({ stats, ...c }) => ({ ...c, loyaltyClass: stats?.loyaltyClass ?? null })),
+    [data],
+  );
   useEffect(() => onRows(rows), [rows, onRows]);
   return (
     <>
@@ -333,7 +415,7 @@ function PagedList({
 }: {
   filter: object;
   sort: Sort;
-  onRows(rows: CustomerRow[]): void;
+  onRows(rows: ListedCustomer[]): void;
   onTag(tag: string): void;
   emptyText: string;
 }) {
@@ -341,7 +423,7 @@ function PagedList({
   const [chunks, setChunks] = useState<Chunk[]>([{ segment: 0, after: null }]);
   const [infos, setInfos] = useState<Record<number, ChunkInfo>>({});
   const [{ data: countData }] = useQuery({ query: CustomersCountQuery, variables: { filter }, context: CONTEXT });
-  const total = countData?.customers?.totalCount;
+  const total = countData?.customerRows?.totalCount;
 
   const lastIndex = chunks.length - 1;
   const last = chunks[lastIndex]!;
@@ -408,13 +490,13 @@ function ChunkRows({
   filter: object;
   orderBy: string[];
   after: string | null;
-  onRows(rows: CustomerRow[]): void;
+  onRows(rows: ListedCustomer[]): void;
   onTag(tag: string): void;
   onInfo(info: ChunkInfo): void;
 }) {
   const variables = useMemo(() => ({ first: PAGE_SIZE, after, filter, orderBy }), [after, JSON.stringify(filter), orderBy.join()]); // eslint-disable-line react-hooks/exhaustive-deps
   const [{ data, error }] = useQuery({ query: CustomersQuery, variables, context: CONTEXT });
-  const connection = data?.customers;
+  const connection = data?.customerRows;
   useEffect(() => {
     if (!connection) return;
     onRows(connection.nodes);

@@ -1,10 +1,12 @@
-// The table of customers shared by the list and the search results: name (with number and
-// tags), email, phone, visits, lifetime spend and last visit. A row opens the customer.
+// The table of customers shared by the list and the search results: name (with loyalty class,
+// number and tags), email, phone, type, visits, lifetime spend and last visit. A row opens the
+// customer.
 import { Box, Chip, Link, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import type { ReactNode } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { formatCents, formatDateTime, tagList, timeAgo } from "./format.ts";
-import type { CustomerRow } from "./queries.ts";
+import { LoyaltyChip } from "./LoyaltyChip.tsx";
+import type { ListedCustomer } from "./queries.ts";
 
 /** Columns a phone has no room for (their content moves under the name). */
 const WIDE_ONLY = { display: { xs: "none", md: "table-cell" } } as const;
@@ -19,6 +21,7 @@ export function CustomersTable({ children, label = "Customers" }: { children: Re
             <TableCell>Name</TableCell>
             <TableCell sx={WIDE_ONLY}>Email</TableCell>
             <TableCell sx={WIDE_ONLY}>Phone</TableCell>
+            <TableCell sx={WIDE_ONLY}>Type</TableCell>
             <TableCell align="right" sx={WIDE_ONLY}>
               Visits
             </TableCell>
@@ -32,7 +35,7 @@ export function CustomersTable({ children, label = "Customers" }: { children: Re
   );
 }
 
-export function CustomerTableRow({ customer: c, onTag }: { customer: CustomerRow; onTag?(tag: string): void }) {
+export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCustomer; onTag?(tag: string): void }) {
   const navigate = useNavigate();
   const tags = tagList(c.tags);
   return (
@@ -50,6 +53,7 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: CustomerRow
               {c.displayName}
             </Link>
             {c.status !== "active" && <Chip size="small" variant="outlined" label={c.status === "archived" ? "Archived" : "Merged"} />}
+            <LoyaltyChip value={c.loyaltyClass} />
           </Box>
           <Box sx={{ display: "flex", flexWrap: "wrap", alignItems: "center", gap: 0.5 }}>
             <Typography variant="caption" color="text.secondary" sx={{ mr: 0.5 }}>
@@ -74,12 +78,15 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: CustomerRow
             ))}
           </Box>
           <Typography variant="caption" color="text.secondary" sx={{ ...NARROW_ONLY, overflowWrap: "anywhere" }}>
-            {[c.email, c.phone].filter(Boolean).join(" · ")}
+            {[c.customerType?.label, c.email, c.phone].filter(Boolean).join(" · ")}
           </Typography>
         </Stack>
       </TableCell>
       <TableCell sx={{ ...WIDE_ONLY, overflowWrap: "anywhere" }}>{c.email ?? <Muted />}</TableCell>
       <TableCell sx={{ ...WIDE_ONLY, whiteSpace: "nowrap" }}>{c.phone ?? <Muted />}</TableCell>
+      <TableCell sx={WIDE_ONLY} data-testid="customer-type">
+        {c.customerType?.label ?? <Muted />}
+      </TableCell>
       <TableCell align="right" sx={WIDE_ONLY}>
         {c.totalVisits}
       </TableCell>
@@ -110,7 +117,7 @@ function Muted({ text = "—" }: { text?: string }) {
 export function MessageRow({ children }: { children: ReactNode }) {
   return (
     <TableRow>
-      <TableCell colSpan={6}>
+      <TableCell colSpan={7}>
         <Typography color="text.secondary">{children}</Typography>
       </TableCell>
     </TableRow>

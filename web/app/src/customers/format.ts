@@ -94,3 +94,13 @@ export const labelOf = (list: readonly { value: string; label: string }[], value
   list.find((x) => x.value === value)?.label ?? value;
 
 export const STATUS_LABEL: Record<string, string> = { active: "Active", archived: "Archived", merged: "Merged" };
+
+/** The loyalty classes, in the order a person reads them (least to most committed, then gone). */
+export const LOYALTY_CLASSES = [
+  { value: "new", label: "New" },
+  { value: "returning", label: "Returning" },
+  { value: "regular", label: "Regular" },
+  { value: "lapsed", label: "Lapsed" },
+  { value: "one_time", label: "One-time" },
+] as const;
+

@@ -4,8 +4,8 @@
 // BigInt (a string) for lifetime totals.
 import { gql } from "urql";
 
-/** What a row of the list (and a search hit) shows. */
-export interface CustomerRow {
+/** A customer as a search hit, a pick or a command's result shows them. */
+export interface CustomerSummary {
   id: string;
   rowId: string;
   customerNumber: string;
@@ -20,8 +20,8 @@ export interface CustomerRow {
   lastVisitAt: string | null;
 }
 
-const CustomerRowFields = gql`
-  fragment CustomerRowFields on Customer {
+const CustomerSummaryFields = gql`
+  fragment CustomerSummaryFields on Customer {
     id
     rowId
     customerNumber
@@ -36,55 +36,133 @@ const CustomerRowFields = gql`
   }
 `;
 
+/** How often a customer comes (derived by the database at read time); null before the first visit. */
+export type LoyaltyClass = "new" | "returning" | "regular" | "lapsed" | "one_time";
+
+/** What a row of the Customers table shows: the list (customerRows) and its search hits alike. */
+export interface ListedCustomer extends CustomerSummary {
+  loyaltyClass: LoyaltyClass | null;
+  customerType: { id: string; label: string } | null;
+}
+
+// The list reads the customer_rows view: each customer with its counters and loyalty class, to
+// filter and sort on (the counters are no longer columns of customers).
+const ListedCustomerFields = gql`
+  fragment ListedCustomerFields on CustomerRow {
+    id
+    rowId
+    customerNumber
+    displayName
+    email
+    phone
+    tags
+    status
+    totalVisits
+    totalSpend
+    lastVisitAt
+    loyaltyClass
+    customerType {
+      id
+      label
+    }
+  }
+`;
+
 export interface CustomersPage {
-  customers: {
+  customerRows: {
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    nodes: CustomerRow[];
+    nodes: ListedCustomer[];
   } | null;
 }
 
 export const CustomersQuery = gql<CustomersPage, { first: number; after: string | null; filter: object; orderBy: string[] }>`
-  query Customers($first: Int!, $after: Cursor, $filter: CustomerFilter, $orderBy: [CustomerOrderBy!]) {
-    customers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+  query Customers($first: Int!, $after: Cursor, $filter: CustomerRowFilter, $orderBy: [CustomerRowOrderBy!]) {
+    customerRows(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
       pageInfo {
         hasNextPage
         endCursor
       }
       nodes {
-        ...CustomerRowFields
+        ...ListedCustomerFields
       }
     }
   }
-  ${CustomerRowFields}
+  ${ListedCustomerFields}
 `;
 
 // The count costs as much as all the customers who match (the page only 50 of them): asked once
 // per filter, not with every page.
-export const CustomersCountQuery = gql<{ customers: { totalCount: number } | null }, { filter: object }>`
-  query CustomersCount($filter: CustomerFilter) {
-    customers(filter: $filter) {
+export const CustomersCountQuery = gql<{ customerRows: { totalCount: number } | null }, { filter: object }>`
+  query CustomersCount($filter: CustomerRowFilter) {
+    customerRows(filter: $filter) {
       totalCount
     }
   }
 `;
 
-export const SearchCustomersQuery = gql<{ searchCustomers: CustomerRow[] | null }, { q: string }>`
+/** The type-ahead's hits (Customer, not the list's CustomerRow). */
+export const SearchCustomersQuery = gql<{ searchCustomers: CustomerSummary[] | null }, { q: string }>`
   query SearchCustomers($q: String!) {
     searchCustomers(q: $q) {
-      ...CustomerRowFields
+      ...CustomerSummaryFields
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
+`;
+
+/** The same hits for the list's search box, with what its table shows besides (class, type). */
+export const ListSearchCustomersQuery = gql<
+  {
+    searchCustomers:
+      | (CustomerSummary & { stats: { loyaltyClass: LoyaltyClass | null } | null; customerType: { id: string; label: string } | null })[]
+      | null;
+  },
+  { q: string }
+>`
+  query ListSearchCustomers($q: String!) {
+    searchCustomers(q: $q) {
+      ...CustomerSummaryFields
+      stats {
+        loyaltyClass
+      }
+      customerType {
+        id
+        label
+      }
+    }
+  }
+  ${CustomerSummaryFields}
+`;
+
+export interface CustomerType {
+  id: string;
+  rowId: string;
+  label: string;
+  position: number;
+}
+
+// The API cannot order types by position (CustomerTypeOrderBy has no POSITION_*): sorted here.
+export const CustomerTypesQuery = gql<{ customerTypes: { nodes: CustomerType[] } | null }>`
+  query CustomerTypes {
+    customerTypes(first: 100) {
+      nodes {
+        id
+        rowId
+        label
+        position
+      }
+    }
+  }
 `;
 
 /** One customer as a list row, by row id (the customer an error refers to, to pick them). */
-export const CustomerRowQuery = gql<{ customerByRowId: CustomerRow | null }, { rowId: string }>`
-  query CustomerRow($rowId: String!) {
+export const CustomerSummaryQuery = gql<{ customerByRowId: CustomerSummary | null }, { rowId: string }>`
+  query CustomerSummary($rowId: String!) {
     customerByRowId(rowId: $rowId) {
-      ...CustomerRowFields
+      ...CustomerSummaryFields
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
 export interface Note {
@@ -127,7 +205,7 @@ export interface Activity {
   subjectId: string | null;
 }
 
-export interface CustomerDetail extends CustomerRow {
+export interface CustomerDetail extends CustomerSummary {
   firstName: string | null;
   lastName: string | null;
   notes: string | null;
@@ -145,7 +223,7 @@ export interface CustomerDetail extends CustomerRow {
 export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null }, { rowId: string }>`
   query CustomerDetail($rowId: String!) {
     customerByRowId(rowId: $rowId) {
-      ...CustomerRowFields
+      ...CustomerSummaryFields
       firstName
       lastName
       notes
@@ -212,11 +290,11 @@ export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null 
       }
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
 /** Both sides of a merge as they are now (the other side of the preview). */
-export interface MergeSide extends CustomerRow {
+export interface MergeSide extends CustomerSummary {
   firstName: string | null;
   lastName: string | null;
   notes: string | null;
@@ -226,14 +304,14 @@ export interface MergeSide extends CustomerRow {
 export const MergeSideQuery = gql<{ customerByRowId: MergeSide | null }, { rowId: string }>`
   query MergeSide($rowId: String!) {
     customerByRowId(rowId: $rowId) {
-      ...CustomerRowFields
+      ...CustomerSummaryFields
       firstName
       lastName
       notes
       marketingConsent
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
 export interface MergePreview {
@@ -287,25 +365,25 @@ export interface CustomerInput {
   marketingConsentSource?: string | null;
 }
 
-export const CreateCustomerMutation = gql<{ createCustomer: { result: CustomerRow | null } | null }, { input: CustomerInput }>`
+export const CreateCustomerMutation = gql<{ createCustomer: { result: CustomerSummary | null } | null }, { input: CustomerInput }>`
   mutation CreateCustomer($input: CreateCustomerInput!) {
     createCustomer(input: $input) {
       result {
-        ...CustomerRowFields
+        ...CustomerSummaryFields
       }
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
 export const UpdateCustomerMutation = gql<
-  { updateCustomer: { result: CustomerRow | null } | null },
+  { updateCustomer: { result: CustomerSummary | null } | null },
   { customerId: string; patch: CustomerInput }
 >`
   mutation UpdateCustomer($customerId: String!, $patch: CustomerChangeInput!) {
     updateCustomer(input: { customerId: $customerId, patch: $patch }) {
       result {
-        ...CustomerRowFields
+        ...CustomerSummaryFields
         firstName
         lastName
         notes
@@ -313,39 +391,39 @@ export const UpdateCustomerMutation = gql<
       }
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
-export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: CustomerRow | null } | null }, { customerId: string; reason: string | null }>`
+export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: CustomerSummary | null } | null }, { customerId: string; reason: string | null }>`
   mutation ArchiveCustomer($customerId: String!, $reason: String) {
     archiveCustomer(input: { customerId: $customerId, reason: $reason }) {
       result {
-        ...CustomerRowFields
+        ...CustomerSummaryFields
       }
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
-export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: CustomerRow | null } | null }, { customerId: string; reason: string | null }>`
+export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: CustomerSummary | null } | null }, { customerId: string; reason: string | null }>`
   mutation RestoreCustomer($customerId: String!, $reason: String) {
     restoreCustomer(input: { customerId: $customerId, reason: $reason }) {
       result {
-        ...CustomerRowFields
+        ...CustomerSummaryFields
       }
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
 export const MergeCustomersMutation = gql<
-  { mergeCustomers: { result: CustomerRow | null } | null },
+  { mergeCustomers: { result: CustomerSummary | null } | null },
   { primaryId: string; duplicateId: string; reason: string | null }
 >`
   mutation MergeCustomers($primaryId: String!, $duplicateId: String!, $reason: String) {
     mergeCustomers(input: { primaryId: $primaryId, duplicateId: $duplicateId, reason: $reason }) {
       result {
-        ...CustomerRowFields
+        ...CustomerSummaryFields
         mergedCustomers {
           nodes {
             id
@@ -356,7 +434,7 @@ export const MergeCustomersMutation = gql<
       }
     }
   }
-  ${CustomerRowFields}
+  ${CustomerSummaryFields}
 `;
 
 // ── Notes and addresses (generated mutations) ───────────────────────────────────────────────
@@ -457,3 +535,4 @@ export const DeleteAddressMutation = gql<
     }
   }
 `;
+
