@@ -1,5 +1,5 @@
-// What the customer has done: lifetime stats (kept by the database from sales), the ten latest
-// orders, and the timeline of everything that happened to the profile.
+// What the customer has done: the ten latest orders, and the timeline of everything that happened
+// to the profile (the purchase history is PurchaseHistoryCard).
 import {
   Box,
   Card,
@@ -14,49 +14,8 @@ import {
   Tooltip,
   Typography,
 } from "@mui/material";
-import { averageCents, formatCents, formatDateTime, timeAgo } from "./format.ts";
-import type { Activity, CustomerDetail, RecentOrder } from "./queries.ts";
-
-export function StatsCard({ customer: c }: { customer: CustomerDetail }) {
-  const average = averageCents(c.totalSpend, c.totalVisits);
-  const stats = [
-    { label: "Visits", value: String(c.totalVisits), testId: "stat-visits" },
-    { label: "Total spend", value: formatCents(c.totalSpend), testId: "stat-spend" },
-    { label: "Average per visit", value: average == null ? "–" : formatCents(average), testId: "stat-average" },
-    {
-      label: "Last visit",
-      value: c.lastVisitAt ? timeAgo(c.lastVisitAt) : "Never",
-      title: c.lastVisitAt ? formatDateTime(c.lastVisitAt) : undefined,
-      testId: "stat-last-visit",
-    },
-  ];
-  return (
-    <Card>
-      <CardContent>
-        <Typography variant="h6" component="h2">
-          Lifetime
-        </Typography>
-        <Box sx={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 2, mt: 1 }}>
-          {stats.map((s) => (
-            <Box key={s.label} role="group" aria-label={s.label}>
-              <Typography variant="body2" color="text.secondary">
-                {s.label}
-              </Typography>
-              <Tooltip title={s.title ?? ""} disableHoverListener={!s.title}>
-                <Typography variant="h5" component="p" data-testid={s.testId} sx={{ fontVariantNumeric: "tabular-nums" }}>
-                  {s.value}
-                </Typography>
-              </Tooltip>
-            </Box>
-          ))}
-        </Box>
-        <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 2 }}>
-          Counted from placed orders; a voided order is taken back out.
-        </Typography>
-      </CardContent>
-    </Card>
-  );
-}
+import { formatCents, formatDateTime, timeAgo } from "./format.ts";
+import type { Activity, RecentOrder } from "./queries.ts";
 
 export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
   return (

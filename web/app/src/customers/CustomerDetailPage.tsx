@@ -1,5 +1,6 @@
-// One customer: profile and lifetime stats, notes, addresses, recent orders and the activity
-// timeline; Edit, Archive/Restore (customers.update) and Merge (customers.merge). Archiving and
+// One customer: loyalty class (and why), profile with type, preferences, purchase history, notes,
+// addresses, recent orders and the activity timeline; Edit, the type, preferences,
+// Archive/Restore (customers.update) and Merge (customers.merge). Archiving and
 // restoring are confirmed with an optional reason, kept in the audit log. A customer that was
 // merged away shows where it went instead of its actions.
 import {
@@ -26,17 +27,31 @@ import { useForm } from "../lib/useForm.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
-import { RecentOrdersCard, StatsCard, TimelineCard } from "./ActivityCards.tsx";
+import { RecentOrdersCard, TimelineCard } from "./ActivityCards.tsx";
 import { AddressesCard } from "./AddressesCard.tsx";
 import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
 import { ArchiveIcon, BackIcon, EditIcon, MergeIcon, RestoreIcon } from "./icons.tsx";
+import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import { MergeDialog } from "./MergeDialog.tsx";
 import { NotesCard } from "./NotesCard.tsx";
+import { PreferencesCard } from "./PreferencesCard.tsx";
 import { ProfileCard, StatusChip } from "./ProfileCard.tsx";
+import { PurchaseHistoryCard } from "./PurchaseHistoryCard.tsx";
 import { ArchiveCustomerMutation, CustomerDetailQuery, RestoreCustomerMutation, type CustomerDetail } from "./queries.ts";
 
 // Refetch after any change to the customer or what hangs off it, even when a list was empty.
-const CONTEXT = { additionalTypenames: ["Customer", "CustomerNote", "CustomerAddress", "Order"] };
+// (Preferences, channels and favourites are their own types: a customer may have none yet.)
+const CONTEXT = {
+  additionalTypenames: [
+    "Customer",
+    "CustomerNote",
+    "CustomerAddress",
+    "Order",
+    "CustomerPreference",
+    "CustomerContactChannel",
+    "CustomerFavouriteItem",
+  ],
+};
 
 export function CustomerDetailPage() {
   const { id = "" } = useParams();
@@ -74,8 +89,9 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const live = !merged;
   const wide = useMediaQuery(useTheme().breakpoints.up("md"), { noSsr: true });
 
-  const profile = <ProfileCard customer={c} />;
-  const stats = <StatsCard customer={c} />;
+  const profile = <ProfileCard customer={c} canWrite={canUpdate && live} />;
+  const preferences = <PreferencesCard customer={c} canWrite={canUpdate && live} />;
+  const stats = <PurchaseHistoryCard history={c.stats} />;
   const notes = <NotesCard customerRowId={c.rowId} notes={c.customerNotes.nodes} canWrite={canUpdate && live} />;
   const addresses = <AddressesCard customerRowId={c.rowId} addresses={c.addresses.nodes} canWrite={canUpdate && live} />;
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
@@ -88,9 +104,15 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
           <Typography variant="h4" component="h1">
             {c.displayName}
           </Typography>
-          <Stack direction="row" spacing={1.5} sx={{ mt: 0.5, alignItems: "center" }}>
+          <Stack direction="row" spacing={1.5} useFlexGap sx={{ mt: 0.5, alignItems: "center", flexWrap: "wrap" }}>
             <Typography color="text.secondary">{c.customerNumber}</Typography>
             <StatusChip status={c.status} />
+            <LoyaltyChip value={c.stats?.loyaltyClass ?? null} size="medium" />
+            {c.stats && (
+              <Typography color="text.secondary" variant="body2" data-testid="loyalty-reason">
+                {c.stats.loyaltyClassReason}
+              </Typography>
+            )}
           </Stack>
         </Box>
         {live && (
@@ -147,6 +169,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
         <Box sx={{ display: "grid", gap: 3, gridTemplateColumns: "minmax(0, 7fr) minmax(0, 5fr)", alignItems: "start" }}>
           <Stack spacing={3} sx={{ minWidth: 0 }}>
             {profile}
+            {preferences}
             {notes}
             {orders}
           </Stack>
@@ -161,6 +184,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
         <Stack spacing={2}>
           {profile}
           {stats}
+          {preferences}
           {notes}
           {addresses}
           {orders}

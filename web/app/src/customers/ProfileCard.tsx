@@ -1,9 +1,12 @@
-// Who the customer is: name and number, status, contact details, tags, marketing consent and
-// the free notes kept on the profile. Editing happens in CustomerFormDialog.
-import { Box, Card, CardContent, Chip, Typography } from "@mui/material";
-import { useId, type ReactNode } from "react";
+// Who the customer is: name and number, status, contact details, type, tags, marketing consent
+// and the free notes kept on the profile. Editing happens in CustomerFormDialog; the type is
+// chosen right here (setCustomerType) by people with customers.update.
+import { Box, Card, CardContent, Chip, FormHelperText, MenuItem, Select, Typography } from "@mui/material";
+import { useId, useMemo, type ReactNode } from "react";
+import { useMutation, useQuery } from "urql";
+import { useForm } from "../lib/useForm.ts";
 import { formatDate, STATUS_LABEL, tagList } from "./format.ts";
-import type { CustomerDetail } from "./queries.ts";
+import { CustomerTypesQuery, SetCustomerTypeMutation, type CustomerDetail } from "./queries.ts";
 
 export function StatusChip({ status }: { status: string }) {
   return (
@@ -24,7 +27,7 @@ function consentText(c: CustomerDetail): string {
   return c.marketingConsent ? `Agrees to receive marketing${since}${via}` : `Declined marketing${since}${via}`;
 }
 
-export function ProfileCard({ customer: c }: { customer: CustomerDetail }) {
+export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetail; canWrite: boolean }) {
   const tags = tagList(c.tags);
   return (
     <Card data-testid="profile-card">
@@ -37,6 +40,7 @@ export function ProfileCard({ customer: c }: { customer: CustomerDetail }) {
           <Field label="Last name">{c.lastName}</Field>
           <Field label="Email">{c.email}</Field>
           <Field label="Phone">{c.phone}</Field>
+          <Field label="Type">{canWrite ? <CustomerTypeSelect customer={c} /> : c.customerType?.label}</Field>
           <Field label="Tags">
             {tags.length ? (
               <Box sx={{ display: "flex", gap: 0.5, flexWrap: "wrap" }}>
@@ -59,6 +63,59 @@ export function ProfileCard({ customer: c }: { customer: CustomerDetail }) {
       </CardContent>
     </Card>
   );
+}
+
+/** The customer's type, changed as soon as another is picked; the server's words under it. */
+function CustomerTypeSelect({ customer: c }: { customer: CustomerDetail }) {
+  const [{ data }] = useQuery({ query: CustomerTypesQuery, context: TYPES_CONTEXT });
+  const current = c.customerType?.rowId ?? "";
+  // The customer's own type is offered even before the list of types is in, so it shows at once.
+  const types = useMemo(() => {
+    const list = [...(data?.customerTypes?.nodes ?? [])].sort((a, b) => a.position - b.position || a.label.localeCompare(b.label));
+    return c.customerType && !list.some((t) => t.rowId === c.customerType!.rowId) ? [...list, c.customerType] : list;
+  }, [data, c.customerType]);
+  const [{ fetching }, setType] = useMutation(SetCustomerTypeMutation);
+  const form = useForm({ customerTypeId: "" });
+  const error = form.errorOf("customerTypeId");
+  return (
+    <Box component="span" sx={{ display: "block" }}>
+      <Select
+        variant="standard"
+        size="small"
+        value={current}
+        displayEmpty
+        disabled={fetching}
+        error={Boolean(error)}
+        inputProps={{ "aria-label": "Customer type" }}
+        onChange={async (e) => {
+          const next = e.target.value;
+          form.set("customerTypeId", next);
+          const result = await setType({ customerId: c.rowId, customerTypeId: next || null });
+          if (result.error) form.fail(result.error);
+        }}
+        sx={{ minWidth: 160, fontSize: "inherit" }}
+      >
+        <MenuItem value="">
+          <Box component="span" sx={{ color: "text.secondary" }}>
+            No type
+          </Box>
+        </MenuItem>
+        {types.map((t) => (
+          <MenuItem key={t.rowId} value={t.rowId}>
+            {t.label}
+          </MenuItem>
+        ))}
+      </Select>
+      {form.error && <FormHelperText error>{form.error.message}</FormHelperText>}
+    </Box>
+  );
+}
+
+const TYPES_CONTEXT = { additionalTypenames: ["CustomerType"] };
+
+/** A label and its value in a card's list of facts (a dt and its dd, the dd named by the dt). */
+export function ProfileField({ label, children }: { label: string; children: ReactNode }) {
+  return <Field label={label}>{children}</Field>;
 }
 
 function Field({ label, children }: { label: string; children: ReactNode }) {

@@ -20,14 +20,6 @@ export function formatCents(cents: number | string | bigint | null | undefined):
   return `${negative ? "−" : ""}${units}${decimalMark}${fraction}`;
 }
 
-/** Average of a BigInt total over a count, in cents (rounded), or null without visits. */
-export function averageCents(total: string, count: number): bigint | null {
-  if (!count) return null;
-  const t = BigInt(total);
-  const n = BigInt(count);
-  return (t * 2n + n) / (2n * n); // rounded half up for positive totals
-}
-
 /** "14 Mar 2025". */
 export function formatDate(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return "";
@@ -104,3 +96,39 @@ export const LOYALTY_CLASSES = [
   { value: "one_time", label: "One-time" },
 ] as const;
 
+export const CONSENT_SOURCES = [
+  { value: "pos", label: "At the till" },
+  { value: "admin", label: "Back office" },
+  { value: "online", label: "Online" },
+  { value: "import", label: "Import" },
+  { value: "other", label: "Other" },
+] as const;
+
+/** Every source a recorded channel may carry (a merge keeps the kept customer's or the duplicate's). */
+export const SOURCE_LABEL: Record<string, string> = { ...Object.fromEntries(CONSENT_SOURCES.map((s) => [s.value, s.label])), merge: "Merge" };
+
+export const CONTACT_CHANNELS = [
+  { value: "email", label: "Email" },
+  { value: "sms", label: "SMS" },
+  { value: "phone", label: "Phone calls" },
+] as const;
+
+export const PAYMENT_METHODS = [
+  { value: "cash", label: "Cash" },
+  { value: "card", label: "Card" },
+] as const;
+
+export const CONTACT_TIMES = [
+  { value: "morning", label: "Morning" },
+  { value: "afternoon", label: "Afternoon" },
+  { value: "evening", label: "Evening" },
+  { value: "anytime", label: "Any time" },
+] as const;
+
+/** "today", "yesterday", "12 days ago" from a whole number of days. */
+export function daysAgo(days: number | null | undefined): string {
+  if (days == null) return "";
+  if (days <= 0) return "today";
+  if (days === 1) return "yesterday";
+  return `${days.toLocaleString()} days ago`;
+}

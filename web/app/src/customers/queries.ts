@@ -205,6 +205,44 @@ export interface Activity {
   subjectId: string | null;
 }
 
+export interface PurchaseHistory {
+  id: string;
+  visits: number;
+  /** Cents (BigInt, a string). */
+  spend: string;
+  averageOrderValue: string;
+  itemsBought: string;
+  firstVisitAt: string | null;
+  lastVisitAt: string | null;
+  daysSinceLastVisit: number | null;
+  loyaltyClass: LoyaltyClass | null;
+  loyaltyClassReason: string;
+  topItems: { id: string; quantity: string; catalogItem: { id: string; rowId: string; name: string } | null }[] | null;
+}
+
+export interface Preferences {
+  id: string;
+  doNotContact: boolean;
+  preferredPayment: string | null;
+  bestContactTime: string | null;
+  language: string | null;
+}
+
+export interface ContactChannel {
+  id: string;
+  channel: string;
+  allowed: boolean;
+  source: string;
+  recordedAt: string;
+  recordedByUser: { id: string; name: string } | null;
+}
+
+export interface FavouriteItem {
+  id: string;
+  catalogItemId: string;
+  catalogItem: { id: string; rowId: string; name: string } | null;
+}
+
 export interface CustomerDetail extends CustomerSummary {
   firstName: string | null;
   lastName: string | null;
@@ -218,6 +256,11 @@ export interface CustomerDetail extends CustomerSummary {
   addresses: { nodes: Address[] };
   recentOrders: RecentOrder[] | null;
   timeline: { totalCount: number; nodes: Activity[] };
+  customerType: { id: string; rowId: string; label: string } | null;
+  stats: PurchaseHistory | null;
+  preferences: Preferences | null;
+  contactChannels: { nodes: ContactChannel[] };
+  favouriteItems: { nodes: FavouriteItem[] };
 }
 
 export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null }, { rowId: string }>`
@@ -286,6 +329,63 @@ export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null 
           summary
           actorName
           subjectId
+        }
+      }
+      customerType {
+        id
+        rowId
+        label
+      }
+      stats {
+        id
+        visits
+        spend
+        averageOrderValue
+        itemsBought
+        firstVisitAt
+        lastVisitAt
+        daysSinceLastVisit
+        loyaltyClass
+        loyaltyClassReason
+        topItems {
+          id
+          quantity
+          catalogItem {
+            id
+            rowId
+            name
+          }
+        }
+      }
+      preferences {
+        id
+        doNotContact
+        preferredPayment
+        bestContactTime
+        language
+      }
+      contactChannels(orderBy: [CHANNEL_ASC]) {
+        nodes {
+          id
+          channel
+          allowed
+          source
+          recordedAt
+          recordedByUser {
+            id
+            name
+          }
+        }
+      }
+      favouriteItems {
+        nodes {
+          id
+          catalogItemId
+          catalogItem {
+            id
+            rowId
+            name
+          }
         }
       }
     }
@@ -536,3 +636,107 @@ export const DeleteAddressMutation = gql<
   }
 `;
 
+// ── Type and preferences (commands; each audited on the customer) ───────────────────────────
+
+export const SetCustomerTypeMutation = gql<
+  { setCustomerType: { result: { id: string; customerType: { id: string; label: string } | null } | null } | null },
+  { customerId: string; customerTypeId: string | null }
+>`
+  mutation SetCustomerType($customerId: String!, $customerTypeId: String) {
+    setCustomerType(input: { customerId: $customerId, customerTypeId: $customerTypeId }) {
+      result {
+        id
+        customerTypeId
+        customerType {
+          id
+          rowId
+          label
+        }
+      }
+    }
+  }
+`;
+
+export interface PreferencesInput {
+  doNotContact?: boolean | null;
+  /** null leaves it as it is; "" clears it. */
+  preferredPayment?: string | null;
+  bestContactTime?: string | null;
+  language?: string | null;
+}
+
+export const SetCustomerPreferencesMutation = gql<
+  { setCustomerPreferences: { result: Preferences | null } | null },
+  PreferencesInput & { customerId: string }
+>`
+  mutation SetCustomerPreferences(
+    $customerId: String!
+    $doNotContact: Boolean
+    $preferredPayment: String
+    $bestContactTime: String
+    $language: String
+  ) {
+    setCustomerPreferences(
+      input: {
+        customerId: $customerId
+        doNotContact: $doNotContact
+        preferredPayment: $preferredPayment
+        bestContactTime: $bestContactTime
+        language: $language
+      }
+    ) {
+      result {
+        id
+        doNotContact
+        preferredPayment
+        bestContactTime
+        language
+      }
+    }
+  }
+`;
+
+export const SetContactChannelMutation = gql<
+  { setCustomerContactChannel: { result: ContactChannel | null } | null },
+  { customerId: string; channel: string; allowed: boolean; source: string }
+>`
+  mutation SetCustomerContactChannel($customerId: String!, $channel: String!, $allowed: Boolean!, $source: String!) {
+    setCustomerContactChannel(input: { customerId: $customerId, channel: $channel, allowed: $allowed, source: $source }) {
+      result {
+        id
+        channel
+        allowed
+        source
+        recordedAt
+      }
+    }
+  }
+`;
+
+export const AddFavouriteItemMutation = gql<
+  { addCustomerFavouriteItem: { result: { id: string } | null } | null },
+  { customerId: string; catalogItemId: string }
+>`
+  mutation AddCustomerFavouriteItem($customerId: String!, $catalogItemId: String!) {
+    addCustomerFavouriteItem(input: { customerId: $customerId, catalogItemId: $catalogItemId }) {
+      result {
+        id
+        catalogItemId
+      }
+    }
+  }
+`;
+
+export const RemoveFavouriteItemMutation = gql<
+  { removeCustomerFavouriteItem: { result: { id: string } | null } | null },
+  { customerId: string; catalogItemId: string }
+>`
+  mutation RemoveCustomerFavouriteItem($customerId: String!, $catalogItemId: String!) {
+    removeCustomerFavouriteItem(input: { customerId: $customerId, catalogItemId: $catalogItemId }) {
+      result {
+        id
+        catalogItemId
+      }
+    }
+  }
+`;
