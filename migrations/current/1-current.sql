@@ -257,6 +257,19 @@ alter table reporting.rm_customer_visits alter column location_id set not null;
 alter table reporting.rm_customer_visits alter column business_date set not null;
 create index if not exists rm_customer_visits_date_idx on reporting.rm_customer_visits (tenant_id, business_date) where not is_voided;
 
+-- A suspended business writes none of them (TSUSP), like every tenant-owned table.
+do $$
+declare t regclass;
+begin
+  foreach t in array array['app_public.customer_stats', 'app_public.customer_item_stats', 'app_public.loyalty_settings',
+                           'app_public.customer_types', 'app_public.customer_preferences',
+                           'app_public.customer_contact_channels', 'app_public.customer_favourite_items']::regclass[] loop
+    if not exists (select 1 from pg_policy where polrelid = t and polname = 'active_tenant_only') then
+      perform app_private.enforce_active_tenant(t);
+    end if;
+  end loop;
+end $$;
+
 -- What the Customers tab of Reports reads.
 do $$ begin
   if not exists (select 1 from pg_type where typname = 'customer_loyalty_day_row' and typnamespace = 'reporting'::regnamespace) then

@@ -16,6 +16,7 @@ import type { Member, TestDatabase } from "../helpers/db.ts";
 import { groundTruth, readModels, readModelsAsTruth } from "../db/reporting/helpers.ts";
 import { openShop, type Shop } from "../db/sales/shop.ts";
 import { migratedDatabase, spawnWorker, startPrivateCluster, waitFor, type PrivateCluster, type WorkerProcess } from "./crash-helpers.ts";
+import { customersWithStats } from "../db/customers/helpers.ts";
 
 const TILLS = 6;
 /** Acknowledged orders before the crash. */
@@ -275,8 +276,8 @@ async function expectCountersExact(tenantId: string) {
     `select c.id, c.total_visits, c.total_spend::int as total_spend,
             count(o.id) filter (where o.status = 'placed')::int as visits,
             coalesce(sum(o.total) filter (where o.status = 'placed'), 0)::int as spend
-     from app_public.customers c left join app_public.orders o on o.tenant_id = c.tenant_id and o.customer_id = c.id
-     where c.tenant_id = $1 group by c.tenant_id, c.id order by c.id`,
+     from ${customersWithStats} c left join app_public.orders o on o.tenant_id = c.tenant_id and o.customer_id = c.id
+     where c.tenant_id = $1 group by c.tenant_id, c.id, c.total_visits, c.total_spend order by c.id`,
     [tenantId],
   );
   expect(rows.length).toBe(5);

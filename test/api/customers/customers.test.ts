@@ -176,11 +176,15 @@ describe("the customers connection", () => {
     expect(seen).toEqual(["Ada", "Ben", "Cleo", "Dan", "Eve"]);
   });
 
-  it("orders by last visit and by total spend", async () => {
-    const byVisit = await list("orderBy: [LAST_VISIT_AT_DESC], filter: {lastVisitAt: {isNull: false}}");
-    expect(byVisit.data.customers.nodes.map((n: { displayName: string }) => n.displayName)).toEqual(["Cleo", "Ada", "Ben"]);
-    const bySpend = await list("orderBy: [TOTAL_SPEND_DESC, DISPLAY_NAME_ASC], first: 3");
-    expect(bySpend.data.customers.nodes.map((n: { displayName: string }) => n.displayName)).toEqual(["Ben", "Ada", "Cleo"]);
+  it("the list (customerRows) orders by last visit (the default) and by total spend, with the counters", async () => {
+    const rows = (args: string) =>
+      client.graphql(`{ customerRows(${args}) { totalCount nodes { displayName totalVisits customer { totalVisits } } } }`);
+    const byVisit = await rows("filter: {lastVisitAt: {isNull: false}}");
+    expect(byVisit.errors).toBeUndefined();
+    expect(byVisit.data.customerRows.nodes.map((n: { displayName: string }) => n.displayName)).toEqual(["Cleo", "Ada", "Ben"]);
+    for (const n of byVisit.data.customerRows.nodes) expect(n.totalVisits).toBe(n.customer.totalVisits);
+    const bySpend = await rows("orderBy: [TOTAL_SPEND_DESC, DISPLAY_NAME_ASC], first: 3");
+    expect(bySpend.data.customerRows.nodes.map((n: { displayName: string }) => n.displayName)).toEqual(["Ben", "Ada", "Cleo"]);
   });
 
   it("filters by tags (contains) and status", async () => {

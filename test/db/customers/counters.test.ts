@@ -13,6 +13,7 @@ import {
   voidOrder,
   written,
   type Shop,
+  customersWithStats,
 } from "./helpers.ts";
 
 let db: TestDatabase;
@@ -110,7 +111,7 @@ describe("counters from sales", () => {
     const snapshot = async () =>
       (
         await db.owner.query(
-          "select id, total_visits, total_spend, last_visit_at from app_public.customers where tenant_id = $1 order by id",
+          `select id, total_visits, total_spend, last_visit_at from ${customersWithStats} x where tenant_id = $1 order by id`,
           [fresh.tenantId],
         )
       ).rows;

@@ -88,9 +88,17 @@ export async function voidOrder(actor: Actor, orderId: string, reason = "Custome
   return rows[0];
 }
 
-/** A customer row read as the owner role (across row-level security). */
+/**
+ * A customer row read as the owner role (across row-level security), with its purchase history
+ * under the names the API shows (total_visits, total_spend, last_visit_at; customer_stats).
+ */
 export async function customerRow(db: TestDatabase, id: string) {
-  const { rows } = await db.owner.query("select * from app_public.customers where id = $1", [id]);
+  const { rows } = await db.owner.query(
+    `select c.*, s.visits as total_visits, s.spend as total_spend, s.last_visit_at, s.first_visit_at, s.items_bought
+     from app_public.customers c join app_public.customer_stats s on s.tenant_id = c.tenant_id and s.customer_id = c.id
+     where c.id = $1`,
+    [id],
+  );
   return rows[0];
 }
 
@@ -147,3 +155,7 @@ export async function outcome(p: Promise<unknown>): Promise<string> {
     return (e as { code?: string }).code ?? String(e);
   }
 }
+
+/** Customers with their purchase history under the names the API shows, for reading counters as the owner: `from ${customersWithStats} c`. */
+export const customersWithStats = `(select c.*, s.visits as total_visits, s.spend as total_spend, s.last_visit_at
+  from app_public.customers c join app_public.customer_stats s on s.tenant_id = c.tenant_id and s.customer_id = c.id)`;

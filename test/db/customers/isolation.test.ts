@@ -78,10 +78,16 @@ describe("tables", () => {
     expect(await written(db, b.tenantId)).toEqual(before);
   });
 
-  it("the API role has no write access to customers and merges, and no access to the counters table", async () => {
+  it("the API role has no write access to customers, their history and merges, and no access to the counters table", async () => {
     for (const sql of [
       "insert into app_public.customers (customer_number, first_name) values ('CUST-00009', 'X')",
-      "update app_public.customers set total_visits = 1000",
+      "update app_public.customers set first_name = 'X'",
+      "update app_public.customer_stats set visits = 1000",
+      "insert into app_public.customer_item_stats (customer_id, catalog_item_id, quantity) values ('x', 'y', 1)",
+      "update app_public.customer_preferences set do_not_contact = false",
+      "insert into app_public.customer_contact_channels (customer_id, channel, allowed, source) values ('x', 'email', true, 'pos')",
+      "update app_public.loyalty_settings set regular_min_visits = 2",
+      "update app_public.customer_types set label = 'X'",
       "delete from app_public.customers",
       "update app_public.customer_merges set moved_order_ids = '{}'",
       "delete from app_public.customer_merges",

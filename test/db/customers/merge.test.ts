@@ -16,6 +16,7 @@ import {
   voidOrder,
   written,
   type Shop,
+  customersWithStats,
 } from "./helpers.ts";
 
 let db: TestDatabase;
@@ -86,11 +87,13 @@ describe("merge_customers", () => {
       metadata: { source: "primary", tier: "gold", newsletter: true },
       marketing_consent: true,
       marketing_consent_source: "online",
-      total_visits: 5,
-      total_spend: "12000",
       status: "active",
     });
-    expect(result.last_visit_at.getTime()).toBe(Math.max(before.p.last_visit_at.getTime(), before.d.last_visit_at.getTime()));
+    const after = await customerRow(db, p.id);
+    expect(after).toMatchObject({ total_visits: 5, total_spend: "12000", items_bought: "12" });
+    expect(after.last_visit_at.getTime()).toBe(Math.max(before.p.last_visit_at.getTime(), before.d.last_visit_at.getTime()));
+    // The earlier first visit: the duplicate's order of 2020.
+    expect(after.first_visit_at.toISOString()).toBe("2020-01-01T10:00:00.000Z");
 
     const dup = await customerRow(db, d.id);
     expect(dup).toMatchObject({ status: "merged", merged_into_id: p.id, total_visits: 0, total_spend: "0", last_visit_at: null });
@@ -125,9 +128,9 @@ describe("merge_customers", () => {
       notes_note_id: null,
       merged_by_user_id: shop.manager.userId,
     });
-    expect(m.primary_snapshot).toMatchObject({ id: p.id, last_name: null, total_visits: 2 });
-    expect(m.duplicate_snapshot).toMatchObject({ id: d.id, status: "active", total_visits: 3, email: "patricia@example.com" });
-    expect(m.result_snapshot).toMatchObject({ id: p.id, last_name: "Smith", total_visits: 5 });
+    expect(m.primary_snapshot).toMatchObject({ id: p.id, last_name: null });
+    expect(m.duplicate_snapshot).toMatchObject({ id: d.id, status: "active", email: "patricia@example.com" });
+    expect(m.result_snapshot).toMatchObject({ id: p.id, last_name: "Smith" });
 
     const [event] = await eventsOf(db, shop.tenantId, "customer.merged.v1");
     expect(event).toMatchObject({
@@ -197,9 +200,9 @@ describe("merge_customers", () => {
       notes: result.notes,
       tags: result.tags,
       marketing_consent: result.marketing_consent,
-      total_visits: result.total_visits,
-      total_spend: result.total_spend,
-      last_visit_at: result.last_visit_at,
+      total_visits: (await customerRow(db, p.id)).total_visits,
+      total_spend: (await customerRow(db, p.id)).total_spend,
+      last_visit_at: (await customerRow(db, p.id)).last_visit_at,
       orders_to_move: 1,
       notes_to_move: 1,
       addresses_to_move: 0,
@@ -281,7 +284,7 @@ describe("concurrent merges", () => {
         ]);
         expect(results.sort()).toEqual(["CMRGD", "ok"]);
         const rows = (
-          await db.owner.query("select id, status, merged_into_id, total_visits, total_spend from app_public.customers where id = any($1)", [
+          await db.owner.query(`select id, status, merged_into_id, total_visits, total_spend from ${customersWithStats} x where id = any($1)`, [
             [x.id, y.id],
           ])
         ).rows;
@@ -334,7 +337,7 @@ describe("concurrent merges", () => {
         );
         expect(results).not.toContain("40P01");
         expect(results.filter((r) => r === "ok").length).toBeGreaterThanOrEqual(1);
-        const rows = (await db.owner.query("select status, total_visits, total_spend from app_public.customers where id = any($1)", [ids])).rows;
+        const rows = (await db.owner.query(`select status, total_visits, total_spend from ${customersWithStats} x where id = any($1)`, [ids])).rows;
         expect(rows.reduce((n, r) => n + r.total_visits, 0)).toBe(3);
         expect(rows.reduce((n, r) => n + Number(r.total_spend), 0)).toBe(6000);
         expect(rows.filter((r) => r.status === "active").length).toBe(3 - results.filter((r) => r === "ok").length);

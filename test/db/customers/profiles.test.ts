@@ -38,12 +38,11 @@ describe("create_customer", () => {
       status: "active",
       tags: [],
       metadata: {},
-      total_visits: 0,
-      total_spend: "0",
-      last_visit_at: null,
       created_by: shop.cashier.userId,
       tenant_id: shop.tenantId,
     });
+    // Its purchase history starts empty (customer_stats, made with the customer).
+    expect(await customerRow(db, c.id)).toMatchObject({ total_visits: 0, total_spend: "0", last_visit_at: null, first_visit_at: null });
     const [event] = await eventsOf(db, shop.tenantId, "customer.created.v1");
     expect(event.aggregate_id).toBe(c.id);
     expect(event.actor_user_id).toBe(shop.cashier.userId);

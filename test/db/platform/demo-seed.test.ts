@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEMO_LOGIN, isEmpty, seedDemo } from "../../../db/seed-demo.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { customersWithStats } from "../customers/helpers.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ it("seeds a demo business whose printed sign-in works", { timeout: 120_000 }, as
   expect(sales.rows[0].voids).toBeGreaterThan(0);
   // Regular customers whose visits and spend come from those sales.
   const regulars = await demo.query(
-    "select count(*)::int as customers, count(*) filter (where total_visits > 0)::int as with_visits from app_public.customers",
+    `select count(*)::int as customers, count(*) filter (where total_visits > 0)::int as with_visits from ${customersWithStats} x`,
   );
   expect(regulars.rows[0].customers).toBe(60);
   expect(regulars.rows[0].with_visits).toBeGreaterThan(30);

@@ -132,8 +132,39 @@ describe("export_csv", () => {
       { location: "Main store", item: "BAGEL stock", on_hand: "8", low_stock_threshold: "2", status: "ok" },
     ]);
     const customers = csvObjects(await fileOf(cust.id));
-    expect(customers).toEqual([{ customer_number: "CUST-00001", name: "'=cmd|' /C calc'!A0 Smith, Jr.", visits: "0", total_spend: "0.00", last_visit_at: "" }]);
+    expect(customers).toEqual([
+      {
+        customer_number: "CUST-00001",
+        name: "'=cmd|' /C calc'!A0 Smith, Jr.",
+        visits: "0",
+        total_spend: "0.00",
+        last_visit_at: "",
+        loyalty_class: "",
+        may_email: "no",
+        may_sms: "no",
+      },
+    ]);
     expect((await exportRow(cust.id)).file_name).toMatch(/^customers_\d{4}-\d{2}-\d{2}\.csv$/);
+  });
+
+  it("the customers export says who may be emailed or texted: consent given, the detail known, and never a do-not-contact customer", async () => {
+    const make = async (first: string, email: string, phone: string) =>
+      (await shop.manager.query("select * from app_public.create_customer(email => $1, phone => $2, first_name => $3)", [email, phone, first])).rows[0];
+    const yes = await make("Yves", "yves@example.com", "+12125550101");
+    const dnc = await make("Dora", "dora@example.com", "+12125550102");
+    for (const c of [yes, dnc]) {
+      await shop.manager.query("select app_public.set_customer_contact_channel($1, 'email', true, 'pos')", [c.id]);
+      await shop.manager.query("select app_public.set_customer_contact_channel($1, 'sms', true, 'pos')", [c.id]);
+    }
+    await shop.manager.query("select app_public.set_customer_preferences($1, do_not_contact => true)", [dnc.id]);
+    const e = await requestExport("customers", {});
+    await runWorker();
+    const rows = csvObjects(await fileOf(e.id));
+    expect(rows.find((r) => r.name === "Yves")).toMatchObject({ may_email: "yes", may_sms: "yes" });
+    expect(rows.find((r) => r.name === "Dora")).toMatchObject({ may_email: "no", may_sms: "no" });
+    // The same answer as the profile's mayContact.
+    const asked = await shop.manager.query("select c.first_name, app_public.customers_may_contact(c, 'email') as may from app_public.customers c where c.id = any($1) order by 1", [[yes.id, dnc.id]]);
+    expect(asked.rows).toEqual([{ first_name: "Dora", may: false }, { first_name: "Yves", may: true }]);
   });
 
   it("small chunks give the very same file", async () => {
@@ -157,7 +188,7 @@ describe("export_csv", () => {
     expect(seen.rows).toEqual([]);
     await runWorker();
     expect(await exportRow(e.id)).toMatchObject({ status: "done", chunk_count: 1 });
-    expect(await fileOf(e.id)).toMatch(/^customer_number,name,visits,total_spend,last_visit_at\n/);
+    expect(await fileOf(e.id)).toMatch(/^customer_number,name,visits,total_spend,last_visit_at,loyalty_class,may_email,may_sms\n/);
   });
 
   it("an export that keeps failing is marked failed on its last attempt", async () => {
