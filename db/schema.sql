@@ -9383,8 +9383,10 @@ begin
     nxt.language := nullif(btrim(language), '');
     if nxt.language is not null then
       -- BCP 47 as people type it ("pt-br" is pt-BR): the language lower-case, a region upper-case.
-      nxt.language := regexp_replace(lower(nxt.language), '-([a-z]{2})$', '-\1');
-      nxt.language := regexp_replace(nxt.language, '-([a-z]{2})$', '-' || upper(substring(nxt.language from '-([a-z]{2})$')));
+      nxt.language := lower(nxt.language);
+      if nxt.language ~ '-[a-z]{2}$' then
+        nxt.language := left(nxt.language, -2) || upper(right(nxt.language, 2));
+      end if;
       if nxt.language !~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' or length(nxt.language) > 35 then
         perform app_hidden.raise_error('BADIN', format('Language: "%s" is not a language tag such as en, fr or ar-OM.', left(language, 40)), field => 'language');
       end if;
