@@ -17130,6 +17130,7 @@ CREATE POLICY select_with_permission ON reporting.rm_item_sales FOR SELECT TO bo
 
 GRANT USAGE ON SCHEMA app_hidden TO bo_visitor;
 GRANT USAGE ON SCHEMA app_hidden TO bo_authenticator;
+GRANT USAGE ON SCHEMA app_hidden TO bo_analyst;
 
 --
 -- Name: SCHEMA app_public; Type: ACL; Schema: -; Owner: -
@@ -17544,6 +17545,7 @@ GRANT ALL ON FUNCTION app_hidden.logout() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_analyst;
 
 --
 -- Name: TABLE loyalty_settings; Type: ACL; Schema: app_public; Owner: -
