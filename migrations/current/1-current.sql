@@ -27,11 +27,6 @@ create table if not exists app_public.customer_stats (
 );
 create index if not exists customer_stats_last_visit_idx on app_public.customer_stats (tenant_id, last_visit_at desc, customer_id);
 create index if not exists customer_stats_spend_idx on app_public.customer_stats (tenant_id, spend desc, customer_id);
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.customer_stats'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.customer_stats');
-  end if;
-end $$;
 comment on table app_public.customer_stats is E'@name customer_stats\nThe purchase history of a customer, kept by the database from the sales events (orders placed and voided, merges).';
 comment on constraint customer_stats_pkey on app_public.customer_stats is '@behavior -single -update -delete';
 comment on constraint customer_stats_tenant_id_fkey on app_public.customer_stats is '@behavior -*';
@@ -59,11 +54,6 @@ create table if not exists app_private.customer_visits (
   foreign key (tenant_id, customer_id) references app_public.customers (tenant_id, id) on delete cascade
 );
 create index if not exists customer_visits_customer_idx on app_private.customer_visits (tenant_id, customer_id, placed_at);
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_private.customer_visits'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_private.customer_visits');
-  end if;
-end $$;
 comment on table app_private.customer_visits is 'Internal to the customer_counters consumer: each counted order, so that a void or merge can recompute first and last visit.';
 
 -- Units of each catalog item a customer bought (orders not voided): their most bought items.
@@ -77,11 +67,6 @@ create table if not exists app_public.customer_item_stats (
   foreign key (tenant_id, catalog_item_id) references app_public.catalog_items (tenant_id, id)
 );
 create index if not exists customer_item_stats_item_idx on app_public.customer_item_stats (tenant_id, catalog_item_id);
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.customer_item_stats'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.customer_item_stats');
-  end if;
-end $$;
 comment on table app_public.customer_item_stats is E'@name customer_item_stats\n@behavior -query:resource:list -query:resource:connection\nUnits of a catalog item a customer bought in orders that were not voided.';
 comment on constraint customer_item_stats_pkey on app_public.customer_item_stats is '@behavior -single -update -delete';
 comment on constraint customer_item_stats_tenant_id_fkey on app_public.customer_item_stats is '@behavior -*';
@@ -99,11 +84,6 @@ create table if not exists app_public.loyalty_settings (
   lapsed_after_days int not null default 60 check (lapsed_after_days between 7 and 730),
   updated_at timestamptz not null default now()
 );
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.loyalty_settings'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.loyalty_settings');
-  end if;
-end $$;
 insert into app_public.loyalty_settings (tenant_id) select t.id from app_public.tenants t on conflict do nothing;
 comment on table app_public.loyalty_settings is E'@name loyalty_settings\nWhen a customer counts as regular or lapsed (see loyaltyClass).';
 comment on constraint loyalty_settings_pkey on app_public.loyalty_settings is '@behavior -update -delete';
@@ -134,11 +114,6 @@ create table if not exists app_public.customer_types (
   unique (tenant_id, key)
 );
 create unique index if not exists customer_types_label_key on app_public.customer_types (tenant_id, lower(label));
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.customer_types'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.customer_types');
-  end if;
-end $$;
 insert into app_public.customer_types (tenant_id, key, label, position)
 select t.id, k.key, k.label, k.position
 from app_public.tenants t
@@ -177,11 +152,6 @@ create table if not exists app_public.customer_preferences (
   primary key (tenant_id, customer_id),
   foreign key (tenant_id, customer_id) references app_public.customers (tenant_id, id) on delete cascade
 );
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.customer_preferences'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.customer_preferences');
-  end if;
-end $$;
 comment on table app_public.customer_preferences is E'@name customer_preferences\nHow a customer likes to be contacted and served (setCustomerPreferences).';
 comment on constraint customer_preferences_pkey on app_public.customer_preferences is '@behavior -single -update -delete';
 comment on constraint customer_preferences_tenant_id_fkey on app_public.customer_preferences is '@behavior -*';
@@ -205,11 +175,6 @@ create table if not exists app_public.customer_contact_channels (
   foreign key (tenant_id, customer_id) references app_public.customers (tenant_id, id) on delete cascade
 );
 create index if not exists customer_contact_channels_recorded_by_idx on app_public.customer_contact_channels (recorded_by);
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.customer_contact_channels'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.customer_contact_channels');
-  end if;
-end $$;
 comment on table app_public.customer_contact_channels is E'@name customer_contact_channels\n@behavior -query:resource:list -query:resource:connection\nA contact channel (email, sms, phone) the customer agreed to or refused, with the source and time of that consent.';
 comment on constraint customer_contact_channels_pkey on app_public.customer_contact_channels is '@behavior -single -update -delete';
 comment on constraint customer_contact_channels_tenant_id_fkey on app_public.customer_contact_channels is '@behavior -*';
@@ -232,11 +197,6 @@ create table if not exists app_public.customer_favourite_items (
   foreign key (tenant_id, catalog_item_id) references app_public.catalog_items (tenant_id, id)
 );
 create index if not exists customer_favourite_items_item_idx on app_public.customer_favourite_items (tenant_id, catalog_item_id);
-do $$ begin
-  if not exists (select 1 from pg_policy where polrelid = 'app_public.customer_favourite_items'::regclass and polname = 'all_for_owner') then
-    perform app_private.secure_table('app_public.customer_favourite_items');
-  end if;
-end $$;
 comment on table app_public.customer_favourite_items is E'@name customer_favourite_items\n@behavior -query:resource:list -query:resource:connection\nA catalog item the customer told us is a favourite.';
 comment on constraint customer_favourite_items_pkey on app_public.customer_favourite_items is '@behavior -single -update -delete';
 comment on constraint customer_favourite_items_tenant_id_fkey on app_public.customer_favourite_items is '@behavior -*';
@@ -257,13 +217,19 @@ alter table reporting.rm_customer_visits alter column location_id set not null;
 alter table reporting.rm_customer_visits alter column business_date set not null;
 create index if not exists rm_customer_visits_date_idx on reporting.rm_customer_visits (tenant_id, business_date) where not is_voided;
 
--- A suspended business writes none of them (TSUSP), like every tenant-owned table.
+-- Row-level security on every new table, and a suspended business writes none of them (TSUSP),
+-- like every tenant-owned table.
 do $$
 declare t regclass;
 begin
+  perform app_private.secure_table('app_private.customer_visits')
+  where not exists (select 1 from pg_policy where polrelid = 'app_private.customer_visits'::regclass and polname = 'all_for_owner');
   foreach t in array array['app_public.customer_stats', 'app_public.customer_item_stats', 'app_public.loyalty_settings',
                            'app_public.customer_types', 'app_public.customer_preferences',
                            'app_public.customer_contact_channels', 'app_public.customer_favourite_items']::regclass[] loop
+    if not exists (select 1 from pg_policy where polrelid = t and polname = 'all_for_owner') then
+      perform app_private.secure_table(t);
+    end if;
     if not exists (select 1 from pg_policy where polrelid = t and polname = 'active_tenant_only') then
       perform app_private.enforce_active_tenant(t);
     end if;

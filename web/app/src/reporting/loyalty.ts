@@ -1,18 +1,11 @@
 // The loyalty classes in words (the Customers report and the loyalty settings). The class of a
 // customer is the server's (loyaltyClass); this only names it.
+import { labelOf, LOYALTY_CLASSES } from "../customers/format.ts";
 import type { LoyaltyClass } from "./queries.ts";
 
-const LABELS: Record<LoyaltyClass, string> = {
-  new: "New",
-  returning: "Returning",
-  regular: "Regular",
-  lapsed: "Lapsed",
-  one_time: "One-time",
-};
-
-/** "New", "One-time"…; null (no visit yet) → "No visits yet". */
+/** "New", "One-time"… (the customers list's names); null (no visit yet) → "No visits yet". */
 export function loyaltyClassLabel(loyaltyClass: LoyaltyClass | null): string {
-  return loyaltyClass ? (LABELS[loyaltyClass] ?? loyaltyClass) : "No visits yet";
+  return loyaltyClass ? labelOf(LOYALTY_CLASSES, loyaltyClass) : "No visits yet";
 }
 
 const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });

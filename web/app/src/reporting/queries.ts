@@ -1,6 +1,7 @@
 // GraphQL operations of the Reports module and the dashboard (db/REPORTING.md). Money arrives
 // as BigInt strings in cents; `cents()` turns it into a number for display and charts.
 import { gql } from "urql";
+import type { LoyaltyClass } from "../customers/queries.ts";
 
 type Big = string | number;
 
@@ -139,7 +140,7 @@ export function cents(value: Big | null | undefined): number {
 
 // ── Customers tab ───────────────────────────────────────────────────────────────────────────
 
-export type LoyaltyClass = "new" | "returning" | "regular" | "lapsed" | "one_time";
+export type { LoyaltyClass };
 
 export interface CustomerLoyaltyDayRow {
   businessDate: string;
