@@ -51,6 +51,23 @@ describe("counters from sales", () => {
     expect(await counters(c.id)).toEqual({ visits: 0, spend: 0, last: null });
   });
 
+  it("a void takes its units out of the items bought and keeps what other orders bought of the same item", async () => {
+    const c = await createCustomer(shop.cashier, { first_name: "Ivy" });
+    const units = async () =>
+      (
+        await db.owner.query("select quantity::int from app_public.customer_item_stats where customer_id = $1 and catalog_item_id = $2", [
+          c.id,
+          shop.itemId,
+        ])
+      ).rows.map((r) => r.quantity);
+    await placeOrder(shop.cashier, shop, c.id, { quantity: 1 });
+    const second = await placeOrder(shop.cashier, shop, c.id, { quantity: 1 });
+    expect(await units()).toEqual([2]);
+    await voidOrder(shop.manager, second.id); // 2 - 1: the item stays, with 1 unit
+    expect(await units()).toEqual([1]);
+    expect((await customerRow(db, c.id)).items_bought).toBe("1");
+  });
+
   it("an order rung up for a customer that was merged is recorded for the customer it was merged into", async () => {
     const primary = await createCustomer(shop.cashier, { first_name: "Prima" });
     const duplicate = await createCustomer(shop.cashier, { first_name: "Dupe" });
