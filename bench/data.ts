@@ -240,6 +240,9 @@ async function exec(c: pg.Client, s: Statement, values: Record<string, unknown> 
 /** Tables loaded in bulk: their secondary indexes are dropped first and built again at the end (much faster). */
 const BULK_TABLES = [
   "app_public.customers",
+  "app_public.customer_stats",
+  "app_public.customer_item_stats",
+  "app_private.customer_visits",
   "app_public.orders",
   "app_public.order_lines",
   "app_public.tenders",

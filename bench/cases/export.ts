@@ -12,21 +12,30 @@ import { to as copyTo } from "pg-copy-streams";
 import { fmt, type BenchCase } from "../context.ts";
 import { connect, dropJobsExcept, onboard, sleep, startWorkerProcess, stopWorkerProcess, visitor } from "../lib-write.ts";
 
-/** Customers and their activity rows, set-based as the superuser (triggers off: no audit rows, no events). */
+/** Customers, their purchase history and activity rows, set-based as the superuser (triggers off: no audit rows, no events). */
 export async function bulkCustomers(root: pg.Client, tenantId: string, n: number, prefix: string): Promise<void> {
   await root.query("set session_replication_role = replica");
   await root.query(
-    `insert into app_public.customers (tenant_id, id, customer_number, email, first_name, last_name, total_visits, total_spend, last_visit_at)
+    `insert into app_public.customers (tenant_id, id, customer_number, email, first_name, last_name)
      select $1, $3 || lpad(g::text, 20, '0'), 'CUST-' || lpad(g::text, 7, '0'), 'customer' || g || '@example.com',
-            (array['Ada', 'Bob', 'Chloé', 'Dmitri', 'Eve', '=Formula', 'Grace, Jr.', 'Hank "H"'])[1 + g % 8], 'Surname' || (g % 9973),
-            g % 17, (g % 17) * 1234, timestamptz '2026-01-01' + (g % 300) * interval '1 day'
+            (array['Ada', 'Bob', 'Chloé', 'Dmitri', 'Eve', '=Formula', 'Grace, Jr.', 'Hank "H"'])[1 + g % 8], 'Surname' || (g % 9973)
      from generate_series(1, $2) g`,
+    [tenantId, n, prefix],
+  );
+  // g % 17 visits, the latest on one of 300 days of 2026 and the first 20 days before it.
+  await root.query(
+    `insert into app_public.customer_stats (tenant_id, customer_id, visits, spend, items_bought, first_visit_at, last_visit_at, recent_visits)
+     select $1, $3 || lpad(g::text, 20, '0'), g % 17, (g % 17) * 1234, (g % 17) * 2, v.last - interval '20 days', v.last,
+            case when g % 17 > 0 then array[v.last] else '{}' end
+     from generate_series(1, $2) g
+     cross join lateral (select case when g % 17 > 0 then timestamptz '2026-01-01' + (g % 300) * interval '1 day' end as last) v`,
     [tenantId, n, prefix],
   );
   await root.query(
     `insert into reporting.rm_customer_activity (tenant_id, customer_id, customer_name, total_visits, total_spend, last_visit_at)
-     select c.tenant_id, c.id, c.display_name, c.total_visits, c.total_spend, c.last_visit_at
-     from app_public.customers c where c.tenant_id = $1`,
+     select c.tenant_id, c.id, c.display_name, s.visits, s.spend, s.last_visit_at
+     from app_public.customers c join app_public.customer_stats s on s.tenant_id = c.tenant_id and s.customer_id = c.id
+     where c.tenant_id = $1`,
     [tenantId],
   );
   await root.query("reset session_replication_role");
@@ -105,9 +114,9 @@ export const exportCsv: BenchCase = {
     let worker: ChildProcess | null = null;
     const owners: pg.Client[] = [];
     try {
-      // The export reads rm_customer_activity joined to customers by key: the search and list
-      // indexes of customers play no part, and dropping them in this clone makes loading
-      // 1.1 million customers a matter of seconds.
+      // The export reads rm_customer_activity joined by key to customers and their stats,
+      // preferences and contact channels: the search and list indexes of customers play no part,
+      // and dropping them in this clone makes loading 1.1 million customers a matter of seconds.
       for (const ix of (
         await root.query(
           `select indexrelid::regclass::text as ix from pg_index i where indrelid = 'app_public.customers'::regclass
@@ -123,7 +132,7 @@ export const exportCsv: BenchCase = {
         await bulkCustomers(root, b.tenantId, n, `01BENCH${i}`);
         businesses.push({ ...b, n });
       }
-      await root.query("vacuum analyze app_public.customers, reporting.rm_customer_activity");
+      await root.query("vacuum analyze app_public.customers, app_public.customer_stats, reporting.rm_customer_activity");
       await dropJobsExcept(root, ["export_csv"]); // onboarding queued Stripe jobs; no Stripe here
 
       worker = startWorkerProcess(db, ctx.log, { WORKER_CONCURRENCY: "1" });

@@ -6,9 +6,10 @@
 // over 100 locations, and every client at one location (one hot read-model row per day).
 // Consumers off and on sell for two identical businesses, so that the read models of the "on"
 // business hold every one of its orders; off and on alternate so drift of the shared machine
-// hits both. Afterwards the read models and customer counters are checked against the sales
-// tables and against reporting.rebuild; the fold lag (events whose commit raced another fold
-// wait for the next commit of the tenant, or the worker's minute cron) is sampled during load.
+// hits both. Afterwards the read models and the customers' purchase history are checked against
+// the sales tables and against reporting.rebuild and rebuild_customer_counters; the fold lag
+// (events whose commit raced another fold wait for the next commit of the tenant, or the
+// worker's minute cron) is sampled during load.
 import type pg from "pg";
 import { fmt, type BenchCase, type BenchContext, type BenchDatabase } from "../context.ts";
 import { percentile } from "../stats.ts";
@@ -188,7 +189,7 @@ async function differences(root: pg.Client, a: string, b: string, params: unknow
   return Number(rows[0].n);
 }
 
-/** The read models and customer counters of the tenant against the sales tables, then against reporting.rebuild. */
+/** The read models and purchase history of the tenant against the sales tables, then against reporting.rebuild and rebuild_customer_counters. */
 async function checkExact(root: pg.Client, tenantId: string) {
   const p = [tenantId];
   const truth = {
@@ -218,9 +219,21 @@ async function checkExact(root: pg.Client, tenantId: string) {
     ),
     counters: await differences(
       root,
-      `select id, total_visits::bigint, total_spend, last_visit_at from app_public.customers where tenant_id = $1 and total_visits > 0`,
-      `select customer_id, count(*)::bigint, sum(total)::bigint, max(placed_at) from app_public.orders
-       where tenant_id = $1 and status = 'placed' and customer_id is not null group by 1`,
+      `select customer_id, visits::bigint, spend, items_bought, first_visit_at, last_visit_at
+       from app_public.customer_stats where tenant_id = $1 and visits > 0`,
+      `select o.customer_id, count(*)::bigint, sum(o.total)::bigint,
+              sum((select sum(l.quantity) from app_public.order_lines l where l.tenant_id = o.tenant_id and l.order_id = o.id))::bigint,
+              min(o.placed_at), max(o.placed_at)
+       from app_public.orders o
+       where o.tenant_id = $1 and o.status = 'placed' and o.customer_id is not null group by 1`,
+      p,
+    ),
+    customer_items: await differences(
+      root,
+      `select customer_id, catalog_item_id, quantity from app_public.customer_item_stats where tenant_id = $1`,
+      `select o.customer_id, l.catalog_item_id, sum(l.quantity)::bigint
+       from app_public.order_lines l join app_public.orders o on o.tenant_id = l.tenant_id and o.id = l.order_id
+       where l.tenant_id = $1 and o.status = 'placed' and o.customer_id is not null group by 1, 2`,
       p,
     ),
     activity: await differences(
@@ -242,6 +255,11 @@ async function checkExact(root: pg.Client, tenantId: string) {
             from reporting.rm_inventory_on_hand where tenant_id = $1`,
     activity: `select customer_id, customer_name, total_visits, total_spend, last_visit_at, merged_into_id
                from reporting.rm_customer_activity where tenant_id = $1`,
+    visits: `select order_id, customer_id, location_id, business_date, placed_at, total, is_voided
+             from reporting.rm_customer_visits where tenant_id = $1`,
+    stats: `select customer_id, visits, spend, items_bought, first_visit_at, last_visit_at, recent_visits
+            from app_public.customer_stats where tenant_id = $1`,
+    customer_items: `select customer_id, catalog_item_id, quantity from app_public.customer_item_stats where tenant_id = $1`,
   };
   for (const [k, sql] of Object.entries(snapshot)) {
     await root.query(`drop table if exists bench_before_${k}`);
@@ -250,6 +268,7 @@ async function checkExact(root: pg.Client, tenantId: string) {
   const t = performance.now();
   const { rows } = await root.query("select reporting.rebuild($1) as events", p);
   const rebuildMs = performance.now() - t;
+  await root.query("select app_private.rebuild_customer_counters($1)", p);
   const rebuilt: Record<string, number> = {};
   for (const [k, sql] of Object.entries(snapshot)) rebuilt[k] = await differences(root, `select * from bench_before_${k}`, sql, p);
   const mismatches = Object.values(truth).reduce((a, b) => a + b, 0) + Object.values(rebuilt).reduce((a, b) => a + b, 0);

@@ -25,9 +25,24 @@ select 'rm_customer_activity', count(*), md5(coalesce(string_agg(concat_ws(',', 
          last_visit_at, merged_into_id, name_seq), '|' order by customer_id), ''))
 from reporting.rm_customer_activity where tenant_id = $1
 union all
-select 'rm_customer_visits', count(*), md5(coalesce(string_agg(concat_ws(',', order_id, customer_id, placed_at, total, is_voided), '|'
+select 'rm_customer_visits', count(*), md5(coalesce(string_agg(concat_ws(',', order_id, customer_id, location_id, business_date,
+         placed_at, total, is_voided), '|'
          order by order_id), ''))
 from reporting.rm_customer_visits where tenant_id = $1`;
+
+/** A fingerprint of a tenant's purchase history (customer_stats, customer_item_stats, customer_visits). */
+const HISTORY_FINGERPRINT = `
+select 'customer_stats' as model, count(*) as rows, md5(coalesce(string_agg(concat_ws(',', customer_id, visits, spend, items_bought,
+         first_visit_at, last_visit_at, recent_visits), '|' order by customer_id), '')) as digest
+from app_public.customer_stats where tenant_id = $1
+union all
+select 'customer_item_stats', count(*), md5(coalesce(string_agg(concat_ws(',', customer_id, catalog_item_id, quantity), '|'
+         order by customer_id, catalog_item_id), ''))
+from app_public.customer_item_stats where tenant_id = $1
+union all
+select 'customer_visits', count(*), md5(coalesce(string_agg(concat_ws(',', order_id, customer_id, placed_at, total, item_count, is_voided), '|'
+         order by order_id), ''))
+from app_private.customer_visits where tenant_id = $1`;
 
 export const rebuild: BenchCase = {
   name: "rebuild",
@@ -56,6 +71,18 @@ export const rebuild: BenchCase = {
       const differs = after.filter((a, i) => a.digest !== before[i].digest || a.rows !== before[i].rows).map((a) => a.model);
       if (differs.length) throw new Error(`the rebuild changed ${differs.join(", ")}: the generated read models and the product disagree`);
 
+      // The purchase history the generator wrote must be what the product's replay computes too.
+      ctx.log("rebuild_customer_counters of the largest tenant (purchase history)");
+      const historyBefore = (await c.query(HISTORY_FINGERPRINT, [tenant])).rows;
+      t = performance.now();
+      const { rows: replayed } = await c.query("select app_private.rebuild_customer_counters($1) as n", [tenant]);
+      const history = { events: Number(replayed[0].n), seconds: (performance.now() - t) / 1000 };
+      const historyAfter = (await c.query(HISTORY_FINGERPRINT, [tenant])).rows;
+      const historyDiffers = historyAfter
+        .filter((a, i) => a.digest !== historyBefore[i].digest || a.rows !== historyBefore[i].rows)
+        .map((a) => a.model);
+      if (historyDiffers.length) throw new Error(`rebuild_customer_counters changed ${historyDiffers.join(", ")}: the generated history and the product disagree`);
+
       const best = runs.reduce((a, b) => (b.events / b.seconds > a.events / a.seconds ? b : a));
       const rate = best.events / best.seconds;
       const scanRate = Number(scan[0].n) / scanSeconds;
@@ -64,6 +91,7 @@ export const rebuild: BenchCase = {
         events_per_second: rate,
         read_models: after.map((a) => ({ model: a.model, rows: Number(a.rows) })),
         identical_after_rebuild: true,
+        purchase_history_rebuild: { ...history, events_per_second: history.events / history.seconds, identical: true },
         reference_scan: { events: Number(scan[0].n), payload_mb: Number(scan[0].bytes) / 1048576, seconds: scanSeconds, events_per_second: scanRate },
       });
       ctx.row({

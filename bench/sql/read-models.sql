@@ -27,16 +27,18 @@ group by l.tenant_id, l.location_id, l.bd, l.item_id
 order by l.tenant_id, l.location_id, l.bd, l.item_id;
 
 -- name: customer visits
-insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided)
-select g.tenant_id, g.order_id, g.cust_id, g.placed_at, g.total, g.voided from g_orders g where g.ck is not null;
+insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided, location_id, business_date)
+select g.tenant_id, g.order_id, g.cust_id, g.placed_at, g.total, g.voided, g.location_id, g.bd from g_orders g where g.ck is not null;
 
 -- name: customer activity
--- The customer's name, counters and last change as the customers table has them (write.sql);
--- name_seq: the seq of its customer.created.v1.
+-- The customer's name and counters as customers and customer_stats have them (write.sql), last
+-- changed at its latest visit; name_seq: the seq of its customer.created.v1.
 insert into reporting.rm_customer_activity (tenant_id, customer_id, customer_name, total_visits, total_spend, last_visit_at,
   name_seq, updated_at)
-select x.tenant_id, x.id, x.display_name, x.total_visits, x.total_spend, x.last_visit_at, bench_gen.seq(c.ms, c.n, 63), x.updated_at
-from g_customers c join app_public.customers x on x.tenant_id = c.tenant_id and x.id = c.id
+select x.tenant_id, x.id, x.display_name, s.visits, s.spend, s.last_visit_at, bench_gen.seq(c.ms, c.n, 63), s.updated_at
+from g_customers c
+join app_public.customers x on x.tenant_id = c.tenant_id and x.id = c.id
+join app_public.customer_stats s on s.tenant_id = x.tenant_id and s.customer_id = x.id
 order by x.tenant_id, x.id;
 
 -- name: stock on hand

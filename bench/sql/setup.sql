@@ -48,6 +48,11 @@ cross join (values (1, 'owner', 'Owner', app_hidden.all_permissions()),
                    (2, 'manager', 'Manager', array(select p from unnest(app_hidden.all_permissions()) as p where p <> 'settings.update')),
                    (3, 'cashier', 'Cashier', array['customers.view', 'customers.create', 'sales.sell'])) as r(k, key, name, permissions);
 
+-- name: customer types and loyalty thresholds
+-- The four customer types and the default thresholds create_tenant_for gives every business.
+select app_private.seed_tenant_customer_types(t.tenant_id) from bench_gen.g_tenants t order by t.tix;
+insert into app_public.loyalty_settings (tenant_id) select t.tenant_id from bench_gen.g_tenants t order by t.tix;
+
 -- name: subscriptions
 -- A year in: on the Growth plan (ten locations, every module), paid up.
 update app_public.billing_subscriptions s set plan_key = 'growth', status = 'active', stripe_customer_id = 'cus_bench' || t.tix,
@@ -104,7 +109,7 @@ begin
   from bench_gen.g_tenants t where x.id = t.tenant_id;
   update app_public.users x set created_at = to_timestamp(t.t0_ms / 1000.0), updated_at = to_timestamp(t.t0_ms / 1000.0)
   from bench_gen.g_tenants t where x.id = t.owner_id or x.id = any(t.cashier_ids);
-  foreach tbl in array array['roles', 'locations', 'memberships', 'billing_subscriptions', 'catalog_items', 'inventory_items'] loop
+  foreach tbl in array array['roles', 'customer_types', 'locations', 'memberships', 'billing_subscriptions', 'catalog_items', 'inventory_items'] loop
     execute format('update app_public.%I x set created_at = to_timestamp(t.t0_ms / 1000.0), updated_at = to_timestamp(t.t0_ms / 1000.0)
                     from bench_gen.g_tenants t where x.tenant_id = t.tenant_id', tbl);
   end loop;

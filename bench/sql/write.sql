@@ -35,19 +35,43 @@ select m.tenant_id, m.id, m.location_id, m.inv_id, m.quantity, m.reason, m.note,
 from g_movements m;
 
 -- name: customers
--- With the counters the customer_counters consumer keeps (visits and spend of the orders not voided).
 insert into app_public.customers (tenant_id, id, customer_number, email, phone, first_name, last_name, tags, marketing_consent,
-  marketing_consent_updated_at, marketing_consent_source, total_visits, total_spend, last_visit_at, status, created_by,
-  created_at, updated_at)
+  marketing_consent_updated_at, marketing_consent_source, status, created_by, created_at, updated_at)
 select c.tenant_id, c.id, c.number, c.email, c.phone, c.first_name, c.last_name, c.tags, c.consent,
        case when c.consent is not null then c.created_at end, case when c.consent is not null then 'pos' end,
-       coalesce(a.visits, 0), coalesce(a.spend, 0), a.last_visit, 'active', c.created_by, c.created_at,
-       greatest(c.created_at, a.last_visit)
+       'active', c.created_by, c.created_at, c.created_at
 from g_customers c
-left join (select g.tix, g.ck, count(*) as visits, sum(g.total) as spend, max(g.placed_at) as last_visit
-           from g_orders g where g.ck is not null and not g.voided group by g.tix, g.ck) a
+order by c.tenant_id, c.id;
+
+-- name: customer visits
+-- Each order with a customer, as the customer_counters consumer records it (voided ones marked).
+insert into app_private.customer_visits (tenant_id, order_id, customer_id, placed_at, total, item_count, is_voided)
+select g.tenant_id, g.order_id, g.cust_id, g.placed_at, g.total, g.item_count, g.voided
+from g_orders g where g.ck is not null
+order by g.tenant_id, g.order_id;
+
+-- name: customer stats
+-- The purchase history the consumer keeps, from the visits not voided: counters, first and last
+-- visit, the latest 20 visits newest first (every customer has its row, zeros without visits).
+insert into app_public.customer_stats (tenant_id, customer_id, visits, spend, items_bought, first_visit_at, last_visit_at,
+  recent_visits, updated_at)
+select c.tenant_id, c.id, coalesce(a.visits, 0), coalesce(a.spend, 0), coalesce(a.items, 0), a.first_visit, a.last_visit,
+       coalesce(a.recent, '{}'), greatest(c.created_at, a.last_visit)
+from g_customers c
+left join (
+  select g.tix, g.ck, count(*) as visits, sum(g.total) as spend, sum(g.item_count) as items, min(g.placed_at) as first_visit,
+         max(g.placed_at) as last_visit, (array_agg(g.placed_at order by g.placed_at desc))[1:20] as recent
+  from g_orders g where g.ck is not null and not g.voided group by g.tix, g.ck) a
   on a.tix = c.tix and a.ck = c.k
 order by c.tenant_id, c.id;
+
+-- name: customer item stats
+-- Units of each item a customer bought in orders not voided.
+insert into app_public.customer_item_stats (tenant_id, customer_id, catalog_item_id, quantity)
+select l.tenant_id, l.cust_id, l.item_id, sum(l.q)
+from g_lines l where l.ck is not null and not l.voided
+group by l.tenant_id, l.cust_id, l.item_id
+order by l.tenant_id, l.cust_id, l.item_id;
 
 -- name: customer numbers
 -- The counter create_customer draws the next customer number from.
