@@ -246,7 +246,7 @@ describe("an analyst login", () => {
       [loginA, schemas],
     );
     // What it is meant to read: the reporting views, nothing else.
-    expect(visible.map((r) => r.name)).toEqual(["reporting.customer_activity", "reporting.item_sales_by_day", "reporting.sales_by_day", "reporting.stock_levels"]);
+    expect(visible.map((r) => r.name)).toEqual(["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.sales_by_day", "reporting.stock_levels"]);
     let tried = 0;
     for (const rel of all) {
       const column = quoteIdent(rel.first_column ?? "x");
@@ -286,7 +286,7 @@ describe("an analyst login", () => {
   });
 
   it("sees its own business in every view it can read, and nothing of the other business", async () => {
-    const views = ["reporting.customer_activity", "reporting.item_sales_by_day", "reporting.sales_by_day", "reporting.stock_levels"];
+    const views = ["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.sales_by_day", "reporting.stock_levels"];
     const bIds = [b.tenantId, b.locationId, b.item.BREW, b.stock.BREW];
     for (const view of views) {
       const mine = JSON.stringify((await analystA.query(`select * from ${view}`)).rows);

@@ -101,6 +101,11 @@ describe("analyst logins", () => {
     expect(stock.rows).toEqual([{ location_name: "Main store", item_name: "TEA stock", on_hand: 8, is_low_stock: false }]);
     const customers = await analyst.query("select customer_number, customer_name, total_visits, total_spend from customer_activity");
     expect(customers.rows).toEqual([{ customer_number: "CUST-00001", customer_name: "Ann", total_visits: 1, total_spend: "6.00" }]);
+    // Ann's single visit was long ago: one-time, as her profile says.
+    const classes = await analyst.query("select customer_number, customer_name, loyalty_class, is_repeat, visits, spend, do_not_contact from customer_classes");
+    expect(classes.rows).toEqual([
+      { customer_number: "CUST-00001", customer_name: "Ann", loyalty_class: "one_time", is_repeat: false, visits: 1, spend: "6.00", do_not_contact: false },
+    ]);
     // Filters and joins work as in any SQL client.
     const filtered = await analyst.query("select count(*)::int as n from reporting.sales_by_day where business_date between '2025-01-01' and '2025-12-31'");
     expect(filtered.rows[0].n).toBe(1);
@@ -111,6 +116,7 @@ describe("analyst logins", () => {
     const other = otherAnalyst;
     expect((await other.query("select item_name, gross_revenue from item_sales_by_day")).rows).toEqual([{ item_name: "Thé", gross_revenue: "4.50" }]);
     expect((await other.query("select customer_name, total_visits from customer_activity")).rows).toEqual([{ customer_name: "Bea", total_visits: 0 }]);
+    expect((await other.query("select customer_name, loyalty_class, visits from customer_classes")).rows).toEqual([{ customer_name: "Bea", loyalty_class: null, visits: 0 }]);
   });
 
   it("sees sales the moment they commit, folded or not", async () => {
