@@ -125,8 +125,8 @@ comment on constraint customer_types_tenant_id_fkey on app_public.customer_types
 comment on constraint customer_types_tenant_id_key_key on app_public.customer_types is '@behavior -*';
 comment on column app_public.customer_types.tenant_id is '@behavior -*';
 comment on column app_public.customer_types.key is 'walk_in, regular, vip or wholesale for the four every business starts with; null for its own.';
-comment on column app_public.customer_types.label is 'The name shown (the business may rename it).';
-comment on column app_public.customer_types.position is 'Order in lists.';
+comment on column app_public.customer_types.label is E'@behavior +orderBy\nThe name shown (the business may rename it).';
+comment on column app_public.customer_types.position is E'@behavior +orderBy\nOrder in lists.';
 
 alter table app_public.customers add column if not exists customer_type_id text;
 do $$ begin
@@ -258,6 +258,8 @@ comment on column reporting.customer_class_row.loyalty_class is 'The class; null
 comment on column reporting.customer_class_row.customers is E'@notNull\nActive customers in it.';
 
 -- The rules (functions, views, policies, grants) of the above.
+-- (assert_consent_source learnt which field it answers for: its one-argument form goes.)
+drop function if exists app_hidden.assert_consent_source(text);
 --!include customers/450-purchase-history.sql
 --!include customers/470-loyalty-classes.sql
 --!include customers/480-types-and-preferences.sql

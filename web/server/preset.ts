@@ -101,6 +101,11 @@ const NothingChangedPlugin: GraphileConfig.Plugin = {
  * reports add up by day and location. Every other table (customers, audit entries, orders…)
  * keeps totalCount but gets no *Aggregates types: less API to secure and to build.
  */
+function isReadModel(resource: { parameters?: unknown; codec: { extensions?: unknown } }): boolean {
+  const pg = (resource.codec.extensions as { pg?: { schemaName?: string; name?: string } } | undefined)?.pg;
+  return !resource.parameters && pg?.schemaName === "reporting" && !!pg.name?.startsWith("rm_");
+}
+
 const AggregatesOnReadModelsPlugin: GraphileConfig.Plugin = {
   name: "AggregatesOnReadModelsPlugin",
   version: "0.0.0",
@@ -110,9 +115,19 @@ const AggregatesOnReadModelsPlugin: GraphileConfig.Plugin = {
         override: {
           provides: ["AggregatesOnReadModelsPlugin"],
           callback(behavior, resource) {
-            const pg = (resource.codec.extensions as { pg?: { schemaName?: string; name?: string } } | undefined)?.pg;
-            const readModel = !resource.parameters && pg?.schemaName === "reporting" && pg.name?.startsWith("rm_");
-            return readModel ? behavior : [behavior, "-aggregates" as GraphileBuild.BehaviorString];
+            return isReadModel(resource) ? behavior : [behavior, "-aggregates" as GraphileBuild.BehaviorString];
+          },
+        },
+      },
+      // Nor "order customer types by the variance of their customers' visits": ordering a list by
+      // an aggregate of a related table is for read models only too.
+      pgCodecRelation: {
+        override: {
+          provides: ["AggregatesOnReadModelsPlugin"],
+          callback(behavior, relation) {
+            return isReadModel(relation.remoteResource)
+              ? behavior
+              : [behavior, "-manyRelation:aggregates:orderBy" as GraphileBuild.BehaviorString];
           },
         },
       },

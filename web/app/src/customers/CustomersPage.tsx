@@ -87,10 +87,7 @@ export function CustomersPage() {
   const [added, setAdded] = useState<CustomerSummary | null>(null);
   const [seenTags, setSeenTags] = useState<string[]>([]);
   const [{ data: typesData }] = useQuery({ query: CustomerTypesQuery, context: TYPES_CONTEXT, pause: !canView });
-  const types = useMemo(
-    () => [...(typesData?.customerTypes?.nodes ?? [])].sort((a, b) => a.position - b.position || a.label.localeCompare(b.label)),
-    [typesData],
-  );
+  const types = useMemo(() => typesData?.customerTypes?.nodes ?? [], [typesData]);
 
   const q = params.get("q") ?? "";
   const tags = params.getAll("tag");

@@ -71,7 +71,7 @@ function CustomerTypeSelect({ customer: c }: { customer: CustomerDetail }) {
   const current = c.customerType?.rowId ?? "";
   // The customer's own type is offered even before the list of types is in, so it shows at once.
   const types = useMemo(() => {
-    const list = [...(data?.customerTypes?.nodes ?? [])].sort((a, b) => a.position - b.position || a.label.localeCompare(b.label));
+    const list = data?.customerTypes?.nodes ?? [];
     return c.customerType && !list.some((t) => t.rowId === c.customerType!.rowId) ? [...list, c.customerType] : list;
   }, [data, c.customerType]);
   const [{ fetching }, setType] = useMutation(SetCustomerTypeMutation);

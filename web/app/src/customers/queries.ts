@@ -137,17 +137,20 @@ export const ListSearchCustomersQuery = gql<
 export interface CustomerType {
   id: string;
   rowId: string;
+  /** walk_in, regular, vip, wholesale for the four every business starts with; null for its own. */
+  key: string | null;
   label: string;
   position: number;
 }
 
-// The API cannot order types by position (CustomerTypeOrderBy has no POSITION_*): sorted here.
+/** The business's customer types (readable with customers.view), in the order lists show them. */
 export const CustomerTypesQuery = gql<{ customerTypes: { nodes: CustomerType[] } | null }>`
   query CustomerTypes {
-    customerTypes(first: 100) {
+    customerTypes(first: 100, orderBy: [POSITION_ASC, LABEL_ASC]) {
       nodes {
         id
         rowId
+        key
         label
         position
       }

@@ -38,16 +38,13 @@ import {
   type CustomerType,
 } from "./queries.ts";
 
-/** Types in the order lists show them: by position, then name. */
-const byPosition = (a: CustomerType, b: CustomerType) => a.position - b.position || a.label.localeCompare(b.label);
-
 export function CustomerTypesCard({ canUpdate }: { canUpdate: boolean }) {
   // Types are readable with customers.view (every built-in role that sees settings has it).
   const canView = useCan("customers.view");
   // Refetch after any mutation returning a CustomerType, even while the list is empty.
   const context = useMemo(() => ({ additionalTypenames: ["CustomerType"] }), []);
   const [{ data, error, fetching }] = useQuery({ query: CustomerTypesQuery, context, pause: !canView });
-  const types = useMemo(() => [...(data?.customerTypes?.nodes ?? [])].sort(byPosition), [data]);
+  const types = useMemo(() => data?.customerTypes?.nodes ?? [], [data]);
   const [renaming, setRenaming] = useState<CustomerType | null>(null);
   const [deleting, setDeleting] = useState<CustomerType | null>(null);
 

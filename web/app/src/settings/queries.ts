@@ -1,5 +1,9 @@
 // GraphQL operations of the Settings module.
 import { gql } from "urql";
+import type { CustomerType } from "../customers/queries.ts";
+
+// The list of customer types is the Customers module's query (one query, ordered by the API).
+export { CustomerTypesQuery, type CustomerType } from "../customers/queries.ts";
 
 export interface Location {
   id: string;
@@ -177,23 +181,7 @@ export const UpdateLoyaltySettingsMutation = gql<
   }
 `);
 
-export interface CustomerType {
-  id: string;
-  rowId: string;
-  /** walk_in, regular, vip, wholesale for the four every business starts with; null for its own. */
-  key: string | null;
-  label: string;
-  position: number;
-}
-
 const TYPE_FIELDS = "id rowId key label position";
-
-/** The business's customer types (readable with customers.view). The API cannot order by position: sort them here. */
-export const CustomerTypesQuery = gql<{ customerTypes: { nodes: CustomerType[] } | null }>(`
-  query CustomerTypes {
-    customerTypes { nodes { ${TYPE_FIELDS} } }
-  }
-`);
 
 export const CreateCustomerTypeMutation = gql<{ createCustomerType: { result: CustomerType | null } | null }, { label: string }>(`
   mutation CreateCustomerType($label: String!) {
