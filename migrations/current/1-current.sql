@@ -263,6 +263,7 @@ drop function if exists app_hidden.assert_consent_source(text);
 --!include customers/450-purchase-history.sql
 --!include customers/470-loyalty-classes.sql
 --!include customers/480-types-and-preferences.sql
+--!include customers/460-timeline.sql
 --!include customers/400-customers.sql
 --!include customers/420-commands.sql
 --!include customers/430-merge.sql

@@ -56,14 +56,34 @@ describe("loyalty classes", () => {
 });
 
 describe("preferences", () => {
-  it("stores a language tag as written by convention, refuses what is not one, and clears it with an empty string", async () => {
+  it("stores a language tag in its usual case, refuses what is not one, and clears it with an empty string", async () => {
     const c = await createCustomer(shop.manager, { first_name: "Lena" });
     const set = async (language: string) =>
       (await shop.manager.query("select language from app_public.set_customer_preferences($1, language => $2)", [c.id, language])).rows[0].language;
     expect(await set("en")).toBe("en");
     expect(await set("pt-br")).toBe("pt-BR");
-    expect(await set("zh-Hant")).toBe("zh-hant");
+    expect(await set("zh-hant-tw")).toBe("zh-Hant-TW");
+    expect(await set("SR-LATN")).toBe("sr-Latn");
     expect(await sqlState(() => set("english!"))).toBe("BADIN");
     expect(await set("")).toBe(null);
+  });
+});
+
+describe("the timeline", () => {
+  it("names the changed preferences in words", async () => {
+    const c = await createCustomer(shop.manager, { first_name: "Tomas", email: "tomas@example.com" });
+    const vip = (await shop.manager.query("select id from app_public.customer_types where key = 'vip'")).rows[0].id;
+    await shop.manager.query("select app_public.set_customer_type($1, $2)", [c.id, vip]);
+    await shop.manager.query("select app_public.set_customer_contact_channel($1, 'sms', true, 'pos')", [c.id]);
+    await shop.manager.query("select app_public.set_customer_preferences($1, do_not_contact => true, best_contact_time => 'evening')", [c.id]);
+    const { rows } = await shop.manager.query(
+      "select t.summary from app_public.customers x, app_public.customers_timeline(x) t where x.id = $1 and t.kind = 'updated' order by t.occurred_at",
+      [c.id],
+    );
+    expect(rows.map((r) => r.summary)).toEqual([
+      "Changed type",
+      "Changed consent source, SMS consent",
+      "Changed best time to contact, do not contact",
+    ]);
   });
 });
