@@ -135,6 +135,10 @@ do $$ begin
       foreign key (tenant_id, customer_type_id) references app_public.customer_types (tenant_id, id);
   end if;
 end $$;
+-- A merged customer's type went to the customer it was merged into (merge_customers).
+update app_public.customers c set customer_type_id = null where c.status = 'merged' and c.customer_type_id is not null;
+alter table app_public.customers drop constraint if exists customers_merged_without_type;
+alter table app_public.customers add constraint customers_merged_without_type check (status <> 'merged' or customer_type_id is null);
 create index if not exists customers_customer_type_idx on app_public.customers (tenant_id, customer_type_id);
 comment on column app_public.customers.customer_type_id is 'The customer''s type (setCustomerType), if any.';
 comment on constraint customers_customer_type_fkey on app_public.customers is E'@fieldName customerType\n@behavior -manyRelation:resource:list -manyRelation:resource:connection';

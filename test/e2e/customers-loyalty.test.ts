@@ -298,6 +298,10 @@ describe("customers: knowing your regulars", () => {
     expect(await card.getByLabel("Email").textContent()).toMatch(/^Agreed · At the till · /);
     expect(await card.getByLabel("Favourite items").textContent()).toBe("Tea");
     expect(await card.getByLabel("Language").textContent()).toMatch(/ar-OM/);
+    // The activity tells the SMS change in words, apart from the email consent recorded before.
+    const activity = page.getByRole("list", { name: "Activity" });
+    await activity.getByText("Changed SMS consent, SMS consent source").waitFor();
+    await activity.getByText("Changed email consent, email consent source").waitFor();
   }, FLOW_MS);
 
   it("shows a cashier the class, type and preferences without the means to change them", async () => {

@@ -82,7 +82,7 @@ describe("the timeline", () => {
     );
     expect(rows.map((r) => r.summary)).toEqual([
       "Changed type",
-      "Changed consent source, SMS consent",
+      "Changed SMS consent, SMS consent source",
       "Changed best time to contact, do not contact",
     ]);
   });

@@ -245,6 +245,33 @@ describe("customer types", () => {
     expect((await typesOf(shop.owner)).map((t) => t.id)).not.toContain(trade.id);
   });
 
+  it("a merge gives the duplicate's type to the customer it went into (unless that one has its own); a merged customer has none, so the type can go", async () => {
+    const trade = await createType(shop.owner, "Trade account");
+    const vip = await typeId(shop.manager, "vip");
+    const keep = await createCustomer(shop.manager, { first_name: "Kept" });
+    const dup = await createCustomer(shop.manager, { first_name: "Dupe" });
+    await setType(shop.manager, dup.id, trade.id);
+    await mergeCustomers(shop.manager, keep.id, dup.id);
+    const typeOf = async (id: string) =>
+      (await shop.manager.query("select customer_type_id from app_public.customers where id = $1", [id])).rows[0].customer_type_id;
+    expect([await typeOf(keep.id), await typeOf(dup.id)]).toEqual([trade.id, null]);
+
+    // The primary's own type wins; the duplicate's is dropped with it.
+    const mine = await createCustomer(shop.manager, { first_name: "Own" });
+    const other = await createCustomer(shop.manager, { first_name: "Other" });
+    await setType(shop.manager, mine.id, vip);
+    await setType(shop.manager, other.id, trade.id);
+    await mergeCustomers(shop.manager, mine.id, other.id);
+    expect([await typeOf(mine.id), await typeOf(other.id)]).toEqual([vip, null]);
+
+    // Only the survivor keeps "Trade account" in use; once it has another type, the type can be deleted.
+    expect((await failure(deleteType(shop.owner, trade.id))).message).toContain("is the type of 1 customer;");
+    await setType(shop.manager, keep.id, vip);
+    expect((await deleteType(shop.owner, trade.id)).id).toBe(trade.id);
+    // And the database holds it: no merged customer with a type.
+    expect((await failure(db.owner.query("update app_public.customers set customer_type_id = $1 where id = $2", [vip, dup.id]))).code).toBe("23514");
+  });
+
   it("set_customer_type sets, changes and clears a customer's type, each change audited on the customer; the same type again writes nothing", async () => {
     const regular = await typeId(shop.manager, "regular");
     const wholesale = await typeId(shop.manager, "wholesale");
@@ -361,8 +388,11 @@ describe("preferences", () => {
     await setPreferences(shop.manager, c.id, { do_not_contact: true, preferred_payment: "cash", language: "de" });
     expect(await customerTrail(c.id)).toHaveLength(1);
     // The same values, as typed differently, or nothing at all.
+    const before = await snapshot(shop.tenantId);
     await setPreferences(shop.manager, c.id, { do_not_contact: true, preferred_payment: " CASH", language: "DE" });
     await setPreferences(shop.owner, c.id, {});
+    // Nothing written at all: the row's updated_at stays.
+    expect(await snapshot(shop.tenantId)).toEqual(before);
     expect(await customerTrail(c.id)).toHaveLength(1);
     expect(await preferencesOf(c.id)).toEqual({ do_not_contact: true, preferred_payment: "cash", best_contact_time: null, language: "de" });
   });
@@ -378,8 +408,8 @@ describe("contact channels", () => {
 
     const entries = await customerTrail(c.id);
     expect(entries.map((e) => [e.action, e.by, e.changes])).toEqual([
-      ["update", shop.manager.userId, { contact_email: { old: null, new: true }, consent_source: { old: null, new: "admin" } }],
-      ["update", shop.owner.userId, { contact_sms: { old: null, new: false }, consent_source: { old: null, new: "pos" } }],
+      ["update", shop.manager.userId, { contact_email: { old: null, new: true }, contact_email_source: { old: null, new: "admin" } }],
+      ["update", shop.owner.userId, { contact_sms: { old: null, new: false }, contact_sms_source: { old: null, new: "pos" } }],
     ]);
     // Recorded at the time of the change: the transaction's time, which its audit entry carries too.
     expect(email.recorded_at).toEqual(entries[0].created_at);
@@ -389,7 +419,7 @@ describe("contact channels", () => {
     const changed = await setChannel(shop.owner, c.id, "email", false, "online");
     expect(changed).toMatchObject({ channel: "email", allowed: false, source: "online", recorded_by: shop.owner.userId });
     const last = (await customerTrail(c.id)).at(-1)!;
-    expect([last.by, last.changes]).toEqual([shop.owner.userId, { contact_email: { old: true, new: false }, consent_source: { old: "admin", new: "online" } }]);
+    expect([last.by, last.changes]).toEqual([shop.owner.userId, { contact_email: { old: true, new: false }, contact_email_source: { old: "admin", new: "online" } }]);
     expect(changed.recorded_at).toEqual(last.created_at);
     const { rows } = await shop.manager.query(
       "select channel, allowed, source, recorded_by from app_public.customer_contact_channels where customer_id = $1 order by channel",
@@ -412,6 +442,21 @@ describe("contact channels", () => {
     const before = await snapshot(shop.tenantId);
     expect(await failure(setChannel(shop.manager, c.id, channel, allowed, source))).toMatchObject({ code: "BADIN", field });
     expect(await snapshot(shop.tenantId)).toEqual(before);
+  });
+
+  it("a channel is named in any case; a change of source alone is audited as that channel's source, and nothing else", async () => {
+    const c = await createCustomer(shop.manager, { first_name: "Sol", phone: "+33612345602" });
+    expect(await setChannel(shop.manager, c.id, " SMS ", true, "pos")).toMatchObject({ channel: "sms", allowed: true, source: "pos" });
+    await setChannel(shop.manager, c.id, "sms", true, "online");
+    expect((await customerTrail(c.id)).map((e) => e.changes)).toEqual([
+      { contact_sms: { old: null, new: true }, contact_sms_source: { old: null, new: "pos" } },
+      { contact_sms_source: { old: "pos", new: "online" } },
+    ]);
+    const { rows } = await shop.manager.query(
+      "select t.summary from app_public.customers x, app_public.customers_timeline(x) t where x.id = $1 and t.kind = 'updated' order by t.occurred_at",
+      [c.id],
+    );
+    expect(rows.map((r) => r.summary)).toEqual(["Changed SMS consent, SMS consent source", "Changed SMS consent source"]);
   });
 
   it("the same consent again (from the same source) writes nothing: the first record, its time and author stay", async () => {
@@ -624,7 +669,7 @@ describe("the customer's audit trail", () => {
     expect(entries.slice(1).map((e) => [e.action, e.by, e.changes])).toEqual([
       ["update", shop.manager.userId, { customer_type_id: { old: null, new: vip } }],
       ["update", shop.owner.userId, { preferred_payment: { old: null, new: "card" }, language: { old: null, new: "it" } }],
-      ["update", shop.manager.userId, { contact_email: { old: null, new: true }, consent_source: { old: null, new: "online" } }],
+      ["update", shop.manager.userId, { contact_email: { old: null, new: true }, contact_email_source: { old: null, new: "online" } }],
       ["update", shop.owner.userId, { favourite_items: { old: null, new: "+Coffee" } }],
       ["update", shop.manager.userId, { do_not_contact: { old: false, new: true } }],
       ["update", shop.manager.userId, { favourite_items: { old: "−Coffee", new: null } }],

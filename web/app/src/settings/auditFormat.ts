@@ -50,6 +50,21 @@ export const whatChanged = (entity: string, action: string) => `${entityLabel(en
 /** Columns that say nothing to a person (the row's own keys) or that the trail never diffs. */
 const HIDDEN_FIELDS = new Set(["id", "tenant_id"]);
 
+/**
+ * Fields whose words alone read wrong, named as the customer timeline names them
+ * (app_hidden.customer_field_label): the consent recorded per contact channel.
+ */
+const FIELD_LABEL: Record<string, string> = {
+  customer_type_id: "Type",
+  contact_email: "Email consent",
+  contact_sms: "SMS consent",
+  contact_phone: "Phone consent",
+  contact_email_source: "Email consent source",
+  contact_sms_source: "SMS consent source",
+  contact_phone_source: "Phone consent source",
+  best_contact_time: "Best time to contact",
+};
+
 /** Columns holding cents. */
 const MONEY_FIELDS = new Set([
   "price",
@@ -133,7 +148,7 @@ export function fieldChanges(action: string, changes: unknown, names: Names = ne
     }
     // "Role: Manager" rather than "Role id: Manager" once the id reads as a name.
     const named = field.endsWith("_id") && [before, after].some((v) => typeof v === "string" && names.has(v));
-    out.push({ field, label: words(named ? field.slice(0, -3) : field), text });
+    out.push({ field, label: FIELD_LABEL[field] ?? words(named ? field.slice(0, -3) : field), text });
   }
   return out.sort((x, y) => rank(x.field) - rank(y.field));
 }
