@@ -178,6 +178,18 @@ describe("customers: knowing your regulars", () => {
     await choose(page, "Loyalty", "All classes");
     await summary.filter({ hasText: /^6 customers$/ }).waitFor();
 
+    // Sorted by class: regulars first, then returning, new, lapsed, one-time, and those who never came.
+    const inOrder = async () => rowsOf(page).getByRole("link").allTextContents();
+    await choose(page, "Sort by", "Loyalty class");
+    await eventually(inOrder).toEqual(["Rania Haddad", "Lina Saleh", "Omar Nasser", "Leo Marsh", "Olga Petrov", "Sam Quiet"]);
+    expect(page.url()).toContain("sort=class");
+    // With a class chosen too, only that class.
+    await choose(page, "Loyalty", "Lapsed");
+    await eventually(inOrder).toEqual(["Leo Marsh"]);
+    await choose(page, "Loyalty", "All classes");
+    await choose(page, "Sort by", "Last visit");
+    await summary.filter({ hasText: /^6 customers$/ }).waitFor();
+
     // By type.
     await choose(page, "Customer type", "VIP");
     await summary.filter({ hasText: /^2 customers$/ }).waitFor();

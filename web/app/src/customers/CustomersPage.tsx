@@ -58,7 +58,10 @@ const TYPES_CONTEXT = { additionalTypenames: ["CustomerType"] };
 /** The class filter's choices: a class, or "none" for customers with no visit yet (no class). */
 const CLASS_VALUES: string[] = [...LOYALTY_CLASSES.map((c) => c.value), "none"];
 
-type Sort = "lastVisit" | "name" | "spend";
+/** The classes from the customers who come most to those who stopped, for the sort by class. */
+const CLASS_ORDER = ["regular", "returning", "new", "lapsed", "one_time"] as const;
+
+type Sort = "lastVisit" | "name" | "spend" | "class";
 type Status = "active" | "archived";
 
 /**
@@ -73,9 +76,15 @@ const SEGMENTS: Record<Sort, { filter: object; orderBy: string[] }[]> = {
   ],
   name: [{ filter: {}, orderBy: ["DISPLAY_NAME_ASC"] }],
   spend: [{ filter: {}, orderBy: ["TOTAL_SPEND_DESC", "DISPLAY_NAME_ASC"] }],
+  // Best customers first: a class after the other (latest visit first in each), then those with no visit.
+  class: [
+    ...CLASS_ORDER.map((c) => ({ filter: { loyaltyClass: { equalTo: c } }, orderBy: ["LAST_VISIT_AT_DESC", "ROW_ID_DESC"] })),
+    { filter: { loyaltyClass: { isNull: true } }, orderBy: ["ROW_ID_DESC"] },
+  ],
 };
 
-const SORT_LABEL: Record<Sort, string> = { lastVisit: "Last visit", name: "Name", spend: "Total spend" };
+const SORT_LABEL: Record<Sort, string> = { lastVisit: "Last visit", name: "Name", spend: "Total spend", class: "Loyalty class" };
+const isSort = (value: string | null): value is Sort => value != null && value in SORT_LABEL;
 
 export function CustomersPage() {
   const canView = useCan("customers.view");
@@ -93,7 +102,7 @@ export function CustomersPage() {
   const tags = params.getAll("tag");
   const status: Status = params.get("status") === "archived" ? "archived" : "active";
   const sortParam = params.get("sort");
-  const sort: Sort = sortParam === "name" || sortParam === "spend" ? sortParam : "lastVisit";
+  const sort: Sort = isSort(sortParam) ? sortParam : "lastVisit";
   const classParam = params.get("class") ?? "";
   const loyalty = CLASS_VALUES.includes(classParam) ? classParam : "";
   const type = params.get("type") ?? ""; // a type's row id, or "none"
@@ -448,7 +457,8 @@ function PagedList({
         {chunks.map((chunk, i) => (
           <ChunkRows
             key={`${chunk.segment}:${chunk.after ?? ""}`}
-            filter={{ ...filter, ...segments[chunk.segment]!.filter }}
+            // Both must hold (the class filter and the sort's class segment name the same field).
+            filter={{ ...filter, and: [segments[chunk.segment]!.filter] }}
             orderBy={segments[chunk.segment]!.orderBy}
             after={chunk.after}
             onRows={onRows}
