@@ -971,6 +971,24 @@ $$;
 COMMENT ON FUNCTION app_hidden.all_permissions() IS 'Every permission a tenant role can carry.';
 
 --
+-- Name: analyst_loyalty_class(integer, timestamp with time zone, timestamp with time zone[], integer, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.analyst_loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.loyalty_class(visits, last_visit_at, recent_visits,
+    regular_min_visits, regular_window_days, lapsed_after_days, at)::text;
+$$;
+
+--
+-- Name: FUNCTION analyst_loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.analyst_loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) IS 'app_hidden.loyalty_class as text, for reporting.customer_classes (run as the owner). Executable by analysts only.';
+
+--
 -- Name: analyst_pending_daily(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -1053,10 +1071,10 @@ $$;
 COMMENT ON FUNCTION app_hidden.assert_billing_permission(permission text) IS 'The current tenant when the user holds the permission (LOGIN, DNIED); does not refuse suspended businesses.';
 
 --
--- Name: assert_consent_source(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: assert_consent_source(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.assert_consent_source(source text) RETURNS text
+CREATE FUNCTION app_hidden.assert_consent_source(source text, field text DEFAULT 'marketing_consent_source'::text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -1067,17 +1085,17 @@ begin
     return 'admin';
   end if;
   if cleaned not in ('pos', 'admin', 'online', 'import', 'other') then
-    perform app_hidden.raise_error('BADIN', 'Marketing consent source must be pos, admin, online, import or other.', field => 'marketing_consent_source');
+    perform app_hidden.raise_error('BADIN', 'The consent source must be pos, admin, online, import or other.', field => assert_consent_source.field);
   end if;
   return cleaned;
 end;
 $$;
 
 --
--- Name: FUNCTION assert_consent_source(source text); Type: COMMENT; Schema: app_hidden; Owner: -
+-- Name: FUNCTION assert_consent_source(source text, field text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.assert_consent_source(source text) IS 'A valid marketing consent source (admin when not given); raises BADIN.';
+COMMENT ON FUNCTION app_hidden.assert_consent_source(source text, field text) IS 'A valid consent source (admin when not given); raises BADIN for the given input field.';
 
 --
 -- Name: assert_customer_metadata(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -1814,6 +1832,33 @@ $$;
 COMMENT ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: first and last name, else the email, else the phone (customers.display_name).';
 
 --
+-- Name: customer_field_label(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_field_label(field text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case field
+    when 'customer_type_id' then 'type'
+    when 'contact_email' then 'email consent'
+    when 'contact_sms' then 'SMS consent'
+    when 'contact_phone' then 'phone consent'
+    when 'contact_email_source' then 'email consent source'
+    when 'contact_sms_source' then 'SMS consent source'
+    when 'contact_phone_source' then 'phone consent source'
+    when 'do_not_contact' then 'do not contact'
+    when 'best_contact_time' then 'best time to contact'
+    else replace(field, '_', ' ') end;
+$$;
+
+--
+-- Name: FUNCTION customer_field_label(field text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_field_label(field text) IS 'How the customer timeline names a changed field.';
+
+--
 -- Name: customers_reader_tenant(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2323,15 +2368,13 @@ COMMENT ON FUNCTION app_hidden.logout() IS 'Ends the current session.';
 --
 
 CREATE FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) RETURNS app_public.loyalty_class
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
   select case
     when coalesce(visits, 0) = 0 then null
     when last_visit_at < at - make_interval(days => lapsed_after_days) then
       case when visits = 1 then 'one_time' else 'lapsed' end
-    when (select count(*) from unnest(recent_visits) v
-          where v > at - make_interval(days => regular_window_days) and v <= at) >= regular_min_visits then 'regular'
+    when recent_visits[regular_min_visits] > at - make_interval(days => regular_window_days) then 'regular'
     when visits = 1 then 'new'
     else 'returning'
   end::app_public.loyalty_class;
@@ -2480,6 +2523,7 @@ CREATE TABLE app_public.customers (
     CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL))),
     CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
     CONSTRAINT customers_marketing_consent_source_check CHECK ((marketing_consent_source = ANY (ARRAY['pos'::text, 'admin'::text, 'online'::text, 'import'::text, 'merge'::text, 'other'::text]))),
+    CONSTRAINT customers_merged_without_type CHECK (((status <> 'merged'::text) OR (customer_type_id IS NULL))),
     CONSTRAINT customers_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))),
     CONSTRAINT customers_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
     CONSTRAINT customers_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
@@ -3059,6 +3103,22 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_hidden.trim_blank(value text) IS 'The text without white space (ASCII and Unicode, zero-width space, BOM) at either end; '''' when that is all it holds.';
+
+--
+-- Name: visits_within(timestamp with time zone[], integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) RETURNS integer
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select count(*)::int from unnest(visits) v where v > at - make_interval(days => days) and v <= at;
+$$;
+
+--
+-- Name: FUNCTION visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) IS 'How many of the visits fall in the given number of days up to a time.';
 
 --
 -- Name: add_billing_notice(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3731,16 +3791,18 @@ begin
     where x.tenant_id = c.tenant_id and x.customer_id = visit.customer_id and not x.is_voided
   ) standing
   where s.tenant_id = c.tenant_id and s.customer_id = visit.customer_id;
-  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
-  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
-        from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
-  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
-    and i.quantity > l.quantity;
+  -- Items bought only in this order go; the others lose its units. The delete comes first: after
+  -- the update, an item bought 2 and voided 1 would be at 1 and match the delete too.
   delete from app_public.customer_item_stats i
   using (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
          from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
   where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
     and i.quantity <= l.quantity;
+  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
+  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+        from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
+  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
+    and i.quantity > l.quantity;
 end;
 $$;
 
@@ -5288,7 +5350,10 @@ CREATE FUNCTION app_private.rebuild_customer_counters(tenant_id text) RETURNS in
 begin
   update app_public.customer_stats s set
     visits = 0, spend = 0, items_bought = 0, first_visit_at = null, last_visit_at = null, recent_visits = '{}', updated_at = now()
-  where s.tenant_id = rebuild_customer_counters.tenant_id and (s.visits <> 0 or s.spend <> 0 or s.last_visit_at is not null);
+  -- Every field that can drift, so a row with no visit left is cleaned too (only changed rows are written).
+  where s.tenant_id = rebuild_customer_counters.tenant_id
+    and (s.visits, s.spend, s.items_bought, s.first_visit_at, s.last_visit_at, s.recent_visits)
+        is distinct from (0, 0::bigint, 0::bigint, null::timestamptz, null::timestamptz, '{}'::timestamptz[]);
   delete from app_private.customer_visits v where v.tenant_id = rebuild_customer_counters.tenant_id;
   delete from app_public.customer_item_stats i where i.tenant_id = rebuild_customer_counters.tenant_id;
   perform app_private.reset_consumer('customer_counters', rebuild_customer_counters.tenant_id);
@@ -7839,13 +7904,15 @@ COMMENT ON COLUMN app_public.customer_types.key IS 'walk_in, regular, vip or who
 -- Name: COLUMN customer_types.label; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_types.label IS 'The name shown (the business may rename it).';
+COMMENT ON COLUMN app_public.customer_types.label IS '@behavior +orderBy
+The name shown (the business may rename it).';
 
 --
 -- Name: COLUMN customer_types."position"; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_types."position" IS 'Order in lists.';
+COMMENT ON COLUMN app_public.customer_types."position" IS '@behavior +orderBy
+Order in lists.';
 
 --
 -- Name: create_customer_type(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -8134,7 +8201,7 @@ $$;
 -- Name: FUNCTION customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone) IS 'How often the customer comes, at `at` (default now): new, returning, regular, lapsed or one_time; null before the first visit. The thresholds are the business''s loyaltySettings.';
+COMMENT ON FUNCTION app_public.customer_stats_loyalty_class(s app_public.customer_stats, at timestamp with time zone) IS 'How often the customer comes, at `at` (default now; a later time to see who will lapse — the history is today''s, so a past time would count visits made since): new, returning, regular, lapsed or one_time; null before the first visit. The thresholds are the business''s loyaltySettings.';
 
 --
 -- Name: customer_stats_loyalty_class_reason(app_public.customer_stats, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
@@ -8147,8 +8214,7 @@ CREATE FUNCTION app_public.customer_stats_loyalty_class_reason(s app_public.cust
   with x as (
     select app_public.customer_stats_loyalty_class(s, at) as class,
            app_public.customer_stats_days_since_last_visit(s, at) as days,
-           (select count(*) from unnest(s.recent_visits) v
-            where v > coalesce(at, now()) - make_interval(days => l.regular_window_days) and v <= coalesce(at, now())) as in_window,
+           app_hidden.visits_within(s.recent_visits, l.regular_window_days, coalesce(at, now())) as in_window,
            l.*
     from app_hidden.loyalty_settings_of(s.tenant_id) l
   )
@@ -8339,7 +8405,7 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SE
                format('Merged into customer %s', (select p.customer_number from app_public.customers p
                                                   where p.tenant_id = t.tenant and p.id = a.changes -> 'merged_into_id' ->> 'new'))
              when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'Restored from the archive'
-             else 'Changed ' || (select string_agg(replace(k, '_', ' '), ', ' order by k)
+             else 'Changed ' || (select string_agg(app_hidden.customer_field_label(k), ', ' order by k)
                                  from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
            a.actor_user_id,
            a.entity_id
@@ -8437,7 +8503,7 @@ begin
   if result.id is null then
     perform app_hidden.raise_error('NOTFD', format('There is no customer type %s.', coalesce(left(delete_customer_type.id, 40), '(none given)')));
   end if;
-  -- Every customer, merged ones included (they keep their details): the foreign key would refuse too.
+  -- Archived customers keep their type; merged ones have none (their survivor took it).
   select count(*) into used from app_public.customers c where c.tenant_id = tenant and c.customer_type_id = result.id;
   if used > 0 then
     perform app_hidden.raise_error('TYPIU', format('"%s" is the type of %s customer%s; give them another type first, or rename it.',
@@ -8644,8 +8710,9 @@ begin
   where c.tenant_id = tenant and c.merged_into_id = d.id;
 
   -- The duplicate first, so that its email and phone leave the uniqueness of live customers.
+  -- Its type went to the primary (a merged customer has none: customers_merged_without_type).
   update app_public.customers c
-    set status = 'merged', merged_into_id = p.id
+    set status = 'merged', merged_into_id = p.id, customer_type_id = null
   where c.tenant_id = tenant and c.id = d.id;
 
   update app_public.customers c set
@@ -9262,12 +9329,13 @@ declare
   cur app_public.customer_contact_channels;
   result app_public.customer_contact_channels;
 begin
+  channel := lower(btrim(channel));
   if channel is null or channel not in ('email', 'sms', 'phone') then
     perform app_hidden.raise_error('BADIN', 'Channel: email, sms or phone.', field => 'channel');
   elsif allowed is null then
     perform app_hidden.raise_error('BADIN', 'Say whether the customer agreed to this channel.', field => 'allowed');
   end if;
-  source := app_hidden.assert_consent_source(coalesce(source, 'admin'));
+  source := app_hidden.assert_consent_source(coalesce(source, 'admin'), field => 'source');
   select x.* into cur from app_public.customer_contact_channels x
   where x.tenant_id = tenant and x.customer_id = c.id and x.channel = set_customer_contact_channel.channel;
   if cur.allowed is not distinct from allowed and cur.source is not distinct from source then
@@ -9278,9 +9346,10 @@ begin
   on conflict (tenant_id, customer_id, channel) do update set
     allowed = excluded.allowed, source = excluded.source, recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
   returning * into result;
-  perform app_private.audit_customer_change(tenant, c.id, jsonb_build_object('contact_' || channel,
-    jsonb_build_object('old', cur.allowed, 'new', result.allowed)) || jsonb_build_object('consent_source',
-    jsonb_build_object('old', cur.source, 'new', result.source)));
+  -- Only what changed, named per channel (an SMS source change is not an email one).
+  perform app_private.audit_customer_change(tenant, c.id, app_hidden.jsonb_diff(
+    jsonb_build_object('contact_' || channel, cur.allowed, 'contact_' || channel || '_source', cur.source),
+    jsonb_build_object('contact_' || channel, result.allowed, 'contact_' || channel || '_source', result.source)));
   return result;
 end;
 $$;
@@ -9382,15 +9451,22 @@ begin
   if language is not null then
     nxt.language := nullif(btrim(language), '');
     if nxt.language is not null then
-      -- BCP 47 as people type it ("pt-br" is pt-BR): the language lower-case, a region upper-case.
-      nxt.language := lower(nxt.language);
-      if nxt.language ~ '-[a-z]{2}$' then
-        nxt.language := left(nxt.language, -2) || upper(right(nxt.language, 2));
-      end if;
+      -- BCP 47 in its usual case whatever people type ("pt-br" is pt-BR, "zh-hant-tw" zh-Hant-TW):
+      -- the language lower-case, a script (4 letters) title-case, a region (2 letters) upper-case.
+      nxt.language := (
+        select string_agg(case when t.i = 1 then lower(t.part)
+                               when t.part ~ '^[A-Za-z]{4}$' then initcap(t.part)
+                               when t.part ~ '^[A-Za-z]{2}$' then upper(t.part)
+                               else lower(t.part) end, '-' order by t.i)
+        from unnest(string_to_array(nxt.language, '-')) with ordinality as t(part, i));
       if nxt.language !~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' or length(nxt.language) > 35 then
         perform app_hidden.raise_error('BADIN', format('Language: "%s" is not a language tag such as en, fr or ar-OM.', left(language, 40)), field => 'language');
       end if;
     end if;
+  end if;
+  if (nxt.do_not_contact, nxt.preferred_payment, nxt.best_contact_time, nxt.language)
+     is not distinct from (cur.do_not_contact, cur.preferred_payment, cur.best_contact_time, cur.language) then
+    return cur;  -- nothing changed: nothing written, updated_at kept
   end if;
   update app_public.customer_preferences p set
     do_not_contact = nxt.do_not_contact, preferred_payment = nxt.preferred_payment,
@@ -11233,7 +11309,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW app_public.customer_rows IS '@name customer_rows
-@primaryKey tenant_id,id
+@primaryKey tenant_id,id|@behavior -single
+@unique id
 @foreignKey (tenant_id, id) references app_public.customers (tenant_id, id)|@fieldName customer|@behavior -manyRelation:resource:list -manyRelation:resource:connection
 @foreignKey (tenant_id, customer_type_id) references app_public.customer_types (tenant_id, id)|@fieldName customerType|@behavior -manyRelation:resource:list -manyRelation:resource:connection
 @behavior -insert -update -delete
@@ -11731,12 +11808,10 @@ CREATE VIEW reporting.customer_classes WITH (security_barrier='true') AS
     c.display_name AS customer_name,
     c.status,
     t.label AS customer_type,
-    (app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()))::text AS loyalty_class,
+    app_hidden.analyst_loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
     (s.visits >= 2) AS is_repeat,
     s.visits,
-    (( SELECT count(*) AS count
-           FROM unnest(s.recent_visits) v(v)
-          WHERE (v.v > (now() - make_interval(days => l.regular_window_days)))))::integer AS visits_in_window,
+    app_hidden.visits_within(s.recent_visits, l.regular_window_days, now()) AS visits_in_window,
     (((s.spend)::numeric / 100.0))::numeric(14,2) AS spend,
     s.first_visit_at,
     s.last_visit_at,
@@ -17130,7 +17205,6 @@ CREATE POLICY select_with_permission ON reporting.rm_item_sales FOR SELECT TO bo
 
 GRANT USAGE ON SCHEMA app_hidden TO bo_visitor;
 GRANT USAGE ON SCHEMA app_hidden TO bo_authenticator;
-GRANT USAGE ON SCHEMA app_hidden TO bo_analyst;
 
 --
 -- Name: SCHEMA app_public; Type: ACL; Schema: -; Owner: -
@@ -17159,6 +17233,13 @@ GRANT USAGE ON SCHEMA reporting TO bo_analyst;
 
 REVOKE ALL ON FUNCTION app_hidden.all_permissions() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.all_permissions() TO bo_visitor;
+
+--
+-- Name: FUNCTION analyst_loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.analyst_loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.analyst_loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_analyst;
 
 --
 -- Name: FUNCTION analyst_pending_daily(); Type: ACL; Schema: app_hidden; Owner: -
@@ -17200,11 +17281,11 @@ REVOKE ALL ON FUNCTION app_hidden.assert_billing_permission(permission text) FRO
 GRANT ALL ON FUNCTION app_hidden.assert_billing_permission(permission text) TO bo_visitor;
 
 --
--- Name: FUNCTION assert_consent_source(source text); Type: ACL; Schema: app_hidden; Owner: -
+-- Name: FUNCTION assert_consent_source(source text, field text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_hidden.assert_consent_source(source text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.assert_consent_source(source text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_hidden.assert_consent_source(source text, field text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_consent_source(source text, field text) TO bo_visitor;
 
 --
 -- Name: FUNCTION assert_customer_metadata(metadata jsonb); Type: ACL; Schema: app_hidden; Owner: -
@@ -17416,6 +17497,13 @@ REVOKE ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_na
 GRANT ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_field_label(field text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_field_label(field text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_field_label(field text) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_reader_tenant(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -17545,7 +17633,6 @@ GRANT ALL ON FUNCTION app_hidden.logout() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_visitor;
-GRANT ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_analyst;
 
 --
 -- Name: TABLE loyalty_settings; Type: ACL; Schema: app_public; Owner: -
@@ -17670,6 +17757,14 @@ GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.trim_blank(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.trim_blank(value text) TO bo_visitor;
+
+--
+-- Name: FUNCTION visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) TO bo_analyst;
 
 --
 -- Name: FUNCTION add_billing_notice(tenant text, kind text, message text, stripe_event_id text); Type: ACL; Schema: app_private; Owner: -
