@@ -83,6 +83,12 @@ const SEGMENTS: Record<Sort, { filter: object; orderBy: string[] }[]> = {
   ],
 };
 
+/**
+ * The list's filter within one segment of the sort: both must hold (the class filter and the
+ * class sort's segment name the same field). The API refuses an empty object in `and`.
+ */
+const withSegment = (filter: object, segment: object) => (Object.keys(segment).length ? { ...filter, and: [segment] } : filter);
+
 const SORT_LABEL: Record<Sort, string> = { lastVisit: "Last visit", name: "Name", spend: "Total spend", class: "Loyalty class" };
 const isSort = (value: string | null): value is Sort => value != null && value in SORT_LABEL;
 
@@ -457,8 +463,7 @@ function PagedList({
         {chunks.map((chunk, i) => (
           <ChunkRows
             key={`${chunk.segment}:${chunk.after ?? ""}`}
-            // Both must hold (the class filter and the sort's class segment name the same field).
-            filter={{ ...filter, and: [segments[chunk.segment]!.filter] }}
+            filter={withSegment(filter, segments[chunk.segment]!.filter)}
             orderBy={segments[chunk.segment]!.orderBy}
             after={chunk.after}
             onRows={onRows}
