@@ -1517,6 +1517,32 @@ $$;
 COMMENT ON FUNCTION app_hidden.csv_text(value text) IS 'A CSV text cell that a spreadsheet will not run as a formula (a leading '' before =, +, -, @, tab or CR, also after leading white space).';
 
 --
+-- Name: currency_code(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.currency_code(code text, column_name text DEFAULT 'currency'::text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  clean text := upper(btrim(coalesce(code, '')));
+begin
+  if not exists (select 1 from app_public.currencies c where c.code = clean) then
+    perform app_hidden.raise_error('BADIN',
+      format('Currency: "%s" is not a currency we know; use an ISO 4217 code such as USD, EUR or JPY.', left(coalesce(code, ''), 40)),
+      field => column_name);
+  end if;
+  return clean;
+end;
+$$;
+
+--
+-- Name: FUNCTION currency_code(code text, column_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.currency_code(code text, column_name text) IS 'An ISO 4217 code of app_public.currencies, upper-cased; BADIN for the named field otherwise.';
+
+--
 -- Name: current_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2220,6 +2246,39 @@ $$;
 COMMENT ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) IS 'Fields that differ between two JSON rows, with old and new values.';
 
 --
+-- Name: language_tag(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.language_tag(what text, tag text, column_name text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  clean text := nullif(btrim(tag), '');
+begin
+  if clean is null then
+    return null;
+  end if;
+  clean := (
+    select string_agg(case when t.i = 1 then lower(t.part)
+                           when t.part ~ '^[A-Za-z]{4}$' then initcap(t.part)
+                           when t.part ~ '^[A-Za-z]{2}$' then upper(t.part)
+                           else lower(t.part) end, '-' order by t.i)
+    from unnest(string_to_array(clean, '-')) with ordinality as t(part, i));
+  if clean !~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' or length(clean) > 35 then
+    perform app_hidden.raise_error('BADIN', format('%s: "%s" is not a language tag such as en, fr or ar-OM.', what, left(tag, 40)), field => column_name);
+  end if;
+  return clean;
+end;
+$_$;
+
+--
+-- Name: FUNCTION language_tag(what text, tag text, column_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.language_tag(what text, tag text, column_name text) IS 'A BCP 47 language tag in its usual case (null for blank); BADIN for the named field otherwise.';
+
+--
 -- Name: latest_visits(timestamp with time zone[]); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2450,6 +2509,22 @@ CREATE FUNCTION app_hidden.loyalty_settings_of(tenant_id text) RETURNS app_publi
     AS $$
   select s.* from app_public.loyalty_settings s where s.tenant_id = loyalty_settings_of.tenant_id;
 $$;
+
+--
+-- Name: major_units(numeric, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.major_units(amount numeric, minor_units integer) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select round(amount / (10::numeric ^ minor_units), minor_units);
+$$;
+
+--
+-- Name: FUNCTION major_units(amount numeric, minor_units integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) IS 'Minor units (cents) as a decimal of the currency with its number of decimals (12.35 USD, 1235 JPY, 1.235 KWD).';
 
 --
 -- Name: may_contact(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2820,10 +2895,10 @@ $$;
 COMMENT ON FUNCTION app_hidden.normalize_tags(tags text[]) IS 'Tags as stored (trimmed, distinct ignoring case, at most 20 of at most 40 characters); raises BADTG.';
 
 --
--- Name: onboard(text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+-- Name: onboard(text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) RETURNS uuid
+CREATE FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text, currency text DEFAULT 'USD'::text, locale text DEFAULT 'en-US'::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -2843,16 +2918,16 @@ begin
   end;
   insert into app_private.user_secrets (user_id, password_hash)
     values (new_user, public.crypt(password, public.gen_salt('bf', 10)));
-  tenant := app_private.create_tenant_for(new_user, company_name, timezone);
+  tenant := app_private.create_tenant_for(new_user, company_name, timezone, coalesce(currency, 'USD'), coalesce(locale, 'en-US'));
   return app_private.new_session(new_user, tenant);
 end;
 $$;
 
 --
--- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text); Type: COMMENT; Schema: app_hidden; Owner: -
+-- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text, currency text, locale text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) IS 'Creates a business, its first location and roles, and its owner; returns the secret of a new session (for the cookie).';
+COMMENT ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text, currency text, locale text) IS 'Creates a business (in its currency and locale), its first location and roles, and its owner; returns the secret of a new session (for the cookie).';
 
 --
 -- Name: optional_email(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3600,10 +3675,10 @@ $$;
 COMMENT ON FUNCTION app_private.billing_status_of(stripe_status text) IS 'Maps Stripe subscription statuses to ours (incomplete and paused → past_due, incomplete_expired → canceled).';
 
 --
--- Name: create_tenant_for(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: create_tenant_for(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text) RETURNS text
+CREATE FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text, currency text, locale text) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -3612,7 +3687,7 @@ declare
 begin
   company_name := app_hidden.assert_name('Business name', company_name, 200, 'name');
   perform app_hidden.assert_valid_timezone(timezone);
-  insert into app_public.tenants (name) values (company_name) returning id into tenant;
+  insert into app_public.tenants (name, currency, locale) values (company_name, currency, locale) returning id into tenant;
   perform app_private.seed_tenant_roles(tenant);
   perform app_private.seed_tenant_customer_types(tenant);
   insert into app_public.loyalty_settings (tenant_id) values (tenant);
@@ -4202,26 +4277,30 @@ begin
     return format($q$
       select d.business_date, app_hidden.csv_text(coalesce(l.name, 'All locations')) as location,
              d.order_count as orders,
-             (d.gross_sales / 100.0)::numeric(14, 2) as gross_sales,
-             (d.discount_total / 100.0)::numeric(14, 2) as discounts,
-             (d.tax_total / 100.0)::numeric(14, 2) as tax,
-             (d.net_sales / 100.0)::numeric(14, 2) as net_sales,
-             (d.tender_cash / 100.0)::numeric(14, 2) as cash,
-             (d.tender_card / 100.0)::numeric(14, 2) as card,
+             cur.code as currency,
+             app_hidden.major_units(d.gross_sales, cur.minor_units) as gross_sales,
+             app_hidden.major_units(d.discount_total, cur.minor_units) as discounts,
+             app_hidden.major_units(d.tax_total, cur.minor_units) as tax,
+             app_hidden.major_units(d.net_sales, cur.minor_units) as net_sales,
+             app_hidden.major_units(d.tender_cash, cur.minor_units) as cash,
+             app_hidden.major_units(d.tender_card, cur.minor_units) as card,
              d.void_count as voids,
-             (d.void_total / 100.0)::numeric(14, 2) as voided_total,
-             (d.avg_order_value / 100.0)::numeric(14, 2) as avg_order_value
+             app_hidden.major_units(d.void_total, cur.minor_units) as voided_total,
+             app_hidden.major_units(d.avg_order_value, cur.minor_units) as avg_order_value
       from app_private.reporting_daily_sales(%1$L, %2$L::date, %3$L::date, %4$L) with ordinality as d
+      cross join app_private.tenant_currency(%1$L) cur
       left join app_public.locations l on l.tenant_id = %1$L and l.id = d.location_id
       order by d.ordinality$q$, tenant_id, params ->> 'from', params ->> 'to', params ->> 'location_id');
   when 'item_sales' then
     return format($q$
       select app_hidden.csv_text(i.catalog_item_name) as item, app_hidden.csv_text(c.sku) as sku,
              i.quantity_sold,
-             (i.gross_revenue / 100.0)::numeric(14, 2) as gross_revenue,
-             (i.net_revenue / 100.0)::numeric(14, 2) as net_revenue,
-             (i.avg_unit_price / 100.0)::numeric(14, 2) as avg_unit_price
+             cur.code as currency,
+             app_hidden.major_units(i.gross_revenue, cur.minor_units) as gross_revenue,
+             app_hidden.major_units(i.net_revenue, cur.minor_units) as net_revenue,
+             app_hidden.major_units(i.avg_unit_price, cur.minor_units) as avg_unit_price
       from app_private.reporting_item_sales(%1$L, %2$L::date, %3$L::date, %4$L, %5$L::reporting.item_sales_order) with ordinality as i
+      cross join app_private.tenant_currency(%1$L) cur
       left join app_public.catalog_items c on c.tenant_id = %1$L and c.id = i.catalog_item_id
       order by i.ordinality$q$, tenant_id, params ->> 'from', params ->> 'to', params ->> 'location_id', params ->> 'order_by');
   when 'inventory' then
@@ -4233,7 +4312,8 @@ begin
   when 'customers' then
     return format($q$
       select c.customer_number, app_hidden.csv_text(a.customer_name) as name, a.total_visits as visits,
-             (a.total_spend / 100.0)::numeric(14, 2) as total_spend,
+             cur.code as currency,
+             app_hidden.major_units(a.total_spend, cur.minor_units) as total_spend,
              to_char(a.last_visit_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as last_visit_at,
              app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits,
                l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) as loyalty_class,
@@ -4244,6 +4324,7 @@ begin
       join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
       join app_public.customer_stats s on s.tenant_id = c.tenant_id and s.customer_id = c.id
       join app_public.loyalty_settings l on l.tenant_id = c.tenant_id
+      cross join app_private.tenant_currency(%1$L) cur
       left join app_public.customer_preferences p on p.tenant_id = c.tenant_id and p.customer_id = c.id
       left join app_public.customer_contact_channels e on e.tenant_id = c.tenant_id and e.customer_id = c.id and e.channel = 'email'
       left join app_public.customer_contact_channels m on m.tenant_id = c.tenant_id and m.customer_id = c.id and m.channel = 'sms'
@@ -6582,6 +6663,57 @@ end;
 $$;
 
 --
+-- Name: currencies; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.currencies (
+    code text NOT NULL,
+    name text NOT NULL,
+    minor_units integer NOT NULL,
+    CONSTRAINT currencies_code_check CHECK ((code ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT currencies_minor_units_check CHECK (((minor_units >= 0) AND (minor_units <= 4))),
+    CONSTRAINT currencies_name_check CHECK (((length(name) >= 1) AND (length(name) <= 80)))
+);
+
+ALTER TABLE ONLY app_public.currencies FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE currencies; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.currencies IS '@behavior -insert -update -delete
+The currencies a business may count in (ISO 4217), with their minor units.';
+
+--
+-- Name: COLUMN currencies.code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.currencies.code IS 'ISO 4217 code, such as USD, EUR or JPY.';
+
+--
+-- Name: COLUMN currencies.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.currencies.name IS 'English name, such as US Dollar.';
+
+--
+-- Name: COLUMN currencies.minor_units; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.currencies.minor_units IS 'Digits after the decimal mark: amounts are stored in 1/10^minorUnits of the currency (USD 2: cents; JPY 0; KWD 3).';
+
+--
+-- Name: tenant_currency(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tenant_currency(tenant_id text) RETURNS app_public.currencies
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select c.* from app_public.tenants t join app_public.currencies c on c.code = t.currency where t.id = tenant_currency.tenant_id;
+$$;
+
+--
 -- Name: tenant_plan(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7113,6 +7245,26 @@ end;
 $$;
 
 --
+-- Name: tg_tenants__rescale_prices(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__rescale_prices() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  shift int := (select n.minor_units from app_public.currencies n where n.code = new.currency)
+             - (select o.minor_units from app_public.currencies o where o.code = old.currency);
+begin
+  if shift <> 0 then
+    update app_public.catalog_items i set price = round(i.price * power(10::numeric, shift))::int
+    where i.tenant_id = new.id;
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_tenants__start_trial(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7137,6 +7289,29 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tg_tenants__start_trial() IS 'Trigger: a new tenant starts a 14-day Starter trial; queues the creation of its Stripe customer.';
+
+--
+-- Name: tg_tenants__validate_money(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__validate_money() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.currency := app_hidden.currency_code(new.currency);
+  new.locale := app_hidden.language_tag('Locale', new.locale, 'locale');
+  if new.locale is null then
+    perform app_hidden.raise_error('BADIN', 'Locale: say how amounts are written, such as en-US or fr-FR.', field => 'locale');
+  end if;
+  if tg_op = 'UPDATE' and new.currency is distinct from old.currency
+     and exists (select 1 from app_public.orders o where o.tenant_id = new.id) then
+    perform app_hidden.raise_error('CURFX',
+      format('The currency stays %s: the business has sales recorded in it.', old.currency), field => 'currency');
+  end if;
+  return new;
+end;
+$$;
 
 --
 -- Name: tg_tenants__validate_tax_rate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7719,7 +7894,10 @@ CREATE TABLE app_public.tenants (
     tax_rate_bps integer DEFAULT 0 NOT NULL,
     suspension_reason text,
     suspended_at timestamp with time zone,
+    currency text DEFAULT 'USD'::text NOT NULL,
+    locale text DEFAULT 'en-US'::text NOT NULL,
     CONSTRAINT tenants_default_country_check CHECK ((default_country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT tenants_locale_check CHECK (((length(locale) >= 2) AND (length(locale) <= 35))),
     CONSTRAINT tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'closed'::text]))),
     CONSTRAINT tenants_suspension_consistent CHECK (((suspension_reason IS NULL) OR (status <> 'active'::text))),
@@ -7778,10 +7956,22 @@ COMMENT ON COLUMN app_public.tenants.suspension_reason IS 'Why the business is s
 COMMENT ON COLUMN app_public.tenants.suspended_at IS 'When the business was suspended; null when active.';
 
 --
--- Name: create_business(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: COLUMN tenants.currency; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.create_business(name text, timezone text) RETURNS app_public.tenants
+COMMENT ON COLUMN app_public.tenants.currency IS 'The currency the business sells in (ISO 4217). Every amount of the business is in its minor units. Changes only while the business has no sale (CURFX).';
+
+--
+-- Name: COLUMN tenants.locale; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.locale IS 'How numbers, amounts and dates are written for the business (a BCP 47 tag such as en-US, fr-FR or ar-OM).';
+
+--
+-- Name: create_business(text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_business(name text, timezone text, currency text DEFAULT NULL::text, locale text DEFAULT NULL::text) RETURNS app_public.tenants
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -7794,7 +7984,10 @@ begin
     perform app_hidden.raise_error('LOGIN', 'Please sign in to continue.');
   end if;
   perform app_private.assert_may_create_business(me);
-  tenant := app_private.create_tenant_for(me, name, timezone);
+  -- Another shop of the same owner sells in the same currency unless told otherwise.
+  tenant := app_private.create_tenant_for(me, name, timezone,
+    coalesce(currency, (select t.currency from app_public.tenants t where t.id = app_hidden.current_tenant_id()), 'USD'),
+    coalesce(locale, (select t.locale from app_public.tenants t where t.id = app_hidden.current_tenant_id()), 'en-US'));
   update app_private.sessions s set active_tenant_id = tenant where s.id = app_hidden.current_session_id();
   select t.* into result from app_public.tenants t where t.id = tenant;
   return result;
@@ -7802,10 +7995,10 @@ end;
 $$;
 
 --
--- Name: FUNCTION create_business(name text, timezone text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION create_business(name text, timezone text, currency text, locale text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.create_business(name text, timezone text) IS 'Creates another business owned by the signed-in user and switches to it.';
+COMMENT ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) IS 'Creates another business owned by the signed-in user and switches to it; its currency and locale are those of the current business unless given.';
 
 --
 -- Name: create_customer(text, text, text, text, text, text[], boolean, text, jsonb); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9424,7 +9617,7 @@ COMMENT ON COLUMN app_public.customer_preferences.language IS 'The language to s
 CREATE FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean DEFAULT NULL::boolean, preferred_payment text DEFAULT NULL::text, best_contact_time text DEFAULT NULL::text, language text DEFAULT NULL::text) RETURNS app_public.customer_preferences
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $_$
+    AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('customers.update');
   c app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
@@ -9449,20 +9642,7 @@ begin
     end if;
   end if;
   if language is not null then
-    nxt.language := nullif(btrim(language), '');
-    if nxt.language is not null then
-      -- BCP 47 in its usual case whatever people type ("pt-br" is pt-BR, "zh-hant-tw" zh-Hant-TW):
-      -- the language lower-case, a script (4 letters) title-case, a region (2 letters) upper-case.
-      nxt.language := (
-        select string_agg(case when t.i = 1 then lower(t.part)
-                               when t.part ~ '^[A-Za-z]{4}$' then initcap(t.part)
-                               when t.part ~ '^[A-Za-z]{2}$' then upper(t.part)
-                               else lower(t.part) end, '-' order by t.i)
-        from unnest(string_to_array(nxt.language, '-')) with ordinality as t(part, i));
-      if nxt.language !~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' or length(nxt.language) > 35 then
-        perform app_hidden.raise_error('BADIN', format('Language: "%s" is not a language tag such as en, fr or ar-OM.', left(language, 40)), field => 'language');
-      end if;
-    end if;
+    nxt.language := app_hidden.language_tag('Language', language, 'language');
   end if;
   if (nxt.do_not_contact, nxt.preferred_payment, nxt.best_contact_time, nxt.language)
      is not distinct from (cur.do_not_contact, cur.preferred_payment, cur.best_contact_time, cur.language) then
@@ -9477,7 +9657,7 @@ begin
     app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result), array['tenant_id', 'customer_id', 'created_at', 'updated_at']));
   return result;
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text); Type: COMMENT; Schema: app_public; Owner: -
@@ -11781,22 +11961,25 @@ CREATE VIEW reporting.customer_activity WITH (security_barrier='true') AS
     c.customer_number,
     a.customer_name,
     a.total_visits,
-    (((a.total_spend)::numeric / 100.0))::numeric(14,2) AS total_spend,
-    ((
+    cur.code AS currency,
+    app_hidden.major_units((a.total_spend)::numeric, cur.minor_units) AS total_spend,
+    app_hidden.major_units(
         CASE
             WHEN (a.total_visits > 0) THEN round(((a.total_spend)::numeric / (a.total_visits)::numeric))
             ELSE (0)::numeric
-        END / 100.0))::numeric(14,2) AS avg_spend,
+        END, cur.minor_units) AS avg_spend,
     a.last_visit_at
-   FROM (reporting.rm_customer_activity a
+   FROM (((reporting.rm_customer_activity a
      JOIN app_public.customers c ON (((c.tenant_id = a.tenant_id) AND (c.id = a.customer_id))))
+     JOIN app_public.tenants tn ON ((tn.id = a.tenant_id)))
+     JOIN app_public.currencies cur ON ((cur.code = tn.currency)))
   WHERE (a.merged_into_id IS NULL);
 
 --
 -- Name: VIEW customer_activity; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON VIEW reporting.customer_activity IS 'Visits (orders not voided) and spend (tax included, in dollars) of each customer; customers merged into another one are counted in that one.';
+COMMENT ON VIEW reporting.customer_activity IS 'Visits (orders not voided) and spend (tax included, in the business''s currency) of each customer; customers merged into another one are counted in that one.';
 
 --
 -- Name: customer_classes; Type: VIEW; Schema: reporting; Owner: -
@@ -11812,13 +11995,16 @@ CREATE VIEW reporting.customer_classes WITH (security_barrier='true') AS
     (s.visits >= 2) AS is_repeat,
     s.visits,
     app_hidden.visits_within(s.recent_visits, l.regular_window_days, now()) AS visits_in_window,
-    (((s.spend)::numeric / 100.0))::numeric(14,2) AS spend,
+    cur.code AS currency,
+    app_hidden.major_units((s.spend)::numeric, cur.minor_units) AS spend,
     s.first_visit_at,
     s.last_visit_at,
     COALESCE(p.do_not_contact, false) AS do_not_contact
-   FROM ((((app_public.customers c
+   FROM ((((((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)))
+     JOIN app_public.tenants tn ON ((tn.id = c.tenant_id)))
+     JOIN app_public.currencies cur ON ((cur.code = tn.currency)))
      LEFT JOIN app_public.customer_types t ON (((t.tenant_id = c.tenant_id) AND (t.id = c.customer_type_id))))
      LEFT JOIN app_public.customer_preferences p ON (((p.tenant_id = c.tenant_id) AND (p.customer_id = c.id))))
   WHERE ((c.status <> 'merged'::text) AND ((CURRENT_USER = 'bo_owner'::name) OR (c.tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id))));
@@ -11827,7 +12013,7 @@ CREATE VIEW reporting.customer_classes WITH (security_barrier='true') AS
 -- Name: VIEW customer_classes; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON VIEW reporting.customer_classes IS 'Each customer (not merged) with its loyalty class now (new, returning, regular, lapsed, one_time; null before the first visit), repeat flag (2+ visits), visits in the business''s regular window, spend in dollars, type and do-not-contact.';
+COMMENT ON VIEW reporting.customer_classes IS 'Each customer (not merged) with its loyalty class now (new, returning, regular, lapsed, one_time; null before the first visit), repeat flag (2+ visits), visits in the business''s regular window, spend in the business''s currency, type and do-not-contact.';
 
 --
 -- Name: rm_item_sales; Type: TABLE; Schema: reporting; Owner: -
@@ -11909,9 +12095,10 @@ CREATE VIEW reporting.item_sales_by_day WITH (security_barrier='true') AS
     s.item_name,
     c.sku,
     s.quantity_sold,
-    (((s.gross_revenue)::numeric / 100.0))::numeric(14,2) AS gross_revenue,
-    (((s.net_revenue)::numeric / 100.0))::numeric(14,2) AS net_revenue
-   FROM ((( SELECT f.tenant_id,
+    cur.code AS currency,
+    app_hidden.major_units((s.gross_revenue)::numeric, cur.minor_units) AS gross_revenue,
+    app_hidden.major_units((s.net_revenue)::numeric, cur.minor_units) AS net_revenue
+   FROM ((((( SELECT f.tenant_id,
             f.location_id,
             f.business_date,
             f.catalog_item_id,
@@ -11942,13 +12129,15 @@ CREATE VIEW reporting.item_sales_by_day WITH (security_barrier='true') AS
                    FROM app_hidden.analyst_pending_items() d(location_id, business_date, catalog_item_id, catalog_item_name, name_seq, quantity_sold, gross_revenue, net_revenue)) f
           GROUP BY f.tenant_id, f.location_id, f.business_date, f.catalog_item_id) s
      JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))))
-     JOIN app_public.catalog_items c ON (((c.tenant_id = s.tenant_id) AND (c.id = s.catalog_item_id))));
+     JOIN app_public.catalog_items c ON (((c.tenant_id = s.tenant_id) AND (c.id = s.catalog_item_id))))
+     JOIN app_public.tenants tn ON ((tn.id = s.tenant_id)))
+     JOIN app_public.currencies cur ON ((cur.code = tn.currency)));
 
 --
 -- Name: VIEW item_sales_by_day; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in dollars (voided orders taken out). gross_revenue is before discounts, net_revenue after discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
+COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in the business''s currency (voided orders taken out). gross_revenue is before discounts, net_revenue after discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
 
 --
 -- Name: rm_customer_visits; Type: TABLE; Schema: reporting; Owner: -
@@ -12163,20 +12352,21 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
     s.location_id,
     l.name AS location_name,
     s.order_count AS orders,
-    (((s.gross_sales)::numeric / 100.0))::numeric(14,2) AS gross_sales,
-    (((s.discount_total)::numeric / 100.0))::numeric(14,2) AS discounts,
-    (((s.tax_total)::numeric / 100.0))::numeric(14,2) AS tax,
-    (((s.net_sales)::numeric / 100.0))::numeric(14,2) AS net_sales,
-    (((s.tender_cash)::numeric / 100.0))::numeric(14,2) AS cash,
-    (((s.tender_card)::numeric / 100.0))::numeric(14,2) AS card,
+    cur.code AS currency,
+    app_hidden.major_units((s.gross_sales)::numeric, cur.minor_units) AS gross_sales,
+    app_hidden.major_units((s.discount_total)::numeric, cur.minor_units) AS discounts,
+    app_hidden.major_units((s.tax_total)::numeric, cur.minor_units) AS tax,
+    app_hidden.major_units((s.net_sales)::numeric, cur.minor_units) AS net_sales,
+    app_hidden.major_units((s.tender_cash)::numeric, cur.minor_units) AS cash,
+    app_hidden.major_units((s.tender_card)::numeric, cur.minor_units) AS card,
     s.void_count AS voids,
-    (((s.void_total)::numeric / 100.0))::numeric(14,2) AS voided_total,
-    ((
+    app_hidden.major_units((s.void_total)::numeric, cur.minor_units) AS voided_total,
+    app_hidden.major_units(
         CASE
             WHEN (s.order_count > 0) THEN round(((s.net_sales)::numeric / (s.order_count)::numeric))
             ELSE (0)::numeric
-        END / 100.0))::numeric(14,2) AS avg_order_value
-   FROM (( SELECT f.tenant_id,
+        END, cur.minor_units) AS avg_order_value
+   FROM (((( SELECT f.tenant_id,
             f.location_id,
             f.business_date,
             (sum(f.order_count))::bigint AS order_count,
@@ -12216,13 +12406,15 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
                     d.void_total
                    FROM app_hidden.analyst_pending_daily() d(location_id, business_date, order_count, gross_sales, discount_total, tax_total, net_sales, tender_cash, tender_card, void_count, void_total)) f
           GROUP BY f.tenant_id, f.location_id, f.business_date) s
-     JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))));
+     JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))))
+     JOIN app_public.tenants tn ON ((tn.id = s.tenant_id)))
+     JOIN app_public.currencies cur ON ((cur.code = tn.currency)));
 
 --
 -- Name: VIEW sales_by_day; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON VIEW reporting.sales_by_day IS 'Sales per location and business date (the location''s own date), in dollars. Voided orders are taken out of the date they were placed and counted in voids / voided_total. net_sales = gross_sales − discounts + tax; avg_order_value = net_sales / orders.';
+COMMENT ON VIEW reporting.sales_by_day IS 'Sales per location and business date (the location''s own date), in the business''s currency (currency). Voided orders are taken out of the date they were placed and counted in voids / voided_total. net_sales = gross_sales − discounts + tax; avg_order_value = net_sales / orders.';
 
 --
 -- Name: stock_levels; Type: VIEW; Schema: reporting; Owner: -
@@ -12508,6 +12700,13 @@ ALTER TABLE ONLY app_public.catalog_items
 --
 
 COMMENT ON CONSTRAINT catalog_items_tenant_id_sku_key ON app_public.catalog_items IS '@behavior -single -update -delete';
+
+--
+-- Name: currencies currencies_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.currencies
+    ADD CONSTRAINT currencies_pkey PRIMARY KEY (code);
 
 --
 -- Name: customer_addresses customer_addresses_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -13495,6 +13694,12 @@ CREATE INDEX tenant_suspensions_suspended_by_idx ON app_public.tenant_suspension
 CREATE INDEX tenant_suspensions_suspended_idx ON app_public.tenant_suspensions USING btree (tenant_id, suspended_at DESC);
 
 --
+-- Name: tenants_currency_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tenants_currency_idx ON app_public.tenants USING btree (currency);
+
+--
 -- Name: tenders_order_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -13657,6 +13862,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.inventory_ite
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg_locations__validate();
 
 --
+-- Name: tenants _050_validate_money; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate_money BEFORE INSERT OR UPDATE OF currency, locale ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_money();
+
+--
 -- Name: tenants _050_validate_tax_rate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -13793,6 +14004,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR E
 --
 
 CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__create_stats();
+
+--
+-- Name: tenants _200_rescale_prices; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_rescale_prices AFTER UPDATE OF currency ON app_public.tenants FOR EACH ROW WHEN ((new.currency IS DISTINCT FROM old.currency)) EXECUTE FUNCTION app_private.tg_tenants__rescale_prices();
 
 --
 -- Name: billing_requests _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -14832,6 +15049,20 @@ ALTER TABLE ONLY app_public.tenant_suspensions
 
 COMMENT ON CONSTRAINT tenant_suspensions_tenant_id_fkey ON app_public.tenant_suspensions IS '@fieldName tenant
 @foreignFieldName suspensions';
+
+--
+-- Name: tenants tenants_currency_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenants
+    ADD CONSTRAINT tenants_currency_fkey FOREIGN KEY (currency) REFERENCES app_public.currencies(code);
+
+--
+-- Name: CONSTRAINT tenants_currency_fkey ON tenants; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenants_currency_fkey ON app_public.tenants IS '@fieldName currencyInfo
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
 
 --
 -- Name: tenders tenders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -16170,6 +16401,12 @@ CREATE POLICY all_for_owner ON app_public.billing_subscriptions TO bo_owner USIN
 CREATE POLICY all_for_owner ON app_public.catalog_items TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: currencies all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.currencies TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_addresses all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -16350,6 +16587,12 @@ ALTER TABLE app_public.billing_subscriptions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.catalog_items ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: currencies; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.currencies ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: customer_addresses; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -16522,6 +16765,12 @@ ALTER TABLE app_public.plans ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.roles ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: currencies select_all; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_all ON app_public.currencies FOR SELECT TO bo_visitor USING (true);
 
 --
 -- Name: plans select_all; Type: POLICY; Schema: app_public; Owner: -
@@ -17414,6 +17663,13 @@ REVOKE ALL ON FUNCTION app_hidden.csv_text(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.csv_text(value text) TO bo_visitor;
 
 --
+-- Name: FUNCTION currency_code(code text, column_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.currency_code(code text, column_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.currency_code(code text, column_name text) TO bo_visitor;
+
+--
 -- Name: FUNCTION current_permissions(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -17601,6 +17857,13 @@ REVOKE ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignor
 GRANT ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) TO bo_visitor;
 
 --
+-- Name: FUNCTION language_tag(what text, tag text, column_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.language_tag(what text, tag text, column_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.language_tag(what text, tag text, column_name text) TO bo_visitor;
+
+--
 -- Name: FUNCTION latest_visits(visits timestamp with time zone[]); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -17648,6 +17911,14 @@ REVOKE ALL ON FUNCTION app_hidden.loyalty_settings_of(tenant_id text) FROM PUBLI
 GRANT ALL ON FUNCTION app_hidden.loyalty_settings_of(tenant_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION major_units(amount numeric, minor_units integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) TO bo_visitor;
+GRANT ALL ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) TO bo_analyst;
+
+--
 -- Name: FUNCTION may_contact(tenant_id text, customer_id text, channel text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -17689,11 +17960,11 @@ REVOKE ALL ON FUNCTION app_hidden.normalize_tags(tags text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.normalize_tags(tags text[]) TO bo_visitor;
 
 --
--- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text); Type: ACL; Schema: app_hidden; Owner: -
+-- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text, currency text, locale text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text, currency text, locale text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text, currency text, locale text) TO bo_visitor;
 
 --
 -- Name: FUNCTION optional_email(email text); Type: ACL; Schema: app_hidden; Owner: -
@@ -17839,10 +18110,10 @@ REVOKE ALL ON FUNCTION app_private.billing_request_params(tenant text, request_i
 REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PUBLIC;
 
 --
--- Name: FUNCTION create_tenant_for(owner_user_id text, company_name text, timezone text); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION create_tenant_for(owner_user_id text, company_name text, timezone text, currency text, locale text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text, currency text, locale text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_counters__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
@@ -18415,6 +18686,18 @@ REVOKE ALL ON FUNCTION app_private.suspension_exempt_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.sync_tenant_with_subscription(tenant text, status text) FROM PUBLIC;
 
 --
+-- Name: TABLE currencies; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.currencies TO bo_visitor;
+
+--
+-- Name: FUNCTION tenant_currency(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tenant_currency(tenant_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION tenant_plan(tenant text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -18541,10 +18824,22 @@ REVOKE ALL ON FUNCTION app_private.tg_locations__validate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_reporting_queue__fold() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_tenants__rescale_prices(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__rescale_prices() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_tenants__start_trial(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_tenants__start_trial() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenants__validate_money(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_money() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_tenants__validate_tax_rate(); Type: ACL; Schema: app_private; Owner: -
@@ -18674,11 +18969,23 @@ GRANT UPDATE(default_country) ON TABLE app_public.tenants TO bo_visitor;
 GRANT UPDATE(tax_rate_bps) ON TABLE app_public.tenants TO bo_visitor;
 
 --
--- Name: FUNCTION create_business(name text, timezone text); Type: ACL; Schema: app_public; Owner: -
+-- Name: COLUMN tenants.currency; Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.create_business(name text, timezone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.create_business(name text, timezone text) TO bo_visitor;
+GRANT UPDATE(currency) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: COLUMN tenants.locale; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(locale) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: FUNCTION create_business(name text, timezone text, currency text, locale text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) TO bo_visitor;
 
 --
 -- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb); Type: ACL; Schema: app_public; Owner: -

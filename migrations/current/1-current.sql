@@ -1,1 +1,200 @@
--- Enter migration here
+------------------------------------------------------------------------------------------------
+-- Money a shop can reconcile, 1: every business has a currency (ISO 4217) and a locale, and
+-- amounts are counted in its minor units (cents; yen; fils). (Tables and data here; the rules in
+-- the fixtures included below.)
+
+-- ISO 4217's current currencies with their minor units (the exponent: JPY 0, USD 2, KWD 3).
+create table if not exists app_public.currencies (
+  code text primary key check (code ~ '^[A-Z]{3}$'),
+  name text not null check (length(name) between 1 and 80),
+  minor_units int not null check (minor_units between 0 and 4)
+);
+insert into app_public.currencies (code, name, minor_units) values
+  ('AED', 'United Arab Emirates Dirham', 2),
+  ('AFN', 'Afghan Afghani', 2),
+  ('ALL', 'Albanian Lek', 2),
+  ('AMD', 'Armenian Dram', 2),
+  ('AOA', 'Angolan Kwanza', 2),
+  ('ARS', 'Argentine Peso', 2),
+  ('AUD', 'Australian Dollar', 2),
+  ('AWG', 'Aruban Florin', 2),
+  ('AZN', 'Azerbaijani Manat', 2),
+  ('BAM', 'Bosnia-Herzegovina Convertible Mark', 2),
+  ('BBD', 'Barbadian Dollar', 2),
+  ('BDT', 'Bangladeshi Taka', 2),
+  ('BGN', 'Bulgarian Lev', 2),
+  ('BHD', 'Bahraini Dinar', 3),
+  ('BIF', 'Burundian Franc', 0),
+  ('BMD', 'Bermudan Dollar', 2),
+  ('BND', 'Brunei Dollar', 2),
+  ('BOB', 'Bolivian Boliviano', 2),
+  ('BRL', 'Brazilian Real', 2),
+  ('BSD', 'Bahamian Dollar', 2),
+  ('BTN', 'Bhutanese Ngultrum', 2),
+  ('BWP', 'Botswanan Pula', 2),
+  ('BYN', 'Belarusian Ruble', 2),
+  ('BZD', 'Belize Dollar', 2),
+  ('CAD', 'Canadian Dollar', 2),
+  ('CDF', 'Congolese Franc', 2),
+  ('CHF', 'Swiss Franc', 2),
+  ('CLP', 'Chilean Peso', 0),
+  ('CNY', 'Chinese Yuan', 2),
+  ('COP', 'Colombian Peso', 2),
+  ('CRC', 'Costa Rican Colón', 2),
+  ('CUP', 'Cuban Peso', 2),
+  ('CVE', 'Cape Verdean Escudo', 2),
+  ('CZK', 'Czech Koruna', 2),
+  ('DJF', 'Djiboutian Franc', 0),
+  ('DKK', 'Danish Krone', 2),
+  ('DOP', 'Dominican Peso', 2),
+  ('DZD', 'Algerian Dinar', 2),
+  ('EGP', 'Egyptian Pound', 2),
+  ('ERN', 'Eritrean Nakfa', 2),
+  ('ETB', 'Ethiopian Birr', 2),
+  ('EUR', 'Euro', 2),
+  ('FJD', 'Fijian Dollar', 2),
+  ('FKP', 'Falkland Islands Pound', 2),
+  ('GBP', 'British Pound', 2),
+  ('GEL', 'Georgian Lari', 2),
+  ('GHS', 'Ghanaian Cedi', 2),
+  ('GIP', 'Gibraltar Pound', 2),
+  ('GMD', 'Gambian Dalasi', 2),
+  ('GNF', 'Guinean Franc', 0),
+  ('GTQ', 'Guatemalan Quetzal', 2),
+  ('GYD', 'Guyanaese Dollar', 2),
+  ('HKD', 'Hong Kong Dollar', 2),
+  ('HNL', 'Honduran Lempira', 2),
+  ('HTG', 'Haitian Gourde', 2),
+  ('HUF', 'Hungarian Forint', 2),
+  ('IDR', 'Indonesian Rupiah', 2),
+  ('ILS', 'Israeli New Shekel', 2),
+  ('INR', 'Indian Rupee', 2),
+  ('IQD', 'Iraqi Dinar', 3),
+  ('IRR', 'Iranian Rial', 2),
+  ('ISK', 'Icelandic Króna', 0),
+  ('JMD', 'Jamaican Dollar', 2),
+  ('JOD', 'Jordanian Dinar', 3),
+  ('JPY', 'Japanese Yen', 0),
+  ('KES', 'Kenyan Shilling', 2),
+  ('KGS', 'Kyrgyz Som', 2),
+  ('KHR', 'Cambodian Riel', 2),
+  ('KMF', 'Comorian Franc', 0),
+  ('KPW', 'North Korean Won', 2),
+  ('KRW', 'South Korean Won', 0),
+  ('KWD', 'Kuwaiti Dinar', 3),
+  ('KYD', 'Cayman Islands Dollar', 2),
+  ('KZT', 'Kazakhstani Tenge', 2),
+  ('LAK', 'Laotian Kip', 2),
+  ('LBP', 'Lebanese Pound', 2),
+  ('LKR', 'Sri Lankan Rupee', 2),
+  ('LRD', 'Liberian Dollar', 2),
+  ('LSL', 'Lesotho Loti', 2),
+  ('LYD', 'Libyan Dinar', 3),
+  ('MAD', 'Moroccan Dirham', 2),
+  ('MDL', 'Moldovan Leu', 2),
+  ('MGA', 'Malagasy Ariary', 2),
+  ('MKD', 'Macedonian Denar', 2),
+  ('MMK', 'Myanmar Kyat', 2),
+  ('MNT', 'Mongolian Tugrik', 2),
+  ('MOP', 'Macanese Pataca', 2),
+  ('MRU', 'Mauritanian Ouguiya', 2),
+  ('MUR', 'Mauritian Rupee', 2),
+  ('MVR', 'Maldivian Rufiyaa', 2),
+  ('MWK', 'Malawian Kwacha', 2),
+  ('MXN', 'Mexican Peso', 2),
+  ('MYR', 'Malaysian Ringgit', 2),
+  ('MZN', 'Mozambican Metical', 2),
+  ('NAD', 'Namibian Dollar', 2),
+  ('NGN', 'Nigerian Naira', 2),
+  ('NIO', 'Nicaraguan Córdoba', 2),
+  ('NOK', 'Norwegian Krone', 2),
+  ('NPR', 'Nepalese Rupee', 2),
+  ('NZD', 'New Zealand Dollar', 2),
+  ('OMR', 'Omani Rial', 3),
+  ('PAB', 'Panamanian Balboa', 2),
+  ('PEN', 'Peruvian Sol', 2),
+  ('PGK', 'Papua New Guinean Kina', 2),
+  ('PHP', 'Philippine Peso', 2),
+  ('PKR', 'Pakistani Rupee', 2),
+  ('PLN', 'Polish Zloty', 2),
+  ('PYG', 'Paraguayan Guarani', 0),
+  ('QAR', 'Qatari Riyal', 2),
+  ('RON', 'Romanian Leu', 2),
+  ('RSD', 'Serbian Dinar', 2),
+  ('RUB', 'Russian Ruble', 2),
+  ('RWF', 'Rwandan Franc', 0),
+  ('SAR', 'Saudi Riyal', 2),
+  ('SBD', 'Solomon Islands Dollar', 2),
+  ('SCR', 'Seychellois Rupee', 2),
+  ('SDG', 'Sudanese Pound', 2),
+  ('SEK', 'Swedish Krona', 2),
+  ('SGD', 'Singapore Dollar', 2),
+  ('SHP', 'St. Helena Pound', 2),
+  ('SLE', 'Sierra Leonean Leone', 2),
+  ('SOS', 'Somali Shilling', 2),
+  ('SRD', 'Surinamese Dollar', 2),
+  ('SSP', 'South Sudanese Pound', 2),
+  ('STN', 'São Tomé & Príncipe Dobra', 2),
+  ('SVC', 'Salvadoran Colón', 2),
+  ('SYP', 'Syrian Pound', 2),
+  ('SZL', 'Swazi Lilangeni', 2),
+  ('THB', 'Thai Baht', 2),
+  ('TJS', 'Tajikistani Somoni', 2),
+  ('TMT', 'Turkmenistani Manat', 2),
+  ('TND', 'Tunisian Dinar', 3),
+  ('TOP', 'Tongan Paʻanga', 2),
+  ('TRY', 'Turkish Lira', 2),
+  ('TTD', 'Trinidad & Tobago Dollar', 2),
+  ('TWD', 'New Taiwan Dollar', 2),
+  ('TZS', 'Tanzanian Shilling', 2),
+  ('UAH', 'Ukrainian Hryvnia', 2),
+  ('UGX', 'Ugandan Shilling', 0),
+  ('USD', 'US Dollar', 2),
+  ('UYU', 'Uruguayan Peso', 2),
+  ('UZS', 'Uzbekistani Som', 2),
+  ('VES', 'Venezuelan Bolívar', 2),
+  ('VND', 'Vietnamese Dong', 0),
+  ('VUV', 'Vanuatu Vatu', 0),
+  ('WST', 'Samoan Tala', 2),
+  ('XAF', 'Central African CFA Franc', 0),
+  ('XCD', 'East Caribbean Dollar', 2),
+  ('XCG', 'Caribbean guilder', 2),
+  ('XOF', 'West African CFA Franc', 0),
+  ('XPF', 'CFP Franc', 0),
+  ('YER', 'Yemeni Rial', 2),
+  ('ZAR', 'South African Rand', 2),
+  ('ZMW', 'Zambian Kwacha', 2),
+  ('ZWG', 'Zimbabwean Gold', 2)
+on conflict (code) do update set name = excluded.name, minor_units = excluded.minor_units;
+do $$ begin
+  if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.currencies'::regclass) then
+    perform app_private.secure_table('app_public.currencies');
+  end if;
+end $$;
+comment on table app_public.currencies is E'@behavior -insert -update -delete\nThe currencies a business may count in (ISO 4217), with their minor units.';
+comment on column app_public.currencies.code is 'ISO 4217 code, such as USD, EUR or JPY.';
+comment on column app_public.currencies.name is 'English name, such as US Dollar.';
+comment on column app_public.currencies.minor_units is 'Digits after the decimal mark: amounts are stored in 1/10^minorUnits of the currency (USD 2: cents; JPY 0; KWD 3).';
+
+-- Existing businesses counted in dollars (the amounts keep their meaning: cents).
+alter table app_public.tenants add column if not exists currency text not null default 'USD' references app_public.currencies (code);
+create index if not exists tenants_currency_idx on app_public.tenants (currency);
+alter table app_public.tenants add column if not exists locale text not null default 'en-US' check (length(locale) between 2 and 35);
+comment on column app_public.tenants.currency is E'The currency the business sells in (ISO 4217). Every amount of the business is in its minor units. Changes only while the business has no sale (CURFX).';
+comment on column app_public.tenants.locale is 'How numbers, amounts and dates are written for the business (a BCP 47 tag such as en-US, fr-FR or ar-OM).';
+comment on constraint tenants_currency_fkey on app_public.tenants is E'@fieldName currencyInfo\n@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+drop function if exists app_hidden.onboard(text, text, text, text, text);
+drop function if exists app_private.create_tenant_for(text, text, text);
+drop function if exists app_public.create_business(text, text);
+--!include platform/110-input.sql
+--!include sales/301-money.sql
+--!include identity/201-tenants-users-locations.sql
+--!include identity/220-auth.sql
+--!include customers/480-types-and-preferences.sql
+--!include reporting/650-exports.sql
+
+-- The analysts' views write amounts in the business's currency (named beside them), with its
+-- number of decimals: their money columns change type, so they are made anew.
+drop view if exists reporting.sales_by_day, reporting.item_sales_by_day, reporting.customer_activity, reporting.customer_classes;
+--!include reporting/640-analysts.sql

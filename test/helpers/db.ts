@@ -33,7 +33,7 @@ export interface TestDatabase {
   asAnonymous(): Actor;
   asSession(sessionId: string | null): Actor;
   /** Onboards a new business through app_hidden.onboard; the returned actor is its owner. */
-  onboard(opts?: { company?: string; timezone?: string }): Promise<Member>;
+  onboard(opts?: { company?: string; timezone?: string; currency?: string; locale?: string }): Promise<Member>;
   /** Adds a new user with the given role key (owner, manager, cashier) to a tenant, signed in. */
   asUser(tenantId: string, role: string): Promise<Member>;
   /**
@@ -91,14 +91,16 @@ export function openTestDatabase(name: string, rootUrl: string, dropDatabase: ()
     };
   }
 
-  async function onboard(opts: { company?: string; timezone?: string } = {}): Promise<Member> {
+  async function onboard(opts: { company?: string; timezone?: string; currency?: string; locale?: string } = {}): Promise<Member> {
     const email = uniqueEmail("owner");
-    const { rows } = await asSession(null).query("select app_hidden.onboard($1, $2, $3, $4, $5) as sid", [
+    const { rows } = await asSession(null).query("select app_hidden.onboard($1, $2, $3, $4, $5, $6, $7) as sid", [
       opts.company ?? `Shop ${++counter}`,
       "Olive Owner",
       email,
       PASSWORD,
       opts.timezone ?? "Europe/Paris",
+      opts.currency ?? "USD",
+      opts.locale ?? "en-US",
     ]);
     const sid = rows[0].sid as string;
     const who = await owner.query(

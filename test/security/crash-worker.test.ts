@@ -206,7 +206,7 @@ describe("a worker killed in the middle of a CSV export", () => {
     expect(body.length).toBe(Number(done.bytes_written));
 
     const records = parseCsv(body.toString("utf8"));
-    expect(records[0]).toEqual(["customer_number", "name", "visits", "total_spend", "last_visit_at", "loyalty_class", "may_email", "may_sms"]);
+    expect(records[0]).toEqual(["customer_number", "name", "visits", "currency", "total_spend", "last_visit_at", "loyalty_class", "may_email", "may_sms"]);
     const numbers = records.slice(1).map((r) => r[0]);
     expect(numbers).toHaveLength(CUSTOMERS);
     expect(new Set(numbers).size).toBe(CUSTOMERS);

@@ -37,7 +37,7 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.export_file(text)": "as downloadable_export (GET /exports/:id)",
   "app_hidden.may_download_exports_of(text)": "whether the caller is a member of that tenant with reports.export: tells nothing else",
   "app_hidden.logout()": "ends the caller's own session",
-  "app_hidden.onboard(text,text,text,text,text)": "creates a new business for a new user; touches no existing tenant",
+  "app_hidden.onboard(text,text,text,text,text,text,text)": "creates a new business for a new user; touches no existing tenant",
 };
 
 /**

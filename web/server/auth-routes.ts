@@ -30,12 +30,14 @@ export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: Serve
     case "/auth/onboard": {
       const body = await readJsonObject(req);
       const session = await asVisitor(pool, null, async (c) => {
-        const { rows } = await c.query("select app_hidden.onboard($1, $2, $3, $4, $5) as id", [
+        const { rows } = await c.query("select app_hidden.onboard($1, $2, $3, $4, $5, $6, $7) as id", [
           stringField(body, "companyName"),
           stringField(body, "ownerName"),
           stringField(body, "email"),
           stringField(body, "password"),
           stringField(body, "timezone"),
+          stringField(body, "currency"), // null: US dollars
+          stringField(body, "locale"), // null: en-US
         ]);
         return rows[0].id as string;
       });

@@ -53,6 +53,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
     title: "Sales",
     intro: "Sales also raise the shared codes: `BADIN` (malformed input: lines that are not a list of\nobjects, unknown line fields, an unknown tender type or stock reason, a blank void reason, an\nimport date in the future, a tax rate outside 0–10000 basis points), `NOTFD` (a location,\ncatalog item, inventory item or order that is not the business's own — unknown ids and other\nbusinesses' ids get the same answer), `LOGIN` and `DNIED` (selling needs `sales.sell`, voids\n`sales.void`, stock changes `inventory.manage`, backdated imports `settings.update`).",
     codes: [
+      { code: "CURFX", http: 409, meaning: "The business's currency cannot change once it has sales (orders, voided ones included): its amounts are a record in that currency. Before the first sale it may change, and catalog prices are rescaled to the new currency's minor units." },
       { code: "EMPTY", http: 400, meaning: "An order needs at least one line." },
       { code: "BADQT", http: 400, meaning: "A quantity is not a whole number in range (order lines: 1 to 10000; stock changes: not zero, at most 1000000 either way, and with the sign its reason requires: receive and transfer in positive, waste and transfer out negative), or a low-stock threshold is not 0 to 1000000." },
       { code: "INACT", http: 400, meaning: "The catalog item is inactive and cannot be sold." },

@@ -71,7 +71,7 @@ describe("CSV exports", () => {
     const text = await res.text();
     expect(res.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
     expect(csvObjects(text)).toEqual([
-      { item: "Tea, green", sku: "TEA", quantity_sold: "3", gross_revenue: "9.00", net_revenue: "9.00", avg_unit_price: "3.00" },
+      { item: "Tea, green", sku: "TEA", quantity_sold: "3", currency: "USD", gross_revenue: "9.00", net_revenue: "9.00", avg_unit_price: "3.00" },
     ]);
     expect(text).toContain('"Tea, green"');
     // Any member of the tenant with reports.export may download it, not only the one who asked.

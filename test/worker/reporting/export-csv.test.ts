@@ -88,12 +88,12 @@ describe("export_csv", () => {
     expect(done.finished_at).toBeInstanceOf(Date);
 
     const [header] = parseCsv(text);
-    expect(header).toEqual(["item", "sku", "quantity_sold", "gross_revenue", "net_revenue", "avg_unit_price"]);
+    expect(header).toEqual(["item", "sku", "quantity_sold", "currency", "gross_revenue", "net_revenue", "avg_unit_price"]);
     // PostgreSQL's quoting: commas and quotes inside quotes, quotes doubled, line breaks kept inside quotes.
-    expect(text).toContain('"Bagel, ""plain""",BAGEL,2,5.00,5.00,2.50\n');
-    expect(text).toContain('"Line one\nline two",NL,1,1.00,1.00,1.00\n');
-    expect(text).toContain("'\tTabbed,TAB,1,1.00,1.00,1.00\n");
-    expect(text).toContain('"\'\rCarriage",CR,1,1.00,1.00,1.00\n');
+    expect(text).toContain('"Bagel, ""plain""",BAGEL,2,USD,5.00,5.00,2.50\n');
+    expect(text).toContain('"Line one\nline two",NL,1,USD,1.00,1.00,1.00\n');
+    expect(text).toContain("'\tTabbed,TAB,1,USD,1.00,1.00,1.00\n");
+    expect(text).toContain('"\'\rCarriage",CR,1,USD,1.00,1.00,1.00\n');
     const byName = Object.fromEntries(csvObjects(text).map((r) => [r.item, r]));
     expect(Object.keys(byName).sort()).toEqual(
       ["'\tTabbed", "'\rCarriage", "'+1 shot", "'-5% tea", "'=SUM(A1:A9)", "'@mention", 'Bagel, "plain"', "Line one\nline two"].sort(),
@@ -108,18 +108,35 @@ describe("export_csv", () => {
     expect((await db.owner.query("select count(*)::int as n from graphile_worker.jobs where task_identifier = 'export_csv'")).rows[0].n).toBe(0);
   });
 
-  it("daily sales: one row per date, all locations added up, dollars", async () => {
+  it("daily sales: one row per date, all locations added up, in dollars with the currency named", async () => {
     const e = await requestExport("daily_sales", { from: "2025-06-30", to: "2025-07-02" });
     await runWorker();
     const rows = csvObjects(await fileOf(e.id));
     expect(Object.keys(rows[0])).toEqual([
-      "business_date", "location", "orders", "gross_sales", "discounts", "tax", "net_sales", "cash", "card", "voids", "voided_total", "avg_order_value",
+      "business_date", "location", "orders", "currency", "gross_sales", "discounts", "tax", "net_sales", "cash", "card", "voids", "voided_total", "avg_order_value",
     ]);
     expect(rows.map((r) => [r.business_date, r.location, r.orders, r.net_sales])).toEqual([
       ["2025-06-30", "All locations", "0", "0.00"],
       ["2025-07-01", "All locations", "4", "33.00"], // the order (7.50 + 10% tax) and the three copies of it written above
       ["2025-07-02", "All locations", "1", "3.74"],
     ]);
+  });
+
+  it("amounts are written in the business's currency with its decimals: yen without, dinars with three", async () => {
+    const yen = await db.onboard({ currency: "JPY", locale: "ja-JP" });
+    const dinars = await db.onboard({ currency: "KWD", locale: "ar-KW" });
+    for (const m of [yen, dinars]) {
+      const item = await m.query("insert into app_public.catalog_items (name, sku, price) values ('Set lunch', 'LUNCH', 1235) returning id");
+      const location = (await m.query("select id from app_public.locations")).rows[0].id;
+      await m.query("select app_public.place_order($1, $2::jsonb, null, 0, '2025-07-01T03:00:00Z')", [location, JSON.stringify([{ catalog_item_id: item.rows[0].id, quantity: 2 }])]);
+    }
+    const exportOf = async (m: typeof yen) => {
+      const { rows } = await m.query("select id from reporting.request_export('daily_sales', $1::jsonb)", [JSON.stringify({ from: "2025-07-01", to: "2025-07-01" })]);
+      await runWorker();
+      return csvObjects(await fileOf(rows[0].id));
+    };
+    expect(await exportOf(yen)).toEqual([expect.objectContaining({ orders: "1", currency: "JPY", gross_sales: "2470", net_sales: "2470", avg_order_value: "2470" })]);
+    expect(await exportOf(dinars)).toEqual([expect.objectContaining({ orders: "1", currency: "KWD", gross_sales: "2.470", net_sales: "2.470" })]);
   });
 
   it("daily sales at one location names it; inventory and customers have their headers and defused names", async () => {
@@ -137,6 +154,7 @@ describe("export_csv", () => {
         customer_number: "CUST-00001",
         name: "'=cmd|' /C calc'!A0 Smith, Jr.",
         visits: "0",
+        currency: "USD",
         total_spend: "0.00",
         last_visit_at: "",
         loyalty_class: "",
@@ -188,7 +206,7 @@ describe("export_csv", () => {
     expect(seen.rows).toEqual([]);
     await runWorker();
     expect(await exportRow(e.id)).toMatchObject({ status: "done", chunk_count: 1 });
-    expect(await fileOf(e.id)).toMatch(/^customer_number,name,visits,total_spend,last_visit_at,loyalty_class,may_email,may_sms\n/);
+    expect(await fileOf(e.id)).toMatch(/^customer_number,name,visits,currency,total_spend,last_visit_at,loyalty_class,may_email,may_sms\n/);
   });
 
   it("an export that keeps failing is marked failed on its last attempt", async () => {
