@@ -116,8 +116,8 @@ describe("customers: knowing your regulars", () => {
 
     const history = page.getByTestId("purchase-history");
     expect(await history.getByTestId("stat-visits").textContent()).toBe("5");
-    expect(await history.getByTestId("stat-spend").textContent()).toBe("47.50");
-    expect(await history.getByTestId("stat-average").textContent()).toBe("9.50");
+    expect(await history.getByTestId("stat-spend").textContent()).toBe("$47.50");
+    expect(await history.getByTestId("stat-average").textContent()).toBe("$9.50");
     expect(await history.getByTestId("stat-items").textContent()).toBe("14");
     expect(await history.getByTestId("stat-first-visit").textContent()).toBe(shownDate(raniaFirst));
     expect(await history.getByTestId("stat-last-visit").textContent()).toBe(shownDate(raniaLast));

@@ -242,7 +242,7 @@ describe("customers", () => {
     await summary.filter({ hasText: "30 customers · showing 28" }).waitFor();
     expect((await names()).slice(0, 5)).toEqual(["Person 10", "Person 20", "Person 05", "Person 30", "Person 29"]);
     const visited = rowsOf(page).filter({ hasText: "Person 10" });
-    expect(await visited.getByRole("cell").nth(5).textContent()).toBe("70.00"); // name, email, phone, type, visits, spend
+    expect(await visited.getByRole("cell").nth(5).textContent()).toBe("$70.00"); // name, email, phone, type, visits, spend
     await page.getByRole("button", { name: "Load more" }).click();
     await summary.filter({ hasText: /^30 customers$/ }).waitFor();
     expect(await rowsOf(page).count()).toBe(30);
@@ -299,8 +299,8 @@ describe("customers", () => {
 
     const page = await signedIn(owner, `/customers/${maria.id}`);
     await page.getByRole("heading", { name: "Maria Silva", level: 1 }).waitFor();
-    expect(await page.getByTestId("stat-spend").textContent()).toBe("20.00");
-    await page.getByRole("table", { name: "Recent orders" }).getByRole("row", { name: /Main store 20\.00 Placed/ }).waitFor();
+    expect(await page.getByTestId("stat-spend").textContent()).toBe("$20.00");
+    await page.getByRole("table", { name: "Recent orders" }).getByRole("row", { name: /Main store \$20\.00 Placed/ }).waitFor();
 
     await page.getByRole("button", { name: "Merge duplicate" }).click();
     const dialog = page.getByRole("dialog", { name: "Merge a duplicate into Maria Silva" });
@@ -318,17 +318,17 @@ describe("customers", () => {
     await table.getByRole("row", { name: "Phone — +351912345678 +351912345678" }).waitFor();
     await table.getByRole("row", { name: "Tags vip local VIP vip local" }).waitFor();
     await table.getByRole("row", { name: "Visits 1 1 2" }).waitFor();
-    await table.getByRole("row", { name: "Total spend 20.00 10.00 30.00" }).waitFor();
+    await table.getByRole("row", { name: "Total spend $20.00 $10.00 $30.00" }).waitFor();
     expect(await review.getByTestId("merge-moves").textContent()).toBe("Moves 1 order, 0 notes and 0 addresses to the customer kept.");
-    expect(await page.getByTestId("stat-spend").textContent()).toBe("20.00"); // nothing merged yet
+    expect(await page.getByTestId("stat-spend").textContent()).toBe("$20.00"); // nothing merged yet
 
     await review.getByLabel("Reason (optional)").fill("Same person, signed up twice");
     await review.getByRole("button", { name: "Merge customers" }).click();
     await review.waitFor({ state: "hidden" });
     await page.getByText("Merged CUST-00002 into CUST-00001.").waitFor();
-    await page.getByTestId("stat-spend").filter({ hasText: "30.00" }).waitFor();
+    await page.getByTestId("stat-spend").filter({ hasText: "$30.00" }).waitFor();
     expect(await page.getByTestId("stat-visits").textContent()).toBe("2");
-    expect(await page.getByTestId("stat-average").textContent()).toBe("15.00");
+    expect(await page.getByTestId("stat-average").textContent()).toBe("$15.00");
     const profile = page.getByTestId("profile-card");
     expect(await profile.getByLabel("Tags").textContent()).toBe("viplocal");
     expect(await profile.getByLabel("Phone").textContent()).toBe("+351912345678");

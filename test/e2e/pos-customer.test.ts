@@ -36,10 +36,10 @@ describe("POS customer", () => {
 
     // Sell her an espresso, by card.
     await page.getByRole("list", { name: "Items for sale" }).getByRole("button", { name: /Espresso/ }).click();
-    await page.getByRole("button", { name: /^Charge 2\.50$/ }).click();
+    await page.getByRole("button", { name: /^Charge \$2\.50$/ }).click();
     const payment = page.getByRole("dialog", { name: /Take payment/ });
     await payment.getByRole("button", { name: "Card" }).click();
-    await payment.getByRole("button", { name: "Charge 2.50 to card" }).click();
+    await payment.getByRole("button", { name: "Charge $2.50 to card" }).click();
     const done = page.getByRole("dialog", { name: /Sale complete/ });
     await done.getByRole("button", { name: "New sale" }).click();
     // A new sale starts as a walk-in again.

@@ -46,37 +46,37 @@ describe("POS", () => {
     // Two flat whites; the database prices the cart: 2 × 3.50 + 2.75, 10% tax per line.
     await page.getByRole("button", { name: "One more Flat white" }).click();
     await page.getByLabel("Quantity of Flat white").filter({ hasText: exactly("2") }).waitFor();
-    await page.getByTestId("cart-subtotal").filter({ hasText: exactly("9.75") }).waitFor();
-    await page.getByTestId("cart-tax").filter({ hasText: exactly("0.98") }).waitFor();
-    await page.getByTestId("cart-total").filter({ hasText: exactly("10.73") }).waitFor();
+    await page.getByTestId("cart-subtotal").filter({ hasText: exactly("$9.75") }).waitFor();
+    await page.getByTestId("cart-tax").filter({ hasText: exactly("$0.98") }).waitFor();
+    await page.getByTestId("cart-total").filter({ hasText: exactly("$10.73") }).waitFor();
     await page.getByText("Tax (10%)").waitFor();
 
     // 0.75 off the order: spread over the lines (0.54 and 0.21), tax on each (0.65 + 0.25).
     await page.getByLabel("Order discount").fill("0.75");
-    await page.getByTestId("cart-discount").filter({ hasText: exactly("−0.75") }).waitFor();
-    await page.getByTestId("cart-tax").filter({ hasText: exactly("0.90") }).waitFor();
-    await page.getByTestId("cart-total").filter({ hasText: exactly("9.90") }).waitFor();
+    await page.getByTestId("cart-discount").filter({ hasText: exactly("−$0.75") }).waitFor();
+    await page.getByTestId("cart-tax").filter({ hasText: exactly("$0.90") }).waitFor();
+    await page.getByTestId("cart-total").filter({ hasText: exactly("$9.90") }).waitFor();
 
     // Charge: the order is placed, then cash: 20.00 for 9.90.
-    await page.getByRole("button", { name: "Charge 9.90" }).click();
+    await page.getByRole("button", { name: "Charge $9.90" }).click();
     const payment = page.getByRole("dialog", { name: /Take payment/ });
-    await payment.getByTestId("amount-due").filter({ hasText: exactly("9.90") }).waitFor();
-    await payment.getByRole("button", { name: "Exact amount, 9.90" }).waitFor();
-    await payment.getByRole("button", { name: "Cash 10.00" }).waitFor();
+    await payment.getByTestId("amount-due").filter({ hasText: exactly("$9.90") }).waitFor();
+    await payment.getByRole("button", { name: "Exact amount, $9.90" }).waitFor();
+    await payment.getByRole("button", { name: "Cash $10.00" }).waitFor();
     await payment.getByLabel("Amount given").fill("20");
     await payment.getByRole("button", { name: "Take cash" }).click();
 
     const done = page.getByRole("dialog", { name: /Sale complete/ });
-    await done.getByTestId("change-due").filter({ hasText: "Change due" }).filter({ hasText: "10.10" }).waitFor();
+    await done.getByTestId("change-due").filter({ hasText: "Change due" }).filter({ hasText: "$10.10" }).waitFor();
     const receipt = done.getByTestId("receipt");
-    await receipt.getByRole("row", { name: "2 × Flat white 7.00" }).waitFor();
-    await receipt.getByRole("row", { name: "1 × Blueberry muffin 2.75" }).waitFor();
-    await receipt.getByRole("row", { name: "Subtotal 9.75" }).waitFor();
-    await receipt.getByRole("row", { name: "Discount −0.75" }).waitFor();
-    await receipt.getByRole("row", { name: "Tax (10%) 0.90" }).waitFor();
-    await receipt.getByRole("row", { name: "Total 9.90" }).waitFor();
-    await receipt.getByRole("row", { name: "Cash 20.00" }).waitFor();
-    await receipt.getByRole("row", { name: "Change 10.10" }).waitFor();
+    await receipt.getByRole("row", { name: "2 × Flat white $7.00" }).waitFor();
+    await receipt.getByRole("row", { name: "1 × Blueberry muffin $2.75" }).waitFor();
+    await receipt.getByRole("row", { name: "Subtotal $9.75" }).waitFor();
+    await receipt.getByRole("row", { name: "Discount −$0.75" }).waitFor();
+    await receipt.getByRole("row", { name: "Tax (10%) $0.90" }).waitFor();
+    await receipt.getByRole("row", { name: "Total $9.90" }).waitFor();
+    await receipt.getByRole("row", { name: "Cash $20.00" }).waitFor();
+    await receipt.getByRole("row", { name: "Change $10.10" }).waitFor();
 
     // The receipt's number and time are the order's, on New York's clock (the browser is in Paris).
     const { rows } = await e2e.app.db.owner.query(
@@ -99,13 +99,18 @@ describe("POS", () => {
     const today = page.getByRole("table", { name: "Today's orders" });
     const row = today.getByRole("row").filter({ hasText: number });
     await row.filter({ hasText: placedAt }).filter({ hasText: "Blueberry muffin, 2 × Flat white" }).waitFor();
-    await row.filter({ hasText: "9.90" }).filter({ hasText: "Paid" }).waitFor();
+    await row.filter({ hasText: "$9.90" }).filter({ hasText: "Paid" }).waitFor();
+    // On a 1440 × 900 screen, with today's orders listed, the till does not scroll sideways.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), { timeout: 15_000 })
+      .toBeLessThanOrEqual(0); // how far the page reaches beyond the window
 
     // The owner voids it: a reason is required (the server's words, under the Reason field); the
     // row then says voided, and why.
     await row.getByRole("button", { name: `Void order ${number}` }).click();
     const voiding = page.getByRole("dialog", { name: `Void order ${number}` });
-    await voiding.getByText("9.90 was paid: hand it back to the customer.").waitFor();
+    await voiding.getByText("$9.90 was paid: hand it back to the customer.").waitFor();
     await voiding.getByRole("button", { name: "Void order" }).click();
     await voiding.getByText("The reason for the void is required.").waitFor();
     expect(await helpOf(voiding, "Reason")).toBe("The reason for the void is required.");
@@ -143,19 +148,19 @@ describe("POS", () => {
 
     const grid = page.getByRole("list", { name: "Items for sale" });
     await grid.getByRole("button", { name: /Gift card.*GIFT-25.*25\.00/ }).click();
-    await page.getByTestId("cart-total").filter({ hasText: exactly("25.00") }).waitFor();
+    await page.getByTestId("cart-total").filter({ hasText: exactly("$25.00") }).waitFor();
 
     // Sell at the other location, by card.
     await page.getByRole("combobox", { name: /Location/ }).click();
     await page.getByRole("option", { name: "Airport kiosk" }).click();
     await page.getByText("Selling at Airport kiosk.").waitFor();
-    await page.getByRole("button", { name: "Charge 25.00" }).click();
+    await page.getByRole("button", { name: "Charge $25.00" }).click();
     const payment = page.getByRole("dialog", { name: /Take payment/ });
     await payment.getByRole("button", { name: "Card" }).click();
-    await payment.getByRole("button", { name: "Charge 25.00 to card" }).click();
+    await payment.getByRole("button", { name: "Charge $25.00 to card" }).click();
     const done = page.getByRole("dialog", { name: /Sale complete/ });
     await done.getByText("Paid in full · no change").waitFor();
-    await done.getByTestId("receipt").getByRole("row", { name: "Card 25.00", exact: true }).waitFor();
+    await done.getByTestId("receipt").getByRole("row", { name: "Card $25.00", exact: true }).waitFor();
     await done.getByTestId("receipt").getByText("Airport kiosk").waitFor();
     await done.getByRole("button", { name: "New sale" }).click();
     await page
@@ -186,11 +191,11 @@ describe("POS", () => {
     await signIn(page, cashier.email, cashier.password);
     await page.getByRole("link", { name: "POS" }).click();
     await page.getByRole("list", { name: "Items for sale" }).getByRole("button", { name: /Espresso/ }).click();
-    await page.getByRole("button", { name: "Charge 2.20" }).click();
+    await page.getByRole("button", { name: "Charge $2.20" }).click();
     const payment = page.getByRole("dialog", { name: /Take payment/ });
-    await payment.getByRole("button", { name: "Exact amount, 2.20" }).click();
+    await payment.getByRole("button", { name: "Exact amount, $2.20" }).click();
     const done = page.getByRole("dialog", { name: /Sale complete/ });
-    await done.getByTestId("receipt").getByRole("row", { name: "Cash 2.20" }).waitFor();
+    await done.getByTestId("receipt").getByRole("row", { name: "Cash $2.20" }).waitFor();
     await done.getByTestId("receipt").getByText("Served by A cashier").waitFor();
     await done.getByRole("button", { name: "New sale" }).click();
 

@@ -46,7 +46,7 @@ describe("Reports in the browser", () => {
     await page.goto("/login");
     await signIn(page, owner.email, owner.password);
 
-    await page.getByTestId("metric-sales-today").filter({ hasText: exactly("14.00") }).waitFor();
+    await page.getByTestId("metric-sales-today").filter({ hasText: exactly("$14.00") }).waitFor();
     await page.getByTestId("metric-orders-today").filter({ hasText: exactly("2") }).waitFor();
     await page.getByTestId("metric-active-customers").filter({ hasText: exactly("0") }).waitFor();
     const low = page.getByTestId("metric-low-stock");
@@ -83,10 +83,10 @@ describe("Reports in the browser", () => {
       const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
       expect(await page.getByLabel("To").inputValue()).toBe(today);
 
-      await page.getByTestId("sales-revenue").filter({ hasText: exactly("14.00") }).waitFor();
+      await page.getByTestId("sales-revenue").filter({ hasText: exactly("$14.00") }).waitFor();
       await page.getByTestId("sales-orders").filter({ hasText: exactly("2") }).waitFor();
-      await page.getByTestId("sales-average").filter({ hasText: exactly("7.00") }).waitFor();
-      await page.getByTestId("sales-discounts").filter({ hasText: exactly("0.00") }).waitFor();
+      await page.getByTestId("sales-average").filter({ hasText: exactly("$7.00") }).waitFor();
+      await page.getByTestId("sales-discounts").filter({ hasText: exactly("$0.00") }).waitFor();
 
       const chart = page.getByTestId("sales-chart");
       await chart.locator("svg").first().waitFor();
@@ -102,18 +102,18 @@ describe("Reports in the browser", () => {
       const csv = await readFile((await download.path())!, "utf8");
       const lines = csv.trim().split(/\r?\n/);
       expect(lines[0]).toBe(
-        "business_date,location,orders,gross_sales,discounts,tax,net_sales,cash,card,voids,voided_total,avg_order_value",
+        "business_date,location,orders,currency,gross_sales,discounts,tax,net_sales,cash,card,voids,voided_total,avg_order_value",
       );
       expect(lines).toHaveLength(8); // one row per day of the range
-      expect(lines).toContain(`${today},All locations,2,14.00,0.00,0.00,14.00,14.00,0.00,0,0.00,7.00`);
+      expect(lines).toContain(`${today},All locations,2,USD,14.00,0.00,0.00,14.00,14.00,0.00,0,0.00,7.00`);
       await page.getByText(`Downloaded ${download.suggestedFilename()}`).waitFor();
 
       // Items: the top-items bar chart and the ranking; Inventory: the low-stock badge.
       await page.getByRole("tab", { name: "Items" }).click();
       await page.getByTestId("items-chart").locator("svg rect").first().waitFor();
       const items = page.getByRole("table", { name: "Item sales" });
-      await items.getByRole("row", { name: "Cake 2 10.00 5.00" }).waitFor();
-      await items.getByRole("row", { name: "Tea 2 4.00 2.00" }).waitFor();
+      await items.getByRole("row", { name: "Cake 2 $10.00 $5.00" }).waitFor();
+      await items.getByRole("row", { name: "Tea 2 $4.00 $2.00" }).waitFor();
       await page.getByRole("tab", { name: "Inventory" }).click();
       await page.getByRole("table", { name: "Stock levels" }).getByRole("row", { name: "Main store Cake stock 1 2 Low stock" }).waitFor();
     } finally {

@@ -1,11 +1,12 @@
-// Create your business: the owner's account, the business and its first location's time zone
-// in one step. The server checks every input; its message shows under the input it names
+// Create your business: the owner's account, the business, its currency and its first location's
+// time zone in one step. The server checks every input; its message shows under the input it names
 // (`field`), or above the form.
 import { Alert, Box, Button, Link, Stack, TextField, Typography } from "@mui/material";
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { useResetClient } from "../lib/ClientProvider.tsx";
 import { useForm } from "../lib/useForm.ts";
+import { CurrencyField } from "../ui/CurrencyField.tsx";
 import { TimeZoneField } from "../ui/TimeZoneField.tsx";
 import { browserTimeZone } from "../ui/timeZones.ts";
 import { AuthLayout } from "./AuthLayout.tsx";
@@ -20,6 +21,7 @@ export function OnboardPage() {
     email: "",
     password: "",
     timezone: browserTimeZone() as string | null,
+    currency: "USD" as string | null,
   }));
   const [busy, setBusy] = useState(false);
   const { values } = form;
@@ -28,7 +30,8 @@ export function OnboardPage() {
     event.preventDefault();
     setBusy(true);
     try {
-      await onboard({ ...values, timezone: values.timezone ?? "" });
+      // Amounts and dates are written as the browser's language writes them (changeable in Settings).
+      await onboard({ ...values, timezone: values.timezone ?? "", currency: values.currency ?? "", locale: navigator.language || "en-US" });
       navigate("/", { replace: true });
       resetClient();
     } catch (e) {
@@ -77,6 +80,12 @@ export function OnboardPage() {
             onChange={(zone) => form.set("timezone", zone)}
             error={form.errorOf("timezone")?.message}
             helperText="Business dates follow this zone. You can add locations in other zones later."
+          />
+          <CurrencyField
+            value={values.currency}
+            onChange={(code) => form.set("currency", code)}
+            error={form.errorOf("currency")?.message}
+            helperText="What you sell in. It can change until your first sale."
           />
           <Button type="submit" variant="contained" size="large" loading={busy}>
             Create business

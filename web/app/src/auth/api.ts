@@ -8,6 +8,10 @@ export interface OnboardInput {
   email: string;
   password: string;
   timezone: string;
+  /** ISO 4217 code; amounts of the business are in its minor units. */
+  currency: string;
+  /** How amounts and dates are written for the business (the browser's language by default). */
+  locale: string;
 }
 
 export const signIn = (email: string, password: string) => postJson("/auth/login", { email, password });

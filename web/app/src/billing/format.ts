@@ -1,20 +1,12 @@
 // How billing reads on screen: prices in their currency ($79.00), dates in the browser's locale,
 // statuses and modules in words, days left in a trial.
+import { formatMoney, moneyIn } from "../ui/money.ts";
 
 const DAY_MS = 86_400_000;
 
-/** 7900, "usd" → "$79.00" (the narrow symbol, whatever the browser's locale). */
+/** 7900, "usd" → "$79.00": a Stripe price, in its own currency (the shared money helper). */
 export function formatPrice(cents: number | null | undefined, currency = "usd"): string {
-  if (cents == null) return "–";
-  try {
-    return new Intl.NumberFormat(undefined, {
-      style: "currency",
-      currency: currency.toUpperCase(),
-      currencyDisplay: "narrowSymbol",
-    }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
+  return formatMoney(cents, moneyIn(currency));
 }
 
 /** "month" → "month", "year" → "year"; used as "$79.00 / month". */

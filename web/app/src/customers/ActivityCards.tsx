@@ -14,10 +14,12 @@ import {
   Tooltip,
   Typography,
 } from "@mui/material";
-import { formatCents, formatDateTime, timeAgo } from "./format.ts";
+import { formatDateTime, timeAgo } from "./format.ts";
 import type { Activity, RecentOrder } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
+  const money = useMoney();
   return (
     <Card>
       <CardContent>
@@ -46,7 +48,7 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
                     </TableCell>
                     <TableCell>{o.location?.name ?? "—"}</TableCell>
                     <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums", textDecoration: o.status === "voided" ? "line-through" : undefined }}>
-                      {formatCents(o.total)}
+                      {money.format(o.total)}
                     </TableCell>
                     <TableCell>
                       <Chip

@@ -4,9 +4,10 @@
 import { Box, Chip, Link, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import type { ReactNode } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
-import { formatCents, formatDateTime, tagList, timeAgo } from "./format.ts";
+import { formatDateTime, tagList, timeAgo } from "./format.ts";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import type { ListedCustomer } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 /** Columns a phone has no room for (their content moves under the name). */
 const WIDE_ONLY = { display: { xs: "none", md: "table-cell" } } as const;
@@ -36,6 +37,7 @@ export function CustomersTable({ children, label = "Customers" }: { children: Re
 }
 
 export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCustomer; onTag?(tag: string): void }) {
+  const money = useMoney();
   const navigate = useNavigate();
   const tags = tagList(c.tags);
   return (
@@ -91,7 +93,7 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
         {c.totalVisits}
       </TableCell>
       <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums" }}>
-        {formatCents(c.totalSpend)}
+        {money.format(c.totalSpend)}
       </TableCell>
       <TableCell sx={{ whiteSpace: "nowrap" }}>
         {c.lastVisitAt ? (

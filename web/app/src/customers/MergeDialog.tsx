@@ -27,9 +27,10 @@ import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { CustomerSearch } from "./CustomerSearch.tsx";
-import { formatCents, formatDate, tagList } from "./format.ts";
+import { formatDate, tagList } from "./format.ts";
 import { SwapIcon } from "./icons.tsx";
 import { MergeCustomersMutation, MergeSideQuery, PreviewMergeQuery, type MergePreview, type MergeSide } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   /** The customer whose page this is. */
@@ -179,6 +180,7 @@ function moves(r: MergePreview): string {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function ComparisonTable({ p, d, r }: { p: MergeSide; d: MergeSide; r: MergePreview }) {
+  const money = useMoney();
   const consent = (v: boolean | null) => (v == null ? "Not asked" : v ? "Agrees" : "Declined");
   const tags = (v: unknown) => {
     const list = tagList(v);
@@ -199,7 +201,7 @@ function ComparisonTable({ p, d, r }: { p: MergeSide; d: MergeSide; r: MergePrev
     ["Tags", tags(p.tags), tags(d.tags), tags(r.tags)],
     ["Marketing", consent(p.marketingConsent), consent(d.marketingConsent), consent(r.marketingConsent)],
     ["Visits", p.totalVisits, d.totalVisits, r.totalVisits],
-    ["Total spend", formatCents(p.totalSpend), formatCents(d.totalSpend), formatCents(r.totalSpend)],
+    ["Total spend", money.format(p.totalSpend), money.format(d.totalSpend), money.format(r.totalSpend)],
     ["Last visit", formatDate(p.lastVisitAt) || "Never", formatDate(d.lastVisitAt) || "Never", formatDate(r.lastVisitAt) || "Never"],
     ["Notes", p.notes, d.notes, r.notes],
   ];

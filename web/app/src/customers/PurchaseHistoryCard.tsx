@@ -2,10 +2,12 @@
 // database from the sales events): first and last visit, visits, spend, average order, units
 // bought and the three items they bought most of. Money is in cents, formatted here only.
 import { Box, Card, CardContent, Tooltip, Typography } from "@mui/material";
-import { daysAgo, formatCents, formatDate, formatDateTime } from "./format.ts";
+import { daysAgo, formatDate, formatDateTime } from "./format.ts";
 import type { PurchaseHistory } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 export function PurchaseHistoryCard({ history: h }: { history: PurchaseHistory | null }) {
+  const money = useMoney();
   const visits = h?.visits ?? 0;
   const stats = [
     {
@@ -22,8 +24,8 @@ export function PurchaseHistoryCard({ history: h }: { history: PurchaseHistory |
       testId: "stat-last-visit",
     },
     { label: "Visits", value: visits.toLocaleString(), testId: "stat-visits" },
-    { label: "Total spend", value: formatCents(h?.spend ?? 0), testId: "stat-spend" },
-    { label: "Average order", value: visits ? formatCents(h!.averageOrderValue) : "–", testId: "stat-average" },
+    { label: "Total spend", value: money.format(h?.spend ?? 0), testId: "stat-spend" },
+    { label: "Average order", value: visits ? money.format(h!.averageOrderValue) : "–", testId: "stat-average" },
     { label: "Items bought", value: Number(h?.itemsBought ?? 0).toLocaleString(), testId: "stat-items" },
   ];
   const top = (h?.topItems ?? []).filter((i) => i.catalogItem);

@@ -1,24 +1,5 @@
-// How customer data reads on screen: money in cents (Int or BigInt-as-string) as plain decimals
-// (the business has no currency setting yet), dates in the browser's locale, "3 days ago".
-
-const whole = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const decimalMark = new Intl.NumberFormat(undefined).formatToParts(1.5).find((p) => p.type === "decimal")?.value ?? ".";
-
-/** 123456 or "123456" (cents) → "1,234.56"; exact for BigInt totals. */
-export function formatCents(cents: number | string | bigint | null | undefined): string {
-  if (cents == null || cents === "") return "–";
-  let value: bigint;
-  try {
-    value = typeof cents === "bigint" ? cents : BigInt(typeof cents === "number" ? Math.round(cents) : cents);
-  } catch {
-    return "–";
-  }
-  const negative = value < 0n;
-  const abs = negative ? -value : value;
-  const units = whole.format(abs / 100n);
-  const fraction = (abs % 100n).toString().padStart(2, "0");
-  return `${negative ? "−" : ""}${units}${decimalMark}${fraction}`;
-}
+// How customer data reads on screen: dates in the browser's locale, "3 days ago" (money is
+// written by ui/money.ts, in the business's currency).
 
 /** "14 Mar 2025". */
 export function formatDate(iso: string | null | undefined, timeZone?: string): string {

@@ -3,10 +3,10 @@
 import { Alert, Grid } from "@mui/material";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { formatMoney } from "../pos/money.ts";
 import { cents, DashboardMetricsQuery } from "../reporting/queries.ts";
 import { SummaryCard } from "../reporting/SummaryCard.tsx";
 import { useCan } from "../shell/ViewerContext.tsx";
+import { useMoney } from "../ui/useMoney.ts";
 
 export function MetricsCards() {
   const canView = useCan("reports.view");
@@ -17,6 +17,7 @@ export function MetricsCards() {
 }
 
 function Metrics() {
+  const money = useMoney();
   const [{ data, error }] = useQuery({ query: DashboardMetricsQuery, requestPolicy: "cache-and-network" });
   if (error) return <Alert severity="error">{errorMessage(error)}</Alert>;
   const m = data?.dashboardMetrics;
@@ -24,7 +25,7 @@ function Metrics() {
   return (
     <Grid container spacing={2} component="section" aria-label="Today's figures">
       <Grid size={{ xs: 6, md: 3 }}>
-        <SummaryCard label="Sales today" value={m ? formatMoney(cents(m.salesToday)) : "…"} testId="metric-sales-today" />
+        <SummaryCard label="Sales today" value={m ? money.format(cents(m.salesToday)) : "…"} testId="metric-sales-today" />
       </Grid>
       <Grid size={{ xs: 6, md: 3 }}>
         <SummaryCard label="Orders today" value={m ? String(cents(m.ordersToday)) : "…"} testId="metric-orders-today" />

@@ -2,16 +2,18 @@
 // at once. The database checks the name, the SKU (format: BADIN, unique: DUSKU) and the price
 // (BADAM); its message appears under the input it names (`field`), or above the form. Only
 // reading the price as money is done here: the database takes cents.
-import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
+import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, InputAdornment, Stack, TextField } from "@mui/material";
 import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
-import { parseMoney } from "./money.ts";
+import { currencySymbol, exampleAmount, parseMoney } from "../ui/money.ts";
 import { CreateCatalogItemMutation } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 const blank = () => ({ name: "", sku: "", price: "" });
 
 export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): void }) {
+  const money = useMoney();
   const form = useForm(blank);
   // The price as typed is not money: said here, since the server never sees it.
   const [unreadablePrice, setUnreadablePrice] = useState(false);
@@ -26,7 +28,7 @@ export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): voi
   async function submit(event: FormEvent) {
     event.preventDefault();
     const { name, sku, price } = form.values;
-    const cents = price.trim() ? parseMoney(price) : null;
+    const cents = price.trim() ? parseMoney(price, money) : null;
     if (cents === null) return setUnreadablePrice(true);
     const result = await create({ name, sku, price: cents });
     if (result.error) return void form.fail(result.error);
@@ -51,8 +53,11 @@ export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): voi
                 setUnreadablePrice(false);
               }}
               error={price.error || unreadablePrice}
-              helperText={unreadablePrice ? "Enter a price such as 3.50." : price.helperText}
-              slotProps={{ htmlInput: { inputMode: "decimal" } }}
+              helperText={unreadablePrice ? `Enter a price such as ${exampleAmount(money)}.` : price.helperText}
+              slotProps={{
+                htmlInput: { inputMode: money.minorUnits ? "decimal" : "numeric" },
+                input: { startAdornment: <InputAdornment position="start">{currencySymbol(money)}</InputAdornment> },
+              }}
             />
           </Stack>
         </DialogContent>

@@ -20,9 +20,9 @@ import { MAX_QUANTITY } from "./cart.ts";
 import { CartCustomer } from "./CartCustomer.tsx";
 import { CloseIcon, DiscountIcon, MinusIcon, PlusIcon } from "./icons.tsx";
 import { MoneyField } from "./MoneyField.tsx";
-import { formatMoney } from "./money.ts";
 import type { QuotedLine } from "./queries.ts";
 import type { QuoteState } from "./useQuote.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   cart: Cart;
@@ -41,6 +41,7 @@ function percent(bps: number): string {
 }
 
 export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange, canCharge, charging, chargeError, onCharge }: Props) {
+  const money = useMoney();
   const q = quote.quote;
   const quoted = new Map<string, QuotedLine>((q?.lines ?? []).map((l) => [l.catalog_item_id, l]));
   // Totals not (yet) for the cart as it is: dimmed until the database has priced it.
@@ -94,13 +95,13 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
               role="group"
               sx={{ py: 1.5, opacity: stale ? 0.45 : 1, transition: "opacity 120ms" }}
             >
-              <TotalRow label="Subtotal" value={formatMoney(q?.subtotal)} testId="cart-subtotal" />
+              <TotalRow label="Subtotal" value={money.format(q?.subtotal)} testId="cart-subtotal" />
               {(q?.discountTotal ?? 0) > 0 && (
-                <TotalRow label="Discount" value={`−${formatMoney(q?.discountTotal)}`} testId="cart-discount" />
+                <TotalRow label="Discount" value={`−${money.format(q?.discountTotal)}`} testId="cart-discount" />
               )}
               <TotalRow
                 label={q?.taxRateBps ? `Tax (${percent(q.taxRateBps)})` : "Tax"}
-                value={formatMoney(q?.taxTotal)}
+                value={money.format(q?.taxTotal)}
                 testId="cart-tax"
               />
               <Stack direction="row" sx={{ justifyContent: "space-between", alignItems: "baseline", mt: 1 }}>
@@ -108,7 +109,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                   Total
                 </Typography>
                 <Typography variant="h5" component="p" data-testid="cart-total">
-                  {formatMoney(q?.total)}
+                  {money.format(q?.total)}
                 </Typography>
               </Stack>
             </Box>
@@ -128,7 +129,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
 
         <Stack spacing={1} sx={{ mt: cart.lines.length ? 0 : 1 }}>
           <Button variant="contained" size="large" disabled={!ready} loading={charging} onClick={onCharge} fullWidth>
-            {q && cart.lines.length && !quote.error ? `Charge ${formatMoney(q.total)}` : "Charge"}
+            {q && cart.lines.length && !quote.error ? `Charge ${money.format(q.total)}` : "Charge"}
           </Button>
           {cart.lines.length > 0 && (
             <Button color="inherit" onClick={() => dispatch({ type: "clear" })} disabled={charging}>
@@ -161,6 +162,7 @@ function CartLineRow({
   dispatch: Dispatch<CartAction>;
   disabled: boolean;
 }) {
+  const money = useMoney();
   const [discountOpen, setDiscountOpen] = useState(line.discount > 0);
   const id = line.itemId;
   return (
@@ -171,14 +173,14 @@ function CartLineRow({
             {line.name}
           </Typography>
           <Typography variant="caption" color="text.secondary">
-            {line.sku} · {formatMoney(line.price)} each
+            {line.sku} · {money.format(line.price)} each
           </Typography>
         </Box>
         <Box sx={{ textAlign: "right", flexShrink: 0 }}>
-          <Typography data-testid="line-amount">{quoted ? formatMoney(quoted.subtotal) : "…"}</Typography>
+          <Typography data-testid="line-amount">{quoted ? money.format(quoted.subtotal) : "…"}</Typography>
           {quoted && quoted.line_discount > 0 && (
             <Typography variant="caption" color="success.main">
-              −{formatMoney(quoted.line_discount)}
+              −{money.format(quoted.line_discount)}
             </Typography>
           )}
         </Box>

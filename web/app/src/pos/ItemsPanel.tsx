@@ -21,8 +21,8 @@ import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { AddItemDialog } from "./AddItemDialog.tsx";
 import { SearchIcon } from "./icons.tsx";
-import { formatMoney } from "./money.ts";
 import { PosCatalogQuery, type CatalogItem } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 const PAGE = 60;
 
@@ -36,6 +36,7 @@ function useDebounced<T>(value: T, ms: number): T {
 }
 
 export function ItemsPanel({ canManageCatalog, onAdd }: { canManageCatalog: boolean; onAdd(item: CatalogItem): void }) {
+  const money = useMoney();
   const [search, setSearch] = useState("");
   const [adding, setAdding] = useState(false);
   const term = useDebounced(search.trim(), 200);
@@ -187,7 +188,7 @@ export function ItemsPanel({ canManageCatalog, onAdd }: { canManageCatalog: bool
                           {item.sku}
                         </Typography>
                       </Box>
-                      <Typography sx={{ fontWeight: 600, color: "primary.main" }}>{formatMoney(item.price)}</Typography>
+                      <Typography sx={{ fontWeight: 600, color: "primary.main" }}>{money.format(item.price)}</Typography>
                     </ButtonBase>
                   </Box>
                 ))}

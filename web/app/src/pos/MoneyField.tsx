@@ -1,8 +1,9 @@
-// A small amount field (discounts, cash given): keeps what is typed, hands over cents when it
-// reads as an amount, and says so when it does not.
-import { TextField, type TextFieldProps } from "@mui/material";
+// A small amount field (discounts, cash given), with the business's currency sign: keeps what is
+// typed, hands over minor units when it reads as an amount, and says so when it does not.
+import { InputAdornment, TextField, type TextFieldProps } from "@mui/material";
 import { useState } from "react";
-import { moneyInput, parseMoney } from "./money.ts";
+import { currencySymbol, exampleAmount, moneyInput, parseMoney } from "../ui/money.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 type Props = Omit<TextFieldProps, "value" | "onChange" | "error"> & {
   cents: number;
@@ -12,13 +13,14 @@ type Props = Omit<TextFieldProps, "value" | "onChange" | "error"> & {
 };
 
 export function MoneyField({ cents, onCents, problem, helperText, slotProps, ...rest }: Props) {
-  const [text, setText] = useState(() => moneyInput(cents));
+  const money = useMoney();
+  const [text, setText] = useState(() => moneyInput(cents, money));
   const [invalid, setInvalid] = useState(false);
   // Follow changes made elsewhere (a quick-amount button, a cleared cart).
   const [seen, setSeen] = useState(cents);
   if (cents !== seen) {
     setSeen(cents);
-    if (parseMoney(text) !== cents) setText(moneyInput(cents));
+    if (parseMoney(text, money) !== cents) setText(moneyInput(cents, money));
   }
   return (
     <TextField
@@ -26,7 +28,7 @@ export function MoneyField({ cents, onCents, problem, helperText, slotProps, ...
       value={text}
       onChange={(e) => {
         setText(e.target.value);
-        const parsed = parseMoney(e.target.value);
+        const parsed = parseMoney(e.target.value, money);
         setInvalid(parsed === null);
         if (parsed !== null) {
           setSeen(parsed);
@@ -34,9 +36,13 @@ export function MoneyField({ cents, onCents, problem, helperText, slotProps, ...
         }
       }}
       error={invalid || Boolean(problem)}
-      helperText={invalid ? "Enter an amount such as 1.50." : problem || helperText}
+      helperText={invalid ? `Enter an amount such as ${exampleAmount(money)}.` : problem || helperText}
       autoComplete="off"
-      slotProps={{ ...slotProps, htmlInput: { inputMode: "decimal", ...(slotProps?.htmlInput as object) } }}
+      slotProps={{
+        ...slotProps,
+        htmlInput: { inputMode: money.minorUnits ? "decimal" : "numeric", ...(slotProps?.htmlInput as object) },
+        input: { startAdornment: <InputAdornment position="start">{currencySymbol(money)}</InputAdornment>, ...(slotProps?.input as object) },
+      }}
     />
   );
 }

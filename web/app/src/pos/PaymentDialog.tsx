@@ -19,10 +19,11 @@ import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { MoneyField } from "./MoneyField.tsx";
-import { cashSuggestions, formatMoney } from "./money.ts";
+import { cashSuggestions } from "../ui/money.ts";
 import { RecordTenderMutation, type OrderSummary, type TenderResult } from "./queries.ts";
 import { Receipt } from "./Receipt.tsx";
 import { orderNumber } from "./time.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   order: OrderSummary;
@@ -34,6 +35,7 @@ interface Props {
 }
 
 export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Props) {
+  const money = useMoney();
   const [order, setOrder] = useState<OrderSummary>(placed);
   const [lastTender, setLastTender] = useState<TenderResult | null>(null);
   const [method, setMethod] = useState<"cash" | "card">("cash");
@@ -80,7 +82,7 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                   <>
                     <Typography variant="overline">Change due</Typography>
                     <Typography variant="h3" component="p" sx={{ fontWeight: 700 }}>
-                      {formatMoney(lastTender.changeGiven)}
+                      {money.format(lastTender.changeGiven)}
                     </Typography>
                   </>
                 ) : (
@@ -106,12 +108,12 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                 {order.paidTotal > 0 ? "Still due" : "Amount due"}
               </Typography>
               <Typography variant="h3" component="p" sx={{ fontWeight: 700 }} data-testid="amount-due">
-                {formatMoney(due)}
+                {money.format(due)}
               </Typography>
               {lastTender && (
                 <Typography variant="body2" color="text.secondary">
-                  Received {formatMoney(lastTender.amount)} by {lastTender.type}; {formatMoney(order.paidTotal)} of{" "}
-                  {formatMoney(order.total)} paid.
+                  Received {money.format(lastTender.amount)} by {lastTender.type}; {money.format(order.paidTotal)} of{" "}
+                  {money.format(order.total)} paid.
                 </Typography>
               )}
             </Box>
@@ -137,15 +139,15 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                   Quick amounts
                 </Typography>
                 <Stack direction="row" sx={{ flexWrap: "wrap", gap: 1, mb: 2 }}>
-                  {cashSuggestions(due).map((amount, i) => (
+                  {cashSuggestions(due, money).map((amount, i) => (
                     <Button
                       key={amount}
                       variant="outlined"
                       onClick={() => void tender("cash", amount)}
                       disabled={fetching}
-                      aria-label={i === 0 ? `Exact amount, ${formatMoney(amount)}` : `Cash ${formatMoney(amount)}`}
+                      aria-label={i === 0 ? `Exact amount, ${money.format(amount)}` : `Cash ${money.format(amount)}`}
                     >
-                      {i === 0 ? `Exact ${formatMoney(amount)}` : formatMoney(amount)}
+                      {i === 0 ? `Exact ${money.format(amount)}` : money.format(amount)}
                     </Button>
                   ))}
                 </Stack>
@@ -158,7 +160,7 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
               </form>
             ) : (
               <Button variant="contained" size="large" fullWidth loading={fetching} onClick={() => void tender("card", due)}>
-                Charge {formatMoney(due)} to card
+                Charge {money.format(due)} to card
               </Button>
             )}
           </DialogContent>

@@ -6,9 +6,9 @@ import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
-import { formatMoney } from "./money.ts";
 import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 const cell = { border: 0, py: 0.25, px: 0 } as const;
 
@@ -41,6 +41,7 @@ export function Receipt({ orderId }: { orderId: string }) {
 }
 
 function ReceiptBody({ order }: { order: ReceiptOrder }) {
+  const money = useMoney();
   const { tenant } = useViewer();
   const zone = order.location?.timezone ?? "UTC";
   const percent = (order.taxRateBps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 });
@@ -76,8 +77,8 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
         <TableBody>
           {order.lines.nodes.map((line) => (
             <Fragment key={line.id}>
-              <Row label={`${line.quantity} × ${line.name}`} value={formatMoney(line.subtotal)} />
-              {line.lineDiscount > 0 && <Row label="Line discount" value={`−${formatMoney(line.lineDiscount)}`} muted />}
+              <Row label={`${line.quantity} × ${line.name}`} value={money.format(line.subtotal)} />
+              {line.lineDiscount > 0 && <Row label="Line discount" value={`−${money.format(line.lineDiscount)}`} muted />}
             </Fragment>
           ))}
         </TableBody>
@@ -85,10 +86,10 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
       <Divider sx={{ borderStyle: "dashed" }} />
       <Table size="small" aria-label="Totals" sx={{ my: 1 }}>
         <TableBody>
-          <Row label="Subtotal" value={formatMoney(order.subtotal)} />
-          {order.discountTotal > 0 && <Row label="Discount" value={`−${formatMoney(order.discountTotal)}`} />}
-          <Row label={order.taxRateBps ? `Tax (${percent}%)` : "Tax"} value={formatMoney(order.taxTotal)} />
-          <Row label="Total" value={formatMoney(order.total)} strong />
+          <Row label="Subtotal" value={money.format(order.subtotal)} />
+          {order.discountTotal > 0 && <Row label="Discount" value={`−${money.format(order.discountTotal)}`} />}
+          <Row label={order.taxRateBps ? `Tax (${percent}%)` : "Tax"} value={money.format(order.taxTotal)} />
+          <Row label="Total" value={money.format(order.total)} strong />
         </TableBody>
       </Table>
       <Divider sx={{ borderStyle: "dashed" }} />
@@ -96,12 +97,12 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
         <TableBody>
           {order.tenders.nodes.map((t) => (
             <Fragment key={t.id}>
-              <Row label={tenderLabel(t.type)} value={formatMoney(t.amount)} />
-              {t.changeGiven > 0 && <Row label="Change" value={formatMoney(t.changeGiven)} />}
+              <Row label={tenderLabel(t.type)} value={money.format(t.amount)} />
+              {t.changeGiven > 0 && <Row label="Change" value={money.format(t.changeGiven)} />}
             </Fragment>
           ))}
-          {order.amountDue > 0 && order.status !== "voided" && <Row label="Still due" value={formatMoney(order.amountDue)} strong />}
-          {order.status === "voided" && order.paidTotal > 0 && <Row label="Handed back" value={formatMoney(order.paidTotal)} />}
+          {order.amountDue > 0 && order.status !== "voided" && <Row label="Still due" value={money.format(order.amountDue)} strong />}
+          {order.status === "voided" && order.paidTotal > 0 && <Row label="Handed back" value={money.format(order.paidTotal)} />}
         </TableBody>
       </Table>
     </Box>

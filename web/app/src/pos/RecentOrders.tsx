@@ -20,10 +20,10 @@ import { useMemo, useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
-import { formatMoney } from "./money.ts";
 import { RecentOrdersQuery, type PosLocation, type RecentOrder } from "./queries.ts";
 import { orderNumber, timeAt, todayAt } from "./time.ts";
 import { VoidOrderDialog } from "./VoidOrderDialog.tsx";
+import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   location: PosLocation;
@@ -37,12 +37,14 @@ function itemsText(order: RecentOrder): string {
 }
 
 function Status({ order }: { order: RecentOrder }) {
+  const money = useMoney();
   if (order.status === "voided") return <Chip size="small" label="Voided" variant="outlined" />;
-  if (order.amountDue > 0) return <Chip size="small" color="warning" label={`Due ${formatMoney(order.amountDue)}`} />;
+  if (order.amountDue > 0) return <Chip size="small" color="warning" label={`Due ${money.format(order.amountDue)}`} />;
   return <Chip size="small" color="success" variant="outlined" label="Paid" />;
 }
 
 export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Props) {
+  const money = useMoney();
   const businessDate = todayAt(location.timezone);
   const variables = useMemo(() => ({ locationId: location.rowId, businessDate }), [location.rowId, businessDate]);
   // Refetched after any mutation that returns an Order (a sale, a payment, a void), even while empty.
@@ -80,8 +82,13 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
                   <TableCell>Items</TableCell>
                   <TableCell align="right">Total</TableCell>
                   <TableCell>Status</TableCell>
-                  <TableCell align="right">
-                    <Box component="span" sx={{ position: "absolute", width: 1, height: 1, overflow: "hidden", clip: "rect(0 0 0 0)" }}>
+                  {/* Named for screen readers only. Positioned in its cell: placed against the page, the
+                      hidden text stretched the POS to 2,797 px and it scrolled sideways. */}
+                  <TableCell align="right" sx={{ position: "relative" }}>
+                    <Box
+                      component="span"
+                      sx={{ position: "absolute", width: 1, height: 1, margin: "-1px", overflow: "hidden", whiteSpace: "nowrap", clip: "rect(0 0 0 0)" }}
+                    >
                       Actions
                     </Box>
                   </TableCell>
@@ -103,7 +110,7 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
                       )}
                     </TableCell>
                     <TableCell align="right" sx={{ textDecoration: order.status === "voided" ? "line-through" : undefined }}>
-                      {formatMoney(order.total)}
+                      {money.format(order.total)}
                     </TableCell>
                     <TableCell>
                       <Status order={order} />

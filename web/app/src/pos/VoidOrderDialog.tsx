@@ -5,11 +5,12 @@ import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextF
 import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
-import { formatMoney } from "./money.ts";
 import { VoidOrderMutation, type OrderSummary } from "./queries.ts";
 import { orderNumber } from "./time.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClose(): void }) {
+  const money = useMoney();
   const form = useForm({ reason: "" });
   const [{ fetching }, voidOrder] = useMutation(VoidOrderMutation);
 
@@ -32,12 +33,12 @@ export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClo
             </Alert>
           )}
           <Typography sx={{ mb: 1 }}>
-            The sale of {formatMoney(order.total)} is cancelled and its items go back into stock. The order stays in the
+            The sale of {money.format(order.total)} is cancelled and its items go back into stock. The order stays in the
             records, marked voided.
           </Typography>
           {order.paidTotal > 0 && (
             <Alert severity="info" sx={{ mb: 2 }}>
-              {formatMoney(order.paidTotal)} was paid: hand it back to the customer.
+              {money.format(order.paidTotal)} was paid: hand it back to the customer.
             </Alert>
           )}
           <TextField

@@ -8,11 +8,11 @@ import { BarChart } from "@mui/x-charts/BarChart";
 import { useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { formatMoney } from "../pos/money.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { ExportButton } from "./ExportButton.tsx";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
 import { cents, ItemSalesQuery, type ItemOrder } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   range: Range;
@@ -22,6 +22,7 @@ interface Props {
 }
 
 export function ItemsTab({ range, onRange, location, onLocation }: Props) {
+  const money = useMoney();
   const [orderBy, setOrderBy] = useState<ItemOrder>("revenue");
   const common = { from: range.from, to: range.to, location: location || null };
   const [{ data, fetching, error }] = useQuery({ query: ItemSalesQuery, variables: { ...common, orderBy } });
@@ -55,8 +56,8 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
                 series={[
                   {
                     label: "Revenue",
-                    data: top10.map((r) => cents(r.netRevenue) / 100),
-                    valueFormatter: (v) => (v == null ? "" : formatMoney(Math.round(v * 100))),
+                    data: top10.map((r) => cents(r.netRevenue) / 10 ** money.minorUnits),
+                    valueFormatter: (v) => (v == null ? "" : money.format(Math.round(v * 10 ** money.minorUnits))),
                   },
                 ]}
               />
@@ -96,8 +97,8 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
                 <TableRow key={r.catalogItemId}>
                   <TableCell>{r.catalogItemName}</TableCell>
                   <TableCell align="right">{cents(r.quantitySold)}</TableCell>
-                  <TableCell align="right">{formatMoney(cents(r.netRevenue))}</TableCell>
-                  <TableCell align="right">{formatMoney(cents(r.avgUnitPrice))}</TableCell>
+                  <TableCell align="right">{money.format(cents(r.netRevenue))}</TableCell>
+                  <TableCell align="right">{money.format(cents(r.avgUnitPrice))}</TableCell>
                 </TableRow>
               ))}
               {rows.length === 0 && (

@@ -4,12 +4,12 @@ import { LineChart } from "@mui/x-charts/LineChart";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { formatMoney } from "../pos/money.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { ExportButton } from "./ExportButton.tsx";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
 import { cents, DailySalesQuery } from "./queries.ts";
 import { SummaryCard } from "./SummaryCard.tsx";
+import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   range: Range;
@@ -19,6 +19,7 @@ interface Props {
 }
 
 export function SalesTab({ range, onRange, location, onLocation }: Props) {
+  const money = useMoney();
   const [{ data, fetching, error }] = useQuery({
     query: DailySalesQuery,
     variables: { from: range.from, to: range.to, location: location || null },
@@ -54,16 +55,16 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
         <>
           <Grid container spacing={2}>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Revenue" value={formatMoney(totals.net)} testId="sales-revenue" />
+              <SummaryCard label="Revenue" value={money.format(totals.net)} testId="sales-revenue" />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
               <SummaryCard label="Orders" value={String(totals.orders)} testId="sales-orders" />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Average order value" value={formatMoney(totals.average)} testId="sales-average" />
+              <SummaryCard label="Average order value" value={money.format(totals.average)} testId="sales-average" />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Discounts" value={formatMoney(totals.discounts)} testId="sales-discounts" />
+              <SummaryCard label="Discounts" value={money.format(totals.discounts)} testId="sales-discounts" />
             </Grid>
           </Grid>
           <Card>
@@ -79,8 +80,8 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
                     series={[
                       {
                         label: "Net sales",
-                        data: rows.map((r) => cents(r.netSales) / 100),
-                        valueFormatter: (v) => (v == null ? "" : formatMoney(Math.round(v * 100))),
+                        data: rows.map((r) => cents(r.netSales) / 10 ** money.minorUnits),
+                        valueFormatter: (v) => (v == null ? "" : money.format(Math.round(v * 10 ** money.minorUnits))),
                         showMark: rows.length <= 31,
                       },
                     ]}

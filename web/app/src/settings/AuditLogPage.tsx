@@ -35,6 +35,7 @@ import { TimeAgo } from "../ui/TimeAgo.tsx";
 import { COMMAND_LABEL, commandLabel, ENTITY_CHOICES, fieldChanges, startOfDay, whatChanged, type Names } from "./auditFormat.ts";
 import { BackToSettings } from "./BackToSettings.tsx";
 import { AuditEntriesQuery, AuditNamesQuery, type AuditEntry, type StaffMember } from "./queries.ts";
+import { useMoney } from "../ui/useMoney.ts";
 
 const PAGE_SIZE = 50;
 /** How many changed fields an entry shows before "more". */
@@ -233,7 +234,8 @@ function customerOf(entry: AuditEntry): string | null {
 
 function EntryRow({ entry, names }: { entry: AuditEntry; names: Names }) {
   const [open, setOpen] = useState(false);
-  const changes = fieldChanges(entry.action, entry.changes, names);
+  const money = useMoney();
+  const changes = fieldChanges(entry.action, entry.changes, names, money);
   const shown = open ? changes : changes.slice(0, FIELDS_SHOWN);
   const customer = customerOf(entry);
   const who = entry.actor?.name ?? (entry.actorUserId ? "A former member" : "System");

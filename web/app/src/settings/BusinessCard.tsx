@@ -1,12 +1,16 @@
-// The business: its name (renamable with settings.update) and status.
+// The business: its name (renamable with settings.update), status, currency and number format.
 import { Button, Card, CardContent, Chip, Stack, Typography } from "@mui/material";
 import { useState } from "react";
 import { useViewer } from "../shell/ViewerContext.tsx";
+import { useMoney } from "../ui/useMoney.ts";
+import { MoneySettingsDialog } from "./MoneySettingsDialog.tsx";
 import { RenameBusinessDialog } from "./RenameBusinessDialog.tsx";
 
 export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
   const { tenant } = useViewer();
   const [renaming, setRenaming] = useState(false);
+  const [changingMoney, setChangingMoney] = useState(false);
+  const money = useMoney();
   if (!tenant) return null;
   return (
     <Card>
@@ -32,9 +36,29 @@ export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
             </Button>
           )}
         </Stack>
+        <Stack direction="row" spacing={2} sx={{ mt: 2, alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
+          <Typography color="text.secondary" data-testid="settings-money">
+            Sells in {money.currency} · amounts read {money.format(Math.round(1234.56 * 10 ** money.minorUnits))} ({money.locale})
+          </Typography>
+          {canUpdate && (
+            <Button variant="outlined" onClick={() => setChangingMoney(true)}>
+              Change currency
+            </Button>
+          )}
+        </Stack>
       </CardContent>
       {canUpdate && (
         <RenameBusinessDialog open={renaming} onClose={() => setRenaming(false)} rowId={tenant.rowId} current={tenant.name} />
+      )}
+      {canUpdate && changingMoney && (
+        <MoneySettingsDialog
+          open
+          onClose={() => setChangingMoney(false)}
+          rowId={tenant.rowId}
+          currency={money.currency}
+          locale={money.locale ?? "en-US"}
+          minorUnits={money.minorUnits}
+        />
       )}
     </Card>
   );

@@ -2,7 +2,8 @@
 // change, and each changed field as "Status: active → archived". The trail stores rows as
 // PostgreSQL has them (snake_case columns, cents, JSON); nothing here decides what happened, it
 // only words it.
-import { formatCents, formatDateTime } from "../customers/format.ts";
+import { formatDateTime } from "../customers/format.ts";
+import { DOLLARS, formatMoney, type MoneyFormat } from "../ui/money.ts";
 
 /** The audited tables (the _500_audit triggers) as people call them, one and many, in the order a shop thinks of them. */
 const ENTITIES: { value: string; one: string; many: string }[] = [
@@ -90,12 +91,12 @@ const REFERENCE_FIELD = /(_id|_by)$/;
 export type Names = ReadonlyMap<string, string>;
 
 /** One value of a changed field, short: "active", "12.50", "yes", "vip, local", "—" for none. */
-export function formatValue(field: string, value: unknown, names: Names = new Map()): string {
+export function formatValue(field: string, value: unknown, names: Names = new Map(), money: MoneyFormat = DOLLARS): string {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "string" && REFERENCE_FIELD.test(field) && names.has(value)) return names.get(value)!;
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (MONEY_FIELDS.has(field) && (typeof value === "number" || (typeof value === "string" && /^-?\d+$/.test(value)))) {
-    return formatCents(value);
+    return formatMoney(value, money);
   }
   if (typeof value === "string" && TIME_FIELD.test(field) && !Number.isNaN(Date.parse(value))) return formatDateTime(value);
   if (typeof value === "string" || typeof value === "number") return clip(String(value));
@@ -129,7 +130,7 @@ const rank = (field: string) => {
  * added row lists the values it was given (not its empty ones), a removed row the values it had, a
  * change each old → new.
  */
-export function fieldChanges(action: string, changes: unknown, names: Names = new Map()): FieldChange[] {
+export function fieldChanges(action: string, changes: unknown, names: Names = new Map(), money: MoneyFormat = DOLLARS): FieldChange[] {
   if (typeof changes !== "object" || changes === null || Array.isArray(changes)) return [];
   const out: FieldChange[] = [];
   for (const [field, change] of Object.entries(changes as Record<string, { old?: unknown; new?: unknown } | null>)) {
@@ -139,12 +140,12 @@ export function fieldChanges(action: string, changes: unknown, names: Names = ne
     let text: string;
     if (action === "insert") {
       if (isEmpty(after)) continue;
-      text = formatValue(field, after, names);
+      text = formatValue(field, after, names, money);
     } else if (action === "delete") {
       if (isEmpty(before)) continue;
-      text = formatValue(field, before, names);
+      text = formatValue(field, before, names, money);
     } else {
-      text = `${formatValue(field, before, names)} → ${formatValue(field, after, names)}`;
+      text = `${formatValue(field, before, names, money)} → ${formatValue(field, after, names, money)}`;
     }
     // "Role: Manager" rather than "Role id: Manager" once the id reads as a name.
     const named = field.endsWith("_id") && [before, after].some((v) => typeof v === "string" && names.has(v));

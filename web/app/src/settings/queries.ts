@@ -56,6 +56,26 @@ export const RenameBusinessMutation = gql<
   }
 `;
 
+/** The business's currency and locale; the viewer query re-reads them (it holds the Tenant). */
+export const UpdateMoneySettingsMutation = gql<
+  { updateTenant: { tenant: { id: string; currency: string; locale: string; currencyInfo: { minorUnits: number } | null } | null } | null },
+  { rowId: string; currency: string; locale: string }
+>`
+  mutation UpdateMoneySettings($rowId: String!, $currency: String!, $locale: String!) {
+    updateTenant(input: { rowId: $rowId, patch: { currency: $currency, locale: $locale } }) {
+      tenant {
+        id
+        currency
+        locale
+        currencyInfo {
+          id
+          minorUnits
+        }
+      }
+    }
+  }
+`;
+
 // ── Audit log (settings.view) ───────────────────────────────────────────────────────────────
 
 export interface AuditEntry {

@@ -9,6 +9,10 @@ export interface Tenant {
   status: string;
   /** Why billing suspended the business (nonpayment, canceled); only asked for the current one. */
   suspensionReason?: string | null;
+  /** How it counts and writes money; only asked for the current one. */
+  currency?: string;
+  locale?: string;
+  currencyInfo?: { minorUnits: number } | null;
 }
 
 export interface Membership {
@@ -52,6 +56,11 @@ export const ViewerQuery = gql<ViewerData>`
       name
       status
       suspensionReason
+      currency
+      locale
+      currencyInfo {
+        minorUnits
+      }
     }
     currentPermissions
   }
