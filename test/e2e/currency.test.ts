@@ -18,7 +18,7 @@ describe("the business's currency", () => {
     await page.getByLabel("Your name").fill("Aiko Sato");
     await page.getByLabel("Email").fill(uniqueEmail("aiko"));
     await page.getByLabel("Password").fill("matcha-and-rain-42");
-    expect(await page.getByRole("combobox", { name: "Currency" }).inputValue()).toBe("USD — US Dollar");
+    await expect.poll(() => page.getByRole("combobox", { name: "Currency" }).inputValue(), { timeout: 15_000 }).toBe("USD — US Dollar");
     await page.getByRole("combobox", { name: "Currency" }).fill("yen");
     await page.getByRole("option", { name: "JPY — Japanese Yen", exact: true }).click();
     await page.getByRole("button", { name: "Create business" }).click();
@@ -54,7 +54,10 @@ describe("the business's currency", () => {
 
     await page.getByRole("button", { name: "Change currency" }).click();
     const dialog = page.getByRole("dialog", { name: "Currency and number format" });
-    await dialog.getByRole("combobox", { name: "Currency" }).fill("EUR");
+    const currency = dialog.getByRole("combobox", { name: "Currency" });
+    // The field shows the currency the business has before one types over it.
+    await expect.poll(() => currency.inputValue(), { timeout: 15_000 }).toBe("USD — US Dollar");
+    await currency.fill("EUR");
     await page.getByRole("option", { name: "EUR — Euro", exact: true }).click();
     await dialog.getByLabel("Number format").fill("fr-FR");
     await dialog.getByTestId("money-preview").filter({ hasText: /^Amounts will read 1\s234,56\s€\.$/ }).waitFor();
@@ -67,7 +70,8 @@ describe("the business's currency", () => {
     const location = (await owner.query("select id from app_public.locations")).rows[0].id;
     await owner.query("select app_public.place_order($1, $2::jsonb)", [location, JSON.stringify([{ catalog_item_id: item.rows[0].id, quantity: 1 }])]);
     await page.getByRole("button", { name: "Change currency" }).click();
-    await dialog.getByRole("combobox", { name: "Currency" }).fill("GBP");
+    await expect.poll(() => currency.inputValue(), { timeout: 15_000 }).toBe("EUR — Euro");
+    await currency.fill("GBP");
     await page.getByRole("option", { name: "GBP — British Pound", exact: true }).click();
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => helpOf(dialog, "Currency"), { timeout: 15_000 }).toBe("The currency stays EUR: the business has sales recorded in it.");

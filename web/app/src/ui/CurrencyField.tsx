@@ -2,6 +2,7 @@
 // by code or name ("eur", "yen"). The server checks the code again (BADIN) and its message shows
 // here too.
 import { Autocomplete, TextField, createFilterOptions } from "@mui/material";
+import { useMemo } from "react";
 import { gql, useQuery } from "urql";
 
 export interface Currency {
@@ -23,9 +24,6 @@ export const CurrenciesQuery = gql<{ currencies: { nodes: Currency[] } | null }>
   }
 `;
 
-const label = (c: Currency) => `${c.code} — ${c.name}`;
-const filterOptions = createFilterOptions<Currency>({ stringify: label });
-
 interface Props {
   value: string | null;
   /** The code chosen, with what the database says of it (its minor units). */
@@ -37,20 +35,27 @@ interface Props {
 
 export function CurrencyField({ value, onChange, error, helperText, disabled }: Props) {
   const [{ data, fetching }] = useQuery({ query: CurrenciesQuery });
-  const options = data?.currencies?.nodes ?? [];
-  const selected = options.find((c) => c.code === value) ?? null;
+  // The options are the codes (strings): a refetch that brings new objects then does not count as
+  // a new value, which would put the chosen label back over what the person is typing.
+  const byCode = useMemo(() => new Map((data?.currencies?.nodes ?? []).map((c) => [c.code, c])), [data]);
+  const codes = useMemo(() => [...byCode.keys()], [byCode]);
+  const label = (code: string) => {
+    const c = byCode.get(code);
+    return c ? `${c.code} — ${c.name}` : code;
+  };
   return (
     <Autocomplete
-      options={options}
-      value={selected}
-      onChange={(_event, next) => onChange(next?.code ?? null, next)}
-      isOptionEqualToValue={(a, b) => a.code === b.code}
-      disabled={disabled}
+      options={codes}
+      value={value && byCode.has(value) ? value : null}
+      onChange={(_event, next) => onChange(next, next ? (byCode.get(next) ?? null) : null)}
+      // Until the list is in, the chosen code has no option to show: typing then would be lost
+      // when the list arrives and the field shows the chosen currency.
+      disabled={disabled || !data}
       loading={fetching}
       autoHighlight
       noOptionsText="No currency matches; try a code such as EUR or a name such as yen"
       getOptionLabel={label}
-      filterOptions={filterOptions}
+      filterOptions={createFilterOptions<string>({ stringify: label })}
       renderInput={(params) => (
         <TextField {...params} label="Currency" name="currency" error={Boolean(error)} helperText={error || helperText} />
       )}
