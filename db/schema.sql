@@ -2898,7 +2898,7 @@ COMMENT ON FUNCTION app_hidden.normalize_tags(tags text[]) IS 'Tags as stored (t
 -- Name: onboard(text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text, currency text DEFAULT 'USD'::text, locale text DEFAULT 'en-US'::text) RETURNS uuid
+CREATE FUNCTION app_hidden.onboard(company_name text, owner_name text, email text, password text, timezone text, currency text DEFAULT NULL::text, locale text DEFAULT NULL::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -2918,7 +2918,7 @@ begin
   end;
   insert into app_private.user_secrets (user_id, password_hash)
     values (new_user, public.crypt(password, public.gen_salt('bf', 10)));
-  tenant := app_private.create_tenant_for(new_user, company_name, timezone, coalesce(currency, 'USD'), coalesce(locale, 'en-US'));
+  tenant := app_private.create_tenant_for(new_user, company_name, timezone, currency, locale);
   return app_private.new_session(new_user, tenant);
 end;
 $$;
@@ -3687,7 +3687,9 @@ declare
 begin
   company_name := app_hidden.assert_name('Business name', company_name, 200, 'name');
   perform app_hidden.assert_valid_timezone(timezone);
-  insert into app_public.tenants (name, currency, locale) values (company_name, currency, locale) returning id into tenant;
+  -- US dollars and en-US unless said (the product's defaults, as for the businesses made before currencies).
+  insert into app_public.tenants (name, currency, locale)
+  values (company_name, coalesce(currency, 'USD'), coalesce(locale, 'en-US')) returning id into tenant;
   perform app_private.seed_tenant_roles(tenant);
   perform app_private.seed_tenant_customer_types(tenant);
   insert into app_public.loyalty_settings (tenant_id) values (tenant);
@@ -7986,8 +7988,8 @@ begin
   perform app_private.assert_may_create_business(me);
   -- Another shop of the same owner sells in the same currency unless told otherwise.
   tenant := app_private.create_tenant_for(me, name, timezone,
-    coalesce(currency, (select t.currency from app_public.tenants t where t.id = app_hidden.current_tenant_id()), 'USD'),
-    coalesce(locale, (select t.locale from app_public.tenants t where t.id = app_hidden.current_tenant_id()), 'en-US'));
+    coalesce(currency, (select t.currency from app_public.tenants t where t.id = app_hidden.current_tenant_id())),
+    coalesce(locale, (select t.locale from app_public.tenants t where t.id = app_hidden.current_tenant_id())));
   update app_private.sessions s set active_tenant_id = tenant where s.id = app_hidden.current_session_id();
   select t.* into result from app_public.tenants t where t.id = tenant;
   return result;

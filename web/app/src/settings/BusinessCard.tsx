@@ -2,6 +2,7 @@
 import { Button, Card, CardContent, Chip, Stack, Typography } from "@mui/material";
 import { useState } from "react";
 import { useViewer } from "../shell/ViewerContext.tsx";
+import { sampleAmount } from "../ui/money.ts";
 import { useMoney } from "../ui/useMoney.ts";
 import { MoneySettingsDialog } from "./MoneySettingsDialog.tsx";
 import { RenameBusinessDialog } from "./RenameBusinessDialog.tsx";
@@ -38,7 +39,7 @@ export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
         </Stack>
         <Stack direction="row" spacing={2} sx={{ mt: 2, alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
           <Typography color="text.secondary" data-testid="settings-money">
-            Sells in {money.currency} · amounts read {money.format(Math.round(1234.56 * 10 ** money.minorUnits))} ({money.locale})
+            Sells in {money.currency} · amounts read {money.format(sampleAmount(money))} ({money.locale})
           </Typography>
           {canUpdate && (
             <Button variant="outlined" onClick={() => setChangingMoney(true)}>

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { CurrencyField } from "../ui/CurrencyField.tsx";
-import { formatMoney } from "../ui/money.ts";
+import { formatMoney, sampleAmount } from "../ui/money.ts";
 import { UpdateMoneySettingsMutation } from "./queries.ts";
 
 interface Props {
@@ -23,7 +23,7 @@ function preview(currency: string | null, locale: string, minorUnits: number): s
   if (!currency) return null;
   try {
     new Intl.NumberFormat(locale); // throws for what is not a locale
-    return formatMoney(Math.round(1234.56 * 10 ** minorUnits), { currency, locale, minorUnits });
+    return formatMoney(sampleAmount({ minorUnits }), { currency, locale, minorUnits });
   } catch {
     return null;
   }

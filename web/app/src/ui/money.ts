@@ -96,6 +96,9 @@ export function parseMoney(text: string, money: MoneyFormat): number | null {
   return whole * 10 ** m + fraction;
 }
 
+/** 1,234.56 of the currency in its minor units (rounded where it has fewer decimals): what a preview shows. */
+export const sampleAmount = (money: Pick<MoneyFormat, "minorUnits">) => Math.round(1234.56 * 10 ** money.minorUnits);
+
 /** An amount to show as an example in a field's hint: "3.50" (USD), "3.500" (KWD), "350" (JPY). */
 export const exampleAmount = (money: MoneyFormat) => (money.minorUnits ? (3.5).toFixed(money.minorUnits) : "350");
 
