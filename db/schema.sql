@@ -641,9 +641,10 @@ CREATE TYPE reporting.daily_sales_row AS (
 	net_sales bigint,
 	tender_cash bigint,
 	tender_card bigint,
-	void_count bigint,
-	void_total bigint,
-	avg_order_value bigint
+	refund_count bigint,
+	refund_total bigint,
+	avg_order_value bigint,
+	total_collected bigint
 );
 
 --
@@ -671,70 +672,77 @@ COMMENT ON COLUMN reporting.daily_sales_row.location_id IS 'The location asked f
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.order_count IS '@notNull
-Orders placed that day and not voided.';
+Sales made that day (a refund of one is counted on the day of the refund).';
 
 --
 -- Name: COLUMN daily_sales_row.gross_sales; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.gross_sales IS '@notNull
-Before discounts and tax, in cents.';
+Σ unit price × quantity of the day''s sales, before discounts and tax.';
 
 --
 -- Name: COLUMN daily_sales_row.discount_total; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.discount_total IS '@notNull
-Discounts, in cents.';
+Discounts of the day''s sales.';
 
 --
 -- Name: COLUMN daily_sales_row.tax_total; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.tax_total IS '@notNull
-Tax, in cents.';
+Tax of the day''s sales minus tax refunded that day.';
 
 --
 -- Name: COLUMN daily_sales_row.net_sales; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.net_sales IS '@notNull
-gross − discounts + tax, in cents (the revenue figure of the dashboard).';
+gross − discounts − refunds, tax excluded.';
 
 --
 -- Name: COLUMN daily_sales_row.tender_cash; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.tender_cash IS '@notNull
-Cash taken for orders of that day, in cents.';
+Cash taken minus cash handed back that day.';
 
 --
 -- Name: COLUMN daily_sales_row.tender_card; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.tender_card IS '@notNull
-Card payments for orders of that day, in cents.';
+Card payments minus card refunds that day.';
 
 --
--- Name: COLUMN daily_sales_row.void_count; Type: COMMENT; Schema: reporting; Owner: -
+-- Name: COLUMN daily_sales_row.refund_count; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.daily_sales_row.void_count IS '@notNull
-Orders of that day that were voided.';
+COMMENT ON COLUMN reporting.daily_sales_row.refund_count IS '@notNull
+Refunds made that day (voids included).';
 
 --
--- Name: COLUMN daily_sales_row.void_total; Type: COMMENT; Schema: reporting; Owner: -
+-- Name: COLUMN daily_sales_row.refund_total; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.daily_sales_row.void_total IS '@notNull
-Totals of those voided orders, in cents.';
+COMMENT ON COLUMN reporting.daily_sales_row.refund_total IS '@notNull
+What those refunds took back, after discounts and before tax.';
 
 --
 -- Name: COLUMN daily_sales_row.avg_order_value; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.daily_sales_row.avg_order_value IS '@notNull
-net_sales / order_count rounded half up to the cent; 0 without orders.';
+net_sales / order_count rounded half up; 0 without sales.';
+
+--
+-- Name: COLUMN daily_sales_row.total_collected; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.daily_sales_row.total_collected IS '@notNull
+net sales + tax.';
 
 --
 -- Name: dashboard_metrics; Type: TYPE; Schema: reporting; Owner: -
@@ -759,14 +767,14 @@ The four figures of the dashboard.';
 --
 
 COMMENT ON COLUMN reporting.dashboard_metrics.sales_today IS '@notNull
-Net sales (tax included, voids taken out) of today, each location on its own clock, in cents.';
+Today''s net sales (gross − discounts − refunds, tax excluded), each location on its own clock.';
 
 --
 -- Name: COLUMN dashboard_metrics.orders_today; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.dashboard_metrics.orders_today IS '@notNull
-Orders placed today and not voided, each location on its own clock.';
+Sales made today, each location on its own clock.';
 
 --
 -- Name: COLUMN dashboard_metrics.low_stock_count; Type: COMMENT; Schema: reporting; Owner: -
@@ -992,7 +1000,7 @@ COMMENT ON FUNCTION app_hidden.analyst_loyalty_class(visits integer, last_visit_
 -- Name: analyst_pending_daily(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
-CREATE FUNCTION app_hidden.analyst_pending_daily() RETURNS TABLE(location_id text, business_date date, order_count bigint, gross_sales bigint, discount_total bigint, tax_total bigint, net_sales bigint, tender_cash bigint, tender_card bigint, void_count bigint, void_total bigint)
+CREATE FUNCTION app_hidden.analyst_pending_daily() RETURNS TABLE(location_id text, business_date date, order_count bigint, gross_sales bigint, discount_total bigint, tax_total bigint, net_sales bigint, tender_cash bigint, tender_card bigint, refund_count bigint, refund_total bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -4283,11 +4291,12 @@ begin
              app_hidden.major_units(d.gross_sales, cur.minor_units) as gross_sales,
              app_hidden.major_units(d.discount_total, cur.minor_units) as discounts,
              app_hidden.major_units(d.tax_total, cur.minor_units) as tax,
+             d.refund_count as refunds,
+             app_hidden.major_units(d.refund_total, cur.minor_units) as refunded,
              app_hidden.major_units(d.net_sales, cur.minor_units) as net_sales,
+             app_hidden.major_units(d.total_collected, cur.minor_units) as total_collected,
              app_hidden.major_units(d.tender_cash, cur.minor_units) as cash,
              app_hidden.major_units(d.tender_card, cur.minor_units) as card,
-             d.void_count as voids,
-             app_hidden.major_units(d.void_total, cur.minor_units) as voided_total,
              app_hidden.major_units(d.avg_order_value, cur.minor_units) as avg_order_value
       from app_private.reporting_daily_sales(%1$L, %2$L::date, %3$L::date, %4$L) with ordinality as d
       cross join app_private.tenant_currency(%1$L) cur
@@ -5113,7 +5122,11 @@ CREATE FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc 
     'voided_business_date', pg_catalog.to_char(app_hidden.business_date(o.voided_at, loc.timezone), 'YYYY-MM-DD'),
     'void_reason', o.void_reason,
     'voided_by_user_id', o.voided_by_user_id,
-    'paid_total', o.paid_total);
+    'paid_total', o.paid_total,
+    'refund_tenders', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('type', r.type, 'amount', r.amount) order by r.type)
+      from app_public.refund_tenders r
+      where r.tenant_id operator(pg_catalog.=) o.tenant_id and r.order_id operator(pg_catalog.=) o.id), '[]'::jsonb));
 $$;
 
 --
@@ -5697,9 +5710,9 @@ begin
   end if;
 
   insert into reporting.rm_daily_sales as r (tenant_id, location_id, business_date, order_count, gross_sales, discount_total,
-                                             tax_total, net_sales, tender_cash, tender_card, void_count, void_total)
+                                             tax_total, net_sales, tender_cash, tender_card, refund_count, refund_total)
   select tenant, f.location_id, f.business_date, sum(f.order_count), sum(f.gross_sales), sum(f.discount_total), sum(f.tax_total),
-         sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.void_count), sum(f.void_total)
+         sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.refund_count), sum(f.refund_total)
   from app_private.reporting_daily_facts f
   where f.tenant_id = tenant and f.event_id = any(event_ids)
   group by f.location_id, f.business_date
@@ -5712,8 +5725,8 @@ begin
     net_sales = r.net_sales + excluded.net_sales,
     tender_cash = r.tender_cash + excluded.tender_cash,
     tender_card = r.tender_card + excluded.tender_card,
-    void_count = r.void_count + excluded.void_count,
-    void_total = r.void_total + excluded.void_total,
+    refund_count = r.refund_count + excluded.refund_count,
+    refund_total = r.refund_total + excluded.refund_total,
     updated_at = now();
 
   insert into reporting.rm_item_sales as r (tenant_id, location_id, business_date, catalog_item_id, catalog_item_name, name_seq,
@@ -5922,14 +5935,14 @@ CREATE FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date date
     AS $$
   with figures as (
     select r.business_date, r.order_count::bigint as order_count, r.gross_sales, r.discount_total, r.tax_total, r.net_sales,
-           r.tender_cash, r.tender_card, r.void_count::bigint as void_count, r.void_total
+           r.tender_cash, r.tender_card, r.refund_count::bigint as refund_count, r.refund_total
     from reporting.rm_daily_sales r
     where r.tenant_id = reporting_daily_sales.tenant_id
       and r.business_date between from_date and to_date
       and (reporting_daily_sales.location_id is null or r.location_id = reporting_daily_sales.location_id)
     union all
     select d.business_date, d.order_count, d.gross_sales, d.discount_total, d.tax_total, d.net_sales,
-           d.tender_cash, d.tender_card, d.void_count, d.void_total
+           d.tender_cash, d.tender_card, d.refund_count, d.refund_total
     from app_private.reporting_pending_daily(reporting_daily_sales.tenant_id) d
     where d.business_date between from_date and to_date
       and (reporting_daily_sales.location_id is null or d.location_id = reporting_daily_sales.location_id)
@@ -5940,14 +5953,15 @@ CREATE FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date date
            coalesce(sum(f.order_count), 0)::bigint as order_count, coalesce(sum(f.gross_sales), 0)::bigint as gross_sales,
            coalesce(sum(f.discount_total), 0)::bigint as discount_total, coalesce(sum(f.tax_total), 0)::bigint as tax_total,
            coalesce(sum(f.net_sales), 0)::bigint as net_sales, coalesce(sum(f.tender_cash), 0)::bigint as tender_cash,
-           coalesce(sum(f.tender_card), 0)::bigint as tender_card, coalesce(sum(f.void_count), 0)::bigint as void_count,
-           coalesce(sum(f.void_total), 0)::bigint as void_total
+           coalesce(sum(f.tender_card), 0)::bigint as tender_card, coalesce(sum(f.refund_count), 0)::bigint as refund_count,
+           coalesce(sum(f.refund_total), 0)::bigint as refund_total
     from days left join figures f on f.business_date = days.business_date
     group by days.business_date
   )
   select s.business_date, reporting_daily_sales.location_id, s.order_count, s.gross_sales, s.discount_total, s.tax_total,
-         s.net_sales, s.tender_cash, s.tender_card, s.void_count, s.void_total,
-         case when s.order_count > 0 then round(s.net_sales::numeric / s.order_count)::bigint else 0 end
+         s.net_sales, s.tender_cash, s.tender_card, s.refund_count, s.refund_total,
+         case when s.order_count > 0 then round(s.net_sales::numeric / s.order_count)::bigint else 0 end,
+         s.net_sales + s.tax_total
   from summed s
   order by s.business_date;
 $$;
@@ -6171,13 +6185,13 @@ $$;
 -- Name: reporting_pending_daily(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.reporting_pending_daily(tenant_id text) RETURNS TABLE(location_id text, business_date date, order_count bigint, gross_sales bigint, discount_total bigint, tax_total bigint, net_sales bigint, tender_cash bigint, tender_card bigint, void_count bigint, void_total bigint)
+CREATE FUNCTION app_private.reporting_pending_daily(tenant_id text) RETURNS TABLE(location_id text, business_date date, order_count bigint, gross_sales bigint, discount_total bigint, tax_total bigint, net_sales bigint, tender_cash bigint, tender_card bigint, refund_count bigint, refund_total bigint)
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select f.location_id, f.business_date, sum(f.order_count)::bigint, sum(f.gross_sales)::bigint, sum(f.discount_total)::bigint,
          sum(f.tax_total)::bigint, sum(f.net_sales)::bigint, sum(f.tender_cash)::bigint, sum(f.tender_card)::bigint,
-         sum(f.void_count)::bigint, sum(f.void_total)::bigint
+         sum(f.refund_count)::bigint, sum(f.refund_total)::bigint
   from app_private.reporting_queue q
   join app_private.reporting_daily_facts f on f.tenant_id = q.tenant_id and f.event_id = q.event_id
   where q.tenant_id = reporting_pending_daily.tenant_id
@@ -9906,6 +9920,14 @@ begin
     where x.tenant_id = tenant and x.id = o.id
     returning * into o;
 
+  insert into app_public.refund_tenders (tenant_id, order_id, type, amount, reason, business_date, refunded_by_user_id)
+  select tenant, o.id, t.type, sum(t.applied_amount), why, app_hidden.business_date(o.voided_at, loc.timezone), me
+  from app_public.tenders t
+  where t.tenant_id = tenant and t.order_id = o.id
+  group by t.type
+  having sum(t.applied_amount) > 0
+  order by t.type;
+
   perform app_private.emit_event(tenant, 'order.voided.v1', 'order', o.id, app_private.order_voided_event_payload(o, loc), me);
 
   insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason, note,
@@ -9926,7 +9948,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.void_order(order_id text, reason text) IS '@resultFieldName order
-Voids a placed order, once (needs sales.void). The order keeps its lines and tenders; stock sold is put back; the paid amount is what to hand back.';
+Voids a placed order, once (needs sales.void). The order keeps its lines and tenders; what was paid is handed back the way it was paid (refundTenders: cash from the drawer, card back to the card), counted as a refund today; stock sold is put back.';
 
 --
 -- Name: analyst_logins(); Type: FUNCTION; Schema: reporting; Owner: -
@@ -10100,7 +10122,7 @@ $$;
 --
 
 COMMENT ON FUNCTION reporting.dashboard_metrics() IS '@name dashboard_metrics
-Today''s net sales and orders (today in each location''s own time zone), the number of low-stock items, and the customers active in the last 30 days. Needs reports.view.';
+Today''s net sales (tax excluded, refunds taken out) and sales (today in each location''s own time zone), the number of low-stock items, and the customers active in the last 30 days. Needs reports.view.';
 
 --
 -- Name: drop_analyst_login(text); Type: FUNCTION; Schema: reporting; Owner: -
@@ -10199,7 +10221,7 @@ $$;
 COMMENT ON FUNCTION reporting.item_sales(from_date date, to_date date, location_id text, order_by reporting.item_sales_order) IS '@name item_sales
 @behavior -connection +list
 @listSuffix omit
-Top catalog items from fromDate to toDate (both included), at one location or all: by units sold (quantity) or by net revenue (revenue, the default), best first; ties go to the other figure, then the name. Items whose sales were all voided are left out. Needs reports.view.';
+Top catalog items from fromDate to toDate (both included), at one location or all: by units sold (quantity) or by net revenue (revenue, the default), best first; ties go to the other figure, then the name. Items with no units and no net revenue left after refunds are left out. Needs reports.view.';
 
 --
 -- Name: rebuild(text); Type: FUNCTION; Schema: reporting; Owner: -
@@ -10234,9 +10256,9 @@ begin
 
   -- Sales.
   insert into reporting.rm_daily_sales (tenant_id, location_id, business_date, order_count, gross_sales, discount_total,
-                                        tax_total, net_sales, tender_cash, tender_card, void_count, void_total)
+                                        tax_total, net_sales, tender_cash, tender_card, refund_count, refund_total)
   select tenant, f.location_id, f.business_date, sum(f.order_count), sum(f.gross_sales), sum(f.discount_total), sum(f.tax_total),
-         sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.void_count), sum(f.void_total)
+         sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.refund_count), sum(f.refund_total)
   from app_private.reporting_daily_facts f
   where f.tenant_id = tenant
   group by f.location_id, f.business_date;
@@ -10654,46 +10676,63 @@ CREATE VIEW app_private.reporting_daily_facts AS
     e.id AS event_id,
     e.seq,
     (e.payload ->> 'location_id'::text) AS location_id,
-    ((e.payload ->> 'business_date'::text))::date AS business_date,
-    x.sign AS order_count,
-    (x.sign * COALESCE(((e.payload ->> 'subtotal'::text))::bigint, (0)::bigint)) AS gross_sales,
-    (x.sign * COALESCE(((e.payload ->> 'discount_total'::text))::bigint, (0)::bigint)) AS discount_total,
-    (x.sign * COALESCE(((e.payload ->> 'tax_total'::text))::bigint, (0)::bigint)) AS tax_total,
-    (x.sign * COALESCE(((e.payload ->> 'total'::text))::bigint, (0)::bigint)) AS net_sales,
+        CASE
+            WHEN (x.refund = 1) THEN COALESCE(((e.payload ->> 'voided_business_date'::text))::date, ((e.payload ->> 'business_date'::text))::date)
+            ELSE ((e.payload ->> 'business_date'::text))::date
+        END AS business_date,
+    x.sale AS order_count,
+    (x.sale * x.gross) AS gross_sales,
+    (x.sale * x.discounts) AS discount_total,
+    ((x.sale - x.refund) * x.tax) AS tax_total,
+    ((x.sale - x.refund) * (x.gross - x.discounts)) AS net_sales,
+    ((
         CASE
             WHEN (x.tender = 'cash'::text) THEN ((e.payload ->> 'applied_amount'::text))::bigint
             ELSE (0)::bigint
-        END AS tender_cash,
+        END)::numeric - x.cash_back) AS tender_cash,
+    ((
         CASE
             WHEN (x.tender = 'card'::text) THEN ((e.payload ->> 'applied_amount'::text))::bigint
             ELSE (0)::bigint
-        END AS tender_card,
-        CASE
-            WHEN (e.type = 'order.voided.v1'::text) THEN 1
-            ELSE 0
-        END AS void_count,
-        CASE
-            WHEN (e.type = 'order.voided.v1'::text) THEN ((e.payload ->> 'total'::text))::bigint
-            ELSE (0)::bigint
-        END AS void_total
+        END)::numeric - x.card_back) AS tender_card,
+    x.refund AS refund_count,
+    (x.refund * (x.gross - x.discounts)) AS refund_total
    FROM (app_private.events e
      CROSS JOIN LATERAL ( SELECT
-                CASE e.type
-                    WHEN 'order.placed.v1'::text THEN 1
-                    WHEN 'order.voided.v1'::text THEN '-1'::integer
+                CASE
+                    WHEN (e.type = 'order.placed.v1'::text) THEN 1
                     ELSE 0
-                END AS sign,
+                END AS sale,
+                CASE
+                    WHEN (e.type = 'order.voided.v1'::text) THEN 1
+                    ELSE 0
+                END AS refund,
+            COALESCE(((e.payload ->> 'subtotal'::text))::bigint, (0)::bigint) AS gross,
+            COALESCE(((e.payload ->> 'discount_total'::text))::bigint, (0)::bigint) AS discounts,
+            COALESCE(((e.payload ->> 'tax_total'::text))::bigint, (0)::bigint) AS tax,
                 CASE
                     WHEN (e.type = 'tender.recorded.v1'::text) THEN (e.payload ->> 'type'::text)
                     ELSE NULL::text
-                END AS tender) x)
+                END AS tender,
+                CASE
+                    WHEN (e.type = 'order.voided.v1'::text) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
+                       FROM jsonb_array_elements((e.payload -> 'refund_tenders'::text)) r(value)
+                      WHERE ((r.value ->> 'type'::text) = 'cash'::text)), (0)::numeric)
+                    ELSE (0)::numeric
+                END AS cash_back,
+                CASE
+                    WHEN (e.type = 'order.voided.v1'::text) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
+                       FROM jsonb_array_elements((e.payload -> 'refund_tenders'::text)) r(value)
+                      WHERE ((r.value ->> 'type'::text) = 'card'::text)), (0)::numeric)
+                    ELSE (0)::numeric
+                END AS card_back) x)
   WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'tender.recorded.v1'::text]));
 
 --
 -- Name: VIEW reporting_daily_facts; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order, its void takes it out again on the same (original) date and counts the void; a tender adds what went towards the order.';
+COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order on its date; a void is a refund on the day it was made (net amount, tax and the money handed back taken out, one refund counted); a tender adds what went towards the order.';
 
 --
 -- Name: reporting_item_facts; Type: VIEW; Schema: app_private; Owner: -
@@ -10704,7 +10743,10 @@ CREATE VIEW app_private.reporting_item_facts AS
     e.id AS event_id,
     e.seq,
     (e.payload ->> 'location_id'::text) AS location_id,
-    ((e.payload ->> 'business_date'::text))::date AS business_date,
+        CASE
+            WHEN (e.type = 'order.voided.v1'::text) THEN COALESCE(((e.payload ->> 'voided_business_date'::text))::date, ((e.payload ->> 'business_date'::text))::date)
+            ELSE ((e.payload ->> 'business_date'::text))::date
+        END AS business_date,
     l.catalog_item_id,
     l.name AS catalog_item_name,
         CASE
@@ -10712,7 +10754,10 @@ CREATE VIEW app_private.reporting_item_facts AS
             ELSE (0)::bigint
         END AS name_seq,
     (x.sign * l.quantity) AS quantity_sold,
-    (x.sign * l.subtotal) AS gross_revenue,
+        CASE
+            WHEN (e.type = 'order.placed.v1'::text) THEN l.subtotal
+            ELSE (0)::bigint
+        END AS gross_revenue,
     (x.sign * l.revenue) AS net_revenue
    FROM ((app_private.events e
      CROSS JOIN LATERAL jsonb_to_recordset((e.payload -> 'lines'::text)) l(catalog_item_id text, name text, quantity bigint, subtotal bigint, revenue bigint))
@@ -10727,7 +10772,7 @@ CREATE VIEW app_private.reporting_item_facts AS
 -- Name: VIEW reporting_item_facts; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON VIEW app_private.reporting_item_facts IS 'What each line of an order event adds to rm_item_sales (a void takes the line back out on the original date).';
+COMMENT ON VIEW app_private.reporting_item_facts IS 'What each line of an order event adds to rm_item_sales (a void takes the units and net revenue back out on the day of the refund).';
 
 --
 -- Name: reporting_queue; Type: TABLE; Schema: app_private; Owner: -
@@ -11778,6 +11823,70 @@ COMMENT ON COLUMN app_public.order_lines.tax IS 'Tax on net_total, rounded half 
 COMMENT ON COLUMN app_public.order_lines.total IS 'net_total + tax, in cents.';
 
 --
+-- Name: refund_tenders; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.refund_tenders (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    order_id text NOT NULL,
+    type text NOT NULL,
+    amount integer NOT NULL,
+    reason text NOT NULL,
+    business_date date NOT NULL,
+    refunded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT refund_tenders_amount_check CHECK ((amount > 0)),
+    CONSTRAINT refund_tenders_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT refund_tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
+);
+
+ALTER TABLE ONLY app_public.refund_tenders FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE refund_tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.refund_tenders IS '@unique id
+Money handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder; never changed.';
+
+--
+-- Name: COLUMN refund_tenders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN refund_tenders.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.type IS 'cash (from the drawer) or card (back to the card).';
+
+--
+-- Name: COLUMN refund_tenders.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.amount IS 'What was handed back, in minor units of the business''s currency.';
+
+--
+-- Name: COLUMN refund_tenders.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.reason IS 'Why (the reason of the void).';
+
+--
+-- Name: COLUMN refund_tenders.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.business_date IS 'The day the money left the till, at the order''s location.';
+
+--
+-- Name: COLUMN refund_tenders.refunded_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.refunded_by_user_id IS 'Who refunded (a user id kept as it was).';
+
+--
 -- Name: roles; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -12139,7 +12248,7 @@ CREATE VIEW reporting.item_sales_by_day WITH (security_barrier='true') AS
 -- Name: VIEW item_sales_by_day; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in the business''s currency (voided orders taken out). gross_revenue is before discounts, net_revenue after discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
+COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in the business''s currency (refunds taken out on the day they were made). quantity_sold and net_revenue are net of refunds; gross_revenue is the day''s sales before discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
 
 --
 -- Name: rm_customer_visits; Type: TABLE; Schema: reporting; Owner: -
@@ -12179,14 +12288,15 @@ CREATE TABLE reporting.rm_daily_sales (
     net_sales bigint DEFAULT 0 NOT NULL,
     tender_cash bigint DEFAULT 0 NOT NULL,
     tender_card bigint DEFAULT 0 NOT NULL,
-    void_count integer DEFAULT 0 NOT NULL,
-    void_total bigint DEFAULT 0 NOT NULL,
+    refund_count integer DEFAULT 0 NOT NULL,
+    refund_total bigint DEFAULT 0 NOT NULL,
     avg_order_value bigint GENERATED ALWAYS AS (
 CASE
     WHEN (order_count > 0) THEN (round(((net_sales)::numeric / (order_count)::numeric)))::bigint
     ELSE (0)::bigint
 END) STORED,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    total_collected bigint GENERATED ALWAYS AS ((net_sales + tax_total)) STORED
 );
 
 ALTER TABLE ONLY reporting.rm_daily_sales FORCE ROW LEVEL SECURITY;
@@ -12220,68 +12330,73 @@ COMMENT ON COLUMN reporting.rm_daily_sales.business_date IS 'The date on the loc
 -- Name: COLUMN rm_daily_sales.order_count; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.order_count IS 'Orders placed that day and not voided.';
+COMMENT ON COLUMN reporting.rm_daily_sales.order_count IS 'Sales made that day (a refund of one is counted on the day of the refund).';
 
 --
 -- Name: COLUMN rm_daily_sales.gross_sales; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.gross_sales IS 'Σ unit price × quantity of those orders, before discounts and tax, in cents.';
+COMMENT ON COLUMN reporting.rm_daily_sales.gross_sales IS 'Σ unit price × quantity of the day''s sales, before discounts and tax.';
 
 --
 -- Name: COLUMN rm_daily_sales.discount_total; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.discount_total IS 'Line and order discounts of those orders, in cents.';
+COMMENT ON COLUMN reporting.rm_daily_sales.discount_total IS 'Discounts of the day''s sales.';
 
 --
 -- Name: COLUMN rm_daily_sales.tax_total; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.tax_total IS 'Tax of those orders, in cents.';
+COMMENT ON COLUMN reporting.rm_daily_sales.tax_total IS 'Tax of the day''s sales minus tax refunded that day.';
 
 --
 -- Name: COLUMN rm_daily_sales.net_sales; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.net_sales IS 'gross_sales − discount_total + tax_total: what the customers of those orders pay, in cents.';
+COMMENT ON COLUMN reporting.rm_daily_sales.net_sales IS 'gross_sales − discount_total − refund_total: tax excluded.';
 
 --
 -- Name: COLUMN rm_daily_sales.tender_cash; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.tender_cash IS 'Cash applied to orders of that day (handed over minus change), in cents. Tenders of voided orders stay.';
+COMMENT ON COLUMN reporting.rm_daily_sales.tender_cash IS 'Cash taken that day (for the day''s sales) minus cash handed back that day.';
 
 --
 -- Name: COLUMN rm_daily_sales.tender_card; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.tender_card IS 'Card payments applied to orders of that day, in cents.';
+COMMENT ON COLUMN reporting.rm_daily_sales.tender_card IS 'Card payments (for the day''s sales) minus card refunds made that day.';
 
 --
--- Name: COLUMN rm_daily_sales.void_count; Type: COMMENT; Schema: reporting; Owner: -
+-- Name: COLUMN rm_daily_sales.refund_count; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.void_count IS 'Orders of that day that were voided (whenever the void happened).';
+COMMENT ON COLUMN reporting.rm_daily_sales.refund_count IS 'Refunds made that day (voids included).';
 
 --
--- Name: COLUMN rm_daily_sales.void_total; Type: COMMENT; Schema: reporting; Owner: -
+-- Name: COLUMN rm_daily_sales.refund_total; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.void_total IS 'Totals of those voided orders, in cents.';
+COMMENT ON COLUMN reporting.rm_daily_sales.refund_total IS 'What those refunds took back, after discounts and before tax.';
 
 --
 -- Name: COLUMN rm_daily_sales.avg_order_value; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON COLUMN reporting.rm_daily_sales.avg_order_value IS '@notNull
-net_sales / order_count rounded half up to the cent; 0 without orders.';
+COMMENT ON COLUMN reporting.rm_daily_sales.avg_order_value IS 'net_sales / order_count, rounded half up; 0 without sales.';
 
 --
 -- Name: COLUMN rm_daily_sales.updated_at; Type: COMMENT; Schema: reporting; Owner: -
 --
 
 COMMENT ON COLUMN reporting.rm_daily_sales.updated_at IS 'When this row last changed.';
+
+--
+-- Name: COLUMN rm_daily_sales.total_collected; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.rm_daily_sales.total_collected IS 'net_sales + tax_total.';
 
 --
 -- Name: rm_inventory_on_hand; Type: TABLE; Schema: reporting; Owner: -
@@ -12358,11 +12473,12 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
     app_hidden.major_units((s.gross_sales)::numeric, cur.minor_units) AS gross_sales,
     app_hidden.major_units((s.discount_total)::numeric, cur.minor_units) AS discounts,
     app_hidden.major_units((s.tax_total)::numeric, cur.minor_units) AS tax,
+    s.refund_count AS refunds,
+    app_hidden.major_units((s.refund_total)::numeric, cur.minor_units) AS refunded,
     app_hidden.major_units((s.net_sales)::numeric, cur.minor_units) AS net_sales,
+    app_hidden.major_units(((s.net_sales + s.tax_total))::numeric, cur.minor_units) AS total_collected,
     app_hidden.major_units((s.tender_cash)::numeric, cur.minor_units) AS cash,
     app_hidden.major_units((s.tender_card)::numeric, cur.minor_units) AS card,
-    s.void_count AS voids,
-    app_hidden.major_units((s.void_total)::numeric, cur.minor_units) AS voided_total,
     app_hidden.major_units(
         CASE
             WHEN (s.order_count > 0) THEN round(((s.net_sales)::numeric / (s.order_count)::numeric))
@@ -12378,8 +12494,8 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
             (sum(f.net_sales))::bigint AS net_sales,
             (sum(f.tender_cash))::bigint AS tender_cash,
             (sum(f.tender_card))::bigint AS tender_card,
-            (sum(f.void_count))::bigint AS void_count,
-            (sum(f.void_total))::bigint AS void_total
+            (sum(f.refund_count))::bigint AS refund_count,
+            (sum(f.refund_total))::bigint AS refund_total
            FROM ( SELECT r.tenant_id,
                     r.location_id,
                     r.business_date,
@@ -12390,8 +12506,8 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
                     r.net_sales,
                     r.tender_cash,
                     r.tender_card,
-                    (r.void_count)::bigint AS void_count,
-                    r.void_total
+                    (r.refund_count)::bigint AS refund_count,
+                    r.refund_total
                    FROM reporting.rm_daily_sales r
                 UNION ALL
                  SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id,
@@ -12404,9 +12520,9 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
                     d.net_sales,
                     d.tender_cash,
                     d.tender_card,
-                    d.void_count,
-                    d.void_total
-                   FROM app_hidden.analyst_pending_daily() d(location_id, business_date, order_count, gross_sales, discount_total, tax_total, net_sales, tender_cash, tender_card, void_count, void_total)) f
+                    d.refund_count,
+                    d.refund_total
+                   FROM app_hidden.analyst_pending_daily() d(location_id, business_date, order_count, gross_sales, discount_total, tax_total, net_sales, tender_cash, tender_card, refund_count, refund_total)) f
           GROUP BY f.tenant_id, f.location_id, f.business_date) s
      JOIN app_public.locations l ON (((l.tenant_id = s.tenant_id) AND (l.id = s.location_id))))
      JOIN app_public.tenants tn ON ((tn.id = s.tenant_id)))
@@ -12416,7 +12532,7 @@ CREATE VIEW reporting.sales_by_day WITH (security_barrier='true') AS
 -- Name: VIEW sales_by_day; Type: COMMENT; Schema: reporting; Owner: -
 --
 
-COMMENT ON VIEW reporting.sales_by_day IS 'Sales per location and business date (the location''s own date), in the business''s currency (currency). Voided orders are taken out of the date they were placed and counted in voids / voided_total. net_sales = gross_sales − discounts + tax; avg_order_value = net_sales / orders.';
+COMMENT ON VIEW reporting.sales_by_day IS 'Sales per location and business date (the location''s own date), in the business''s currency (currency). Square''s definitions (db/REPORTING.md): orders, gross_sales and discounts are the day''s sales; refunds (voids included) count on the day they were made: refunded is their amount after discounts, before tax. net_sales = gross_sales − discounts − refunded (tax excluded); tax is net of tax refunded; total_collected = net_sales + tax; cash and card are what was taken minus what was handed back that day; avg_order_value = net_sales / orders.';
 
 --
 -- Name: stock_levels; Type: VIEW; Schema: reporting; Owner: -
@@ -13082,6 +13198,19 @@ ALTER TABLE ONLY app_public.plans
 COMMENT ON CONSTRAINT plans_stripe_price_id_key ON app_public.plans IS '@behavior -single -update -delete';
 
 --
+-- Name: refund_tenders refund_tenders_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.refund_tenders
+    ADD CONSTRAINT refund_tenders_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT refund_tenders_pkey ON refund_tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT refund_tenders_pkey ON app_public.refund_tenders IS '@behavior -single -update -delete';
+
+--
 -- Name: roles roles_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -13672,6 +13801,12 @@ CREATE INDEX orders_placed_by_idx ON app_public.orders USING btree (placed_by_us
 CREATE INDEX orders_voided_by_idx ON app_public.orders USING btree (voided_by_user_id);
 
 --
+-- Name: refund_tenders_order_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX refund_tenders_order_idx ON app_public.refund_tenders USING btree (tenant_id, order_id, created_at);
+
+--
 -- Name: tenant_suspensions_ended_by_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -13814,6 +13949,12 @@ CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.inventory_
 --
 
 CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.order_lines FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: refund_tenders _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.refund_tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
 
 --
 -- Name: tenders _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
@@ -15002,6 +15143,34 @@ ALTER TABLE ONLY app_public.orders
 
 COMMENT ON CONSTRAINT orders_voided_by_user_id_fkey ON app_public.orders IS '@fieldName voidedBy
 @foreignFieldName voidedOrders';
+
+--
+-- Name: refund_tenders refund_tenders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.refund_tenders
+    ADD CONSTRAINT refund_tenders_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT refund_tenders_tenant_id_fkey ON refund_tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT refund_tenders_tenant_id_fkey ON app_public.refund_tenders IS '@fieldName tenant
+@foreignFieldName refundTenders';
+
+--
+-- Name: refund_tenders refund_tenders_tenant_id_order_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.refund_tenders
+    ADD CONSTRAINT refund_tenders_tenant_id_order_id_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT refund_tenders_tenant_id_order_id_fkey ON refund_tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT refund_tenders_tenant_id_order_id_fkey ON app_public.refund_tenders IS '@fieldName order
+@foreignFieldName refundTenders';
 
 --
 -- Name: roles roles_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -16523,6 +16692,12 @@ CREATE POLICY all_for_owner ON app_public.orders TO bo_owner USING (true) WITH C
 CREATE POLICY all_for_owner ON app_public.plans TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: refund_tenders all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.refund_tenders TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: roles all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -16763,6 +16938,12 @@ ALTER TABLE app_public.orders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.plans ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: refund_tenders; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.refund_tenders ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: roles; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -16853,6 +17034,12 @@ CREATE POLICY select_own_tenant ON app_public.order_lines FOR SELECT TO bo_visit
 --
 
 CREATE POLICY select_own_tenant ON app_public.orders FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: refund_tenders select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.refund_tenders FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: roles select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
@@ -19740,6 +19927,12 @@ GRANT SELECT ON TABLE app_public.memberships TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE app_public.order_lines TO bo_visitor;
+
+--
+-- Name: TABLE refund_tenders; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.refund_tenders TO bo_visitor;
 
 --
 -- Name: TABLE roles; Type: ACL; Schema: app_public; Owner: -

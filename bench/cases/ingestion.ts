@@ -199,7 +199,7 @@ async function checkExact(root: pg.Client, tenantId: string) {
       `select location_id, business_date, order_count::bigint, gross_sales, discount_total, tax_total, net_sales
        from reporting.rm_daily_sales where tenant_id = $1`,
       `select location_id, business_date, count(*)::bigint, sum(subtotal)::bigint, sum(discount_total)::bigint,
-              sum(tax_total)::bigint, sum(total)::bigint
+              sum(tax_total)::bigint, sum(subtotal - discount_total)::bigint
        from app_public.orders where tenant_id = $1 and status = 'placed' group by 1, 2`,
       p,
     ),
@@ -249,7 +249,7 @@ async function checkExact(root: pg.Client, tenantId: string) {
   // The incremental rows, then the same rebuilt from the event log.
   const snapshot = {
     daily: `select location_id, business_date, order_count, gross_sales, discount_total, tax_total, net_sales, tender_cash, tender_card,
-                   void_count, void_total, avg_order_value from reporting.rm_daily_sales where tenant_id = $1`,
+                   refund_count, refund_total, total_collected, avg_order_value from reporting.rm_daily_sales where tenant_id = $1`,
     items: `select location_id, business_date, catalog_item_id, catalog_item_name, quantity_sold, gross_revenue, net_revenue
             from reporting.rm_item_sales where tenant_id = $1`,
     stock: `select location_id, inventory_item_id, item_name, on_hand, low_stock_threshold, is_below_threshold

@@ -9,7 +9,7 @@ import { benchData } from "../data.ts";
 /** A fingerprint of each read model of a tenant (every column but updated_at). */
 const FINGERPRINT = `
 select 'rm_daily_sales' as model, count(*) as rows, md5(coalesce(string_agg(concat_ws(',', location_id, business_date, order_count, gross_sales,
-         discount_total, tax_total, net_sales, tender_cash, tender_card, void_count, void_total, avg_order_value), '|'
+         discount_total, tax_total, net_sales, tender_cash, tender_card, refund_count, refund_total, total_collected, avg_order_value), '|'
          order by location_id, business_date), '')) as digest
 from reporting.rm_daily_sales where tenant_id = $1
 union all

@@ -1,30 +1,45 @@
 -- The read models of one batch, as the consumers of reporting/610 leave them after every event:
--- sales by business date (voids taken out on the date of the sale, tenders kept), items sold,
+-- sales by business date (voids as refunds on the day of the void, db/REPORTING.md), items sold,
 -- customers' visits and activity, stock on hand. The rebuild benchmark checks them: the
 -- product's reporting.rebuild of the largest tenant must reproduce them exactly.
 
 -- name: daily sales
+-- Square's definitions: a sale on its business date; its void a refund on the day of the void
+-- (net amount, tax and the money handed back taken out).
 insert into reporting.rm_daily_sales (tenant_id, location_id, business_date, order_count, gross_sales, discount_total, tax_total,
-  net_sales, tender_cash, tender_card, void_count, void_total, updated_at)
-select g.tenant_id, g.location_id, g.bd, count(*) filter (where not g.voided),
-       coalesce(sum(g.subtotal) filter (where not g.voided), 0), coalesce(sum(g.disc_total) filter (where not g.voided), 0),
-       coalesce(sum(g.tax_total) filter (where not g.voided), 0), coalesce(sum(g.total) filter (where not g.voided), 0),
-       coalesce(sum(g.total) filter (where not g.card), 0), coalesce(sum(g.total) filter (where g.card), 0),
-       count(*) filter (where g.voided), coalesce(sum(g.total) filter (where g.voided), 0),
-       max(greatest(g.tender_at, g.void_at))
-from g_orders g group by g.tenant_id, g.location_id, g.bd
-order by g.tenant_id, g.location_id, g.bd;
+  net_sales, tender_cash, tender_card, refund_count, refund_total, updated_at)
+select f.tenant_id, f.location_id, f.bd, sum(f.sales), sum(f.gross), sum(f.disc), sum(f.tax), sum(f.net), sum(f.cash), sum(f.card),
+       sum(f.refunds), sum(f.refunded), max(f.at)
+from (
+  select g.tenant_id, g.location_id, g.bd, 1 as sales, g.subtotal as gross, g.disc_total as disc, g.tax_total as tax,
+         g.subtotal - g.disc_total as net, case when g.card then 0 else g.total end as cash, case when g.card then g.total else 0 end as card,
+         0 as refunds, 0 as refunded, g.tender_at as at
+  from g_orders g
+  union all
+  select g.tenant_id, g.location_id, app_hidden.business_date(g.void_at, g.tz), 0, 0, 0, -g.tax_total, -(g.subtotal - g.disc_total),
+         case when g.card then 0 else -g.total end, case when g.card then -g.total else 0 end, 1, g.subtotal - g.disc_total, g.void_at
+  from g_orders g where g.voided
+) f
+group by f.tenant_id, f.location_id, f.bd
+order by f.tenant_id, f.location_id, f.bd;
 
 -- name: item sales
--- name_seq: the seq of the last order.placed.v1 that named the item on that day.
+-- name_seq: the seq of the last order.placed.v1 that named the item on that day. A void takes
+-- the units and net revenue back out on the day of the void.
 insert into reporting.rm_item_sales (tenant_id, location_id, business_date, catalog_item_id, catalog_item_name, name_seq,
   quantity_sold, gross_revenue, net_revenue, updated_at)
-select l.tenant_id, l.location_id, l.bd, l.item_id, min(l.item_name), max(bench_gen.seq(l.ms, l.n, 0)),
-       coalesce(sum(l.q) filter (where not l.voided), 0), coalesce(sum(l.p * l.q) filter (where not l.voided), 0),
-       coalesce(sum(l.net) filter (where not l.voided), 0), max(l.placed_at)
-from g_lines l
-group by l.tenant_id, l.location_id, l.bd, l.item_id
-order by l.tenant_id, l.location_id, l.bd, l.item_id;
+select f.tenant_id, f.location_id, f.bd, f.item_id, min(f.item_name), max(f.name_seq), sum(f.q), sum(f.gross), sum(f.net), max(f.at)
+from (
+  select l.tenant_id, l.location_id, l.bd, l.item_id, l.item_name, bench_gen.seq(l.ms, l.n, 0) as name_seq,
+         l.q, l.p * l.q as gross, l.net, l.placed_at as at
+  from g_lines l
+  union all
+  select l.tenant_id, l.location_id, app_hidden.business_date(l.void_at, l.tz), l.item_id, l.item_name, 0, -l.q, 0, -l.net, l.void_at
+  from g_lines l
+  where l.voided
+) f
+group by f.tenant_id, f.location_id, f.bd, f.item_id
+order by f.tenant_id, f.location_id, f.bd, f.item_id;
 
 -- name: customer visits
 insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided, location_id, business_date)

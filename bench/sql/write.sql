@@ -26,6 +26,13 @@ select g.tenant_id, bench_gen.id(g.tp, 11, g.n), g.order_id, case when g.card th
        g.cashier, g.tender_at
 from g_orders g;
 
+-- name: refund tenders
+-- A void hands back what was paid, the way it was paid, on the day of the void at the location.
+insert into app_public.refund_tenders (tenant_id, id, order_id, type, amount, reason, business_date, refunded_by_user_id, created_at)
+select g.tenant_id, bench_gen.id(g.void_tp, 22, g.n), g.order_id, case when g.card then 'card' else 'cash' end, g.total, g.void_reason,
+       app_hidden.business_date(g.void_at, g.tz), g.owner_id, g.void_at
+from g_orders g where g.voided;
+
 -- name: stock movements
 -- Sales, their voids and the weekly deliveries (the g_movements view of session.sql).
 insert into app_public.inventory_movements (tenant_id, id, location_id, inventory_item_id, quantity, reason, note, order_id,

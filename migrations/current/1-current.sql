@@ -192,9 +192,95 @@ drop function if exists app_public.create_business(text, text);
 --!include identity/201-tenants-users-locations.sql
 --!include identity/220-auth.sql
 --!include customers/480-types-and-preferences.sql
+
+------------------------------------------------------------------------------------------------
+-- Money a shop can reconcile, 2 and 3: Square's sales definitions (db/REPORTING.md), and a void
+-- records the money it hands back, per tender type, on the day it leaves the till.
+
+-- What went back to the customer, per tender type (cash from the drawer, card back to the card):
+-- written by void_order (and later partial refunds), never changed.
+create table if not exists app_public.refund_tenders (
+  tenant_id text not null references app_public.tenants on delete cascade,
+  id text not null default public.gen_ulid(),
+  order_id text not null,
+  type text not null check (type in ('cash', 'card')),
+  amount int not null check (amount > 0),
+  reason text not null check (length(reason) between 1 and 500),
+  -- The refund's date at the order's location (the day the money left the till).
+  business_date date not null,
+  -- Who refunded; not a foreign key: refund tenders never change.
+  refunded_by_user_id text,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, id),
+  foreign key (tenant_id, order_id) references app_public.orders (tenant_id, id)
+);
+create index if not exists refund_tenders_order_idx on app_public.refund_tenders (tenant_id, order_id, created_at);
+do $$ begin
+  if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.refund_tenders'::regclass) then
+    perform app_private.secure_table('app_public.refund_tenders');
+  end if;
+end $$;
+comment on table app_public.refund_tenders is E'@unique id\nMoney handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder; never changed.';
+comment on column app_public.refund_tenders.tenant_id is '@behavior -*';
+comment on constraint refund_tenders_pkey on app_public.refund_tenders is '@behavior -single -update -delete';
+comment on constraint refund_tenders_tenant_id_fkey on app_public.refund_tenders is E'@fieldName tenant\n@foreignFieldName refundTenders';
+comment on constraint refund_tenders_tenant_id_order_id_fkey on app_public.refund_tenders is E'@fieldName order\n@foreignFieldName refundTenders';
+comment on column app_public.refund_tenders.type is 'cash (from the drawer) or card (back to the card).';
+comment on column app_public.refund_tenders.amount is 'What was handed back, in minor units of the business''s currency.';
+comment on column app_public.refund_tenders.reason is 'Why (the reason of the void).';
+comment on column app_public.refund_tenders.business_date is 'The day the money left the till, at the order''s location.';
+comment on column app_public.refund_tenders.refunded_by_user_id is 'Who refunded (a user id kept as it was).';
+
+-- Daily sales: voids are refunds, counted on the day of the refund (refund_count, refund_total
+-- net of tax); net sales exclude tax; total collected = net sales + tax.
+do $$ begin
+  if exists (select 1 from information_schema.columns
+             where table_schema = 'reporting' and table_name = 'rm_daily_sales' and column_name = 'void_count') then
+    alter table reporting.rm_daily_sales rename column void_count to refund_count;
+    alter table reporting.rm_daily_sales rename column void_total to refund_total;
+    alter type reporting.daily_sales_row rename attribute void_count to refund_count;
+    alter type reporting.daily_sales_row rename attribute void_total to refund_total;
+    alter type reporting.daily_sales_row add attribute total_collected bigint;
+  end if;
+end $$;
+alter table reporting.rm_daily_sales add column if not exists total_collected bigint generated always as (net_sales + tax_total) stored;
+comment on column reporting.rm_daily_sales.order_count is 'Sales made that day (a refund of one is counted on the day of the refund).';
+comment on column reporting.rm_daily_sales.gross_sales is 'Σ unit price × quantity of the day''s sales, before discounts and tax.';
+comment on column reporting.rm_daily_sales.discount_total is 'Discounts of the day''s sales.';
+comment on column reporting.rm_daily_sales.tax_total is 'Tax of the day''s sales minus tax refunded that day.';
+comment on column reporting.rm_daily_sales.net_sales is 'gross_sales − discount_total − refund_total: tax excluded.';
+comment on column reporting.rm_daily_sales.tender_cash is 'Cash taken that day (for the day''s sales) minus cash handed back that day.';
+comment on column reporting.rm_daily_sales.tender_card is 'Card payments (for the day''s sales) minus card refunds made that day.';
+comment on column reporting.rm_daily_sales.refund_count is 'Refunds made that day (voids included).';
+comment on column reporting.rm_daily_sales.refund_total is 'What those refunds took back, after discounts and before tax.';
+comment on column reporting.rm_daily_sales.total_collected is 'net_sales + tax_total.';
+comment on column reporting.rm_daily_sales.avg_order_value is 'net_sales / order_count, rounded half up; 0 without sales.';
+comment on column reporting.daily_sales_row.order_count is E'@notNull\nSales made that day (a refund of one is counted on the day of the refund).';
+comment on column reporting.daily_sales_row.gross_sales is E'@notNull\nΣ unit price × quantity of the day''s sales, before discounts and tax.';
+comment on column reporting.daily_sales_row.discount_total is E'@notNull\nDiscounts of the day''s sales.';
+comment on column reporting.daily_sales_row.tax_total is E'@notNull\nTax of the day''s sales minus tax refunded that day.';
+comment on column reporting.daily_sales_row.net_sales is E'@notNull\ngross − discounts − refunds, tax excluded.';
+comment on column reporting.daily_sales_row.tender_cash is E'@notNull\nCash taken minus cash handed back that day.';
+comment on column reporting.daily_sales_row.tender_card is E'@notNull\nCard payments minus card refunds that day.';
+comment on column reporting.daily_sales_row.refund_count is E'@notNull\nRefunds made that day (voids included).';
+comment on column reporting.daily_sales_row.refund_total is E'@notNull\nWhat those refunds took back, after discounts and before tax.';
+comment on column reporting.daily_sales_row.total_collected is E'@notNull\nnet sales + tax.';
+comment on column reporting.daily_sales_row.avg_order_value is E'@notNull\nnet_sales / order_count rounded half up; 0 without sales.';
+comment on column reporting.dashboard_metrics.sales_today is E'@notNull\nToday''s net sales (gross − discounts − refunds, tax excluded), each location on its own clock.';
+comment on column reporting.dashboard_metrics.orders_today is E'@notNull\nSales made today, each location on its own clock.';
+
+-- The facts views and the functions over them change columns: dropped (with the analysts' views
+-- that read them, whose money columns also change type) and made anew by the fixtures below.
+drop view if exists reporting.sales_by_day, reporting.item_sales_by_day, reporting.customer_activity, reporting.customer_classes;
+drop function if exists app_hidden.analyst_pending_daily();
+drop function if exists app_private.reporting_pending_daily(text);
+drop view if exists app_private.reporting_daily_facts;
+--!include sales/320-orders.sql
+--!include reporting/610-consumers.sql
+--!include reporting/620-rebuild.sql
+--!include reporting/630-queries.sql
+--!include reporting/640-analysts.sql
 --!include reporting/650-exports.sql
 
--- The analysts' views write amounts in the business's currency (named beside them), with its
--- number of decimals: their money columns change type, so they are made anew.
-drop view if exists reporting.sales_by_day, reporting.item_sales_by_day, reporting.customer_activity, reporting.customer_classes;
---!include reporting/640-analysts.sql
+-- The read models take the new definitions by rebuild, from each business's event log.
+select reporting.rebuild(t.id) from app_public.tenants t order by t.id;

@@ -110,7 +110,7 @@ describe("POS", () => {
     // row then says voided, and why.
     await row.getByRole("button", { name: `Void order ${number}` }).click();
     const voiding = page.getByRole("dialog", { name: `Void order ${number}` });
-    await voiding.getByText("$9.90 was paid: hand it back to the customer.").waitFor();
+    await voiding.getByText("$9.90 was paid. It goes back the way it was paid: hand back $9.90 in cash from the drawer.").waitFor();
     await voiding.getByRole("button", { name: "Void order" }).click();
     await voiding.getByText("The reason for the void is required.").waitFor();
     expect(await helpOf(voiding, "Reason")).toBe("The reason for the void is required.");
@@ -118,11 +118,13 @@ describe("POS", () => {
     await voiding.getByLabel("Reason").fill("Rung up on the wrong till");
     await voiding.getByRole("button", { name: "Void order" }).click();
     await voiding.waitFor({ state: "hidden" });
-    await row.filter({ hasText: "Voided" }).filter({ hasText: "Void: Rung up on the wrong till" }).waitFor();
+    await row.filter({ hasText: "Voided" }).filter({ hasText: "Void: Rung up on the wrong till · refunded $9.90 cash" }).waitFor();
     expect(await row.getByRole("button", { name: `Void order ${number}` }).count()).toBe(0);
 
     const voided = await e2e.app.db.owner.query("select status, void_reason from app_public.orders where id = $1", [rows[0].id]);
     expect(voided.rows[0]).toEqual({ status: "voided", void_reason: "Rung up on the wrong till" });
+    const back = await e2e.app.db.owner.query("select type, amount from app_public.refund_tenders where order_id = $1", [rows[0].id]);
+    expect(back.rows).toEqual([{ type: "cash", amount: 990 }]);
   });
 
   it("lets a fresh business add its first item from the till, sell it by card, and remembers the location", async () => {

@@ -87,6 +87,11 @@ describe("Reports in the browser", () => {
       await page.getByTestId("sales-orders").filter({ hasText: exactly("2") }).waitFor();
       await page.getByTestId("sales-average").filter({ hasText: exactly("$7.00") }).waitFor();
       await page.getByTestId("sales-discounts").filter({ hasText: exactly("$0.00") }).waitFor();
+      // The summary a shop reconciles: net sales (tax excluded), total collected, and the tills.
+      const summary = page.getByRole("table", { name: "Sales summary" });
+      for (const [label, amount] of [["Gross sales", "$14.00"], ["Refunds (0)", "$0.00"], ["Net sales", "$14.00"], ["Total collected", "$14.00"], ["Cash", "$14.00"]]) {
+        await summary.getByRole("row").filter({ has: page.getByRole("rowheader", { name: label }) }).filter({ hasText: amount }).waitFor();
+      }
 
       const chart = page.getByTestId("sales-chart");
       await chart.locator("svg").first().waitFor();
@@ -102,10 +107,10 @@ describe("Reports in the browser", () => {
       const csv = await readFile((await download.path())!, "utf8");
       const lines = csv.trim().split(/\r?\n/);
       expect(lines[0]).toBe(
-        "business_date,location,orders,currency,gross_sales,discounts,tax,net_sales,cash,card,voids,voided_total,avg_order_value",
+        "business_date,location,orders,currency,gross_sales,discounts,tax,refunds,refunded,net_sales,total_collected,cash,card,avg_order_value",
       );
       expect(lines).toHaveLength(8); // one row per day of the range
-      expect(lines).toContain(`${today},All locations,2,USD,14.00,0.00,0.00,14.00,14.00,0.00,0,0.00,7.00`);
+      expect(lines).toContain(`${today},All locations,2,USD,14.00,0.00,0.00,0,0.00,14.00,14.00,14.00,0.00,7.00`);
       await page.getByText(`Downloaded ${download.suggestedFilename()}`).waitFor();
 
       // Items: the top-items bar chart and the ranking; Inventory: the low-stock badge.

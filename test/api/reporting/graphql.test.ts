@@ -44,7 +44,7 @@ afterAll(async () => {
 
 const DAILY = `query($from: Date!, $to: Date!, $location: String) {
   dailySales(fromDate: $from, toDate: $to, locationId: $location) {
-    businessDate locationId orderCount grossSales netSales voidCount voidTotal avgOrderValue
+    businessDate locationId orderCount grossSales netSales refundCount refundTotal totalCollected avgOrderValue
   }
 }`;
 
@@ -54,13 +54,14 @@ describe("dailySales", () => {
     const p = await asManager.graphql(DAILY, { from: "2025-05-01", to: "2025-05-02", location: paris });
     expect(p.errors).toBeUndefined();
     expect(p.data.dailySales).toEqual([
-      { businessDate: "2025-05-01", locationId: paris, orderCount: "1", grossSales: "400", netSales: "400", voidCount: "0", voidTotal: "0", avgOrderValue: "400" },
-      { businessDate: "2025-05-02", locationId: paris, orderCount: "1", grossSales: "500", netSales: "500", voidCount: "0", voidTotal: "0", avgOrderValue: "500" },
+      { businessDate: "2025-05-01", locationId: paris, orderCount: "1", grossSales: "400", netSales: "400", refundCount: "0", refundTotal: "0", totalCollected: "400", avgOrderValue: "400" },
+      { businessDate: "2025-05-02", locationId: paris, orderCount: "1", grossSales: "500", netSales: "500", refundCount: "0", refundTotal: "0", totalCollected: "500", avgOrderValue: "500" },
     ]);
     const n = await asManager.graphql(DAILY, { from: "2025-05-01", to: "2025-05-02", location: ny });
-    expect(n.data.dailySales.map((r: any) => [r.businessDate, r.orderCount, r.netSales, r.voidCount, r.voidTotal])).toEqual([
+    // The cake order of 05-02 was voided today: a sale of 05-02, a refund of today.
+    expect(n.data.dailySales.map((r: any) => [r.businessDate, r.orderCount, r.netSales, r.refundCount, r.refundTotal])).toEqual([
       ["2025-05-01", "1", "1000", "0", "0"],
-      ["2025-05-02", "0", "0", "1", "1000"],
+      ["2025-05-02", "1", "1000", "0", "0"],
     ]);
   });
 
@@ -68,7 +69,7 @@ describe("dailySales", () => {
     const all = await asManager.graphql(DAILY, { from: "2025-05-01", to: "2025-05-03" });
     expect(all.data.dailySales.map((r: any) => [r.businessDate, r.locationId, r.orderCount, r.netSales, r.avgOrderValue])).toEqual([
       ["2025-05-01", null, "2", "1400", "700"],
-      ["2025-05-02", null, "1", "500", "500"],
+      ["2025-05-02", null, "2", "1500", "750"],
       ["2025-05-03", null, "0", "0", "0"],
     ]);
   });
@@ -90,9 +91,9 @@ describe("itemSales, inventorySummary, dashboardMetrics", () => {
     const q = `query($by: ItemSalesOrder) { itemSales(fromDate: "2025-05-01", toDate: "2025-05-02", orderBy: $by) { catalogItemName quantitySold netRevenue avgUnitPrice } }`;
     expect((await asManager.graphql(q, { by: "quantity" })).data.itemSales).toEqual([
       { catalogItemName: "Tea", quantitySold: "7", netRevenue: "1400", avgUnitPrice: "200" },
-      { catalogItemName: "Cake", quantitySold: "1", netRevenue: "500", avgUnitPrice: "500" },
+      { catalogItemName: "Cake", quantitySold: "3", netRevenue: "1500", avgUnitPrice: "500" },
     ]);
-    expect((await asManager.graphql(q, { by: "revenue" })).data.itemSales.map((r: any) => r.catalogItemName)).toEqual(["Tea", "Cake"]);
+    expect((await asManager.graphql(q, { by: "revenue" })).data.itemSales.map((r: any) => r.catalogItemName)).toEqual(["Cake", "Tea"]);
   });
 
   it("inventory summary and the dashboard", async () => {
@@ -105,18 +106,20 @@ describe("itemSales, inventorySummary, dashboardMetrics", () => {
       { locationName: "Main store", itemName: "CAKE stock", onHand: 2, lowStockThreshold: 2, isBelowThreshold: true },
       { locationName: "Shop 2 (America/New_York)", itemName: "CAKE stock", onHand: 0, lowStockThreshold: 2, isBelowThreshold: true },
     ]);
-    expect(res.data.dashboardMetrics).toEqual({ salesToday: "0", ordersToday: "0", lowStockCount: 2, activeCustomers30D: 0 });
+    // Today has no sale and one refund (the cake order voided in the set-up): net sales −10.00.
+    expect(res.data.dashboardMetrics).toEqual({ salesToday: "-1000", ordersToday: "0", lowStockCount: 2, activeCustomers30D: 0 });
   });
 });
 
 describe("the read models in GraphQL", () => {
   it("can be filtered by location and summed with pg-aggregates", async () => {
     const [, ny] = shop.locations;
+    const today = (await db.owner.query("select app_hidden.business_date(now(), 'America/New_York')::text as d")).rows[0].d;
     const res = await asManager.graphql(
       `query($loc: String!) {
         rmDailySales(condition: { locationId: $loc }, orderBy: BUSINESS_DATE_ASC) {
           nodes { businessDate orderCount netSales location { name } }
-          aggregates { sum { netSales orderCount voidTotal } }
+          aggregates { sum { netSales orderCount refundTotal } }
         }
         all: rmDailySales { groupedAggregates(groupBy: LOCATION_ID) { keys sum { netSales } } }
       }`,
@@ -125,9 +128,10 @@ describe("the read models in GraphQL", () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.rmDailySales.nodes).toEqual([
       { businessDate: "2025-05-01", orderCount: 1, netSales: "1000", location: { name: "Shop 2 (America/New_York)" } },
-      { businessDate: "2025-05-02", orderCount: 0, netSales: "0", location: { name: "Shop 2 (America/New_York)" } },
+      { businessDate: "2025-05-02", orderCount: 1, netSales: "1000", location: { name: "Shop 2 (America/New_York)" } },
+      { businessDate: today, orderCount: 0, netSales: "-1000", location: { name: "Shop 2 (America/New_York)" } },
     ]);
-    expect(res.data.rmDailySales.aggregates.sum).toEqual({ netSales: "1000", orderCount: "1", voidTotal: "1000" });
+    expect(res.data.rmDailySales.aggregates.sum).toEqual({ netSales: "1000", orderCount: "2", refundTotal: "1000" });
     const grouped = Object.fromEntries(res.data.all.groupedAggregates.map((g: any) => [g.keys[0], g.sum.netSales]));
     expect(grouped).toEqual({ [shop.locations[0]]: "900", [ny]: "1000" });
   });
@@ -140,6 +144,7 @@ describe("the read models in GraphQL", () => {
     const q = `{ rmDailySales { totalCount } rmItemSales { totalCount } rmInventoryOnHands { totalCount } }`;
     expect((await asCashier.graphql(q)).data).toEqual({ rmDailySales: { totalCount: 0 }, rmItemSales: { totalCount: 0 }, rmInventoryOnHands: { totalCount: 0 } });
     expect((await asOther.graphql(q)).data.rmDailySales.totalCount).toBe(1);
-    expect((await asManager.graphql(q)).data.rmDailySales.totalCount).toBe(4);
+    // Paris 05-01 and 05-02, New York 05-01, 05-02 and today (the refund of the voided order).
+    expect((await asManager.graphql(q)).data.rmDailySales.totalCount).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
 // The reporting consumers (reporting_sales, reporting_customers): each event type moves its read model by exactly what it should (tests
-// 1–4 of the issue), on the business date of the location and, for voids, of the original sale;
+// 1–4 of the issue), on the business date of the location and, for voids, of the day of the refund;
 // the same event applied twice counts once (test 5); customer activity follows renames and merges.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,7 +41,7 @@ describe("order.placed.v1", () => {
     // subtotal 800; discounts 50 on the bagels + 100 on the order (60 + 40) = 150; tax per line 39 + 26 = 65.
     expect(await daily(la, "2025-03-09")).toEqual({
       location_id: la, business_date: "2025-03-09", order_count: 1, gross_sales: 800, discount_total: 150, tax_total: 65,
-      net_sales: 715, tender_cash: 0, tender_card: 0, void_count: 0, void_total: 0, avg_order_value: 715,
+      net_sales: 650, tender_cash: 0, tender_card: 0, refund_count: 0, refund_total: 0, total_collected: 715, avg_order_value: 650,
     });
     expect(await daily(la, "2025-03-10")).toBeUndefined();
     const rows = await items(la, "2025-03-09");
@@ -53,33 +53,61 @@ describe("order.placed.v1", () => {
 
     const paris = shop.locations[0];
     await placeOrder(shop.owner, paris, [line(shop.item.COFFEE, 3)], { placedAt: "2025-03-10T06:30:00Z" });
-    expect(await daily(paris, "2025-03-10")).toMatchObject({ order_count: 1, gross_sales: 900, tax_total: 90, net_sales: 990, avg_order_value: 990 });
+    expect(await daily(paris, "2025-03-10")).toMatchObject({ order_count: 1, gross_sales: 900, tax_total: 90, net_sales: 900, total_collected: 990, avg_order_value: 900 });
   });
 
-  it("average order value is net sales over standing orders, rounded half up to the cent", async () => {
+  it("average order value is net sales (tax excluded) over the day's sales, rounded half up to the cent", async () => {
     const la = shop.locations[1];
-    // A second order that day: 1 coffee, 300 + 30 tax = 330. (715 + 330) / 2 = 522.5 → 523.
+    // A second order that day: 1 coffee, 300 + 30 tax. (650 + 300) / 2 = 475; one more of 275: (950 + 275) / 3 = 408.33 → 408.
     await placeOrder(shop.owner, la, [line(shop.item.COFFEE)], { placedAt: "2025-03-10T05:00:00Z" });
-    expect(await daily(la, "2025-03-09")).toMatchObject({ order_count: 2, net_sales: 1045, avg_order_value: 523 });
+    expect(await daily(la, "2025-03-09")).toMatchObject({ order_count: 2, net_sales: 950, total_collected: 1045, avg_order_value: 475 });
+    await placeOrder(shop.owner, la, [line(shop.item.COFFEE, 1, 25)], { placedAt: "2025-03-10T05:10:00Z" }); // 275 + 28 tax
+    expect(await daily(la, "2025-03-09")).toMatchObject({ order_count: 3, net_sales: 1225, avg_order_value: 408 });
   });
 });
 
 describe("order.voided.v1", () => {
-  it("takes the order out of the figures of the ORIGINAL business date, counts the void there, and puts item quantities back", async () => {
+  it("is a refund on the day of the void: net sales, tax and the card total go down that day, the sale's day keeps its sale", async () => {
     const paris = shop.locations[0];
     const order = await placeOrder(shop.owner, paris, [line(shop.item.BAGEL, 3)], { placedAt: "2025-03-01T12:00:00Z" });
     await tender(shop.cashier, order.id, "card", 825);
     const before = await daily(paris, "2025-03-01");
-    expect(before).toMatchObject({ order_count: 1, gross_sales: 750, net_sales: 825, tender_card: 825 });
+    expect(before).toMatchObject({ order_count: 1, gross_sales: 750, tax_total: 75, net_sales: 750, total_collected: 825, tender_card: 825 });
 
-    await voidOrder(shop.manager, order.id); // today, but counted on 2025-03-01
-    expect(await daily(paris, "2025-03-01")).toEqual({
-      ...before, order_count: 0, gross_sales: 0, discount_total: 0, tax_total: 0, net_sales: 0, avg_order_value: 0,
-      void_count: 1, void_total: 825, tender_card: 825,
+    await voidOrder(shop.manager, order.id, "Customer changed their mind");
+    expect(await daily(paris, "2025-03-01")).toEqual(before);
+    const today = (await shop.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
+    expect(await daily(paris, today)).toMatchObject({
+      order_count: 0, gross_sales: 0, discount_total: 0, refund_count: 1, refund_total: 750, tax_total: -75, net_sales: -750,
+      total_collected: -825, tender_card: -825, tender_cash: 0, avg_order_value: 0,
     });
-    expect((await items(paris, "2025-03-01"))[0]).toMatchObject({ catalog_item_name: "Bagel", quantity_sold: 0, gross_revenue: 0, net_revenue: 0 });
-    const today = (await readModels(db, shop.tenantId)).daily.filter((r) => r.location_id === paris && r.business_date > "2025-03-10");
-    expect(today).toEqual([]);
+    // The card payment went back to the card, recorded with the reason of the void.
+    const { rows: back } = await shop.owner.query(
+      "select type, amount, reason, business_date::text from app_public.refund_tenders where order_id = $1", [order.id]);
+    expect(back).toEqual([{ type: "card", amount: 825, reason: "Customer changed their mind", business_date: today }]);
+    expect((await items(paris, "2025-03-01"))[0]).toMatchObject({ catalog_item_name: "Bagel", quantity_sold: 3, gross_revenue: 750, net_revenue: 750 });
+    expect((await items(paris, today))[0]).toMatchObject({ catalog_item_name: "Bagel", quantity_sold: -3, gross_revenue: 0, net_revenue: -750 });
+  });
+
+  it("hands back cash and card the way they were paid, change excluded; an unpaid void hands back nothing", async () => {
+    const paris = shop.locations[0];
+    const today = (await shop.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
+    const start = (await daily(paris, today))!;
+    const split = await placeOrder(shop.cashier, paris, [line(shop.item.COFFEE, 2)]); // 660
+    await tender(shop.cashier, split.id, "card", 200);
+    await tender(shop.cashier, split.id, "cash", 500); // 460 due: 40 change
+    const unpaid = await placeOrder(shop.cashier, paris, [line(shop.item.COFFEE)]); // 330, nothing paid
+    await voidOrder(shop.manager, split.id);
+    await voidOrder(shop.manager, unpaid.id);
+    const { rows: back } = await shop.owner.query(
+      "select order_id, type, amount from app_public.refund_tenders where order_id = any($1) order by type", [[split.id, unpaid.id]]);
+    expect(back).toEqual([{ order_id: split.id, type: "card", amount: 200 }, { order_id: split.id, type: "cash", amount: 460 }]);
+    // Sold and refunded the same day: the sales stay in gross, the refunds take them out of net; the till nets to zero.
+    expect(await daily(paris, today)).toMatchObject({
+      order_count: start.order_count + 2, gross_sales: start.gross_sales + 900, refund_count: start.refund_count + 2,
+      refund_total: start.refund_total + 900, net_sales: start.net_sales, tax_total: start.tax_total,
+      tender_cash: start.tender_cash, tender_card: start.tender_card,
+    });
   });
 });
 
@@ -89,7 +117,7 @@ describe("tender.recorded.v1", () => {
     const order = await placeOrder(shop.owner, la, [line(shop.item.COFFEE, 2)], { placedAt: "2025-02-01T20:00:00Z" }); // 660
     await tender(shop.cashier, order.id, "card", 160);
     await tender(shop.cashier, order.id, "cash", 1000); // 500 due: 500 change
-    expect(await daily(la, "2025-02-01")).toMatchObject({ tender_card: 160, tender_cash: 500, net_sales: 660 });
+    expect(await daily(la, "2025-02-01")).toMatchObject({ tender_card: 160, tender_cash: 500, net_sales: 600, total_collected: 660 });
   });
 });
 

@@ -95,7 +95,7 @@ export async function readModels(db: TestDatabase, tenantId: string) {
   return {
     daily: await q(
       `select location_id, business_date::text, order_count, gross_sales::int, discount_total::int, tax_total::int, net_sales::int,
-              tender_cash::int, tender_card::int, void_count, void_total::int, avg_order_value::int
+              tender_cash::int, tender_card::int, refund_count, refund_total::int, total_collected::int, avg_order_value::int
        from reporting.rm_daily_sales where tenant_id = $1 order by location_id, business_date`,
     ),
     items: await q(
@@ -121,37 +121,50 @@ export async function readModels(db: TestDatabase, tenantId: string) {
 /** The sales read models computed directly from the sales tables (names of items left out). */
 export async function groundTruth(db: TestDatabase, tenantId: string) {
   const q = (sql: string) => db.owner.query(sql, [tenantId]).then((r) => r.rows);
+  // Square's definitions (db/REPORTING.md): sales on their business date, voids as refunds on
+  // the date of the void at the location, tenders on the order's date, money handed back on the
+  // refund's date.
   const daily = await q(
-    `with t as (
-       select o.location_id, o.business_date,
-              sum(x.applied_amount) filter (where x.type = 'cash') as cash,
-              sum(x.applied_amount) filter (where x.type = 'card') as card
-       from app_public.tenders x join app_public.orders o on o.tenant_id = x.tenant_id and o.id = x.order_id
-       where x.tenant_id = $1 group by 1, 2)
-     select o.location_id, o.business_date::text,
-            count(*) filter (where o.status = 'placed')::int as order_count,
-            coalesce(sum(o.subtotal) filter (where o.status = 'placed'), 0)::int as gross_sales,
-            coalesce(sum(o.discount_total) filter (where o.status = 'placed'), 0)::int as discount_total,
-            coalesce(sum(o.tax_total) filter (where o.status = 'placed'), 0)::int as tax_total,
-            coalesce(sum(o.total) filter (where o.status = 'placed'), 0)::int as net_sales,
-            coalesce(max(t.cash), 0)::int as tender_cash, coalesce(max(t.card), 0)::int as tender_card,
-            count(*) filter (where o.status = 'voided')::int as void_count,
-            coalesce(sum(o.total) filter (where o.status = 'voided'), 0)::int as void_total,
-            case when count(*) filter (where o.status = 'placed') > 0
-                 then round(sum(o.total) filter (where o.status = 'placed')::numeric / count(*) filter (where o.status = 'placed'))
-                 else 0 end::int as avg_order_value
-     from app_public.orders o
-     left join t on t.location_id = o.location_id and t.business_date = o.business_date
-     where o.tenant_id = $1 and o.status in ('placed', 'voided')
-     group by o.location_id, o.business_date order by 1, 2`,
+    `with o as (
+       select o.*, app_hidden.business_date(o.voided_at, l.timezone) as refund_date
+       from app_public.orders o join app_public.locations l on l.tenant_id = o.tenant_id and l.id = o.location_id
+       where o.tenant_id = $1 and o.status in ('placed', 'voided')),
+     f as (
+       select location_id, business_date, 1 as sales, subtotal as gross, discount_total as disc, tax_total as tax,
+              subtotal - discount_total as net, 0 as cash, 0 as card, 0 as refunds, 0 as refunded
+       from o
+       union all
+       select location_id, refund_date, 0, 0, 0, -tax_total, -(subtotal - discount_total), 0, 0, 1, subtotal - discount_total
+       from o where status = 'voided'
+       union all
+       select o.location_id, o.business_date, 0, 0, 0, 0, 0,
+              case when x.type = 'cash' then x.applied_amount else 0 end, case when x.type = 'card' then x.applied_amount else 0 end, 0, 0
+       from app_public.tenders x join o on o.id = x.order_id
+       union all
+       select o.location_id, r.business_date, 0, 0, 0, 0, 0,
+              case when r.type = 'cash' then -r.amount else 0 end, case when r.type = 'card' then -r.amount else 0 end, 0, 0
+       from app_public.refund_tenders r join o on o.id = r.order_id)
+     select location_id, business_date::text,
+            sum(sales)::int as order_count, sum(gross)::int as gross_sales, sum(disc)::int as discount_total,
+            sum(tax)::int as tax_total, sum(net)::int as net_sales, sum(cash)::int as tender_cash, sum(card)::int as tender_card,
+            sum(refunds)::int as refund_count, sum(refunded)::int as refund_total, (sum(net) + sum(tax))::int as total_collected,
+            case when sum(sales) > 0 then round(sum(net)::numeric / sum(sales)) else 0 end::int as avg_order_value
+     from f group by 1, 2 order by 1, 2`,
   );
   const items = await q(
-    `select o.location_id, o.business_date::text, l.catalog_item_id,
-            coalesce(sum(l.quantity) filter (where o.status = 'placed'), 0)::int as quantity_sold,
-            coalesce(sum(l.subtotal) filter (where o.status = 'placed'), 0)::int as gross_revenue,
-            coalesce(sum(l.net_total) filter (where o.status = 'placed'), 0)::int as net_revenue
-     from app_public.order_lines l join app_public.orders o on o.tenant_id = l.tenant_id and o.id = l.order_id
-     where l.tenant_id = $1 group by 1, 2, 3 order by 1, 2, 3`,
+    `with o as (
+       select o.*, app_hidden.business_date(o.voided_at, l.timezone) as refund_date
+       from app_public.orders o join app_public.locations l on l.tenant_id = o.tenant_id and l.id = o.location_id
+       where o.tenant_id = $1 and o.status in ('placed', 'voided')),
+     f as (
+       select o.location_id, o.business_date, l.catalog_item_id, l.quantity as q, l.subtotal as gross, l.net_total as net
+       from app_public.order_lines l join o on o.id = l.order_id
+       union all
+       select o.location_id, o.refund_date, l.catalog_item_id, -l.quantity, 0, -l.net_total
+       from app_public.order_lines l join o on o.id = l.order_id where o.status = 'voided')
+     select location_id, business_date::text, catalog_item_id,
+            sum(q)::int as quantity_sold, sum(gross)::int as gross_revenue, sum(net)::int as net_revenue
+     from f group by 1, 2, 3 order by 1, 2, 3`,
   );
   const stock = await q(
     `select m.location_id, m.inventory_item_id, i.name as item_name, sum(m.quantity)::int as on_hand, i.low_stock_threshold,
@@ -188,7 +201,7 @@ export async function readModelsAsTruth(db: TestDatabase, tenantId: string) {
 /** Sums of the exact admin query over all dates and locations, for comparing with a ground truth. */
 export async function exactDailyTotals(actor: Member, from: string, to: string) {
   const { rows } = await actor.query(
-    `select sum(order_count)::int as orders, sum(net_sales)::int as net, sum(void_count)::int as voids,
+    `select sum(order_count)::int as orders, sum(net_sales)::int as net, sum(refund_count)::int as refunds,
             sum(tender_cash + tender_card)::int as tenders
      from reporting.daily_sales($1::date, $2::date)`,
     [from, to],

@@ -71,7 +71,7 @@ describe("hot rows", () => {
     expect(exact).toEqual({
       orders,
       net: truth.daily.reduce((s, r) => s + r.net_sales, 0),
-      voids: 0,
+      refunds: 0,
       tenders: truth.daily.reduce((s, r) => s + r.tender_cash + r.tender_card, 0),
     });
     expect(orders).toBe(2 + 8 * 15);

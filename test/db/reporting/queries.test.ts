@@ -44,15 +44,20 @@ describe("daily_sales", () => {
   it("one row per date of the range, summed over all locations on each location's own dates", async () => {
     const rows = await daily("2025-04-30", "2025-05-03");
     const brief = rows.map((r) => ({
-      date: fmt(r.business_date), orders: Number(r.order_count), net: Number(r.net_sales), voids: Number(r.void_count),
-      voidTotal: Number(r.void_total), aov: Number(r.avg_order_value), location: r.location_id,
+      date: fmt(r.business_date), orders: Number(r.order_count), net: Number(r.net_sales), refunds: Number(r.refund_count),
+      refunded: Number(r.refund_total), aov: Number(r.avg_order_value), location: r.location_id,
     }));
+    // The order voided today is a sale of 2025-05-02 and a refund of today (outside this range).
     expect(brief).toEqual([
-      { date: "2025-04-30", orders: 0, net: 0, voids: 0, voidTotal: 0, aov: 0, location: null },
-      { date: "2025-05-01", orders: 3, net: 2300, voids: 0, voidTotal: 0, aov: 767, location: null }, // (600 + 500 + 1200) / 3 = 766.67
-      { date: "2025-05-02", orders: 1, net: 1200, voids: 1, voidTotal: 2000, aov: 1200, location: null },
-      { date: "2025-05-03", orders: 1, net: 450, voids: 0, voidTotal: 0, aov: 450, location: null },
+      { date: "2025-04-30", orders: 0, net: 0, refunds: 0, refunded: 0, aov: 0, location: null },
+      { date: "2025-05-01", orders: 3, net: 2300, refunds: 0, refunded: 0, aov: 767, location: null }, // (600 + 500 + 1200) / 3 = 766.67
+      { date: "2025-05-02", orders: 2, net: 3200, refunds: 0, refunded: 0, aov: 1600, location: null },
+      { date: "2025-05-03", orders: 1, net: 450, refunds: 0, refunded: 0, aov: 450, location: null },
     ]);
+    const today = (await db.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
+    const [refundDay] = await daily(today, today, shop.locations[0]);
+    expect([Number(refundDay.order_count), Number(refundDay.refund_count), Number(refundDay.refund_total), Number(refundDay.net_sales)])
+      .toEqual([0, 1, 2000, -2000]);
   });
 
   it("at one location, and only its figures", async () => {
@@ -60,7 +65,7 @@ describe("daily_sales", () => {
     const p = await daily("2025-05-01", "2025-05-02", paris);
     expect(p.map((r) => [fmt(r.business_date), r.location_id, Number(r.order_count), Number(r.gross_sales), Number(r.net_sales)])).toEqual([
       ["2025-05-01", paris, 2, 1100, 1100],
-      ["2025-05-02", paris, 1, 1200, 1200],
+      ["2025-05-02", paris, 2, 3200, 3200],
     ]);
     const n = await daily("2025-05-03", "2025-05-03", ny);
     expect(n.map((r) => [Number(r.gross_sales), Number(r.discount_total), Number(r.net_sales)])).toEqual([[500, 50, 450]]);
@@ -95,15 +100,21 @@ describe("item_sales", () => {
       .query("select * from reporting.item_sales('2025-05-01', '2025-05-03', $1, $2)", [location, orderBy])
       .then((r) => r.rows.map((x) => [x.catalog_item_name, Number(x.quantity_sold), Number(x.net_revenue), Number(x.avg_unit_price)]));
 
-  it("ranks by revenue and by quantity (the two orders differ); voided sales are out", async () => {
-    // Tea: 3 + 1 (+ the queued one of 05-03 above) = 5 sold for 1000 (the voided 10 are out); Cake: 1 + 2 + 1 = 4 for 1950; Mug: 1 for 1200.
-    expect(await items("revenue")).toEqual([["Cake", 4, 1950, 488], ["Mug", 1, 1200, 1200], ["Tea", 5, 1000, 200]]);
-    expect(await items("quantity")).toEqual([["Tea", 5, 1000, 200], ["Cake", 4, 1950, 488], ["Mug", 1, 1200, 1200]]);
+  it("ranks by revenue and by quantity (the two orders differ); a refund takes its units out on the day it was made", async () => {
+    // Tea: 3 + 1 (+ the queued one of 05-03 above) + the 10 voided today = 15 sold for 3000 up to 05-03; Cake: 1 + 2 + 1 = 4
+    // for 1950; Mug: 1 for 1200.
+    expect(await items("revenue")).toEqual([["Tea", 15, 3000, 200], ["Cake", 4, 1950, 488], ["Mug", 1, 1200, 1200]]);
+    expect(await items("quantity")).toEqual([["Tea", 15, 3000, 200], ["Cake", 4, 1950, 488], ["Mug", 1, 1200, 1200]]);
+    // Up to today, the refund of the 10 teas is in: 5 teas for 1000.
+    const today = (await db.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
+    const upToToday = await shop.manager.query("select * from reporting.item_sales('2025-05-01', $1)", [today]);
+    expect(upToToday.rows.map((x) => [x.catalog_item_name, Number(x.quantity_sold), Number(x.net_revenue)]))
+      .toEqual([["Cake", 4, 1950], ["Mug", 1, 1200], ["Tea", 5, 1000]]);
   });
 
   it("at one location; ties on the first figure go to the other", async () => {
     expect(await items("quantity", shop.locations[1])).toEqual([["Cake", 3, 1450, 483], ["Tea", 1, 200, 200]]);
-    expect(await items("revenue", shop.locations[0])).toEqual([["Mug", 1, 1200, 1200], ["Tea", 4, 800, 200], ["Cake", 1, 500, 500]]);
+    expect(await items("revenue", shop.locations[0])).toEqual([["Tea", 14, 2800, 200], ["Mug", 1, 1200, 1200], ["Cake", 1, 500, 500]]);
     expect(await sqlState(() => items("popularity"))).toBe("22P02");
   });
 });
@@ -146,17 +157,17 @@ describe("dashboard_metrics", () => {
       await tender(s.cashier, o.id, "card", 1000);
       await placeOrder(s.owner, loc, [line(s.item.B)], { placedAt: minutes(m, -1) });
     }
-    // Today, then voided: not counted.
+    // Sold today, then voided today: a sale and a refund, which take each other out of net sales.
     const v = await placeOrder(s.cashier, east, [line(s.item.B, 5)], { customerId: cid.id });
     await voidOrder(s.manager, v.id);
     await placeOrder(s.owner, west, [line(s.item.B)], { placedAt: new Date(Date.now() - 10 * 86400_000).toISOString(), customerId: bob.id });
     await placeOrder(s.owner, west, [line(s.item.B)], { placedAt: new Date(Date.now() - 40 * 86400_000).toISOString(), customerId: dee.id });
 
     const { rows } = await s.manager.query("select * from reporting.dashboard_metrics()");
-    // Sales today: one A at each shop. Low stock (at or below 2): A at both shops (0 and −1) and B at the second
+    // Sales today: one A at each shop, and the voided one (net 0). Low stock (at or below 2): A at both shops (0 and −1) and B at the second
     // (−3: its stock was received at the first); B at the first has 49. Active: Ann and Bob (Cid's order was voided,
     // Dee's is 40 days old).
-    expect(rows[0]).toEqual({ sales_today: "2000", orders_today: "2", low_stock_count: 3, active_customers_30d: 2 });
+    expect(rows[0]).toEqual({ sales_today: "2000", orders_today: "3", low_stock_count: 3, active_customers_30d: 2 });
     expect(await sqlState(() => s.cashier.query("select * from reporting.dashboard_metrics()"))).toBe("DNIED");
   });
 });

@@ -113,12 +113,14 @@ describe("export_csv", () => {
     await runWorker();
     const rows = csvObjects(await fileOf(e.id));
     expect(Object.keys(rows[0])).toEqual([
-      "business_date", "location", "orders", "currency", "gross_sales", "discounts", "tax", "net_sales", "cash", "card", "voids", "voided_total", "avg_order_value",
+      "business_date", "location", "orders", "currency", "gross_sales", "discounts", "tax", "refunds", "refunded", "net_sales",
+      "total_collected", "cash", "card", "avg_order_value",
     ]);
-    expect(rows.map((r) => [r.business_date, r.location, r.orders, r.net_sales])).toEqual([
-      ["2025-06-30", "All locations", "0", "0.00"],
-      ["2025-07-01", "All locations", "4", "33.00"], // the order (7.50 + 10% tax) and the three copies of it written above
-      ["2025-07-02", "All locations", "1", "3.74"],
+    // Net sales exclude tax; total collected includes it.
+    expect(rows.map((r) => [r.business_date, r.location, r.orders, r.net_sales, r.tax, r.total_collected])).toEqual([
+      ["2025-06-30", "All locations", "0", "0.00", "0.00", "0.00"],
+      ["2025-07-01", "All locations", "4", "30.00", "3.00", "33.00"], // the order (7.50 + 10% tax) and the three copies of it written above
+      ["2025-07-02", "All locations", "1", "3.40", "0.34", "3.74"],
     ]);
   });
 

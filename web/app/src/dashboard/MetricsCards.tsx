@@ -25,7 +25,7 @@ function Metrics() {
   return (
     <Grid container spacing={2} component="section" aria-label="Today's figures">
       <Grid size={{ xs: 6, md: 3 }}>
-        <SummaryCard label="Sales today" value={m ? money.format(cents(m.salesToday)) : "…"} testId="metric-sales-today" />
+        <SummaryCard label="Net sales today" value={m ? money.format(cents(m.salesToday)) : "…"} testId="metric-sales-today" />
       </Grid>
       <Grid size={{ xs: 6, md: 3 }}>
         <SummaryCard label="Orders today" value={m ? String(cents(m.ordersToday)) : "…"} testId="metric-orders-today" />

@@ -7,6 +7,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
+import { refundedText } from "./refunds.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
@@ -70,6 +71,11 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
       {order.status === "voided" && (
         <Alert severity="warning" sx={{ mb: 1.5 }}>
           Voided at {dateTimeAt(order.voidedAt, zone)}: {order.voidReason}
+          {order.refundTenders.nodes.length > 0 && (
+            <Box component="span" sx={{ display: "block" }} data-testid="receipt-refunds">
+              Refunded: {refundedText(order.refundTenders.nodes, money.format)}
+            </Box>
+          )}
         </Alert>
       )}
       <Divider sx={{ borderStyle: "dashed" }} />

@@ -18,6 +18,7 @@ import {
 } from "@mui/material";
 import { useMemo, useState } from "react";
 import { useQuery } from "urql";
+import { refundedText } from "./refunds.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { RecentOrdersQuery, type PosLocation, type RecentOrder } from "./queries.ts";
@@ -104,8 +105,9 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
                         {itemsText(order)}
                       </Typography>
                       {order.status === "voided" && order.voidReason && (
-                        <Typography variant="caption" color="text.secondary">
+                        <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
                           Void: {order.voidReason}
+                          {order.refundTenders.nodes.length > 0 && ` · refunded ${refundedText(order.refundTenders.nodes, money.format)}`}
                         </Typography>
                       )}
                     </TableCell>

@@ -127,6 +127,10 @@ export interface OrderSummary {
   placedAt: string | null;
   voidedAt: string | null;
   voidReason: string | null;
+  /** What went towards the order, per payment (the tenders, under another name: a receipt asks for more of them). */
+  payments: { nodes: { type: string; appliedAmount: number }[] };
+  /** What a void handed back, per tender type. */
+  refundTenders: { nodes: { type: string; amount: number }[] };
 }
 
 const ORDER_SUMMARY = `
@@ -139,7 +143,16 @@ const ORDER_SUMMARY = `
   placedAt
   voidedAt
   voidReason
+  payments: tenders { nodes { type appliedAmount } }
+  refundTenders { nodes { type amount } }
 `;
+
+/** Amounts added up per tender type, cash first: [["cash", 460], ["card", 200]]. */
+export function byTenderType(entries: { type: string; amount: number }[]): [string, number][] {
+  const sums = new Map<string, number>();
+  for (const e of entries) sums.set(e.type, (sums.get(e.type) ?? 0) + e.amount);
+  return [...sums.entries()].filter(([, amount]) => amount > 0).sort(([a], [b]) => (a === "cash" ? -1 : b === "cash" ? 1 : a.localeCompare(b)));
+}
 
 export const PlaceOrderMutation = gql<
   { placeOrder: { order: OrderSummary | null } | null },

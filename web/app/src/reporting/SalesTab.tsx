@@ -1,5 +1,7 @@
-// Sales: net sales per business date as a line chart, and the period's totals.
-import { Alert, Box, Card, CardContent, Grid, Stack, Typography } from "@mui/material";
+// Sales: net sales per business date as a line chart, and the period's totals the way a shop
+// reconciles them (Square's definitions, db/REPORTING.md): gross − discounts − refunds = net
+// sales; + tax = total collected; cash and card net of what was handed back.
+import { Alert, Box, Card, CardContent, Grid, Stack, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
 import { LineChart } from "@mui/x-charts/LineChart";
 import { useMemo } from "react";
 import { useQuery } from "urql";
@@ -7,7 +9,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { ExportButton } from "./ExportButton.tsx";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
-import { cents, DailySalesQuery } from "./queries.ts";
+import { cents, DailySalesQuery, type DailySalesRow } from "./queries.ts";
 import { SummaryCard } from "./SummaryCard.tsx";
 import { useMoney } from "../ui/useMoney.ts";
 
@@ -27,14 +29,23 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
   const rows = data?.dailySales ?? [];
 
   const totals = useMemo(() => {
-    let net = 0, orders = 0, discounts = 0;
-    for (const r of rows) {
-      net += cents(r.netSales);
-      orders += cents(r.orderCount);
-      discounts += cents(r.discountTotal);
-    }
-    // Same rule as the server: net sales / orders, rounded half up to the cent, 0 without orders.
-    return { net, orders, discounts, average: orders ? Math.round(net / orders) : 0 };
+    const sum = (pick: (r: DailySalesRow) => DailySalesRow[keyof DailySalesRow]) => rows.reduce((s, r) => s + cents(pick(r)), 0);
+    const net = sum((r) => r.netSales);
+    const orders = sum((r) => r.orderCount);
+    return {
+      gross: sum((r) => r.grossSales),
+      discounts: sum((r) => r.discountTotal),
+      refunds: sum((r) => r.refundCount),
+      refunded: sum((r) => r.refundTotal),
+      net,
+      tax: sum((r) => r.taxTotal),
+      collected: sum((r) => r.totalCollected),
+      cash: sum((r) => r.tenderCash),
+      card: sum((r) => r.tenderCard),
+      orders,
+      // Same rule as the server: net sales / sales, rounded half up, 0 without sales.
+      average: orders ? Math.round(net / orders) : 0,
+    };
   }, [rows]);
 
   return (
@@ -55,18 +66,41 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
         <>
           <Grid container spacing={2}>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Revenue" value={money.format(totals.net)} testId="sales-revenue" />
+              <SummaryCard label="Net sales" value={money.format(totals.net)} testId="sales-revenue" />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Orders" value={String(totals.orders)} testId="sales-orders" />
+              <SummaryCard label="Sales" value={String(totals.orders)} testId="sales-orders" />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Average order value" value={money.format(totals.average)} testId="sales-average" />
+              <SummaryCard label="Average sale" value={money.format(totals.average)} testId="sales-average" />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
               <SummaryCard label="Discounts" value={money.format(totals.discounts)} testId="sales-discounts" />
             </Grid>
           </Grid>
+          <Card>
+            <CardContent>
+              <Typography variant="h6" component="h2" id="sales-summary-title">
+                Sales summary
+              </Typography>
+              <Table size="small" aria-labelledby="sales-summary-title" sx={{ maxWidth: 560 }}>
+                <TableBody>
+                  <SummaryLine label="Gross sales" amount={money.format(totals.gross)} />
+                  <SummaryLine label="Discounts" amount={money.format(-totals.discounts)} />
+                  <SummaryLine
+                    label={`Refunds (${totals.refunds})`}
+                    amount={money.format(-totals.refunded)}
+                    hint="Voids and refunds, on the day the money went back; before tax"
+                  />
+                  <SummaryLine label="Net sales" amount={money.format(totals.net)} strong />
+                  <SummaryLine label="Tax" amount={money.format(totals.tax)} />
+                  <SummaryLine label="Total collected" amount={money.format(totals.collected)} strong />
+                  <SummaryLine label="Cash" amount={money.format(totals.cash)} hint="Taken minus handed back: what the drawers gained" />
+                  <SummaryLine label="Card" amount={money.format(totals.card)} hint="Charged minus refunded to cards" />
+                </TableBody>
+              </Table>
+            </CardContent>
+          </Card>
           <Card>
             <CardContent>
               <Typography variant="h6" component="h2">
@@ -97,5 +131,24 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
         </>
       )}
     </Stack>
+  );
+}
+
+function SummaryLine({ label, amount, hint, strong }: { label: string; amount: string; hint?: string; strong?: boolean }) {
+  const weight = strong ? 600 : undefined;
+  return (
+    <TableRow>
+      <TableCell component="th" scope="row" sx={{ fontWeight: weight }}>
+        {label}
+        {hint && (
+          <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
+            {hint}
+          </Typography>
+        )}
+      </TableCell>
+      <TableCell align="right" sx={{ fontWeight: weight, fontVariantNumeric: "tabular-nums" }}>
+        {amount}
+      </TableCell>
+    </TableRow>
   );
 }

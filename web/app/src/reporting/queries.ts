@@ -10,8 +10,13 @@ export interface DailySalesRow {
   orderCount: Big;
   grossSales: Big;
   discountTotal: Big;
-  taxTotal: Big;
+  refundCount: Big;
+  refundTotal: Big;
   netSales: Big;
+  taxTotal: Big;
+  totalCollected: Big;
+  tenderCash: Big;
+  tenderCard: Big;
   avgOrderValue: Big;
 }
 
@@ -74,8 +79,13 @@ export const DailySalesQuery = gql<
       orderCount
       grossSales
       discountTotal
-      taxTotal
+      refundCount
+      refundTotal
       netSales
+      taxTotal
+      totalCollected
+      tenderCash
+      tenderCard
       avgOrderValue
     }
   }

@@ -1,0 +1,142 @@
+// Square's sales definitions (db/REPORTING.md, "Sales definitions"), one day of a shop that a
+// person could reconcile by hand: two sales, a split-paid sale voided with its cash and card handed
+// back, and an unpaid sale voided. Every reader — the admin's daily sales, the folded read model,
+// the dashboard, the CSV export and the analysts' view — gives the same figures, and they equal
+// what the sales tables say (orders, tenders, refund tenders).
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { testRootUrl } from "../../helpers/env.ts";
+import { fold, groundTruth, line, openReportingShop, placeOrder, tender, voidOrder, type ReportingShop } from "./helpers.ts";
+
+let db: TestDatabase;
+let shop: ReportingShop;
+let today: string;
+let analystRole: string | undefined;
+
+// The day, in cents: what each definition must come to.
+const expected = {
+  order_count: 4, // every sale made today, the two voided ones included (their refunds are counted apart)
+  gross_sales: 2100, // 600 + 450 + 750 + 300
+  discount_total: 50,
+  refund_count: 2,
+  refund_total: 1050, // 750 + 300, after discounts, before tax
+  net_sales: 1000, // 2100 − 50 − 1050
+  tax_total: 100, // 60 + 40 + 75 + 30 − 75 − 30
+  total_collected: 1100, // net sales + tax
+  tender_cash: 660, // 660 taken (1000 handed over, 340 change) + 525 taken − 525 handed back
+  tender_card: 440, // 440 + 300 charged − 300 refunded to the card
+  avg_order_value: 250, // 1000 / 4
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  shop = await openReportingShop(db, {
+    taxRateBps: 1000,
+    timezone: "Europe/Paris",
+    items: [
+      { sku: "COFFEE", name: "Coffee", price: 300 },
+      { sku: "CAKE", name: "Cake", price: 450, stock: 10 },
+    ],
+  });
+  const { cashier, manager, locationId: here, item } = shop;
+  const a = await placeOrder(cashier, here, [line(item.COFFEE, 2)]); // 600 + 60 tax = 660
+  await tender(cashier, a.id, "cash", 1000); // 340 change
+  const b = await placeOrder(cashier, here, [line(item.CAKE, 1, 50)]); // 400 + 40 = 440
+  await tender(cashier, b.id, "card", 440);
+  const c = await placeOrder(cashier, here, [line(item.COFFEE), line(item.CAKE)]); // 750 + 75 = 825
+  await tender(cashier, c.id, "card", 300);
+  await tender(cashier, c.id, "cash", 525);
+  await voidOrder(manager, c.id, "Rung up twice");
+  const d = await placeOrder(cashier, here, [line(item.COFFEE)]); // 300 + 30 = 330, never paid
+  await voidOrder(manager, d.id, "Customer left");
+  today = (await db.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
+});
+
+afterAll(async () => {
+  if (analystRole) {
+    const root = new pg.Client(testRootUrl);
+    await root.connect();
+    await root.query(`drop role if exists "${analystRole.replace(/"/g, '""')}"`).finally(() => root.end());
+  }
+  await db?.drop();
+});
+
+const cents = (row: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, Number(row[k])]));
+const FIGURES = Object.keys(expected);
+
+describe("sales definitions", () => {
+  it("the sales tables give the day's figures; cash and card add up to the total collected", async () => {
+    const truth = (await groundTruth(db, shop.tenantId)).daily.find((r) => r.business_date === today)!;
+    expect(cents(truth, FIGURES)).toEqual(expected);
+    expect(expected.tender_cash + expected.tender_card).toBe(expected.total_collected);
+    // The money handed back is recorded per tender type, with the void's reason.
+    const { rows } = await shop.owner.query("select type, amount, reason from app_public.refund_tenders order by type");
+    expect(rows).toEqual([
+      { type: "card", amount: 300, reason: "Rung up twice" },
+      { type: "cash", amount: 525, reason: "Rung up twice" },
+    ]);
+  });
+
+  it("the admin's daily sales and the folded read model say the same", async () => {
+    const [admin] = (await shop.manager.query("select * from reporting.daily_sales($1, $1)", [today])).rows;
+    expect(cents(admin, FIGURES)).toEqual(expected);
+    await fold(db, shop.tenantId);
+    const { rows } = await db.owner.query(
+      "select * from reporting.rm_daily_sales where tenant_id = $1 and business_date = $2", [shop.tenantId, today]);
+    expect(cents(rows[0], FIGURES)).toEqual(expected);
+  });
+
+  it("the dashboard shows today's net sales and sales", async () => {
+    const { rows } = await shop.manager.query("select * from reporting.dashboard_metrics()");
+    expect([Number(rows[0].sales_today), Number(rows[0].orders_today)]).toEqual([expected.net_sales, expected.order_count]);
+  });
+
+  it("items add up to the same net sales: units and net revenue net of refunds, gross with the sales", async () => {
+    const { rows } = await shop.manager.query("select * from reporting.item_sales($1, $1)", [today]);
+    expect(rows.map((r) => [r.catalog_item_name, Number(r.quantity_sold), Number(r.gross_revenue), Number(r.net_revenue)])).toEqual([
+      ["Coffee", 2, 1200, 600], // 4 sold, 2 refunded
+      ["Cake", 1, 900, 400], // 2 sold (one with 50 off), 1 refunded
+    ]);
+    expect(rows.reduce((s, r) => s + Number(r.net_revenue), 0)).toBe(expected.net_sales);
+    expect(rows.reduce((s, r) => s + Number(r.gross_revenue), 0)).toBe(expected.gross_sales);
+  });
+
+  it("the CSV export writes the same figures in dollars", async () => {
+    const params = { from: today, to: today, location_id: shop.locationId };
+    const { rows: q } = await db.owner.query("select app_private.export_query($1, 'daily_sales', $2::jsonb) as sql", [
+      shop.tenantId, JSON.stringify(params)]);
+    const [row] = (await db.owner.query(q[0].sql)).rows;
+    expect({
+      orders: Number(row.orders), gross: row.gross_sales, discounts: row.discounts, refunds: Number(row.refunds), refunded: row.refunded,
+      net: row.net_sales, tax: row.tax, collected: row.total_collected, cash: row.cash, card: row.card, average: row.avg_order_value,
+    }).toEqual({
+      orders: 4, gross: "21.00", discounts: "0.50", refunds: 2, refunded: "10.50", net: "10.00", tax: "1.00", collected: "11.00",
+      cash: "6.60", card: "4.40", average: "2.50",
+    });
+  });
+
+  it("the analysts' view says the same", async () => {
+    const { rows: login } = await shop.owner.query("select * from reporting.create_analyst_login('definitions')");
+    analystRole = login[0].username;
+    const url = new URL(testRootUrl);
+    const analyst = new pg.Client({
+      host: url.hostname, port: Number(url.port || 5432), user: login[0].username, password: login[0].password, database: login[0].database_name,
+    });
+    await analyst.connect();
+    try {
+      const { rows } = await analyst.query("select * from reporting.sales_by_day where business_date = $1", [today]);
+      expect(rows).toHaveLength(1);
+      const r = rows[0];
+      expect({
+        orders: Number(r.orders), gross: r.gross_sales, discounts: r.discounts, refunds: Number(r.refunds), refunded: r.refunded,
+        net: r.net_sales, tax: r.tax, collected: r.total_collected, cash: r.cash, card: r.card, average: r.avg_order_value, currency: r.currency,
+      }).toEqual({
+        orders: 4, gross: "21.00", discounts: "0.50", refunds: 2, refunded: "10.50", net: "10.00", tax: "1.00", collected: "11.00",
+        cash: "6.60", card: "4.40", average: "2.50", currency: "USD",
+      });
+    } finally {
+      await analyst.end();
+    }
+  });
+});
