@@ -4903,28 +4903,6 @@ CREATE FUNCTION app_private.on_hand(tenant_id text, location_id text, inventory_
 $$;
 
 --
--- Name: order_customer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.order_customer_id(tenant_id text, customer_id text) RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-declare
-  live text;
-begin
-  if customer_id is null or btrim(customer_id) = '' then
-    return null;
-  end if;
-  live := app_private.live_customer_id(order_customer_id.tenant_id, btrim(order_customer_id.customer_id));
-  if live is null then
-    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', left(btrim(customer_id), 40)));
-  end if;
-  return live;
-end;
-$$;
-
---
 -- Name: orders; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -4933,7 +4911,7 @@ CREATE TABLE app_public.orders (
     id text DEFAULT public.gen_ulid() NOT NULL,
     location_id text NOT NULL,
     customer_id text,
-    status text DEFAULT 'placed'::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
     subtotal integer DEFAULT 0 NOT NULL,
     order_discount integer DEFAULT 0 NOT NULL,
     discount_total integer DEFAULT 0 NOT NULL,
@@ -4950,13 +4928,18 @@ CREATE TABLE app_public.orders (
     voided_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    cancelled_at timestamp with time zone,
+    cancel_reason text,
+    cancelled_by_user_id text,
+    CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
+    CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
     CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
     CONSTRAINT orders_check1 CHECK ((total = ((subtotal - discount_total) + tax_total))),
     CONSTRAINT orders_check2 CHECK (((paid_total >= 0) AND (paid_total <= total))),
-    CONSTRAINT orders_check3 CHECK (((status = 'open'::text) OR ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
     CONSTRAINT orders_check4 CHECK (((status = 'voided'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
     CONSTRAINT orders_order_discount_check CHECK ((order_discount >= 0)),
-    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text]))),
+    CONSTRAINT orders_sale_time_check CHECK (((status = ANY (ARRAY['placed'::text, 'voided'::text])) = ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
+    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text, 'cancelled'::text]))),
     CONSTRAINT orders_subtotal_check CHECK ((subtotal >= 0)),
     CONSTRAINT orders_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000))),
     CONSTRAINT orders_tax_total_check CHECK ((tax_total >= 0)),
@@ -4970,7 +4953,7 @@ ALTER TABLE ONLY app_public.orders FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_public.orders IS '@unique id
-A sale at a location. Written only by placeOrder, recordTender and voidOrder; a voided order keeps its rows.';
+An order at a location: open until paid in full, then a sale (placed); a sale can be voided, an open order cancelled. Written only by placeOrder, recordTender, voidOrder and cancelOrder; an order keeps its rows.';
 
 --
 -- Name: COLUMN orders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -4994,7 +4977,7 @@ COMMENT ON COLUMN app_public.orders.customer_id IS 'The customer the sale is att
 -- Name: COLUMN orders.status; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.orders.status IS 'open (not yet placed), placed or voided.';
+COMMENT ON COLUMN app_public.orders.status IS 'open (not paid in full yet: not a sale), placed (a sale: paid in full), voided (a sale taken back), cancelled (an open order given up: never a sale).';
 
 --
 -- Name: COLUMN orders.subtotal; Type: COMMENT; Schema: app_public; Owner: -
@@ -5049,13 +5032,13 @@ total − paid_total, in cents.';
 -- Name: COLUMN orders.placed_at; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.orders.placed_at IS 'When the order was placed.';
+COMMENT ON COLUMN app_public.orders.placed_at IS 'When it became a sale: the payment that completed it (or the time given for an import). Null while open.';
 
 --
 -- Name: COLUMN orders.business_date; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.orders.business_date IS 'The date of placed_at on the clock of the location (its time zone).';
+COMMENT ON COLUMN app_public.orders.business_date IS 'The date of the sale at the location (of placedAt). Null while open.';
 
 --
 -- Name: COLUMN orders.voided_at; Type: COMMENT; Schema: app_public; Owner: -
@@ -5068,6 +5051,70 @@ COMMENT ON COLUMN app_public.orders.voided_at IS 'When the order was voided.';
 --
 
 COMMENT ON COLUMN app_public.orders.void_reason IS 'Why the order was voided.';
+
+--
+-- Name: COLUMN orders.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.created_at IS 'When the order was opened (rung up at the till).';
+
+--
+-- Name: COLUMN orders.cancelled_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.cancelled_at IS 'When an open order was cancelled.';
+
+--
+-- Name: COLUMN orders.cancel_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.cancel_reason IS 'Why it was cancelled.';
+
+--
+-- Name: order_cancelled_event_payload(app_public.orders, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_cancelled_event_payload(o app_public.orders, loc app_public.locations) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+  select pg_catalog.jsonb_build_object(
+    'order_id', o.id,
+    'location_id', o.location_id,
+    'customer_id', o.customer_id,
+    'total', o.total,
+    'paid_total', o.paid_total,
+    'opened_at', app_hidden.iso_utc(o.created_at),
+    'cancelled_at', app_hidden.iso_utc(o.cancelled_at),
+    'cancelled_business_date', pg_catalog.to_char(app_hidden.business_date(o.cancelled_at, loc.timezone), 'YYYY-MM-DD'),
+    'cancel_reason', o.cancel_reason,
+    'cancelled_by_user_id', o.cancelled_by_user_id,
+    'refund_tenders', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('type', r.type, 'amount', r.amount) order by r.type)
+      from app_public.refund_tenders r
+      where r.tenant_id operator(pg_catalog.=) o.tenant_id and r.order_id operator(pg_catalog.=) o.id), '[]'::jsonb));
+$$;
+
+--
+-- Name: order_customer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_customer_id(tenant_id text, customer_id text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  live text;
+begin
+  if customer_id is null or btrim(customer_id) = '' then
+    return null;
+  end if;
+  live := app_private.live_customer_id(order_customer_id.tenant_id, btrim(order_customer_id.customer_id));
+  if live is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', left(btrim(customer_id), 40)));
+  end if;
+  return live;
+end;
+$$;
 
 --
 -- Name: order_event_payload(app_public.orders); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5464,6 +5511,26 @@ $$;
 COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Recomputes the purchase history (customer_stats, customer_item_stats) of a tenant''s customers from the event log.';
 
 --
+-- Name: record_sale(app_public.orders, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_sale(o app_public.orders, actor text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform app_private.emit_event(o.tenant_id, 'order.placed.v1', 'order', o.id, app_private.order_event_payload(o), actor);
+  insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason,
+                                              order_id, order_line_id, actor_user_id, occurred_at)
+  select o.tenant_id, o.location_id, i.id, -ol.quantity, 'sale', o.id, ol.id, actor, o.placed_at
+  from app_public.order_lines ol
+  join app_public.inventory_items i on i.tenant_id = ol.tenant_id and i.catalog_item_id = ol.catalog_item_id
+  where ol.tenant_id = o.tenant_id and ol.order_id = o.id
+  order by ol.line_no;
+end;
+$$;
+
+--
 -- Name: recover_crashed_workers(interval); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5521,6 +5588,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.recover_crashed_workers(grace interval) IS 'Unlocks the jobs of worker processes that died (worker, at start and every minute); returns the pools recovered.';
+
+--
+-- Name: refund_payments(app_public.orders, app_public.locations, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.refund_payments(o app_public.orders, loc app_public.locations, reason text, actor text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  insert into app_public.refund_tenders (tenant_id, order_id, type, amount, reason, business_date, refunded_by_user_id)
+  select o.tenant_id, o.id, t.type, sum(t.applied_amount), reason, app_hidden.business_date(now(), loc.timezone), actor
+  from app_public.tenders t
+  where t.tenant_id = o.tenant_id and t.order_id = o.id
+  group by t.type
+  having sum(t.applied_amount) > 0
+  order by t.type;
+end;
+$$;
 
 --
 -- Name: register_worker_pool(text, integer, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6780,6 +6866,7 @@ CREATE TABLE app_public.tenders (
     applied_amount integer GENERATED ALWAYS AS ((amount - change_given)) STORED,
     recorded_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    business_date date,
     CONSTRAINT tenders_amount_check CHECK ((amount > 0)),
     CONSTRAINT tenders_check CHECK (((change_given >= 0) AND (change_given < amount))),
     CONSTRAINT tenders_check1 CHECK (((type = 'cash'::text) OR (change_given = 0))),
@@ -6833,6 +6920,12 @@ amount − change_given: what went towards the order, in cents.';
 COMMENT ON COLUMN app_public.tenders.recorded_by_user_id IS 'Who took the payment (a user id kept as it was).';
 
 --
+-- Name: COLUMN tenders.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.business_date IS 'The day the payment was taken at the order''s location (for a payment on an imported sale, the sale''s date).';
+
+--
 -- Name: tender_event_payload(app_public.tenders, app_public.orders); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6843,7 +6936,7 @@ CREATE FUNCTION app_private.tender_event_payload(t app_public.tenders, o app_pub
     'tender_id', t.id,
     'order_id', t.order_id,
     'location_id', o.location_id,
-    'business_date', pg_catalog.to_char(o.business_date, 'YYYY-MM-DD'),
+    'business_date', pg_catalog.to_char(coalesce(t.business_date, o.business_date), 'YYYY-MM-DD'),
     'customer_id', o.customer_id,
     'type', t.type,
     'amount', t.amount,
@@ -7774,6 +7867,57 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.billing_subscriptions) IS 'Users (memberships) the business has, against the plan''s maxSeats.';
+
+--
+-- Name: cancel_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cancel_order(order_id text, reason text) RETURNS app_public.orders
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  me text := app_hidden.current_user_id();
+  why text;
+  o app_public.orders;
+  loc app_public.locations;
+begin
+  why := app_hidden.assert_name('The reason for cancelling', cancel_order.reason, 500, 'reason');
+  perform app_private.begin_change('cancel_order', why);
+  select x.* into o from app_public.orders x where x.tenant_id = tenant and x.id = cancel_order.order_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no order %s.', left(cancel_order.order_id, 40)));
+  end if;
+  if o.status = 'cancelled' then
+    perform app_hidden.raise_error('BADIN', 'This order is already cancelled.');
+  end if;
+  if o.status = 'voided' then
+    perform app_hidden.raise_error('VOIDD', 'This order was voided.');
+  end if;
+  if o.status <> 'open' then
+    perform app_hidden.raise_error('BADIN', 'This order is a sale (paid in full): void it instead.');
+  end if;
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
+
+  update app_public.orders x
+    set status = 'cancelled', cancelled_at = now(), cancel_reason = why, cancelled_by_user_id = me
+    where x.tenant_id = tenant and x.id = o.id
+    returning * into o;
+  perform app_private.refund_payments(o, loc, why, me);
+  perform app_private.emit_event(tenant, 'order.cancelled.v1', 'order', o.id, app_private.order_cancelled_event_payload(o, loc), me);
+
+  perform app_private.end_change();
+  return o;
+end;
+$$;
+
+--
+-- Name: FUNCTION cancel_order(order_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cancel_order(order_id text, reason text) IS '@resultFieldName order
+Cancels an open order (needs sales.sell): a charge given up. It never was a sale and counts nowhere; what was paid on it goes back the way it was paid (refundTenders). A sale is voided instead (voidOrder).';
 
 --
 -- Name: billing_requests; Type: TABLE; Schema: app_public; Owner: -
@@ -8967,6 +9111,26 @@ $$;
 COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM). The reason, if given, is kept in the audit log.';
 
 --
+-- Name: open_orders(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.open_orders(location_id text) RETURNS SETOF app_public.orders
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select o.* from app_public.orders o
+  where o.tenant_id = (select app_hidden.current_tenant_id()) and o.location_id = open_orders.location_id and o.status = 'open'
+  order by o.created_at desc, o.id desc;
+$$;
+
+--
+-- Name: FUNCTION open_orders(location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.open_orders(location_id text) IS '@behavior -connection +list
+The open orders (not paid in full yet) of a location, newest first: to resume their payment or cancel them.';
+
+--
 -- Name: place_order(text, jsonb, text, integer, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -8979,10 +9143,11 @@ declare
   me text := app_hidden.current_user_id();
   loc app_public.locations;
   rate int;
-  placed_time timestamptz := coalesce(place_order.placed_at, now());
   order_discount int := coalesce(place_order.discount, 0);
   customer text;
   priced app_private.priced_line[];
+  total bigint;
+  sale_time timestamptz;
   result app_public.orders;
 begin
   if place_order.placed_at is not null then
@@ -8997,14 +9162,16 @@ begin
   end if;
   customer := app_private.order_customer_id(tenant, place_order.customer_id);
   select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
-  select array_agg(p order by p.line_no) into priced
+  select array_agg(p order by p.line_no), sum(p.total) into priced, total
   from app_private.price_lines(tenant, place_order.lines, order_discount, rate) p;
+  -- An import is a sale of its time; an order with nothing to pay is a sale now; others are open.
+  sale_time := case when place_order.placed_at is not null then place_order.placed_at when total = 0 then now() end;
 
   insert into app_public.orders (tenant_id, location_id, customer_id, status, subtotal, order_discount, discount_total,
                                  tax_rate_bps, tax_total, total, placed_at, business_date, placed_by_user_id)
-  select tenant, loc.id, customer, 'placed', sum(p.subtotal), order_discount,
-         sum(p.line_discount) + order_discount, rate, sum(p.tax), sum(p.total), placed_time,
-         app_hidden.business_date(placed_time, loc.timezone), me
+  select tenant, loc.id, customer, case when sale_time is null then 'open' else 'placed' end, sum(p.subtotal), order_discount,
+         sum(p.line_discount) + order_discount, rate, sum(p.tax), sum(p.total), sale_time,
+         app_hidden.business_date(sale_time, loc.timezone), me
   from unnest(priced) p
   returning * into result;
 
@@ -9015,16 +9182,9 @@ begin
   from unnest(priced) p
   order by p.line_no;
 
-  perform app_private.emit_event(tenant, 'order.placed.v1', 'order', result.id, app_private.order_event_payload(result), me);
-
-  insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason,
-                                              order_id, order_line_id, actor_user_id, occurred_at)
-  select tenant, loc.id, p.inventory_item_id, -p.quantity, 'sale', result.id, ol.id, me, placed_time
-  from unnest(priced) p
-  join app_public.order_lines ol on ol.tenant_id = tenant and ol.order_id = result.id and ol.line_no = p.line_no
-  where p.inventory_item_id is not null
-  order by p.line_no;
-
+  if result.status = 'placed' then
+    perform app_private.record_sale(result, me);
+  end if;
   return result;
 end;
 $$;
@@ -9034,7 +9194,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) IS '@resultFieldName order
-Places an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in cents off that line); discount is cents off the whole order. Totals are computed from catalog prices and the tax rate: tax per line on the discounted amount, rounded half up. Stocked items are taken out of stock at the location. placedAt backdates an import (owners only).';
+Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices and the tax rate: tax per line on the discounted amount, rounded half up. The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once.';
 
 --
 -- Name: plans_change_problem(app_public.plans); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9220,7 +9380,9 @@ CREATE FUNCTION app_public.record_tender(order_id text, type text, amount intege
     AS $$
 declare
   tenant text := app_hidden.assert_permission('sales.sell');
+  me text := app_hidden.current_user_id();
   o app_public.orders;
+  loc app_public.locations;
   due int;
   change int := 0;
   result app_public.tenders;
@@ -9232,14 +9394,14 @@ begin
   if o.status = 'voided' then
     perform app_hidden.raise_error('VOIDD', 'This order was voided; it cannot take payments.');
   end if;
-  if o.status <> 'placed' then
-    perform app_hidden.raise_error('BADIN', 'Only a placed order can take payments.');
+  if o.status = 'cancelled' then
+    perform app_hidden.raise_error('BADIN', 'This order was cancelled; it cannot take payments.');
   end if;
   if record_tender.type is null or record_tender.type not in ('cash', 'card') then
     perform app_hidden.raise_error('BADIN', 'The tender type must be cash or card.');
   end if;
   if record_tender.amount is null or record_tender.amount <= 0 or record_tender.amount > 100000000 then
-    perform app_hidden.raise_error('BADAM', 'The amount must be a positive number of cents (at most 100000000).');
+    perform app_hidden.raise_error('BADAM', 'The amount must be a positive number of minor units (at most 100000000).');
   end if;
   due := o.total - o.paid_total;
   if due <= 0 then
@@ -9247,15 +9409,25 @@ begin
   end if;
   if record_tender.amount > due then
     if record_tender.type = 'card' then
-      perform app_hidden.raise_error('OVRTN', format('A card payment cannot exceed the amount due (%s cents).', due));
+      perform app_hidden.raise_error('OVRTN', format('A card payment cannot exceed the amount due (%s).', due));
     end if;
     change := record_tender.amount - due;
   end if;
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
   update app_public.orders x set paid_total = x.paid_total + (record_tender.amount - change)
-    where x.tenant_id = tenant and x.id = o.id;
-  insert into app_public.tenders (tenant_id, order_id, type, amount, change_given, recorded_by_user_id)
-    values (tenant, o.id, record_tender.type, record_tender.amount, change, app_hidden.current_user_id())
+    where x.tenant_id = tenant and x.id = o.id
+    returning * into o;
+  insert into app_public.tenders (tenant_id, order_id, type, amount, change_given, recorded_by_user_id, business_date)
+    values (tenant, o.id, record_tender.type, record_tender.amount, change, me,
+            -- A payment on an imported sale counts on the sale's date; any other on the day it is taken.
+            case when o.status = 'placed' then o.business_date else app_hidden.business_date(now(), loc.timezone) end)
     returning * into result;
+  if o.status = 'open' and o.paid_total = o.total then
+    update app_public.orders x set status = 'placed', placed_at = now(), business_date = app_hidden.business_date(now(), loc.timezone)
+      where x.tenant_id = tenant and x.id = o.id
+      returning * into o;
+    perform app_private.record_sale(o, me);
+  end if;
   return result;
 end;
 $$;
@@ -9265,7 +9437,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) IS '@resultFieldName tender
-Records a payment towards an order (needs sales.sell). type is cash or card; amount in cents. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due; voided or fully paid orders take no payment.';
+Records a payment towards an order (needs sales.sell). type is cash or card; amount in minor units of the business''s currency. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due. The payment that covers an open order''s total makes it a sale (status placed, placedAt now). Voided, cancelled or fully paid orders take no payment.';
 
 --
 -- Name: remove_customer_favourite_item(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9910,8 +10082,11 @@ begin
   if o.status = 'voided' then
     perform app_hidden.raise_error('VOIDD', 'This order is already voided.');
   end if;
+  if o.status = 'open' then
+    perform app_hidden.raise_error('BADIN', 'This order is open, not a sale yet: cancel it instead.');
+  end if;
   if o.status <> 'placed' then
-    perform app_hidden.raise_error('BADIN', 'Only a placed order can be voided.');
+    perform app_hidden.raise_error('BADIN', 'Only a sale can be voided.');
   end if;
   select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
 
@@ -9920,13 +10095,7 @@ begin
     where x.tenant_id = tenant and x.id = o.id
     returning * into o;
 
-  insert into app_public.refund_tenders (tenant_id, order_id, type, amount, reason, business_date, refunded_by_user_id)
-  select tenant, o.id, t.type, sum(t.applied_amount), why, app_hidden.business_date(o.voided_at, loc.timezone), me
-  from app_public.tenders t
-  where t.tenant_id = tenant and t.order_id = o.id
-  group by t.type
-  having sum(t.applied_amount) > 0
-  order by t.type;
+  perform app_private.refund_payments(o, loc, why, me);
 
   perform app_private.emit_event(tenant, 'order.voided.v1', 'order', o.id, app_private.order_voided_event_payload(o, loc), me);
 
@@ -10236,7 +10405,8 @@ CREATE FUNCTION reporting.rebuild(tenant_id text) RETURNS bigint
 #variable_conflict use_column
 declare
   tenant constant text := rebuild.tenant_id;
-  sales_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'tender.recorded.v1', 'inventory.movement.created.v1'];
+  sales_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'order.cancelled.v1', 'tender.recorded.v1',
+                                       'inventory.movement.created.v1'];
   customer_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'customer.created.v1', 'customer.updated.v1', 'customer.merged.v1'];
   seen bigint;
 begin
@@ -10678,6 +10848,7 @@ CREATE VIEW app_private.reporting_daily_facts AS
     (e.payload ->> 'location_id'::text) AS location_id,
         CASE
             WHEN (x.refund = 1) THEN COALESCE(((e.payload ->> 'voided_business_date'::text))::date, ((e.payload ->> 'business_date'::text))::date)
+            WHEN (e.type = 'order.cancelled.v1'::text) THEN ((e.payload ->> 'cancelled_business_date'::text))::date
             ELSE ((e.payload ->> 'business_date'::text))::date
         END AS business_date,
     x.sale AS order_count,
@@ -10715,24 +10886,24 @@ CREATE VIEW app_private.reporting_daily_facts AS
                     ELSE NULL::text
                 END AS tender,
                 CASE
-                    WHEN (e.type = 'order.voided.v1'::text) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
+                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.cancelled.v1'::text])) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
                        FROM jsonb_array_elements((e.payload -> 'refund_tenders'::text)) r(value)
                       WHERE ((r.value ->> 'type'::text) = 'cash'::text)), (0)::numeric)
                     ELSE (0)::numeric
                 END AS cash_back,
                 CASE
-                    WHEN (e.type = 'order.voided.v1'::text) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
+                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.cancelled.v1'::text])) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
                        FROM jsonb_array_elements((e.payload -> 'refund_tenders'::text)) r(value)
                       WHERE ((r.value ->> 'type'::text) = 'card'::text)), (0)::numeric)
                     ELSE (0)::numeric
                 END AS card_back) x)
-  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'tender.recorded.v1'::text]));
+  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'order.cancelled.v1'::text, 'tender.recorded.v1'::text]));
 
 --
 -- Name: VIEW reporting_daily_facts; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order on its date; a void is a refund on the day it was made (net amount, tax and the money handed back taken out, one refund counted); a tender adds what went towards the order.';
+COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order on its date; a void is a refund on the day it was made (net amount, tax and the money handed back taken out, one refund counted); a tender adds what went towards the order on the day it was taken; a cancelled open order takes back only the money handed back.';
 
 --
 -- Name: reporting_item_facts; Type: VIEW; Schema: app_private; Owner: -
@@ -13771,6 +13942,12 @@ CREATE INDEX memberships_user_id_idx ON app_public.memberships USING btree (user
 CREATE INDEX order_lines_catalog_item_idx ON app_public.order_lines USING btree (tenant_id, catalog_item_id);
 
 --
+-- Name: orders_cancelled_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_cancelled_by_idx ON app_public.orders USING btree (cancelled_by_user_id);
+
+--
 -- Name: orders_customer_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -13781,6 +13958,12 @@ CREATE INDEX orders_customer_idx ON app_public.orders USING btree (tenant_id, cu
 --
 
 CREATE INDEX orders_location_date_idx ON app_public.orders USING btree (tenant_id, location_id, business_date);
+
+--
+-- Name: orders_open_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_open_idx ON app_public.orders USING btree (tenant_id, location_id, created_at) WHERE (status = 'open'::text);
 
 --
 -- Name: orders_placed_at_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -15075,6 +15258,20 @@ COMMENT ON CONSTRAINT order_lines_tenant_id_order_id_fkey ON app_public.order_li
 @foreignFieldName lines';
 
 --
+-- Name: orders orders_cancelled_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_cancelled_by_user_id_fkey FOREIGN KEY (cancelled_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT orders_cancelled_by_user_id_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_cancelled_by_user_id_fkey ON app_public.orders IS '@fieldName cancelledBy
+@foreignFieldName cancelledOrders';
+
+--
 -- Name: orders orders_customer_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -15794,6 +15991,16 @@ CASE
 END);
 
 --
+-- Name: refund_tenders active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.refund_tenders AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: tenders active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -15978,6 +16185,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.orders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: refund_tenders active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.refund_tenders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -16236,6 +16453,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.orders AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: refund_tenders active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.refund_tenders AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -16512,6 +16743,20 @@ END);
 --
 
 CREATE POLICY active_tenant_update ON app_public.orders AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: refund_tenders active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.refund_tenders AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -18557,16 +18802,22 @@ REVOKE ALL ON FUNCTION app_private.next_tenant_number(tenant_id text, name text)
 REVOKE ALL ON FUNCTION app_private.on_hand(tenant_id text, location_id text, inventory_item_id text) FROM PUBLIC;
 
 --
--- Name: FUNCTION order_customer_id(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.order_customer_id(tenant_id text, customer_id text) FROM PUBLIC;
-
---
 -- Name: TABLE orders; Type: ACL; Schema: app_public; Owner: -
 --
 
 GRANT SELECT ON TABLE app_public.orders TO bo_visitor;
+
+--
+-- Name: FUNCTION order_cancelled_event_payload(o app_public.orders, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_cancelled_event_payload(o app_public.orders, loc app_public.locations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION order_customer_id(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_customer_id(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION order_event_payload(o app_public.orders); Type: ACL; Schema: app_private; Owner: -
@@ -18635,10 +18886,22 @@ REVOKE ALL ON FUNCTION app_private.reactivate_tenant_for_billing(tenant text) FR
 REVOKE ALL ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION record_sale(o app_public.orders, actor text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_sale(o app_public.orders, actor text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION recover_crashed_workers(grace interval); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.recover_crashed_workers(grace interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION refund_payments(o app_public.orders, loc app_public.locations, reason text, actor text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.refund_payments(o app_public.orders, loc app_public.locations, reason text, actor text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION register_worker_pool(pool_id text, process_key integer, hostname text, pid integer); Type: ACL; Schema: app_private; Owner: -
@@ -19121,6 +19384,13 @@ REVOKE ALL ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.
 GRANT ALL ON FUNCTION app_public.billing_subscriptions_seats_used(s app_public.billing_subscriptions) TO bo_visitor;
 
 --
+-- Name: FUNCTION cancel_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cancel_order(order_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cancel_order(order_id text, reason text) TO bo_visitor;
+
+--
 -- Name: TABLE billing_requests; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -19379,6 +19649,13 @@ GRANT ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.invento
 
 REVOKE ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION open_orders(location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.open_orders(location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.open_orders(location_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -

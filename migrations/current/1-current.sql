@@ -219,6 +219,10 @@ do $$ begin
   if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.refund_tenders'::regclass) then
     perform app_private.secure_table('app_public.refund_tenders');
   end if;
+  -- A suspended business's refunds are out of reach like its orders (TSUSP).
+  if not exists (select 1 from pg_policy p where p.polrelid = 'app_public.refund_tenders'::regclass and p.polname = 'active_tenant_only') then
+    perform app_private.enforce_active_tenant('app_public.refund_tenders');
+  end if;
 end $$;
 comment on table app_public.refund_tenders is E'@unique id\nMoney handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder; never changed.';
 comment on column app_public.refund_tenders.tenant_id is '@behavior -*';
@@ -268,6 +272,45 @@ comment on column reporting.daily_sales_row.total_collected is E'@notNull\nnet s
 comment on column reporting.daily_sales_row.avg_order_value is E'@notNull\nnet_sales / order_count rounded half up; 0 without sales.';
 comment on column reporting.dashboard_metrics.sales_today is E'@notNull\nToday''s net sales (gross − discounts − refunds, tax excluded), each location on its own clock.';
 comment on column reporting.dashboard_metrics.orders_today is E'@notNull\nSales made today, each location on its own clock.';
+
+------------------------------------------------------------------------------------------------
+-- Money a shop can reconcile, 4: an order is open until it is paid in full; only then is it a
+-- sale (placed_at, business_date, order.placed.v1, stock). An open order can be cancelled: it
+-- leaves no sale, and what was paid on it goes back.
+alter table app_public.orders add column if not exists cancelled_at timestamptz;
+alter table app_public.orders add column if not exists cancel_reason text check (length(cancel_reason) <= 500);
+alter table app_public.orders add column if not exists cancelled_by_user_id text references app_public.users on delete set null;
+create index if not exists orders_cancelled_by_idx on app_public.orders (cancelled_by_user_id);
+-- The open orders of a location (the till's "Open" list).
+create index if not exists orders_open_idx on app_public.orders (tenant_id, location_id, created_at) where status = 'open';
+alter table app_public.orders drop constraint if exists orders_status_check;
+alter table app_public.orders add constraint orders_status_check check (status in ('open', 'placed', 'voided', 'cancelled'));
+-- A sale has its time and business date; an open or cancelled order has none (it never was a sale).
+alter table app_public.orders drop constraint if exists orders_check3;
+alter table app_public.orders drop constraint if exists orders_sale_time_check;
+alter table app_public.orders add constraint orders_sale_time_check
+  check ((status in ('placed', 'voided')) = (placed_at is not null and business_date is not null));
+alter table app_public.orders drop constraint if exists orders_cancelled_check;
+alter table app_public.orders add constraint orders_cancelled_check
+  check ((status = 'cancelled') = (cancelled_at is not null and cancel_reason is not null));
+alter table app_public.orders alter column status set default 'open';
+comment on table app_public.orders is E'@unique id\nAn order at a location: open until paid in full, then a sale (placed); a sale can be voided, an open order cancelled. Written only by placeOrder, recordTender, voidOrder and cancelOrder; an order keeps its rows.';
+comment on column app_public.orders.status is 'open (not paid in full yet: not a sale), placed (a sale: paid in full), voided (a sale taken back), cancelled (an open order given up: never a sale).';
+comment on column app_public.orders.placed_at is 'When it became a sale: the payment that completed it (or the time given for an import). Null while open.';
+comment on column app_public.orders.business_date is 'The date of the sale at the location (of placedAt). Null while open.';
+comment on column app_public.orders.created_at is 'When the order was opened (rung up at the till).';
+comment on column app_public.orders.cancelled_at is 'When an open order was cancelled.';
+comment on column app_public.orders.cancel_reason is 'Why it was cancelled.';
+comment on constraint orders_cancelled_by_user_id_fkey on app_public.orders is E'@fieldName cancelledBy\n@foreignFieldName cancelledOrders';
+
+-- The day a payment was taken, at the order's location (a payment of an imported sale: the sale's
+-- date). Tenders written before it existed count on their order's date.
+alter table app_public.tenders add column if not exists business_date date;
+comment on column app_public.tenders.business_date is 'The day the payment was taken at the order''s location (for a payment on an imported sale, the sale''s date).';
+
+insert into app_private.event_subscriptions (consumer, event_type, handler) values
+  ('reporting_sales', 'order.cancelled.v1', 'app_private.reporting_sales__enqueue(app_private.events)')
+on conflict do nothing;
 
 -- The facts views and the functions over them change columns: dropped (with the analysts' views
 -- that read them, whose money columns also change type) and made anew by the fixtures below.

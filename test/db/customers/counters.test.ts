@@ -205,7 +205,8 @@ describe("transactions that sell to several customers", () => {
     const shop = await openShop(db);
     const a = await createCustomer(shop.cashier, { first_name: "Ann" });
     const b = await createCustomer(shop.cashier, { first_name: "Bob" });
-    const order = "select * from app_public.place_order($1, $2::jsonb, $3)";
+    // A sale: the order and the card payment that completes it, in one statement.
+    const order = "select app_public.record_tender(o.id, 'card', o.total) from app_public.place_order($1, $2::jsonb, $3) o";
     const items = JSON.stringify([{ catalog_item_id: shop.itemId, quantity: 1 }]);
     // Interleaved: till 1 sells to Ann, till 2 to Bob, then till 1 to Bob and till 2 to Ann, and
     // both commit. Counted at once, each held its first customer while waiting for the other's

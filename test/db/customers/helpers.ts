@@ -3,6 +3,7 @@
 import pg from "pg";
 import { roles } from "../../../db/config.ts";
 import type { Actor, Member, TestDatabase } from "../../helpers/db.ts";
+import { payInFull } from "../sales/shop.ts";
 
 export interface CustomerFields {
   email?: string | null;
@@ -72,15 +73,23 @@ export async function mergeCustomers(actor: Actor, primaryId: string, duplicateI
   return rows[0];
 }
 
-/** Places an order of `quantity` coffees (1000 cents each) for the customer. */
-export async function placeOrder(actor: Actor, shop: Shop, customerId: string | null, opts: { quantity?: number; placedAt?: string } = {}) {
+/**
+ * Sells `quantity` coffees (1000 cents each) to the customer: the order, paid in full by card (what
+ * makes it a sale), unless kept open (`open: true`). An import (`placedAt`) is a sale at once.
+ */
+export async function placeOrder(
+  actor: Actor,
+  shop: Shop,
+  customerId: string | null,
+  opts: { quantity?: number; placedAt?: string; open?: boolean } = {},
+) {
   const { rows } = await actor.query("select * from app_public.place_order($1, $2::jsonb, $3, 0, $4)", [
     shop.locationId,
     JSON.stringify([{ catalog_item_id: shop.itemId, quantity: opts.quantity ?? 1 }]),
     customerId,
     opts.placedAt ?? null,
   ]);
-  return rows[0];
+  return opts.open ? rows[0] : payInFull(actor, rows[0]);
 }
 
 export async function voidOrder(actor: Actor, orderId: string, reason = "Customer changed their mind") {

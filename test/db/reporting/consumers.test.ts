@@ -89,25 +89,51 @@ describe("order.voided.v1", () => {
     expect((await items(paris, today))[0]).toMatchObject({ catalog_item_name: "Bagel", quantity_sold: -3, gross_revenue: 0, net_revenue: -750 });
   });
 
-  it("hands back cash and card the way they were paid, change excluded; an unpaid void hands back nothing", async () => {
+  it("hands back cash and card the way they were paid, change excluded", async () => {
     const paris = shop.locations[0];
     const today = (await shop.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
     const start = (await daily(paris, today))!;
-    const split = await placeOrder(shop.cashier, paris, [line(shop.item.COFFEE, 2)]); // 660
+    const split = await placeOrder(shop.cashier, paris, [line(shop.item.COFFEE, 2)], { open: true }); // 660
     await tender(shop.cashier, split.id, "card", 200);
-    await tender(shop.cashier, split.id, "cash", 500); // 460 due: 40 change
-    const unpaid = await placeOrder(shop.cashier, paris, [line(shop.item.COFFEE)]); // 330, nothing paid
+    await tender(shop.cashier, split.id, "cash", 500); // 460 due: 40 change; paid in full, a sale
     await voidOrder(shop.manager, split.id);
-    await voidOrder(shop.manager, unpaid.id);
     const { rows: back } = await shop.owner.query(
-      "select order_id, type, amount from app_public.refund_tenders where order_id = any($1) order by type", [[split.id, unpaid.id]]);
-    expect(back).toEqual([{ order_id: split.id, type: "card", amount: 200 }, { order_id: split.id, type: "cash", amount: 460 }]);
-    // Sold and refunded the same day: the sales stay in gross, the refunds take them out of net; the till nets to zero.
+      "select type, amount from app_public.refund_tenders where order_id = $1 order by type", [split.id]);
+    expect(back).toEqual([{ type: "card", amount: 200 }, { type: "cash", amount: 460 }]);
+    // Sold and refunded the same day: the sale stays in gross, the refund takes it out of net; the till nets to zero.
     expect(await daily(paris, today)).toMatchObject({
-      order_count: start.order_count + 2, gross_sales: start.gross_sales + 900, refund_count: start.refund_count + 2,
-      refund_total: start.refund_total + 900, net_sales: start.net_sales, tax_total: start.tax_total,
+      order_count: start.order_count + 1, gross_sales: start.gross_sales + 600, refund_count: start.refund_count + 1,
+      refund_total: start.refund_total + 600, net_sales: start.net_sales, tax_total: start.tax_total,
       tender_cash: start.tender_cash, tender_card: start.tender_card,
     });
+  });
+});
+
+describe("order.cancelled.v1", () => {
+  it("an open order is no sale; cancelled, it hands back what was paid on it and leaves the sales as they were", async () => {
+    const paris = shop.locations[0];
+    const today = (await shop.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
+    const start = (await daily(paris, today))!;
+    const abandoned = await placeOrder(shop.cashier, paris, [line(shop.item.BAGEL, 2)], { open: true }); // 550
+    await tender(shop.cashier, abandoned.id, "cash", 200); // part paid, then the customer walks away
+    // The cash is in the drawer; nothing is sold yet.
+    expect(await daily(paris, today)).toMatchObject({
+      order_count: start.order_count, gross_sales: start.gross_sales, net_sales: start.net_sales, tender_cash: start.tender_cash + 200,
+    });
+    const cancelled = (await shop.cashier.query("select * from app_public.cancel_order($1, 'Customer left')", [abandoned.id])).rows[0];
+    expect(cancelled).toMatchObject({ status: "cancelled", cancel_reason: "Customer left", placed_at: null, business_date: null });
+    const { rows: back } = await shop.owner.query("select type, amount, reason from app_public.refund_tenders where order_id = $1", [abandoned.id]);
+    expect(back).toEqual([{ type: "cash", amount: 200, reason: "Customer left" }]);
+    expect(await daily(paris, today)).toMatchObject({
+      order_count: start.order_count, gross_sales: start.gross_sales, refund_count: start.refund_count, net_sales: start.net_sales,
+      tax_total: start.tax_total, tender_cash: start.tender_cash, tender_card: start.tender_card,
+    });
+    // It took no stock and sold no item.
+    const { rows: moved } = await shop.owner.query("select count(*)::int as n from app_public.inventory_movements where order_id = $1", [abandoned.id]);
+    expect(moved[0].n).toBe(0);
+    const { rows: sold } = await db.owner.query(
+      "select count(*)::int as n from app_private.events where aggregate_id = $1 and type = 'order.placed.v1'", [abandoned.id]);
+    expect(sold[0].n).toBe(0);
   });
 });
 
@@ -230,7 +256,8 @@ describe("at most once", () => {
     } finally {
       await lock.release();
     }
-    expect(await queued(db, shop.tenantId)).toBe(3);
+    // Each sale queues its card tender and the order (no stocked item).
+    expect(await queued(db, shop.tenantId)).toBe(6);
     const folds = await Promise.all([0, 1].map(async () => {
       const c = new pg.Client(db.ownerUrl);
       await c.connect();
@@ -240,7 +267,7 @@ describe("at most once", () => {
         await c.end();
       }
     }));
-    expect(folds.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(folds.reduce((a, b) => a + b, 0)).toBe(6);
     expect(await queued(db, shop.tenantId)).toBe(0);
     expect(await readModelsAsTruth(db, shop.tenantId)).toEqual(await groundTruth(db, shop.tenantId));
   });

@@ -1,6 +1,7 @@
 // Square's sales definitions (db/REPORTING.md, "Sales definitions"), one day of a shop that a
 // person could reconcile by hand: two sales, a split-paid sale voided with its cash and card handed
-// back, and an unpaid sale voided. Every reader — the admin's daily sales, the folded read model,
+// back, a charge abandoned after part of it was paid (cancelled: its cash handed back) and one
+// left open. Every reader — the admin's daily sales, the folded read model,
 // the dashboard, the CSV export and the analysts' view — gives the same figures, and they equal
 // what the sales tables say (orders, tenders, refund tenders).
 import pg from "pg";
@@ -16,18 +17,19 @@ let analystRole: string | undefined;
 
 // The day, in cents: what each definition must come to.
 const expected = {
-  order_count: 4, // every sale made today, the two voided ones included (their refunds are counted apart)
-  gross_sales: 2100, // 600 + 450 + 750 + 300
+  order_count: 3, // every sale made today, the voided one included (its refund is counted apart); open and cancelled orders are no sale
+  gross_sales: 1800, // 600 + 450 + 750
   discount_total: 50,
-  refund_count: 2,
-  refund_total: 1050, // 750 + 300, after discounts, before tax
-  net_sales: 1000, // 2100 − 50 − 1050
-  tax_total: 100, // 60 + 40 + 75 + 30 − 75 − 30
+  refund_count: 1,
+  refund_total: 750, // after discounts, before tax
+  net_sales: 1000, // 1800 − 50 − 750
+  tax_total: 100, // 60 + 40 + 75 − 75
   total_collected: 1100, // net sales + tax
-  tender_cash: 660, // 660 taken (1000 handed over, 340 change) + 525 taken − 525 handed back
+  tender_cash: 660, // 660 taken (1000 handed over, 340 change) + 525 − 525 handed back + 200 − 200 handed back
   tender_card: 440, // 440 + 300 charged − 300 refunded to the card
-  avg_order_value: 250, // 1000 / 4
+  avg_order_value: 333, // 1000 / 3
 };
+let ann: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -40,16 +42,21 @@ beforeAll(async () => {
     ],
   });
   const { cashier, manager, locationId: here, item } = shop;
-  const a = await placeOrder(cashier, here, [line(item.COFFEE, 2)]); // 600 + 60 tax = 660
+  ann = (await cashier.query("select id from app_public.create_customer(first_name => 'Ann')")).rows[0].id;
+  const open = { open: true }; // payments taken here, as the till takes them
+  const a = await placeOrder(cashier, here, [line(item.COFFEE, 2)], { ...open, customerId: ann }); // 600 + 60 tax = 660
   await tender(cashier, a.id, "cash", 1000); // 340 change
-  const b = await placeOrder(cashier, here, [line(item.CAKE, 1, 50)]); // 400 + 40 = 440
+  const b = await placeOrder(cashier, here, [line(item.CAKE, 1, 50)], open); // 400 + 40 = 440
   await tender(cashier, b.id, "card", 440);
-  const c = await placeOrder(cashier, here, [line(item.COFFEE), line(item.CAKE)]); // 750 + 75 = 825
+  const c = await placeOrder(cashier, here, [line(item.COFFEE), line(item.CAKE)], open); // 750 + 75 = 825
   await tender(cashier, c.id, "card", 300);
   await tender(cashier, c.id, "cash", 525);
   await voidOrder(manager, c.id, "Rung up twice");
-  const d = await placeOrder(cashier, here, [line(item.COFFEE)]); // 300 + 30 = 330, never paid
-  await voidOrder(manager, d.id, "Customer left");
+  // Abandoned charges: one part-paid then cancelled, one left open; both for Ann, whose only visit is the first sale.
+  const d = await placeOrder(cashier, here, [line(item.COFFEE)], { ...open, customerId: ann }); // 330
+  await tender(cashier, d.id, "cash", 200);
+  await cashier.query("select app_public.cancel_order($1, 'Customer left')", [d.id]);
+  await placeOrder(cashier, here, [line(item.CAKE, 2)], { ...open, customerId: ann });
   today = (await db.owner.query("select app_hidden.business_date(now(), 'Europe/Paris')::text as d")).rows[0].d;
 });
 
@@ -71,11 +78,20 @@ describe("sales definitions", () => {
     expect(cents(truth, FIGURES)).toEqual(expected);
     expect(expected.tender_cash + expected.tender_card).toBe(expected.total_collected);
     // The money handed back is recorded per tender type, with the void's reason.
-    const { rows } = await shop.owner.query("select type, amount, reason from app_public.refund_tenders order by type");
+    const { rows } = await shop.owner.query("select type, amount, reason from app_public.refund_tenders order by type, amount");
     expect(rows).toEqual([
       { type: "card", amount: 300, reason: "Rung up twice" },
+      { type: "cash", amount: 200, reason: "Customer left" },
       { type: "cash", amount: 525, reason: "Rung up twice" },
     ]);
+  });
+
+  it("the customer's visits count only the completed sale, not the abandoned charges", async () => {
+    const { rows } = await db.owner.query("select visits, spend::int from app_public.customer_stats where customer_id = $1", [ann]);
+    expect(rows).toEqual([{ visits: 1, spend: 660 }]);
+    const { rows: activity } = await db.owner.query(
+      "select total_visits, total_spend::int from reporting.rm_customer_activity where customer_id = $1", [ann]);
+    expect(activity).toEqual([{ total_visits: 1, total_spend: 660 }]);
   });
 
   it("the admin's daily sales and the folded read model say the same", async () => {
@@ -95,7 +111,7 @@ describe("sales definitions", () => {
   it("items add up to the same net sales: units and net revenue net of refunds, gross with the sales", async () => {
     const { rows } = await shop.manager.query("select * from reporting.item_sales($1, $1)", [today]);
     expect(rows.map((r) => [r.catalog_item_name, Number(r.quantity_sold), Number(r.gross_revenue), Number(r.net_revenue)])).toEqual([
-      ["Coffee", 2, 1200, 600], // 4 sold, 2 refunded
+      ["Coffee", 2, 900, 600], // 3 sold, 1 refunded
       ["Cake", 1, 900, 400], // 2 sold (one with 50 off), 1 refunded
     ]);
     expect(rows.reduce((s, r) => s + Number(r.net_revenue), 0)).toBe(expected.net_sales);
@@ -111,8 +127,8 @@ describe("sales definitions", () => {
       orders: Number(row.orders), gross: row.gross_sales, discounts: row.discounts, refunds: Number(row.refunds), refunded: row.refunded,
       net: row.net_sales, tax: row.tax, collected: row.total_collected, cash: row.cash, card: row.card, average: row.avg_order_value,
     }).toEqual({
-      orders: 4, gross: "21.00", discounts: "0.50", refunds: 2, refunded: "10.50", net: "10.00", tax: "1.00", collected: "11.00",
-      cash: "6.60", card: "4.40", average: "2.50",
+      orders: 3, gross: "18.00", discounts: "0.50", refunds: 1, refunded: "7.50", net: "10.00", tax: "1.00", collected: "11.00",
+      cash: "6.60", card: "4.40", average: "3.33",
     });
   });
 
@@ -132,8 +148,8 @@ describe("sales definitions", () => {
         orders: Number(r.orders), gross: r.gross_sales, discounts: r.discounts, refunds: Number(r.refunds), refunded: r.refunded,
         net: r.net_sales, tax: r.tax, collected: r.total_collected, cash: r.cash, card: r.card, average: r.avg_order_value, currency: r.currency,
       }).toEqual({
-        orders: 4, gross: "21.00", discounts: "0.50", refunds: 2, refunded: "10.50", net: "10.00", tax: "1.00", collected: "11.00",
-        cash: "6.60", card: "4.40", average: "2.50", currency: "USD",
+        orders: 3, gross: "18.00", discounts: "0.50", refunds: 1, refunded: "7.50", net: "10.00", tax: "1.00", collected: "11.00",
+        cash: "6.60", card: "4.40", average: "3.33", currency: "USD",
       });
     } finally {
       await analyst.end();

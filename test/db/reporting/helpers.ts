@@ -122,8 +122,8 @@ export async function readModels(db: TestDatabase, tenantId: string) {
 export async function groundTruth(db: TestDatabase, tenantId: string) {
   const q = (sql: string) => db.owner.query(sql, [tenantId]).then((r) => r.rows);
   // Square's definitions (db/REPORTING.md): sales on their business date, voids as refunds on
-  // the date of the void at the location, tenders on the order's date, money handed back on the
-  // refund's date.
+  // the date of the void at the location, tenders on the day they were taken, money handed back
+  // on the refund's date; open and cancelled orders are no sale.
   const daily = await q(
     `with o as (
        select o.*, app_hidden.business_date(o.voided_at, l.timezone) as refund_date
@@ -137,13 +137,16 @@ export async function groundTruth(db: TestDatabase, tenantId: string) {
        select location_id, refund_date, 0, 0, 0, -tax_total, -(subtotal - discount_total), 0, 0, 1, subtotal - discount_total
        from o where status = 'voided'
        union all
-       select o.location_id, o.business_date, 0, 0, 0, 0, 0,
+       -- Payments on the day they were taken (whatever the order became), money handed back on its day.
+       select a.location_id, coalesce(x.business_date, a.business_date), 0, 0, 0, 0, 0,
               case when x.type = 'cash' then x.applied_amount else 0 end, case when x.type = 'card' then x.applied_amount else 0 end, 0, 0
-       from app_public.tenders x join o on o.id = x.order_id
+       from app_public.tenders x join app_public.orders a on a.tenant_id = x.tenant_id and a.id = x.order_id
+       where x.tenant_id = $1
        union all
-       select o.location_id, r.business_date, 0, 0, 0, 0, 0,
+       select a.location_id, r.business_date, 0, 0, 0, 0, 0,
               case when r.type = 'cash' then -r.amount else 0 end, case when r.type = 'card' then -r.amount else 0 end, 0, 0
-       from app_public.refund_tenders r join o on o.id = r.order_id)
+       from app_public.refund_tenders r join app_public.orders a on a.tenant_id = r.tenant_id and a.id = r.order_id
+       where r.tenant_id = $1)
      select location_id, business_date::text,
             sum(sales)::int as order_count, sum(gross)::int as gross_sales, sum(disc)::int as discount_total,
             sum(tax)::int as tax_total, sum(net)::int as net_sales, sum(cash)::int as tender_cash, sum(card)::int as tender_card,

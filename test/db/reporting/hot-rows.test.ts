@@ -21,10 +21,12 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
-const sell = (client: pg.Client, qty = 1) =>
-  client.query("select id, total from app_public.place_order($1, $2::jsonb)", [
+/** A sale at the till: the order and the payment that completes it, in one statement (one transaction). */
+const sell = (client: pg.Client, qty = 1, type: "cash" | "card" = "card") =>
+  client.query("select o.id, o.total from app_public.place_order($1, $2::jsonb) o, lateral app_public.record_tender(o.id, $3, o.total) t", [
     shop.locationId,
     JSON.stringify([line(shop.item.LATTE, qty), line(shop.item.CROISSANT)]),
+    type,
   ]).then((r) => r.rows[0]);
 
 const range = () => {
@@ -57,8 +59,7 @@ describe("hot rows", () => {
     try {
       await Promise.all(tills.map(async (t, i) => {
         for (let n = 0; n < 15; n++) {
-          const order = await sell(t, 1 + ((i + n) % 3));
-          await t.query("select app_public.record_tender($1, $2, $3)", [order.id, n % 2 ? "cash" : "card", order.total]);
+          await sell(t, 1 + ((i + n) % 3), n % 2 ? "cash" : "card");
         }
       }));
     } finally {
@@ -88,7 +89,8 @@ describe("hot rows", () => {
       const c = await terminal(db, shop.cashier);
       await sell(c);
       await c.end();
-      await other.owner.query("select app_public.place_order($1, $2::jsonb)", [other.locationId, JSON.stringify([line(other.item.TEA)])]);
+      await other.owner.query("select app_public.record_tender(o.id, 'cash', o.total) from app_public.place_order($1, $2::jsonb) o", [
+        other.locationId, JSON.stringify([line(other.item.TEA)])]);
       expect(await queued(db, shop.tenantId)).toBeGreaterThan(0);
       expect(await queued(db, other.tenantId)).toBeGreaterThan(0);
     } finally {

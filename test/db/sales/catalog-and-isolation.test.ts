@@ -108,8 +108,9 @@ describe("tenant isolation", () => {
     a = await openShop(db, { items: [{ sku: "A", price: 100, stock: 10 }] });
     b = await openShop(db, { items: [{ sku: "B", price: 200, stock: 10 }] });
     await placeOrder(a.cashier, a.locationId, [line(a.item.A)]);
-    bOrder = await placeOrder(b.cashier, b.locationId, [line(b.item.B, 2)]);
+    bOrder = await placeOrder(b.cashier, b.locationId, [line(b.item.B, 2)], { open: true });
     await b.cashier.query("select app_public.record_tender($1, 'card', $2)", [bOrder.id, bOrder.total]);
+    await b.manager.query("select app_public.void_order($1, 'Refunded')", [bOrder.id]); // a refund tender too
   });
 
   it("sees none of another tenant's catalog, stock, orders, lines, tenders or movements", async () => {
@@ -120,11 +121,12 @@ describe("tenant isolation", () => {
                 (select count(*)::int from app_public.orders where tenant_id <> $1) as orders,
                 (select count(*)::int from app_public.order_lines where tenant_id <> $1) as lines,
                 (select count(*)::int from app_public.tenders where tenant_id <> $1) as tenders,
+                (select count(*)::int from app_public.refund_tenders where tenant_id <> $1) as refunds,
                 (select count(*)::int from app_public.inventory_movements where tenant_id <> $1) as movements,
                 (select count(*)::int from app_public.orders where id = $2) as b_order`,
         [a.tenantId, bOrder.id],
       );
-      expect(rows[0]).toEqual({ catalog: 0, stock: 0, orders: 0, lines: 0, tenders: 0, movements: 0, b_order: 0 });
+      expect(rows[0]).toEqual({ catalog: 0, stock: 0, orders: 0, lines: 0, tenders: 0, refunds: 0, movements: 0, b_order: 0 });
     }
   });
 

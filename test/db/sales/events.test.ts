@@ -52,12 +52,14 @@ const applied = async (tenantId: string, consumer: string) =>
   (await db.owner.query("select count(*)::int as n from app_private.test_applied where tenant_id = $1 and consumer = $2", [tenantId, consumer])).rows[0].n;
 
 describe("emitted events", () => {
-  it("a placed order emits exactly one order.placed.v1 with what consumers need, then one movement event per stocked line", async () => {
+  it("opening an order emits nothing; the payment that completes it emits its tender, then one order.placed.v1 with what consumers need, then one movement event per stocked line", async () => {
     const before = (await eventsOf(db, shop.tenantId)).length;
-    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE, 2), line(shop.item.SCONE, 3, 30)], { discount: 100 });
+    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE, 2), line(shop.item.SCONE, 3, 30)], { discount: 100, open: true });
+    expect((await eventsOf(db, shop.tenantId)).length).toBe(before);
+    await shop.cashier.query("select app_public.record_tender($1, 'card', $2)", [order.id, order.total]);
     const events = (await eventsOf(db, shop.tenantId)).slice(before);
-    expect(events.map((e) => e.type)).toEqual(["order.placed.v1", "inventory.movement.created.v1"]);
-    const [placed, movement] = events;
+    expect(events.map((e) => e.type)).toEqual(["tender.recorded.v1", "order.placed.v1", "inventory.movement.created.v1"]);
+    const [, placed, movement] = events;
     expect(placed).toMatchObject({ aggregate_type: "order", aggregate_id: order.id, actor_user_id: shop.cashier.userId });
     // 900 and 870 after line discounts; 100 spread 900:870 → 51 / 49 (50.85 and 49.15).
     expect(placed.payload).toMatchObject({
@@ -81,7 +83,8 @@ describe("emitted events", () => {
   it("one order.placed.v1 per order, one order.voided.v1 per void, one tender.recorded.v1 per tender, one movement event per movement", async () => {
     const fresh = await openShop(db, { items: [{ sku: "A", price: 100, stock: 100 }, { sku: "B", price: 200 }] });
     const orders: { id: string }[] = [];
-    for (let i = 0; i < 5; i++) orders.push(await placeOrder(fresh.cashier, fresh.locationId, [line(fresh.item.A), line(fresh.item.B)]));
+    // Order 0 stays open for the two tenders below; the others are paid in full by card (one tender each).
+    for (let i = 0; i < 5; i++) orders.push(await placeOrder(fresh.cashier, fresh.locationId, [line(fresh.item.A), line(fresh.item.B)], { open: i === 0 }));
     await fresh.cashier.query("select app_public.record_tender($1, 'cash', 100)", [orders[0].id]);
     await fresh.cashier.query("select app_public.record_tender($1, 'card', 200)", [orders[0].id]);
     await fresh.manager.query("select app_public.void_order($1, 'mistake')", [orders[1].id]);
@@ -92,16 +95,16 @@ describe("emitted events", () => {
     const byType = (t: string) => events.filter((e) => e.type === t);
     expect(byType("order.placed.v1").map((e) => e.aggregate_id).sort()).toEqual(orders.map((o) => o.id).sort());
     expect(byType("order.voided.v1").map((e) => e.aggregate_id)).toEqual([orders[1].id]);
-    expect(byType("tender.recorded.v1")).toHaveLength(2);
+    expect(byType("tender.recorded.v1")).toHaveLength(2 + 4);
     const c = await counts(db, fresh.tenantId);
     // 1 receive + 5 sales + 1 void reversal + 1 waste.
     expect(c.movements).toBe(8);
     expect(byType("inventory.movement.created.v1")).toHaveLength(c.movements);
-    expect(events).toHaveLength(5 + 1 + 2 + 8);
+    expect(events).toHaveLength(5 + 1 + 6 + 8);
   });
 
   it("a void carries the same amounts and lines as the placement, the original business date and the money to hand back", async () => {
-    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE), line(shop.item.SCONE, 2)], { discount: 50 });
+    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE), line(shop.item.SCONE, 2)], { discount: 50, open: true });
     await shop.cashier.query("select app_public.record_tender($1, 'cash', 2000)", [order.id]);
     await shop.manager.query("select app_public.void_order($1, 'Customer left')", [order.id]);
     const placed = (await eventsOf(db, shop.tenantId, "order.placed.v1")).find((e) => e.aggregate_id === order.id);
@@ -109,13 +112,16 @@ describe("emitted events", () => {
     for (const field of ["location_id", "business_date", "customer_id", "subtotal", "discount_total", "tax_total", "total", "item_count", "lines"]) {
       expect(voided?.payload[field], field).toEqual(placed?.payload[field]);
     }
-    expect(voided?.payload).toMatchObject({ void_reason: "Customer left", voided_by_user_id: shop.manager.userId, paid_total: order.total });
+    expect(voided?.payload).toMatchObject({
+      void_reason: "Customer left", voided_by_user_id: shop.manager.userId, paid_total: order.total,
+      refund_tenders: [{ type: "cash", amount: order.total }], // the cash handed back (change excluded)
+    });
     expect(voided?.payload.voided_business_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(voided?.actor_user_id).toBe(shop.manager.userId);
   });
 
-  it("a tender event carries the type, amounts, change and the order's place and day", async () => {
-    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE)]);
+  it("a tender event carries the type, amounts, change, the order's place and the day it was taken", async () => {
+    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE)], { open: true });
     const t = (await shop.cashier.query("select * from app_public.record_tender($1, 'cash', 1000)", [order.id])).rows[0];
     const event = (await eventsOf(db, shop.tenantId, "tender.recorded.v1")).find((e) => e.payload.tender_id === t.id);
     const placed = (await eventsOf(db, shop.tenantId, "order.placed.v1")).find((e) => e.aggregate_id === order.id);
@@ -208,9 +214,12 @@ describe("dispatch", () => {
       "insert into app_private.event_subscriptions (consumer, event_type, handler) values ('test_fail', 'order.placed.v1', 'app_private.test_fail__apply(app_private.events)')",
     );
     try {
+      // The payment that makes the order a sale emits order.placed.v1: it fails, and leaves no tender, no event.
+      const order = await placeOrder(mine.cashier, mine.locationId, [line(mine.item.A)], { open: true });
       const before = await counts(db, mine.tenantId);
-      expect(await sqlState(() => placeOrder(mine.cashier, mine.locationId, [line(mine.item.A)]))).toBe("XXTST");
+      expect(await sqlState(() => mine.cashier.query("select app_public.record_tender($1, 'card', $2)", [order.id, order.total]))).toBe("XXTST");
       expect(await counts(db, mine.tenantId)).toEqual(before);
+      expect((await mine.cashier.query("select status, paid_total from app_public.orders where id = $1", [order.id])).rows[0]).toEqual({ status: "open", paid_total: 0 });
     } finally {
       await db.owner.query("delete from app_private.event_subscriptions where consumer = 'test_fail'");
     }

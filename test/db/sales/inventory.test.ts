@@ -104,7 +104,8 @@ describe("concurrency", () => {
       await Promise.all(
         terminals.map(async (t) => {
           for (let i = 0; i < perTerminal; i++) {
-            await t.query("select app_public.place_order($1, $2::jsonb)", [busy.locationId, lines]);
+            // A sale: the order and the card payment that completes it (and takes the stock), in one statement.
+            await t.query("select app_public.record_tender(o.id, 'card', o.total) from app_public.place_order($1, $2::jsonb) o", [busy.locationId, lines]);
           }
         }),
       );

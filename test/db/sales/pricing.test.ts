@@ -33,9 +33,9 @@ describe("totals", () => {
     // Latte 2 × 4.75 = 9.50; muffin 3.25 − 0.25 = 3.00; order discount 1.00 spread 950:300 →
     // 0.76 and 0.24. Nets 8.74 and 2.76; tax 8.74 × 8.25% = 0.72105 → 0.72, 2.76 × 8.25% =
     // 0.2277 → 0.23. Total 12.75 − 1.25 + 0.95 = 12.45.
-    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE, 2), line(shop.item.MUFFIN, 1, 25)], { discount: 100 });
+    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE, 2), line(shop.item.MUFFIN, 1, 25)], { discount: 100, open: true });
     expect(order).toMatchObject({
-      status: "placed", subtotal: 1275, order_discount: 100, discount_total: 125, tax_rate_bps: 825,
+      status: "open", subtotal: 1275, order_discount: 100, discount_total: 125, tax_rate_bps: 825,
       tax_total: 95, total: 1245, paid_total: 0, amount_due: 1245,
     });
     expect(await orderLines(shop.cashier, order.id)).toEqual([

@@ -2,7 +2,7 @@
 // catalog items (some stocked), and helpers to place orders and count what was written.
 import pg from "pg";
 import { roles } from "../../../db/config.ts";
-import type { Member, TestDatabase } from "../../helpers/db.ts";
+import type { Actor, Member, TestDatabase } from "../../helpers/db.ts";
 
 export interface ItemSpec {
   sku: string;
@@ -65,16 +65,32 @@ export async function openShop(
 export const line = (catalog_item_id: string, quantity = 1, discount?: number): Line =>
   discount === undefined ? { catalog_item_id, quantity } : { catalog_item_id, quantity, discount };
 
+/**
+ * Rings up a sale as the till does: opens the order and, unless it is kept open (`open: true`, for
+ * tests that take payments themselves), pays it in full by card, which makes it a sale. An import
+ * (`placedAt`) is a sale at once and is not paid. Returns the order as it then stands.
+ */
 export async function placeOrder(
   actor: Member,
   locationId: string,
   lines: unknown,
-  opts: { customerId?: string | null; discount?: number | null; placedAt?: string | null } = {},
+  opts: { customerId?: string | null; discount?: number | null; placedAt?: string | null; open?: boolean } = {},
 ) {
   const { rows } = await actor.query(
     "select * from app_public.place_order($1, $2::jsonb, $3, $4, $5)",
     [locationId, JSON.stringify(lines), opts.customerId ?? null, opts.discount ?? 0, opts.placedAt ?? null],
   );
+  return opts.open ? rows[0] : payInFull(actor, rows[0]);
+}
+
+/** Pays what is due on an open order by card (the payment that makes it a sale); returns the order then. */
+export async function payInFull<O extends { id: string; status: string; total: number; paid_total: number }>(
+  actor: Pick<Actor, "query">,
+  order: O,
+): Promise<O> {
+  if (order.status !== "open") return order;
+  await actor.query("select app_public.record_tender($1, 'card', $2)", [order.id, order.total - order.paid_total]);
+  const { rows } = await actor.query("select * from app_public.orders where id = $1", [order.id]);
   return rows[0];
 }
 
