@@ -68,7 +68,10 @@ describe("the business's currency", () => {
     // A sale, then another try: refused where the currency is chosen, nothing changed.
     const item = await owner.query("insert into app_public.catalog_items (name, sku, price) values ('Map', 'MAP', 1200) returning id");
     const location = (await owner.query("select id from app_public.locations")).rows[0].id;
-    await owner.query("select app_public.place_order($1, $2::jsonb)", [location, JSON.stringify([{ catalog_item_id: item.rows[0].id, quantity: 1 }])]);
+    await owner.query("select app_public.record_tender(o.id, 'cash', o.total) from app_public.place_order($1, $2::jsonb) o", [
+      location,
+      JSON.stringify([{ catalog_item_id: item.rows[0].id, quantity: 1 }]),
+    ]);
     await page.getByRole("button", { name: "Change currency" }).click();
     await expect.poll(() => currency.inputValue(), { timeout: 15_000 }).toBe("EUR — Euro");
     await currency.fill("GBP");

@@ -24,18 +24,21 @@ async function createCustomer(owner: Member, fields: { first?: string; last?: st
   return rows[0] as { id: string; customer_number: string };
 }
 
-/** A shop with one catalog item at 10.00; returns a function placing an order of n of them for a customer. */
+/** A shop with one catalog item at 10.00; returns a function selling n of them to a customer (paid in full: a sale, a visit). */
 async function shopWithCoffee(owner: Member) {
   const location = (await owner.query("select id from app_public.locations limit 1")).rows[0].id as string;
   const item = (await owner.query("insert into app_public.catalog_items (name, sku, price) values ('Coffee', 'COF', 1000) returning id")).rows[0]
     .id as string;
-  return (customerId: string, quantity: number, placedAt: string | null = null) =>
-    owner.query("select * from app_public.place_order($1, $2::jsonb, $3, 0, $4)", [
+  return async (customerId: string, quantity: number, placedAt: string | null = null) => {
+    const placed = await owner.query("select * from app_public.place_order($1, $2::jsonb, $3, 0, $4)", [
       location,
       JSON.stringify([{ catalog_item_id: item, quantity }]),
       customerId,
       placedAt,
     ]);
+    const order = placed.rows[0];
+    if (order.status === "open") await owner.query("select app_public.record_tender($1, 'card', $2)", [order.id, order.total]);
+  };
 }
 
 async function signedIn(member: { email: string; password: string }, path = "/customers"): Promise<Page> {

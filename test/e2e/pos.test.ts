@@ -1,6 +1,7 @@
 // POS: a sale rung up in the browser with the totals the database computes, paid in cash with
-// change, its receipt, and a void with a reason from today's orders; a fresh business adds its
-// first item from the till and sells it by card; a cashier sells but cannot void.
+// change, its receipt, and a void with a reason from today's sales; an order left before it is
+// paid stays open (not a sale) until resumed or cancelled; a fresh business adds its first item
+// from the till and sells it by card; a cashier sells but cannot void.
 import { describe, expect, it } from "vitest";
 import { useE2E } from "./helpers/e2e.ts";
 import { helpOf, invalidFields, signIn } from "./helpers/ui.ts";
@@ -92,15 +93,15 @@ describe("POS", () => {
     await receipt.getByText(placedAt, { exact: false }).waitFor();
     await receipt.getByText("Corner Café").waitFor();
 
-    // New sale: an empty cart, and the sale in today's orders.
+    // New sale: an empty cart, and the sale in today's sales.
     await done.getByRole("button", { name: "New sale" }).click();
     await done.waitFor({ state: "hidden" });
     await page.getByText("Tap an item to add it to the sale.").waitFor();
-    const today = page.getByRole("table", { name: "Today's orders" });
+    const today = page.getByRole("table", { name: "Today's sales" });
     const row = today.getByRole("row").filter({ hasText: number });
     await row.filter({ hasText: placedAt }).filter({ hasText: "Blueberry muffin, 2 × Flat white" }).waitFor();
     await row.filter({ hasText: "$9.90" }).filter({ hasText: "Paid" }).waitFor();
-    // On a 1440 × 900 screen, with today's orders listed, the till does not scroll sideways.
+    // On a 1440 × 900 screen, with today's sales listed, the till does not scroll sideways.
     await page.setViewportSize({ width: 1440, height: 900 });
     await expect
       .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), { timeout: 15_000 })
@@ -125,6 +126,81 @@ describe("POS", () => {
     expect(voided.rows[0]).toEqual({ status: "voided", void_reason: "Rung up on the wrong till" });
     const back = await e2e.app.db.owner.query("select type, amount from app_public.refund_tenders where order_id = $1", [rows[0].id]);
     expect(back.rows).toEqual([{ type: "cash", amount: 990 }]);
+  });
+
+  it("keeps an order left before it is paid open — not a sale — to take its payment later or cancel it, money back", async () => {
+    const owner = await e2e.app.db.onboard({ company: "Open Tab", timezone: "Europe/London" });
+    await owner.query("insert into app_public.catalog_items (name, sku, price) values ('Espresso', 'ESP', 300), ('Latte', 'LAT', 420)");
+
+    const page = await e2e.page();
+    await page.goto("/login");
+    await signIn(page, owner.email, owner.password);
+    await page.getByRole("link", { name: "POS" }).click();
+    const grid = page.getByRole("list", { name: "Items for sale" });
+    const open = page.getByRole("table", { name: "Open orders" });
+    const today = page.getByRole("table", { name: "Today's sales" });
+
+    // An espresso, part paid in cash, then the customer steps away: the order is kept open.
+    await grid.getByRole("button", { name: /Espresso/ }).click();
+    await page.getByRole("button", { name: "Charge $3.00" }).click();
+    let payment = page.getByRole("dialog", { name: /Take payment/ });
+    await payment.getByLabel("Amount given").fill("1");
+    await payment.getByRole("button", { name: "Take cash" }).click();
+    await payment.getByTestId("amount-due").filter({ hasText: exactly("$2.00") }).waitFor();
+    await payment.getByRole("button", { name: "Keep open" }).click();
+    await payment.waitFor({ state: "hidden" });
+
+    // A latte, charged and left with nothing paid.
+    await grid.getByRole("button", { name: /Latte/ }).click();
+    await page.getByRole("button", { name: "Charge $4.20" }).click();
+    payment = page.getByRole("dialog", { name: /Take payment/ });
+    await payment.getByTestId("amount-due").filter({ hasText: exactly("$4.20") }).waitFor();
+    await payment.getByRole("button", { name: "Keep open" }).click();
+    await payment.waitFor({ state: "hidden" });
+
+    // Both are open orders with what is due; neither is a sale yet.
+    const espresso = open.getByRole("row").filter({ hasText: "Espresso" });
+    const latte = open.getByRole("row").filter({ hasText: "Latte" });
+    await espresso.filter({ hasText: "$3.00" }).filter({ hasText: "$2.00" }).waitFor();
+    await latte.filter({ hasText: "$4.20" }).waitFor();
+    await page.getByText("No sales here yet today.").waitFor();
+
+    // The latte is paid later, by card: it becomes a sale and leaves the open orders.
+    await latte.getByRole("button", { name: /^Take payment for order/ }).click();
+    payment = page.getByRole("dialog", { name: /Take payment/ });
+    await payment.getByRole("button", { name: "Card" }).click();
+    await payment.getByRole("button", { name: "Charge $4.20 to card" }).click();
+    const done = page.getByRole("dialog", { name: /Sale complete/ });
+    await done.getByTestId("receipt").getByRole("row", { name: "Card $4.20", exact: true }).waitFor();
+    await done.getByRole("button", { name: "Close" }).click();
+    await today.getByRole("row").filter({ hasText: "Latte" }).filter({ hasText: "Paid" }).waitFor();
+    await latte.waitFor({ state: "detached" });
+
+    // The espresso is cancelled: the dialog says how the dollar paid goes back; a reason is required.
+    await espresso.getByRole("button", { name: /^Cancel order/ }).click();
+    const cancelling = page.getByRole("dialog", { name: /^Cancel order/ });
+    await cancelling.getByText("$1.00 was paid on it. It goes back the way it was paid: hand back $1.00 in cash from the drawer.").waitFor();
+    await cancelling.getByRole("button", { name: "Cancel order" }).click();
+    await cancelling.getByText("The reason for cancelling is required.").waitFor();
+    expect(await invalidFields(cancelling)).toEqual(["Reason"]);
+    await cancelling.getByLabel("Reason").fill("Customer walked away");
+    await cancelling.getByRole("button", { name: "Cancel order" }).click();
+    await cancelling.waitFor({ state: "hidden" });
+    await open.waitFor({ state: "detached" });
+    expect(await today.getByRole("row").filter({ hasText: "Espresso" }).count()).toBe(0);
+
+    const orders = await owner.query("select status, cancel_reason, paid_total from app_public.orders order by created_at");
+    expect(orders.rows).toEqual([
+      { status: "cancelled", cancel_reason: "Customer walked away", paid_total: 100 },
+      { status: "placed", cancel_reason: null, paid_total: 420 },
+    ]);
+    const back = await owner.query("select type, amount from app_public.refund_tenders");
+    expect(back.rows).toEqual([{ type: "cash", amount: 100 }]);
+
+    // The day has one sale: the latte. The cancelled espresso counts nowhere.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+    await page.getByTestId("metric-orders-today").filter({ hasText: exactly("1") }).waitFor();
+    await page.getByTestId("metric-sales-today").filter({ hasText: exactly("$4.20") }).waitFor();
   });
 
   it("lets a fresh business add its first item from the till, sell it by card, and remembers the location", async () => {
@@ -166,7 +242,7 @@ describe("POS", () => {
     await done.getByTestId("receipt").getByText("Airport kiosk").waitFor();
     await done.getByRole("button", { name: "New sale" }).click();
     await page
-      .getByRole("table", { name: "Today's orders" })
+      .getByRole("table", { name: "Today's sales" })
       .getByRole("row")
       .filter({ hasText: "Gift card" })
       .filter({ hasText: "Paid" })
@@ -201,7 +277,7 @@ describe("POS", () => {
     await done.getByTestId("receipt").getByText("Served by A cashier").waitFor();
     await done.getByRole("button", { name: "New sale" }).click();
 
-    const row = page.getByRole("table", { name: "Today's orders" }).getByRole("row").filter({ hasText: "Espresso" });
+    const row = page.getByRole("table", { name: "Today's sales" }).getByRole("row").filter({ hasText: "Espresso" });
     await row.filter({ hasText: "Paid" }).waitFor();
     await row.getByRole("button", { name: /^Receipt of order/ }).waitFor();
     expect(await row.getByRole("button", { name: /^Void order/ }).count()).toBe(0);

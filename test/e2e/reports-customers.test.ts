@@ -40,7 +40,7 @@ async function seedShop(): Promise<Shop> {
     await customer("Ana"), await customer("Ben"), await customer("Cleo"), await customer("Eve"), await customer("Finn"), await customer("Gus"),
   ];
   await customer("Dan");
-  /** An order of one tea; `daysAgo` at noon on the Paris calendar, or now. */
+  /** A sale of one tea; `daysAgo` at noon on the Paris calendar (recorded as an import), or now (paid in cash). */
   const order = async (location: string, customerId: string, daysAgo: number | null) => {
     const { rows } = await owner.query(
       `select * from app_public.place_order($1, $2::jsonb, $3, 0,
@@ -48,6 +48,7 @@ async function seedShop(): Promise<Shop> {
               else (((now() at time zone 'Europe/Paris')::date - $4::int) + time '12:00') at time zone 'Europe/Paris' end)`,
       [location, JSON.stringify([{ catalog_item_id: tea, quantity: 1 }]), customerId, daysAgo],
     );
+    if (rows[0].status === "open") await owner.query("select app_public.record_tender($1, 'cash', $2)", [rows[0].id, rows[0].total]);
     return rows[0].id as string;
   };
   await order(main, ben, 3);

@@ -1,8 +1,8 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one and a merged pair), orders (paid, partly
-// paid, voided), folded read models, a finished CSV export, billing requests, invoices and
+// customers (with notes, an address, an archived one and a merged pair), orders (paid, open and
+// partly paid, voided, cancelled with cash handed back), folded read models, a finished CSV export, billing requests, invoices and
 // notices and, on request, an analyst login. Every name and email a tenant gets carries its
 // label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
 //
@@ -40,6 +40,7 @@ export interface TenantFixture {
     paidOrderId: string;
     partOrderId: string;
     voidedOrderId: string;
+    cancelledOrderId: string;
     exportId: string;
     billingNoticeId: string;
     billingInvoiceId: string;
@@ -233,7 +234,12 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const part = await order(bobId, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 100)", [part.id]);
   const voided = await order(null, [{ catalog_item_id: teaItemId, quantity: 1 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'cash', $2)", [voided.id, voided.total]);
   await one(manager, "select * from app_public.void_order($1, $2)", [voided.id, `${label} wrong till`]);
+  // An order given up after part of it was paid: cancelled, the cash handed back.
+  const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
+  await one(cashier, "select * from app_public.cancel_order($1, $2)", [cancelled.id, `${label} walked away`]);
 
   // Read models, as the worker's fold would make them.
   await db.owner.query("select app_private.reporting_fold($1)", [tenantId]);
@@ -289,6 +295,7 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       paidOrderId: paid.id,
       partOrderId: part.id,
       voidedOrderId: voided.id,
+      cancelledOrderId: cancelled.id,
       exportId,
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,
