@@ -1,7 +1,8 @@
-// Takes the payment of a placed order, then shows its receipt. Cash may be more than what is
-// due: the change is what recordTender answers. Card takes exactly what is due. Several
-// payments can share a bill (some cash, the rest by card). "Leave unpaid" keeps the order in
-// today's list, where its payment can be taken later (or a manager can void it).
+// Takes the payment of an open order, then shows its receipt: the payment that covers the total
+// makes it a sale. Cash may be more than what is due: the change is what recordTender answers.
+// Card takes exactly what is due. Several payments can share a bill (some cash, the rest by
+// card). "Keep open" leaves the order open — not a sale — in the till's open orders, where its
+// payment can be taken later or the order cancelled.
 import {
   Alert,
   Box,
@@ -30,7 +31,7 @@ interface Props {
   /** After the receipt: start the next sale (or just close, from today's orders). */
   onDone(): void;
   doneLabel: string;
-  /** Close without (fully) paying: the order stays in today's list with what is still due. */
+  /** Close without (fully) paying: the order stays open with what is still due. */
   onLeave(): void;
 }
 
@@ -43,7 +44,7 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
   const [error, setError] = useState<string | null>(null);
   const [{ fetching }, recordTender] = useMutation(RecordTenderMutation);
 
-  const paid = order.amountDue <= 0 || order.status !== "placed";
+  const paid = order.amountDue <= 0 || (order.status !== "open" && order.status !== "placed");
   const due = order.amountDue;
 
   async function tender(type: "cash" | "card", amount: number) {
@@ -166,7 +167,7 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
           </DialogContent>
           <DialogActions sx={{ px: 3, pb: 2, justifyContent: "flex-start" }}>
             <Button color="inherit" onClick={onLeave} disabled={fetching}>
-              Leave unpaid
+              Keep open
             </Button>
           </DialogActions>
         </>

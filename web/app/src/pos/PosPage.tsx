@@ -1,7 +1,9 @@
 // POS: ring up a sale at a location. Items on the left, the sale on the right with totals the
-// database computes, "Charge" places the order and takes the payment (cash with change, or
-// card), then shows the receipt. Today's orders at the location sit below, with voids for
-// managers. Needs sales.sell; voids need sales.void; adding items needs catalog.manage.
+// database computes. "Charge" opens the order and takes the payment (cash with change, or card);
+// the payment that covers the total makes it a sale, then the receipt shows. An order left
+// before that stays open — not a sale — in "Open orders", to resume or cancel. Today's sales at
+// the location sit below, with voids for managers. Needs sales.sell; voids need sales.void;
+// adding items needs catalog.manage.
 import { Alert, Grid, Stack } from "@mui/material";
 import { useCallback, useState } from "react";
 import { useMutation, useQuery } from "urql";
@@ -14,6 +16,7 @@ import { cartLines, useCart } from "./cart.ts";
 import { CartPanel } from "./CartPanel.tsx";
 import { ItemsPanel } from "./ItemsPanel.tsx";
 import { LocationPicker, useStoredLocation } from "./LocationPicker.tsx";
+import { OpenOrders } from "./OpenOrders.tsx";
 import { PaymentDialog } from "./PaymentDialog.tsx";
 import { PlaceOrderMutation, PosLocationsQuery, type CatalogItem, type OrderSummary } from "./queries.ts";
 import { ReceiptDialog } from "./ReceiptDialog.tsx";
@@ -68,7 +71,7 @@ function Till() {
     const result = await placeOrder({ locationId: location.rowId, lines: cartLines(cart), discount: cart.discount, customerId });
     const order = result.data?.placeOrder?.order;
     if (result.error || !order) return setChargeError(result.error ? errorMessage(result.error) : "The sale was not recorded.");
-    // The order exists now: the cart is done with, whatever happens to the payment.
+    // The order exists now (open until paid): the cart is done with, whatever happens to the payment.
     dispatch({ type: "clear" });
     setCustomerId(null);
     setPaying({ order, newSale: true });
@@ -119,6 +122,7 @@ function Till() {
             />
           </Grid>
         </Grid>
+        <OpenOrders location={location} onResume={(order) => setPaying({ order, newSale: false })} />
         <RecentOrders
           location={location}
           canVoid={canVoid}

@@ -1,5 +1,7 @@
-// Today's orders at the location (its business date, on its own clock), newest first: their
-// receipts, the payment of one left unpaid, and — for managers (sales.void) — voids.
+// Today's sales at the location (its business date, on its own clock), newest first: their
+// receipts and — for managers (sales.void) — voids. Orders not paid in full are not sales and
+// have no business date yet: they are in OpenOrders. An imported sale recorded unpaid can still
+// take its payment here.
 import {
   Alert,
   Box,
@@ -19,6 +21,8 @@ import {
 import { useMemo, useState } from "react";
 import { useQuery } from "urql";
 import { refundedText } from "./refunds.ts";
+import { itemsText } from "./itemsText.ts";
+import { HiddenHeaderCell } from "../ui/HiddenHeaderCell.tsx";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { RecentOrdersQuery, type PosLocation, type RecentOrder } from "./queries.ts";
@@ -31,10 +35,6 @@ interface Props {
   canVoid: boolean;
   onReceipt(order: RecentOrder): void;
   onTakePayment(order: RecentOrder): void;
-}
-
-function itemsText(order: RecentOrder): string {
-  return order.lines.nodes.map((l) => (l.quantity > 1 ? `${l.quantity} × ${l.name}` : l.name)).join(", ");
 }
 
 function Status({ order }: { order: RecentOrder }) {
@@ -63,7 +63,7 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
       <CardContent>
         <Box sx={{ mb: 2 }}>
           <Typography variant="h6" component="h2">
-            Today's orders
+            Today's sales
           </Typography>
           <Typography variant="body2" color="text.secondary">
             {location.name}, {dateLabel} ({location.timezone.replaceAll("_", " ")})
@@ -75,7 +75,7 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
           <Loading />
         ) : (
           <TableContainer>
-            <Table size="small" aria-label="Today's orders">
+            <Table size="small" aria-label="Today's sales">
               <TableHead>
                 <TableRow>
                   <TableCell>Time</TableCell>
@@ -83,16 +83,7 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
                   <TableCell>Items</TableCell>
                   <TableCell align="right">Total</TableCell>
                   <TableCell>Status</TableCell>
-                  {/* Named for screen readers only. Positioned in its cell: placed against the page, the
-                      hidden text stretched the POS to 2,797 px and it scrolled sideways. */}
-                  <TableCell align="right" sx={{ position: "relative" }}>
-                    <Box
-                      component="span"
-                      sx={{ position: "absolute", width: 1, height: 1, margin: "-1px", overflow: "hidden", whiteSpace: "nowrap", clip: "rect(0 0 0 0)" }}
-                    >
-                      Actions
-                    </Box>
-                  </TableCell>
+                  <HiddenHeaderCell>Actions</HiddenHeaderCell>
                 </TableRow>
               </TableHead>
               <TableBody>

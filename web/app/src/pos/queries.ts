@@ -211,6 +211,41 @@ export const VoidOrderMutation = gql<
   }
 `;
 
+export const CancelOrderMutation = gql<
+  { cancelOrder: { order: OrderSummary | null } | null },
+  { orderId: string; reason: string }
+>`
+  mutation PosCancelOrder($orderId: String!, $reason: String!) {
+    cancelOrder(input: { orderId: $orderId, reason: $reason }) {
+      order {
+        ${ORDER_SUMMARY}
+      }
+    }
+  }
+`;
+
+export interface OpenOrder extends OrderSummary {
+  createdAt: string;
+  lines: { nodes: { id: string; name: string; quantity: number }[] };
+}
+
+/** The orders of a location not paid in full yet (not sales), newest first: to resume or cancel. */
+export const OpenOrdersQuery = gql<{ openOrdersList: OpenOrder[] | null }, { locationId: string }>`
+  query PosOpenOrders($locationId: String!) {
+    openOrdersList(locationId: $locationId, first: 50) {
+      ${ORDER_SUMMARY}
+      createdAt
+      lines(orderBy: LINE_NO_ASC) {
+        nodes {
+          id
+          name
+          quantity
+        }
+      }
+    }
+  }
+`;
+
 export interface RecentOrder extends OrderSummary {
   lines: { nodes: { id: string; name: string; quantity: number }[] };
 }
