@@ -20,10 +20,11 @@ select l.tenant_id, bench_gen.id(l.tp, 10, l.n * 4 + l.j), l.order_id, l.j, l.it
 from g_lines l;
 
 -- name: tenders
--- One per order: card for the total, or cash rounded up to 5.00 with change given.
-insert into app_public.tenders (tenant_id, id, order_id, type, amount, change_given, recorded_by_user_id, created_at)
+-- One per order: card for the total, or cash rounded up to 5.00 with change given; it completes
+-- the order, so it is taken on the order's business date.
+insert into app_public.tenders (tenant_id, id, order_id, type, amount, change_given, business_date, recorded_by_user_id, created_at)
 select g.tenant_id, bench_gen.id(g.tp, 11, g.n), g.order_id, case when g.card then 'card' else 'cash' end, g.amount, g.change,
-       g.cashier, g.tender_at
+       g.bd, g.cashier, g.tender_at
 from g_orders g;
 
 -- name: refund tenders
