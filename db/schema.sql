@@ -4903,6 +4903,19 @@ CREATE FUNCTION app_private.on_hand(tenant_id text, location_id text, inventory_
 $$;
 
 --
+-- Name: open_cash_drawer_id(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.open_cash_drawer_id(tenant_id text, location_id text) RETURNS text
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.id from app_public.cash_drawers d
+  where d.tenant_id = open_cash_drawer_id.tenant_id and d.location_id = open_cash_drawer_id.location_id and d.closed_at is null
+  for key share;
+$$;
+
+--
 -- Name: orders; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -5598,8 +5611,10 @@ CREATE FUNCTION app_private.refund_payments(o app_public.orders, loc app_public.
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  insert into app_public.refund_tenders (tenant_id, order_id, type, amount, reason, business_date, refunded_by_user_id)
-  select o.tenant_id, o.id, t.type, sum(t.applied_amount), reason, app_hidden.business_date(now(), loc.timezone), actor
+  insert into app_public.refund_tenders (tenant_id, order_id, type, amount, reason, business_date, refunded_by_user_id, cash_drawer_id)
+  select o.tenant_id, o.id, t.type, sum(t.applied_amount), reason, app_hidden.business_date(now(), loc.timezone), actor,
+         -- Cash comes out of the location's open drawer (330-cash-drawers.sql).
+         case when t.type = 'cash' then app_private.open_cash_drawer_id(o.tenant_id, o.location_id) end
   from app_public.tenders t
   where t.tenant_id = o.tenant_id and t.order_id = o.id
   group by t.type
@@ -6867,6 +6882,7 @@ CREATE TABLE app_public.tenders (
     recorded_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     business_date date,
+    cash_drawer_id text,
     CONSTRAINT tenders_amount_check CHECK ((amount > 0)),
     CONSTRAINT tenders_check CHECK (((change_given >= 0) AND (change_given < amount))),
     CONSTRAINT tenders_check1 CHECK (((type = 'cash'::text) OR (change_given = 0))),
@@ -6924,6 +6940,12 @@ COMMENT ON COLUMN app_public.tenders.recorded_by_user_id IS 'Who took the paymen
 --
 
 COMMENT ON COLUMN app_public.tenders.business_date IS 'The day the payment was taken at the order''s location (for a payment on an imported sale, the sale''s date).';
+
+--
+-- Name: COLUMN tenders.cash_drawer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenders.cash_drawer_id IS 'The drawer a cash payment went into (null for card, or when no drawer was open at the location).';
 
 --
 -- Name: tender_event_payload(app_public.tenders, app_public.orders); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7920,6 +7942,182 @@ COMMENT ON FUNCTION app_public.cancel_order(order_id text, reason text) IS '@res
 Cancels an open order (needs sales.sell): a charge given up. It never was a sale and counts nowhere; what was paid on it goes back the way it was paid (refundTenders). A sale is voided instead (voidOrder).';
 
 --
+-- Name: cash_drawers; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.cash_drawers (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    location_id text NOT NULL,
+    business_date date NOT NULL,
+    opening_float integer NOT NULL,
+    opened_at timestamp with time zone DEFAULT now() NOT NULL,
+    opened_by_user_id text,
+    closed_at timestamp with time zone,
+    closed_by_user_id text,
+    expected integer,
+    counted integer,
+    difference integer GENERATED ALWAYS AS ((counted - expected)) STORED,
+    note text,
+    CONSTRAINT cash_drawers_check CHECK ((((closed_at IS NULL) = (counted IS NULL)) AND ((closed_at IS NULL) = (expected IS NULL)))),
+    CONSTRAINT cash_drawers_counted_check CHECK (((counted >= 0) AND (counted <= 100000000))),
+    CONSTRAINT cash_drawers_note_check CHECK (((length(note) >= 1) AND (length(note) <= 500))),
+    CONSTRAINT cash_drawers_opening_float_check CHECK (((opening_float >= 0) AND (opening_float <= 100000000)))
+);
+
+ALTER TABLE ONLY app_public.cash_drawers FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE cash_drawers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.cash_drawers IS '@unique id
+A cash drawer session at a location: opened with a float, closed with the amount counted. Written only by openCashDrawer, recordCashDrawerEntry and closeCashDrawer.';
+
+--
+-- Name: COLUMN cash_drawers.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN cash_drawers.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.business_date IS 'The day it was opened, at the location: the day of the Drawer report it belongs to.';
+
+--
+-- Name: COLUMN cash_drawers.opening_float; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.opening_float IS 'The cash in it when opened, in minor units of the business''s currency.';
+
+--
+-- Name: COLUMN cash_drawers.closed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.closed_at IS 'When it was closed (counted); null while open.';
+
+--
+-- Name: COLUMN cash_drawers.expected; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.expected IS 'What should have been in it at the close: float + cash payments − cash refunds + cash put in − cash taken out.';
+
+--
+-- Name: COLUMN cash_drawers.counted; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.counted IS 'The cash counted in it at the close.';
+
+--
+-- Name: COLUMN cash_drawers.difference; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.difference IS 'counted − expected: negative when short, positive when over.';
+
+--
+-- Name: COLUMN cash_drawers.note; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawers.note IS 'What the person closing it wrote (why it is short, say).';
+
+--
+-- Name: cash_drawers_cash_in(app_public.cash_drawers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cash_drawers_cash_in(d app_public.cash_drawers) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(e.amount), 0)::int from app_public.cash_drawer_entries e
+  where e.tenant_id = d.tenant_id and e.cash_drawer_id = d.id and e.kind = 'in';
+$$;
+
+--
+-- Name: FUNCTION cash_drawers_cash_in(d app_public.cash_drawers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cash_drawers_cash_in(d app_public.cash_drawers) IS '@notNull
+Cash put in (entries of kind in).';
+
+--
+-- Name: cash_drawers_cash_out(app_public.cash_drawers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cash_drawers_cash_out(d app_public.cash_drawers) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(e.amount), 0)::int from app_public.cash_drawer_entries e
+  where e.tenant_id = d.tenant_id and e.cash_drawer_id = d.id and e.kind = 'out';
+$$;
+
+--
+-- Name: FUNCTION cash_drawers_cash_out(d app_public.cash_drawers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cash_drawers_cash_out(d app_public.cash_drawers) IS '@notNull
+Cash taken out (entries of kind out).';
+
+--
+-- Name: cash_drawers_cash_payments(app_public.cash_drawers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cash_drawers_cash_payments(d app_public.cash_drawers) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(t.applied_amount), 0)::int from app_public.tenders t
+  where t.tenant_id = d.tenant_id and t.cash_drawer_id = d.id;
+$$;
+
+--
+-- Name: FUNCTION cash_drawers_cash_payments(d app_public.cash_drawers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cash_drawers_cash_payments(d app_public.cash_drawers) IS '@notNull
+Cash payments that went into it (cash handed over minus change).';
+
+--
+-- Name: cash_drawers_cash_refunds(app_public.cash_drawers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cash_drawers_cash_refunds(d app_public.cash_drawers) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(r.amount), 0)::int from app_public.refund_tenders r
+  where r.tenant_id = d.tenant_id and r.cash_drawer_id = d.id;
+$$;
+
+--
+-- Name: FUNCTION cash_drawers_cash_refunds(d app_public.cash_drawers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cash_drawers_cash_refunds(d app_public.cash_drawers) IS '@notNull
+Cash handed back from it (voids, cancelled orders).';
+
+--
+-- Name: cash_drawers_expected_now(app_public.cash_drawers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_drawers) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.opening_float + app_public.cash_drawers_cash_payments(d) - app_public.cash_drawers_cash_refunds(d)
+         + app_public.cash_drawers_cash_in(d) - app_public.cash_drawers_cash_out(d);
+$$;
+
+--
+-- Name: FUNCTION cash_drawers_expected_now(d app_public.cash_drawers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_drawers) IS '@notNull
+What should be in it: float + cash payments − cash refunds + cash put in − cash taken out (for a closed drawer, the same as expected).';
+
+--
 -- Name: billing_requests; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -8038,6 +8236,45 @@ $$;
 
 COMMENT ON FUNCTION app_public.change_plan(plan_key text, reason text) IS '@resultFieldName billingRequest
 Moves the business to another plan (settings.update), or reactivates a canceled subscription within its 30-day grace period. Refused with DOWNG when current usage exceeds the plan''s limits. Poll the returned request. The reason, if given, is kept in the audit log.';
+
+--
+-- Name: close_cash_drawer(text, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted integer, note text DEFAULT NULL::text) RETURNS app_public.cash_drawers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  said text := app_hidden.optional_name('The note', close_cash_drawer.note, 500, 'note');
+  d app_public.cash_drawers;
+begin
+  select x.* into d from app_public.cash_drawers x where x.tenant_id = tenant and x.id = close_cash_drawer.cash_drawer_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no cash drawer %s.', left(close_cash_drawer.cash_drawer_id, 40)));
+  end if;
+  if d.closed_at is not null then
+    perform app_hidden.raise_error('BADIN', 'This drawer is already closed.');
+  end if;
+  if close_cash_drawer.counted is null or close_cash_drawer.counted < 0 or close_cash_drawer.counted > 100000000 then
+    perform app_hidden.raise_error('BADAM', 'Enter the cash counted in the drawer (0 or more).', field => 'counted');
+  end if;
+  update app_public.cash_drawers x set
+    closed_at = now(), closed_by_user_id = app_hidden.current_user_id(),
+    expected = app_public.cash_drawers_expected_now(d), counted = close_cash_drawer.counted, note = said
+  where x.tenant_id = tenant and x.id = d.id
+  returning * into d;
+  return d;
+end;
+$$;
+
+--
+-- Name: FUNCTION close_cash_drawer(cash_drawer_id text, counted integer, note text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted integer, note text) IS '@resultFieldName cashDrawer
+Closes an open drawer with the cash counted, in minor units (needs sales.sell), and an optional note: keeps what was expected (float + cash payments − cash refunds + cash in − cash out) and the difference (counted − expected).';
 
 --
 -- Name: tenants; Type: TABLE; Schema: app_public; Owner: -
@@ -9111,6 +9348,62 @@ $$;
 COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM). The reason, if given, is kept in the audit log.';
 
 --
+-- Name: open_cash_drawer(text, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.open_cash_drawer(location_id text, opening_float integer) RETURNS app_public.cash_drawers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  loc app_public.locations;
+  d app_public.cash_drawers;
+begin
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = open_cash_drawer.location_id;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(open_cash_drawer.location_id, 40)), field => 'locationId');
+  end if;
+  if open_cash_drawer.opening_float is null or open_cash_drawer.opening_float < 0 or open_cash_drawer.opening_float > 100000000 then
+    perform app_hidden.raise_error('BADAM', 'The float must be an amount from 0 (at most 100000000 minor units).', field => 'openingFloat');
+  end if;
+  begin
+    insert into app_public.cash_drawers (tenant_id, location_id, business_date, opening_float, opened_by_user_id)
+    values (tenant, loc.id, app_hidden.business_date(now(), loc.timezone), open_cash_drawer.opening_float, app_hidden.current_user_id())
+    returning * into d;
+  exception when unique_violation then
+    perform app_hidden.raise_error('BADIN', format('A drawer is already open at %s: close it before opening another.', loc.name));
+  end;
+  return d;
+end;
+$$;
+
+--
+-- Name: FUNCTION open_cash_drawer(location_id text, opening_float integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.open_cash_drawer(location_id text, opening_float integer) IS '@resultFieldName cashDrawer
+Opens the cash drawer of a location with a float in minor units (needs sales.sell). One drawer at a time per location: while it is open, cash payments and cash refunds there go into and out of it.';
+
+--
+-- Name: open_cash_drawer_at(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.open_cash_drawer_at(location_id text) RETURNS app_public.cash_drawers
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.* from app_public.cash_drawers d
+  where d.tenant_id = (select app_hidden.current_tenant_id()) and d.location_id = open_cash_drawer_at.location_id and d.closed_at is null;
+$$;
+
+--
+-- Name: FUNCTION open_cash_drawer_at(location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.open_cash_drawer_at(location_id text) IS 'The open cash drawer of a location, or null when none is open.';
+
+--
 -- Name: open_orders(text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -9298,6 +9591,106 @@ $$;
 COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
 
 --
+-- Name: cash_drawer_entries; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.cash_drawer_entries (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    cash_drawer_id text NOT NULL,
+    kind text NOT NULL,
+    amount integer NOT NULL,
+    reason text NOT NULL,
+    recorded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT cash_drawer_entries_amount_check CHECK (((amount >= 1) AND (amount <= 100000000))),
+    CONSTRAINT cash_drawer_entries_kind_check CHECK ((kind = ANY (ARRAY['in'::text, 'out'::text]))),
+    CONSTRAINT cash_drawer_entries_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500)))
+);
+
+ALTER TABLE ONLY app_public.cash_drawer_entries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE cash_drawer_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.cash_drawer_entries IS '@unique id
+Cash put into or taken out of a drawer for something other than a sale (change brought in, milk bought, a bank drop), with the reason. Never changed.';
+
+--
+-- Name: COLUMN cash_drawer_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawer_entries.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN cash_drawer_entries.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawer_entries.kind IS 'in (cash put in) or out (cash taken out).';
+
+--
+-- Name: COLUMN cash_drawer_entries.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawer_entries.amount IS 'In minor units of the business''s currency, > 0.';
+
+--
+-- Name: COLUMN cash_drawer_entries.recorded_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.cash_drawer_entries.recorded_by_user_id IS 'Who (a user id kept as it was).';
+
+--
+-- Name: record_cash_drawer_entry(text, text, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.record_cash_drawer_entry(cash_drawer_id text, kind text, amount integer, reason text) RETURNS app_public.cash_drawer_entries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.sell');
+  why text := app_hidden.assert_name('The reason', record_cash_drawer_entry.reason, 500, 'reason');
+  d app_public.cash_drawers;
+  cur app_public.currencies := app_private.tenant_currency(tenant);
+  holds int;
+  result app_public.cash_drawer_entries;
+begin
+  select x.* into d from app_public.cash_drawers x where x.tenant_id = tenant and x.id = record_cash_drawer_entry.cash_drawer_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no cash drawer %s.', left(record_cash_drawer_entry.cash_drawer_id, 40)));
+  end if;
+  if d.closed_at is not null then
+    perform app_hidden.raise_error('BADIN', 'This drawer is closed: open one to put cash in or take it out.');
+  end if;
+  if record_cash_drawer_entry.kind is null or record_cash_drawer_entry.kind not in ('in', 'out') then
+    perform app_hidden.raise_error('BADIN', 'Say whether cash goes in or out.', field => 'kind');
+  end if;
+  if record_cash_drawer_entry.amount is null or record_cash_drawer_entry.amount <= 0 or record_cash_drawer_entry.amount > 100000000 then
+    perform app_hidden.raise_error('BADAM', 'The amount must be a positive number of minor units (at most 100000000).', field => 'amount');
+  end if;
+  holds := app_public.cash_drawers_expected_now(d);
+  if record_cash_drawer_entry.kind = 'out' and record_cash_drawer_entry.amount > holds then
+    perform app_hidden.raise_error('BADAM',
+      format('The drawer should hold only %s %s: that much can be taken out.', app_hidden.major_units(holds, cur.minor_units), cur.code),
+      field => 'amount');
+  end if;
+  insert into app_public.cash_drawer_entries (tenant_id, cash_drawer_id, kind, amount, reason, recorded_by_user_id)
+  values (tenant, d.id, record_cash_drawer_entry.kind, record_cash_drawer_entry.amount, why, app_hidden.current_user_id())
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION record_cash_drawer_entry(cash_drawer_id text, kind text, amount integer, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.record_cash_drawer_entry(cash_drawer_id text, kind text, amount integer, reason text) IS '@resultFieldName entry
+Cash put into (kind in) or taken out of (kind out) an open drawer, in minor units, with a reason (needs sales.sell). Taking out more than the drawer should hold is refused (BADAM).';
+
+--
 -- Name: record_inventory_movement(text, text, integer, text, text, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -9417,10 +9810,12 @@ begin
   update app_public.orders x set paid_total = x.paid_total + (record_tender.amount - change)
     where x.tenant_id = tenant and x.id = o.id
     returning * into o;
-  insert into app_public.tenders (tenant_id, order_id, type, amount, change_given, recorded_by_user_id, business_date)
+  insert into app_public.tenders (tenant_id, order_id, type, amount, change_given, recorded_by_user_id, business_date, cash_drawer_id)
     values (tenant, o.id, record_tender.type, record_tender.amount, change, me,
             -- A payment on an imported sale counts on the sale's date; any other on the day it is taken.
-            case when o.status = 'placed' then o.business_date else app_hidden.business_date(now(), loc.timezone) end)
+            case when o.status = 'placed' then o.business_date else app_hidden.business_date(now(), loc.timezone) end,
+            -- Cash goes into the location's open drawer (330-cash-drawers.sql).
+            case when record_tender.type = 'cash' then app_private.open_cash_drawer_id(tenant, o.location_id) end)
     returning * into result;
   if o.status = 'open' and o.paid_total = o.total then
     update app_public.orders x set status = 'placed', placed_at = now(), business_date = app_hidden.business_date(now(), loc.timezone)
@@ -12007,6 +12402,7 @@ CREATE TABLE app_public.refund_tenders (
     business_date date NOT NULL,
     refunded_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    cash_drawer_id text,
     CONSTRAINT refund_tenders_amount_check CHECK ((amount > 0)),
     CONSTRAINT refund_tenders_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
     CONSTRAINT refund_tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
@@ -12056,6 +12452,12 @@ COMMENT ON COLUMN app_public.refund_tenders.business_date IS 'The day the money 
 --
 
 COMMENT ON COLUMN app_public.refund_tenders.refunded_by_user_id IS 'Who refunded (a user id kept as it was).';
+
+--
+-- Name: COLUMN refund_tenders.cash_drawer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.cash_drawer_id IS 'The drawer cash handed back came out of (null for card, or when no drawer was open at the location).';
 
 --
 -- Name: roles; Type: TABLE; Schema: app_public; Owner: -
@@ -12965,6 +13367,32 @@ ALTER TABLE ONLY app_public.billing_subscriptions
 COMMENT ON CONSTRAINT billing_subscriptions_tenant_id_stripe_subscription_id_key ON app_public.billing_subscriptions IS '@behavior -single -update -delete';
 
 --
+-- Name: cash_drawer_entries cash_drawer_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawer_entries
+    ADD CONSTRAINT cash_drawer_entries_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT cash_drawer_entries_pkey ON cash_drawer_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawer_entries_pkey ON app_public.cash_drawer_entries IS '@behavior -single -update -delete';
+
+--
+-- Name: cash_drawers cash_drawers_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawers
+    ADD CONSTRAINT cash_drawers_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT cash_drawers_pkey ON cash_drawers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawers_pkey ON app_public.cash_drawers IS '@behavior -single -update -delete';
+
+--
 -- Name: catalog_items catalog_items_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -13726,6 +14154,42 @@ CREATE INDEX billing_subscriptions_plan_key_idx ON app_public.billing_subscripti
 CREATE INDEX billing_subscriptions_stripe_subscription_idx ON app_public.billing_subscriptions USING btree (stripe_subscription_id);
 
 --
+-- Name: cash_drawer_entries_drawer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX cash_drawer_entries_drawer_idx ON app_public.cash_drawer_entries USING btree (tenant_id, cash_drawer_id, created_at);
+
+--
+-- Name: cash_drawers_closed_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX cash_drawers_closed_by_idx ON app_public.cash_drawers USING btree (closed_by_user_id);
+
+--
+-- Name: cash_drawers_day_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX cash_drawers_day_idx ON app_public.cash_drawers USING btree (tenant_id, business_date, location_id);
+
+--
+-- Name: cash_drawers_location_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX cash_drawers_location_idx ON app_public.cash_drawers USING btree (tenant_id, location_id, opened_at);
+
+--
+-- Name: cash_drawers_one_open_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX cash_drawers_one_open_idx ON app_public.cash_drawers USING btree (tenant_id, location_id) WHERE (closed_at IS NULL);
+
+--
+-- Name: cash_drawers_opened_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX cash_drawers_opened_by_idx ON app_public.cash_drawers USING btree (opened_by_user_id);
+
+--
 -- Name: catalog_items_name_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -13984,6 +14448,12 @@ CREATE INDEX orders_placed_by_idx ON app_public.orders USING btree (placed_by_us
 CREATE INDEX orders_voided_by_idx ON app_public.orders USING btree (voided_by_user_id);
 
 --
+-- Name: refund_tenders_cash_drawer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX refund_tenders_cash_drawer_idx ON app_public.refund_tenders USING btree (tenant_id, cash_drawer_id) WHERE (cash_drawer_id IS NOT NULL);
+
+--
 -- Name: refund_tenders_order_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -14018,6 +14488,12 @@ CREATE INDEX tenant_suspensions_suspended_idx ON app_public.tenant_suspensions U
 --
 
 CREATE INDEX tenants_currency_idx ON app_public.tenants USING btree (currency);
+
+--
+-- Name: tenders_cash_drawer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX tenders_cash_drawer_idx ON app_public.tenders USING btree (tenant_id, cash_drawer_id) WHERE (cash_drawer_id IS NOT NULL);
 
 --
 -- Name: tenders_order_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -14120,6 +14596,12 @@ CREATE CONSTRAINT TRIGGER _900_apply_at_commit AFTER INSERT ON app_private.custo
 --
 
 CREATE CONSTRAINT TRIGGER _900_fold_at_commit AFTER INSERT ON app_private.reporting_queue DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app_private.tg_reporting_queue__fold();
+
+--
+-- Name: cash_drawer_entries _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.cash_drawer_entries FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
 
 --
 -- Name: inventory_movements _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
@@ -14647,6 +15129,90 @@ ALTER TABLE ONLY app_public.billing_subscriptions
 COMMENT ON CONSTRAINT billing_subscriptions_tenant_id_fkey ON app_public.billing_subscriptions IS '@fieldName tenant
 @foreignFieldName billingSubscriptions
 @foreignSingleFieldName billingSubscription';
+
+--
+-- Name: cash_drawer_entries cash_drawer_entries_tenant_id_cash_drawer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawer_entries
+    ADD CONSTRAINT cash_drawer_entries_tenant_id_cash_drawer_id_fkey FOREIGN KEY (tenant_id, cash_drawer_id) REFERENCES app_public.cash_drawers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT cash_drawer_entries_tenant_id_cash_drawer_id_fkey ON cash_drawer_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawer_entries_tenant_id_cash_drawer_id_fkey ON app_public.cash_drawer_entries IS '@fieldName cashDrawer
+@foreignFieldName entries';
+
+--
+-- Name: cash_drawer_entries cash_drawer_entries_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawer_entries
+    ADD CONSTRAINT cash_drawer_entries_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT cash_drawer_entries_tenant_id_fkey ON cash_drawer_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawer_entries_tenant_id_fkey ON app_public.cash_drawer_entries IS '@fieldName tenant
+@foreignFieldName cashDrawerEntries';
+
+--
+-- Name: cash_drawers cash_drawers_closed_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawers
+    ADD CONSTRAINT cash_drawers_closed_by_user_id_fkey FOREIGN KEY (closed_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT cash_drawers_closed_by_user_id_fkey ON cash_drawers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawers_closed_by_user_id_fkey ON app_public.cash_drawers IS '@fieldName closedBy
+@foreignFieldName closedCashDrawers';
+
+--
+-- Name: cash_drawers cash_drawers_opened_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawers
+    ADD CONSTRAINT cash_drawers_opened_by_user_id_fkey FOREIGN KEY (opened_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT cash_drawers_opened_by_user_id_fkey ON cash_drawers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawers_opened_by_user_id_fkey ON app_public.cash_drawers IS '@fieldName openedBy
+@foreignFieldName openedCashDrawers';
+
+--
+-- Name: cash_drawers cash_drawers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawers
+    ADD CONSTRAINT cash_drawers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT cash_drawers_tenant_id_fkey ON cash_drawers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawers_tenant_id_fkey ON app_public.cash_drawers IS '@fieldName tenant
+@foreignFieldName cashDrawers';
+
+--
+-- Name: cash_drawers cash_drawers_tenant_id_location_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.cash_drawers
+    ADD CONSTRAINT cash_drawers_tenant_id_location_id_fkey FOREIGN KEY (tenant_id, location_id) REFERENCES app_public.locations(tenant_id, id);
+
+--
+-- Name: CONSTRAINT cash_drawers_tenant_id_location_id_fkey ON cash_drawers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT cash_drawers_tenant_id_location_id_fkey ON app_public.cash_drawers IS '@fieldName location
+@foreignFieldName cashDrawers';
 
 --
 -- Name: catalog_items catalog_items_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -15342,6 +15908,20 @@ COMMENT ON CONSTRAINT orders_voided_by_user_id_fkey ON app_public.orders IS '@fi
 @foreignFieldName voidedOrders';
 
 --
+-- Name: refund_tenders refund_tenders_cash_drawer_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.refund_tenders
+    ADD CONSTRAINT refund_tenders_cash_drawer_fkey FOREIGN KEY (tenant_id, cash_drawer_id) REFERENCES app_public.cash_drawers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT refund_tenders_cash_drawer_fkey ON refund_tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT refund_tenders_cash_drawer_fkey ON app_public.refund_tenders IS '@fieldName cashDrawer
+@foreignFieldName refundTenders';
+
+--
 -- Name: refund_tenders refund_tenders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -15431,6 +16011,20 @@ ALTER TABLE ONLY app_public.tenants
 
 COMMENT ON CONSTRAINT tenants_currency_fkey ON app_public.tenants IS '@fieldName currencyInfo
 @behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: tenders tenders_cash_drawer_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tenders
+    ADD CONSTRAINT tenders_cash_drawer_fkey FOREIGN KEY (tenant_id, cash_drawer_id) REFERENCES app_public.cash_drawers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT tenders_cash_drawer_fkey ON tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tenders_cash_drawer_fkey ON app_public.tenders IS '@fieldName cashDrawer
+@foreignFieldName tenders';
 
 --
 -- Name: tenders tenders_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -15811,6 +16405,26 @@ ALTER TABLE app_private.user_secrets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_private.worker_pools ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: cash_drawer_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.cash_drawer_entries AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: cash_drawers active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.cash_drawers AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: catalog_items active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -16011,6 +16625,26 @@ CASE
 END);
 
 --
+-- Name: cash_drawer_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.cash_drawer_entries AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: cash_drawers active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.cash_drawers AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: catalog_items active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -16205,6 +16839,34 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.tenders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: cash_drawer_entries active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.cash_drawer_entries AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: cash_drawers active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.cash_drawers AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -16491,6 +17153,34 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.tenders AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: cash_drawer_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.cash_drawer_entries AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: cash_drawers active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.cash_drawers AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -16811,6 +17501,18 @@ CREATE POLICY all_for_owner ON app_public.billing_requests TO bo_owner USING (tr
 CREATE POLICY all_for_owner ON app_public.billing_subscriptions TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: cash_drawer_entries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.cash_drawer_entries TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: cash_drawers all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.cash_drawers TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: catalog_items all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -17001,6 +17703,18 @@ ALTER TABLE app_public.billing_requests ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.billing_subscriptions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cash_drawer_entries; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.cash_drawer_entries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cash_drawers; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.cash_drawers ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: catalog_items; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -17237,6 +17951,18 @@ CREATE POLICY select_own_memberships ON app_public.roles FOR SELECT TO bo_visito
 --
 
 CREATE POLICY select_own_requests ON app_public.billing_requests FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND (requested_by = ( SELECT app_hidden.current_user_id() AS current_user_id))));
+
+--
+-- Name: cash_drawer_entries select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.cash_drawer_entries FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: cash_drawers select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.cash_drawers FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: catalog_items select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
@@ -18802,6 +19528,12 @@ REVOKE ALL ON FUNCTION app_private.next_tenant_number(tenant_id text, name text)
 REVOKE ALL ON FUNCTION app_private.on_hand(tenant_id text, location_id text, inventory_item_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION open_cash_drawer_id(tenant_id text, location_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.open_cash_drawer_id(tenant_id text, location_id text) FROM PUBLIC;
+
+--
 -- Name: TABLE orders; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -19391,6 +20123,47 @@ REVOKE ALL ON FUNCTION app_public.cancel_order(order_id text, reason text) FROM 
 GRANT ALL ON FUNCTION app_public.cancel_order(order_id text, reason text) TO bo_visitor;
 
 --
+-- Name: TABLE cash_drawers; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.cash_drawers TO bo_visitor;
+
+--
+-- Name: FUNCTION cash_drawers_cash_in(d app_public.cash_drawers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cash_drawers_cash_in(d app_public.cash_drawers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cash_drawers_cash_in(d app_public.cash_drawers) TO bo_visitor;
+
+--
+-- Name: FUNCTION cash_drawers_cash_out(d app_public.cash_drawers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cash_drawers_cash_out(d app_public.cash_drawers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cash_drawers_cash_out(d app_public.cash_drawers) TO bo_visitor;
+
+--
+-- Name: FUNCTION cash_drawers_cash_payments(d app_public.cash_drawers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cash_drawers_cash_payments(d app_public.cash_drawers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cash_drawers_cash_payments(d app_public.cash_drawers) TO bo_visitor;
+
+--
+-- Name: FUNCTION cash_drawers_cash_refunds(d app_public.cash_drawers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cash_drawers_cash_refunds(d app_public.cash_drawers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cash_drawers_cash_refunds(d app_public.cash_drawers) TO bo_visitor;
+
+--
+-- Name: FUNCTION cash_drawers_expected_now(d app_public.cash_drawers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_drawers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_drawers) TO bo_visitor;
+
+--
 -- Name: TABLE billing_requests; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -19402,6 +20175,13 @@ GRANT SELECT ON TABLE app_public.billing_requests TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.change_plan(plan_key text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.change_plan(plan_key text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION close_cash_drawer(cash_drawer_id text, counted integer, note text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted integer, note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted integer, note text) TO bo_visitor;
 
 --
 -- Name: TABLE tenants; Type: ACL; Schema: app_public; Owner: -
@@ -19651,6 +20431,20 @@ REVOKE ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id 
 GRANT ALL ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) TO bo_visitor;
 
 --
+-- Name: FUNCTION open_cash_drawer(location_id text, opening_float integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.open_cash_drawer(location_id text, opening_float integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.open_cash_drawer(location_id text, opening_float integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION open_cash_drawer_at(location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.open_cash_drawer_at(location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.open_cash_drawer_at(location_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION open_orders(location_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -19684,6 +20478,19 @@ GRANT ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplica
 
 REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) TO bo_visitor;
+
+--
+-- Name: TABLE cash_drawer_entries; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.cash_drawer_entries TO bo_visitor;
+
+--
+-- Name: FUNCTION record_cash_drawer_entry(cash_drawer_id text, kind text, amount integer, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.record_cash_drawer_entry(cash_drawer_id text, kind text, amount integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.record_cash_drawer_entry(cash_drawer_id text, kind text, amount integer, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION record_inventory_movement(location_id text, inventory_item_id text, quantity integer, reason text, note text, occurred_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -

@@ -312,6 +312,76 @@ insert into app_private.event_subscriptions (consumer, event_type, handler) valu
   ('reporting_sales', 'order.cancelled.v1', 'app_private.reporting_sales__enqueue(app_private.events)')
 on conflict do nothing;
 
+------------------------------------------------------------------------------------------------
+-- Money a shop can reconcile, 5: the cash drawer. A drawer is opened at a location with a float,
+-- takes the cash of the payments and refunds made there while it is open, cash put in or taken
+-- out with a reason, and is closed with the amount counted: the expected amount and the
+-- difference are kept. (The rules in sales/330-cash-drawers.sql.)
+create table if not exists app_public.cash_drawers (
+  tenant_id text not null references app_public.tenants on delete cascade,
+  id text not null default public.gen_ulid(),
+  location_id text not null,
+  -- The day it was opened at the location: the day of the Drawer report it belongs to.
+  business_date date not null,
+  opening_float int not null check (opening_float between 0 and 100000000),
+  opened_at timestamptz not null default now(),
+  opened_by_user_id text references app_public.users on delete set null,
+  closed_at timestamptz,
+  closed_by_user_id text references app_public.users on delete set null,
+  expected int,
+  counted int check (counted between 0 and 100000000),
+  difference int generated always as (counted - expected) stored,
+  note text check (length(note) between 1 and 500),
+  primary key (tenant_id, id),
+  foreign key (tenant_id, location_id) references app_public.locations (tenant_id, id),
+  -- Closed means counted, with what was expected.
+  check ((closed_at is null) = (counted is null) and (closed_at is null) = (expected is null))
+);
+-- One open drawer per location: the cash taken there goes into it.
+create unique index if not exists cash_drawers_one_open_idx on app_public.cash_drawers (tenant_id, location_id) where closed_at is null;
+create index if not exists cash_drawers_day_idx on app_public.cash_drawers (tenant_id, business_date, location_id);
+create index if not exists cash_drawers_location_idx on app_public.cash_drawers (tenant_id, location_id, opened_at);
+create index if not exists cash_drawers_opened_by_idx on app_public.cash_drawers (opened_by_user_id);
+create index if not exists cash_drawers_closed_by_idx on app_public.cash_drawers (closed_by_user_id);
+
+create table if not exists app_public.cash_drawer_entries (
+  tenant_id text not null references app_public.tenants on delete cascade,
+  id text not null default public.gen_ulid(),
+  cash_drawer_id text not null,
+  kind text not null check (kind in ('in', 'out')),
+  amount int not null check (amount between 1 and 100000000),
+  reason text not null check (length(reason) between 1 and 500),
+  -- Who; not a foreign key: entries never change.
+  recorded_by_user_id text,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, id),
+  foreign key (tenant_id, cash_drawer_id) references app_public.cash_drawers (tenant_id, id)
+);
+create index if not exists cash_drawer_entries_drawer_idx on app_public.cash_drawer_entries (tenant_id, cash_drawer_id, created_at);
+
+-- The drawer a cash payment or cash refund went into or came out of (null: card, or no drawer open).
+alter table app_public.tenders add column if not exists cash_drawer_id text;
+alter table app_public.refund_tenders add column if not exists cash_drawer_id text;
+do $$ begin
+  if not exists (select 1 from pg_constraint where conname = 'tenders_cash_drawer_fkey') then
+    alter table app_public.tenders add constraint tenders_cash_drawer_fkey
+      foreign key (tenant_id, cash_drawer_id) references app_public.cash_drawers (tenant_id, id);
+    alter table app_public.refund_tenders add constraint refund_tenders_cash_drawer_fkey
+      foreign key (tenant_id, cash_drawer_id) references app_public.cash_drawers (tenant_id, id);
+  end if;
+end $$;
+create index if not exists tenders_cash_drawer_idx on app_public.tenders (tenant_id, cash_drawer_id) where cash_drawer_id is not null;
+create index if not exists refund_tenders_cash_drawer_idx on app_public.refund_tenders (tenant_id, cash_drawer_id) where cash_drawer_id is not null;
+
+do $$ begin
+  if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.cash_drawers'::regclass) then
+    perform app_private.secure_table('app_public.cash_drawers');
+    perform app_private.secure_table('app_public.cash_drawer_entries');
+    perform app_private.enforce_active_tenant('app_public.cash_drawers');
+    perform app_private.enforce_active_tenant('app_public.cash_drawer_entries');
+  end if;
+end $$;
+
 -- The facts views and the functions over them change columns: dropped (with the analysts' views
 -- that read them, whose money columns also change type) and made anew by the fixtures below.
 drop view if exists reporting.sales_by_day, reporting.item_sales_by_day, reporting.customer_activity, reporting.customer_classes;
@@ -319,6 +389,7 @@ drop function if exists app_hidden.analyst_pending_daily();
 drop function if exists app_private.reporting_pending_daily(text);
 drop view if exists app_private.reporting_daily_facts;
 --!include sales/320-orders.sql
+--!include sales/330-cash-drawers.sql
 --!include reporting/610-consumers.sql
 --!include reporting/620-rebuild.sql
 --!include reporting/630-queries.sql

@@ -2,8 +2,9 @@
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
 // customers (with notes, an address, an archived one and a merged pair), orders (paid, open and
-// partly paid, voided, cancelled with cash handed back), folded read models, a finished CSV export, billing requests, invoices and
-// notices and, on request, an analyst login. Every name and email a tenant gets carries its
+// partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
+// read models, a finished CSV export, billing requests, invoices and notices and, on request, an
+// analyst login. Every name and email a tenant gets carries its
 // label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
 //
 // `tenantRows` lists a tenant's rows by table, discovered from the catalog (every table with
@@ -41,6 +42,8 @@ export interface TenantFixture {
     partOrderId: string;
     voidedOrderId: string;
     cancelledOrderId: string;
+    /** The annex's cash drawer, open. */
+    openDrawerId: string;
     exportId: string;
     billingNoticeId: string;
     billingInvoiceId: string;
@@ -227,6 +230,14 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const addressId = (await address(`1 rue ${label}`, "home")).id;
   await address(`2 avenue ${label}`, "work");
 
+  // A cash drawer of the main location, with cash taken out.
+  const drawer = await one(cashier, "select * from app_public.open_cash_drawer($1, 5000)", [mainLocationId]);
+  await one(cashier, "select * from app_public.record_cash_drawer_entry($1, 'out', 200, $2)", [drawer.id, `${label} milk`]);
+  // Closed, so the sweeps can open one at the main location with A's ids; the annex's stays open,
+  // so they can close it with A's ids.
+  await one(cashier, "select * from app_public.close_cash_drawer($1, 4800)", [drawer.id]);
+  const openDrawer = await one(cashier, "select * from app_public.open_cash_drawer($1, 1000)", [annexLocationId]);
+
   const order = (customerId: string | null, lines: unknown) =>
     one(cashier, "select * from app_public.place_order($1, $2::jsonb, $3)", [mainLocationId, JSON.stringify(lines), customerId]);
   const paid = await order(annId, [{ catalog_item_id: teaItemId, quantity: 2 }, { catalog_item_id: cakeItemId, quantity: 1 }]);
@@ -296,6 +307,7 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       partOrderId: part.id,
       voidedOrderId: voided.id,
       cancelledOrderId: cancelled.id,
+      openDrawerId: openDrawer.id,
       exportId,
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,

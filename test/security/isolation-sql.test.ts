@@ -195,6 +195,7 @@ describe("tenant isolation of every SQL function the API role can execute", () =
     const preferred: Record<string, string[]> = {
       "app_public.customers": [A.named.annId, A.named.bobId],
       "app_public.orders": [A.named.partOrderId, A.named.paidOrderId],
+      "app_public.cash_drawers": [A.named.openDrawerId],
     };
     const mine = (slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

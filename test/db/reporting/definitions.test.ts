@@ -3,7 +3,8 @@
 // back, a charge abandoned after part of it was paid (cancelled: its cash handed back) and one
 // left open. Every reader — the admin's daily sales, the folded read model,
 // the dashboard, the CSV export and the analysts' view — gives the same figures, and they equal
-// what the sales tables say (orders, tenders, refund tenders).
+// what the sales tables say (orders, tenders, refund tenders); the day's cash is what the cash
+// drawer gained.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
@@ -30,6 +31,7 @@ const expected = {
   avg_order_value: 333, // 1000 / 3
 };
 let ann: string;
+let drawerId: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -43,6 +45,8 @@ beforeAll(async () => {
   });
   const { cashier, manager, locationId: here, item } = shop;
   ann = (await cashier.query("select id from app_public.create_customer(first_name => 'Ann')")).rows[0].id;
+  // The drawer is opened with 50.00 before the first sale.
+  drawerId = (await cashier.query("select id from app_public.open_cash_drawer($1, 5000)", [here])).rows[0].id;
   const open = { open: true }; // payments taken here, as the till takes them
   const a = await placeOrder(cashier, here, [line(item.COFFEE, 2)], { ...open, customerId: ann }); // 600 + 60 tax = 660
   await tender(cashier, a.id, "cash", 1000); // 340 change
@@ -73,6 +77,11 @@ const cents = (row: Record<string, unknown>, keys: string[]) => Object.fromEntri
 const FIGURES = Object.keys(expected);
 
 describe("sales definitions", () => {
+  it("the day's cash is what the drawer gained: closed with float + cash, it balances", async () => {
+    const closed = (await shop.cashier.query("select * from app_public.close_cash_drawer($1, $2)", [drawerId, 5000 + expected.tender_cash])).rows[0];
+    expect(closed).toMatchObject({ expected: 5000 + expected.tender_cash, counted: 5660, difference: 0 });
+  });
+
   it("the sales tables give the day's figures; cash and card add up to the total collected", async () => {
     const truth = (await groundTruth(db, shop.tenantId)).daily.find((r) => r.business_date === today)!;
     expect(cents(truth, FIGURES)).toEqual(expected);

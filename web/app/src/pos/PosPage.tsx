@@ -1,8 +1,9 @@
 // POS: ring up a sale at a location. Items on the left, the sale on the right with totals the
 // database computes. "Charge" opens the order and takes the payment (cash with change, or card);
 // the payment that covers the total makes it a sale, then the receipt shows. An order left
-// before that stays open — not a sale — in "Open orders", to resume or cancel. Today's sales at
-// the location sit below, with voids for managers. Needs sales.sell; voids need sales.void;
+// before that stays open — not a sale — in "Open orders", to resume or cancel. The cash drawer
+// of the location (open with a float, cash in/out, close with a count) and today's sales at the
+// location sit below, with voids for managers. Needs sales.sell; voids need sales.void;
 // adding items needs catalog.manage.
 import { Alert, Grid, Stack } from "@mui/material";
 import { useCallback, useState } from "react";
@@ -14,6 +15,7 @@ import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { cartLines, useCart } from "./cart.ts";
 import { CartPanel } from "./CartPanel.tsx";
+import { CashDrawerCard } from "./CashDrawerCard.tsx";
 import { ItemsPanel } from "./ItemsPanel.tsx";
 import { LocationPicker, useStoredLocation } from "./LocationPicker.tsx";
 import { OpenOrders } from "./OpenOrders.tsx";
@@ -122,6 +124,7 @@ function Till() {
             />
           </Grid>
         </Grid>
+        <CashDrawerCard location={location} />
         <OpenOrders location={location} onResume={(order) => setPaying({ order, newSale: false })} />
         <RecentOrders
           location={location}

@@ -349,3 +349,92 @@ export const OrderReceiptQuery = gql<{ orderById: ReceiptOrder | null }, { id: s
     }
   }
 `;
+
+const CASH_DRAWER = `
+  id
+  rowId
+  businessDate
+  openingFloat
+  openedAt
+  openedBy { id name }
+  cashPayments
+  cashRefunds
+  cashIn
+  cashOut
+  expectedNow
+  closedAt
+  expected
+  counted
+  difference
+  note
+`;
+
+export interface CashDrawer {
+  id: string;
+  rowId: string;
+  businessDate: string;
+  openingFloat: number;
+  openedAt: string;
+  openedBy: { id: string; name: string } | null;
+  cashPayments: number;
+  cashRefunds: number;
+  cashIn: number;
+  cashOut: number;
+  expectedNow: number;
+  closedAt: string | null;
+  expected: number | null;
+  counted: number | null;
+  difference: number | null;
+  note: string | null;
+}
+
+/** The open cash drawer of a location, or null. */
+export const OpenCashDrawerQuery = gql<{ openCashDrawerAt: CashDrawer | null }, { locationId: string }>`
+  query PosOpenCashDrawer($locationId: String!) {
+    openCashDrawerAt(locationId: $locationId) {
+      ${CASH_DRAWER}
+    }
+  }
+`;
+
+export const OpenCashDrawerMutation = gql<
+  { openCashDrawer: { cashDrawer: CashDrawer | null } | null },
+  { locationId: string; openingFloat: number }
+>`
+  mutation PosOpenCashDrawer($locationId: String!, $openingFloat: Int!) {
+    openCashDrawer(input: { locationId: $locationId, openingFloat: $openingFloat }) {
+      cashDrawer {
+        ${CASH_DRAWER}
+      }
+    }
+  }
+`;
+
+export const RecordCashDrawerEntryMutation = gql<
+  { recordCashDrawerEntry: { entry: { id: string; cashDrawer: CashDrawer | null } | null } | null },
+  { cashDrawerId: string; kind: "in" | "out"; amount: number; reason: string }
+>`
+  mutation PosRecordCashDrawerEntry($cashDrawerId: String!, $kind: String!, $amount: Int!, $reason: String!) {
+    recordCashDrawerEntry(input: { cashDrawerId: $cashDrawerId, kind: $kind, amount: $amount, reason: $reason }) {
+      entry {
+        id
+        cashDrawer {
+          ${CASH_DRAWER}
+        }
+      }
+    }
+  }
+`;
+
+export const CloseCashDrawerMutation = gql<
+  { closeCashDrawer: { cashDrawer: CashDrawer | null } | null },
+  { cashDrawerId: string; counted: number; note: string | null }
+>`
+  mutation PosCloseCashDrawer($cashDrawerId: String!, $counted: Int!, $note: String) {
+    closeCashDrawer(input: { cashDrawerId: $cashDrawerId, counted: $counted, note: $note }) {
+      cashDrawer {
+        ${CASH_DRAWER}
+      }
+    }
+  }
+`;

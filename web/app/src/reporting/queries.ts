@@ -193,3 +193,66 @@ export const CustomerClassCountsQuery = gql<{ customerClassCounts: CustomerClass
     }
   }
 `;
+
+export interface DrawerReportRow {
+  id: string;
+  rowId: string;
+  businessDate: string;
+  openedAt: string;
+  closedAt: string | null;
+  openingFloat: number;
+  cashPayments: number;
+  cashRefunds: number;
+  cashIn: number;
+  cashOut: number;
+  expectedNow: number;
+  expected: number | null;
+  counted: number | null;
+  difference: number | null;
+  note: string | null;
+  location: { name: string; timezone: string } | null;
+  openedBy: { name: string } | null;
+  closedBy: { name: string } | null;
+}
+
+interface DrawerFilter {
+  businessDate: { greaterThanOrEqualTo: string; lessThanOrEqualTo: string };
+  locationId?: { equalTo: string };
+}
+
+/** What DrawerReportQuery filters on: the period's business dates, and one location unless all. */
+export function drawerFilter(from: string, to: string, location: string | null): DrawerFilter {
+  return { businessDate: { greaterThanOrEqualTo: from, lessThanOrEqualTo: to }, ...(location ? { locationId: { equalTo: location } } : {}) };
+}
+
+/** The cash drawers opened in a period (by business date), at one location or all, newest first. */
+export const DrawerReportQuery = gql<{ cashDrawers: { nodes: DrawerReportRow[] } | null }, { filter: DrawerFilter }>`
+  query ReportsDrawers($filter: CashDrawerFilter!) {
+    cashDrawers(
+      filter: $filter
+      orderBy: [BUSINESS_DATE_DESC, OPENED_AT_DESC]
+      first: 500
+    ) {
+      nodes {
+        id
+        rowId
+        businessDate
+        openedAt
+        closedAt
+        openingFloat
+        cashPayments
+        cashRefunds
+        cashIn
+        cashOut
+        expectedNow
+        expected
+        counted
+        difference
+        note
+        location { name timezone }
+        openedBy { name }
+        closedBy { name }
+      }
+    }
+  }
+`;
