@@ -12415,7 +12415,7 @@ ALTER TABLE ONLY app_public.refund_tenders FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_public.refund_tenders IS '@unique id
-Money handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder; never changed.';
+Money handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder and cancelOrder; never changed.';
 
 --
 -- Name: COLUMN refund_tenders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -12439,7 +12439,7 @@ COMMENT ON COLUMN app_public.refund_tenders.amount IS 'What was handed back, in 
 -- Name: COLUMN refund_tenders.reason; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.refund_tenders.reason IS 'Why (the reason of the void).';
+COMMENT ON COLUMN app_public.refund_tenders.reason IS 'Why (the reason of the void or the cancel).';
 
 --
 -- Name: COLUMN refund_tenders.business_date; Type: COMMENT; Schema: app_public; Owner: -

@@ -224,14 +224,14 @@ do $$ begin
     perform app_private.enforce_active_tenant('app_public.refund_tenders');
   end if;
 end $$;
-comment on table app_public.refund_tenders is E'@unique id\nMoney handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder; never changed.';
+comment on table app_public.refund_tenders is E'@unique id\nMoney handed back for an order, per tender type: cash from the drawer, card back to the card. Written by voidOrder and cancelOrder; never changed.';
 comment on column app_public.refund_tenders.tenant_id is '@behavior -*';
 comment on constraint refund_tenders_pkey on app_public.refund_tenders is '@behavior -single -update -delete';
 comment on constraint refund_tenders_tenant_id_fkey on app_public.refund_tenders is E'@fieldName tenant\n@foreignFieldName refundTenders';
 comment on constraint refund_tenders_tenant_id_order_id_fkey on app_public.refund_tenders is E'@fieldName order\n@foreignFieldName refundTenders';
 comment on column app_public.refund_tenders.type is 'cash (from the drawer) or card (back to the card).';
 comment on column app_public.refund_tenders.amount is 'What was handed back, in minor units of the business''s currency.';
-comment on column app_public.refund_tenders.reason is 'Why (the reason of the void).';
+comment on column app_public.refund_tenders.reason is 'Why (the reason of the void or the cancel).';
 comment on column app_public.refund_tenders.business_date is 'The day the money left the till, at the order''s location.';
 comment on column app_public.refund_tenders.refunded_by_user_id is 'Who refunded (a user id kept as it was).';
 
