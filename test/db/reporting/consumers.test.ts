@@ -109,6 +109,24 @@ describe("order.voided.v1", () => {
   });
 });
 
+describe("item names", () => {
+  it("a day with only refunds of an item sold under two names has the same name whether folded one by one or rebuilt", async () => {
+    const la = shop.locations[1];
+    const before = await placeOrder(shop.owner, la, [line(shop.item.BAGEL)], { placedAt: "2025-01-15T20:00:00Z" });
+    await shop.owner.query("update app_public.catalog_items set name = 'Bagel*' where id = $1", [shop.item.BAGEL]);
+    const after = await placeOrder(shop.owner, la, [line(shop.item.BAGEL)], { placedAt: "2025-01-15T21:00:00Z" });
+    await shop.owner.query("update app_public.catalog_items set name = 'Bagel' where id = $1", [shop.item.BAGEL]);
+    // Voided today in this order, each folded at its commit: the later name reaches the refund day first.
+    await voidOrder(shop.manager, after.id);
+    await voidOrder(shop.manager, before.id);
+    const today = (await shop.owner.query("select app_hidden.business_date(now(), 'America/Los_Angeles')::text as d")).rows[0].d;
+    const folded = await items(la, today);
+    expect(folded.find((r) => r.catalog_item_id === shop.item.BAGEL)).toMatchObject({ catalog_item_name: "Bagel", quantity_sold: -2 });
+    await db.owner.query("select reporting.rebuild($1)", [shop.tenantId]);
+    expect(await items(la, today)).toEqual(folded);
+  });
+});
+
 describe("order.cancelled.v1", () => {
   it("an open order is no sale; cancelled, it hands back what was paid on it and leaves the sales as they were", async () => {
     const paris = shop.locations[0];
