@@ -2125,23 +2125,6 @@ $$;
 COMMENT ON FUNCTION app_hidden.export_file(export_id text) IS 'Name, size and chunk count of a finished export the signed-in user may download; no row otherwise; TSUSP when its business is suspended.';
 
 --
--- Name: format_cents(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
---
-
-CREATE FUNCTION app_hidden.format_cents(amount bigint) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-  select case when amount < 0 then '-' else '' end || (abs(amount) / 100)::text || '.' || lpad((abs(amount) % 100)::text, 2, '0');
-$$;
-
---
--- Name: FUNCTION format_cents(amount bigint); Type: COMMENT; Schema: app_hidden; Owner: -
---
-
-COMMENT ON FUNCTION app_hidden.format_cents(amount bigint) IS 'An amount in cents as text with two decimals (1230 → 12.30).';
-
---
 -- Name: format_customer_number(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2157,6 +2140,63 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.format_customer_number(n bigint) IS 'A customer number as shown: CUST-00001.';
+
+--
+-- Name: currencies; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.currencies (
+    code text NOT NULL,
+    name text NOT NULL,
+    minor_units integer NOT NULL,
+    CONSTRAINT currencies_code_check CHECK ((code ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT currencies_minor_units_check CHECK (((minor_units >= 0) AND (minor_units <= 4))),
+    CONSTRAINT currencies_name_check CHECK (((length(name) >= 1) AND (length(name) <= 80)))
+);
+
+ALTER TABLE ONLY app_public.currencies FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE currencies; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.currencies IS '@behavior -insert -update -delete
+The currencies a business may count in (ISO 4217), with their minor units.';
+
+--
+-- Name: COLUMN currencies.code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.currencies.code IS 'ISO 4217 code, such as USD, EUR or JPY.';
+
+--
+-- Name: COLUMN currencies.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.currencies.name IS 'English name, such as US Dollar.';
+
+--
+-- Name: COLUMN currencies.minor_units; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.currencies.minor_units IS 'Digits after the decimal mark: amounts are stored in 1/10^minorUnits of the currency (USD 2: cents; JPY 0; KWD 3).';
+
+--
+-- Name: format_money(bigint, app_public.currencies); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.format_money(amount bigint, currency app_public.currencies) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.major_units(amount, currency.minor_units)::text || ' ' || currency.code;
+$$;
+
+--
+-- Name: FUNCTION format_money(amount bigint, currency app_public.currencies); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.format_money(amount bigint, currency app_public.currencies) IS 'An amount in minor units with its currency code, for sentences written by the database (9.35 USD, 935 JPY, 0.935 KWD).';
 
 --
 -- Name: has_module(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3188,6 +3228,23 @@ $_$;
 COMMENT ON FUNCTION app_hidden.trim_blank(value text) IS 'The text without white space (ASCII and Unicode, zero-width space, BOM) at either end; '''' when that is all it holds.';
 
 --
+-- Name: unit_share(bigint, bigint, bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (2 * x * k + n) / (2 * n);
+$$;
+
+--
+-- Name: FUNCTION unit_share(x bigint, k bigint, n bigint); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) IS 'x × k / n rounded half up (x, k ≥ 0, n > 0): the share of a line''s discount or tax that k of its n units carry.';
+
+--
 -- Name: visits_within(timestamp with time zone[], integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -3251,6 +3308,8 @@ begin
   loop
     if (queued.evt).type = 'order.placed.v1' then
       perform app_private.customer_counters__order_placed(queued.evt);
+    elsif (queued.evt).type = 'order.refunded.v1' then
+      perform app_private.customer_counters__order_refunded(queued.evt);
     else
       perform app_private.customer_counters__order_voided(queued.evt);
     end if;
@@ -3834,6 +3893,54 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.customer_counters__order_placed(evt app_private.events) IS 'Consumer customer_counters: a placed order adds a visit, its total and its items to its customer''s history.';
+
+--
+-- Name: customer_counters__order_refunded(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_counters__order_refunded(evt app_private.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  c app_public.customers := app_private.lock_counted_customer(evt);
+  refunded_total bigint := (evt.payload ->> 'total')::bigint;
+  refunded_items int := (evt.payload ->> 'item_count')::int;
+  visit app_private.customer_visits;
+begin
+  if c.id is null then
+    return;
+  end if;
+  update app_private.customer_visits v set total = v.total - refunded_total, item_count = v.item_count - refunded_items
+  where v.tenant_id = c.tenant_id and v.order_id = evt.payload ->> 'order_id' and not v.is_voided
+  returning v.* into visit;
+  if visit.order_id is null then
+    return;
+  end if;
+  update app_public.customer_stats s set
+    spend = s.spend - refunded_total,
+    items_bought = s.items_bought - refunded_items,
+    updated_at = now()
+  where s.tenant_id = c.tenant_id and s.customer_id = visit.customer_id;
+  -- As for a void: items whose units are all refunded go, the delete before the update.
+  delete from app_public.customer_item_stats i
+  using (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+         from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
+  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
+    and i.quantity <= l.quantity;
+  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
+  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+        from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
+  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
+    and i.quantity > l.quantity;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_counters__order_refunded(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_counters__order_refunded(evt app_private.events) IS 'Consumer customer_counters: a refund of some lines takes their total and units out of the customer''s history (the visit stays).';
 
 --
 -- Name: customer_counters__order_voided(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4944,6 +5051,7 @@ CREATE TABLE app_public.orders (
     cancelled_at timestamp with time zone,
     cancel_reason text,
     cancelled_by_user_id text,
+    refunded_total integer DEFAULT 0 NOT NULL,
     CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
     CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
     CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
@@ -4951,6 +5059,7 @@ CREATE TABLE app_public.orders (
     CONSTRAINT orders_check2 CHECK (((paid_total >= 0) AND (paid_total <= total))),
     CONSTRAINT orders_check4 CHECK (((status = 'voided'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
     CONSTRAINT orders_order_discount_check CHECK ((order_discount >= 0)),
+    CONSTRAINT orders_refunded_total_check CHECK ((refunded_total >= 0)),
     CONSTRAINT orders_sale_time_check CHECK (((status = ANY (ARRAY['placed'::text, 'voided'::text])) = ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
     CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text, 'cancelled'::text]))),
     CONSTRAINT orders_subtotal_check CHECK ((subtotal >= 0)),
@@ -5084,6 +5193,12 @@ COMMENT ON COLUMN app_public.orders.cancelled_at IS 'When an open order was canc
 COMMENT ON COLUMN app_public.orders.cancel_reason IS 'Why it was cancelled.';
 
 --
+-- Name: COLUMN orders.refunded_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.refunded_total IS 'What refunds of some of its lines took back so far (tax included), in minor units.';
+
+--
 -- Name: order_cancelled_event_payload(app_public.orders, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5168,6 +5283,138 @@ begin
   from (select 1) as one
   left join app_public.order_lines l on l.tenant_id = o.tenant_id and l.order_id = o.id);
 end;
+$$;
+
+--
+-- Name: order_refunds; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.order_refunds (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    order_id text NOT NULL,
+    reason text NOT NULL,
+    business_date date NOT NULL,
+    subtotal integer NOT NULL,
+    discount_total integer NOT NULL,
+    tax_total integer NOT NULL,
+    total integer NOT NULL,
+    refunded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT order_refunds_check CHECK ((total = ((subtotal - discount_total) + tax_total))),
+    CONSTRAINT order_refunds_discount_total_check CHECK ((discount_total >= 0)),
+    CONSTRAINT order_refunds_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT order_refunds_subtotal_check CHECK ((subtotal >= 0)),
+    CONSTRAINT order_refunds_tax_total_check CHECK ((tax_total >= 0))
+);
+
+ALTER TABLE ONLY app_public.order_refunds FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE order_refunds; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.order_refunds IS '@unique id
+A refund of some lines of a sale, with its reason and what it took back (discounts and tax in proportion). Written by refundOrderLines; never changed.';
+
+--
+-- Name: COLUMN order_refunds.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN order_refunds.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.reason IS 'Why the lines were refunded.';
+
+--
+-- Name: COLUMN order_refunds.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.business_date IS 'The day of the refund at the order''s location (the day it counts in the reports).';
+
+--
+-- Name: COLUMN order_refunds.subtotal; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.subtotal IS 'Unit price × quantity of the units refunded, in minor units.';
+
+--
+-- Name: COLUMN order_refunds.discount_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.discount_total IS 'The share of the discounts those units had.';
+
+--
+-- Name: COLUMN order_refunds.tax_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.tax_total IS 'The share of the tax those units had.';
+
+--
+-- Name: COLUMN order_refunds.total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.total IS 'What the refund took back: subtotal − discounts + tax.';
+
+--
+-- Name: COLUMN order_refunds.refunded_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.refunded_by_user_id IS 'Who refunded (a user id kept as it was).';
+
+--
+-- Name: COLUMN order_refunds.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refunds.created_at IS 'When the refund was made.';
+
+--
+-- Name: order_refunded_event_payload(app_public.orders, app_public.order_refunds); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_refunded_event_payload(o app_public.orders, f app_public.order_refunds) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+  select pg_catalog.jsonb_build_object(
+    'order_id', o.id,
+    'refund_id', f.id,
+    'location_id', o.location_id,
+    'business_date', pg_catalog.to_char(o.business_date, 'YYYY-MM-DD'),
+    'placed_at', app_hidden.iso_utc(o.placed_at),
+    'customer_id', o.customer_id,
+    'refunded_at', app_hidden.iso_utc(f.created_at),
+    'refund_business_date', pg_catalog.to_char(f.business_date, 'YYYY-MM-DD'),
+    'reason', f.reason,
+    'refunded_by_user_id', f.refunded_by_user_id,
+    'subtotal', f.subtotal,
+    'discount_total', f.discount_total,
+    'tax_total', f.tax_total,
+    'total', f.total,
+    'item_count', (select coalesce(pg_catalog.sum(rl.quantity), 0) from app_public.order_refund_lines rl
+                   where rl.tenant_id operator(pg_catalog.=) f.tenant_id and rl.order_refund_id operator(pg_catalog.=) f.id),
+    'lines', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                'line_id', l.id,
+                'line_no', l.line_no,
+                'catalog_item_id', l.catalog_item_id,
+                'sku', l.sku,
+                'name', l.name,
+                'quantity', rl.quantity,
+                'unit_price', l.unit_price,
+                'subtotal', rl.subtotal,
+                'discount', rl.discount,
+                'revenue', rl.subtotal operator(pg_catalog.-) rl.discount,
+                'tax', rl.tax,
+                'total', rl.total) order by l.line_no), '[]'::jsonb)
+              from app_public.order_refund_lines rl
+              join app_public.order_lines l on l.tenant_id operator(pg_catalog.=) rl.tenant_id and l.id operator(pg_catalog.=) rl.order_line_id
+              where rl.tenant_id operator(pg_catalog.=) f.tenant_id and rl.order_refund_id operator(pg_catalog.=) f.id),
+    'refund_tenders', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('type', r.type, 'amount', r.amount) order by r.type)
+      from app_public.refund_tenders r
+      where r.tenant_id operator(pg_catalog.=) f.tenant_id and r.order_refund_id operator(pg_catalog.=) f.id), '[]'::jsonb));
 $$;
 
 --
@@ -5745,7 +5992,7 @@ begin
   end loop;
 
   if not exists (select 1 from unnest(evts) e
-                 where e.type in ('order.placed.v1', 'order.voided.v1') and e.payload ->> 'customer_id' is not null) then
+                 where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1') and e.payload ->> 'customer_id' is not null) then
     return;
   end if;
 
@@ -5761,10 +6008,17 @@ begin
   from app_private.reporting_customer_orders(tenant, evts) o
     where o.kind = 'voided' and v.tenant_id = tenant and v.order_id = o.order_id;
   end if;
+  -- A refund of some lines takes its total off the visit's (several refunds of one order may come in one batch).
+  if exists (select 1 from unnest(evts) e where e.type = 'order.refunded.v1') then
+    update reporting.rm_customer_visits v set total = v.total - r.total
+    from (select o.order_id, sum(o.total) as total from app_private.reporting_customer_orders(tenant, evts) o
+          where o.kind = 'refunded' group by o.order_id) r
+    where v.tenant_id = tenant and v.order_id = r.order_id;
+  end if;
 
   insert into reporting.rm_customer_activity as r (tenant_id, customer_id, total_visits, total_spend, last_visit_at)
   select tenant, o.customer_id,
-         sum(case o.kind when 'placed' then 1 else -1 end),
+         sum(case o.kind when 'placed' then 1 when 'voided' then -1 else 0 end),
          sum(case o.kind when 'placed' then o.total else -o.total end),
          max(o.placed_at) filter (where o.kind = 'placed')
   from app_private.reporting_customer_orders(tenant, evts) o
@@ -5840,7 +6094,11 @@ begin
   group by f.location_id, f.business_date, f.catalog_item_id
   order by f.location_id, f.business_date, f.catalog_item_id
   on conflict (tenant_id, location_id, business_date, catalog_item_id) do update set
-    catalog_item_name = case when excluded.name_seq > r.name_seq then excluded.catalog_item_name else r.catalog_item_name end,
+    -- The latest sale names the row; among names of equal rank (refunds only: name_seq 0) the
+    -- smallest, so that the order events are folded in changes nothing (rebuild takes min()).
+    catalog_item_name = case when excluded.name_seq > r.name_seq
+                               or (excluded.name_seq = r.name_seq and excluded.catalog_item_name < r.catalog_item_name)
+                             then excluded.catalog_item_name else r.catalog_item_name end,
     name_seq = greatest(r.name_seq, excluded.name_seq),
     quantity_sold = r.quantity_sold + excluded.quantity_sold,
     gross_revenue = r.gross_revenue + excluded.gross_revenue,
@@ -5976,14 +6234,15 @@ CREATE FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_p
 #variable_conflict use_column
 begin
   return query
-  select case e.type when 'order.placed.v1' then 'placed' else 'voided' end, e.seq, e.payload ->> 'order_id',
+  select case e.type when 'order.placed.v1' then 'placed' when 'order.refunded.v1' then 'refunded' else 'voided' end,
+         e.seq, e.payload ->> 'order_id',
          coalesce(a.merged_into_id, e.payload ->> 'customer_id'),
          (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint,
          e.payload ->> 'location_id', (e.payload ->> 'business_date')::date
   from unnest(evts) e
   left join reporting.rm_customer_activity a
     on a.tenant_id = reporting_customer_orders.tenant_id and a.customer_id = e.payload ->> 'customer_id'
-  where e.type in ('order.placed.v1', 'order.voided.v1') and e.payload ->> 'customer_id' is not null;
+  where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1') and e.payload ->> 'customer_id' is not null;
 end;
 $$;
 
@@ -5996,7 +6255,7 @@ CREATE FUNCTION app_private.reporting_customers__apply(evt app_private.events) R
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if evt.type in ('order.placed.v1', 'order.voided.v1') and evt.payload ->> 'customer_id' is null then
+  if evt.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1') and evt.payload ->> 'customer_id' is null then
     return;
   end if;
   perform app_private.reporting_apply_customers(evt.tenant_id, array[evt]);
@@ -6778,46 +7037,6 @@ begin
   end if;
 end;
 $$;
-
---
--- Name: currencies; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.currencies (
-    code text NOT NULL,
-    name text NOT NULL,
-    minor_units integer NOT NULL,
-    CONSTRAINT currencies_code_check CHECK ((code ~ '^[A-Z]{3}$'::text)),
-    CONSTRAINT currencies_minor_units_check CHECK (((minor_units >= 0) AND (minor_units <= 4))),
-    CONSTRAINT currencies_name_check CHECK (((length(name) >= 1) AND (length(name) <= 80)))
-);
-
-ALTER TABLE ONLY app_public.currencies FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE currencies; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.currencies IS '@behavior -insert -update -delete
-The currencies a business may count in (ISO 4217), with their minor units.';
-
---
--- Name: COLUMN currencies.code; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.currencies.code IS 'ISO 4217 code, such as USD, EUR or JPY.';
-
---
--- Name: COLUMN currencies.name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.currencies.name IS 'English name, such as US Dollar.';
-
---
--- Name: COLUMN currencies.minor_units; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.currencies.minor_units IS 'Digits after the decimal mark: amounts are stored in 1/10^minorUnits of the currency (USD 2: cents; JPY 0; KWD 3).';
 
 --
 -- Name: tenant_currency(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8962,7 +9181,7 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SE
     select tenant from app_hidden.customers_reader_tenant() as tenant where tenant is not null
   ),
   target as (
-    select me.tenant, x.id, x.customer_number
+    select me.tenant, x.id, x.customer_number, app_private.tenant_currency(me.tenant) as currency
     from me join app_public.customers x on x.tenant_id = me.tenant and x.id = c.id
   ),
   entries as (
@@ -9008,16 +9227,19 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SE
     union all
     -- Orders of the customer (and of customers merged into it).
     select e.occurred_at,
-           case e.type when 'order.placed.v1' then 'order_placed' else 'order_voided' end,
+           case e.type when 'order.placed.v1' then 'order_placed' when 'order.refunded.v1' then 'order_refunded' else 'order_voided' end,
            case e.type
-             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_cents((e.payload ->> 'total')::bigint))
-             else format('Order of %s voided: %s', app_hidden.format_cents((e.payload ->> 'total')::bigint), e.payload ->> 'void_reason') end,
+             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency))
+             when 'order.refunded.v1' then format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
+               (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
+                from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason')
+             else format('Order of %s voided: %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency), e.payload ->> 'void_reason') end,
            e.actor_user_id,
            e.aggregate_id
     from target t
     join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(app_private.customer_history_ids(t.tenant, t.id))
     join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'order' and e.aggregate_id = o.id
-    where e.type in ('order.placed.v1', 'order.voided.v1')
+    where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1')
     union all
     -- Notes.
     select n.created_at, 'note',
@@ -9036,7 +9258,7 @@ $$;
 -- Name: FUNCTION customers_timeline(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, orders placed and voided, notes.';
+COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, orders placed, voided and refunded, notes.';
 
 --
 -- Name: customers_total_spend(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9422,6 +9644,33 @@ $$;
 
 COMMENT ON FUNCTION app_public.open_orders(location_id text) IS '@behavior -connection +list
 The open orders (not paid in full yet) of a location, newest first: to resume their payment or cancel them.';
+
+--
+-- Name: orders_refundable_lines(app_public.orders); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.orders_refundable_lines(o app_public.orders) RETURNS TABLE(order_line_id text, line_no integer, name text, unit_price integer, quantity integer, refunded integer, refundable integer, total integer)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select l.id, l.line_no, l.name, l.unit_price, l.quantity, coalesce(r.refunded, 0)::int, (l.quantity - coalesce(r.refunded, 0))::int, l.total
+  from app_public.order_lines l
+  left join (select rl.order_line_id, sum(rl.quantity) as refunded
+             from app_public.order_refund_lines rl
+             join app_public.order_refunds f on f.tenant_id = rl.tenant_id and f.id = rl.order_refund_id
+             where f.tenant_id = o.tenant_id and f.order_id = o.id
+             group by rl.order_line_id) r on r.order_line_id = l.id
+  where l.tenant_id = o.tenant_id and l.order_id = o.id
+  order by l.line_no;
+$$;
+
+--
+-- Name: FUNCTION orders_refundable_lines(o app_public.orders); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.orders_refundable_lines(o app_public.orders) IS '@behavior -connection +list
+@notNull
+Each line of the order with the units already refunded and the units that can still be (a sale''s; an open or voided order takes no refund).';
 
 --
 -- Name: place_order(text, jsonb, text, integer, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9833,6 +10082,170 @@ $$;
 
 COMMENT ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) IS '@resultFieldName tender
 Records a payment towards an order (needs sales.sell). type is cash or card; amount in minor units of the business''s currency. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due. The payment that covers an open order''s total makes it a sale (status placed, placedAt now). Voided, cancelled or fully paid orders take no payment.';
+
+--
+-- Name: refund_order_lines(text, jsonb, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.refund_order_lines(order_id text, lines jsonb, reason text) RETURNS app_public.order_refunds
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('sales.void');
+  me text := app_hidden.current_user_id();
+  why text;
+  o app_public.orders;
+  loc app_public.locations;
+  refund app_public.order_refunds;
+  elem jsonb;
+  n int;
+  unknown_key text;
+  qty numeric;
+  line_ids text[] := '{}';
+  qtys int[] := '{}';
+  over record;
+  left_to_give bigint;
+begin
+  why := app_hidden.assert_name('The reason for the refund', refund_order_lines.reason, 500, 'reason');
+  perform app_private.begin_change('refund_order_lines', why);
+  select x.* into o from app_public.orders x where x.tenant_id = tenant and x.id = refund_order_lines.order_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no order %s.', left(refund_order_lines.order_id, 40)));
+  end if;
+  if o.status = 'voided' then
+    perform app_hidden.raise_error('VOIDD', 'This order was voided: everything on it was refunded already.');
+  end if;
+  if o.status <> 'placed' then
+    perform app_hidden.raise_error('BADIN', 'Only a sale can be refunded (an open order is cancelled instead).');
+  end if;
+
+  if lines is null or jsonb_typeof(lines) <> 'array' or jsonb_array_length(lines) = 0 then
+    perform app_hidden.raise_error('BADIN', 'Say what to refund: a list such as [{"order_line_id": "…", "quantity": 1}].');
+  end if;
+  if jsonb_array_length(lines) > 200 then
+    perform app_hidden.raise_error('BADIN', 'A refund can have at most 200 lines.');
+  end if;
+  for elem, n in select e.value, e.ordinality from jsonb_array_elements(lines) with ordinality as e order by e.ordinality loop
+    if jsonb_typeof(elem) <> 'object' then
+      perform app_hidden.raise_error('BADIN', format('Line %s must be an object such as {"order_line_id": "…", "quantity": 1}.', n));
+    end if;
+    select k into unknown_key from jsonb_object_keys(elem) as k where k not in ('order_line_id', 'quantity') order by k limit 1;
+    if unknown_key is not null then
+      perform app_hidden.raise_error('BADIN', format('Line %s: unknown field "%s" (use order_line_id and quantity).', n, left(unknown_key, 40)));
+    end if;
+    if jsonb_typeof(elem -> 'order_line_id') is distinct from 'string' then
+      perform app_hidden.raise_error('BADIN', format('Line %s: order_line_id is required.', n));
+    end if;
+    if (elem ->> 'order_line_id') = any(line_ids) then
+      perform app_hidden.raise_error('BADIN', format('Line %s: that order line is already in this refund.', n));
+    end if;
+    if jsonb_typeof(elem -> 'quantity') is distinct from 'number' then
+      perform app_hidden.raise_error('BADQT', format('Line %s: the quantity must be a whole number from 1 to 10000.', n));
+    end if;
+    qty := (elem ->> 'quantity')::numeric;
+    if qty <> trunc(qty) or qty < 1 or qty > 10000 then
+      perform app_hidden.raise_error('BADQT', format('Line %s: the quantity must be a whole number from 1 to 10000.', n));
+    end if;
+    line_ids := line_ids || (elem ->> 'order_line_id');
+    qtys := qtys || qty::int;
+  end loop;
+
+  -- Every line is one of this order's, and no more units than are left to refund (the order's
+  -- row lock makes concurrent refunds of one sale take turns).
+  select r.ord, r.line_id into over
+  from unnest(line_ids) with ordinality as r(line_id, ord)
+  where not exists (select 1 from app_public.order_lines l where l.tenant_id = tenant and l.order_id = o.id and l.id = r.line_id)
+  order by r.ord limit 1;
+  if found then
+    perform app_hidden.raise_error('NOTFD', format('Line %s: there is no line %s on this order.', over.ord, left(over.line_id, 40)));
+  end if;
+  select r.ord, r.qty, x.refundable, x.quantity, x.name into over
+  from unnest(line_ids, qtys) with ordinality as r(line_id, qty, ord)
+  join app_public.orders_refundable_lines(o) x on x.order_line_id = r.line_id
+  where r.qty > x.refundable
+  order by r.ord limit 1;
+  if found then
+    perform app_hidden.raise_error('BADQT', case when over.refundable = 0
+      then format('Line %s: all %s of %s were refunded already.', over.ord, over.quantity, over.name)
+      else format('Line %s: only %s of %s can still be refunded.', over.ord, over.refundable, over.name) end);
+  end if;
+
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
+
+  -- The refund and its lines in one statement (the lines' foreign key is checked at its end).
+  with wanted as (
+    select x.order_line_id, r.qty, x.refunded, x.quantity as units, l.unit_price,
+           (l.line_discount + l.order_discount_share)::bigint as discount, l.tax::bigint as tax, l.line_no
+    from unnest(line_ids, qtys) as r(line_id, qty)
+    join app_public.orders_refundable_lines(o) x on x.order_line_id = r.line_id
+    join app_public.order_lines l on l.tenant_id = tenant and l.id = r.line_id
+  ), priced as (
+    select w.order_line_id, w.qty, w.line_no,
+           w.unit_price::bigint * w.qty as subtotal,
+           app_hidden.unit_share(w.discount, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.discount, w.refunded, w.units) as discount,
+           app_hidden.unit_share(w.tax, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.tax, w.refunded, w.units) as tax
+    from wanted w
+  ), head as (
+    insert into app_public.order_refunds (tenant_id, order_id, reason, business_date, subtotal, discount_total, tax_total, total, refunded_by_user_id)
+    select tenant, o.id, why, app_hidden.business_date(now(), loc.timezone), sum(p.subtotal), sum(p.discount), sum(p.tax),
+           sum(p.subtotal - p.discount + p.tax), me
+    from priced p
+    returning *
+  ), body as (
+    insert into app_public.order_refund_lines (tenant_id, order_refund_id, order_line_id, quantity, subtotal, discount, tax, total)
+    select tenant, h.id, p.order_line_id, p.qty, p.subtotal, p.discount, p.tax, p.subtotal - p.discount + p.tax
+    from priced p cross join head h
+    order by p.line_no
+  )
+  select h.* into refund from head h;
+
+  update app_public.orders x set refunded_total = x.refunded_total + refund.total
+    where x.tenant_id = tenant and x.id = o.id
+    returning * into o;
+
+  -- The money: back to the cards first, then cash from the drawer, never more than was paid and not yet handed back.
+  left_to_give := refund.total;
+  for over in
+    select p.type, p.paid - coalesce(b.back, 0) as available
+    from (select t.type, sum(t.applied_amount) as paid from app_public.tenders t
+          where t.tenant_id = tenant and t.order_id = o.id group by t.type) p
+    left join (select r.type, sum(r.amount) as back from app_public.refund_tenders r
+               where r.tenant_id = tenant and r.order_id = o.id group by r.type) b on b.type = p.type
+    order by p.type = 'card' desc, p.type
+  loop
+    exit when left_to_give = 0;
+    continue when over.available <= 0;
+    insert into app_public.refund_tenders (tenant_id, order_id, order_refund_id, type, amount, reason, business_date, refunded_by_user_id, cash_drawer_id)
+    values (tenant, o.id, refund.id, over.type, least(left_to_give, over.available), why, refund.business_date, me,
+            -- Cash comes out of the location's open drawer (330-cash-drawers.sql).
+            case when over.type = 'cash' then app_private.open_cash_drawer_id(tenant, o.location_id) end);
+    left_to_give := left_to_give - least(left_to_give, over.available);
+  end loop;
+
+  perform app_private.emit_event(tenant, 'order.refunded.v1', 'order', o.id, app_private.order_refunded_event_payload(o, refund), me);
+
+  -- Units the sale took out of stock go back on the shelf, each line with its movement (and its event).
+  insert into app_public.inventory_movements (tenant_id, location_id, inventory_item_id, quantity, reason, note,
+                                              order_id, order_line_id, actor_user_id)
+  select tenant, m.location_id, m.inventory_item_id, rl.quantity, 'sale', 'Refund on order ' || o.id, o.id, rl.order_line_id, me
+  from app_public.order_refund_lines rl
+  join app_public.inventory_movements m
+    on m.tenant_id = rl.tenant_id and m.order_id = o.id and m.order_line_id = rl.order_line_id and m.reason = 'sale' and m.quantity < 0
+  where rl.tenant_id = tenant and rl.order_refund_id = refund.id
+  order by m.id;
+
+  perform app_private.end_change();
+  return refund;
+end;
+$$;
+
+--
+-- Name: FUNCTION refund_order_lines(order_id text, lines jsonb, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.refund_order_lines(order_id text, lines jsonb, reason text) IS '@resultFieldName refund
+Refunds units of some lines of a sale (needs sales.void): lines is a list of {"order_line_id", "quantity"}, never more units than are left to refund. Each unit takes back its share of the line''s discount and tax; the money goes back card first, then cash from the drawer (refundTenders), and counts as a refund today; stocked units go back on the shelf. A voided sale takes no refund, and a sale with refunds is not voided.';
 
 --
 -- Name: remove_customer_favourite_item(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -10483,6 +10896,10 @@ begin
   if o.status <> 'placed' then
     perform app_hidden.raise_error('BADIN', 'Only a sale can be voided.');
   end if;
+  -- A void takes back the whole sale: after a refund of some lines, the rest is refunded instead (340-refunds.sql).
+  if exists (select 1 from app_public.order_refunds f where f.tenant_id = tenant and f.order_id = o.id) then
+    perform app_hidden.raise_error('BADIN', 'This sale has refunds: refund its remaining lines instead of voiding it.');
+  end if;
   select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
 
   update app_public.orders x
@@ -10800,9 +11217,10 @@ CREATE FUNCTION reporting.rebuild(tenant_id text) RETURNS bigint
 #variable_conflict use_column
 declare
   tenant constant text := rebuild.tenant_id;
-  sales_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'order.cancelled.v1', 'tender.recorded.v1',
+  sales_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'order.refunded.v1', 'order.cancelled.v1', 'tender.recorded.v1',
                                        'inventory.movement.created.v1'];
-  customer_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'customer.created.v1', 'customer.updated.v1', 'customer.merged.v1'];
+  customer_types constant text[] := array['order.placed.v1', 'order.voided.v1', 'order.refunded.v1', 'customer.created.v1',
+                                          'customer.updated.v1', 'customer.merged.v1'];
   seen bigint;
 begin
   perform pg_advisory_xact_lock(app_private.reporting_lock_key(tenant));
@@ -10892,15 +11310,18 @@ begin
   from reporting_rebuild_merged m
   where a.tenant_id = tenant and a.customer_id = m.customer_id;
 
-  -- Every order with a customer, counted for the customer it ended with; voided or not.
+  -- Every order with a customer, counted for the customer it ended with; voided or not; its total
+  -- less what refunds of some of its lines took back.
   insert into reporting.rm_customer_visits (tenant_id, order_id, customer_id, placed_at, total, is_voided, location_id, business_date)
   select tenant, e.payload ->> 'order_id', coalesce(m.merged_into_id, e.payload ->> 'customer_id'),
-         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint, v.order_id is not null,
+         (e.payload ->> 'placed_at')::timestamptz, (e.payload ->> 'total')::bigint - coalesce(r.total, 0), v.order_id is not null,
          e.payload ->> 'location_id', (e.payload ->> 'business_date')::date
   from app_private.events e
   left join reporting_rebuild_merged m on m.customer_id = e.payload ->> 'customer_id'
   left join (select distinct x.aggregate_id as order_id from app_private.events x
              where x.tenant_id = tenant and x.type = 'order.voided.v1') v on v.order_id = e.aggregate_id
+  left join (select x.aggregate_id as order_id, sum((x.payload ->> 'total')::bigint) as total from app_private.events x
+             where x.tenant_id = tenant and x.type = 'order.refunded.v1' group by x.aggregate_id) r on r.order_id = e.aggregate_id
   where e.tenant_id = tenant and e.type = 'order.placed.v1' and e.payload ->> 'customer_id' is not null;
 
   insert into reporting.rm_customer_activity as r (tenant_id, customer_id, total_visits, total_spend, last_visit_at)
@@ -11242,6 +11663,7 @@ CREATE VIEW app_private.reporting_daily_facts AS
     e.seq,
     (e.payload ->> 'location_id'::text) AS location_id,
         CASE
+            WHEN (e.type = 'order.refunded.v1'::text) THEN ((e.payload ->> 'refund_business_date'::text))::date
             WHEN (x.refund = 1) THEN COALESCE(((e.payload ->> 'voided_business_date'::text))::date, ((e.payload ->> 'business_date'::text))::date)
             WHEN (e.type = 'order.cancelled.v1'::text) THEN ((e.payload ->> 'cancelled_business_date'::text))::date
             ELSE ((e.payload ->> 'business_date'::text))::date
@@ -11270,7 +11692,7 @@ CREATE VIEW app_private.reporting_daily_facts AS
                     ELSE 0
                 END AS sale,
                 CASE
-                    WHEN (e.type = 'order.voided.v1'::text) THEN 1
+                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.refunded.v1'::text])) THEN 1
                     ELSE 0
                 END AS refund,
             COALESCE(((e.payload ->> 'subtotal'::text))::bigint, (0)::bigint) AS gross,
@@ -11281,24 +11703,24 @@ CREATE VIEW app_private.reporting_daily_facts AS
                     ELSE NULL::text
                 END AS tender,
                 CASE
-                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.cancelled.v1'::text])) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
+                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.refunded.v1'::text, 'order.cancelled.v1'::text])) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
                        FROM jsonb_array_elements((e.payload -> 'refund_tenders'::text)) r(value)
                       WHERE ((r.value ->> 'type'::text) = 'cash'::text)), (0)::numeric)
                     ELSE (0)::numeric
                 END AS cash_back,
                 CASE
-                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.cancelled.v1'::text])) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
+                    WHEN (e.type = ANY (ARRAY['order.voided.v1'::text, 'order.refunded.v1'::text, 'order.cancelled.v1'::text])) THEN COALESCE(( SELECT sum(((r.value ->> 'amount'::text))::bigint) AS sum
                        FROM jsonb_array_elements((e.payload -> 'refund_tenders'::text)) r(value)
                       WHERE ((r.value ->> 'type'::text) = 'card'::text)), (0)::numeric)
                     ELSE (0)::numeric
                 END AS card_back) x)
-  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'order.cancelled.v1'::text, 'tender.recorded.v1'::text]));
+  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'order.refunded.v1'::text, 'order.cancelled.v1'::text, 'tender.recorded.v1'::text]));
 
 --
 -- Name: VIEW reporting_daily_facts; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order on its date; a void is a refund on the day it was made (net amount, tax and the money handed back taken out, one refund counted); a tender adds what went towards the order on the day it was taken; a cancelled open order takes back only the money handed back.';
+COMMENT ON VIEW app_private.reporting_daily_facts IS 'What each order or tender event adds to rm_daily_sales: a sale adds the order on its date; a void, or a refund of some lines, is a refund on the day it was made (net amount, tax and the money handed back taken out, one refund counted); a tender adds what went towards the order on the day it was taken; a cancelled open order takes back only the money handed back.';
 
 --
 -- Name: reporting_item_facts; Type: VIEW; Schema: app_private; Owner: -
@@ -11311,6 +11733,7 @@ CREATE VIEW app_private.reporting_item_facts AS
     (e.payload ->> 'location_id'::text) AS location_id,
         CASE
             WHEN (e.type = 'order.voided.v1'::text) THEN COALESCE(((e.payload ->> 'voided_business_date'::text))::date, ((e.payload ->> 'business_date'::text))::date)
+            WHEN (e.type = 'order.refunded.v1'::text) THEN ((e.payload ->> 'refund_business_date'::text))::date
             ELSE ((e.payload ->> 'business_date'::text))::date
         END AS business_date,
     l.catalog_item_id,
@@ -11332,13 +11755,13 @@ CREATE VIEW app_private.reporting_item_facts AS
                     WHEN 'order.placed.v1'::text THEN 1
                     ELSE '-1'::integer
                 END AS sign) x)
-  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text]));
+  WHERE (e.type = ANY (ARRAY['order.placed.v1'::text, 'order.voided.v1'::text, 'order.refunded.v1'::text]));
 
 --
 -- Name: VIEW reporting_item_facts; Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON VIEW app_private.reporting_item_facts IS 'What each line of an order event adds to rm_item_sales (a void takes the units and net revenue back out on the day of the refund).';
+COMMENT ON VIEW app_private.reporting_item_facts IS 'What each line of an order event adds to rm_item_sales (a void, or a refund of some lines, takes its units and net revenue back out on the day of the refund).';
 
 --
 -- Name: reporting_queue; Type: TABLE; Schema: app_private; Owner: -
@@ -12389,6 +12812,72 @@ COMMENT ON COLUMN app_public.order_lines.tax IS 'Tax on net_total, rounded half 
 COMMENT ON COLUMN app_public.order_lines.total IS 'net_total + tax, in cents.';
 
 --
+-- Name: order_refund_lines; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.order_refund_lines (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    order_refund_id text NOT NULL,
+    order_line_id text NOT NULL,
+    quantity integer NOT NULL,
+    subtotal integer NOT NULL,
+    discount integer NOT NULL,
+    tax integer NOT NULL,
+    total integer NOT NULL,
+    CONSTRAINT order_refund_lines_check CHECK ((total = ((subtotal - discount) + tax))),
+    CONSTRAINT order_refund_lines_discount_check CHECK ((discount >= 0)),
+    CONSTRAINT order_refund_lines_quantity_check CHECK (((quantity >= 1) AND (quantity <= 10000))),
+    CONSTRAINT order_refund_lines_subtotal_check CHECK ((subtotal >= 0)),
+    CONSTRAINT order_refund_lines_tax_check CHECK ((tax >= 0))
+);
+
+ALTER TABLE ONLY app_public.order_refund_lines FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE order_refund_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.order_refund_lines IS '@unique id
+The units of one order line a refund took back, with their share of discount and tax.';
+
+--
+-- Name: COLUMN order_refund_lines.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refund_lines.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN order_refund_lines.quantity; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refund_lines.quantity IS 'Units refunded.';
+
+--
+-- Name: COLUMN order_refund_lines.subtotal; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refund_lines.subtotal IS 'Unit price × quantity.';
+
+--
+-- Name: COLUMN order_refund_lines.discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refund_lines.discount IS 'Their share of the line''s discounts (order discount included).';
+
+--
+-- Name: COLUMN order_refund_lines.tax; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refund_lines.tax IS 'Their share of the line''s tax.';
+
+--
+-- Name: COLUMN order_refund_lines.total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_refund_lines.total IS 'subtotal − discount + tax.';
+
+--
 -- Name: refund_tenders; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -12403,6 +12892,7 @@ CREATE TABLE app_public.refund_tenders (
     refunded_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     cash_drawer_id text,
+    order_refund_id text,
     CONSTRAINT refund_tenders_amount_check CHECK ((amount > 0)),
     CONSTRAINT refund_tenders_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
     CONSTRAINT refund_tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
@@ -12458,6 +12948,12 @@ COMMENT ON COLUMN app_public.refund_tenders.refunded_by_user_id IS 'Who refunded
 --
 
 COMMENT ON COLUMN app_public.refund_tenders.cash_drawer_id IS 'The drawer cash handed back came out of (null for card, or when no drawer was open at the location).';
+
+--
+-- Name: COLUMN refund_tenders.order_refund_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.refund_tenders.order_refund_id IS 'The refund of lines that handed this back (null for a void or a cancel).';
 
 --
 -- Name: roles; Type: TABLE; Schema: app_public; Owner: -
@@ -13751,6 +14247,32 @@ ALTER TABLE ONLY app_public.order_lines
 COMMENT ON CONSTRAINT order_lines_tenant_id_order_id_line_no_key ON app_public.order_lines IS '@behavior -single -update -delete';
 
 --
+-- Name: order_refund_lines order_refund_lines_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refund_lines
+    ADD CONSTRAINT order_refund_lines_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_refund_lines_pkey ON order_refund_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refund_lines_pkey ON app_public.order_refund_lines IS '@behavior -single -update -delete';
+
+--
+-- Name: order_refunds order_refunds_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refunds
+    ADD CONSTRAINT order_refunds_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_refunds_pkey ON order_refunds; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refunds_pkey ON app_public.order_refunds IS '@behavior -single -update -delete';
+
+--
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -14406,6 +14928,24 @@ CREATE INDEX memberships_user_id_idx ON app_public.memberships USING btree (user
 CREATE INDEX order_lines_catalog_item_idx ON app_public.order_lines USING btree (tenant_id, catalog_item_id);
 
 --
+-- Name: order_refund_lines_line_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX order_refund_lines_line_idx ON app_public.order_refund_lines USING btree (tenant_id, order_line_id);
+
+--
+-- Name: order_refund_lines_refund_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX order_refund_lines_refund_idx ON app_public.order_refund_lines USING btree (tenant_id, order_refund_id);
+
+--
+-- Name: order_refunds_order_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX order_refunds_order_idx ON app_public.order_refunds USING btree (tenant_id, order_id, created_at);
+
+--
 -- Name: orders_cancelled_by_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -14458,6 +14998,12 @@ CREATE INDEX refund_tenders_cash_drawer_idx ON app_public.refund_tenders USING b
 --
 
 CREATE INDEX refund_tenders_order_idx ON app_public.refund_tenders USING btree (tenant_id, order_id, created_at);
+
+--
+-- Name: refund_tenders_order_refund_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX refund_tenders_order_refund_idx ON app_public.refund_tenders USING btree (tenant_id, order_refund_id) WHERE (order_refund_id IS NOT NULL);
 
 --
 -- Name: tenant_suspensions_ended_by_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -14614,6 +15160,18 @@ CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.inventory_
 --
 
 CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.order_lines FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: order_refund_lines _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.order_refund_lines FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: order_refunds _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.order_refunds FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
 
 --
 -- Name: refund_tenders _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
@@ -15824,6 +16382,79 @@ COMMENT ON CONSTRAINT order_lines_tenant_id_order_id_fkey ON app_public.order_li
 @foreignFieldName lines';
 
 --
+-- Name: order_refund_lines order_refund_lines_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refund_lines
+    ADD CONSTRAINT order_refund_lines_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT order_refund_lines_tenant_id_fkey ON order_refund_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refund_lines_tenant_id_fkey ON app_public.order_refund_lines IS '@fieldName tenant
+@foreignFieldName orderRefundLines
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: order_refund_lines order_refund_lines_tenant_id_order_line_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refund_lines
+    ADD CONSTRAINT order_refund_lines_tenant_id_order_line_id_fkey FOREIGN KEY (tenant_id, order_line_id) REFERENCES app_public.order_lines(tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_refund_lines_tenant_id_order_line_id_fkey ON order_refund_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refund_lines_tenant_id_order_line_id_fkey ON app_public.order_refund_lines IS '@fieldName orderLine
+@foreignFieldName refundLines
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: order_refund_lines order_refund_lines_tenant_id_order_refund_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refund_lines
+    ADD CONSTRAINT order_refund_lines_tenant_id_order_refund_id_fkey FOREIGN KEY (tenant_id, order_refund_id) REFERENCES app_public.order_refunds(tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_refund_lines_tenant_id_order_refund_id_fkey ON order_refund_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refund_lines_tenant_id_order_refund_id_fkey ON app_public.order_refund_lines IS '@fieldName refund
+@foreignFieldName lines';
+
+--
+-- Name: order_refunds order_refunds_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refunds
+    ADD CONSTRAINT order_refunds_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT order_refunds_tenant_id_fkey ON order_refunds; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refunds_tenant_id_fkey ON app_public.order_refunds IS '@fieldName tenant
+@foreignFieldName orderRefunds
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: order_refunds order_refunds_tenant_id_order_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.order_refunds
+    ADD CONSTRAINT order_refunds_tenant_id_order_id_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT order_refunds_tenant_id_order_id_fkey ON order_refunds; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT order_refunds_tenant_id_order_id_fkey ON app_public.order_refunds IS '@fieldName order
+@foreignFieldName refunds';
+
+--
 -- Name: orders orders_cancelled_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -15919,6 +16550,20 @@ ALTER TABLE ONLY app_public.refund_tenders
 --
 
 COMMENT ON CONSTRAINT refund_tenders_cash_drawer_fkey ON app_public.refund_tenders IS '@fieldName cashDrawer
+@foreignFieldName refundTenders';
+
+--
+-- Name: refund_tenders refund_tenders_order_refund_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.refund_tenders
+    ADD CONSTRAINT refund_tenders_order_refund_fkey FOREIGN KEY (tenant_id, order_refund_id) REFERENCES app_public.order_refunds(tenant_id, id);
+
+--
+-- Name: CONSTRAINT refund_tenders_order_refund_fkey ON refund_tenders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT refund_tenders_order_refund_fkey ON app_public.refund_tenders IS '@fieldName refund
 @foreignFieldName refundTenders';
 
 --
@@ -16595,6 +17240,26 @@ CASE
 END);
 
 --
+-- Name: order_refund_lines active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.order_refund_lines AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_refunds active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.order_refunds AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: orders active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -16809,6 +17474,26 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.order_lines AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_refund_lines active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.order_refund_lines AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_refunds active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.order_refunds AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -17101,6 +17786,34 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.order_lines AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_refund_lines active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.order_refund_lines AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_refunds active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.order_refunds AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -17429,6 +18142,34 @@ CASE
 END);
 
 --
+-- Name: order_refund_lines active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.order_refund_lines AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: order_refunds active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.order_refunds AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: orders active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -17625,6 +18366,18 @@ CREATE POLICY all_for_owner ON app_public.memberships TO bo_owner USING (true) W
 --
 
 CREATE POLICY all_for_owner ON app_public.order_lines TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: order_refund_lines all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.order_refund_lines TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: order_refunds all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.order_refunds TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: orders all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -17885,6 +18638,18 @@ ALTER TABLE app_public.memberships ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.order_lines ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: order_refund_lines; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.order_refund_lines ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: order_refunds; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.order_refunds ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: orders; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -17999,6 +18764,18 @@ CREATE POLICY select_own_tenant ON app_public.locations FOR SELECT TO bo_visitor
 --
 
 CREATE POLICY select_own_tenant ON app_public.order_lines FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: order_refund_lines select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.order_refund_lines FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: order_refunds select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.order_refunds FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: orders select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
@@ -18968,18 +19745,24 @@ REVOKE ALL ON FUNCTION app_hidden.export_file(export_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.export_file(export_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION format_cents(amount bigint); Type: ACL; Schema: app_hidden; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_hidden.format_cents(amount bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.format_cents(amount bigint) TO bo_visitor;
-
---
 -- Name: FUNCTION format_customer_number(n bigint); Type: ACL; Schema: app_hidden; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_hidden.format_customer_number(n bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.format_customer_number(n bigint) TO bo_visitor;
+
+--
+-- Name: TABLE currencies; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.currencies TO bo_visitor;
+
+--
+-- Name: FUNCTION format_money(amount bigint, currency app_public.currencies); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.format_money(amount bigint, currency app_public.currencies) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.format_money(amount bigint, currency app_public.currencies) TO bo_visitor;
 
 --
 -- Name: FUNCTION has_module(module text); Type: ACL; Schema: app_hidden; Owner: -
@@ -19190,6 +19973,13 @@ REVOKE ALL ON FUNCTION app_hidden.trim_blank(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.trim_blank(value text) TO bo_visitor;
 
 --
+-- Name: FUNCTION unit_share(x bigint, k bigint, n bigint); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) TO bo_visitor;
+
+--
 -- Name: FUNCTION visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -19286,6 +20076,12 @@ REVOKE ALL ON FUNCTION app_private.customer_counters__enqueue(evt app_private.ev
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_counters__order_placed(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_counters__order_refunded(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_counters__order_refunded(evt app_private.events) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_counters__order_voided(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
@@ -19556,6 +20352,18 @@ REVOKE ALL ON FUNCTION app_private.order_customer_id(tenant_id text, customer_id
 --
 
 REVOKE ALL ON FUNCTION app_private.order_event_payload(o app_public.orders) FROM PUBLIC;
+
+--
+-- Name: TABLE order_refunds; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.order_refunds TO bo_visitor;
+
+--
+-- Name: FUNCTION order_refunded_event_payload(o app_public.orders, f app_public.order_refunds); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_refunded_event_payload(o app_public.orders, f app_public.order_refunds) FROM PUBLIC;
 
 --
 -- Name: FUNCTION order_voided_event_payload(o app_public.orders, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
@@ -19868,12 +20676,6 @@ REVOKE ALL ON FUNCTION app_private.suspension_exempt_tables() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.sync_tenant_with_subscription(tenant text, status text) FROM PUBLIC;
-
---
--- Name: TABLE currencies; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.currencies TO bo_visitor;
 
 --
 -- Name: FUNCTION tenant_currency(tenant_id text); Type: ACL; Schema: app_private; Owner: -
@@ -20452,6 +21254,13 @@ REVOKE ALL ON FUNCTION app_public.open_orders(location_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.open_orders(location_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION orders_refundable_lines(o app_public.orders); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.orders_refundable_lines(o app_public.orders) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.orders_refundable_lines(o app_public.orders) TO bo_visitor;
+
+--
 -- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -20505,6 +21314,13 @@ GRANT ALL ON FUNCTION app_public.record_inventory_movement(location_id text, inv
 
 REVOKE ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION refund_order_lines(order_id text, lines jsonb, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.refund_order_lines(order_id text, lines jsonb, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.refund_order_lines(order_id text, lines jsonb, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION remove_customer_favourite_item(customer_id text, catalog_item_id text); Type: ACL; Schema: app_public; Owner: -
@@ -21011,6 +21827,12 @@ GRANT SELECT ON TABLE app_public.memberships TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE app_public.order_lines TO bo_visitor;
+
+--
+-- Name: TABLE order_refund_lines; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.order_refund_lines TO bo_visitor;
 
 --
 -- Name: TABLE refund_tenders; Type: ACL; Schema: app_public; Owner: -

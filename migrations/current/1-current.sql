@@ -382,6 +382,76 @@ do $$ begin
   end if;
 end $$;
 
+------------------------------------------------------------------------------------------------
+-- Money a shop can reconcile, 6: refunding some lines of a sale ("refund one coffee"). A refund
+-- takes back units of lines with their share of discount and tax, hands the money back (card
+-- first, then cash) and is counted on the day it is made. (The rules in sales/340-refunds.sql.)
+create table if not exists app_public.order_refunds (
+  tenant_id text not null references app_public.tenants on delete cascade,
+  id text not null default public.gen_ulid(),
+  order_id text not null,
+  reason text not null check (length(reason) between 1 and 500),
+  -- The refund's date at the order's location.
+  business_date date not null,
+  subtotal int not null check (subtotal >= 0),
+  discount_total int not null check (discount_total >= 0),
+  tax_total int not null check (tax_total >= 0),
+  total int not null,
+  -- Who refunded; not a foreign key: refunds never change.
+  refunded_by_user_id text,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, id),
+  foreign key (tenant_id, order_id) references app_public.orders (tenant_id, id),
+  check (total = subtotal - discount_total + tax_total)
+);
+create index if not exists order_refunds_order_idx on app_public.order_refunds (tenant_id, order_id, created_at);
+
+create table if not exists app_public.order_refund_lines (
+  tenant_id text not null references app_public.tenants on delete cascade,
+  id text not null default public.gen_ulid(),
+  order_refund_id text not null,
+  order_line_id text not null,
+  quantity int not null check (quantity between 1 and 10000),
+  subtotal int not null check (subtotal >= 0),
+  discount int not null check (discount >= 0),
+  tax int not null check (tax >= 0),
+  total int not null,
+  primary key (tenant_id, id),
+  foreign key (tenant_id, order_refund_id) references app_public.order_refunds (tenant_id, id),
+  foreign key (tenant_id, order_line_id) references app_public.order_lines (tenant_id, id),
+  check (total = subtotal - discount + tax)
+);
+create index if not exists order_refund_lines_refund_idx on app_public.order_refund_lines (tenant_id, order_refund_id);
+create index if not exists order_refund_lines_line_idx on app_public.order_refund_lines (tenant_id, order_line_id);
+
+-- The money a refund handed back (null: a void's or a cancel's).
+alter table app_public.refund_tenders add column if not exists order_refund_id text;
+do $$ begin
+  if not exists (select 1 from pg_constraint where conname = 'refund_tenders_order_refund_fkey') then
+    alter table app_public.refund_tenders add constraint refund_tenders_order_refund_fkey
+      foreign key (tenant_id, order_refund_id) references app_public.order_refunds (tenant_id, id);
+  end if;
+end $$;
+create index if not exists refund_tenders_order_refund_idx on app_public.refund_tenders (tenant_id, order_refund_id) where order_refund_id is not null;
+
+-- What the sale's refunds took back so far (tax included).
+alter table app_public.orders add column if not exists refunded_total int not null default 0 check (refunded_total >= 0);
+
+do $$ begin
+  if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.order_refunds'::regclass) then
+    perform app_private.secure_table('app_public.order_refunds');
+    perform app_private.secure_table('app_public.order_refund_lines');
+    perform app_private.enforce_active_tenant('app_public.order_refunds');
+    perform app_private.enforce_active_tenant('app_public.order_refund_lines');
+  end if;
+end $$;
+
+insert into app_private.event_subscriptions (consumer, event_type, handler) values
+  ('reporting_sales', 'order.refunded.v1', 'app_private.reporting_sales__enqueue(app_private.events)'),
+  ('customer_counters', 'order.refunded.v1', 'app_private.customer_counters__enqueue(app_private.events)'),
+  ('reporting_customers', 'order.refunded.v1', 'app_private.reporting_customers__enqueue(app_private.events)')
+on conflict do nothing;
+
 -- The facts views and the functions over them change columns: dropped (with the analysts' views
 -- that read them, whose money columns also change type) and made anew by the fixtures below.
 drop view if exists reporting.sales_by_day, reporting.item_sales_by_day, reporting.customer_activity, reporting.customer_classes;
@@ -390,6 +460,11 @@ drop function if exists app_private.reporting_pending_daily(text);
 drop view if exists app_private.reporting_daily_facts;
 --!include sales/320-orders.sql
 --!include sales/330-cash-drawers.sql
+--!include sales/340-refunds.sql
+--!include customers/450-purchase-history.sql
+--!include customers/460-timeline.sql
+-- The timeline writes amounts with their currency now (app_hidden.format_money).
+drop function if exists app_hidden.format_cents(bigint);
 --!include reporting/610-consumers.sql
 --!include reporting/620-rebuild.sql
 --!include reporting/630-queries.sql

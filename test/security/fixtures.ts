@@ -39,7 +39,11 @@ export interface TenantFixture {
     noteId: string;
     addressId: string;
     paidOrderId: string;
+    /** A tea of the paid sale (2 teas and a cake, no refund). */
+    paidTeaLineId: string;
     partOrderId: string;
+    /** A sale with one of its two teas refunded. */
+    refundedOrderId: string;
     voidedOrderId: string;
     cancelledOrderId: string;
     /** The annex's cash drawer, open. */
@@ -247,6 +251,16 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const voided = await order(null, [{ catalog_item_id: teaItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', $2)", [voided.id, voided.total]);
   await one(manager, "select * from app_public.void_order($1, $2)", [voided.id, `${label} wrong till`]);
+  // A sale with one of its two teas refunded (cash back); the paid sale above has no refund, so it can be voided.
+  const refunded = await order(null, [{ catalog_item_id: teaItemId, quantity: 2 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'cash', $2)", [refunded.id, refunded.total]);
+  const refundedLine = await one(manager, "select id from app_public.order_lines where order_id = $1", [refunded.id]);
+  await one(manager, "select * from app_public.refund_order_lines($1, $2::jsonb, $3)", [
+    refunded.id, JSON.stringify([{ order_line_id: refundedLine.id, quantity: 1 }]), `${label} cold tea`,
+  ]);
+  const paidTeaLine = await one(manager, "select id from app_public.order_lines where order_id = $1 and catalog_item_id = $2", [paid.id, teaItemId]);
+  // One of Ann's favourites.
+  await one(manager, "select * from app_public.add_customer_favourite_item($1, $2)", [annId, teaItemId]);
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
@@ -304,7 +318,9 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       noteId,
       addressId,
       paidOrderId: paid.id,
+      paidTeaLineId: paidTeaLine.id,
       partOrderId: part.id,
+      refundedOrderId: refunded.id,
       voidedOrderId: voided.id,
       cancelledOrderId: cancelled.id,
       openDrawerId: openDrawer.id,

@@ -240,7 +240,7 @@ describe("the customers connection", () => {
       timeline: {
         nodes: [
           { kind: "note", summary: "Preference note: Likes window seats", actorName: "A manager" },
-          { kind: "order_placed", summary: "Order of 20.00 placed", actorName: "A cashier" },
+          { kind: "order_placed", summary: "Order of 20.00 USD placed", actorName: "A cashier" },
           { kind: "created", summary: `Customer ${c.customer_number} created`, actorName: "A manager" },
         ],
       },

@@ -183,10 +183,10 @@ describe("the customer page", () => {
       ["restored", "Restored from the archive", "A manager"],
       ["archived", "Archived", "A manager"],
       ["merged", `Merged customer ${d.customer_number} into this one (1 orders, 0 notes, 0 addresses moved)`, "A manager"],
-      ["order_placed", "Order of 10.00 placed", "A cashier"],
-      ["order_voided", "Order of 20.00 voided: Wrong item", "A manager"],
+      ["order_placed", "Order of 10.00 USD placed", "A cashier"],
+      ["order_voided", "Order of 20.00 USD voided: Wrong item", "A manager"],
       ["note", "Preference note: Loves jazz", "A manager"],
-      ["order_placed", "Order of 20.00 placed", "A cashier"],
+      ["order_placed", "Order of 20.00 USD placed", "A cashier"],
       ["updated", "Changed last name, phone", "A manager"],
       ["created", `Customer ${c.customer_number} created`, "A cashier"],
     ]);

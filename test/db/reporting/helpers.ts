@@ -122,8 +122,9 @@ export async function readModels(db: TestDatabase, tenantId: string) {
 export async function groundTruth(db: TestDatabase, tenantId: string) {
   const q = (sql: string) => db.owner.query(sql, [tenantId]).then((r) => r.rows);
   // Square's definitions (db/REPORTING.md): sales on their business date, voids as refunds on
-  // the date of the void at the location, tenders on the day they were taken, money handed back
-  // on the refund's date; open and cancelled orders are no sale.
+  // the date of the void at the location, refunds of some lines on theirs, tenders on the day they
+  // were taken, money handed back on the refund's date; open and cancelled orders are no sale.
+  // A customer's spend is what the sales took less what refunds took back.
   const daily = await q(
     `with o as (
        select o.*, app_hidden.business_date(o.voided_at, l.timezone) as refund_date
@@ -136,6 +137,11 @@ export async function groundTruth(db: TestDatabase, tenantId: string) {
        union all
        select location_id, refund_date, 0, 0, 0, -tax_total, -(subtotal - discount_total), 0, 0, 1, subtotal - discount_total
        from o where status = 'voided'
+       union all
+       -- Refunds of some lines, on their day.
+       select a.location_id, r.business_date, 0, 0, 0, -r.tax_total, -(r.subtotal - r.discount_total), 0, 0, 1, r.subtotal - r.discount_total
+       from app_public.order_refunds r join app_public.orders a on a.tenant_id = r.tenant_id and a.id = r.order_id
+       where r.tenant_id = $1
        union all
        -- Payments on the day they were taken (whatever the order became), money handed back on its day.
        select a.location_id, coalesce(x.business_date, a.business_date), 0, 0, 0, 0, 0,
@@ -164,7 +170,13 @@ export async function groundTruth(db: TestDatabase, tenantId: string) {
        from app_public.order_lines l join o on o.id = l.order_id
        union all
        select o.location_id, o.refund_date, l.catalog_item_id, -l.quantity, 0, -l.net_total
-       from app_public.order_lines l join o on o.id = l.order_id where o.status = 'voided')
+       from app_public.order_lines l join o on o.id = l.order_id where o.status = 'voided'
+       union all
+       select o.location_id, r.business_date, l.catalog_item_id, -rl.quantity, 0, -(rl.subtotal - rl.discount)
+       from app_public.order_refund_lines rl
+       join app_public.order_refunds r on r.tenant_id = rl.tenant_id and r.id = rl.order_refund_id
+       join app_public.order_lines l on l.tenant_id = rl.tenant_id and l.id = rl.order_line_id
+       join o on o.id = r.order_id)
      select location_id, business_date::text, catalog_item_id,
             sum(q)::int as quantity_sold, sum(gross)::int as gross_revenue, sum(net)::int as net_revenue
      from f group by 1, 2, 3 order by 1, 2, 3`,
@@ -178,7 +190,7 @@ export async function groundTruth(db: TestDatabase, tenantId: string) {
   const customers = await q(
     `select c.id as customer_id, c.display_name as customer_name,
             count(o.id) filter (where o.status = 'placed')::int as total_visits,
-            coalesce(sum(o.total) filter (where o.status = 'placed'), 0)::int as total_spend,
+            coalesce(sum(o.total - o.refunded_total) filter (where o.status = 'placed'), 0)::int as total_spend,
             max(o.placed_at) filter (where o.status = 'placed') as last_visit_at
      from app_public.customers c
      left join app_public.orders o on o.tenant_id = c.tenant_id and o.customer_id = c.id

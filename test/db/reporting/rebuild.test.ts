@@ -1,6 +1,6 @@
 // reporting.rebuild(tenant) recomputes every read model from the event log, and the result equals
 // what incremental consumption produced — checked on random histories (fast-check): orders over
-// three time zones and three weeks of dates, with line and order discounts, tenders, voids, stock
+// three time zones and three weeks of dates, with line and order discounts, tenders, voids, refunds of lines, stock
 // movements, customers created, renamed and merged, item renames and thresholds, several writes
 // in one transaction, and stretches where another transaction holds the fold lock so that events
 // stay queued. Along the way the exact readers and, after a fold, the tables must equal the
@@ -21,6 +21,7 @@ type Op =
   | { kind: "order"; loc: number; lines: { item: number; qty: number; disc: number }[]; discount: number; customer: number | null; daysAgo: number; minute: number }
   | { kind: "tender"; order: number; type: "cash" | "card"; part: number; extra: number }
   | { kind: "void"; order: number }
+  | { kind: "refund"; order: number; line: number; qty: number }
   | { kind: "move"; loc: number; item: number; qty: number; reason: "receive" | "adjustment" }
   | { kind: "newCustomer"; name: string }
   | { kind: "rename"; customer: number; name: string }
@@ -42,6 +43,7 @@ const simple: fc.Arbitrary<Op> = fc.oneof(
   }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("tender" as const), order: fc.nat(1000), type: fc.constantFrom("cash" as const, "card" as const), part: fc.double({ min: 0.1, max: 1, noNaN: true }), extra: fc.nat(500) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("void" as const), order: fc.nat(1000) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("refund" as const), order: fc.nat(1000), line: fc.nat(3), qty: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("move" as const), loc: fc.nat(2), item: fc.nat(2), qty: fc.integer({ min: 1, max: 20 }), reason: fc.constantFrom("receive" as const, "adjustment" as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("newCustomer" as const), name }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rename" as const), customer: fc.nat(20), name }) },
@@ -58,7 +60,7 @@ interface World {
   shop: ReportingShop;
   items: string[];
   stocked: string[];
-  orders: { id: string; total: number; paid: number; voided: boolean }[];
+  orders: { id: string; total: number; paid: number; voided: boolean; refunded: boolean }[];
   customers: { id: string; live: boolean }[];
   renames: number;
 }
@@ -82,7 +84,7 @@ async function apply(world: World, run: Run, op: Op): Promise<void> {
       const { rows } = await run("select id, total from app_public.place_order($1, $2::jsonb, $3, $4, $5)", [
         shop.locations[op.loc], JSON.stringify(lines), customer, Math.floor(net * op.discount * 0.5), placedAt,
       ]);
-      world.orders.push({ id: rows[0].id, total: rows[0].total, paid: 0, voided: false });
+      world.orders.push({ id: rows[0].id, total: rows[0].total, paid: 0, voided: false, refunded: false });
       return;
     }
     case "tender": {
@@ -96,11 +98,28 @@ async function apply(world: World, run: Run, op: Op): Promise<void> {
       return;
     }
     case "void": {
-      const standing = world.orders.filter((o) => !o.voided);
+      // A sale with refunds is not voided (its remaining lines are refunded instead).
+      const standing = world.orders.filter((o) => !o.voided && !o.refunded);
       if (!standing.length) return;
       const o = standing[op.order % standing.length];
       await run("select app_public.void_order($1, 'Random void')", [o.id]);
       o.voided = true;
+      return;
+    }
+    case "refund": {
+      const standing = world.orders.filter((o) => !o.voided);
+      if (!standing.length) return;
+      const o = standing[op.order % standing.length];
+      const { rows } = await run(
+        "select r.order_line_id, r.refundable from app_public.orders x, app_public.orders_refundable_lines(x) r where x.id = $1 and r.refundable > 0",
+        [o.id],
+      );
+      if (!rows.length) return;
+      const l = rows[op.line % rows.length];
+      await run("select app_public.refund_order_lines($1, $2::jsonb, 'Random refund')", [
+        o.id, JSON.stringify([{ order_line_id: l.order_line_id, quantity: Math.min(op.qty, l.refundable) }]),
+      ]);
+      o.refunded = true;
       return;
     }
     case "move":

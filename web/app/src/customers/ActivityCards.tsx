@@ -78,6 +78,7 @@ const KIND_COLOR: Record<string, string> = {
   merged_into: "warning.main",
   order_placed: "secondary.main",
   order_voided: "error.main",
+  order_refunded: "warning.main",
   note: "info.main",
 };
 
