@@ -1,6 +1,6 @@
 // Square's sales definitions (db/REPORTING.md, "Sales definitions"), one day of a shop that a
 // person could reconcile by hand: two sales, a split-paid sale voided with its cash and card handed
-// back, a charge abandoned after part of it was paid (cancelled: its cash handed back) and one
+// back, a sale of two coffees by card with one coffee refunded to the card, a charge abandoned after part of it was paid (cancelled: its cash handed back) and one
 // left open. Every reader — the admin's daily sales, the folded read model,
 // the dashboard, the CSV export and the analysts' view — gives the same figures, and they equal
 // what the sales tables say (orders, tenders, refund tenders); the day's cash is what the cash
@@ -18,17 +18,17 @@ let analystRole: string | undefined;
 
 // The day, in cents: what each definition must come to.
 const expected = {
-  order_count: 3, // every sale made today, the voided one included (its refund is counted apart); open and cancelled orders are no sale
-  gross_sales: 1800, // 600 + 450 + 750
+  order_count: 4, // every sale made today, the voided one included (its refund is counted apart); open and cancelled orders are no sale
+  gross_sales: 2400, // 600 + 450 + 750 + 600
   discount_total: 50,
-  refund_count: 1,
-  refund_total: 750, // after discounts, before tax
-  net_sales: 1000, // 1800 − 50 − 750
-  tax_total: 100, // 60 + 40 + 75 − 75
-  total_collected: 1100, // net sales + tax
+  refund_count: 2, // the void and the refund of one coffee
+  refund_total: 1050, // 750 + 300: after discounts, before tax
+  net_sales: 1300, // 2400 − 50 − 1050
+  tax_total: 130, // 60 + 40 + 75 − 75 + 60 − 30
+  total_collected: 1430, // net sales + tax
   tender_cash: 660, // 660 taken (1000 handed over, 340 change) + 525 − 525 handed back + 200 − 200 handed back
-  tender_card: 440, // 440 + 300 charged − 300 refunded to the card
-  avg_order_value: 333, // 1000 / 3
+  tender_card: 770, // 440 + 300 − 300 refunded to the card + 660 − 330 refunded to the card
+  avg_order_value: 325, // 1300 / 4
 };
 let ann: string;
 let drawerId: string;
@@ -56,6 +56,12 @@ beforeAll(async () => {
   await tender(cashier, c.id, "card", 300);
   await tender(cashier, c.id, "cash", 525);
   await voidOrder(manager, c.id, "Rung up twice");
+  // Two coffees for Ann by card; one comes back: 300 + 30 tax refunded to the card.
+  const e = await placeOrder(cashier, here, [line(item.COFFEE, 2)], { ...open, customerId: ann }); // 660
+  await tender(cashier, e.id, "card", 660);
+  const coffees = (await manager.query("select id from app_public.order_lines where order_id = $1", [e.id])).rows[0].id;
+  await manager.query("select app_public.refund_order_lines($1, $2::jsonb, 'Too much coffee')", [
+    e.id, JSON.stringify([{ order_line_id: coffees, quantity: 1 }])]);
   // Abandoned charges: one part-paid then cancelled, one left open; both for Ann, whose only visit is the first sale.
   const d = await placeOrder(cashier, here, [line(item.COFFEE)], { ...open, customerId: ann }); // 330
   await tender(cashier, d.id, "cash", 200);
@@ -90,17 +96,18 @@ describe("sales definitions", () => {
     const { rows } = await shop.owner.query("select type, amount, reason from app_public.refund_tenders order by type, amount");
     expect(rows).toEqual([
       { type: "card", amount: 300, reason: "Rung up twice" },
+      { type: "card", amount: 330, reason: "Too much coffee" },
       { type: "cash", amount: 200, reason: "Customer left" },
       { type: "cash", amount: 525, reason: "Rung up twice" },
     ]);
   });
 
-  it("the customer's visits count only the completed sale, not the abandoned charges", async () => {
+  it("the customer's visits count only the completed sales, not the abandoned charges; a refund lowers the spend, not the visits", async () => {
     const { rows } = await db.owner.query("select visits, spend::int from app_public.customer_stats where customer_id = $1", [ann]);
-    expect(rows).toEqual([{ visits: 1, spend: 660 }]);
+    expect(rows).toEqual([{ visits: 2, spend: 660 + 660 - 330 }]);
     const { rows: activity } = await db.owner.query(
       "select total_visits, total_spend::int from reporting.rm_customer_activity where customer_id = $1", [ann]);
-    expect(activity).toEqual([{ total_visits: 1, total_spend: 660 }]);
+    expect(activity).toEqual([{ total_visits: 2, total_spend: 990 }]);
   });
 
   it("the admin's daily sales and the folded read model say the same", async () => {
@@ -120,7 +127,7 @@ describe("sales definitions", () => {
   it("items add up to the same net sales: units and net revenue net of refunds, gross with the sales", async () => {
     const { rows } = await shop.manager.query("select * from reporting.item_sales($1, $1)", [today]);
     expect(rows.map((r) => [r.catalog_item_name, Number(r.quantity_sold), Number(r.gross_revenue), Number(r.net_revenue)])).toEqual([
-      ["Coffee", 2, 900, 600], // 3 sold, 1 refunded
+      ["Coffee", 3, 1500, 900], // 5 sold, 1 voided, 1 refunded
       ["Cake", 1, 900, 400], // 2 sold (one with 50 off), 1 refunded
     ]);
     expect(rows.reduce((s, r) => s + Number(r.net_revenue), 0)).toBe(expected.net_sales);
@@ -136,8 +143,8 @@ describe("sales definitions", () => {
       orders: Number(row.orders), gross: row.gross_sales, discounts: row.discounts, refunds: Number(row.refunds), refunded: row.refunded,
       net: row.net_sales, tax: row.tax, collected: row.total_collected, cash: row.cash, card: row.card, average: row.avg_order_value,
     }).toEqual({
-      orders: 3, gross: "18.00", discounts: "0.50", refunds: 1, refunded: "7.50", net: "10.00", tax: "1.00", collected: "11.00",
-      cash: "6.60", card: "4.40", average: "3.33",
+      orders: 4, gross: "24.00", discounts: "0.50", refunds: 2, refunded: "10.50", net: "13.00", tax: "1.30", collected: "14.30",
+      cash: "6.60", card: "7.70", average: "3.25",
     });
   });
 
@@ -157,8 +164,8 @@ describe("sales definitions", () => {
         orders: Number(r.orders), gross: r.gross_sales, discounts: r.discounts, refunds: Number(r.refunds), refunded: r.refunded,
         net: r.net_sales, tax: r.tax, collected: r.total_collected, cash: r.cash, card: r.card, average: r.avg_order_value, currency: r.currency,
       }).toEqual({
-        orders: 3, gross: "18.00", discounts: "0.50", refunds: 1, refunded: "7.50", net: "10.00", tax: "1.00", collected: "11.00",
-        cash: "6.60", card: "4.40", average: "3.33", currency: "USD",
+        orders: 4, gross: "24.00", discounts: "0.50", refunds: 2, refunded: "10.50", net: "13.00", tax: "1.30", collected: "14.30",
+        cash: "6.60", card: "7.70", average: "3.25", currency: "USD",
       });
     } finally {
       await analyst.end();
