@@ -9653,7 +9653,8 @@ CREATE FUNCTION app_public.orders_refundable_lines(o app_public.orders) RETURNS 
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select l.id, l.line_no, l.name, l.unit_price, l.quantity, coalesce(r.refunded, 0)::int, (l.quantity - coalesce(r.refunded, 0))::int, l.total
+  select l.id, l.line_no, l.name, l.unit_price, l.quantity, coalesce(r.refunded, 0)::int,
+         case when o.status = 'placed' then (l.quantity - coalesce(r.refunded, 0))::int else 0 end, l.total
   from app_public.order_lines l
   left join (select rl.order_line_id, sum(rl.quantity) as refunded
              from app_public.order_refund_lines rl
@@ -15000,10 +15001,10 @@ CREATE INDEX refund_tenders_cash_drawer_idx ON app_public.refund_tenders USING b
 CREATE INDEX refund_tenders_order_idx ON app_public.refund_tenders USING btree (tenant_id, order_id, created_at);
 
 --
--- Name: refund_tenders_order_refund_idx; Type: INDEX; Schema: app_public; Owner: -
+-- Name: refund_tenders_refund_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
-CREATE INDEX refund_tenders_order_refund_idx ON app_public.refund_tenders USING btree (tenant_id, order_refund_id) WHERE (order_refund_id IS NOT NULL);
+CREATE INDEX refund_tenders_refund_idx ON app_public.refund_tenders USING btree (tenant_id, order_refund_id);
 
 --
 -- Name: tenant_suspensions_ended_by_idx; Type: INDEX; Schema: app_public; Owner: -

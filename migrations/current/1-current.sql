@@ -432,7 +432,8 @@ do $$ begin
       foreign key (tenant_id, order_refund_id) references app_public.order_refunds (tenant_id, id);
   end if;
 end $$;
-create index if not exists refund_tenders_order_refund_idx on app_public.refund_tenders (tenant_id, order_refund_id) where order_refund_id is not null;
+-- Not partial: the API lists a refund's refund tenders (PostGraphile relates through a full index).
+create index if not exists refund_tenders_refund_idx on app_public.refund_tenders (tenant_id, order_refund_id);
 
 -- What the sale's refunds took back so far (tax included).
 alter table app_public.orders add column if not exists refunded_total int not null default 0 check (refunded_total >= 0);
