@@ -3,8 +3,8 @@
 // the payment that covers the total makes it a sale, then the receipt shows. An order left
 // before that stays open — not a sale — in "Open orders", to resume or cancel. The cash drawer
 // of the location (open with a float, cash in/out, close with a count) and today's sales at the
-// location sit below, with voids for managers. Needs sales.sell; voids need sales.void;
-// adding items needs catalog.manage.
+// location sit below, with voids and refunds for managers. Needs sales.sell; voids and refunds
+// need sales.void; adding items needs catalog.manage.
 import { Alert, Grid, Stack } from "@mui/material";
 import { useCallback, useState } from "react";
 import { useMutation, useQuery } from "urql";

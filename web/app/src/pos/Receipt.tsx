@@ -1,5 +1,6 @@
-// A receipt, as the database stored the order: its lines, totals, payments and change, with the
-// order's number and time on the location's clock. Shown after a sale and from today's orders.
+// A receipt, as the database stored the order: its lines, totals, payments and change, and the
+// refunds of some of its items (each with its reason), with the order's number and time on the
+// location's clock. Shown after a sale and from today's orders.
 import { Alert, Box, Divider, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
 import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
@@ -109,6 +110,9 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
           ))}
           {order.amountDue > 0 && order.status !== "voided" && <Row label="Still due" value={money.format(order.amountDue)} strong />}
           {order.status === "voided" && order.paidTotal > 0 && <Row label="Handed back" value={money.format(order.paidTotal)} />}
+          {order.refunds.nodes.map((r) => (
+            <Row key={r.id} label={`Refunded: ${r.reason}`} value={`−${money.format(r.total)}`} />
+          ))}
         </TableBody>
       </Table>
     </Box>

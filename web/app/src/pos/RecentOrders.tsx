@@ -1,7 +1,8 @@
 // Today's sales at the location (its business date, on its own clock), newest first: their
-// receipts and — for managers (sales.void) — voids. Orders not paid in full are not sales and
-// have no business date yet: they are in OpenOrders. An imported sale recorded unpaid can still
-// take its payment here.
+// receipts and — for managers (sales.void) — voids and refunds of some of their items. A sale
+// with refunds is no longer voided (the database refuses it): what is left of it is refunded
+// instead. Orders not paid in full are not sales and have no business date yet: they are in
+// OpenOrders. An imported sale recorded unpaid can still take its payment here.
 import {
   Alert,
   Box,
@@ -26,12 +27,14 @@ import { HiddenHeaderCell } from "../ui/HiddenHeaderCell.tsx";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { RecentOrdersQuery, type PosLocation, type RecentOrder } from "./queries.ts";
+import { RefundLinesDialog } from "./RefundLinesDialog.tsx";
 import { orderNumber, timeAt, todayAt } from "./time.ts";
 import { VoidOrderDialog } from "./VoidOrderDialog.tsx";
 import { useMoney } from "../ui/useMoney.ts";
 
 interface Props {
   location: PosLocation;
+  /** sales.void: voids and refunds. */
   canVoid: boolean;
   onReceipt(order: RecentOrder): void;
   onTakePayment(order: RecentOrder): void;
@@ -44,14 +47,21 @@ function Status({ order }: { order: RecentOrder }) {
   return <Chip size="small" color="success" variant="outlined" label="Paid" />;
 }
 
+/** Whether some of the sale's items were refunded (then it is no longer voided). */
+const hasRefunds = (order: RecentOrder) => order.refunds.totalCount > 0 || order.refundedTotal > 0;
+
+/** A sale with units not refunded yet. */
+const canRefund = (order: RecentOrder) => order.status === "placed" && order.refundableLinesList.some((l) => l.refundable > 0);
+
 export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Props) {
   const money = useMoney();
   const businessDate = todayAt(location.timezone);
   const variables = useMemo(() => ({ locationId: location.rowId, businessDate }), [location.rowId, businessDate]);
-  // Refetched after any mutation that returns an Order (a sale, a payment, a void), even while empty.
+  // Refetched after any mutation that returns an Order (a sale, a payment, a void, a refund), even while empty.
   const context = useMemo(() => ({ additionalTypenames: ["Order"] }), []);
   const [{ data, error, fetching }] = useQuery({ query: RecentOrdersQuery, variables, context });
   const [voiding, setVoiding] = useState<RecentOrder | null>(null);
+  const [refunding, setRefunding] = useState<RecentOrder | null>(null);
   const orders = data?.orders?.nodes ?? [];
   const total = data?.orders?.totalCount ?? 0;
   const dateLabel = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(
@@ -101,6 +111,12 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
                           {order.refundTenders.nodes.length > 0 && ` · refunded ${refundedText(order.refundTenders.nodes, money.format)}`}
                         </Typography>
                       )}
+                      {hasRefunds(order) && (
+                        <Typography variant="caption" color="text.secondary" sx={{ display: "block" }} data-testid="order-refunded">
+                          Refunded {money.format(order.refundedTotal)}
+                          {order.refunds.nodes.length > 0 && `: ${order.refunds.nodes.map((r) => r.reason).join("; ")}`}
+                        </Typography>
+                      )}
                     </TableCell>
                     <TableCell align="right" sx={{ textDecoration: order.status === "voided" ? "line-through" : undefined }}>
                       {money.format(order.total)}
@@ -118,7 +134,17 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
                             Take payment
                           </Button>
                         )}
-                        {canVoid && order.status === "placed" && (
+                        {canVoid && canRefund(order) && (
+                          <Button
+                            size="small"
+                            color="warning"
+                            onClick={() => setRefunding(order)}
+                            aria-label={`Refund items of order ${orderNumber(order.rowId)}`}
+                          >
+                            Refund
+                          </Button>
+                        )}
+                        {canVoid && order.status === "placed" && !hasRefunds(order) && (
                           <Button
                             size="small"
                             color="error"
@@ -145,6 +171,7 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
         )}
       </CardContent>
       {voiding && <VoidOrderDialog order={voiding} onClose={() => setVoiding(null)} />}
+      {refunding && <RefundLinesDialog order={refunding} onClose={() => setRefunding(null)} />}
     </Card>
   );
 }

@@ -129,8 +129,8 @@ export interface OrderSummary {
   voidReason: string | null;
   /** What went towards the order, per payment (the tenders, under another name: a receipt asks for more of them). */
   payments: { nodes: { type: string; appliedAmount: number }[] };
-  /** What a void handed back, per tender type. */
-  refundTenders: { nodes: { type: string; amount: number }[] };
+  /** Money handed back, per tender: by a void or a cancel (orderRefundId null) or by a refund of lines. */
+  refundTenders: { nodes: { type: string; amount: number; orderRefundId: string | null }[] };
 }
 
 const ORDER_SUMMARY = `
@@ -144,7 +144,7 @@ const ORDER_SUMMARY = `
   voidedAt
   voidReason
   payments: tenders { nodes { type appliedAmount } }
-  refundTenders { nodes { type amount } }
+  refundTenders { nodes { type amount orderRefundId } }
 `;
 
 /** Amounts added up per tender type, cash first: [["cash", 460], ["card", 200]]. */
@@ -248,6 +248,11 @@ export const OpenOrdersQuery = gql<{ openOrdersList: OpenOrder[] | null }, { loc
 
 export interface RecentOrder extends OrderSummary {
   lines: { nodes: { id: string; name: string; quantity: number }[] };
+  /** What refunds of some of its lines took back so far. */
+  refundedTotal: number;
+  refunds: { totalCount: number; nodes: { id: string; reason: string }[] };
+  /** Units of each line not refunded yet: whether a refund can still be offered. */
+  refundableLinesList: { orderLineId: string; refundable: number }[];
 }
 
 /** The orders of one location on one business date, newest first. */
@@ -266,6 +271,88 @@ export const RecentOrdersQuery = gql<
             name
             quantity
           }
+        }
+        refundedTotal
+        refunds(orderBy: PRIMARY_KEY_ASC) {
+          totalCount
+          nodes {
+            id
+            reason
+          }
+        }
+        refundableLinesList {
+          orderLineId
+          refundable
+        }
+      }
+    }
+  }
+`;
+
+/** One line of a sale as a refund sees it: units sold, already refunded, and still refundable. */
+export interface RefundableLine {
+  orderLineId: string;
+  lineNo: number;
+  name: string;
+  unitPrice: number;
+  quantity: number;
+  refunded: number;
+  refundable: number;
+  total: number;
+}
+
+export const RefundableLinesQuery = gql<
+  { orderById: { id: string; rowId: string; status: string; refundableLinesList: RefundableLine[] } | null },
+  { id: string }
+>`
+  query PosRefundableLines($id: ID!) {
+    orderById(id: $id) {
+      id
+      rowId
+      status
+      refundableLinesList {
+        orderLineId
+        lineNo
+        name
+        unitPrice
+        quantity
+        refunded
+        refundable
+        total
+      }
+    }
+  }
+`;
+
+/** A refund line as the database takes it (refundOrderLines). */
+export interface RefundLineInput {
+  order_line_id: string;
+  quantity: number;
+}
+
+export interface OrderRefund {
+  id: string;
+  rowId: string;
+  reason: string;
+  total: number;
+  /** The sale after the refund: its refundTenders include what this refund handed back (orderRefundId). */
+  order: (OrderSummary & { refundedTotal: number }) | null;
+}
+
+export const RefundOrderLinesMutation = gql<
+  { refundOrderLines: { refund: OrderRefund | null } | null },
+  { orderId: string; lines: RefundLineInput[]; reason: string }
+>`
+  mutation PosRefundOrderLines($orderId: String!, $lines: JSON!, $reason: String!) {
+    refundOrderLines(input: { orderId: $orderId, lines: $lines, reason: $reason }) {
+      refund {
+        id
+        rowId
+        reason
+        total
+        order {
+          ${ORDER_SUMMARY}
+          refundedTotal
         }
       }
     }
@@ -298,6 +385,7 @@ export interface ReceiptOrder extends OrderSummary {
     }[];
   };
   tenders: { nodes: { id: string; type: string; amount: number; changeGiven: number; createdAt: string }[] };
+  refunds: { nodes: { id: string; rowId: string; reason: string; total: number }[] };
 }
 
 /** Everything a receipt shows, as the database stored it. */
@@ -344,6 +432,14 @@ export const OrderReceiptQuery = gql<{ orderById: ReceiptOrder | null }, { id: s
           amount
           changeGiven
           createdAt
+        }
+      }
+      refunds(orderBy: PRIMARY_KEY_ASC) {
+        nodes {
+          id
+          rowId
+          reason
+          total
         }
       }
     }
