@@ -303,7 +303,7 @@ describe("customers", () => {
     const page = await signedIn(owner, `/customers/${maria.id}`);
     await page.getByRole("heading", { name: "Maria Silva", level: 1 }).waitFor();
     expect(await page.getByTestId("stat-spend").textContent()).toBe("$20.00");
-    await page.getByRole("table", { name: "Recent orders" }).getByRole("row", { name: /Main store \$20\.00 Placed/ }).waitFor();
+    await page.getByRole("table", { name: "Recent orders" }).getByRole("row", { name: /Main store \$20\.00 Paid/ }).waitFor();
 
     await page.getByRole("button", { name: "Merge duplicate" }).click();
     const dialog = page.getByRole("dialog", { name: "Merge a duplicate into Maria Silva" });

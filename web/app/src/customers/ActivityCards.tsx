@@ -18,6 +18,14 @@ import { formatDateTime, timeAgo } from "./format.ts";
 import type { Activity, RecentOrder } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
+/** How an order's status reads on the profile: paid (a sale), unpaid (open at the till), voided or cancelled. */
+const ORDER_STATUS: Record<string, { label: string; color: "success" | "default" | "error" | "warning" }> = {
+  placed: { label: "Paid", color: "success" },
+  open: { label: "Unpaid", color: "warning" },
+  voided: { label: "Voided", color: "error" },
+  cancelled: { label: "Cancelled", color: "default" },
+};
+
 export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
   const money = useMoney();
   return (
@@ -47,16 +55,16 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
                       {formatDateTime(o.placedAt, o.location?.timezone)}
                     </TableCell>
                     <TableCell>{o.location?.name ?? "—"}</TableCell>
-                    <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums", textDecoration: o.status === "voided" ? "line-through" : undefined }}>
+                    <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums", textDecoration: o.status === "voided" || o.status === "cancelled" ? "line-through" : undefined }}>
                       {money.format(o.total)}
+                      {o.refundedTotal > 0 && (
+                        <Typography variant="caption" color="warning.main" sx={{ display: "block" }}>
+                          {money.format(o.refundedTotal)} refunded
+                        </Typography>
+                      )}
                     </TableCell>
                     <TableCell>
-                      <Chip
-                        size="small"
-                        variant="outlined"
-                        label={o.status === "voided" ? "Voided" : o.status === "open" ? "Open" : "Placed"}
-                        color={o.status === "voided" ? "error" : o.status === "open" ? "default" : "success"}
-                      />
+                      <Chip size="small" variant="outlined" label={ORDER_STATUS[o.status]?.label ?? o.status} color={ORDER_STATUS[o.status]?.color ?? "default"} />
                     </TableCell>
                   </TableRow>
                 ))}

@@ -197,6 +197,8 @@ export interface RecentOrder {
   placedAt: string | null;
   status: string;
   total: number;
+  /** What refunds of some of its lines took back. */
+  refundedTotal: number;
   location: { id: string; name: string; timezone: string } | null;
 }
 
@@ -318,6 +320,7 @@ export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null 
         placedAt
         status
         total
+        refundedTotal
         location {
           id
           name
