@@ -957,6 +957,55 @@ COMMENT ON COLUMN reporting.item_sales_row.avg_unit_price IS '@notNull
 net_revenue / quantity_sold rounded half up to the cent; 0 when none sold.';
 
 --
+-- Name: accept_invitation(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.accept_invitation(token text, name text, password text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  inv app_public.invitations := app_private.pending_invitation(accept_invitation.token);
+  member text;
+  session uuid;
+begin
+  if inv.id is null then
+    perform app_hidden.raise_error('INVEX', 'This invitation link no longer works: it was used, withdrawn or is more than 7 days old. Ask for a new one.');
+  end if;
+  select u.id into member from app_public.users u where u.email = inv.email;
+  if member is not null then
+    session := app_hidden.login(inv.email::text, accept_invitation.password);
+    if session is null then
+      return null;
+    end if;
+  else
+    perform app_hidden.assert_strong_password(accept_invitation.password);
+    insert into app_public.users (email, name)
+    values (inv.email, app_hidden.assert_name('Your name', accept_invitation.name, 200, 'name'))
+    returning id into member;
+    insert into app_private.user_secrets (user_id, password_hash)
+    values (member, public.crypt(accept_invitation.password, public.gen_salt('bf', 10)));
+  end if;
+  insert into app_public.memberships (tenant_id, user_id, role_id) values (inv.tenant_id, member, inv.role_id)
+  on conflict (tenant_id, user_id) do nothing;
+  update app_public.invitations i set accepted_at = now(), accepted_by_user_id = member
+  where i.tenant_id = inv.tenant_id and i.id = inv.id;
+  if session is null then
+    return app_private.new_session(member, inv.tenant_id);
+  end if;
+  -- Signed in by the password: work in the business that invited them.
+  update app_private.sessions s set active_tenant_id = inv.tenant_id where s.secret_hash = app_hidden.session_secret_hash(session);
+  return session;
+end;
+$$;
+
+--
+-- Name: FUNCTION accept_invitation(token text, name text, password text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.accept_invitation(token text, name text, password text) IS 'Accepts an invitation with a new account (name, password) or an existing one (its password; null when wrong); returns the secret of a session in the business.';
+
+--
 -- Name: all_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -3571,6 +3620,105 @@ end;
 $$;
 
 --
+-- Name: assert_holds_permissions(text[], text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_holds_permissions(permissions text[], what text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  missing text;
+begin
+  select p into missing from unnest(permissions) p where not p = any(app_hidden.current_permissions()) order by p limit 1;
+  if missing is not null then
+    perform app_hidden.raise_error('DNIED', format('%s needs %s, which you do not have.', what, missing));
+  end if;
+end;
+$$;
+
+--
+-- Name: assert_keeps_an_owner(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_keeps_an_owner(tenant text, leaving text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform 1 from app_public.memberships m join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+  where m.tenant_id = tenant and r.key = 'owner' order by m.id for update of m;
+  if not exists (select 1 from app_public.memberships m join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+                 where m.tenant_id = tenant and r.key = 'owner' and m.id <> leaving) then
+    perform app_hidden.raise_error('LASTO', 'The business needs an owner: make someone else owner first.');
+  end if;
+end;
+$$;
+
+--
+-- Name: locations; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.locations (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    timezone text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    closed_at timestamp with time zone,
+    CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.locations FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.locations IS '@unique id
+A shop of the tenant. Business dates are dates in its time zone.';
+
+--
+-- Name: COLUMN locations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN locations.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.name IS 'Name of the shop, unique in the tenant.';
+
+--
+-- Name: COLUMN locations.timezone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.timezone IS 'IANA time zone of the shop, such as Europe/Paris.';
+
+--
+-- Name: COLUMN locations.closed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.closed_at IS 'When the location was closed (null: open). A closed location sells nothing and keeps its history; reopenLocation opens it again.';
+
+--
+-- Name: assert_location_open(app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_location_open(loc app_public.locations) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if loc.closed_at is not null then
+    perform app_hidden.raise_error('LCLSD', format('%s is closed: reopen it in Settings to sell there.', loc.name), field => 'locationId');
+  end if;
+end;
+$$;
+
+--
 -- Name: assert_may_create_business(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3764,6 +3912,66 @@ begin
   insert into app_public.memberships (tenant_id, user_id, role_id)
     select tenant, owner_user_id, r.id from app_public.roles r where r.tenant_id = tenant and r.key = 'owner';
   return tenant;
+end;
+$$;
+
+--
+-- Name: roles; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.roles (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    key text NOT NULL,
+    name text NOT NULL,
+    permissions text[] DEFAULT '{}'::text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT roles_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT roles_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT roles_permissions_check CHECK ((permissions <@ app_hidden.all_permissions()))
+);
+
+ALTER TABLE ONLY app_public.roles FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE roles; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.roles IS '@unique id
+A role inside a tenant (owner, manager, cashier) and the permissions it carries.';
+
+--
+-- Name: COLUMN roles.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.roles.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN roles.permissions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.roles.permissions IS 'Permissions such as customers.merge or reports.export.';
+
+--
+-- Name: custom_role(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.custom_role(tenant text, role_id text) RETURNS app_public.roles
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  r app_public.roles;
+begin
+  select x.* into r from app_public.roles x where x.tenant_id = tenant and x.id = custom_role.role_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no role %s.', left(custom_role.role_id, 40)));
+  end if;
+  if r.key in ('owner', 'manager', 'cashier') then
+    perform app_hidden.raise_error('BADIN', format('%s is a built-in role and stays as it is: make a custom role instead.', r.name));
+  end if;
+  return r;
 end;
 $$;
 
@@ -4664,47 +4872,6 @@ COMMENT ON COLUMN app_public.inventory_movements.occurred_at IS 'When the stock 
 COMMENT ON COLUMN app_public.inventory_movements.created_at IS 'When the movement was recorded.';
 
 --
--- Name: locations; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.locations (
-    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    name text NOT NULL,
-    timezone text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
-);
-
-ALTER TABLE ONLY app_public.locations FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE locations; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.locations IS '@unique id
-A shop of the tenant. Business dates are dates in its time zone.';
-
---
--- Name: COLUMN locations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.locations.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN locations.name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.locations.name IS 'Name of the shop, unique in the tenant.';
-
---
--- Name: COLUMN locations.timezone; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.locations.timezone IS 'IANA time zone of the shop, such as Europe/Paris.';
-
---
 -- Name: inventory_movement_event_payload(app_public.inventory_movements, app_public.inventory_items, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5434,6 +5601,85 @@ CREATE FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc 
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('type', r.type, 'amount', r.amount) order by r.type)
       from app_public.refund_tenders r
       where r.tenant_id operator(pg_catalog.=) o.tenant_id and r.order_id operator(pg_catalog.=) o.id), '[]'::jsonb));
+$$;
+
+--
+-- Name: invitations; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.invitations (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    email public.citext NOT NULL,
+    role_id text NOT NULL,
+    token_hash bytea NOT NULL,
+    invited_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_by_user_id text,
+    revoked_at timestamp with time zone,
+    CONSTRAINT invitations_check CHECK (((accepted_at IS NULL) OR (revoked_at IS NULL))),
+    CONSTRAINT invitations_email_check CHECK (((email OPERATOR(public.~) '^[^\s@]+@[^\s@]+\.[^\s@]+$'::public.citext) AND (length((email)::text) <= 254)))
+);
+
+ALTER TABLE ONLY app_public.invitations FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.invitations IS '@unique id
+An invitation to join the business with a role: a link valid 7 days, accepted once (inviteMember, revokeInvitation).';
+
+--
+-- Name: COLUMN invitations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.invitations.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN invitations.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.invitations.email IS 'Who is invited.';
+
+--
+-- Name: COLUMN invitations.token_hash; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.invitations.token_hash IS '@behavior -*';
+
+--
+-- Name: COLUMN invitations.expires_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.invitations.expires_at IS 'After this the link no longer works (7 days after it was made).';
+
+--
+-- Name: COLUMN invitations.accepted_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.invitations.accepted_at IS 'When it was accepted (then the person is a member).';
+
+--
+-- Name: COLUMN invitations.revoked_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.invitations.revoked_at IS 'When it was withdrawn, or replaced by a new invitation to the same email.';
+
+--
+-- Name: pending_invitation(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.pending_invitation(token text) RETURNS app_public.invitations
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select i.* from app_public.invitations i
+  where i.token_hash = public.digest(coalesce(token, ''), 'sha256')
+    and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+  for update;
 $$;
 
 --
@@ -6649,6 +6895,49 @@ $$;
 COMMENT ON FUNCTION app_private.reset_consumer(consumer text, tenant_id text) IS 'Forgets which events a consumer applied, so that a replay rebuilds it from the log.';
 
 --
+-- Name: role_name(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.role_name(tenant text, name text, role_id text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  clean text := app_hidden.assert_name('Role name', name, 100, 'name');
+begin
+  if exists (select 1 from app_public.roles r where r.tenant_id = tenant and lower(r.name) = lower(clean) and r.id is distinct from role_id) then
+    perform app_hidden.raise_error('DUPLI', format('There is already a role named "%s".', clean), field => 'name');
+  end if;
+  return clean;
+end;
+$$;
+
+--
+-- Name: role_permissions(text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.role_permissions(permissions text[]) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  unknown text;
+  clean text[];
+begin
+  select p into unknown from unnest(coalesce(permissions, '{}')) p where not p = any(app_hidden.all_permissions()) limit 1;
+  if unknown is not null then
+    perform app_hidden.raise_error('BADIN', format('There is no permission "%s".', left(unknown, 40)), field => 'permissions');
+  end if;
+  clean := array(select distinct p from unnest(permissions) p order by p);
+  if cardinality(clean) = 0 then
+    perform app_hidden.raise_error('BADIN', 'A role needs at least one permission.', field => 'permissions');
+  end if;
+  perform app_private.assert_holds_permissions(clean, 'A role');
+  return clean;
+end;
+$$;
+
+--
 -- Name: secure_table(regclass); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7068,6 +7357,25 @@ $$;
 COMMENT ON FUNCTION app_private.tenant_plan(tenant text) IS 'The plan whose modules and limits apply to the tenant.';
 
 --
+-- Name: tenant_role(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tenant_role(tenant text, role_id text) RETURNS app_public.roles
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  r app_public.roles;
+begin
+  select x.* into r from app_public.roles x where x.tenant_id = tenant and x.id = tenant_role.role_id for share;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no role %s.', left(tenant_role.role_id, 40)), field => 'roleId');
+  end if;
+  return r;
+end;
+$$;
+
+--
 -- Name: tenant_usage(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7076,7 +7384,8 @@ CREATE FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT loc
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select (select count(*)::int from app_public.memberships m where m.tenant_id = tenant),
-         (select count(*)::int from app_public.locations l where l.tenant_id = tenant),
+         -- Open locations: a closed one keeps its history and frees its place.
+         (select count(*)::int from app_public.locations l where l.tenant_id = tenant and l.closed_at is null),
          (select count(*)::int from app_public.devices d where d.tenant_id = tenant);
 $$;
 
@@ -7084,7 +7393,7 @@ $$;
 -- Name: FUNCTION tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) IS 'Seats (memberships), locations and devices the tenant has.';
+COMMENT ON FUNCTION app_private.tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer) IS 'Seats (memberships), open locations and devices the tenant has.';
 
 --
 -- Name: tenders; Type: TABLE; Schema: app_public; Owner: -
@@ -7570,6 +7879,13 @@ begin
              where l.tenant_id = new.tenant_id and l.name = new.name and l.id <> new.id) then
     perform app_hidden.raise_error('DUPNM', format('There is already a location named "%s".', new.name), field => 'name');
   end if;
+  -- Its orders are dated on its clock: once it has any, the time zone is part of their record.
+  if tg_op = 'UPDATE' and new.timezone is distinct from old.timezone
+     and exists (select 1 from app_public.orders o where o.tenant_id = new.tenant_id and o.location_id = new.id) then
+    perform app_hidden.raise_error('TZFIX',
+      format('%s has sales dated on its clock (%s): its time zone cannot change. Open a new location for another time zone.', old.name, old.timezone),
+      field => 'timezone');
+  end if;
   return new;
 end;
 $$;
@@ -7658,6 +7974,27 @@ begin
      and exists (select 1 from app_public.orders o where o.tenant_id = new.id) then
     perform app_hidden.raise_error('CURFX',
       format('The currency stays %s: the business has sales recorded in it.', old.currency), field => 'currency');
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_tenants__validate_receipt(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__validate_receipt() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.receipt_address := nullif(btrim(new.receipt_address), '');
+  new.receipt_footer := nullif(btrim(new.receipt_footer), '');
+  if length(new.receipt_address) > 500 then
+    perform app_hidden.raise_error('BADIN', 'The receipt address can have at most 500 characters.', field => 'receiptAddress');
+  end if;
+  if length(new.receipt_footer) > 500 then
+    perform app_hidden.raise_error('BADIN', 'The receipt footer can have at most 500 characters.', field => 'receiptFooter');
   end if;
   return new;
 end;
@@ -8337,6 +8674,70 @@ COMMENT ON FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_drawe
 What should be in it: float + cash payments − cash refunds + cash put in − cash taken out (for a closed drawer, the same as expected).';
 
 --
+-- Name: memberships; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.memberships (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    user_id text NOT NULL,
+    role_id text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app_public.memberships FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE memberships; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.memberships IS '@unique id
+A user working for a tenant, with one role there.';
+
+--
+-- Name: COLUMN memberships.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.memberships.tenant_id IS '@behavior -filterBy -orderBy -insert -update';
+
+--
+-- Name: change_member_role(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.change_member_role(membership_id text, role_id text) RETURNS app_public.memberships
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  m app_public.memberships;
+  old_role app_public.roles;
+  new_role app_public.roles := app_private.tenant_role(tenant, change_member_role.role_id);
+begin
+  select x.* into m from app_public.memberships x where x.tenant_id = tenant and x.id = change_member_role.membership_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no member %s.', left(change_member_role.membership_id, 40)));
+  end if;
+  select r.* into old_role from app_public.roles r where r.tenant_id = tenant and r.id = m.role_id;
+  perform app_private.assert_holds_permissions(old_role.permissions, format('Changing the role of a %s', old_role.name));
+  perform app_private.assert_holds_permissions(new_role.permissions, format('Making someone %s', new_role.name));
+  if old_role.key = 'owner' and new_role.key <> 'owner' then
+    perform app_private.assert_keeps_an_owner(tenant, m.id);
+  end if;
+  update app_public.memberships x set role_id = new_role.id where x.tenant_id = tenant and x.id = m.id returning * into m;
+  return m;
+end;
+$$;
+
+--
+-- Name: FUNCTION change_member_role(membership_id text, role_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.change_member_role(membership_id text, role_id text) IS '@resultFieldName membership
+Gives a member another role (needs settings.update and the permissions of both roles). The business keeps at least one owner (LASTO).';
+
+--
 -- Name: billing_requests; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -8496,6 +8897,48 @@ COMMENT ON FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted in
 Closes an open drawer with the cash counted, in minor units (needs sales.sell), and an optional note: keeps what was expected (float + cash payments − cash refunds + cash in − cash out) and the difference (counted − expected).';
 
 --
+-- Name: close_location(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.close_location(location_id text) RETURNS app_public.locations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  loc app_public.locations;
+begin
+  -- The tenant's locations are locked together, so two closes at once cannot close the last two.
+  perform 1 from app_public.locations l where l.tenant_id = tenant order by l.id for update;
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = close_location.location_id;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(close_location.location_id, 40)));
+  end if;
+  if loc.closed_at is not null then
+    return loc;
+  end if;
+  if not exists (select 1 from app_public.locations l where l.tenant_id = tenant and l.id <> loc.id and l.closed_at is null) then
+    perform app_hidden.raise_error('BADIN', format('%s is the business''s only open location: open another before closing it.', loc.name));
+  end if;
+  if exists (select 1 from app_public.cash_drawers d where d.tenant_id = tenant and d.location_id = loc.id and d.closed_at is null) then
+    perform app_hidden.raise_error('BADIN', format('The cash drawer of %s is open: count and close it first.', loc.name));
+  end if;
+  if exists (select 1 from app_public.orders o where o.tenant_id = tenant and o.location_id = loc.id and o.status = 'open') then
+    perform app_hidden.raise_error('BADIN', format('%s has open orders: take their payment or cancel them first.', loc.name));
+  end if;
+  update app_public.locations l set closed_at = now() where l.tenant_id = tenant and l.id = loc.id returning * into loc;
+  return loc;
+end;
+$$;
+
+--
+-- Name: FUNCTION close_location(location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.close_location(location_id text) IS '@resultFieldName location
+Closes a location (needs settings.update): it sells nothing more and leaves the pickers; its history stays. Refused while its cash drawer or orders are open, and for the only open location.';
+
+--
 -- Name: tenants; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -8512,9 +8955,13 @@ CREATE TABLE app_public.tenants (
     suspended_at timestamp with time zone,
     currency text DEFAULT 'USD'::text NOT NULL,
     locale text DEFAULT 'en-US'::text NOT NULL,
+    receipt_address text,
+    receipt_footer text,
     CONSTRAINT tenants_default_country_check CHECK ((default_country ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT tenants_locale_check CHECK (((length(locale) >= 2) AND (length(locale) <= 35))),
     CONSTRAINT tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT tenants_receipt_address_check CHECK (((length(receipt_address) >= 1) AND (length(receipt_address) <= 500))),
+    CONSTRAINT tenants_receipt_footer_check CHECK (((length(receipt_footer) >= 1) AND (length(receipt_footer) <= 500))),
     CONSTRAINT tenants_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'closed'::text]))),
     CONSTRAINT tenants_suspension_consistent CHECK (((suspension_reason IS NULL) OR (status <> 'active'::text))),
     CONSTRAINT tenants_suspension_reason_check CHECK ((suspension_reason = ANY (ARRAY['nonpayment'::text, 'canceled'::text, 'fraud'::text, 'manual'::text, 'technical'::text]))),
@@ -8582,6 +9029,18 @@ COMMENT ON COLUMN app_public.tenants.currency IS 'The currency the business sell
 --
 
 COMMENT ON COLUMN app_public.tenants.locale IS 'How numbers, amounts and dates are written for the business (a BCP 47 tag such as en-US, fr-FR or ar-OM).';
+
+--
+-- Name: COLUMN tenants.receipt_address; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.receipt_address IS 'The address printed under the business name on receipts (several lines allowed).';
+
+--
+-- Name: COLUMN tenants.receipt_footer; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.receipt_footer IS 'Printed at the foot of receipts ("Thank you! Returns within 30 days with this receipt.").';
 
 --
 -- Name: create_business(text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -8748,6 +9207,34 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.create_customer_type(label text) IS 'Adds a customer type (needs settings.update); names are unique in the business (DUPLI).';
+
+--
+-- Name: create_role(text, text[]); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_role(name text, permissions text[]) RETURNS app_public.roles
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  new_id text := public.gen_ulid();
+  r app_public.roles;
+begin
+  insert into app_public.roles (tenant_id, id, key, name, permissions)
+  values (tenant, new_id, 'custom_' || lower(new_id), app_private.role_name(tenant, create_role.name, null),
+          app_private.role_permissions(create_role.permissions))
+  returning * into r;
+  return r;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_role(name text, permissions text[]); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_role(name text, permissions text[]) IS '@resultFieldName role
+Makes a custom role with a name and permissions (needs settings.update and every permission given).';
 
 --
 -- Name: current_billing_subscription(); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9333,6 +9820,42 @@ $$;
 COMMENT ON FUNCTION app_public.delete_customer_type(id text) IS 'Deletes a customer type no customer has (needs settings.update; TYPIU while in use).';
 
 --
+-- Name: delete_role(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.delete_role(role_id text) RETURNS app_public.roles
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  r app_public.roles := app_private.custom_role(tenant, delete_role.role_id);
+  holders int;
+begin
+  perform app_private.assert_holds_permissions(r.permissions, format('Deleting %s', r.name));
+  select count(*) into holders from app_public.memberships m where m.tenant_id = tenant and m.role_id = r.id;
+  if holders > 0 then
+    perform app_hidden.raise_error('BADIN', format('%s member(s) have the role %s: give them another role first.', holders, r.name));
+  end if;
+  if exists (select 1 from app_public.invitations i where i.tenant_id = tenant and i.role_id = r.id and i.accepted_at is null
+             and i.revoked_at is null and i.expires_at > now()) then
+    perform app_hidden.raise_error('BADIN', format('A pending invitation offers the role %s: revoke it first.', r.name));
+  end if;
+  -- Its past invitations go with it (the audit log keeps them).
+  delete from app_public.invitations i where i.tenant_id = tenant and i.role_id = r.id;
+  delete from app_public.roles x where x.tenant_id = tenant and x.id = r.id;
+  return r;
+end;
+$$;
+
+--
+-- Name: FUNCTION delete_role(role_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.delete_role(role_id text) IS '@resultFieldName role
+Deletes a custom role nobody has (needs settings.update).';
+
+--
 -- Name: billing_notices; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -9452,6 +9975,80 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) IS 'Units on hand: the sum of the movements, at one location or (without a location) at all of them. Can be negative when more was sold than was recorded as received.';
+
+--
+-- Name: invitation_by_token(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.invitation_by_token(token text) RETURNS TABLE(business_name text, role_name text, email text, has_account boolean, expires_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.name, r.name, i.email::text, exists (select 1 from app_public.users u where u.email = i.email), i.expires_at
+  from app_public.invitations i
+  join app_public.tenants t on t.id = i.tenant_id
+  join app_public.roles r on r.tenant_id = i.tenant_id and r.id = i.role_id
+  where i.token_hash = public.digest(coalesce(invitation_by_token.token, ''), 'sha256')
+    and i.accepted_at is null and i.revoked_at is null and i.expires_at > now();
+$$;
+
+--
+-- Name: FUNCTION invitation_by_token(token text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.invitation_by_token(token text) IS '@behavior -connection +list
+The invitation of a link, for its page: business, role, email and whether the email has an account. Empty when the link is used, revoked, expired or unknown.';
+
+--
+-- Name: invite_member(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  clean_email text := app_hidden.assert_valid_email(invite_member.email);
+  r app_public.roles := app_private.tenant_role(tenant, invite_member.role_id);
+  plan app_public.plans := app_private.tenant_plan(tenant);
+  taken int;
+  inv app_public.invitations;
+begin
+  perform app_private.assert_holds_permissions(r.permissions, format('Inviting someone as %s', r.name));
+  if exists (select 1 from app_public.memberships m join app_public.users u on u.id = m.user_id
+             where m.tenant_id = tenant and u.email = clean_email) then
+    perform app_hidden.raise_error('DUPLI', format('%s is already a member of this business.', clean_email), field => 'email');
+  end if;
+  -- The same lock as every seat check: members and pending invitations are counted one at a time.
+  perform pg_advisory_xact_lock(hashtext('app.plan_limits'), hashtext(tenant));
+  update app_public.invitations i set revoked_at = now()
+  where i.tenant_id = tenant and i.email = clean_email and i.accepted_at is null and i.revoked_at is null;
+  if plan.key is not null then
+    select (select count(*) from app_public.memberships m where m.tenant_id = tenant)
+         + (select count(*) from app_public.invitations i
+            where i.tenant_id = tenant and i.accepted_at is null and i.revoked_at is null and i.expires_at > now())
+    into taken;
+    if taken >= plan.max_seats then
+      perform app_hidden.raise_error('LIMIT', format(
+        'Your %s plan allows %s users (max_seats) and you have %s, pending invitations included. Upgrade under Settings → Billing, or revoke an invitation.',
+        plan.name, plan.max_seats, taken));
+    end if;
+  end if;
+  token := translate(encode(public.gen_random_bytes(24), 'base64'), '+/', '-_');
+  insert into app_public.invitations (tenant_id, email, role_id, token_hash, invited_by_user_id)
+  values (tenant, clean_email, r.id, public.digest(token, 'sha256'), app_hidden.current_user_id())
+  returning * into inv;
+  invitation_id := inv.id;
+  expires_at := inv.expires_at;
+end;
+$$;
+
+--
+-- Name: FUNCTION invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) IS 'Invites someone by email with a role (needs settings.update and the role''s permissions); returns the secret token of the link /invitations/<token> (shown once) and when it expires. Inviting the same email again replaces the pending invitation; members and pending invitations count against the plan''s seats.';
 
 --
 -- Name: merge_customers(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -9586,6 +10183,7 @@ begin
   if not found then
     perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(open_cash_drawer.location_id, 40)), field => 'locationId');
   end if;
+  perform app_private.assert_location_open(loc);
   if open_cash_drawer.opening_float is null or open_cash_drawer.opening_float < 0 or open_cash_drawer.opening_float > 100000000 then
     perform app_hidden.raise_error('BADAM', 'The float must be an amount from 0 (at most 100000000 minor units).', field => 'openingFloat');
   end if;
@@ -9702,6 +10300,10 @@ begin
   select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = place_order.location_id;
   if not found then
     perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(place_order.location_id, 40)));
+  end if;
+  -- A closed location sells nothing (an import of its past sales is still recorded).
+  if place_order.placed_at is null then
+    perform app_private.assert_location_open(loc);
   end if;
   customer := app_private.order_customer_id(tenant, place_order.customer_id);
   select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
@@ -10280,6 +10882,40 @@ $$;
 COMMENT ON FUNCTION app_public.remove_customer_favourite_item(customer_id text, catalog_item_id text) IS 'Removes a catalog item from a customer''s favourites (needs customers.update).';
 
 --
+-- Name: remove_member(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.remove_member(membership_id text) RETURNS app_public.memberships
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  m app_public.memberships;
+  r app_public.roles;
+begin
+  select x.* into m from app_public.memberships x where x.tenant_id = tenant and x.id = remove_member.membership_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no member %s.', left(remove_member.membership_id, 40)));
+  end if;
+  select x.* into r from app_public.roles x where x.tenant_id = tenant and x.id = m.role_id;
+  perform app_private.assert_holds_permissions(r.permissions, format('Removing a %s', r.name));
+  if r.key = 'owner' then
+    perform app_private.assert_keeps_an_owner(tenant, m.id);
+  end if;
+  delete from app_public.memberships x where x.tenant_id = tenant and x.id = m.id;
+  return m;
+end;
+$$;
+
+--
+-- Name: FUNCTION remove_member(membership_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.remove_member(membership_id text) IS '@resultFieldName membership
+Removes a member (needs settings.update and the permissions of their role): they lose access to the business at once. The business keeps at least one owner (LASTO).';
+
+--
 -- Name: rename_customer_type(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -10306,6 +10942,39 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.rename_customer_type(id text, label text) IS 'Renames a customer type (needs settings.update); customers keep it.';
+
+--
+-- Name: reopen_location(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.reopen_location(location_id text) RETURNS app_public.locations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  loc app_public.locations;
+begin
+  select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = reopen_location.location_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(reopen_location.location_id, 40)));
+  end if;
+  if loc.closed_at is null then
+    return loc;
+  end if;
+  -- An open location takes a place of the plan's (a closed one does not).
+  perform app_private.assert_within_plan_limit(tenant, 'locations');
+  update app_public.locations l set closed_at = null where l.tenant_id = tenant and l.id = loc.id returning * into loc;
+  return loc;
+end;
+$$;
+
+--
+-- Name: FUNCTION reopen_location(location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.reopen_location(location_id text) IS '@resultFieldName location
+Opens a closed location again (needs settings.update).';
 
 --
 -- Name: request_billing_portal(); Type: FUNCTION; Schema: app_public; Owner: -
@@ -10351,6 +11020,38 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.restore_customer(customer_id text, reason text) IS 'Makes an archived customer active again (needs customers.update). The reason, if given, is kept in the audit log.';
+
+--
+-- Name: revoke_invitation(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.revoke_invitation(invitation_id text) RETURNS app_public.invitations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  inv app_public.invitations;
+begin
+  select i.* into inv from app_public.invitations i where i.tenant_id = tenant and i.id = revoke_invitation.invitation_id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no invitation %s.', left(revoke_invitation.invitation_id, 40)));
+  end if;
+  if inv.accepted_at is not null then
+    perform app_hidden.raise_error('BADIN', format('%s already accepted: remove the member instead.', inv.email));
+  end if;
+  update app_public.invitations i set revoked_at = coalesce(i.revoked_at, now())
+  where i.tenant_id = tenant and i.id = inv.id returning * into inv;
+  return inv;
+end;
+$$;
+
+--
+-- Name: FUNCTION revoke_invitation(invitation_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.revoke_invitation(invitation_id text) IS '@resultFieldName invitation
+Withdraws a pending invitation (needs settings.update): its link stops working.';
 
 --
 -- Name: search_customers(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -10866,6 +11567,34 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer) IS 'Changes when a customer counts as regular or lapsed (needs settings.update). Classes follow at once: nothing is stored per customer.';
+
+--
+-- Name: update_role(text, text, text[]); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_role(role_id text, name text, permissions text[]) RETURNS app_public.roles
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  r app_public.roles := app_private.custom_role(tenant, update_role.role_id);
+begin
+  perform app_private.assert_holds_permissions(r.permissions, format('Changing %s', r.name));
+  update app_public.roles x
+  set name = app_private.role_name(tenant, update_role.name, r.id), permissions = app_private.role_permissions(update_role.permissions)
+  where x.tenant_id = tenant and x.id = r.id
+  returning * into r;
+  return r;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_role(role_id text, name text, permissions text[]); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_role(role_id text, name text, permissions text[]) IS '@resultFieldName role
+Renames a custom role and sets its permissions (needs settings.update and the permissions it had and gets); its members have them at once. Built-in roles are fixed.';
 
 --
 -- Name: void_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -12672,34 +13401,6 @@ COMMENT ON COLUMN app_public.devices.location_id IS 'The location where the devi
 COMMENT ON COLUMN app_public.devices.name IS 'Name of the device, unique at its location (such as Register 1).';
 
 --
--- Name: memberships; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.memberships (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    user_id text NOT NULL,
-    role_id text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-ALTER TABLE ONLY app_public.memberships FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE memberships; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.memberships IS '@unique id
-A user working for a tenant, with one role there.';
-
---
--- Name: COLUMN memberships.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.memberships.tenant_id IS '@behavior -filterBy -orderBy -insert -update';
-
---
 -- Name: order_lines; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -12955,44 +13656,6 @@ COMMENT ON COLUMN app_public.refund_tenders.cash_drawer_id IS 'The drawer cash h
 --
 
 COMMENT ON COLUMN app_public.refund_tenders.order_refund_id IS 'The refund of lines that handed this back (null for a void or a cancel).';
-
---
--- Name: roles; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.roles (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    key text NOT NULL,
-    name text NOT NULL,
-    permissions text[] DEFAULT '{}'::text[] NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT roles_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
-    CONSTRAINT roles_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
-    CONSTRAINT roles_permissions_check CHECK ((permissions <@ app_hidden.all_permissions()))
-);
-
-ALTER TABLE ONLY app_public.roles FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE roles; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.roles IS '@unique id
-A role inside a tenant (owner, manager, cashier) and the permissions it carries.';
-
---
--- Name: COLUMN roles.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.roles.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN roles.permissions; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.roles.permissions IS 'Permissions such as customers.merge or reports.export.';
 
 --
 -- Name: tenant_suspensions; Type: TABLE; Schema: app_public; Owner: -
@@ -14157,6 +14820,26 @@ ALTER TABLE ONLY app_public.inventory_movements
 COMMENT ON CONSTRAINT inventory_movements_pkey ON app_public.inventory_movements IS '@behavior -single -update -delete';
 
 --
+-- Name: invitations invitations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT invitations_pkey ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT invitations_pkey ON app_public.invitations IS '@behavior -single -update -delete';
+
+--
+-- Name: invitations invitations_token_hash_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_hash);
+
+--
 -- Name: locations locations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -14911,6 +15594,30 @@ CREATE INDEX inventory_movements_order_idx ON app_public.inventory_movements USI
 CREATE INDEX inventory_movements_order_line_idx ON app_public.inventory_movements USING btree (tenant_id, order_line_id);
 
 --
+-- Name: invitations_accepted_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX invitations_accepted_by_idx ON app_public.invitations USING btree (accepted_by_user_id);
+
+--
+-- Name: invitations_invited_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX invitations_invited_by_idx ON app_public.invitations USING btree (invited_by_user_id);
+
+--
+-- Name: invitations_pending_email_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX invitations_pending_email_idx ON app_public.invitations USING btree (tenant_id, email) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
+
+--
+-- Name: invitations_role_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX invitations_role_idx ON app_public.invitations USING btree (tenant_id, role_id);
+
+--
 -- Name: memberships_role_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -15235,6 +15942,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.locations FOR
 CREATE TRIGGER _050_validate_money BEFORE INSERT OR UPDATE OF currency, locale ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_money();
 
 --
+-- Name: tenants _050_validate_receipt; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate_receipt BEFORE INSERT OR UPDATE OF receipt_address, receipt_footer ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_receipt();
+
+--
 -- Name: tenants _050_validate_tax_rate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -15439,6 +16152,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.devices
 CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.inventory_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
+-- Name: invitations _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.invitations FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'token_hash');
+
+--
 -- Name: locations _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -15455,6 +16174,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.members
 --
 
 CREATE TRIGGER _500_audit AFTER UPDATE ON app_public.orders FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: roles _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.roles FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: tenants _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -16277,6 +17002,64 @@ ALTER TABLE ONLY app_public.inventory_movements
 
 COMMENT ON CONSTRAINT inventory_movements_tenant_id_location_id_fkey ON app_public.inventory_movements IS '@fieldName location
 @foreignFieldName inventoryMovements';
+
+--
+-- Name: invitations invitations_accepted_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_accepted_by_user_id_fkey FOREIGN KEY (accepted_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT invitations_accepted_by_user_id_fkey ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT invitations_accepted_by_user_id_fkey ON app_public.invitations IS '@fieldName acceptedBy
+@foreignFieldName acceptedInvitations
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: invitations invitations_invited_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_invited_by_user_id_fkey FOREIGN KEY (invited_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT invitations_invited_by_user_id_fkey ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT invitations_invited_by_user_id_fkey ON app_public.invitations IS '@fieldName invitedBy
+@foreignFieldName sentInvitations
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: invitations invitations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT invitations_tenant_id_fkey ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT invitations_tenant_id_fkey ON app_public.invitations IS '@fieldName tenant
+@foreignFieldName invitations';
+
+--
+-- Name: invitations invitations_tenant_id_role_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_tenant_id_role_id_fkey FOREIGN KEY (tenant_id, role_id) REFERENCES app_public.roles(tenant_id, id);
+
+--
+-- Name: CONSTRAINT invitations_tenant_id_role_id_fkey ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT invitations_tenant_id_role_id_fkey ON app_public.invitations IS '@fieldName role
+@foreignFieldName invitations';
 
 --
 -- Name: locations locations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -17211,6 +17994,16 @@ CASE
 END);
 
 --
+-- Name: invitations active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.invitations AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: locations active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -17445,6 +18238,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.inventory_movements AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: invitations active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.invitations AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -17745,6 +18548,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.inventory_movements AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: invitations active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.invitations AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -18101,6 +18918,20 @@ CASE
 END);
 
 --
+-- Name: invitations active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.invitations AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: locations active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -18343,6 +19174,12 @@ CREATE POLICY all_for_owner ON app_public.inventory_items TO bo_owner USING (tru
 --
 
 CREATE POLICY all_for_owner ON app_public.inventory_movements TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: invitations all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.invitations TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: locations all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -18613,6 +19450,12 @@ ALTER TABLE app_public.inventory_items ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.inventory_movements ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: invitations; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.invitations ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: locations; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -18893,6 +19736,12 @@ CREATE POLICY select_with_permission ON app_public.customer_types FOR SELECT TO 
 --
 
 CREATE POLICY select_with_permission ON app_public.customers FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: invitations select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.invitations FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('settings.view'::text) AS has_permission)));
 
 --
 -- Name: tenant_suspensions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -19413,6 +20262,13 @@ GRANT USAGE ON SCHEMA public TO bo_analyst;
 
 GRANT USAGE ON SCHEMA reporting TO bo_visitor;
 GRANT USAGE ON SCHEMA reporting TO bo_analyst;
+
+--
+-- Name: FUNCTION accept_invitation(token text, name text, password text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.accept_invitation(token text, name text, password text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.accept_invitation(token text, name text, password text) TO bo_visitor;
 
 --
 -- Name: FUNCTION all_permissions(); Type: ACL; Schema: app_hidden; Owner: -
@@ -20025,6 +20881,42 @@ REVOKE ALL ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub js
 REVOKE ALL ON FUNCTION app_private.assert_customer_type_label(tenant_id text, label text, except_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION assert_holds_permissions(permissions text[], what text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_holds_permissions(permissions text[], what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION assert_keeps_an_owner(tenant text, leaving text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_keeps_an_owner(tenant text, leaving text) FROM PUBLIC;
+
+--
+-- Name: TABLE locations; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.name; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.timezone; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_location_open(loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_location_open(loc app_public.locations) FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_may_create_business(user_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20065,6 +20957,18 @@ REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PU
 --
 
 REVOKE ALL ON FUNCTION app_private.create_tenant_for(owner_user_id text, company_name text, timezone text, currency text, locale text) FROM PUBLIC;
+
+--
+-- Name: TABLE roles; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.roles TO bo_visitor;
+
+--
+-- Name: FUNCTION custom_role(tenant text, role_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.custom_role(tenant text, role_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_counters__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
@@ -20235,24 +21139,6 @@ GRANT INSERT(low_stock_threshold),UPDATE(low_stock_threshold) ON TABLE app_publi
 GRANT SELECT ON TABLE app_public.inventory_movements TO bo_visitor;
 
 --
--- Name: TABLE locations; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.locations TO bo_visitor;
-
---
--- Name: COLUMN locations.name; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
-
---
--- Name: COLUMN locations.timezone; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
-
---
 -- Name: FUNCTION inventory_movement_event_payload(m app_public.inventory_movements, item app_public.inventory_items, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20371,6 +21257,72 @@ REVOKE ALL ON FUNCTION app_private.order_refunded_event_payload(o app_public.ord
 --
 
 REVOKE ALL ON FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc app_public.locations) FROM PUBLIC;
+
+--
+-- Name: COLUMN invitations.tenant_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.email; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(email) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.role_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(role_id) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.invited_by_user_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(invited_by_user_id) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.created_at; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.expires_at; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(expires_at) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.accepted_at; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(accepted_at) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.accepted_by_user_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(accepted_by_user_id) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: COLUMN invitations.revoked_at; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT(revoked_at) ON TABLE app_public.invitations TO bo_visitor;
+
+--
+-- Name: FUNCTION pending_invitation(token text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.pending_invitation(token text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION plan_change_problem(tenant text, target_plan text); Type: ACL; Schema: app_private; Owner: -
@@ -20583,6 +21535,18 @@ REVOKE ALL ON FUNCTION app_private.reporting_sales__enqueue(evt app_private.even
 REVOKE ALL ON FUNCTION app_private.reset_consumer(consumer text, tenant_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION role_name(tenant text, name text, role_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.role_name(tenant text, name text, role_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION role_permissions(permissions text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.role_permissions(permissions text[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION secure_table(tbl regclass); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20689,6 +21653,12 @@ REVOKE ALL ON FUNCTION app_private.tenant_currency(tenant_id text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tenant_plan(tenant text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tenant_role(tenant text, role_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tenant_role(tenant text, role_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer); Type: ACL; Schema: app_private; Owner: -
@@ -20829,6 +21799,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenants__start_trial() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_money() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_tenants__validate_receipt(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_receipt() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_tenants__validate_tax_rate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -20967,6 +21943,19 @@ REVOKE ALL ON FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_dr
 GRANT ALL ON FUNCTION app_public.cash_drawers_expected_now(d app_public.cash_drawers) TO bo_visitor;
 
 --
+-- Name: TABLE memberships; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.memberships TO bo_visitor;
+
+--
+-- Name: FUNCTION change_member_role(membership_id text, role_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.change_member_role(membership_id text, role_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.change_member_role(membership_id text, role_id text) TO bo_visitor;
+
+--
 -- Name: TABLE billing_requests; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -20985,6 +21974,13 @@ GRANT ALL ON FUNCTION app_public.change_plan(plan_key text, reason text) TO bo_v
 
 REVOKE ALL ON FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted integer, note text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.close_cash_drawer(cash_drawer_id text, counted integer, note text) TO bo_visitor;
+
+--
+-- Name: FUNCTION close_location(location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.close_location(location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.close_location(location_id text) TO bo_visitor;
 
 --
 -- Name: TABLE tenants; Type: ACL; Schema: app_public; Owner: -
@@ -21023,6 +22019,18 @@ GRANT UPDATE(currency) ON TABLE app_public.tenants TO bo_visitor;
 GRANT UPDATE(locale) ON TABLE app_public.tenants TO bo_visitor;
 
 --
+-- Name: COLUMN tenants.receipt_address; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(receipt_address) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: COLUMN tenants.receipt_footer; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(receipt_footer) ON TABLE app_public.tenants TO bo_visitor;
+
+--
 -- Name: FUNCTION create_business(name text, timezone text, currency text, locale text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -21048,6 +22056,13 @@ GRANT SELECT ON TABLE app_public.customer_types TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.create_customer_type(label text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.create_customer_type(label text) TO bo_visitor;
+
+--
+-- Name: FUNCTION create_role(name text, permissions text[]); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_role(name text, permissions text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_role(name text, permissions text[]) TO bo_visitor;
 
 --
 -- Name: FUNCTION current_billing_subscription(); Type: ACL; Schema: app_public; Owner: -
@@ -21200,6 +22215,13 @@ REVOKE ALL ON FUNCTION app_public.delete_customer_type(id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.delete_customer_type(id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION delete_role(role_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.delete_role(role_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.delete_role(role_id text) TO bo_visitor;
+
+--
 -- Name: TABLE billing_notices; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -21225,6 +22247,20 @@ GRANT ALL ON FUNCTION app_public.inventory_items_is_low_stock(item app_public.in
 
 REVOKE ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.inventory_items_on_hand(item app_public.inventory_items, location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION invitation_by_token(token text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.invitation_by_token(token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.invitation_by_token(token text) TO bo_visitor;
+
+--
+-- Name: FUNCTION invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) TO bo_visitor;
 
 --
 -- Name: FUNCTION merge_customers(primary_id text, duplicate_id text, reason text); Type: ACL; Schema: app_public; Owner: -
@@ -21331,11 +22367,25 @@ REVOKE ALL ON FUNCTION app_public.remove_customer_favourite_item(customer_id tex
 GRANT ALL ON FUNCTION app_public.remove_customer_favourite_item(customer_id text, catalog_item_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION remove_member(membership_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.remove_member(membership_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.remove_member(membership_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION rename_customer_type(id text, label text); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.rename_customer_type(id text, label text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.rename_customer_type(id text, label text) TO bo_visitor;
+
+--
+-- Name: FUNCTION reopen_location(location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.reopen_location(location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.reopen_location(location_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION request_billing_portal(); Type: ACL; Schema: app_public; Owner: -
@@ -21350,6 +22400,13 @@ GRANT ALL ON FUNCTION app_public.request_billing_portal() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.restore_customer(customer_id text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.restore_customer(customer_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION revoke_invitation(invitation_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.revoke_invitation(invitation_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.revoke_invitation(invitation_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION search_customers(q text); Type: ACL; Schema: app_public; Owner: -
@@ -21411,6 +22468,13 @@ GRANT ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_pub
 
 REVOKE ALL ON FUNCTION app_public.update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_role(role_id text, name text, permissions text[]); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_role(role_id text, name text, permissions text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_role(role_id text, name text, permissions text[]) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -
@@ -21818,12 +22882,6 @@ GRANT INSERT(location_id),UPDATE(location_id) ON TABLE app_public.devices TO bo_
 GRANT INSERT(name),UPDATE(name) ON TABLE app_public.devices TO bo_visitor;
 
 --
--- Name: TABLE memberships; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.memberships TO bo_visitor;
-
---
 -- Name: TABLE order_lines; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -21840,12 +22898,6 @@ GRANT SELECT ON TABLE app_public.order_refund_lines TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE app_public.refund_tenders TO bo_visitor;
-
---
--- Name: TABLE roles; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.roles TO bo_visitor;
 
 --
 -- Name: TABLE tenant_suspensions; Type: ACL; Schema: app_public; Owner: -

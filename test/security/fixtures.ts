@@ -48,6 +48,13 @@ export interface TenantFixture {
     cancelledOrderId: string;
     /** The annex's cash drawer, open. */
     openDrawerId: string;
+    /** A third location, open, with no drawer or order open: it can be closed. */
+    kioskLocationId: string;
+    /** A custom role nobody has. */
+    customRoleId: string;
+    /** A pending invitation (as cashier). */
+    invitationId: string;
+    cashierMembershipId: string;
     exportId: string;
     billingNoticeId: string;
     billingInvoiceId: string;
@@ -295,6 +302,14 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
     analystUsername = (await one(owner, "select * from reporting.create_analyst_login($1)", [`${label} notebook`])).username;
   }
 
+  // Staff settings: a third location with nothing open (it can be closed), a custom role, a
+  // pending invitation.
+  const kioskLocationId = (await one(owner, "insert into app_public.locations (name, timezone) values ($1, 'Europe/Paris') returning id", [`${label} Kiosk`])).id;
+  const customRoleId = (await one(owner, "select * from app_public.create_role($1, array['reports.view', 'inventory.manage'])", [`${label} Stock keeper`])).id;
+  const cashierRoleId = (await one(owner, "select id from app_public.roles where key = 'cashier'")).id;
+  const invitationId = (await one(owner, "select * from app_public.invite_member($1, $2)", [`${lower}-new-hire@example.com`, cashierRoleId])).invitation_id;
+  const cashierMembershipId = (await one(owner, "select id from app_public.memberships where user_id = $1", [cashier.userId])).id;
+
   const rows = await tenantRows(db, tenantId);
   // Analyst logins are keyed by their role name (no id column).
   if (analystUsername) rows["app_private.analyst_logins"] = [analystUsername];
@@ -324,6 +339,10 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       voidedOrderId: voided.id,
       cancelledOrderId: cancelled.id,
       openDrawerId: openDrawer.id,
+      kioskLocationId,
+      customRoleId,
+      invitationId,
+      cashierMembershipId,
       exportId,
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,

@@ -38,6 +38,8 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.may_download_exports_of(text)": "whether the caller is a member of that tenant with reports.export: tells nothing else",
   "app_hidden.logout()": "ends the caller's own session",
   "app_hidden.onboard(text,text,text,text,text,text,text)": "creates a new business for a new user; touches no existing tenant",
+  "app_hidden.accept_invitation(text,text,text)":
+    "joins the business of a pending invitation found by the hash of its secret token (the link); an existing account must give its password (counted as at sign-in)",
 };
 
 /**

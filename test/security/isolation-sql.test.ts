@@ -95,6 +95,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     patch: { first_name: "Pwned", notes: "Pwned" },
     name: "Alpha fuzz",
     note: "Alpha fuzz",
+    // A new address each call: an email used by an attack that committed is free for the control.
+    email: `fuzz-${randomUUID()}@example.com`,
+    permissions: ["reports.view"],
     kind: "in",
     channel: "email",
     preferred_payment: "card",
@@ -210,14 +213,21 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       "app_public.order_lines": [A.named.paidTeaLineId],
       "app_public.catalog_items": [A.named.teaItemId, A.named.cakeItemId],
       "app_public.cash_drawers": [A.named.openDrawerId],
+      "app_public.roles": [A.named.customRoleId],
+      "app_public.memberships": [A.named.cashierMembershipId],
+      "app_public.invitations": [A.named.invitationId],
     };
-    // Functions that take back a sale want the paid one (the unpaid order is not a sale yet).
-    const takesBackASale = (fn: Fn) => ["void_order", "refund_order_lines"].includes(fn.name);
+    // Some functions want a row in a particular state: a sale to take back (the unpaid order is
+    // not a sale yet), a location with nothing open to close.
+    const preferredFor: Record<string, Record<string, string[]>> = {
+      void_order: { "app_public.orders": [A.named.paidOrderId] },
+      refund_order_lines: { "app_public.orders": [A.named.paidOrderId] },
+      close_location: { "app_public.locations": [A.named.kioskLocationId] },
+    };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;
-      if (slot.table === "app_public.orders" && takesBackASale(fn)) return A.named.paidOrderId;
       const n = all.slice(0, k).filter((o) => o.table === slot.table).length;
-      return (preferred[slot.table] ?? A.rows[slot.table] ?? [])[n] ?? null;
+      return (preferredFor[fn.name]?.[slot.table] ?? preferred[slot.table] ?? A.rows[slot.table] ?? [])[n] ?? null;
     };
     /** What to try in a slot: each of B's rows of that kind (up to 4) and ids nobody has (a ULID, a UUID). */
     const attacks = (slot: Slot): string[] => {

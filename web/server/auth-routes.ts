@@ -1,5 +1,6 @@
-// Sign-in, business creation and sign-out. The SQL functions (app_hidden.login/onboard/logout)
-// do the work; this file only moves the session secret between them and the HttpOnly cookie.
+// Sign-in, business creation, accepting an invitation and sign-out. The SQL functions
+// (app_hidden.login/onboard/accept_invitation/logout) do the work; this file only moves the
+// session secret between them and the HttpOnly cookie.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type pg from "pg";
 import { asVisitor } from "./db.ts";
@@ -41,6 +42,23 @@ export async function handleAuth(pool: pg.Pool, req: IncomingMessage, res: Serve
         ]);
         return rows[0].id as string;
       });
+      setSessionCookie(req, res, session);
+      sendJson(res, 200, { ok: true });
+      return true;
+    }
+    case "/auth/invitations/accept": {
+      // Someone new gives a name and a password; someone with an account, their password (a
+      // wrong one is counted as at sign-in, so it must commit: the function returns null).
+      const body = await readJsonObject(req);
+      const session = await asVisitor(pool, null, async (c) => {
+        const { rows } = await c.query("select app_hidden.accept_invitation($1, $2, $3) as id", [
+          stringField(body, "token"),
+          stringField(body, "name"),
+          stringField(body, "password"),
+        ]);
+        return rows[0].id as string | null;
+      });
+      if (!session) throw new HttpError("CREDS", "Incorrect password for this email.");
       setSessionCookie(req, res, session);
       sendJson(res, 200, { ok: true });
       return true;

@@ -33,7 +33,10 @@ export const ERROR_SECTIONS: ErrorSection[] = [
       { code: "NOTMB", http: 403, meaning: "Not a member of that business (`switch_tenant`)." },
       { code: "BZLIM", http: 429, meaning: "`createBusiness`: one person may create at most 5 businesses within 24 hours (the first, made at sign-up, included) and own at most 10 that are not closed." },
       { code: "DUPNM", http: 400, meaning: "A location with that name already exists in the business." },
-      { code: "DUPLI", http: 400, meaning: "Something unique already exists (PostgreSQL `23505` not caught by a more specific check)." },
+      { code: "TZFIX", http: 409, meaning: "A location's time zone cannot change once it has orders: they are dated on its clock. Open a new location for another time zone." },
+      { code: "INVEX", http: 410, meaning: "`POST /auth/invitations/accept`: the invitation link was already used, withdrawn (or replaced by a newer invitation to the same email), or is more than 7 days old." },
+      { code: "LASTO", http: 400, meaning: "The business would have no owner left: the last owner cannot be given another role or removed." },
+      { code: "DUPLI", http: 400, meaning: "Something unique already exists: an invitation to someone who is already a member, a role name the business already has; also PostgreSQL `23505` not caught by a more specific check." },
       { code: "NOTFD", http: 404, meaning: "Not found, or it belongs to another business (the two are never told apart). Also PostgreSQL `23503`, and a GraphQL update or delete mutation that changed no row (unknown, another business's, or one row-level security does not let the role change, such as a cashier updating a location)." },
     ],
   },
@@ -55,6 +58,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
     codes: [
       { code: "CURFX", http: 409, meaning: "The business's currency cannot change once it has sales (orders, voided ones included): its amounts are a record in that currency. Before the first sale it may change, and catalog prices are rescaled to the new currency's minor units." },
       { code: "EMPTY", http: 400, meaning: "An order needs at least one line." },
+      { code: "LCLSD", http: 400, meaning: "The location is closed: it takes no sale and no cash drawer until it is reopened in Settings (imports of its past sales are still recorded)." },
       { code: "BADQT", http: 400, meaning: "A quantity is not a whole number in range (order lines: 1 to 10000; a refund of lines: 1 to what is left to refund of the line; stock changes: not zero, at most 1000000 either way, and with the sign its reason requires: receive and transfer in positive, waste and transfer out negative), or a low-stock threshold is not 0 to 1000000." },
       { code: "INACT", http: 400, meaning: "The catalog item is inactive and cannot be sold." },
       { code: "BADDS", http: 400, meaning: "A discount is not a whole, non-negative number of cents, or is larger than what it applies to (the line's amount; for the order discount, the lines after their own discounts)." },
@@ -72,7 +76,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
     title: "Billing",
     codes: [
       { code: "TSUSP", http: 403, meaning: "The business is suspended (unpaid, or its subscription ended) or closed: everything but reading billing state, opening the billing portal, changing plan, switching business and signing out is refused. The message says how to reactivate it." },
-      { code: "LIMIT", http: 400, meaning: "One more user, location or POS device would exceed the plan's limit; the message names the plan, the limit (`max_seats`, `max_locations`, `max_devices`) and the current count." },
+      { code: "LIMIT", http: 400, meaning: "One more user, location or POS device would exceed the plan's limit; the message names the plan, the limit (`max_seats`, `max_locations`, `max_devices`) and the current count. Pending invitations count as users; closed locations do not count (reopening one is checked)." },
       { code: "DOWNG", http: 400, meaning: "A plan change refused because current usage exceeds the target plan's limits; the message lists each excess and how many to remove." },
       { code: "BADPL", http: 400, meaning: "No plan with that key, or the business is already on it." },
       { code: "GRACE", http: 400, meaning: "The subscription ended more than 30 days ago: it can no longer be reactivated by choosing a plan." },
