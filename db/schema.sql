@@ -14840,6 +14840,12 @@ ALTER TABLE ONLY app_public.invitations
     ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_hash);
 
 --
+-- Name: CONSTRAINT invitations_token_hash_key ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT invitations_token_hash_key ON app_public.invitations IS '@behavior -single -update -delete';
+
+--
 -- Name: locations locations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 

@@ -59,6 +59,22 @@ describe("auth routes", () => {
     expect((await client.graphql(ME)).data.currentUser.email).toBe(owner.email);
   });
 
+  it("an invitation link: anyone holding it reads what it offers; accepting signs the new member in; a used link answers 410 INVEX", async () => {
+    const owner = await db.onboard({ company: "Link Bakery" });
+    const role = (await owner.query("select id from app_public.roles where key = 'manager'")).rows[0].id;
+    const email = uniqueEmail("invited");
+    const { token } = (await owner.query("select * from app_public.invite_member($1, $2)", [email, role])).rows[0];
+    const client = server.client();
+    const offer = await client.graphql("query ($t: String!) { invitationByTokenList(token: $t) { businessName roleName email hasAccount } }", { t: token });
+    expect(offer.data).toEqual({ invitationByTokenList: [{ businessName: "Link Bakery", roleName: "Manager", email, hasAccount: false }] });
+    const weak = await client.postJson("/auth/invitations/accept", { token, name: "Mo", password: "short" });
+    expect(weak.body.error).toMatchObject({ code: "WEAKP", field: "password" });
+    expect((await client.postJson("/auth/invitations/accept", { token, name: "Mo Manager", password: PASSWORD })).status).toBe(200);
+    expect((await client.graphql(ME)).data).toEqual({ currentUser: { email }, currentTenant: { name: "Link Bakery" } });
+    const again = await server.client().postJson("/auth/invitations/accept", { token, name: "Mo", password: PASSWORD });
+    expect(again).toMatchObject({ status: 410, body: { error: { code: "INVEX" } } });
+  });
+
   it("the sixth attempt after five failures answers 429 LOCKD", async () => {
     const owner = await db.onboard();
     const client = server.client();
