@@ -15,6 +15,8 @@ export async function migrateSettings(opts: {
   skipDump?: boolean;
   /** Only errors are printed (tests). */
   quiet?: boolean;
+  /** The database does not exist yet: reset creates it, and says nothing of dropping it. */
+  newDatabase?: boolean;
 }): Promise<gm.Settings> {
   const settings = await getSettingsFromJSON(path.join(projectRoot, ".gmrc"));
   const result: gm.Settings = {
@@ -28,6 +30,16 @@ export async function migrateSettings(opts: {
   if (opts.quiet) {
     result.logger = new Logger(() => (level, message) => {
       if (level === "error") console.error(message);
+    });
+  } else if (opts.newDatabase) {
+    // graphile-migrate's reset drops the database before creating it; for one that never existed,
+    // "dropped database" only alarms a newcomer.
+    result.logger = new Logger(() => (level, message) => {
+      if (/dropped database/.test(message)) return;
+      const text = message.replace("recreated database", "created database");
+      if (level === "error") console.error(text);
+      else if (level === "warning") console.warn(text);
+      else console.log(text);
     });
   }
   if (opts.skipDump) {

@@ -19,8 +19,11 @@ export default defineConfig({
       "@mui/material",
       "@emotion/react",
       "@emotion/styled",
+      "@mui/material/styles",
+      "@mui/x-charts/BarChart",
     ],
   },
+
   build: {
     outDir: path.resolve(import.meta.dirname, "../../dist/app"),
     emptyOutDir: true,

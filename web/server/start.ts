@@ -9,10 +9,13 @@ import { DEMO_LOGIN, isEmpty, seedDemo } from "../../db/seed-demo.ts";
 import { startStripeLocal, type StripeLocalServer } from "../../stripe-local/server.ts";
 import { superviseWorker } from "../../worker/supervisor.ts";
 import { adminHandler } from "./admin.ts";
-import { createApp } from "./app.ts";
 import { logger } from "./logger.ts";
 
 const development = process.env.NODE_ENV !== "production";
+// Grafast reads GRAPHILE_ENV once, when it is first imported (by app.ts, imported below): the
+// development checks while developing, and no warning on the console either way.
+process.env.GRAPHILE_ENV ??= development ? "development" : "production";
+const { createApp } = await import("./app.ts");
 const port = Number(process.env.PORT ?? 3000);
 const say = (m: string) => logger.info(m);
 
@@ -22,7 +25,7 @@ if (target.rootUrl) {
   await bootstrapRoles(target.rootUrl);
   isNew = !(await databaseExists(target.rootUrl, target.database));
 }
-const settings = await migrateSettings({ ownerUrl: target.ownerUrl, rootUrl: target.rootUrl ?? target.ownerUrl, skipDump: true });
+const settings = await migrateSettings({ ownerUrl: target.ownerUrl, rootUrl: target.rootUrl ?? target.ownerUrl, skipDump: true, newDatabase: isNew });
 const gm = await import("graphile-migrate");
 if (isNew) {
   // graphile-migrate creates the database and runs afterReset (extensions, worker schema).
