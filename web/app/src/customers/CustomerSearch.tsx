@@ -19,6 +19,7 @@ import { SearchIcon } from "./icons.tsx";
 import { SearchCustomersQuery, type CustomerSummary } from "./queries.ts";
 import { useDebounced } from "./useDebounced.ts";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
+import { usePhone } from "../ui/usePhone.ts";
 
 export interface CustomerSearchProps {
   /** What is typed in the box (controlled). */
@@ -47,6 +48,7 @@ export function CustomerSearch({
   noMatch,
 }: CustomerSearchProps) {
   const id = useId();
+  const phone = usePhone();
   const q = useDebounced(text.trim(), 200);
   const [{ data, fetching, error, operation }] = useQuery({ query: SearchCustomersQuery, variables: { q }, pause: !q });
   const hits = useMemo(
@@ -158,7 +160,7 @@ export function CustomerSearch({
                   {c.status !== "active" && <Chip size="small" label="Archived" variant="outlined" />}
                 </Box>
               }
-              secondary={[c.email, c.phone].filter(Boolean).join(" · ") || "No email or phone"}
+              secondary={[c.email, phone(c.phone)].filter(Boolean).join(" · ") || "No email or phone"}
             />
           </ListItemButton>
         ))}

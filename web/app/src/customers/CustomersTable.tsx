@@ -8,6 +8,7 @@ import { formatDateTime, tagList, timeAgo } from "./format.ts";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import type { ListedCustomer } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
+import { usePhone } from "../ui/usePhone.ts";
 
 /** Columns a phone has no room for (their content moves under the name). */
 const WIDE_ONLY = { display: { xs: "none", md: "table-cell" } } as const;
@@ -38,6 +39,7 @@ export function CustomersTable({ children, label = "Customers" }: { children: Re
 
 export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCustomer; onTag?(tag: string): void }) {
   const money = useMoney();
+  const phone = usePhone();
   const navigate = useNavigate();
   const tags = tagList(c.tags);
   return (
@@ -80,12 +82,12 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
             ))}
           </Box>
           <Typography variant="caption" color="text.secondary" sx={{ ...NARROW_ONLY, overflowWrap: "anywhere" }}>
-            {[c.customerType?.label, c.email, c.phone].filter(Boolean).join(" · ")}
+            {[c.customerType?.label, c.email, phone(c.phone)].filter(Boolean).join(" · ")}
           </Typography>
         </Stack>
       </TableCell>
       <TableCell sx={{ ...WIDE_ONLY, overflowWrap: "anywhere" }}>{c.email ?? <Muted />}</TableCell>
-      <TableCell sx={{ ...WIDE_ONLY, whiteSpace: "nowrap" }}>{c.phone ?? <Muted />}</TableCell>
+      <TableCell sx={{ ...WIDE_ONLY, whiteSpace: "nowrap" }}>{c.phone ? phone(c.phone) : <Muted />}</TableCell>
       <TableCell sx={WIDE_ONLY} data-testid="customer-type">
         {c.customerType?.label ?? <Muted />}
       </TableCell>

@@ -31,6 +31,7 @@ import { formatDate, tagList } from "./format.ts";
 import { SwapIcon } from "./icons.tsx";
 import { MergeCustomersMutation, MergeSideQuery, PreviewMergeQuery, type MergePreview, type MergeSide } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
+import { usePhone } from "../ui/usePhone.ts";
 
 interface Props {
   /** The customer whose page this is. */
@@ -181,6 +182,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 function ComparisonTable({ p, d, r }: { p: MergeSide; d: MergeSide; r: MergePreview }) {
   const money = useMoney();
+  const phone = usePhone();
   const consent = (v: boolean | null) => (v == null ? "Not asked" : v ? "Agrees" : "Declined");
   const tags = (v: unknown) => {
     const list = tagList(v);
@@ -197,7 +199,7 @@ function ComparisonTable({ p, d, r }: { p: MergeSide; d: MergeSide; r: MergePrev
   const rows: [string, ReactNode, ReactNode, ReactNode][] = [
     ["Name", p.displayName, d.displayName, r.displayName],
     ["Email", p.email, d.email, r.email],
-    ["Phone", p.phone, d.phone, r.phone],
+    ["Phone", phone(p.phone), phone(d.phone), phone(r.phone)],
     ["Tags", tags(p.tags), tags(d.tags), tags(r.tags)],
     ["Marketing", consent(p.marketingConsent), consent(d.marketingConsent), consent(r.marketingConsent)],
     ["Visits", p.totalVisits, d.totalVisits, r.totalVisits],

@@ -7,6 +7,7 @@ import { useMutation, useQuery } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { formatDate, STATUS_LABEL, tagList } from "./format.ts";
 import { CustomerTypesQuery, SetCustomerTypeMutation, type CustomerDetail } from "./queries.ts";
+import { usePhone } from "../ui/usePhone.ts";
 
 export function StatusChip({ status }: { status: string }) {
   return (
@@ -29,6 +30,7 @@ function consentText(c: CustomerDetail): string {
 
 export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetail; canWrite: boolean }) {
   const tags = tagList(c.tags);
+  const phone = usePhone();
   return (
     <Card data-testid="profile-card">
       <CardContent>
@@ -39,7 +41,7 @@ export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetai
           <Field label="First name">{c.firstName}</Field>
           <Field label="Last name">{c.lastName}</Field>
           <Field label="Email">{c.email}</Field>
-          <Field label="Phone">{c.phone}</Field>
+          <Field label="Phone">{phone(c.phone)}</Field>
           <Field label="Type">{canWrite ? <CustomerTypeSelect customer={c} /> : c.customerType?.label}</Field>
           <Field label="Tags">
             {tags.length ? (

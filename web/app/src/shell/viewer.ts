@@ -13,6 +13,8 @@ export interface Tenant {
   currency?: string;
   locale?: string;
   currencyInfo?: { minorUnits: number } | null;
+  /** The country its phone numbers are written for (ISO 3166-1 alpha-2); only asked for the current one. */
+  defaultCountry?: string | null;
 }
 
 export interface Membership {
@@ -58,6 +60,7 @@ export const ViewerQuery = gql<ViewerData>`
       suspensionReason
       currency
       locale
+      defaultCountry
       currencyInfo {
         minorUnits
       }
