@@ -11,7 +11,9 @@ import { BarChart } from "@mui/x-charts/BarChart";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { shortDate } from "./dates.ts";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
 import { formatPercent, loyaltyClassLabel } from "./loyalty.ts";
 import { CustomerClassCountsQuery, CustomerLoyaltyDaysQuery } from "./queries.ts";
@@ -31,6 +33,7 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
   });
   const rows = data?.customerLoyaltyDays ?? [];
   const busyDays = rows.filter((r) => r.customers > 0);
+  const locale = useViewer().tenant?.locale;
 
   const totals = useMemo(() => {
     let visits = 0, fresh = 0, returning = 0;
@@ -81,7 +84,7 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
                 {busyDays.length > 0 ? (
                   <BarChart
                     height={320}
-                    xAxis={[{ scaleType: "band", data: rows.map((r) => r.businessDate) }]}
+                    xAxis={[{ scaleType: "band", data: rows.map((r) => r.businessDate), valueFormatter: (d: string) => shortDate(d, locale) }]}
                     yAxis={[{ tickMinStep: 1 }]}
                     series={[
                       { label: "New", data: rows.map((r) => r.newCustomers), stack: "customers" },

@@ -1,4 +1,4 @@
-// Items: the best-selling catalog items of the period, top 10 by revenue as a bar chart, and
+// Items: the best-selling catalog items of the period, top 10 by revenue as horizontal bars, and
 // the full ranking as a table sorted by quantity or revenue.
 import {
   Alert, Box, Card, CardContent, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow,
@@ -9,6 +9,7 @@ import { useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
+import { chartMoney } from "./chartMoney.ts";
 import { ExportButton } from "./ExportButton.tsx";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
 import { cents, ItemSalesQuery, type ItemOrder } from "./queries.ts";
@@ -30,6 +31,7 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
   const [top] = useQuery({ query: ItemSalesQuery, variables: { ...common, orderBy: "revenue" as const } });
   const rows = data?.itemSales ?? [];
   const top10 = (top.data?.itemSales ?? []).slice(0, 10);
+  const chart = chartMoney(money);
 
   return (
     <Stack spacing={3}>
@@ -48,18 +50,16 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
           <Typography variant="h6" component="h2">
             Top 10 items by revenue
           </Typography>
-          <Box data-testid="items-chart">
+          <Box data-testid="items-chart" aria-label="Top 10 items by revenue chart" role="figure">
             {top10.length > 0 ? (
+              // Horizontal: each item's name on its own row of the band axis, never skipped for want of width.
               <BarChart
-                height={320}
-                xAxis={[{ scaleType: "band", data: top10.map((r) => r.catalogItemName) }]}
-                series={[
-                  {
-                    label: "Revenue",
-                    data: top10.map((r) => cents(r.netRevenue) / 10 ** money.minorUnits),
-                    valueFormatter: (v) => (v == null ? "" : money.format(Math.round(v * 10 ** money.minorUnits))),
-                  },
-                ]}
+                height={48 + 36 * top10.length}
+                layout="horizontal"
+                hideLegend
+                yAxis={[{ scaleType: "band", data: top10.map((r) => r.catalogItemName), width: "auto" }]}
+                xAxis={[{ valueFormatter: chart.format }]}
+                series={[{ label: "Revenue", data: top10.map((r) => chart.value(cents(r.netRevenue))), valueFormatter: chart.format }]}
               />
             ) : top.fetching ? (
               <Loading />

@@ -1,48 +1,88 @@
 // Reports: sales by day, items, stock levels, each with a CSV export (db/REPORTING.md),
 // customers (new vs returning per day, loyalty classes), and the cash drawers (counted vs expected).
-// The date range and location are shared by the tabs, so switching tabs keeps them.
-import { Box, Tab, Tabs } from "@mui/material";
-import { useState } from "react";
+// The period and location are shared by the tabs, so switching tabs keeps them. A tab whose
+// modules the plan lacks is marked with the plan that has them and offers the upgrade; one that
+// no plan has is not shown.
+import { Box, Chip, Tab, Tabs } from "@mui/material";
+import { useState, type ReactNode } from "react";
 import { useCan } from "../shell/ViewerContext.tsx";
+import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { CustomersTab } from "./CustomersTab.tsx";
 import { DrawerTab } from "./DrawerTab.tsx";
-import { lastSevenDays } from "./dates.ts";
-import { ALL, type Range } from "./Filters.tsx";
+import { ALL, rangeOf, type Range } from "./Filters.tsx";
 import { InventoryTab } from "./InventoryTab.tsx";
 import { ItemsTab } from "./ItemsTab.tsx";
 import { SalesTab } from "./SalesTab.tsx";
+import { UpgradeCard } from "./UpgradeCard.tsx";
+import { useEntitlements } from "./useEntitlements.ts";
 
 type TabKey = "sales" | "items" | "inventory" | "customers" | "drawers";
 
+/** Each tab and the plan modules it needs (the reporting queries check `reporting` in SQL). */
+const TABS: { key: TabKey; label: string; modules: string[] }[] = [
+  { key: "sales", label: "Sales", modules: ["reporting"] },
+  { key: "items", label: "Items", modules: ["reporting"] },
+  { key: "inventory", label: "Inventory", modules: ["reporting", "inventory"] },
+  { key: "customers", label: "Customers", modules: ["reporting", "customers"] },
+  { key: "drawers", label: "Drawer", modules: ["pos_retail"] },
+];
+
 export function ReportsPage() {
   const canView = useCan("reports.view");
+  const entitlements = useEntitlements();
   const [tab, setTab] = useState<TabKey>("sales");
-  const [range, setRange] = useState<Range>(lastSevenDays);
+  const [range, setRange] = useState<Range>(() => rangeOf("last7"));
   const [location, setLocation] = useState<string>(ALL);
+
+  const tabs = TABS.map((t) => ({ ...t, entitlement: entitlements.check(t.modules) })).filter((t) => t.entitlement.kind !== "unavailable");
+  const active = tabs.find((t) => t.key === tab) ?? tabs[0];
+  const dates = { range, onRange: setRange, location, onLocation: setLocation };
+  const screens: Record<TabKey, () => ReactNode> = {
+    sales: () => <SalesTab {...dates} />,
+    items: () => <ItemsTab {...dates} />,
+    inventory: () => <InventoryTab location={location} onLocation={setLocation} />,
+    customers: () => <CustomersTab {...dates} />,
+    drawers: () => <DrawerTab {...dates} />,
+  };
 
   return (
     <>
       <PageHeader title="Reports" subtitle="Sales, items, stock, customers and cash drawers, by business date in each location's time zone." />
       {!canView ? (
         <NotAllowed what="reports" />
+      ) : !entitlements.ready ? (
+        <Loading />
       ) : (
         <>
           <Box sx={{ borderBottom: 1, borderColor: "divider", mb: 3 }}>
-            <Tabs value={tab} onChange={(_e, next: TabKey) => setTab(next)} aria-label="Reports">
-              <Tab value="sales" label="Sales" />
-              <Tab value="items" label="Items" />
-              <Tab value="inventory" label="Inventory" />
-              <Tab value="customers" label="Customers" />
-              <Tab value="drawers" label="Drawer" />
+            {/* Scrollable: five tabs are wider than a phone, and the page itself must not scroll sideways. */}
+            <Tabs value={active?.key ?? false} onChange={(_e, next: TabKey) => setTab(next)} aria-label="Reports" variant="scrollable" scrollButtons="auto" allowScrollButtonsMobile>
+              {tabs.map((t) => (
+                <Tab
+                  key={t.key}
+                  value={t.key}
+                  label={
+                    t.entitlement.kind === "upgrade" ? (
+                      <Box component="span" sx={{ display: "inline-flex", alignItems: "center", gap: 1 }}>
+                        {t.label}{" "}
+                        <Chip component="span" size="small" variant="outlined" label={`on ${t.entitlement.plan.name}`} />
+                      </Box>
+                    ) : (
+                      t.label
+                    )
+                  }
+                />
+              ))}
             </Tabs>
           </Box>
-          {tab === "sales" && <SalesTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
-          {tab === "items" && <ItemsTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
-          {tab === "inventory" && <InventoryTab location={location} onLocation={setLocation} />}
-          {tab === "customers" && <CustomersTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
-          {tab === "drawers" && <DrawerTab range={range} onRange={setRange} location={location} onLocation={setLocation} />}
+          {active &&
+            (active.entitlement.kind === "upgrade" ? (
+              <UpgradeCard what={active.label} plan={active.entitlement.plan.name} />
+            ) : (
+              screens[active.key]()
+            ))}
         </>
       )}
     </>

@@ -1,17 +1,25 @@
-// Sales: net sales per business date as a line chart, and the period's totals the way a shop
+// Sales: net sales per business date as bars, and the period's totals the way a shop
 // reconciles them (Square's definitions, db/REPORTING.md): gross − discounts − refunds = net
-// sales; + tax = total collected; cash and card net of what was handed back.
-import { Alert, Box, Card, CardContent, Grid, Stack, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
-import { LineChart } from "@mui/x-charts/LineChart";
-import { useMemo } from "react";
+// sales; + tax = total collected; cash and card net of what was handed back. "Compare to
+// previous period" asks the same days of sales for the period of equal length just before, and
+// puts its figures and the change in percent beside each.
+import {
+  Alert, Box, Card, CardContent, FormControlLabel, Grid, Stack, Switch, Table, TableBody, TableCell, TableHead, TableRow,
+  Typography,
+} from "@mui/material";
+import { useMemo, useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
+import { useMoney } from "../ui/useMoney.ts";
+import { change } from "./change.ts";
+import { daysIn, previousPeriod } from "./dates.ts";
 import { ExportButton } from "./ExportButton.tsx";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
-import { cents, DailySalesQuery, type DailySalesRow } from "./queries.ts";
-import { SummaryCard } from "./SummaryCard.tsx";
-import { useMoney } from "../ui/useMoney.ts";
+import { DailySalesQuery } from "./queries.ts";
+import { SalesChart } from "./SalesChart.tsx";
+import { salesTotals, type SalesTotals } from "./salesTotals.ts";
+import { SummaryCard, type Comparison } from "./SummaryCard.tsx";
 
 interface Props {
   range: Range;
@@ -22,31 +30,26 @@ interface Props {
 
 export function SalesTab({ range, onRange, location, onLocation }: Props) {
   const money = useMoney();
+  const [compare, setCompare] = useState(false);
   const [{ data, fetching, error }] = useQuery({
     query: DailySalesQuery,
     variables: { from: range.from, to: range.to, location: location || null },
   });
+  const before = previousPeriod(range);
+  const [prior] = useQuery({
+    query: DailySalesQuery,
+    variables: { from: before.from, to: before.to, location: location || null },
+    pause: !compare,
+  });
   const rows = data?.dailySales ?? [];
+  const totals = useMemo(() => salesTotals(rows), [rows]);
+  const priorRows = compare ? prior.data?.dailySales : undefined;
+  const previous = useMemo(() => (priorRows ? salesTotals(priorRows) : null), [priorRows]);
 
-  const totals = useMemo(() => {
-    const sum = (pick: (r: DailySalesRow) => DailySalesRow[keyof DailySalesRow]) => rows.reduce((s, r) => s + cents(pick(r)), 0);
-    const net = sum((r) => r.netSales);
-    const orders = sum((r) => r.orderCount);
-    return {
-      gross: sum((r) => r.grossSales),
-      discounts: sum((r) => r.discountTotal),
-      refunds: sum((r) => r.refundCount),
-      refunded: sum((r) => r.refundTotal),
-      net,
-      tax: sum((r) => r.taxTotal),
-      collected: sum((r) => r.totalCollected),
-      cash: sum((r) => r.tenderCash),
-      card: sum((r) => r.tenderCard),
-      orders,
-      // Same rule as the server: net sales / sales, rounded half up, 0 without sales.
-      average: orders ? Math.round(net / orders) : 0,
-    };
-  }, [rows]);
+  /** The previous period's figure and the change, once it has arrived. */
+  const against = (pick: (t: SalesTotals) => number, show: (n: number) => string, upIsGood = true): Comparison | undefined =>
+    previous ? { previous: show(pick(previous)), change: change(pick(totals), pick(previous)), upIsGood } : undefined;
+  const amount = (n: number) => money.format(n);
 
   return (
     <Stack spacing={3}>
@@ -59,23 +62,38 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
           params={{ from: range.from, to: range.to, ...(location ? { location_id: location } : {}) }}
         />
       </Stack>
-      {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+      <Stack direction={{ xs: "column", md: "row" }} spacing={{ xs: 0, md: 2 }} sx={{ alignItems: { md: "center" }, mt: -1 }}>
+        <FormControlLabel control={<Switch checked={compare} onChange={(e) => setCompare(e.target.checked)} />} label="Compare to previous period" />
+        {compare && (
+          <Typography variant="body2" color="text.secondary" data-testid="sales-previous-period">
+            {before.from === before.to
+              ? `Previous period: ${before.from}, the day before.`
+              : `Previous period: ${before.from} to ${before.to}, the ${daysIn(before)} days just before.`}
+          </Typography>
+        )}
+      </Stack>
+      {(error || prior.error) && <Alert severity="error">{errorMessage(error ?? prior.error)}</Alert>}
       {!data && fetching ? (
         <Loading />
       ) : (
         <>
           <Grid container spacing={2}>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Net sales" value={money.format(totals.net)} testId="sales-revenue" />
+              <SummaryCard label="Net sales" value={amount(totals.net)} testId="sales-revenue" comparison={against((t) => t.net, amount)} />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Sales" value={String(totals.orders)} testId="sales-orders" />
+              <SummaryCard label="Sales" value={String(totals.orders)} testId="sales-orders" comparison={against((t) => t.orders, String)} />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Average sale" value={money.format(totals.average)} testId="sales-average" />
+              <SummaryCard label="Average sale" value={amount(totals.average)} testId="sales-average" comparison={against((t) => t.average, amount)} />
             </Grid>
             <Grid size={{ xs: 6, md: 3 }}>
-              <SummaryCard label="Discounts" value={money.format(totals.discounts)} testId="sales-discounts" />
+              <SummaryCard
+                label="Discounts"
+                value={amount(totals.discounts)}
+                testId="sales-discounts"
+                comparison={against((t) => t.discounts, amount, false)}
+              />
             </Grid>
           </Grid>
           <Card>
@@ -83,20 +101,54 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
               <Typography variant="h6" component="h2" id="sales-summary-title">
                 Sales summary
               </Typography>
-              <Table size="small" aria-labelledby="sales-summary-title" sx={{ maxWidth: 560 }}>
+              <Table size="small" aria-labelledby="sales-summary-title" sx={{ maxWidth: previous ? 720 : 560 }}>
+                {previous && (
+                  <TableHead>
+                    <TableRow>
+                      <TableCell />
+                      <TableCell align="right">This period</TableCell>
+                      <TableCell align="right">Previous</TableCell>
+                      <TableCell align="right">Change</TableCell>
+                    </TableRow>
+                  </TableHead>
+                )}
                 <TableBody>
-                  <SummaryLine label="Gross sales" amount={money.format(totals.gross)} />
-                  <SummaryLine label="Discounts" amount={money.format(-totals.discounts)} />
+                  <SummaryLine label="Gross sales" figure={(t) => amount(t.gross)} totals={totals} previous={previous} pick={(t) => t.gross} />
+                  <SummaryLine label="Discounts" figure={(t) => amount(-t.discounts)} totals={totals} previous={previous} pick={(t) => t.discounts} />
                   <SummaryLine
                     label={`Refunds (${totals.refunds})`}
-                    amount={money.format(-totals.refunded)}
+                    figure={(t) => amount(-t.refunded)}
+                    totals={totals}
+                    previous={previous}
+                    pick={(t) => t.refunded}
                     hint="Voids and refunds, on the day the money went back; before tax"
                   />
-                  <SummaryLine label="Net sales" amount={money.format(totals.net)} strong />
-                  <SummaryLine label="Tax" amount={money.format(totals.tax)} />
-                  <SummaryLine label="Total collected" amount={money.format(totals.collected)} strong />
-                  <SummaryLine label="Cash" amount={money.format(totals.cash)} hint="Taken minus handed back: what the drawers gained" />
-                  <SummaryLine label="Card" amount={money.format(totals.card)} hint="Charged minus refunded to cards" />
+                  <SummaryLine label="Net sales" figure={(t) => amount(t.net)} totals={totals} previous={previous} pick={(t) => t.net} strong />
+                  <SummaryLine label="Tax" figure={(t) => amount(t.tax)} totals={totals} previous={previous} pick={(t) => t.tax} />
+                  <SummaryLine
+                    label="Total collected"
+                    figure={(t) => amount(t.collected)}
+                    totals={totals}
+                    previous={previous}
+                    pick={(t) => t.collected}
+                    strong
+                  />
+                  <SummaryLine
+                    label="Cash"
+                    figure={(t) => amount(t.cash)}
+                    totals={totals}
+                    previous={previous}
+                    pick={(t) => t.cash}
+                    hint="Taken minus handed back: what the drawers gained"
+                  />
+                  <SummaryLine
+                    label="Card"
+                    figure={(t) => amount(t.card)}
+                    totals={totals}
+                    previous={previous}
+                    pick={(t) => t.card}
+                    hint="Charged minus refunded to cards"
+                  />
                 </TableBody>
               </Table>
             </CardContent>
@@ -106,26 +158,13 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
               <Typography variant="h6" component="h2">
                 Daily net sales
               </Typography>
-              <Box data-testid="sales-chart" aria-label="Daily net sales chart" role="figure">
-                {rows.length > 0 ? (
-                  <LineChart
-                    height={320}
-                    xAxis={[{ scaleType: "point", data: rows.map((r) => r.businessDate) }]}
-                    series={[
-                      {
-                        label: "Net sales",
-                        data: rows.map((r) => cents(r.netSales) / 10 ** money.minorUnits),
-                        valueFormatter: (v) => (v == null ? "" : money.format(Math.round(v * 10 ** money.minorUnits))),
-                        showMark: rows.length <= 31,
-                      },
-                    ]}
-                  />
-                ) : (
-                  <Typography color="text.secondary" sx={{ py: 4 }}>
-                    No sales in this period.
-                  </Typography>
-                )}
-              </Box>
+              {rows.length > 0 ? (
+                <SalesChart rows={rows} />
+              ) : (
+                <Typography color="text.secondary" sx={{ py: 4 }}>
+                  No sales in this period.
+                </Typography>
+              )}
             </CardContent>
           </Card>
         </>
@@ -134,11 +173,23 @@ export function SalesTab({ range, onRange, location, onLocation }: Props) {
   );
 }
 
-function SummaryLine({ label, amount, hint, strong }: { label: string; amount: string; hint?: string; strong?: boolean }) {
-  const weight = strong ? 600 : undefined;
+interface LineProps {
+  label: string;
+  /** The figure as shown (discounts and refunds negative). */
+  figure(t: SalesTotals): string;
+  /** The figure as a number, for the change. */
+  pick(t: SalesTotals): number;
+  totals: SalesTotals;
+  previous: SalesTotals | null;
+  hint?: string;
+  strong?: boolean;
+}
+
+function SummaryLine({ label, figure, pick, totals, previous, hint, strong }: LineProps) {
+  const sx = { fontWeight: strong ? 600 : undefined, fontVariantNumeric: "tabular-nums" };
   return (
     <TableRow>
-      <TableCell component="th" scope="row" sx={{ fontWeight: weight }}>
+      <TableCell component="th" scope="row" sx={{ fontWeight: sx.fontWeight }}>
         {label}
         {hint && (
           <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
@@ -146,9 +197,19 @@ function SummaryLine({ label, amount, hint, strong }: { label: string; amount: s
           </Typography>
         )}
       </TableCell>
-      <TableCell align="right" sx={{ fontWeight: weight, fontVariantNumeric: "tabular-nums" }}>
-        {amount}
+      <TableCell align="right" sx={sx}>
+        {figure(totals)}
       </TableCell>
+      {previous && (
+        <>
+          <TableCell align="right" sx={{ ...sx, color: "text.secondary" }}>
+            {figure(previous)}
+          </TableCell>
+          <TableCell align="right" sx={sx}>
+            {change(pick(totals), pick(previous)).text}
+          </TableCell>
+        </>
+      )}
     </TableRow>
   );
 }

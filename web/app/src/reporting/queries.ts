@@ -256,3 +256,31 @@ export const DrawerReportQuery = gql<{ cashDrawers: { nodes: DrawerReportRow[] }
     }
   }
 `;
+
+// ── Plan modules (which tabs the plan includes) ─────────────────────────────────────────────
+
+export interface PlanModules {
+  id: string;
+  key: string;
+  name: string;
+  position: number;
+  priceCents: number;
+  /** The plan's modules (entitlements), as app_hidden.has_module reads them. */
+  modules: (string | null)[];
+}
+
+const PLAN_MODULE_FIELDS = "id key name position priceCents modules";
+
+/**
+ * The business's plan and every plan, with their modules. The subscription needs settings.view
+ * (null without it); plans are readable by everyone.
+ */
+export const PlanModulesQuery = gql<{
+  currentBillingSubscription: { id: string; plan: PlanModules | null } | null;
+  plans: { nodes: PlanModules[] } | null;
+}>(`
+  query ReportPlanModules {
+    currentBillingSubscription { id plan { ${PLAN_MODULE_FIELDS} } }
+    plans { nodes { ${PLAN_MODULE_FIELDS} } }
+  }
+`);
