@@ -4578,6 +4578,7 @@ begin
     end if;
     return jsonb_build_object('from', from_date, 'to', to_date, 'location_id', location);
   elsif kind = 'inventory' then
+    perform app_hidden.assert_module('inventory');
     perform app_private.reporting_check_range(tenant_id, current_date, current_date, location);
     if p ? 'low_only' and jsonb_typeof(p -> 'low_only') not in ('boolean', 'null') then
       perform app_hidden.raise_error('BADIN', 'low_only must be true or false.');
@@ -9288,6 +9289,23 @@ $$;
 COMMENT ON FUNCTION app_public.current_permissions() IS 'What the signed-in user may do in the current tenant.';
 
 --
+-- Name: current_plan_modules(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_plan_modules() RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (app_hidden.current_plan()).modules;
+$$;
+
+--
+-- Name: FUNCTION current_plan_modules(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_plan_modules() IS 'The modules of the business''s plan (customers, reporting, inventory…), readable by every member: a screen of a module the plan lacks is hidden or offers the upgrade.';
+
+--
 -- Name: current_tenant(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -11823,8 +11841,13 @@ CREATE FUNCTION reporting.dashboard_metrics() RETURNS reporting.dashboard_metric
     AS $$
 declare
   tenant text := app_hidden.assert_reports_permission('reports.view');
+  metrics reporting.dashboard_metrics := app_private.reporting_dashboard_metrics(tenant);
 begin
-  return app_private.reporting_dashboard_metrics(tenant);
+  -- Low stock is the inventory module's: a plan without it counts none.
+  if not app_hidden.has_module('inventory') then
+    metrics.low_stock_count := 0;
+  end if;
+  return metrics;
 end;
 $$;
 
@@ -11833,7 +11856,7 @@ $$;
 --
 
 COMMENT ON FUNCTION reporting.dashboard_metrics() IS '@name dashboard_metrics
-Today''s net sales (tax excluded, refunds taken out) and sales (today in each location''s own time zone), the number of low-stock items, and the customers active in the last 30 days. Needs reports.view.';
+Today''s net sales (tax excluded, refunds taken out) and sales (today in each location''s own time zone), the number of low-stock items (0 on a plan without the inventory module), and the customers active in the last 30 days. Needs reports.view.';
 
 --
 -- Name: drop_analyst_login(text); Type: FUNCTION; Schema: reporting; Owner: -
@@ -11895,6 +11918,8 @@ CREATE FUNCTION reporting.inventory_summary(location_id text DEFAULT NULL::text,
 declare
   tenant text := app_hidden.assert_reports_permission('reports.view');
 begin
+  -- Stock levels are the inventory module's (NOMOD on a plan without it).
+  perform app_hidden.assert_module('inventory');
   perform app_private.reporting_check_range(tenant, current_date, current_date, location_id);
   return query select * from app_private.reporting_inventory_summary(tenant, location_id, coalesce(low_only, false));
 end;
@@ -11907,7 +11932,7 @@ $$;
 COMMENT ON FUNCTION reporting.inventory_summary(location_id text, low_only boolean) IS '@name inventory_summary
 @behavior -connection +list
 @listSuffix omit
-Stock of every inventory item at one location (or at each location), by location and item name; only the items at or below their low-stock threshold when lowOnly is true. An item appears at a location once stock has moved there. Needs reports.view.';
+Stock of every inventory item at one location (or at each location), by location and item name; only the items at or below their low-stock threshold when lowOnly is true. An item appears at a location once stock has moved there. Needs reports.view and the inventory module.';
 
 --
 -- Name: item_sales(date, date, text, reporting.item_sales_order); Type: FUNCTION; Schema: reporting; Owner: -
@@ -22090,6 +22115,13 @@ GRANT ALL ON FUNCTION app_public.current_loyalty_settings() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.current_permissions() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.current_permissions() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_plan_modules(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_plan_modules() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_plan_modules() TO bo_visitor;
 
 --
 -- Name: FUNCTION current_tenant(); Type: ACL; Schema: app_public; Owner: -

@@ -50,3 +50,6 @@ end $$;
 --!include sales/320-orders.sql
 --!include sales/330-cash-drawers.sql
 --!include billing/530-limits.sql
+--!include billing/510-subscriptions.sql
+--!include reporting/630-queries.sql
+--!include reporting/650-exports.sql

@@ -123,6 +123,8 @@ describe("CSV exports of hostile names", () => {
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(nameArb, { minLength: 3, maxLength: 8, selector: (s) => s.trim().toLowerCase() }), nameArb, async (itemNames, locationName) => {
         const shop = await openReportingShop(db);
+        // Stock is the inventory module's: Growth.
+        await db.owner.query("update app_public.billing_subscriptions set plan_key = 'growth' where tenant_id = $1", [shop.tenantId]);
         let location = shop.locationId;
         try {
           await shop.owner.query("update app_public.locations set name = $1 where id = $2", [locationName, shop.locationId]);

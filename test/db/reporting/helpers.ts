@@ -19,8 +19,8 @@ export async function openReportingShop(
 ): Promise<ReportingShop> {
   const shop = await openShop(db, { taxRateBps: opts.taxRateBps, timezone: opts.timezone, items: opts.items });
   const locations = [shop.locationId];
-  if ((opts.extraTimezones ?? []).length > 1) {
-    // More than the Starter plan's two locations.
+  if ((opts.extraTimezones ?? []).length > 1 || (opts.items ?? []).some((i) => i.stock !== undefined)) {
+    // More than the Starter plan's two locations, or stock (the inventory module): Growth.
     await db.owner.query("update app_public.billing_subscriptions set plan_key = 'growth' where tenant_id = $1", [shop.tenantId]);
   }
   for (const [i, tz] of (opts.extraTimezones ?? []).entries()) {

@@ -132,6 +132,16 @@ describe("inventory_summary", () => {
     const low = await shop.manager.query("select * from reporting.inventory_summary($1, true)", [shop.locations[0]]).then((r) => r.rows);
     expect(low.map((r) => r.item_name)).toEqual(["MUG stock"]);
   });
+
+  it("is the inventory module's: on a plan without it, NOMOD, no stock export, and the dashboard counts no low stock", async () => {
+    const starter = await openReportingShop(db, { items: [{ sku: "CUP", price: 100 }] });
+    await db.owner.query("update app_public.billing_subscriptions set plan_key = 'starter' where tenant_id = $1", [starter.tenantId]);
+    expect(await sqlState(() => starter.manager.query("select * from reporting.inventory_summary()"))).toBe("NOMOD");
+    expect(await sqlState(() => starter.manager.query("select * from reporting.request_export('inventory', '{}')"))).toBe("NOMOD");
+    expect((await starter.manager.query("select low_stock_count from reporting.dashboard_metrics()")).rows).toEqual([{ low_stock_count: 0 }]);
+    expect((await starter.manager.query("select app_public.current_plan_modules() as m")).rows[0].m).not.toContain("inventory");
+    expect((await shop.cashier.query("select app_public.current_plan_modules() as m")).rows[0].m).toContain("inventory");
+  });
 });
 
 describe("dashboard_metrics", () => {

@@ -5,6 +5,7 @@
 // no plan has is not shown.
 import { Box, Chip, Tab, Tabs } from "@mui/material";
 import { useState, type ReactNode } from "react";
+import { useSearchParams } from "react-router-dom";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
@@ -32,7 +33,10 @@ const TABS: { key: TabKey; label: string; modules: string[] }[] = [
 export function ReportsPage() {
   const canView = useCan("reports.view");
   const entitlements = useEntitlements();
-  const [tab, setTab] = useState<TabKey>("sales");
+  // The tab is in the address (/reports?tab=items), so the dashboard and a bookmark open it.
+  const [params, setParams] = useSearchParams();
+  const tab = (params.get("tab") ?? "sales") as TabKey;
+  const setTab = (next: TabKey) => setParams(next === "sales" ? {} : { tab: next }, { replace: true });
   const [range, setRange] = useState<Range>(() => rangeOf("last7"));
   const [location, setLocation] = useState<string>(ALL);
 

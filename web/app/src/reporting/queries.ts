@@ -271,16 +271,13 @@ export interface PlanModules {
 
 const PLAN_MODULE_FIELDS = "id key name position priceCents modules";
 
-/**
- * The business's plan and every plan, with their modules. The subscription needs settings.view
- * (null without it); plans are readable by everyone.
- */
+/** The modules of the business's plan (every member may read them) and every plan with theirs. */
 export const PlanModulesQuery = gql<{
-  currentBillingSubscription: { id: string; plan: PlanModules | null } | null;
+  currentPlanModules: (string | null)[] | null;
   plans: { nodes: PlanModules[] } | null;
 }>(`
   query ReportPlanModules {
-    currentBillingSubscription { id plan { ${PLAN_MODULE_FIELDS} } }
+    currentPlanModules
     plans { nodes { ${PLAN_MODULE_FIELDS} } }
   }
 `);

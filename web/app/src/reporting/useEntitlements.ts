@@ -17,20 +17,19 @@ export interface Entitlements {
   check(modules: readonly string[]): Entitlement;
 }
 
-const hasAll = (plan: PlanModules, modules: readonly string[]) => modules.every((m) => plan.modules.includes(m));
+const hasAll = (planModules: readonly (string | null)[], modules: readonly string[]) => modules.every((m) => planModules.includes(m));
 
 export function useEntitlements(): Entitlements {
   // Plans change rarely but a plan change must show at once: read the cache, then the server.
   const [{ data, fetching, error }] = useQuery({ query: PlanModulesQuery, requestPolicy: "cache-and-network" });
-  const current = data?.currentBillingSubscription?.plan ?? null;
+  const current = data?.currentPlanModules ?? null;
   const plans = sortPlans(data?.plans?.nodes ?? []);
   return {
     ready: Boolean(data) || (!fetching && Boolean(error)),
     check(modules) {
-      // Without settings.view (or if the plan could not be read) the subscription is hidden: the
-      // screen is shown and the server's own check (NOMOD) answers.
+      // If the plan could not be read, the screen is shown and the server's own check (NOMOD) answers.
       if (!current || hasAll(current, modules)) return { kind: "included" };
-      const plan = plans.find((p) => hasAll(p, modules));
+      const plan = plans.find((p) => hasAll(p.modules, modules));
       return plan ? { kind: "upgrade", plan } : { kind: "unavailable" };
     },
   };
