@@ -1,8 +1,11 @@
 // Every route of the admin. Signed-out pages sit behind <GuestOnly>, the rest behind
-// <RequireAuth> inside the shell. Pages that need a permission check it themselves.
+// <RequireAuth> inside the shell; an invitation link opens whether signed in or not (someone
+// signed in may be joining another business, or be someone else on this browser). Pages that
+// need a permission check it themselves.
 import { Navigate, Route, Routes } from "react-router-dom";
 import { BackgroundJobsPage } from "./activity/BackgroundJobsPage.tsx";
 import { GuestOnly } from "./auth/GuestOnly.tsx";
+import { InvitationPage } from "./auth/InvitationPage.tsx";
 import { LoginPage } from "./auth/LoginPage.tsx";
 import { OnboardPage } from "./auth/OnboardPage.tsx";
 import { RequireAuth } from "./auth/RequireAuth.tsx";
@@ -21,6 +24,7 @@ export function AppRoutes() {
     <Routes>
       <Route path="/login" element={<GuestOnly><LoginPage /></GuestOnly>} />
       <Route path="/onboard" element={<GuestOnly><OnboardPage /></GuestOnly>} />
+      <Route path="/invitations/:token" element={<InvitationPage />} />
       <Route element={<RequireAuth><AppShell /></RequireAuth>}>
         <Route index element={<DashboardPage />} />
         <Route path="pos" element={<PosPage />} />

@@ -17,3 +17,7 @@ export interface OnboardInput {
 export const signIn = (email: string, password: string) => postJson("/auth/login", { email, password });
 export const onboard = (input: OnboardInput) => postJson("/auth/onboard", input);
 export const signOut = () => postJson("/auth/logout");
+
+/** Accepts an invitation: a name and a new password for someone new, the account's password for someone who has one. */
+export const acceptInvitation = (token: string, name: string | null, password: string) =>
+  postJson("/auth/invitations/accept", { token, name, password });

@@ -1,8 +1,12 @@
 // Which shop the till is in. The choice is remembered in this browser, per business, so a
-// register keeps its location across reloads and sign-ins.
+// register keeps its location across reloads and sign-ins. Closed locations sell nothing: they
+// are never offered, and a till remembered at one that has since closed moves to the first open
+// location.
 import { MenuItem, TextField } from "@mui/material";
-import { useCallback, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import type { PosLocation } from "./queries.ts";
+
+const isOpen = (l: PosLocation) => !l.closedAt;
 
 const storageKey = (tenantRowId: string) => `backoffice.pos.location.${tenantRowId}`;
 
@@ -29,7 +33,8 @@ export function useStoredLocation(tenantRowId: string, locations: PosLocation[] 
     },
     [key],
   );
-  const location = locations?.find((l) => l.rowId === stored) ?? locations?.[0] ?? null;
+  const open = useMemo(() => locations?.filter(isOpen), [locations]);
+  const location = open?.find((l) => l.rowId === stored) ?? open?.[0] ?? null;
   return [location, choose] as const;
 }
 
@@ -55,7 +60,7 @@ export function LocationPicker({
       fullWidth={false}
       sx={{ minWidth: 220 }}
     >
-      {locations.map((l) => (
+      {locations.filter(isOpen).map((l) => (
         <MenuItem key={l.id} value={l.rowId}>
           {l.name}
         </MenuItem>

@@ -1,6 +1,7 @@
 // A receipt, as the database stored the order: its lines, totals, payments and change, and the
 // refunds of some of its items (each with its reason), with the order's number and time on the
-// location's clock. Shown after a sale and from today's orders.
+// location's clock; the business's address under its name and its footer at the bottom
+// (Settings → Receipt). Shown after a sale and from today's orders.
 import { Alert, Box, Divider, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
 import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
@@ -54,6 +55,11 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
     >
       <Box sx={{ textAlign: "center", mb: 1.5 }}>
         <Typography sx={{ fontWeight: 700 }}>{tenant?.name}</Typography>
+        {order.tenant?.receiptAddress && (
+          <Typography variant="body2" color="text.secondary" data-testid="receipt-address" sx={{ whiteSpace: "pre-line" }}>
+            {order.tenant.receiptAddress}
+          </Typography>
+        )}
         <Typography variant="body2" color="text.secondary">
           {order.location?.name}
         </Typography>
@@ -115,6 +121,14 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
           ))}
         </TableBody>
       </Table>
+      {order.tenant?.receiptFooter && (
+        <>
+          <Divider sx={{ borderStyle: "dashed", mt: 1 }} />
+          <Typography variant="body2" data-testid="receipt-footer" sx={{ textAlign: "center", whiteSpace: "pre-line", mt: 1.5 }}>
+            {order.tenant.receiptFooter}
+          </Typography>
+        </>
+      )}
     </Box>
   );
 }

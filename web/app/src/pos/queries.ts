@@ -7,6 +7,8 @@ export interface PosLocation {
   rowId: string;
   name: string;
   timezone: string;
+  /** Closed locations sell nothing: the till's picker leaves them out (asked by PosLocationsQuery only). */
+  closedAt?: string | null;
 }
 
 export const PosLocationsQuery = gql<{ locations: { nodes: PosLocation[] } | null }>`
@@ -17,6 +19,7 @@ export const PosLocationsQuery = gql<{ locations: { nodes: PosLocation[] } | nul
         rowId
         name
         timezone
+        closedAt
       }
     }
   }
@@ -368,6 +371,8 @@ export interface ReceiptOrder extends OrderSummary {
   businessDate: string | null;
   customerId: string | null;
   location: PosLocation | null;
+  /** What the business prints on every receipt (Settings → Receipt). */
+  tenant: { id: string; receiptAddress: string | null; receiptFooter: string | null } | null;
   placedBy: { id: string; name: string } | null;
   lines: {
     nodes: {
@@ -405,6 +410,11 @@ export const OrderReceiptQuery = gql<{ orderById: ReceiptOrder | null }, { id: s
         rowId
         name
         timezone
+      }
+      tenant {
+        id
+        receiptAddress
+        receiptFooter
       }
       placedBy {
         id

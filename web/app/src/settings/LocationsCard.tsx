@@ -1,10 +1,15 @@
-// The business's locations (shops) and their time zones; "Add location" for those allowed.
+// The business's locations (shops), their time zones and whether they are open. With
+// settings.update: add one, edit its name and time zone, close it (it sells nothing more and
+// leaves the pickers; its history stays) or reopen it. The server refuses what cannot be (the
+// only open location, an open cash drawer or open orders, the plan's limit on reopening) and
+// says why in the confirm dialog.
 import {
   Alert,
   Box,
   Button,
   Card,
   CardContent,
+  Chip,
   Stack,
   Table,
   TableBody,
@@ -15,12 +20,15 @@ import {
   Typography,
 } from "@mui/material";
 import { useMemo, useState } from "react";
-import { useQuery } from "urql";
+import { useMutation, useQuery } from "urql";
+import { formatDate } from "../customers/format.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { AddIcon, PlaceIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { AddLocationDialog } from "./AddLocationDialog.tsx";
-import { LocationsQuery } from "./queries.ts";
+import { ConfirmDialog } from "./ConfirmDialog.tsx";
+import { EditLocationDialog } from "./EditLocationDialog.tsx";
+import { CloseLocationMutation, LocationsQuery, ReopenLocationMutation, type Location } from "./queries.ts";
 
 export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
   // The document cache refetches this list after any mutation that returns a Location, even
@@ -28,6 +36,11 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
   const context = useMemo(() => ({ additionalTypenames: ["Location"] }), []);
   const [{ data, error, fetching }] = useQuery({ query: LocationsQuery, context });
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Location | null>(null);
+  const [closing, setClosing] = useState<Location | null>(null);
+  const [reopening, setReopening] = useState<Location | null>(null);
+  const [, closeLocation] = useMutation(CloseLocationMutation);
+  const [, reopenLocation] = useMutation(ReopenLocationMutation);
   const locations = data?.locations?.nodes ?? [];
 
   return (
@@ -58,6 +71,8 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
                 <TableRow>
                   <TableCell>Name</TableCell>
                   <TableCell>Time zone</TableCell>
+                  <TableCell>Status</TableCell>
+                  {canUpdate && <TableCell align="right">Actions</TableCell>}
                 </TableRow>
               </TableHead>
               <TableBody>
@@ -70,11 +85,34 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
                       </Stack>
                     </TableCell>
                     <TableCell>{location.timezone}</TableCell>
+                    <TableCell>
+                      {location.closedAt ? (
+                        <Chip size="small" label="Closed" title={`Closed on ${formatDate(location.closedAt)}`} />
+                      ) : (
+                        <Chip size="small" label="Open" color="success" variant="outlined" />
+                      )}
+                    </TableCell>
+                    {canUpdate && (
+                      <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+                        <Button size="small" onClick={() => setEditing(location)} aria-label={`Edit ${location.name}`}>
+                          Edit
+                        </Button>
+                        {location.closedAt ? (
+                          <Button size="small" onClick={() => setReopening(location)} aria-label={`Reopen ${location.name}`}>
+                            Reopen
+                          </Button>
+                        ) : (
+                          <Button size="small" color="error" onClick={() => setClosing(location)} aria-label={`Close ${location.name}`}>
+                            Close
+                          </Button>
+                        )}
+                      </TableCell>
+                    )}
                   </TableRow>
                 ))}
                 {!locations.length && !error && (
                   <TableRow>
-                    <TableCell colSpan={2}>
+                    <TableCell colSpan={canUpdate ? 4 : 3}>
                       <Typography color="text.secondary">No locations yet.</Typography>
                     </TableCell>
                   </TableRow>
@@ -85,6 +123,29 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
         )}
       </CardContent>
       {canUpdate && <AddLocationDialog open={adding} onClose={() => setAdding(false)} />}
+      {editing && <EditLocationDialog key={editing.id} location={editing} onClose={() => setEditing(null)} />}
+      {closing && (
+        <ConfirmDialog
+          title={`Close ${closing.name}`}
+          confirm="Close location"
+          onClose={() => setClosing(null)}
+          onConfirm={async () => (await closeLocation({ locationId: closing.rowId })).error}
+        >
+          {closing.name} stops selling and leaves the POS location picker. Its sales, stock and reports stay, and you can reopen it
+          later.
+        </ConfirmDialog>
+      )}
+      {reopening && (
+        <ConfirmDialog
+          title={`Reopen ${reopening.name}`}
+          confirm="Reopen location"
+          danger={false}
+          onClose={() => setReopening(null)}
+          onConfirm={async () => (await reopenLocation({ locationId: reopening.rowId })).error}
+        >
+          {reopening.name} can sell again and comes back to the POS location picker. An open location counts towards your plan.
+        </ConfirmDialog>
+      )}
     </Card>
   );
 }

@@ -1,5 +1,6 @@
-// Settings: the business itself, its locations, the customer loyalty thresholds and customer
-// types, a summary of its plan (Settings → Billing has the rest) and the way to the audit log.
+// Settings: the business itself, its staff and roles, its locations, its receipt, the customer
+// loyalty thresholds and customer types, a summary of its plan (Settings → Billing has the rest)
+// and the way to the audit log.
 import { Button, Card, CardContent, Stack, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router-dom";
 import { BillingCard } from "../billing/BillingCard.tsx";
@@ -10,6 +11,9 @@ import { BusinessCard } from "./BusinessCard.tsx";
 import { CustomerTypesCard } from "./CustomerTypesCard.tsx";
 import { LocationsCard } from "./LocationsCard.tsx";
 import { LoyaltyCard } from "./LoyaltyCard.tsx";
+import { ReceiptCard } from "./ReceiptCard.tsx";
+import { RolesCard } from "./RolesCard.tsx";
+import { StaffCard } from "./StaffCard.tsx";
 
 export function SettingsPage() {
   const canView = useCan("settings.view");
@@ -18,12 +22,15 @@ export function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        subtitle={canUpdate || !canView ? "Your business, its locations, its customers' loyalty and types, and its plan." : "Your role can see these settings but not change them."}
+        subtitle={canUpdate || !canView ? "Your business, its staff, locations and receipt, its customers' loyalty and types, and its plan." : "Your role can see these settings but not change them."}
       />
       {canView ? (
         <Stack spacing={3}>
           <BusinessCard canUpdate={canUpdate} />
+          <StaffCard canUpdate={canUpdate} />
+          <RolesCard canUpdate={canUpdate} />
           <LocationsCard canUpdate={canUpdate} />
+          <ReceiptCard canUpdate={canUpdate} />
           <LoyaltyCard canUpdate={canUpdate} />
           <CustomerTypesCard canUpdate={canUpdate} />
           <BillingCard />

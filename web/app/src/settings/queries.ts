@@ -11,6 +11,8 @@ export interface Location {
   rowId: string;
   name: string;
   timezone: string;
+  /** When it was closed (it sells nothing, and the pickers leave it out), or null while open. */
+  closedAt: string | null;
 }
 
 export const LocationsQuery = gql<{ locations: { nodes: Location[] } | null }>`
@@ -21,6 +23,7 @@ export const LocationsQuery = gql<{ locations: { nodes: Location[] } | null }>`
         rowId
         name
         timezone
+        closedAt
       }
     }
   }
@@ -37,6 +40,53 @@ export const CreateLocationMutation = gql<
         rowId
         name
         timezone
+        closedAt
+      }
+    }
+  }
+`;
+
+/** A location's name and time zone; the zone is fixed once it has sales (TZFIX, under the zone). */
+export const UpdateLocationMutation = gql<
+  { updateLocationByRowId: { location: Location | null } | null },
+  { rowId: string; name: string; timezone: string }
+>`
+  mutation UpdateLocation($rowId: String!, $name: String!, $timezone: String!) {
+    updateLocationByRowId(input: { rowId: $rowId, patch: { name: $name, timezone: $timezone } }) {
+      location {
+        id
+        rowId
+        name
+        timezone
+        closedAt
+      }
+    }
+  }
+`;
+
+export const CloseLocationMutation = gql<{ closeLocation: { location: Location | null } | null }, { locationId: string }>`
+  mutation CloseLocation($locationId: String!) {
+    closeLocation(input: { locationId: $locationId }) {
+      location {
+        id
+        rowId
+        name
+        timezone
+        closedAt
+      }
+    }
+  }
+`;
+
+export const ReopenLocationMutation = gql<{ reopenLocation: { location: Location | null } | null }, { locationId: string }>`
+  mutation ReopenLocation($locationId: String!) {
+    reopenLocation(input: { locationId: $locationId }) {
+      location {
+        id
+        rowId
+        name
+        timezone
+        closedAt
       }
     }
   }
@@ -71,6 +121,214 @@ export const UpdateMoneySettingsMutation = gql<
           id
           minorUnits
         }
+      }
+    }
+  }
+`;
+
+// ── Receipt ─────────────────────────────────────────────────────────────────────────────────
+
+export interface ReceiptSettings {
+  id: string;
+  rowId: string;
+  receiptAddress: string | null;
+  receiptFooter: string | null;
+}
+
+export const ReceiptSettingsQuery = gql<{ currentTenant: ReceiptSettings | null }>`
+  query ReceiptSettings {
+    currentTenant {
+      id
+      rowId
+      receiptAddress
+      receiptFooter
+    }
+  }
+`;
+
+/** Blank is none: the database trims both and keeps an empty one as null. */
+export const UpdateReceiptMutation = gql<
+  { updateTenant: { tenant: ReceiptSettings | null } | null },
+  { rowId: string; receiptAddress: string; receiptFooter: string }
+>`
+  mutation UpdateReceipt($rowId: String!, $receiptAddress: String!, $receiptFooter: String!) {
+    updateTenant(input: { rowId: $rowId, patch: { receiptAddress: $receiptAddress, receiptFooter: $receiptFooter } }) {
+      tenant {
+        id
+        rowId
+        receiptAddress
+        receiptFooter
+      }
+    }
+  }
+`;
+
+// ── Staff and roles ─────────────────────────────────────────────────────────────────────────
+
+export interface Role {
+  id: string;
+  rowId: string;
+  /** owner, manager, cashier (built in, fixed) or custom_… */
+  key: string;
+  name: string;
+  permissions: (string | null)[];
+  memberships: { totalCount: number };
+}
+
+const ROLE_FIELDS = "id rowId key name permissions memberships { totalCount }";
+
+// Through currentTenant: the roles and memberships lists at the root also hold the person's own
+// role and membership in their other businesses (the business switcher reads them).
+export const RolesQuery = gql<{ currentTenant: { id: string; roles: { nodes: Role[] } } | null }>(`
+  query Roles {
+    currentTenant {
+      id
+      roles(orderBy: PRIMARY_KEY_ASC) {
+        nodes { ${ROLE_FIELDS} }
+      }
+    }
+  }
+`);
+
+export interface Member {
+  id: string;
+  rowId: string;
+  userId: string;
+  user: { id: string; name: string; email: string } | null;
+  role: { id: string; rowId: string; name: string } | null;
+}
+
+export interface Invitation {
+  id: string;
+  rowId: string;
+  email: string;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+  role: { id: string; rowId: string; name: string } | null;
+}
+
+/** How many invitations the staff list reads, newest first: pending ones are at most 7 days old. */
+const INVITATIONS_READ = 100;
+
+/** The business's members and its latest invitations (settings.view). */
+export const StaffQuery = gql<{
+  currentTenant: { id: string; memberships: { nodes: Member[] }; invitations: { nodes: Invitation[] } } | null;
+}>(`
+  query Staff {
+    currentTenant {
+      id
+      memberships(orderBy: PRIMARY_KEY_ASC) {
+        nodes {
+          id
+          rowId
+          userId
+          user { id name email }
+          role { id rowId name }
+        }
+      }
+      invitations(orderBy: ROW_ID_DESC, first: ${INVITATIONS_READ}) {
+        nodes {
+          id
+          rowId
+          email
+          createdAt
+          expiresAt
+          acceptedAt
+          revokedAt
+          role { id rowId name }
+        }
+      }
+    }
+  }
+`);
+
+export interface InviteResult {
+  invitationId: string | null;
+  /** The secret of the link /invitations/<token>: only its hash is kept, so it is shown once. */
+  token: string | null;
+  expiresAt: string | null;
+}
+
+export const InviteMemberMutation = gql<{ inviteMember: { result: InviteResult | null } | null }, { email: string; roleId: string }>`
+  mutation InviteMember($email: String!, $roleId: String!) {
+    inviteMember(input: { email: $email, roleId: $roleId }) {
+      result {
+        invitationId
+        token
+        expiresAt
+      }
+    }
+  }
+`;
+
+export const RevokeInvitationMutation = gql<
+  { revokeInvitation: { invitation: { id: string; revokedAt: string | null } | null } | null },
+  { invitationId: string }
+>`
+  mutation RevokeInvitation($invitationId: String!) {
+    revokeInvitation(input: { invitationId: $invitationId }) {
+      invitation {
+        id
+        revokedAt
+      }
+    }
+  }
+`;
+
+export const ChangeMemberRoleMutation = gql<
+  { changeMemberRole: { membership: { id: string; role: { id: string; rowId: string; name: string } | null } | null } | null },
+  { membershipId: string; roleId: string }
+>`
+  mutation ChangeMemberRole($membershipId: String!, $roleId: String!) {
+    changeMemberRole(input: { membershipId: $membershipId, roleId: $roleId }) {
+      membership {
+        id
+        role {
+          id
+          rowId
+          name
+        }
+      }
+    }
+  }
+`;
+
+export const RemoveMemberMutation = gql<{ removeMember: { membership: { id: string } | null } | null }, { membershipId: string }>`
+  mutation RemoveMember($membershipId: String!) {
+    removeMember(input: { membershipId: $membershipId }) {
+      membership {
+        id
+      }
+    }
+  }
+`;
+
+export const CreateRoleMutation = gql<{ createRole: { role: Role | null } | null }, { name: string; permissions: string[] }>(`
+  mutation CreateRole($name: String!, $permissions: [String]!) {
+    createRole(input: { name: $name, permissions: $permissions }) {
+      role { ${ROLE_FIELDS} }
+    }
+  }
+`);
+
+export const UpdateRoleMutation = gql<
+  { updateRole: { role: Role | null } | null },
+  { roleId: string; name: string; permissions: string[] }
+>(`
+  mutation UpdateRole($roleId: String!, $name: String!, $permissions: [String]!) {
+    updateRole(input: { roleId: $roleId, name: $name, permissions: $permissions }) {
+      role { ${ROLE_FIELDS} }
+    }
+  }
+`);
+
+export const DeleteRoleMutation = gql<{ deleteRole: { role: { id: string } | null } | null }, { roleId: string }>`
+  mutation DeleteRole($roleId: String!) {
+    deleteRole(input: { roleId: $roleId }) {
+      role {
+        id
       }
     }
   }
