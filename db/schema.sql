@@ -1899,6 +1899,34 @@ CREATE FUNCTION app_hidden.current_user_tenant_ids() RETURNS SETOF text
 $$;
 
 --
+-- Name: customer_change_text(text, jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_change_text(field text, change jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case
+    when field = 'tags' then
+      'tags ' || coalesce(nullif(concat_ws(' ',
+        (select string_agg('+' || t, ' ' order by t) from unnest(app_hidden.jsonb_strings(change -> 'new')) t
+         where not t = any(app_hidden.jsonb_strings(change -> 'old'))),
+        (select string_agg('−' || t, ' ' order by t) from unnest(app_hidden.jsonb_strings(change -> 'old')) t
+         where not t = any(app_hidden.jsonb_strings(change -> 'new')))), ''), 'reordered')
+    when field in ('first_name', 'last_name', 'email', 'phone') then
+      case when change ->> 'old' is null then format('%s set to %s', app_hidden.customer_field_label(field), change ->> 'new')
+           when change ->> 'new' is null then format('%s %s removed', app_hidden.customer_field_label(field), change ->> 'old')
+           else format('%s %s → %s', app_hidden.customer_field_label(field), change ->> 'old', change ->> 'new') end
+    else app_hidden.customer_field_label(field) end;
+$$;
+
+--
+-- Name: FUNCTION customer_change_text(field text, change jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_change_text(field text, change jsonb) IS 'How the customer timeline says what a change of one field did ("tags +vip −student", "email a → b").';
+
+--
 -- Name: customer_display_name(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2341,6 +2369,18 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) IS 'Fields that differ between two JSON rows, with old and new values.';
+
+--
+-- Name: jsonb_strings(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.jsonb_strings(value jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(array_agg(x order by x), '{}')
+  from jsonb_array_elements_text(case when jsonb_typeof(value) = 'array' then value else '[]'::jsonb end) x;
+$$;
 
 --
 -- Name: language_tag(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -9719,7 +9759,7 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SE
                format('Merged into customer %s', (select p.customer_number from app_public.customers p
                                                   where p.tenant_id = t.tenant and p.id = a.changes -> 'merged_into_id' ->> 'new'))
              when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'Restored from the archive'
-             else 'Changed ' || (select string_agg(app_hidden.customer_field_label(k), ', ' order by k)
+             else 'Changed ' || (select string_agg(app_hidden.customer_change_text(k, a.changes -> k), ', ' order by k)
                                  from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
            a.actor_user_id,
            a.entity_id
@@ -14858,17 +14898,17 @@ ALTER TABLE ONLY app_public.invitations
 COMMENT ON CONSTRAINT invitations_pkey ON app_public.invitations IS '@behavior -single -update -delete';
 
 --
--- Name: invitations invitations_token_hash_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+-- Name: invitations invitations_tenant_id_token_hash_key; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
 ALTER TABLE ONLY app_public.invitations
-    ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_hash);
+    ADD CONSTRAINT invitations_tenant_id_token_hash_key UNIQUE (tenant_id, token_hash);
 
 --
--- Name: CONSTRAINT invitations_token_hash_key ON invitations; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: CONSTRAINT invitations_tenant_id_token_hash_key ON invitations; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON CONSTRAINT invitations_token_hash_key ON app_public.invitations IS '@behavior -single -update -delete';
+COMMENT ON CONSTRAINT invitations_tenant_id_token_hash_key ON app_public.invitations IS '@behavior -single -update -delete';
 
 --
 -- Name: locations locations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -15647,6 +15687,12 @@ CREATE UNIQUE INDEX invitations_pending_email_idx ON app_public.invitations USIN
 --
 
 CREATE INDEX invitations_role_idx ON app_public.invitations USING btree (tenant_id, role_id);
+
+--
+-- Name: invitations_token_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX invitations_token_idx ON app_public.invitations USING btree (token_hash);
 
 --
 -- Name: memberships_role_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -20571,6 +20617,13 @@ REVOKE ALL ON FUNCTION app_hidden.current_user_tenant_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_user_tenant_ids() TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_change_text(field text, change jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_change_text(field text, change jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_change_text(field text, change jsonb) TO bo_visitor;
+
+--
 -- Name: FUNCTION customer_display_name(first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -20686,6 +20739,13 @@ GRANT ALL ON FUNCTION app_hidden.job_task_label(task text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.jsonb_diff(old_row jsonb, new_row jsonb, ignored text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION jsonb_strings(value jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.jsonb_strings(value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.jsonb_strings(value jsonb) TO bo_visitor;
 
 --
 -- Name: FUNCTION language_tag(what text, tag text, column_name text); Type: ACL; Schema: app_hidden; Owner: -

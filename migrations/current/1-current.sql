@@ -21,7 +21,7 @@ create table if not exists app_public.invitations (
   id text not null default public.gen_ulid(),
   email citext not null check (email ~ '^[^\s@]+@[^\s@]+\.[^\s@]+$' and length(email) <= 254),
   role_id text not null,
-  token_hash bytea not null unique,
+  token_hash bytea not null,
   invited_by_user_id text references app_public.users on delete set null,
   created_at timestamptz not null default now(),
   expires_at timestamptz not null default now() + interval '7 days',
@@ -29,12 +29,16 @@ create table if not exists app_public.invitations (
   accepted_by_user_id text references app_public.users on delete set null,
   revoked_at timestamptz,
   primary key (tenant_id, id),
+  -- Unique within the business like every key; across businesses a collision of 192 random bits
+  -- does not happen, and the link is found by its hash alone (invitations_token_idx).
+  unique (tenant_id, token_hash),
   foreign key (tenant_id, role_id) references app_public.roles (tenant_id, id),
   check (accepted_at is null or revoked_at is null)
 );
 -- One pending invitation per email and business.
 create unique index if not exists invitations_pending_email_idx on app_public.invitations (tenant_id, email)
   where accepted_at is null and revoked_at is null;
+create index if not exists invitations_token_idx on app_public.invitations (token_hash);
 create index if not exists invitations_role_idx on app_public.invitations (tenant_id, role_id);
 create index if not exists invitations_invited_by_idx on app_public.invitations (invited_by_user_id);
 create index if not exists invitations_accepted_by_idx on app_public.invitations (accepted_by_user_id);
@@ -53,3 +57,4 @@ end $$;
 --!include billing/510-subscriptions.sql
 --!include reporting/630-queries.sql
 --!include reporting/650-exports.sql
+--!include customers/460-timeline.sql

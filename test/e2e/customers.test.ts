@@ -168,7 +168,7 @@ describe("customers", () => {
     await page.getByRole("heading", { name: "Ann Lee-Smith", level: 1 }).waitFor();
     expect(await profile.getByLabel("Last name").textContent()).toBe("Lee-Smith");
     expect(await profile.getByLabel("Marketing").textContent()).toMatch(/^Agrees to receive marketing since .+ \(via admin\)$/);
-    await page.getByRole("list", { name: "Activity" }).getByText("Changed last name, marketing consent, marketing consent source").waitFor();
+    await page.getByRole("list", { name: "Activity" }).getByText("Changed last name Lee → Lee-Smith, marketing consent, marketing consent source").waitFor();
 
     // A phone that is not one: refused under the Phone field, nothing saved.
     await page.getByRole("button", { name: "Edit" }).click();

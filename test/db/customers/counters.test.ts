@@ -166,6 +166,8 @@ describe("the customer page", () => {
     const c = await createCustomer(shop.cashier, { first_name: "Tim", email: "tim@example.com" });
     const d = await createCustomer(shop.cashier, { first_name: "Timothy" });
     await updateCustomer(shop.manager, c.id, { last_name: "Line", phone: "+1 917 555 0190" });
+    await updateCustomer(shop.manager, c.id, { tags: ["vip", "student"] });
+    await updateCustomer(shop.manager, c.id, { tags: ["vip", "local"], email: "tim@example.org" });
     const o = await placeOrder(shop.cashier, shop, c.id, { quantity: 2 });
     await shop.manager.query("insert into app_public.customer_notes (customer_id, body, category) values ($1, 'Loves jazz', 'preference')", [c.id]);
     await voidOrder(shop.manager, o.id, "Wrong item");
@@ -187,7 +189,10 @@ describe("the customer page", () => {
       ["order_voided", "Order of 20.00 USD voided: Wrong item", "A manager"],
       ["note", "Preference note: Loves jazz", "A manager"],
       ["order_placed", "Order of 20.00 USD placed", "A cashier"],
-      ["updated", "Changed last name, phone", "A manager"],
+      // What changed, not only which fields: tags added and removed, old and new values.
+      ["updated", "Changed email tim@example.com → tim@example.org, tags +local −student", "A manager"],
+      ["updated", "Changed tags +student +vip", "A manager"],
+      ["updated", "Changed last name set to Line, phone set to +19175550190", "A manager"],
       ["created", `Customer ${c.customer_number} created`, "A cashier"],
     ]);
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1].occurred_at >= rows[i].occurred_at).toBe(true);
