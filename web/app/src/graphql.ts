@@ -25,3 +25,9 @@ export const graphql = initGraphQLTada<{
 
 export type { FragmentOf, ResultOf, VariablesOf } from "gql.tada";
 export { readFragment } from "gql.tada";
+
+/**
+ * A row of a set-returning SQL function (RETURNS TABLE): PostGraphile types each of its columns
+ * nullable, where the function never returns null. The type of such a row as the admin reads it.
+ */
+export type NonNullFields<T> = { [K in keyof T]: NonNullable<T[K]> };
