@@ -16,6 +16,7 @@ export default defineConfig({
       "react-dom/client",
       "react-router-dom",
       "urql",
+      "gql.tada",
       "@mui/material",
       "@emotion/react",
       "@emotion/styled",

@@ -1,17 +1,8 @@
 // GraphQL read by the signed-out pages.
-import { gql } from "urql";
-
-export interface InvitationOffer {
-  businessName: string | null;
-  roleName: string | null;
-  email: string | null;
-  /** The email has an account: its owner signs in with it instead of choosing a password. */
-  hasAccount: boolean | null;
-  expiresAt: string | null;
-}
+import { graphql, type ResultOf } from "../graphql.ts";
 
 /** What an invitation link offers; an empty list when the link is used, revoked, expired or unknown. Anyone holding the token may read it. */
-export const InvitationByTokenQuery = gql<{ invitationByTokenList: InvitationOffer[] | null }, { token: string }>`
+export const InvitationByTokenQuery = graphql(`
   query InvitationByToken($token: String!) {
     invitationByTokenList(token: $token) {
       businessName
@@ -21,4 +12,7 @@ export const InvitationByTokenQuery = gql<{ invitationByTokenList: InvitationOff
       expiresAt
     }
   }
-`;
+`);
+
+/** What the link offers; `hasAccount`: the email has an account, whose owner signs in with it instead of choosing a password. */
+export type InvitationOffer = NonNullable<ResultOf<typeof InvitationByTokenQuery>["invitationByTokenList"]>[number];

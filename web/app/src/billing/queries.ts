@@ -1,105 +1,26 @@
 // GraphQL operations of the Billing module (db/BILLING.md). Reading billing state, opening the
 // portal, changing plan and dismissing notices all work while the business is suspended; the
 // portal and plan changes return a request that is polled until the worker has talked to Stripe.
-import { gql } from "urql";
+import { graphql, type ResultOf } from "../graphql.ts";
 
-export interface Plan {
-  id: string;
-  key: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  billingInterval: string;
-  maxSeats: number;
-  maxLocations: number;
-  maxDevices: number;
-  modules: (string | null)[];
-  position: number;
-  /**
-   * Why the business could not move to this plan now — its usage over the plan's limits, in the
-   * words changePlan would refuse with (DOWNG) — or null when it fits (or billing is not visible).
-   */
-  changeProblem: string | null;
-}
+export const PlanFields = graphql(`
+  fragment PlanFields on Plan {
+    id
+    key
+    name
+    priceCents
+    currency
+    billingInterval
+    maxSeats
+    maxLocations
+    maxDevices
+    modules
+    position
+    changeProblem
+  }
+`);
 
-export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "unpaid";
-
-export interface Subscription {
-  id: string;
-  planKey: string;
-  status: SubscriptionStatus | string;
-  trialEndsAt: string | null;
-  currentPeriodStart: string | null;
-  currentPeriodEnd: string | null;
-  cancelAtPeriodEnd: boolean;
-  canceledAt: string | null;
-  graceEndsAt: string | null;
-  seatsUsed: number | null;
-  locationsUsed: number | null;
-  devicesUsed: number | null;
-  plan: Plan | null;
-}
-
-export interface BillingTenant {
-  id: string;
-  status: string;
-  suspensionReason: string | null;
-  suspendedAt: string | null;
-}
-
-export interface Invoice {
-  id: string;
-  number: string | null;
-  status: string;
-  currency: string;
-  amountDue: number;
-  amountPaid: number;
-  attemptCount: number;
-  nextPaymentAttempt: string | null;
-  periodStart: string | null;
-  periodEnd: string | null;
-  hostedInvoiceUrl: string | null;
-  invoicedAt: string;
-}
-
-export interface Notice {
-  id: string;
-  rowId: string;
-  kind: string;
-  message: string;
-  createdAt: string;
-  dismissedAt: string | null;
-}
-
-export interface BillingRequest {
-  id: string;
-  kind: string;
-  planKey: string | null;
-  status: "pending" | "done" | "failed" | string;
-  url: string | null;
-  errorMessage: string | null;
-}
-
-const PLAN_FIELDS = `
-  id
-  key
-  name
-  priceCents
-  currency
-  billingInterval
-  maxSeats
-  maxLocations
-  maxDevices
-  modules
-  position
-  changeProblem
-`;
-
-export const BillingQuery = gql<{
-  currentTenant: BillingTenant | null;
-  currentBillingSubscription: Subscription | null;
-  plans: { nodes: Plan[] } | null;
-}>`
+export const BillingQuery = graphql(`
   query Billing {
     currentTenant {
       id
@@ -121,18 +42,18 @@ export const BillingQuery = gql<{
       locationsUsed
       devicesUsed
       plan {
-        ${PLAN_FIELDS}
+        ...PlanFields
       }
     }
     plans {
       nodes {
-        ${PLAN_FIELDS}
+        ...PlanFields
       }
     }
   }
-`;
+`, [PlanFields]);
 
-export const BillingInvoicesQuery = gql<{ billingInvoices: { nodes: Invoice[] } | null }>`
+export const BillingInvoicesQuery = graphql(`
   query BillingInvoices {
     billingInvoices(orderBy: INVOICED_AT_DESC, first: 24) {
       nodes {
@@ -151,9 +72,9 @@ export const BillingInvoicesQuery = gql<{ billingInvoices: { nodes: Invoice[] } 
       }
     }
   }
-`;
+`);
 
-export const BillingNoticesQuery = gql<{ billingNotices: { nodes: Notice[] } | null }>`
+export const BillingNoticesQuery = graphql(`
   query BillingNotices {
     billingNotices(orderBy: CREATED_AT_DESC, first: 20) {
       nodes {
@@ -166,49 +87,48 @@ export const BillingNoticesQuery = gql<{ billingNotices: { nodes: Notice[] } | n
       }
     }
   }
-`;
+`);
 
-const REQUEST_FIELDS = `
-  id
-  kind
-  planKey
-  status
-  url
-  errorMessage
-`;
+export const BillingRequestFields = graphql(`
+  fragment BillingRequestFields on BillingRequest {
+    id
+    kind
+    planKey
+    status
+    url
+    errorMessage
+  }
+`);
 
-export const RequestBillingPortalMutation = gql<{ requestBillingPortal: { billingRequest: BillingRequest | null } | null }>`
+export const RequestBillingPortalMutation = graphql(`
   mutation RequestBillingPortal {
     requestBillingPortal(input: {}) {
       billingRequest {
-        ${REQUEST_FIELDS}
+        ...BillingRequestFields
       }
     }
   }
-`;
+`, [BillingRequestFields]);
 
-export const ChangePlanMutation = gql<
-  { changePlan: { billingRequest: BillingRequest | null } | null },
-  { planKey: string; reason: string | null }
->`
+export const ChangePlanMutation = graphql(`
   mutation ChangePlan($planKey: String!, $reason: String) {
     changePlan(input: { planKey: $planKey, reason: $reason }) {
       billingRequest {
-        ${REQUEST_FIELDS}
+        ...BillingRequestFields
       }
     }
   }
-`;
+`, [BillingRequestFields]);
 
-export const BillingRequestQuery = gql<{ billingRequestById: BillingRequest | null }, { id: string }>`
+export const BillingRequestQuery = graphql(`
   query BillingRequest($id: ID!) {
     billingRequestById(id: $id) {
-      ${REQUEST_FIELDS}
+      ...BillingRequestFields
     }
   }
-`;
+`, [BillingRequestFields]);
 
-export const DismissNoticeMutation = gql<{ dismissBillingNotice: { billingNotice: { id: string; dismissedAt: string | null } | null } | null }, { id: string }>`
+export const DismissNoticeMutation = graphql(`
   mutation DismissBillingNotice($id: String!) {
     dismissBillingNotice(input: { id: $id }) {
       billingNotice {
@@ -217,25 +137,10 @@ export const DismissNoticeMutation = gql<{ dismissBillingNotice: { billingNotice
       }
     }
   }
-`;
-
-export interface Suspension {
-  id: string;
-  /** nonpayment, canceled, fraud, manual or technical. */
-  type: string;
-  reason: string;
-  suspendedAt: string;
-  endedAt: string | null;
-  endReason: string | null;
-  /** Who suspended / reactivated it; null when billing or the platform did. */
-  suspendedBy: string | null;
-  endedBy: string | null;
-  suspendedByUser: { id: string; name: string } | null;
-  endedByUser: { id: string; name: string } | null;
-}
+`);
 
 /** Every suspension of the business and its end, newest first (readable while suspended). */
-export const SuspensionsQuery = gql<{ tenantSuspensions: { totalCount: number; nodes: Suspension[] } | null }>`
+export const SuspensionsQuery = graphql(`
   query TenantSuspensions {
     tenantSuspensions(orderBy: SUSPENDED_AT_DESC, first: 50) {
       totalCount
@@ -259,4 +164,26 @@ export const SuspensionsQuery = gql<{ tenantSuspensions: { totalCount: number; n
       }
     }
   }
-`;
+`);
+
+export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "unpaid";
+
+type Billing = ResultOf<typeof BillingQuery>;
+/**
+ * A plan; `changeProblem` says why the business could not move to it now — its usage over the
+ * plan's limits, in the words changePlan would refuse with (DOWNG) — or is null when it fits (or
+ * billing is not visible).
+ */
+export type Plan = ResultOf<typeof PlanFields>;
+/** The business's subscription; `status` is a SubscriptionStatus. */
+export type Subscription = NonNullable<Billing["currentBillingSubscription"]>;
+export type BillingTenant = NonNullable<Billing["currentTenant"]>;
+export type Invoice = NonNullable<ResultOf<typeof BillingInvoicesQuery>["billingInvoices"]>["nodes"][number];
+export type Notice = NonNullable<ResultOf<typeof BillingNoticesQuery>["billingNotices"]>["nodes"][number];
+/** A portal or plan change request; `status` is pending, done or failed. */
+export type BillingRequest = ResultOf<typeof BillingRequestFields>;
+/**
+ * A suspension and its end; `type` is nonpayment, canceled, fraud, manual or technical;
+ * `suspendedBy` / `endedBy` are null when billing or the platform did it.
+ */
+export type Suspension = NonNullable<ResultOf<typeof SuspensionsQuery>["tenantSuspensions"]>["nodes"][number];

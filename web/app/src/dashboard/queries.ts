@@ -1,10 +1,9 @@
 // The home page's own GraphQL: what the reporting queries (reporting/queries.ts, reused as they
 // are) do not already ask. Money arrives in the business's minor units.
-import { gql } from "urql";
-import type { ItemSalesRow } from "../reporting/queries.ts";
+import { graphql, type ResultOf } from "../graphql.ts";
 
 /** The best sellers of one day by net revenue, at most five. */
-export const TopItemsQuery = gql<{ itemSales: ItemSalesRow[] | null }, { date: string }>`
+export const TopItemsQuery = graphql(`
   query DashboardTopItems($date: Date!) {
     itemSales(fromDate: $date, toDate: $date, orderBy: revenue, first: 5) {
       catalogItemId
@@ -14,20 +13,10 @@ export const TopItemsQuery = gql<{ itemSales: ItemSalesRow[] | null }, { date: s
       avgUnitPrice
     }
   }
-`;
-
-export interface RecentSale {
-  id: string;
-  rowId: string;
-  status: string;
-  total: number;
-  refundedTotal: number;
-  placedAt: string;
-  location: { name: string } | null;
-}
+`);
 
 /** The last five sales (orders that became sales: open and cancelled ones have no placedAt), newest first. */
-export const RecentSalesQuery = gql<{ orders: { nodes: RecentSale[] } | null }>`
+export const RecentSalesQuery = graphql(`
   query DashboardRecentSales {
     orders(filter: { placedAt: { isNull: false } }, orderBy: [PLACED_AT_DESC], first: 5) {
       nodes {
@@ -43,4 +32,6 @@ export const RecentSalesQuery = gql<{ orders: { nodes: RecentSale[] } | null }>`
       }
     }
   }
-`;
+`);
+
+export type RecentSale = NonNullable<ResultOf<typeof RecentSalesQuery>["orders"]>["nodes"][number];

@@ -62,7 +62,7 @@ export function RecentOrders({ location, canVoid, onReceipt, onTakePayment }: Pr
   const [{ data, error, fetching }] = useQuery({ query: RecentOrdersQuery, variables, context });
   const [voiding, setVoiding] = useState<RecentOrder | null>(null);
   const [refunding, setRefunding] = useState<RecentOrder | null>(null);
-  const orders = data?.orders?.nodes ?? [];
+  const orders = (data?.orders?.nodes ?? []) as RecentOrder[]; // refundableLinesList: rows of a SQL function, never null
   const total = data?.orders?.totalCount ?? 0;
   const dateLabel = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(
     new Date(`${businessDate}T00:00:00Z`),

@@ -57,7 +57,7 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
   const form = useForm({ reason: "" });
   const [{ fetching }, refundLines] = useMutation(RefundOrderLinesMutation);
 
-  const lines = data?.orderById?.refundableLinesList ?? [];
+  const lines = (data?.orderById?.refundableLinesList ?? []) as RefundableLine[];
   // Never more than is left, should the count have gone down since the quantity was chosen.
   const quantityOf = (line: RefundableLine) => Math.min(quantities[line.orderLineId] ?? 0, line.refundable);
   const chosen = lines.map((l) => ({ order_line_id: l.orderLineId, quantity: quantityOf(l) })).filter((l) => l.quantity > 0);

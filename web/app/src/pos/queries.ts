@@ -1,17 +1,8 @@
 // GraphQL operations of the POS module. Money is integer cents everywhere; every total comes from
 // the database (quoteOrder before the sale, the order row after it), never from arithmetic here.
-import { gql } from "urql";
+import { graphql, type NonNullFields, type ResultOf } from "../graphql.ts";
 
-export interface PosLocation {
-  id: string;
-  rowId: string;
-  name: string;
-  timezone: string;
-  /** Closed locations sell nothing: the till's picker leaves them out (asked by PosLocationsQuery only). */
-  closedAt?: string | null;
-}
-
-export const PosLocationsQuery = gql<{ locations: { nodes: PosLocation[] } | null }>`
+export const PosLocationsQuery = graphql(`
   query PosLocations {
     locations(orderBy: NAME_ASC) {
       nodes {
@@ -23,22 +14,10 @@ export const PosLocationsQuery = gql<{ locations: { nodes: PosLocation[] } | nul
       }
     }
   }
-`;
-
-export interface CatalogItem {
-  id: string;
-  rowId: string;
-  name: string;
-  sku: string;
-  price: number;
-  active: boolean;
-}
+`);
 
 /** Items for the grid, searched by name or SKU in the database. */
-export const PosCatalogQuery = gql<
-  { catalogItems: { totalCount: number; pageInfo: { hasNextPage: boolean }; nodes: CatalogItem[] } | null },
-  { first: number; filter?: Record<string, unknown> }
->`
+export const PosCatalogQuery = graphql(`
   query PosCatalog($first: Int!, $filter: CatalogItemFilter) {
     catalogItems(first: $first, filter: $filter, orderBy: [NAME_ASC, SKU_ASC]) {
       totalCount
@@ -55,12 +34,9 @@ export const PosCatalogQuery = gql<
       }
     }
   }
-`;
+`);
 
-export const CreateCatalogItemMutation = gql<
-  { createCatalogItem: { catalogItem: CatalogItem | null } | null },
-  { name: string; sku: string; price: number }
->`
+export const CreateCatalogItemMutation = graphql(`
   mutation PosCreateCatalogItem($name: String!, $sku: String!, $price: Int!) {
     createCatalogItem(input: { catalogItem: { name: $name, sku: $sku, price: $price } }) {
       catalogItem {
@@ -73,7 +49,7 @@ export const CreateCatalogItemMutation = gql<
       }
     }
   }
-`;
+`);
 
 /** A cart line as the database takes it (quoteOrder, placeOrder). */
 export interface LineInput {
@@ -98,16 +74,7 @@ export interface QuotedLine {
   total: number;
 }
 
-export interface OrderQuote {
-  subtotal: number | null;
-  discountTotal: number | null;
-  taxRateBps: number | null;
-  taxTotal: number | null;
-  total: number | null;
-  lines: QuotedLine[] | null;
-}
-
-export const QuoteOrderQuery = gql<{ quoteOrder: OrderQuote | null }, { lines: LineInput[]; discount: number }>`
+export const QuoteOrderQuery = graphql(`
   query PosQuoteOrder($lines: JSON!, $discount: Int!) {
     quoteOrder(lines: $lines, discount: $discount) {
       subtotal
@@ -118,37 +85,23 @@ export const QuoteOrderQuery = gql<{ quoteOrder: OrderQuote | null }, { lines: L
       lines
     }
   }
-`;
+`);
 
-export interface OrderSummary {
-  id: string;
-  rowId: string;
-  status: string;
-  total: number;
-  paidTotal: number;
-  amountDue: number;
-  placedAt: string | null;
-  voidedAt: string | null;
-  voidReason: string | null;
-  /** What went towards the order, per payment (the tenders, under another name: a receipt asks for more of them). */
-  payments: { nodes: { type: string; appliedAmount: number }[] };
-  /** Money handed back, per tender: by a void or a cancel (orderRefundId null) or by a refund of lines. */
-  refundTenders: { nodes: { type: string; amount: number; orderRefundId: string | null }[] };
-}
-
-const ORDER_SUMMARY = `
-  id
-  rowId
-  status
-  total
-  paidTotal
-  amountDue
-  placedAt
-  voidedAt
-  voidReason
-  payments: tenders { nodes { type appliedAmount } }
-  refundTenders { nodes { type amount orderRefundId } }
-`;
+export const OrderSummaryFields = graphql(`
+  fragment OrderSummaryFields on Order {
+    id
+    rowId
+    status
+    total
+    paidTotal
+    amountDue
+    placedAt
+    voidedAt
+    voidReason
+    payments: tenders { nodes { type appliedAmount } }
+    refundTenders { nodes { type amount orderRefundId } }
+  }
+`);
 
 /** Amounts added up per tender type, cash first: [["cash", 460], ["card", 200]]. */
 export function byTenderType(entries: { type: string; amount: number }[]): [string, number][] {
@@ -157,33 +110,17 @@ export function byTenderType(entries: { type: string; amount: number }[]): [stri
   return [...sums.entries()].filter(([, amount]) => amount > 0).sort(([a], [b]) => (a === "cash" ? -1 : b === "cash" ? 1 : a.localeCompare(b)));
 }
 
-export const PlaceOrderMutation = gql<
-  { placeOrder: { order: OrderSummary | null } | null },
-  { locationId: string; lines: LineInput[]; discount: number; customerId: string | null }
->`
+export const PlaceOrderMutation = graphql(`
   mutation PosPlaceOrder($locationId: String!, $lines: JSON!, $discount: Int!, $customerId: String) {
     placeOrder(input: { locationId: $locationId, lines: $lines, discount: $discount, customerId: $customerId }) {
       order {
-        ${ORDER_SUMMARY}
+        ...OrderSummaryFields
       }
     }
   }
-`;
+`, [OrderSummaryFields]);
 
-export interface TenderResult {
-  id: string;
-  rowId: string;
-  type: string;
-  amount: number;
-  changeGiven: number;
-  appliedAmount: number;
-  order: OrderSummary | null;
-}
-
-export const RecordTenderMutation = gql<
-  { recordTender: { tender: TenderResult | null } | null },
-  { orderId: string; type: "cash" | "card"; amount: number }
->`
+export const RecordTenderMutation = graphql(`
   mutation PosRecordTender($orderId: String!, $type: String!, $amount: Int!) {
     recordTender(input: { orderId: $orderId, type: $type, amount: $amount }) {
       tender {
@@ -194,49 +131,38 @@ export const RecordTenderMutation = gql<
         changeGiven
         appliedAmount
         order {
-          ${ORDER_SUMMARY}
+          ...OrderSummaryFields
         }
       }
     }
   }
-`;
+`, [OrderSummaryFields]);
 
-export const VoidOrderMutation = gql<
-  { voidOrder: { order: OrderSummary | null } | null },
-  { orderId: string; reason: string }
->`
+export const VoidOrderMutation = graphql(`
   mutation PosVoidOrder($orderId: String!, $reason: String!) {
     voidOrder(input: { orderId: $orderId, reason: $reason }) {
       order {
-        ${ORDER_SUMMARY}
+        ...OrderSummaryFields
       }
     }
   }
-`;
+`, [OrderSummaryFields]);
 
-export const CancelOrderMutation = gql<
-  { cancelOrder: { order: OrderSummary | null } | null },
-  { orderId: string; reason: string }
->`
+export const CancelOrderMutation = graphql(`
   mutation PosCancelOrder($orderId: String!, $reason: String!) {
     cancelOrder(input: { orderId: $orderId, reason: $reason }) {
       order {
-        ${ORDER_SUMMARY}
+        ...OrderSummaryFields
       }
     }
   }
-`;
-
-export interface OpenOrder extends OrderSummary {
-  createdAt: string;
-  lines: { nodes: { id: string; name: string; quantity: number }[] };
-}
+`, [OrderSummaryFields]);
 
 /** The orders of a location not paid in full yet (not sales), newest first: to resume or cancel. */
-export const OpenOrdersQuery = gql<{ openOrdersList: OpenOrder[] | null }, { locationId: string }>`
+export const OpenOrdersQuery = graphql(`
   query PosOpenOrders($locationId: String!) {
     openOrdersList(locationId: $locationId, first: 50) {
-      ${ORDER_SUMMARY}
+      ...OrderSummaryFields
       createdAt
       lines(orderBy: LINE_NO_ASC) {
         nodes {
@@ -247,27 +173,15 @@ export const OpenOrdersQuery = gql<{ openOrdersList: OpenOrder[] | null }, { loc
       }
     }
   }
-`;
-
-export interface RecentOrder extends OrderSummary {
-  lines: { nodes: { id: string; name: string; quantity: number }[] };
-  /** What refunds of some of its lines took back so far. */
-  refundedTotal: number;
-  refunds: { totalCount: number; nodes: { id: string; reason: string }[] };
-  /** Units of each line not refunded yet: whether a refund can still be offered. */
-  refundableLinesList: { orderLineId: string; refundable: number }[];
-}
+`, [OrderSummaryFields]);
 
 /** The orders of one location on one business date, newest first. */
-export const RecentOrdersQuery = gql<
-  { orders: { totalCount: number; nodes: RecentOrder[] } | null },
-  { locationId: string; businessDate: string }
->`
+export const RecentOrdersQuery = graphql(`
   query PosRecentOrders($locationId: String!, $businessDate: Date!) {
     orders(condition: { locationId: $locationId, businessDate: $businessDate }, orderBy: PLACED_AT_DESC, first: 25) {
       totalCount
       nodes {
-        ${ORDER_SUMMARY}
+        ...OrderSummaryFields
         lines(orderBy: LINE_NO_ASC) {
           nodes {
             id
@@ -290,24 +204,9 @@ export const RecentOrdersQuery = gql<
       }
     }
   }
-`;
+`, [OrderSummaryFields]);
 
-/** One line of a sale as a refund sees it: units sold, already refunded, and still refundable. */
-export interface RefundableLine {
-  orderLineId: string;
-  lineNo: number;
-  name: string;
-  unitPrice: number;
-  quantity: number;
-  refunded: number;
-  refundable: number;
-  total: number;
-}
-
-export const RefundableLinesQuery = gql<
-  { orderById: { id: string; rowId: string; status: string; refundableLinesList: RefundableLine[] } | null },
-  { id: string }
->`
+export const RefundableLinesQuery = graphql(`
   query PosRefundableLines($id: ID!) {
     orderById(id: $id) {
       id
@@ -325,7 +224,7 @@ export const RefundableLinesQuery = gql<
       }
     }
   }
-`;
+`);
 
 /** A refund line as the database takes it (refundOrderLines). */
 export interface RefundLineInput {
@@ -333,19 +232,7 @@ export interface RefundLineInput {
   quantity: number;
 }
 
-export interface OrderRefund {
-  id: string;
-  rowId: string;
-  reason: string;
-  total: number;
-  /** The sale after the refund: its refundTenders include what this refund handed back (orderRefundId). */
-  order: (OrderSummary & { refundedTotal: number }) | null;
-}
-
-export const RefundOrderLinesMutation = gql<
-  { refundOrderLines: { refund: OrderRefund | null } | null },
-  { orderId: string; lines: RefundLineInput[]; reason: string }
->`
+export const RefundOrderLinesMutation = graphql(`
   mutation PosRefundOrderLines($orderId: String!, $lines: JSON!, $reason: String!) {
     refundOrderLines(input: { orderId: $orderId, lines: $lines, reason: $reason }) {
       refund {
@@ -354,50 +241,19 @@ export const RefundOrderLinesMutation = gql<
         reason
         total
         order {
-          ${ORDER_SUMMARY}
+          ...OrderSummaryFields
           refundedTotal
         }
       }
     }
   }
-`;
-
-export interface ReceiptOrder extends OrderSummary {
-  subtotal: number;
-  discountTotal: number;
-  orderDiscount: number;
-  taxRateBps: number;
-  taxTotal: number;
-  businessDate: string | null;
-  customerId: string | null;
-  location: PosLocation | null;
-  /** What the business prints on every receipt (Settings → Receipt). */
-  tenant: { id: string; receiptAddress: string | null; receiptFooter: string | null } | null;
-  placedBy: { id: string; name: string } | null;
-  lines: {
-    nodes: {
-      id: string;
-      lineNo: number;
-      name: string;
-      sku: string;
-      unitPrice: number;
-      quantity: number;
-      subtotal: number;
-      lineDiscount: number;
-      orderDiscountShare: number;
-      tax: number;
-      total: number;
-    }[];
-  };
-  tenders: { nodes: { id: string; type: string; amount: number; changeGiven: number; createdAt: string }[] };
-  refunds: { nodes: { id: string; rowId: string; reason: string; total: number }[] };
-}
+`, [OrderSummaryFields]);
 
 /** Everything a receipt shows, as the database stored it. */
-export const OrderReceiptQuery = gql<{ orderById: ReceiptOrder | null }, { id: string }>`
+export const OrderReceiptQuery = graphql(`
   query PosOrderReceipt($id: ID!) {
     orderById(id: $id) {
-      ${ORDER_SUMMARY}
+      ...OrderSummaryFields
       subtotal
       discountTotal
       orderDiscount
@@ -454,93 +310,94 @@ export const OrderReceiptQuery = gql<{ orderById: ReceiptOrder | null }, { id: s
       }
     }
   }
-`;
+`, [OrderSummaryFields]);
 
-const CASH_DRAWER = `
-  id
-  rowId
-  businessDate
-  openingFloat
-  openedAt
-  openedBy { id name }
-  cashPayments
-  cashRefunds
-  cashIn
-  cashOut
-  expectedNow
-  closedAt
-  expected
-  counted
-  difference
-  note
-`;
-
-export interface CashDrawer {
-  id: string;
-  rowId: string;
-  businessDate: string;
-  openingFloat: number;
-  openedAt: string;
-  openedBy: { id: string; name: string } | null;
-  cashPayments: number;
-  cashRefunds: number;
-  cashIn: number;
-  cashOut: number;
-  expectedNow: number;
-  closedAt: string | null;
-  expected: number | null;
-  counted: number | null;
-  difference: number | null;
-  note: string | null;
-}
+export const CashDrawerFields = graphql(`
+  fragment CashDrawerFields on CashDrawer {
+    id
+    rowId
+    businessDate
+    openingFloat
+    openedAt
+    openedBy { id name }
+    cashPayments
+    cashRefunds
+    cashIn
+    cashOut
+    expectedNow
+    closedAt
+    expected
+    counted
+    difference
+    note
+  }
+`);
 
 /** The open cash drawer of a location, or null. */
-export const OpenCashDrawerQuery = gql<{ openCashDrawerAt: CashDrawer | null }, { locationId: string }>`
+export const OpenCashDrawerQuery = graphql(`
   query PosOpenCashDrawer($locationId: String!) {
     openCashDrawerAt(locationId: $locationId) {
-      ${CASH_DRAWER}
+      ...CashDrawerFields
     }
   }
-`;
+`, [CashDrawerFields]);
 
-export const OpenCashDrawerMutation = gql<
-  { openCashDrawer: { cashDrawer: CashDrawer | null } | null },
-  { locationId: string; openingFloat: number }
->`
+export const OpenCashDrawerMutation = graphql(`
   mutation PosOpenCashDrawer($locationId: String!, $openingFloat: Int!) {
     openCashDrawer(input: { locationId: $locationId, openingFloat: $openingFloat }) {
       cashDrawer {
-        ${CASH_DRAWER}
+        ...CashDrawerFields
       }
     }
   }
-`;
+`, [CashDrawerFields]);
 
-export const RecordCashDrawerEntryMutation = gql<
-  { recordCashDrawerEntry: { entry: { id: string; cashDrawer: CashDrawer | null } | null } | null },
-  { cashDrawerId: string; kind: "in" | "out"; amount: number; reason: string }
->`
+export const RecordCashDrawerEntryMutation = graphql(`
   mutation PosRecordCashDrawerEntry($cashDrawerId: String!, $kind: String!, $amount: Int!, $reason: String!) {
     recordCashDrawerEntry(input: { cashDrawerId: $cashDrawerId, kind: $kind, amount: $amount, reason: $reason }) {
       entry {
         id
         cashDrawer {
-          ${CASH_DRAWER}
+          ...CashDrawerFields
         }
       }
     }
   }
-`;
+`, [CashDrawerFields]);
 
-export const CloseCashDrawerMutation = gql<
-  { closeCashDrawer: { cashDrawer: CashDrawer | null } | null },
-  { cashDrawerId: string; counted: number; note: string | null }
->`
+export const CloseCashDrawerMutation = graphql(`
   mutation PosCloseCashDrawer($cashDrawerId: String!, $counted: Int!, $note: String) {
     closeCashDrawer(input: { cashDrawerId: $cashDrawerId, counted: $counted, note: $note }) {
       cashDrawer {
-        ${CASH_DRAWER}
+        ...CashDrawerFields
       }
     }
   }
-`;
+`, [CashDrawerFields]);
+
+// ── Types, from the documents ───────────────────────────────────────────────────────────────
+
+export type PosLocation = NonNullable<ResultOf<typeof PosLocationsQuery>["locations"]>["nodes"][number];
+export type CatalogItem = NonNullable<ResultOf<typeof PosCatalogQuery>["catalogItems"]>["nodes"][number];
+/** A quote; its `lines` are the JSON the database built (QuotedLine). */
+export type OrderQuote = Omit<NonNullable<ResultOf<typeof QuoteOrderQuery>["quoteOrder"]>, "lines"> & { lines: QuotedLine[] | null };
+/**
+ * An order as the till shows it: `payments` went towards it, per payment (the tenders, under
+ * another name: a receipt asks for more of them); `refundTenders` is money handed back, per
+ * tender: by a void or a cancel (orderRefundId null) or by a refund of lines.
+ */
+export type OrderSummary = ResultOf<typeof OrderSummaryFields>;
+export type TenderResult = NonNullable<NonNullable<ResultOf<typeof RecordTenderMutation>["recordTender"]>["tender"]>;
+export type OpenOrder = NonNullable<ResultOf<typeof OpenOrdersQuery>["openOrdersList"]>[number];
+/** `refundedTotal`: what refunds of some of its lines took back so far; `refundableLinesList`: units of each line not refunded yet. */
+type RecentOrderNode = NonNullable<ResultOf<typeof RecentOrdersQuery>["orders"]>["nodes"][number];
+export type RecentOrder = Omit<RecentOrderNode, "refundableLinesList"> & {
+  refundableLinesList: NonNullFields<RecentOrderNode["refundableLinesList"][number]>[];
+};
+/** One line of a sale as a refund sees it: units sold, already refunded, and still refundable. */
+export type RefundableLine = NonNullFields<NonNullable<ResultOf<typeof RefundableLinesQuery>["orderById"]>["refundableLinesList"][number]>;
+/** `order` is the sale after the refund: its refundTenders include what this refund handed back (orderRefundId). */
+export type OrderRefund = NonNullable<NonNullable<ResultOf<typeof RefundOrderLinesMutation>["refundOrderLines"]>["refund"]>;
+/** Everything a receipt shows; `tenant` holds what the business prints on every receipt (Settings → Receipt). */
+export type ReceiptOrder = NonNullable<ResultOf<typeof OrderReceiptQuery>["orderById"]>;
+export type CashDrawer = ResultOf<typeof CashDrawerFields>;

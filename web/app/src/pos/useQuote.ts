@@ -39,7 +39,7 @@ export function useQuote(cart: Cart): QuoteState {
 
   // The last quote the database gave, shown (dimmed) while the next one is on its way.
   const last = useRef<OrderQuote | null>(null);
-  if (answered && data?.quoteOrder) last.current = data.quoteOrder;
+  if (answered && data?.quoteOrder) last.current = data.quoteOrder as OrderQuote; // its lines: the JSON the database built
   if (cart.lines.length === 0) last.current = null;
 
   return {

@@ -1,64 +1,14 @@
 // GraphQL operations of the Reports module and the dashboard (db/REPORTING.md). Money arrives
 // as BigInt strings in cents; `cents()` turns it into a number for display and charts.
-import { gql } from "urql";
+import { graphql, type ResultOf, type VariablesOf } from "../graphql.ts";
 import type { LoyaltyClass } from "../customers/queries.ts";
 
 type Big = string | number;
 
-export interface DailySalesRow {
-  businessDate: string;
-  orderCount: Big;
-  grossSales: Big;
-  discountTotal: Big;
-  refundCount: Big;
-  refundTotal: Big;
-  netSales: Big;
-  taxTotal: Big;
-  totalCollected: Big;
-  tenderCash: Big;
-  tenderCard: Big;
-  avgOrderValue: Big;
-}
-
-export interface ItemSalesRow {
-  catalogItemId: string;
-  catalogItemName: string;
-  quantitySold: Big;
-  netRevenue: Big;
-  avgUnitPrice: Big;
-}
-
-export interface InventoryRow {
-  locationId: string;
-  locationName: string;
-  inventoryItemId: string;
-  itemName: string;
-  onHand: number;
-  lowStockThreshold: number;
-  isBelowThreshold: boolean;
-}
-
-export interface DashboardMetrics {
-  salesToday: Big;
-  ordersToday: Big;
-  lowStockCount: number;
-  activeCustomers30D: number;
-}
-
 export type ExportKind = "daily_sales" | "item_sales" | "inventory" | "customers";
 export type ItemOrder = "quantity" | "revenue";
 
-export interface ExportRow {
-  rowId: string;
-  status: string;
-  rowsTotal: Big | null;
-  rowsWritten: Big;
-  downloadUrl: string | null;
-  fileName: string;
-  errorMessage: string | null;
-}
-
-export const DashboardMetricsQuery = gql<{ dashboardMetrics: DashboardMetrics | null }>`
+export const DashboardMetricsQuery = graphql(`
   query DashboardMetrics {
     dashboardMetrics {
       salesToday
@@ -67,12 +17,9 @@ export const DashboardMetricsQuery = gql<{ dashboardMetrics: DashboardMetrics | 
       activeCustomers30D
     }
   }
-`;
+`);
 
-export const DailySalesQuery = gql<
-  { dailySales: DailySalesRow[] | null },
-  { from: string; to: string; location: string | null }
->`
+export const DailySalesQuery = graphql(`
   query DailySales($from: Date!, $to: Date!, $location: String) {
     dailySales(fromDate: $from, toDate: $to, locationId: $location) {
       businessDate
@@ -89,12 +36,9 @@ export const DailySalesQuery = gql<
       avgOrderValue
     }
   }
-`;
+`);
 
-export const ItemSalesQuery = gql<
-  { itemSales: ItemSalesRow[] | null },
-  { from: string; to: string; location: string | null; orderBy: ItemOrder }
->`
+export const ItemSalesQuery = graphql(`
   query ItemSales($from: Date!, $to: Date!, $location: String, $orderBy: ItemSalesOrder) {
     itemSales(fromDate: $from, toDate: $to, locationId: $location, orderBy: $orderBy) {
       catalogItemId
@@ -104,12 +48,9 @@ export const ItemSalesQuery = gql<
       avgUnitPrice
     }
   }
-`;
+`);
 
-export const InventorySummaryQuery = gql<
-  { inventorySummary: InventoryRow[] | null },
-  { location: string | null; lowOnly: boolean }
->`
+export const InventorySummaryQuery = graphql(`
   query InventorySummary($location: String, $lowOnly: Boolean) {
     inventorySummary(locationId: $location, lowOnly: $lowOnly) {
       locationId
@@ -121,26 +62,37 @@ export const InventorySummaryQuery = gql<
       isBelowThreshold
     }
   }
-`;
+`);
 
-const EXPORT_FIELDS = "rowId status rowsTotal rowsWritten downloadUrl fileName errorMessage";
+export const ExportFields = graphql(`
+  fragment ExportFields on Export {
+    rowId
+    status
+    rowsTotal
+    rowsWritten
+    downloadUrl
+    fileName
+    errorMessage
+  }
+`);
 
-export const RequestExportMutation = gql<
-  { requestExport: { export: ExportRow | null } | null },
-  { kind: ExportKind; params: Record<string, unknown> }
->(`
+export const RequestExportMutation = graphql(`
   mutation RequestExport($kind: ExportKind!, $params: JSON) {
     requestExport(input: { kind: $kind, params: $params }) {
-      export { ${EXPORT_FIELDS} }
+      export {
+        ...ExportFields
+      }
     }
   }
-`);
+`, [ExportFields]);
 
-export const ExportQuery = gql<{ exportByRowId: ExportRow | null }, { id: string }>(`
+export const ExportQuery = graphql(`
   query ExportProgress($id: String!) {
-    exportByRowId(rowId: $id) { ${EXPORT_FIELDS} }
+    exportByRowId(rowId: $id) {
+      ...ExportFields
+    }
   }
-`);
+`, [ExportFields]);
 
 /** A BigInt string (or number) of cents → a number (exact up to 2^53 cents). */
 export function cents(value: Big | null | undefined): number {
@@ -152,28 +104,7 @@ export function cents(value: Big | null | undefined): number {
 
 export type { LoyaltyClass };
 
-export interface CustomerLoyaltyDayRow {
-  businessDate: string;
-  /** Distinct customers with a standing order that day. */
-  customers: number;
-  /** Those whose first order ever was that day. */
-  newCustomers: number;
-  /** Those with an order on an earlier day. */
-  returningCustomers: number;
-  /** BigFloat (a string): returning / customers, 0 to 1. */
-  repeatRate: Big;
-}
-
-export interface CustomerClassRow {
-  /** Null: customers with no visit yet. */
-  loyaltyClass: LoyaltyClass | null;
-  customers: number;
-}
-
-export const CustomerLoyaltyDaysQuery = gql<
-  { customerLoyaltyDays: CustomerLoyaltyDayRow[] | null },
-  { from: string; to: string; location: string | null }
->`
+export const CustomerLoyaltyDaysQuery = graphql(`
   query CustomerLoyaltyDays($from: Date!, $to: Date!, $location: String) {
     customerLoyaltyDays(fromDate: $from, toDate: $to, locationId: $location) {
       businessDate
@@ -183,42 +114,18 @@ export const CustomerLoyaltyDaysQuery = gql<
       repeatRate
     }
   }
-`;
+`);
 
-export const CustomerClassCountsQuery = gql<{ customerClassCounts: CustomerClassRow[] | null }>`
+export const CustomerClassCountsQuery = graphql(`
   query CustomerClassCounts {
     customerClassCounts {
       loyaltyClass
       customers
     }
   }
-`;
+`);
 
-export interface DrawerReportRow {
-  id: string;
-  rowId: string;
-  businessDate: string;
-  openedAt: string;
-  closedAt: string | null;
-  openingFloat: number;
-  cashPayments: number;
-  cashRefunds: number;
-  cashIn: number;
-  cashOut: number;
-  expectedNow: number;
-  expected: number | null;
-  counted: number | null;
-  difference: number | null;
-  note: string | null;
-  location: { name: string; timezone: string } | null;
-  openedBy: { name: string } | null;
-  closedBy: { name: string } | null;
-}
-
-interface DrawerFilter {
-  businessDate: { greaterThanOrEqualTo: string; lessThanOrEqualTo: string };
-  locationId?: { equalTo: string };
-}
+type DrawerFilter = VariablesOf<typeof DrawerReportQuery>["filter"];
 
 /** What DrawerReportQuery filters on: the period's business dates, and one location unless all. */
 export function drawerFilter(from: string, to: string, location: string | null): DrawerFilter {
@@ -226,7 +133,7 @@ export function drawerFilter(from: string, to: string, location: string | null):
 }
 
 /** The cash drawers opened in a period (by business date), at one location or all, newest first. */
-export const DrawerReportQuery = gql<{ cashDrawers: { nodes: DrawerReportRow[] } | null }, { filter: DrawerFilter }>`
+export const DrawerReportQuery = graphql(`
   query ReportsDrawers($filter: CashDrawerFilter!) {
     cashDrawers(
       filter: $filter
@@ -255,29 +162,48 @@ export const DrawerReportQuery = gql<{ cashDrawers: { nodes: DrawerReportRow[] }
       }
     }
   }
-`;
+`);
 
 // ── Plan modules (which tabs the plan includes) ─────────────────────────────────────────────
 
-export interface PlanModules {
-  id: string;
-  key: string;
-  name: string;
-  position: number;
-  priceCents: number;
-  /** The plan's modules (entitlements), as app_hidden.has_module reads them. */
-  modules: (string | null)[];
-}
-
-const PLAN_MODULE_FIELDS = "id key name position priceCents modules";
-
-/** The modules of the business's plan (every member may read them) and every plan with theirs. */
-export const PlanModulesQuery = gql<{
-  currentPlanModules: (string | null)[] | null;
-  plans: { nodes: PlanModules[] } | null;
-}>(`
-  query ReportPlanModules {
-    currentPlanModules
-    plans { nodes { ${PLAN_MODULE_FIELDS} } }
+export const PlanModuleFields = graphql(`
+  fragment PlanModuleFields on Plan {
+    id
+    key
+    name
+    position
+    priceCents
+    modules
   }
 `);
+
+/** The modules of the business's plan (every member may read them) and every plan with theirs. */
+export const PlanModulesQuery = graphql(`
+  query ReportPlanModules {
+    currentPlanModules
+    plans {
+      nodes {
+        ...PlanModuleFields
+      }
+    }
+  }
+`, [PlanModuleFields]);
+
+// ── Types of the rows, from the documents ───────────────────────────────────────────────────
+
+export type DailySalesRow = NonNullable<ResultOf<typeof DailySalesQuery>["dailySales"]>[number];
+export type ItemSalesRow = NonNullable<ResultOf<typeof ItemSalesQuery>["itemSales"]>[number];
+export type InventoryRow = NonNullable<ResultOf<typeof InventorySummaryQuery>["inventorySummary"]>[number];
+export type DashboardMetrics = NonNullable<ResultOf<typeof DashboardMetricsQuery>["dashboardMetrics"]>;
+export type ExportRow = ResultOf<typeof ExportFields>;
+/**
+ * A day of customers: `customers` distinct customers with a standing order that day,
+ * `newCustomers` those whose first order ever was that day, `returningCustomers` those with an
+ * order on an earlier day, `repeatRate` (BigFloat, a string) returning / customers, 0 to 1.
+ */
+export type CustomerLoyaltyDayRow = NonNullable<ResultOf<typeof CustomerLoyaltyDaysQuery>["customerLoyaltyDays"]>[number];
+/** `loyaltyClass` null: customers with no visit yet. */
+export type CustomerClassRow = NonNullable<ResultOf<typeof CustomerClassCountsQuery>["customerClassCounts"]>[number];
+export type DrawerReportRow = NonNullable<ResultOf<typeof DrawerReportQuery>["cashDrawers"]>["nodes"][number];
+/** A plan with its modules (entitlements), as app_hidden.has_module reads them. */
+export type PlanModules = ResultOf<typeof PlanModuleFields>;

@@ -1,21 +1,11 @@
 // GraphQL operations of the Settings module.
-import { gql } from "urql";
+import { graphql, type ResultOf } from "../graphql.ts";
 import type { CustomerType } from "../customers/queries.ts";
 
 // The list of customer types is the Customers module's query (one query, ordered by the API).
 export { CustomerTypesQuery, type CustomerType } from "../customers/queries.ts";
 
-export interface Location {
-  id: string;
-  /** The location's own id: what the reports' locationId arguments take. */
-  rowId: string;
-  name: string;
-  timezone: string;
-  /** When it was closed (it sells nothing, and the pickers leave it out), or null while open. */
-  closedAt: string | null;
-}
-
-export const LocationsQuery = gql<{ locations: { nodes: Location[] } | null }>`
+export const LocationsQuery = graphql(`
   query Locations {
     locations(orderBy: NAME_ASC) {
       nodes {
@@ -27,12 +17,9 @@ export const LocationsQuery = gql<{ locations: { nodes: Location[] } | null }>`
       }
     }
   }
-`;
+`);
 
-export const CreateLocationMutation = gql<
-  { createLocation: { location: Location | null } | null },
-  { name: string; timezone: string }
->`
+export const CreateLocationMutation = graphql(`
   mutation CreateLocation($name: String!, $timezone: String!) {
     createLocation(input: { location: { name: $name, timezone: $timezone } }) {
       location {
@@ -44,13 +31,10 @@ export const CreateLocationMutation = gql<
       }
     }
   }
-`;
+`);
 
 /** A location's name and time zone; the zone is fixed once it has sales (TZFIX, under the zone). */
-export const UpdateLocationMutation = gql<
-  { updateLocationByRowId: { location: Location | null } | null },
-  { rowId: string; name: string; timezone: string }
->`
+export const UpdateLocationMutation = graphql(`
   mutation UpdateLocation($rowId: String!, $name: String!, $timezone: String!) {
     updateLocationByRowId(input: { rowId: $rowId, patch: { name: $name, timezone: $timezone } }) {
       location {
@@ -62,9 +46,9 @@ export const UpdateLocationMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const CloseLocationMutation = gql<{ closeLocation: { location: Location | null } | null }, { locationId: string }>`
+export const CloseLocationMutation = graphql(`
   mutation CloseLocation($locationId: String!) {
     closeLocation(input: { locationId: $locationId }) {
       location {
@@ -76,9 +60,9 @@ export const CloseLocationMutation = gql<{ closeLocation: { location: Location |
       }
     }
   }
-`;
+`);
 
-export const ReopenLocationMutation = gql<{ reopenLocation: { location: Location | null } | null }, { locationId: string }>`
+export const ReopenLocationMutation = graphql(`
   mutation ReopenLocation($locationId: String!) {
     reopenLocation(input: { locationId: $locationId }) {
       location {
@@ -90,12 +74,9 @@ export const ReopenLocationMutation = gql<{ reopenLocation: { location: Location
       }
     }
   }
-`;
+`);
 
-export const RenameBusinessMutation = gql<
-  { updateTenant: { tenant: { id: string; name: string } | null } | null },
-  { rowId: string; name: string }
->`
+export const RenameBusinessMutation = graphql(`
   mutation RenameBusiness($rowId: String!, $name: String!) {
     updateTenant(input: { rowId: $rowId, patch: { name: $name } }) {
       tenant {
@@ -104,13 +85,10 @@ export const RenameBusinessMutation = gql<
       }
     }
   }
-`;
+`);
 
 /** The business's currency and locale; the viewer query re-reads them (it holds the Tenant). */
-export const UpdateMoneySettingsMutation = gql<
-  { updateTenant: { tenant: { id: string; currency: string; locale: string; currencyInfo: { minorUnits: number } | null } | null } | null },
-  { rowId: string; currency: string; locale: string }
->`
+export const UpdateMoneySettingsMutation = graphql(`
   mutation UpdateMoneySettings($rowId: String!, $currency: String!, $locale: String!) {
     updateTenant(input: { rowId: $rowId, patch: { currency: $currency, locale: $locale } }) {
       tenant {
@@ -124,18 +102,11 @@ export const UpdateMoneySettingsMutation = gql<
       }
     }
   }
-`;
+`);
 
 // ── Receipt ─────────────────────────────────────────────────────────────────────────────────
 
-export interface ReceiptSettings {
-  id: string;
-  rowId: string;
-  receiptAddress: string | null;
-  receiptFooter: string | null;
-}
-
-export const ReceiptSettingsQuery = gql<{ currentTenant: ReceiptSettings | null }>`
+export const ReceiptSettingsQuery = graphql(`
   query ReceiptSettings {
     currentTenant {
       id
@@ -144,13 +115,10 @@ export const ReceiptSettingsQuery = gql<{ currentTenant: ReceiptSettings | null 
       receiptFooter
     }
   }
-`;
+`);
 
 /** Blank is none: the database trims both and keeps an empty one as null. */
-export const UpdateReceiptMutation = gql<
-  { updateTenant: { tenant: ReceiptSettings | null } | null },
-  { rowId: string; receiptAddress: string; receiptFooter: string }
->`
+export const UpdateReceiptMutation = graphql(`
   mutation UpdateReceipt($rowId: String!, $receiptAddress: String!, $receiptFooter: String!) {
     updateTenant(input: { rowId: $rowId, patch: { receiptAddress: $receiptAddress, receiptFooter: $receiptFooter } }) {
       tenant {
@@ -161,61 +129,35 @@ export const UpdateReceiptMutation = gql<
       }
     }
   }
-`;
+`);
 
 // ── Staff and roles ─────────────────────────────────────────────────────────────────────────
 
-export interface Role {
-  id: string;
-  rowId: string;
-  /** owner, manager, cashier (built in, fixed) or custom_… */
-  key: string;
-  name: string;
-  permissions: (string | null)[];
-  memberships: { totalCount: number };
-}
-
-const ROLE_FIELDS = "id rowId key name permissions memberships { totalCount }";
+export const RoleFields = graphql(`
+  fragment RoleFields on Role {
+    id rowId key name permissions memberships { totalCount }
+  }
+`);
 
 // Through currentTenant: the roles and memberships lists at the root also hold the person's own
 // role and membership in their other businesses (the business switcher reads them).
-export const RolesQuery = gql<{ currentTenant: { id: string; roles: { nodes: Role[] } } | null }>(`
+export const RolesQuery = graphql(`
   query Roles {
     currentTenant {
       id
       roles(orderBy: PRIMARY_KEY_ASC) {
-        nodes { ${ROLE_FIELDS} }
+        nodes { ...RoleFields }
       }
     }
   }
-`);
+`, [RoleFields]);
 
-export interface Member {
-  id: string;
-  rowId: string;
-  userId: string;
-  user: { id: string; name: string; email: string } | null;
-  role: { id: string; rowId: string; name: string } | null;
-}
 
-export interface Invitation {
-  id: string;
-  rowId: string;
-  email: string;
-  createdAt: string;
-  expiresAt: string;
-  acceptedAt: string | null;
-  revokedAt: string | null;
-  role: { id: string; rowId: string; name: string } | null;
-}
-
-/** How many invitations the staff list reads, newest first: pending ones are at most 7 days old. */
-const INVITATIONS_READ = 100;
-
-/** The business's members and its latest invitations (settings.view). */
-export const StaffQuery = gql<{
-  currentTenant: { id: string; memberships: { nodes: Member[] }; invitations: { nodes: Invitation[] } } | null;
-}>(`
+/**
+ * The business's members and its latest invitations (settings.view): the latest 100, newest
+ * first (pending ones are at most 7 days old).
+ */
+export const StaffQuery = graphql(`
   query Staff {
     currentTenant {
       id
@@ -228,7 +170,7 @@ export const StaffQuery = gql<{
           role { id rowId name }
         }
       }
-      invitations(orderBy: ROW_ID_DESC, first: ${INVITATIONS_READ}) {
+      invitations(orderBy: ROW_ID_DESC, first: 100) {
         nodes {
           id
           rowId
@@ -244,14 +186,7 @@ export const StaffQuery = gql<{
   }
 `);
 
-export interface InviteResult {
-  invitationId: string | null;
-  /** The secret of the link /invitations/<token>: only its hash is kept, so it is shown once. */
-  token: string | null;
-  expiresAt: string | null;
-}
-
-export const InviteMemberMutation = gql<{ inviteMember: { result: InviteResult | null } | null }, { email: string; roleId: string }>`
+export const InviteMemberMutation = graphql(`
   mutation InviteMember($email: String!, $roleId: String!) {
     inviteMember(input: { email: $email, roleId: $roleId }) {
       result {
@@ -261,12 +196,9 @@ export const InviteMemberMutation = gql<{ inviteMember: { result: InviteResult |
       }
     }
   }
-`;
+`);
 
-export const RevokeInvitationMutation = gql<
-  { revokeInvitation: { invitation: { id: string; revokedAt: string | null } | null } | null },
-  { invitationId: string }
->`
+export const RevokeInvitationMutation = graphql(`
   mutation RevokeInvitation($invitationId: String!) {
     revokeInvitation(input: { invitationId: $invitationId }) {
       invitation {
@@ -275,12 +207,9 @@ export const RevokeInvitationMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const ChangeMemberRoleMutation = gql<
-  { changeMemberRole: { membership: { id: string; role: { id: string; rowId: string; name: string } | null } | null } | null },
-  { membershipId: string; roleId: string }
->`
+export const ChangeMemberRoleMutation = graphql(`
   mutation ChangeMemberRole($membershipId: String!, $roleId: String!) {
     changeMemberRole(input: { membershipId: $membershipId, roleId: $roleId }) {
       membership {
@@ -293,9 +222,9 @@ export const ChangeMemberRoleMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const RemoveMemberMutation = gql<{ removeMember: { membership: { id: string } | null } | null }, { membershipId: string }>`
+export const RemoveMemberMutation = graphql(`
   mutation RemoveMember($membershipId: String!) {
     removeMember(input: { membershipId: $membershipId }) {
       membership {
@@ -303,28 +232,25 @@ export const RemoveMemberMutation = gql<{ removeMember: { membership: { id: stri
       }
     }
   }
-`;
+`);
 
-export const CreateRoleMutation = gql<{ createRole: { role: Role | null } | null }, { name: string; permissions: string[] }>(`
+export const CreateRoleMutation = graphql(`
   mutation CreateRole($name: String!, $permissions: [String]!) {
     createRole(input: { name: $name, permissions: $permissions }) {
-      role { ${ROLE_FIELDS} }
+      role { ...RoleFields }
     }
   }
-`);
+`, [RoleFields]);
 
-export const UpdateRoleMutation = gql<
-  { updateRole: { role: Role | null } | null },
-  { roleId: string; name: string; permissions: string[] }
->(`
+export const UpdateRoleMutation = graphql(`
   mutation UpdateRole($roleId: String!, $name: String!, $permissions: [String]!) {
     updateRole(input: { roleId: $roleId, name: $name, permissions: $permissions }) {
-      role { ${ROLE_FIELDS} }
+      role { ...RoleFields }
     }
   }
-`);
+`, [RoleFields]);
 
-export const DeleteRoleMutation = gql<{ deleteRole: { role: { id: string } | null } | null }, { roleId: string }>`
+export const DeleteRoleMutation = graphql(`
   mutation DeleteRole($roleId: String!) {
     deleteRole(input: { roleId: $roleId }) {
       role {
@@ -332,32 +258,11 @@ export const DeleteRoleMutation = gql<{ deleteRole: { role: { id: string } | nul
       }
     }
   }
-`;
+`);
 
 // ── Audit log (settings.view) ───────────────────────────────────────────────────────────────
 
-export interface AuditEntry {
-  id: string;
-  rowId: string;
-  entity: string;
-  entityId: string;
-  action: "insert" | "update" | "delete" | string;
-  /** The command that made the change (archive_customer, void_order…), or null for plain edits. */
-  command: string | null;
-  reason: string | null;
-  /** {field: {old, new}} */
-  changes: unknown;
-  createdAt: string;
-  /** Null when the system made the change (worker, webhooks). */
-  actorUserId: string | null;
-  /** Null for the system, and for someone who is no longer a member (their account is not visible). */
-  actor: { id: string; name: string; email: string } | null;
-}
-
-export const AuditEntriesQuery = gql<
-  { auditEntries: { totalCount: number; pageInfo: { hasNextPage: boolean }; nodes: AuditEntry[] } | null },
-  { first: number; filter?: object }
->`
+export const AuditEntriesQuery = graphql(`
   query AuditEntries($first: Int!, $filter: AuditEntryFilter) {
     auditEntries(first: $first, filter: $filter, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {
       totalCount
@@ -383,24 +288,13 @@ export const AuditEntriesQuery = gql<
       }
     }
   }
-`;
-
-export interface StaffMember {
-  id: string;
-  rowId: string;
-  name: string;
-  email: string;
-}
+`);
 
 /**
  * The people of the business (and the person asking), its roles and locations: whom the audit log
  * can be filtered by, and the names it shows for the ids an entry holds (user_id, role_id…).
  */
-export const AuditNamesQuery = gql<{
-  users: { nodes: StaffMember[] } | null;
-  roles: { nodes: { id: string; rowId: string; name: string }[] } | null;
-  locations: { nodes: { id: string; rowId: string; name: string }[] } | null;
-}>`
+export const AuditNamesQuery = graphql(`
   query AuditNames {
     users {
       nodes {
@@ -425,65 +319,80 @@ export const AuditNamesQuery = gql<{
       }
     }
   }
-`;
+`);
 
 // ── Customer loyalty thresholds and customer types ──────────────────────────────────────────
 
-export interface LoyaltySettings {
-  id: string;
-  regularMinVisits: number;
-  regularWindowDays: number;
-  lapsedAfterDays: number;
-  updatedAt: string;
-}
-
-const LOYALTY_FIELDS = "id regularMinVisits regularWindowDays lapsedAfterDays updatedAt";
-
-export const LoyaltySettingsQuery = gql<{ currentLoyaltySettings: LoyaltySettings | null }>(`
-  query LoyaltySettings {
-    currentLoyaltySettings { ${LOYALTY_FIELDS} }
+export const LoyaltySettingsFields = graphql(`
+  fragment LoyaltySettingsFields on LoyaltySetting {
+    id regularMinVisits regularWindowDays lapsedAfterDays updatedAt
   }
 `);
 
+export const LoyaltySettingsQuery = graphql(`
+  query LoyaltySettings {
+    currentLoyaltySettings { ...LoyaltySettingsFields }
+  }
+`, [LoyaltySettingsFields]);
+
 /** A threshold left null stays as it is. */
-export const UpdateLoyaltySettingsMutation = gql<
-  { updateLoyaltySettings: { result: LoyaltySettings | null } | null },
-  { regularMinVisits: number | null; regularWindowDays: number | null; lapsedAfterDays: number | null }
->(`
+export const UpdateLoyaltySettingsMutation = graphql(`
   mutation UpdateLoyaltySettings($regularMinVisits: Int, $regularWindowDays: Int, $lapsedAfterDays: Int) {
     updateLoyaltySettings(
       input: { regularMinVisits: $regularMinVisits, regularWindowDays: $regularWindowDays, lapsedAfterDays: $lapsedAfterDays }
     ) {
-      result { ${LOYALTY_FIELDS} }
+      result { ...LoyaltySettingsFields }
     }
+  }
+`, [LoyaltySettingsFields]);
+
+export const CustomerTypeFields = graphql(`
+  fragment SettingsCustomerTypeFields on CustomerType {
+    id rowId key label position
   }
 `);
 
-const TYPE_FIELDS = "id rowId key label position";
-
-export const CreateCustomerTypeMutation = gql<{ createCustomerType: { result: CustomerType | null } | null }, { label: string }>(`
+export const CreateCustomerTypeMutation = graphql(`
   mutation CreateCustomerType($label: String!) {
     createCustomerType(input: { label: $label }) {
-      result { ${TYPE_FIELDS} }
+      result { ...SettingsCustomerTypeFields }
     }
   }
-`);
+`, [CustomerTypeFields]);
 
-export const RenameCustomerTypeMutation = gql<
-  { renameCustomerType: { result: CustomerType | null } | null },
-  { id: string; label: string }
->(`
+export const RenameCustomerTypeMutation = graphql(`
   mutation RenameCustomerType($id: String!, $label: String!) {
     renameCustomerType(input: { id: $id, label: $label }) {
-      result { ${TYPE_FIELDS} }
+      result { ...SettingsCustomerTypeFields }
     }
   }
-`);
+`, [CustomerTypeFields]);
 
-export const DeleteCustomerTypeMutation = gql<{ deleteCustomerType: { result: CustomerType | null } | null }, { id: string }>(`
+export const DeleteCustomerTypeMutation = graphql(`
   mutation DeleteCustomerType($id: String!) {
     deleteCustomerType(input: { id: $id }) {
-      result { ${TYPE_FIELDS} }
+      result { ...SettingsCustomerTypeFields }
     }
   }
-`);
+`, [CustomerTypeFields]);
+
+// ── Types, from the documents ───────────────────────────────────────────────────────────────
+
+/** A location; `rowId` is what the reports' locationId arguments take; `closedAt` is when it was closed (it sells nothing, and the pickers leave it out), null while open. */
+export type Location = NonNullable<ResultOf<typeof LocationsQuery>["locations"]>["nodes"][number];
+export type ReceiptSettings = NonNullable<ResultOf<typeof ReceiptSettingsQuery>["currentTenant"]>;
+/** A role; `key` is owner, manager, cashier (built in, fixed) or custom_… */
+export type Role = ResultOf<typeof RoleFields>;
+type Staff = NonNullable<ResultOf<typeof StaffQuery>["currentTenant"]>;
+export type Member = Staff["memberships"]["nodes"][number];
+export type Invitation = Staff["invitations"]["nodes"][number];
+/** `token` is the secret of the link /invitations/<token>: only its hash is kept, so it is shown once. */
+export type InviteResult = NonNullable<NonNullable<ResultOf<typeof InviteMemberMutation>["inviteMember"]>["result"]>;
+/**
+ * An audit entry: `command` made the change (archive_customer, void_order…), null for plain
+ * edits; `changes` is {field: {old, new}}; `actorUserId` null when the system made the change
+ * (worker, webhooks); `actor` null for the system and for someone who is no longer a member.
+ */
+export type AuditEntry = NonNullable<ResultOf<typeof AuditEntriesQuery>["auditEntries"]>["nodes"][number];
+export type StaffMember = NonNullable<ResultOf<typeof AuditNamesQuery>["users"]>["nodes"][number];
+export type LoyaltySettings = ResultOf<typeof LoyaltySettingsFields>;

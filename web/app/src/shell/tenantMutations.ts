@@ -1,8 +1,8 @@
 // Moving between businesses. Both mutations change the session's business on the server; the
 // caller then replaces the urql client so nothing from the previous business stays cached.
-import { gql } from "urql";
+import { graphql } from "../graphql.ts";
 
-export const SwitchTenantMutation = gql<{ switchTenant: { result: { id: string; name: string } | null } | null }, { tenantId: string }>`
+export const SwitchTenantMutation = graphql(`
   mutation SwitchTenant($tenantId: String!) {
     switchTenant(input: { tenantId: $tenantId }) {
       result {
@@ -11,12 +11,9 @@ export const SwitchTenantMutation = gql<{ switchTenant: { result: { id: string; 
       }
     }
   }
-`;
+`);
 
-export const CreateBusinessMutation = gql<
-  { createBusiness: { result: { id: string; name: string } | null } | null },
-  { name: string; timezone: string }
->`
+export const CreateBusinessMutation = graphql(`
   mutation CreateBusiness($name: String!, $timezone: String!) {
     createBusiness(input: { name: $name, timezone: $timezone }) {
       result {
@@ -25,4 +22,4 @@ export const CreateBusinessMutation = gql<
       }
     }
   }
-`;
+`);

@@ -1,35 +1,9 @@
 // Who is signed in, the business they work in, the businesses they belong to and what they may
 // do there. One query, used by the route guards, the top bar and permission checks.
-import { gql, useQuery } from "urql";
+import { useQuery } from "urql";
+import { graphql, type ResultOf } from "../graphql.ts";
 
-export interface Tenant {
-  id: string;
-  rowId: string;
-  name: string;
-  status: string;
-  /** Why billing suspended the business (nonpayment, canceled); only asked for the current one. */
-  suspensionReason?: string | null;
-  /** How it counts and writes money; only asked for the current one. */
-  currency?: string;
-  locale?: string;
-  currencyInfo?: { minorUnits: number } | null;
-  /** The country its phone numbers are written for (ISO 3166-1 alpha-2); only asked for the current one. */
-  defaultCountry?: string | null;
-}
-
-export interface Membership {
-  id: string;
-  tenant: Tenant | null;
-  role: { id: string; key: string; name: string } | null;
-}
-
-export interface ViewerData {
-  currentUser: { id: string; name: string; email: string; memberships: { nodes: Membership[] } } | null;
-  currentTenant: Tenant | null;
-  currentPermissions: (string | null)[] | null;
-}
-
-export const ViewerQuery = gql<ViewerData>`
+export const ViewerQuery = graphql(`
   query Viewer {
     currentUser {
       id
@@ -67,7 +41,13 @@ export const ViewerQuery = gql<ViewerData>`
     }
     currentPermissions
   }
-`;
+`);
+
+export type ViewerData = ResultOf<typeof ViewerQuery>;
+/** A business the person belongs to, with their role there. */
+export type Membership = NonNullable<ViewerData["currentUser"]>["memberships"]["nodes"][number];
+/** The business of the session, with how it counts and writes money and the country its phone numbers are written for. */
+export type CurrentTenant = NonNullable<ViewerData["currentTenant"]>;
 
 export function useViewerQuery() {
   return useQuery({ query: ViewerQuery });

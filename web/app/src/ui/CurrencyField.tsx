@@ -3,15 +3,10 @@
 // here too.
 import { Autocomplete, TextField, createFilterOptions } from "@mui/material";
 import { useMemo } from "react";
-import { gql, useQuery } from "urql";
+import { useQuery } from "urql";
+import { graphql, type ResultOf } from "../graphql.ts";
 
-export interface Currency {
-  code: string;
-  name: string;
-  minorUnits: number;
-}
-
-export const CurrenciesQuery = gql<{ currencies: { nodes: Currency[] } | null }>`
+export const CurrenciesQuery = graphql(`
   query Currencies {
     currencies(orderBy: [CODE_ASC]) {
       nodes {
@@ -22,7 +17,9 @@ export const CurrenciesQuery = gql<{ currencies: { nodes: Currency[] } | null }>
       }
     }
   }
-`;
+`);
+
+export type Currency = NonNullable<ResultOf<typeof CurrenciesQuery>["currencies"]>["nodes"][number];
 
 interface Props {
   value: string | null;
