@@ -74,9 +74,15 @@ async function openReports(page: Page, owner: Member) {
   await page.getByRole("tab", { name: "Sales", selected: true }).waitFor();
 }
 
+/**
+ * Picks an option of a select. The select is found as the combobox it is (its open menu's list is
+ * labelled by the same label), and the menu is gone before the next step: a second choice made
+ * while the first menu is still closing would find two elements labelled so.
+ */
 async function choose(page: Page, label: string, option: string) {
-  await page.getByLabel(label, { exact: true }).click();
+  await page.getByRole("combobox", { name: label, exact: true }).click();
   await page.getByRole("option", { name: option, exact: true }).click();
+  await page.getByRole("listbox").waitFor({ state: "hidden" });
 }
 
 /** The texts of a chart's tick labels on one axis, as drawn (an ellipsis included if any). */
