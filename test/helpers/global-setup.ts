@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { bootstrapRoles } from "../../db/bootstrap.ts";
 import { passwords, roles, withCredentials } from "../../db/config.ts";
 import { migrateSettings, resetDatabase } from "../../db/migrate.ts";
+import { adminHandler } from "../../web/server/admin.ts";
 import { testRootUrl } from "./env.ts";
 
 declare module "vitest" {
@@ -24,6 +25,11 @@ export default async function setup(project: TestProject) {
     quiet: true,
   });
   await resetDatabase(settings);
+  // The admin compiled once, so Vite's cache of pre-bundled libraries is ready before the browser
+  // test files start their servers two at a time (else each bundles them at the same moment, on
+  // a new machine every run).
+  const admin = await adminHandler(true);
+  await admin.close();
   project.provide("templateDatabase", template);
   return async () => {
     const client = new pg.Client(testRootUrl);
