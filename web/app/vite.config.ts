@@ -22,6 +22,7 @@ export default defineConfig({
       "@emotion/styled",
       "@mui/material/styles",
       "@mui/x-charts/BarChart",
+      "libphonenumber-js",
     ],
   },
 
