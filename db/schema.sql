@@ -4170,17 +4170,7 @@ begin
     items_bought = s.items_bought - refunded_items,
     updated_at = now()
   where s.tenant_id = c.tenant_id and s.customer_id = visit.customer_id;
-  -- As for a void: items whose units are all refunded go, the delete before the update.
-  delete from app_public.customer_item_stats i
-  using (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
-         from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
-  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
-    and i.quantity <= l.quantity;
-  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
-  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
-        from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
-  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
-    and i.quantity > l.quantity;
+  perform app_private.take_back_items(c.tenant_id, visit.customer_id, evt.payload -> 'lines');
 end;
 $$;
 
@@ -4231,18 +4221,7 @@ begin
     where x.tenant_id = c.tenant_id and x.customer_id = visit.customer_id and not x.is_voided
   ) standing
   where s.tenant_id = c.tenant_id and s.customer_id = visit.customer_id;
-  -- Items bought only in this order go; the others lose its units. The delete comes first: after
-  -- the update, an item bought 2 and voided 1 would be at 1 and match the delete too.
-  delete from app_public.customer_item_stats i
-  using (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
-         from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
-  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
-    and i.quantity <= l.quantity;
-  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
-  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
-        from jsonb_array_elements(evt.payload -> 'lines') l group by 1) l
-  where i.tenant_id = c.tenant_id and i.customer_id = visit.customer_id and i.catalog_item_id = l.catalog_item_id
-    and i.quantity > l.quantity;
+  perform app_private.take_back_items(c.tenant_id, visit.customer_id, evt.payload -> 'lines');
 end;
 $$;
 
@@ -7367,6 +7346,32 @@ begin
   end if;
 end;
 $$;
+
+--
+-- Name: take_back_items(text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.take_back_items(tenant_id text, customer_id text, lines jsonb) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  delete from app_public.customer_item_stats i
+  using (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+         from jsonb_array_elements(take_back_items.lines) l group by 1) l
+  where i.tenant_id = take_back_items.tenant_id and i.customer_id = take_back_items.customer_id
+    and i.catalog_item_id = l.catalog_item_id and i.quantity <= l.quantity;
+  update app_public.customer_item_stats i set quantity = i.quantity - l.quantity
+  from (select l ->> 'catalog_item_id' as catalog_item_id, sum((l ->> 'quantity')::int) as quantity
+        from jsonb_array_elements(take_back_items.lines) l group by 1) l
+  where i.tenant_id = take_back_items.tenant_id and i.customer_id = take_back_items.customer_id
+    and i.catalog_item_id = l.catalog_item_id and i.quantity > l.quantity;
+$$;
+
+--
+-- Name: FUNCTION take_back_items(tenant_id text, customer_id text, lines jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.take_back_items(tenant_id text, customer_id text, lines jsonb) IS 'Takes the units of order lines back out of a customer''s items bought (a void, a refund of lines).';
 
 --
 -- Name: tenant_currency(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -21732,6 +21737,12 @@ REVOKE ALL ON FUNCTION app_private.suspension_exempt_tables() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.sync_tenant_with_subscription(tenant text, status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION take_back_items(tenant_id text, customer_id text, lines jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.take_back_items(tenant_id text, customer_id text, lines jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tenant_currency(tenant_id text); Type: ACL; Schema: app_private; Owner: -

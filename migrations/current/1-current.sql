@@ -1,1 +1,2 @@
 -- Enter migration here
+--!include customers/450-purchase-history.sql
