@@ -102,7 +102,7 @@ describe("Reports: filters, presets and comparison", () => {
     // No location chosen reads "All locations", not a blank box.
     expect(await page.getByLabel("Location", { exact: true }).textContent()).toBe("All locations");
     // The first period is the last 7 days.
-    expect(await page.getByLabel("Period", { exact: true }).textContent()).toBe("Last 7 days");
+    expect(await page.getByRole("combobox", { name: "Period", exact: true }).textContent()).toBe("Last 7 days");
     await page.getByTestId("sales-revenue").filter({ hasText: exactly("$27.50") }).waitFor();
     expect(await page.getByTestId("sales-orders").textContent()).toBe("3");
 
@@ -144,7 +144,7 @@ describe("Reports: filters, presets and comparison", () => {
     await page.getByLabel("From", { exact: true }).fill(today);
     await page.getByLabel("To", { exact: true }).fill(today);
     await page.getByTestId("sales-revenue").filter({ hasText: exactly("$17.50") }).waitFor();
-    expect(await page.getByLabel("Period", { exact: true }).textContent()).toBe("Custom");
+    expect(await page.getByRole("combobox", { name: "Period", exact: true }).textContent()).toBe("Custom");
 
     // Items: every one of the top items is named on the chart.
     await choose(page, "Period", "Last 30 days");
