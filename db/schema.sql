@@ -416,7 +416,9 @@ CREATE TYPE app_public.order_quote AS (
 	tax_rate_bps integer,
 	tax_total integer,
 	total integer,
-	lines jsonb
+	lines jsonb,
+	tax_name text,
+	tax_inclusive boolean
 );
 
 --
@@ -429,7 +431,7 @@ COMMENT ON TYPE app_public.order_quote IS 'The totals a cart would have if place
 -- Name: COLUMN order_quote.subtotal; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_quote.subtotal IS 'Sum of unit price × quantity, in cents.';
+COMMENT ON COLUMN app_public.order_quote.subtotal IS 'Sum of the lines'' subtotals, without tax, in cents (unit price × quantity unless the prices include the tax).';
 
 --
 -- Name: COLUMN order_quote.discount_total; Type: COMMENT; Schema: app_public; Owner: -
@@ -441,7 +443,7 @@ COMMENT ON COLUMN app_public.order_quote.discount_total IS 'Line discounts plus 
 -- Name: COLUMN order_quote.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_quote.tax_rate_bps IS 'The tenant''s tax rate, in basis points.';
+COMMENT ON COLUMN app_public.order_quote.tax_rate_bps IS 'The rate the location charges (the business''s default without one), in basis points.';
 
 --
 -- Name: COLUMN order_quote.tax_total; Type: COMMENT; Schema: app_public; Owner: -
@@ -460,6 +462,18 @@ COMMENT ON COLUMN app_public.order_quote.total IS 'subtotal − discount_total +
 --
 
 COMMENT ON COLUMN app_public.order_quote.lines IS 'The priced lines: line_no, catalog_item_id, sku, name, unit_price, quantity, subtotal, line_discount, order_discount_share, net_total, tax, total.';
+
+--
+-- Name: COLUMN order_quote.tax_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tax_name IS 'The name of that rate ("Tax" for the business''s default).';
+
+--
+-- Name: COLUMN order_quote.tax_inclusive; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tax_inclusive IS 'True when the prices include the tax: the total is then what the shelf prices add up to, and the tax is the part of it.';
 
 --
 -- Name: analyst_credentials; Type: TYPE; Schema: reporting; Owner: -
@@ -3331,7 +3345,7 @@ $$;
 -- Name: FUNCTION unit_share(x bigint, k bigint, n bigint); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) IS 'x × k / n rounded half up (x, k ≥ 0, n > 0): the share of a line''s discount or tax that k of its n units carry.';
+COMMENT ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) IS 'x × k / n rounded half up (x, k ≥ 0, n > 0): the share of a line''s subtotal, discount or tax that k of its n units carry.';
 
 --
 -- Name: visits_within(timestamp with time zone[], integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3707,6 +3721,7 @@ CREATE TABLE app_public.locations (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     closed_at timestamp with time zone,
+    tax_rate_id text,
     CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 
@@ -3742,6 +3757,12 @@ COMMENT ON COLUMN app_public.locations.timezone IS 'IANA time zone of the shop, 
 --
 
 COMMENT ON COLUMN app_public.locations.closed_at IS 'When the location was closed (null: open). A closed location sells nothing and keeps its history; reopenLocation opens it again.';
+
+--
+-- Name: COLUMN locations.tax_rate_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.tax_rate_id IS 'The tax rate the location charges; null: the business''s default rate (tenant taxRateBps, added to prices).';
 
 --
 -- Name: assert_location_open(app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
@@ -3791,6 +3812,28 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.assert_may_create_business(user_id text) IS 'Raises BZLIM when the user created 5 businesses in 24 hours or owns 10.';
+
+--
+-- Name: assert_tax_rate(text, text, integer, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_tax_rate(tenant_id text, name text, rate_bps integer, except_id text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  clean text := app_hidden.assert_name('The tax rate''s name', name, 60, 'name');
+begin
+  if rate_bps is null or rate_bps not between 0 and 10000 then
+    perform app_hidden.raise_error('BADIN', 'The rate must be from 0% to 100% (0 to 10000 basis points).', field => 'rate_bps');
+  end if;
+  if exists (select 1 from app_public.tax_rates r
+             where r.tenant_id = assert_tax_rate.tenant_id and lower(r.name) = lower(clean) and r.id is distinct from except_id) then
+    perform app_hidden.raise_error('DUPLI', format('There is already a tax rate called "%s".', clean), field => 'name');
+  end if;
+  return clean;
+end;
+$$;
 
 --
 -- Name: assert_within_plan_limit(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5008,6 +5051,21 @@ $$;
 COMMENT ON FUNCTION app_private.live_customer_id(tenant_id text, customer_id text) IS 'The live customer an id stands for (following merges); null for an unknown id.';
 
 --
+-- Name: location_tax(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.location_tax(tenant_id text, location_id text, OUT name text, OUT rate_bps integer, OUT inclusive boolean) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(r.name, 'Tax'), coalesce(r.rate_bps, t.tax_rate_bps), coalesce(r.inclusive, false)
+  from app_public.tenants t
+  left join app_public.locations l on l.tenant_id = t.id and l.id = location_tax.location_id
+  left join app_public.tax_rates r on r.tenant_id = t.id and r.id = l.tax_rate_id
+  where t.id = location_tax.tenant_id;
+$$;
+
+--
 -- Name: lock_counted_customer(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5239,6 +5297,8 @@ CREATE TABLE app_public.orders (
     cancel_reason text,
     cancelled_by_user_id text,
     refunded_total integer DEFAULT 0 NOT NULL,
+    tax_name text DEFAULT 'Tax'::text NOT NULL,
+    tax_inclusive boolean DEFAULT false NOT NULL,
     CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
     CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
     CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
@@ -5250,6 +5310,7 @@ CREATE TABLE app_public.orders (
     CONSTRAINT orders_sale_time_check CHECK (((status = ANY (ARRAY['placed'::text, 'voided'::text])) = ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
     CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text, 'cancelled'::text]))),
     CONSTRAINT orders_subtotal_check CHECK ((subtotal >= 0)),
+    CONSTRAINT orders_tax_name_check CHECK (((length(tax_name) >= 1) AND (length(tax_name) <= 60))),
     CONSTRAINT orders_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000))),
     CONSTRAINT orders_tax_total_check CHECK ((tax_total >= 0)),
     CONSTRAINT orders_void_reason_check CHECK ((length(void_reason) <= 500))
@@ -5386,6 +5447,18 @@ COMMENT ON COLUMN app_public.orders.cancel_reason IS 'Why it was cancelled.';
 COMMENT ON COLUMN app_public.orders.refunded_total IS 'What refunds of some of its lines took back so far (tax included), in minor units.';
 
 --
+-- Name: COLUMN orders.tax_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_name IS 'The name of the tax rate the order was priced with.';
+
+--
+-- Name: COLUMN orders.tax_inclusive; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_inclusive IS 'Whether the order''s prices included its tax (then each line''s amounts are kept without it: see placeOrder).';
+
+--
 -- Name: order_cancelled_event_payload(app_public.orders, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5448,6 +5521,7 @@ begin
     'customer_id', o.customer_id,
     'placed_by_user_id', o.placed_by_user_id,
     'tax_rate_bps', o.tax_rate_bps,
+    'tax_inclusive', o.tax_inclusive,
     'subtotal', o.subtotal,
     'order_discount', o.order_discount,
     'discount_total', o.discount_total,
@@ -5526,7 +5600,7 @@ COMMENT ON COLUMN app_public.order_refunds.business_date IS 'The day of the refu
 -- Name: COLUMN order_refunds.subtotal; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_refunds.subtotal IS 'Unit price × quantity of the units refunded, in minor units.';
+COMMENT ON COLUMN app_public.order_refunds.subtotal IS 'The subtotal of the units refunded (unit price × quantity, without tax when prices included it), in minor units.';
 
 --
 -- Name: COLUMN order_refunds.discount_total; Type: COMMENT; Schema: app_public; Owner: -
@@ -5785,10 +5859,10 @@ $$;
 COMMENT ON FUNCTION app_private.plans_for_stripe() IS 'Every plan with its price, lookup key and Stripe price id (worker).';
 
 --
--- Name: price_lines(text, jsonb, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: price_lines(text, jsonb, integer, integer, boolean); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer) RETURNS SETOF app_private.priced_line
+CREATE FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean) RETURNS SETOF app_private.priced_line
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -5908,14 +5982,28 @@ begin
     select r.*, r.floor_share + case when r.rank <= order_discount - r.floor_sum then 1 else 0 end as share
     from ranked r
   ), taxed as (
-    select s.*, s.net - s.share as net_total,
-           ((s.net - s.share) * tax_rate_bps + 5000) / 10000 as tax
+    -- amount: what the line costs after both discounts, with its tax when prices include it.
+    select s.*, s.net - s.share as amount,
+           case when tax_inclusive
+             then (2 * (s.net - s.share) * tax_rate_bps + 10000 + tax_rate_bps) / (2 * (10000 + tax_rate_bps))
+             else ((s.net - s.share) * tax_rate_bps + 5000) / 10000 end as tax,
+           case when tax_inclusive
+             then s.subtotal - (2 * s.subtotal * tax_rate_bps + 10000 + tax_rate_bps) / (2 * (10000 + tax_rate_bps))
+             else s.subtotal end as subtotal_ex
     from shared s
+  ), kept as (
+    -- Without tax: net, and the discounts as what the subtotal loses on the way to it.
+    select t.*, case when tax_inclusive then t.amount - t.tax else t.amount end as net_total,
+           case when tax_inclusive and t.line_discount + t.share > 0
+             then (t.subtotal_ex - (t.amount - t.tax)) * t.line_discount / (t.line_discount + t.share)
+             else t.line_discount end as line_discount_ex
+    from taxed t
   )
-  select t.line_no, t.catalog_item_id, t.sku, t.name, t.unit_price, t.quantity, t.subtotal::int, t.line_discount,
-         t.share::int, t.net_total::int, t.tax::int, (t.net_total + t.tax)::int, t.inventory_item_id
-  from taxed t
-  order by t.line_no;
+  select k.line_no, k.catalog_item_id, k.sku, k.name, k.unit_price, k.quantity, k.subtotal_ex::int, k.line_discount_ex::int,
+         (k.subtotal_ex - k.line_discount_ex - k.net_total)::int, k.net_total::int, k.tax::int, (k.net_total + k.tax)::int,
+         k.inventory_item_id
+  from kept k
+  order by k.line_no;
 end;
 $$;
 
@@ -9283,6 +9371,82 @@ COMMENT ON FUNCTION app_public.create_role(name text, permissions text[]) IS '@r
 Makes a custom role with a name and permissions (needs settings.update and every permission given).';
 
 --
+-- Name: tax_rates; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.tax_rates (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    rate_bps integer NOT NULL,
+    inclusive boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tax_rates_name_check CHECK (((name = btrim(name)) AND ((length(name) >= 1) AND (length(name) <= 60)))),
+    CONSTRAINT tax_rates_rate_bps_check CHECK (((rate_bps >= 0) AND (rate_bps <= 10000)))
+);
+
+ALTER TABLE ONLY app_public.tax_rates FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE tax_rates; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.tax_rates IS '@unique id
+A tax rate of the business that locations charge (createTaxRate, updateTaxRate, deleteTaxRate; setLocationTaxRate gives a location its rate).';
+
+--
+-- Name: COLUMN tax_rates.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tax_rates.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN tax_rates.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tax_rates.name IS 'What receipts call it ("Sales tax", "VAT"): 1 to 60 characters, unique in the business ignoring case.';
+
+--
+-- Name: COLUMN tax_rates.rate_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tax_rates.rate_bps IS 'The rate in basis points: 825 is 8.25%.';
+
+--
+-- Name: COLUMN tax_rates.inclusive; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tax_rates.inclusive IS 'True when shelf prices include the tax (VAT style): the customer pays the price and the tax is the part of it; false when it is added to prices.';
+
+--
+-- Name: create_tax_rate(text, integer, boolean); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_tax_rate(name text, rate_bps integer, inclusive boolean DEFAULT false) RETURNS app_public.tax_rates
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  result app_public.tax_rates;
+begin
+  insert into app_public.tax_rates (tenant_id, name, rate_bps, inclusive)
+  values (tenant, app_private.assert_tax_rate(tenant, create_tax_rate.name, create_tax_rate.rate_bps, null),
+          create_tax_rate.rate_bps, coalesce(create_tax_rate.inclusive, false))
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_tax_rate(name text, rate_bps integer, inclusive boolean); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, inclusive boolean) IS '@resultFieldName taxRate
+Adds a tax rate (needs settings.update): a name unique in the business (DUPLI), rateBps 0–10000 (825 = 8.25%), inclusive when shelf prices include it. No location charges it until setLocationTaxRate.';
+
+--
 -- Name: current_billing_subscription(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -9919,6 +10083,35 @@ COMMENT ON FUNCTION app_public.delete_role(role_id text) IS '@resultFieldName ro
 Deletes a custom role nobody has (needs settings.update).';
 
 --
+-- Name: delete_tax_rate(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.delete_tax_rate(id text) RETURNS app_public.tax_rates
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  result app_public.tax_rates;
+begin
+  -- Its locations go back to the business's default rate (the foreign key sets them to null).
+  delete from app_public.tax_rates r where r.tenant_id = tenant and r.id = delete_tax_rate.id
+  returning * into result;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no tax rate %s.', coalesce(left(delete_tax_rate.id, 40), '(none given)')));
+  end if;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION delete_tax_rate(id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.delete_tax_rate(id text) IS '@resultFieldName taxRate
+Deletes a tax rate (needs settings.update); the locations that charged it charge the business''s default rate again. Past orders keep the rate they were priced with.';
+
+--
 -- Name: billing_notices; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -10346,7 +10539,7 @@ declare
   tenant text := app_hidden.assert_permission('sales.sell');
   me text := app_hidden.current_user_id();
   loc app_public.locations;
-  rate int;
+  tax record;
   order_discount int := coalesce(place_order.discount, 0);
   customer text;
   priced app_private.priced_line[];
@@ -10369,17 +10562,17 @@ begin
     perform app_private.assert_location_open(loc);
   end if;
   customer := app_private.order_customer_id(tenant, place_order.customer_id);
-  select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
+  tax := app_private.location_tax(tenant, loc.id);
   select array_agg(p order by p.line_no), sum(p.total) into priced, total
-  from app_private.price_lines(tenant, place_order.lines, order_discount, rate) p;
+  from app_private.price_lines(tenant, place_order.lines, order_discount, tax.rate_bps, tax.inclusive) p;
   -- An import is a sale of its time; an order with nothing to pay is a sale now; others are open.
   sale_time := case when place_order.placed_at is not null then place_order.placed_at when total = 0 then now() end;
 
   insert into app_public.orders (tenant_id, location_id, customer_id, status, subtotal, order_discount, discount_total,
-                                 tax_rate_bps, tax_total, total, placed_at, business_date, placed_by_user_id)
-  select tenant, loc.id, customer, case when sale_time is null then 'open' else 'placed' end, sum(p.subtotal), order_discount,
-         sum(p.line_discount) + order_discount, rate, sum(p.tax), sum(p.total), sale_time,
-         app_hidden.business_date(sale_time, loc.timezone), me
+                                 tax_rate_bps, tax_name, tax_inclusive, tax_total, total, placed_at, business_date, placed_by_user_id)
+  select tenant, loc.id, customer, case when sale_time is null then 'open' else 'placed' end, sum(p.subtotal),
+         sum(p.order_discount_share), sum(p.line_discount) + sum(p.order_discount_share), tax.rate_bps, tax.name, tax.inclusive,
+         sum(p.tax), sum(p.total), sale_time, app_hidden.business_date(sale_time, loc.timezone), me
   from unnest(priced) p
   returning * into result;
 
@@ -10402,7 +10595,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) IS '@resultFieldName order
-Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices and the tax rate: tax per line on the discounted amount, rounded half up. The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once.';
+Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices and the tax rate the location charges: tax per line on the discounted amount, rounded half up (with a rate included in prices, the part of the amount that is tax; the lines are then kept without tax). The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once.';
 
 --
 -- Name: plans_change_problem(app_public.plans); Type: FUNCTION; Schema: app_public; Owner: -
@@ -10477,33 +10670,37 @@ $$;
 COMMENT ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) IS 'Shows what mergeCustomers would make of the two customers, without changing anything (needs customers.merge).';
 
 --
--- Name: quote_order(jsonb, integer); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: quote_order(jsonb, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0) RETURNS app_public.order_quote
+CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0, location_id text DEFAULT NULL::text) RETURNS app_public.order_quote
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
   tenant text := app_hidden.assert_permission('sales.sell');
-  rate int;
+  tax record;
   result app_public.order_quote;
 begin
-  select t.tax_rate_bps into rate from app_public.tenants t where t.id = tenant;
-  select sum(p.subtotal)::int, (sum(p.line_discount) + coalesce(quote_order.discount, 0))::int, rate,
+  if quote_order.location_id is not null
+     and not exists (select 1 from app_public.locations l where l.tenant_id = tenant and l.id = quote_order.location_id) then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(quote_order.location_id, 40)));
+  end if;
+  tax := app_private.location_tax(tenant, quote_order.location_id);
+  select sum(p.subtotal)::int, (sum(p.line_discount) + sum(p.order_discount_share))::int, tax.rate_bps,
          sum(p.tax)::int, sum(p.total)::int,
-         jsonb_agg(to_jsonb(p) - 'inventory_item_id' order by p.line_no)
+         jsonb_agg(to_jsonb(p) - 'inventory_item_id' order by p.line_no), tax.name, tax.inclusive
     into result
-  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0), rate) p;
+  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0), tax.rate_bps, tax.inclusive) p;
   return result;
 end;
 $$;
 
 --
--- Name: FUNCTION quote_order(lines jsonb, discount integer); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
+COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder, with the tax rate the location charges (the business''s default rate without a location). lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
 
 --
 -- Name: cash_drawer_entries; Type: TABLE; Schema: app_public; Owner: -
@@ -10841,14 +11038,14 @@ begin
 
   -- The refund and its lines in one statement (the lines' foreign key is checked at its end).
   with wanted as (
-    select x.order_line_id, r.qty, x.refunded, x.quantity as units, l.unit_price,
+    select x.order_line_id, r.qty, x.refunded, x.quantity as units, l.subtotal::bigint as subtotal,
            (l.line_discount + l.order_discount_share)::bigint as discount, l.tax::bigint as tax, l.line_no
     from unnest(line_ids, qtys) as r(line_id, qty)
     join app_public.orders_refundable_lines(o) x on x.order_line_id = r.line_id
     join app_public.order_lines l on l.tenant_id = tenant and l.id = r.line_id
   ), priced as (
     select w.order_line_id, w.qty, w.line_no,
-           w.unit_price::bigint * w.qty as subtotal,
+           app_hidden.unit_share(w.subtotal, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.subtotal, w.refunded, w.units) as subtotal,
            app_hidden.unit_share(w.discount, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.discount, w.refunded, w.units) as discount,
            app_hidden.unit_share(w.tax, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.tax, w.refunded, w.units) as tax
     from wanted w
@@ -11460,6 +11657,39 @@ $$;
 COMMENT ON FUNCTION app_public.set_customer_type(customer_id text, customer_type_id text) IS 'Gives a customer a type, or none with null (needs customers.update).';
 
 --
+-- Name: set_location_tax_rate(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_location_tax_rate(location_id text, tax_rate_id text) RETURNS app_public.locations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  rate text := nullif(btrim(set_location_tax_rate.tax_rate_id), '');
+  result app_public.locations;
+begin
+  if rate is not null and not exists (select 1 from app_public.tax_rates r where r.tenant_id = tenant and r.id = rate) then
+    perform app_hidden.raise_error('NOTFD', format('There is no tax rate %s.', left(rate, 40)), field => 'tax_rate_id');
+  end if;
+  update app_public.locations l set tax_rate_id = rate
+  where l.tenant_id = tenant and l.id = set_location_tax_rate.location_id
+  returning * into result;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no location %s.', coalesce(left(set_location_tax_rate.location_id, 40), '(none given)')));
+  end if;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_location_tax_rate(location_id text, tax_rate_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_location_tax_rate(location_id text, tax_rate_id text) IS '@resultFieldName location
+Gives a location the tax rate it charges (needs settings.update); null: the business''s default rate. Orders placed from now on are priced with it.';
+
+--
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -11658,6 +11888,38 @@ $$;
 
 COMMENT ON FUNCTION app_public.update_role(role_id text, name text, permissions text[]) IS '@resultFieldName role
 Renames a custom role and sets its permissions (needs settings.update and the permissions it had and gets); its members have them at once. Built-in roles are fixed.';
+
+--
+-- Name: update_tax_rate(text, text, integer, boolean); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) RETURNS app_public.tax_rates
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  result app_public.tax_rates;
+begin
+  update app_public.tax_rates r
+  set name = app_private.assert_tax_rate(tenant, update_tax_rate.name, update_tax_rate.rate_bps, update_tax_rate.id),
+      rate_bps = update_tax_rate.rate_bps,
+      inclusive = coalesce(update_tax_rate.inclusive, false)
+  where r.tenant_id = tenant and r.id = update_tax_rate.id
+  returning * into result;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no tax rate %s.', coalesce(left(update_tax_rate.id, 40), '(none given)')));
+  end if;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_tax_rate(id text, name text, rate_bps integer, inclusive boolean); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) IS '@resultFieldName taxRate
+Changes a tax rate (needs settings.update). Orders from now on are priced with it; past orders keep the rate they were priced with.';
 
 --
 -- Name: void_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -13490,7 +13752,6 @@ CREATE TABLE app_public.order_lines (
     net_total integer NOT NULL,
     tax integer NOT NULL,
     total integer NOT NULL,
-    CONSTRAINT order_lines_check CHECK ((subtotal = (unit_price * quantity))),
     CONSTRAINT order_lines_check1 CHECK ((net_total = ((subtotal - line_discount) - order_discount_share))),
     CONSTRAINT order_lines_check2 CHECK ((total = (net_total + tax))),
     CONSTRAINT order_lines_line_discount_check CHECK ((line_discount >= 0)),
@@ -13498,6 +13759,7 @@ CREATE TABLE app_public.order_lines (
     CONSTRAINT order_lines_net_total_check CHECK ((net_total >= 0)),
     CONSTRAINT order_lines_order_discount_share_check CHECK ((order_discount_share >= 0)),
     CONSTRAINT order_lines_quantity_check CHECK ((quantity > 0)),
+    CONSTRAINT order_lines_subtotal_check CHECK (((subtotal >= 0) AND (subtotal <= ((unit_price)::bigint * quantity)))),
     CONSTRAINT order_lines_tax_check CHECK ((tax >= 0)),
     CONSTRAINT order_lines_unit_price_check CHECK ((unit_price >= 0))
 );
@@ -13629,7 +13891,7 @@ COMMENT ON COLUMN app_public.order_refund_lines.quantity IS 'Units refunded.';
 -- Name: COLUMN order_refund_lines.subtotal; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_refund_lines.subtotal IS 'Unit price × quantity.';
+COMMENT ON COLUMN app_public.order_refund_lines.subtotal IS 'Their share of the line''s subtotal: unit price × quantity (without tax when prices included it).';
 
 --
 -- Name: COLUMN order_refund_lines.discount; Type: COMMENT; Schema: app_public; Owner: -
@@ -15118,6 +15380,19 @@ ALTER TABLE ONLY app_public.roles
 COMMENT ON CONSTRAINT roles_tenant_id_key_key ON app_public.roles IS '@behavior -single -update -delete';
 
 --
+-- Name: tax_rates tax_rates_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tax_rates
+    ADD CONSTRAINT tax_rates_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT tax_rates_pkey ON tax_rates; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tax_rates_pkey ON app_public.tax_rates IS '@behavior -single -update -delete';
+
+--
 -- Name: tenant_suspensions tenant_suspensions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -15700,6 +15975,12 @@ CREATE INDEX invitations_role_idx ON app_public.invitations USING btree (tenant_
 CREATE INDEX invitations_token_idx ON app_public.invitations USING btree (token_hash);
 
 --
+-- Name: locations_tax_rate_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX locations_tax_rate_idx ON app_public.locations USING btree (tenant_id, tax_rate_id) WHERE (tax_rate_id IS NOT NULL);
+
+--
 -- Name: memberships_role_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -15794,6 +16075,12 @@ CREATE INDEX refund_tenders_order_idx ON app_public.refund_tenders USING btree (
 --
 
 CREATE INDEX refund_tenders_refund_idx ON app_public.refund_tenders USING btree (tenant_id, order_refund_id);
+
+--
+-- Name: tax_rates_name_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX tax_rates_name_key ON app_public.tax_rates USING btree (tenant_id, lower(name));
 
 --
 -- Name: tenant_suspensions_ended_by_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -16150,6 +16437,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.plans FOR E
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.roles FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: tax_rates _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.tax_rates FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: tenants _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -16262,6 +16555,12 @@ CREATE TRIGGER _500_audit AFTER UPDATE ON app_public.orders FOR EACH ROW EXECUTE
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.roles FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: tax_rates _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.tax_rates FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: tenants _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -17144,6 +17443,21 @@ COMMENT ON CONSTRAINT invitations_tenant_id_role_id_fkey ON app_public.invitatio
 @foreignFieldName invitations';
 
 --
+-- Name: locations locations_tax_rate_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.locations
+    ADD CONSTRAINT locations_tax_rate_fkey FOREIGN KEY (tenant_id, tax_rate_id) REFERENCES app_public.tax_rates(tenant_id, id) ON DELETE SET NULL (tax_rate_id);
+
+--
+-- Name: CONSTRAINT locations_tax_rate_fkey ON locations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT locations_tax_rate_fkey ON app_public.locations IS '@fieldName taxRate
+@foreignFieldName locations
+@behavior -manyRelation:resource:connection';
+
+--
 -- Name: locations locations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -17466,6 +17780,21 @@ COMMENT ON CONSTRAINT refund_tenders_tenant_id_order_id_fkey ON app_public.refun
 
 ALTER TABLE ONLY app_public.roles
     ADD CONSTRAINT roles_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: tax_rates tax_rates_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.tax_rates
+    ADD CONSTRAINT tax_rates_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT tax_rates_tenant_id_fkey ON tax_rates; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tax_rates_tenant_id_fkey ON app_public.tax_rates IS '@fieldName tenant
+@foreignFieldName taxRates
+@behavior -manyRelation:resource:connection';
 
 --
 -- Name: tenant_suspensions tenant_suspensions_ended_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -18156,6 +18485,16 @@ CASE
 END);
 
 --
+-- Name: tax_rates active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.tax_rates AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: tenders active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -18400,6 +18739,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.refund_tenders AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tax_rates active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.tax_rates AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -18742,6 +19091,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.refund_tenders AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: tax_rates active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.tax_rates AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -19112,6 +19475,20 @@ CASE
 END);
 
 --
+-- Name: tax_rates active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.tax_rates AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: tenders active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -19322,6 +19699,12 @@ CREATE POLICY all_for_owner ON app_public.refund_tenders TO bo_owner USING (true
 --
 
 CREATE POLICY all_for_owner ON app_public.roles TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: tax_rates all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.tax_rates TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: tenant_suspensions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -19722,6 +20105,12 @@ CREATE POLICY select_own_tenant ON app_public.refund_tenders FOR SELECT TO bo_vi
 CREATE POLICY select_own_tenant ON app_public.roles FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
 
 --
+-- Name: tax_rates select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.tax_rates FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
 -- Name: tenders select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -19830,6 +20219,12 @@ CREATE POLICY select_with_permission ON app_public.invitations FOR SELECT TO bo_
 --
 
 CREATE POLICY select_with_permission ON app_public.tenant_suspensions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: tax_rates; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.tax_rates ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: tenant_suspensions; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -21019,6 +21414,12 @@ REVOKE ALL ON FUNCTION app_private.assert_location_open(loc app_public.locations
 REVOKE ALL ON FUNCTION app_private.assert_may_create_business(user_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION assert_tax_rate(tenant_id text, name text, rate_bps integer, except_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_tax_rate(tenant_id text, name text, rate_bps integer, except_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_within_plan_limit(tenant text, what text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21265,6 +21666,12 @@ REVOKE ALL ON FUNCTION app_private.live_customer_for_change(tenant_id text, cust
 REVOKE ALL ON FUNCTION app_private.live_customer_id(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION location_tax(tenant_id text, location_id text, OUT name text, OUT rate_bps integer, OUT inclusive boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.location_tax(tenant_id text, location_id text, OUT name text, OUT rate_bps integer, OUT inclusive boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION lock_counted_customer(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21439,10 +21846,10 @@ REVOKE ALL ON FUNCTION app_private.plan_for_stripe_price(price jsonb) FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
 
 --
--- Name: FUNCTION price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION queue_customer_order(evt app_private.events, consumer text); Type: ACL; Schema: app_private; Owner: -
@@ -22167,6 +22574,19 @@ REVOKE ALL ON FUNCTION app_public.create_role(name text, permissions text[]) FRO
 GRANT ALL ON FUNCTION app_public.create_role(name text, permissions text[]) TO bo_visitor;
 
 --
+-- Name: TABLE tax_rates; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.tax_rates TO bo_visitor;
+
+--
+-- Name: FUNCTION create_tax_rate(name text, rate_bps integer, inclusive boolean); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, inclusive boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, inclusive boolean) TO bo_visitor;
+
+--
 -- Name: FUNCTION current_billing_subscription(); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -22331,6 +22751,13 @@ REVOKE ALL ON FUNCTION app_public.delete_role(role_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.delete_role(role_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION delete_tax_rate(id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.delete_tax_rate(id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.delete_tax_rate(id text) TO bo_visitor;
+
+--
 -- Name: TABLE billing_notices; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -22428,11 +22855,11 @@ REVOKE ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplic
 GRANT ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION quote_order(lines jsonb, discount integer); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text) TO bo_visitor;
 
 --
 -- Name: TABLE cash_drawer_entries; Type: ACL; Schema: app_public; Owner: -
@@ -22558,6 +22985,13 @@ REVOKE ALL ON FUNCTION app_public.set_customer_type(customer_id text, customer_t
 GRANT ALL ON FUNCTION app_public.set_customer_type(customer_id text, customer_type_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION set_location_tax_rate(location_id text, tax_rate_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_location_tax_rate(location_id text, tax_rate_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_location_tax_rate(location_id text, tax_rate_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -22584,6 +23018,13 @@ GRANT ALL ON FUNCTION app_public.update_loyalty_settings(regular_min_visits inte
 
 REVOKE ALL ON FUNCTION app_public.update_role(role_id text, name text, permissions text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_role(role_id text, name text, permissions text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_tax_rate(id text, name text, rate_bps integer, inclusive boolean); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -

@@ -50,6 +50,8 @@ export interface TenantFixture {
     openDrawerId: string;
     /** A third location, open, with no drawer or order open: it can be closed. */
     kioskLocationId: string;
+    /** The kiosk's own tax rate. */
+    taxRateId: string;
     /** A custom role nobody has. */
     customRoleId: string;
     /** A pending invitation (as cashier). */
@@ -302,9 +304,11 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
     analystUsername = (await one(owner, "select * from reporting.create_analyst_login($1)", [`${label} notebook`])).username;
   }
 
-  // Staff settings: a third location with nothing open (it can be closed), a custom role, a
-  // pending invitation.
+  // Staff settings: a third location with nothing open (it can be closed) charging a tax rate of
+  // its own, a custom role, a pending invitation.
   const kioskLocationId = (await one(owner, "insert into app_public.locations (name, timezone) values ($1, 'Europe/Paris') returning id", [`${label} Kiosk`])).id;
+  const taxRateId = (await one(owner, "select * from app_public.create_tax_rate($1, 500)", [`${label} City tax`])).id;
+  await owner.query("select app_public.set_location_tax_rate($1, $2)", [kioskLocationId, taxRateId]);
   const customRoleId = (await one(owner, "select * from app_public.create_role($1, array['reports.view', 'inventory.manage'])", [`${label} Stock keeper`])).id;
   const cashierRoleId = (await one(owner, "select id from app_public.roles where key = 'cashier'")).id;
   const invitationId = (await one(owner, "select * from app_public.invite_member($1, $2)", [`${lower}-new-hire@example.com`, cashierRoleId])).invitation_id;
@@ -340,6 +344,7 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       cancelledOrderId: cancelled.id,
       openDrawerId: openDrawer.id,
       kioskLocationId,
+      taxRateId,
       customRoleId,
       invitationId,
       cashierMembershipId,

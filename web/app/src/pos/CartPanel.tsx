@@ -20,6 +20,7 @@ import { MAX_QUANTITY } from "./cart.ts";
 import { CartCustomer } from "./CartCustomer.tsx";
 import { CloseIcon, DiscountIcon, MinusIcon, PlusIcon } from "./icons.tsx";
 import { MoneyField } from "./MoneyField.tsx";
+import { taxLabel, taxNote } from "./tax.ts";
 import type { QuotedLine } from "./queries.ts";
 import type { QuoteState } from "./useQuote.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -34,10 +35,6 @@ interface Props {
   charging: boolean;
   chargeError: string | null;
   onCharge(): void;
-}
-
-function percent(bps: number): string {
-  return `${(bps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 })}%`;
 }
 
 export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange, canCharge, charging, chargeError, onCharge }: Props) {
@@ -100,7 +97,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                 <TotalRow label="Discount" value={`−${money.format(q?.discountTotal)}`} testId="cart-discount" />
               )}
               <TotalRow
-                label={q?.taxRateBps ? `Tax (${percent(q.taxRateBps)})` : "Tax"}
+                label={q ? taxLabel(q) : "Tax"}
                 value={money.format(q?.taxTotal)}
                 testId="cart-tax"
               />
@@ -112,6 +109,11 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                   {money.format(q?.total)}
                 </Typography>
               </Stack>
+              {q && taxNote(q) && (
+                <Typography variant="caption" color="text.secondary" data-testid="cart-tax-note">
+                  {taxNote(q)}
+                </Typography>
+              )}
             </Box>
           </>
         )}

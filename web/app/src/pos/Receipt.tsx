@@ -10,6 +10,7 @@ import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
 import { refundedText } from "./refunds.ts";
+import { taxLabel, taxNote } from "./tax.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
@@ -47,7 +48,6 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
   const money = useMoney();
   const { tenant } = useViewer();
   const zone = order.location?.timezone ?? "UTC";
-  const percent = (order.taxRateBps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 });
   return (
     <Box
       data-testid="receipt"
@@ -101,10 +101,15 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
         <TableBody>
           <Row label="Subtotal" value={money.format(order.subtotal)} />
           {order.discountTotal > 0 && <Row label="Discount" value={`−${money.format(order.discountTotal)}`} />}
-          <Row label={order.taxRateBps ? `Tax (${percent}%)` : "Tax"} value={money.format(order.taxTotal)} />
+          <Row label={taxLabel(order)} value={money.format(order.taxTotal)} />
           <Row label="Total" value={money.format(order.total)} strong />
         </TableBody>
       </Table>
+      {taxNote(order) && (
+        <Typography variant="caption" color="text.secondary" component="p" data-testid="receipt-tax-note" sx={{ mb: 1 }}>
+          {taxNote(order)}
+        </Typography>
+      )}
       <Divider sx={{ borderStyle: "dashed" }} />
       <Table size="small" aria-label="Payments" sx={{ mt: 1 }}>
         <TableBody>

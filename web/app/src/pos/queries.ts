@@ -75,11 +75,13 @@ export interface QuotedLine {
 }
 
 export const QuoteOrderQuery = graphql(`
-  query PosQuoteOrder($lines: JSON!, $discount: Int!) {
-    quoteOrder(lines: $lines, discount: $discount) {
+  query PosQuoteOrder($lines: JSON!, $discount: Int!, $locationId: String!) {
+    quoteOrder(lines: $lines, discount: $discount, locationId: $locationId) {
       subtotal
       discountTotal
       taxRateBps
+      taxName
+      taxInclusive
       taxTotal
       total
       lines
@@ -258,6 +260,8 @@ export const OrderReceiptQuery = graphql(`
       discountTotal
       orderDiscount
       taxRateBps
+      taxName
+      taxInclusive
       taxTotal
       businessDate
       customerId

@@ -1,5 +1,5 @@
-// Prices the cart in the database (quoteOrder) whenever it changes, a moment after the last
-// change so that a run of taps makes one request. `current` says whether the quote shown is for
+// Prices the cart in the database (quoteOrder, with the tax rate of the location selling it)
+// whenever it changes, a moment after the last change so that a run of taps makes one request. `current` says whether the quote shown is for
 // the cart as it is now; until it is, the page shows the previous totals dimmed and does not
 // charge.
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -15,8 +15,8 @@ export interface QuoteState {
   current: boolean;
 }
 
-export function useQuote(cart: Cart): QuoteState {
-  const key = useMemo(() => JSON.stringify({ lines: cartLines(cart), discount: cart.discount }), [cart]);
+export function useQuote(cart: Cart, locationId: string): QuoteState {
+  const key = useMemo(() => JSON.stringify({ lines: cartLines(cart), discount: cart.discount, locationId }), [cart, locationId]);
   const [asked, setAsked] = useState(key);
   useEffect(() => {
     if (key === asked) return;
@@ -24,8 +24,8 @@ export function useQuote(cart: Cart): QuoteState {
     return () => clearTimeout(timer);
   }, [key, asked]);
 
-  const variables = useMemo(() => JSON.parse(asked) as { lines: LineInput[]; discount: number }, [asked]);
-  const empty = variables.lines.length === 0;
+  const variables = useMemo(() => JSON.parse(asked) as { lines: LineInput[]; discount: number; locationId: string }, [asked]);
+  const empty = variables.lines.length === 0 || !variables.locationId;
   const [{ data, error, fetching, operation }] = useQuery({
     query: QuoteOrderQuery,
     variables,
@@ -34,7 +34,9 @@ export function useQuote(cart: Cart): QuoteState {
     requestPolicy: "network-only",
   });
 
-  const answeredKey = operation ? JSON.stringify({ lines: operation.variables.lines, discount: operation.variables.discount }) : null;
+  const answeredKey = operation
+    ? JSON.stringify({ lines: operation.variables.lines, discount: operation.variables.discount, locationId: operation.variables.locationId })
+    : null;
   const answered = !fetching && answeredKey === asked && !empty;
 
   // The last quote the database gave, shown (dimmed) while the next one is on its way.

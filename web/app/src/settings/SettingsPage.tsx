@@ -1,4 +1,4 @@
-// Settings: the business itself, its staff and roles, its locations, its receipt, the customer
+// Settings: the business itself, its staff and roles, its locations, their tax rates, its receipt, the customer
 // loyalty thresholds and customer types, a summary of its plan (Settings → Billing has the rest)
 // and the way to the audit log.
 import { Button, Card, CardContent, Stack, Typography } from "@mui/material";
@@ -14,6 +14,7 @@ import { LoyaltyCard } from "./LoyaltyCard.tsx";
 import { ReceiptCard } from "./ReceiptCard.tsx";
 import { RolesCard } from "./RolesCard.tsx";
 import { StaffCard } from "./StaffCard.tsx";
+import { TaxCard } from "./TaxCard.tsx";
 
 export function SettingsPage() {
   const canView = useCan("settings.view");
@@ -22,7 +23,7 @@ export function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        subtitle={canUpdate || !canView ? "Your business, its staff, locations and receipt, its customers' loyalty and types, and its plan." : "Your role can see these settings but not change them."}
+        subtitle={canUpdate || !canView ? "Your business, its staff, locations, tax and receipt, its customers' loyalty and types, and its plan." : "Your role can see these settings but not change them."}
       />
       {canView ? (
         <Stack spacing={3}>
@@ -30,6 +31,7 @@ export function SettingsPage() {
           <StaffCard canUpdate={canUpdate} />
           <RolesCard canUpdate={canUpdate} />
           <LocationsCard canUpdate={canUpdate} />
+          <TaxCard canUpdate={canUpdate} />
           <ReceiptCard canUpdate={canUpdate} />
           <LoyaltyCard canUpdate={canUpdate} />
           <CustomerTypesCard canUpdate={canUpdate} />

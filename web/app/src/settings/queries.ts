@@ -396,3 +396,104 @@ export type InviteResult = NonNullable<NonNullable<ResultOf<typeof InviteMemberM
 export type AuditEntry = NonNullable<ResultOf<typeof AuditEntriesQuery>["auditEntries"]>["nodes"][number];
 export type StaffMember = NonNullable<ResultOf<typeof AuditNamesQuery>["users"]>["nodes"][number];
 export type LoyaltySettings = ResultOf<typeof LoyaltySettingsFields>;
+
+// ── Tax ──────────────────────────────────────────────────────────────────────────────────────
+
+export const TaxRateFields = graphql(`
+  fragment SettingsTaxRateFields on TaxRate {
+    id
+    rowId
+    name
+    rateBps
+    inclusive
+  }
+`);
+
+/** The rates, the default rate of locations without one, and which location charges what. */
+export const TaxSettingsQuery = graphql(
+  `
+    query TaxSettings {
+      currentTenant {
+        id
+        rowId
+        taxRateBps
+      }
+      taxRates {
+        nodes {
+          ...SettingsTaxRateFields
+        }
+      }
+      locations(orderBy: NAME_ASC) {
+        nodes {
+          id
+          rowId
+          name
+          closedAt
+          taxRateId
+        }
+      }
+    }
+  `,
+  [TaxRateFields],
+);
+
+export type TaxRate = ResultOf<typeof TaxRateFields>;
+
+export const CreateTaxRateMutation = graphql(
+  `
+    mutation CreateTaxRate($name: String!, $rateBps: Int!, $inclusive: Boolean!) {
+      createTaxRate(input: { name: $name, rateBps: $rateBps, inclusive: $inclusive }) {
+        taxRate {
+          ...SettingsTaxRateFields
+        }
+      }
+    }
+  `,
+  [TaxRateFields],
+);
+
+export const UpdateTaxRateMutation = graphql(
+  `
+    mutation UpdateTaxRate($id: String!, $name: String!, $rateBps: Int!, $inclusive: Boolean!) {
+      updateTaxRate(input: { id: $id, name: $name, rateBps: $rateBps, inclusive: $inclusive }) {
+        taxRate {
+          ...SettingsTaxRateFields
+        }
+      }
+    }
+  `,
+  [TaxRateFields],
+);
+
+/** Its locations charge the default rate again: the tax settings are read again after it. */
+export const DeleteTaxRateMutation = graphql(`
+  mutation DeleteTaxRate($id: String!) {
+    deleteTaxRate(input: { id: $id }) {
+      taxRate {
+        id
+      }
+    }
+  }
+`);
+
+export const SetLocationTaxRateMutation = graphql(`
+  mutation SetLocationTaxRate($locationId: String!, $taxRateId: String) {
+    setLocationTaxRate(input: { locationId: $locationId, taxRateId: $taxRateId }) {
+      location {
+        id
+        taxRateId
+      }
+    }
+  }
+`);
+
+export const UpdateDefaultTaxRateMutation = graphql(`
+  mutation UpdateDefaultTaxRate($rowId: String!, $taxRateBps: Int!) {
+    updateTenant(input: { rowId: $rowId, patch: { taxRateBps: $taxRateBps } }) {
+      tenant {
+        id
+        taxRateBps
+      }
+    }
+  }
+`);

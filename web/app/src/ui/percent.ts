@@ -1,0 +1,22 @@
+// Rates are kept in basis points (825 = 8.25%) and written as percents with at most two
+// decimals. Reading one is parsing, not a rule: the range is the database's to check.
+
+/** "8.25" → 825; null when the text is not a number with at most two decimals. */
+export function percentToBps(text: string): number | null {
+  const clean = text.trim().replace(",", ".").replace(/%$/, "").trim();
+  if (!/^-?\d+(\.\d{0,2})?$/.test(clean)) return null;
+  return Math.round(Number(clean) * 100);
+}
+
+/** 825 → "8.25" (no trailing zeros: 800 → "8"). */
+export function bpsToPercent(bps: number): string {
+  return (bps / 100).toLocaleString("en-US", { maximumFractionDigits: 2, useGrouping: false });
+}
+
+/** The message when percentToBps cannot read the text (about the `field` input). */
+export const unreadablePercent = (field: string) => ({
+  code: "BADIN",
+  message: "Write the rate as a percent with at most two decimals, such as 8.25.",
+  field,
+  ref: null,
+});
