@@ -188,7 +188,13 @@ export function CustomerForm({
             <TagsField value={values.tags} onChange={(tags) => set("tags", tags)} suggestions={tagSuggestions} error={errorOf("tags")?.message} />
           )}
           {shows("notes") && (
-            <TextField label="Notes" multiline minRows={2} {...input("notes")} slotProps={{ htmlInput: { maxLength: 2000 } }} />
+            <TextField
+              label="About this customer"
+              multiline
+              minRows={2}
+              {...input("notes", "Pinned at the top of Notes on their page. Dated notes by staff are added there, under it.")}
+              slotProps={{ htmlInput: { maxLength: 2000 } }}
+            />
           )}
           {shows("marketingConsent") && (
             <FormControlLabel
