@@ -140,7 +140,7 @@ describe("customers", () => {
     expect(await page.getByRole("dialog").count()).toBe(0);
   }, FLOW_MS);
 
-  it("shows a customer's page, saves an edit (the change shows), refuses a bad phone, an empty note and an address without its first line under their fields, adds a note and addresses", async () => {
+  it("shows a customer's page, saves an edit (the change shows), pins About this customer at the top of Notes, refuses a bad phone, an empty note and an address without its first line under their fields, adds a note and addresses", async () => {
     const owner = await e2e.app.db.onboard({ company: "Lee Lamps", timezone: "America/New_York" });
     const ann = await createCustomer(owner, { first: "Ann", last: "Lee", email: "ann.lee@example.com", phone: "(415) 555-0134", tags: ["vip"] });
     await createCustomer(owner, { first: "Someone", last: "Else" });
@@ -177,6 +177,16 @@ describe("customers", () => {
     await eventually(() => helpOf(edit, "Phone")).toMatch(/too short; a phone number has at least 7 digits/);
     await edit.getByRole("button", { name: "Cancel" }).click();
     expect(await profile.getByLabel("Phone").textContent()).toBe("(415) 555-0134");
+
+    // "About this customer", written in the form, is pinned at the top of the Notes card: the
+    // profile's one text, not a dated note.
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    expect(await helpOf(edit, "About this customer")).toMatch(/^Pinned at the top of Notes/);
+    await edit.getByLabel("About this customer").fill("Allergic to nuts");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "hidden" });
+    await page.getByRole("region", { name: "About this customer" }).getByText("Allergic to nuts").waitFor();
+    await page.getByText("No notes yet.").waitFor();
 
     // An empty note: the server's words under the note.
     const newNote = page.getByRole("form", { name: "Add a note" });

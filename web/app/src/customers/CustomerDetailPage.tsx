@@ -92,7 +92,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const profile = <ProfileCard customer={c} canWrite={canUpdate && live} />;
   const preferences = <PreferencesCard customer={c} canWrite={canUpdate && live} />;
   const stats = <PurchaseHistoryCard history={c.stats} />;
-  const notes = <NotesCard customerRowId={c.rowId} notes={c.customerNotes.nodes} canWrite={canUpdate && live} />;
+  const notes = <NotesCard customerRowId={c.rowId} about={c.notes} notes={c.customerNotes.nodes} canWrite={canUpdate && live} />;
   const addresses = <AddressesCard customerRowId={c.rowId} addresses={c.addresses.nodes} canWrite={canUpdate && live} />;
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
   const timeline = <TimelineCard entries={c.timeline.nodes} total={c.timeline.totalCount} />;

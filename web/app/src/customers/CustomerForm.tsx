@@ -12,21 +12,15 @@ import { useMutation } from "urql";
 import type { ServerError } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { tagList } from "./format.ts";
-import { CreateCustomerMutation, UpdateCustomerMutation, type CustomerInput, type CustomerSummary } from "./queries.ts";
+import { CreateCustomerMutation, UpdateCustomerMutation, type CustomerDetail, type CustomerInput, type CustomerSummary } from "./queries.ts";
 import { TagsField } from "./TagsField.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 
 /** What the edit form starts from. */
-export interface EditableCustomer {
-  rowId: string;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  phone: string | null;
-  tags: unknown;
-  notes: string | null;
-  marketingConsent: boolean | null;
-}
+export type EditableCustomer = Pick<
+  CustomerDetail,
+  "rowId" | "firstName" | "lastName" | "email" | "phone" | "tags" | "notes" | "marketingConsent"
+>;
 
 export interface CustomerValues {
   firstName: string;
@@ -123,17 +117,18 @@ export function CustomerForm({
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    let result;
+    let saved: CustomerSummary | null | undefined;
     if (customer) {
       const patch = patchOf(values, initialValues(customer));
       if (!patch) return onCancel();
-      result = await update({ customerId: customer.rowId, patch });
+      const result = await update({ customerId: customer.rowId, patch });
+      if (result.error) return void form.fail(result.error);
+      saved = result.data?.updateCustomer?.result;
     } else {
-      result = await create({ input: inputOf(values) });
+      const result = await create({ input: inputOf(values) });
+      if (result.error) return void form.fail(result.error);
+      saved = result.data?.createCustomer?.result;
     }
-    if (result.error) return void form.fail(result.error);
-    const data = result.data as { createCustomer?: { result: CustomerSummary | null } | null; updateCustomer?: { result: CustomerSummary | null } | null };
-    const saved = (customer ? data.updateCustomer : data.createCustomer)?.result;
     if (saved) onSaved(saved);
   }
 
@@ -193,7 +188,13 @@ export function CustomerForm({
             <TagsField value={values.tags} onChange={(tags) => set("tags", tags)} suggestions={tagSuggestions} error={errorOf("tags")?.message} />
           )}
           {shows("notes") && (
-            <TextField label="Notes" multiline minRows={2} {...input("notes")} slotProps={{ htmlInput: { maxLength: 2000 } }} />
+            <TextField
+              label="About this customer"
+              multiline
+              minRows={2}
+              {...input("notes", "Pinned at the top of Notes on their page. Dated notes by staff are added there, under it.")}
+              slotProps={{ htmlInput: { maxLength: 2000 } }}
+            />
           )}
           {shows("marketingConsent") && (
             <FormControlLabel

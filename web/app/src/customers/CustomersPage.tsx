@@ -45,8 +45,11 @@ import {
   CustomersQuery,
   CustomerTypesQuery,
   ListSearchCustomersQuery,
+  type CustomerRowFilter,
+  type CustomerRowOrderBy,
   type CustomerSummary,
   type ListedCustomer,
+  type LoyaltyClass,
 } from "./queries.ts";
 import { useDebounced } from "./useDebounced.ts";
 
@@ -56,7 +59,7 @@ const CONTEXT = { additionalTypenames: ["Customer", "CustomerRow"] };
 const TYPES_CONTEXT = { additionalTypenames: ["CustomerType"] };
 
 /** The class filter's choices: a class, or "none" for customers with no visit yet (no class). */
-const CLASS_VALUES: string[] = [...LOYALTY_CLASSES.map((c) => c.value), "none"];
+const CLASS_VALUES: readonly (LoyaltyClass | "none")[] = [...LOYALTY_CLASSES.map((c) => c.value), "none"];
 
 /** The classes from the customers who come most to those who stopped, for the sort by class. */
 const CLASS_ORDER = ["regular", "returning", "new", "lapsed", "one_time"] as const;
@@ -69,7 +72,8 @@ type Status = "active" | "archived";
  * who came (latest first), then those who never did (newest first): PostgreSQL would otherwise
  * put the never-visited first.
  */
-const SEGMENTS: Record<Sort, { filter: object; orderBy: string[] }[]> = {
+type Segment = { filter: CustomerRowFilter; orderBy: CustomerRowOrderBy[] };
+const SEGMENTS: Record<Sort, Segment[]> = {
   lastVisit: [
     { filter: { lastVisitAt: { isNull: false } }, orderBy: ["LAST_VISIT_AT_DESC"] },
     { filter: { lastVisitAt: { isNull: true } }, orderBy: ["ROW_ID_DESC"] },
@@ -78,7 +82,7 @@ const SEGMENTS: Record<Sort, { filter: object; orderBy: string[] }[]> = {
   spend: [{ filter: {}, orderBy: ["TOTAL_SPEND_DESC", "DISPLAY_NAME_ASC"] }],
   // Best customers first: a class after the other (latest visit first in each), then those with no visit.
   class: [
-    ...CLASS_ORDER.map((c) => ({ filter: { loyaltyClass: { equalTo: c } }, orderBy: ["LAST_VISIT_AT_DESC", "ROW_ID_DESC"] })),
+    ...CLASS_ORDER.map((c): Segment => ({ filter: { loyaltyClass: { equalTo: c } }, orderBy: ["LAST_VISIT_AT_DESC", "ROW_ID_DESC"] })),
     { filter: { loyaltyClass: { isNull: true } }, orderBy: ["ROW_ID_DESC"] },
   ],
 };
@@ -87,7 +91,7 @@ const SEGMENTS: Record<Sort, { filter: object; orderBy: string[] }[]> = {
  * The list's filter within one segment of the sort: both must hold (the class filter and the
  * class sort's segment name the same field). The API refuses an empty object in `and`.
  */
-const withSegment = (filter: object, segment: object) => (Object.keys(segment).length ? { ...filter, and: [segment] } : filter);
+const withSegment = (filter: CustomerRowFilter, segment: CustomerRowFilter): CustomerRowFilter => (Object.keys(segment).length ? { ...filter, and: [segment] } : filter);
 
 const SORT_LABEL: Record<Sort, string> = { lastVisit: "Last visit", name: "Name", spend: "Total spend", class: "Loyalty class" };
 const isSort = (value: string | null): value is Sort => value != null && value in SORT_LABEL;
@@ -110,7 +114,7 @@ export function CustomersPage() {
   const sortParam = params.get("sort");
   const sort: Sort = isSort(sortParam) ? sortParam : "lastVisit";
   const classParam = params.get("class") ?? "";
-  const loyalty = CLASS_VALUES.includes(classParam) ? classParam : "";
+  const loyalty = CLASS_VALUES.find((c) => c === classParam) ?? "";
   const type = params.get("type") ?? ""; // a type's row id, or "none"
   const repeatOnly = params.get("repeat") === "1";
 
@@ -161,7 +165,7 @@ export function CustomersPage() {
   }
 
   const searching = q.trim() !== "";
-  const baseFilter = {
+  const baseFilter: CustomerRowFilter = {
     status: { equalTo: status },
     ...(tags.length ? { tags: { contains: tags } } : {}),
     ...(loyalty === "none" ? { loyaltyClass: { isNull: true } } : loyalty ? { loyaltyClass: { equalTo: loyalty } } : {}),
@@ -425,7 +429,7 @@ function PagedList({
   onTag,
   emptyText,
 }: {
-  filter: object;
+  filter: CustomerRowFilter;
   sort: Sort;
   onRows(rows: ListedCustomer[]): void;
   onTag(tag: string): void;
@@ -499,8 +503,8 @@ function ChunkRows({
   onTag,
   onInfo,
 }: {
-  filter: object;
-  orderBy: string[];
+  filter: CustomerRowFilter;
+  orderBy: CustomerRowOrderBy[];
   after: string | null;
   onRows(rows: ListedCustomer[]): void;
   onTag(tag: string): void;

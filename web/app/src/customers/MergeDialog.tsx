@@ -131,7 +131,7 @@ function Preview({
           <>
             <Typography variant="body2" sx={{ mb: 2 }}>
               <strong>{p.displayName}</strong> ({p.customerNumber}) is kept. <strong>{d.displayName}</strong> ({d.customerNumber}) becomes a
-              merged record that points to it. Where the kept customer has no value, the duplicate's is used; tags and notes are combined,
+              merged record that points to it. Where the kept customer has no value, the duplicate's is used; tags and “About this customer” are combined,
               visits and spend added up.
             </Typography>
             <ComparisonTable p={p} d={d} r={r} />
@@ -205,7 +205,7 @@ function ComparisonTable({ p, d, r }: { p: MergeSide; d: MergeSide; r: MergePrev
     ["Visits", p.totalVisits, d.totalVisits, r.totalVisits],
     ["Total spend", money.format(p.totalSpend), money.format(d.totalSpend), money.format(r.totalSpend)],
     ["Last visit", formatDate(p.lastVisitAt) || "Never", formatDate(d.lastVisitAt) || "Never", formatDate(r.lastVisitAt) || "Never"],
-    ["Notes", p.notes, d.notes, r.notes],
+    ["About this customer", p.notes, d.notes, r.notes],
   ];
   return (
     <TableContainer sx={{ border: 1, borderColor: "divider", borderRadius: 1 }}>

@@ -1,5 +1,7 @@
-// Dated notes about the customer, each with a category and its author. People with
-// customers.update add, edit and delete them; everyone who sees the customer reads them. The
+// Everything written about the customer, in one card. At the top, pinned, "About this customer":
+// the profile's own text (its `notes` field, edited with the rest of the profile in the customer
+// form). Under it the notes: dated, each with a category and its author. People with
+// customers.update add, edit and delete notes; everyone who sees the customer reads them. The
 // server checks a note; its message shows under the input it names, or above the form.
 import {
   Alert,
@@ -20,7 +22,7 @@ import {
   Tooltip,
   Typography,
 } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -35,7 +37,18 @@ const CATEGORY_COLOR: Record<string, "default" | "primary" | "secondary" | "erro
   feedback: "secondary",
 };
 
-export function NotesCard({ customerRowId, notes, canWrite }: { customerRowId: string; notes: Note[]; canWrite: boolean }) {
+export function NotesCard({
+  customerRowId,
+  about,
+  notes,
+  canWrite,
+}: {
+  customerRowId: string;
+  /** The profile's "About this customer" (customer.notes), null when nothing is written. */
+  about: string | null;
+  notes: Note[];
+  canWrite: boolean;
+}) {
   const [deleting, setDeleting] = useState<Note | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   return (
@@ -44,6 +57,7 @@ export function NotesCard({ customerRowId, notes, canWrite }: { customerRowId: s
         <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
           Notes
         </Typography>
+        <AboutCustomer text={about} canWrite={canWrite} />
         {canWrite && <NoteForm key="new" customerRowId={customerRowId} />}
         {notes.length === 0 ? (
           <Typography color="text.secondary" sx={{ mt: canWrite ? 2 : 0 }}>
@@ -94,6 +108,36 @@ export function NotesCard({ customerRowId, notes, canWrite }: { customerRowId: s
   );
 }
 
+/** The pinned "About this customer": one text kept on the profile, not dated like the notes under it. */
+function AboutCustomer({ text, canWrite }: { text: string | null; canWrite: boolean }) {
+  const id = useId();
+  if (!text) {
+    return canWrite ? (
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }} data-testid="about-customer">
+        About this customer: nothing yet. Edit adds a summary that stays pinned here.
+      </Typography>
+    ) : null;
+  }
+  return (
+    <Box
+      component="section"
+      aria-labelledby={id}
+      data-testid="about-customer"
+      sx={{ mb: 2, p: 1.5, borderRadius: 1, bgcolor: "action.hover", borderLeft: 3, borderColor: "primary.main" }}
+    >
+      <Typography variant="subtitle2" component="h3" id={id}>
+        About this customer
+      </Typography>
+      <Typography variant="caption" color="text.secondary" sx={{ display: "block", mb: 0.5 }}>
+        Pinned from the profile{canWrite ? "; Edit changes it" : ""}
+      </Typography>
+      <Typography variant="body2" sx={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>
+        {text}
+      </Typography>
+    </Box>
+  );
+}
+
 /** Adds a note, or edits `note` (then onDone closes the editor). The server checks it (BADIN under the input it names). */
 function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note?: Note; onDone?(): void }) {
   const fresh = { body: "", category: "general" };
@@ -116,7 +160,7 @@ function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note
         {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
         <TextField
           label={note ? "Note" : "New note"}
-          {...form.text("body")}
+          {...form.text("body", note ? undefined : "Saved with the date and your name.")}
           name="noteBody"
           multiline
           minRows={2}

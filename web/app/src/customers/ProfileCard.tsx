@@ -1,6 +1,7 @@
-// Who the customer is: name and number, status, contact details, type, tags, marketing consent
-// and the free notes kept on the profile. Editing happens in CustomerFormDialog; the type is
-// chosen right here (setCustomerType) by people with customers.update.
+// Who the customer is: name and number, status, contact details, type, tags and marketing
+// consent. (What is written about them, the profile's `notes`, is shown pinned at the top of the
+// Notes card as "About this customer".) Editing happens in CustomerFormDialog; the type is chosen
+// right here (setCustomerType) by people with customers.update.
 import { Box, Card, CardContent, Chip, FormHelperText, MenuItem, Select, Typography } from "@mui/material";
 import { useId, useMemo, type ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
@@ -54,13 +55,6 @@ export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetai
           </Field>
           <Field label="Marketing">{consentText(c)}</Field>
           <Field label="Customer since">{formatDate(c.createdAt)}</Field>
-          {c.notes && (
-            <Field label="Notes">
-              <Box component="span" sx={{ whiteSpace: "pre-wrap" }}>
-                {c.notes}
-              </Box>
-            </Field>
-          )}
         </Box>
       </CardContent>
     </Card>

@@ -2,25 +2,10 @@
 // (createCustomer, updateCustomer, archiveCustomer, restoreCustomer, mergeCustomers); notes and
 // addresses through their generated mutations. Money arrives in cents: Int for orders,
 // BigInt (a string) for lifetime totals.
-import { gql } from "urql";
+import { graphql, type ResultOf, type VariablesOf } from "../graphql.ts";
 
 /** A customer as a search hit, a pick or a command's result shows them. */
-export interface CustomerSummary {
-  id: string;
-  rowId: string;
-  customerNumber: string;
-  displayName: string;
-  email: string | null;
-  phone: string | null;
-  tags: string[];
-  status: string;
-  totalVisits: number;
-  /** Cents, as a string (BigInt). */
-  totalSpend: string;
-  lastVisitAt: string | null;
-}
-
-const CustomerSummaryFields = gql`
+const CustomerSummaryFields = graphql(`
   fragment CustomerSummaryFields on Customer {
     id
     rowId
@@ -34,20 +19,12 @@ const CustomerSummaryFields = gql`
     totalSpend
     lastVisitAt
   }
-`;
-
-/** How often a customer comes (derived by the database at read time); null before the first visit. */
-export type LoyaltyClass = "new" | "returning" | "regular" | "lapsed" | "one_time";
-
-/** What a row of the Customers table shows: the list (customerRows) and its search hits alike. */
-export interface ListedCustomer extends CustomerSummary {
-  loyaltyClass: LoyaltyClass | null;
-  customerType: { id: string; label: string } | null;
-}
+`);
 
 // The list reads the customer_rows view: each customer with its counters and loyalty class, to
-// filter and sort on (the counters are no longer columns of customers).
-const ListedCustomerFields = gql`
+// filter and sort on (the counters are no longer columns of customers). What a row of the
+// Customers table shows: the list and its search hits alike.
+const ListedCustomerFields = graphql(`
   fragment ListedCustomerFields on CustomerRow {
     id
     rowId
@@ -66,16 +43,9 @@ const ListedCustomerFields = gql`
       label
     }
   }
-`;
+`);
 
-export interface CustomersPage {
-  customerRows: {
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    nodes: ListedCustomer[];
-  } | null;
-}
-
-export const CustomersQuery = gql<CustomersPage, { first: number; after: string | null; filter: object; orderBy: string[] }>`
+export const CustomersQuery = graphql(`
   query Customers($first: Int!, $after: Cursor, $filter: CustomerRowFilter, $orderBy: [CustomerRowOrderBy!]) {
     customerRows(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
       pageInfo {
@@ -87,38 +57,29 @@ export const CustomersQuery = gql<CustomersPage, { first: number; after: string 
       }
     }
   }
-  ${ListedCustomerFields}
-`;
+`, [ListedCustomerFields]);
 
 // The count costs as much as all the customers who match (the page only 50 of them): asked once
 // per filter, not with every page.
-export const CustomersCountQuery = gql<{ customerRows: { totalCount: number } | null }, { filter: object }>`
+export const CustomersCountQuery = graphql(`
   query CustomersCount($filter: CustomerRowFilter) {
     customerRows(filter: $filter) {
       totalCount
     }
   }
-`;
+`);
 
 /** The type-ahead's hits (Customer, not the list's CustomerRow). */
-export const SearchCustomersQuery = gql<{ searchCustomers: CustomerSummary[] | null }, { q: string }>`
+export const SearchCustomersQuery = graphql(`
   query SearchCustomers($q: String!) {
     searchCustomers(q: $q) {
       ...CustomerSummaryFields
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
 /** The same hits for the list's search box, with what its table shows besides (class, type). */
-export const ListSearchCustomersQuery = gql<
-  {
-    searchCustomers:
-      | (CustomerSummary & { stats: { loyaltyClass: LoyaltyClass | null } | null; customerType: { id: string; label: string } | null })[]
-      | null;
-  },
-  { q: string }
->`
+export const ListSearchCustomersQuery = graphql(`
   query ListSearchCustomers($q: String!) {
     searchCustomers(q: $q) {
       ...CustomerSummaryFields
@@ -131,20 +92,10 @@ export const ListSearchCustomersQuery = gql<
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
-
-export interface CustomerType {
-  id: string;
-  rowId: string;
-  /** walk_in, regular, vip, wholesale for the four every business starts with; null for its own. */
-  key: string | null;
-  label: string;
-  position: number;
-}
+`, [CustomerSummaryFields]);
 
 /** The business's customer types (readable with customers.view), in the order lists show them. */
-export const CustomerTypesQuery = gql<{ customerTypes: { nodes: CustomerType[] } | null }>`
+export const CustomerTypesQuery = graphql(`
   query CustomerTypes {
     customerTypes(first: 100, orderBy: [POSITION_ASC, LABEL_ASC]) {
       nodes {
@@ -156,119 +107,18 @@ export const CustomerTypesQuery = gql<{ customerTypes: { nodes: CustomerType[] }
       }
     }
   }
-`;
+`);
 
 /** One customer as a list row, by row id (the customer an error refers to, to pick them). */
-export const CustomerSummaryQuery = gql<{ customerByRowId: CustomerSummary | null }, { rowId: string }>`
+export const CustomerSummaryQuery = graphql(`
   query CustomerSummary($rowId: String!) {
     customerByRowId(rowId: $rowId) {
       ...CustomerSummaryFields
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
-export interface Note {
-  id: string;
-  rowId: string;
-  body: string;
-  category: string;
-  createdAt: string;
-  updatedAt: string;
-  author: { id: string; name: string } | null;
-}
-
-export interface Address {
-  id: string;
-  rowId: string;
-  type: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string | null;
-  country: string;
-  isDefault: boolean;
-}
-
-export interface RecentOrder {
-  id: string;
-  rowId: string;
-  placedAt: string | null;
-  status: string;
-  total: number;
-  /** What refunds of some of its lines took back. */
-  refundedTotal: number;
-  location: { id: string; name: string; timezone: string } | null;
-}
-
-export interface Activity {
-  occurredAt: string | null;
-  kind: string | null;
-  summary: string | null;
-  actorName: string | null;
-  subjectId: string | null;
-}
-
-export interface PurchaseHistory {
-  id: string;
-  visits: number;
-  /** Cents (BigInt, a string). */
-  spend: string;
-  averageOrderValue: string;
-  itemsBought: string;
-  firstVisitAt: string | null;
-  lastVisitAt: string | null;
-  daysSinceLastVisit: number | null;
-  loyaltyClass: LoyaltyClass | null;
-  loyaltyClassReason: string;
-  topItems: { id: string; quantity: string; catalogItem: { id: string; rowId: string; name: string } | null }[] | null;
-}
-
-export interface Preferences {
-  id: string;
-  doNotContact: boolean;
-  preferredPayment: string | null;
-  bestContactTime: string | null;
-  language: string | null;
-}
-
-export interface ContactChannel {
-  id: string;
-  channel: string;
-  allowed: boolean;
-  source: string;
-  recordedAt: string;
-  recordedByUser: { id: string; name: string } | null;
-}
-
-export interface FavouriteItem {
-  id: string;
-  catalogItemId: string;
-  catalogItem: { id: string; rowId: string; name: string } | null;
-}
-
-export interface CustomerDetail extends CustomerSummary {
-  firstName: string | null;
-  lastName: string | null;
-  notes: string | null;
-  marketingConsent: boolean | null;
-  marketingConsentUpdatedAt: string | null;
-  marketingConsentSource: string | null;
-  createdAt: string;
-  mergedInto: { id: string; rowId: string; customerNumber: string; displayName: string; status: string } | null;
-  customerNotes: { nodes: Note[] };
-  addresses: { nodes: Address[] };
-  recentOrders: RecentOrder[] | null;
-  timeline: { totalCount: number; nodes: Activity[] };
-  customerType: { id: string; rowId: string; label: string } | null;
-  stats: PurchaseHistory | null;
-  preferences: Preferences | null;
-  contactChannels: { nodes: ContactChannel[] };
-  favouriteItems: { nodes: FavouriteItem[] };
-}
-
-export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null }, { rowId: string }>`
+export const CustomerDetailQuery = graphql(`
   query CustomerDetail($rowId: String!) {
     customerByRowId(rowId: $rowId) {
       ...CustomerSummaryFields
@@ -396,18 +246,10 @@ export const CustomerDetailQuery = gql<{ customerByRowId: CustomerDetail | null 
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
 /** Both sides of a merge as they are now (the other side of the preview). */
-export interface MergeSide extends CustomerSummary {
-  firstName: string | null;
-  lastName: string | null;
-  notes: string | null;
-  marketingConsent: boolean | null;
-}
-
-export const MergeSideQuery = gql<{ customerByRowId: MergeSide | null }, { rowId: string }>`
+export const MergeSideQuery = graphql(`
   query MergeSide($rowId: String!) {
     customerByRowId(rowId: $rowId) {
       ...CustomerSummaryFields
@@ -417,27 +259,9 @@ export const MergeSideQuery = gql<{ customerByRowId: MergeSide | null }, { rowId
       marketingConsent
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
-export interface MergePreview {
-  displayName: string | null;
-  email: string | null;
-  phone: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  notes: string | null;
-  tags: string[] | null;
-  marketingConsent: boolean | null;
-  totalVisits: number | null;
-  totalSpend: string | null;
-  lastVisitAt: string | null;
-  ordersToMove: number | null;
-  notesToMove: number | null;
-  addressesToMove: number | null;
-}
-
-export const PreviewMergeQuery = gql<{ previewCustomerMerge: MergePreview | null }, { primaryId: string; duplicateId: string }>`
+export const PreviewMergeQuery = graphql(`
   query PreviewCustomerMerge($primaryId: String!, $duplicateId: String!) {
     previewCustomerMerge(primaryId: $primaryId, duplicateId: $duplicateId) {
       displayName
@@ -456,22 +280,11 @@ export const PreviewMergeQuery = gql<{ previewCustomerMerge: MergePreview | null
       addressesToMove
     }
   }
-`;
+`);
 
 // ── Commands ────────────────────────────────────────────────────────────────────────────────
 
-export interface CustomerInput {
-  firstName?: string | null;
-  lastName?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  notes?: string | null;
-  tags?: string[] | null;
-  marketingConsent?: boolean | null;
-  marketingConsentSource?: string | null;
-}
-
-export const CreateCustomerMutation = gql<{ createCustomer: { result: CustomerSummary | null } | null }, { input: CustomerInput }>`
+export const CreateCustomerMutation = graphql(`
   mutation CreateCustomer($input: CreateCustomerInput!) {
     createCustomer(input: $input) {
       result {
@@ -479,13 +292,9 @@ export const CreateCustomerMutation = gql<{ createCustomer: { result: CustomerSu
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
-export const UpdateCustomerMutation = gql<
-  { updateCustomer: { result: CustomerSummary | null } | null },
-  { customerId: string; patch: CustomerInput }
->`
+export const UpdateCustomerMutation = graphql(`
   mutation UpdateCustomer($customerId: String!, $patch: CustomerChangeInput!) {
     updateCustomer(input: { customerId: $customerId, patch: $patch }) {
       result {
@@ -497,10 +306,9 @@ export const UpdateCustomerMutation = gql<
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
-export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: CustomerSummary | null } | null }, { customerId: string; reason: string | null }>`
+export const ArchiveCustomerMutation = graphql(`
   mutation ArchiveCustomer($customerId: String!, $reason: String) {
     archiveCustomer(input: { customerId: $customerId, reason: $reason }) {
       result {
@@ -508,10 +316,9 @@ export const ArchiveCustomerMutation = gql<{ archiveCustomer: { result: Customer
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
-export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: CustomerSummary | null } | null }, { customerId: string; reason: string | null }>`
+export const RestoreCustomerMutation = graphql(`
   mutation RestoreCustomer($customerId: String!, $reason: String) {
     restoreCustomer(input: { customerId: $customerId, reason: $reason }) {
       result {
@@ -519,13 +326,9 @@ export const RestoreCustomerMutation = gql<{ restoreCustomer: { result: Customer
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
-export const MergeCustomersMutation = gql<
-  { mergeCustomers: { result: CustomerSummary | null } | null },
-  { primaryId: string; duplicateId: string; reason: string | null }
->`
+export const MergeCustomersMutation = graphql(`
   mutation MergeCustomers($primaryId: String!, $duplicateId: String!, $reason: String) {
     mergeCustomers(input: { primaryId: $primaryId, duplicateId: $duplicateId, reason: $reason }) {
       result {
@@ -540,15 +343,11 @@ export const MergeCustomersMutation = gql<
       }
     }
   }
-  ${CustomerSummaryFields}
-`;
+`, [CustomerSummaryFields]);
 
 // ── Notes and addresses (generated mutations) ───────────────────────────────────────────────
 
-export const CreateNoteMutation = gql<
-  { createCustomerNote: { customerNote: { id: string } | null } | null },
-  { customerId: string; body: string; category: string }
->`
+export const CreateNoteMutation = graphql(`
   mutation CreateCustomerNote($customerId: String!, $body: String!, $category: String!) {
     createCustomerNote(input: { customerNote: { customerId: $customerId, body: $body, category: $category } }) {
       customerNote {
@@ -559,12 +358,9 @@ export const CreateNoteMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const UpdateNoteMutation = gql<
-  { updateCustomerNoteById: { customerNote: { id: string } | null } | null },
-  { id: string; body: string; category: string }
->`
+export const UpdateNoteMutation = graphql(`
   mutation UpdateCustomerNote($id: ID!, $body: String!, $category: String!) {
     updateCustomerNoteById(input: { id: $id, patch: { body: $body, category: $category } }) {
       customerNote {
@@ -576,9 +372,9 @@ export const UpdateNoteMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const DeleteNoteMutation = gql<{ deleteCustomerNoteById: { customerNote: { id: string } | null } | null }, { id: string }>`
+export const DeleteNoteMutation = graphql(`
   mutation DeleteCustomerNote($id: ID!) {
     deleteCustomerNoteById(input: { id: $id }) {
       customerNote {
@@ -586,23 +382,9 @@ export const DeleteNoteMutation = gql<{ deleteCustomerNoteById: { customerNote: 
       }
     }
   }
-`;
+`);
 
-export interface AddressInput {
-  type: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string | null;
-  country: string | null;
-  isDefault: boolean;
-}
-
-export const CreateAddressMutation = gql<
-  { createCustomerAddress: { customerAddress: { id: string } | null } | null },
-  { address: AddressInput & { customerId: string } }
->`
+export const CreateAddressMutation = graphql(`
   mutation CreateCustomerAddress($address: CustomerAddressInput!) {
     createCustomerAddress(input: { customerAddress: $address }) {
       customerAddress {
@@ -612,12 +394,9 @@ export const CreateAddressMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const UpdateAddressMutation = gql<
-  { updateCustomerAddressById: { customerAddress: { id: string } | null } | null },
-  { id: string; patch: Partial<AddressInput> }
->`
+export const UpdateAddressMutation = graphql(`
   mutation UpdateCustomerAddress($id: ID!, $patch: CustomerAddressPatch!) {
     updateCustomerAddressById(input: { id: $id, patch: $patch }) {
       customerAddress {
@@ -627,12 +406,9 @@ export const UpdateAddressMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const DeleteAddressMutation = gql<
-  { deleteCustomerAddressById: { customerAddress: { id: string } | null } | null },
-  { id: string }
->`
+export const DeleteAddressMutation = graphql(`
   mutation DeleteCustomerAddress($id: ID!) {
     deleteCustomerAddressById(input: { id: $id }) {
       customerAddress {
@@ -640,14 +416,11 @@ export const DeleteAddressMutation = gql<
       }
     }
   }
-`;
+`);
 
 // ── Type and preferences (commands; each audited on the customer) ───────────────────────────
 
-export const SetCustomerTypeMutation = gql<
-  { setCustomerType: { result: { id: string; customerType: { id: string; label: string } | null } | null } | null },
-  { customerId: string; customerTypeId: string | null }
->`
+export const SetCustomerTypeMutation = graphql(`
   mutation SetCustomerType($customerId: String!, $customerTypeId: String) {
     setCustomerType(input: { customerId: $customerId, customerTypeId: $customerTypeId }) {
       result {
@@ -661,20 +434,9 @@ export const SetCustomerTypeMutation = gql<
       }
     }
   }
-`;
+`);
 
-export interface PreferencesInput {
-  doNotContact?: boolean | null;
-  /** null leaves it as it is; "" clears it. */
-  preferredPayment?: string | null;
-  bestContactTime?: string | null;
-  language?: string | null;
-}
-
-export const SetCustomerPreferencesMutation = gql<
-  { setCustomerPreferences: { result: Preferences | null } | null },
-  PreferencesInput & { customerId: string }
->`
+export const SetCustomerPreferencesMutation = graphql(`
   mutation SetCustomerPreferences(
     $customerId: String!
     $doNotContact: Boolean
@@ -700,12 +462,9 @@ export const SetCustomerPreferencesMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const SetContactChannelMutation = gql<
-  { setCustomerContactChannel: { result: ContactChannel | null } | null },
-  { customerId: string; channel: string; allowed: boolean; source: string }
->`
+export const SetContactChannelMutation = graphql(`
   mutation SetCustomerContactChannel($customerId: String!, $channel: String!, $allowed: Boolean!, $source: String!) {
     setCustomerContactChannel(input: { customerId: $customerId, channel: $channel, allowed: $allowed, source: $source }) {
       result {
@@ -717,12 +476,9 @@ export const SetContactChannelMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const AddFavouriteItemMutation = gql<
-  { addCustomerFavouriteItem: { result: { id: string } | null } | null },
-  { customerId: string; catalogItemId: string }
->`
+export const AddFavouriteItemMutation = graphql(`
   mutation AddCustomerFavouriteItem($customerId: String!, $catalogItemId: String!) {
     addCustomerFavouriteItem(input: { customerId: $customerId, catalogItemId: $catalogItemId }) {
       result {
@@ -731,12 +487,9 @@ export const AddFavouriteItemMutation = gql<
       }
     }
   }
-`;
+`);
 
-export const RemoveFavouriteItemMutation = gql<
-  { removeCustomerFavouriteItem: { result: { id: string } | null } | null },
-  { customerId: string; catalogItemId: string }
->`
+export const RemoveFavouriteItemMutation = graphql(`
   mutation RemoveCustomerFavouriteItem($customerId: String!, $catalogItemId: String!) {
     removeCustomerFavouriteItem(input: { customerId: $customerId, catalogItemId: $catalogItemId }) {
       result {
@@ -745,4 +498,35 @@ export const RemoveFavouriteItemMutation = gql<
       }
     }
   }
-`;
+`);
+
+// ── Types, from the documents ───────────────────────────────────────────────────────────────
+
+/** `totalSpend` is in cents, a string (BigInt); `tags` the JSON array the API gives (read it with tagList). */
+export type CustomerSummary = ResultOf<typeof CustomerSummaryFields>;
+export type ListedCustomer = ResultOf<typeof ListedCustomerFields>;
+/** How often a customer comes (derived by the database at read time); null before the first visit. */
+export type LoyaltyClass = NonNullable<ListedCustomer["loyaltyClass"]>;
+/** What the list filters and sorts customerRows by. */
+export type CustomerRowFilter = NonNullable<VariablesOf<typeof CustomersQuery>["filter"]>;
+export type CustomerRowOrderBy = NonNullable<VariablesOf<typeof CustomersQuery>["orderBy"]>[number];
+/** `key` is walk_in, regular, vip or wholesale for the four every business starts with; null for its own. */
+export type CustomerType = NonNullable<ResultOf<typeof CustomerTypesQuery>["customerTypes"]>["nodes"][number];
+
+export type CustomerDetail = NonNullable<ResultOf<typeof CustomerDetailQuery>["customerByRowId"]>;
+export type Note = CustomerDetail["customerNotes"]["nodes"][number];
+export type Address = CustomerDetail["addresses"]["nodes"][number];
+/** `total` in cents; `refundedTotal` what refunds of some of its lines took back. */
+export type RecentOrder = NonNullable<CustomerDetail["recentOrders"]>[number];
+export type Activity = CustomerDetail["timeline"]["nodes"][number];
+/** Money in cents (BigInt, a string). */
+export type PurchaseHistory = NonNullable<CustomerDetail["stats"]>;
+export type ContactChannel = CustomerDetail["contactChannels"]["nodes"][number];
+
+export type MergeSide = NonNullable<ResultOf<typeof MergeSideQuery>["customerByRowId"]>;
+export type MergePreview = NonNullable<ResultOf<typeof PreviewMergeQuery>["previewCustomerMerge"]>;
+
+/** A customer's fields as updateCustomer's patch takes them; createCustomer's input takes the same. */
+export type CustomerInput = VariablesOf<typeof UpdateCustomerMutation>["patch"];
+/** For setCustomerPreferences: null leaves a preference as it is; "" clears it. */
+export type PreferencesInput = Omit<VariablesOf<typeof SetCustomerPreferencesMutation>, "customerId">;
