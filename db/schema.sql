@@ -766,7 +766,15 @@ CREATE TYPE reporting.dashboard_metrics AS (
 	sales_today bigint,
 	orders_today bigint,
 	low_stock_count integer,
-	active_customers_30d integer
+	active_customers_30d integer,
+	average_today bigint,
+	sales_week_ago bigint,
+	orders_week_ago bigint,
+	average_week_ago bigint,
+	sales_change_percent numeric,
+	orders_change_percent numeric,
+	average_change_percent numeric,
+	currency text
 );
 
 --
@@ -774,7 +782,7 @@ CREATE TYPE reporting.dashboard_metrics AS (
 --
 
 COMMENT ON TYPE reporting.dashboard_metrics IS '@name dashboard_metrics
-The four figures of the dashboard.';
+The figures of the dashboard: today''s sales against the same weekday a week ago, low stock and active customers.';
 
 --
 -- Name: COLUMN dashboard_metrics.sales_today; Type: COMMENT; Schema: reporting; Owner: -
@@ -803,6 +811,59 @@ Inventory items at or below their low-stock threshold, counted once per location
 
 COMMENT ON COLUMN reporting.dashboard_metrics.active_customers_30d IS '@notNull
 Customers with an order (not voided) placed in the last 30 days (merged customers count once).';
+
+--
+-- Name: COLUMN dashboard_metrics.average_today; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.average_today IS '@notNull
+Today''s average sale: salesToday / ordersToday, rounded half up; 0 without sales.';
+
+--
+-- Name: COLUMN dashboard_metrics.sales_week_ago; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.sales_week_ago IS '@notNull
+Net sales (tax excluded, refunds of that day taken out) on the same weekday a week ago: each location''s today − 7 days on its own clock.';
+
+--
+-- Name: COLUMN dashboard_metrics.orders_week_ago; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.orders_week_ago IS '@notNull
+Sales made on the same weekday a week ago, each location on its own clock.';
+
+--
+-- Name: COLUMN dashboard_metrics.average_week_ago; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.average_week_ago IS '@notNull
+The average sale of the same weekday a week ago: salesWeekAgo / ordersWeekAgo, rounded half up; 0 without sales.';
+
+--
+-- Name: COLUMN dashboard_metrics.sales_change_percent; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.sales_change_percent IS 'salesToday against salesWeekAgo in percent, one decimal (12.5 is +12.5%, −30.0 is −30%; over the absolute value when a week ago was negative); null when a week ago had no net sales (0).';
+
+--
+-- Name: COLUMN dashboard_metrics.orders_change_percent; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.orders_change_percent IS 'ordersToday against ordersWeekAgo in percent, one decimal; null when a week ago had no sales.';
+
+--
+-- Name: COLUMN dashboard_metrics.average_change_percent; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.average_change_percent IS 'averageToday against averageWeekAgo in percent, one decimal; null when a week ago''s average sale was 0.';
+
+--
+-- Name: COLUMN dashboard_metrics.currency; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON COLUMN reporting.dashboard_metrics.currency IS '@notNull
+The currency (ISO 4217) of the amounts, which are in its minor units (cents for USD).';
 
 --
 -- Name: export_kind; Type: TYPE; Schema: reporting; Owner: -
@@ -6480,6 +6541,22 @@ $$;
 COMMENT ON FUNCTION app_private.reporting_apply_sales(tenant_id text, event_ids text[]) IS 'Adds sales events of a tenant (by id) to rm_daily_sales, rm_item_sales and rm_inventory_on_hand (the fold).';
 
 --
+-- Name: reporting_average_sale(bigint, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_average_sale(net_sales bigint, order_count bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case when order_count > 0 then round(net_sales::numeric / order_count)::bigint else 0 end;
+$$;
+
+--
+-- Name: FUNCTION reporting_average_sale(net_sales bigint, order_count bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_average_sale(net_sales bigint, order_count bigint) IS 'Net sales / sales in minor units, rounded half up; 0 without sales (the average sale of a day, or of days added up).';
+
+--
 -- Name: reporting_check_range(text, date, date, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6674,7 +6751,7 @@ CREATE FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date date
   )
   select s.business_date, reporting_daily_sales.location_id, s.order_count, s.gross_sales, s.discount_total, s.tax_total,
          s.net_sales, s.tender_cash, s.tender_card, s.refund_count, s.refund_total,
-         case when s.order_count > 0 then round(s.net_sales::numeric / s.order_count)::bigint else 0 end,
+         app_private.reporting_average_sale(s.net_sales, s.order_count),
          s.net_sales + s.tax_total
   from summed s
   order by s.business_date;
@@ -6697,15 +6774,29 @@ CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS 
   with today as (
     select l.id as location_id, app_hidden.business_date(now(), l.timezone) as business_date
     from app_public.locations l where l.tenant_id = reporting_dashboard_metrics.tenant_id
+  ), days as (
+    select t.location_id, t.business_date, true as is_today from today t
+    union all
+    select t.location_id, t.business_date - 7, false from today t
   ), sales as (
-    select r.order_count::bigint as order_count, r.net_sales
+    select d.is_today, r.order_count::bigint as order_count, r.net_sales
     from reporting.rm_daily_sales r
-    join today t on t.location_id = r.location_id and t.business_date = r.business_date
+    join days d on d.location_id = r.location_id and d.business_date = r.business_date
     where r.tenant_id = reporting_dashboard_metrics.tenant_id
     union all
-    select d.order_count, d.net_sales
-    from app_private.reporting_pending_daily(reporting_dashboard_metrics.tenant_id) d
-    join today t on t.location_id = d.location_id and t.business_date = d.business_date
+    select d.is_today, p.order_count, p.net_sales
+    from app_private.reporting_pending_daily(reporting_dashboard_metrics.tenant_id) p
+    join days d on d.location_id = p.location_id and d.business_date = p.business_date
+  ), totals as (
+    select coalesce(sum(s.net_sales) filter (where s.is_today), 0)::bigint as sales_today,
+           coalesce(sum(s.order_count) filter (where s.is_today), 0)::bigint as orders_today,
+           coalesce(sum(s.net_sales) filter (where not s.is_today), 0)::bigint as sales_week_ago,
+           coalesce(sum(s.order_count) filter (where not s.is_today), 0)::bigint as orders_week_ago
+    from sales s
+  ), figures as (
+    select t.*, app_private.reporting_average_sale(t.sales_today, t.orders_today) as average_today,
+           app_private.reporting_average_sale(t.sales_week_ago, t.orders_week_ago) as average_week_ago
+    from totals t
   ), pending_stock as (
     select * from app_private.reporting_pending_stock(reporting_dashboard_metrics.tenant_id)
   ), low as (
@@ -6724,20 +6815,29 @@ CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS 
     where coalesce(r.on_hand, 0) + p.on_hand <= i.low_stock_threshold
   )
   select row(
-    (select coalesce(sum(s.net_sales), 0)::bigint from sales s),
-    (select coalesce(sum(s.order_count), 0)::bigint from sales s),
+    f.sales_today,
+    f.orders_today,
     (select count(*)::int from low),
     (select count(*)::int from reporting.rm_customer_activity c
      where c.tenant_id = reporting_dashboard_metrics.tenant_id and c.merged_into_id is null
-       and c.last_visit_at >= now() - interval '30 days')
-  )::reporting.dashboard_metrics;
+       and c.last_visit_at >= now() - interval '30 days'),
+    f.average_today,
+    f.sales_week_ago,
+    f.orders_week_ago,
+    f.average_week_ago,
+    app_private.reporting_percent_change(f.sales_today, f.sales_week_ago),
+    app_private.reporting_percent_change(f.orders_today, f.orders_week_ago),
+    app_private.reporting_percent_change(f.average_today, f.average_week_ago),
+    (select t.currency from app_public.tenants t where t.id = reporting_dashboard_metrics.tenant_id)
+  )::reporting.dashboard_metrics
+  from figures f;
 $$;
 
 --
 -- Name: FUNCTION reporting_dashboard_metrics(tenant_id text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) IS 'The dashboard figures of a tenant.';
+COMMENT ON FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) IS 'The dashboard figures of a tenant: today''s sales against the same weekday a week ago (each location on its own clock), low stock, active customers.';
 
 --
 -- Name: reporting_fold(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6960,6 +7060,22 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.reporting_pending_stock(tenant_id text) IS 'What the tenant''s queued events add to rm_inventory_on_hand, per location and item.';
+
+--
+-- Name: reporting_percent_change(bigint, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_percent_change(current_value bigint, previous_value bigint) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case when previous_value <> 0 then round(100.0 * (current_value - previous_value) / abs(previous_value), 1) end;
+$$;
+
+--
+-- Name: FUNCTION reporting_percent_change(current_value bigint, previous_value bigint); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_percent_change(current_value bigint, previous_value bigint) IS 'current against previous in percent, one decimal, over |previous|; null when previous is 0 (or either is null).';
 
 --
 -- Name: reporting_sales__enqueue(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12163,7 +12279,7 @@ $$;
 --
 
 COMMENT ON FUNCTION reporting.dashboard_metrics() IS '@name dashboard_metrics
-Today''s net sales (tax excluded, refunds taken out) and sales (today in each location''s own time zone), the number of low-stock items (0 on a plan without the inventory module), and the customers active in the last 30 days. Needs reports.view.';
+Today''s net sales (tax excluded, refunds taken out), sales and average sale against the same weekday a week ago, with the change in percent (null when a week ago had nothing), today and a week ago in each location''s own time zone; the number of low-stock items (0 on a plan without the inventory module), and the customers active in the last 30 days. Amounts in minor units of currency. Needs reports.view.';
 
 --
 -- Name: drop_analyst_login(text); Type: FUNCTION; Schema: reporting; Owner: -
@@ -21924,6 +22040,12 @@ REVOKE ALL ON FUNCTION app_private.reporting_apply_customers(tenant_id text, evt
 REVOKE ALL ON FUNCTION app_private.reporting_apply_sales(tenant_id text, event_ids text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reporting_average_sale(net_sales bigint, order_count bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_average_sale(net_sales bigint, order_count bigint) FROM PUBLIC;
+
+--
 -- Name: FUNCTION reporting_check_range(tenant_id text, from_date date, to_date date, location_id text, max_days integer); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -22024,6 +22146,12 @@ REVOKE ALL ON FUNCTION app_private.reporting_pending_items(tenant_id text) FROM 
 --
 
 REVOKE ALL ON FUNCTION app_private.reporting_pending_stock(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reporting_percent_change(current_value bigint, previous_value bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_percent_change(current_value bigint, previous_value bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION reporting_sales__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -

@@ -99,7 +99,10 @@ describe("itemSales, inventorySummary, dashboardMetrics", () => {
   it("inventory summary and the dashboard", async () => {
     const res = await asManager.graphql(`{
       inventorySummary(lowOnly: false) { locationName itemName onHand lowStockThreshold isBelowThreshold }
-      dashboardMetrics { salesToday ordersToday lowStockCount activeCustomers30D }
+      dashboardMetrics {
+        salesToday ordersToday lowStockCount activeCustomers30D averageToday salesWeekAgo ordersWeekAgo averageWeekAgo
+        salesChangePercent ordersChangePercent averageChangePercent currency
+      }
     }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.inventorySummary).toEqual([
@@ -107,7 +110,12 @@ describe("itemSales, inventorySummary, dashboardMetrics", () => {
       { locationName: "Shop 2 (America/New_York)", itemName: "CAKE stock", onHand: 0, lowStockThreshold: 2, isBelowThreshold: true },
     ]);
     // Today has no sale and one refund (the cake order voided in the set-up): net sales −10.00.
-    expect(res.data.dashboardMetrics).toEqual({ salesToday: "-1000", ordersToday: "0", lowStockCount: 2, activeCustomers30D: 0 });
+    // Nothing on the same weekday a week ago: no change in percent.
+    expect(res.data.dashboardMetrics).toEqual({
+      salesToday: "-1000", ordersToday: "0", lowStockCount: 2, activeCustomers30D: 0, averageToday: "0", salesWeekAgo: "0",
+      ordersWeekAgo: "0", averageWeekAgo: "0", salesChangePercent: null, ordersChangePercent: null, averageChangePercent: null,
+      currency: "USD",
+    });
   });
 });
 

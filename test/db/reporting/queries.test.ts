@@ -176,8 +176,13 @@ describe("dashboard_metrics", () => {
     const { rows } = await s.manager.query("select * from reporting.dashboard_metrics()");
     // Sales today: one A at each shop, and the voided one (net 0). Low stock (at or below 2): A at both shops (0 and −1) and B at the second
     // (−3: its stock was received at the first); B at the first has 49. Active: Ann and Bob (Cid's order was voided,
-    // Dee's is 40 days old).
-    expect(rows[0]).toEqual({ sales_today: "2000", orders_today: "3", low_stock_count: 3, active_customers_30d: 2 });
+    // Dee's is 40 days old). Nothing was sold on the same weekday a week ago: no change in percent
+    // (test/db/reporting/dashboard-week-ago.test.ts compares the two days).
+    expect(rows[0]).toEqual({
+      sales_today: "2000", orders_today: "3", low_stock_count: 3, active_customers_30d: 2,
+      average_today: "667", sales_week_ago: "0", orders_week_ago: "0", average_week_ago: "0",
+      sales_change_percent: null, orders_change_percent: null, average_change_percent: null, currency: "USD",
+    });
     expect(await sqlState(() => s.cashier.query("select * from reporting.dashboard_metrics()"))).toBe("DNIED");
   });
 });

@@ -6,10 +6,11 @@ import { Alert, Box, Button, Grid, Typography } from "@mui/material";
 import { Link as RouterLink } from "react-router-dom";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { CustomerLoyaltyDaysQuery, DashboardMetricsQuery } from "../reporting/queries.ts";
+import { CustomerLoyaltyDaysQuery } from "../reporting/queries.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { reportLink } from "./links.ts";
 import { Panel } from "./Panel.tsx";
+import { DashboardMetricsQuery } from "./queries.ts";
 
 export function CustomersCard({ today }: { today: string }) {
   const canOpenList = useCan("customers.view");

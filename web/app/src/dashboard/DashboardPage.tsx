@@ -84,7 +84,7 @@ function Figures({ today, children }: { today: string; children: ReactNode }) {
   return (
     <Stack spacing={3}>
       {error && <Alert severity="error">{errorMessage(error)}</Alert>}
-      {has() && <TodayFigures rows={rows} today={today} />}
+      {has() && <TodayFigures today={today} />}
       <Grid container spacing={3}>
         {has() && (
           <Grid size={{ xs: 12, md: has("customers") ? 8 : 12 }}>

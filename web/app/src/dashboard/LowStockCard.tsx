@@ -3,9 +3,10 @@
 import { Alert, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { DashboardMetricsQuery, InventorySummaryQuery } from "../reporting/queries.ts";
+import { InventorySummaryQuery } from "../reporting/queries.ts";
 import { reportLink } from "./links.ts";
 import { Panel } from "./Panel.tsx";
+import { DashboardMetricsQuery } from "./queries.ts";
 
 const SHOWN = 5;
 

@@ -1,32 +1,34 @@
 // Today's net sales, sales and average sale (Square's definitions, db/REPORTING.md), each against
-// the same weekday last week, from the 14 days' rows the chart below them draws.
-import { Grid } from "@mui/material";
-import { change, type Change } from "../reporting/change.ts";
-import { addDays } from "../reporting/dates.ts";
-import type { DailySalesRow } from "../reporting/queries.ts";
-import { salesTotals, type SalesTotals } from "../reporting/salesTotals.ts";
+// the same weekday a week ago. The database computes them all (reporting.dashboard_metrics: each
+// location's today and its today − 7 on its own clock, the percent changes, null when a week ago
+// had nothing); this only writes them.
+import { Alert, Grid } from "@mui/material";
+import { useQuery } from "urql";
+import { errorMessage } from "../lib/errors.ts";
+import { percentChange } from "../reporting/change.ts";
+import { formatMoney, moneyIn } from "../ui/money.ts";
 import { useMoney } from "../ui/useMoney.ts";
 import { weekdayName } from "./days.ts";
 import { FigureCard } from "./FigureCard.tsx";
 import { reportLink } from "./links.ts";
+import { DashboardMetricsQuery } from "./queries.ts";
 
-/** Last week had nothing: no percent of nothing, even against nothing today. */
-const NONE: Change = { text: "—", direction: null };
-
-export function TodayFigures({ rows, today }: { rows: readonly DailySalesRow[] | undefined; today: string }) {
+export function TodayFigures({ today }: { today: string }) {
   const money = useMoney();
-  const lastWeek = addDays(today, -7);
-  const now = rows && salesTotals(rows.filter((r) => r.businessDate === today));
-  const then = rows && salesTotals(rows.filter((r) => r.businessDate === lastWeek));
-  const weekday = weekdayName(lastWeek);
-  const amount = (n: number) => money.format(n);
+  const [{ data, error }] = useQuery({ query: DashboardMetricsQuery, requestPolicy: "cache-and-network" });
+  const m = data?.dashboardMetrics ?? undefined;
+  // Amounts are in the minor units of the currency the database names (the business's).
+  const format = m && m.currency !== money.currency ? moneyIn(m.currency, money.locale) : money;
+  // "vs last Sunday": a week ago is the same weekday as today.
+  const weekday = weekdayName(today);
 
-  const card = (label: string, testId: string, pick: (t: SalesTotals) => number, show: (n: number) => string) => (
+  /** `value` undefined while loading; `percent` null when a week ago had nothing. */
+  const card = (label: string, testId: string, value: string | undefined, percent: string | null | undefined) => (
     <Grid size={{ xs: 12, sm: 4 }}>
       <FigureCard
         label={label}
-        value={now ? show(pick(now)) : "…"}
-        change={now && then ? (pick(then) ? change(pick(now), pick(then)) : NONE) : null}
+        value={value ?? "…"}
+        change={m ? percentChange(percent ?? null) : null}
         weekday={weekday}
         to={reportLink("sales")}
         testId={testId}
@@ -35,10 +37,13 @@ export function TodayFigures({ rows, today }: { rows: readonly DailySalesRow[] |
   );
 
   return (
-    <Grid container spacing={2} component="section" aria-label="Today's figures">
-      {card("Net sales today", "metric-sales-today", (t) => t.net, amount)}
-      {card("Sales today", "metric-orders-today", (t) => t.orders, String)}
-      {card("Average sale today", "metric-average-today", (t) => t.average, amount)}
-    </Grid>
+    <>
+      {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+      <Grid container spacing={2} component="section" aria-label="Today's figures">
+        {card("Net sales today", "metric-sales-today", m && formatMoney(m.salesToday, format), m?.salesChangePercent)}
+        {card("Sales today", "metric-orders-today", m && String(m.ordersToday), m?.ordersChangePercent)}
+        {card("Average sale today", "metric-average-today", m && formatMoney(m.averageToday, format), m?.averageChangePercent)}
+      </Grid>
+    </>
   );
 }

@@ -2,6 +2,33 @@
 // are) do not already ask. Money arrives in the business's minor units.
 import { graphql, type ResultOf } from "../graphql.ts";
 
+/**
+ * The home page's figures, computed by the database (reporting.dashboard_metrics, db/REPORTING.md):
+ * today's net sales, sales and average sale with the same weekday a week ago and the change in
+ * percent (null when a week ago had nothing), each location on its own clock; low stock; customers
+ * active in 30 days. One document for every card that shows them, so the page asks once.
+ */
+export const DashboardMetricsQuery = graphql(`
+  query DashboardMetrics {
+    dashboardMetrics {
+      salesToday
+      ordersToday
+      averageToday
+      salesWeekAgo
+      ordersWeekAgo
+      averageWeekAgo
+      salesChangePercent
+      ordersChangePercent
+      averageChangePercent
+      currency
+      lowStockCount
+      activeCustomers30D
+    }
+  }
+`);
+
+export type DashboardMetrics = NonNullable<ResultOf<typeof DashboardMetricsQuery>["dashboardMetrics"]>;
+
 /** The best sellers of one day by net revenue, at most five. */
 export const TopItemsQuery = graphql(`
   query DashboardTopItems($date: Date!) {

@@ -1,4 +1,4 @@
-// GraphQL operations of the Reports module and the dashboard (db/REPORTING.md). Money arrives
+// GraphQL operations of the Reports module, some also read by the dashboard (db/REPORTING.md). Money arrives
 // as BigInt strings in cents; `cents()` turns it into a number for display and charts.
 import { graphql, type ResultOf, type VariablesOf } from "../graphql.ts";
 import type { LoyaltyClass } from "../customers/queries.ts";
@@ -7,17 +7,6 @@ type Big = string | number;
 
 export type ExportKind = "daily_sales" | "item_sales" | "inventory" | "customers";
 export type ItemOrder = "quantity" | "revenue";
-
-export const DashboardMetricsQuery = graphql(`
-  query DashboardMetrics {
-    dashboardMetrics {
-      salesToday
-      ordersToday
-      lowStockCount
-      activeCustomers30D
-    }
-  }
-`);
 
 export const DailySalesQuery = graphql(`
   query DailySales($from: Date!, $to: Date!, $location: String) {
@@ -194,7 +183,6 @@ export const PlanModulesQuery = graphql(`
 export type DailySalesRow = NonNullable<ResultOf<typeof DailySalesQuery>["dailySales"]>[number];
 export type ItemSalesRow = NonNullable<ResultOf<typeof ItemSalesQuery>["itemSales"]>[number];
 export type InventoryRow = NonNullable<ResultOf<typeof InventorySummaryQuery>["inventorySummary"]>[number];
-export type DashboardMetrics = NonNullable<ResultOf<typeof DashboardMetricsQuery>["dashboardMetrics"]>;
 export type ExportRow = ResultOf<typeof ExportFields>;
 /**
  * A day of customers: `customers` distinct customers with a standing order that day,
