@@ -2035,6 +2035,7 @@ CREATE FUNCTION app_hidden.customer_field_label(field text) RETURNS text
     when 'contact_phone_source' then 'phone consent source'
     when 'do_not_contact' then 'do not contact'
     when 'best_contact_time' then 'best time to contact'
+    when 'notes' then 'about this customer'
     else replace(field, '_', ' ') end;
 $$;
 
@@ -9347,7 +9348,7 @@ begin
   phone := app_hidden.normalize_phone(phone, country);
   first_name := app_hidden.optional_name('First name', first_name, 100, 'first_name');
   last_name := app_hidden.optional_name('Last name', last_name, 100, 'last_name');
-  notes := app_hidden.optional_text('Notes', notes, 2000, 'notes');
+  notes := app_hidden.optional_text('About this customer', notes, 2000, 'notes');
   clean_tags := app_hidden.normalize_tags(tags);
   metadata := app_hidden.assert_customer_metadata(metadata);
   source := case when marketing_consent is not null then app_hidden.assert_consent_source(marketing_consent_source) end;
@@ -11882,7 +11883,7 @@ begin
     nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100, 'last_name');
   end if;
   if patch.notes is not null then
-    nxt.notes := app_hidden.optional_text('Notes', patch.notes, 2000, 'notes');
+    nxt.notes := app_hidden.optional_text('About this customer', patch.notes, 2000, 'notes');
   end if;
   if patch.tags is not null then
     nxt.tags := app_hidden.normalize_tags(patch.tags);

@@ -64,7 +64,9 @@ comment on column app_public.order_quote.subtotal is 'Sum of the lines'' subtota
 --!include sales/305-tax-rates.sql
 --!include sales/320-orders.sql
 --!include sales/340-refunds.sql
+--!include customers/420-commands.sql
 --!include customers/450-purchase-history.sql
+--!include customers/460-timeline.sql
 
 -- The dashboard's today against the same weekday a week ago is computed in SQL
 -- (app_private.reporting_dashboard_metrics), not added up by the admin from daily rows: each

@@ -168,6 +168,7 @@ describe("the customer page", () => {
     await updateCustomer(shop.manager, c.id, { last_name: "Line", phone: "+1 917 555 0190" });
     await updateCustomer(shop.manager, c.id, { tags: ["vip", "student"] });
     await updateCustomer(shop.manager, c.id, { tags: ["vip", "local"], email: "tim@example.org" });
+    await updateCustomer(shop.manager, c.id, { notes: "Prefers oat milk" });
     const o = await placeOrder(shop.cashier, shop, c.id, { quantity: 2 });
     await shop.manager.query("insert into app_public.customer_notes (customer_id, body, category) values ($1, 'Loves jazz', 'preference')", [c.id]);
     await voidOrder(shop.manager, o.id, "Wrong item");
@@ -189,6 +190,8 @@ describe("the customer page", () => {
       ["order_voided", "Order of 20.00 USD voided: Wrong item", "A manager"],
       ["note", "Preference note: Loves jazz", "A manager"],
       ["order_placed", "Order of 20.00 USD placed", "A cashier"],
+      // The profile's pinned text is named as the admin labels it (the dated notes are "notes").
+      ["updated", "Changed about this customer", "A manager"],
       // What changed, not only which fields: tags added and removed, old and new values.
       ["updated", "Changed email tim@example.com → tim@example.org, tags +local −student", "A manager"],
       ["updated", "Changed tags +student +vip", "A manager"],
