@@ -98,4 +98,5 @@ comment on column reporting.dashboard_metrics.orders_change_percent is 'ordersTo
 comment on column reporting.dashboard_metrics.average_change_percent is 'averageToday against averageWeekAgo in percent, one decimal; null when a week ago''s average sale was 0.';
 comment on column reporting.dashboard_metrics.currency is E'@notNull\nThe currency (ISO 4217) of the amounts, which are in its minor units (cents for USD).';
 
+--!include reporting/610-consumers.sql
 --!include reporting/630-queries.sql
