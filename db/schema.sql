@@ -5415,13 +5415,13 @@ COMMENT ON COLUMN app_public.orders.status IS 'open (not paid in full yet: not a
 -- Name: COLUMN orders.subtotal; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.orders.subtotal IS 'Sum of unit price × quantity over the lines, in cents, before discounts and tax.';
+COMMENT ON COLUMN app_public.orders.subtotal IS 'Sum of the lines'' subtotals, in cents, before discounts and without tax.';
 
 --
 -- Name: COLUMN orders.order_discount; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.orders.order_discount IS 'Cents taken off the whole order (spread over the lines); part of discount_total.';
+COMMENT ON COLUMN app_public.orders.order_discount IS 'Cents taken off the whole order (spread over the lines; without tax when the prices included it); part of discount_total.';
 
 --
 -- Name: COLUMN orders.discount_total; Type: COMMENT; Schema: app_public; Owner: -
@@ -13939,7 +13939,7 @@ COMMENT ON COLUMN app_public.order_lines.name IS 'Name of the item when it was s
 -- Name: COLUMN order_lines.unit_price; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_lines.unit_price IS 'Price of one unit when it was sold, in cents, before tax.';
+COMMENT ON COLUMN app_public.order_lines.unit_price IS 'Price of one unit when it was sold, in cents: the shelf price, which holds the tax when the order''s prices included it.';
 
 --
 -- Name: COLUMN order_lines.quantity; Type: COMMENT; Schema: app_public; Owner: -
@@ -13951,7 +13951,7 @@ COMMENT ON COLUMN app_public.order_lines.quantity IS 'Units sold.';
 -- Name: COLUMN order_lines.subtotal; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_lines.subtotal IS 'unit_price × quantity, in cents.';
+COMMENT ON COLUMN app_public.order_lines.subtotal IS 'unit_price × quantity in cents, less the tax that amount holds when the order''s prices included it.';
 
 --
 -- Name: COLUMN order_lines.line_discount; Type: COMMENT; Schema: app_public; Owner: -

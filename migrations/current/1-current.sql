@@ -45,6 +45,10 @@ alter table app_public.orders add column if not exists tax_inclusive boolean not
 alter table app_public.order_lines drop constraint if exists order_lines_check;
 alter table app_public.order_lines drop constraint if exists order_lines_subtotal_check;
 alter table app_public.order_lines add constraint order_lines_subtotal_check check (subtotal between 0 and unit_price::bigint * quantity);
+comment on column app_public.orders.subtotal is 'Sum of the lines'' subtotals, in cents, before discounts and without tax.';
+comment on column app_public.orders.order_discount is 'Cents taken off the whole order (spread over the lines; without tax when the prices included it); part of discount_total.';
+comment on column app_public.order_lines.unit_price is 'Price of one unit when it was sold, in cents: the shelf price, which holds the tax when the order''s prices included it.';
+comment on column app_public.order_lines.subtotal is 'unit_price × quantity in cents, less the tax that amount holds when the order''s prices included it.';
 
 -- A quote says which rate it used.
 do $$
