@@ -14,12 +14,6 @@ import {
   InputAdornment,
   MenuItem,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   TextField,
   Typography,
 } from "@mui/material";
@@ -27,6 +21,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { bpsToPercent, percentToBps, unreadablePercent } from "../ui/percent.ts";
@@ -91,44 +86,31 @@ export function TaxCard({ canUpdate }: { canUpdate: boolean }) {
                 )}
               </Stack>
 
-              <TableContainer>
-                <Table size="small" aria-label="Tax rates">
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>Name</TableCell>
-                      <TableCell>Rate</TableCell>
-                      <TableCell sx={{ display: { xs: "none", sm: "table-cell" } }}>Charged at</TableCell>
-                      {canUpdate && <TableCell align="right">Actions</TableCell>}
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {rates.map((rate) => (
-                      <TableRow key={rate.id} hover>
-                        <TableCell>{rate.name}</TableCell>
-                        <TableCell>{describe(rate)}</TableCell>
-                        <TableCell sx={{ display: { xs: "none", sm: "table-cell" } }}>{usedBy(rate).join(", ") || "—"}</TableCell>
-                        {canUpdate && (
-                          <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                            <Button size="small" onClick={() => setEditing(rate)} aria-label={`Edit ${rate.name}`}>
-                              Edit
-                            </Button>
-                            <Button size="small" color="error" onClick={() => setDeleting(rate)} aria-label={`Delete ${rate.name}`}>
-                              Delete
-                            </Button>
-                          </TableCell>
-                        )}
-                      </TableRow>
-                    ))}
-                    {!rates.length && (
-                      <TableRow>
-                        <TableCell colSpan={canUpdate ? 4 : 3}>
-                          <Typography color="text.secondary">No tax rates of their own yet: every location charges the default rate.</Typography>
-                        </TableCell>
-                      </TableRow>
-                    )}
-                  </TableBody>
-                </Table>
-              </TableContainer>
+              <DataTable
+                label="Tax rates"
+                rows={rates}
+                rowKey={(rate) => rate.id}
+                empty="No tax rates of their own yet: every location charges the default rate."
+                columns={[
+                  { header: "Name", cell: (rate) => rate.name },
+                  { header: "Rate", cell: (rate) => describe(rate) },
+                  { header: "Charged at", cell: (rate) => usedBy(rate).join(", ") || "—", hideBelow: "sm" },
+                  canUpdate && {
+                    header: "Actions",
+                    actions: true,
+                    cell: (rate) => (
+                      <>
+                        <Button size="small" onClick={() => setEditing(rate)} aria-label={`Edit ${rate.name}`}>
+                          Edit
+                        </Button>
+                        <Button size="small" color="error" onClick={() => setDeleting(rate)} aria-label={`Delete ${rate.name}`}>
+                          Delete
+                        </Button>
+                      </>
+                    ),
+                  },
+                ]}
+              />
               {canUpdate && (
                 <Stack direction="row">
                   <Button variant="outlined" startIcon={<AddIcon />} onClick={() => setEditing("new")}>
