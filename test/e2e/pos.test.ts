@@ -64,7 +64,11 @@ describe("POS", () => {
     await payment.getByTestId("amount-due").filter({ hasText: exactly("$9.90") }).waitFor();
     await payment.getByRole("button", { name: "Exact amount, $9.90" }).waitFor();
     await payment.getByRole("button", { name: "Cash $10.00" }).waitFor();
+    // Enter with no amount typed: the dialog asks for one (the server never sees it); typing one clears it.
+    await payment.getByLabel("Amount given").press("Enter");
+    await payment.getByRole("alert").filter({ hasText: "Enter the amount the customer handed over." }).waitFor();
     await payment.getByLabel("Amount given").fill("20");
+    await payment.getByRole("alert").waitFor({ state: "detached" });
     await payment.getByRole("button", { name: "Take cash" }).click();
 
     const done = page.getByRole("dialog", { name: /Sale complete/ });

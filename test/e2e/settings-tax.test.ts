@@ -39,11 +39,16 @@ describe("settings: tax", () => {
     await signIn(page, owner.email, owner.password);
     await ringUpCroissant(page, { subtotal: "$2.50", tax: "$0.00", taxLabel: "Tax", total: "$2.50" });
 
-    // A rate the database refuses (over 100%) is shown under the rate; then VAT 20%, included.
+    // Refusals are shown under the rate; then VAT 20%, included in prices.
     await openTax(page);
     await page.getByRole("button", { name: "Add tax rate" }).click();
     const dialog = page.getByRole("dialog", { name: "Add tax rate" });
     await dialog.getByLabel("Name", { exact: true }).fill("VAT");
+    // A percent the form cannot read never reaches the server; one over 100% the database refuses.
+    await dialog.getByLabel("Rate", { exact: true }).fill("twenty");
+    await dialog.getByRole("button", { name: "Add rate" }).click();
+    await expect.poll(() => invalidFields(dialog), { timeout: 15_000 }).toEqual(["Rate"]);
+    expect(await helpOf(dialog, "Rate")).toBe("Write the rate as a percent with at most two decimals, such as 8.25.");
     await dialog.getByLabel("Rate", { exact: true }).fill("150");
     await dialog.getByRole("button", { name: "Add rate" }).click();
     await expect.poll(() => invalidFields(dialog), { timeout: 15_000 }).toEqual(["Rate"]);

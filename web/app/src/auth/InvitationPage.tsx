@@ -5,7 +5,7 @@
 // to sign in. The server checks everything (WEAKP, BADIN under the input; CREDS, LIMIT above the
 // form; INVEX: the link died meanwhile).
 import { Alert, Box, Button, Link, Stack, TextField, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
 import { useQuery } from "urql";
 import { formatDate } from "../customers/format.ts";
@@ -61,22 +61,18 @@ function AcceptForm({ token, offer, onDead }: { token: string; offer: Invitation
   const [{ data: viewer }] = useViewerQuery();
   const existing = Boolean(offer.hasAccount);
   const form = useForm({ name: "", password: "" }, existing ? ["password"] : ["name", "password"]);
-  const [busy, setBusy] = useState(false);
   const signedInAs = viewer?.currentUser?.email;
   const business = offer.businessName ?? "the business";
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
+  const submit = form.submit(async () => {
     try {
       await acceptInvitation(token, existing ? null : form.values.name, form.values.password);
       navigate("/", { replace: true });
       resetClient();
     } catch (e) {
       if (form.fail(e).code === "INVEX") onDead();
-      setBusy(false);
     }
-  }
+  });
 
   return (
     <AuthLayout
@@ -112,7 +108,7 @@ function AcceptForm({ token, offer, onDead }: { token: string; offer: Invitation
             autoFocus={existing}
             {...form.text("password", existing ? undefined : "At least 10 characters, with letters and a digit or symbol.")}
           />
-          <Button type="submit" variant="contained" size="large" loading={busy}>
+          <Button type="submit" variant="contained" size="large" loading={form.submitting}>
             {existing ? "Sign in to accept" : `Join ${business}`}
           </Button>
         </Stack>

@@ -1,10 +1,9 @@
-// Sign-in: email and password. Wrong credentials (CREDS) and a locked account (LOCKD) show the
-// server's own message.
+// Sign-in: email and password. Wrong credentials (CREDS), a locked account (LOCKD) and too many
+// attempts (RATEL) show the server's own message above the form: none is about one input.
 import { Alert, Box, Button, Link, Stack, TextField, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
 import { Link as RouterLink, useLocation, useNavigate } from "react-router-dom";
 import { useResetClient } from "../lib/ClientProvider.tsx";
-import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { AuthLayout } from "./AuthLayout.tsx";
 import { signIn } from "./api.ts";
 
@@ -13,49 +12,36 @@ export function LoginPage() {
   const navigate = useNavigate();
   const resetClient = useResetClient();
   const state = (location.state ?? {}) as { email?: string; from?: string };
-  const [email, setEmail] = useState(state.email ?? "");
-  const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useForm({ email: state.email ?? "", password: "" }, []);
+  const { email } = form.values;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(email, password);
-      navigate(state.from && state.from !== "/login" ? state.from : "/", { replace: true });
-      resetClient();
-    } catch (e) {
-      setError(errorMessage(e));
-      setBusy(false);
-    }
-  }
+  // A refusal is thrown (a RestError): form.submit records it.
+  const submit = form.submit(async (values) => {
+    await signIn(values.email, values.password);
+    navigate(state.from && state.from !== "/login" ? state.from : "/", { replace: true });
+    resetClient();
+  });
 
   return (
     <AuthLayout title="Sign in" subtitle="Welcome back. Sign in to manage your business.">
       <Box component="form" onSubmit={submit} noValidate>
         <Stack spacing={2.5}>
-          {error && <Alert severity="error">{error}</Alert>}
+          {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
           <TextField
             label="Email"
-            name="email"
             type="email"
             autoComplete="email"
             autoFocus={!email}
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
+            {...form.text("email")}
           />
           <TextField
             label="Password"
-            name="password"
             type="password"
             autoComplete="current-password"
             autoFocus={Boolean(email)}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            {...form.text("password")}
           />
-          <Button type="submit" variant="contained" size="large" loading={busy}>
+          <Button type="submit" variant="contained" size="large" loading={form.submitting}>
             Sign in
           </Button>
           <Typography color="text.secondary" sx={{ textAlign: "center" }}>

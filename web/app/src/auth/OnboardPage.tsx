@@ -2,7 +2,6 @@
 // time zone in one step. The server checks every input; its message shows under the input it names
 // (`field`), or above the form.
 import { Alert, Box, Button, Link, Stack, TextField, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { useResetClient } from "../lib/ClientProvider.tsx";
 import { useForm } from "../lib/useForm.ts";
@@ -23,22 +22,15 @@ export function OnboardPage() {
     timezone: browserTimeZone() as string | null,
     currency: "USD" as string | null,
   }));
-  const [busy, setBusy] = useState(false);
   const { values } = form;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    try {
-      // Amounts and dates are written as the browser's language writes them (changeable in Settings).
-      await onboard({ ...values, timezone: values.timezone ?? "", currency: values.currency ?? "", locale: navigator.language || "en-US" });
-      navigate("/", { replace: true });
-      resetClient();
-    } catch (e) {
-      form.fail(e);
-      setBusy(false);
-    }
-  }
+  // The server's refusal is thrown (a RestError): form.submit records it.
+  const submit = form.submit(async () => {
+    // Amounts and dates are written as the browser's language writes them (changeable in Settings).
+    await onboard({ ...values, timezone: values.timezone ?? "", currency: values.currency ?? "", locale: navigator.language || "en-US" });
+    navigate("/", { replace: true });
+    resetClient();
+  });
 
   // An email that already has an account: offer to sign in with it.
   const emailTaken = form.errorOf("email")?.code === "EMTKN";
@@ -87,7 +79,7 @@ export function OnboardPage() {
             error={form.errorOf("currency")?.message}
             helperText="What you sell in. It can change until your first sale."
           />
-          <Button type="submit" variant="contained" size="large" loading={busy}>
+          <Button type="submit" variant="contained" size="large" loading={form.submitting}>
             Create business
           </Button>
           <Typography color="text.secondary" sx={{ textAlign: "center" }}>

@@ -21,7 +21,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -142,17 +142,16 @@ function AddressDialog({
   const form = useForm(() => formValues(address, firstAddress));
   const { values } = form;
   const line1Ref = useFocusOnMount<HTMLInputElement>();
-  const [{ fetching: creating }, create] = useMutation(CreateAddressMutation);
-  const [{ fetching: updating }, update] = useMutation(UpdateAddressMutation);
+  const [, create] = useMutation(CreateAddressMutation);
+  const [, update] = useMutation(UpdateAddressMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = address
       ? await update({ id: address.id, patch: values })
       : await create({ address: { ...values, customerId: customerRowId } });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="sm">
@@ -191,7 +190,7 @@ function AddressDialog({
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={creating || updating}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             {address ? "Save address" : "Add address"}
           </Button>
         </DialogActions>

@@ -19,7 +19,7 @@ import {
   useMediaQuery,
   useTheme,
 } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
@@ -234,15 +234,14 @@ const STATUS_CHANGE = {
 /** Confirms archiving or restoring, with an optional reason kept in the audit log. */
 function StatusDialog({ change, customer, onClose }: { change: StatusChange; customer: CustomerDetail; onClose(): void }) {
   const { mutation, title, text } = STATUS_CHANGE[change];
-  const [{ fetching }, run] = useMutation(mutation);
+  const [, run] = useMutation(mutation);
   const form = useForm({ reason: "" });
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await run({ customerId: customer.rowId, reason: form.values.reason });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} maxWidth="xs" fullWidth>
@@ -257,7 +256,7 @@ function StatusDialog({ change, customer, onClose }: { change: StatusChange; cus
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             {title}
           </Button>
         </DialogActions>

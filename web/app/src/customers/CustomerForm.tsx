@@ -6,7 +6,7 @@
 // customer (`ref`: who already has this email or phone, or the customer this one was merged
 // into) the form links to that customer.
 import { Alert, Button, Checkbox, DialogActions, DialogContent, FormControlLabel, Link, Stack, TextField } from "@mui/material";
-import { type FormEvent, type ReactNode } from "react";
+import { type ReactNode } from "react";
 import { Link as RouterLink } from "react-router-dom";
 import { useMutation } from "urql";
 import type { ServerError } from "../lib/errors.ts";
@@ -111,12 +111,11 @@ export function CustomerForm({
   const form = useForm<CustomerValues>(() => initialValues(customer, initial), fields);
   const { values, set, errorOf, formError } = form;
   const firstInputRef = useFocusOnMount<HTMLInputElement>();
-  const [{ fetching: creating }, create] = useMutation(CreateCustomerMutation);
-  const [{ fetching: updating }, update] = useMutation(UpdateCustomerMutation);
+  const [, create] = useMutation(CreateCustomerMutation);
+  const [, update] = useMutation(UpdateCustomerMutation);
   const shows = (name: CustomerInputName) => fields.includes(name);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     let saved: CustomerSummary | null | undefined;
     if (customer) {
       const patch = patchOf(values, initialValues(customer));
@@ -130,7 +129,7 @@ export function CustomerForm({
       saved = result.data?.createCustomer?.result;
     }
     if (saved) onSaved(saved);
-  }
+  });
 
   /** The server's message, and when it refers to a customer, a link to them. */
   const said = (error: ServerError) => (
@@ -209,7 +208,7 @@ export function CustomerForm({
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
         <Button onClick={onCancel}>{cancelLabel}</Button>
-        <Button type="submit" variant="contained" loading={creating || updating}>
+        <Button type="submit" variant="contained" loading={form.submitting}>
           {submitLabel}
         </Button>
       </DialogActions>

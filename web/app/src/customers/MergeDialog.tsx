@@ -106,7 +106,7 @@ function Preview({
   const [primary] = useQuery({ query: MergeSideQuery, variables: { rowId: primaryId }, ...NETWORK });
   const [duplicate] = useQuery({ query: MergeSideQuery, variables: { rowId: duplicateId }, ...NETWORK });
   const [preview] = useQuery({ query: PreviewMergeQuery, variables: { primaryId, duplicateId }, ...NETWORK });
-  const [{ fetching: merging }, merge] = useMutation(MergeCustomersMutation);
+  const [, merge] = useMutation(MergeCustomersMutation);
   const form = useForm({ reason: "" });
 
   const p = primary.data?.customerByRowId;
@@ -115,12 +115,12 @@ function Preview({
   const loadError = preview.error ?? primary.error ?? duplicate.error;
   const ready = p && d && r && !preview.fetching;
 
-  async function confirm() {
+  const confirm = form.submit(async () => {
     if (!p || !d) return;
     const result = await merge({ primaryId, duplicateId, reason: form.values.reason });
     if (result.error) return void form.fail(result.error);
     onMerged({ keptRowId: p.rowId, keptNumber: p.customerNumber, mergedNumber: d.customerNumber });
-  }
+  });
 
   return (
     <>
@@ -157,11 +157,11 @@ function Preview({
         <Button onClick={onBack} sx={{ mr: "auto" }}>
           Choose another
         </Button>
-        <Button startIcon={<SwapIcon />} onClick={onSwap} disabled={!ready || merging}>
+        <Button startIcon={<SwapIcon />} onClick={onSwap} disabled={!ready || form.submitting}>
           Keep {d ? d.displayName : "the other one"} instead
         </Button>
         <Button onClick={onClose}>Cancel</Button>
-        <Button variant="contained" color="warning" onClick={confirm} disabled={!ready} loading={merging}>
+        <Button variant="contained" color="warning" onClick={confirm} disabled={!ready} loading={form.submitting}>
           Merge customers
         </Button>
       </DialogActions>

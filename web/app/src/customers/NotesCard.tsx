@@ -22,7 +22,7 @@ import {
   Tooltip,
   Typography,
 } from "@mui/material";
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -142,17 +142,16 @@ function AboutCustomer({ text, canWrite }: { text: string | null; canWrite: bool
 function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note?: Note; onDone?(): void }) {
   const fresh = { body: "", category: "general" };
   const form = useForm(() => (note ? { body: note.body, category: note.category } : fresh));
-  const [{ fetching: adding }, create] = useMutation(CreateNoteMutation);
-  const [{ fetching: saving }, update] = useMutation(UpdateNoteMutation);
+  const [, create] = useMutation(CreateNoteMutation);
+  const [, update] = useMutation(UpdateNoteMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { body, category } = form.values;
     const result = note ? await update({ id: note.id, body, category }) : await create({ customerId: customerRowId, body, category });
     if (result.error) return void form.fail(result.error);
     if (note) onDone?.();
     else form.reset(fresh);
-  }
+  });
 
   return (
     <Box component="form" onSubmit={submit} noValidate aria-label={note ? "Edit note" : "Add a note"}>
@@ -182,7 +181,7 @@ function NoteForm({ customerRowId, note, onDone }: { customerRowId: string; note
             ))}
           </TextField>
           {note && <Button onClick={onDone}>Cancel</Button>}
-          <Button type="submit" variant={note ? "contained" : "outlined"} loading={adding || saving}>
+          <Button type="submit" variant={note ? "contained" : "outlined"} loading={form.submitting}>
             {note ? "Save note" : "Add note"}
           </Button>
         </Stack>

@@ -26,7 +26,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
 import { serverError, type ServerError } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -195,7 +195,6 @@ type Values = ReturnType<typeof valuesOf>;
 function PreferencesDialog({ customer: c, onClose, onSaved }: { customer: CustomerDetail; onClose(): void; onSaved(): void }) {
   const form = useForm<Values>(() => valuesOf(c));
   const [favourites, setFavourites] = useState<Item[]>(() => sortedFavourites(c));
-  const [saving, setSaving] = useState(false);
   const [, setPreferences] = useMutation(SetCustomerPreferencesMutation);
   const [, setChannel] = useMutation(SetContactChannelMutation);
   const [, addFavourite] = useMutation(AddFavouriteItemMutation);
@@ -203,61 +202,55 @@ function PreferencesDialog({ customer: c, onClose, onSaved }: { customer: Custom
   const v = form.values;
 
   /** Each part is sent when it differs from what the customer has now (after a partial save too). */
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setSaving(true);
-    try {
-      const now = valuesOf(c);
-      const fail = (error: unknown, where?: (said: ServerError) => string | null) => {
-        const said = serverError(error);
-        form.fail(where ? { ...said, field: where(said) ?? said.field } : said);
-      };
+  const submit = form.submit(async () => {
+    const now = valuesOf(c);
+    const fail = (error: unknown, where?: (said: ServerError) => string | null) => {
+      const said = serverError(error);
+      form.fail(where ? { ...said, field: where(said) ?? said.field } : said);
+    };
 
-      // "" clears a field; null leaves it.
-      const prefs: PreferencesInput = {};
-      if (v.doNotContact !== now.doNotContact) prefs.doNotContact = v.doNotContact;
-      if (v.preferredPayment !== now.preferredPayment) prefs.preferredPayment = v.preferredPayment;
-      if (v.bestContactTime !== now.bestContactTime) prefs.bestContactTime = v.bestContactTime;
-      if (v.language.trim() !== now.language) prefs.language = v.language.trim();
-      if (Object.keys(prefs).length) {
-        const result = await setPreferences({ customerId: c.rowId, ...prefs });
-        if (result.error) return fail(result.error);
-      }
-
-      for (const { value: channel } of CONTACT_CHANNELS) {
-        const allowed = v[`${channel}Allowed`];
-        const source = v[`${channel}Source`];
-        if (!allowed || (allowed === now[`${channel}Allowed`] && source === now[`${channel}Source`])) continue;
-        const result = await setChannel({ customerId: c.rowId, channel, allowed: allowed === "yes", source });
-        // The server names the channel's input (channel, allowed, source; a bad source as the
-        // consent source it shares with marketing consent): this channel's in the form.
-        if (result.error)
-          return fail(result.error, (said) =>
-            said.field === "source" || said.field === "marketingConsentSource"
-              ? `${channel}Source`
-              : said.field === "allowed" || said.field === "channel"
-                ? `${channel}Allowed`
-                : null,
-          );
-      }
-
-      const had = new Set(sortedFavourites(c).map((f) => f.rowId));
-      const wanted = new Set(favourites.map((f) => f.rowId));
-      for (const rowId of had) {
-        if (wanted.has(rowId)) continue;
-        const result = await removeFavourite({ customerId: c.rowId, catalogItemId: rowId });
-        if (result.error) return fail(result.error, (said) => (said.field === "catalogItemId" ? "favourites" : null));
-      }
-      for (const rowId of wanted) {
-        if (had.has(rowId)) continue;
-        const result = await addFavourite({ customerId: c.rowId, catalogItemId: rowId });
-        if (result.error) return fail(result.error, (said) => (said.field === "catalogItemId" ? "favourites" : null));
-      }
-      onSaved();
-    } finally {
-      setSaving(false);
+    // "" clears a field; null leaves it.
+    const prefs: PreferencesInput = {};
+    if (v.doNotContact !== now.doNotContact) prefs.doNotContact = v.doNotContact;
+    if (v.preferredPayment !== now.preferredPayment) prefs.preferredPayment = v.preferredPayment;
+    if (v.bestContactTime !== now.bestContactTime) prefs.bestContactTime = v.bestContactTime;
+    if (v.language.trim() !== now.language) prefs.language = v.language.trim();
+    if (Object.keys(prefs).length) {
+      const result = await setPreferences({ customerId: c.rowId, ...prefs });
+      if (result.error) return fail(result.error);
     }
-  }
+
+    for (const { value: channel } of CONTACT_CHANNELS) {
+      const allowed = v[`${channel}Allowed`];
+      const source = v[`${channel}Source`];
+      if (!allowed || (allowed === now[`${channel}Allowed`] && source === now[`${channel}Source`])) continue;
+      const result = await setChannel({ customerId: c.rowId, channel, allowed: allowed === "yes", source });
+      // The server names the channel's input (channel, allowed, source; a bad source as the
+      // consent source it shares with marketing consent): this channel's in the form.
+      if (result.error)
+        return fail(result.error, (said) =>
+          said.field === "source" || said.field === "marketingConsentSource"
+            ? `${channel}Source`
+            : said.field === "allowed" || said.field === "channel"
+              ? `${channel}Allowed`
+              : null,
+        );
+    }
+
+    const had = new Set(sortedFavourites(c).map((f) => f.rowId));
+    const wanted = new Set(favourites.map((f) => f.rowId));
+    for (const rowId of had) {
+      if (wanted.has(rowId)) continue;
+      const result = await removeFavourite({ customerId: c.rowId, catalogItemId: rowId });
+      if (result.error) return fail(result.error, (said) => (said.field === "catalogItemId" ? "favourites" : null));
+    }
+    for (const rowId of wanted) {
+      if (had.has(rowId)) continue;
+      const result = await addFavourite({ customerId: c.rowId, catalogItemId: rowId });
+      if (result.error) return fail(result.error, (said) => (said.field === "catalogItemId" ? "favourites" : null));
+    }
+    onSaved();
+  });
 
   const dncError = form.errorOf("doNotContact");
   const favouritesError = form.errorOf("favourites");
@@ -376,7 +369,7 @@ function PreferencesDialog({ customer: c, onClose, onSaved }: { customer: Custom
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={saving}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>

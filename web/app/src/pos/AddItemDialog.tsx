@@ -3,7 +3,6 @@
 // (BADAM); its message appears under the input it names (`field`), or above the form. Only
 // reading the price as money is done here: the database takes cents.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, InputAdornment, Stack, TextField } from "@mui/material";
-import { useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { currencySymbol, exampleAmount, parseMoney } from "../ui/money.ts";
@@ -15,27 +14,23 @@ const blank = () => ({ name: "", sku: "", price: "" });
 export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const money = useMoney();
   const form = useForm(blank);
-  // The price as typed is not money: said here, since the server never sees it.
-  const [unreadablePrice, setUnreadablePrice] = useState(false);
-  const [{ fetching }, create] = useMutation(CreateCatalogItemMutation);
+  const [, create] = useMutation(CreateCatalogItemMutation);
 
   function close() {
     form.reset(blank());
-    setUnreadablePrice(false);
     onClose();
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { name, sku, price } = form.values;
     const cents = price.trim() ? parseMoney(price, money) : null;
-    if (cents === null) return setUnreadablePrice(true);
+    // The price as typed is not money: said here, since the server never sees it.
+    if (cents === null) return form.say(`Enter a price such as ${exampleAmount(money)}.`, "price");
     const result = await create({ name, sku, price: cents });
     if (result.error) return void form.fail(result.error);
     close(); // the grid refetches: it lists CatalogItem
-  }
+  });
 
-  const price = form.text("price", "Before tax.");
   return (
     <Dialog open={open} onClose={close} fullWidth maxWidth="xs">
       <form onSubmit={submit} noValidate>
@@ -47,13 +42,7 @@ export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): voi
             <TextField label="SKU" {...form.text("sku", "Letters, digits, dots and dashes; stored in capitals.")} />
             <TextField
               label="Price"
-              {...price}
-              onChange={(e) => {
-                price.onChange(e);
-                setUnreadablePrice(false);
-              }}
-              error={price.error || unreadablePrice}
-              helperText={unreadablePrice ? `Enter a price such as ${exampleAmount(money)}.` : price.helperText}
+              {...form.text("price", "Before tax.")}
               slotProps={{
                 htmlInput: { inputMode: money.minorUnits ? "decimal" : "numeric" },
                 input: { startAdornment: <InputAdornment position="start">{currencySymbol(money)}</InputAdornment> },
@@ -63,7 +52,7 @@ export function AddItemDialog({ open, onClose }: { open: boolean; onClose(): voi
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={close}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Add item
           </Button>
         </DialogActions>

@@ -3,7 +3,6 @@
 // customer, no stock was taken. What was already paid on it goes back the way it was paid, and
 // the dialog says how before the cashier confirms. A sale is voided instead (VoidOrderDialog).
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from "@mui/material";
-import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -14,14 +13,13 @@ import { orderNumber } from "./time.ts";
 export function CancelOrderDialog({ order, onClose }: { order: OrderSummary; onClose(): void }) {
   const money = useMoney();
   const form = useForm({ reason: "" });
-  const [{ fetching }, cancelOrder] = useMutation(CancelOrderMutation);
+  const [, cancelOrder] = useMutation(CancelOrderMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await cancelOrder({ orderId: order.rowId, reason: form.values.reason });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -52,7 +50,7 @@ export function CancelOrderDialog({ order, onClose }: { order: OrderSummary; onC
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Keep it open</Button>
-          <Button type="submit" variant="contained" color="error" loading={fetching}>
+          <Button type="submit" variant="contained" color="error" loading={form.submitting}>
             Cancel order
           </Button>
         </DialogActions>

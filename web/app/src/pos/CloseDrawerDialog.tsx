@@ -2,7 +2,6 @@
 // cash payments − cash refunds + cash in − cash out) and keeps it with the difference; the
 // dialog shows the same figures while counting, so a short or over drawer is seen before closing.
 import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField, Typography } from "@mui/material";
-import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -19,16 +18,16 @@ interface Props {
 export function CloseDrawerDialog({ drawer, onClose, onClosed }: Props) {
   const money = useMoney();
   const form = useForm({ counted: 0, note: "" });
-  const [{ fetching }, closeDrawer] = useMutation(CloseCashDrawerMutation);
+  const [, closeDrawer] = useMutation(CloseCashDrawerMutation);
   const difference = form.values.counted - drawer.expectedNow;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await closeDrawer({ cashDrawerId: drawer.rowId, counted: form.values.counted, note: form.values.note.trim() || null });
     const closed = result.data?.closeCashDrawer?.cashDrawer;
-    if (result.error || !closed) return void form.fail(result.error ?? new Error("The drawer was not closed."));
+    if (result.error) return void form.fail(result.error);
+    if (!closed) return form.say("The drawer was not closed.");
     onClosed(closed);
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -60,7 +59,7 @@ export function CloseDrawerDialog({ drawer, onClose, onClosed }: Props) {
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Keep it open</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Close drawer
           </Button>
         </DialogActions>

@@ -2,7 +2,6 @@
 // from the bank, milk bought from the till, a bank drop — with the reason. The database refuses
 // to take out more than the drawer should hold.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField, ToggleButton, ToggleButtonGroup } from "@mui/material";
-import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { MoneyField } from "./MoneyField.tsx";
@@ -10,14 +9,13 @@ import { RecordCashDrawerEntryMutation, type CashDrawer } from "./queries.ts";
 
 export function DrawerEntryDialog({ drawer, onClose }: { drawer: CashDrawer; onClose(): void }) {
   const form = useForm<{ kind: "in" | "out"; amount: number; reason: string }>({ kind: "out", amount: 0, reason: "" });
-  const [{ fetching }, record] = useMutation(RecordCashDrawerEntryMutation);
+  const [, record] = useMutation(RecordCashDrawerEntryMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await record({ cashDrawerId: drawer.rowId, ...form.values });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -53,7 +51,7 @@ export function DrawerEntryDialog({ drawer, onClose }: { drawer: CashDrawer; onC
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             {form.values.kind === "in" ? "Put cash in" : "Take cash out"}
           </Button>
         </DialogActions>

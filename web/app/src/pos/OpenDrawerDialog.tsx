@@ -1,7 +1,6 @@
 // Opens the location's cash drawer with the cash it starts with (the float). From then on, the
 // cash payments and cash refunds of the location go into and out of it until it is closed.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Typography } from "@mui/material";
-import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { MoneyField } from "./MoneyField.tsx";
@@ -9,14 +8,13 @@ import { OpenCashDrawerMutation, type PosLocation } from "./queries.ts";
 
 export function OpenDrawerDialog({ location, onClose }: { location: PosLocation; onClose(): void }) {
   const form = useForm({ openingFloat: 0 });
-  const [{ fetching }, openDrawer] = useMutation(OpenCashDrawerMutation);
+  const [, openDrawer] = useMutation(OpenCashDrawerMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await openDrawer({ locationId: location.rowId, openingFloat: form.values.openingFloat });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -43,7 +41,7 @@ export function OpenDrawerDialog({ location, onClose }: { location: PosLocation;
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Not now</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Open drawer
           </Button>
         </DialogActions>

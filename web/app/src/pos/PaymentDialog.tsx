@@ -16,9 +16,9 @@ import {
   ToggleButtonGroup,
   Typography,
 } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation } from "urql";
-import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { MoneyField } from "./MoneyField.tsx";
 import { cashSuggestions } from "../ui/money.ts";
 import { RecordTenderMutation, type OrderSummary, type TenderResult } from "./queries.ts";
@@ -39,29 +39,27 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
   const money = useMoney();
   const [order, setOrder] = useState<OrderSummary>(placed);
   const [lastTender, setLastTender] = useState<TenderResult | null>(null);
-  const [method, setMethod] = useState<"cash" | "card">("cash");
-  const [given, setGiven] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const [{ fetching }, recordTender] = useMutation(RecordTenderMutation);
+  // Every error shows above the inputs (none is shown under one): the amount a quick-amount or card
+  // button sends is not the one typed. A change of method or amount clears it.
+  const form = useForm<{ method: "cash" | "card"; given: number }>({ method: "cash", given: 0 }, []);
+  const { method, given } = form.values;
+  const [, recordTender] = useMutation(RecordTenderMutation);
 
   const paid = order.amountDue <= 0 || (order.status !== "open" && order.status !== "placed");
   const due = order.amountDue;
 
-  async function tender(type: "cash" | "card", amount: number) {
-    setError(null);
-    const result = await recordTender({ orderId: order.rowId, type, amount });
-    const tender = result.data?.recordTender?.tender;
-    if (result.error || !tender) return setError(result.error ? errorMessage(result.error) : "The payment was not recorded.");
-    setLastTender(tender);
-    if (tender.order) setOrder(tender.order);
-    setGiven(0);
-  }
-
-  function submitCash(event: FormEvent) {
-    event.preventDefault();
-    if (given <= 0) return setError("Enter the amount the customer handed over.");
-    void tender("cash", given);
-  }
+  /** The handler that records a payment: of `amount` (a button's), else of the amount typed (the cash form). */
+  const tender = (type: "cash" | "card", amount?: number) =>
+    form.submit(async ({ given }) => {
+      if (amount === undefined && given <= 0) return form.say("Enter the amount the customer handed over.");
+      const result = await recordTender({ orderId: order.rowId, type, amount: amount ?? given });
+      const tender = result.data?.recordTender?.tender;
+      if (result.error) return void form.fail(result.error);
+      if (!tender) return form.say("The payment was not recorded.");
+      setLastTender(tender);
+      if (tender.order) setOrder(tender.order);
+      form.reset({ method: type, given: 0 });
+    });
 
   return (
     <Dialog open fullWidth maxWidth="xs">
@@ -122,20 +120,20 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
               exclusive
               fullWidth
               value={method}
-              onChange={(_e, next) => next && (setMethod(next), setError(null))}
+              onChange={(_e, next) => next && form.set("method", next)}
               aria-label="Payment method"
               sx={{ mb: 2 }}
             >
               <ToggleButton value="cash">Cash</ToggleButton>
               <ToggleButton value="card">Card</ToggleButton>
             </ToggleButtonGroup>
-            {error && (
+            {form.error && (
               <Alert severity="error" sx={{ mb: 2 }}>
-                {error}
+                {form.error.message}
               </Alert>
             )}
             {method === "cash" ? (
-              <form onSubmit={submitCash} noValidate>
+              <form onSubmit={tender("cash")} noValidate>
                 <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
                   Quick amounts
                 </Typography>
@@ -144,8 +142,8 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                     <Button
                       key={amount}
                       variant="outlined"
-                      onClick={() => void tender("cash", amount)}
-                      disabled={fetching}
+                      onClick={tender("cash", amount)}
+                      disabled={form.submitting}
                       aria-label={i === 0 ? `Exact amount, ${money.format(amount)}` : `Cash ${money.format(amount)}`}
                     >
                       {i === 0 ? `Exact ${money.format(amount)}` : money.format(amount)}
@@ -153,20 +151,20 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                   ))}
                 </Stack>
                 <Stack direction="row" spacing={1} sx={{ alignItems: "flex-start" }}>
-                  <MoneyField label="Amount given" cents={given} onCents={setGiven} disabled={fetching} autoFocus />
-                  <Button type="submit" variant="contained" size="large" loading={fetching} sx={{ flexShrink: 0, height: 56 }}>
+                  <MoneyField label="Amount given" cents={given} onCents={(cents) => form.set("given", cents)} disabled={form.submitting} autoFocus />
+                  <Button type="submit" variant="contained" size="large" loading={form.submitting} sx={{ flexShrink: 0, height: 56 }}>
                     Take cash
                   </Button>
                 </Stack>
               </form>
             ) : (
-              <Button variant="contained" size="large" fullWidth loading={fetching} onClick={() => void tender("card", due)}>
+              <Button variant="contained" size="large" fullWidth loading={form.submitting} onClick={tender("card", due)}>
                 Charge {money.format(due)} to card
               </Button>
             )}
           </DialogContent>
           <DialogActions sx={{ px: 3, pb: 2, justifyContent: "flex-start" }}>
-            <Button color="inherit" onClick={onLeave} disabled={fetching}>
+            <Button color="inherit" onClick={onLeave} disabled={form.submitting}>
               Keep open
             </Button>
           </DialogActions>

@@ -17,7 +17,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -55,20 +55,19 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
   });
   const [quantities, setQuantities] = useState<Record<string, number>>({});
   const form = useForm({ reason: "" });
-  const [{ fetching }, refundLines] = useMutation(RefundOrderLinesMutation);
+  const [, refundLines] = useMutation(RefundOrderLinesMutation);
 
   const lines = (data?.orderById?.refundableLinesList ?? []) as RefundableLine[];
   // Never more than is left, should the count have gone down since the quantity was chosen.
   const quantityOf = (line: RefundableLine) => Math.min(quantities[line.orderLineId] ?? 0, line.refundable);
   const chosen = lines.map((l) => ({ order_line_id: l.orderLineId, quantity: quantityOf(l) })).filter((l) => l.quantity > 0);
   const units = chosen.reduce((sum, l) => sum + l.quantity, 0);
-  const ready = units > 0 && form.values.reason.trim() !== "" && !fetching;
+  const ready = units > 0 && form.values.reason.trim() !== "" && !form.submitting;
 
   const choose = (line: RefundableLine, quantity: number) =>
     setQuantities((current) => ({ ...current, [line.orderLineId]: Math.max(0, Math.min(line.refundable, quantity)) }));
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     if (!ready) return;
     const result = await refundLines({ orderId: order.rowId, lines: chosen, reason: form.values.reason });
     if (result.error) {
@@ -79,7 +78,7 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
     const refund = result.data?.refundOrderLines?.refund;
     if (refund) onDone(refund);
     else onClose();
-  }
+  });
 
   return (
     <form onSubmit={submit} noValidate>
@@ -105,7 +104,7 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
                   line={line}
                   quantity={quantityOf(line)}
                   onChange={(quantity) => choose(line, quantity)}
-                  disabled={fetching}
+                  disabled={form.submitting}
                   format={money.format}
                 />
               ))}
@@ -116,7 +115,7 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
         <Button onClick={onClose}>Keep the sale</Button>
-        <Button type="submit" variant="contained" color="error" disabled={!ready} loading={fetching}>
+        <Button type="submit" variant="contained" color="error" disabled={!ready} loading={form.submitting}>
           {units > 0 ? `Refund ${units} ${units === 1 ? "item" : "items"}` : "Refund"}
         </Button>
       </DialogActions>

@@ -3,7 +3,6 @@
 // handed back the way it was paid (cash from the drawer, card back to the card), puts the stock
 // back, and refuses a second void (VOIDD); what it says about the reason goes under it.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from "@mui/material";
-import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { VoidOrderMutation, type OrderSummary } from "./queries.ts";
@@ -14,14 +13,13 @@ import { useMoney } from "../ui/useMoney.ts";
 export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClose(): void }) {
   const money = useMoney();
   const form = useForm({ reason: "" });
-  const [{ fetching }, voidOrder] = useMutation(VoidOrderMutation);
+  const [, voidOrder] = useMutation(VoidOrderMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await voidOrder({ orderId: order.rowId, reason: form.values.reason });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   const title = `Void order ${orderNumber(order.rowId)}`;
   return (
@@ -53,7 +51,7 @@ export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClo
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Keep the order</Button>
-          <Button type="submit" variant="contained" color="error" loading={fetching}>
+          <Button type="submit" variant="contained" color="error" loading={form.submitting}>
             Void order
           </Button>
         </DialogActions>

@@ -1,7 +1,6 @@
 // Adds a location. The server checks the name (required, unique in the business: DUPNM) and the
 // time zone (BADTZ); its message appears under the input it names, or above the form.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
-import { type FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { TimeZoneField } from "../ui/TimeZoneField.tsx";
@@ -12,20 +11,19 @@ const blank = () => ({ name: "", timezone: browserTimeZone() as string | null })
 
 export function AddLocationDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const form = useForm(blank);
-  const [{ fetching }, createLocation] = useMutation(CreateLocationMutation);
+  const [, createLocation] = useMutation(CreateLocationMutation);
 
   function close() {
     form.reset(blank());
     onClose();
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { name, timezone } = form.values;
     const result = await createLocation({ name, timezone: timezone ?? "" });
     if (result.error) return void form.fail(result.error);
     close();
-  }
+  });
 
   return (
     <Dialog open={open} onClose={close} fullWidth maxWidth="xs">
@@ -45,7 +43,7 @@ export function AddLocationDialog({ open, onClose }: { open: boolean; onClose():
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={close}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Add location
           </Button>
         </DialogActions>

@@ -2,23 +2,21 @@
 // and a move to or from a role with permissions the person changing it lacks (DNIED); its words
 // show above the form. The member has the new role's permissions at once.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, Stack, TextField } from "@mui/material";
-import type { FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { ChangeMemberRoleMutation, type Member, type Role } from "./queries.ts";
 
 export function ChangeRoleDialog({ member, roles, onClose }: { member: Member; roles: Role[]; onClose(): void }) {
   const form = useForm({ roleId: member.role?.rowId ?? "" });
-  const [{ fetching }, change] = useMutation(ChangeMemberRoleMutation);
+  const [, change] = useMutation(ChangeMemberRoleMutation);
   const name = member.user?.name ?? "this member";
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     if (form.values.roleId === member.role?.rowId) return onClose();
     const result = await change({ membershipId: member.rowId, roleId: form.values.roleId });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -38,7 +36,7 @@ export function ChangeRoleDialog({ member, roles, onClose }: { member: Member; r
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>

@@ -2,7 +2,7 @@
 // invitation, delete a role, close a location). The action runs on confirm; when the server
 // refuses (LASTO, a location's open drawer, a role still held…), its words stay in the dialog.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Stack } from "@mui/material";
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { useForm } from "../lib/useForm.ts";
 
 interface Props {
@@ -20,15 +20,12 @@ interface Props {
 export function ConfirmDialog({ title, children, confirm, danger = true, onConfirm, onClose }: Props) {
   // No input: every refusal is about the whole change.
   const form = useForm({}, []);
-  const [busy, setBusy] = useState(false);
 
-  async function run() {
-    setBusy(true);
+  const run = form.submit(async () => {
     const error = await onConfirm();
-    setBusy(false);
     if (error) return void form.fail(error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -41,7 +38,7 @@ export function ConfirmDialog({ title, children, confirm, danger = true, onConfi
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
         <Button onClick={onClose}>Cancel</Button>
-        <Button color={danger ? "error" : "primary"} variant="contained" loading={busy} onClick={() => void run()}>
+        <Button color={danger ? "error" : "primary"} variant="contained" loading={form.submitting} onClick={run}>
           {confirm}
         </Button>
       </DialogActions>

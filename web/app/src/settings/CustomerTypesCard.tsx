@@ -23,7 +23,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -112,14 +112,13 @@ export function CustomerTypesCard({ canUpdate }: { canUpdate: boolean }) {
 
 function AddTypeForm() {
   const form = useForm({ label: "" });
-  const [{ fetching }, create] = useMutation(CreateCustomerTypeMutation);
+  const [, create] = useMutation(CreateCustomerTypeMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await create({ label: form.values.label });
     if (result.error) return void form.fail(result.error);
     form.reset({ label: "" });
-  }
+  });
 
   return (
     <Box component="form" onSubmit={submit} noValidate aria-label="Add a customer type" sx={{ mt: 2 }}>
@@ -130,7 +129,7 @@ function AddTypeForm() {
       )}
       <Stack direction="row" spacing={2} sx={{ alignItems: "flex-start" }}>
         <TextField size="small" label="New customer type" {...form.text("label", "For example, Staff or Student.")} />
-        <Button type="submit" variant="outlined" startIcon={<AddIcon />} loading={fetching} sx={{ mt: 0.25 }}>
+        <Button type="submit" variant="outlined" startIcon={<AddIcon />} loading={form.submitting} sx={{ mt: 0.25 }}>
           Add type
         </Button>
       </Stack>
@@ -140,14 +139,13 @@ function AddTypeForm() {
 
 function RenameTypeDialog({ type, onClose }: { type: CustomerType; onClose(): void }) {
   const form = useForm({ label: type.label });
-  const [{ fetching }, rename] = useMutation(RenameCustomerTypeMutation);
+  const [, rename] = useMutation(RenameCustomerTypeMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await rename({ id: type.rowId, label: form.values.label });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -161,7 +159,7 @@ function RenameTypeDialog({ type, onClose }: { type: CustomerType; onClose(): vo
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>
@@ -173,13 +171,13 @@ function RenameTypeDialog({ type, onClose }: { type: CustomerType; onClose(): vo
 function DeleteTypeDialog({ type, onClose }: { type: CustomerType; onClose(): void }) {
   // No input: every refusal (TYPIU, NOTFD) is about the whole form.
   const form = useForm({}, []);
-  const [{ fetching }, remove] = useMutation(DeleteCustomerTypeMutation);
+  const [, remove] = useMutation(DeleteCustomerTypeMutation);
 
-  async function confirm() {
+  const confirm = form.submit(async () => {
     const result = await remove({ id: type.rowId });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -192,7 +190,7 @@ function DeleteTypeDialog({ type, onClose }: { type: CustomerType; onClose(): vo
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
         <Button onClick={onClose}>Cancel</Button>
-        <Button color="error" variant="contained" loading={fetching} onClick={confirm}>
+        <Button color="error" variant="contained" loading={form.submitting} onClick={confirm}>
           Delete
         </Button>
       </DialogActions>

@@ -2,7 +2,6 @@
 // the zone (BADTZ), and refuses a new zone once the location has sales, which are dated on its
 // clock (TZFIX): each message shows under the input it names.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
-import type { FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { TimeZoneField } from "../ui/TimeZoneField.tsx";
@@ -10,15 +9,14 @@ import { UpdateLocationMutation, type Location } from "./queries.ts";
 
 export function EditLocationDialog({ location, onClose }: { location: Location; onClose(): void }) {
   const form = useForm(() => ({ name: location.name, timezone: location.timezone as string | null }));
-  const [{ fetching }, update] = useMutation(UpdateLocationMutation);
+  const [, update] = useMutation(UpdateLocationMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { name, timezone } = form.values;
     const result = await update({ rowId: location.rowId, name, timezone: timezone ?? "" });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -38,7 +36,7 @@ export function EditLocationDialog({ location, onClose }: { location: Location; 
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>

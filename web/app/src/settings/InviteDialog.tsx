@@ -3,7 +3,7 @@
 // checks the email (BADEM), the role (NOTFD, DNIED: nobody gives what they do not hold), someone
 // already a member (DUPLI) and the plan's seats, pending invitations included (LIMIT).
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, Stack, TextField, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation } from "urql";
 import { formatDateTime } from "../customers/format.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -15,11 +15,10 @@ const REFETCH = { additionalTypenames: ["Invitation"] };
 
 export function InviteDialog({ roles, onClose }: { roles: Role[]; onClose(): void }) {
   const form = useForm({ email: "", roleId: roles.find((r) => r.key === "cashier")?.rowId ?? roles[0]?.rowId ?? "" });
-  const [{ fetching }, invite] = useMutation(InviteMemberMutation);
+  const [, invite] = useMutation(InviteMemberMutation);
   const [sent, setSent] = useState<{ email: string; link: string; expiresAt: string | null } | null>(null);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await invite(form.values, REFETCH);
     if (result.error) return void form.fail(result.error);
     const invitation = result.data?.inviteMember?.result;
@@ -29,7 +28,7 @@ export function InviteDialog({ roles, onClose }: { roles: Role[]; onClose(): voi
       link: `${window.location.origin}/invitations/${invitation.token}`,
       expiresAt: invitation.expiresAt,
     });
-  }
+  });
 
   if (sent) {
     return (
@@ -76,7 +75,7 @@ export function InviteDialog({ roles, onClose }: { roles: Role[]; onClose(): voi
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Create invitation
           </Button>
         </DialogActions>

@@ -4,7 +4,7 @@
 // refuses, whose message goes under that input. Classes follow at once: nothing is stored per
 // customer.
 import { Alert, Box, Button, Card, CardContent, Stack, TextField, Typography } from "@mui/material";
-import { useState, type ChangeEvent, type FormEvent } from "react";
+import { useState, type ChangeEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -89,7 +89,7 @@ const asNumber = (text: string) => (text.trim() === "" ? null : Number(text));
 
 function ThresholdsForm({ settings }: { settings: Thresholds }) {
   const form = useForm(() => asText(settings));
-  const [{ fetching }, update] = useMutation(UpdateLoyaltySettingsMutation);
+  const [, update] = useMutation(UpdateLoyaltySettingsMutation);
   const [saved, setSaved] = useState(false);
   const current = asText(settings);
   const changed = (Object.keys(current) as (keyof Thresholds)[]).some((k) => form.values[k] !== current[k]);
@@ -107,8 +107,7 @@ function ThresholdsForm({ settings }: { settings: Thresholds }) {
     };
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { regularMinVisits, regularWindowDays, lapsedAfterDays } = form.values;
     const result = await update({
       regularMinVisits: asNumber(regularMinVisits),
@@ -119,7 +118,7 @@ function ThresholdsForm({ settings }: { settings: Thresholds }) {
     const next = result.data?.updateLoyaltySettings?.result;
     if (next) form.reset(asText(next));
     setSaved(true);
-  }
+  });
 
   return (
     <form onSubmit={submit} noValidate aria-label="Loyalty thresholds">
@@ -131,7 +130,7 @@ function ThresholdsForm({ settings }: { settings: Thresholds }) {
           <TextField label="Lapsed after (days)" {...threshold("lapsedAfterDays", "Days without a visit.")} />
         </Stack>
         <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
-          <Button type="submit" variant="contained" loading={fetching} disabled={!changed}>
+          <Button type="submit" variant="contained" loading={form.submitting} disabled={!changed}>
             Save thresholds
           </Button>
           <Typography role="status" variant="body2" color="text.secondary">

@@ -2,7 +2,7 @@
 // written. The currency can change until the first sale; after that the server refuses
 // (CURFX) and says so under the field.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField, Typography } from "@mui/material";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { CurrencyField } from "../ui/CurrencyField.tsx";
@@ -31,17 +31,16 @@ function preview(currency: string | null, locale: string, minorUnits: number): s
 
 export function MoneySettingsDialog({ open, onClose, rowId, currency, locale, minorUnits }: Props) {
   const form = useForm(() => ({ currency: currency as string | null, locale }));
-  const [{ fetching }, save] = useMutation(UpdateMoneySettingsMutation);
+  const [, save] = useMutation(UpdateMoneySettingsMutation);
   const [known, setKnown] = useState(minorUnits);
   const { values } = form;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     // Prices were rescaled when the minor units differ: lists of items read them again.
     const result = await save({ rowId, currency: values.currency ?? "", locale: values.locale }, { additionalTypenames: ["CatalogItem"] });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   const example = preview(values.currency, values.locale, known);
   return (
@@ -68,7 +67,7 @@ export function MoneySettingsDialog({ open, onClose, rowId, currency, locale, mi
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>

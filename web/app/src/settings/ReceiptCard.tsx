@@ -2,7 +2,7 @@
 // you", a returns policy). With settings.update both are edited; the database trims them, keeps
 // a blank one as none and refuses more than 500 characters (BADIN, under the input).
 import { Alert, Box, Button, Card, CardContent, Stack, TextField, Typography } from "@mui/material";
-import { useState, type ChangeEvent, type FormEvent } from "react";
+import { useState, type ChangeEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
@@ -58,7 +58,7 @@ const asText = (s: ReceiptSettings) => ({ receiptAddress: s.receiptAddress ?? ""
 
 function ReceiptForm({ settings }: { settings: ReceiptSettings }) {
   const form = useForm(() => asText(settings));
-  const [{ fetching }, update] = useMutation(UpdateReceiptMutation);
+  const [, update] = useMutation(UpdateReceiptMutation);
   const [saved, setSaved] = useState(false);
   const current = asText(settings);
   const changed = form.values.receiptAddress !== current.receiptAddress || form.values.receiptFooter !== current.receiptFooter;
@@ -74,14 +74,13 @@ function ReceiptForm({ settings }: { settings: ReceiptSettings }) {
     };
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const result = await update({ rowId: settings.rowId, ...form.values });
     if (result.error) return void form.fail(result.error);
     const next = result.data?.updateTenant?.tenant;
     if (next) form.reset(asText(next));
     setSaved(true);
-  }
+  });
 
   return (
     <form onSubmit={submit} noValidate aria-label="Receipt">
@@ -90,7 +89,7 @@ function ReceiptForm({ settings }: { settings: ReceiptSettings }) {
         <TextField label="Address" multiline minRows={3} {...edit("receiptAddress", "Shown under the business name, line by line.")} />
         <TextField label="Footer" multiline minRows={2} {...edit("receiptFooter", "Shown at the bottom, for example a thank-you or your returns policy.")} />
         <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
-          <Button type="submit" variant="contained" loading={fetching} disabled={!changed}>
+          <Button type="submit" variant="contained" loading={form.submitting} disabled={!changed}>
             Save receipt
           </Button>
           <Typography role="status" variant="body2" color="text.secondary">

@@ -1,8 +1,9 @@
 // Renames the current business; the top bar follows because the viewer query holds a Tenant.
-import { Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField } from "@mui/material";
-import { useState, type FormEvent } from "react";
+// The server checks the name; its message appears under it, or above the form when it is about
+// something else (DNIED).
+import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
 import { useMutation } from "urql";
-import { errorMessage } from "../lib/errors.ts";
+import { useForm } from "../lib/useForm.ts";
 import { RenameBusinessMutation } from "./queries.ts";
 
 interface Props {
@@ -13,37 +14,30 @@ interface Props {
 }
 
 export function RenameBusinessDialog({ open, onClose, rowId, current }: Props) {
-  const [name, setName] = useState(current);
-  const [error, setError] = useState<string | null>(null);
-  const [{ fetching }, rename] = useMutation(RenameBusinessMutation);
+  const form = useForm({ name: current });
+  const [, rename] = useMutation(RenameBusinessMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async ({ name }) => {
     const result = await rename({ rowId, name });
-    if (result.error) return setError(errorMessage(result.error));
-    setError(null);
+    if (result.error) return void form.fail(result.error);
+    // The dialog stays mounted while closed: it opens again on this name, with no error.
+    form.reset({ name });
     onClose();
-  }
+  });
 
   return (
     <Dialog open={open} onClose={onClose} fullWidth maxWidth="xs">
       <form onSubmit={submit} noValidate>
         <DialogTitle>Rename business</DialogTitle>
         <DialogContent>
-          <TextField
-            label="Business name"
-            name="businessName"
-            autoFocus
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={Boolean(error)}
-            helperText={error}
-            sx={{ mt: 1 }}
-          />
+          <Stack spacing={2} sx={{ pt: 1 }}>
+            {form.formError && <Alert severity="error">{form.formError.message}</Alert>}
+            <TextField label="Business name" autoFocus {...form.text("name")} name="businessName" />
+          </Stack>
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>

@@ -19,7 +19,6 @@ import {
   Stack,
   TextField,
 } from "@mui/material";
-import type { FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { PERMISSION_GROUPS, sortPermissions } from "./permissions.ts";
@@ -28,8 +27,8 @@ import { CreateRoleMutation, UpdateRoleMutation, type Role } from "./queries.ts"
 /** `role` to edit it; none for a new one. */
 export function RoleDialog({ role, onClose }: { role?: Role; onClose(): void }) {
   const form = useForm(() => ({ name: role?.name ?? "", permissions: sortPermissions(role?.permissions ?? []) }));
-  const [{ fetching: creating }, create] = useMutation(CreateRoleMutation);
-  const [{ fetching: updating }, update] = useMutation(UpdateRoleMutation);
+  const [, create] = useMutation(CreateRoleMutation);
+  const [, update] = useMutation(UpdateRoleMutation);
   const chosen = new Set(form.values.permissions);
   const permissionsError = form.errorOf("permissions");
 
@@ -40,13 +39,12 @@ export function RoleDialog({ role, onClose }: { role?: Role; onClose(): void }) 
     form.set("permissions", sortPermissions([...next]));
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { name, permissions } = form.values;
     const result = role ? await update({ roleId: role.rowId, name, permissions }) : await create({ name, permissions });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="sm">
@@ -78,7 +76,7 @@ export function RoleDialog({ role, onClose }: { role?: Role; onClose(): void }) 
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={creating || updating}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             {role ? "Save" : "Create role"}
           </Button>
         </DialogActions>

@@ -17,14 +17,14 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
-import { bpsToPercent, percentToBps, unreadablePercent } from "../ui/percent.ts";
+import { bpsToPercent, percentToBps, UNREADABLE_PERCENT } from "../ui/percent.ts";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import {
   DeleteTaxRateMutation,
@@ -173,16 +173,15 @@ export function TaxCard({ canUpdate }: { canUpdate: boolean }) {
 
 function DefaultRateDialog({ tenant, onClose }: { tenant: { rowId: string; taxRateBps: number }; onClose(): void }) {
   const form = useForm({ taxRateBps: bpsToPercent(tenant.taxRateBps) });
-  const [{ fetching }, update] = useMutation(UpdateDefaultTaxRateMutation);
+  const [, update] = useMutation(UpdateDefaultTaxRateMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const taxRateBps = percentToBps(form.values.taxRateBps);
-    if (taxRateBps === null) return void form.fail(unreadablePercent("taxRateBps"));
+  const submit = form.submit(async ({ taxRateBps: percent }) => {
+    const taxRateBps = percentToBps(percent);
+    if (taxRateBps === null) return form.say(UNREADABLE_PERCENT, "taxRateBps");
     const result = await update({ rowId: tenant.rowId, taxRateBps });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -202,7 +201,7 @@ function DefaultRateDialog({ tenant, onClose }: { tenant: { rowId: string; taxRa
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Save
           </Button>
         </DialogActions>

@@ -14,26 +14,23 @@ import {
   Switch,
   TextField,
 } from "@mui/material";
-import type { FormEvent } from "react";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
-import { bpsToPercent, percentToBps, unreadablePercent } from "../ui/percent.ts";
+import { bpsToPercent, percentToBps, UNREADABLE_PERCENT } from "../ui/percent.ts";
 import { CreateTaxRateMutation, UpdateTaxRateMutation, type TaxRate } from "./queries.ts";
 
 export function TaxRateDialog({ rate, onClose }: { rate: TaxRate | null; onClose(): void }) {
   const form = useForm({ name: rate?.name ?? "", rateBps: rate ? bpsToPercent(rate.rateBps) : "", inclusive: rate?.inclusive ?? false });
-  const [{ fetching: creating }, create] = useMutation(CreateTaxRateMutation);
-  const [{ fetching: updating }, update] = useMutation(UpdateTaxRateMutation);
+  const [, create] = useMutation(CreateTaxRateMutation);
+  const [, update] = useMutation(UpdateTaxRateMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const rateBps = percentToBps(form.values.rateBps);
-    if (rateBps === null) return void form.fail(unreadablePercent("rateBps"));
-    const values = { name: form.values.name, rateBps, inclusive: form.values.inclusive };
-    const result = rate ? await update({ id: rate.rowId, ...values }) : await create(values);
+  const submit = form.submit(async ({ name, rateBps: percent, inclusive }) => {
+    const rateBps = percentToBps(percent);
+    if (rateBps === null) return form.say(UNREADABLE_PERCENT, "rateBps");
+    const result = rate ? await update({ id: rate.rowId, name, rateBps, inclusive }) : await create({ name, rateBps, inclusive });
     if (result.error) return void form.fail(result.error);
     onClose();
-  }
+  });
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="xs">
@@ -58,7 +55,7 @@ export function TaxRateDialog({ rate, onClose }: { rate: TaxRate | null; onClose
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={creating || updating}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             {rate ? "Save" : "Add rate"}
           </Button>
         </DialogActions>

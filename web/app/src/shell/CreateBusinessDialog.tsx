@@ -2,7 +2,6 @@
 // owner and switches the session to it, so the whole app reloads for the new business. The
 // server checks both; its message appears under the input it names, or above the form.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
-import { type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useMutation } from "urql";
 import { useResetClient } from "../lib/ClientProvider.tsx";
@@ -15,16 +14,15 @@ export function CreateBusinessDialog({ open, onClose }: { open: boolean; onClose
   const navigate = useNavigate();
   const resetClient = useResetClient();
   const form = useForm(() => ({ name: "", timezone: browserTimeZone() as string | null }));
-  const [{ fetching }, createBusiness] = useMutation(CreateBusinessMutation);
+  const [, createBusiness] = useMutation(CreateBusinessMutation);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  const submit = form.submit(async () => {
     const { name, timezone } = form.values;
     const result = await createBusiness({ name, timezone: timezone ?? "" });
     if (result.error) return void form.fail(result.error);
     navigate("/");
     resetClient();
-  }
+  });
 
   return (
     <Dialog open={open} onClose={onClose} fullWidth maxWidth="xs">
@@ -49,7 +47,7 @@ export function CreateBusinessDialog({ open, onClose }: { open: boolean; onClose
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" loading={fetching}>
+          <Button type="submit" variant="contained" loading={form.submitting}>
             Create business
           </Button>
         </DialogActions>

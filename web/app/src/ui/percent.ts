@@ -13,10 +13,5 @@ export function bpsToPercent(bps: number): string {
   return (bps / 100).toLocaleString("en-US", { maximumFractionDigits: 2, useGrouping: false });
 }
 
-/** The message when percentToBps cannot read the text (about the `field` input). */
-export const unreadablePercent = (field: string) => ({
-  code: "BADIN",
-  message: "Write the rate as a percent with at most two decimals, such as 8.25.",
-  field,
-  ref: null,
-});
+/** What a form says when percentToBps cannot read the text. */
+export const UNREADABLE_PERCENT = "Write the rate as a percent with at most two decimals, such as 8.25.";
