@@ -64,6 +64,10 @@ comment on column app_public.order_quote.tax_name is 'The name of that rate ("Ta
 comment on column app_public.order_quote.tax_inclusive is 'True when the prices include the tax: the total is then what the shelf prices add up to, and the tax is the part of it.';
 comment on column app_public.order_quote.subtotal is 'Sum of the lines'' subtotals, without tax, in cents (unit price × quantity unless the prices include the tax).';
 
+-- Pricing takes the rate's kind, and a quote the location (sales/320-orders.sql).
+drop function if exists app_private.price_lines(text, jsonb, int, int);
+drop function if exists app_public.quote_order(jsonb, int);
+
 --!include identity/201-tenants-users-locations.sql
 --!include sales/305-tax-rates.sql
 --!include sales/320-orders.sql
