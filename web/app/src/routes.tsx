@@ -2,22 +2,31 @@
 // <RequireAuth> inside the shell; an invitation link opens whether signed in or not (someone
 // signed in may be joining another business, or be someone else on this browser). Pages that
 // need a permission check it themselves.
+import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
-import { BackgroundJobsPage } from "./activity/BackgroundJobsPage.tsx";
 import { GuestOnly } from "./auth/GuestOnly.tsx";
 import { InvitationPage } from "./auth/InvitationPage.tsx";
 import { LoginPage } from "./auth/LoginPage.tsx";
 import { OnboardPage } from "./auth/OnboardPage.tsx";
 import { RequireAuth } from "./auth/RequireAuth.tsx";
-import { BillingPage } from "./billing/BillingPage.tsx";
-import { CustomerDetailPage } from "./customers/CustomerDetailPage.tsx";
-import { CustomersPage } from "./customers/CustomersPage.tsx";
-import { DashboardPage } from "./dashboard/DashboardPage.tsx";
-import { PosPage } from "./pos/PosPage.tsx";
-import { ReportsPage } from "./reporting/ReportsPage.tsx";
-import { AuditLogPage } from "./settings/AuditLogPage.tsx";
-import { SettingsPage } from "./settings/SettingsPage.tsx";
 import { AppShell } from "./shell/AppShell.tsx";
+import { Loading } from "./ui/Loading.tsx";
+
+// The pages behind sign-in load when first opened: the sign-in page then needs none of them (nor
+// the charts' library), which halves what a first visit downloads. (In development Vite has
+// compiled them all before /healthz answers, web/server/admin.ts, so opening one is quick.)
+const DashboardPage = lazy(() => import("./dashboard/DashboardPage.tsx").then((m) => ({ default: m.DashboardPage })));
+const PosPage = lazy(() => import("./pos/PosPage.tsx").then((m) => ({ default: m.PosPage })));
+const CustomersPage = lazy(() => import("./customers/CustomersPage.tsx").then((m) => ({ default: m.CustomersPage })));
+const CustomerDetailPage = lazy(() => import("./customers/CustomerDetailPage.tsx").then((m) => ({ default: m.CustomerDetailPage })));
+const ReportsPage = lazy(() => import("./reporting/ReportsPage.tsx").then((m) => ({ default: m.ReportsPage })));
+const BackgroundJobsPage = lazy(() => import("./activity/BackgroundJobsPage.tsx").then((m) => ({ default: m.BackgroundJobsPage })));
+const SettingsPage = lazy(() => import("./settings/SettingsPage.tsx").then((m) => ({ default: m.SettingsPage })));
+const BillingPage = lazy(() => import("./billing/BillingPage.tsx").then((m) => ({ default: m.BillingPage })));
+const AuditLogPage = lazy(() => import("./settings/AuditLogPage.tsx").then((m) => ({ default: m.AuditLogPage })));
+
+/** A page that loads when first opened, with a spinner in the shell meanwhile. */
+const Page = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
 
 export function AppRoutes() {
   return (
@@ -26,16 +35,16 @@ export function AppRoutes() {
       <Route path="/onboard" element={<GuestOnly><OnboardPage /></GuestOnly>} />
       <Route path="/invitations/:token" element={<InvitationPage />} />
       <Route element={<RequireAuth><AppShell /></RequireAuth>}>
-        <Route index element={<DashboardPage />} />
-        <Route path="pos" element={<PosPage />} />
-        <Route path="customers" element={<CustomersPage />} />
-        <Route path="customers/:id" element={<CustomerDetailPage />} />
-        <Route path="reports" element={<ReportsPage />} />
+        <Route index element={<Page><DashboardPage /></Page>} />
+        <Route path="pos" element={<Page><PosPage /></Page>} />
+        <Route path="customers" element={<Page><CustomersPage /></Page>} />
+        <Route path="customers/:id" element={<Page><CustomerDetailPage /></Page>} />
+        <Route path="reports" element={<Page><ReportsPage /></Page>} />
         <Route path="activity" element={<Navigate to="/activity/jobs" replace />} />
-        <Route path="activity/jobs" element={<BackgroundJobsPage />} />
-        <Route path="settings" element={<SettingsPage />} />
-        <Route path="settings/billing" element={<BillingPage />} />
-        <Route path="settings/audit" element={<AuditLogPage />} />
+        <Route path="activity/jobs" element={<Page><BackgroundJobsPage /></Page>} />
+        <Route path="settings" element={<Page><SettingsPage /></Page>} />
+        <Route path="settings/billing" element={<Page><BillingPage /></Page>} />
+        <Route path="settings/audit" element={<Page><AuditLogPage /></Page>} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
