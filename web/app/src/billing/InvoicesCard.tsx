@@ -18,7 +18,7 @@ import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { formatDay, formatPeriod, formatPrice, INVOICE_STATUS_COLOR, INVOICE_STATUS_LABEL } from "./format.ts";
-import { OpenInNewIcon } from "./icons.tsx";
+import { OpenInNewIcon } from "../ui/icons.tsx";
 import { BillingInvoicesQuery } from "./queries.ts";
 
 const CONTEXT = { additionalTypenames: ["BillingInvoice"] };

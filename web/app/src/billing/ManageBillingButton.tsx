@@ -2,7 +2,7 @@
 // (spinner), then goes there. The portal sends the person back to /settings/billing. A failure
 // is shown under the button in Stripe's (or our) words.
 import { Alert, Button, Stack, Typography, type ButtonProps } from "@mui/material";
-import { CardIcon } from "./icons.tsx";
+import { CardIcon } from "../ui/icons.tsx";
 import { useBillingRequest } from "./useBillingRequest.ts";
 
 export function ManageBillingButton({ size, variant = "contained" }: { size?: ButtonProps["size"]; variant?: ButtonProps["variant"] }) {

@@ -12,7 +12,7 @@ import { useCan, useViewer } from "../shell/ViewerContext.tsx";
 import { useViewerQuery } from "../shell/viewer.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { BILLING_SUSPENSION_TYPES, formatDay, formatPrice } from "./format.ts";
-import { OpenInNewIcon, PauseCircleIcon } from "./icons.tsx";
+import { OpenInNewIcon, PauseCircleIcon } from "../ui/icons.tsx";
 import { ManageBillingButton } from "./ManageBillingButton.tsx";
 import { PlansCard } from "./PlansCard.tsx";
 import { BillingInvoicesQuery, BillingQuery, type Subscription } from "./queries.ts";

@@ -25,9 +25,8 @@ import { useState } from "react";
 import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
-import { AddIcon } from "../ui/icons.tsx";
+import { AddIcon, DeleteIcon, EditIcon, StarIcon } from "../ui/icons.tsx";
 import { ADDRESS_TYPES, labelOf } from "./format.ts";
-import { DeleteIcon, EditIcon, StarIcon } from "./icons.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 import { CreateAddressMutation, DeleteAddressMutation, UpdateAddressMutation, type Address } from "./queries.ts";
 

@@ -30,7 +30,7 @@ import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { RecentOrdersCard, TimelineCard } from "./ActivityCards.tsx";
 import { AddressesCard } from "./AddressesCard.tsx";
 import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
-import { ArchiveIcon, BackIcon, EditIcon, MergeIcon, RestoreIcon } from "./icons.tsx";
+import { ArchiveIcon, BackIcon, EditIcon, MergeIcon, RestoreIcon } from "../ui/icons.tsx";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import { MergeDialog } from "./MergeDialog.tsx";
 import { NotesCard } from "./NotesCard.tsx";

@@ -29,7 +29,7 @@ import { useClient } from "urql";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { CustomerForm, type CustomerValues } from "./CustomerForm.tsx";
 import { CustomerSearch } from "./CustomerSearch.tsx";
-import { PersonAddIcon } from "./icons.tsx";
+import { PersonAddIcon } from "../ui/icons.tsx";
 import { CustomerSummaryQuery, type CustomerSummary } from "./queries.ts";
 
 /** What the picker hands back. `rowId` is the customer id the commands take (placeOrder's customerId). */

@@ -15,7 +15,7 @@ import {
 import { useEffect, useId, useMemo, useState, type KeyboardEvent, type ReactNode } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { SearchIcon } from "./icons.tsx";
+import { SearchIcon } from "../ui/icons.tsx";
 import { SearchCustomersQuery, type CustomerSummary } from "./queries.ts";
 import { useDebounced } from "./useDebounced.ts";
 import { useFocusOnMount } from "./useFocusOnMount.ts";

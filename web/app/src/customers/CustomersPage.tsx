@@ -31,7 +31,7 @@ import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-d
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
-import { AddIcon } from "../ui/icons.tsx";
+import { AddIcon, SearchIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
@@ -39,7 +39,6 @@ import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
 import { CustomerPicker } from "./CustomerPicker.tsx";
 import { CustomersTable, CustomerTableRow, MessageRow } from "./CustomersTable.tsx";
 import { LOYALTY_CLASSES, tagList } from "./format.ts";
-import { SearchIcon } from "./icons.tsx";
 import {
   CustomersCountQuery,
   CustomersQuery,

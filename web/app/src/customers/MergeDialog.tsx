@@ -28,7 +28,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { CustomerSearch } from "./CustomerSearch.tsx";
 import { formatDate, tagList } from "./format.ts";
-import { SwapIcon } from "./icons.tsx";
+import { SwapIcon } from "../ui/icons.tsx";
 import { MergeCustomersMutation, MergeSideQuery, PreviewMergeQuery, type MergePreview, type MergeSide } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
 import { usePhone } from "../ui/usePhone.ts";

@@ -27,7 +27,7 @@ import { useMutation } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { formatDateTime, labelOf, NOTE_CATEGORIES, timeAgo } from "./format.ts";
-import { DeleteIcon, EditIcon } from "./icons.tsx";
+import { DeleteIcon, EditIcon } from "../ui/icons.tsx";
 import { CreateNoteMutation, DeleteNoteMutation, UpdateNoteMutation, type Note } from "./queries.ts";
 
 const CATEGORY_COLOR: Record<string, "default" | "primary" | "secondary" | "error" | "info"> = {

@@ -40,7 +40,7 @@ import {
   PAYMENT_METHODS,
   SOURCE_LABEL,
 } from "./format.ts";
-import { EditIcon } from "./icons.tsx";
+import { EditIcon } from "../ui/icons.tsx";
 import { ProfileField } from "./ProfileCard.tsx";
 import {
   AddFavouriteItemMutation,

@@ -6,7 +6,7 @@ import { Button, Chip, Stack } from "@mui/material";
 import { useState } from "react";
 import { CustomerPicker, type PickedCustomer } from "../customers/CustomerPicker.tsx";
 import { useCan } from "../shell/ViewerContext.tsx";
-import { PersonIcon } from "./icons.tsx";
+import { PersonIcon } from "../ui/icons.tsx";
 
 export interface CartCustomerProps {
   /** The customer's row id (what placeOrder's customerId takes), or null for a walk-in. */

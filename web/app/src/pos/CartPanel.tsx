@@ -18,7 +18,7 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Cart, CartAction, CartLine } from "./cart.ts";
 import { MAX_QUANTITY } from "./cart.ts";
 import { CartCustomer } from "./CartCustomer.tsx";
-import { CloseIcon, DiscountIcon, MinusIcon, PlusIcon } from "./icons.tsx";
+import { CloseIcon, DiscountIcon, MinusIcon, PlusIcon } from "../ui/icons.tsx";
 import { MoneyField } from "./MoneyField.tsx";
 import { taxLabel, taxNote } from "./tax.ts";
 import type { QuotedLine } from "./queries.ts";

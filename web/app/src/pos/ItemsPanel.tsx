@@ -17,10 +17,9 @@ import {
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
-import { AddIcon } from "../ui/icons.tsx";
+import { AddIcon, SearchIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { AddItemDialog } from "./AddItemDialog.tsx";
-import { SearchIcon } from "./icons.tsx";
 import { PosCatalogQuery, type CatalogItem } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
 

@@ -23,7 +23,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { useMoney } from "../ui/useMoney.ts";
-import { MinusIcon, PlusIcon } from "./icons.tsx";
+import { MinusIcon, PlusIcon } from "../ui/icons.tsx";
 import { RefundableLinesQuery, RefundOrderLinesMutation, type OrderRefund, type RefundableLine } from "./queries.ts";
 import { handBackSteps } from "./refunds.ts";
 import { orderNumber } from "./time.ts";

@@ -1,7 +1,7 @@
 // "← Settings": the way back from the pages Settings leads to (Billing, Audit log).
 import { Link } from "@mui/material";
 import { Link as RouterLink } from "react-router-dom";
-import { BackIcon } from "../billing/icons.tsx";
+import { BackIcon } from "../ui/icons.tsx";
 
 export function BackToSettings() {
   return (
