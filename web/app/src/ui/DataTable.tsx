@@ -2,7 +2,8 @@
 // on a narrow screen (the page never scrolls sideways), with minor columns hidden on phones, a
 // row of words when there is nothing to show, and an optional screen-reader-only header for the
 // column of row actions. A column may style its cells (`sx`: a width, how long words break,
-// tabular figures).
+// tabular figures) and may sort the list (`sort`: its header becomes a sort button; the API
+// sorts, the table only says which column it is sorted by).
 //
 // Ours rather than @mui/x-data-grid: the admin's lists are short or paged by the server ("Load
 // more", usePagedQuery), sorted and filtered by the API, and read by the browser tests as plain
@@ -18,6 +19,7 @@ import {
   TableContainer,
   TableHead,
   TableRow,
+  TableSortLabel,
   Typography,
   type SxProps,
   type Theme,
@@ -38,6 +40,8 @@ export interface Column<R> {
   nowrap?: boolean;
   /** Styles of the column's body cells: a maximum width, how long words break, tabular figures. */
   sx?: SxProps<Theme>;
+  /** A column the list can be sorted by: its title is a button that asks for that order. */
+  sort?: { active: boolean; direction: "asc" | "desc"; onSort(): void };
 }
 
 interface Props<R> {
@@ -68,8 +72,19 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
               c.actions ? (
                 <HiddenHeaderCell key={c.header}>{c.header}</HiddenHeaderCell>
               ) : (
-                <TableCell key={c.header} align={c.align} sx={hidden(c.hideBelow)}>
-                  {c.header}
+                <TableCell
+                  key={c.header}
+                  align={c.align}
+                  sx={hidden(c.hideBelow)}
+                  sortDirection={c.sort?.active ? c.sort.direction : false}
+                >
+                  {c.sort ? (
+                    <TableSortLabel active={c.sort.active} direction={c.sort.direction} onClick={c.sort.onSort}>
+                      {c.header}
+                    </TableSortLabel>
+                  ) : (
+                    c.header
+                  )}
                 </TableCell>
               ),
             )}
