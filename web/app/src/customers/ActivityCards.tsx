@@ -1,21 +1,9 @@
 // What the customer has done: the ten latest orders, and the timeline of everything that happened
 // to the profile (the purchase history is PurchaseHistoryCard).
-import {
-  Box,
-  Card,
-  CardContent,
-  Chip,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
-  Tooltip,
-  Typography,
-} from "@mui/material";
+import { Box, Card, CardContent, Chip, Tooltip, Typography } from "@mui/material";
 import { formatDateTime, timeAgo } from "./format.ts";
 import type { Activity, RecentOrder } from "./queries.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { useMoney } from "../ui/useMoney.ts";
 
 /** How an order's status reads on the profile: paid (a sale), unpaid (open at the till), voided or cancelled. */
@@ -37,40 +25,38 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
         {orders.length === 0 ? (
           <Typography color="text.secondary">No orders yet.</Typography>
         ) : (
-          <TableContainer>
-            <Table size="small" aria-label="Recent orders">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Date</TableCell>
-                  <TableCell>Location</TableCell>
-                  <TableCell align="right">Total</TableCell>
-                  <TableCell>Status</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {orders.map((o) => (
-                  <TableRow key={o.id}>
-                    <TableCell sx={{ whiteSpace: "nowrap" }}>
-                      {/* On the clock of the shop where it was sold. */}
-                      {formatDateTime(o.placedAt, o.location?.timezone)}
-                    </TableCell>
-                    <TableCell>{o.location?.name ?? "—"}</TableCell>
-                    <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums", textDecoration: o.status === "voided" || o.status === "cancelled" ? "line-through" : undefined }}>
-                      {money.format(o.total)}
-                      {o.refundedTotal > 0 && (
-                        <Typography variant="caption" color="warning.main" sx={{ display: "block" }}>
-                          {money.format(o.refundedTotal)} refunded
-                        </Typography>
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <Chip size="small" variant="outlined" label={ORDER_STATUS[o.status]?.label ?? o.status} color={ORDER_STATUS[o.status]?.color ?? "default"} />
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable
+            label="Recent orders"
+            rows={orders}
+            rowKey={(o) => o.id}
+            rowProps={() => ({ hover: false })}
+            columns={[
+              // On the clock of the shop where it was sold.
+              { header: "Date", nowrap: true, cell: (o) => formatDateTime(o.placedAt, o.location?.timezone) },
+              { header: "Location", cell: (o) => o.location?.name ?? "—" },
+              {
+                header: "Total",
+                align: "right",
+                sx: { fontVariantNumeric: "tabular-nums" },
+                cell: (o) => (
+                  <Box sx={{ textDecoration: o.status === "voided" || o.status === "cancelled" ? "line-through" : undefined }}>
+                    {money.format(o.total)}
+                    {o.refundedTotal > 0 && (
+                      <Typography variant="caption" color="warning.main" sx={{ display: "block" }}>
+                        {money.format(o.refundedTotal)} refunded
+                      </Typography>
+                    )}
+                  </Box>
+                ),
+              },
+              {
+                header: "Status",
+                cell: (o) => (
+                  <Chip size="small" variant="outlined" label={ORDER_STATUS[o.status]?.label ?? o.status} color={ORDER_STATUS[o.status]?.color ?? "default"} />
+                ),
+              },
+            ]}
+          />
         )}
       </CardContent>
     </Card>

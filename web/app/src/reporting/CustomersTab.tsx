@@ -3,15 +3,13 @@
 // now. The server's definitions (reporting.customer_loyalty_days): a customer counts once on
 // each day they had a standing order; new = their first order ever was that day; returning =
 // they had an order on an earlier day.
-import {
-  Alert, Box, Card, CardContent, Grid, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow,
-  Typography,
-} from "@mui/material";
+import { Alert, Box, Card, CardContent, Grid, Stack, Typography } from "@mui/material";
 import { BarChart } from "@mui/x-charts/BarChart";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { shortDate } from "./dates.ts";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
@@ -100,30 +98,21 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
             </CardContent>
           </Card>
           {busyDays.length > 0 && (
-            <TableContainer component={Card}>
-              <Table size="small" aria-label="Customers per day">
-                <TableHead>
-                  <TableRow>
-                    <TableCell>Date</TableCell>
-                    <TableCell align="right">New</TableCell>
-                    <TableCell align="right">Returning</TableCell>
-                    <TableCell align="right">Customers</TableCell>
-                    <TableCell align="right">Repeat rate</TableCell>
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {busyDays.map((r) => (
-                    <TableRow key={r.businessDate}>
-                      <TableCell>{r.businessDate}</TableCell>
-                      <TableCell align="right">{r.newCustomers}</TableCell>
-                      <TableCell align="right">{r.returningCustomers}</TableCell>
-                      <TableCell align="right">{r.customers}</TableCell>
-                      <TableCell align="right">{formatPercent(Number(r.repeatRate))}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
-            </TableContainer>
+            <Card>
+              <DataTable
+                label="Customers per day"
+                rows={busyDays}
+                rowKey={(r) => r.businessDate}
+                rowProps={() => ({ hover: false })}
+                columns={[
+                  { header: "Date", cell: (r) => r.businessDate },
+                  { header: "New", align: "right", cell: (r) => r.newCustomers },
+                  { header: "Returning", align: "right", cell: (r) => r.returningCustomers },
+                  { header: "Customers", align: "right", cell: (r) => r.customers },
+                  { header: "Repeat rate", align: "right", cell: (r) => formatPercent(Number(r.repeatRate)) },
+                ]}
+              />
+            </Card>
           )}
         </>
       )}
@@ -166,24 +155,17 @@ function ClassDistribution() {
                 hideLegend
               />
             </Box>
-            <TableContainer sx={{ flex: 1 }}>
-              <Table size="small" aria-label="Customers by loyalty class">
-                <TableHead>
-                  <TableRow>
-                    <TableCell>Class</TableCell>
-                    <TableCell align="right">Customers</TableCell>
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {rows.map((r) => (
-                    <TableRow key={r.loyaltyClass ?? "none"}>
-                      <TableCell>{loyaltyClassLabel(r.loyaltyClass)}</TableCell>
-                      <TableCell align="right">{r.customers}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
-            </TableContainer>
+            <DataTable
+              label="Customers by loyalty class"
+              sx={{ flex: 1 }}
+              rows={rows}
+              rowKey={(r) => r.loyaltyClass ?? "none"}
+              rowProps={() => ({ hover: false })}
+              columns={[
+                { header: "Class", cell: (r) => loyaltyClassLabel(r.loyaltyClass) },
+                { header: "Customers", align: "right", cell: (r) => r.customers },
+              ]}
+            />
           </Stack>
         )}
       </CardContent>

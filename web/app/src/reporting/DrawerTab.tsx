@@ -2,11 +2,12 @@
 // float, cash payments, cash refunds, cash in and out, what should have been there, what was
 // counted and the difference — so the shop checks its cash every evening. A drawer still open
 // shows what it should hold now.
-import { Alert, Card, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from "@mui/material";
+import { Alert, Card, Stack, Typography } from "@mui/material";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { differenceText } from "../pos/drawer.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { useMoney } from "../ui/useMoney.ts";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
@@ -38,73 +39,61 @@ export function DrawerTab({ range, onRange, location, onLocation }: Props) {
       {!data && fetching ? (
         <Loading />
       ) : (
-        <TableContainer component={Card}>
-          <Table size="small" aria-label="Cash drawers">
-            <TableHead>
-              <TableRow>
-                <TableCell>Date</TableCell>
-                <TableCell>Location</TableCell>
-                <TableCell>Open</TableCell>
-                <TableCell align="right">Float</TableCell>
-                <TableCell align="right">Cash payments</TableCell>
-                <TableCell align="right">Cash refunds</TableCell>
-                <TableCell align="right">Cash in</TableCell>
-                <TableCell align="right">Cash out</TableCell>
-                <TableCell align="right">Expected</TableCell>
-                <TableCell align="right">Counted</TableCell>
-                <TableCell>Difference</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.map((d) => {
-                const tz = d.location?.timezone ?? "UTC";
-                const open = d.closedAt === null;
-                return (
-                  <TableRow key={d.id}>
-                    <TableCell>{d.businessDate}</TableCell>
-                    <TableCell>{d.location?.name}</TableCell>
-                    <TableCell>
-                      {timeAt(d.openedAt, tz)}–{open ? "now" : timeAt(d.closedAt, tz)}
+        <Card>
+          <DataTable
+            label="Cash drawers"
+            rows={rows}
+            rowKey={(d) => d.id}
+            rowProps={() => ({ hover: false })}
+            empty="No cash drawer was opened in this period."
+            columns={[
+              { header: "Date", cell: (d) => d.businessDate },
+              { header: "Location", cell: (d) => d.location?.name },
+              {
+                header: "Open",
+                cell: (d) => {
+                  const tz = d.location?.timezone ?? "UTC";
+                  return (
+                    <>
+                      {timeAt(d.openedAt, tz)}–{d.closedAt === null ? "now" : timeAt(d.closedAt, tz)}
                       <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
                         {[d.openedBy?.name, d.closedBy && d.closedBy.name !== d.openedBy?.name ? d.closedBy.name : null].filter(Boolean).join(" → ")}
                       </Typography>
-                    </TableCell>
-                    <TableCell align="right">{money.format(d.openingFloat)}</TableCell>
-                    <TableCell align="right">{money.format(d.cashPayments)}</TableCell>
-                    <TableCell align="right">{money.format(-d.cashRefunds || 0)}</TableCell>
-                    <TableCell align="right">{money.format(d.cashIn)}</TableCell>
-                    <TableCell align="right">{money.format(-d.cashOut || 0)}</TableCell>
-                    <TableCell align="right">{money.format(open ? d.expectedNow : d.expected)}</TableCell>
-                    <TableCell align="right">{open ? "—" : money.format(d.counted)}</TableCell>
-                    <TableCell>
-                      {open ? (
-                        <Typography variant="body2" color="text.secondary">
-                          Still open
-                        </Typography>
-                      ) : (
-                        <Typography variant="body2" sx={{ color: d.difference === 0 ? "success.main" : "error.main", fontWeight: 600 }}>
-                          {differenceText(d.difference ?? 0, money.format)}
-                        </Typography>
-                      )}
-                      {d.note && (
-                        <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
-                          {d.note}
-                        </Typography>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-              {rows.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={11}>
-                    <Typography color="text.secondary">No cash drawer was opened in this period.</Typography>
-                  </TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
+                    </>
+                  );
+                },
+              },
+              { header: "Float", align: "right", cell: (d) => money.format(d.openingFloat) },
+              { header: "Cash payments", align: "right", cell: (d) => money.format(d.cashPayments) },
+              { header: "Cash refunds", align: "right", cell: (d) => money.format(-d.cashRefunds || 0) },
+              { header: "Cash in", align: "right", hideBelow: "sm", cell: (d) => money.format(d.cashIn) },
+              { header: "Cash out", align: "right", hideBelow: "sm", cell: (d) => money.format(-d.cashOut || 0) },
+              { header: "Expected", align: "right", cell: (d) => money.format(d.closedAt === null ? d.expectedNow : d.expected) },
+              { header: "Counted", align: "right", cell: (d) => (d.closedAt === null ? "—" : money.format(d.counted)) },
+              {
+                header: "Difference",
+                cell: (d) => (
+                  <>
+                    {d.closedAt === null ? (
+                      <Typography variant="body2" color="text.secondary">
+                        Still open
+                      </Typography>
+                    ) : (
+                      <Typography variant="body2" sx={{ color: d.difference === 0 ? "success.main" : "error.main", fontWeight: 600 }}>
+                        {differenceText(d.difference ?? 0, money.format)}
+                      </Typography>
+                    )}
+                    {d.note && (
+                      <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
+                        {d.note}
+                      </Typography>
+                    )}
+                  </>
+                ),
+              },
+            ]}
+          />
+        </Card>
       )}
     </Stack>
   );

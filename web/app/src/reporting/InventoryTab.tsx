@@ -1,11 +1,9 @@
 // Inventory: stock on hand per location and item, with a low-stock badge and filter.
-import {
-  Alert, Box, Card, Chip, FormControlLabel, Stack, Switch, Table, TableBody, TableCell, TableContainer, TableHead,
-  TableRow, Typography,
-} from "@mui/material";
+import { Alert, Box, Card, Chip, FormControlLabel, Stack, Switch } from "@mui/material";
 import { useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { ExportButton } from "./ExportButton.tsx";
 import { LocationFilter } from "./Filters.tsx";
@@ -35,45 +33,30 @@ export function InventoryTab({ location, onLocation }: { location: string; onLoc
       {!data && fetching ? (
         <Loading />
       ) : (
-        <TableContainer component={Card}>
-          <Table size="small" aria-label="Stock levels">
-            <TableHead>
-              <TableRow>
-                <TableCell>Location</TableCell>
-                <TableCell>Item</TableCell>
-                <TableCell align="right">On hand</TableCell>
-                <TableCell align="right">Threshold</TableCell>
-                <TableCell>Status</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.map((r) => (
-                <TableRow key={`${r.locationId}/${r.inventoryItemId}`}>
-                  <TableCell>{r.locationName}</TableCell>
-                  <TableCell>{r.itemName}</TableCell>
-                  <TableCell align="right">{r.onHand}</TableCell>
-                  <TableCell align="right">{r.lowStockThreshold}</TableCell>
-                  <TableCell>
-                    {r.isBelowThreshold ? (
-                      <Chip size="small" color="error" label="Low stock" />
-                    ) : (
-                      <Chip size="small" color="success" variant="outlined" label="OK" />
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-              {rows.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={5}>
-                    <Typography color="text.secondary">
-                      {lowOnly ? "Nothing is low on stock." : "No stock has been recorded yet."}
-                    </Typography>
-                  </TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <Card>
+          <DataTable
+            label="Stock levels"
+            rows={rows}
+            rowKey={(r) => `${r.locationId}/${r.inventoryItemId}`}
+            rowProps={() => ({ hover: false })}
+            empty={lowOnly ? "Nothing is low on stock." : "No stock has been recorded yet."}
+            columns={[
+              { header: "Location", cell: (r) => r.locationName },
+              { header: "Item", cell: (r) => r.itemName },
+              { header: "On hand", align: "right", cell: (r) => r.onHand },
+              { header: "Threshold", align: "right", hideBelow: "sm", cell: (r) => r.lowStockThreshold },
+              {
+                header: "Status",
+                cell: (r) =>
+                  r.isBelowThreshold ? (
+                    <Chip size="small" color="error" label="Low stock" />
+                  ) : (
+                    <Chip size="small" color="success" variant="outlined" label="OK" />
+                  ),
+              },
+            ]}
+          />
+        </Card>
       )}
     </Stack>
   );

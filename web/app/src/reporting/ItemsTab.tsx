@@ -1,13 +1,11 @@
 // Items: the best-selling catalog items of the period, top 10 by revenue as horizontal bars, and
 // the full ranking as a table sorted by quantity or revenue.
-import {
-  Alert, Box, Card, CardContent, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow,
-  TableSortLabel, Typography,
-} from "@mui/material";
+import { Alert, Box, Card, CardContent, Stack, Typography } from "@mui/material";
 import { BarChart } from "@mui/x-charts/BarChart";
 import { useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { chartMoney } from "./chartMoney.ts";
 import { ExportButton } from "./ExportButton.tsx";
@@ -74,43 +72,31 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
       {!data && fetching ? (
         <Loading />
       ) : (
-        <TableContainer component={Card}>
-          <Table size="small" aria-label="Item sales">
-            <TableHead>
-              <TableRow>
-                <TableCell>Item</TableCell>
-                <TableCell align="right" sortDirection={orderBy === "quantity" ? "desc" : false}>
-                  <TableSortLabel active={orderBy === "quantity"} direction="desc" onClick={() => setOrderBy("quantity")}>
-                    Quantity
-                  </TableSortLabel>
-                </TableCell>
-                <TableCell align="right" sortDirection={orderBy === "revenue" ? "desc" : false}>
-                  <TableSortLabel active={orderBy === "revenue"} direction="desc" onClick={() => setOrderBy("revenue")}>
-                    Revenue
-                  </TableSortLabel>
-                </TableCell>
-                <TableCell align="right">Average price</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.map((r) => (
-                <TableRow key={r.catalogItemId}>
-                  <TableCell>{r.catalogItemName}</TableCell>
-                  <TableCell align="right">{cents(r.quantitySold)}</TableCell>
-                  <TableCell align="right">{money.format(cents(r.netRevenue))}</TableCell>
-                  <TableCell align="right">{money.format(cents(r.avgUnitPrice))}</TableCell>
-                </TableRow>
-              ))}
-              {rows.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={4}>
-                    <Typography color="text.secondary">No items sold in this period.</Typography>
-                  </TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <Card>
+          <DataTable
+            label="Item sales"
+            rows={rows}
+            rowKey={(r) => r.catalogItemId}
+            rowProps={() => ({ hover: false })}
+            empty="No items sold in this period."
+            columns={[
+              { header: "Item", cell: (r) => r.catalogItemName },
+              {
+                header: "Quantity",
+                align: "right",
+                sort: { active: orderBy === "quantity", direction: "desc", onSort: () => setOrderBy("quantity") },
+                cell: (r) => cents(r.quantitySold),
+              },
+              {
+                header: "Revenue",
+                align: "right",
+                sort: { active: orderBy === "revenue", direction: "desc", onSort: () => setOrderBy("revenue") },
+                cell: (r) => money.format(cents(r.netRevenue)),
+              },
+              { header: "Average price", align: "right", hideBelow: "sm", cell: (r) => money.format(cents(r.avgUnitPrice)) },
+            ]}
+          />
+        </Card>
       )}
     </Stack>
   );

@@ -13,12 +13,6 @@ import {
   Link,
   MenuItem,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   TextField,
   Typography,
 } from "@mui/material";
@@ -27,6 +21,7 @@ import { Link as RouterLink, useSearchParams } from "react-router-dom";
 import { useQuery } from "urql";
 import { usePagedQuery } from "../lib/usePagedQuery.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { LoadMore, PagedListHeader } from "../ui/PagedList.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
@@ -122,35 +117,51 @@ function AuditLog() {
         {entries.loading ? (
           <Loading />
         ) : (
-          <TableContainer>
-            <Table aria-label="Audit log" size="small" sx={{ minWidth: 840 }}>
-              <TableHead>
-                <TableRow>
-                  <TableCell>When</TableCell>
-                  <TableCell>Who</TableCell>
-                  <TableCell>What</TableCell>
-                  <TableCell>Changes</TableCell>
-                  <TableCell>Reason</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {entries.nodes.map((entry) => (
-                  <EntryRow key={entry.id} entry={entry} names={names} />
-                ))}
-                {!entries.nodes.length && !entries.error && (
-                  <TableRow>
-                    <TableCell colSpan={5}>
-                      <Typography color="text.secondary" sx={{ py: 1 }}>
-                        {filtered
-                          ? "No change matches these filters."
-                          : "No changes recorded yet. Changes to customers, orders, locations, staff and billing appear here as they are made."}
-                      </Typography>
-                    </TableCell>
-                  </TableRow>
-                )}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable
+            label="Audit log"
+            rows={entries.nodes}
+            rowKey={(entry) => entry.id}
+            rowProps={() => ({ "data-testid": "audit-row" })}
+            // Wide enough for the changes to read as lines, scrolling on narrower screens; each
+            // entry's cells start at its top, however many changes it lists.
+            sx={{ "& table": { minWidth: 840 }, "& tbody td": { verticalAlign: "top" } }}
+            empty={
+              !entries.error && (
+                <Box component="span" sx={{ display: "block", py: 1 }}>
+                  {filtered
+                    ? "No change matches these filters."
+                    : "No changes recorded yet. Changes to customers, orders, locations, staff and billing appear here as they are made."}
+                </Box>
+              )
+            }
+            columns={[
+              { header: "When", nowrap: true, cell: (entry) => <TimeAgo iso={entry.createdAt} /> },
+              {
+                header: "Who",
+                cell: (entry) => (
+                  <Typography variant="body2" title={entry.actor?.email}>
+                    {entry.actor?.name ?? (entry.actorUserId ? "A former member" : "System")}
+                  </Typography>
+                ),
+              },
+              { header: "What", cell: (entry) => <What entry={entry} /> },
+              { header: "Changes", sx: { maxWidth: 340 }, cell: (entry) => <Changes entry={entry} names={names} /> },
+              {
+                header: "Reason",
+                sx: { maxWidth: 260, wordBreak: "break-word" },
+                cell: (entry) =>
+                  entry.reason ? (
+                    <Typography variant="body2" data-testid="audit-reason">
+                      {entry.reason}
+                    </Typography>
+                  ) : (
+                    <Typography variant="body2" color="text.disabled">
+                      —
+                    </Typography>
+                  ),
+              },
+            ]}
+          />
         )}
         <LoadMore list={entries} capped="Older entries are not shown: narrow the dates or filters to see them." />
       </CardContent>
@@ -232,63 +243,48 @@ function customerOf(entry: AuditEntry): string | null {
   return null;
 }
 
-function EntryRow({ entry, names }: { entry: AuditEntry; names: Names }) {
+/** What an entry is about, a link when it is a customer, and the command that did it. */
+function What({ entry }: { entry: AuditEntry }) {
+  const customer = customerOf(entry);
+  return (
+    <>
+      <Typography variant="body2">
+        {customer ? (
+          <Link component={RouterLink} to={`/customers/${customer}`}>
+            {whatChanged(entry.entity, entry.action)}
+          </Link>
+        ) : (
+          whatChanged(entry.entity, entry.action)
+        )}
+      </Typography>
+      {entry.command && <Chip size="small" variant="outlined" label={commandLabel(entry.command)} sx={{ mt: 0.5 }} />}
+    </>
+  );
+}
+
+/** The fields an entry changed, the first few until "more" shows them all. */
+function Changes({ entry, names }: { entry: AuditEntry; names: Names }) {
   const [open, setOpen] = useState(false);
   const money = useMoney();
   const changes = fieldChanges(entry.action, entry.changes, names, money);
   const shown = open ? changes : changes.slice(0, FIELDS_SHOWN);
-  const customer = customerOf(entry);
-  const who = entry.actor?.name ?? (entry.actorUserId ? "A former member" : "System");
   return (
-    <TableRow hover data-testid="audit-row" sx={{ verticalAlign: "top" }}>
-      <TableCell sx={{ whiteSpace: "nowrap" }}>
-        <TimeAgo iso={entry.createdAt} />
-      </TableCell>
-      <TableCell>
-        <Typography variant="body2" title={entry.actor?.email}>
-          {who}
-        </Typography>
-      </TableCell>
-      <TableCell>
-        <Typography variant="body2">
-          {customer ? (
-            <Link component={RouterLink} to={`/customers/${customer}`}>
-              {whatChanged(entry.entity, entry.action)}
-            </Link>
-          ) : (
-            whatChanged(entry.entity, entry.action)
-          )}
-        </Typography>
-        {entry.command && <Chip size="small" variant="outlined" label={commandLabel(entry.command)} sx={{ mt: 0.5 }} />}
-      </TableCell>
-      <TableCell sx={{ maxWidth: 340 }}>
-        <Box component="ul" sx={{ listStyle: "none", m: 0, p: 0 }} aria-label="Fields changed">
-          {shown.map((c) => (
-            <Typography component="li" variant="body2" key={c.field} sx={{ wordBreak: "break-word" }}>
-              <Box component="span" sx={{ color: "text.secondary" }}>
-                {c.label}:
-              </Box>{" "}
-              {c.text}
-            </Typography>
-          ))}
-        </Box>
-        {changes.length > FIELDS_SHOWN && (
-          <Button size="small" sx={{ px: 0.5, minWidth: 0 }} onClick={() => setOpen((o) => !o)}>
-            {open ? "Show less" : `${changes.length - FIELDS_SHOWN} more`}
-          </Button>
-        )}
-      </TableCell>
-      <TableCell sx={{ maxWidth: 260, wordBreak: "break-word" }}>
-        {entry.reason ? (
-          <Typography variant="body2" data-testid="audit-reason">
-            {entry.reason}
+    <>
+      <Box component="ul" sx={{ listStyle: "none", m: 0, p: 0 }} aria-label="Fields changed">
+        {shown.map((c) => (
+          <Typography component="li" variant="body2" key={c.field} sx={{ wordBreak: "break-word" }}>
+            <Box component="span" sx={{ color: "text.secondary" }}>
+              {c.label}:
+            </Box>{" "}
+            {c.text}
           </Typography>
-        ) : (
-          <Typography variant="body2" color="text.disabled">
-            —
-          </Typography>
-        )}
-      </TableCell>
-    </TableRow>
+        ))}
+      </Box>
+      {changes.length > FIELDS_SHOWN && (
+        <Button size="small" sx={{ px: 0.5, minWidth: 0 }} onClick={() => setOpen((o) => !o)}>
+          {open ? "Show less" : `${changes.length - FIELDS_SHOWN} more`}
+        </Button>
+      )}
+    </>
   );
 }

@@ -14,12 +14,6 @@ import {
   DialogContentText,
   DialogTitle,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   TextField,
   Typography,
 } from "@mui/material";
@@ -28,6 +22,7 @@ import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import {
@@ -65,40 +60,29 @@ export function CustomerTypesCard({ canUpdate }: { canUpdate: boolean }) {
             {!data && fetching ? (
               <Loading />
             ) : (
-              <TableContainer>
-                <Table size="small" aria-label="Customer types">
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>Name</TableCell>
-                      {canUpdate && <TableCell align="right">Actions</TableCell>}
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {types.map((type) => (
-                      <TableRow key={type.id} hover>
-                        <TableCell>{type.label}</TableCell>
-                        {canUpdate && (
-                          <TableCell align="right">
-                            <Button size="small" onClick={() => setRenaming(type)} aria-label={`Rename ${type.label}`}>
-                              Rename
-                            </Button>
-                            <Button size="small" color="error" onClick={() => setDeleting(type)} aria-label={`Delete ${type.label}`}>
-                              Delete
-                            </Button>
-                          </TableCell>
-                        )}
-                      </TableRow>
-                    ))}
-                    {!types.length && !error && (
-                      <TableRow>
-                        <TableCell colSpan={canUpdate ? 2 : 1}>
-                          <Typography color="text.secondary">No customer types yet.</Typography>
-                        </TableCell>
-                      </TableRow>
-                    )}
-                  </TableBody>
-                </Table>
-              </TableContainer>
+              <DataTable
+                label="Customer types"
+                rows={types}
+                rowKey={(type) => type.id}
+                empty={!error && "No customer types yet."}
+                columns={[
+                  { header: "Name", cell: (type) => type.label },
+                  canUpdate && {
+                    header: "Actions",
+                    actions: true,
+                    cell: (type) => (
+                      <>
+                        <Button size="small" onClick={() => setRenaming(type)} aria-label={`Rename ${type.label}`}>
+                          Rename
+                        </Button>
+                        <Button size="small" color="error" onClick={() => setDeleting(type)} aria-label={`Delete ${type.label}`}>
+                          Delete
+                        </Button>
+                      </>
+                    ),
+                  },
+                ]}
+              />
             )}
             {canUpdate && <AddTypeForm />}
           </>

@@ -11,18 +11,13 @@ import {
   CardContent,
   Chip,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   Typography,
 } from "@mui/material";
 import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { formatDate } from "../customers/format.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon, PlaceIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { AddLocationDialog } from "./AddLocationDialog.tsx";
@@ -65,61 +60,54 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
         {!data && fetching ? (
           <Loading />
         ) : (
-          <TableContainer>
-            <Table aria-label="Locations">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Name</TableCell>
-                  <TableCell>Time zone</TableCell>
-                  <TableCell>Status</TableCell>
-                  {canUpdate && <TableCell align="right">Actions</TableCell>}
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {locations.map((location) => (
-                  <TableRow key={location.id} hover>
-                    <TableCell>
-                      <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
-                        <PlaceIcon fontSize="small" color="action" />
-                        <span>{location.name}</span>
-                      </Stack>
-                    </TableCell>
-                    <TableCell>{location.timezone}</TableCell>
-                    <TableCell>
-                      {location.closedAt ? (
-                        <Chip size="small" label="Closed" title={`Closed on ${formatDate(location.closedAt)}`} />
-                      ) : (
-                        <Chip size="small" label="Open" color="success" variant="outlined" />
-                      )}
-                    </TableCell>
-                    {canUpdate && (
-                      <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                        <Button size="small" onClick={() => setEditing(location)} aria-label={`Edit ${location.name}`}>
-                          Edit
-                        </Button>
-                        {location.closedAt ? (
-                          <Button size="small" onClick={() => setReopening(location)} aria-label={`Reopen ${location.name}`}>
-                            Reopen
-                          </Button>
-                        ) : (
-                          <Button size="small" color="error" onClick={() => setClosing(location)} aria-label={`Close ${location.name}`}>
-                            Close
-                          </Button>
-                        )}
-                      </TableCell>
+          <DataTable
+            label="Locations"
+            size="medium"
+            rows={locations}
+            rowKey={(location) => location.id}
+            empty={!error && "No locations yet."}
+            columns={[
+              {
+                header: "Name",
+                cell: (location) => (
+                  <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
+                    <PlaceIcon fontSize="small" color="action" />
+                    <span>{location.name}</span>
+                  </Stack>
+                ),
+              },
+              { header: "Time zone", cell: (location) => location.timezone },
+              {
+                header: "Status",
+                cell: (location) =>
+                  location.closedAt ? (
+                    <Chip size="small" label="Closed" title={`Closed on ${formatDate(location.closedAt)}`} />
+                  ) : (
+                    <Chip size="small" label="Open" color="success" variant="outlined" />
+                  ),
+              },
+              canUpdate && {
+                header: "Actions",
+                actions: true,
+                cell: (location) => (
+                  <>
+                    <Button size="small" onClick={() => setEditing(location)} aria-label={`Edit ${location.name}`}>
+                      Edit
+                    </Button>
+                    {location.closedAt ? (
+                      <Button size="small" onClick={() => setReopening(location)} aria-label={`Reopen ${location.name}`}>
+                        Reopen
+                      </Button>
+                    ) : (
+                      <Button size="small" color="error" onClick={() => setClosing(location)} aria-label={`Close ${location.name}`}>
+                        Close
+                      </Button>
                     )}
-                  </TableRow>
-                ))}
-                {!locations.length && !error && (
-                  <TableRow>
-                    <TableCell colSpan={canUpdate ? 4 : 3}>
-                      <Typography color="text.secondary">No locations yet.</Typography>
-                    </TableCell>
-                  </TableRow>
-                )}
-              </TableBody>
-            </Table>
-          </TableContainer>
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </CardContent>
       {canUpdate && <AddLocationDialog open={adding} onClose={() => setAdding(false)} />}

@@ -9,18 +9,13 @@ import {
   Card,
   CardContent,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   Typography,
 } from "@mui/material";
 import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
@@ -85,88 +80,75 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
           <Loading />
         ) : (
           <Stack spacing={3}>
-            <TableContainer>
-              <Table size="small" aria-label="Members">
-                <TableHead>
-                  <TableRow>
-                    <TableCell>Name</TableCell>
-                    <TableCell>Email</TableCell>
-                    <TableCell>Role</TableCell>
-                    {canUpdate && <TableCell align="right">Actions</TableCell>}
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {members.map((member) => {
+            <DataTable
+              label="Members"
+              rows={members}
+              rowKey={(member) => member.id}
+              columns={[
+                {
+                  header: "Name",
+                  cell: (member) => (
+                    <>
+                      {member.user?.name ?? "A member"}
+                      {member.user?.id === user.id && (
+                        <Typography component="span" variant="body2" color="text.secondary">
+                          {" "}
+                          (you)
+                        </Typography>
+                      )}
+                    </>
+                  ),
+                },
+                { header: "Email", cell: (member) => member.user?.email },
+                { header: "Role", cell: (member) => member.role?.name },
+                canUpdate && {
+                  header: "Actions",
+                  actions: true,
+                  cell: (member) => {
                     const name = member.user?.name ?? "A member";
                     return (
-                      <TableRow key={member.id} hover>
-                        <TableCell>
-                          {name}
-                          {member.user?.id === user.id && (
-                            <Typography component="span" variant="body2" color="text.secondary">
-                              {" "}
-                              (you)
-                            </Typography>
-                          )}
-                        </TableCell>
-                        <TableCell>{member.user?.email}</TableCell>
-                        <TableCell>{member.role?.name}</TableCell>
-                        {canUpdate && (
-                          <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                            <Button size="small" onClick={() => setChanging(member)} aria-label={`Change the role of ${name}`}>
-                              Change role
-                            </Button>
-                            <Button size="small" color="error" onClick={() => setRemoving(member)} aria-label={`Remove ${name}`}>
-                              Remove
-                            </Button>
-                          </TableCell>
-                        )}
-                      </TableRow>
+                      <>
+                        <Button size="small" onClick={() => setChanging(member)} aria-label={`Change the role of ${name}`}>
+                          Change role
+                        </Button>
+                        <Button size="small" color="error" onClick={() => setRemoving(member)} aria-label={`Remove ${name}`}>
+                          Remove
+                        </Button>
+                      </>
                     );
-                  })}
-                </TableBody>
-              </Table>
-            </TableContainer>
+                  },
+                },
+              ]}
+            />
             <Box>
               <Typography variant="subtitle2" component="h3" sx={{ mb: 1 }}>
                 Pending invitations
               </Typography>
               {pending.length ? (
-                <TableContainer>
-                  <Table size="small" aria-label="Pending invitations">
-                    <TableHead>
-                      <TableRow>
-                        <TableCell>Email</TableCell>
-                        <TableCell>Role</TableCell>
-                        <TableCell>Expires</TableCell>
-                        {canUpdate && <TableCell align="right">Actions</TableCell>}
-                      </TableRow>
-                    </TableHead>
-                    <TableBody>
-                      {pending.map((invitation) => (
-                        <TableRow key={invitation.id} hover>
-                          <TableCell>{invitation.email}</TableCell>
-                          <TableCell>{invitation.role?.name}</TableCell>
-                          <TableCell>
-                            <TimeAgo iso={invitation.expiresAt} />
-                          </TableCell>
-                          {canUpdate && (
-                            <TableCell align="right">
-                              <Button
-                                size="small"
-                                color="error"
-                                onClick={() => setRevoking(invitation)}
-                                aria-label={`Revoke the invitation of ${invitation.email}`}
-                              >
-                                Revoke
-                              </Button>
-                            </TableCell>
-                          )}
-                        </TableRow>
-                      ))}
-                    </TableBody>
-                  </Table>
-                </TableContainer>
+                <DataTable
+                  label="Pending invitations"
+                  rows={pending}
+                  rowKey={(invitation) => invitation.id}
+                  columns={[
+                    { header: "Email", cell: (invitation) => invitation.email },
+                    { header: "Role", cell: (invitation) => invitation.role?.name },
+                    { header: "Expires", cell: (invitation) => <TimeAgo iso={invitation.expiresAt} /> },
+                    canUpdate && {
+                      header: "Actions",
+                      actions: true,
+                      cell: (invitation) => (
+                        <Button
+                          size="small"
+                          color="error"
+                          onClick={() => setRevoking(invitation)}
+                          aria-label={`Revoke the invitation of ${invitation.email}`}
+                        >
+                          Revoke
+                        </Button>
+                      ),
+                    },
+                  ]}
+                />
               ) : (
                 <Typography variant="body2" color="text.secondary">
                   No invitation is waiting to be accepted.

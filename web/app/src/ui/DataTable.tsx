@@ -1,7 +1,9 @@
 // The admin's one table: a labelled MUI table from a list of columns, scrolling inside its own box
 // on a narrow screen (the page never scrolls sideways), with minor columns hidden on phones, a
 // row of words when there is nothing to show, and an optional screen-reader-only header for the
-// column of row actions.
+// column of row actions. A column may style its cells (`sx`: a width, how long words break,
+// tabular figures) and may sort the list (`sort`: its header becomes a sort button; the API
+// sorts, the table only says which column it is sorted by).
 //
 // Ours rather than @mui/x-data-grid: the admin's lists are short or paged by the server ("Load
 // more", usePagedQuery), sorted and filtered by the API, and read by the browser tests as plain
@@ -10,7 +12,18 @@
 //
 //   <DataTable label="Tax rates" rows={rates} rowKey={(r) => r.id} empty="No tax rates yet."
 //     columns={[{ header: "Name", cell: (r) => r.name }, { header: "Rate", cell: (r) => …, hideBelow: "sm" }]} />
-import { Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography, type SxProps, type Theme } from "@mui/material";
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  TableSortLabel,
+  Typography,
+  type SxProps,
+  type Theme,
+} from "@mui/material";
 import type { ReactNode } from "react";
 import { HiddenHeaderCell } from "./HiddenHeaderCell.tsx";
 
@@ -25,6 +38,10 @@ export interface Column<R> {
   actions?: boolean;
   /** Keeps the cell on one line (amounts, dates, buttons). */
   nowrap?: boolean;
+  /** Styles of the column's body cells: a maximum width, how long words break, tabular figures. */
+  sx?: SxProps<Theme>;
+  /** A column the list can be sorted by: its title is a button that asks for that order. */
+  sort?: { active: boolean; direction: "asc" | "desc"; onSort(): void };
 }
 
 interface Props<R> {
@@ -55,8 +72,19 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
               c.actions ? (
                 <HiddenHeaderCell key={c.header}>{c.header}</HiddenHeaderCell>
               ) : (
-                <TableCell key={c.header} align={c.align} sx={hidden(c.hideBelow)}>
-                  {c.header}
+                <TableCell
+                  key={c.header}
+                  align={c.align}
+                  sx={hidden(c.hideBelow)}
+                  sortDirection={c.sort?.active ? c.sort.direction : false}
+                >
+                  {c.sort ? (
+                    <TableSortLabel active={c.sort.active} direction={c.sort.direction} onClick={c.sort.onSort}>
+                      {c.header}
+                    </TableSortLabel>
+                  ) : (
+                    c.header
+                  )}
                 </TableCell>
               ),
             )}
@@ -71,7 +99,11 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
                   <TableCell
                     key={c.header}
                     align={c.actions ? "right" : c.align}
-                    sx={{ ...hidden(c.hideBelow), ...(c.nowrap || c.actions ? { whiteSpace: "nowrap" } : {}) }}
+                    sx={[
+                      hidden(c.hideBelow) ?? false,
+                      Boolean(c.nowrap || c.actions) && { whiteSpace: "nowrap" },
+                      ...(Array.isArray(c.sx) ? c.sx : [c.sx ?? false]),
+                    ]}
                   >
                     {c.cell(row)}
                   </TableCell>
