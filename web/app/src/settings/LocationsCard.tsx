@@ -46,7 +46,7 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
   return (
     <Card>
       <CardContent>
-        <Stack direction="row" sx={{ alignItems: "center", justifyContent: "space-between", mb: 2 }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", mb: 2 }}>
           <Box>
             <Typography variant="h6" component="h2">
               Locations

@@ -65,7 +65,7 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
   return (
     <Card>
       <CardContent>
-        <Stack direction="row" spacing={2} sx={{ alignItems: "center", justifyContent: "space-between", mb: 2 }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", mb: 2 }}>
           <Box>
             <Typography variant="h6" component="h2">
               Staff
