@@ -25,6 +25,7 @@ import { formatDate } from "../customers/format.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { AddIcon, PlaceIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { NOT_ON_PHONE, ONLY_ON_PHONE, TIGHT_ON_PHONE } from "../ui/narrow.ts";
 import { AddLocationDialog } from "./AddLocationDialog.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { EditLocationDialog } from "./EditLocationDialog.tsx";
@@ -66,11 +67,11 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
           <Loading />
         ) : (
           <TableContainer>
-            <Table aria-label="Locations">
+            <Table aria-label="Locations" sx={TIGHT_ON_PHONE}>
               <TableHead>
                 <TableRow>
                   <TableCell>Name</TableCell>
-                  <TableCell>Time zone</TableCell>
+                  <TableCell sx={NOT_ON_PHONE}>Time zone</TableCell>
                   <TableCell>Status</TableCell>
                   {canUpdate && <TableCell align="right">Actions</TableCell>}
                 </TableRow>
@@ -79,12 +80,17 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
                 {locations.map((location) => (
                   <TableRow key={location.id} hover>
                     <TableCell>
-                      <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
-                        <PlaceIcon fontSize="small" color="action" />
-                        <span>{location.name}</span>
+                      <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center" }}>
+                        <PlaceIcon fontSize="small" color="action" sx={{ display: { xs: "none", sm: "inline-block" } }} />
+                        <Box component="span" sx={{ minWidth: 0 }}>
+                          {location.name}
+                          <Typography variant="caption" color="text.secondary" sx={{ ...ONLY_ON_PHONE, overflowWrap: "anywhere" }}>
+                            {location.timezone}
+                          </Typography>
+                        </Box>
                       </Stack>
                     </TableCell>
-                    <TableCell>{location.timezone}</TableCell>
+                    <TableCell sx={NOT_ON_PHONE}>{location.timezone}</TableCell>
                     <TableCell>
                       {location.closedAt ? (
                         <Chip size="small" label="Closed" title={`Closed on ${formatDate(location.closedAt)}`} />

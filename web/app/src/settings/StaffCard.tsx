@@ -23,6 +23,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
 import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { NOT_ON_PHONE, ONLY_ON_PHONE, TIGHT_ON_PHONE } from "../ui/narrow.ts";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
 import { ChangeRoleDialog } from "./ChangeRoleDialog.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
@@ -86,11 +87,11 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
         ) : (
           <Stack spacing={3}>
             <TableContainer>
-              <Table size="small" aria-label="Members">
+              <Table size="small" aria-label="Members" sx={TIGHT_ON_PHONE}>
                 <TableHead>
                   <TableRow>
                     <TableCell>Name</TableCell>
-                    <TableCell>Email</TableCell>
+                    <TableCell sx={NOT_ON_PHONE}>Email</TableCell>
                     <TableCell>Role</TableCell>
                     {canUpdate && <TableCell align="right">Actions</TableCell>}
                   </TableRow>
@@ -108,11 +109,15 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
                               (you)
                             </Typography>
                           )}
+                          <Typography variant="caption" color="text.secondary" sx={{ ...ONLY_ON_PHONE, overflowWrap: "anywhere" }}>
+                            {member.user?.email}
+                          </Typography>
                         </TableCell>
-                        <TableCell>{member.user?.email}</TableCell>
+                        <TableCell sx={NOT_ON_PHONE}>{member.user?.email}</TableCell>
                         <TableCell>{member.role?.name}</TableCell>
                         {canUpdate && (
-                          <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+                          // On a phone the two buttons go one under the other (each on one line).
+                          <TableCell align="right" sx={{ whiteSpace: { sm: "nowrap" }, "& .MuiButton-root": { whiteSpace: "nowrap" } }}>
                             <Button size="small" onClick={() => setChanging(member)} aria-label={`Change the role of ${name}`}>
                               Change role
                             </Button>
@@ -145,7 +150,7 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
                     <TableBody>
                       {pending.map((invitation) => (
                         <TableRow key={invitation.id} hover>
-                          <TableCell>{invitation.email}</TableCell>
+                          <TableCell sx={{ overflowWrap: "anywhere" }}>{invitation.email}</TableCell>
                           <TableCell>{invitation.role?.name}</TableCell>
                           <TableCell>
                             <TimeAgo iso={invitation.expiresAt} />
