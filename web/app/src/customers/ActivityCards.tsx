@@ -16,6 +16,7 @@ import {
 } from "@mui/material";
 import { formatDateTime, timeAgo } from "./format.ts";
 import type { Activity, RecentOrder } from "./queries.ts";
+import { NOT_ON_PHONE, ONLY_ON_PHONE } from "../ui/narrow.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
 /** How an order's status reads on the profile: paid (a sale), unpaid (open at the till), voided or cancelled. */
@@ -42,7 +43,7 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
               <TableHead>
                 <TableRow>
                   <TableCell>Date</TableCell>
-                  <TableCell>Location</TableCell>
+                  <TableCell sx={NOT_ON_PHONE}>Location</TableCell>
                   <TableCell align="right">Total</TableCell>
                   <TableCell>Status</TableCell>
                 </TableRow>
@@ -53,8 +54,11 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
                     <TableCell sx={{ whiteSpace: "nowrap" }}>
                       {/* On the clock of the shop where it was sold. */}
                       {formatDateTime(o.placedAt, o.location?.timezone)}
+                      <Typography variant="caption" color="text.secondary" sx={ONLY_ON_PHONE}>
+                        {o.location?.name}
+                      </Typography>
                     </TableCell>
-                    <TableCell>{o.location?.name ?? "—"}</TableCell>
+                    <TableCell sx={NOT_ON_PHONE}>{o.location?.name ?? "—"}</TableCell>
                     <TableCell align="right" sx={{ fontVariantNumeric: "tabular-nums", textDecoration: o.status === "voided" || o.status === "cancelled" ? "line-through" : undefined }}>
                       {money.format(o.total)}
                       {o.refundedTotal > 0 && (
