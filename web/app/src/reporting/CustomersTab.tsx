@@ -13,6 +13,7 @@ import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { NOT_ON_PHONE } from "../ui/narrow.ts";
 import { shortDate } from "./dates.ts";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
 import { formatPercent, loyaltyClassLabel } from "./loyalty.ts";
@@ -107,7 +108,10 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
                     <TableCell>Date</TableCell>
                     <TableCell align="right">New</TableCell>
                     <TableCell align="right">Returning</TableCell>
-                    <TableCell align="right">Customers</TableCell>
+                    {/* New plus returning, the two beside it: what a phone has no room for. */}
+                    <TableCell align="right" sx={NOT_ON_PHONE}>
+                      Customers
+                    </TableCell>
                     <TableCell align="right">Repeat rate</TableCell>
                   </TableRow>
                 </TableHead>
@@ -117,7 +121,9 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
                       <TableCell>{r.businessDate}</TableCell>
                       <TableCell align="right">{r.newCustomers}</TableCell>
                       <TableCell align="right">{r.returningCustomers}</TableCell>
-                      <TableCell align="right">{r.customers}</TableCell>
+                      <TableCell align="right" sx={NOT_ON_PHONE}>
+                        {r.customers}
+                      </TableCell>
                       <TableCell align="right">{formatPercent(Number(r.repeatRate))}</TableCell>
                     </TableRow>
                   ))}

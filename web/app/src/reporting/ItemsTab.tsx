@@ -9,6 +9,7 @@ import { useState } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
+import { NOT_ON_PHONE } from "../ui/narrow.ts";
 import { chartMoney } from "./chartMoney.ts";
 import { ExportButton } from "./ExportButton.tsx";
 import { DateRange, LocationFilter, type Range } from "./Filters.tsx";
@@ -89,7 +90,9 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
                     Revenue
                   </TableSortLabel>
                 </TableCell>
-                <TableCell align="right">Average price</TableCell>
+                <TableCell align="right" sx={NOT_ON_PHONE}>
+                  Average price
+                </TableCell>
               </TableRow>
             </TableHead>
             <TableBody>
@@ -98,7 +101,9 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
                   <TableCell>{r.catalogItemName}</TableCell>
                   <TableCell align="right">{cents(r.quantitySold)}</TableCell>
                   <TableCell align="right">{money.format(cents(r.netRevenue))}</TableCell>
-                  <TableCell align="right">{money.format(cents(r.avgUnitPrice))}</TableCell>
+                  <TableCell align="right" sx={NOT_ON_PHONE}>
+                    {money.format(cents(r.avgUnitPrice))}
+                  </TableCell>
                 </TableRow>
               ))}
               {rows.length === 0 && (
