@@ -47,8 +47,8 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
     <TableRow hover onClick={() => navigate(`/customers/${c.rowId}`)} sx={{ cursor: "pointer" }} data-testid="customer-row">
       <TableCell>
         <Stack spacing={0.25}>
-          {/* The loyalty chip goes under a long name rather than widening the column. */}
-          <Box sx={{ display: "flex", alignItems: "center", flexWrap: "wrap", columnGap: 1, rowGap: 0.5 }}>
+          {/* On a phone the loyalty chip goes under a long name rather than widening the column. */}
+          <Box sx={{ display: "flex", alignItems: "center", flexWrap: { xs: "wrap", md: "nowrap" }, columnGap: 1, rowGap: 0.5 }}>
             <Link
               component={RouterLink}
               to={`/customers/${c.rowId}`}
