@@ -29,7 +29,7 @@ export function CurrentPlanCard({ subscription, suspended = false }: { subscript
         <Typography variant="overline" color="text.secondary">
           Current plan
         </Typography>
-        <Stack direction="row" spacing={1.5} sx={{ alignItems: "center", flexWrap: "wrap" }}>
+        <Stack direction="row" spacing={1.5} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
           <Typography variant="h5" component="h2" data-testid="billing-plan-name">
             {plan?.name ?? s.planKey}
           </Typography>

@@ -4,6 +4,7 @@ import { Box, Card, CardContent, Chip, Tooltip, Typography } from "@mui/material
 import { formatDateTime, timeAgo } from "./format.ts";
 import type { Activity, RecentOrder } from "./queries.ts";
 import { DataTable } from "../ui/DataTable.tsx";
+import { ONLY_ON_PHONE } from "../ui/narrow.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
 /** How an order's status reads on the profile: paid (a sale), unpaid (open at the till), voided or cancelled. */
@@ -32,8 +33,20 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
             rowProps={() => ({ hover: false })}
             columns={[
               // On the clock of the shop where it was sold.
-              { header: "Date", nowrap: true, cell: (o) => formatDateTime(o.placedAt, o.location?.timezone) },
-              { header: "Location", cell: (o) => o.location?.name ?? "—" },
+              {
+                header: "Date",
+                nowrap: true,
+                cell: (o) => (
+                  <>
+                    {/* On the clock of the shop where it was sold; on a phone, the shop under it. */}
+                    {formatDateTime(o.placedAt, o.location?.timezone)}
+                    <Typography variant="caption" color="text.secondary" sx={ONLY_ON_PHONE}>
+                      {o.location?.name}
+                    </Typography>
+                  </>
+                ),
+              },
+              { header: "Location", hideBelow: "sm", cell: (o) => o.location?.name ?? "—" },
               {
                 header: "Total",
                 align: "right",

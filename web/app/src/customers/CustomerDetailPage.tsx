@@ -116,7 +116,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
           </Stack>
         </Box>
         {live && (
-          <Stack direction="row" spacing={1} sx={{ flexWrap: "wrap" }}>
+          <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: "wrap" }}>
             {canMerge && (
               <Button variant="outlined" startIcon={<MergeIcon />} onClick={() => setMerging(true)}>
                 Merge duplicate

@@ -245,7 +245,7 @@ export function CustomersPage() {
             </FormControl>
           </Stack>
 
-          <Stack direction="row" spacing={2} sx={{ mb: 1, alignItems: "center", flexWrap: "wrap", rowGap: 1 }}>
+          <Stack direction="row" spacing={2} useFlexGap sx={{ mb: 1, alignItems: "center", flexWrap: "wrap", rowGap: 1 }}>
             <ToggleButtonGroup
               size="small"
               exclusive

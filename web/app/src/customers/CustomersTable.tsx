@@ -8,6 +8,7 @@ import { formatDateTime, tagList, timeAgo } from "./format.ts";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import type { ListedCustomer } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
+import { TIGHT_ON_PHONE } from "../ui/narrow.ts";
 import { usePhone } from "../ui/usePhone.ts";
 
 /** Columns a phone has no room for (their content moves under the name). */
@@ -17,7 +18,7 @@ const NARROW_ONLY = { display: { xs: "block", md: "none" } } as const;
 export function CustomersTable({ children, label = "Customers" }: { children: ReactNode; label?: string }) {
   return (
     <TableContainer>
-      <Table aria-label={label} size="medium">
+      <Table aria-label={label} size="medium" sx={TIGHT_ON_PHONE}>
         <TableHead>
           <TableRow>
             <TableCell>Name</TableCell>
@@ -46,7 +47,8 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
     <TableRow hover onClick={() => navigate(`/customers/${c.rowId}`)} sx={{ cursor: "pointer" }} data-testid="customer-row">
       <TableCell>
         <Stack spacing={0.25}>
-          <Box sx={{ display: "flex", alignItems: "center", gap: 1 }}>
+          {/* On a phone the loyalty chip goes under a long name rather than widening the column. */}
+          <Box sx={{ display: "flex", alignItems: "center", flexWrap: { xs: "wrap", md: "nowrap" }, columnGap: 1, rowGap: 0.5 }}>
             <Link
               component={RouterLink}
               to={`/customers/${c.rowId}`}

@@ -108,7 +108,8 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
                   { header: "Date", cell: (r) => r.businessDate },
                   { header: "New", align: "right", cell: (r) => r.newCustomers },
                   { header: "Returning", align: "right", cell: (r) => r.returningCustomers },
-                  { header: "Customers", align: "right", cell: (r) => r.customers },
+                  // New plus returning, the two beside it: what a phone has no room for.
+                  { header: "Customers", align: "right", hideBelow: "sm", cell: (r) => r.customers },
                   { header: "Repeat rate", align: "right", cell: (r) => formatPercent(Number(r.repeatRate)) },
                 ]}
               />

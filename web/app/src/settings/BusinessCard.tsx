@@ -19,7 +19,7 @@ export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
         <Typography variant="overline" color="text.secondary">
           Business
         </Typography>
-        <Stack direction="row" spacing={2} sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
           <Stack direction="row" spacing={1.5} sx={{ alignItems: "center" }}>
             <Typography variant="h5" component="h2" data-testid="settings-business-name">
               {tenant.name}
@@ -37,7 +37,7 @@ export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
             </Button>
           )}
         </Stack>
-        <Stack direction="row" spacing={2} sx={{ mt: 2, alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ mt: 2, alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
           <Typography color="text.secondary" data-testid="settings-money">
             Sells in {money.currency} · amounts read {money.format(sampleAmount(money))} ({money.locale})
           </Typography>

@@ -113,7 +113,7 @@ function AddTypeForm() {
       )}
       <Stack direction="row" spacing={2} sx={{ alignItems: "flex-start" }}>
         <TextField size="small" label="New customer type" {...form.text("label", "For example, Staff or Student.")} />
-        <Button type="submit" variant="outlined" startIcon={<AddIcon />} loading={form.submitting} sx={{ mt: 0.25 }}>
+        <Button type="submit" variant="outlined" startIcon={<AddIcon />} loading={form.submitting} sx={{ mt: 0.25, flexShrink: 0 }}>
           Add type
         </Button>
       </Stack>

@@ -20,6 +20,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon, PlaceIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { ONLY_ON_PHONE } from "../ui/narrow.ts";
 import { AddLocationDialog } from "./AddLocationDialog.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { EditLocationDialog } from "./EditLocationDialog.tsx";
@@ -41,7 +42,7 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
   return (
     <Card>
       <CardContent>
-        <Stack direction="row" sx={{ alignItems: "center", justifyContent: "space-between", mb: 2 }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", mb: 2 }}>
           <Box>
             <Typography variant="h6" component="h2">
               Locations
@@ -70,13 +71,19 @@ export function LocationsCard({ canUpdate }: { canUpdate: boolean }) {
               {
                 header: "Name",
                 cell: (location) => (
-                  <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
-                    <PlaceIcon fontSize="small" color="action" />
-                    <span>{location.name}</span>
+                  <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center" }}>
+                    <PlaceIcon fontSize="small" color="action" sx={{ display: { xs: "none", sm: "inline-block" } }} />
+                    <Box component="span" sx={{ minWidth: 0 }}>
+                      {location.name}
+                      {/* The time zone column has no room on a phone: it goes under the name. */}
+                      <Typography variant="caption" color="text.secondary" sx={{ ...ONLY_ON_PHONE, overflowWrap: "anywhere" }}>
+                        {location.timezone}
+                      </Typography>
+                    </Box>
                   </Stack>
                 ),
               },
-              { header: "Time zone", cell: (location) => location.timezone },
+              { header: "Time zone", hideBelow: "sm", cell: (location) => location.timezone },
               {
                 header: "Status",
                 cell: (location) =>

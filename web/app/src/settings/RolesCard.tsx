@@ -24,7 +24,7 @@ export function RolesCard({ canUpdate }: { canUpdate: boolean }) {
   return (
     <Card>
       <CardContent>
-        <Stack direction="row" spacing={2} sx={{ alignItems: "center", justifyContent: "space-between", mb: 2 }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", mb: 2 }}>
           <Box>
             <Typography variant="h6" component="h2">
               Roles
@@ -48,7 +48,7 @@ export function RolesCard({ canUpdate }: { canUpdate: boolean }) {
               const builtIn = isBuiltInRole(role.key);
               return (
                 <Box component="li" key={role.id} aria-label={role.name} sx={{ borderTop: 1, borderColor: "divider", pt: 2 }}>
-                  <Stack direction="row" spacing={1} sx={{ alignItems: "center", flexWrap: "wrap" }}>
+                  <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
                     <Typography sx={{ fontWeight: 600 }}>{role.name}</Typography>
                     {builtIn && <Chip size="small" label="Built-in" />}
                     <Typography variant="body2" color="text.secondary">

@@ -49,7 +49,7 @@ function AuditLogCard() {
   return (
     <Card>
       <CardContent>
-        <Stack direction="row" spacing={2} sx={{ alignItems: "flex-start", justifyContent: "space-between", flexWrap: "wrap" }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "flex-start", justifyContent: "space-between", flexWrap: "wrap" }}>
           <Stack spacing={0.5}>
             <Typography variant="h6" component="h2">
               Audit log

@@ -18,6 +18,7 @@ import { useViewer } from "../shell/ViewerContext.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
 import { AddIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
+import { ONLY_ON_PHONE } from "../ui/narrow.ts";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
 import { ChangeRoleDialog } from "./ChangeRoleDialog.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
@@ -60,7 +61,7 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
   return (
     <Card>
       <CardContent>
-        <Stack direction="row" spacing={2} sx={{ alignItems: "center", justifyContent: "space-between", mb: 2 }}>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", mb: 2 }}>
           <Box>
             <Typography variant="h6" component="h2">
               Staff
@@ -96,10 +97,14 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
                           (you)
                         </Typography>
                       )}
+                      {/* The email column has no room on a phone: it goes under the name. */}
+                      <Typography variant="caption" color="text.secondary" sx={{ ...ONLY_ON_PHONE, overflowWrap: "anywhere" }}>
+                        {member.user?.email}
+                      </Typography>
                     </>
                   ),
                 },
-                { header: "Email", cell: (member) => member.user?.email },
+                { header: "Email", hideBelow: "sm", cell: (member) => member.user?.email },
                 { header: "Role", cell: (member) => member.role?.name },
                 canUpdate && {
                   header: "Actions",
@@ -130,7 +135,7 @@ export function StaffCard({ canUpdate }: { canUpdate: boolean }) {
                   rows={pending}
                   rowKey={(invitation) => invitation.id}
                   columns={[
-                    { header: "Email", cell: (invitation) => invitation.email },
+                    { header: "Email", sx: { overflowWrap: "anywhere" }, cell: (invitation) => invitation.email },
                     { header: "Role", cell: (invitation) => invitation.role?.name },
                     { header: "Expires", cell: (invitation) => <TimeAgo iso={invitation.expiresAt} /> },
                     canUpdate && {

@@ -75,7 +75,7 @@ export function TaxCard({ canUpdate }: { canUpdate: boolean }) {
         ) : (
           tenant && (
             <Stack spacing={3}>
-              <Stack direction="row" spacing={2} sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
+              <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap" }}>
                 <Typography data-testid="default-tax-rate">
                   Default rate: <strong>{describe({ rateBps: tenant.taxRateBps, inclusive: false })}</strong>, for locations without a rate of their own.
                 </Typography>

@@ -26,6 +26,7 @@ import {
 } from "@mui/material";
 import type { ReactNode } from "react";
 import { HiddenHeaderCell } from "./HiddenHeaderCell.tsx";
+import { TIGHT_ON_PHONE } from "./narrow.ts";
 
 export interface Column<R> {
   /** The column's title; for a column of row actions, the words a screen reader says (see `actions`). */
@@ -65,7 +66,7 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
   const shown = columns.filter((c): c is Column<R> => Boolean(c));
   return (
     <TableContainer sx={{ overflowX: "auto", ...sx }}>
-      <Table size={size} aria-label={label}>
+      <Table size={size} aria-label={label} sx={TIGHT_ON_PHONE}>
         <TableHead>
           <TableRow>
             {shown.map((c) =>
@@ -101,7 +102,9 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
                     align={c.actions ? "right" : c.align}
                     sx={[
                       hidden(c.hideBelow) ?? false,
-                      Boolean(c.nowrap || c.actions) && { whiteSpace: "nowrap" },
+                      Boolean(c.nowrap) && { whiteSpace: "nowrap" },
+                      // Row actions stay on one line, except on a phone, where they stack (each on one line).
+                      Boolean(c.actions) && { whiteSpace: { sm: "nowrap" }, "& .MuiButton-root": { whiteSpace: "nowrap" } },
                       ...(Array.isArray(c.sx) ? c.sx : [c.sx ?? false]),
                     ]}
                   >
