@@ -60,6 +60,9 @@ describe("settings: tax", () => {
     const rates = page.getByRole("table", { name: "Tax rates" });
     await rates.getByRole("row", { name: /^VAT 20% included in prices/ }).waitFor();
 
+    // Main store charges the default until told otherwise, and says so.
+    expect(await page.getByRole("combobox", { name: "Main store" }).textContent()).toBe("Default (0% added to prices)");
+
     // Main store charges it: the croissant still costs 2.50, 0.42 of it VAT (2.50 × 20/120).
     await page.getByRole("combobox", { name: "Main store" }).click();
     await page.getByRole("option", { name: "VAT (20% included in prices)" }).click();

@@ -134,6 +134,8 @@ export function TaxCard({ canUpdate }: { canUpdate: boolean }) {
                       disabled={!canUpdate || setting.fetching}
                       onChange={(e) => setRate({ locationId: location.rowId, taxRateId: e.target.value || null })}
                       sx={{ maxWidth: 420 }}
+                      // The default rate is the empty value: shown as a choice, not as a blank box.
+                      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
                     >
                       <MenuItem value={DEFAULT}>Default ({describe({ rateBps: tenant.taxRateBps, inclusive: false })})</MenuItem>
                       {rates.map((rate) => (
