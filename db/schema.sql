@@ -8252,6 +8252,20 @@ end;
 $$;
 
 --
+-- Name: tg_tenants__validate_name(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__validate_name() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.name := app_hidden.assert_name('Business name', new.name, 200, 'name');
+  return new;
+end;
+$$;
+
+--
 -- Name: tg_tenants__validate_receipt(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -16449,6 +16463,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.locations FOR
 CREATE TRIGGER _050_validate_money BEFORE INSERT OR UPDATE OF currency, locale ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_money();
 
 --
+-- Name: tenants _050_validate_name; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate_name BEFORE INSERT OR UPDATE OF name ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_name();
+
+--
 -- Name: tenants _050_validate_receipt; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -22456,6 +22476,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenants__start_trial() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_money() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_tenants__validate_name(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_name() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_tenants__validate_receipt(); Type: ACL; Schema: app_private; Owner: -

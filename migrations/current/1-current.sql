@@ -1,1 +1,3 @@
--- Enter migration here
+-- A business's name is checked and trimmed when it changes, not only at sign-up (a rename to
+-- spaces was accepted; a blank one failed a check that names no input).
+--!include identity/201-tenants-users-locations.sql

@@ -61,12 +61,13 @@ describe("settings: locations", () => {
     // Renaming the business shows the new name in the top bar as well.
     await page.getByRole("button", { name: "Rename", exact: true }).click();
     const rename = page.getByRole("dialog", { name: "Rename business" });
-    // A blank name breaks a check the server names no input for: its words show above the form.
-    await rename.getByLabel("Business name").fill("");
+    // A name of spaces only is refused by the database, under the name.
+    await rename.getByLabel("Business name").fill("   ");
     await rename.getByRole("button", { name: "Save" }).click();
-    await rename.getByRole("alert").filter({ hasText: "Some of the input is not valid." }).waitFor();
+    await expect.poll(() => invalidFields(rename), { timeout: 15_000 }).toEqual(["Business name"]);
+    expect(await helpOf(rename, "Business name")).toBe("Business name is required.");
     await rename.getByLabel("Business name").fill("Lisbon Books & Maps");
-    await rename.getByRole("alert").waitFor({ state: "detached" });
+    await expect.poll(() => invalidFields(rename)).toEqual([]);
     await rename.getByRole("button", { name: "Save" }).click();
     await rename.waitFor({ state: "hidden" });
     await currentBusiness(page).filter({ hasText: "Lisbon Books & Maps" }).waitFor();

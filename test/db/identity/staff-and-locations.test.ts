@@ -192,6 +192,18 @@ describe("locations", () => {
     expect(await sqlState(() => owner.query("update app_public.locations set timezone = 'Europe/Paris' where id = $1", [main]))).toBe("TZFIX");
   });
 
+  it("a business is renamed to its name trimmed; blank, spaces only or too long is refused naming the input", async () => {
+    const owner = await db.onboard({ company: "Rename Cafe" });
+    await owner.query("update app_public.tenants set name = $1", ["  Quay Cafe  "]);
+    expect(await one(owner, "select name from app_public.current_tenant()")).toEqual({ name: "Quay Cafe" });
+    for (const name of ["", "   ", "x".repeat(201)]) {
+      const error = await owner.query("update app_public.tenants set name = $1", [name]).then(() => null, (e) => e);
+      expect(error?.code).toBe("BADIN");
+      expect(error?.message).toMatch(/^Business name (is required|must be at most 200 characters)\.$/);
+    }
+    expect(await one(owner, "select name from app_public.current_tenant()")).toEqual({ name: "Quay Cafe" });
+  });
+
   it("the receipt carries the address and the footer the owner writes", async () => {
     const owner = await db.onboard();
     await owner.query("update app_public.tenants set receipt_address = $1, receipt_footer = $2", ["1 Quay Street\nPortsmouth", "Thank you!"]);
