@@ -1,9 +1,10 @@
 // What to reorder: how many items are at or below their threshold (red when any), and the first
 // of them with where and how many are left. DashboardPage shows it when the plan has inventory.
-import { Alert, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { Alert, Typography } from "@mui/material";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { InventorySummaryQuery } from "../reporting/queries.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { reportLink } from "./links.ts";
 import { Panel } from "./Panel.tsx";
 import { DashboardMetricsQuery } from "./queries.ts";
@@ -31,31 +32,28 @@ export function LowStockCard() {
         {count === 0 ? "Nothing is low on stock." : count === 1 ? "item at or below its threshold" : "items at or below their threshold"}
       </Typography>
       {rows.length > 0 && (
-        <Table size="small" aria-label="Low stock">
-          <TableHead>
-            <TableRow>
-              <TableCell>Item</TableCell>
-              <TableCell align="right">On hand</TableCell>
-              <TableCell align="right">Threshold</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rows.slice(0, SHOWN).map((r) => (
-              <TableRow key={`${r.locationId}/${r.inventoryItemId}`}>
-                <TableCell sx={{ overflowWrap: "anywhere" }}>
+        <DataTable
+          label="Low stock"
+          rows={rows.slice(0, SHOWN)}
+          rowKey={(r) => `${r.locationId}/${r.inventoryItemId}`}
+          rowProps={() => ({ hover: false })}
+          columns={[
+            {
+              header: "Item",
+              sx: { overflowWrap: "anywhere" },
+              cell: (r) => (
+                <>
                   {r.itemName}
                   <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
                     {r.locationName}
                   </Typography>
-                </TableCell>
-                <TableCell align="right" sx={{ color: "error.main", fontWeight: 600 }}>
-                  {r.onHand}
-                </TableCell>
-                <TableCell align="right">{r.lowStockThreshold}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+                </>
+              ),
+            },
+            { header: "On hand", align: "right", nowrap: true, sx: { color: "error.main", fontWeight: 600 }, cell: (r) => r.onHand },
+            { header: "Threshold", align: "right", nowrap: true, cell: (r) => r.lowStockThreshold },
+          ]}
+        />
       )}
       {rows.length > SHOWN && (
         <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>

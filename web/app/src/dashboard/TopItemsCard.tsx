@@ -1,8 +1,9 @@
 // Today's five best sellers by net revenue (net of today's refunds), as the Items report ranks them.
-import { Alert, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { Alert, Typography } from "@mui/material";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { cents } from "../reporting/queries.ts";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { useMoney } from "../ui/useMoney.ts";
 import { reportLink } from "./links.ts";
@@ -23,26 +24,17 @@ export function TopItemsCard({ today }: { today: string }) {
       ) : rows.length === 0 ? (
         <Typography color="text.secondary">Nothing sold yet today.</Typography>
       ) : (
-        <Table size="small" aria-label="Top items today">
-          <TableHead>
-            <TableRow>
-              <TableCell>Item</TableCell>
-              <TableCell align="right">Units</TableCell>
-              <TableCell align="right">Net sales</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rows.map((r) => (
-              <TableRow key={r.catalogItemId}>
-                <TableCell sx={{ overflowWrap: "anywhere" }}>{r.catalogItemName}</TableCell>
-                <TableCell align="right">{cents(r.quantitySold)}</TableCell>
-                <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                  {money.format(r.netRevenue)}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <DataTable
+          label="Top items today"
+          rows={rows}
+          rowKey={(r) => r.catalogItemId}
+          rowProps={() => ({ hover: false })}
+          columns={[
+            { header: "Item", sx: { overflowWrap: "anywhere" }, cell: (r) => r.catalogItemName },
+            { header: "Units", align: "right", nowrap: true, cell: (r) => cents(r.quantitySold) },
+            { header: "Net sales", align: "right", nowrap: true, cell: (r) => money.format(r.netRevenue) },
+          ]}
+        />
       )}
     </Panel>
   );

@@ -37,7 +37,7 @@ export interface Column<R> {
   hideBelow?: "sm" | "md";
   /** The column of row actions: right-aligned, its title for screen readers only. */
   actions?: boolean;
-  /** Keeps the cell on one line (amounts, dates, buttons). */
+  /** Keeps the column on one line, its title too (amounts, dates, buttons). */
   nowrap?: boolean;
   /** Styles of the column's body cells: a maximum width, how long words break, tabular figures. */
   sx?: SxProps<Theme>;
@@ -76,7 +76,7 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
                 <TableCell
                   key={c.header}
                   align={c.align}
-                  sx={hidden(c.hideBelow)}
+                  sx={[hidden(c.hideBelow) ?? false, Boolean(c.nowrap) && { whiteSpace: "nowrap" }]}
                   sortDirection={c.sort?.active ? c.sort.direction : false}
                 >
                   {c.sort ? (
