@@ -24,6 +24,12 @@ const created: string[] = [template];
 const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(rootUrl, fn);
 
 const started = Date.now();
+// The machine's load, since absolute figures swing several-fold with it (pgbench select-only
+// measured 38,443 tps idle and 6,090 loaded on the same machine): the 1-minute load average
+// before the run, and sampled during it (the bench's own clients included).
+const loadBefore = os.loadavg()[0];
+const loadSamples: number[] = [];
+const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]), 5000).unref();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
 
 await bootstrapRoles(rootUrl);
@@ -86,14 +92,22 @@ try {
   });
 }
 
-console.log(`\nBackoffice benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}, ${quick ? "quick" : "full"} run, ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
+clearInterval(sampler);
+const load = {
+  before: loadBefore,
+  min: Math.min(...loadSamples, loadBefore),
+  mean: loadSamples.length ? loadSamples.reduce((s, x) => s + x, 0) / loadSamples.length : loadBefore,
+  max: Math.max(...loadSamples, loadBefore),
+};
+console.log(`\nBackoffice benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}, ${quick ? "quick" : "full"} run, ${((Date.now() - started) / 60000).toFixed(1)} min`);
+console.log(`load average (1 min): ${load.before.toFixed(2)} before the run; during it ${load.min.toFixed(2)}–${load.max.toFixed(2)}, mean ${load.mean.toFixed(2)}\n`);
 printTable(rows);
 const outDir = path.resolve(import.meta.dirname, "results");
 fs.mkdirSync(outDir, { recursive: true });
 const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
 fs.writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model}`, quick, rows, results }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model}`, load, quick, rows, results }, null, 2),
 );
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
 if (failures.length) {
