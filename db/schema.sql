@@ -5433,7 +5433,7 @@ COMMENT ON COLUMN app_public.orders.discount_total IS 'Line discounts plus the o
 -- Name: COLUMN orders.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.orders.tax_rate_bps IS 'The tenant''s tax rate when the order was placed, in basis points.';
+COMMENT ON COLUMN app_public.orders.tax_rate_bps IS 'The rate the order was priced with (its location''s, else the business''s default), in basis points.';
 
 --
 -- Name: COLUMN orders.tax_total; Type: COMMENT; Schema: app_public; Owner: -
@@ -5624,6 +5624,7 @@ CREATE TABLE app_public.order_refunds (
     total integer NOT NULL,
     refunded_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT order_refunds_amounts_check CHECK (((subtotal >= discount_total) AND (total >= 0))),
     CONSTRAINT order_refunds_check CHECK ((total = ((subtotal - discount_total) + tax_total))),
     CONSTRAINT order_refunds_discount_total_check CHECK ((discount_total >= 0)),
     CONSTRAINT order_refunds_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
@@ -9290,7 +9291,7 @@ COMMENT ON COLUMN app_public.tenants.default_country IS 'ISO 3166 country used t
 -- Name: COLUMN tenants.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.tenants.tax_rate_bps IS 'Sales tax added to tax-exclusive catalog prices, in basis points (825 = 8.25%). Owners set it (settings.update).';
+COMMENT ON COLUMN app_public.tenants.tax_rate_bps IS 'The default tax rate, added to prices, of locations without a tax rate of their own, in basis points (825 = 8.25%).';
 
 --
 -- Name: COLUMN tenants.suspension_reason; Type: COMMENT; Schema: app_public; Owner: -
@@ -11190,17 +11191,21 @@ begin
 
   -- The refund and its lines in one statement (the lines' foreign key is checked at its end).
   with wanted as (
-    select x.order_line_id, r.qty, x.refunded, x.quantity as units, l.subtotal::bigint as subtotal,
+    select x.order_line_id, r.qty, x.refunded, x.quantity as units, l.unit_price, l.net_total::bigint as net,
            (l.line_discount + l.order_discount_share)::bigint as discount, l.tax::bigint as tax, l.line_no
     from unnest(line_ids, qtys) as r(line_id, qty)
     join app_public.orders_refundable_lines(o) x on x.order_line_id = r.line_id
     join app_public.order_lines l on l.tenant_id = tenant and l.id = r.line_id
-  ), priced as (
-    select w.order_line_id, w.qty, w.line_no,
-           app_hidden.unit_share(w.subtotal, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.subtotal, w.refunded, w.units) as subtotal,
+  ), shares as (
+    select w.order_line_id, w.qty, w.line_no, w.unit_price,
+           app_hidden.unit_share(w.net, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.net, w.refunded, w.units) as net,
            app_hidden.unit_share(w.discount, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.discount, w.refunded, w.units) as discount,
            app_hidden.unit_share(w.tax, w.refunded + w.qty, w.units) - app_hidden.unit_share(w.tax, w.refunded, w.units) as tax
     from wanted w
+  ), priced as (
+    select s.order_line_id, s.qty, s.line_no, s.discount, s.tax,
+           case when o.tax_inclusive then s.net + s.discount else s.unit_price::bigint * s.qty end as subtotal
+    from shares s
   ), head as (
     insert into app_public.order_refunds (tenant_id, order_id, reason, business_date, subtotal, discount_total, tax_total, total, refunded_by_user_id)
     select tenant, o.id, why, app_hidden.business_date(now(), loc.timezone), sum(p.subtotal), sum(p.discount), sum(p.tax),
@@ -12056,7 +12061,7 @@ begin
   update app_public.tax_rates r
   set name = app_private.assert_tax_rate(tenant, update_tax_rate.name, update_tax_rate.rate_bps, update_tax_rate.id),
       rate_bps = update_tax_rate.rate_bps,
-      inclusive = coalesce(update_tax_rate.inclusive, false)
+      inclusive = coalesce(update_tax_rate.inclusive, r.inclusive)
   where r.tenant_id = tenant and r.id = update_tax_rate.id
   returning * into result;
   if result.id is null then
@@ -12071,7 +12076,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) IS '@resultFieldName taxRate
-Changes a tax rate (needs settings.update). Orders from now on are priced with it; past orders keep the rate they were priced with.';
+Changes a tax rate (needs settings.update); inclusive left out keeps what it was. Orders from now on are priced with it; past orders keep the rate they were priced with.';
 
 --
 -- Name: void_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -13971,7 +13976,7 @@ COMMENT ON COLUMN app_public.order_lines.subtotal IS 'unit_price × quantity in 
 -- Name: COLUMN order_lines.line_discount; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_lines.line_discount IS 'Cents taken off this line.';
+COMMENT ON COLUMN app_public.order_lines.line_discount IS 'Cents taken off this line (without tax when the order''s prices included it).';
 
 --
 -- Name: COLUMN order_lines.order_discount_share; Type: COMMENT; Schema: app_public; Owner: -
@@ -13989,7 +13994,7 @@ COMMENT ON COLUMN app_public.order_lines.net_total IS 'Revenue of the line: subt
 -- Name: COLUMN order_lines.tax; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.order_lines.tax IS 'Tax on net_total, rounded half up to the cent.';
+COMMENT ON COLUMN app_public.order_lines.tax IS 'The line''s tax, rounded half up: on net_total when added to prices; the part of what the customer paid for the line when the prices included it.';
 
 --
 -- Name: COLUMN order_lines.total; Type: COMMENT; Schema: app_public; Owner: -
@@ -14011,6 +14016,7 @@ CREATE TABLE app_public.order_refund_lines (
     discount integer NOT NULL,
     tax integer NOT NULL,
     total integer NOT NULL,
+    CONSTRAINT order_refund_lines_amounts_check CHECK (((subtotal >= discount) AND (total >= 0))),
     CONSTRAINT order_refund_lines_check CHECK ((total = ((subtotal - discount) + tax))),
     CONSTRAINT order_refund_lines_discount_check CHECK ((discount >= 0)),
     CONSTRAINT order_refund_lines_quantity_check CHECK (((quantity >= 1) AND (quantity <= 10000))),

@@ -37,6 +37,13 @@ describe("managing rates", () => {
     await shop.owner.query("select app_public.delete_tax_rate($1)", [city.id]);
   });
 
+  it("a change that leaves out whether prices include the rate keeps what it was", async () => {
+    const vat = await createRate("Kept VAT", 2000, true);
+    const changed = (await shop.owner.query("select * from app_public.update_tax_rate($1, 'Kept VAT', 2100, null)", [vat.id])).rows[0];
+    expect(changed).toMatchObject({ rate_bps: 2100, inclusive: true });
+    await shop.owner.query("select app_public.delete_tax_rate($1)", [vat.id]);
+  });
+
   it("a location names only a rate of its own business", async () => {
     const other = await db.onboard();
     const theirs = (await other.query("select * from app_public.create_tax_rate('Theirs', 1000)")).rows[0];
@@ -102,18 +109,36 @@ describe("a rate included in prices (VAT 20%)", () => {
       { line_no: 2, sku: "MUFFIN", unit_price: 325, quantity: 1, subtotal: 271, line_discount: 0, order_discount_share: 23, net_total: 248, tax: 50, total: 298 },
     ]);
 
-    // Refunding the two lattes one at a time takes back exactly the line: 413 + 414 = 827.
+    // Refunding the two lattes one at a time takes back exactly the line: 414 + 413 = 827 (each
+    // step: its share of the net, 345 then 344, and of the discount, 52 then 51; tax 69 each).
     const latte = (await shop.cashier.query("select id from app_public.order_lines where order_id = $1 and line_no = 1", [order.id])).rows[0].id;
     const refund = (why: string) => shop.manager.query("select * from app_public.refund_order_lines($1, $2::jsonb, $3)",
       [order.id, JSON.stringify([{ order_line_id: latte, quantity: 1 }]), why]).then((r) => r.rows[0]);
     const first = await refund("Spilt");
     const second = await refund("Cold");
-    expect([first, second].map((r) => [r.subtotal, r.discount_total, r.tax_total, r.total])).toEqual([[396, 52, 69, 413], [396, 51, 69, 414]]);
+    expect([first, second].map((r) => [r.subtotal, r.discount_total, r.tax_total, r.total])).toEqual([[397, 52, 69, 414], [395, 51, 69, 413]]);
   });
 
   it("the order event says the prices included the tax", async () => {
     const { rows } = await db.owner.query(
       "select payload from app_private.events where tenant_id = $1 and type = 'order.placed.v1' order by seq desc limit 1", [shop.tenantId]);
     expect(rows[0].payload).toMatchObject({ tax_rate_bps: 2000, tax_inclusive: true, subtotal: 1063, tax_total: 188, total: 1125 });
+  });
+
+  it("a line refunded unit by unit never takes back less than nothing, and adds up to what was paid", async () => {
+    // 3 × 4.75 with 14.24 off: the customer pays 0.01, with no tax in it. Kept without tax: a
+    // subtotal of 14.25 − 2.38 = 11.87 and a discount of 11.86, both no multiple of 3 units.
+    // Shared separately, step 2's subtotal (395) fell a cent under its discount (396): −0.01.
+    const order = await placeOrder(shop.cashier, market, [line(shop.item.LATTE, 3, 1424)]);
+    expect(order).toMatchObject({ subtotal: 1187, discount_total: 1186, tax_total: 0, total: 1, paid_total: 1 });
+    const latte = (await shop.cashier.query("select id from app_public.order_lines where order_id = $1", [order.id])).rows[0].id;
+    const steps = [];
+    for (let i = 0; i < 3; i++) {
+      steps.push((await shop.manager.query("select * from app_public.refund_order_lines($1, $2::jsonb, 'One back')",
+        [order.id, JSON.stringify([{ order_line_id: latte, quantity: 1 }])])).rows[0]);
+    }
+    expect(steps.map((r) => [r.subtotal, r.discount_total, r.total])).toEqual([[395, 395, 0], [397, 396, 1], [395, 395, 0]]);
+    const after = (await shop.owner.query("select refunded_total from app_public.orders where id = $1", [order.id])).rows[0];
+    expect(after.refunded_total).toBe(1);
   });
 });
