@@ -1,6 +1,7 @@
 // Settings → Tax: an owner adds a rate included in prices (VAT) and one added to them, gives them
 // to the location in turn, and the till's totals follow: the customer pays the shelf price with VAT
-// included, then the price plus the sales tax. Input the database refuses is shown under the field.
+// included (so reads the line and the receipt: what was paid, and the VAT it holds), then the price
+// plus the sales tax. Input the form cannot read or the database refuses is shown under the field.
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { useE2E } from "./helpers/e2e.ts";
@@ -10,17 +11,23 @@ const e2e = useE2E();
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
 
 /** Opens the till, rings up one croissant and waits for the totals the database gives. */
-async function ringUpCroissant(page: Page, totals: { subtotal: string; tax: string; taxLabel: string; total: string; note?: string }) {
+async function ringUpCroissant(page: Page, totals: { subtotal: string | null; tax: string; taxLabel: string; total: string; line: string }, charge = false) {
   await page.getByRole("link", { name: "POS" }).click();
   await page.getByRole("heading", { name: "Point of sale" }).waitFor();
   await page.getByRole("list", { name: "Items for sale" }).getByRole("button", { name: /Croissant/ }).click();
-  await page.getByTestId("cart-subtotal").filter({ hasText: exactly(totals.subtotal) }).waitFor();
+  await page.getByTestId("cart-total").filter({ hasText: exactly(totals.total) }).waitFor();
   await page.getByTestId("cart-tax").filter({ hasText: exactly(totals.tax) }).waitFor();
   await page.getByText(totals.taxLabel, { exact: true }).waitFor();
-  await page.getByTestId("cart-total").filter({ hasText: exactly(totals.total) }).waitFor();
-  if (totals.note) await page.getByTestId("cart-tax-note").filter({ hasText: exactly(totals.note) }).waitFor();
-  else expect(await page.getByTestId("cart-tax-note").count()).toBe(0);
-  await page.getByRole("button", { name: "Clear sale" }).click();
+  await page.getByTestId("line-amount").filter({ hasText: exactly(totals.line) }).waitFor();
+  // Prices that include the tax show no subtotal without it: a shelf never showed one.
+  if (totals.subtotal) await page.getByTestId("cart-subtotal").filter({ hasText: exactly(totals.subtotal) }).waitFor();
+  else expect(await page.getByTestId("cart-subtotal").count()).toBe(0);
+  if (!charge) return void (await page.getByRole("button", { name: "Clear sale" }).click());
+  await page.getByRole("button", { name: `Charge ${totals.total}` }).click();
+  const payment = page.getByRole("dialog", { name: /Take payment/ });
+  await payment.getByRole("button", { name: "Card" }).click();
+  await payment.getByRole("button", { name: `Charge ${totals.total} to card` }).click();
+  return page.getByRole("dialog", { name: /Sale complete/ }).getByTestId("receipt");
 }
 
 async function openTax(page: Page) {
@@ -37,7 +44,7 @@ describe("settings: tax", () => {
     const page = await e2e.page();
     await page.goto("/login");
     await signIn(page, owner.email, owner.password);
-    await ringUpCroissant(page, { subtotal: "$2.50", tax: "$0.00", taxLabel: "Tax", total: "$2.50" });
+    await ringUpCroissant(page, { subtotal: "$2.50", tax: "$0.00", taxLabel: "Tax", total: "$2.50", line: "$2.50" });
 
     // Refusals are shown under the rate; then VAT 20%, included in prices.
     await openTax(page);
@@ -67,10 +74,13 @@ describe("settings: tax", () => {
     await page.getByRole("combobox", { name: "Main store" }).click();
     await page.getByRole("option", { name: "VAT (20% included in prices)" }).click();
     await rates.getByRole("row", { name: "VAT 20% included in prices Main store" }).waitFor();
-    await ringUpCroissant(page, {
-      subtotal: "$2.08", tax: "$0.42", taxLabel: "VAT (20%)", total: "$2.50",
-      note: "Prices include VAT; the subtotal is without it.",
-    });
+    const receipt = (await ringUpCroissant(page, { subtotal: null, tax: "$0.42", taxLabel: "Includes VAT (20%)", total: "$2.50", line: "$2.50" }, true))!;
+    // The receipt too: what was paid for the line, and the VAT the total holds.
+    await receipt.getByRole("row", { name: "1 × Croissant $2.50" }).waitFor();
+    await receipt.getByRole("row", { name: "Total $2.50" }).waitFor();
+    await receipt.getByRole("row", { name: "Includes VAT (20%) $0.42" }).waitFor();
+    expect(await receipt.getByRole("row", { name: /^Subtotal/ }).count()).toBe(0);
+    await page.getByRole("dialog", { name: /Sale complete/ }).getByRole("button", { name: "New sale" }).click();
 
     // A sales tax of 8.5% added to prices: the same croissant is now 2.50 + 0.21.
     await openTax(page);
@@ -82,6 +92,6 @@ describe("settings: tax", () => {
     await page.getByRole("combobox", { name: "Main store" }).click();
     await page.getByRole("option", { name: "Sales tax (8.5% added to prices)" }).click();
     await rates.getByRole("row", { name: "Sales tax 8.5% added to prices Main store" }).waitFor();
-    await ringUpCroissant(page, { subtotal: "$2.50", tax: "$0.21", taxLabel: "Sales tax (8.5%)", total: "$2.71" });
+    await ringUpCroissant(page, { subtotal: "$2.50", tax: "$0.21", taxLabel: "Sales tax (8.5%)", total: "$2.71", line: "$2.50" });
   }, 120_000);
 });

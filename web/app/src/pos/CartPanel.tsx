@@ -20,7 +20,7 @@ import { MAX_QUANTITY } from "./cart.ts";
 import { CartCustomer } from "./CartCustomer.tsx";
 import { CloseIcon, DiscountIcon, MinusIcon, PlusIcon } from "../ui/icons.tsx";
 import { MoneyField } from "./MoneyField.tsx";
-import { taxLabel, taxNote } from "./tax.ts";
+import { pricesIncludeTax, taxLabel } from "./tax.ts";
 import type { QuotedLine } from "./queries.ts";
 import type { QuoteState } from "./useQuote.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -63,7 +63,14 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
         ) : (
           <Box component="ul" aria-label="Cart" sx={{ listStyle: "none", p: 0, m: 0 }}>
             {cart.lines.map((line) => (
-              <CartLineRow key={line.itemId} line={line} quoted={quoted.get(line.itemId)} dispatch={dispatch} disabled={charging} />
+              <CartLineRow
+                key={line.itemId}
+                line={line}
+                quoted={quoted.get(line.itemId)}
+                taxIncluded={Boolean(q && pricesIncludeTax(q))}
+                dispatch={dispatch}
+                disabled={charging}
+              />
             ))}
           </Box>
         )}
@@ -92,15 +99,16 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
               role="group"
               sx={{ py: 1.5, opacity: stale ? 0.45 : 1, transition: "opacity 120ms" }}
             >
-              <TotalRow label="Subtotal" value={money.format(q?.subtotal)} testId="cart-subtotal" />
-              {(q?.discountTotal ?? 0) > 0 && (
-                <TotalRow label="Discount" value={`−${money.format(q?.discountTotal)}`} testId="cart-discount" />
+              {/* Prices that include the tax: the lines show what is paid, and the total the tax it holds (below). */}
+              {!(q && pricesIncludeTax(q)) && (
+                <>
+                  <TotalRow label="Subtotal" value={money.format(q?.subtotal)} testId="cart-subtotal" />
+                  {(q?.discountTotal ?? 0) > 0 && (
+                    <TotalRow label="Discount" value={`−${money.format(q?.discountTotal)}`} testId="cart-discount" />
+                  )}
+                  <TotalRow label={q ? taxLabel(q) : "Tax"} value={money.format(q?.taxTotal)} testId="cart-tax" />
+                </>
               )}
-              <TotalRow
-                label={q ? taxLabel(q) : "Tax"}
-                value={money.format(q?.taxTotal)}
-                testId="cart-tax"
-              />
               <Stack direction="row" sx={{ justifyContent: "space-between", alignItems: "baseline", mt: 1 }}>
                 <Typography variant="h6" component="p">
                   Total
@@ -109,11 +117,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                   {money.format(q?.total)}
                 </Typography>
               </Stack>
-              {q && taxNote(q) && (
-                <Typography variant="caption" color="text.secondary" data-testid="cart-tax-note">
-                  {taxNote(q)}
-                </Typography>
-              )}
+              {q && pricesIncludeTax(q) && <TotalRow label={taxLabel(q)} value={money.format(q.taxTotal)} testId="cart-tax" />}
             </Box>
           </>
         )}
@@ -156,11 +160,14 @@ function TotalRow({ label, value, testId }: { label: string; value: string; test
 function CartLineRow({
   line,
   quoted,
+  taxIncluded,
   dispatch,
   disabled,
 }: {
   line: CartLine;
   quoted: QuotedLine | undefined;
+  /** The prices include the tax: the line shows what is paid for it (discounts off, tax in). */
+  taxIncluded: boolean;
   dispatch: Dispatch<CartAction>;
   disabled: boolean;
 }) {
@@ -179,8 +186,8 @@ function CartLineRow({
           </Typography>
         </Box>
         <Box sx={{ textAlign: "right", flexShrink: 0 }}>
-          <Typography data-testid="line-amount">{quoted ? money.format(quoted.subtotal) : "…"}</Typography>
-          {quoted && quoted.line_discount > 0 && (
+          <Typography data-testid="line-amount">{quoted ? money.format(taxIncluded ? quoted.total : quoted.subtotal) : "…"}</Typography>
+          {quoted && !taxIncluded && quoted.line_discount > 0 && (
             <Typography variant="caption" color="success.main">
               −{money.format(quoted.line_discount)}
             </Typography>

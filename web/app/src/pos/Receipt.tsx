@@ -10,7 +10,7 @@ import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
 import { refundedText } from "./refunds.ts";
-import { taxLabel, taxNote } from "./tax.ts";
+import { pricesIncludeTax, taxLabel } from "./tax.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
@@ -88,28 +88,37 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
       <Divider sx={{ borderStyle: "dashed" }} />
       <Table size="small" aria-label="Items sold" sx={{ my: 1 }}>
         <TableBody>
-          {order.lines.nodes.map((line) => (
-            <Fragment key={line.id}>
-              <Row label={`${line.quantity} × ${line.name}`} value={money.format(line.subtotal)} />
-              {line.lineDiscount > 0 && <Row label="Line discount" value={`−${money.format(line.lineDiscount)}`} muted />}
-            </Fragment>
-          ))}
+          {order.lines.nodes.map((line) =>
+            pricesIncludeTax(order) ? (
+              // What was paid for the line, discounts taken off and tax included.
+              <Row key={line.id} label={`${line.quantity} × ${line.name}`} value={money.format(line.total)} />
+            ) : (
+              <Fragment key={line.id}>
+                <Row label={`${line.quantity} × ${line.name}`} value={money.format(line.subtotal)} />
+                {line.lineDiscount > 0 && <Row label="Line discount" value={`−${money.format(line.lineDiscount)}`} muted />}
+              </Fragment>
+            ),
+          )}
         </TableBody>
       </Table>
       <Divider sx={{ borderStyle: "dashed" }} />
       <Table size="small" aria-label="Totals" sx={{ my: 1 }}>
         <TableBody>
-          <Row label="Subtotal" value={money.format(order.subtotal)} />
-          {order.discountTotal > 0 && <Row label="Discount" value={`−${money.format(order.discountTotal)}`} />}
-          <Row label={taxLabel(order)} value={money.format(order.taxTotal)} />
-          <Row label="Total" value={money.format(order.total)} strong />
+          {pricesIncludeTax(order) ? (
+            <>
+              <Row label="Total" value={money.format(order.total)} strong />
+              <Row label={taxLabel(order)} value={money.format(order.taxTotal)} muted />
+            </>
+          ) : (
+            <>
+              <Row label="Subtotal" value={money.format(order.subtotal)} />
+              {order.discountTotal > 0 && <Row label="Discount" value={`−${money.format(order.discountTotal)}`} />}
+              <Row label={taxLabel(order)} value={money.format(order.taxTotal)} />
+              <Row label="Total" value={money.format(order.total)} strong />
+            </>
+          )}
         </TableBody>
       </Table>
-      {taxNote(order) && (
-        <Typography variant="caption" color="text.secondary" component="p" data-testid="receipt-tax-note" sx={{ mb: 1 }}>
-          {taxNote(order)}
-        </Typography>
-      )}
       <Divider sx={{ borderStyle: "dashed" }} />
       <Table size="small" aria-label="Payments" sx={{ mt: 1 }}>
         <TableBody>

@@ -1,21 +1,22 @@
-// How the till and the receipt name the tax an order is priced with. The database keeps the
-// subtotal and discounts without tax for both kinds of rate, so subtotal − discount + tax = total
-// reads the same whether the rate was added to prices or included in them; a rate included in
-// prices gets a note saying so (the customer paid the shelf prices).
+// How the till and the receipt show the tax an order is priced with. Added to prices (US sales
+// tax): subtotal, discounts, "Tax (8.25%)", total. Included in prices (VAT): the customer pays
+// the shelf amounts, so each line shows what was paid for it and the total "Includes VAT (20%)";
+// the database keeps those lines' subtotal and discounts without tax (db/EVENTS.md), amounts a
+// customer never saw on a shelf, so they are not shown.
 interface Tax {
   taxName?: string | null;
   taxRateBps?: number | null;
   taxInclusive?: boolean | null;
 }
 
-/** "Tax (8.25%)", "VAT (20%)"; the name alone for a rate of 0. */
+const percent = (bps: number) => `${(bps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 })}%`;
+
+/** "Tax (8.25%)", "Sales tax (8.5%)"; "Includes VAT (20%)" when the prices held it; the name alone for a rate of 0. */
 export function taxLabel(tax: Tax): string {
   const name = tax.taxName ?? "Tax";
-  if (!tax.taxRateBps) return name;
-  return `${name} (${(tax.taxRateBps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 })}%)`;
+  const named = tax.taxRateBps ? `${name} (${percent(tax.taxRateBps)})` : name;
+  return tax.taxInclusive ? `Includes ${named}` : named;
 }
 
-/** "Prices include VAT." when they did; null otherwise. */
-export function taxNote(tax: Tax): string | null {
-  return tax.taxInclusive && tax.taxRateBps ? `Prices include ${tax.taxName ?? "tax"}; the subtotal is without it.` : null;
-}
+/** Whether amounts are shown as paid, tax included (the order's prices included its tax). */
+export const pricesIncludeTax = (tax: Tax): boolean => Boolean(tax.taxInclusive);

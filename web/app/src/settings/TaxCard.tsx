@@ -57,7 +57,8 @@ export function TaxCard({ canUpdate }: { canUpdate: boolean }) {
 
   const describe = (rate: { rateBps: number; inclusive: boolean }) =>
     `${bpsToPercent(rate.rateBps)}% ${rate.inclusive ? "included in prices" : "added to prices"}`;
-  const usedBy = (rate: TaxRate) => locations.filter((l) => l.taxRateId === rate.rowId).map((l) => l.name);
+  // Closed locations too: they keep their rate for when they reopen.
+  const usedBy = (rate: TaxRate) => (data?.locations?.nodes ?? []).filter((l) => l.taxRateId === rate.rowId).map((l) => l.name);
 
   return (
     <Card>
