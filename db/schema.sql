@@ -10730,9 +10730,9 @@ begin
   returning * into result;
 
   insert into app_public.order_lines (tenant_id, order_id, line_no, catalog_item_id, sku, name, unit_price, quantity,
-                                      subtotal, line_discount, order_discount_share, net_total, tax, total)
+                                      subtotal, line_discount, order_discount_share, net_total, tax, total, tax_inclusive)
   select tenant, result.id, p.line_no, p.catalog_item_id, p.sku, p.name, p.unit_price, p.quantity,
-         p.subtotal, p.line_discount, p.order_discount_share, p.net_total, p.tax, p.total
+         p.subtotal, p.line_discount, p.order_discount_share, p.net_total, p.tax, p.total, tax.inclusive
   from unnest(priced) p
   order by p.line_no;
 
@@ -13909,6 +13909,7 @@ CREATE TABLE app_public.order_lines (
     net_total integer NOT NULL,
     tax integer NOT NULL,
     total integer NOT NULL,
+    tax_inclusive boolean DEFAULT false NOT NULL,
     CONSTRAINT order_lines_check1 CHECK ((net_total = ((subtotal - line_discount) - order_discount_share))),
     CONSTRAINT order_lines_check2 CHECK ((total = (net_total + tax))),
     CONSTRAINT order_lines_line_discount_check CHECK ((line_discount >= 0)),
@@ -13917,6 +13918,7 @@ CREATE TABLE app_public.order_lines (
     CONSTRAINT order_lines_order_discount_share_check CHECK ((order_discount_share >= 0)),
     CONSTRAINT order_lines_quantity_check CHECK ((quantity > 0)),
     CONSTRAINT order_lines_subtotal_check CHECK (((subtotal >= 0) AND (subtotal <= ((unit_price)::bigint * quantity)))),
+    CONSTRAINT order_lines_subtotal_exact_check CHECK ((tax_inclusive OR (subtotal = ((unit_price)::bigint * quantity)))),
     CONSTRAINT order_lines_tax_check CHECK ((tax >= 0)),
     CONSTRAINT order_lines_unit_price_check CHECK ((unit_price >= 0))
 );
@@ -14001,6 +14003,12 @@ COMMENT ON COLUMN app_public.order_lines.tax IS 'The line''s tax, rounded half u
 --
 
 COMMENT ON COLUMN app_public.order_lines.total IS 'net_total + tax, in cents.';
+
+--
+-- Name: COLUMN order_lines.tax_inclusive; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_lines.tax_inclusive IS 'Whether the order''s prices included its tax: then the subtotal is unit price × quantity less the tax it held, else exactly unit price × quantity.';
 
 --
 -- Name: order_refund_lines; Type: TABLE; Schema: app_public; Owner: -

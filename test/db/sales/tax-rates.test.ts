@@ -109,6 +109,10 @@ describe("a rate included in prices (VAT 20%)", () => {
       { line_no: 2, sku: "MUFFIN", unit_price: 325, quantity: 1, subtotal: 271, line_discount: 0, order_discount_share: 23, net_total: 248, tax: 50, total: 298 },
     ]);
 
+    // The lines say their prices held the tax; those of an order with tax added keep the exact check.
+    const flags = await shop.owner.query("select distinct tax_inclusive from app_public.order_lines where order_id = $1", [order.id]);
+    expect(flags.rows).toEqual([{ tax_inclusive: true }]);
+
     // Refunding the two lattes one at a time takes back exactly the line: 414 + 413 = 827 (each
     // step: its share of the net, 345 then 344, and of the discount, 52 then 51; tax 69 each).
     const latte = (await shop.cashier.query("select id from app_public.order_lines where order_id = $1 and line_no = 1", [order.id])).rows[0].id;
