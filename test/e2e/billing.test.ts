@@ -86,6 +86,14 @@ async function onboardBusiness(company: string): Promise<Member & { customerId: 
     ids = { customerId: r?.stripe_customer_id ?? "", subscriptionId: r?.stripe_subscription_id ?? "" };
     return Boolean(ids.subscriptionId) && r.status === "trialing" && r.invoices > 0;
   });
+  // Then the rest of onboarding's Stripe traffic: every webhook delivered and applied. Else a late
+  // one (the $0 trial invoice paid) could land after a test has set up a failed payment, and set
+  // the subscription back to active under it (seen on a loaded machine: "Active", not "Past due").
+  await stripeLocal.control.webhooksIdle();
+  await until(`the Stripe events of ${company} applied`, async () => {
+    const { rows } = await e2e.app.db.owner.query("select count(*)::int as n from app_private.stripe_events where status = 'pending'");
+    return rows[0].n === 0;
+  });
   return { ...owner, ...ids };
 }
 
