@@ -10092,8 +10092,9 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SE
       and not exists (select 1 from app_public.customer_merges m
                       where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
     union all
-    -- Orders of the customer (and of customers merged into it).
-    select e.occurred_at,
+    -- Orders of the customer (and of customers merged into it); a sale at the time it was made (an
+    -- import of a past sale is recorded now but happened then).
+    select case when e.type = 'order.placed.v1' then coalesce((e.payload ->> 'placed_at')::timestamptz, e.occurred_at) else e.occurred_at end,
            case e.type when 'order.placed.v1' then 'order_placed' when 'order.refunded.v1' then 'order_refunded' else 'order_voided' end,
            case e.type
              when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency))

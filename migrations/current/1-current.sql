@@ -1,1 +1,2 @@
--- Enter migration here
+-- The customer timeline tells an imported past sale at its own time.
+--!include customers/460-timeline.sql

@@ -174,6 +174,8 @@ describe("the customer page", () => {
     await voidOrder(shop.manager, o.id, "Wrong item");
     await placeOrder(shop.cashier, shop, d.id);
     await mergeCustomers(shop.manager, c.id, d.id);
+    // A past sale imported now is told at its own time, the oldest entry.
+    await placeOrder(shop.owner, shop, c.id, { placedAt: "2024-03-01T10:00:00Z" });
     await shop.manager.query("select app_public.archive_customer($1)", [c.id]);
     await shop.manager.query("select app_public.restore_customer($1)", [c.id]);
 
@@ -197,6 +199,7 @@ describe("the customer page", () => {
       ["updated", "Changed tags +student +vip", "A manager"],
       ["updated", "Changed last name set to Line, phone set to +19175550190", "A manager"],
       ["created", `Customer ${c.customer_number} created`, "A cashier"],
+      ["order_placed", "Order of 10.00 USD placed", "Olive Owner"],
     ]);
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1].occurred_at >= rows[i].occurred_at).toBe(true);
 
