@@ -1,2 +1,1 @@
--- The customer timeline tells an imported past sale at its own time.
---!include customers/460-timeline.sql
+-- Enter migration here
