@@ -30,7 +30,7 @@ export function RecentOrdersCard({ orders }: { orders: RecentOrder[] }) {
             label="Recent orders"
             rows={orders}
             rowKey={(o) => o.id}
-            rowProps={() => ({ hover: false })}
+            hover={false}
             columns={[
               // On the clock of the shop where it was sold.
               {

@@ -36,7 +36,7 @@ export function LowStockCard() {
           label="Low stock"
           rows={rows.slice(0, SHOWN)}
           rowKey={(r) => `${r.locationId}/${r.inventoryItemId}`}
-          rowProps={() => ({ hover: false })}
+          hover={false}
           columns={[
             {
               header: "Item",

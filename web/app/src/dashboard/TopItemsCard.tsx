@@ -28,7 +28,7 @@ export function TopItemsCard({ today }: { today: string }) {
           label="Top items today"
           rows={rows}
           rowKey={(r) => r.catalogItemId}
-          rowProps={() => ({ hover: false })}
+          hover={false}
           columns={[
             { header: "Item", sx: { overflowWrap: "anywhere" }, cell: (r) => r.catalogItemName },
             { header: "Units", align: "right", nowrap: true, cell: (r) => cents(r.quantitySold) },

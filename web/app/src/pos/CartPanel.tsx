@@ -20,7 +20,7 @@ import { MAX_QUANTITY } from "./cart.ts";
 import { CartCustomer } from "./CartCustomer.tsx";
 import { CloseIcon, DiscountIcon, MinusIcon, PlusIcon } from "../ui/icons.tsx";
 import { MoneyField } from "./MoneyField.tsx";
-import { pricesIncludeTax, taxLabel } from "./tax.ts";
+import { taxLabel } from "./tax.ts";
 import type { QuotedLine } from "./queries.ts";
 import type { QuoteState } from "./useQuote.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -67,7 +67,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                 key={line.itemId}
                 line={line}
                 quoted={quoted.get(line.itemId)}
-                taxIncluded={Boolean(q && pricesIncludeTax(q))}
+                taxIncluded={Boolean(q?.taxInclusive)}
                 dispatch={dispatch}
                 disabled={charging}
               />
@@ -100,7 +100,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
               sx={{ py: 1.5, opacity: stale ? 0.45 : 1, transition: "opacity 120ms" }}
             >
               {/* Prices that include the tax: the lines show what is paid, and the total the tax it holds (below). */}
-              {!(q && pricesIncludeTax(q)) && (
+              {!q?.taxInclusive && (
                 <>
                   <TotalRow label="Subtotal" value={money.format(q?.subtotal)} testId="cart-subtotal" />
                   {(q?.discountTotal ?? 0) > 0 && (
@@ -117,7 +117,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                   {money.format(q?.total)}
                 </Typography>
               </Stack>
-              {q && pricesIncludeTax(q) && <TotalRow label={taxLabel(q)} value={money.format(q.taxTotal)} testId="cart-tax" />}
+              {q?.taxInclusive && <TotalRow label={taxLabel(q)} value={money.format(q.taxTotal)} testId="cart-tax" />}
             </Box>
           </>
         )}

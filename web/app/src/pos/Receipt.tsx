@@ -10,7 +10,7 @@ import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
 import { refundedText } from "./refunds.ts";
-import { pricesIncludeTax, taxLabel } from "./tax.ts";
+import { taxLabel } from "./tax.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
@@ -89,7 +89,7 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
       <Table size="small" aria-label="Items sold" sx={{ my: 1 }}>
         <TableBody>
           {order.lines.nodes.map((line) =>
-            pricesIncludeTax(order) ? (
+            order.taxInclusive ? (
               // What was paid for the line, discounts taken off and tax included.
               <Row key={line.id} label={`${line.quantity} × ${line.name}`} value={money.format(line.total)} />
             ) : (
@@ -104,7 +104,7 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
       <Divider sx={{ borderStyle: "dashed" }} />
       <Table size="small" aria-label="Totals" sx={{ my: 1 }}>
         <TableBody>
-          {pricesIncludeTax(order) ? (
+          {order.taxInclusive ? (
             <>
               <Row label="Total" value={money.format(order.total)} strong />
               <Row label={taxLabel(order)} value={money.format(order.taxTotal)} muted />

@@ -17,6 +17,3 @@ export function taxLabel(tax: Tax): string {
   const named = tax.taxRateBps ? `${name} (${percent(tax.taxRateBps)})` : name;
   return tax.taxInclusive ? `Includes ${named}` : named;
 }
-
-/** Whether amounts are shown as paid, tax included (the order's prices included its tax). */
-export const pricesIncludeTax = (tax: Tax): boolean => Boolean(tax.taxInclusive);

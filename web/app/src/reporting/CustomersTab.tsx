@@ -103,7 +103,7 @@ export function CustomersTab({ range, onRange, location, onLocation }: Props) {
                 label="Customers per day"
                 rows={busyDays}
                 rowKey={(r) => r.businessDate}
-                rowProps={() => ({ hover: false })}
+                hover={false}
                 columns={[
                   { header: "Date", cell: (r) => r.businessDate },
                   { header: "New", align: "right", cell: (r) => r.newCustomers },
@@ -161,7 +161,7 @@ function ClassDistribution() {
               sx={{ flex: 1 }}
               rows={rows}
               rowKey={(r) => r.loyaltyClass ?? "none"}
-              rowProps={() => ({ hover: false })}
+              hover={false}
               columns={[
                 { header: "Class", cell: (r) => loyaltyClassLabel(r.loyaltyClass) },
                 { header: "Customers", align: "right", cell: (r) => r.customers },

@@ -44,7 +44,7 @@ export function DrawerTab({ range, onRange, location, onLocation }: Props) {
             label="Cash drawers"
             rows={rows}
             rowKey={(d) => d.id}
-            rowProps={() => ({ hover: false })}
+            hover={false}
             empty="No cash drawer was opened in this period."
             columns={[
               { header: "Date", cell: (d) => d.businessDate },

@@ -38,7 +38,7 @@ export function InventoryTab({ location, onLocation }: { location: string; onLoc
             label="Stock levels"
             rows={rows}
             rowKey={(r) => `${r.locationId}/${r.inventoryItemId}`}
-            rowProps={() => ({ hover: false })}
+            hover={false}
             empty={lowOnly ? "Nothing is low on stock." : "No stock has been recorded yet."}
             columns={[
               { header: "Location", cell: (r) => r.locationName },

@@ -77,7 +77,7 @@ export function ItemsTab({ range, onRange, location, onLocation }: Props) {
             label="Item sales"
             rows={rows}
             rowKey={(r) => r.catalogItemId}
-            rowProps={() => ({ hover: false })}
+            hover={false}
             empty="No items sold in this period."
             columns={[
               { header: "Item", cell: (r) => r.catalogItemName },

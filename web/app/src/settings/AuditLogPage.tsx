@@ -121,7 +121,7 @@ function AuditLog() {
             label="Audit log"
             rows={entries.nodes}
             rowKey={(entry) => entry.id}
-            rowProps={() => ({ "data-testid": "audit-row" })}
+            rowTestId="audit-row"
             // Wide enough for the changes to read as lines, scrolling on narrower screens; each
             // entry's cells start at its top, however many changes it lists.
             sx={{ "& table": { minWidth: 840 }, "& tbody td": { verticalAlign: "top" } }}

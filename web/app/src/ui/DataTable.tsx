@@ -54,15 +54,17 @@ interface Props<R> {
   /** Shown in one row when there are no rows; nothing when omitted. */
   empty?: ReactNode;
   size?: "small" | "medium";
-  /** Props for a row (a test id, a selected state, a click handler). */
-  rowProps?(row: R): { "data-testid"?: string; selected?: boolean; onClick?(): void; hover?: boolean };
+  /** Rows light up under the pointer (true) — not in read-only figures such as reports. */
+  hover?: boolean;
+  /** A test id every body row carries. */
+  rowTestId?: string;
   sx?: SxProps<Theme>;
 }
 
 const hidden = (below?: "sm" | "md") =>
   below ? { display: { xs: "none", [below]: "table-cell" } } : undefined;
 
-export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "small", rowProps, sx }: Props<R>) {
+export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "small", hover = true, rowTestId, sx }: Props<R>) {
   const shown = columns.filter((c): c is Column<R> => Boolean(c));
   return (
     <TableContainer sx={{ overflowX: "auto", ...sx }}>
@@ -92,28 +94,25 @@ export function DataTable<R>({ label, columns, rows, rowKey, empty, size = "smal
           </TableRow>
         </TableHead>
         <TableBody>
-          {rows.map((row) => {
-            const { hover = true, ...props } = rowProps?.(row) ?? {};
-            return (
-              <TableRow key={rowKey(row)} hover={hover} {...props}>
-                {shown.map((c) => (
-                  <TableCell
-                    key={c.header}
-                    align={c.actions ? "right" : c.align}
-                    sx={[
-                      hidden(c.hideBelow) ?? false,
-                      Boolean(c.nowrap) && { whiteSpace: "nowrap" },
-                      // Row actions stay on one line, except on a phone, where they stack (each on one line).
-                      Boolean(c.actions) && { whiteSpace: { sm: "nowrap" }, "& .MuiButton-root": { whiteSpace: "nowrap" } },
-                      ...(Array.isArray(c.sx) ? c.sx : [c.sx ?? false]),
-                    ]}
-                  >
-                    {c.cell(row)}
-                  </TableCell>
-                ))}
-              </TableRow>
-            );
-          })}
+          {rows.map((row) => (
+            <TableRow key={rowKey(row)} hover={hover} data-testid={rowTestId}>
+              {shown.map((c) => (
+                <TableCell
+                  key={c.header}
+                  align={c.actions ? "right" : c.align}
+                  sx={[
+                    hidden(c.hideBelow) ?? false,
+                    Boolean(c.nowrap) && { whiteSpace: "nowrap" },
+                    // Row actions stay on one line, except on a phone, where they stack (each on one line).
+                    Boolean(c.actions) && { whiteSpace: { sm: "nowrap" }, "& .MuiButton-root": { whiteSpace: "nowrap" } },
+                    ...(Array.isArray(c.sx) ? c.sx : [c.sx ?? false]),
+                  ]}
+                >
+                  {c.cell(row)}
+                </TableCell>
+              ))}
+            </TableRow>
+          ))}
           {rows.length === 0 && empty && (
             <TableRow>
               <TableCell colSpan={shown.length}>
