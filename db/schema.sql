@@ -3407,7 +3407,7 @@ $$;
 -- Name: FUNCTION unit_share(x bigint, k bigint, n bigint); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) IS 'x × k / n rounded half up (x, k ≥ 0, n > 0): the share of a line''s subtotal, discount or tax that k of its n units carry.';
+COMMENT ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) IS 'x × k / n rounded half up (x, k ≥ 0, n > 0): the share of a line''s net amount, discount or tax that k of its n units carry.';
 
 --
 -- Name: visits_within(timestamp with time zone[], integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
