@@ -1089,7 +1089,7 @@ CREATE FUNCTION app_hidden.all_permissions() RETURNS text[]
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select array[
-    'customers.view', 'customers.create', 'customers.update', 'customers.merge',
+    'customers.view', 'customers.create', 'customers.update', 'customers.merge', 'customers.import',
     'sales.sell', 'sales.void', 'catalog.manage', 'inventory.manage',
     'reports.view', 'reports.export',
     'settings.view', 'settings.update'
@@ -1549,6 +1549,32 @@ end;
 $$;
 
 --
+-- Name: begin_customer_import(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.begin_customer_import(file_name text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.import');
+  name text := left(app_hidden.trim_blank(regexp_replace(coalesce(file_name, ''), '[\x00-\x1f\x7f/\\]', '', 'g')), 255);
+  id text;
+begin
+  insert into app_public.customer_imports (tenant_id, file_name, created_by)
+  values (tenant, coalesce(nullif(name, ''), 'customers.csv'), app_hidden.current_user_id())
+  returning customer_imports.id into id;
+  return id;
+end;
+$$;
+
+--
+-- Name: FUNCTION begin_customer_import(file_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.begin_customer_import(file_name text) IS 'Starts an upload of a customer file (needs customers.import); returns the import id.';
+
+--
 -- Name: business_date(timestamp with time zone, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -1580,6 +1606,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.can_view_reports() IS 'Whether the signed-in user may read the reports of the current tenant.';
+
+--
+-- Name: change_actor(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.change_actor() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return coalesce(app_hidden.current_user_id(), nullif(current_setting('app.change_actor', true), ''));
+end;
+$$;
+
+--
+-- Name: FUNCTION change_actor(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.change_actor() IS 'The user a change is made by: the session''s, else the one a worker task acts for (app_private.act_for).';
 
 --
 -- Name: contact_allowed(boolean, boolean, boolean, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -1647,6 +1692,22 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.csv_text(value text) IS 'A CSV text cell that a spreadsheet will not run as a formula (a leading '' before =, +, -, @, tab or CR, also after leading white space).';
+
+--
+-- Name: csv_untext(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.csv_untext(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case when left(value, 1) = '''' and app_hidden.csv_text(substr(value, 2)) = value then substr(value, 2) else value end;
+$$;
+
+--
+-- Name: FUNCTION csv_untext(value text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.csv_untext(value text) IS 'A cell without the leading '' that defused a formula-like value (the inverse of app_hidden.csv_text).';
 
 --
 -- Name: currency_code(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2046,6 +2107,135 @@ $$;
 COMMENT ON FUNCTION app_hidden.customer_field_label(field text) IS 'How the customer timeline names a changed field.';
 
 --
+-- Name: customer_import_field_for(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_import_field_for(header text, OUT field text, OUT priority integer) RETURNS record
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select k.field, k.priority
+  from (values
+    ('firstname', 'first_name', 1), ('givenname', 'first_name', 1), ('forename', 'first_name', 1), ('first', 'first_name', 2),
+    ('lastname', 'last_name', 1), ('surname', 'last_name', 1), ('familyname', 'last_name', 1), ('last', 'last_name', 2),
+    ('name', 'full_name', 2), ('fullname', 'full_name', 1), ('customername', 'full_name', 1), ('contactname', 'full_name', 2),
+    ('email', 'email', 1), ('emailaddress', 'email', 1), ('mail', 'email', 2), ('emailaddr', 'email', 1),
+    ('phone', 'phone', 1), ('phonenumber', 'phone', 1), ('mobile', 'phone', 2), ('mobilephone', 'phone', 2),
+    ('mobilenumber', 'phone', 2), ('cellphone', 'phone', 2), ('telephone', 'phone', 2), ('tel', 'phone', 3),
+    ('defaultaddressphone', 'phone', 3), ('addressphone', 'phone', 3),
+    ('tags', 'tags', 1), ('tag', 'tags', 1), ('groups', 'tags', 2), ('customergroups', 'tags', 2), ('labels', 'tags', 2),
+    ('note', 'note', 1), ('notes', 'note', 1), ('memo', 'note', 1), ('comment', 'note', 2), ('comments', 'note', 2),
+    ('company', 'company', 1), ('companyname', 'company', 1), ('organization', 'company', 2), ('organisation', 'company', 2),
+    ('defaultaddresscompany', 'company', 2),
+    ('acceptsemailmarketing', 'email_consent', 1), ('acceptsmarketing', 'email_consent', 1),
+    ('emailsubscriptionstatus', 'email_consent', 1), ('emailmarketing', 'email_consent', 2),
+    ('marketingconsent', 'email_consent', 2), ('emailoptin', 'email_consent', 2), ('newsletter', 'email_consent', 3),
+    ('acceptssmsmarketing', 'sms_consent', 1), ('smsmarketing', 'sms_consent', 2),
+    ('smssubscriptionstatus', 'sms_consent', 1), ('smsoptin', 'sms_consent', 2),
+    ('addressline1', 'address_line1', 1), ('address1', 'address_line1', 1), ('streetaddress1', 'address_line1', 1),
+    ('streetaddress', 'address_line1', 2), ('street', 'address_line1', 2), ('address', 'address_line1', 3),
+    ('defaultaddressaddress1', 'address_line1', 1),
+    ('addressline2', 'address_line2', 1), ('address2', 'address_line2', 1), ('streetaddress2', 'address_line2', 1),
+    ('defaultaddressaddress2', 'address_line2', 1),
+    ('city', 'city', 1), ('town', 'city', 2), ('defaultaddresscity', 'city', 1),
+    ('region', 'region', 1), ('state', 'region', 1), ('province', 'region', 1), ('county', 'region', 2),
+    ('provincecode', 'region', 2), ('statecode', 'region', 2), ('defaultaddressprovincecode', 'region', 1),
+    ('postalcode', 'postal_code', 1), ('zip', 'postal_code', 1), ('zipcode', 'postal_code', 1), ('postcode', 'postal_code', 1),
+    ('defaultaddresszip', 'postal_code', 1),
+    ('countrycode', 'country', 1), ('defaultaddresscountrycode', 'country', 1), ('country', 'country', 2)
+  ) as k(name, field, priority)
+  where k.name = lower(regexp_replace(header, '[^[:alnum:]]', '', 'g'));
+$$;
+
+--
+-- Name: FUNCTION customer_import_field_for(header text, OUT field text, OUT priority integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_import_field_for(header text, OUT field text, OUT priority integer) IS 'The field a column of that name fills, and its priority among columns filling the same field (1 first).';
+
+--
+-- Name: customer_import_max_bytes(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_import_max_bytes() RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$ select 52428800::bigint $$;
+
+--
+-- Name: customer_import_proposed_mapping(text[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_import_proposed_mapping(header text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with known as (
+    select h.i, f.field,
+           row_number() over (partition by f.field order by f.priority, h.i) as rank
+    from unnest(header) with ordinality as h(name, i)
+    cross join lateral app_hidden.customer_import_field_for(h.name) as f
+    where f.field is not null
+  )
+  select array(
+    select k.field
+    from generate_subscripts(header, 1) as g(i)
+    left join known k on k.i = g.i and k.rank = 1
+    order by g.i);
+$$;
+
+--
+-- Name: customer_import_report_name(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_import_report_name(import_id text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+  select regexp_replace(regexp_replace(i.file_name, '\.[^.]*$', ''), '[^A-Za-z0-9._-]+', '-', 'g') || '-errors.csv'
+  from app_public.customer_imports i
+  where i.tenant_id = app_hidden.current_tenant_id() and i.id = import_id and app_hidden.has_permission('customers.import');
+$_$;
+
+--
+-- Name: customer_import_report_query(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_import_report_query(import_id text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.current_tenant_id();
+  imp app_public.customer_imports;
+  columns text;
+begin
+  if tenant is null or not app_hidden.has_permission('customers.import') then
+    return null;
+  end if;
+  select i.* into imp from app_public.customer_imports i where i.tenant_id = tenant and i.id = import_id;
+  if not found or app_public.customer_imports_report_url(imp) is null then
+    return null;
+  end if;
+  select string_agg(format('app_hidden.csv_text(r.cells[%s]) as %I', h.n,
+                           left(coalesce(nullif(app_hidden.csv_text(h.name), ''), 'column ' || h.n), 60)), ', ' order by h.n)
+    into columns
+  from unnest(imp.header) with ordinality as h(name, n);
+  return format($q$
+    select r.row_no as "row", %s, app_hidden.csv_text(r.reason) as reason
+    from app_public.customer_import_rows r
+    where r.tenant_id = %L and r.import_id = %L and r.state in ('invalid', 'file_duplicate', 'failed')
+    order by r.row_no$q$, columns, imp.tenant_id, imp.id);
+end;
+$_$;
+
+--
+-- Name: FUNCTION customer_import_report_query(import_id text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_import_report_query(import_id text) IS 'The SQL of the rows of an import that were not imported, with their reason, for the caller (null when they may not read it).';
+
+--
 -- Name: customers_reader_tenant(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2278,6 +2468,28 @@ $$;
 COMMENT ON FUNCTION app_hidden.export_file(export_id text) IS 'Name, size and chunk count of a finished export the signed-in user may download; no row otherwise; TSUSP when its business is suspended.';
 
 --
+-- Name: finish_customer_import_upload(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.finish_customer_import_upload(import_id text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.import');
+  imp app_public.customer_imports := app_private.own_customer_import(tenant, import_id);
+begin
+  perform app_private.assert_import_status(imp, array['uploading'], 'uploaded to');
+  if imp.byte_size = 0 then
+    perform app_hidden.raise_error('BADCS', 'The file is empty.', field => 'file');
+  end if;
+  update app_public.customer_imports i set status = 'parsing' where i.tenant_id = tenant and i.id = imp.id;
+  perform graphile_worker.add_job('customer_import_parse', json_build_object('tenantId', tenant, 'importId', imp.id),
+    max_attempts := 3, job_key := 'customer_import_parse:' || imp.id);
+end;
+$$;
+
+--
 -- Name: format_customer_number(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2388,6 +2600,29 @@ $$;
 COMMENT ON FUNCTION app_hidden.has_permission(permission text) IS 'Whether the signed-in user holds this permission in the current tenant.';
 
 --
+-- Name: import_yes_no(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.import_yes_no(label text, value text, field text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  v text := lower(regexp_replace(btrim(value), '[\s_-]+', ' ', 'g'));
+begin
+  if v is null or v = '' then
+    return null;
+  elsif v in ('yes', 'y', 'true', 't', '1', 'x', 'subscribed', 'opted in', 'optin', 'on', 'confirmed_opt_in') then
+    return true;
+  elsif v in ('no', 'n', 'false', 'f', '0', 'unsubscribed', 'not subscribed', 'opted out', 'optout', 'off', 'never subscribed') then
+    return false;
+  end if;
+  perform app_hidden.raise_error('BADIN', format('%s: "%s" is neither yes nor no.', label, left(btrim(value), 40)), field => field);
+  return null;
+end;
+$$;
+
+--
 -- Name: iso_utc(timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2413,6 +2648,8 @@ CREATE FUNCTION app_hidden.job_task_label(task text) RETURNS text
     AS $$
   select case task
     when 'export_csv' then 'CSV export'
+    when 'customer_import_parse' then 'Customer import: reading the file'
+    when 'customer_import_commit' then 'Customer import'
     when 'stripe_create_customer' then 'Billing account setup'
     when 'stripe_create_subscription' then 'Subscription setup'
     when 'stripe_apply_event' then 'Billing update from Stripe'
@@ -3426,6 +3663,49 @@ $$;
 COMMENT ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) IS 'How many of the visits fall in the given number of days up to a time.';
 
 --
+-- Name: write_customer_import_chunk(text, bytea); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.write_customer_import_chunk(import_id text, data bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.import');
+  imp app_public.customer_imports := app_private.own_customer_import(tenant, import_id);
+begin
+  perform app_private.assert_import_status(imp, array['uploading'], 'uploaded to');
+  if data is null or octet_length(data) = 0 then
+    return;
+  end if;
+  if imp.byte_size + octet_length(data) > app_hidden.customer_import_max_bytes() then
+    perform app_hidden.raise_error('TOOBG', 'The file is larger than 50 MB. Split it into smaller files.');
+  end if;
+  insert into app_private.customer_import_chunks (tenant_id, import_id, chunk_no, data)
+  values (tenant, imp.id, imp.chunk_count, data);
+  update app_public.customer_imports i set chunk_count = i.chunk_count + 1, byte_size = i.byte_size + octet_length(data)
+  where i.tenant_id = tenant and i.id = imp.id;
+end;
+$$;
+
+--
+-- Name: act_for(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.act_for(user_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select set_config('app.change_actor', coalesce(user_id, ''), true);
+$$;
+
+--
+-- Name: FUNCTION act_for(user_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.act_for(user_id text) IS 'Names the member a worker task acts for, for the rest of the transaction (app_hidden.change_actor).';
+
+--
 -- Name: add_billing_notice(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -3754,6 +4034,149 @@ end;
 $$;
 
 --
+-- Name: customer_imports; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_imports (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    file_name text NOT NULL,
+    byte_size bigint DEFAULT 0 NOT NULL,
+    chunk_count integer DEFAULT 0 NOT NULL,
+    status text DEFAULT 'uploading'::text NOT NULL,
+    encoding text,
+    delimiter text,
+    header text[],
+    mapping text[],
+    on_duplicate text DEFAULT 'skip'::text NOT NULL,
+    rows_read integer DEFAULT 0 NOT NULL,
+    rows_total integer,
+    new_count integer DEFAULT 0 NOT NULL,
+    duplicate_count integer DEFAULT 0 NOT NULL,
+    file_duplicate_count integer DEFAULT 0 NOT NULL,
+    invalid_count integer DEFAULT 0 NOT NULL,
+    rows_done integer DEFAULT 0 NOT NULL,
+    created_count integer DEFAULT 0 NOT NULL,
+    updated_count integer DEFAULT 0 NOT NULL,
+    skipped_count integer DEFAULT 0 NOT NULL,
+    failed_count integer DEFAULT 0 NOT NULL,
+    error_code text,
+    error_message text,
+    created_by text,
+    committed_by text,
+    finished_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_imports_byte_size_check CHECK (((byte_size >= 0) AND (byte_size <= 52428800))),
+    CONSTRAINT customer_imports_check CHECK (((mapping IS NULL) OR ((header IS NOT NULL) AND (cardinality(mapping) = cardinality(header))))),
+    CONSTRAINT customer_imports_delimiter_check CHECK ((delimiter = ANY (ARRAY[','::text, ';'::text, '	'::text]))),
+    CONSTRAINT customer_imports_encoding_check CHECK ((encoding = ANY (ARRAY['utf-8'::text, 'utf-16le'::text, 'utf-16be'::text, 'windows-1252'::text]))),
+    CONSTRAINT customer_imports_file_name_check CHECK (((length(file_name) >= 1) AND (length(file_name) <= 255))),
+    CONSTRAINT customer_imports_on_duplicate_check CHECK ((on_duplicate = ANY (ARRAY['skip'::text, 'fill'::text, 'overwrite'::text]))),
+    CONSTRAINT customer_imports_status_check CHECK ((status = ANY (ARRAY['uploading'::text, 'parsing'::text, 'ready'::text, 'committing'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_imports FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_imports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_imports IS '@unique id
+@behavior -query:resource:list
+A customer file being imported: upload it (POST /imports/customers), check the preview (rows), adjust the mapping (setCustomerImportMapping), then commit it (commitCustomerImport) and follow the progress.';
+
+--
+-- Name: COLUMN customer_imports.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_imports.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.status IS 'uploading, parsing (the worker reads the file: rowsRead), ready (preview; change the mapping or commit), committing (rowsDone of newCount + duplicateCount), done, or failed (errorCode, errorMessage).';
+
+--
+-- Name: COLUMN customer_imports.header; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.header IS 'The column names of the file''s first line.';
+
+--
+-- Name: COLUMN customer_imports.mapping; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.mapping IS 'For each column of the header, the field it fills (customerImportFields) or null to ignore it.';
+
+--
+-- Name: COLUMN customer_imports.on_duplicate; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.on_duplicate IS 'What a row does when its email or phone belongs to a customer already: skip it, fill (only the customer''s empty fields) or overwrite (with the file''s non-empty values).';
+
+--
+-- Name: COLUMN customer_imports.rows_read; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.rows_read IS 'Data rows read so far (while parsing).';
+
+--
+-- Name: COLUMN customer_imports.new_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.new_count IS 'Rows that would make a new customer.';
+
+--
+-- Name: COLUMN customer_imports.duplicate_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.duplicate_count IS 'Rows whose email or phone belongs to an existing customer.';
+
+--
+-- Name: COLUMN customer_imports.file_duplicate_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.file_duplicate_count IS 'Rows with the email or phone of an earlier row of the file (not imported).';
+
+--
+-- Name: COLUMN customer_imports.invalid_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.invalid_count IS 'Rows that cannot be imported, each with its reason.';
+
+--
+-- Name: COLUMN customer_imports.rows_done; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.rows_done IS 'Rows committed so far (while committing).';
+
+--
+-- Name: COLUMN customer_imports.failed_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_imports.failed_count IS 'After the commit: rows not imported (invalid, duplicates inside the file, or refused while committing); the error report lists them.';
+
+--
+-- Name: assert_import_status(app_public.customer_imports, text[], text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_import_status(imp app_public.customer_imports, allowed text[], action text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if not imp.status = any(allowed) then
+    perform app_hidden.raise_error('IMPST', format('This import cannot be %s: it is %s.', action,
+      case imp.status when 'uploading' then 'still being uploaded' when 'parsing' then 'still being read'
+                      when 'ready' then 'waiting to be committed' when 'committing' then 'being committed'
+                      when 'done' then 'already committed' else 'failed' end), imp.id);
+  end if;
+end;
+$$;
+
+--
 -- Name: assert_keeps_an_owner(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4033,6 +4456,138 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.billing_status_of(stripe_status text) IS 'Maps Stripe subscription statuses to ours (incomplete and paused → past_due, incomplete_expired → canceled).';
+
+--
+-- Name: classify_customer_import(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.classify_customer_import(tenant_id text, import_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  imp app_public.customer_imports;
+  tenant_country text;
+begin
+  select i.* into imp from app_public.customer_imports i
+  where i.tenant_id = classify_customer_import.tenant_id and i.id = classify_customer_import.import_id;
+  select t.default_country into tenant_country from app_public.tenants t where t.id = imp.tenant_id;
+
+  update app_public.customer_import_rows r set
+    (state, reason, email, phone, first_name, last_name, tags, note, company, email_consent, sms_consent,
+     address_line1, address_line2, city, region, postal_code, country, customer_id) =
+    (select v.state, v.reason, v.email, v.phone, v.first_name, v.last_name, v.tags, v.note, v.company,
+            v.email_consent, v.sms_consent, v.address_line1, v.address_line2, v.city, v.region,
+            v.postal_code, v.country, null
+     from app_private.customer_import_values(r.cells, imp.mapping, tenant_country) as v)
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id
+    and r.state in ('read', 'new', 'duplicate', 'file_duplicate', 'invalid');
+
+  with firsts as (
+    select r.row_no,
+           case when r.email is not null then min(r.row_no) over (partition by r.email) end as email_row,
+           case when r.phone is not null then min(r.row_no) over (partition by r.phone) end as phone_row
+    from app_public.customer_import_rows r
+    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new'
+  )
+  update app_public.customer_import_rows r set
+    state = 'file_duplicate',
+    reason = case when f.email_row < f.row_no then format('Same email as row %s of this file.', f.email_row)
+                  else format('Same phone number as row %s of this file.', f.phone_row) end
+  from firsts f
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no = f.row_no
+    and (f.email_row < f.row_no or f.phone_row < f.row_no);
+
+  perform app_private.match_existing_customers(imp.tenant_id, imp.id, null, null);
+
+  update app_public.customer_imports i set
+    (new_count, duplicate_count, file_duplicate_count, invalid_count) =
+    (select count(*) filter (where r.state = 'new'), count(*) filter (where r.state = 'duplicate'),
+            count(*) filter (where r.state = 'file_duplicate'), count(*) filter (where r.state = 'invalid')
+     from app_public.customer_import_rows r where r.tenant_id = imp.tenant_id and r.import_id = imp.id)
+  where i.tenant_id = imp.tenant_id and i.id = imp.id;
+end;
+$$;
+
+--
+-- Name: commit_customer_import_batch(text, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.commit_customer_import_batch(tenant_id text, import_id text, size integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  imp app_public.customer_imports;
+  first_row int;
+  last_row int;
+  one_row int;
+  handled int;
+begin
+  select i.* into imp from app_public.customer_imports i
+  where i.tenant_id = commit_customer_import_batch.tenant_id and i.id = commit_customer_import_batch.import_id
+  for update;
+  if not found or imp.status <> 'committing' then
+    return 0;
+  end if;
+  perform app_private.act_for(imp.committed_by);
+  perform app_private.begin_change('import_customers', format('Imported from %s (import %s)', left(imp.file_name, 200), imp.id));
+
+  select min(r.row_no), max(r.row_no) into first_row, last_row from (
+    select r.row_no from app_public.customer_import_rows r
+    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state in ('new', 'duplicate')
+    order by r.row_no limit size) as r;
+
+  if first_row is null then
+    update app_public.customer_imports i set status = 'done', finished_at = now(),
+      (created_count, updated_count, skipped_count, failed_count) =
+      (select count(*) filter (where r.state = 'created'), count(*) filter (where r.state = 'updated'),
+              count(*) filter (where r.state = 'skipped'),
+              count(*) filter (where r.state in ('failed', 'invalid', 'file_duplicate'))
+       from app_public.customer_import_rows r where r.tenant_id = imp.tenant_id and r.import_id = imp.id)
+    where i.tenant_id = imp.tenant_id and i.id = imp.id;
+    delete from app_private.customer_import_chunks c where c.tenant_id = imp.tenant_id and c.import_id = imp.id;
+    perform app_private.end_change();
+    return 0;
+  end if;
+
+  perform app_private.match_existing_customers(imp.tenant_id, imp.id, first_row, last_row);
+  begin
+    perform app_private.write_customer_import_rows(imp, first_row, last_row);
+  exception when others then
+    -- A rule broke for some row of the batch (the whole batch was undone): row by row, so only
+    -- the rows that break it fail. Anything but a broken rule is a bug: raised.
+    if sqlstate !~ '^[A-Z]{5}$' and sqlstate not in ('23505', '23514', '23502') then
+      raise;
+    end if;
+    for one_row in
+      select r.row_no from app_public.customer_import_rows r
+      where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state in ('new', 'duplicate')
+        and r.row_no between first_row and last_row
+      order by r.row_no
+    loop
+      begin
+        perform app_private.match_existing_customers(imp.tenant_id, imp.id, one_row, one_row);
+        perform app_private.write_customer_import_rows(imp, one_row, one_row);
+      exception when others then
+        if sqlstate !~ '^[A-Z]{5}$' and sqlstate not in ('23505', '23514', '23502') then
+          raise;
+        end if;
+        update app_public.customer_import_rows r set state = 'failed', reason = sqlerrm, customer_id = null
+        where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no = one_row;
+      end;
+    end loop;
+  end;
+
+  select count(*) into handled from app_public.customer_import_rows r
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between first_row and last_row
+    and r.state in ('created', 'updated', 'skipped', 'failed');
+  update app_public.customer_imports i set rows_done = i.rows_done + handled
+  where i.tenant_id = imp.tenant_id and i.id = imp.id;
+  perform app_private.end_change();
+  return greatest(handled, 1);
+end;
+$_$;
 
 --
 -- Name: create_tenant_for(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4382,6 +4937,154 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) IS 'A customer''s id and the ids of the customers merged into it.';
+
+--
+-- Name: customer_import_rows; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_import_rows (
+    tenant_id text NOT NULL,
+    import_id text NOT NULL,
+    row_no integer NOT NULL,
+    cells text[] NOT NULL,
+    state text DEFAULT 'read'::text NOT NULL,
+    reason text,
+    email text,
+    phone text,
+    first_name text,
+    last_name text,
+    tags jsonb,
+    note text,
+    company text,
+    email_consent boolean,
+    sms_consent boolean,
+    address_line1 text,
+    address_line2 text,
+    city text,
+    region text,
+    postal_code text,
+    country text,
+    customer_id text,
+    CONSTRAINT customer_import_rows_row_no_check CHECK ((row_no >= 2)),
+    CONSTRAINT customer_import_rows_state_check CHECK ((state = ANY (ARRAY['read'::text, 'new'::text, 'duplicate'::text, 'file_duplicate'::text, 'invalid'::text, 'created'::text, 'updated'::text, 'skipped'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_import_rows FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_import_rows; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_import_rows IS '@behavior -query:resource:list -query:resource:connection
+A data row of an imported file: its cells, the values it would give a customer, and its state.';
+
+--
+-- Name: COLUMN customer_import_rows.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_import_rows.import_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.import_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_import_rows.row_no; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.row_no IS 'The row of the file, as a spreadsheet numbers it (the header is row 1).';
+
+--
+-- Name: COLUMN customer_import_rows.state; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.state IS 'new, duplicate (of customerId), file_duplicate, invalid (reason); after the commit created, updated, skipped or failed (reason).';
+
+--
+-- Name: COLUMN customer_import_rows.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.reason IS 'Why the row cannot be imported, in words.';
+
+--
+-- Name: customer_import_values(text[], text[], text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) RETURNS app_public.customer_import_rows
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  r app_public.customer_import_rows;
+  raw jsonb := '{}';
+  width int := cardinality(mapping);
+  f text;
+  full_name text;
+  tag_list text[];
+begin
+  if cardinality(cells) > width and exists (select 1 from unnest(cells[width + 1:]) as c where btrim(c) <> '') then
+    r.state := 'invalid';
+    r.reason := format('This row has %s cells where the header has %s columns.', cardinality(cells), width);
+    return r;
+  end if;
+  for i in 1 .. least(width, cardinality(cells)) loop
+    f := mapping[i];
+    if f is not null and btrim(cells[i]) <> '' and not raw ? f then
+      raw := raw || jsonb_build_object(f, app_hidden.csv_untext(cells[i]));
+    end if;
+  end loop;
+
+  begin
+    r.first_name := app_hidden.optional_name('First name', raw ->> 'first_name', 100, 'first_name');
+    r.last_name := app_hidden.optional_name('Last name', raw ->> 'last_name', 100, 'last_name');
+    full_name := app_hidden.trim_blank(raw ->> 'full_name');
+    if r.first_name is null and r.last_name is null and full_name <> '' then
+      full_name := regexp_replace(full_name, '\s+', ' ', 'g');
+      if position(' ' in full_name) > 0 then
+        r.first_name := app_hidden.optional_name('First name', regexp_replace(full_name, ' [^ ]*$', ''), 100, 'first_name');
+        r.last_name := app_hidden.optional_name('Last name', regexp_replace(full_name, '^.* ', ''), 100, 'last_name');
+      else
+        r.first_name := app_hidden.optional_name('First name', full_name, 100, 'first_name');
+      end if;
+    end if;
+    r.email := app_hidden.optional_email(raw ->> 'email');
+    r.phone := app_hidden.normalize_phone(raw ->> 'phone', country);
+    tag_list := array(select t from unnest(string_to_array(raw ->> 'tags', ',')) as t where btrim(t) <> '');
+    r.tags := app_hidden.normalize_tags(tag_list);
+    r.note := app_hidden.optional_text('Note', raw ->> 'note', 2000, 'note');
+    r.company := app_hidden.optional_name('Company', raw ->> 'company', 200, 'company');
+    r.email_consent := app_hidden.import_yes_no('Accepts email marketing', raw ->> 'email_consent', 'email_consent');
+    r.sms_consent := app_hidden.import_yes_no('Accepts SMS marketing', raw ->> 'sms_consent', 'sms_consent');
+    if btrim(raw ->> 'address_line1') <> '' and btrim(raw ->> 'city') <> '' then
+      r.address_line1 := app_hidden.assert_name('Address line 1', raw ->> 'address_line1', 200, 'line1');
+      r.address_line2 := app_hidden.optional_name('Address line 2', raw ->> 'address_line2', 200, 'line2');
+      r.city := app_hidden.assert_name('City', raw ->> 'city', 100, 'city');
+      r.region := app_hidden.optional_name('Region', raw ->> 'region', 100, 'region');
+      r.postal_code := upper(app_hidden.optional_name('Postal code', raw ->> 'postal_code', 20, 'postal_code'));
+      r.country := upper(coalesce(app_hidden.trim_blank(raw ->> 'country'), country));
+      if r.country !~ '^[A-Z]{2}$' then
+        perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.', field => 'country');
+      end if;
+    end if;
+    if r.email is null and r.phone is null and r.first_name is null then
+      perform app_hidden.raise_error('NOIDN', 'A customer needs at least an email, a phone number or a first name.');
+    end if;
+    r.state := 'new';
+  exception when others then
+    -- Our rules raise five-letter codes with a sentence for people: that is the row's reason.
+    -- Anything else is a bug, not a bad row.
+    if sqlstate !~ '^[A-Z]{5}$' then
+      raise;
+    end if;
+    r := null;
+    r.state := 'invalid';
+    r.reason := sqlerrm;
+  end;
+  return r;
+end;
+$_$;
 
 --
 -- Name: customer_status_command(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -4793,6 +5496,36 @@ $_$;
 COMMENT ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) IS 'The SQL whose rows make an export of a tenant (for COPY … TO STDOUT).';
 
 --
+-- Name: fail_customer_import(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.fail_customer_import(tenant_id text, import_id text, code text, message text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  update app_public.customer_imports i set status = 'failed', error_code = code, error_message = left(message, 500), finished_at = now()
+  where i.tenant_id = fail_customer_import.tenant_id and i.id = fail_customer_import.import_id and i.status in ('parsing', 'committing');
+  if not found then
+    return;
+  end if;
+  -- Rows of a failed read are of no use. A failed commit keeps them: the rows it did not reach
+  -- are failed, so that the report lists them to import again, and the counts say so.
+  delete from app_public.customer_import_rows r
+  where r.tenant_id = fail_customer_import.tenant_id and r.import_id = fail_customer_import.import_id
+    and exists (select 1 from app_public.customer_imports i where i.tenant_id = r.tenant_id and i.id = r.import_id and i.committed_by is null);
+  update app_public.customer_import_rows r set state = 'failed', reason = 'Not imported: the import stopped before this row.'
+  where r.tenant_id = fail_customer_import.tenant_id and r.import_id = fail_customer_import.import_id and r.state in ('new', 'duplicate');
+  update app_public.customer_imports i set
+    (created_count, updated_count, skipped_count, failed_count) =
+    (select count(*) filter (where r.state = 'created'), count(*) filter (where r.state = 'updated'),
+            count(*) filter (where r.state = 'skipped'), count(*) filter (where r.state in ('failed', 'invalid', 'file_duplicate'))
+     from app_public.customer_import_rows r where r.tenant_id = i.tenant_id and r.import_id = i.id)
+  where i.tenant_id = fail_customer_import.tenant_id and i.id = fail_customer_import.import_id and i.committed_by is not null;
+end;
+$$;
+
+--
 -- Name: fail_export(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4826,6 +5559,28 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text, error_message text) IS 'Marks a billing request done (with its url) or failed (with a message for the user) (worker).';
+
+--
+-- Name: finish_customer_import_parse(text, text, text[], text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_customer_import_parse(tenant_id text, import_id text, header text[], encoding text, delimiter text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  update app_public.customer_imports i set
+    header = finish_customer_import_parse.header,
+    mapping = app_hidden.customer_import_proposed_mapping(finish_customer_import_parse.header),
+    encoding = finish_customer_import_parse.encoding, delimiter = finish_customer_import_parse.delimiter,
+    rows_total = i.rows_read, status = 'ready'
+  where i.tenant_id = finish_customer_import_parse.tenant_id and i.id = finish_customer_import_parse.import_id
+    and i.status = 'parsing';
+  if found then
+    perform app_private.classify_customer_import(tenant_id, import_id);
+  end if;
+end;
+$$;
 
 --
 -- Name: finish_export(text, text, integer, bigint, bigint); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5201,6 +5956,28 @@ CREATE FUNCTION app_private.mark_crashed_runs(pool_ids text[]) RETURNS integer
     returning 1
   )
   select count(*)::int from marked;
+$$;
+
+--
+-- Name: match_existing_customers(text, text, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.match_existing_customers(tenant_id text, import_id text, from_row integer, to_row integer) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.customer_import_rows r set
+    state = case when e.id <> p.id then 'invalid' else 'duplicate' end,
+    reason = case when e.id <> p.id then format('The email belongs to customer %s and the phone number to customer %s.',
+                                                e.customer_number, p.customer_number) end,
+    customer_id = case when e.id <> p.id then null else coalesce(e.id, p.id) end
+  from app_public.customer_import_rows x
+  left join app_public.customers e on e.tenant_id = x.tenant_id and e.email = x.email and e.status <> 'merged'
+  left join app_public.customers p on p.tenant_id = x.tenant_id and p.phone = x.phone and p.status <> 'merged'
+  where x.tenant_id = match_existing_customers.tenant_id and x.import_id = match_existing_customers.import_id
+    and x.state = 'new' and (e.id is not null or p.id is not null)
+    and x.row_no between coalesce(from_row, 0) and coalesce(to_row, 2147483647)
+    and r.tenant_id = x.tenant_id and r.import_id = x.import_id and r.row_no = x.row_no;
 $$;
 
 --
@@ -5761,6 +6538,27 @@ CREATE FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc 
 $$;
 
 --
+-- Name: own_customer_import(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.own_customer_import(tenant_id text, import_id text) RETURNS app_public.customer_imports
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  imp app_public.customer_imports;
+begin
+  select i.* into imp from app_public.customer_imports i
+  where i.tenant_id = own_customer_import.tenant_id and i.id = own_customer_import.import_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no import %s.', coalesce(left(import_id, 40), '(none given)')));
+  end if;
+  return imp;
+end;
+$$;
+
+--
 -- Name: invitations; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -6256,6 +7054,18 @@ begin
                     join graphile_worker._private_tasks t on t.id = j.task_id
                     where t.identifier = 'export_csv' and j.payload ->> 'exportId' = e.id
                       and j.payload ->> 'tenantId' = e.tenant_id
+                      and (j.locked_at is not null or j.attempts < j.max_attempts));
+
+  -- So would a customer import being read or committed (customers/485-import.sql).
+  perform app_private.fail_customer_import(i.tenant_id, i.id, 'IMPFL',
+    case i.status when 'parsing' then 'The file could not be read. Please upload it again.'
+         else 'The import stopped before the end: the rows not yet imported are listed in the error report.' end)
+  from app_public.customer_imports i
+  where i.status in ('parsing', 'committing')
+    and not exists (select 1 from graphile_worker._private_jobs j
+                    join graphile_worker._private_tasks t on t.id = j.task_id
+                    where t.identifier in ('customer_import_parse', 'customer_import_commit') and j.payload ->> 'importId' = i.id
+                      and j.payload ->> 'tenantId' = i.tenant_id
                       and (j.locked_at is not null or j.attempts < j.max_attempts));
 end;
 $$;
@@ -7120,6 +7930,26 @@ $$;
 COMMENT ON FUNCTION app_private.reporting_sales__enqueue(evt app_private.events) IS 'Consumer reporting_sales: queues a sales event for the fold into the sales read models.';
 
 --
+-- Name: reserve_tenant_numbers(text, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reserve_tenant_numbers(tenant_id text, name text, n integer) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_private.tenant_counters as c (tenant_id, name, value)
+  values (reserve_tenant_numbers.tenant_id, reserve_tenant_numbers.name, reserve_tenant_numbers.n)
+  on conflict (tenant_id, name) do update set value = c.value + reserve_tenant_numbers.n
+  returning c.value;
+$$;
+
+--
+-- Name: FUNCTION reserve_tenant_numbers(tenant_id text, name text, n integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reserve_tenant_numbers(tenant_id text, name text, n integer) IS 'Hands out the next n numbers of a per-tenant counter and returns the last (atomic, gap-free).';
+
+--
 -- Name: reset_consumer(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7266,6 +8096,49 @@ begin
                        'display_name', result.display_name, 'status', result.status,
                        'changes', jsonb_build_object('status', jsonb_build_object('old', cur.status, 'new', result.status))));
   return result;
+end;
+$$;
+
+--
+-- Name: stage_customer_import_rows(text, text, integer, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.stage_customer_import_rows(tenant_id text, import_id text, first_row_no integer, rows jsonb) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  insert into app_public.customer_import_rows (tenant_id, import_id, row_no, cells)
+  select stage_customer_import_rows.tenant_id, stage_customer_import_rows.import_id, first_row_no + (r.n - 1)::int,
+         array(select jsonb_array_elements_text(r.cells))
+  from jsonb_array_elements(rows) with ordinality as r(cells, n);
+  update app_public.customer_imports i set rows_read = i.rows_read + jsonb_array_length(rows)
+  where i.tenant_id = stage_customer_import_rows.tenant_id and i.id = stage_customer_import_rows.import_id and i.status = 'parsing';
+  return found;
+end;
+$$;
+
+--
+-- Name: start_customer_import_parse(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.start_customer_import_parse(tenant_id text, import_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  imp app_public.customer_imports;
+begin
+  select i.* into imp from app_public.customer_imports i
+  where i.tenant_id = start_customer_import_parse.tenant_id and i.id = start_customer_import_parse.import_id
+  for update;
+  if not found or imp.status <> 'parsing' then
+    return null;
+  end if;
+  delete from app_public.customer_import_rows r where r.tenant_id = imp.tenant_id and r.import_id = imp.id;
+  update app_public.customer_imports i set rows_read = 0, header = null, mapping = null
+  where i.tenant_id = imp.tenant_id and i.id = imp.id;
+  return jsonb_build_object('chunkCount', imp.chunk_count, 'fileName', imp.file_name);
 end;
 $$;
 
@@ -7826,7 +8699,7 @@ begin
     tg_table_name,
     row_data ->> 'id',
     lower(tg_op),
-    app_hidden.current_user_id(),
+    app_hidden.change_actor(),
     diff,
     nullif(current_setting('app.change_command', true), ''),
     nullif(current_setting('app.change_reason', true), '')
@@ -7990,11 +8863,12 @@ begin
     perform app_hidden.raise_error('BADIN', 'Note is required.', field => 'body');
   end if;
   new.category := coalesce(lower(btrim(new.category)), 'general');
-  if new.category not in ('general', 'preference', 'issue', 'feedback') then
-    perform app_hidden.raise_error('BADIN', 'Note category must be general, preference, issue or feedback.', field => 'category');
+  -- import: the notes a customer file brought (customers/485-import.sql), kept apart from staff's.
+  if new.category not in ('general', 'preference', 'issue', 'feedback', 'import') then
+    perform app_hidden.raise_error('BADIN', 'Note category must be general, preference, issue, feedback or import.', field => 'category');
   end if;
   if tg_op = 'INSERT' then
-    new.author_user_id := app_hidden.current_user_id();
+    new.author_user_id := app_hidden.change_actor();
   else
     new.author_user_id := old.author_user_id;
   end if;
@@ -8322,6 +9196,71 @@ end;
 $$;
 
 --
+-- Name: update_customers_from_import(app_public.customer_imports, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.update_customers_from_import(imp app_public.customer_imports, from_row integer, to_row integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  fill boolean := imp.on_duplicate = 'fill';
+  cur app_public.customers;
+  nxt app_public.customers;
+  r app_public.customer_import_rows;
+begin
+  for r in
+    select x.* from app_public.customer_import_rows x
+    where x.tenant_id = imp.tenant_id and x.import_id = imp.id and x.state = 'duplicate' and x.row_no between from_row and to_row
+    order by x.row_no
+  loop
+    select c.* into cur from app_public.customers c where c.tenant_id = imp.tenant_id and c.id = r.customer_id for update;
+    nxt := cur;
+    if fill then
+      nxt.email := coalesce(cur.email, r.email);
+      nxt.phone := coalesce(cur.phone, r.phone);
+      nxt.first_name := coalesce(cur.first_name, r.first_name);
+      nxt.last_name := coalesce(cur.last_name, r.last_name);
+      if cur.marketing_consent is null and r.email_consent is not null then
+        nxt.marketing_consent := r.email_consent;
+      end if;
+      if r.company is not null and not cur.metadata ? 'company' then
+        nxt.metadata := cur.metadata || jsonb_build_object('company', r.company);
+      end if;
+    else
+      nxt.email := coalesce(r.email, cur.email);
+      nxt.phone := coalesce(r.phone, cur.phone);
+      nxt.first_name := coalesce(r.first_name, cur.first_name);
+      nxt.last_name := coalesce(r.last_name, cur.last_name);
+      nxt.marketing_consent := coalesce(r.email_consent, cur.marketing_consent);
+      if r.company is not null then
+        nxt.metadata := cur.metadata || jsonb_build_object('company', r.company);
+      end if;
+    end if;
+    nxt.tags := app_hidden.normalize_tags(array(select jsonb_array_elements_text(cur.tags || coalesce(r.tags, '[]'))));
+    if nxt.marketing_consent is distinct from cur.marketing_consent then
+      nxt.marketing_consent_updated_at := now();
+      nxt.marketing_consent_source := 'import';
+    end if;
+    if (nxt.email, nxt.phone, nxt.first_name, nxt.last_name, nxt.tags, nxt.metadata, nxt.marketing_consent)
+       is distinct from (cur.email, cur.phone, cur.first_name, cur.last_name, cur.tags, cur.metadata, cur.marketing_consent) then
+      update app_public.customers c set
+        email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
+        tags = nxt.tags, metadata = nxt.metadata, marketing_consent = nxt.marketing_consent,
+        marketing_consent_updated_at = nxt.marketing_consent_updated_at, marketing_consent_source = nxt.marketing_consent_source
+      where c.tenant_id = cur.tenant_id and c.id = cur.id
+      returning * into nxt;
+      perform app_private.emit_event(nxt.tenant_id, 'customer.updated.v1', 'customer', nxt.id,
+        jsonb_build_object('customer_id', nxt.id, 'customer_number', nxt.customer_number,
+                           'display_name', nxt.display_name, 'status', nxt.status,
+                           'changes', app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(nxt), array['created_at', 'updated_at'])),
+        imp.committed_by);
+    end if;
+  end loop;
+end;
+$$;
+
+--
 -- Name: upsert_stripe_invoice(text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8403,6 +9342,89 @@ CREATE FUNCTION app_private.worker_process_alive(process_key integer) RETURNS bo
       and l.classid = app_private.worker_lock_ns()::oid and l.objid = worker_process_alive.process_key::oid
       and a.usename = current_user
       and a.application_name = 'backoffice-worker-alive:' || worker_process_alive.process_key);
+$$;
+
+--
+-- Name: write_customer_import_rows(app_public.customer_imports, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.write_customer_import_rows(imp app_public.customer_imports, from_row integer, to_row integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  n int;
+  last_number bigint;
+begin
+  -- New customers: ids first, so that the rows know theirs.
+  update app_public.customer_import_rows r set customer_id = public.gen_ulid()
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' and r.row_no between from_row and to_row;
+  get diagnostics n = row_count;
+  if n > 0 then
+    last_number := app_private.reserve_tenant_numbers(imp.tenant_id, 'customer_number', n);
+    insert into app_public.customers (tenant_id, id, customer_number, email, phone, first_name, last_name, tags,
+                                      marketing_consent, marketing_consent_updated_at, marketing_consent_source, metadata, created_by)
+    select r.tenant_id, r.customer_id,
+           app_hidden.format_customer_number(last_number - n + row_number() over (order by r.row_no)),
+           r.email, r.phone, r.first_name, r.last_name, coalesce(r.tags, '[]'),
+           r.email_consent, case when r.email_consent is not null then now() end,
+           case when r.email_consent is not null then 'import' end,
+           case when r.company is not null then jsonb_build_object('company', r.company) else '{}' end,
+           imp.committed_by
+    from app_public.customer_import_rows r
+    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' and r.row_no between from_row and to_row;
+
+    perform app_private.emit_event(c.tenant_id, 'customer.created.v1', 'customer', c.id, app_private.customer_event_payload(c), imp.committed_by)
+    from app_public.customers c
+    join app_public.customer_import_rows r on r.tenant_id = c.tenant_id and r.customer_id = c.id
+    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' and r.row_no between from_row and to_row
+    order by r.row_no;
+  end if;
+
+  -- Duplicates of existing customers.
+  if imp.on_duplicate = 'skip' then
+    update app_public.customer_import_rows r set state = 'skipped'
+    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'duplicate' and r.row_no between from_row and to_row;
+  else
+    perform app_private.update_customers_from_import(imp, from_row, to_row);
+  end if;
+
+  -- What new and updated customers take from their row besides the customer itself.
+  insert into app_public.customer_notes (tenant_id, customer_id, category, body)
+  select r.tenant_id, r.customer_id, 'import', r.note
+  from app_public.customer_import_rows r
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
+    and r.state in ('new', 'duplicate') and r.note is not null
+  order by r.row_no;
+
+  insert into app_public.customer_contact_channels as x (tenant_id, customer_id, channel, allowed, source, recorded_at, recorded_by)
+  select r.tenant_id, r.customer_id, ch.channel, ch.allowed, 'import', now(), imp.committed_by
+  from app_public.customer_import_rows r
+  cross join lateral (values ('email', r.email_consent), ('sms', r.sms_consent)) as ch(channel, allowed)
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
+    and r.state in ('new', 'duplicate') and ch.allowed is not null
+    and (r.state = 'new' or imp.on_duplicate = 'overwrite'
+         or not exists (select 1 from app_public.customer_contact_channels y
+                        where y.tenant_id = r.tenant_id and y.customer_id = r.customer_id and y.channel = ch.channel))
+  on conflict (tenant_id, customer_id, channel) do update set
+    allowed = excluded.allowed, source = excluded.source, recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
+  where x.allowed is distinct from excluded.allowed;
+
+  insert into app_public.customer_addresses (tenant_id, customer_id, type, line1, line2, city, region, postal_code, country, is_default)
+  select r.tenant_id, r.customer_id, 'home', r.address_line1, r.address_line2, r.city, r.region, r.postal_code, r.country,
+         not exists (select 1 from app_public.customer_addresses a where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id and a.is_default)
+  from app_public.customer_import_rows r
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
+    and r.state in ('new', 'duplicate') and r.address_line1 is not null
+    -- the same address is not added twice (a file imported again, or a duplicate that has it)
+    and not exists (select 1 from app_public.customer_addresses a
+                    where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id
+                      and lower(a.line1) = lower(r.address_line1) and lower(a.city) = lower(r.city))
+  order by r.row_no;
+
+  update app_public.customer_import_rows r set state = case r.state when 'new' then 'created' else 'updated' end
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state in ('new', 'duplicate') and r.row_no between from_row and to_row;
+end;
 $$;
 
 --
@@ -9226,6 +10248,41 @@ COMMENT ON FUNCTION app_public.close_location(location_id text) IS '@resultField
 Closes a location (needs settings.update): it sells nothing more and leaves the pickers; its history stays. Refused while its cash drawer or orders are open, and for the only open location.';
 
 --
+-- Name: commit_customer_import(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.commit_customer_import(import_id text) RETURNS app_public.customer_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.import');
+  imp app_public.customer_imports := app_private.own_customer_import(tenant, import_id);
+begin
+  perform app_private.assert_import_status(imp, array['ready'], 'committed');
+  if not imp.mapping && array['email', 'phone', 'first_name', 'full_name'] then
+    perform app_hidden.raise_error('BADIN', 'Choose the column of the email, the phone number or the first name: a customer needs one of them.', field => 'mapping');
+  end if;
+  if imp.new_count + imp.duplicate_count = 0 then
+    perform app_hidden.raise_error('IMPST', 'Nothing to import: no row of this file can be imported (see the reasons).', imp.id);
+  end if;
+  update app_public.customer_imports i set status = 'committing', committed_by = app_hidden.current_user_id(), rows_done = 0
+  where i.tenant_id = tenant and i.id = imp.id
+  returning * into imp;
+  perform graphile_worker.add_job('customer_import_commit', json_build_object('tenantId', tenant, 'importId', imp.id),
+    max_attempts := 5, job_key := 'customer_import_commit:' || imp.id);
+  return imp;
+end;
+$$;
+
+--
+-- Name: FUNCTION commit_customer_import(import_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.commit_customer_import(import_id text) IS '@resultFieldName customerImport
+Imports the rows of a ready import into customers, in the worker (needs customers.import): new rows make customers, duplicates of existing customers do what onDuplicate says, the others are reported. Follow status and rowsDone.';
+
+--
 -- Name: tenants; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -9728,6 +10785,87 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.';
+
+--
+-- Name: customer_import_fields(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_import_fields() RETURNS TABLE(field text, label text)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  values ('first_name', 'First name'), ('last_name', 'Last name'),
+         ('full_name', 'Full name (split at the last space)'),
+         ('email', 'Email'), ('phone', 'Phone'), ('tags', 'Tags (separated by commas)'),
+         ('note', 'Note'), ('company', 'Company'),
+         ('email_consent', 'Accepts email marketing'), ('sms_consent', 'Accepts SMS marketing'),
+         ('address_line1', 'Address line 1'), ('address_line2', 'Address line 2'), ('city', 'City'),
+         ('region', 'State or region'), ('postal_code', 'Postal code'),
+         ('country', 'Country (two-letter code)');
+$$;
+
+--
+-- Name: FUNCTION customer_import_fields(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_import_fields() IS 'The fields a column of an imported file can fill, with their labels.';
+
+--
+-- Name: customer_import_history(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_import_history() RETURNS SETOF app_public.customer_imports
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select i.* from app_public.customer_imports i
+  where i.tenant_id = app_hidden.current_tenant_id()
+  order by i.created_at desc, i.id desc;
+$$;
+
+--
+-- Name: FUNCTION customer_import_history(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_import_history() IS 'The business''s customer imports, newest first (needs customers.import).';
+
+--
+-- Name: customer_imports_report_url(app_public.customer_imports); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_imports_report_url(i app_public.customer_imports) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when (i.status in ('ready', 'done') or (i.status = 'failed' and i.committed_by is not null))
+                   and (i.invalid_count + i.file_duplicate_count + i.failed_count) > 0
+              then '/imports/' || i.id || '/errors.csv' end;
+$$;
+
+--
+-- Name: FUNCTION customer_imports_report_url(i app_public.customer_imports); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_imports_report_url(i app_public.customer_imports) IS 'Where to download the rows that cannot be (or were not) imported, each with its reason; null when there are none.';
+
+--
+-- Name: customer_imports_rows(app_public.customer_imports, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_imports_rows(i app_public.customer_imports, state text DEFAULT NULL::text) RETURNS SETOF app_public.customer_import_rows
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select r.* from app_public.customer_import_rows r
+  where r.tenant_id = i.tenant_id and r.import_id = i.id and (customer_imports_rows.state is null or r.state = customer_imports_rows.state)
+  order by r.row_no;
+$$;
+
+--
+-- Name: FUNCTION customer_imports_rows(i app_public.customer_imports, state text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_imports_rows(i app_public.customer_imports, state text) IS 'The rows of the file in order, or only those in one state.';
 
 --
 -- Name: customer_stats; Type: TABLE; Schema: app_public; Owner: -
@@ -11670,6 +12808,57 @@ $$;
 COMMENT ON FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text) IS 'Records that a customer agreed to or refused being contacted by email, sms or phone, and where they said so (needs customers.update).';
 
 --
+-- Name: set_customer_import_mapping(text, text[], text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_customer_import_mapping(import_id text, mapping text[], on_duplicate text) RETURNS app_public.customer_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.import');
+  imp app_public.customer_imports := app_private.own_customer_import(tenant, import_id);
+  clean text[];
+  twice record;
+  unknown record;
+begin
+  perform app_private.assert_import_status(imp, array['ready'], 'changed');
+  if mapping is null or cardinality(mapping) <> cardinality(imp.header) then
+    perform app_hidden.raise_error('BADIN', format('Give a field (or nothing) for each of the file''s %s columns.', cardinality(imp.header)), field => 'mapping');
+  end if;
+  clean := array(select nullif(nullif(btrim(m), ''), 'ignore') from unnest(mapping) with ordinality as u(m, n) order by n);
+  select u.n, u.m into unknown from unnest(clean) with ordinality as u(m, n)
+  where u.m is not null and not exists (select 1 from app_public.customer_import_fields() f where f.field = u.m) limit 1;
+  if found then
+    perform app_hidden.raise_error('BADIN', format('Column %s ("%s"): "%s" is not a field customers can be imported into.',
+      unknown.n, left(imp.header[unknown.n], 40), left(unknown.m, 40)), field => 'mapping');
+  end if;
+  select u.m, array_agg(u.n order by u.n) as cols into twice from unnest(clean) with ordinality as u(m, n)
+  where u.m is not null group by u.m having count(*) > 1 limit 1;
+  if found then
+    perform app_hidden.raise_error('BADIN', format('%s is filled by two columns (%s): choose one.',
+      (select f.label from app_public.customer_import_fields() f where f.field = twice.m), array_to_string(twice.cols, ' and ')), field => 'mapping');
+  end if;
+  on_duplicate := lower(btrim(coalesce(on_duplicate, imp.on_duplicate)));
+  if on_duplicate not in ('skip', 'fill', 'overwrite') then
+    perform app_hidden.raise_error('BADIN', 'A duplicate can be skipped, fill the empty fields of the customer (fill) or overwrite them.', field => 'on_duplicate');
+  end if;
+  update app_public.customer_imports i set mapping = clean, on_duplicate = set_customer_import_mapping.on_duplicate
+  where i.tenant_id = tenant and i.id = imp.id;
+  perform app_private.classify_customer_import(tenant, imp.id);
+  select i.* into imp from app_public.customer_imports i where i.tenant_id = tenant and i.id = imp.id;
+  return imp;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_customer_import_mapping(import_id text, mapping text[], on_duplicate text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_customer_import_mapping(import_id text, mapping text[], on_duplicate text) IS '@resultFieldName customerImport
+Chooses the field each column of the file fills (null or "ignore" to leave it out; each field once) and what a duplicate of an existing customer does (skip, fill or overwrite), and checks the rows again (needs customers.import; the import must be ready).';
+
+--
 -- Name: customer_preferences; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -12643,6 +13832,26 @@ COMMENT ON COLUMN app_private.analyst_logins.role_name IS 'The PostgreSQL role (
 --
 
 COMMENT ON COLUMN app_private.analyst_logins.label IS 'What the owner called it (Metabase, Ann''s notebook…).';
+
+--
+-- Name: customer_import_chunks; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.customer_import_chunks (
+    tenant_id text NOT NULL,
+    import_id text NOT NULL,
+    chunk_no integer NOT NULL,
+    data bytea NOT NULL,
+    CONSTRAINT customer_import_chunks_chunk_no_check CHECK ((chunk_no >= 0))
+);
+
+ALTER TABLE ONLY app_private.customer_import_chunks FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_import_chunks; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.customer_import_chunks IS 'The bytes of uploaded customer files, in order, about 1 MB each.';
 
 --
 -- Name: customer_order_queue; Type: TABLE; Schema: app_private; Owner: -
@@ -13672,7 +14881,7 @@ CREATE TABLE app_public.customer_notes (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT customer_notes_body_check CHECK (((length(body) >= 1) AND (length(body) <= 2000))),
-    CONSTRAINT customer_notes_category_check CHECK ((category = ANY (ARRAY['general'::text, 'preference'::text, 'issue'::text, 'feedback'::text])))
+    CONSTRAINT customer_notes_category_check CHECK ((category = ANY (ARRAY['general'::text, 'preference'::text, 'issue'::text, 'feedback'::text, 'import'::text])))
 );
 
 ALTER TABLE ONLY app_public.customer_notes FORCE ROW LEVEL SECURITY;
@@ -14811,6 +16020,13 @@ ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_pkey PRIMARY KEY (tenant_id, role_name);
 
 --
+-- Name: customer_import_chunks customer_import_chunks_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_import_chunks
+    ADD CONSTRAINT customer_import_chunks_pkey PRIMARY KEY (tenant_id, import_id, chunk_no);
+
+--
 -- Name: customer_order_queue customer_order_queue_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -15122,6 +16338,32 @@ ALTER TABLE ONLY app_public.customer_favourite_items
 --
 
 COMMENT ON CONSTRAINT customer_favourite_items_pkey ON app_public.customer_favourite_items IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_import_rows customer_import_rows_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_import_rows
+    ADD CONSTRAINT customer_import_rows_pkey PRIMARY KEY (tenant_id, import_id, row_no);
+
+--
+-- Name: CONSTRAINT customer_import_rows_pkey ON customer_import_rows; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_import_rows_pkey ON app_public.customer_import_rows IS '@behavior -*';
+
+--
+-- Name: customer_imports customer_imports_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_imports
+    ADD CONSTRAINT customer_imports_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_imports_pkey ON customer_imports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_imports_pkey ON app_public.customer_imports IS '@behavior -single -update -delete';
 
 --
 -- Name: customer_item_stats customer_item_stats_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -15944,6 +17186,42 @@ CREATE INDEX customer_contact_channels_recorded_by_idx ON app_public.customer_co
 CREATE INDEX customer_favourite_items_item_idx ON app_public.customer_favourite_items USING btree (tenant_id, catalog_item_id);
 
 --
+-- Name: customer_import_rows_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_import_rows_customer_idx ON app_public.customer_import_rows USING btree (tenant_id, customer_id) WHERE (customer_id IS NOT NULL);
+
+--
+-- Name: customer_import_rows_state_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_import_rows_state_idx ON app_public.customer_import_rows USING btree (tenant_id, import_id, state, row_no);
+
+--
+-- Name: customer_imports_committed_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_imports_committed_by_idx ON app_public.customer_imports USING btree (committed_by);
+
+--
+-- Name: customer_imports_created_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_imports_created_at_idx ON app_public.customer_imports USING btree (tenant_id, created_at);
+
+--
+-- Name: customer_imports_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_imports_created_by_idx ON app_public.customer_imports USING btree (created_by);
+
+--
+-- Name: customer_imports_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_imports_id_idx ON app_public.customer_imports USING btree (id);
+
+--
 -- Name: customer_item_stats_item_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -16544,6 +17822,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.catalog_ite
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: customer_imports _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_imports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: customer_notes _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -16777,6 +18061,13 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON reporting.exports FOR 
 
 ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: customer_import_chunks customer_import_chunks_tenant_id_import_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_import_chunks
+    ADD CONSTRAINT customer_import_chunks_tenant_id_import_id_fkey FOREIGN KEY (tenant_id, import_id) REFERENCES app_public.customer_imports(tenant_id, id) ON DELETE CASCADE;
 
 --
 -- Name: customer_order_queue customer_order_queue_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -17175,6 +18466,74 @@ ALTER TABLE ONLY app_public.customer_favourite_items
 --
 
 COMMENT ON CONSTRAINT customer_favourite_items_tenant_id_fkey ON app_public.customer_favourite_items IS '@behavior -*';
+
+--
+-- Name: customer_import_rows customer_import_rows_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_import_rows
+    ADD CONSTRAINT customer_import_rows_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE SET NULL (customer_id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: CONSTRAINT customer_import_rows_tenant_id_customer_id_fkey ON customer_import_rows; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_import_rows_tenant_id_customer_id_fkey ON app_public.customer_import_rows IS '@fieldName customer
+@behavior -manyRelation';
+
+--
+-- Name: customer_import_rows customer_import_rows_tenant_id_import_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_import_rows
+    ADD CONSTRAINT customer_import_rows_tenant_id_import_id_fkey FOREIGN KEY (tenant_id, import_id) REFERENCES app_public.customer_imports(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_import_rows_tenant_id_import_id_fkey ON customer_import_rows; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_import_rows_tenant_id_import_id_fkey ON app_public.customer_import_rows IS '@behavior -*';
+
+--
+-- Name: customer_imports customer_imports_committed_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_imports
+    ADD CONSTRAINT customer_imports_committed_by_fkey FOREIGN KEY (committed_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_imports_committed_by_fkey ON customer_imports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_imports_committed_by_fkey ON app_public.customer_imports IS '@fieldName committer
+@behavior -manyRelation';
+
+--
+-- Name: customer_imports customer_imports_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_imports
+    ADD CONSTRAINT customer_imports_created_by_fkey FOREIGN KEY (created_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_imports_created_by_fkey ON customer_imports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_imports_created_by_fkey ON app_public.customer_imports IS '@fieldName uploadedBy
+@behavior -manyRelation';
+
+--
+-- Name: customer_imports customer_imports_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_imports
+    ADD CONSTRAINT customer_imports_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_imports_tenant_id_fkey ON customer_imports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_imports_tenant_id_fkey ON app_public.customer_imports IS '@behavior -*';
 
 --
 -- Name: customer_item_stats customer_item_stats_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -18244,6 +19603,12 @@ COMMENT ON CONSTRAINT rm_item_sales_tenant_id_location_id_fkey ON reporting.rm_i
 CREATE POLICY all_for_owner ON app_private.analyst_logins TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_import_chunks all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.customer_import_chunks TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_order_queue all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -18332,6 +19697,12 @@ CREATE POLICY all_for_owner ON app_private.worker_pools TO bo_owner USING (true)
 --
 
 ALTER TABLE app_private.analyst_logins ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_import_chunks; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.customer_import_chunks ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_order_queue; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -18472,6 +19843,26 @@ END);
 --
 
 CREATE POLICY active_tenant_delete ON app_public.customer_favourite_items AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_import_rows active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_import_rows AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_imports active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_imports AS RESTRICTIVE FOR DELETE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -18732,6 +20123,26 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.customer_favourite_items AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_import_rows active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_import_rows AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_imports active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_imports AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -19012,6 +20423,34 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.customer_favourite_items AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_import_rows active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_import_rows AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_imports active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_imports AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -19396,6 +20835,34 @@ CASE
 END);
 
 --
+-- Name: customer_import_rows active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_import_rows AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_imports active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_imports AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_item_stats active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -19748,6 +21215,18 @@ CREATE POLICY all_for_owner ON app_public.customer_contact_channels TO bo_owner 
 CREATE POLICY all_for_owner ON app_public.customer_favourite_items TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_import_rows all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_import_rows TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_imports all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_imports TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_item_stats all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -19974,6 +21453,18 @@ ALTER TABLE app_public.customer_contact_channels ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.customer_favourite_items ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_import_rows; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_import_rows ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_imports; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_imports ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_item_stats; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -20338,6 +21829,18 @@ CREATE POLICY select_with_permission ON app_public.customer_contact_channels FOR
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_favourite_items FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_import_rows select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_import_rows FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.import'::text) AS has_permission)));
+
+--
+-- Name: customer_imports select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_imports FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.import'::text) AS has_permission)));
 
 --
 -- Name: customer_item_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -21072,6 +22575,13 @@ REVOKE ALL ON FUNCTION app_hidden.assert_valid_timezone(tz text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.assert_valid_timezone(tz text) TO bo_visitor;
 
 --
+-- Name: FUNCTION begin_customer_import(file_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.begin_customer_import(file_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.begin_customer_import(file_name text) TO bo_visitor;
+
+--
 -- Name: FUNCTION business_date(instant timestamp with time zone, timezone text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -21084,6 +22594,13 @@ GRANT ALL ON FUNCTION app_hidden.business_date(instant timestamp with time zone,
 
 REVOKE ALL ON FUNCTION app_hidden.can_view_reports() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.can_view_reports() TO bo_visitor;
+
+--
+-- Name: FUNCTION change_actor(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.change_actor() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.change_actor() TO bo_visitor;
 
 --
 -- Name: FUNCTION contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text); Type: ACL; Schema: app_hidden; Owner: -
@@ -21105,6 +22622,13 @@ GRANT ALL ON FUNCTION app_hidden.country_calling_code(country text) TO bo_visito
 
 REVOKE ALL ON FUNCTION app_hidden.csv_text(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.csv_text(value text) TO bo_visitor;
+
+--
+-- Name: FUNCTION csv_untext(value text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.csv_untext(value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.csv_untext(value text) TO bo_visitor;
 
 --
 -- Name: FUNCTION currency_code(code text, column_name text); Type: ACL; Schema: app_hidden; Owner: -
@@ -21211,6 +22735,41 @@ REVOKE ALL ON FUNCTION app_hidden.customer_field_label(field text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.customer_field_label(field text) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_import_field_for(header text, OUT field text, OUT priority integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_import_field_for(header text, OUT field text, OUT priority integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_import_field_for(header text, OUT field text, OUT priority integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_max_bytes(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_import_max_bytes() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_import_max_bytes() TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_proposed_mapping(header text[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_import_proposed_mapping(header text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_import_proposed_mapping(header text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_report_name(import_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_import_report_name(import_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_import_report_name(import_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_report_query(import_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_reader_tenant(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -21259,6 +22818,13 @@ REVOKE ALL ON FUNCTION app_hidden.export_file(export_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.export_file(export_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION finish_customer_import_upload(import_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.finish_customer_import_upload(import_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.finish_customer_import_upload(import_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION format_customer_number(n bigint); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -21291,6 +22857,13 @@ GRANT ALL ON FUNCTION app_hidden.has_module(module text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.has_permission(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.has_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION import_yes_no(label text, value text, field text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.import_yes_no(label text, value text, field text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.import_yes_no(label text, value text, field text) TO bo_visitor;
 
 --
 -- Name: FUNCTION iso_utc(instant timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
@@ -21509,6 +23082,19 @@ GRANT ALL ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[]
 GRANT ALL ON FUNCTION app_hidden.visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone) TO bo_analyst;
 
 --
+-- Name: FUNCTION write_customer_import_chunk(import_id text, data bytea); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.write_customer_import_chunk(import_id text, data bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.write_customer_import_chunk(import_id text, data bytea) TO bo_visitor;
+
+--
+-- Name: FUNCTION act_for(user_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.act_for(user_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION add_billing_notice(tenant text, kind text, message text, stripe_event_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21549,6 +23135,18 @@ REVOKE ALL ON FUNCTION app_private.assert_customer_type_label(tenant_id text, la
 --
 
 REVOKE ALL ON FUNCTION app_private.assert_holds_permissions(permissions text[], what text) FROM PUBLIC;
+
+--
+-- Name: TABLE customer_imports; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_imports TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_import_status(imp app_public.customer_imports, allowed text[], action text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_import_status(imp app_public.customer_imports, allowed text[], action text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION assert_keeps_an_owner(tenant text, leaving text); Type: ACL; Schema: app_private; Owner: -
@@ -21623,6 +23221,18 @@ REVOKE ALL ON FUNCTION app_private.billing_request_params(tenant text, request_i
 REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION classify_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.classify_customer_import(tenant_id text, import_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION commit_customer_import_batch(tenant_id text, import_id text, size integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.commit_customer_import_batch(tenant_id text, import_id text, size integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION create_tenant_for(owner_user_id text, company_name text, timezone text, currency text, locale text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21675,6 +23285,18 @@ REVOKE ALL ON FUNCTION app_private.customer_event_payload(c app_public.customers
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: TABLE customer_import_rows; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_import_rows TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_values(cells text[], mapping text[], country text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_status_command(command text, customer_id text, new_status text, reason text); Type: ACL; Schema: app_private; Owner: -
@@ -21761,6 +23383,12 @@ REVOKE ALL ON FUNCTION app_private.export_params(tenant_id text, kind reporting.
 REVOKE ALL ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fail_customer_import(tenant_id text, import_id text, code text, message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.fail_customer_import(tenant_id text, import_id text, code text, message text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fail_export(tenant_id text, export_id text, message text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21771,6 +23399,12 @@ REVOKE ALL ON FUNCTION app_private.fail_export(tenant_id text, export_id text, m
 --
 
 REVOKE ALL ON FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text, error_message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_customer_import_parse(tenant_id text, import_id text, header text[], encoding text, delimiter text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_customer_import_parse(tenant_id text, import_id text, header text[], encoding text, delimiter text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
@@ -21863,6 +23497,12 @@ REVOKE ALL ON FUNCTION app_private.lock_customers_for_merge(tenant_id text, prim
 REVOKE ALL ON FUNCTION app_private.mark_crashed_runs(pool_ids text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION match_existing_customers(tenant_id text, import_id text, from_row integer, to_row integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.match_existing_customers(tenant_id text, import_id text, from_row integer, to_row integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION merge_customer_history(tenant_id text, primary_id text, duplicate_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -21933,6 +23573,12 @@ REVOKE ALL ON FUNCTION app_private.order_refunded_event_payload(o app_public.ord
 --
 
 REVOKE ALL ON FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc app_public.locations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION own_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.own_customer_import(tenant_id text, import_id text) FROM PUBLIC;
 
 --
 -- Name: COLUMN invitations.tenant_id; Type: ACL; Schema: app_public; Owner: -
@@ -22217,6 +23863,12 @@ REVOKE ALL ON FUNCTION app_private.reporting_percent_change(current_value bigint
 REVOKE ALL ON FUNCTION app_private.reporting_sales__enqueue(evt app_private.events) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reserve_tenant_numbers(tenant_id text, name text, n integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reserve_tenant_numbers(tenant_id text, name text, n integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION reset_consumer(consumer text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -22257,6 +23909,18 @@ REVOKE ALL ON FUNCTION app_private.seed_tenant_roles(tenant text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.set_customer_status(tenant_id text, customer_id text, new_status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stage_customer_import_rows(tenant_id text, import_id text, first_row_no integer, rows jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.stage_customer_import_rows(tenant_id text, import_id text, first_row_no integer, rows jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION start_customer_import_parse(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.start_customer_import_parse(tenant_id text, import_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION start_export(tenant_id text, export_id text); Type: ACL; Schema: app_private; Owner: -
@@ -22517,6 +24181,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_tax_rate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_tenders__emit_event() FROM PUBLIC;
 
 --
+-- Name: FUNCTION update_customers_from_import(imp app_public.customer_imports, from_row integer, to_row integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.update_customers_from_import(imp app_public.customer_imports, from_row integer, to_row integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION upsert_stripe_invoice(tenant text, inv jsonb, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -22533,6 +24203,12 @@ REVOKE ALL ON FUNCTION app_private.worker_lock_ns() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.worker_process_alive(process_key integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION write_customer_import_rows(imp app_public.customer_imports, from_row integer, to_row integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.write_customer_import_rows(imp app_public.customer_imports, from_row integer, to_row integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
@@ -22683,6 +24359,13 @@ REVOKE ALL ON FUNCTION app_public.close_location(location_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.close_location(location_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION commit_customer_import(import_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.commit_customer_import(import_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.commit_customer_import(import_id text) TO bo_visitor;
+
+--
 -- Name: TABLE tenants; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -22830,6 +24513,34 @@ GRANT UPDATE(name) ON TABLE app_public.users TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public."current_user"() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public."current_user"() TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_fields(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_import_fields() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_import_fields() TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_history(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_import_history() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_import_history() TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_imports_report_url(i app_public.customer_imports); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_imports_report_url(i app_public.customer_imports) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_imports_report_url(i app_public.customer_imports) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_imports_rows(i app_public.customer_imports, state text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_imports_rows(i app_public.customer_imports, state text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_imports_rows(i app_public.customer_imports, state text) TO bo_visitor;
 
 --
 -- Name: TABLE customer_stats; Type: ACL; Schema: app_public; Owner: -
@@ -23154,6 +24865,13 @@ GRANT SELECT ON TABLE app_public.customer_contact_channels TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.set_customer_contact_channel(customer_id text, channel text, allowed boolean, source text) TO bo_visitor;
+
+--
+-- Name: FUNCTION set_customer_import_mapping(import_id text, mapping text[], on_duplicate text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_customer_import_mapping(import_id text, mapping text[], on_duplicate text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_customer_import_mapping(import_id text, mapping text[], on_duplicate text) TO bo_visitor;
 
 --
 -- Name: TABLE customer_preferences; Type: ACL; Schema: app_public; Owner: -

@@ -58,6 +58,8 @@ export interface TenantFixture {
     invitationId: string;
     cashierMembershipId: string;
     exportId: string;
+    uploadingImportId: string;
+    readyImportId: string;
     billingNoticeId: string;
     billingInvoiceId: string;
     billingRequestId: string;
@@ -285,6 +287,22 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   await db.owner.query("select app_private.write_export_chunk($1, $2, 0, $3, 1, $4)", [tenantId, exportId, csv, csv.length]);
   await db.owner.query("select app_private.finish_export($1, $2, 1, 1, $3)", [tenantId, exportId, csv.length]);
 
+  // Customer imports: one being uploaded, and one ready for preview with a row refused, as the
+  // upload route and the worker's parse task leave them.
+  const importFile = Buffer.from(`Email,First Name\n${lower}-import@example.com,${label}-Imported\nnot-an-email,${label}-Refused\n`);
+  const uploadingImportId = (await one(manager, "select app_hidden.begin_customer_import($1) as id", [`${lower}-uploading.csv`])).id;
+  await manager.query("select app_hidden.write_customer_import_chunk($1, $2)", [uploadingImportId, importFile]);
+  const importId = (await one(manager, "select app_hidden.begin_customer_import($1) as id", [`${lower}-customers.csv`])).id;
+  await manager.query("select app_hidden.write_customer_import_chunk($1, $2)", [importId, importFile]);
+  await manager.query("select app_hidden.finish_customer_import_upload($1)", [importId]);
+  await db.owner.query("select app_private.start_customer_import_parse($1, $2)", [tenantId, importId]);
+  await db.owner.query("select app_private.stage_customer_import_rows($1, $2, 2, $3::jsonb)", [
+    tenantId,
+    importId,
+    JSON.stringify([[`${lower}-import@example.com`, `${label}-Imported`], ["not-an-email", `${label}-Refused`]]),
+  ]);
+  await db.owner.query("select app_private.finish_customer_import_parse($1, $2, array['Email', 'First Name'], 'utf-8', ',')", [tenantId, importId]);
+
   // Billing: a portal request through the API; an invoice and a notice as the Stripe jobs store them.
   const billingRequestId = (await one(owner, "select * from app_public.request_billing_portal()")).id;
   const inv = await db.owner.query(
@@ -349,6 +367,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       invitationId,
       cashierMembershipId,
       exportId,
+      uploadingImportId,
+      readyImportId: importId,
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,
       billingRequestId,
@@ -381,6 +401,7 @@ const ID_ALIASES: Record<string, string> = {
   requested_by: "users",
   user: "users",
   username: "analyst_logins",
+  import: "customer_imports",
 };
 
 /** snake_case of a GraphQL or SQL name ("inventoryItemId" → "inventory_item_id"). */

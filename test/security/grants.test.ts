@@ -37,6 +37,11 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.export_file(text)": "as downloadable_export (GET /exports/:id)",
   "app_hidden.may_download_exports_of(text)": "whether the caller is a member of that tenant with reports.export: tells nothing else",
   "app_hidden.logout()": "ends the caller's own session",
+  "app_hidden.begin_customer_import(text)": "starts an upload in the caller's own tenant, only with customers.import",
+  "app_hidden.write_customer_import_chunk(text,bytea)": "adds to an upload of the caller's tenant still uploading, only with customers.import (POST /imports/customers)",
+  "app_hidden.finish_customer_import_upload(text)": "as write_customer_import_chunk: ends that upload and queues its reading",
+  "app_hidden.customer_import_report_query(text)": "the SQL of an import's rejected rows, for the caller's tenant with customers.import; null otherwise (GET /imports/:id/errors.csv)",
+  "app_hidden.customer_import_report_name(text)": "as customer_import_report_query: the report's file name",
   "app_hidden.onboard(text,text,text,text,text,text,text)": "creates a new business for a new user; touches no existing tenant",
   "app_hidden.accept_invitation(text,text,text)":
     "joins the business of a pending invitation found by the hash of its secret token (the link); an existing account must give its password (counted as at sign-in)",

@@ -104,6 +104,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     best_contact_time: "morning",
     language: "en",
     source: "pos",
+    data: "Alpha fuzz",
+    mapping: ["email", "first_name"],
+    on_duplicate: "fill",
   };
   if (arg.name in byName) return byName[arg.name];
   if (arg.relation || arg.typtype === "c") return {};
@@ -223,6 +226,10 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       void_order: { "app_public.orders": [A.named.paidOrderId] },
       refund_order_lines: { "app_public.orders": [A.named.paidOrderId] },
       close_location: { "app_public.locations": [A.named.kioskLocationId] },
+      write_customer_import_chunk: { "app_public.customer_imports": [A.named.uploadingImportId] },
+      finish_customer_import_upload: { "app_public.customer_imports": [A.named.uploadingImportId] },
+      set_customer_import_mapping: { "app_public.customer_imports": [A.named.readyImportId] },
+      commit_customer_import: { "app_public.customer_imports": [A.named.readyImportId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

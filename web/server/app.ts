@@ -8,6 +8,7 @@ import { handleAuth } from "./auth-routes.ts";
 import { publicError } from "./errors.ts";
 import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
+import { handleImports } from "./imports.ts";
 import { QUERY_LIMITS } from "./limits.ts";
 import { logger } from "./logger.ts";
 import { makePreset } from "./preset.ts";
@@ -54,6 +55,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Raw body, signed by Stripe; no Origin check (Stripe is another site by design).
     if (path === "/webhooks/stripe") return handleStripeWebhook(pool, req, res);
     if (path.startsWith("/exports/")) return handleExportDownload(pool, req, res, path);
+    if (path.startsWith("/imports/")) return handleImports(pool, req, res, path);
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;

@@ -4,6 +4,8 @@ import type { TaskList } from "graphile-worker";
 import { defaultStripeSettings, type StripeSettings } from "../stripe.ts";
 import { cleanupJobRuns } from "./cleanup-job-runs.ts";
 import { cleanupSessions } from "./cleanup-sessions.ts";
+import { customerImportCommit } from "./customer-import-commit.ts";
+import { customerImportParse } from "./customer-import-parse.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
 import { reportingFold } from "./reporting-fold.ts";
@@ -21,6 +23,8 @@ declare global {
     interface Tasks {
       cleanup_job_runs: Record<string, never>;
       cleanup_sessions: Record<string, never>;
+      customer_import_commit: { tenantId: string; importId: string };
+      customer_import_parse: { tenantId: string; importId: string };
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
       reporting_fold: Record<string, never>;
@@ -45,6 +49,8 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
   const tasks: Record<keyof GraphileWorker.Tasks, unknown> = {
     cleanup_job_runs: cleanupJobRuns,
     cleanup_sessions: cleanupSessions,
+    customer_import_commit: customerImportCommit,
+    customer_import_parse: customerImportParse,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
     reporting_fold: reportingFold,
