@@ -48,7 +48,7 @@ const IMPORT = `rowId fileName status encoding delimiter header mapping onDuplic
   errorCode errorMessage reportUrl`;
 
 async function upload(client: HttpClient, name: string, body: Buffer | string) {
-  const res = await client.request(`/imports/customers?name=${encodeURIComponent(name)}`, { method: "POST", body });
+  const res = await client.request(`/imports/customers?name=${encodeURIComponent(name)}`, { method: "POST", body: typeof body === "string" ? body : new Uint8Array(body) });
   return { status: res.status, body: await res.json() };
 }
 

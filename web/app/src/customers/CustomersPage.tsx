@@ -31,7 +31,7 @@ import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-d
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
-import { AddIcon, SearchIcon } from "../ui/icons.tsx";
+import { AddIcon, SearchIcon, UploadIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
@@ -98,6 +98,7 @@ const isSort = (value: string | null): value is Sort => value != null && value i
 export function CustomersPage() {
   const canView = useCan("customers.view");
   const canCreate = useCan("customers.create");
+  const canImport = useCan("customers.import");
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [adding, setAdding] = useState(false);
@@ -190,6 +191,11 @@ export function CustomersPage() {
           <Button variant="outlined" startIcon={<SearchIcon />} onClick={() => setFinding(true)}>
             Quick find
           </Button>
+          {canImport && (
+            <Button variant="outlined" startIcon={<UploadIcon />} component={RouterLink} to="/customers/imports">
+              Import
+            </Button>
+          )}
           {canCreate && (
             <Button variant="contained" startIcon={<AddIcon />} onClick={() => setAdding(true)}>
               Add customer
