@@ -1,5 +1,6 @@
 // "Export CSV": asks the server for an export (the worker writes it), polls its progress, then
-// downloads the finished file through a temporary <a download>. Needs reports.export.
+// downloads the finished file through a temporary <a download>. Needs reports.export. Shared by
+// the Reports tabs and the Customers page (customers/ExportCustomersButton.tsx).
 import { Alert, Box, Button, LinearProgress, Typography } from "@mui/material";
 import { useEffect, useRef, useState } from "react";
 import { useClient } from "urql";
@@ -26,7 +27,19 @@ function download(url: string, fileName: string) {
   a.remove();
 }
 
-export function ExportButton({ kind, params }: { kind: ExportKind; params: Record<string, unknown> }) {
+export function ExportButton({
+  kind,
+  params,
+  label = "Export CSV",
+  title,
+}: {
+  kind: ExportKind;
+  params: Record<string, unknown>;
+  /** The button's words (the Reports tabs: "Export CSV"). */
+  label?: string;
+  /** What the file will hold, shown on hover. */
+  title?: string;
+}) {
   const canExport = useCan("reports.export");
   const client = useClient();
   const [state, setState] = useState<State>({ phase: "idle" });
@@ -78,8 +91,8 @@ export function ExportButton({ kind, params }: { kind: ExportKind; params: Recor
 
   return (
     <Box sx={{ minWidth: 220 }}>
-      <Button variant="outlined" onClick={run} disabled={state.phase === "working"}>
-        {state.phase === "working" ? "Exporting…" : "Export CSV"}
+      <Button variant="outlined" onClick={run} disabled={state.phase === "working"} title={title}>
+        {state.phase === "working" ? "Exporting…" : label}
       </Button>
       {state.phase === "working" && (
         <Box role="status" aria-label="Export progress" sx={{ mt: 1 }}>
