@@ -34,5 +34,5 @@ function describe(filter: CustomerListFilter): string {
 export function ExportCustomersButton({ filter }: { filter: CustomerListFilter }) {
   const entitlements = useEntitlements();
   if (!entitlements.ready || entitlements.check(["reporting"]).kind !== "included") return null;
-  return <ExportButton kind="customers" params={customerExportParams(filter)} label="Export" title={describe(filter)} />;
+  return <ExportButton kind="customers" params={customerExportParams(filter)} label="Export" title={describe(filter)} inline />;
 }

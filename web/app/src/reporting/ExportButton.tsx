@@ -32,6 +32,7 @@ export function ExportButton({
   params,
   label = "Export CSV",
   title,
+  inline = false,
 }: {
   kind: ExportKind;
   params: Record<string, unknown>;
@@ -39,6 +40,11 @@ export function ExportButton({
   label?: string;
   /** What the file will hold, shown on hover. */
   title?: string;
+  /**
+   * In a row of buttons (a page's toolbar): the button alone takes room, and the progress and
+   * the outcome show under it without making the row taller.
+   */
+  inline?: boolean;
 }) {
   const canExport = useCan("reports.export");
   const client = useClient();
@@ -89,13 +95,18 @@ export function ExportButton({
   const total = progress ? cents(progress.rowsTotal) : 0;
   const written = progress ? cents(progress.rowsWritten) : 0;
 
+  // In a toolbar the progress and outcome float under the button, right-aligned with it.
+  const below = inline
+    ? ({ position: "absolute", top: "100%", right: 0, width: "max-content", maxWidth: 420, zIndex: 1, mt: 1 } as const)
+    : ({ mt: 1 } as const);
+
   return (
-    <Box sx={{ minWidth: 220 }}>
+    <Box sx={inline ? { position: "relative" } : { minWidth: 220 }}>
       <Button variant="outlined" onClick={run} disabled={state.phase === "working"} title={title}>
         {state.phase === "working" ? "Exporting…" : label}
       </Button>
       {state.phase === "working" && (
-        <Box role="status" aria-label="Export progress" sx={{ mt: 1 }}>
+        <Box role="status" aria-label="Export progress" sx={below}>
           <LinearProgress
             variant={total > 0 ? "determinate" : "indeterminate"}
             value={total > 0 ? Math.min(100, (written / total) * 100) : undefined}
@@ -106,12 +117,12 @@ export function ExportButton({
         </Box>
       )}
       {state.phase === "done" && (
-        <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
+        <Typography variant="caption" color="text.secondary" sx={{ display: "block", ...below, ...(inline ? { textAlign: "right" } : {}) }}>
           Downloaded {state.fileName}
         </Typography>
       )}
       {state.phase === "failed" && (
-        <Alert severity="error" sx={{ mt: 1 }}>
+        <Alert severity="error" sx={below}>
           {state.message}
         </Alert>
       )}
