@@ -4959,8 +4959,10 @@ begin
       select app_hidden.csv_text(c.customer_number) as customer_number,
              app_hidden.csv_text(c.first_name) as first_name, app_hidden.csv_text(c.last_name) as last_name,
              app_hidden.csv_text(c.email) as email, c.phone,
-             app_hidden.csv_text((select string_agg(t.tag, ', ' order by t.n)
-                                  from jsonb_array_elements_text(c.tags) with ordinality as t(tag, n))) as tags,
+             -- (a customer without tags skips the per-row subquery)
+             case when c.tags <> '[]'::jsonb then
+               app_hidden.csv_text((select string_agg(t.tag, ', ' order by t.n)
+                                    from jsonb_array_elements_text(c.tags) with ordinality as t(tag, n))) end as tags,
              app_hidden.csv_text(c.notes) as note,
              case e.allowed when true then 'yes' when false then 'no' end as accepts_email_marketing,
              e.source as email_marketing_source,
@@ -5024,7 +5026,7 @@ CREATE FUNCTION app_private.file_name_part(value text) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select btrim(left(btrim(regexp_replace(lower(value), '[^[:alnum:]]+', '-', 'g'), '-'), 30), '-');
+  select btrim(left(btrim(regexp_replace(lower(value), '[^a-z0-9]+', '-', 'g'), '-'), 30), '-');
 $$;
 
 --
@@ -7502,6 +7504,7 @@ CREATE FUNCTION app_private.start_export(tenant_id text, export_id text) RETURNS
 declare
   x reporting.exports;
   q text;
+  filter text;
   total bigint;
 begin
   select e.* into x from reporting.exports e
@@ -7512,14 +7515,16 @@ begin
   end if;
   delete from app_private.export_chunks c where c.tenant_id = x.tenant_id and c.export_id = x.id;
   q := app_private.export_query(x.tenant_id, x.kind, x.params);
-  if x.kind = 'customers' and app_private.export_customer_filter(x.tenant_id, x.params) = 'c.status <> ''merged''' then
+  if x.kind = 'customers' then
+    filter := app_private.export_customer_filter(x.tenant_id, x.params);
+  end if;
+  if x.kind = 'customers' and filter = app_private.export_customer_filter(x.tenant_id, '{}') then  -- no filter
     select count(*) into total from reporting.rm_customer_activity a
     where a.tenant_id = x.tenant_id and a.merged_into_id is null;
   elsif x.kind = 'customers' then
     execute format('select count(*) from reporting.rm_customer_activity a
                     join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
-                    where a.tenant_id = %L and a.merged_into_id is null and %s',
-                   x.tenant_id, app_private.export_customer_filter(x.tenant_id, x.params)) into total;
+                    where a.tenant_id = %L and a.merged_into_id is null and %s', x.tenant_id, filter) into total;
   else
     execute 'select count(*) from (' || q || ') as rows' into total;
   end if;

@@ -434,6 +434,10 @@ describe("the complete customers export", () => {
     expect((await exportOf({ search: "212 555" })).records.map((r) => r.first_name)).toEqual(["Ann"]);
     expect((await exportOf({ search: "ake" })).records.map((r) => r.first_name)).toEqual(["Bob"]);
     expect((await exportOf({ search: "sample.org" })).records.map((r) => r.first_name)).toEqual(["Eve"]);
+    // The file name keeps ASCII letters and digits only (it travels in an HTTP header).
+    const named = await exportOf({ status: "archived", tag: ["Café crème", "VIP"], search: "山田 Ünal" });
+    expect(named.records).toEqual([]);
+    expect(named.row.file_name).toMatch(/^customers-archived_tag-caf-cr-me-vip_search-nal_\d{4}-\d{2}-\d{2}\.csv$/);
     // Whatever the type-ahead finds for a term, the export finds too.
     for (const q of ["archer", "eve@", "212 555", "ake", "sample.org", "VIP", "d"]) {
       const found = await other.manager.query("select first_name from app_public.search_customers($1) order by 1", [q]);
