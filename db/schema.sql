@@ -5087,6 +5087,98 @@ end;
 $_$;
 
 --
+-- Name: customer_search_patterns(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  term text := left(lower(btrim(regexp_replace(coalesce(q, ''), '\s+', ' ', 'g'))), 100);
+  escaped text;
+  digits text;
+  calling_code text;
+  national text;
+  phone_part text;
+begin
+  if term = '' then
+    return;
+  end if;
+  -- chr(92) is the backslash (written out: graphile-migrate's SQL minifier misreads '\').
+  escaped := replace(replace(replace(term, chr(92), chr(92) || chr(92)), '%', chr(92) || '%'), '_', chr(92) || '_');
+  prefix := escaped || '%';
+  if term ~ '^\+?[0-9 ().\-/]+$' then
+    digits := regexp_replace(term, '[^0-9]', '', 'g');
+    if left(term, 1) = '+' then
+      phone_prefix := '+' || digits;
+      phone_part := digits;
+    elsif left(digits, 2) = '00' then
+      phone_prefix := '+' || substr(digits, 3);
+      phone_part := substr(digits, 3);
+    else
+      select app_hidden.country_calling_code(t.default_country) into calling_code
+      from app_public.tenants t where t.id = customer_search_patterns.tenant_id;
+      national := case when calling_code = '39' then digits else ltrim(digits, '0') end;
+      if calling_code is not null and national <> '' then
+        phone_prefix := '+' || calling_code || national;
+      end if;
+      phone_part := national;
+    end if;
+    if length(phone_prefix) <= 1 then
+      phone_prefix := null;
+    end if;
+  end if;
+  if length(term) >= 3 then
+    contains := '%' || escaped || '%';
+    phone_contains := case when length(phone_part) >= 3 then '%' || phone_part || '%' end;
+  end if;
+end;
+$_$;
+
+--
+-- Name: FUNCTION customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text) IS 'The LIKE patterns a customer search for q matches (prefix, contains, phone_prefix, phone_contains): shared by search_customers and the customers export.';
+
+--
+-- Name: customer_search_predicate(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_search_predicate(tenant_id text, q text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  p record := app_private.customer_search_patterns(tenant_id, q);
+  parts text[];
+begin
+  if p.prefix is null then
+    return 'true';
+  end if;
+  parts := array[format('lower(c.display_name) like %L', p.prefix), format('lower(c.last_name) like %L', p.prefix),
+                 format('c.email like %L', p.prefix)];
+  if p.phone_prefix is not null then
+    parts := parts || format('c.phone like %L', p.phone_prefix);
+  end if;
+  if p.contains is not null then
+    parts := parts || format('lower(c.display_name) like %L', p.contains) || format('c.email like %L', p.contains);
+    if p.phone_contains is not null then
+      parts := parts || format('c.phone like %L', p.phone_contains);
+    end if;
+  end if;
+  return '(' || array_to_string(parts, ' or ') || ')';
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_search_predicate(tenant_id text, q text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_search_predicate(tenant_id text, q text) IS 'The customer search for q as an SQL condition on customers c (every match, not the best 10); ''true'' for an empty q.';
+
+--
 -- Name: customer_status_command(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5324,6 +5416,82 @@ $$;
 COMMENT ON FUNCTION app_private.enforce_analyst_limits(statement_limit interval, idle_limit interval) IS 'Cancels analyst statements over the time limit and ends analyst sessions idle in a transaction too long (worker, every few seconds).';
 
 --
+-- Name: export_customer_filter(text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.export_customer_filter(tenant_id text, params jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select concat_ws(' and ',
+    'c.status <> ''merged''',
+    case when coalesce(params ->> 'status', 'all') <> 'all' then format('c.status = %L', params ->> 'status') end,
+    case when jsonb_array_length(coalesce(params -> 'tag', '[]')) > 0 then format('c.tags @> %L::jsonb', params -> 'tag') end,
+    case when nullif(params ->> 'search', '') is not null then app_private.customer_search_predicate(tenant_id, params ->> 'search') end);
+$$;
+
+--
+-- Name: FUNCTION export_customer_filter(tenant_id text, params jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.export_customer_filter(tenant_id text, params jsonb) IS 'The customers an export of checked params holds, as an SQL condition on customers c.';
+
+--
+-- Name: export_customer_params(jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.export_customer_params(p jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  status text;
+  tags jsonb := '[]'::jsonb;
+  tag jsonb;
+  search text;
+begin
+  if p ? 'status' and jsonb_typeof(p -> 'status') <> 'null'
+     and (jsonb_typeof(p -> 'status') <> 'string' or p ->> 'status' not in ('active', 'archived', 'all')) then
+    perform app_hidden.raise_error('BADIN', 'status must be active, archived or all.', field => 'status');
+  end if;
+  status := coalesce(p ->> 'status', 'all');
+
+  if p ? 'tag' and jsonb_typeof(p -> 'tag') <> 'null' then
+    if jsonb_typeof(p -> 'tag') = 'string' then
+      tags := jsonb_build_array(p -> 'tag');
+    elsif jsonb_typeof(p -> 'tag') = 'array' then
+      tags := p -> 'tag';
+    else
+      perform app_hidden.raise_error('BADIN', 'tag must be a tag, or a list of tags.', field => 'tag');
+    end if;
+    if jsonb_array_length(tags) > 20 then
+      perform app_hidden.raise_error('BADIN', 'tag: at most 20 tags.', field => 'tag');
+    end if;
+    for tag in select value from jsonb_array_elements(tags) loop
+      if jsonb_typeof(tag) <> 'string' or btrim(tag #>> '{}') = '' or length(tag #>> '{}') > 40 then
+        perform app_hidden.raise_error('BADIN', 'tag must be a tag of 1 to 40 characters, or a list of them.', field => 'tag');
+      end if;
+    end loop;
+    select coalesce(jsonb_agg(distinct to_jsonb(btrim(t))), '[]'::jsonb) into tags from jsonb_array_elements_text(tags) as t;
+  end if;
+
+  if p ? 'search' and jsonb_typeof(p -> 'search') <> 'null' then
+    if jsonb_typeof(p -> 'search') <> 'string' or length(p ->> 'search') > 100 then
+      perform app_hidden.raise_error('BADIN', 'search must be text of at most 100 characters.', field => 'search');
+    end if;
+    search := nullif(btrim(regexp_replace(p ->> 'search', '\s+', ' ', 'g')), '');
+  end if;
+  return jsonb_build_object('status', status, 'tag', tags, 'search', search);
+end;
+$$;
+
+--
+-- Name: FUNCTION export_customer_params(p jsonb); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.export_customer_params(p jsonb) IS 'The customers export''s filters checked (status active|archived|all, default all; tag: one or a list; search); BADIN naming the field.';
+
+--
 -- Name: export_date_param(jsonb, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5353,6 +5521,12 @@ CREATE FUNCTION app_private.export_file_name(kind reporting.export_kind, params 
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select replace(kind::text, '_', '-')
+         || case when kind = 'customers' then
+                   case when coalesce(params ->> 'status', 'all') <> 'all' then '-' || (params ->> 'status') else '' end
+                   || coalesce('_tag-' || nullif((select string_agg(app_private.file_name_part(t), '-' order by t)
+                                                  from jsonb_array_elements_text(coalesce(params -> 'tag', '[]')) as t), ''), '')
+                   || coalesce('_search-' || nullif(app_private.file_name_part(params ->> 'search'), ''), '')
+                 else '' end
          || case when kind in ('daily_sales', 'item_sales') then '_' || (params ->> 'from') || '_' || (params ->> 'to')
                  else '_' || to_char(now() at time zone 'UTC', 'YYYY-MM-DD') end
          || '.csv';
@@ -5381,6 +5555,7 @@ begin
     when 'daily_sales' then array['from', 'to', 'location_id']
     when 'item_sales' then array['from', 'to', 'location_id', 'order_by']
     when 'inventory' then array['location_id', 'low_only']
+    when 'customers' then array['status', 'tag', 'search']
     else array[]::text[] end;
   select k into unknown from jsonb_object_keys(p) as k where not k = any(allowed) limit 1;
   if unknown is not null then
@@ -5411,6 +5586,8 @@ begin
       perform app_hidden.raise_error('BADIN', 'low_only must be true or false.');
     end if;
     return jsonb_build_object('location_id', location, 'low_only', coalesce((p ->> 'low_only')::boolean, false));
+  elsif kind = 'customers' then
+    return app_private.export_customer_params(p);
   end if;
   return '{}'::jsonb;
 end;
@@ -5421,7 +5598,7 @@ $$;
 --
 
 CREATE FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
 begin
@@ -5464,14 +5641,49 @@ begin
       from app_private.reporting_inventory_summary(%1$L, %2$L, %3$L::boolean) with ordinality as s
       order by s.ordinality$q$, tenant_id, params ->> 'location_id', coalesce(params ->> 'low_only', 'false'));
   when 'customers' then
+    -- Every profile column a shop needs, in the order (and with the names) the customer import
+    -- reads back. What each holds:
+    --   phone: E.164 as stored. Not through csv_text: its check constraint admits a + and digits
+    --     only, nothing a spreadsheet could run, and a leading ' would make it unreadable to an import.
+    --   tags: the customer's tags in their order, joined with ", " (Shopify's convention; the
+    --     import splits on commas). A tag containing a comma would not round-trip.
+    --   note: the profile's "About this customer" (customers.notes).
+    --   accepts_email_marketing / accepts_sms_marketing: the customer's answer for that contact
+    --     channel (app_public.customer_contact_channels, channel email / sms: the Preferences
+    --     card) as yes or no, empty when never asked; *_marketing_source where they said so (pos,
+    --     admin, online, import, other) and *_marketing_updated_at when. (customers.marketing_consent,
+    --     the profile's channel-less "Marketing", has no column here.)
+    --   address_*, city, region, postal_code, country (ISO alpha-2): the default address, else empty.
+    --   status: active or archived (merged customers are never exported).
+    --   visits, total_spend (decimals of `currency`), last_visit_at: the activity read model.
+    --   may_email / may_sms: the contact rule now (consent, the detail known, active, not
+    --     do-not-contact: app_hidden.contact_allowed, as everywhere), not a consent of its own.
     return format($q$
-      select c.customer_number, app_hidden.csv_text(a.customer_name) as name, a.total_visits as visits,
+      select app_hidden.csv_text(c.customer_number) as customer_number,
+             app_hidden.csv_text(c.first_name) as first_name, app_hidden.csv_text(c.last_name) as last_name,
+             app_hidden.csv_text(c.email) as email, c.phone,
+             -- (a customer without tags skips the per-row subquery)
+             case when c.tags <> '[]'::jsonb then
+               app_hidden.csv_text((select string_agg(t.tag, ', ' order by t.n)
+                                    from jsonb_array_elements_text(c.tags) with ordinality as t(tag, n))) end as tags,
+             app_hidden.csv_text(c.notes) as note,
+             case e.allowed when true then 'yes' when false then 'no' end as accepts_email_marketing,
+             e.source as email_marketing_source,
+             to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as email_marketing_updated_at,
+             case m.allowed when true then 'yes' when false then 'no' end as accepts_sms_marketing,
+             m.source as sms_marketing_source,
+             to_char(m.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as sms_marketing_updated_at,
+             app_hidden.csv_text(ad.line1) as address_line1, app_hidden.csv_text(ad.line2) as address_line2,
+             app_hidden.csv_text(ad.city) as city, app_hidden.csv_text(ad.region) as region,
+             app_hidden.csv_text(ad.postal_code) as postal_code, ad.country,
+             c.status,
+             a.total_visits as visits,
              cur.code as currency,
              app_hidden.major_units(a.total_spend, cur.minor_units) as total_spend,
              to_char(a.last_visit_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as last_visit_at,
+             to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
              app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits,
                l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) as loyalty_class,
-             -- do_not_contact and consent decide (app_hidden.contact_allowed, as everywhere).
              case when app_hidden.contact_allowed(p.do_not_contact, e.allowed, c.email is not null, c.status) then 'yes' else 'no' end as may_email,
              case when app_hidden.contact_allowed(p.do_not_contact, m.allowed, c.phone is not null, c.status) then 'yes' else 'no' end as may_sms
       from reporting.rm_customer_activity a
@@ -5482,8 +5694,9 @@ begin
       left join app_public.customer_preferences p on p.tenant_id = c.tenant_id and p.customer_id = c.id
       left join app_public.customer_contact_channels e on e.tenant_id = c.tenant_id and e.customer_id = c.id and e.channel = 'email'
       left join app_public.customer_contact_channels m on m.tenant_id = c.tenant_id and m.customer_id = c.id and m.channel = 'sms'
-      where a.tenant_id = %1$L and a.merged_into_id is null
-      order by a.tenant_id, a.customer_id$q$, tenant_id);
+      left join app_public.customer_addresses ad on ad.tenant_id = c.tenant_id and ad.customer_id = c.id and ad.is_default
+      where a.tenant_id = %1$L and a.merged_into_id is null and %2$s
+      order by a.tenant_id, a.customer_id$q$, tenant_id, app_private.export_customer_filter(tenant_id, params));
   end case;
   return null;
 end;
@@ -5536,6 +5749,17 @@ CREATE FUNCTION app_private.fail_export(tenant_id text, export_id text, message 
   delete from app_private.export_chunks c where c.tenant_id = fail_export.tenant_id and c.export_id = fail_export.export_id;
   update reporting.exports e set status = 'failed', finished_at = now(), error_message = left(message, 500)
   where e.tenant_id = fail_export.tenant_id and e.id = fail_export.export_id and e.status <> 'done';
+$$;
+
+--
+-- Name: file_name_part(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.file_name_part(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select btrim(left(btrim(regexp_replace(lower(value), '[^a-z0-9]+', '-', 'g'), '-'), 30), '-');
 $$;
 
 --
@@ -8153,6 +8377,7 @@ CREATE FUNCTION app_private.start_export(tenant_id text, export_id text) RETURNS
 declare
   x reporting.exports;
   q text;
+  filter text;
   total bigint;
 begin
   select e.* into x from reporting.exports e
@@ -8164,8 +8389,15 @@ begin
   delete from app_private.export_chunks c where c.tenant_id = x.tenant_id and c.export_id = x.id;
   q := app_private.export_query(x.tenant_id, x.kind, x.params);
   if x.kind = 'customers' then
+    filter := app_private.export_customer_filter(x.tenant_id, x.params);
+  end if;
+  if x.kind = 'customers' and filter = app_private.export_customer_filter(x.tenant_id, '{}') then  -- no filter
     select count(*) into total from reporting.rm_customer_activity a
     where a.tenant_id = x.tenant_id and a.merged_into_id is null;
+  elsif x.kind = 'customers' then
+    execute format('select count(*) from reporting.rm_customer_activity a
+                    join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
+                    where a.tenant_id = %L and a.merged_into_id is null and %s', x.tenant_id, filter) into total;
   else
     execute 'select count(*) from (' || q || ') as rows' into total;
   end if;
@@ -12620,70 +12852,45 @@ CREATE FUNCTION app_public.search_customers(q text) RETURNS SETOF app_public.cus
     AS $_$
 declare
   tenant text := app_hidden.customers_reader_tenant();
-  term text := lower(btrim(regexp_replace(coalesce(q, ''), '\s+', ' ', 'g')));
-  escaped text;
-  digits text;
-  calling_code text;
-  national text;
-  phone_prefix text;
-  phone_part text;
+  p record;
   branches text[] := '{}';
   prefix_hits int;
   live constant text := 'c.tenant_id = $1 and c.status <> ''merged''';
 begin
-  if tenant is null or term = '' then
+  if tenant is null then
     return;
   end if;
-  term := left(term, 100);
-  -- chr(92) is the backslash (written out: graphile-migrate's SQL minifier misreads '\').
-  escaped := replace(replace(replace(term, chr(92), chr(92) || chr(92)), '%', chr(92) || '%'), '_', chr(92) || '_');
+  p := app_private.customer_search_patterns(tenant, q);
+  if p.prefix is null then
+    return;
+  end if;
 
   branches := branches || format(
     '(select c.id, 1 as rank from app_public.customers c
-      where %s and lower(c.display_name) like %L order by lower(c.display_name) using ~<~ limit 10)', live, escaped || '%');
+      where %s and lower(c.display_name) like %L order by lower(c.display_name) using ~<~ limit 10)', live, p.prefix);
   branches := branches || format(
     '(select c.id, 2 from app_public.customers c
-      where %s and lower(c.last_name) like %L order by lower(c.last_name) using ~<~ limit 10)', live, escaped || '%');
+      where %s and lower(c.last_name) like %L order by lower(c.last_name) using ~<~ limit 10)', live, p.prefix);
   branches := branches || format(
     '(select c.id, 2 from app_public.customers c
-      where %s and c.email like %L order by c.email using ~<~ limit 10)', live, escaped || '%');
+      where %s and c.email like %L order by c.email using ~<~ limit 10)', live, p.prefix);
 
   -- Something that looks like a phone number: match the stored E.164 form.
-  if term ~ '^\+?[0-9 ().\-/]+$' then
-    digits := regexp_replace(term, '[^0-9]', '', 'g');
-    if left(term, 1) = '+' then
-      phone_prefix := '+' || digits;
-      phone_part := digits;
-    elsif left(digits, 2) = '00' then
-      phone_prefix := '+' || substr(digits, 3);
-      phone_part := substr(digits, 3);
-    else
-      select app_hidden.country_calling_code(t.default_country) into calling_code
-      from app_public.tenants t where t.id = tenant;
-      national := case when calling_code = '39' then digits else ltrim(digits, '0') end;
-      if calling_code is not null and national <> '' then
-        phone_prefix := '+' || calling_code || national;
-      end if;
-      phone_part := national;
-    end if;
-    if phone_prefix is not null and length(phone_prefix) > 1 then
-      branches := branches || format(
-        '(select c.id, 2 from app_public.customers c
-          where %s and c.phone like %L order by c.phone using ~<~ limit 10)', live, phone_prefix || '%');
-    end if;
+  if p.phone_prefix is not null then
+    branches := branches || format(
+      '(select c.id, 2 from app_public.customers c
+        where %s and c.phone like %L order by c.phone using ~<~ limit 10)', live, p.phone_prefix);
   end if;
 
   -- Substrings rank after every prefix match: when the prefixes alone give 10 customers, the
   -- substring lookup cannot change the answer, so it is skipped (it is the slow path).
-  if length(term) >= 3 then
+  if p.contains is not null then
     execute format('select count(distinct h.id) from (%s) h', array_to_string(branches, ' union all '))
       into prefix_hits using tenant;
-  end if;
-  if length(term) >= 3 and prefix_hits < 10 then
-    branches := branches || format(
-      '(select x.id, 3 from app_private.customers_containing($1, %L, %L) as x(id))',
-      '%' || escaped || '%',
-      case when length(phone_part) >= 3 then '%' || phone_part || '%' end);
+    if prefix_hits < 10 then
+      branches := branches || format(
+        '(select x.id, 3 from app_private.customers_containing($1, %L, %L) as x(id))', p.contains, p.phone_contains);
+    end if;
   end if;
 
   return query execute format(
@@ -13799,7 +14006,7 @@ $$;
 
 COMMENT ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) IS '@name request_export
 @resultFieldName export
-Asks the worker for a CSV file (needs reports.export). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes nothing. Poll the returned export until its status is done, then download its downloadUrl.';
+Asks the worker for a CSV file (needs reports.export). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes the Customers list''s filters {"status"?: "active", "archived" or "all" (the default), "tag"?: a tag or a list of tags, "search"?: the search box''s text}. Poll the returned export until its status is done, then download its downloadUrl.';
 
 --
 -- Name: analyst_logins; Type: TABLE; Schema: app_private; Owner: -
@@ -23299,6 +23506,18 @@ GRANT SELECT ON TABLE app_public.customer_import_rows TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_search_predicate(tenant_id text, q text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_search_predicate(tenant_id text, q text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION customer_status_command(command text, customer_id text, new_status text, reason text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -23359,6 +23578,18 @@ REVOKE ALL ON FUNCTION app_private.enforce_active_tenant(tbl regclass) FROM PUBL
 REVOKE ALL ON FUNCTION app_private.enforce_analyst_limits(statement_limit interval, idle_limit interval) FROM PUBLIC;
 
 --
+-- Name: FUNCTION export_customer_filter(tenant_id text, params jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.export_customer_filter(tenant_id text, params jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION export_customer_params(p jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.export_customer_params(p jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION export_date_param(params jsonb, field text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -23393,6 +23624,12 @@ REVOKE ALL ON FUNCTION app_private.fail_customer_import(tenant_id text, import_i
 --
 
 REVOKE ALL ON FUNCTION app_private.fail_export(tenant_id text, export_id text, message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION file_name_part(value text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.file_name_part(value text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION finish_billing_request(tenant text, request_id text, status text, url text, error_message text); Type: ACL; Schema: app_private; Owner: -

@@ -74,6 +74,12 @@ async function exportOnce(root: pg.Client, owner: pg.Client, pid: number, expect
   ).rows[0];
   if (Number(e.rows_written) !== expected) throw new Error(`export wrote ${e.rows_written} rows, expected ${expected}`);
   if (Number(e.stored) !== Number(e.bytes_written)) throw new Error(`export stored ${e.stored} bytes, reported ${e.bytes_written}`);
+  // The file starts with one UTF-8 byte order mark, then the header.
+  const head = (await root.query("select substr(data, 1, 20) as head from app_private.export_chunks where export_id = $1 and chunk_no = 0", [id])).rows[0]
+    .head as Buffer;
+  if (!head.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) || !head.subarray(3).toString("latin1").startsWith("customer_number,")) {
+    throw new Error(`export does not start with one byte order mark and its header: ${JSON.stringify(head.toString("latin1"))}`);
+  }
   const seconds = Number(e.seconds);
   return {
     rows: Number(e.rows_written),

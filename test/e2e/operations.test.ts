@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { taskList } from "../../worker/tasks/index.ts";
 import type { Member } from "../helpers/db.ts";
 import { startTestWorker, type TestWorker } from "../helpers/worker.ts";
+import { withoutBom } from "../worker/reporting/csv.ts";
 import { useE2E } from "./helpers/e2e.ts";
 import { helpOf, invalidFields, signIn } from "./helpers/ui.ts";
 
@@ -73,7 +74,7 @@ describe("Activity → Background jobs", () => {
         const downloading = page.waitForEvent("download", { timeout: 20_000 });
         await page.getByRole("button", { name: "Export CSV" }).click();
         const download = await downloading;
-        const csv = await readFile((await download.path())!, "utf8");
+        const csv = withoutBom(await readFile((await download.path())!));
         const exported = csv.trim().split(/\r?\n/).length - 1;
         expect(exported).toBeGreaterThan(0);
 

@@ -16,7 +16,7 @@ import { localStripeClient } from "../../worker/stripe.ts";
 import { testRootUrl } from "../helpers/env.ts";
 import { createTestDatabase, type Member, type TestDatabase } from "../helpers/db.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { parseCsv } from "../worker/reporting/csv.ts";
+import { parseCsv, withoutBom } from "../worker/reporting/csv.ts";
 import { spawnWorker, startHoldingProxy, waitFor, type HoldingProxy, type WorkerProcess } from "./crash-helpers.ts";
 
 const CUSTOMERS = 30_000;
@@ -205,14 +205,15 @@ describe("a worker killed in the middle of a CSV export", () => {
     const body = Buffer.from(await res.arrayBuffer());
     expect(body.length).toBe(Number(done.bytes_written));
 
-    const records = parseCsv(body.toString("utf8"));
-    expect(records[0]).toEqual(["customer_number", "name", "visits", "currency", "total_spend", "last_visit_at", "loyalty_class", "may_email", "may_sms"]);
+    // One byte order mark at the start, not one per attempt.
+    const records = parseCsv(withoutBom(body));
+    expect(records[0].slice(0, 3)).toEqual(["customer_number", "first_name", "last_name"]);
     const numbers = records.slice(1).map((r) => r[0]);
     expect(numbers).toHaveLength(CUSTOMERS);
     expect(new Set(numbers).size).toBe(CUSTOMERS);
     expect(numbers[0]).toBe("CUST-00001");
     expect(Number(done.rows_written)).toBe(CUSTOMERS);
-    expect(records.find((r) => r[0] === "CUST-00097")?.[1]).toBe('Customer Number 97, "Jr."');
+    expect(records.find((r) => r[0] === "CUST-00097")?.slice(1, 3)).toEqual(["Customer", 'Number 97, "Jr."']);
 
     const chunks = await db.owner.query("select chunk_no, octet_length(data) as size from app_private.export_chunks where export_id = $1 order by chunk_no", [exportId]);
     expect(chunks.rows.map((c) => c.chunk_no)).toEqual([...Array(done.chunk_count).keys()]);

@@ -3,9 +3,14 @@
 // bytes as ~1 MB chunks with the progress through another, so memory stays flat however many
 // rows there are; the export becomes downloadable only when the last chunk is stored. The tenant
 // and the query come from the export row (app_private.start_export), never from the payload alone.
+// Every file starts with a UTF-8 byte order mark, so that Excel opens it as UTF-8 (without one it
+// reads the bytes as the machine's legacy code page: "ZoÃ«" for "Zoë").
 import type { JobHelpers } from "graphile-worker";
 import type { LoggedTask } from "./run-log.ts";
 import { to as copyTo } from "pg-copy-streams";
+
+/** The UTF-8 byte order mark a file starts with (once, before COPY's header). */
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Bytes per stored chunk (EXPORT_CHUNK_BYTES overrides the 1 MB default, for tests). */
 const chunkBytes = () => Number(process.env.EXPORT_CHUNK_BYTES) || 1024 * 1024;
@@ -83,8 +88,9 @@ async function streamExport(helpers: JobHelpers, job: ExportJob): Promise<{ chun
     helpers.withPgClient(async (writer) => {
       const counter = new CsvRecordCounter();
       const limit = chunkBytes();
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
+      // The mark goes first, counted in the file's bytes (and stored like any other byte).
+      let pending: Buffer[] = [UTF8_BOM];
+      let pendingBytes = UTF8_BOM.length;
       let chunks = 0;
       let bytes = 0;
 

@@ -2,6 +2,7 @@
 // quoted fields with "" for a quote and line breaks inside. Throws on anything malformed, so a
 // test that parses a file also proves it is valid CSV.
 export function parseCsv(text: string): string[][] {
+  if (text.startsWith("\ufeff")) throw new Error("a byte order mark before the header: read the file with withoutBom()");
   const records: string[][] = [];
   let record: string[] = [];
   let field = "";
@@ -67,4 +68,18 @@ export function parseCsv(text: string): string[][] {
 export function csvObjects(text: string): Record<string, string>[] {
   const [header, ...rows] = parseCsv(text);
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+
+/**
+ * An exported file's text after its UTF-8 byte order mark, which every export starts with (so
+ * that Excel reads it as UTF-8): throws unless the file starts with exactly one. Give it the
+ * bytes (a Buffer): fetch's Response.text() drops a leading mark by itself.
+ */
+export function withoutBom(file: Buffer): string {
+  if (file[0] !== 0xef || file[1] !== 0xbb || file[2] !== 0xbf) {
+    throw new Error(`the export does not start with a UTF-8 byte order mark: ${JSON.stringify(file.subarray(0, 12).toString("utf8"))}`);
+  }
+  const text = file.subarray(3).toString("utf8");
+  if (text.startsWith("\ufeff")) throw new Error("the export starts with two byte order marks");
+  return text;
 }

@@ -2,15 +2,17 @@
 // runOnce as in production: valid RFC 4180 CSV with the right headers, commas, quotes and line
 // breaks quoted, spreadsheet formulas defused (test 9 of the issue); progress and the finished
 // file recorded; chunking that does not change a byte; a crashed attempt redone from scratch; a
-// failing export marked failed on its last attempt.
+// failing export marked failed on its last attempt; every file starts with one UTF-8 byte order
+// mark. The complete customers export: every profile column in the import's order, the Customers
+// list's filters (status, tag, search).
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { taskList } from "../../../worker/tasks/index.ts";
 import { testRootUrl } from "../../helpers/env.ts";
 import { createTestDatabase, sqlState, type TestDatabase } from "../../helpers/db.ts";
 import { runJobsOnce } from "../../helpers/worker.ts";
-import { createCustomer, line, openReportingShop, placeOrder, type ReportingShop } from "../../db/reporting/helpers.ts";
-import { csvObjects, parseCsv } from "./csv.ts";
+import { createCustomer, fold, line, mergeCustomers, openReportingShop, placeOrder, type ReportingShop } from "../../db/reporting/helpers.ts";
+import { csvObjects, parseCsv, withoutBom } from "./csv.ts";
 
 let db: TestDatabase;
 let shop: ReportingShop;
@@ -52,6 +54,15 @@ afterEach(() => {
   delete process.env.EXPORT_CHUNK_BYTES;
 });
 
+/** The customers export's header: the names the customer import reads back, in this order. */
+const CUSTOMER_COLUMNS = [
+  "customer_number", "first_name", "last_name", "email", "phone", "tags", "note",
+  "accepts_email_marketing", "email_marketing_source", "email_marketing_updated_at",
+  "accepts_sms_marketing", "sms_marketing_source", "sms_marketing_updated_at",
+  "address_line1", "address_line2", "city", "region", "postal_code", "country",
+  "status", "visits", "currency", "total_spend", "last_visit_at", "created_at", "loyalty_class", "may_email", "may_sms",
+];
+
 async function requestExport(kind: string, params: unknown) {
   const { rows } = await shop.manager.query("select * from reporting.request_export($1, $2::jsonb)", [kind, JSON.stringify(params)]);
   return rows[0];
@@ -66,9 +77,15 @@ async function exportRow(id: string) {
   return (await db.owner.query("select * from reporting.exports where id = $1", [id])).rows[0];
 }
 
-async function fileOf(id: string): Promise<string> {
+/** The stored file's bytes. */
+async function bytesOf(id: string): Promise<Buffer> {
   const { rows } = await db.owner.query("select data from app_private.export_chunks where export_id = $1 order by chunk_no", [id]);
-  return Buffer.concat(rows.map((r) => r.data as Buffer)).toString("utf8");
+  return Buffer.concat(rows.map((r) => r.data as Buffer));
+}
+
+/** The stored file's text after its byte order mark (withoutBom throws unless there is exactly one). */
+async function fileOf(id: string): Promise<string> {
+  return withoutBom(await bytesOf(id));
 }
 
 describe("export_csv", () => {
@@ -84,7 +101,9 @@ describe("export_csv", () => {
     await runWorker();
     const done = await exportRow(requested.id);
     const text = await fileOf(requested.id);
-    expect(done).toMatchObject({ status: "done", rows_total: "8", rows_written: "8", bytes_written: String(Buffer.byteLength(text)), chunk_count: 1, error_message: null });
+    // The byte order mark (3 bytes) is part of the file and of its size.
+    expect(done).toMatchObject({ status: "done", rows_total: "8", rows_written: "8", bytes_written: String(Buffer.byteLength(text) + 3), chunk_count: 1, error_message: null });
+    expect((await bytesOf(requested.id)).subarray(0, 8)).toEqual(Buffer.from("\xef\xbb\xbfitem,", "latin1"));
     expect(done.finished_at).toBeInstanceOf(Date);
 
     const [header] = parseCsv(text);
@@ -154,11 +173,30 @@ describe("export_csv", () => {
     expect(customers).toEqual([
       {
         customer_number: "CUST-00001",
-        name: "'=cmd|' /C calc'!A0 Smith, Jr.",
+        first_name: "'=cmd|' /C calc'!A0",
+        last_name: "Smith, Jr.",
+        email: "",
+        phone: "",
+        tags: "",
+        note: "",
+        accepts_email_marketing: "",
+        email_marketing_source: "",
+        email_marketing_updated_at: "",
+        accepts_sms_marketing: "",
+        sms_marketing_source: "",
+        sms_marketing_updated_at: "",
+        address_line1: "",
+        address_line2: "",
+        city: "",
+        region: "",
+        postal_code: "",
+        country: "",
+        status: "active",
         visits: "0",
         currency: "USD",
         total_spend: "0.00",
         last_visit_at: "",
+        created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         loyalty_class: "",
         may_email: "no",
         may_sms: "no",
@@ -180,8 +218,9 @@ describe("export_csv", () => {
     const e = await requestExport("customers", {});
     await runWorker();
     const rows = csvObjects(await fileOf(e.id));
-    expect(rows.find((r) => r.name === "Yves")).toMatchObject({ may_email: "yes", may_sms: "yes" });
-    expect(rows.find((r) => r.name === "Dora")).toMatchObject({ may_email: "no", may_sms: "no" });
+    // Dora agreed to both channels (accepts_*), and still may not be contacted: do not contact overrides.
+    expect(rows.find((r) => r.first_name === "Yves")).toMatchObject({ accepts_email_marketing: "yes", accepts_sms_marketing: "yes", may_email: "yes", may_sms: "yes" });
+    expect(rows.find((r) => r.first_name === "Dora")).toMatchObject({ accepts_email_marketing: "yes", accepts_sms_marketing: "yes", may_email: "no", may_sms: "no" });
     // The same answer as the profile's mayContact.
     const asked = await shop.manager.query("select c.first_name, app_public.customers_may_contact(c, 'email') as may from app_public.customers c where c.id = any($1) order by 1", [[yes.id, dnc.id]]);
     expect(asked.rows).toEqual([{ first_name: "Dora", may: false }, { first_name: "Yves", may: true }]);
@@ -208,7 +247,7 @@ describe("export_csv", () => {
     expect(seen.rows).toEqual([]);
     await runWorker();
     expect(await exportRow(e.id)).toMatchObject({ status: "done", chunk_count: 1 });
-    expect(await fileOf(e.id)).toMatch(/^customer_number,name,visits,currency,total_spend,last_visit_at,loyalty_class,may_email,may_sms\n/);
+    expect(await fileOf(e.id)).toMatch(new RegExp(`^${CUSTOMER_COLUMNS.join(",")}\n`));
   });
 
   it("an export that keeps failing is marked failed on its last attempt", async () => {
@@ -251,11 +290,163 @@ describe("export_csv", () => {
       ["item_sales", { from: "2025-07-01", to: "2025-07-02", order_by: "price" }, "BADIN"],
       ["inventory", { low_only: "yes" }, "BADIN"],
       ["customers", { anything: 1 }, "BADIN"],
+      ["customers", { status: "merged" }, "BADIN"],
+      ["customers", { status: 1 }, "BADIN"],
+      ["customers", { tag: 5 }, "BADIN"],
+      ["customers", { tag: ["vip", ""] }, "BADIN"],
+      ["customers", { tag: "x".repeat(41) }, "BADIN"],
+      ["customers", { search: { q: "ann" } }, "BADIN"],
+      ["customers", { search: "a".repeat(101) }, "BADIN"],
       ["daily_sales", { from: "2025-07-01", to: "2025-07-02", location_id: "01HZZZZZZZZZZZZZZZZZZZZZZZ" }, "NOTFD"],
       ["pictures", {}, "22P02"],
     ] as const) {
       expect(await sqlState(() => requestExport(kind, params)), `${kind} ${JSON.stringify(params)}`).toBe(code);
     }
     expect(await sqlState(() => shop.cashier.query("select reporting.request_export('customers')"))).toBe("DNIED");
+    // The error names the field, for the form that sent it.
+    const refused = await shop.manager.query("select reporting.request_export('customers', '{\"status\": \"gone\"}')").catch((e) => e);
+    expect(refused).toMatchObject({ code: "BADIN", column: "status", message: "status must be active, archived or all." });
+    const badTag = await shop.manager.query("select reporting.request_export('customers', '{\"tag\": 5}')").catch((e) => e);
+    expect(badTag).toMatchObject({ code: "BADIN", column: "tag" });
+  });
+});
+
+describe("the complete customers export", () => {
+  let other: ReportingShop;
+  const ids: Record<string, string> = {};
+  const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+  async function exportOf(params: unknown) {
+    const { rows } = await other.manager.query("select * from reporting.request_export('customers', $1::jsonb)", [JSON.stringify(params)]);
+    await runWorker();
+    const row = await exportRow(rows[0].id);
+    expect(row.status).toBe("done");
+    const text = await fileOf(rows[0].id);
+    expect(parseCsv(text)[0]).toEqual(CUSTOMER_COLUMNS);
+    const records = csvObjects(text);
+    // The progress counted exactly the rows the filtered file holds.
+    expect([Number(row.rows_total), Number(row.rows_written)]).toEqual([records.length, records.length]);
+    return { row, records, byFirst: Object.fromEntries(records.map((r) => [r.first_name, r])) };
+  }
+
+  beforeAll(async () => {
+    other = await openReportingShop(db, { items: [{ sku: "CAKE", name: "Cake", price: 1250 }] });
+    const make = async (fields: Record<string, unknown>) => {
+      const { rows } = await other.manager.query(
+        `select id from app_public.create_customer(email => $1, phone => $2, first_name => $3, last_name => $4, notes => $5, tags => $6)`,
+        [fields.email ?? null, fields.phone ?? null, fields.first, fields.last ?? null, fields.notes ?? null, fields.tags ?? null],
+      );
+      return rows[0].id as string;
+    };
+    ids.ann = await make({
+      first: "Ann", last: "Archer", email: "ann@example.com", phone: "(212) 555-0101", tags: ["VIP", "Wholesale"],
+      notes: "Likes oat milk.\nAsks for a receipt, always.",
+    });
+    ids.bob = await make({ first: "Bob", last: "Baker", email: "bob@example.com", tags: ["VIP"] });
+    ids.cy = await make({ first: "Cyril", last: "Archer", email: "cyril@example.com" });
+    ids.dee = await make({ first: "Dee", last: "Dunn", phone: "+44 20 7946 0958" });
+    ids.eve = await make({ first: "Eve", last: "Evans", email: "eve@sample.org", tags: ["Wholesale"] });
+
+    await other.manager.query("select app_public.set_customer_contact_channel($1, 'email', true, 'pos')", [ids.ann]);
+    await other.manager.query("select app_public.set_customer_contact_channel($1, 'sms', false, 'online')", [ids.ann]);
+    // Two addresses: the default one is exported, the other not.
+    await other.manager.query(
+      `insert into app_public.customer_addresses (customer_id, type, line1, city, country) values ($1, 'work', '9 Office Park', 'Chicago', 'US')`,
+      [ids.ann],
+    );
+    await other.manager.query(
+      `insert into app_public.customer_addresses (customer_id, type, line1, line2, city, region, postal_code, country, is_default)
+       values ($1, 'home', '1 Main St', 'Apt 2', 'Springfield', 'IL', '62701', 'us', true)`,
+      [ids.ann],
+    );
+    await placeOrder(other.owner, other.locationId, [line(other.item.CAKE, 2)], { customerId: ids.ann, placedAt: "2025-07-03T09:30:00Z" });
+    await other.manager.query("select app_public.archive_customer($1, 'Moved away')", [ids.bob]);
+    await mergeCustomers(other.manager, ids.dee, ids.cy); // Cyril goes into Dee: never exported
+    await fold(db, other.tenantId);
+  });
+
+  it("carries every profile column in the import's order: tags, note, consents with source and date, the default address", async () => {
+    const { records, byFirst, row } = await exportOf({});
+    expect(row.file_name).toMatch(/^customers_\d{4}-\d{2}-\d{2}\.csv$/);
+    // All of them, archived included, never the merged one.
+    expect(records.map((r) => r.first_name).sort()).toEqual(["Ann", "Bob", "Dee", "Eve"]);
+    const recorded = (
+      await db.owner.query("select channel, to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as at from app_public.customer_contact_channels where customer_id = $1", [ids.ann])
+    ).rows;
+    const at = Object.fromEntries(recorded.map((r) => [r.channel, r.at]));
+    expect(byFirst.Ann).toEqual({
+      customer_number: expect.stringMatching(/^CUST-\d{5}$/),
+      first_name: "Ann",
+      last_name: "Archer",
+      email: "ann@example.com",
+      phone: "+12125550101", // E.164, as stored: no leading quote
+      tags: "VIP, Wholesale",
+      note: "Likes oat milk.\nAsks for a receipt, always.",
+      accepts_email_marketing: "yes",
+      email_marketing_source: "pos",
+      email_marketing_updated_at: at.email,
+      accepts_sms_marketing: "no",
+      sms_marketing_source: "online",
+      sms_marketing_updated_at: at.sms,
+      address_line1: "1 Main St",
+      address_line2: "Apt 2",
+      city: "Springfield",
+      region: "IL",
+      postal_code: "62701",
+      country: "US",
+      status: "active",
+      visits: "1",
+      currency: "USD",
+      total_spend: "25.00",
+      last_visit_at: "2025-07-03T09:30:00Z",
+      created_at: expect.stringMatching(ISO),
+      loyalty_class: expect.any(String),
+      may_email: "yes",
+      may_sms: "no",
+    });
+    expect(at.email).toMatch(ISO);
+    expect(byFirst.Bob).toMatchObject({ status: "archived", tags: "VIP", accepts_email_marketing: "", email_marketing_source: "", address_line1: "", country: "", may_email: "no" });
+    expect(byFirst.Dee).toMatchObject({ phone: "+442079460958", email: "cyril@example.com" });
+  });
+
+  it("takes the Customers list's filters: status, tags, search; the file name says what was filtered", async () => {
+    const active = await exportOf({ status: "active" });
+    expect(active.records.map((r) => r.first_name).sort()).toEqual(["Ann", "Dee", "Eve"]);
+    expect(active.row.file_name).toMatch(/^customers-active_\d{4}-\d{2}-\d{2}\.csv$/);
+
+    const archived = await exportOf({ status: "archived" });
+    expect(archived.records.map((r) => r.first_name)).toEqual(["Bob"]);
+
+    // One tag, or several that a customer must all have (exact case, as the list's tag chips).
+    const vip = await exportOf({ status: "all", tag: "VIP" });
+    expect(vip.records.map((r) => r.first_name).sort()).toEqual(["Ann", "Bob"]);
+    const both = await exportOf({ status: "active", tag: ["VIP", "Wholesale"] });
+    expect(both.records.map((r) => r.first_name)).toEqual(["Ann"]);
+    expect(both.row.file_name).toMatch(/^customers-active_tag-vip-wholesale_\d{4}-\d{2}-\d{2}\.csv$/);
+    expect((await exportOf({ tag: "vip" })).records).toEqual([]);
+
+    // The search box's matching (search_customers): a last name, an email's start, a phone typed
+    // nationally, a part of a name from 3 characters; every match, not the best 10.
+    const archers = await exportOf({ status: "all", search: "  archer " });
+    expect(archers.records.map((r) => r.first_name)).toEqual(["Ann"]); // Cyril Archer is merged
+    expect(archers.row.file_name).toMatch(/^customers_search-archer_\d{4}-\d{2}-\d{2}\.csv$/);
+    expect((await exportOf({ search: "eve@" })).records.map((r) => r.first_name)).toEqual(["Eve"]);
+    expect((await exportOf({ search: "212 555" })).records.map((r) => r.first_name)).toEqual(["Ann"]);
+    expect((await exportOf({ search: "ake" })).records.map((r) => r.first_name)).toEqual(["Bob"]);
+    expect((await exportOf({ search: "sample.org" })).records.map((r) => r.first_name)).toEqual(["Eve"]);
+    // The file name keeps ASCII letters and digits only (it travels in an HTTP header).
+    const named = await exportOf({ status: "archived", tag: ["Café crème", "VIP"], search: "山田 Ünal" });
+    expect(named.records).toEqual([]);
+    expect(named.row.file_name).toMatch(/^customers-archived_tag-caf-cr-me-vip_search-nal_\d{4}-\d{2}-\d{2}\.csv$/);
+    // Whatever the type-ahead finds for a term, the export finds too.
+    for (const q of ["archer", "eve@", "212 555", "ake", "sample.org", "VIP", "d"]) {
+      const found = await other.manager.query("select first_name from app_public.search_customers($1) order by 1", [q]);
+      expect((await exportOf({ search: q })).records.map((r) => r.first_name).sort(), q).toEqual(found.rows.map((r) => r.first_name));
+    }
+  });
+
+  it("another business's customers never appear, whatever the filter", async () => {
+    const { records } = await exportOf({ search: "smith" });
+    expect(records).toEqual([]); // "Smith, Jr." is the first shop's customer
   });
 });

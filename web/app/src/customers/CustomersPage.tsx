@@ -37,6 +37,7 @@ import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
 import { CustomerPicker } from "./CustomerPicker.tsx";
+import { ExportCustomersButton } from "./ExportCustomersButton.tsx";
 import { CustomersTable, CustomerTableRow, MessageRow } from "./CustomersTable.tsx";
 import { LOYALTY_CLASSES, tagList } from "./format.ts";
 import {
@@ -191,6 +192,7 @@ export function CustomersPage() {
           <Button variant="outlined" startIcon={<SearchIcon />} onClick={() => setFinding(true)}>
             Quick find
           </Button>
+          <ExportCustomersButton filter={{ status, tags, q, narrowed }} />
           {canImport && (
             <Button variant="outlined" startIcon={<UploadIcon />} component={RouterLink} to="/customers/imports">
               Import

@@ -1,5 +1,6 @@
 // "Export CSV": asks the server for an export (the worker writes it), polls its progress, then
-// downloads the finished file through a temporary <a download>. Needs reports.export.
+// downloads the finished file through a temporary <a download>. Needs reports.export. Shared by
+// the Reports tabs and the Customers page (customers/ExportCustomersButton.tsx).
 import { Alert, Box, Button, LinearProgress, Typography } from "@mui/material";
 import { useEffect, useRef, useState } from "react";
 import { useClient } from "urql";
@@ -26,7 +27,25 @@ function download(url: string, fileName: string) {
   a.remove();
 }
 
-export function ExportButton({ kind, params }: { kind: ExportKind; params: Record<string, unknown> }) {
+export function ExportButton({
+  kind,
+  params,
+  label = "Export CSV",
+  title,
+  inline = false,
+}: {
+  kind: ExportKind;
+  params: Record<string, unknown>;
+  /** The button's words (the Reports tabs: "Export CSV"). */
+  label?: string;
+  /** What the file will hold, shown on hover. */
+  title?: string;
+  /**
+   * In a row of buttons (a page's toolbar): the button alone takes room, and the progress and
+   * the outcome show under it without making the row taller.
+   */
+  inline?: boolean;
+}) {
   const canExport = useCan("reports.export");
   const client = useClient();
   const [state, setState] = useState<State>({ phase: "idle" });
@@ -76,13 +95,18 @@ export function ExportButton({ kind, params }: { kind: ExportKind; params: Recor
   const total = progress ? cents(progress.rowsTotal) : 0;
   const written = progress ? cents(progress.rowsWritten) : 0;
 
+  // In a toolbar the progress and outcome float under the button, right-aligned with it.
+  const below = inline
+    ? ({ position: "absolute", top: "100%", right: 0, width: "max-content", maxWidth: 420, zIndex: 1, mt: 1 } as const)
+    : ({ mt: 1 } as const);
+
   return (
-    <Box sx={{ minWidth: 220 }}>
-      <Button variant="outlined" onClick={run} disabled={state.phase === "working"}>
-        {state.phase === "working" ? "Exporting…" : "Export CSV"}
+    <Box sx={inline ? { position: "relative" } : { minWidth: 220 }}>
+      <Button variant="outlined" onClick={run} disabled={state.phase === "working"} title={title}>
+        {state.phase === "working" ? "Exporting…" : label}
       </Button>
       {state.phase === "working" && (
-        <Box role="status" aria-label="Export progress" sx={{ mt: 1 }}>
+        <Box role="status" aria-label="Export progress" sx={below}>
           <LinearProgress
             variant={total > 0 ? "determinate" : "indeterminate"}
             value={total > 0 ? Math.min(100, (written / total) * 100) : undefined}
@@ -93,12 +117,12 @@ export function ExportButton({ kind, params }: { kind: ExportKind; params: Recor
         </Box>
       )}
       {state.phase === "done" && (
-        <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
+        <Typography variant="caption" color="text.secondary" sx={{ display: "block", ...below, ...(inline ? { textAlign: "right" } : {}) }}>
           Downloaded {state.fileName}
         </Typography>
       )}
       {state.phase === "failed" && (
-        <Alert severity="error" sx={{ mt: 1 }}>
+        <Alert severity="error" sx={below}>
           {state.message}
         </Alert>
       )}
