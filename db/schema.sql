@@ -2124,6 +2124,7 @@ CREATE FUNCTION app_hidden.customer_import_field_for(header text, OUT field text
     ('mobilenumber', 'phone', 2), ('cellphone', 'phone', 2), ('telephone', 'phone', 2), ('tel', 'phone', 3),
     ('defaultaddressphone', 'phone', 3), ('addressphone', 'phone', 3),
     ('tags', 'tags', 1), ('tag', 'tags', 1), ('groups', 'tags', 2), ('customergroups', 'tags', 2), ('labels', 'tags', 2),
+    ('about', 'about', 1), ('aboutthiscustomer', 'about', 1),
     ('note', 'note', 1), ('notes', 'note', 1), ('memo', 'note', 1), ('comment', 'note', 2), ('comments', 'note', 2),
     ('company', 'company', 1), ('companyname', 'company', 1), ('organization', 'company', 2), ('organisation', 'company', 2),
     ('defaultaddresscompany', 'company', 2),
@@ -4474,9 +4475,9 @@ begin
   select t.default_country into tenant_country from app_public.tenants t where t.id = imp.tenant_id;
 
   update app_public.customer_import_rows r set
-    (state, reason, email, phone, first_name, last_name, tags, note, company, email_consent, sms_consent,
+    (state, reason, email, phone, first_name, last_name, tags, note, about, company, email_consent, sms_consent,
      address_line1, address_line2, city, region, postal_code, country, customer_id) =
-    (select v.state, v.reason, v.email, v.phone, v.first_name, v.last_name, v.tags, v.note, v.company,
+    (select v.state, v.reason, v.email, v.phone, v.first_name, v.last_name, v.tags, v.note, v.about, v.company,
             v.email_consent, v.sms_consent, v.address_line1, v.address_line2, v.city, v.region,
             v.postal_code, v.country, null
      from app_private.customer_import_values(r.cells, imp.mapping, tenant_country) as v)
@@ -4955,6 +4956,7 @@ CREATE TABLE app_public.customer_import_rows (
     last_name text,
     tags jsonb,
     note text,
+    about text,
     company text,
     email_consent boolean,
     sms_consent boolean,
@@ -5054,6 +5056,7 @@ begin
     tag_list := array(select t from unnest(string_to_array(raw ->> 'tags', ',')) as t where btrim(t) <> '');
     r.tags := app_hidden.normalize_tags(tag_list);
     r.note := app_hidden.optional_text('Note', raw ->> 'note', 2000, 'note');
+    r.about := app_hidden.optional_text('About this customer', raw ->> 'about', 2000, 'notes');
     r.company := app_hidden.optional_name('Company', raw ->> 'company', 200, 'company');
     r.email_consent := app_hidden.import_yes_no('Accepts email marketing', raw ->> 'email_consent', 'email_consent');
     r.sms_consent := app_hidden.import_yes_no('Accepts SMS marketing', raw ->> 'sms_consent', 'sms_consent');
@@ -5647,7 +5650,8 @@ begin
     --     only, nothing a spreadsheet could run, and a leading ' would make it unreadable to an import.
     --   tags: the customer's tags in their order, joined with ", " (Shopify's convention; the
     --     import splits on commas). A tag containing a comma would not round-trip.
-    --   note: the profile's "About this customer" (customers.notes).
+    --   about: the profile's "About this customer" (customers.notes; the import reads it back there,
+    --     while a file's "note" column becomes a dated note).
     --   accepts_email_marketing / accepts_sms_marketing: the customer's answer for that contact
     --     channel (app_public.customer_contact_channels, channel email / sms: the Preferences
     --     card) as yes or no, empty when never asked; *_marketing_source where they said so (pos,
@@ -5666,7 +5670,7 @@ begin
              case when c.tags <> '[]'::jsonb then
                app_hidden.csv_text((select string_agg(t.tag, ', ' order by t.n)
                                     from jsonb_array_elements_text(c.tags) with ordinality as t(tag, n))) end as tags,
-             app_hidden.csv_text(c.notes) as note,
+             app_hidden.csv_text(c.notes) as about,
              case e.allowed when true then 'yes' when false then 'no' end as accepts_email_marketing,
              e.source as email_marketing_source,
              to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as email_marketing_updated_at,
@@ -9453,6 +9457,7 @@ begin
       nxt.phone := coalesce(cur.phone, r.phone);
       nxt.first_name := coalesce(cur.first_name, r.first_name);
       nxt.last_name := coalesce(cur.last_name, r.last_name);
+      nxt.notes := coalesce(cur.notes, r.about);
       if cur.marketing_consent is null and r.email_consent is not null then
         nxt.marketing_consent := r.email_consent;
       end if;
@@ -9464,6 +9469,7 @@ begin
       nxt.phone := coalesce(r.phone, cur.phone);
       nxt.first_name := coalesce(r.first_name, cur.first_name);
       nxt.last_name := coalesce(r.last_name, cur.last_name);
+      nxt.notes := coalesce(r.about, cur.notes);
       nxt.marketing_consent := coalesce(r.email_consent, cur.marketing_consent);
       if r.company is not null then
         nxt.metadata := cur.metadata || jsonb_build_object('company', r.company);
@@ -9474,11 +9480,11 @@ begin
       nxt.marketing_consent_updated_at := now();
       nxt.marketing_consent_source := 'import';
     end if;
-    if (nxt.email, nxt.phone, nxt.first_name, nxt.last_name, nxt.tags, nxt.metadata, nxt.marketing_consent)
-       is distinct from (cur.email, cur.phone, cur.first_name, cur.last_name, cur.tags, cur.metadata, cur.marketing_consent) then
+    if (nxt.email, nxt.phone, nxt.first_name, nxt.last_name, nxt.notes, nxt.tags, nxt.metadata, nxt.marketing_consent)
+       is distinct from (cur.email, cur.phone, cur.first_name, cur.last_name, cur.notes, cur.tags, cur.metadata, cur.marketing_consent) then
       update app_public.customers c set
         email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
-        tags = nxt.tags, metadata = nxt.metadata, marketing_consent = nxt.marketing_consent,
+        notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata, marketing_consent = nxt.marketing_consent,
         marketing_consent_updated_at = nxt.marketing_consent_updated_at, marketing_consent_source = nxt.marketing_consent_source
       where c.tenant_id = cur.tenant_id and c.id = cur.id
       returning * into nxt;
@@ -9594,11 +9600,11 @@ begin
   get diagnostics n = row_count;
   if n > 0 then
     last_number := app_private.reserve_tenant_numbers(imp.tenant_id, 'customer_number', n);
-    insert into app_public.customers (tenant_id, id, customer_number, email, phone, first_name, last_name, tags,
+    insert into app_public.customers (tenant_id, id, customer_number, email, phone, first_name, last_name, notes, tags,
                                       marketing_consent, marketing_consent_updated_at, marketing_consent_source, metadata, created_by)
     select r.tenant_id, r.customer_id,
            app_hidden.format_customer_number(last_number - n + row_number() over (order by r.row_no)),
-           r.email, r.phone, r.first_name, r.last_name, coalesce(r.tags, '[]'),
+           r.email, r.phone, r.first_name, r.last_name, r.about, coalesce(r.tags, '[]'),
            r.email_consent, case when r.email_consent is not null then now() end,
            case when r.email_consent is not null then 'import' end,
            case when r.company is not null then jsonb_build_object('company', r.company) else '{}' end,
@@ -11029,7 +11035,7 @@ CREATE FUNCTION app_public.customer_import_fields() RETURNS TABLE(field text, la
   values ('first_name', 'First name'), ('last_name', 'Last name'),
          ('full_name', 'Full name (split at the last space)'),
          ('email', 'Email'), ('phone', 'Phone'), ('tags', 'Tags (separated by commas)'),
-         ('note', 'Note'), ('company', 'Company'),
+         ('note', 'Note (kept as a dated note)'), ('about', 'About this customer'), ('company', 'Company'),
          ('email_consent', 'Accepts email marketing'), ('sms_consent', 'Accepts SMS marketing'),
          ('address_line1', 'Address line 1'), ('address_line2', 'Address line 2'), ('city', 'City'),
          ('region', 'State or region'), ('postal_code', 'Postal code'),

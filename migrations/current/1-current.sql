@@ -67,6 +67,7 @@ create table if not exists app_public.customer_import_rows (
   last_name text,
   tags jsonb,
   note text,
+  about text,
   company text,
   email_consent boolean,
   sms_consent boolean,

@@ -75,7 +75,7 @@ describe("customers export", () => {
         ["Ann", "Archer", "ann@example.com", "vip, local", "active"],
         ["Bob", "Baker", "bob@example.com", "vip", "active"],
       ]);
-      expect(Object.keys(tagged.rows[0]).slice(0, 7)).toEqual(["customer_number", "first_name", "last_name", "email", "phone", "tags", "note"]);
+      expect(Object.keys(tagged.rows[0]).slice(0, 7)).toEqual(["customer_number", "first_name", "last_name", "email", "phone", "tags", "about"]);
 
       // A search: what it finds, active and archived (as the list's search shows them).
       await page.getByRole("button", { name: "Tag: vip" }).getByTestId("CancelIcon").click();

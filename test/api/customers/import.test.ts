@@ -350,3 +350,53 @@ describe("a worker killed mid-commit", () => {
     expect((await db.owner.query("select count(*)::int as n from app_private.events where type = 'customer.created.v1' and payload ->> 'email' like 'crash%'")).rows[0].n).toBe(25);
   });
 });
+
+describe("round trip", () => {
+  it("the customers export of one business imports into another unchanged", async () => {
+    const source = await openShop(db, { company: "Source" });
+    const target = await openShop(db, { company: "Target" });
+    const m = source.manager;
+    const zed = await createCustomer(m, { first_name: "=Zed", last_name: "O'Hara, Jr.", email: "zed@example.com", phone: "+447700900123", tags: ["VIP", "Wholesale"], notes: "Line one\nline two, \"quoted\"" });
+    await m.query("select app_public.set_customer_contact_channel($1, 'email', true, 'pos')", [zed.id]);
+    await m.query("select app_public.set_customer_contact_channel($1, 'sms', false, 'online')", [zed.id]);
+    await m.query("insert into app_public.customer_addresses (customer_id, line1, line2, city, region, postal_code, country, is_default) values ($1, '1 High St', 'Flat 2', 'London', 'Greater London', 'SW1A 1AA', 'GB', true)", [zed.id]);
+    await createCustomer(m, { first_name: "Ünal", email: "unal@example.com" });
+    await createCustomer(m, { phone: "+33612340000" });
+
+    const requested = (await m.query("select * from reporting.request_export('customers', '{\"status\": \"active\"}')")).rows[0];
+    await runJobsOnce(db, { export_csv: taskList.export_csv });
+    const chunks = await db.owner.query("select data from app_private.export_chunks where export_id = $1 order by chunk_no", [requested.id]);
+    const file = Buffer.concat(chunks.rows.map((r) => r.data));
+    expect(file.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+
+    const asTarget = server.client();
+    await asTarget.login(target.manager.email, target.manager.password);
+    const imp = await uploaded(asTarget, requested.file_name, file);
+    expect(imp).toMatchObject({ status: "ready", newCount: 3, invalidCount: 0 });
+    const mapped = Object.fromEntries(imp.header.map((h: string, i: number) => [h, imp.mapping[i]]));
+    expect(mapped).toMatchObject({
+      customer_number: null, first_name: "first_name", last_name: "last_name", email: "email", phone: "phone", tags: "tags",
+      about: "about", accepts_email_marketing: "email_consent", email_marketing_source: null, accepts_sms_marketing: "sms_consent",
+      address_line1: "address_line1", address_line2: "address_line2", city: "city", region: "region", postal_code: "postal_code",
+      country: "country", visits: null, total_spend: null, may_email: null,
+    });
+    expect((await commit(asTarget, imp.rowId)).errors).toBeUndefined();
+    await work();
+    expect(await getImport(asTarget, imp.rowId)).toMatchObject({ status: "done", createdCount: 3, failedCount: 0 });
+
+    const profile = async (tenant: string) =>
+      (
+        await db.owner.query(
+          `select c.first_name, c.last_name, c.email, c.phone, c.notes, c.tags,
+                  (select jsonb_object_agg(x.channel, x.allowed) from app_public.customer_contact_channels x where x.customer_id = c.id) as channels,
+                  (select jsonb_build_object('line1', a.line1, 'line2', a.line2, 'city', a.city, 'region', a.region, 'postal_code', a.postal_code, 'country', a.country)
+                   from app_public.customer_addresses a where a.customer_id = c.id and a.is_default) as address
+           from app_public.customers c where c.tenant_id = $1 order by c.email nulls last, c.phone`,
+          [tenant],
+        )
+      ).rows;
+    const before = await profile(source.tenantId);
+    expect(before[1]).toMatchObject({ first_name: "=Zed", channels: { email: true, sms: false }, address: { city: "London" } });
+    expect(await profile(target.tenantId)).toEqual(before);
+  });
+});

@@ -56,7 +56,7 @@ afterEach(() => {
 
 /** The customers export's header: the names the customer import reads back, in this order. */
 const CUSTOMER_COLUMNS = [
-  "customer_number", "first_name", "last_name", "email", "phone", "tags", "note",
+  "customer_number", "first_name", "last_name", "email", "phone", "tags", "about",
   "accepts_email_marketing", "email_marketing_source", "email_marketing_updated_at",
   "accepts_sms_marketing", "sms_marketing_source", "sms_marketing_updated_at",
   "address_line1", "address_line2", "city", "region", "postal_code", "country",
