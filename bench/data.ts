@@ -396,7 +396,7 @@ export interface Api {
 }
 
 /** The real server (createApp, as `npm start` runs it) on a free port, over the data set. */
-export async function startApi(data: BenchData): Promise<Api> {
+export async function startApi(data: Pick<BenchData, "db" | "sessionId">): Promise<Api> {
   // One log line per request is production behaviour, but it would flood the table on stdout.
   const { logger } = await import("../web/server/logger.ts");
   logger.level = process.env.LOG_LEVEL ?? "warn";

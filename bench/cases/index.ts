@@ -6,9 +6,10 @@ import { ceiling } from "./ceiling.ts";
 import { dashboard } from "./dashboard.ts";
 import { exportCsv } from "./export.ts";
 import { firstPage } from "./first-page.ts";
+import { customerImport } from "./import.ts";
 import { ingestion } from "./ingestion.ts";
 import { rebuild } from "./rebuild.ts";
 import { search } from "./search.ts";
 import { webhooks } from "./webhooks.ts";
 
-export const cases: BenchCase[] = [ceiling, search, dashboard, rebuild, api, ingestion, exportCsv, webhooks, firstPage];
+export const cases: BenchCase[] = [ceiling, search, dashboard, rebuild, api, ingestion, exportCsv, webhooks, firstPage, customerImport];
