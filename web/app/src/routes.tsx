@@ -18,6 +18,7 @@ import { Loading } from "./ui/Loading.tsx";
 const DashboardPage = lazy(() => import("./dashboard/DashboardPage.tsx").then((m) => ({ default: m.DashboardPage })));
 const PosPage = lazy(() => import("./pos/PosPage.tsx").then((m) => ({ default: m.PosPage })));
 const CustomersPage = lazy(() => import("./customers/CustomersPage.tsx").then((m) => ({ default: m.CustomersPage })));
+const PossibleDuplicatesPage = lazy(() => import("./customers/PossibleDuplicatesPage.tsx").then((m) => ({ default: m.PossibleDuplicatesPage })));
 const CustomerDetailPage = lazy(() => import("./customers/CustomerDetailPage.tsx").then((m) => ({ default: m.CustomerDetailPage })));
 const ReportsPage = lazy(() => import("./reporting/ReportsPage.tsx").then((m) => ({ default: m.ReportsPage })));
 const BackgroundJobsPage = lazy(() => import("./activity/BackgroundJobsPage.tsx").then((m) => ({ default: m.BackgroundJobsPage })));
@@ -38,6 +39,7 @@ export function AppRoutes() {
         <Route index element={<Page><DashboardPage /></Page>} />
         <Route path="pos" element={<Page><PosPage /></Page>} />
         <Route path="customers" element={<Page><CustomersPage /></Page>} />
+        <Route path="customers/duplicates" element={<Page><PossibleDuplicatesPage /></Page>} />
         <Route path="customers/:id" element={<Page><CustomerDetailPage /></Page>} />
         <Route path="reports" element={<Page><ReportsPage /></Page>} />
         <Route path="activity" element={<Navigate to="/activity/jobs" replace />} />

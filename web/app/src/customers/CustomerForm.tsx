@@ -12,6 +12,7 @@ import { useMutation } from "urql";
 import type { ServerError } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { tagList } from "./format.ts";
+import { LikelyDuplicates } from "./LikelyDuplicates.tsx";
 import { CreateCustomerMutation, UpdateCustomerMutation, type CustomerDetail, type CustomerInput, type CustomerSummary } from "./queries.ts";
 import { TagsField } from "./TagsField.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
@@ -203,6 +204,7 @@ export function CustomerForm({
               label="Agrees to receive marketing"
             />
           )}
+          {!customer && <LikelyDuplicates values={values} openInNewTab={openReferenceInNewTab} />}
           {form.error?.ref && referenceAction?.(form.error.ref)}
         </Stack>
       </DialogContent>

@@ -98,6 +98,7 @@ const isSort = (value: string | null): value is Sort => value != null && value i
 export function CustomersPage() {
   const canView = useCan("customers.view");
   const canCreate = useCan("customers.create");
+  const canMerge = useCan("customers.merge");
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [adding, setAdding] = useState(false);
@@ -187,6 +188,11 @@ export function CustomersPage() {
           </Typography>
         </Box>
         <Stack direction="row" spacing={1}>
+          {canMerge && (
+            <Button component={RouterLink} to="/customers/duplicates">
+              Possible duplicates
+            </Button>
+          )}
           <Button variant="outlined" startIcon={<SearchIcon />} onClick={() => setFinding(true)}>
             Quick find
           </Button>
