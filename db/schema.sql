@@ -11240,6 +11240,7 @@ CREATE FUNCTION app_public.possible_duplicate_pairs(max_pairs integer DEFAULT 25
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET jit TO 'off'
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('customers.merge');

@@ -34,9 +34,6 @@ begin
   end if;
 end $$;
 
-create or replace trigger _500_audit after insert or delete on app_private.customer_duplicate_dismissals
-  for each row execute function app_private.tg__audit('created_at');
-
 -- What likely_duplicates and possible_duplicate_pairs answer.
 do $$
 begin
