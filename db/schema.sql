@@ -2233,7 +2233,8 @@ begin
                                else format('Similar name (%s)', to_char(name_similarity, 'FM0.00')) end;
     unlikely := unlikely * (1 - 0.6 * name_similarity::numeric);
   end if;
-  score := round(1 - unlikely, 2)::double precision;
+  -- Exact, so that the order of name-only pairs is that of their similarity (callers round it to show it).
+  score := (1 - unlikely)::double precision;
 end;
 $$;
 
@@ -10898,7 +10899,7 @@ begin
     select c.id from app_public.customers c
     where e164 is not null and c.tenant_id = tenant and c.status <> 'merged' and c.phone = e164
   )
-  select c.id, c.customer_number, c.display_name, c.email, c.phone, c.status, s.score, s.reasons
+  select c.id, c.customer_number, c.display_name, c.email, c.phone, c.status, round(s.score::numeric, 2)::double precision, s.reasons
   from candidates x
   join app_public.customers c on c.tenant_id = tenant and c.id = x.id
   cross join lateral app_hidden.customer_duplicate_score(
@@ -11308,11 +11309,24 @@ begin
   ),
   name_pairs as (
     select distinct a.id as a_id, b.id as b_id,
-           a.first_name as a_first, a.last_name as a_last, b.first_name as b_first, b.last_name as b_last
+           a.first_name as a_first, a.last_name as a_last, b.first_name as b_first, b.last_name as b_last,
+           public.similarity(app_hidden.duplicate_full_name(a.first_name, a.last_name),
+                             app_hidden.duplicate_full_name(b.first_name, b.last_name)) as similarity
     from name_members a
     join name_members b on b.kind = a.kind and b.key = a.key and a.id collate "C" < b.id collate "C"
-    where public.similarity(app_hidden.duplicate_full_name(a.first_name, a.last_name),
-                            app_hidden.duplicate_full_name(b.first_name, b.last_name)) >= 0.6
+  ),
+  -- A pair sharing only a name key scores by its names alone, which the rule makes grow with
+  -- their similarity: the best of them by similarity are the best by score, so only as many as
+  -- the page could show are scored (there are thousands at 200,000 customers).
+  name_only as (
+    select x.* from name_pairs x
+    where x.similarity >= 0.6
+      and not exists (select 1 from contact_pairs y where y.a_id = x.a_id and y.b_id = x.b_id)
+      and not exists (
+        select 1 from app_private.customer_duplicate_dismissals d
+        where d.tenant_id = tenant and d.customer_id = x.a_id and d.other_customer_id = x.b_id)
+    order by x.similarity desc, x.a_id, x.b_id
+    limit max_pairs + skip
   ),
   scored as (
     -- Each pair's two customers looked up by id (offset 0 keeps it so: with a misestimate of
@@ -11329,10 +11343,9 @@ begin
       offset 0) s
     union all
     select x.a_id, x.b_id, s.score, s.reasons
-    from name_pairs x
+    from name_only x
     cross join lateral app_hidden.customer_duplicate_score(
       x.a_first, x.a_last, null, null, x.b_first, x.b_last, null, null) s
-    where not exists (select 1 from contact_pairs y where y.a_id = x.a_id and y.b_id = x.b_id)
   ),
   page as (
     select x.* from scored x
@@ -11345,7 +11358,7 @@ begin
   )
   select a.id, a.customer_number, a.display_name, a.email, a.phone,
          b.id, b.customer_number, b.display_name, b.email, b.phone,
-         p.score, p.reasons
+         round(p.score::numeric, 2)::double precision, p.reasons
   from page p
   join app_public.customers a on a.tenant_id = tenant and a.id = p.a_id
   join app_public.customers b on b.tenant_id = tenant and b.id = p.b_id
