@@ -4,7 +4,8 @@
 // as it is under the input it names (`field`), or at the top of the form when it is about the
 // whole form (NOIDN: "an email, a phone number or a first name"); when it refers to another
 // customer (`ref`: who already has this email or phone, or the customer this one was merged
-// into) the form links to that customer.
+// into) the form links to that customer. While adding, the customers this one may duplicate are
+// pointed out as the typing pauses (LikelyDuplicates.tsx), without stopping the add.
 import { Alert, Button, Checkbox, DialogActions, DialogContent, FormControlLabel, Link, Stack, TextField } from "@mui/material";
 import { type ReactNode } from "react";
 import { Link as RouterLink } from "react-router-dom";
