@@ -389,6 +389,81 @@ COMMENT ON COLUMN app_public.customer_merge_preview.notes_to_move IS 'Notes of t
 COMMENT ON COLUMN app_public.customer_merge_preview.addresses_to_move IS 'Addresses of the duplicate that would move to the primary.';
 
 --
+-- Name: likely_duplicate; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.likely_duplicate AS (
+	customer_id text,
+	customer_number text,
+	display_name text,
+	email text,
+	phone text,
+	status text,
+	score double precision,
+	reasons text[]
+);
+
+--
+-- Name: TYPE likely_duplicate; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.likely_duplicate IS 'A live customer that a customer about to be created would likely duplicate, with why.';
+
+--
+-- Name: COLUMN likely_duplicate.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.customer_id IS '@notNull
+The existing customer (its row id).';
+
+--
+-- Name: COLUMN likely_duplicate.customer_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.customer_number IS '@notNull
+Its number, such as CUST-00042.';
+
+--
+-- Name: COLUMN likely_duplicate.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.display_name IS '@notNull
+Its display name.';
+
+--
+-- Name: COLUMN likely_duplicate.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.email IS 'Its email.';
+
+--
+-- Name: COLUMN likely_duplicate.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.phone IS 'Its phone number (E.164).';
+
+--
+-- Name: COLUMN likely_duplicate.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.status IS '@notNull
+active or archived.';
+
+--
+-- Name: COLUMN likely_duplicate.score; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.score IS '@notNull
+How likely the two are the same person, 0 to 1 (customers/490-possible-duplicates.sql).';
+
+--
+-- Name: COLUMN likely_duplicate.reasons; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.likely_duplicate.reasons IS '@notNull
+Why, in words: "Same phone digits", "Similar name (0.82)", "Same email name at another domain"…';
+
+--
 -- Name: loyalty_class; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -474,6 +549,111 @@ COMMENT ON COLUMN app_public.order_quote.tax_name IS 'The name of that rate ("Ta
 --
 
 COMMENT ON COLUMN app_public.order_quote.tax_inclusive IS 'True when the prices include the tax: the total is then what the shelf prices add up to, and the tax is the part of it.';
+
+--
+-- Name: possible_duplicate_pair; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.possible_duplicate_pair AS (
+	customer_id text,
+	customer_number text,
+	display_name text,
+	email text,
+	phone text,
+	other_customer_id text,
+	other_customer_number text,
+	other_display_name text,
+	other_email text,
+	other_phone text,
+	score double precision,
+	reasons text[]
+);
+
+--
+-- Name: TYPE possible_duplicate_pair; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.possible_duplicate_pair IS 'Two live customers that are likely the same person, with why.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.customer_id IS '@notNull
+One customer of the pair (the smaller id).';
+
+--
+-- Name: COLUMN possible_duplicate_pair.customer_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.customer_number IS '@notNull
+Its number.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.display_name IS '@notNull
+Its display name.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.email IS 'Its email.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.phone IS 'Its phone number (E.164).';
+
+--
+-- Name: COLUMN possible_duplicate_pair.other_customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.other_customer_id IS '@notNull
+The other customer of the pair.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.other_customer_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.other_customer_number IS '@notNull
+Its number.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.other_display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.other_display_name IS '@notNull
+Its display name.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.other_email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.other_email IS 'Its email.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.other_phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.other_phone IS 'Its phone number (E.164).';
+
+--
+-- Name: COLUMN possible_duplicate_pair.score; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.score IS '@notNull
+How likely the two are the same person, 0 to 1.';
+
+--
+-- Name: COLUMN possible_duplicate_pair.reasons; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.possible_duplicate_pair.reasons IS '@notNull
+Why, in words.';
 
 --
 -- Name: analyst_credentials; Type: TYPE; Schema: reporting; Owner: -
@@ -2079,6 +2259,53 @@ $$;
 COMMENT ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: first and last name, else the email, else the phone (customers.display_name).';
 
 --
+-- Name: customer_duplicate_score(text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  email_name text := app_hidden.duplicate_email_key(email);
+  name_similarity real := public.similarity(
+    app_hidden.duplicate_full_name(first_name, last_name), app_hidden.duplicate_full_name(other_first_name, other_last_name));
+  unlikely numeric := 1;
+begin
+  reasons := '{}';
+  if email = other_email then
+    reasons := reasons || 'Same email'::text;
+    unlikely := unlikely * (1 - 0.7);
+  end if;
+  if app_hidden.duplicate_phone_key(phone) = app_hidden.duplicate_phone_key(other_phone) then
+    reasons := reasons || 'Same phone digits'::text;
+    unlikely := unlikely * (1 - 0.6);
+  end if;
+  if email <> other_email and email_name = app_hidden.duplicate_email_key(other_email)
+     and length(email_name) >= 3 and email_name <> all (array[
+       'info', 'contact', 'hello', 'admin', 'office', 'sales', 'shop', 'store', 'support', 'mail', 'email',
+       'noreply', 'no-reply', 'team', 'enquiries', 'enquiry', 'bookings', 'booking', 'accounts', 'billing',
+       'orders', 'order', 'service', 'reception', 'customer', 'customers', 'test']) then
+    reasons := reasons || 'Same email name at another domain'::text;
+    unlikely := unlikely * (1 - 0.5);
+  end if;
+  if name_similarity >= 0.6 then
+    reasons := reasons || case when name_similarity = 1 then 'Same name'
+                               else format('Similar name (%s)', to_char(name_similarity, 'FM0.00')) end;
+    unlikely := unlikely * (1 - 0.6 * name_similarity::numeric);
+  end if;
+  -- Exact, so that the order of name-only pairs is that of their similarity (callers round it to show it).
+  score := (1 - unlikely)::double precision;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]) IS 'Possible duplicates: how likely two customers are the same person (0 to 1) and why, in words (customers/490-possible-duplicates.sql).';
+
+--
 -- Name: customer_field_label(text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2421,6 +2648,86 @@ CREATE FUNCTION app_hidden.downloadable_export(export_id text) RETURNS reporting
     and app_hidden.may_download_exports_of(e.tenant_id)
   limit 1;
 $$;
+
+--
+-- Name: duplicate_email_key(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.duplicate_email_key(email text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select split_part(split_part(email, '@', 1), '+', 1);
+$$;
+
+--
+-- Name: FUNCTION duplicate_email_key(email text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.duplicate_email_key(email text) IS 'Possible duplicates: the name part of an email address (customers/490-possible-duplicates.sql).';
+
+--
+-- Name: duplicate_full_name(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.duplicate_full_name(first_name text, last_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select lower(nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''));
+$$;
+
+--
+-- Name: FUNCTION duplicate_full_name(first_name text, last_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.duplicate_full_name(first_name text, last_name text) IS 'Possible duplicates: the name compared by trigram similarity (customers/490-possible-duplicates.sql).';
+
+--
+-- Name: duplicate_given_name_key(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.duplicate_given_name_key(first_name text, last_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select lower(first_name || '|' || left(coalesce(last_name, ''), 1));
+$$;
+
+--
+-- Name: FUNCTION duplicate_given_name_key(first_name text, last_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.duplicate_given_name_key(first_name text, last_name text) IS 'Possible duplicates: first name and last initial (customers/490-possible-duplicates.sql).';
+
+--
+-- Name: duplicate_phone_key(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.duplicate_phone_key(phone text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select right(phone, 9);
+$$;
+
+--
+-- Name: FUNCTION duplicate_phone_key(phone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.duplicate_phone_key(phone text) IS 'Possible duplicates: the last 9 digits of an E.164 phone number (customers/490-possible-duplicates.sql).';
+
+--
+-- Name: duplicate_surname_key(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select lower(last_name || '|' || left(coalesce(first_name, ''), 1));
+$$;
+
+--
+-- Name: FUNCTION duplicate_surname_key(first_name text, last_name text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) IS 'Possible duplicates: last name and first initial (customers/490-possible-duplicates.sql).';
 
 --
 -- Name: export_chunk(text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -11726,6 +12033,55 @@ COMMENT ON FUNCTION app_public.dismiss_billing_notice(id text) IS '@resultFieldN
 Hides a billing notice (owner).';
 
 --
+-- Name: dismiss_possible_duplicate(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.merge');
+  one app_public.customers;
+  other app_public.customers;
+  inserted int;
+begin
+  if customer_id is null or duplicate_id is null then
+    perform app_hidden.raise_error('BADIN', 'Choose the two customers that are not the same person.');
+  end if;
+  if customer_id = duplicate_id then
+    perform app_hidden.raise_error('BADIN', 'Choose two different customers.', field => 'duplicate_id');
+  end if;
+  select c.* into one from app_public.customers c where c.tenant_id = tenant and c.id = dismiss_possible_duplicate.customer_id;
+  select c.* into other from app_public.customers c where c.tenant_id = tenant and c.id = dismiss_possible_duplicate.duplicate_id;
+  if one.id is null or other.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.',
+      left(case when one.id is null then customer_id else duplicate_id end, 40)));
+  end if;
+  if one.status = 'merged' or other.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'One of these customers was already merged into another customer.',
+      case when one.status = 'merged' then one.merged_into_id else other.merged_into_id end);
+  end if;
+  perform app_private.begin_change('dismiss_possible_duplicate', null);
+  insert into app_private.customer_duplicate_dismissals (tenant_id, customer_id, other_customer_id, dismissed_by)
+  values (tenant,
+          least(one.id collate "C", other.id collate "C"),
+          greatest(one.id collate "C", other.id collate "C"),
+          app_hidden.current_user_id())
+  on conflict on constraint customer_duplicate_dismissals_pair_key do nothing;
+  get diagnostics inserted = row_count;
+  perform app_private.end_change();
+  return inserted > 0;
+end;
+$$;
+
+--
+-- Name: FUNCTION dismiss_possible_duplicate(customer_id text, duplicate_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) IS 'Says that two customers are not the same person (needs customers.merge): the Possible duplicates page no longer lists the pair. True when newly dismissed, false when it already was. NOTFD for an unknown customer, CMRGD for a merged one.';
+
+--
 -- Name: inventory_items_is_low_stock(app_public.inventory_items, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -11835,6 +12191,108 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) IS 'Invites someone by email with a role (needs settings.update and the role''s permissions); returns the secret token of the link /invitations/<token> (shown once) and when it expires. Inviting the same email again replaces the pending invitation; members and pending invitations count against the plan''s seats.';
+
+--
+-- Name: likely_duplicates(text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.likely_duplicates(first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, email text DEFAULT NULL::text, phone text DEFAULT NULL::text) RETURNS SETOF app_public.likely_duplicate
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.view');
+  first_clean text := left(nullif(btrim(first_name), ''), 100);
+  last_clean text := left(nullif(btrim(last_name), ''), 100);
+  -- An email counts from its @ on (before it, "zelda" would share its name with zelda@…).
+  email_clean text := case when lower(btrim(email)) ~ '^[^@[:space:]]+@[^@[:space:]]+$' then left(lower(btrim(email)), 254) end;
+  e164 text;
+  phone_key text;
+  email_key text;
+  surname_key text;
+  given_key text;
+begin
+  if nullif(btrim(phone), '') is not null then
+    begin
+      e164 := app_hidden.normalize_phone(left(phone, 40), (select t.default_country from app_public.tenants t where t.id = tenant));
+    exception when sqlstate 'BADPH' then
+      e164 := null;
+    end;
+  end if;
+  -- A key that 10 live customers already share says nothing (see the header): it is not used.
+  phone_key := app_hidden.duplicate_phone_key(e164);
+  if phone_key is not null and (select count(*) from (
+      select 1 from app_public.customers c
+      where c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null and app_hidden.duplicate_phone_key(c.phone) = phone_key
+      limit 10) x) >= 10 then
+    phone_key := null;
+  end if;
+  email_key := app_hidden.duplicate_email_key(email_clean);
+  if email_key is not null and (select count(*) from (
+      select 1 from app_public.customers c
+      where c.tenant_id = tenant and c.status <> 'merged' and c.email is not null and app_hidden.duplicate_email_key(c.email) = email_key
+      limit 10) x) >= 10 then
+    email_key := null;
+  end if;
+  surname_key := case when last_clean is not null then app_hidden.duplicate_surname_key(first_clean, last_clean) end;
+  if surname_key is not null and (select count(*) from (
+      select 1 from app_public.customers c
+      where c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+        and app_hidden.duplicate_surname_key(c.first_name, c.last_name) = surname_key
+      limit 10) x) >= 10 then
+    surname_key := null;
+  end if;
+  given_key := case when first_clean is not null then app_hidden.duplicate_given_name_key(first_clean, last_clean) end;
+  if given_key is not null and (select count(*) from (
+      select 1 from app_public.customers c
+      where c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+        and app_hidden.duplicate_given_name_key(c.first_name, c.last_name) = given_key
+      limit 10) x) >= 10 then
+    given_key := null;
+  end if;
+
+  return query
+  with candidates as (
+    select c.id from app_public.customers c
+    where phone_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null
+      and app_hidden.duplicate_phone_key(c.phone) = phone_key
+    union
+    select c.id from app_public.customers c
+    where email_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.email is not null
+      and app_hidden.duplicate_email_key(c.email) = email_key
+    union
+    select c.id from app_public.customers c
+    where surname_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+      and app_hidden.duplicate_surname_key(c.first_name, c.last_name) = surname_key
+    union
+    select c.id from app_public.customers c
+    where given_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+      and app_hidden.duplicate_given_name_key(c.first_name, c.last_name) = given_key
+    union
+    select c.id from app_public.customers c
+    where email_clean is not null and c.tenant_id = tenant and c.status <> 'merged' and c.email = email_clean
+    union
+    select c.id from app_public.customers c
+    where e164 is not null and c.tenant_id = tenant and c.status <> 'merged' and c.phone = e164
+  )
+  select c.id, c.customer_number, c.display_name, c.email, c.phone, c.status, round(s.score::numeric, 2)::double precision, s.reasons
+  from candidates x
+  join app_public.customers c on c.tenant_id = tenant and c.id = x.id
+  cross join lateral app_hidden.customer_duplicate_score(
+    first_clean, last_clean, email_clean, e164, c.first_name, c.last_name, c.email, c.phone) s
+  where s.score > 0
+  order by s.score desc, c.display_name, c.id
+  limit 5;
+end;
+$_$;
+
+--
+-- Name: FUNCTION likely_duplicates(first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.likely_duplicates(first_name text, last_name text, email text, phone text) IS '@behavior +list -connection
+@listSuffix omit
+The live customers that a customer about to be created with these values would likely duplicate (needs customers.view): at most 5, best first, each with a score (0 to 1) and the reasons in words. Never an error for a value still being typed. Creating the customer is not blocked.';
 
 --
 -- Name: merge_customers(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -12150,6 +12608,147 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.plans_change_problem(plan app_public.plans) IS 'Why the business could not move to this plan now (its usage over the plan''s limits, as changePlan would refuse it with DOWNG); null when it fits.';
+
+--
+-- Name: possible_duplicate_pairs(integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.possible_duplicate_pairs(max_pairs integer DEFAULT 25, skip integer DEFAULT 0) RETURNS SETOF app_public.possible_duplicate_pair
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET jit TO 'off'
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.merge');
+  phone_keys text[];
+  email_keys text[];
+  surname_keys text[];
+  given_name_keys text[];
+begin
+  if max_pairs is null or max_pairs < 1 or max_pairs > 100 then
+    perform app_hidden.raise_error('BADIN', 'Ask for 1 to 100 pairs at a time.', field => 'max_pairs');
+  end if;
+  if skip is null or skip < 0 then
+    perform app_hidden.raise_error('BADIN', 'The pairs to skip must be 0 or more.', field => 'skip');
+  end if;
+  -- The keys first, each into an array: the planner then knows how few they are (estimated from
+  -- a GROUP BY it guessed millions of pairs, and read the whole tenant to fetch a few hundred).
+  select coalesce(array_agg(k.key), '{}') into phone_keys from (
+    select app_hidden.duplicate_phone_key(c.phone) as key
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null
+    group by 1 having count(*) between 2 and 10) k;
+  select coalesce(array_agg(k.key), '{}') into email_keys from (
+    select app_hidden.duplicate_email_key(c.email) as key
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.email is not null
+    group by 1 having count(*) between 2 and 10) k;
+  select coalesce(array_agg(k.key), '{}') into surname_keys from (
+    select app_hidden.duplicate_surname_key(c.first_name, c.last_name) as key
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+    group by 1 having count(*) between 2 and 10) k;
+  select coalesce(array_agg(k.key), '{}') into given_name_keys from (
+    select app_hidden.duplicate_given_name_key(c.first_name, c.last_name) as key
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+    group by 1 having count(*) between 2 and 10) k;
+
+  return query
+  with contact_members as (
+    select 1 as kind, app_hidden.duplicate_phone_key(c.phone) as key, c.id
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null
+      and app_hidden.duplicate_phone_key(c.phone) = any (phone_keys)
+    union all
+    select 2, app_hidden.duplicate_email_key(c.email), c.id
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.email is not null
+      and app_hidden.duplicate_email_key(c.email) = any (email_keys)
+  ),
+  contact_pairs as (
+    select distinct a.id as a_id, b.id as b_id
+    from contact_members a
+    join contact_members b on b.kind = a.kind and b.key = a.key and a.id collate "C" < b.id collate "C"
+  ),
+  name_members as (
+    select 1 as kind, app_hidden.duplicate_surname_key(c.first_name, c.last_name) as key, c.id, c.first_name, c.last_name
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+      and app_hidden.duplicate_surname_key(c.first_name, c.last_name) = any (surname_keys)
+    union all
+    select 2, app_hidden.duplicate_given_name_key(c.first_name, c.last_name), c.id, c.first_name, c.last_name
+    from app_public.customers c
+    where c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+      and app_hidden.duplicate_given_name_key(c.first_name, c.last_name) = any (given_name_keys)
+  ),
+  name_pairs as (
+    select distinct a.id as a_id, b.id as b_id,
+           a.first_name as a_first, a.last_name as a_last, b.first_name as b_first, b.last_name as b_last,
+           public.similarity(app_hidden.duplicate_full_name(a.first_name, a.last_name),
+                             app_hidden.duplicate_full_name(b.first_name, b.last_name)) as similarity
+    from name_members a
+    join name_members b on b.kind = a.kind and b.key = a.key and a.id collate "C" < b.id collate "C"
+  ),
+  -- A pair sharing only a name key scores by its names alone, which the rule makes grow with
+  -- their similarity: the best of them by similarity are the best by score, so only as many as
+  -- the page could show are scored (there are thousands at 200,000 customers).
+  name_only as (
+    select x.* from name_pairs x
+    where x.similarity >= 0.6
+      and not exists (select 1 from contact_pairs y where y.a_id = x.a_id and y.b_id = x.b_id)
+      and not exists (
+        select 1 from app_private.customer_duplicate_dismissals d
+        where d.tenant_id = tenant and d.customer_id = x.a_id and d.other_customer_id = x.b_id)
+    order by x.similarity desc, x.a_id, x.b_id
+    limit max_pairs + skip
+  ),
+  scored as (
+    -- Each pair's two customers looked up by id (offset 0 keeps it so: with a misestimate of
+    -- the pairs, the planner hashed the tenant's every customer to read a few hundred).
+    select x.a_id, x.b_id, s.score, s.reasons
+    from contact_pairs x
+    cross join lateral (
+      select t.score, t.reasons
+      from app_public.customers a
+      join app_public.customers b on b.tenant_id = tenant and b.id = x.b_id
+      cross join lateral app_hidden.customer_duplicate_score(
+        a.first_name, a.last_name, a.email, a.phone, b.first_name, b.last_name, b.email, b.phone) t
+      where a.tenant_id = tenant and a.id = x.a_id
+      offset 0) s
+    union all
+    select x.a_id, x.b_id, s.score, s.reasons
+    from name_only x
+    cross join lateral app_hidden.customer_duplicate_score(
+      x.a_first, x.a_last, null, null, x.b_first, x.b_last, null, null) s
+  ),
+  page as (
+    select x.* from scored x
+    where x.score > 0
+      and not exists (
+        select 1 from app_private.customer_duplicate_dismissals d
+        where d.tenant_id = tenant and d.customer_id = x.a_id and d.other_customer_id = x.b_id)
+    order by x.score desc, x.a_id, x.b_id
+    limit max_pairs offset skip
+  )
+  select a.id, a.customer_number, a.display_name, a.email, a.phone,
+         b.id, b.customer_number, b.display_name, b.email, b.phone,
+         round(p.score::numeric, 2)::double precision, p.reasons
+  from page p
+  join app_public.customers a on a.tenant_id = tenant and a.id = p.a_id
+  join app_public.customers b on b.tenant_id = tenant and b.id = p.b_id
+  order by p.score desc, p.a_id, p.b_id;
+end;
+$$;
+
+--
+-- Name: FUNCTION possible_duplicate_pairs(max_pairs integer, skip integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.possible_duplicate_pairs(max_pairs integer, skip integer) IS '@behavior +list -connection
+@listSuffix omit
+A page of pairs of live customers that are likely the same person (needs customers.merge), best first: same phone digits, same email name at another domain, same or similar names. At most maxPairs (1 to 100, default 25) after the first skip. Dismissed pairs are left out; each pair can be merged (mergeCustomers) or dismissed (dismissPossibleDuplicate).';
 
 --
 -- Name: preview_customer_merge(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -14045,6 +14644,28 @@ COMMENT ON COLUMN app_private.analyst_logins.role_name IS 'The PostgreSQL role (
 --
 
 COMMENT ON COLUMN app_private.analyst_logins.label IS 'What the owner called it (Metabase, Ann''s notebook…).';
+
+--
+-- Name: customer_duplicate_dismissals; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.customer_duplicate_dismissals (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    other_customer_id text NOT NULL,
+    dismissed_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_duplicate_dismissals_canonical CHECK (((customer_id COLLATE "C") < (other_customer_id COLLATE "C")))
+);
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_duplicate_dismissals; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.customer_duplicate_dismissals IS 'Pairs of customers a person said are not the same person (dismissed from Possible duplicates); the smaller id first.';
 
 --
 -- Name: customer_import_chunks; Type: TABLE; Schema: app_private; Owner: -
@@ -16233,6 +16854,20 @@ ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_pkey PRIMARY KEY (tenant_id, role_name);
 
 --
+-- Name: customer_duplicate_dismissals customer_duplicate_dismissals_pair_key; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals
+    ADD CONSTRAINT customer_duplicate_dismissals_pair_key UNIQUE (tenant_id, customer_id, other_customer_id);
+
+--
+-- Name: customer_duplicate_dismissals customer_duplicate_dismissals_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals
+    ADD CONSTRAINT customer_duplicate_dismissals_pkey PRIMARY KEY (tenant_id, id);
+
+--
 -- Name: customer_import_chunks customer_import_chunks_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -17159,6 +17794,18 @@ COMMENT ON CONSTRAINT rm_item_sales_pkey ON reporting.rm_item_sales IS '@behavio
 CREATE INDEX analyst_logins_role_name_idx ON app_private.analyst_logins USING btree (role_name);
 
 --
+-- Name: customer_duplicate_dismissals_dismissed_by_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX customer_duplicate_dismissals_dismissed_by_idx ON app_private.customer_duplicate_dismissals USING btree (dismissed_by);
+
+--
+-- Name: customer_duplicate_dismissals_other_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX customer_duplicate_dismissals_other_idx ON app_private.customer_duplicate_dismissals USING btree (tenant_id, other_customer_id);
+
+--
 -- Name: customer_visits_customer_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -17499,6 +18146,30 @@ CREATE INDEX customers_customer_type_idx ON app_public.customers USING btree (te
 --
 
 CREATE INDEX customers_display_name_idx ON app_public.customers USING btree (tenant_id, display_name, id);
+
+--
+-- Name: customers_duplicate_email_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_duplicate_email_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_email_key(email)) INCLUDE (id, email) WHERE ((status <> 'merged'::text) AND (email IS NOT NULL));
+
+--
+-- Name: customers_duplicate_given_name_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_duplicate_given_name_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_given_name_key(first_name, last_name)) INCLUDE (id, first_name, last_name) WHERE ((status <> 'merged'::text) AND (first_name IS NOT NULL));
+
+--
+-- Name: customers_duplicate_phone_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_duplicate_phone_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_phone_key(phone)) INCLUDE (id, phone) WHERE ((status <> 'merged'::text) AND (phone IS NOT NULL));
+
+--
+-- Name: customers_duplicate_surname_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_duplicate_surname_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_surname_key(first_name, last_name)) INCLUDE (id, first_name, last_name) WHERE ((status <> 'merged'::text) AND (last_name IS NOT NULL));
 
 --
 -- Name: customers_email_key; Type: INDEX; Schema: app_public; Owner: -
@@ -17865,6 +18536,12 @@ CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_private.events FO
 --
 
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_private.event_subscriptions FOR EACH ROW EXECUTE FUNCTION app_private.tg_event_subscriptions__validate();
+
+--
+-- Name: customer_duplicate_dismissals _500_audit; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE ON app_private.customer_duplicate_dismissals FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at');
 
 --
 -- Name: customer_order_queue _900_apply_at_commit; Type: TRIGGER; Schema: app_private; Owner: -
@@ -18274,6 +18951,34 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON reporting.exports FOR 
 
 ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: customer_duplicate_dismissals customer_duplicate_dismissals_dismissed_by_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals
+    ADD CONSTRAINT customer_duplicate_dismissals_dismissed_by_fkey FOREIGN KEY (dismissed_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: customer_duplicate_dismissals customer_duplicate_dismissals_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals
+    ADD CONSTRAINT customer_duplicate_dismissals_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: customer_duplicate_dismissals customer_duplicate_dismissals_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals
+    ADD CONSTRAINT customer_duplicate_dismissals_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: customer_duplicate_dismissals customer_duplicate_dismissals_tenant_id_other_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_duplicate_dismissals
+    ADD CONSTRAINT customer_duplicate_dismissals_tenant_id_other_customer_id_fkey FOREIGN KEY (tenant_id, other_customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
 
 --
 -- Name: customer_import_chunks customer_import_chunks_tenant_id_import_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -19810,10 +20515,64 @@ COMMENT ON CONSTRAINT rm_item_sales_tenant_id_location_id_fkey ON reporting.rm_i
 @foreignFieldName itemSales';
 
 --
+-- Name: customer_duplicate_dismissals active_tenant_delete; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_private.customer_duplicate_dismissals AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_duplicate_dismissals active_tenant_insert; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_private.customer_duplicate_dismissals AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_duplicate_dismissals active_tenant_only; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_private.customer_duplicate_dismissals AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_duplicate_dismissals active_tenant_update; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_private.customer_duplicate_dismissals AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: analyst_logins all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
 CREATE POLICY all_for_owner ON app_private.analyst_logins TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_duplicate_dismissals all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.customer_duplicate_dismissals TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: customer_import_chunks all_for_owner; Type: POLICY; Schema: app_private; Owner: -
@@ -19910,6 +20669,12 @@ CREATE POLICY all_for_owner ON app_private.worker_pools TO bo_owner USING (true)
 --
 
 ALTER TABLE app_private.analyst_logins ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_duplicate_dismissals; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.customer_duplicate_dismissals ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_import_chunks; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -22941,6 +23706,13 @@ REVOKE ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_na
 GRANT ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]) TO bo_visitor;
+
+--
 -- Name: FUNCTION customer_field_label(field text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -23015,6 +23787,41 @@ GRANT SELECT ON TABLE reporting.exports TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.downloadable_export(export_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.downloadable_export(export_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION duplicate_email_key(email text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.duplicate_email_key(email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.duplicate_email_key(email text) TO bo_visitor;
+
+--
+-- Name: FUNCTION duplicate_full_name(first_name text, last_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.duplicate_full_name(first_name text, last_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.duplicate_full_name(first_name text, last_name text) TO bo_visitor;
+
+--
+-- Name: FUNCTION duplicate_given_name_key(first_name text, last_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.duplicate_given_name_key(first_name text, last_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.duplicate_given_name_key(first_name text, last_name text) TO bo_visitor;
+
+--
+-- Name: FUNCTION duplicate_phone_key(phone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.duplicate_phone_key(phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.duplicate_phone_key(phone text) TO bo_visitor;
+
+--
+-- Name: FUNCTION duplicate_surname_key(first_name text, last_name text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) TO bo_visitor;
 
 --
 -- Name: FUNCTION export_chunk(export_id text, chunk_no integer); Type: ACL; Schema: app_hidden; Owner: -
@@ -24916,6 +25723,13 @@ REVOKE ALL ON FUNCTION app_public.dismiss_billing_notice(id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.dismiss_billing_notice(id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION dismiss_possible_duplicate(customer_id text, duplicate_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION inventory_items_is_low_stock(item app_public.inventory_items, location_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -24942,6 +25756,13 @@ GRANT ALL ON FUNCTION app_public.invitation_by_token(token text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) TO bo_visitor;
+
+--
+-- Name: FUNCTION likely_duplicates(first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.likely_duplicates(first_name text, last_name text, email text, phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.likely_duplicates(first_name text, last_name text, email text, phone text) TO bo_visitor;
 
 --
 -- Name: FUNCTION merge_customers(primary_id text, duplicate_id text, reason text); Type: ACL; Schema: app_public; Owner: -
@@ -24991,6 +25812,13 @@ GRANT ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, cust
 
 REVOKE ALL ON FUNCTION app_public.plans_change_problem(plan app_public.plans) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.plans_change_problem(plan app_public.plans) TO bo_visitor;
+
+--
+-- Name: FUNCTION possible_duplicate_pairs(max_pairs integer, skip integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.possible_duplicate_pairs(max_pairs integer, skip integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.possible_duplicate_pairs(max_pairs integer, skip integer) TO bo_visitor;
 
 --
 -- Name: FUNCTION preview_customer_merge(primary_id text, duplicate_id text); Type: ACL; Schema: app_public; Owner: -

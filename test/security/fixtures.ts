@@ -1,7 +1,7 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one and a merged pair), orders (paid, open and
+// customers (with notes, an address, an archived one, a merged pair and a dismissed possible duplicate), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
 // read models, a finished CSV export, billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
@@ -230,6 +230,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const deeId = (await customer(`${label}-Dee`, null, null)).id;
   await one(owner, "select * from app_public.merge_customers($1, $2)", [bobId, cyId]);
   await one(owner, "select * from app_public.archive_customer($1)", [deeId]);
+  // Ann and Dee are not the same person (a dismissed possible duplicate).
+  await one(manager, "select app_public.dismiss_possible_duplicate($1, $2)", [annId, deeId]);
   // Two notes and two addresses (and two devices above): a test may delete one and still have one.
   const note = (body: string) =>
     one(manager, "insert into app_public.customer_notes (customer_id, category, body) values ($1, 'preference', $2) returning id", [annId, body]);

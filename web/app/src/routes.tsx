@@ -20,6 +20,7 @@ const PosPage = lazy(() => import("./pos/PosPage.tsx").then((m) => ({ default: m
 const CustomersPage = lazy(() => import("./customers/CustomersPage.tsx").then((m) => ({ default: m.CustomersPage })));
 const ImportCustomersPage = lazy(() => import("./customers/ImportCustomersPage.tsx").then((m) => ({ default: m.ImportCustomersPage })));
 const CustomerImportPage = lazy(() => import("./customers/CustomerImportPage.tsx").then((m) => ({ default: m.CustomerImportPage })));
+const PossibleDuplicatesPage = lazy(() => import("./customers/PossibleDuplicatesPage.tsx").then((m) => ({ default: m.PossibleDuplicatesPage })));
 const CustomerDetailPage = lazy(() => import("./customers/CustomerDetailPage.tsx").then((m) => ({ default: m.CustomerDetailPage })));
 const ReportsPage = lazy(() => import("./reporting/ReportsPage.tsx").then((m) => ({ default: m.ReportsPage })));
 const BackgroundJobsPage = lazy(() => import("./activity/BackgroundJobsPage.tsx").then((m) => ({ default: m.BackgroundJobsPage })));
@@ -42,6 +43,7 @@ export function AppRoutes() {
         <Route path="customers" element={<Page><CustomersPage /></Page>} />
         <Route path="customers/imports" element={<Page><ImportCustomersPage /></Page>} />
         <Route path="customers/imports/:id" element={<Page><CustomerImportPage /></Page>} />
+        <Route path="customers/duplicates" element={<Page><PossibleDuplicatesPage /></Page>} />
         <Route path="customers/:id" element={<Page><CustomerDetailPage /></Page>} />
         <Route path="reports" element={<Page><ReportsPage /></Page>} />
         <Route path="activity" element={<Navigate to="/activity/jobs" replace />} />

@@ -4,7 +4,8 @@
 // as it is under the input it names (`field`), or at the top of the form when it is about the
 // whole form (NOIDN: "an email, a phone number or a first name"); when it refers to another
 // customer (`ref`: who already has this email or phone, or the customer this one was merged
-// into) the form links to that customer.
+// into) the form links to that customer. While adding, the customers this one may duplicate are
+// pointed out as the typing pauses (LikelyDuplicates.tsx), without stopping the add.
 import { Alert, Button, Checkbox, DialogActions, DialogContent, FormControlLabel, Link, Stack, TextField } from "@mui/material";
 import { type ReactNode } from "react";
 import { Link as RouterLink } from "react-router-dom";
@@ -12,6 +13,7 @@ import { useMutation } from "urql";
 import type { ServerError } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { tagList } from "./format.ts";
+import { LikelyDuplicates } from "./LikelyDuplicates.tsx";
 import { CreateCustomerMutation, UpdateCustomerMutation, type CustomerDetail, type CustomerInput, type CustomerSummary } from "./queries.ts";
 import { TagsField } from "./TagsField.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
@@ -203,6 +205,7 @@ export function CustomerForm({
               label="Agrees to receive marketing"
             />
           )}
+          {!customer && <LikelyDuplicates values={values} openInNewTab={openReferenceInNewTab} />}
           {form.error?.ref && referenceAction?.(form.error.ref)}
         </Stack>
       </DialogContent>

@@ -100,6 +100,7 @@ export function CustomersPage() {
   const canView = useCan("customers.view");
   const canCreate = useCan("customers.create");
   const canImport = useCan("customers.import");
+  const canMerge = useCan("customers.merge");
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [adding, setAdding] = useState(false);
@@ -188,7 +189,13 @@ export function CustomersPage() {
             The people who buy from you.
           </Typography>
         </Box>
-        <Stack direction="row" spacing={1}>
+        {/* Five actions for an owner: they wrap onto a second line rather than widen a phone's page. */}
+        <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: "wrap" }}>
+          {canMerge && (
+            <Button component={RouterLink} to="/customers/duplicates">
+              Possible duplicates
+            </Button>
+          )}
           <Button variant="outlined" startIcon={<SearchIcon />} onClick={() => setFinding(true)}>
             Quick find
           </Button>

@@ -3,7 +3,8 @@
 // (previewCustomerMerge computes it, writing nothing): fields, tags, visits and spend, and how
 // many orders, notes and addresses will move. Only then mergeCustomers. Either side can be the
 // one kept ("Keep the other one"); the duplicate stays as a merged record pointing at it. An
-// optional reason is kept in the audit log of every change the merge makes.
+// optional reason is kept in the audit log of every change the merge makes. The Possible
+// duplicates page opens it on a pair (otherRowId): straight to the preview.
 import {
   Alert,
   Box,
@@ -39,13 +40,15 @@ interface Props {
   onClose(): void;
   /** After the merge: the customer that remains (this one, or the other when swapped). */
   onMerged(result: { keptRowId: string; mergedNumber: string; keptNumber: string }): void;
+  /** The other customer when it is already known (a possible duplicate): the preview opens at once. */
+  otherRowId?: string;
 }
 
 const NETWORK = { requestPolicy: "network-only" as const };
 
-export function MergeDialog({ customer, onClose, onMerged }: Props) {
+export function MergeDialog({ customer, onClose, onMerged, otherRowId }: Props) {
   const [text, setText] = useState("");
-  const [other, setOther] = useState<string | null>(null);
+  const [other, setOther] = useState<string | null>(otherRowId ?? null);
   const [swapped, setSwapped] = useState(false);
 
   return (

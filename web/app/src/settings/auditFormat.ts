@@ -11,6 +11,7 @@ const ENTITIES: { value: string; one: string; many: string }[] = [
   { value: "customer_notes", one: "Customer note", many: "Customer notes" },
   { value: "customer_addresses", one: "Customer address", many: "Customer addresses" },
   { value: "customer_merges", one: "Customer merge", many: "Customer merges" },
+  { value: "customer_duplicate_dismissals", one: "Dismissed possible duplicate", many: "Dismissed possible duplicates" },
   { value: "orders", one: "Order", many: "Orders" },
   { value: "catalog_items", one: "Catalog item", many: "Catalog items" },
   { value: "inventory_items", one: "Inventory item", many: "Inventory items" },
@@ -32,6 +33,7 @@ export const ENTITY_CHOICES = ENTITIES.map((e) => ({ value: e.value, label: e.ma
 /** The commands that name themselves on the entries they cause (app_private.begin_change). */
 export const COMMAND_LABEL: Record<string, string> = {
   merge_customers: "Merge customers",
+  dismiss_possible_duplicate: "Not a duplicate",
   archive_customer: "Archive customer",
   restore_customer: "Restore customer",
   void_order: "Void order",
