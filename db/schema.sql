@@ -4780,6 +4780,11 @@ begin
   select i.* into imp from app_public.customer_imports i
   where i.tenant_id = classify_customer_import.tenant_id and i.id = classify_customer_import.import_id;
   select t.default_country into tenant_country from app_public.tenants t where t.id = imp.tenant_id;
+  -- The rows were just staged (and the business may have just grown): without fresh statistics the
+  -- planner takes this import for one row and the duplicate searches below for nested loops over
+  -- every row, 47 s instead of 0.1 s at 10,000 rows (measured). As after any bulk load.
+  analyze app_public.customer_import_rows;
+  analyze app_public.customers;
 
   update app_public.customer_import_rows r set
     (state, reason, email, phone, first_name, last_name, tags, note, about, company, email_consent, sms_consent,
@@ -4837,6 +4842,14 @@ begin
   for update;
   if not found or imp.status <> 'committing' then
     return 0;
+  end if;
+  -- Statistics of customers as they grow: the lookups by email and phone below must use the
+  -- unique keys, and a planner that still believes a new business has no customers with a phone
+  -- (no ANALYZE since the import began) scans the business's customers for every row instead,
+  -- which makes a large import quadratic (seen at 100,000 rows). Every 20,000 rows, as autovacuum
+  -- would, sooner.
+  if imp.rows_done % 20000 < size then
+    analyze app_public.customers;
   end if;
   perform app_private.act_for(imp.committed_by);
   perform app_private.begin_change('import_customers', format('Imported from %s (import %s)', left(imp.file_name, 200), imp.id));
