@@ -5,6 +5,7 @@ import pg from "pg";
 import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { handleAuth } from "./auth-routes.ts";
+import { handleCustomerDataDownload } from "./customer-data.ts";
 import { publicError } from "./errors.ts";
 import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
@@ -54,6 +55,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Raw body, signed by Stripe; no Origin check (Stripe is another site by design).
     if (path === "/webhooks/stripe") return handleStripeWebhook(pool, req, res);
     if (path.startsWith("/exports/")) return handleExportDownload(pool, req, res, path);
+    if (path.startsWith("/customer-data/")) return handleCustomerDataDownload(pool, req, res, path);
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;

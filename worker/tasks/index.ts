@@ -4,6 +4,7 @@ import type { TaskList } from "graphile-worker";
 import { defaultStripeSettings, type StripeSettings } from "../stripe.ts";
 import { cleanupJobRuns } from "./cleanup-job-runs.ts";
 import { cleanupSessions } from "./cleanup-sessions.ts";
+import { customerDataExport } from "./customer-data-export.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
 import { reportingFold } from "./reporting-fold.ts";
@@ -21,6 +22,7 @@ declare global {
     interface Tasks {
       cleanup_job_runs: Record<string, never>;
       cleanup_sessions: Record<string, never>;
+      customer_data_export: { tenantId: string; exportId: string };
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
       reporting_fold: Record<string, never>;
@@ -45,6 +47,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
   const tasks: Record<keyof GraphileWorker.Tasks, unknown> = {
     cleanup_job_runs: cleanupJobRuns,
     cleanup_sessions: cleanupSessions,
+    customer_data_export: customerDataExport,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
     reporting_fold: reportingFold,
