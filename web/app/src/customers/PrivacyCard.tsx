@@ -86,6 +86,8 @@ const EraseCustomerMutation = graphql(`
 
 type DataExport = ResultOf<typeof DataExportFields>;
 const POLL_MS = 1000;
+// A constant: a context made at each render would make urql run the query again at each render.
+const EXPORTS_CONTEXT = { additionalTypenames: ["CustomerDataExport"] };
 // Refetch whatever shows the customer once it is erased (profile, notes, addresses, timeline…).
 const ERASED_CONTEXT = {
   additionalTypenames: ["Customer", "CustomerNote", "CustomerAddress", "CustomerPreference", "CustomerContactChannel", "CustomerFavouriteItem"],
@@ -102,7 +104,7 @@ export function PrivacyCard({ customer }: { customer: Customer }) {
   const [{ data, error }, refetch] = useQuery({
     query: DataExportsQuery,
     variables: { rowId: customer.rowId },
-    context: { additionalTypenames: ["CustomerDataExport"] },
+    context: EXPORTS_CONTEXT,
   });
   const [asking, setAsking] = useState(false);
   const [erasing, setErasing] = useState(false);
@@ -176,7 +178,7 @@ function RequestDialog({ customer, onClose }: { customer: Customer; onClose(): v
   const [, run] = useMutation(RequestCustomerDataMutation);
   const form = useForm({ reason: "" });
   const submit = form.submit(async () => {
-    const result = await run({ customerId: customer.rowId, reason: form.values.reason }, { additionalTypenames: ["CustomerDataExport"] });
+    const result = await run({ customerId: customer.rowId, reason: form.values.reason }, EXPORTS_CONTEXT);
     if (result.error) return void form.fail(result.error);
     onClose();
   });
