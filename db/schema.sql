@@ -11065,7 +11065,6 @@ begin
   where a.tenant_id = tenant and a.id in (select app_private.customer_audit_entry_ids(tenant, ids));
 
   delete from app_public.customer_data_exports x where x.tenant_id = tenant and x.customer_id = any(ids);
-  delete from reporting.exports x where x.tenant_id = tenant and x.kind = 'customers';
 
   perform app_private.end_change();
   return result;

@@ -234,7 +234,8 @@ function EraseDialog({ customer, onClose }: { customer: Customer; onClose(): voi
           <DialogContentText component="div" sx={{ mb: 2 }}>
             <strong>Erased:</strong> names, email, phone, notes, addresses, tags, consents, preferences and favourites, also in the activity
             history and the audit log, and in the customers it was merged with. Their email and phone can then be used for a new customer.
-            Customers list exports made before are deleted.
+            Customers list exports made in the last 7 days keep their name until they expire (after 7 days): delete any copy you
+            downloaded.
             <br />
             <strong>Kept:</strong> their orders, payments and refunds, and every report, under "Erased customer" ({customer.customerNumber}),
             so that your figures do not change.
