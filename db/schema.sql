@@ -175,7 +175,7 @@ COMMENT ON COLUMN app_public.customer_activity.occurred_at IS 'When it happened.
 -- Name: COLUMN customer_activity.kind; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, archived, restored, merged, merged_into, order_placed, order_voided or note.';
+COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded or note.';
 
 --
 -- Name: COLUMN customer_activity.summary; Type: COMMENT; Schema: app_public; Owner: -
@@ -6789,6 +6789,15 @@ begin
     and not exists (select 1 from graphile_worker._private_jobs j
                     join graphile_worker._private_tasks t on t.id = j.task_id
                     where t.identifier = 'export_csv' and j.payload ->> 'exportId' = e.id
+                      and j.payload ->> 'tenantId' = e.tenant_id
+                      and (j.locked_at is not null or j.attempts < j.max_attempts));
+  -- So would a customer's data bundle (customers/495-data-requests.sql).
+  perform app_private.fail_customer_data_export(e.tenant_id, e.id, 'The file could not be written. Please try again.')
+  from app_public.customer_data_exports e
+  where e.status in ('pending', 'running')
+    and not exists (select 1 from graphile_worker._private_jobs j
+                    join graphile_worker._private_tasks t on t.id = j.task_id
+                    where t.identifier = 'customer_data_export' and j.payload ->> 'exportId' = e.id
                       and j.payload ->> 'tenantId' = e.tenant_id
                       and (j.locked_at is not null or j.attempts < j.max_attempts));
 end;

@@ -74,6 +74,9 @@ do $$ begin
 end $$;
 comment on table app_private.customer_data_export_chunks is 'The bytes of customer data bundles (zip), in order, about 1 MB each.';
 
+comment on column app_public.customer_activity.kind is 'created, updated, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded or note.';
+
+--!include platform/150-worker-recovery.sql
 --!include identity/200-current-session.sql
 --!include identity/220-auth.sql
 
