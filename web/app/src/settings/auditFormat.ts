@@ -34,6 +34,8 @@ export const COMMAND_LABEL: Record<string, string> = {
   merge_customers: "Merge customers",
   archive_customer: "Archive customer",
   restore_customer: "Restore customer",
+  request_customer_data: "Customer's data request (download)",
+  erase_customer: "Customer's data request (erase)",
   void_order: "Void order",
   change_plan: "Change plan",
 };
