@@ -175,7 +175,7 @@ COMMENT ON COLUMN app_public.customer_activity.occurred_at IS 'When it happened.
 -- Name: COLUMN customer_activity.kind; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, archived, restored, merged, merged_into, order_placed, order_voided or note.';
+COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded or note.';
 
 --
 -- Name: COLUMN customer_activity.summary; Type: COMMENT; Schema: app_public; Owner: -
@@ -1269,7 +1269,7 @@ CREATE FUNCTION app_hidden.all_permissions() RETURNS text[]
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select array[
-    'customers.view', 'customers.create', 'customers.update', 'customers.merge', 'customers.import',
+    'customers.view', 'customers.create', 'customers.update', 'customers.merge', 'customers.import', 'customers.erase',
     'sales.sell', 'sales.void', 'catalog.manage', 'inventory.manage',
     'reports.view', 'reports.export',
     'settings.view', 'settings.update'
@@ -1478,6 +1478,8 @@ begin
     perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_id, 40), '(none given)')));
   elsif found_status = 'merged' then
     perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; use that customer instead.', merged_into);
+  elsif found_status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: nothing can be added to it.', customer_id);
   end if;
 end;
 $$;
@@ -1486,7 +1488,7 @@ $$;
 -- Name: FUNCTION assert_live_customer(tenant_id text, customer_id text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.assert_live_customer(tenant_id text, customer_id text) IS 'Raises NOTFD for an unknown (or invisible) customer and CMRGD for a merged one.';
+COMMENT ON FUNCTION app_hidden.assert_live_customer(tenant_id text, customer_id text) IS 'Raises NOTFD for an unknown (or invisible) customer, CMRGD for a merged one and ERASD for an erased one.';
 
 --
 -- Name: assert_module(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2243,6 +2245,55 @@ $$;
 COMMENT ON FUNCTION app_hidden.customer_change_text(field text, change jsonb) IS 'How the customer timeline says what a change of one field did ("tags +vip −student", "email a → b").';
 
 --
+-- Name: customer_data_chunk(text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_data_chunk(export_id text, chunk_no integer) RETURNS bytea
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select c.data
+  from app_public.customer_data_exports e
+  join app_private.customer_data_export_chunks c on c.tenant_id = e.tenant_id and c.export_id = e.id and c.chunk_no = customer_data_chunk.chunk_no
+  where e.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('customers.erase')
+    and e.id = customer_data_chunk.export_id and e.status = 'done';
+$$;
+
+--
+-- Name: FUNCTION customer_data_chunk(export_id text, chunk_no integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_data_chunk(export_id text, chunk_no integer) IS 'One chunk of a finished customer data bundle the signed-in member may download.';
+
+--
+-- Name: customer_data_file(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_data_file(export_id text) RETURNS TABLE(file_name text, byte_size bigint, chunk_count integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.current_tenant_id();
+begin
+  if tenant is null or not app_hidden.has_permission('customers.erase') then
+    return;
+  end if;
+  perform app_hidden.assert_tenant_active();
+  return query
+    select e.file_name, e.bytes_written, e.chunk_count
+    from app_public.customer_data_exports e
+    where e.tenant_id = tenant and e.id = customer_data_file.export_id and e.status = 'done';
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_data_file(export_id text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_data_file(export_id text) IS 'Name, size and chunk count of a finished customer data bundle the signed-in member may download; no row otherwise.';
+
+--
 -- Name: customer_display_name(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2728,6 +2779,84 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) IS 'Possible duplicates: last name and first initial (customers/490-possible-duplicates.sql).';
+
+--
+-- Name: erased_customer_payload(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.erased_customer_payload(payload jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select payload
+    || (select coalesce(jsonb_object_agg(k, case k when 'tags' then '[]'::jsonb else 'null'::jsonb end), '{}'::jsonb)
+        from jsonb_object_keys(payload) k where k in ('email', 'phone', 'first_name', 'last_name', 'tags', 'marketing_consent'))
+    || case when payload ? 'display_name' then jsonb_build_object('display_name', 'Erased customer') else '{}'::jsonb end
+    || case when payload ? 'changes' then jsonb_build_object('changes', app_hidden.erased_diff(payload -> 'changes')) else '{}'::jsonb end;
+$$;
+
+--
+-- Name: FUNCTION erased_customer_payload(payload jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.erased_customer_payload(payload jsonb) IS 'A customer.* event payload with its personal data taken out (same keys and types).';
+
+--
+-- Name: erased_diff(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.erased_diff(diff jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when jsonb_typeof(diff) = 'object' then
+    coalesce((select jsonb_object_agg(e.key, case when e.key = any(app_hidden.erasure_kept_keys()) or jsonb_typeof(e.value) <> 'object'
+                                                  then e.value else app_hidden.erased_row(e.value) end)
+              from jsonb_each(diff) e), '{}'::jsonb)
+    else diff end;
+$$;
+
+--
+-- Name: FUNCTION erased_diff(diff jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.erased_diff(diff jsonb) IS 'An audit diff with its personal old and new values replaced by "[erased]".';
+
+--
+-- Name: erased_row(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.erased_row(row_data jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when jsonb_typeof(row_data) = 'object' then
+    coalesce((select jsonb_object_agg(e.key, case when e.key = any(app_hidden.erasure_kept_keys()) or e.value = 'null'::jsonb
+                                                  then e.value else '"[erased]"'::jsonb end)
+              from jsonb_each(row_data) e), '{}'::jsonb)
+    else row_data end;
+$$;
+
+--
+-- Name: FUNCTION erased_row(row_data jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.erased_row(row_data jsonb) IS 'A JSON row (a merge snapshot) with its personal values replaced by "[erased]".';
+
+--
+-- Name: erasure_kept_keys(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.erasure_kept_keys() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select array['id', 'tenant_id', 'customer_id', 'customer_number', 'status', 'merged_into_id', 'customer_type_id',
+               'created_by', 'created_at', 'updated_at', 'author_user_id', 'recorded_by', 'recorded_at', 'merged_by_user_id',
+               'primary_id', 'duplicate_id', 'merge_id', 'order_id', 'is_default', 'category', 'type', 'channel', 'source',
+               'marketing_consent_source', 'marketing_consent_updated_at', 'moved_order_ids', 'moved_note_ids',
+               'moved_address_ids', 'notes_note_id', 'data_access_request'];
+$$;
 
 --
 -- Name: export_chunk(text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3360,7 +3489,7 @@ CREATE TABLE app_public.customers (
     CONSTRAINT customers_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))),
     CONSTRAINT customers_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
     CONSTRAINT customers_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
-    CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text, 'merged'::text]))),
+    CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text, 'merged'::text, 'erased'::text]))),
     CONSTRAINT customers_tags_check CHECK (((jsonb_typeof(tags) = 'array'::text) AND (jsonb_array_length(tags) <= 50)))
 );
 
@@ -3452,7 +3581,7 @@ COMMENT ON COLUMN app_public.customers.metadata IS 'Free JSON object for integra
 --
 
 COMMENT ON COLUMN app_public.customers.status IS '@behavior +filterBy
-active, archived (kept for history, hidden from the till) or merged (into mergedInto).';
+active, archived (kept for history, hidden from the till), merged (into mergedInto) or erased (its personal data was erased on request: eraseCustomer; it stays as "Erased customer" for its orders).';
 
 --
 -- Name: COLUMN customers.merged_into_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -4607,6 +4736,31 @@ $$;
 COMMENT ON FUNCTION app_private.assert_may_create_business(user_id text) IS 'Raises BZLIM when the user created 5 businesses in 24 hours or owns 10.';
 
 --
+-- Name: assert_no_open_balance(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  balance bigint := 0;  -- issue 18: the customer's account balance
+begin
+  if balance <> 0 then
+    perform app_hidden.raise_error('OPBAL', format(
+      'This customer''s account is not settled (%s): settle it before erasing their personal data.',
+      app_hidden.format_money(balance, app_private.tenant_currency(tenant_id))), customer_id);
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_no_open_balance(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id text) IS 'Hook for selling on account (issue 18): OPBAL while the customer has an open balance. Checks nothing until accounts exist.';
+
+--
 -- Name: assert_tax_rate(text, text, integer, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4997,6 +5151,45 @@ end;
 $$;
 
 --
+-- Name: customer_audit_entry_ids(text, text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_audit_entry_ids(tenant_id text, customer_ids text[]) RETURNS SETOF text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with direct as (
+    select a.id, a.entity, a.entity_id from app_public.audit_entries a
+    where a.tenant_id = customer_audit_entry_ids.tenant_id
+      and ((a.entity = 'customers' and a.entity_id = any(customer_ids))
+           -- Notes, addresses, and orders (their sale, a merge moving them) name the customer they belong to.
+           or (a.changes -> 'customer_id' ->> 'old' = any(customer_ids) or a.changes -> 'customer_id' ->> 'new' = any(customer_ids))
+           or (a.entity = 'customer_merges'
+               and (a.changes -> 'primary_id' ->> 'new' = any(customer_ids) or a.changes -> 'duplicate_id' ->> 'new' = any(customer_ids))))
+  ),
+  -- A note's later edits name only what changed, not its customer: found by the note's id.
+  satellites as (
+    select d.entity, d.entity_id from direct d where d.entity in ('customer_notes', 'customer_addresses')
+    union
+    select 'customer_notes', n.id from app_public.customer_notes n
+    where n.tenant_id = customer_audit_entry_ids.tenant_id and n.customer_id = any(customer_ids)
+    union
+    select 'customer_addresses', x.id from app_public.customer_addresses x
+    where x.tenant_id = customer_audit_entry_ids.tenant_id and x.customer_id = any(customer_ids)
+  )
+  select d.id from direct d
+  union
+  select a.id from satellites s
+  join app_public.audit_entries a on a.tenant_id = customer_audit_entry_ids.tenant_id and a.entity = s.entity and a.entity_id = s.entity_id;
+$$;
+
+--
+-- Name: FUNCTION customer_audit_entry_ids(tenant_id text, customer_ids text[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_audit_entry_ids(tenant_id text, customer_ids text[]) IS 'Ids of the audit entries about these customers (rows, notes, addresses, merges): what a data bundle lists and an erasure scrubs.';
+
+--
 -- Name: events; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -5213,6 +5406,167 @@ $$;
 COMMENT ON FUNCTION app_private.customer_counters__order_voided(evt app_private.events) IS 'Consumer customer_counters: a voided order takes its visit, total and items back out of its customer''s history.';
 
 --
+-- Name: customer_data_csv_query(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_data_csv_query(tenant_id text, customer_id text, file text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  ids text[] := app_private.customer_history_ids(tenant_id, customer_id);
+begin
+  case file
+  when 'orders.csv' then
+    return format($q$
+      select o.id as order_id,
+             to_char(o.placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as placed_at, o.business_date,
+             app_hidden.csv_text(l.name) as location, o.status, cur.code as currency,
+             app_hidden.major_units(o.subtotal, cur.minor_units) as subtotal,
+             app_hidden.major_units(o.discount_total, cur.minor_units) as discounts,
+             app_hidden.major_units(o.tax_total, cur.minor_units) as tax,
+             app_hidden.major_units(o.total, cur.minor_units) as total,
+             app_hidden.major_units(o.paid_total, cur.minor_units) as paid,
+             app_hidden.major_units(o.refunded_total, cur.minor_units) as refunded,
+             to_char(o.voided_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as voided_at
+      from app_public.orders o
+      cross join app_private.tenant_currency(%1$L) cur
+      left join app_public.locations l on l.tenant_id = o.tenant_id and l.id = o.location_id
+      where o.tenant_id = %1$L and o.customer_id = any(%2$L::text[])
+      order by o.created_at, o.id$q$, tenant_id, ids);
+  when 'order-lines.csv' then
+    return format($q$
+      select ol.order_id, ol.line_no, app_hidden.csv_text(ol.sku) as sku, app_hidden.csv_text(ol.name) as item, ol.quantity,
+             cur.code as currency,
+             app_hidden.major_units(ol.unit_price, cur.minor_units) as unit_price,
+             app_hidden.major_units(ol.subtotal, cur.minor_units) as subtotal,
+             app_hidden.major_units(ol.line_discount + ol.order_discount_share, cur.minor_units) as discount,
+             app_hidden.major_units(ol.tax, cur.minor_units) as tax,
+             app_hidden.major_units(ol.total, cur.minor_units) as total,
+             coalesce((select sum(rl.quantity) from app_public.order_refund_lines rl
+                       where rl.tenant_id = ol.tenant_id and rl.order_line_id = ol.id), 0) as refunded_quantity
+      from app_public.orders o
+      join app_public.order_lines ol on ol.tenant_id = o.tenant_id and ol.order_id = o.id
+      cross join app_private.tenant_currency(%1$L) cur
+      where o.tenant_id = %1$L and o.customer_id = any(%2$L::text[])
+      order by o.created_at, o.id, ol.line_no$q$, tenant_id, ids);
+  when 'timeline.csv' then
+    return format($q$
+      select to_char(t.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as occurred_at, t.kind,
+             app_hidden.csv_text(t.summary) as summary, app_hidden.csv_text(t.actor_name) as by
+      from app_private.customer_timeline(%1$L, %2$L) with ordinality as t(occurred_at, kind, summary, actor_user_id, actor_name, subject_id, n)
+      order by t.n$q$, tenant_id, customer_id);
+  end case;
+  return null;
+end;
+$_$;
+
+--
+-- Name: FUNCTION customer_data_csv_query(tenant_id text, customer_id text, file text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_data_csv_query(tenant_id text, customer_id text, file text) IS 'The SQL whose rows make orders.csv, order-lines.csv or timeline.csv of a customer''s data bundle (for COPY … TO STDOUT).';
+
+--
+-- Name: customer_data_document(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_data_document(tenant_id text, customer_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with c as (
+    select x.* from app_public.customers x
+    where x.tenant_id = customer_data_document.tenant_id and x.id = customer_data_document.customer_id
+  ),
+  h as (select app_private.customer_history_ids(c.tenant_id, c.id) as ids from c),
+  cur as (select * from app_private.tenant_currency(customer_data_document.tenant_id))
+  select jsonb_build_object(
+    'format', 'backoffice.customer-data.v1',
+    'generated_at', app_hidden.iso_utc(now()),
+    'business', (select t.name from app_public.tenants t where t.id = c.tenant_id),
+    'currency', jsonb_build_object('code', cur.code, 'minor_units', cur.minor_units,
+                                   'note', 'Amounts are whole numbers of the currency''s minor unit (cents for USD).'),
+    'customer', (to_jsonb(c) - 'tenant_id' - 'customer_type_id') || jsonb_build_object(
+      'type', (select ty.label from app_public.customer_types ty where ty.tenant_id = c.tenant_id and ty.id = c.customer_type_id)),
+    'merged_records', (select coalesce(jsonb_agg(to_jsonb(m) - 'tenant_id' order by m.id), '[]')
+                       from app_public.customers m where m.tenant_id = c.tenant_id and m.id = any(h.ids) and m.id <> c.id),
+    'purchase_history', (select to_jsonb(s) - 'tenant_id' - 'customer_id' - 'recent_visits'
+                         from app_public.customer_stats s where s.tenant_id = c.tenant_id and s.customer_id = c.id),
+    'notes', (select coalesce(jsonb_agg(jsonb_build_object('id', n.id, 'category', n.category, 'body', n.body,
+                                                           'author', u.name, 'created_at', n.created_at, 'updated_at', n.updated_at)
+                                        order by n.created_at, n.id), '[]')
+              from app_public.customer_notes n left join app_public.users u on u.id = n.author_user_id
+              where n.tenant_id = c.tenant_id and n.customer_id = any(h.ids)),
+    'addresses', (select coalesce(jsonb_agg(to_jsonb(a) - 'tenant_id' - 'customer_id' order by a.created_at, a.id), '[]')
+                  from app_public.customer_addresses a where a.tenant_id = c.tenant_id and a.customer_id = any(h.ids)),
+    'consents', jsonb_build_object(
+      'marketing', jsonb_build_object('agreed', c.marketing_consent, 'source', c.marketing_consent_source,
+                                      'recorded_at', c.marketing_consent_updated_at),
+      'contact_channels', (select coalesce(jsonb_agg(jsonb_build_object('channel', x.channel, 'agreed', x.allowed, 'source', x.source,
+                                                                        'recorded_at', x.recorded_at) order by x.channel), '[]')
+                           from app_public.customer_contact_channels x where x.tenant_id = c.tenant_id and x.customer_id = c.id)),
+    'preferences', (select to_jsonb(p) - 'tenant_id' - 'customer_id'
+                    from app_public.customer_preferences p where p.tenant_id = c.tenant_id and p.customer_id = c.id),
+    'favourite_items', (select coalesce(jsonb_agg(i.name order by i.name), '[]')
+                        from app_public.customer_favourite_items f
+                        join app_public.catalog_items i on i.tenant_id = f.tenant_id and i.id = f.catalog_item_id
+                        where f.tenant_id = c.tenant_id and f.customer_id = c.id),
+    'orders', (select coalesce(jsonb_agg(jsonb_build_object(
+        'id', o.id, 'location', l.name, 'status', o.status, 'placed_at', o.placed_at, 'business_date', o.business_date,
+        'subtotal', o.subtotal, 'discount_total', o.discount_total, 'tax_name', o.tax_name, 'tax_rate_bps', o.tax_rate_bps,
+        'tax_inclusive', o.tax_inclusive, 'tax_total', o.tax_total, 'total', o.total, 'paid_total', o.paid_total,
+        'refunded_total', o.refunded_total, 'voided_at', o.voided_at, 'void_reason', o.void_reason,
+        'cancelled_at', o.cancelled_at, 'cancel_reason', o.cancel_reason, 'created_at', o.created_at,
+        'lines', (select coalesce(jsonb_agg(jsonb_build_object('line_no', ol.line_no, 'sku', ol.sku, 'name', ol.name,
+                    'quantity', ol.quantity, 'unit_price', ol.unit_price, 'subtotal', ol.subtotal,
+                    'discount', ol.line_discount + ol.order_discount_share, 'tax', ol.tax, 'total', ol.total) order by ol.line_no), '[]')
+                  from app_public.order_lines ol where ol.tenant_id = o.tenant_id and ol.order_id = o.id),
+        'payments', (select coalesce(jsonb_agg(jsonb_build_object('type', t.type, 'amount', t.applied_amount, 'recorded_at', t.created_at)
+                       order by t.created_at, t.id), '[]')
+                     from app_public.tenders t where t.tenant_id = o.tenant_id and t.order_id = o.id),
+        'refunds', (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'refunded_at', r.created_at, 'business_date', r.business_date,
+                      'reason', r.reason, 'subtotal', r.subtotal, 'discount_total', r.discount_total, 'tax_total', r.tax_total, 'total', r.total,
+                      'lines', (select coalesce(jsonb_agg(jsonb_build_object('line_no', ol.line_no, 'name', ol.name, 'quantity', rl.quantity,
+                                  'total', rl.total) order by ol.line_no), '[]')
+                                from app_public.order_refund_lines rl
+                                join app_public.order_lines ol on ol.tenant_id = rl.tenant_id and ol.id = rl.order_line_id
+                                where rl.tenant_id = r.tenant_id and rl.order_refund_id = r.id)) order by r.created_at, r.id), '[]')
+                    from app_public.order_refunds r where r.tenant_id = o.tenant_id and r.order_id = o.id)
+      ) order by o.created_at, o.id), '[]')
+      from app_public.orders o left join app_public.locations l on l.tenant_id = o.tenant_id and l.id = o.location_id
+      where o.tenant_id = c.tenant_id and o.customer_id = any(h.ids)),
+    'timeline', (select coalesce(jsonb_agg(jsonb_build_object('occurred_at', t.occurred_at, 'kind', t.kind, 'summary', t.summary,
+                                                              'by', t.actor_name) order by t.n), '[]')
+                 from app_private.customer_timeline(c.tenant_id, c.id) with ordinality as t(occurred_at, kind, summary, actor_user_id, actor_name, subject_id, n)),
+    'audit_entries', (select coalesce(jsonb_agg(jsonb_build_object('at', a.created_at, 'entity', a.entity, 'action', a.action,
+                                                                   'by', u.name, 'command', a.command, 'reason', a.reason, 'changes', a.changes)
+                                                order by a.created_at, a.id), '[]')
+                      from app_public.audit_entries a left join app_public.users u on u.id = a.actor_user_id
+                      where a.tenant_id = c.tenant_id and a.id in (select app_private.customer_audit_entry_ids(c.tenant_id, h.ids)))
+  )
+  from c, h, cur;
+$$;
+
+--
+-- Name: FUNCTION customer_data_document(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_data_document(tenant_id text, customer_id text) IS 'customer.json of a data bundle: everything held about a customer (and the customers merged into it), structured.';
+
+--
+-- Name: customer_data_export_progress(text, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_data_export_progress(tenant_id text, export_id text, files_written integer) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.customer_data_exports e set files_written = customer_data_export_progress.files_written
+  where e.tenant_id = customer_data_export_progress.tenant_id and e.id = customer_data_export_progress.export_id and e.status = 'running';
+$$;
+
+--
 -- Name: customer_event_payload(app_public.customers); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5233,6 +5587,32 @@ CREATE FUNCTION app_private.customer_event_payload(c app_public.customers) RETUR
     'status', c.status,
     'created_by', c.created_by,
     'created_at', app_hidden.iso_utc(c.created_at));
+$$;
+
+--
+-- Name: customer_for_data_request(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_for_data_request(tenant_id text, customer_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = customer_for_data_request.tenant_id and c.id = customer_for_data_request.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_id, 40), '(none given)')));
+  elsif cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD',
+      'This customer was merged into another one, which holds its data now: answer the request on that customer.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was already erased.', cur.id);
+  end if;
+  return cur;
+end;
 $$;
 
 --
@@ -5521,6 +5901,99 @@ end;
 $$;
 
 --
+-- Name: customer_timeline(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) RETURNS SETOF app_public.customer_activity
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with target as (
+    select x.tenant_id as tenant, x.id, x.customer_number, app_private.tenant_currency(x.tenant_id) as currency
+    from app_public.customers x where x.tenant_id = customer_timeline.tenant_id and x.id = customer_timeline.customer_id
+  ),
+  entries as (
+    -- Lifecycle events of the customer: created, and merges into it.
+    select e.occurred_at,
+           case e.type when 'customer.created.v1' then 'created' else 'merged' end as kind,
+           case e.type
+             when 'customer.created.v1' then format('Customer %s created', e.payload ->> 'customer_number')
+             else format('Merged customer %s into this one (%s orders, %s notes, %s addresses moved)',
+                         e.payload ->> 'duplicate_customer_number',
+                         jsonb_array_length(e.payload -> 'moved_order_ids'),
+                         jsonb_array_length(e.payload -> 'moved_note_ids'),
+                         jsonb_array_length(e.payload -> 'moved_address_ids')) end as summary,
+           e.actor_user_id,
+           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id
+    from target t
+    join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'customer' and e.aggregate_id = t.id
+    where e.type in ('customer.created.v1', 'customer.merged.v1')
+    union all
+    -- Changes of the row, from the audit trail (those made by a merge are told by the merge entry).
+    select a.created_at,
+           case
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'erased'
+             when a.changes ? 'data_access_request' then 'data_requested'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'archived'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'restored'
+             else 'updated' end,
+           case
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'Personal data erased on request'
+             when a.changes ? 'data_access_request' then 'Their data was exported for them on request'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'Archived'
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then
+               format('Merged into customer %s', (select p.customer_number from app_public.customers p
+                                                  where p.tenant_id = t.tenant and p.id = a.changes -> 'merged_into_id' ->> 'new'))
+             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'Restored from the archive'
+             else 'Changed ' || (select string_agg(app_hidden.customer_change_text(k, a.changes -> k), ', ' order by k)
+                                 from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
+           a.actor_user_id,
+           a.entity_id
+    from target t
+    join app_public.audit_entries a on a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
+    where a.action = 'update'
+      and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
+      and not exists (select 1 from app_public.customer_merges m
+                      where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
+    union all
+    -- Orders of the customer (and of customers merged into it); a sale at the time it was made (an
+    -- import of a past sale is recorded now but happened then).
+    select case when e.type = 'order.placed.v1' then coalesce((e.payload ->> 'placed_at')::timestamptz, e.occurred_at) else e.occurred_at end,
+           case e.type when 'order.placed.v1' then 'order_placed' when 'order.refunded.v1' then 'order_refunded' else 'order_voided' end,
+           case e.type
+             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency))
+             when 'order.refunded.v1' then format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
+               (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
+                from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason')
+             else format('Order of %s voided: %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency), e.payload ->> 'void_reason') end,
+           e.actor_user_id,
+           e.aggregate_id
+    from target t
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(app_private.customer_history_ids(t.tenant, t.id))
+    join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'order' and e.aggregate_id = o.id
+    where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1')
+    union all
+    -- Notes.
+    select n.created_at, 'note',
+           format('%s note: %s', initcap(n.category), left(n.body, 200) || case when length(n.body) > 200 then '…' else '' end),
+           n.author_user_id, n.id
+    from target t
+    join app_public.customer_notes n on n.tenant_id = t.tenant and n.customer_id = t.id
+  )
+  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id
+  from entries en
+  left join app_public.users u on u.id = en.actor_user_id
+  order by en.occurred_at desc, en.kind, en.subject_id desc;
+$$;
+
+--
+-- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) IS 'The timeline of a customer of a tenant, newest first (customers_timeline for the API; the data bundle for the worker).';
+
+--
 -- Name: customers_containing(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5534,7 +6007,7 @@ CREATE FUNCTION app_private.customers_containing(tenant_id text, pattern text, p
 begin
   return query execute format(
     'select c.id from app_public.customers c
-     where c.tenant_id = $1 and c.status <> ''merged''
+     where c.tenant_id = $1 and c.status not in (''merged'', ''erased'')
        and (lower(c.display_name) like %L or c.email like %L%s)
      limit 10',
     pattern, pattern,
@@ -5548,6 +6021,24 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) IS 'Substring lookup of search_customers through the trigram indexes (LIKE patterns given escaped).';
+
+--
+-- Name: delete_expired_customer_data_exports(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_customer_data_exports() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (delete from app_public.customer_data_exports e where e.created_at < now() - interval '7 days' returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_customer_data_exports(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_customer_data_exports() IS 'Removes customer data bundles (and their files) older than 7 days.';
 
 --
 -- Name: delete_expired_exports(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6033,6 +6524,20 @@ $_$;
 COMMENT ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) IS 'The SQL whose rows make an export of a tenant (for COPY … TO STDOUT).';
 
 --
+-- Name: fail_customer_data_export(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.fail_customer_data_export(tenant_id text, export_id text, message text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  delete from app_private.customer_data_export_chunks c
+  where c.tenant_id = fail_customer_data_export.tenant_id and c.export_id = fail_customer_data_export.export_id;
+  update app_public.customer_data_exports e set status = 'failed', finished_at = now(), error_message = left(message, 500)
+  where e.tenant_id = fail_customer_data_export.tenant_id and e.id = fail_customer_data_export.export_id and e.status <> 'done';
+$$;
+
+--
 -- Name: fail_customer_import(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6107,6 +6612,27 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text, error_message text) IS 'Marks a billing request done (with its url) or failed (with a message for the user) (worker).';
+
+--
+-- Name: finish_customer_data_export(text, text, integer, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_customer_data_export(tenant_id text, export_id text, chunk_count integer, bytes_written bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if (select count(*) from app_private.customer_data_export_chunks c
+      where c.tenant_id = finish_customer_data_export.tenant_id and c.export_id = finish_customer_data_export.export_id)
+     <> finish_customer_data_export.chunk_count then
+    raise exception 'customer data export % of tenant %: % chunks expected', export_id, tenant_id, chunk_count;
+  end if;
+  update app_public.customer_data_exports e set status = 'done', finished_at = now(), files_written = e.files_total,
+    chunk_count = finish_customer_data_export.chunk_count, bytes_written = finish_customer_data_export.bytes_written
+  where e.tenant_id = finish_customer_data_export.tenant_id and e.id = finish_customer_data_export.export_id and e.status = 'running';
+  return found;
+end;
+$$;
 
 --
 -- Name: finish_customer_import_parse(text, text, text[], text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6385,6 +6911,8 @@ begin
   end if;
   if cur.status = 'merged' then
     perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; change that customer instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it cannot be changed.', cur.id);
   end if;
   return cur;
 end;
@@ -6484,6 +7012,8 @@ begin
     if row_found.status = 'merged' then
       perform app_hidden.raise_error('CMRGD', format('Customer %s (%s) was already merged into another customer.',
         row_found.customer_number, row_found.display_name), row_found.merged_into_id);
+    elsif row_found.status = 'erased' then
+      perform app_hidden.raise_error('ERASD', format('Customer %s was erased: it cannot be merged.', row_found.customer_number), row_found.id);
     end if;
   end loop;
 end;
@@ -6886,6 +7416,10 @@ begin
   live := app_private.live_customer_id(order_customer_id.tenant_id, btrim(order_customer_id.customer_id));
   if live is null then
     perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', left(btrim(customer_id), 40)));
+  end if;
+  -- An erased customer is nobody any more: a new sale is not filed under them.
+  if exists (select 1 from app_public.customers c where c.tenant_id = order_customer_id.tenant_id and c.id = live and c.status = 'erased') then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: sell without a customer, or add them again as a new customer.', live, 'customer_id');
   end if;
   return live;
 end;
@@ -7614,6 +8148,16 @@ begin
                     join graphile_worker._private_tasks t on t.id = j.task_id
                     where t.identifier in ('customer_import_parse', 'customer_import_commit') and j.payload ->> 'importId' = i.id
                       and j.payload ->> 'tenantId' = i.tenant_id
+                      and (j.locked_at is not null or j.attempts < j.max_attempts));
+
+  -- So would a customer's data bundle (customers/495-data-requests.sql).
+  perform app_private.fail_customer_data_export(e.tenant_id, e.id, 'The file could not be written. Please try again.')
+  from app_public.customer_data_exports e
+  where e.status in ('pending', 'running')
+    and not exists (select 1 from graphile_worker._private_jobs j
+                    join graphile_worker._private_tasks t on t.id = j.task_id
+                    where t.identifier = 'customer_data_export' and j.payload ->> 'exportId' = e.id
+                      and j.payload ->> 'tenantId' = e.tenant_id
                       and (j.locked_at is not null or j.attempts < j.max_attempts));
 end;
 $$;
@@ -8607,8 +9151,9 @@ CREATE FUNCTION app_private.seed_tenant_roles(tenant text) RETURNS void
     AS $$
   insert into app_public.roles (tenant_id, key, name, permissions) values
     (tenant, 'owner', 'Owner', app_hidden.all_permissions()),
+    -- Managers: everything but the settings and a customer's data requests (erasing is final).
     (tenant, 'manager', 'Manager', array(
-      select p from unnest(app_hidden.all_permissions()) as p where p <> 'settings.update')),
+      select p from unnest(app_hidden.all_permissions()) as p where p not in ('settings.update', 'customers.erase'))),
     (tenant, 'cashier', 'Cashier', array['customers.view', 'customers.create', 'sales.sell']);
 $$;
 
@@ -8632,6 +9177,8 @@ begin
   end if;
   if cur.status = 'merged' then
     perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it can be neither archived nor restored.', cur.id);
   end if;
   if cur.status = new_status then
     return cur;
@@ -8665,6 +9212,40 @@ begin
   return found;
 end;
 $$;
+
+--
+-- Name: start_customer_data_export(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.start_customer_data_export(tenant_id text, export_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  x app_public.customer_data_exports;
+begin
+  select e.* into x from app_public.customer_data_exports e
+  where e.tenant_id = start_customer_data_export.tenant_id and e.id = start_customer_data_export.export_id
+  for update;
+  if not found or x.status = 'done' then
+    return null;
+  end if;
+  delete from app_private.customer_data_export_chunks c where c.tenant_id = x.tenant_id and c.export_id = x.id;
+  update app_public.customer_data_exports e set status = 'running', started_at = now(), finished_at = null, error_message = null,
+    files_written = 0, bytes_written = 0, chunk_count = 0
+  where e.tenant_id = x.tenant_id and e.id = x.id;
+  return jsonb_build_object('tenantId', x.tenant_id, 'exportId', x.id, 'customerId', x.customer_id, 'fileName', x.file_name,
+    'csvFiles', (select jsonb_agg(jsonb_build_object('name', f.name, 'query', app_private.customer_data_csv_query(x.tenant_id, x.customer_id, f.name))
+                                  order by f.n)
+                 from unnest(array['orders.csv', 'order-lines.csv', 'timeline.csv']) with ordinality as f(name, n)));
+end;
+$$;
+
+--
+-- Name: FUNCTION start_customer_data_export(tenant_id text, export_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.start_customer_data_export(tenant_id text, export_id text) IS 'Marks a customer data bundle running and returns what the worker writes; null when it is gone or done.';
 
 --
 -- Name: start_customer_import_parse(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9212,6 +9793,12 @@ CREATE FUNCTION app_private.tg__append_only() RETURNS trigger
 begin
   if tg_op = 'DELETE' and not exists (select 1 from app_public.tenants t where t.id = old.tenant_id) then
     return old;
+  end if;
+  if tg_op = 'UPDATE' and tg_table_name = 'events' then
+    if current_setting('app.erasing_customer_events', true) = old.tenant_id and old.aggregate_type = 'customer'
+       and (to_jsonb(new) - 'payload') = (to_jsonb(old) - 'payload') then
+      return new;
+    end if;
   end if;
   perform app_hidden.raise_error('IMMUT', format(
     'Rows of %s are never changed or deleted; record a correcting entry instead.', tg_table_name));
@@ -9900,6 +10487,27 @@ CREATE FUNCTION app_private.worker_process_alive(process_key integer) RETURNS bo
       and l.classid = app_private.worker_lock_ns()::oid and l.objid = worker_process_alive.process_key::oid
       and a.usename = current_user
       and a.application_name = 'backoffice-worker-alive:' || worker_process_alive.process_key);
+$$;
+
+--
+-- Name: write_customer_data_chunk(text, text, integer, bytea, integer, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.write_customer_data_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, files_written integer, bytes_written bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  update app_public.customer_data_exports e set files_written = write_customer_data_chunk.files_written,
+    bytes_written = write_customer_data_chunk.bytes_written, chunk_count = write_customer_data_chunk.chunk_no + 1
+  where e.tenant_id = write_customer_data_chunk.tenant_id and e.id = write_customer_data_chunk.export_id and e.status = 'running';
+  if not found then
+    return false;
+  end if;
+  insert into app_private.customer_data_export_chunks (tenant_id, export_id, chunk_no, data)
+  values (write_customer_data_chunk.tenant_id, write_customer_data_chunk.export_id, write_customer_data_chunk.chunk_no, write_customer_data_chunk.data);
+  return true;
+end;
 $$;
 
 --
@@ -11345,6 +11953,127 @@ $$;
 COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.';
 
 --
+-- Name: customer_data_exports; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_data_exports (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    reason text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    file_name text NOT NULL,
+    files_written integer DEFAULT 0 NOT NULL,
+    files_total integer DEFAULT 4 NOT NULL,
+    bytes_written bigint DEFAULT 0 NOT NULL,
+    chunk_count integer DEFAULT 0 NOT NULL,
+    error_message text,
+    requested_by text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_data_exports_file_name_check CHECK ((file_name ~ '^[a-z0-9][a-z0-9._-]{0,120}\.zip$'::text)),
+    CONSTRAINT customer_data_exports_files_total_check CHECK ((files_total > 0)),
+    CONSTRAINT customer_data_exports_files_written_check CHECK ((files_written >= 0)),
+    CONSTRAINT customer_data_exports_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT customer_data_exports_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_data_exports FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_data_exports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_data_exports IS '@unique id
+@behavior -insert -update -delete
+Everything the business holds about one customer, asked for by the customer (requestCustomerData, needs customers.erase): a zip written by the worker; poll status and filesWritten, then download it from downloadUrl. Kept 7 days.';
+
+--
+-- Name: COLUMN customer_data_exports.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_data_exports.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.reason IS 'Why it was asked for (kept in the audit log too).';
+
+--
+-- Name: COLUMN customer_data_exports.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.status IS 'pending (queued), running, done (downloadable) or failed (see errorMessage).';
+
+--
+-- Name: COLUMN customer_data_exports.file_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.file_name IS 'The name the zip downloads under.';
+
+--
+-- Name: COLUMN customer_data_exports.files_written; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.files_written IS 'Files of the zip written so far.';
+
+--
+-- Name: COLUMN customer_data_exports.files_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.files_total IS 'Files the zip holds: customer.json, orders.csv, order-lines.csv, timeline.csv.';
+
+--
+-- Name: COLUMN customer_data_exports.bytes_written; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.bytes_written IS 'Bytes of the zip written so far.';
+
+--
+-- Name: COLUMN customer_data_exports.chunk_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.chunk_count IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_data_exports.error_message; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.error_message IS 'Why it failed.';
+
+--
+-- Name: COLUMN customer_data_exports.started_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.started_at IS 'When the worker started it (last attempt).';
+
+--
+-- Name: COLUMN customer_data_exports.finished_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_data_exports.finished_at IS 'When it became done or failed.';
+
+--
+-- Name: customer_data_exports_download_url(app_public.customer_data_exports); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_data_exports_download_url(e app_public.customer_data_exports) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when e.status = 'done' then '/customer-data/' || e.id end;
+$$;
+
+--
+-- Name: FUNCTION customer_data_exports_download_url(e app_public.customer_data_exports); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_data_exports_download_url(e app_public.customer_data_exports) IS 'Where to download the zip (GET, same site) once it is done; null before.';
+
+--
 -- Name: customer_import_fields(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -11740,89 +12469,14 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SE
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  with me as (
-    select tenant from app_hidden.customers_reader_tenant() as tenant where tenant is not null
-  ),
-  target as (
-    select me.tenant, x.id, x.customer_number, app_private.tenant_currency(me.tenant) as currency
-    from me join app_public.customers x on x.tenant_id = me.tenant and x.id = c.id
-  ),
-  entries as (
-    -- Lifecycle events of the customer: created, and merges into it.
-    select e.occurred_at,
-           case e.type when 'customer.created.v1' then 'created' else 'merged' end as kind,
-           case e.type
-             when 'customer.created.v1' then format('Customer %s created', e.payload ->> 'customer_number')
-             else format('Merged customer %s into this one (%s orders, %s notes, %s addresses moved)',
-                         e.payload ->> 'duplicate_customer_number',
-                         jsonb_array_length(e.payload -> 'moved_order_ids'),
-                         jsonb_array_length(e.payload -> 'moved_note_ids'),
-                         jsonb_array_length(e.payload -> 'moved_address_ids')) end as summary,
-           e.actor_user_id,
-           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id
-    from target t
-    join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'customer' and e.aggregate_id = t.id
-    where e.type in ('customer.created.v1', 'customer.merged.v1')
-    union all
-    -- Changes of the row, from the audit trail (those made by a merge are told by the merge entry).
-    select a.created_at,
-           case
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'archived'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'restored'
-             else 'updated' end,
-           case
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'Archived'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then
-               format('Merged into customer %s', (select p.customer_number from app_public.customers p
-                                                  where p.tenant_id = t.tenant and p.id = a.changes -> 'merged_into_id' ->> 'new'))
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'Restored from the archive'
-             else 'Changed ' || (select string_agg(app_hidden.customer_change_text(k, a.changes -> k), ', ' order by k)
-                                 from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
-           a.actor_user_id,
-           a.entity_id
-    from target t
-    join app_public.audit_entries a on a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
-    where a.action = 'update'
-      and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
-      and not exists (select 1 from app_public.customer_merges m
-                      where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
-    union all
-    -- Orders of the customer (and of customers merged into it); a sale at the time it was made (an
-    -- import of a past sale is recorded now but happened then).
-    select case when e.type = 'order.placed.v1' then coalesce((e.payload ->> 'placed_at')::timestamptz, e.occurred_at) else e.occurred_at end,
-           case e.type when 'order.placed.v1' then 'order_placed' when 'order.refunded.v1' then 'order_refunded' else 'order_voided' end,
-           case e.type
-             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency))
-             when 'order.refunded.v1' then format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
-               (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
-                from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason')
-             else format('Order of %s voided: %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency), e.payload ->> 'void_reason') end,
-           e.actor_user_id,
-           e.aggregate_id
-    from target t
-    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(app_private.customer_history_ids(t.tenant, t.id))
-    join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'order' and e.aggregate_id = o.id
-    where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1')
-    union all
-    -- Notes.
-    select n.created_at, 'note',
-           format('%s note: %s', initcap(n.category), left(n.body, 200) || case when length(n.body) > 200 then '…' else '' end),
-           n.author_user_id, n.id
-    from target t
-    join app_public.customer_notes n on n.tenant_id = t.tenant and n.customer_id = t.id
-  )
-  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id
-  from entries en
-  left join app_public.users u on u.id = en.actor_user_id
-  order by en.occurred_at desc, en.kind, en.subject_id desc;
+  select * from app_private.customer_timeline(app_hidden.customers_reader_tenant(), c.id);
 $$;
 
 --
 -- Name: FUNCTION customers_timeline(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, orders placed, voided and refunded, notes.';
+COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes.';
 
 --
 -- Name: customers_total_spend(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -12093,6 +12747,92 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) IS 'Says that two customers are not the same person (needs customers.merge): the Possible duplicates page no longer lists the pair. True when newly dismissed, false when it already was. NOTFD for an unknown customer, CMRGD for a merged one.';
+
+--
+-- Name: erase_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.erase_customer(customer_id text, reason text) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.erase');
+  cur app_public.customers;
+  ids text[];
+  before_row app_public.customers;
+  after_row app_public.customers;
+  diff jsonb;
+  result app_public.customers;
+begin
+  perform app_private.begin_change('erase_customer', reason, required => true);
+  -- The customer first: once it is locked nothing can be merged into it, so the chain is fixed.
+  cur := app_private.customer_for_data_request(tenant, customer_id);
+  perform app_private.assert_no_open_balance(tenant, cur.id);
+  ids := app_private.customer_history_ids(tenant, cur.id);
+  perform 1 from app_public.customers c where c.tenant_id = tenant and c.id = any(ids) order by c.id for update;
+
+  delete from app_public.customer_notes n where n.tenant_id = tenant and n.customer_id = any(ids);
+  delete from app_public.customer_addresses a where a.tenant_id = tenant and a.customer_id = any(ids);
+  -- The rows of imported files that made or matched them hold the file's cells (customers/485-import.sql).
+  delete from app_public.customer_import_rows r where r.tenant_id = tenant and r.customer_id = any(ids);
+  delete from app_public.customer_preferences p where p.tenant_id = tenant and p.customer_id = any(ids);
+  delete from app_public.customer_contact_channels x where x.tenant_id = tenant and x.customer_id = any(ids);
+  delete from app_public.customer_favourite_items f where f.tenant_id = tenant and f.customer_id = any(ids);
+
+  for before_row in select c.* from app_public.customers c where c.tenant_id = tenant and c.id = any(ids) order by c.id loop
+    update app_public.customers c set
+      email = null, phone = null, first_name = 'Erased customer', last_name = null, notes = null, tags = '[]', metadata = '{}',
+      marketing_consent = null, marketing_consent_updated_at = null, marketing_consent_source = null, customer_type_id = null,
+      status = case when c.id = cur.id then 'erased' else c.status end
+    where c.tenant_id = tenant and c.id = before_row.id
+    returning * into after_row;
+    diff := app_hidden.jsonb_diff(to_jsonb(before_row), to_jsonb(after_row), array['created_at', 'updated_at']);
+    -- The consumers follow (the read models' name becomes "Erased customer"); the diff carries no value of the person.
+    if diff <> '{}'::jsonb then
+      perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', after_row.id,
+        jsonb_build_object('customer_id', after_row.id, 'customer_number', after_row.customer_number,
+                           'display_name', after_row.display_name, 'status', after_row.status,
+                           'changes', app_hidden.erased_diff(diff)));
+    end if;
+    if after_row.id = cur.id then
+      result := after_row;
+    end if;
+  end loop;
+
+  update app_public.customer_merges m set
+    primary_snapshot = app_hidden.erased_row(m.primary_snapshot),
+    duplicate_snapshot = app_hidden.erased_row(m.duplicate_snapshot),
+    result_snapshot = app_hidden.erased_row(m.result_snapshot)
+  where m.tenant_id = tenant and (m.primary_id = any(ids) or m.duplicate_id = any(ids));
+
+  perform set_config('app.erasing_customer_events', tenant, true);
+  update app_private.events e set payload = app_hidden.erased_customer_payload(e.payload)
+  where e.tenant_id = tenant and e.aggregate_type = 'customer' and e.aggregate_id = any(ids);
+  perform set_config('app.erasing_customer_events', '', true);
+
+  -- The trail keeps who did what when; the values about the person and the reasons given for
+  -- earlier changes go (an order's entries keep their amounts: only which customer it was for
+  -- named the person, and that id stays). The reasons of the data requests themselves (this one
+  -- included) stay: they are the record.
+  update app_public.audit_entries a set
+    changes = case when a.entity in ('customers', 'customer_notes', 'customer_addresses', 'customer_merges')
+                   then app_hidden.erased_diff(a.changes) else a.changes end,
+    reason = case when a.command in ('erase_customer', 'request_customer_data') or a.reason is null then a.reason else '[erased]' end
+  where a.tenant_id = tenant and a.id in (select app_private.customer_audit_entry_ids(tenant, ids));
+
+  delete from app_public.customer_data_exports x where x.tenant_id = tenant and x.customer_id = any(ids);
+
+  perform app_private.end_change();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION erase_customer(customer_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.erase_customer(customer_id text, reason text) IS 'Erases a customer''s personal data on their request (needs customers.erase; the reason is required and kept in the audit log). Names, email, phone, notes, addresses, tags, metadata, consents and preferences go, also from the event log, the audit trail and merge records; the customer stays as "Erased customer" (status erased) so that its orders, payments and reports stay exact. The email and phone are free for a new customer. Cannot be undone. NOTFD, CMRGD (erase the customer it was merged into), ERASD (already erased).';
 
 --
 -- Name: inventory_items_is_low_stock(app_public.inventory_items, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -12792,6 +13532,8 @@ begin
   end if;
   if p.status = 'merged' or d.status = 'merged' then
     perform app_hidden.raise_error('CMRGD', 'One of these customers was already merged into another customer.');
+  elsif p.status = 'erased' or d.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'One of these customers was erased: it cannot be merged.');
   end if;
   m := app_hidden.merged_customer(p, d);
   result := row(m.display_name, m.email, m.phone, m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
@@ -13411,6 +14153,40 @@ COMMENT ON FUNCTION app_public.request_billing_portal() IS '@resultFieldName bil
 Asks for a Stripe billing portal session (settings.update); poll the returned request for its url.';
 
 --
+-- Name: request_customer_data(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.request_customer_data(customer_id text, reason text) RETURNS app_public.customer_data_exports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.erase');
+  why text := app_private.begin_change('request_customer_data', reason, required => true);
+  cur app_public.customers := app_private.customer_for_data_request(tenant, customer_id);
+  result app_public.customer_data_exports;
+begin
+  insert into app_public.customer_data_exports (tenant_id, customer_id, reason, file_name, requested_by)
+  values (tenant, cur.id, why,
+          'customer-data_' || lower(cur.customer_number) || '_' || to_char(now() at time zone 'UTC', 'YYYY-MM-DD') || '.zip',
+          app_hidden.current_user_id())
+  returning * into result;
+  perform app_private.audit_customer_change(tenant, cur.id,
+    jsonb_build_object('data_access_request', jsonb_build_object('old', null, 'new', result.id)));
+  perform graphile_worker.add_job('customer_data_export', json_build_object('tenantId', tenant, 'exportId', result.id), max_attempts := 3);
+  perform app_private.end_change();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION request_customer_data(customer_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.request_customer_data(customer_id text, reason text) IS '@resultFieldName dataExport
+Answers a customer''s request for their data (needs customers.erase): the worker writes a zip of everything held about them (customer.json, orders.csv, order-lines.csv, timeline.csv). The reason is required and kept in the audit log. Poll the returned row until its status is done, then download its downloadUrl (kept 7 days). NOTFD, CMRGD (answer on the customer it was merged into), ERASD.';
+
+--
 -- Name: restore_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -13473,7 +14249,7 @@ declare
   p record;
   branches text[] := '{}';
   prefix_hits int;
-  live constant text := 'c.tenant_id = $1 and c.status <> ''merged''';
+  live constant text := 'c.tenant_id = $1 and c.status not in (''merged'', ''erased'')';
 begin
   if tenant is null then
     return;
@@ -13918,6 +14694,8 @@ begin
   end if;
   if cur.status = 'merged' then
     perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; change that customer instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it cannot be changed. Add the person again as a new customer.', cur.id);
   end if;
   if patch is null then
     return cur;
@@ -14657,6 +15435,26 @@ COMMENT ON COLUMN app_private.analyst_logins.role_name IS 'The PostgreSQL role (
 --
 
 COMMENT ON COLUMN app_private.analyst_logins.label IS 'What the owner called it (Metabase, Ann''s notebook…).';
+
+--
+-- Name: customer_data_export_chunks; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.customer_data_export_chunks (
+    tenant_id text NOT NULL,
+    export_id text NOT NULL,
+    chunk_no integer NOT NULL,
+    data bytea NOT NULL,
+    CONSTRAINT customer_data_export_chunks_chunk_no_check CHECK ((chunk_no >= 0))
+);
+
+ALTER TABLE ONLY app_private.customer_data_export_chunks FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_data_export_chunks; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.customer_data_export_chunks IS 'The bytes of customer data bundles (zip), in order, about 1 MB each.';
 
 --
 -- Name: customer_duplicate_dismissals; Type: TABLE; Schema: app_private; Owner: -
@@ -16867,6 +17665,13 @@ ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_pkey PRIMARY KEY (tenant_id, role_name);
 
 --
+-- Name: customer_data_export_chunks customer_data_export_chunks_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_data_export_chunks
+    ADD CONSTRAINT customer_data_export_chunks_pkey PRIMARY KEY (tenant_id, export_id, chunk_no);
+
+--
 -- Name: customer_duplicate_dismissals customer_duplicate_dismissals_pair_key; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -17186,6 +17991,19 @@ ALTER TABLE ONLY app_public.customer_contact_channels
 --
 
 COMMENT ON CONSTRAINT customer_contact_channels_pkey ON app_public.customer_contact_channels IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_data_exports customer_data_exports_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_data_exports
+    ADD CONSTRAINT customer_data_exports_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_data_exports_pkey ON customer_data_exports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_data_exports_pkey ON app_public.customer_data_exports IS '@behavior -single -update -delete';
 
 --
 -- Name: customer_favourite_items customer_favourite_items_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -18053,6 +18871,30 @@ CREATE UNIQUE INDEX customer_addresses_default_key ON app_public.customer_addres
 CREATE INDEX customer_contact_channels_recorded_by_idx ON app_public.customer_contact_channels USING btree (recorded_by);
 
 --
+-- Name: customer_data_exports_created_at_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_data_exports_created_at_idx ON app_public.customer_data_exports USING btree (created_at);
+
+--
+-- Name: customer_data_exports_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_data_exports_customer_idx ON app_public.customer_data_exports USING btree (tenant_id, customer_id, created_at);
+
+--
+-- Name: customer_data_exports_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_data_exports_id_idx ON app_public.customer_data_exports USING btree (id);
+
+--
+-- Name: customer_data_exports_requested_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_data_exports_requested_by_idx ON app_public.customer_data_exports USING btree (requested_by);
+
+--
 -- Name: customer_favourite_items_item_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -18725,6 +19567,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.catalog_ite
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: customer_data_exports _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_data_exports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: customer_imports _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -18964,6 +19812,13 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON reporting.exports FOR 
 
 ALTER TABLE ONLY app_private.analyst_logins
     ADD CONSTRAINT analyst_logins_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: customer_data_export_chunks customer_data_export_chunks_tenant_id_export_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.customer_data_export_chunks
+    ADD CONSTRAINT customer_data_export_chunks_tenant_id_export_id_fkey FOREIGN KEY (tenant_id, export_id) REFERENCES app_public.customer_data_exports(tenant_id, id) ON DELETE CASCADE;
 
 --
 -- Name: customer_duplicate_dismissals customer_duplicate_dismissals_dismissed_by_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -19356,6 +20211,47 @@ ALTER TABLE ONLY app_public.customer_contact_channels
 --
 
 COMMENT ON CONSTRAINT customer_contact_channels_tenant_id_fkey ON app_public.customer_contact_channels IS '@behavior -*';
+
+--
+-- Name: customer_data_exports customer_data_exports_requested_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_data_exports
+    ADD CONSTRAINT customer_data_exports_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_data_exports_requested_by_fkey ON customer_data_exports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_data_exports_requested_by_fkey ON app_public.customer_data_exports IS '@fieldName requester
+@foreignFieldName customerDataExports';
+
+--
+-- Name: customer_data_exports customer_data_exports_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_data_exports
+    ADD CONSTRAINT customer_data_exports_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_data_exports_tenant_id_customer_id_fkey ON customer_data_exports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_data_exports_tenant_id_customer_id_fkey ON app_public.customer_data_exports IS '@fieldName customer
+@foreignFieldName dataExports';
+
+--
+-- Name: customer_data_exports customer_data_exports_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_data_exports
+    ADD CONSTRAINT customer_data_exports_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_data_exports_tenant_id_fkey ON customer_data_exports; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_data_exports_tenant_id_fkey ON app_public.customer_data_exports IS '@behavior -*';
 
 --
 -- Name: customer_favourite_items customer_favourite_items_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -20582,6 +21478,12 @@ END);
 CREATE POLICY all_for_owner ON app_private.analyst_logins TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_data_export_chunks all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.customer_data_export_chunks TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_duplicate_dismissals all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -20682,6 +21584,12 @@ CREATE POLICY all_for_owner ON app_private.worker_pools TO bo_owner USING (true)
 --
 
 ALTER TABLE app_private.analyst_logins ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_data_export_chunks; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.customer_data_export_chunks ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_duplicate_dismissals; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -20824,6 +21732,16 @@ END);
 --
 
 CREATE POLICY active_tenant_delete ON app_public.customer_contact_channels AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_data_exports active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_data_exports AS RESTRICTIVE FOR DELETE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -21104,6 +22022,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.customer_contact_channels AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_data_exports active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_data_exports AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -21400,6 +22328,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.customer_contact_channels AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_data_exports active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_data_exports AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -21812,6 +22754,20 @@ CASE
 END);
 
 --
+-- Name: customer_data_exports active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_data_exports AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_favourite_items active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22200,6 +23156,12 @@ CREATE POLICY all_for_owner ON app_public.customer_addresses TO bo_owner USING (
 CREATE POLICY all_for_owner ON app_public.customer_contact_channels TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_data_exports all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_data_exports TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_favourite_items all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22438,6 +23400,12 @@ ALTER TABLE app_public.customer_addresses ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.customer_contact_channels ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_data_exports; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_data_exports ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_favourite_items; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -22814,6 +23782,12 @@ CREATE POLICY select_with_permission ON app_public.customer_addresses FOR SELECT
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_contact_channels FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_data_exports select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_data_exports FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.erase'::text) AS has_permission)));
 
 --
 -- Name: customer_favourite_items select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -23712,6 +24686,20 @@ REVOKE ALL ON FUNCTION app_hidden.customer_change_text(field text, change jsonb)
 GRANT ALL ON FUNCTION app_hidden.customer_change_text(field text, change jsonb) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_data_chunk(export_id text, chunk_no integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_data_chunk(export_id text, chunk_no integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_data_chunk(export_id text, chunk_no integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_data_file(export_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_data_file(export_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_data_file(export_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION customer_display_name(first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -23835,6 +24823,34 @@ GRANT ALL ON FUNCTION app_hidden.duplicate_phone_key(phone text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) TO bo_visitor;
+
+--
+-- Name: FUNCTION erased_customer_payload(payload jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.erased_customer_payload(payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.erased_customer_payload(payload jsonb) TO bo_visitor;
+
+--
+-- Name: FUNCTION erased_diff(diff jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.erased_diff(diff jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.erased_diff(diff jsonb) TO bo_visitor;
+
+--
+-- Name: FUNCTION erased_row(row_data jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.erased_row(row_data jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.erased_row(row_data jsonb) TO bo_visitor;
+
+--
+-- Name: FUNCTION erasure_kept_keys(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.erasure_kept_keys() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.erasure_kept_keys() TO bo_visitor;
 
 --
 -- Name: FUNCTION export_chunk(export_id text, chunk_no integer); Type: ACL; Schema: app_hidden; Owner: -
@@ -24218,6 +25234,12 @@ REVOKE ALL ON FUNCTION app_private.assert_location_open(loc app_public.locations
 REVOKE ALL ON FUNCTION app_private.assert_may_create_business(user_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION assert_no_open_balance(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_tax_rate(tenant_id text, name text, rate_bps integer, except_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -24284,6 +25306,12 @@ GRANT SELECT ON TABLE app_public.roles TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.custom_role(tenant text, role_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION customer_audit_entry_ids(tenant_id text, customer_ids text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_audit_entry_ids(tenant_id text, customer_ids text[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION customer_counters__enqueue(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -24308,10 +25336,34 @@ REVOKE ALL ON FUNCTION app_private.customer_counters__order_refunded(evt app_pri
 REVOKE ALL ON FUNCTION app_private.customer_counters__order_voided(evt app_private.events) FROM PUBLIC;
 
 --
+-- Name: FUNCTION customer_data_csv_query(tenant_id text, customer_id text, file text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_data_csv_query(tenant_id text, customer_id text, file text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_data_document(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_data_document(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_data_export_progress(tenant_id text, export_id text, files_written integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_data_export_progress(tenant_id text, export_id text, files_written integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION customer_event_payload(c app_public.customers); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_event_payload(c app_public.customers) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_for_data_request(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_for_data_request(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_history_ids(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
@@ -24350,10 +25402,22 @@ REVOKE ALL ON FUNCTION app_private.customer_search_predicate(tenant_id text, q t
 REVOKE ALL ON FUNCTION app_private.customer_status_command(command text, customer_id text, new_status text, reason text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION delete_expired_customer_data_exports(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_customer_data_exports() FROM PUBLIC;
 
 --
 -- Name: FUNCTION delete_expired_exports(); Type: ACL; Schema: app_private; Owner: -
@@ -24440,6 +25504,12 @@ REVOKE ALL ON FUNCTION app_private.export_params(tenant_id text, kind reporting.
 REVOKE ALL ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fail_customer_data_export(tenant_id text, export_id text, message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.fail_customer_data_export(tenant_id text, export_id text, message text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fail_customer_import(tenant_id text, import_id text, code text, message text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -24462,6 +25532,12 @@ REVOKE ALL ON FUNCTION app_private.file_name_part(value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.finish_billing_request(tenant text, request_id text, status text, url text, error_message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_customer_data_export(tenant_id text, export_id text, chunk_count integer, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_customer_data_export(tenant_id text, export_id text, chunk_count integer, bytes_written bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION finish_customer_import_parse(tenant_id text, import_id text, header text[], encoding text, delimiter text); Type: ACL; Schema: app_private; Owner: -
@@ -24980,6 +26056,12 @@ REVOKE ALL ON FUNCTION app_private.set_customer_status(tenant_id text, customer_
 REVOKE ALL ON FUNCTION app_private.stage_customer_import_rows(tenant_id text, import_id text, first_row_no integer, rows jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION start_customer_data_export(tenant_id text, export_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.start_customer_data_export(tenant_id text, export_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION start_customer_import_parse(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -25266,6 +26348,12 @@ REVOKE ALL ON FUNCTION app_private.worker_lock_ns() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.worker_process_alive(process_key integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION write_customer_data_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, files_written integer, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.write_customer_data_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, files_written integer, bytes_written bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION write_customer_import_rows(imp app_public.customer_imports, from_row integer, to_row integer); Type: ACL; Schema: app_private; Owner: -
@@ -25578,6 +26666,19 @@ REVOKE ALL ON FUNCTION app_public."current_user"() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public."current_user"() TO bo_visitor;
 
 --
+-- Name: TABLE customer_data_exports; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_data_exports TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_data_exports_download_url(e app_public.customer_data_exports); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_data_exports_download_url(e app_public.customer_data_exports) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_data_exports_download_url(e app_public.customer_data_exports) TO bo_visitor;
+
+--
 -- Name: FUNCTION customer_import_fields(); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -25741,6 +26842,13 @@ GRANT ALL ON FUNCTION app_public.dismiss_billing_notice(id text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.dismiss_possible_duplicate(customer_id text, duplicate_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION erase_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.erase_customer(customer_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.erase_customer(customer_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION inventory_items_is_low_stock(item app_public.inventory_items, location_id text); Type: ACL; Schema: app_public; Owner: -
@@ -25915,6 +27023,13 @@ GRANT ALL ON FUNCTION app_public.reopen_location(location_id text) TO bo_visitor
 
 REVOKE ALL ON FUNCTION app_public.request_billing_portal() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.request_billing_portal() TO bo_visitor;
+
+--
+-- Name: FUNCTION request_customer_data(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.request_customer_data(customer_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.request_customer_data(customer_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION restore_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -

@@ -3,7 +3,7 @@
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
 // customers (with notes, an address, an archived one, a merged pair and a dismissed possible duplicate), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
-// read models, a finished CSV export, billing requests, invoices and notices and, on request, an
+// read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
 // label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
 //
@@ -304,6 +304,12 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
     JSON.stringify([[`${lower}-import@example.com`, `${label}-Imported`], ["not-an-email", `${label}-Refused`]]),
   ]);
   await db.owner.query("select app_private.finish_customer_import_parse($1, $2, array['Email', 'First Name'], 'utf-8', ',')", [tenantId, importId]);
+  // A finished bundle of Ann's data (her own request), as the worker writes it.
+  const dataExportId = (await one(owner, "select * from app_public.request_customer_data($1, $2)", [annId, `${label} asked at the counter`])).id;
+  await db.owner.query("select app_private.start_customer_data_export($1, $2)", [tenantId, dataExportId]);
+  const zip = Buffer.from(`PK customer.json ${label}-Ann ${lower}-ann@example.com`);
+  await db.owner.query("select app_private.write_customer_data_chunk($1, $2, 0, $3, 4, $4)", [tenantId, dataExportId, zip, zip.length]);
+  await db.owner.query("select app_private.finish_customer_data_export($1, $2, 1, $3)", [tenantId, dataExportId, zip.length]);
 
   // Billing: a portal request through the API; an invoice and a notice as the Stripe jobs store them.
   const billingRequestId = (await one(owner, "select * from app_public.request_billing_portal()")).id;

@@ -5,6 +5,7 @@ import pg from "pg";
 import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { handleAuth } from "./auth-routes.ts";
+import { handleCustomerDataDownload } from "./customer-data.ts";
 import { publicError } from "./errors.ts";
 import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
@@ -56,6 +57,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (path === "/webhooks/stripe") return handleStripeWebhook(pool, req, res);
     if (path.startsWith("/exports/")) return handleExportDownload(pool, req, res, path);
     if (path.startsWith("/imports/")) return handleImports(pool, req, res, path);
+    if (path.startsWith("/customer-data/")) return handleCustomerDataDownload(pool, req, res, path);
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;

@@ -6,6 +6,7 @@ import { cleanupJobRuns } from "./cleanup-job-runs.ts";
 import { cleanupSessions } from "./cleanup-sessions.ts";
 import { customerImportCommit } from "./customer-import-commit.ts";
 import { customerImportParse } from "./customer-import-parse.ts";
+import { customerDataExport } from "./customer-data-export.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
 import { reportingFold } from "./reporting-fold.ts";
@@ -25,6 +26,7 @@ declare global {
       cleanup_sessions: Record<string, never>;
       customer_import_commit: { tenantId: string; importId: string };
       customer_import_parse: { tenantId: string; importId: string };
+      customer_data_export: { tenantId: string; exportId: string };
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
       reporting_fold: Record<string, never>;
@@ -51,6 +53,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     cleanup_sessions: cleanupSessions,
     customer_import_commit: customerImportCommit,
     customer_import_parse: customerImportParse,
+    customer_data_export: customerDataExport,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
     reporting_fold: reportingFold,

@@ -2,7 +2,8 @@
 // addresses, recent orders and the activity timeline; Edit, the type, preferences,
 // Archive/Restore (customers.update) and Merge (customers.merge). Archiving and
 // restoring are confirmed with an optional reason, kept in the audit log. A customer that was
-// merged away shows where it went instead of its actions.
+// merged away shows where it went instead of its actions; an erased one says so. The customer's
+// own data requests (download, erase: customers.erase) are in PrivacyCard.
 import {
   Alert,
   Box,
@@ -35,6 +36,7 @@ import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import { MergeDialog } from "./MergeDialog.tsx";
 import { NotesCard } from "./NotesCard.tsx";
 import { PreferencesCard } from "./PreferencesCard.tsx";
+import { ErasedBanner, PrivacyCard } from "./PrivacyCard.tsx";
 import { ProfileCard, StatusChip } from "./ProfileCard.tsx";
 import { PurchaseHistoryCard } from "./PurchaseHistoryCard.tsx";
 import { ArchiveCustomerMutation, CustomerDetailQuery, RestoreCustomerMutation, type CustomerDetail } from "./queries.ts";
@@ -80,13 +82,15 @@ export function CustomerDetailPage() {
 function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const canUpdate = useCan("customers.update");
   const canMerge = useCan("customers.merge");
+  const canErase = useCan("customers.erase");
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
   const [changingStatus, setChangingStatus] = useState<StatusChange | null>(null);
   const [merging, setMerging] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const merged = c.status === "merged";
-  const live = !merged;
+  const erased = c.status === "erased";
+  const live = !merged && !erased;
   const wide = useMediaQuery(useTheme().breakpoints.up("md"), { noSsr: true });
 
   const profile = <ProfileCard customer={c} canWrite={canUpdate && live} />;
@@ -96,6 +100,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const addresses = <AddressesCard customerRowId={c.rowId} addresses={c.addresses.nodes} canWrite={canUpdate && live} />;
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
   const timeline = <TimelineCard entries={c.timeline.nodes} total={c.timeline.totalCount} />;
+  const privacy = canErase && live ? <PrivacyCard customer={c} /> : null;
 
   return (
     <>
@@ -154,6 +159,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
           . Their orders, notes and addresses are there now; this record is kept so that old references still lead somewhere.
         </Alert>
       )}
+      {erased && <ErasedBanner />}
       {c.status === "archived" && (
         <Alert severity="info" sx={{ mb: 3 }}>
           Archived: hidden from the till and the active list. Orders and history are kept{canUpdate ? "; Restore brings the customer back." : "."}
@@ -177,6 +183,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
             {stats}
             {addresses}
             {timeline}
+            {privacy}
           </Stack>
         </Box>
       ) : (
@@ -189,6 +196,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
           {addresses}
           {orders}
           {timeline}
+          {privacy}
         </Stack>
       )}
 

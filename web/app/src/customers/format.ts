@@ -66,7 +66,7 @@ export const ADDRESS_TYPES = [
 export const labelOf = (list: readonly { value: string; label: string }[], value: string) =>
   list.find((x) => x.value === value)?.label ?? value;
 
-export const STATUS_LABEL: Record<string, string> = { active: "Active", archived: "Archived", merged: "Merged" };
+export const STATUS_LABEL: Record<string, string> = { active: "Active", archived: "Archived", merged: "Merged", erased: "Erased" };
 
 /** The loyalty classes, in the order a person reads them (least to most committed, then gone). */
 export const LOYALTY_CLASSES = [

@@ -36,6 +36,8 @@ export const COMMAND_LABEL: Record<string, string> = {
   dismiss_possible_duplicate: "Not a duplicate",
   archive_customer: "Archive customer",
   restore_customer: "Restore customer",
+  request_customer_data: "Customer's data request (download)",
+  erase_customer: "Customer's data request (erase)",
   void_order: "Void order",
   change_plan: "Change plan",
 };

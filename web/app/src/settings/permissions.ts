@@ -15,6 +15,8 @@ export const PERMISSION_GROUPS: PermissionGroup[] = [
       { key: "customers.create", label: "Add customers" },
       { key: "customers.update", label: "Edit customers" },
       { key: "customers.merge", label: "Merge duplicate customers" },
+      { key: "customers.import", label: "Import customers from a file" },
+      { key: "customers.erase", label: "Answer customers' data requests (download, erase)" },
     ],
   },
   {
