@@ -178,7 +178,7 @@ describe("export_csv", () => {
         email: "",
         phone: "",
         tags: "",
-        note: "",
+        about: "",
         accepts_email_marketing: "",
         email_marketing_source: "",
         email_marketing_updated_at: "",
@@ -365,7 +365,7 @@ describe("the complete customers export", () => {
     await fold(db, other.tenantId);
   });
 
-  it("carries every profile column in the import's order: tags, note, consents with source and date, the default address", async () => {
+  it("carries every profile column in the import's order: tags, about, consents with source and date, the default address", async () => {
     const { records, byFirst, row } = await exportOf({});
     expect(row.file_name).toMatch(/^customers_\d{4}-\d{2}-\d{2}\.csv$/);
     // All of them, archived included, never the merged one.
@@ -381,7 +381,7 @@ describe("the complete customers export", () => {
       email: "ann@example.com",
       phone: "+12125550101", // E.164, as stored: no leading quote
       tags: "VIP, Wholesale",
-      note: "Likes oat milk.\nAsks for a receipt, always.",
+      about: "Likes oat milk.\nAsks for a receipt, always.",
       accepts_email_marketing: "yes",
       email_marketing_source: "pos",
       email_marketing_updated_at: at.email,
