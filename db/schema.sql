@@ -12117,6 +12117,25 @@ $$;
 COMMENT ON FUNCTION app_public.customer_import_history() IS 'The business''s customer imports, newest first (needs customers.import).';
 
 --
+-- Name: customer_import_rows_likely_duplicates(app_public.customer_import_rows); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_import_rows_likely_duplicates(r app_public.customer_import_rows) RETURNS SETOF app_public.likely_duplicate
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.* from app_public.likely_duplicates(r.first_name, r.last_name, r.email, r.phone) as d
+  where r.state = 'new'
+  limit 3;
+$$;
+
+--
+-- Name: FUNCTION customer_import_rows_likely_duplicates(r app_public.customer_import_rows); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_import_rows_likely_duplicates(r app_public.customer_import_rows) IS 'For a row that would make a new customer: the customers it is likely the same person as, with why (as the add-customer form warns).';
+
+--
 -- Name: customer_imports_report_url(app_public.customer_imports); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -26691,6 +26710,13 @@ GRANT ALL ON FUNCTION app_public.customer_import_fields() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.customer_import_history() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_import_history() TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_import_rows_likely_duplicates(r app_public.customer_import_rows); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_import_rows_likely_duplicates(r app_public.customer_import_rows) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_import_rows_likely_duplicates(r app_public.customer_import_rows) TO bo_visitor;
 
 --
 -- Name: FUNCTION customer_imports_report_url(i app_public.customer_imports); Type: ACL; Schema: app_public; Owner: -

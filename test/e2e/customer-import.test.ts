@@ -28,6 +28,7 @@ describe("importing customers from a CSV file", () => {
     const owner = await e2e.app.db.onboard({ company: "Import Bakery" });
     const manager = await e2e.app.db.asUser(owner.tenantId, "manager");
     await owner.query("select app_public.create_customer(email => 'lena@example.com', first_name => 'Lena')");
+    await owner.query("select app_public.create_customer(email => 'oskar@shop.de', first_name => 'Oskar', last_name => 'Brandt')");
     const dir = await mkdtemp(path.join(tmpdir(), "import-"));
     const file = path.join(dir, "my-customers.csv");
     await writeFile(
@@ -62,6 +63,9 @@ describe("importing customers from a CSV file", () => {
         await counts.getByText(text, { exact: true }).waitFor();
       }
       expect(await page.getByRole("combobox", { name: "Email Address" }).innerText()).toBe("Email");
+      // A new row that looks like a customer already there is pointed out, as the add-customer form does.
+      const oskar = page.getByRole("table", { name: "The first rows, as they will be imported" }).getByTestId("preview-row").first();
+      expect(await oskar.getByTestId("likely-duplicate").innerText()).toMatch(/^Possibly the same as Oskar Brandt \(CUST-\d+\): .*Same email name at another domain/);
       expect(await page.getByRole("combobox", { name: "Favourite cake" }).innerText()).toContain("Ignore");
       const refused = page.getByRole("table", { name: "Rows that cannot be imported" }).getByTestId("refused-row");
       expect(await refused.count()).toBe(1);
@@ -84,6 +88,7 @@ describe("importing customers from a CSV file", () => {
       expect(rows).toEqual([
         { first_name: "Lena", last_name: "Sommer", email: "lena@example.com", phone: null, tags: [] },
         { first_name: "Oskar", last_name: "Brandt", email: "oskar@example.com", phone: "+49301234567", tags: [] },
+        { first_name: "Oskar", last_name: "Brandt", email: "oskar@shop.de", phone: null, tags: [] },
       ]);
 
       // The rows not imported, as they were, with the reason.

@@ -251,6 +251,21 @@ describe("preview", () => {
   });
 });
 
+describe("likely duplicates", () => {
+  it("a new row that looks like a customer already there says so, as the add-customer form does", async () => {
+    await createCustomer(shop.manager, { first_name: "Zelda", last_name: "Quimby", email: "zelda@first.example" });
+    const imp = await uploaded(asManager, "zelda.csv", "First Name,Last Name,Email\nZelda,Quimby,zelda@second.example\nUnrelated,Person,unrelated@example.com\n");
+    expect(imp.newCount).toBe(2);
+    const res = await asManager.graphql(
+      `query($id: String!) { customerImportByRowId(rowId: $id) { rows { nodes { rowNo likelyDuplicates { nodes { displayName reasons } } } } } }`,
+      { id: imp.rowId },
+    );
+    const [zelda, unrelated] = res.data.customerImportByRowId.rows.nodes;
+    expect(zelda.likelyDuplicates.nodes).toEqual([{ displayName: "Zelda Quimby", reasons: expect.arrayContaining(["Same name"]) }]);
+    expect(unrelated.likelyDuplicates.nodes).toEqual([]);
+  });
+});
+
 describe("encodings and hostile files", () => {
   it("reads UTF-8 with a BOM, UTF-16 and Windows-1252 alike", async () => {
     const text = "First Name,Last Name,Email\nZoë,Müller,zoe.mueller@example.com\n";

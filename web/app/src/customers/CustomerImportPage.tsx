@@ -274,15 +274,20 @@ function Outcome({ imp }: { imp: CustomerImport }) {
   );
 }
 
+/** A preview row, with the customer it may be the same person as (the add-customer form's warning). */
+type PreviewRow = ImportRow & {
+  likelyDuplicates?: { nodes: readonly { customerId: string; customerNumber: string; displayName: string; reasons: readonly (string | null)[] | null }[] };
+};
+
 /** Rows with their values as they will be imported or, `asInFile`, with their cells as the file has them (a refused row has no values). */
-function RowsCard({ title, rows, testId, asInFile }: { title: string; rows: readonly ImportRow[]; testId: string; asInFile?: boolean }) {
+function RowsCard({ title, rows, testId, asInFile }: { title: string; rows: readonly PreviewRow[]; testId: string; asInFile?: boolean }) {
   return (
     <Card>
       <CardContent>
         <Typography variant="h6" component="h2" gutterBottom>
           {title}
         </Typography>
-        <DataTable<ImportRow>
+        <DataTable<PreviewRow>
           label={title}
           rows={rows}
           rowKey={(r) => String(r.rowNo)}
@@ -307,6 +312,15 @@ function RowsCard({ title, rows, testId, asInFile }: { title: string; rows: read
                       {r.customer.displayName} ({r.customer.customerNumber})
                     </Link>
                   )}
+                  {r.likelyDuplicates?.nodes.map((d) => (
+                    <Typography key={d.customerId} variant="body2" color="warning.main" data-testid="likely-duplicate">
+                      Possibly the same as{" "}
+                      <Link component={RouterLink} to={`/customers/${d.customerId}`} target="_blank">
+                        {d.displayName} ({d.customerNumber})
+                      </Link>
+                      : {(d.reasons ?? []).filter(Boolean).join(", ")}
+                    </Typography>
+                  ))}
                 </Stack>
               ),
             },

@@ -78,6 +78,14 @@ export const CustomerImportQuery = graphql(
         sample: rows(first: 8) {
           nodes {
             ...ImportRowFields
+            likelyDuplicates(first: 1) {
+              nodes {
+                customerId
+                customerNumber
+                displayName
+                reasons
+              }
+            }
           }
         }
         firstCells: rows(first: 1) {
