@@ -1,5 +1,0 @@
--- The complete customers export (issue 20, item 6): every profile column, the Customers list's
--- filters (status, tag, search) as parameters, a UTF-8 BOM on every file (worker). The customer
--- search's patterns move to one function that the type-ahead and the export share.
---!include customers/440-search.sql
---!include reporting/650-exports.sql
