@@ -140,7 +140,9 @@ async function parseOnce(
       }
       const parser = parse({ delimiter, relax_column_count: true, relax_quotes: true, max_record_size: MAX_RECORD_BYTES, bom: true });
       // pipeline, not pipe: a decoding error of the source must reach the parser (and the loop below).
-      pipeline(Readable.from(again()), parser).catch(() => {}); // the loop below sees the same error
+      // One decoded chunk (~1 MB) waiting at a time: Readable.from's default buffers 16 of them,
+      // which held most of a 10 MB file in memory (the worker's peak grew with the file).
+      pipeline(Readable.from(again(), { highWaterMark: 1 }), parser).catch(() => {}); // the loop below sees the same error
       for await (const record of parser as AsyncIterable<string[]>) {
         if (header === null) {
           if (record.every((cell) => cell.trim() === "")) throw new UnreadableFile("The first line of the file must name its columns.");
