@@ -6041,6 +6041,27 @@ $$;
 COMMENT ON FUNCTION app_private.delete_expired_customer_data_exports() IS 'Removes customer data bundles (and their files) older than 7 days.';
 
 --
+-- Name: delete_expired_customer_imports(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_customer_imports() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (
+    delete from app_public.customer_imports i
+    where i.created_at < now() - interval '30 days' and i.status in ('uploading', 'ready', 'done', 'failed')
+    returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_customer_imports(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_customer_imports() IS 'Removes customer imports (with their files and staged rows) older than 30 days, except those being read or committed.';
+
+--
 -- Name: delete_expired_exports(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -25437,6 +25458,12 @@ REVOKE ALL ON FUNCTION app_private.customers_containing(tenant_id text, pattern 
 --
 
 REVOKE ALL ON FUNCTION app_private.delete_expired_customer_data_exports() FROM PUBLIC;
+
+--
+-- Name: FUNCTION delete_expired_customer_imports(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_customer_imports() FROM PUBLIC;
 
 --
 -- Name: FUNCTION delete_expired_exports(); Type: ACL; Schema: app_private; Owner: -

@@ -35,7 +35,8 @@ async function upload(pool: pg.Pool, req: IncomingMessage, res: ServerResponse):
   if (Number(req.headers["content-length"] ?? 0) > MAX_IMPORT_BYTES) {
     refuse(new HttpError("TOOBG", "The file is larger than 50 MB. Split it into smaller files."));
   }
-  const name = new URL(`http://localhost${req.url ?? "/"}`).searchParams.get("name") ?? "customers.csv";
+  // Control characters (a %00 would not even reach PostgreSQL as text) are dropped; SQL cleans the rest.
+  const name = (new URL(`http://localhost${req.url ?? "/"}`).searchParams.get("name") ?? "").replace(/[\u0000-\u001f\u007f]/g, "");
   const importId = await asVisitor(pool, readSessionId(req), async (client) => {
     const begun = await client.query<{ id: string }>("select app_hidden.begin_customer_import($1) as id", [name]);
     const id = begun.rows[0].id;

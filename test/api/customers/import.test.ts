@@ -5,9 +5,11 @@
 // files get a coded error or a reason per row, never a 500 and never half an import.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { taskList } from "../../../worker/tasks/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
+import { testRootUrl } from "../../helpers/env.ts";
 import { startTestServer, type HttpClient, type TestServer } from "../../helpers/server.ts";
 import { runJobsOnce } from "../../helpers/worker.ts";
 import { createCustomer, openShop, type Shop } from "../../db/customers/helpers.ts";
@@ -328,6 +330,38 @@ describe("who may import", () => {
     await work();
     expect(await getImport(asManager, imp.rowId)).toMatchObject({ status: "done", createdCount: 1, failedCount: 1 });
     expect((await db.owner.query("select count(*)::int as n from app_public.customers where email = 'mine@example.com'")).rows[0].n).toBe(1);
+  });
+});
+
+describe("retention", () => {
+  it("the nightly cleanup removes imports older than 30 days with their staged rows, and keeps younger ones and those at work", async () => {
+    const old = await uploaded(asManager, "old.csv", "Email\nold@example.com\n");
+    const young = await uploaded(asManager, "young.csv", "Email\nyoung@example.com\n");
+    const busy = await uploaded(asManager, "busy.csv", "Email\nbusy@example.com\n");
+    // Age them (the timestamps trigger keeps created_at, so as the superuser, triggers off).
+    const url = new URL(testRootUrl);
+    url.pathname = `/${db.name}`;
+    const root = new pg.Client(url.toString());
+    await root.connect();
+    try {
+      await root.query("set session_replication_role = replica");
+      await root.query("update app_public.customer_imports set created_at = now() - interval '31 days' where id = any($1)", [[old.rowId, busy.rowId]]);
+    } finally {
+      await root.end();
+    }
+    await db.owner.query("update app_public.customer_imports set status = 'committing' where id = $1", [busy.rowId]);
+    await db.owner.query("select graphile_worker.add_job('export_cleanup', '{}'::json)");
+    await runJobsOnce(db, { export_cleanup: taskList.export_cleanup });
+    const left = await db.owner.query("select id from app_public.customer_imports where id = any($1) order by file_name", [[old.rowId, young.rowId, busy.rowId]]);
+    expect(left.rows.map((r) => r.id)).toEqual([busy.rowId, young.rowId]);
+    expect((await db.owner.query("select count(*)::int as n from app_public.customer_import_rows where import_id = $1", [old.rowId])).rows[0].n).toBe(0);
+    await db.owner.query("update app_public.customer_imports set status = 'ready' where id = $1", [busy.rowId]);
+  });
+
+  it("a file name with control characters is cleaned, never a server error", async () => {
+    const res = await upload(asManager, "evil\u0000name\u0007.csv", "Email\nnul@example.com\n");
+    expect(res.status).toBe(201);
+    expect((await db.owner.query("select file_name from app_public.customer_imports where id = $1", [res.body.importId])).rows[0].file_name).toBe("evilname.csv");
   });
 });
 
