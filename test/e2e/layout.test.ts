@@ -24,7 +24,7 @@ const VIEWPORTS = [
  * six items (Croissant stocked and running low), five customers (one with notes and an address),
  * sales today and on the days before, a closed cash drawer and an open one.
  */
-async function seedBusiness(): Promise<{ owner: Member; customerId: string; customerName: string }> {
+async function seedBusiness(): Promise<{ owner: Member; customerId: string; customerName: string; importId: string }> {
   const { db } = e2e.app;
   const owner = await db.onboard({ company: "Harbourside Bakery & Coffee", timezone: "Europe/Paris" });
   await db.owner.query("update app_public.billing_subscriptions set plan_key = 'growth' where tenant_id = $1", [owner.tenantId]);
@@ -93,7 +93,21 @@ async function seedBusiness(): Promise<{ owner: Member; customerId: string; cust
   await sell({ "PST-CIN": 2, "COF-FW": 1, "PST-ALM": 5 }, customers[4]);
   await sell({ "BRD-SOUR": 2 }, null);
 
-  return { owner, customerId: amelie, customerName: "Amélie Fontaine-Beaumarchais" };
+  // A customer file read and waiting for its preview (as the upload route and the worker leave it):
+  // long names, a long email and a refused row.
+  const header = ["First Name", "Last Name", "Email Address", "Phone Number", "Tags", "Street Address 1", "City", "Postal Code", "Memo"];
+  const cells = [
+    ["Maximilian-Alexander", "von Hohenberg-Schwarzenfeld", "maximilian.alexander.von.hohenberg@example-bakery-customers.com", "+33 6 12 34 56 78", "Regular, Wholesale, Weekend", "221 boulevard Saint-Germain-des-Prés", "Paris", "75007", "Orders for the office every Monday"],
+    ["Zoé", "Martin", "not-an-email", "", "", "", "", "", ""],
+  ];
+  const importId = (await owner.query("select app_hidden.begin_customer_import('clients-boutique-2026.csv') as id")).rows[0].id as string;
+  await owner.query("select app_hidden.write_customer_import_chunk($1, $2)", [importId, Buffer.from([header, ...cells].map((r) => r.join(",")).join("\n"))]);
+  await owner.query("select app_hidden.finish_customer_import_upload($1)", [importId]);
+  await db.owner.query("select app_private.start_customer_import_parse($1, $2)", [owner.tenantId, importId]);
+  await db.owner.query("select app_private.stage_customer_import_rows($1, $2, 2, $3::jsonb)", [owner.tenantId, importId, JSON.stringify(cells)]);
+  await db.owner.query("select app_private.finish_customer_import_parse($1, $2, $3, 'utf-8', ',')", [owner.tenantId, importId, header]);
+
+  return { owner, customerId: amelie, customerName: "Amélie Fontaine-Beaumarchais", importId };
 }
 
 interface Screen {
@@ -103,7 +117,7 @@ interface Screen {
   ready(page: Page): Promise<void>;
 }
 
-function screens(customerId: string, customerName: string): Screen[] {
+function screens(customerId: string, customerName: string, importId: string): Screen[] {
   const table = (name: string) => (page: Page) => page.getByRole("table", { name }).getByRole("row").nth(1).waitFor();
   const bars = (testId: string) => (page: Page) => page.getByTestId(testId).locator('svg rect:not([height="0"])').first().waitFor();
   return [
@@ -147,6 +161,15 @@ function screens(customerId: string, customerName: string): Screen[] {
       ready: async (page) => {
         await page.getByRole("heading", { name: customerName, level: 1 }).waitFor();
         await page.getByText("14 rue des Boulangers-Saint-Germain").first().waitFor();
+      },
+    },
+    { name: "customer-imports", path: "/customers/imports", ready: table("Customer imports") },
+    {
+      name: "customer-import",
+      path: `/customers/imports/${importId}`,
+      ready: async (page) => {
+        await table("The first rows, as they will be imported")(page);
+        await table("Rows that cannot be imported")(page);
       },
     },
     {
@@ -258,7 +281,7 @@ function measure(page: Page): Promise<Overflow> {
 
 describe("layout", () => {
   it("no page scrolls sideways on a laptop or a phone", async () => {
-    const { owner, customerId, customerName } = await seedBusiness();
+    const { owner, customerId, customerName, importId } = await seedBusiness();
     const page = await e2e.page();
     await page.goto("/login");
     await signIn(page, owner.email, owner.password);
@@ -269,7 +292,7 @@ describe("layout", () => {
     const failures: string[] = [];
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize({ width: viewport.width, height: viewport.height });
-      for (const screen of screens(customerId, customerName)) {
+      for (const screen of screens(customerId, customerName, importId)) {
         await page.goto(screen.path);
         await screen.ready(page);
         // Nothing still loading, and the charts measured their box (a ResizeObserver, a frame later).

@@ -211,7 +211,7 @@ function Preview({ imp, fields, firstCells }: { imp: CustomerImport; fields: { f
               Apply and check again
             </Button>
           ) : (
-            <Button variant="contained" loading={committing.fetching} onClick={start} disabled={importable === 0 && imp.duplicateCount === 0}>
+            <Button variant="contained" loading={committing.fetching} onClick={start} disabled={importable === 0}>
               Import {importable.toLocaleString()} {importable === 1 ? "customer" : "customers"}
             </Button>
           )}
