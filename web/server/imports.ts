@@ -11,6 +11,7 @@ import { sniffEncoding, SNIFF_BYTES } from "../../worker/csv-text.ts";
 import { asVisitor } from "./db.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
 import { readSessionId } from "./session.ts";
+import { drained } from "./stored-files.ts";
 
 /** The largest file taken; the database holds the same limit (app_hidden.customer_import_max_bytes). */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
@@ -91,7 +92,7 @@ async function downloadReport(pool: pg.Pool, req: IncomingMessage, res: ServerRe
     const stream = client.query(copyTo(`copy (${query}) to stdout with (format csv, header)`));
     for await (const piece of stream as AsyncIterable<Buffer>) {
       if (res.destroyed) break;
-      if (!res.write(piece)) await new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
+      if (!res.write(piece)) await drained(res);
     }
     res.end();
   });

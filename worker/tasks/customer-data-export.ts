@@ -14,6 +14,7 @@
 import type { JobHelpers } from "graphile-worker";
 import { Zip, ZipDeflate, strToU8 } from "fflate";
 import { to as copyTo } from "pg-copy-streams";
+import { assertIdFields } from "./payload.ts";
 import type { LoggedTask } from "./run-log.ts";
 
 /** Bytes per stored chunk (EXPORT_CHUNK_BYTES overrides the 1 MB default, for tests; as the CSV exports). */
@@ -27,17 +28,8 @@ interface BundleJob {
   csvFiles: { name: string; query: string }[];
 }
 
-function assertPayload(payload: unknown): asserts payload is { tenantId: string; exportId: string } {
-  const p = payload as Record<string, unknown> | null;
-  for (const field of ["tenantId", "exportId"]) {
-    if (!p || typeof p !== "object" || typeof p[field] !== "string" || !/^[0-9A-Za-z_]{1,64}$/.test(p[field] as string)) {
-      throw new Error(`customer_data_export: the payload needs a string ${field}, got ${JSON.stringify(payload)}`);
-    }
-  }
-}
-
 export const customerDataExport: LoggedTask<"customer_data_export"> = async (payload, helpers) => {
-  assertPayload(payload);
+  assertIdFields(payload, "customer_data_export", "tenantId", "exportId");
   try {
     const { rows } = await helpers.query<{ job: BundleJob | null }>("select app_private.start_customer_data_export($1, $2) as job", [
       payload.tenantId,

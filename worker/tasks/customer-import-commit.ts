@@ -4,13 +4,13 @@
 // whole batches behind it; the retry goes on from the first row not marked, so no customer is
 // created twice. The import becomes done (with its counts) in the last call.
 import type { LoggedTask } from "./run-log.ts";
-import { assertImportPayload } from "./customer-import-parse.ts";
+import { assertIdFields } from "./payload.ts";
 
 /** Rows per transaction (CUSTOMER_IMPORT_BATCH_ROWS overrides, for tests). */
 const batchRows = () => Number(process.env.CUSTOMER_IMPORT_BATCH_ROWS) || 1000;
 
 export const customerImportCommit: LoggedTask<"customer_import_commit"> = async (payload, helpers) => {
-  assertImportPayload("customer_import_commit", payload);
+  assertIdFields(payload, "customer_import_commit", "tenantId", "importId");
   try {
     let rows = 0;
     for (;;) {

@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { parse, CsvError } from "csv-parse";
 import type { JobHelpers } from "graphile-worker";
 import { sniffDelimiter, sniffEncoding, SNIFF_BYTES, type CsvEncoding } from "../csv-text.ts";
+import { assertIdFields } from "./payload.ts";
 import type { LoggedTask } from "./run-log.ts";
 
 /** Rows per staging statement (CUSTOMER_IMPORT_STAGE_ROWS overrides, for tests). */
@@ -21,22 +22,13 @@ interface ImportPayload {
   importId: string;
 }
 
-export function assertImportPayload(task: string, payload: unknown): asserts payload is ImportPayload {
-  const p = payload as Record<string, unknown> | null;
-  for (const field of ["tenantId", "importId"]) {
-    if (!p || typeof p !== "object" || typeof p[field] !== "string" || !/^[0-9A-Za-z_]{1,64}$/.test(p[field] as string)) {
-      throw new Error(`${task}: the payload needs a string ${field}, got ${JSON.stringify(payload)}`);
-    }
-  }
-}
-
 /** A file the member must fix: the import fails with BADCS and this message. */
 class UnreadableFile extends Error {}
 /** The guess "UTF-8" was wrong: read again as Windows-1252. */
 class NotUtf8 extends Error {}
 
 export const customerImportParse: LoggedTask<"customer_import_parse"> = async (payload, helpers) => {
-  assertImportPayload("customer_import_parse", payload);
+  assertIdFields(payload, "customer_import_parse", "tenantId", "importId");
   try {
     let result = await parseOnce(helpers, payload, null);
     if (result === "not utf-8") result = await parseOnce(helpers, payload, "windows-1252");

@@ -6,6 +6,7 @@
 // Every file starts with a UTF-8 byte order mark, so that Excel opens it as UTF-8 (without one it
 // reads the bytes as the machine's legacy code page: "ZoÃ«" for "Zoë").
 import type { JobHelpers } from "graphile-worker";
+import { assertIdFields } from "./payload.ts";
 import type { LoggedTask } from "./run-log.ts";
 import { to as copyTo } from "pg-copy-streams";
 
@@ -21,15 +22,6 @@ interface ExportJob {
   query: string;
   fileName: string;
   rowsTotal: number;
-}
-
-function assertExportPayload(payload: unknown): asserts payload is { tenantId: string; exportId: string } {
-  const p = payload as Record<string, unknown> | null;
-  for (const field of ["tenantId", "exportId"]) {
-    if (!p || typeof p !== "object" || typeof p[field] !== "string" || !/^[0-9A-Za-z_]{1,64}$/.test(p[field] as string)) {
-      throw new Error(`export_csv: the payload needs a string ${field}, got ${JSON.stringify(payload)}`);
-    }
-  }
 }
 
 /** Counts CSV records ending in a chunk: line feeds outside quoted fields (quotes toggle, "" toggles twice). */
@@ -50,7 +42,7 @@ export class CsvRecordCounter {
 }
 
 export const exportCsv: LoggedTask<"export_csv"> = async (payload, helpers) => {
-  assertExportPayload(payload);
+  assertIdFields(payload, "export_csv", "tenantId", "exportId");
   try {
     const { rows } = await helpers.query<{ job: ExportJob | null }>("select app_private.start_export($1, $2) as job", [
       payload.tenantId,

@@ -1,28 +1,19 @@
 // What the Stripe tasks share: payload assertions and the ending of a billing request.
 import type { JobHelpers } from "graphile-worker";
 import { isPermanentStripeError } from "../stripe.ts";
+import { assertIdFields } from "./payload.ts";
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function assertIdField(payload: unknown, field: string, task: string): void {
-  if (!isObject(payload) || typeof payload[field] !== "string" || !/^[0-9A-Za-z_]{1,64}$/.test(payload[field] as string)) {
-    throw new Error(`${task}: the payload needs a string ${field}, got ${JSON.stringify(payload)}`);
-  }
-}
 
 export function assertTenantPayload(payload: unknown, task: string): asserts payload is { tenantId: string } {
-  assertIdField(payload, "tenantId", task);
+  assertIdFields(payload, task, "tenantId");
 }
 
 export function assertEventPayload(payload: unknown, task: string): asserts payload is { eventId: string } {
-  assertIdField(payload, "eventId", task);
+  assertIdFields(payload, task, "eventId");
 }
 
 export function assertRequestPayload(payload: unknown, task: string): asserts payload is { tenantId: string; requestId: string } {
-  assertIdField(payload, "tenantId", task);
-  assertIdField(payload, "requestId", task);
+  assertIdFields(payload, task, "tenantId", "requestId");
 }
 
 export interface BillingRequestParams {

@@ -217,7 +217,6 @@ function EraseDialog({ customer, onClose }: { customer: Customer; onClose(): voi
   const form = useForm({ reason: "", confirmation: "" });
   const confirmed = form.values.confirmation.trim() === customer.customerNumber;
   const submit = form.submit(async () => {
-    if (!confirmed) return form.say(`Type ${customer.customerNumber} to confirm.`, "confirmation");
     const result = await run({ customerId: customer.rowId, reason: form.values.reason }, ERASED_CONTEXT);
     if (result.error) return void form.fail(result.error);
     onClose();
