@@ -1809,6 +1809,219 @@ $$;
 COMMENT ON FUNCTION app_hidden.change_actor() IS 'The user a change is made by: the session''s, else the one a worker task acts for (app_private.act_for).';
 
 --
+-- Name: current_tenant_country(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_tenant_country() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.default_country from app_public.tenants t where t.id = app_hidden.current_tenant_id();
+$$;
+
+--
+-- Name: FUNCTION current_tenant_country(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_tenant_country() IS 'ISO country of the current tenant (its default_country).';
+
+--
+-- Name: current_tenant_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.current_tenant_id() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return (select s.active_tenant_id
+          from app_private.sessions s
+          join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
+          where s.secret_hash = app_hidden.current_session_hash() and s.expires_at > now());
+end;
+$$;
+
+--
+-- Name: FUNCTION current_tenant_id(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.current_tenant_id() IS 'The tenant the signed-in user works in, while they are still a member of it.';
+
+--
+-- Name: gen_ulid(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.gen_ulid() RETURNS text
+    LANGUAGE plpgsql PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  millis bigint := floor(extract(epoch from clock_timestamp()) * 1000);
+  bits bit(130) := b'00'
+    || substring(millis::bit(64) from 17 for 48)
+    || ('x' || encode(public.gen_random_bytes(10), 'hex'))::bit(80);
+  result text := '';
+begin
+  for i in 0..25 loop
+    result := result || substr(alphabet, substring(bits from i * 5 + 1 for 5)::int + 1, 1);
+  end loop;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION gen_ulid(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.gen_ulid() IS 'A new ULID: 26 characters, ordered by creation time.';
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: customer_addresses; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_addresses (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    type text DEFAULT 'home'::text NOT NULL,
+    line1 text NOT NULL,
+    line2 text,
+    city text NOT NULL,
+    region text,
+    postal_code text,
+    country text DEFAULT app_hidden.current_tenant_country() NOT NULL,
+    latitude numeric(9,6),
+    longitude numeric(9,6),
+    is_default boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_addresses_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
+    CONSTRAINT customer_addresses_city_check CHECK (((length(city) >= 1) AND (length(city) <= 100))),
+    CONSTRAINT customer_addresses_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT customer_addresses_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
+    CONSTRAINT customer_addresses_line1_check CHECK (((length(line1) >= 1) AND (length(line1) <= 200))),
+    CONSTRAINT customer_addresses_line2_check CHECK (((length(line2) >= 1) AND (length(line2) <= 200))),
+    CONSTRAINT customer_addresses_longitude_check CHECK (((longitude >= ('-180'::integer)::numeric) AND (longitude <= (180)::numeric))),
+    CONSTRAINT customer_addresses_postal_code_check CHECK (((length(postal_code) >= 1) AND (length(postal_code) <= 20))),
+    CONSTRAINT customer_addresses_region_check CHECK (((length(region) >= 1) AND (length(region) <= 100))),
+    CONSTRAINT customer_addresses_type_check CHECK ((type = ANY (ARRAY['home'::text, 'work'::text, 'billing'::text, 'shipping'::text, 'other'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_addresses FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_addresses; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_addresses IS '@unique id
+A postal address of a customer. At most one per customer is the default; making another the default unsets the previous one.';
+
+--
+-- Name: COLUMN customer_addresses.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_addresses.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.customer_id IS 'The customer (fixed once written).';
+
+--
+-- Name: COLUMN customer_addresses.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.type IS 'home, work, billing, shipping or other.';
+
+--
+-- Name: COLUMN customer_addresses.line1; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.line1 IS 'First address line (street and number).';
+
+--
+-- Name: COLUMN customer_addresses.line2; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.line2 IS 'Second address line (building, floor…).';
+
+--
+-- Name: COLUMN customer_addresses.city; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.city IS 'City or town.';
+
+--
+-- Name: COLUMN customer_addresses.region; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.region IS 'State, province or region.';
+
+--
+-- Name: COLUMN customer_addresses.postal_code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.postal_code IS 'Postal or ZIP code (upper-cased).';
+
+--
+-- Name: COLUMN customer_addresses.country; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.country IS 'ISO 3166 country code (two letters); defaults to the business''s country.';
+
+--
+-- Name: COLUMN customer_addresses.latitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.latitude IS 'Latitude in degrees (with longitude, or neither).';
+
+--
+-- Name: COLUMN customer_addresses.longitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.longitude IS 'Longitude in degrees (with latitude, or neither).';
+
+--
+-- Name: COLUMN customer_addresses.is_default; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.is_default IS 'Whether this is the customer''s default address (at most one).';
+
+--
+-- Name: checked_address_lines(app_public.customer_addresses, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) RETURNS app_public.customer_addresses
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+begin
+  a.line1 := app_hidden.assert_name('Address line 1', a.line1, 200, 'line1');
+  a.line2 := app_hidden.optional_name('Address line 2', a.line2, 200, 'line2');
+  a.city := app_hidden.assert_name('City', a.city, 100, 'city');
+  a.region := app_hidden.optional_name('Region', a.region, 100, 'region');
+  a.postal_code := upper(app_hidden.optional_name('Postal code', a.postal_code, 20, 'postal_code'));
+  a.country := upper(coalesce(nullif(btrim(a.country), ''), default_country));
+  if a.country is null or a.country !~ '^[A-Z]{2}$' then
+    perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.', field => 'country');
+  end if;
+  return a;
+end;
+$_$;
+
+--
+-- Name: FUNCTION checked_address_lines(a app_public.customer_addresses, default_country text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) IS 'An address''s lines and country checked and cleaned (BADIN naming the field); the country defaults to the one given.';
+
+--
 -- Name: contact_allowed(boolean, boolean, boolean, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -1939,10 +2152,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.current_permissions() IS 'Permissions of the signed-in user in the current tenant.';
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: plans; Type: TABLE; Schema: app_public; Owner: -
@@ -2134,45 +2343,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.current_suspended_tenant_id() IS 'The current tenant while it is suspended or closed, else null.';
-
---
--- Name: current_tenant_country(); Type: FUNCTION; Schema: app_hidden; Owner: -
---
-
-CREATE FUNCTION app_hidden.current_tenant_country() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-  select t.default_country from app_public.tenants t where t.id = app_hidden.current_tenant_id();
-$$;
-
---
--- Name: FUNCTION current_tenant_country(); Type: COMMENT; Schema: app_hidden; Owner: -
---
-
-COMMENT ON FUNCTION app_hidden.current_tenant_country() IS 'ISO country of the current tenant (its default_country).';
-
---
--- Name: current_tenant_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
---
-
-CREATE FUNCTION app_hidden.current_tenant_id() RETURNS text
-    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-begin
-  return (select s.active_tenant_id
-          from app_private.sessions s
-          join app_public.memberships m on m.tenant_id = s.active_tenant_id and m.user_id = s.user_id
-          where s.secret_hash = app_hidden.current_session_hash() and s.expires_at > now());
-end;
-$$;
-
---
--- Name: FUNCTION current_tenant_id(); Type: COMMENT; Schema: app_hidden; Owner: -
---
-
-COMMENT ON FUNCTION app_hidden.current_tenant_id() IS 'The tenant the signed-in user works in, while they are still a member of it.';
 
 --
 -- Name: current_user_id(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2547,35 +2717,6 @@ CREATE FUNCTION app_hidden.days_ago(days integer) RETURNS text
   select case when days is null then null when days <= 0 then 'today' when days = 1 then 'yesterday'
               else days || ' days ago' end;
 $$;
-
---
--- Name: gen_ulid(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.gen_ulid() RETURNS text
-    LANGUAGE plpgsql PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-declare
-  alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  millis bigint := floor(extract(epoch from clock_timestamp()) * 1000);
-  bits bit(130) := b'00'
-    || substring(millis::bit(64) from 17 for 48)
-    || ('x' || encode(public.gen_random_bytes(10), 'hex'))::bit(80);
-  result text := '';
-begin
-  for i in 0..25 loop
-    result := result || substr(alphabet, substring(bits from i * 5 + 1 for 5)::int + 1, 1);
-  end loop;
-  return result;
-end;
-$$;
-
---
--- Name: FUNCTION gen_ulid(); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.gen_ulid() IS 'A new ULID: 26 characters, ordered by creation time.';
 
 --
 -- Name: exports; Type: TABLE; Schema: reporting; Owner: -
@@ -5725,6 +5866,7 @@ declare
   f text;
   full_name text;
   tag_list text[];
+  address app_public.customer_addresses;
 begin
   if cardinality(cells) > width and exists (select 1 from unnest(cells[width + 1:]) as c where btrim(c) <> '') then
     r.state := 'invalid';
@@ -5761,18 +5903,23 @@ begin
     r.email_consent := app_hidden.import_yes_no('Accepts email marketing', raw ->> 'email_consent', 'email_consent');
     r.sms_consent := app_hidden.import_yes_no('Accepts SMS marketing', raw ->> 'sms_consent', 'sms_consent');
     if btrim(raw ->> 'address_line1') <> '' and btrim(raw ->> 'city') <> '' then
-      r.address_line1 := app_hidden.assert_name('Address line 1', raw ->> 'address_line1', 200, 'line1');
-      r.address_line2 := app_hidden.optional_name('Address line 2', raw ->> 'address_line2', 200, 'line2');
-      r.city := app_hidden.assert_name('City', raw ->> 'city', 100, 'city');
-      r.region := app_hidden.optional_name('Region', raw ->> 'region', 100, 'region');
-      r.postal_code := upper(app_hidden.optional_name('Postal code', raw ->> 'postal_code', 20, 'postal_code'));
-      r.country := upper(coalesce(app_hidden.trim_blank(raw ->> 'country'), country));
-      if r.country !~ '^[A-Z]{2}$' then
-        perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.', field => 'country');
-      end if;
+      address.line1 := raw ->> 'address_line1';
+      address.line2 := raw ->> 'address_line2';
+      address.city := raw ->> 'city';
+      address.region := raw ->> 'region';
+      address.postal_code := raw ->> 'postal_code';
+      address.country := app_hidden.trim_blank(raw ->> 'country');
+      address := app_hidden.checked_address_lines(address, country);
+      r.address_line1 := address.line1;
+      r.address_line2 := address.line2;
+      r.city := address.city;
+      r.region := address.region;
+      r.postal_code := address.postal_code;
+      r.country := address.country;
     end if;
     if r.email is null and r.phone is null and r.first_name is null then
-      perform app_hidden.raise_error('NOIDN', 'A customer needs at least an email, a phone number or a first name.');
+      -- the customers_identifiable rule, worded as the commands word it (NOIDN)
+      perform app_private.raise_customer_constraint(null, 'customers_identifiable', null, null, null);
     end if;
     r.state := 'new';
   exception when others then
@@ -6259,7 +6406,8 @@ CREATE FUNCTION app_private.export_customer_filter(tenant_id text, params jsonb)
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select concat_ws(' and ',
-    'c.status <> ''merged''',
+    -- the customers the list shows: never merged or erased ones
+    'c.status in (''active'', ''archived'')',
     case when coalesce(params ->> 'status', 'all') <> 'all' then format('c.status = %L', params ->> 'status') end,
     case when jsonb_array_length(coalesce(params -> 'tag', '[]')) > 0 then format('c.tags @> %L::jsonb', params -> 'tag') end,
     case when nullif(params ->> 'search', '') is not null then app_private.customer_search_predicate(tenant_id, params ->> 'search') end);
@@ -6282,7 +6430,6 @@ CREATE FUNCTION app_private.export_customer_params(p jsonb) RETURNS jsonb
 declare
   status text;
   tags jsonb := '[]'::jsonb;
-  tag jsonb;
   search text;
 begin
   if p ? 'status' and jsonb_typeof(p -> 'status') <> 'null'
@@ -6299,15 +6446,16 @@ begin
     else
       perform app_hidden.raise_error('BADIN', 'tag must be a tag, or a list of tags.', field => 'tag');
     end if;
-    if jsonb_array_length(tags) > 20 then
-      perform app_hidden.raise_error('BADIN', 'tag: at most 20 tags.', field => 'tag');
+    if exists (select 1 from jsonb_array_elements(tags) as t where jsonb_typeof(t) <> 'string') then
+      perform app_hidden.raise_error('BADIN', 'tag must be a tag, or a list of tags.', field => 'tag');
     end if;
-    for tag in select value from jsonb_array_elements(tags) loop
-      if jsonb_typeof(tag) <> 'string' or btrim(tag #>> '{}') = '' or length(tag #>> '{}') > 40 then
-        perform app_hidden.raise_error('BADIN', 'tag must be a tag of 1 to 40 characters, or a list of them.', field => 'tag');
-      end if;
-    end loop;
-    select coalesce(jsonb_agg(distinct to_jsonb(btrim(t))), '[]'::jsonb) into tags from jsonb_array_elements_text(tags) as t;
+    -- Read as tags are stored (app_hidden.normalize_tags), so that a filter matches what it names;
+    -- its complaint is about this parameter.
+    begin
+      tags := app_hidden.normalize_tags(array(select jsonb_array_elements_text(tags)));
+    exception when sqlstate 'BADTG' then
+      perform app_hidden.raise_error('BADIN', sqlerrm, field => 'tag');
+    end;
   end if;
 
   if p ? 'search' and jsonb_typeof(p -> 'search') <> 'null' then
@@ -9317,10 +9465,7 @@ begin
   if x.kind = 'customers' then
     filter := app_private.export_customer_filter(x.tenant_id, x.params);
   end if;
-  if x.kind = 'customers' and filter = app_private.export_customer_filter(x.tenant_id, '{}') then  -- no filter
-    select count(*) into total from reporting.rm_customer_activity a
-    where a.tenant_id = x.tenant_id and a.merged_into_id is null;
-  elsif x.kind = 'customers' then
+  if x.kind = 'customers' then
     execute format('select count(*) from reporting.rm_customer_activity a
                     join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
                     where a.tenant_id = %L and a.merged_into_id is null and %s', x.tenant_id, filter) into total;
@@ -9974,24 +10119,14 @@ $_$;
 CREATE FUNCTION app_private.tg_customer_addresses__validate() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $_$
+    AS $$
 begin
   new.type := coalesce(lower(btrim(new.type)), 'home');
   if new.type not in ('home', 'work', 'billing', 'shipping', 'other') then
     perform app_hidden.raise_error('BADIN', 'Address type must be home, work, billing, shipping or other.', field => 'type');
   end if;
-  new.line1 := app_hidden.assert_name('Address line 1', new.line1, 200, 'line1');
-  new.line2 := app_hidden.optional_name('Address line 2', new.line2, 200, 'line2');
-  new.city := app_hidden.assert_name('City', new.city, 100, 'city');
-  new.region := app_hidden.optional_name('Region', new.region, 100, 'region');
-  new.postal_code := upper(app_hidden.optional_name('Postal code', new.postal_code, 20, 'postal_code'));
-  if new.country is null or btrim(new.country) = '' then
-    select t.default_country into new.country from app_public.tenants t where t.id = new.tenant_id;
-  end if;
-  new.country := upper(btrim(new.country));
-  if new.country !~ '^[A-Z]{2}$' then
-    perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.', field => 'country');
-  end if;
+  new := app_hidden.checked_address_lines(new,
+    case when coalesce(btrim(new.country), '') = '' then (select t.default_country from app_public.tenants t where t.id = new.tenant_id) end);
   if (new.latitude is null) <> (new.longitude is null) then
     perform app_hidden.raise_error('BADIN', 'Give both latitude and longitude, or neither.', field => 'latitude');
   elsif new.latitude not between -90 and 90 or new.longitude not between -180 and 180 then
@@ -10011,7 +10146,7 @@ begin
   end if;
   return new;
 end;
-$_$;
+$$;
 
 --
 -- Name: tg_customer_notes__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12769,6 +12904,10 @@ begin
     perform app_hidden.raise_error('CMRGD', 'One of these customers was already merged into another customer.',
       case when one.status = 'merged' then one.merged_into_id else other.merged_into_id end);
   end if;
+  if one.status = 'erased' or other.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'One of these customers was erased: it is nobody''s duplicate.',
+      case when one.status = 'erased' then one.id else other.id end);
+  end if;
   perform app_private.begin_change('dismiss_possible_duplicate', null);
   insert into app_private.customer_duplicate_dismissals (tenant_id, customer_id, other_customer_id, dismissed_by)
   values (tenant,
@@ -12992,19 +13131,25 @@ COMMENT ON FUNCTION app_public.invite_member(email text, role_id text, OUT invit
 CREATE FUNCTION app_public.likely_duplicates(first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, email text DEFAULT NULL::text, phone text DEFAULT NULL::text) RETURNS SETOF app_public.likely_duplicate
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $_$
+    AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('customers.view');
-  first_clean text := left(nullif(btrim(first_name), ''), 100);
-  last_clean text := left(nullif(btrim(last_name), ''), 100);
-  -- An email counts from its @ on (before it, "zelda" would share its name with zelda@…).
-  email_clean text := case when lower(btrim(email)) ~ '^[^@[:space:]]+@[^@[:space:]]+$' then left(lower(btrim(email)), 254) end;
+  first_clean text := left(nullif(app_hidden.trim_blank(first_name), ''), 100);
+  last_clean text := left(nullif(app_hidden.trim_blank(last_name), ''), 100);
+  email_clean text;
   e164 text;
   phone_key text;
   email_key text;
   surname_key text;
   given_key text;
 begin
+  -- The email and phone as create_customer reads them; one still being typed (not valid yet) is
+  -- no evidence (before its @, "zelda" would share its name with zelda@…).
+  begin
+    email_clean := app_hidden.optional_email(email);
+  exception when sqlstate 'BADEM' then
+    email_clean := null;
+  end;
   if nullif(btrim(phone), '') is not null then
     begin
       e164 := app_hidden.normalize_phone(left(phone, 40), (select t.default_country from app_public.tenants t where t.id = tenant));
@@ -13016,21 +13161,21 @@ begin
   phone_key := app_hidden.duplicate_phone_key(e164);
   if phone_key is not null and (select count(*) from (
       select 1 from app_public.customers c
-      where c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null and app_hidden.duplicate_phone_key(c.phone) = phone_key
+      where c.tenant_id = tenant and c.status in ('active', 'archived') and c.phone is not null and app_hidden.duplicate_phone_key(c.phone) = phone_key
       limit 10) x) >= 10 then
     phone_key := null;
   end if;
   email_key := app_hidden.duplicate_email_key(email_clean);
   if email_key is not null and (select count(*) from (
       select 1 from app_public.customers c
-      where c.tenant_id = tenant and c.status <> 'merged' and c.email is not null and app_hidden.duplicate_email_key(c.email) = email_key
+      where c.tenant_id = tenant and c.status in ('active', 'archived') and c.email is not null and app_hidden.duplicate_email_key(c.email) = email_key
       limit 10) x) >= 10 then
     email_key := null;
   end if;
   surname_key := case when last_clean is not null then app_hidden.duplicate_surname_key(first_clean, last_clean) end;
   if surname_key is not null and (select count(*) from (
       select 1 from app_public.customers c
-      where c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+      where c.tenant_id = tenant and c.status in ('active', 'archived') and c.last_name is not null
         and app_hidden.duplicate_surname_key(c.first_name, c.last_name) = surname_key
       limit 10) x) >= 10 then
     surname_key := null;
@@ -13038,7 +13183,7 @@ begin
   given_key := case when first_clean is not null then app_hidden.duplicate_given_name_key(first_clean, last_clean) end;
   if given_key is not null and (select count(*) from (
       select 1 from app_public.customers c
-      where c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+      where c.tenant_id = tenant and c.status in ('active', 'archived') and c.first_name is not null
         and app_hidden.duplicate_given_name_key(c.first_name, c.last_name) = given_key
       limit 10) x) >= 10 then
     given_key := null;
@@ -13047,26 +13192,26 @@ begin
   return query
   with candidates as (
     select c.id from app_public.customers c
-    where phone_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null
+    where phone_key is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.phone is not null
       and app_hidden.duplicate_phone_key(c.phone) = phone_key
     union
     select c.id from app_public.customers c
-    where email_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.email is not null
+    where email_key is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.email is not null
       and app_hidden.duplicate_email_key(c.email) = email_key
     union
     select c.id from app_public.customers c
-    where surname_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+    where surname_key is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.last_name is not null
       and app_hidden.duplicate_surname_key(c.first_name, c.last_name) = surname_key
     union
     select c.id from app_public.customers c
-    where given_key is not null and c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+    where given_key is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.first_name is not null
       and app_hidden.duplicate_given_name_key(c.first_name, c.last_name) = given_key
     union
     select c.id from app_public.customers c
-    where email_clean is not null and c.tenant_id = tenant and c.status <> 'merged' and c.email = email_clean
+    where email_clean is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.email = email_clean
     union
     select c.id from app_public.customers c
-    where e164 is not null and c.tenant_id = tenant and c.status <> 'merged' and c.phone = e164
+    where e164 is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.phone = e164
   )
   select c.id, c.customer_number, c.display_name, c.email, c.phone, c.status, round(s.score::numeric, 2)::double precision, s.reasons
   from candidates x
@@ -13077,7 +13222,7 @@ begin
   order by s.score desc, c.display_name, c.id
   limit 5;
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION likely_duplicates(first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_public; Owner: -
@@ -13430,34 +13575,34 @@ begin
   select coalesce(array_agg(k.key), '{}') into phone_keys from (
     select app_hidden.duplicate_phone_key(c.phone) as key
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.phone is not null
     group by 1 having count(*) between 2 and 10) k;
   select coalesce(array_agg(k.key), '{}') into email_keys from (
     select app_hidden.duplicate_email_key(c.email) as key
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.email is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.email is not null
     group by 1 having count(*) between 2 and 10) k;
   select coalesce(array_agg(k.key), '{}') into surname_keys from (
     select app_hidden.duplicate_surname_key(c.first_name, c.last_name) as key
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.last_name is not null
     group by 1 having count(*) between 2 and 10) k;
   select coalesce(array_agg(k.key), '{}') into given_name_keys from (
     select app_hidden.duplicate_given_name_key(c.first_name, c.last_name) as key
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.first_name is not null
     group by 1 having count(*) between 2 and 10) k;
 
   return query
   with contact_members as (
     select 1 as kind, app_hidden.duplicate_phone_key(c.phone) as key, c.id
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.phone is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.phone is not null
       and app_hidden.duplicate_phone_key(c.phone) = any (phone_keys)
     union all
     select 2, app_hidden.duplicate_email_key(c.email), c.id
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.email is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.email is not null
       and app_hidden.duplicate_email_key(c.email) = any (email_keys)
   ),
   contact_pairs as (
@@ -13468,12 +13613,12 @@ begin
   name_members as (
     select 1 as kind, app_hidden.duplicate_surname_key(c.first_name, c.last_name) as key, c.id, c.first_name, c.last_name
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.last_name is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.last_name is not null
       and app_hidden.duplicate_surname_key(c.first_name, c.last_name) = any (surname_keys)
     union all
     select 2, app_hidden.duplicate_given_name_key(c.first_name, c.last_name), c.id, c.first_name, c.last_name
     from app_public.customers c
-    where c.tenant_id = tenant and c.status <> 'merged' and c.first_name is not null
+    where c.tenant_id = tenant and c.status in ('active', 'archived') and c.first_name is not null
       and app_hidden.duplicate_given_name_key(c.first_name, c.last_name) = any (given_name_keys)
   ),
   name_pairs as (
@@ -14206,6 +14351,14 @@ declare
   cur app_public.customers := app_private.customer_for_data_request(tenant, customer_id);
   result app_public.customer_data_exports;
 begin
+  -- One bundle of a customer at a time: asking again while one is being written answers that one.
+  select x.* into result from app_public.customer_data_exports x
+  where x.tenant_id = tenant and x.customer_id = cur.id and x.status in ('pending', 'running')
+  order by x.created_at desc limit 1;
+  if found then
+    perform app_private.end_change();
+    return result;
+  end if;
   insert into app_public.customer_data_exports (tenant_id, customer_id, reason, file_name, requested_by)
   values (tenant, cur.id, why,
           'customer-data_' || lower(cur.customer_number) || '_' || to_char(now() at time zone 'UTC', 'YYYY-MM-DD') || '.zip',
@@ -14224,7 +14377,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.request_customer_data(customer_id text, reason text) IS '@resultFieldName dataExport
-Answers a customer''s request for their data (needs customers.erase): the worker writes a zip of everything held about them (customer.json, orders.csv, order-lines.csv, timeline.csv). The reason is required and kept in the audit log. Poll the returned row until its status is done, then download its downloadUrl (kept 7 days). NOTFD, CMRGD (answer on the customer it was merged into), ERASD.';
+Answers a customer''s request for their data (needs customers.erase): the worker writes a zip of everything held about them (customer.json, orders.csv, order-lines.csv, timeline.csv). The reason is required and kept in the audit log. Poll the returned row until its status is done, then download its downloadUrl (kept 7 days); asked again while one is being written, it answers that one. NOTFD, CMRGD (answer on the customer it was merged into), ERASD.';
 
 --
 -- Name: restore_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -16342,119 +16495,6 @@ COMMENT ON COLUMN app_public.catalog_items.price IS 'Unit price in cents, before
 
 COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
 Only active items can be sold.';
-
---
--- Name: customer_addresses; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.customer_addresses (
-    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    customer_id text NOT NULL,
-    type text DEFAULT 'home'::text NOT NULL,
-    line1 text NOT NULL,
-    line2 text,
-    city text NOT NULL,
-    region text,
-    postal_code text,
-    country text DEFAULT app_hidden.current_tenant_country() NOT NULL,
-    latitude numeric(9,6),
-    longitude numeric(9,6),
-    is_default boolean DEFAULT false NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT customer_addresses_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
-    CONSTRAINT customer_addresses_city_check CHECK (((length(city) >= 1) AND (length(city) <= 100))),
-    CONSTRAINT customer_addresses_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
-    CONSTRAINT customer_addresses_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
-    CONSTRAINT customer_addresses_line1_check CHECK (((length(line1) >= 1) AND (length(line1) <= 200))),
-    CONSTRAINT customer_addresses_line2_check CHECK (((length(line2) >= 1) AND (length(line2) <= 200))),
-    CONSTRAINT customer_addresses_longitude_check CHECK (((longitude >= ('-180'::integer)::numeric) AND (longitude <= (180)::numeric))),
-    CONSTRAINT customer_addresses_postal_code_check CHECK (((length(postal_code) >= 1) AND (length(postal_code) <= 20))),
-    CONSTRAINT customer_addresses_region_check CHECK (((length(region) >= 1) AND (length(region) <= 100))),
-    CONSTRAINT customer_addresses_type_check CHECK ((type = ANY (ARRAY['home'::text, 'work'::text, 'billing'::text, 'shipping'::text, 'other'::text])))
-);
-
-ALTER TABLE ONLY app_public.customer_addresses FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE customer_addresses; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.customer_addresses IS '@unique id
-A postal address of a customer. At most one per customer is the default; making another the default unsets the previous one.';
-
---
--- Name: COLUMN customer_addresses.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN customer_addresses.customer_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.customer_id IS 'The customer (fixed once written).';
-
---
--- Name: COLUMN customer_addresses.type; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.type IS 'home, work, billing, shipping or other.';
-
---
--- Name: COLUMN customer_addresses.line1; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.line1 IS 'First address line (street and number).';
-
---
--- Name: COLUMN customer_addresses.line2; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.line2 IS 'Second address line (building, floor…).';
-
---
--- Name: COLUMN customer_addresses.city; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.city IS 'City or town.';
-
---
--- Name: COLUMN customer_addresses.region; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.region IS 'State, province or region.';
-
---
--- Name: COLUMN customer_addresses.postal_code; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.postal_code IS 'Postal or ZIP code (upper-cased).';
-
---
--- Name: COLUMN customer_addresses.country; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.country IS 'ISO 3166 country code (two letters); defaults to the business''s country.';
-
---
--- Name: COLUMN customer_addresses.latitude; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.latitude IS 'Latitude in degrees (with longitude, or neither).';
-
---
--- Name: COLUMN customer_addresses.longitude; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.longitude IS 'Longitude in degrees (with latitude, or neither).';
-
---
--- Name: COLUMN customer_addresses.is_default; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_addresses.is_default IS 'Whether this is the customer''s default address (at most one).';
 
 --
 -- Name: customer_merges; Type: TABLE; Schema: app_public; Owner: -
@@ -19046,25 +19086,25 @@ CREATE INDEX customers_display_name_idx ON app_public.customers USING btree (ten
 -- Name: customers_duplicate_email_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
-CREATE INDEX customers_duplicate_email_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_email_key(email)) INCLUDE (id, email) WHERE ((status <> 'merged'::text) AND (email IS NOT NULL));
+CREATE INDEX customers_duplicate_email_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_email_key(email)) INCLUDE (id, email) WHERE ((status = ANY (ARRAY['active'::text, 'archived'::text])) AND (email IS NOT NULL));
 
 --
 -- Name: customers_duplicate_given_name_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
-CREATE INDEX customers_duplicate_given_name_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_given_name_key(first_name, last_name)) INCLUDE (id, first_name, last_name) WHERE ((status <> 'merged'::text) AND (first_name IS NOT NULL));
+CREATE INDEX customers_duplicate_given_name_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_given_name_key(first_name, last_name)) INCLUDE (id, first_name, last_name) WHERE ((status = ANY (ARRAY['active'::text, 'archived'::text])) AND (first_name IS NOT NULL));
 
 --
 -- Name: customers_duplicate_phone_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
-CREATE INDEX customers_duplicate_phone_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_phone_key(phone)) INCLUDE (id, phone) WHERE ((status <> 'merged'::text) AND (phone IS NOT NULL));
+CREATE INDEX customers_duplicate_phone_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_phone_key(phone)) INCLUDE (id, phone) WHERE ((status = ANY (ARRAY['active'::text, 'archived'::text])) AND (phone IS NOT NULL));
 
 --
 -- Name: customers_duplicate_surname_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
-CREATE INDEX customers_duplicate_surname_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_surname_key(first_name, last_name)) INCLUDE (id, first_name, last_name) WHERE ((status <> 'merged'::text) AND (last_name IS NOT NULL));
+CREATE INDEX customers_duplicate_surname_idx ON app_public.customers USING btree (tenant_id, app_hidden.duplicate_surname_key(first_name, last_name)) INCLUDE (id, first_name, last_name) WHERE ((status = ANY (ARRAY['active'::text, 'archived'::text])) AND (last_name IS NOT NULL));
 
 --
 -- Name: customers_email_key; Type: INDEX; Schema: app_public; Owner: -
@@ -24608,6 +24648,106 @@ REVOKE ALL ON FUNCTION app_hidden.change_actor() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.change_actor() TO bo_visitor;
 
 --
+-- Name: FUNCTION current_tenant_country(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_tenant_country() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_tenant_country() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_tenant_id(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.current_tenant_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.current_tenant_id() TO bo_visitor;
+
+--
+-- Name: FUNCTION gen_ulid(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.gen_ulid() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.gen_ulid() TO bo_visitor;
+
+--
+-- Name: TABLE customer_addresses; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.customer_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(customer_id) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.type; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(type),UPDATE(type) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.line1; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(line1),UPDATE(line1) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.line2; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(line2),UPDATE(line2) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.city; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(city),UPDATE(city) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.region; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(region),UPDATE(region) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.postal_code; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(postal_code),UPDATE(postal_code) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.country; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(country),UPDATE(country) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.latitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(latitude),UPDATE(latitude) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.longitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.is_default; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(is_default),UPDATE(is_default) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: FUNCTION checked_address_lines(a app_public.customer_addresses, default_country text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) TO bo_visitor;
+
+--
 -- Name: FUNCTION contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -24682,20 +24822,6 @@ GRANT ALL ON FUNCTION app_hidden.current_session_id() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.current_suspended_tenant_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_suspended_tenant_id() TO bo_visitor;
-
---
--- Name: FUNCTION current_tenant_country(); Type: ACL; Schema: app_hidden; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_hidden.current_tenant_country() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.current_tenant_country() TO bo_visitor;
-
---
--- Name: FUNCTION current_tenant_id(); Type: ACL; Schema: app_hidden; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_hidden.current_tenant_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.current_tenant_id() TO bo_visitor;
 
 --
 -- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_hidden; Owner: -
@@ -24808,13 +24934,6 @@ GRANT ALL ON FUNCTION app_hidden.customers_reader_tenant() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.days_ago(days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.days_ago(days integer) TO bo_visitor;
-
---
--- Name: FUNCTION gen_ulid(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.gen_ulid() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.gen_ulid() TO bo_visitor;
 
 --
 -- Name: TABLE exports; Type: ACL; Schema: reporting; Owner: -
@@ -27465,78 +27584,6 @@ GRANT INSERT(price),UPDATE(price) ON TABLE app_public.catalog_items TO bo_visito
 --
 
 GRANT INSERT(active),UPDATE(active) ON TABLE app_public.catalog_items TO bo_visitor;
-
---
--- Name: TABLE customer_addresses; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT,DELETE ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.customer_id; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(customer_id) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.type; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(type),UPDATE(type) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.line1; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(line1),UPDATE(line1) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.line2; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(line2),UPDATE(line2) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.city; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(city),UPDATE(city) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.region; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(region),UPDATE(region) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.postal_code; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(postal_code),UPDATE(postal_code) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.country; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(country),UPDATE(country) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.latitude; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(latitude),UPDATE(latitude) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.longitude; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.customer_addresses TO bo_visitor;
-
---
--- Name: COLUMN customer_addresses.is_default; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT INSERT(is_default),UPDATE(is_default) ON TABLE app_public.customer_addresses TO bo_visitor;
 
 --
 -- Name: TABLE customer_merges; Type: ACL; Schema: app_public; Owner: -

@@ -301,6 +301,25 @@ describe("erase_customer", () => {
   });
 });
 
+describe("an erased customer, elsewhere", () => {
+  it("is in no customers export and nobody's possible duplicate", async () => {
+    const x = await ann();
+    await erase(x.shop.owner, x.annId, "Asked in the shop");
+    await erase(x.shop.owner, x.bobId, "Asked by letter");
+    // Both are now "Erased customer": the same name, which must not make them a pair.
+    const pairs = await x.shop.owner.query("select customer_id, other_customer_id from app_public.possible_duplicate_pairs()");
+    expect(pairs.rows.filter((p) => [p.customer_id, p.other_customer_id].some((id) => [x.annId, x.bobId].includes(id)))).toEqual([]);
+    const likely = await x.shop.owner.query("select customer_id from app_public.likely_duplicates('Erased customer', null, null, null)");
+    expect(likely.rows).toEqual([]);
+    await createCustomer(x.shop.manager, { first_name: "Carla", email: "carla@example.com" });
+    await fold(db, x.shop.tenantId);
+    const params = (await db.owner.query("select app_private.export_params($1, 'customers', '{}') as p", [x.shop.tenantId])).rows[0].p;
+    const q = (await db.owner.query("select app_private.export_query($1, 'customers', $2) as q", [x.shop.tenantId, params])).rows[0].q;
+    const exported = (await db.owner.query(`select customer_number, status from (${q}) as rows`)).rows;
+    expect(exported.map((r) => r.status)).toEqual(["active"]); // Carla only
+  });
+});
+
 describe("request_customer_data", () => {
   it("records the request with its reason, audits it on the customer and queues the worker; only customers.erase sees it", async () => {
     const x = await ann();
@@ -323,6 +342,14 @@ describe("request_customer_data", () => {
     expect(audit.rows).toEqual([
       { command: "request_customer_data", reason: "Letter of 2 December", actor_user_id: x.shop.owner.userId, changes: { data_access_request: { old: null, new: request.id } } },
     ]);
+    // Asked again while it is being written: the same request, no second job.
+    const again = (await x.shop.owner.query("select * from app_public.request_customer_data($1, 'Asked twice')", [x.annId])).rows[0];
+    expect(again.id).toBe(request.id);
+    const jobsNow = await db.owner.query(
+      `select count(*)::int as n from graphile_worker._private_jobs j
+       join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = 'customer_data_export'`,
+    );
+    expect(jobsNow.rows[0].n).toBe(1);
     expect((await x.shop.owner.query("select id from app_public.customer_data_exports")).rows).toEqual([{ id: request.id }]);
     expect((await x.shop.manager.query("select id from app_public.customer_data_exports")).rows).toEqual([]);
     const other = await openShop(db);
