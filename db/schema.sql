@@ -9466,9 +9466,11 @@ begin
     filter := app_private.export_customer_filter(x.tenant_id, x.params);
   end if;
   if x.kind = 'customers' then
-    execute format('select count(*) from reporting.rm_customer_activity a
-                    join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
-                    where a.tenant_id = %L and a.merged_into_id is null and %s', x.tenant_id, filter) into total;
+    -- The customers the filter holds, counted on their own table: each has its activity and stats
+    -- rows (their consumers make them with the customer), so this is the export's row count,
+    -- without the join that, planned over a business bulk-loaded before any ANALYZE, ran as
+    -- nested loops (50 s instead of 0.1 s at 30,000 customers, test/security/crash-worker.test.ts).
+    execute format('select count(*) from app_public.customers c where c.tenant_id = %L and %s', x.tenant_id, filter) into total;
   else
     execute 'select count(*) from (' || q || ') as rows' into total;
   end if;
