@@ -10790,15 +10790,15 @@ CREATE FUNCTION app_private.tg_customers__erase_company_data() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if tg_op = 'UPDATE' and new.status = 'erased' and old.status <> 'erased' then
+  if new.status = 'erased' and old.status <> 'erased' then
     if tg_when = 'BEFORE' then
       new.internal_notes := null;
       new.suspended_reason := case when new.account_status = 'suspended' then 'Erased' end;
-      return new;
+    else
+      delete from app_public.customer_contacts k where k.tenant_id = new.tenant_id and k.customer_id = new.id;
     end if;
-    delete from app_public.customer_contacts k where k.tenant_id = new.tenant_id and k.customer_id = new.id;
   end if;
-  return null;
+  return case when tg_when = 'BEFORE' then new end;
 end;
 $$;
 
