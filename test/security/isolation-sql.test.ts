@@ -230,6 +230,9 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       finish_customer_import_upload: { "app_public.customer_imports": [A.named.uploadingImportId] },
       set_customer_import_mapping: { "app_public.customer_imports": [A.named.readyImportId] },
       commit_customer_import: { "app_public.customer_imports": [A.named.readyImportId] },
+      // Contacts belong to company customers.
+      add_customer_contact: { "app_public.customers": [A.named.companyId] },
+      customers_matched_contact: { "app_public.customers": [A.named.companyId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;
