@@ -75,7 +75,7 @@ describe("company customers", () => {
     await addContact(page, { first: "Ben", last: "Brewer", email: "ben@acme.test", role: "Billing" });
     await addContact(page, { first: "Cleo", last: "Cruz", email: "cleo@acme.test" });
     await eventually(() => contactRows(page).count()).toBe(3);
-    await contactRows(page).filter({ hasText: "Ada Lovelace" }).getByText("Primary").waitFor();
+    await contactRows(page).filter({ hasText: "Ada Lovelace" }).getByText("Primary", { exact: true }).waitFor();
 
     // The same email twice in one company: the server's DUPCE under Email.
     await page.getByTestId("contacts-card").getByRole("button", { name: "Add contact" }).click();
@@ -88,8 +88,8 @@ describe("company customers", () => {
 
     // Make Cleo primary: the flag moves (one primary only).
     await page.getByRole("button", { name: "Make Cleo Cruz primary" }).click();
-    await contactRows(page).filter({ hasText: "Cleo Cruz" }).getByText("Primary").waitFor();
-    await eventually(() => contactRows(page).filter({ hasText: "Primary" }).count()).toBe(1);
+    await contactRows(page).filter({ hasText: "Cleo Cruz" }).getByText("Primary", { exact: true }).waitFor();
+    await eventually(() => page.getByTestId("contacts-card").getByText("Primary", { exact: true }).count()).toBe(1);
     const stored = await owner.query(
       "select k.display_name, k.role from app_public.customer_contacts k join app_public.customers c on c.id = k.customer_id where c.company_name = 'Acme Cafés' order by k.display_name",
     );
@@ -131,7 +131,7 @@ describe("company customers", () => {
     await eventually(() => rows.count()).toBe(2);
 
     // The POS: attach the company; its credit limit and terms show beside it.
-    await page.getByRole("link", { name: "POS" }).click();
+    await page.getByRole("link", { name: "POS", exact: true }).click();
     await page.getByRole("heading", { name: "Point of sale" }).waitFor();
     await page.getByRole("button", { name: "Customer", exact: true }).click();
     const picker = page.getByRole("dialog", { name: "Attach a customer" });

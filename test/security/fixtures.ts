@@ -447,6 +447,8 @@ export const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2
  */
 export function isIdName(name: string): boolean {
   const s = snake(name);
+  // A company's tax ID is a number of the tax office, not a row's id.
+  if (s === "tax_id") return false;
   return s === "id" || s === "row_id" || s === "node_id" || /_ids?$/.test(s) || s in ID_ALIASES;
 }
 

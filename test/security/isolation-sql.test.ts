@@ -97,6 +97,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     note: "Alpha fuzz",
     // A new address each call: an email used by an attack that committed is free for the control.
     email: `fuzz-${randomUUID()}@example.com`,
+    // A company's contact's phones (not unique).
+    phone: "+33 6 12 34 56 78",
+    mobile: "+33 6 12 34 56 78",
     permissions: ["reports.view"],
     kind: "in",
     channel: "email",
