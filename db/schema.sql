@@ -214,7 +214,21 @@ CREATE TYPE app_public.customer_changes AS (
 	tags text[],
 	marketing_consent boolean,
 	marketing_consent_source text,
-	metadata jsonb
+	metadata jsonb,
+	kind text,
+	company_name text,
+	tax_id text,
+	website text,
+	credit_limit bigint,
+	payment_terms_days integer,
+	currency text,
+	internal_notes text,
+	billing_address_id text,
+	shipping_address_id text,
+	account_status text,
+	suspended_reason text,
+	clear_credit_limit boolean,
+	clear_payment_terms boolean
 );
 
 --
@@ -276,6 +290,90 @@ COMMENT ON COLUMN app_public.customer_changes.marketing_consent_source IS 'Where
 --
 
 COMMENT ON COLUMN app_public.customer_changes.metadata IS 'The new metadata object (replaces the old one).';
+
+--
+-- Name: COLUMN customer_changes.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.kind IS 'person or company (a company needs company_name; a person''s company fields are cleared).';
+
+--
+-- Name: COLUMN customer_changes.company_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.company_name IS 'New company name.';
+
+--
+-- Name: COLUMN customer_changes.tax_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.tax_id IS 'New tax ID ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.website; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.website IS 'New website ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.credit_limit; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.credit_limit IS 'New credit limit in cents (clear_credit_limit clears it).';
+
+--
+-- Name: COLUMN customer_changes.payment_terms_days; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.payment_terms_days IS 'New payment terms in days (clear_payment_terms clears them).';
+
+--
+-- Name: COLUMN customer_changes.currency; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.currency IS 'New currency (ISO 4217).';
+
+--
+-- Name: COLUMN customer_changes.internal_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.internal_notes IS 'New internal notes ("" clears them).';
+
+--
+-- Name: COLUMN customer_changes.billing_address_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.billing_address_id IS 'One of the customer''s addresses as its billing default ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.shipping_address_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.shipping_address_id IS 'One of the customer''s addresses as its shipping default ("" clears it).';
+
+--
+-- Name: COLUMN customer_changes.account_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.account_status IS 'active, inactive or suspended (suspended needs suspended_reason).';
+
+--
+-- Name: COLUMN customer_changes.suspended_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.suspended_reason IS 'Why the account is suspended.';
+
+--
+-- Name: COLUMN customer_changes.clear_credit_limit; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.clear_credit_limit IS 'true removes the credit limit.';
+
+--
+-- Name: COLUMN customer_changes.clear_payment_terms; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.clear_payment_terms IS 'true removes the payment terms.';
 
 --
 -- Name: customer_merge_preview; Type: TYPE; Schema: app_public; Owner: -
@@ -2022,6 +2120,360 @@ $_$;
 COMMENT ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) IS 'An address''s lines and country checked and cleaned (BADIN naming the field); the country defaults to the one given.';
 
 --
+-- Name: customer_display_name(text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone);
+$$;
+
+--
+-- Name: FUNCTION customer_display_name(company_name text, first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone (customers.display_name).';
+
+--
+-- Name: customers; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customers (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_number text NOT NULL,
+    email text,
+    phone text,
+    first_name text,
+    last_name text,
+    notes text,
+    tags jsonb DEFAULT '[]'::jsonb NOT NULL,
+    marketing_consent boolean,
+    marketing_consent_updated_at timestamp with time zone,
+    marketing_consent_source text,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    merged_into_id text,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    customer_type_id text,
+    kind text DEFAULT 'person'::text NOT NULL,
+    company_name text,
+    tax_id text,
+    website text,
+    credit_limit bigint,
+    payment_terms_days integer,
+    currency text,
+    internal_notes text,
+    billing_address_id text,
+    shipping_address_id text,
+    account_status text DEFAULT 'active'::text NOT NULL,
+    suspended_reason text,
+    display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(company_name, first_name, last_name, email, phone)) STORED NOT NULL,
+    CONSTRAINT customers_account_status_check CHECK ((account_status = ANY (ARRAY['active'::text, 'inactive'::text, 'suspended'::text]))),
+    CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
+    CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
+    CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
+    CONSTRAINT customers_company_fields CHECK (((kind = 'company'::text) OR ((tax_id IS NULL) AND (website IS NULL) AND (credit_limit IS NULL) AND (payment_terms_days IS NULL) AND (currency IS NULL)))),
+    CONSTRAINT customers_company_name_check CHECK (((company_name = btrim(company_name)) AND ((length(company_name) >= 1) AND (length(company_name) <= 200)))),
+    CONSTRAINT customers_company_named CHECK (((kind = 'company'::text) = (company_name IS NOT NULL))),
+    CONSTRAINT customers_credit_limit_check CHECK ((credit_limit >= 0)),
+    CONSTRAINT customers_customer_number_check CHECK ((customer_number ~ '^CUST-[0-9]{5,}$'::text)),
+    CONSTRAINT customers_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
+    CONSTRAINT customers_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
+    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL) OR (company_name IS NOT NULL))),
+    CONSTRAINT customers_internal_notes_check CHECK (((length(internal_notes) >= 1) AND (length(internal_notes) <= 2000))),
+    CONSTRAINT customers_kind_check CHECK ((kind = ANY (ARRAY['person'::text, 'company'::text]))),
+    CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
+    CONSTRAINT customers_marketing_consent_source_check CHECK ((marketing_consent_source = ANY (ARRAY['pos'::text, 'admin'::text, 'online'::text, 'import'::text, 'merge'::text, 'other'::text]))),
+    CONSTRAINT customers_merged_without_type CHECK (((status <> 'merged'::text) OR (customer_type_id IS NULL))),
+    CONSTRAINT customers_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))),
+    CONSTRAINT customers_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
+    CONSTRAINT customers_payment_terms_days_check CHECK (((payment_terms_days >= 0) AND (payment_terms_days <= 365))),
+    CONSTRAINT customers_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
+    CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text, 'merged'::text, 'erased'::text]))),
+    CONSTRAINT customers_suspended_reason_check CHECK (((length(suspended_reason) >= 1) AND (length(suspended_reason) <= 500))),
+    CONSTRAINT customers_suspended_with_reason CHECK (((account_status = 'suspended'::text) = (suspended_reason IS NOT NULL))),
+    CONSTRAINT customers_tags_check CHECK (((jsonb_typeof(tags) = 'array'::text) AND (jsonb_array_length(tags) <= 50))),
+    CONSTRAINT customers_tax_id_check CHECK ((tax_id ~ '^[A-Z0-9]{2,30}$'::text)),
+    CONSTRAINT customers_website_check CHECK (((website ~ '^https?://[^\s]+$'::text) AND (length(website) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.customers FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customers IS '@unique id
+@behavior -insert -update -delete
+A customer of the business. Written only by createCustomer, updateCustomer, archiveCustomer, restoreCustomer and mergeCustomers; never deleted.';
+
+--
+-- Name: COLUMN customers.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customers.customer_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.customer_number IS 'Number of the customer in the business, such as CUST-00001; handed out in order, never reused.';
+
+--
+-- Name: COLUMN customers.email; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.email IS 'Email address, trimmed and lower-cased; unique among the live customers of the business.';
+
+--
+-- Name: COLUMN customers.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.phone IS 'Phone number in E.164 (+33612345678); unique among the live customers of the business.';
+
+--
+-- Name: COLUMN customers.first_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.first_name IS 'First name (at most 100 characters).';
+
+--
+-- Name: COLUMN customers.last_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.last_name IS 'Last name (at most 100 characters).';
+
+--
+-- Name: COLUMN customers.notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.notes IS 'Free notes about the customer (at most 2000 characters).';
+
+--
+-- Name: COLUMN customers.tags; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.tags IS '@behavior +filterBy
+Tags, a JSON array of distinct strings; filter with contains (["vip"]).';
+
+--
+-- Name: COLUMN customers.marketing_consent; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.marketing_consent IS 'Whether the customer agreed to receive marketing; null when never asked.';
+
+--
+-- Name: COLUMN customers.marketing_consent_updated_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.marketing_consent_updated_at IS 'When the marketing consent last changed.';
+
+--
+-- Name: COLUMN customers.marketing_consent_source; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.marketing_consent_source IS 'Where the marketing consent last changed: pos, admin, online, import, merge or other.';
+
+--
+-- Name: COLUMN customers.metadata; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.metadata IS 'Free JSON object for integrations (at most 8 kB).';
+
+--
+-- Name: COLUMN customers.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.status IS '@behavior +filterBy
+active, archived (kept for history, hidden from the till), merged (into mergedInto) or erased (its personal data was erased on request: eraseCustomer; it stays as "Erased customer" for its orders).';
+
+--
+-- Name: COLUMN customers.merged_into_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.merged_into_id IS 'The customer this one was merged into (status merged).';
+
+--
+-- Name: COLUMN customers.created_by; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.created_by IS 'The user who created the customer.';
+
+--
+-- Name: COLUMN customers.customer_type_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.customer_type_id IS 'The customer''s type (setCustomerType), if any.';
+
+--
+-- Name: COLUMN customers.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.kind IS '@behavior +filterBy
+person or company.';
+
+--
+-- Name: COLUMN customers.company_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.company_name IS 'A company''s name (companies only): its display name.';
+
+--
+-- Name: COLUMN customers.tax_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.tax_id IS 'A company''s tax or VAT number, upper-case without spaces or punctuation (checked for the countries with a simple rule).';
+
+--
+-- Name: COLUMN customers.website; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.website IS 'A company''s website (https:// added when no scheme was given).';
+
+--
+-- Name: COLUMN customers.credit_limit; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.credit_limit IS 'A company''s credit limit in cents of its currency; shown only (selling on account is not built yet).';
+
+--
+-- Name: COLUMN customers.payment_terms_days; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.payment_terms_days IS 'A company''s payment terms: days to pay an invoice (0 to 365).';
+
+--
+-- Name: COLUMN customers.currency; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.currency IS 'A company''s currency (ISO 4217); the business''s currency unless another is given.';
+
+--
+-- Name: COLUMN customers.internal_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.internal_notes IS 'Staff-only notes about the account; never printed on receipts.';
+
+--
+-- Name: COLUMN customers.billing_address_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.billing_address_id IS 'The customer''s default billing address (one of its addresses).';
+
+--
+-- Name: COLUMN customers.shipping_address_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.shipping_address_id IS 'The customer''s default shipping address (one of its addresses).';
+
+--
+-- Name: COLUMN customers.account_status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.account_status IS '@behavior +filterBy
+active, inactive or suspended (with suspended_reason): the account''s standing, beside status (archived, merged, erased).';
+
+--
+-- Name: COLUMN customers.suspended_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.suspended_reason IS 'Why the account is suspended (required then, null otherwise).';
+
+--
+-- Name: COLUMN customers.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +orderBy +filterBy
+Name to show: a company''s name, else first and last name, else the email, else the phone (app_hidden.customer_display_name). Computed by the database.';
+
+--
+-- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number, a first name or (a company) its name (NOIDN).';
+
+--
+-- Name: checked_company_fields(app_public.customers); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_company_fields(c app_public.customers) RETURNS app_public.customers
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  country text;
+  business_currency text;
+begin
+  select t.default_country, t.currency into country, business_currency from app_public.tenants t where t.id = c.tenant_id;
+  c.kind := coalesce(lower(btrim(c.kind)), 'person');
+  if c.kind not in ('person', 'company') then
+    perform app_hidden.raise_error('BADIN', 'Kind must be person or company.', field => 'kind');
+  end if;
+  c.company_name := app_hidden.optional_name('Company name', c.company_name, 200, 'company_name');
+  c.tax_id := app_hidden.normalize_tax_id(c.tax_id, country);
+  c.website := app_hidden.normalize_website(c.website);
+  c.currency := case when nullif(btrim(c.currency), '') is not null then app_hidden.currency_code(c.currency) end;
+  if c.kind = 'person' then
+    if c.company_name is not null or c.tax_id is not null or c.website is not null or c.credit_limit is not null
+       or c.payment_terms_days is not null or c.currency is not null then
+      perform app_hidden.raise_error('NOTCO',
+        'Company name, tax ID, website, credit limit, payment terms and currency belong to companies: make this customer a company first.',
+        field => case when c.company_name is not null then 'company_name' when c.tax_id is not null then 'tax_id'
+                      when c.website is not null then 'website' when c.credit_limit is not null then 'credit_limit'
+                      when c.payment_terms_days is not null then 'payment_terms_days' else 'currency' end);
+    end if;
+  else
+    if c.company_name is null then
+      perform app_hidden.raise_error('BADIN', 'Company name is required for a company.', field => 'company_name');
+    end if;
+    c.currency := coalesce(c.currency, business_currency);
+  end if;
+  if c.credit_limit < 0 or c.credit_limit > 100000000000 then
+    perform app_hidden.raise_error('BADIN', 'Credit limit must be between 0 and 1,000,000,000 in the currency''s units.', field => 'credit_limit');
+  end if;
+  if c.payment_terms_days not between 0 and 365 then
+    perform app_hidden.raise_error('BADIN', 'Payment terms must be between 0 and 365 days.', field => 'payment_terms_days');
+  end if;
+  c.internal_notes := app_hidden.optional_text('Internal notes', c.internal_notes, 2000, 'internal_notes');
+  c.account_status := coalesce(lower(btrim(c.account_status)), 'active');
+  if c.account_status not in ('active', 'inactive', 'suspended') then
+    perform app_hidden.raise_error('BADIN', 'Account status must be active, inactive or suspended.', field => 'account_status');
+  end if;
+  if c.account_status = 'suspended' then
+    c.suspended_reason := app_hidden.optional_text('Suspension reason', c.suspended_reason, 500, 'suspended_reason');
+    if c.suspended_reason is null then
+      perform app_hidden.raise_error('SUSRN', 'Say why the account is suspended.', field => 'suspended_reason');
+    end if;
+  else
+    c.suspended_reason := null;
+  end if;
+  c.billing_address_id := nullif(btrim(c.billing_address_id), '');
+  c.shipping_address_id := nullif(btrim(c.shipping_address_id), '');
+  if c.billing_address_id is not null and not exists (
+    select 1 from app_public.customer_addresses a
+    where a.tenant_id = c.tenant_id and a.customer_id = c.id and a.id = c.billing_address_id) then
+    perform app_hidden.raise_error('NOTFD', 'Billing address: choose one of this customer''s addresses.', field => 'billing_address_id');
+  end if;
+  if c.shipping_address_id is not null and not exists (
+    select 1 from app_public.customer_addresses a
+    where a.tenant_id = c.tenant_id and a.customer_id = c.id and a.id = c.shipping_address_id) then
+    perform app_hidden.raise_error('NOTFD', 'Shipping address: choose one of this customer''s addresses.', field => 'shipping_address_id');
+  end if;
+  return c;
+end;
+$$;
+
+--
+-- Name: FUNCTION checked_company_fields(c app_public.customers); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) IS 'A customer''s kind, company and account fields checked and cleaned as the commands write them (BADIN, BADTX, NOTCO, SUSRN, NOTFD naming the field).';
+
+--
 -- Name: contact_allowed(boolean, boolean, boolean, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2462,22 +2914,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.customer_data_file(export_id text) IS 'Name, size and chunk count of a finished customer data bundle the signed-in member may download; no row otherwise.';
-
---
--- Name: customer_display_name(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
---
-
-CREATE FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-  select coalesce(nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone);
-$$;
-
---
--- Name: FUNCTION customer_display_name(first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_hidden; Owner: -
---
-
-COMMENT ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: first and last name, else the email, else the phone (customers.display_name).';
 
 --
 -- Name: customer_duplicate_score(text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3593,169 +4029,6 @@ CREATE FUNCTION app_hidden.may_download_exports_of(tenant_id text) RETURNS boole
 $$;
 
 --
--- Name: customers; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.customers (
-    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    customer_number text NOT NULL,
-    email text,
-    phone text,
-    first_name text,
-    last_name text,
-    notes text,
-    tags jsonb DEFAULT '[]'::jsonb NOT NULL,
-    marketing_consent boolean,
-    marketing_consent_updated_at timestamp with time zone,
-    marketing_consent_source text,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    status text DEFAULT 'active'::text NOT NULL,
-    merged_into_id text,
-    created_by text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(first_name, last_name, email, phone)) STORED NOT NULL,
-    customer_type_id text,
-    CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
-    CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
-    CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
-    CONSTRAINT customers_customer_number_check CHECK ((customer_number ~ '^CUST-[0-9]{5,}$'::text)),
-    CONSTRAINT customers_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
-    CONSTRAINT customers_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
-    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL))),
-    CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
-    CONSTRAINT customers_marketing_consent_source_check CHECK ((marketing_consent_source = ANY (ARRAY['pos'::text, 'admin'::text, 'online'::text, 'import'::text, 'merge'::text, 'other'::text]))),
-    CONSTRAINT customers_merged_without_type CHECK (((status <> 'merged'::text) OR (customer_type_id IS NULL))),
-    CONSTRAINT customers_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))),
-    CONSTRAINT customers_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
-    CONSTRAINT customers_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
-    CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text, 'merged'::text, 'erased'::text]))),
-    CONSTRAINT customers_tags_check CHECK (((jsonb_typeof(tags) = 'array'::text) AND (jsonb_array_length(tags) <= 50)))
-);
-
-ALTER TABLE ONLY app_public.customers FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE customers; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.customers IS '@unique id
-@behavior -insert -update -delete
-A customer of the business. Written only by createCustomer, updateCustomer, archiveCustomer, restoreCustomer and mergeCustomers; never deleted.';
-
---
--- Name: COLUMN customers.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN customers.customer_number; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.customer_number IS 'Number of the customer in the business, such as CUST-00001; handed out in order, never reused.';
-
---
--- Name: COLUMN customers.email; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.email IS 'Email address, trimmed and lower-cased; unique among the live customers of the business.';
-
---
--- Name: COLUMN customers.phone; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.phone IS 'Phone number in E.164 (+33612345678); unique among the live customers of the business.';
-
---
--- Name: COLUMN customers.first_name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.first_name IS 'First name (at most 100 characters).';
-
---
--- Name: COLUMN customers.last_name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.last_name IS 'Last name (at most 100 characters).';
-
---
--- Name: COLUMN customers.notes; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.notes IS 'Free notes about the customer (at most 2000 characters).';
-
---
--- Name: COLUMN customers.tags; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.tags IS '@behavior +filterBy
-Tags, a JSON array of distinct strings; filter with contains (["vip"]).';
-
---
--- Name: COLUMN customers.marketing_consent; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.marketing_consent IS 'Whether the customer agreed to receive marketing; null when never asked.';
-
---
--- Name: COLUMN customers.marketing_consent_updated_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.marketing_consent_updated_at IS 'When the marketing consent last changed.';
-
---
--- Name: COLUMN customers.marketing_consent_source; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.marketing_consent_source IS 'Where the marketing consent last changed: pos, admin, online, import, merge or other.';
-
---
--- Name: COLUMN customers.metadata; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.metadata IS 'Free JSON object for integrations (at most 8 kB).';
-
---
--- Name: COLUMN customers.status; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.status IS '@behavior +filterBy
-active, archived (kept for history, hidden from the till), merged (into mergedInto) or erased (its personal data was erased on request: eraseCustomer; it stays as "Erased customer" for its orders).';
-
---
--- Name: COLUMN customers.merged_into_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.merged_into_id IS 'The customer this one was merged into (status merged).';
-
---
--- Name: COLUMN customers.created_by; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.created_by IS 'The user who created the customer.';
-
---
--- Name: COLUMN customers.display_name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +filterBy +orderBy
-Name to show: first and last name, else the email, else the phone (app_hidden.customer_display_name). Computed by the database.';
-
---
--- Name: COLUMN customers.customer_type_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customers.customer_type_id IS 'The customer''s type (setCustomerType), if any.';
-
---
--- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number or a first name (NOIDN).';
-
---
 -- Name: merged_customer(app_public.customers, app_public.customers); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -3772,7 +4045,7 @@ begin
   result.phone := coalesce(p.phone, d.phone);
   result.first_name := coalesce(p.first_name, d.first_name);
   result.last_name := coalesce(p.last_name, d.last_name);
-  result.display_name := app_hidden.customer_display_name(result.first_name, result.last_name, result.email, result.phone);
+  result.display_name := app_hidden.customer_display_name(result.company_name, result.first_name, result.last_name, result.email, result.phone);
   if p.marketing_consent is null and d.marketing_consent is not null then
     result.marketing_consent := d.marketing_consent;
     result.marketing_consent_updated_at := d.marketing_consent_updated_at;
@@ -3921,6 +4194,89 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.normalize_tags(tags text[]) IS 'Tags as stored (trimmed, distinct ignoring case, at most 20 of at most 40 characters); raises BADTG.';
+
+--
+-- Name: normalize_tax_id(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.normalize_tax_id(tax_id text, country text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  t text := upper(regexp_replace(coalesce(tax_id, ''), '[\s.\-/]', '', 'g'));
+  pattern text;
+  example text;
+begin
+  if t = '' then
+    return null;
+  end if;
+  if t !~ '^[A-Z0-9]{2,30}$' then
+    perform app_hidden.raise_error('BADTX', format(
+      'Tax ID: "%s" must be 2 to 30 letters and digits (spaces, dots and dashes are ignored).', left(tax_id, 40)), field => 'tax_id');
+  end if;
+  select r.pattern, r.example into pattern, example
+  from (values
+    ('AT', '^ATU[0-9]{8}$', 'ATU12345678'), ('BE', '^BE[01][0-9]{9}$', 'BE0123456789'),
+    ('DE', '^DE[0-9]{9}$', 'DE123456789'), ('DK', '^DK[0-9]{8}$', 'DK12345678'),
+    ('ES', '^ES[0-9A-Z][0-9]{7}[0-9A-Z]$', 'ESX1234567X'), ('FI', '^FI[0-9]{8}$', 'FI12345678'),
+    ('FR', '^FR[0-9A-Z]{2}[0-9]{9}$', 'FR12345678901'), ('GB', '^GB([0-9]{9}|[0-9]{12})$', 'GB123456789'),
+    ('IE', '^IE[0-9][0-9A-Z+*][0-9]{5}[A-Z]{1,2}$', 'IE1234567T'), ('IT', '^IT[0-9]{11}$', 'IT12345678901'),
+    ('LU', '^LU[0-9]{8}$', 'LU12345678'), ('NL', '^NL[0-9]{9}B[0-9]{2}$', 'NL123456789B01'),
+    ('PL', '^PL[0-9]{10}$', 'PL1234567890'), ('PT', '^PT[0-9]{9}$', 'PT123456789'),
+    ('SE', '^SE[0-9]{12}$', 'SE123456789001')
+  ) r(prefix, pattern, example)
+  where r.prefix = left(t, 2);
+  if pattern is null and upper(country) = 'US' and t ~ '^[0-9]+$' then
+    pattern := '^[0-9]{9}$';
+    example := '12-3456789';
+  end if;
+  if pattern is not null and t !~ pattern then
+    perform app_hidden.raise_error('BADTX', format(
+      'Tax ID: "%s" is not a valid number of its country; it looks like %s.', left(tax_id, 40), example), field => 'tax_id');
+  end if;
+  return t;
+end;
+$_$;
+
+--
+-- Name: FUNCTION normalize_tax_id(tax_id text, country text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.normalize_tax_id(tax_id text, country text) IS 'A tax ID as stored (upper-case letters and digits), checked for EU/UK VAT prefixes and US EINs; raises BADTX.';
+
+--
+-- Name: normalize_website(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.normalize_website(website text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  w text := btrim(coalesce(website, ''));
+begin
+  if w = '' then
+    return null;
+  end if;
+  if w !~* '^[a-z][a-z0-9+.\-]*://' then
+    w := 'https://' || w;
+  end if;
+  w := regexp_replace(w, '^([A-Za-z]+)://', '\1://');
+  w := lower(split_part(w, '://', 1)) || '://' || substr(w, length(split_part(w, '://', 1)) + 4);
+  if w !~ '^https?://[^\s/?#]+\.[^\s/?#]+[^\s]*$' or length(w) > 200 then
+    perform app_hidden.raise_error('BADIN', format(
+      'Website: "%s" is not a web address such as shop.example.com or https://shop.example.com.', left(website, 60)), field => 'website');
+  end if;
+  return w;
+end;
+$_$;
+
+--
+-- Name: FUNCTION normalize_website(website text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.normalize_website(website text) IS 'A website as stored (https:// added when no scheme was given); BADIN unless it is an http(s) address.';
 
 --
 -- Name: onboard(text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -6012,6 +6368,9 @@ begin
   if p.phone_prefix is not null then
     parts := parts || format('c.phone like %L', p.phone_prefix);
   end if;
+  if app_private.tax_id_search_prefix(q) is not null then
+    parts := parts || format('c.tax_id like %L', app_private.tax_id_search_prefix(q));
+  end if;
   if p.contains is not null then
     parts := parts || format('lower(c.display_name) like %L', p.contains) || format('c.email like %L', p.contains);
     if p.phone_contains is not null then
@@ -7189,6 +7548,114 @@ end;
 $$;
 
 --
+-- Name: customer_contacts; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_contacts (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    first_name text,
+    last_name text,
+    email text,
+    phone text,
+    mobile text,
+    role text DEFAULT 'contact'::text NOT NULL,
+    preferred_contact_method text DEFAULT 'email'::text NOT NULL,
+    order_updates boolean DEFAULT false NOT NULL,
+    marketing_opt_in boolean DEFAULT false NOT NULL,
+    notes text,
+    display_name text GENERATED ALWAYS AS (COALESCE(NULLIF(btrim(((COALESCE(first_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text))), ''::text), email)) STORED NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_contacts_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
+    CONSTRAINT customer_contacts_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
+    CONSTRAINT customer_contacts_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
+    CONSTRAINT customer_contacts_mobile_check CHECK ((mobile ~ '^\+[1-9][0-9]{6,14}$'::text)),
+    CONSTRAINT customer_contacts_named CHECK (((first_name IS NOT NULL) OR (last_name IS NOT NULL) OR (email IS NOT NULL))),
+    CONSTRAINT customer_contacts_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
+    CONSTRAINT customer_contacts_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
+    CONSTRAINT customer_contacts_preferred_contact_method_check CHECK ((preferred_contact_method = ANY (ARRAY['email'::text, 'phone'::text, 'mobile'::text]))),
+    CONSTRAINT customer_contacts_role_check CHECK ((role = ANY (ARRAY['primary'::text, 'billing'::text, 'shipping'::text, 'contact'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_contacts FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_contacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_contacts IS '@name customer_contacts
+@behavior -insert -update -delete
+The people of a company customer (addCustomerContact, updateCustomerContact, removeCustomerContact, setPrimaryCustomerContact): one primary once it has any.';
+
+--
+-- Name: COLUMN customer_contacts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_contacts.role; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.role IS '@behavior +filterBy
+primary (exactly one per company), billing, shipping or contact.';
+
+--
+-- Name: COLUMN customer_contacts.preferred_contact_method; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.preferred_contact_method IS 'email, phone or mobile.';
+
+--
+-- Name: COLUMN customer_contacts.order_updates; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.order_updates IS 'Wants to hear about the company''s orders.';
+
+--
+-- Name: COLUMN customer_contacts.marketing_opt_in; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.marketing_opt_in IS 'Agreed to marketing.';
+
+--
+-- Name: COLUMN customer_contacts.display_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.display_name IS '@behavior +orderBy
+First and last name, else the email.';
+
+--
+-- Name: locked_customer_contact(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.locked_customer_contact(tenant_id text, contact_id text) RETURNS app_public.customer_contacts
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  result app_public.customer_contacts;
+begin
+  select k.* into result from app_public.customer_contacts k
+  where k.tenant_id = locked_customer_contact.tenant_id and k.id = locked_customer_contact.contact_id;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no contact %s.', coalesce(left(contact_id, 40), '(none given)')));
+  end if;
+  -- The company first, then the contact: the order every contact writer locks in.
+  perform 1 from app_public.customers c where c.tenant_id = result.tenant_id and c.id = result.customer_id for no key update;
+  select k.* into result from app_public.customer_contacts k
+  where k.tenant_id = locked_customer_contact.tenant_id and k.id = locked_customer_contact.contact_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no contact %s.', left(contact_id, 40)));
+  end if;
+  return result;
+end;
+$$;
+
+--
 -- Name: mark_crashed_runs(text[]); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8131,6 +8598,21 @@ begin
   if evt.payload ->> 'customer_id' is not null then
     insert into app_private.customer_order_queue (tenant_id, consumer, event_id, seq)
     values (evt.tenant_id, queue_customer_order.consumer, evt.id, evt.seq);
+  end if;
+end;
+$$;
+
+--
+-- Name: raise_contact_constraint(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.raise_contact_constraint(constraint_name text, email text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if constraint_name = 'customer_contacts_email_key' then
+    perform app_hidden.raise_error('DUPCE', format('Email: %s is already the email of another contact of this company.', email), field => 'email');
   end if;
 end;
 $$;
@@ -9779,6 +10261,24 @@ $$;
 COMMENT ON FUNCTION app_private.take_back_items(tenant_id text, customer_id text, lines jsonb) IS 'Takes the units of order lines back out of a customer''s items bought (a void, a refund of lines).';
 
 --
+-- Name: tax_id_search_prefix(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tax_id_search_prefix(q text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+  select t || '%' from (select upper(regexp_replace(left(coalesce(q, ''), 100), '[\s.\-/]', '', 'g')) as t) x
+  where t ~ '^[A-Z0-9]{2,30}$' and t ~ '[0-9]';
+$_$;
+
+--
+-- Name: FUNCTION tax_id_search_prefix(q text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tax_id_search_prefix(q text) IS 'A search term as a LIKE prefix of stored tax IDs, or null when it cannot be one.';
+
+--
 -- Name: tenant_currency(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10151,6 +10651,76 @@ end;
 $$;
 
 --
+-- Name: tg_customer_contacts__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_contacts__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  country text;
+  company_kind text;
+begin
+  -- The flag being moved away by the statement below: nothing else to check.
+  if pg_trigger_depth() > 1 and tg_op = 'UPDATE' and old.role = 'primary' and new.role = 'contact'
+     and (old.first_name, old.last_name, old.email, old.phone, old.mobile, old.notes) is not distinct from
+         (new.first_name, new.last_name, new.email, new.phone, new.mobile, new.notes) then
+    return new;
+  end if;
+  if tg_op = 'UPDATE' and new.customer_id is distinct from old.customer_id then
+    perform app_hidden.raise_error('BADIN', 'A contact cannot move to another customer; add it there instead.', field => 'customer_id');
+  end if;
+  select c.kind into company_kind from app_public.customers c
+  where c.tenant_id = new.tenant_id and c.id = new.customer_id
+  for no key update;
+  perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
+  if company_kind <> 'company' then
+    perform app_hidden.raise_error('NOTCO', 'Contacts belong to companies: make this customer a company first.', new.customer_id, 'customer_id');
+  end if;
+  select t.default_country into country from app_public.tenants t where t.id = new.tenant_id;
+  new.first_name := app_hidden.optional_name('First name', new.first_name, 100, 'first_name');
+  new.last_name := app_hidden.optional_name('Last name', new.last_name, 100, 'last_name');
+  new.email := app_hidden.optional_email(new.email);
+  new.phone := app_hidden.normalize_phone(new.phone, country);
+  new.mobile := app_hidden.normalize_phone(new.mobile, country);
+  new.notes := app_hidden.optional_text('Notes', new.notes, 2000, 'notes');
+  if new.first_name is null and new.last_name is null and new.email is null then
+    perform app_hidden.raise_error('BADIN', 'A contact needs a name or an email.', field => 'first_name');
+  end if;
+  new.role := coalesce(lower(btrim(new.role)), 'contact');
+  if new.role not in ('primary', 'billing', 'shipping', 'contact') then
+    perform app_hidden.raise_error('BADIN', 'Role must be primary, billing, shipping or contact.', field => 'role');
+  end if;
+  new.preferred_contact_method := coalesce(lower(btrim(new.preferred_contact_method)), 'email');
+  if new.preferred_contact_method not in ('email', 'phone', 'mobile') then
+    perform app_hidden.raise_error('BADIN', 'Preferred contact method must be email, phone or mobile.', field => 'preferred_contact_method');
+  end if;
+  new.order_updates := coalesce(new.order_updates, false);
+  new.marketing_opt_in := coalesce(new.marketing_opt_in, false);
+
+  if tg_op = 'INSERT' then
+    if (select count(*) from app_public.customer_contacts k
+        where k.tenant_id = new.tenant_id and k.customer_id = new.customer_id) >= 100 then
+      perform app_hidden.raise_error('BADIN', 'A company can have at most 100 contacts.');
+    end if;
+    -- The first contact is the primary one.
+    if not exists (select 1 from app_public.customer_contacts k
+                   where k.tenant_id = new.tenant_id and k.customer_id = new.customer_id) then
+      new.role := 'primary';
+    end if;
+  elsif old.role = 'primary' and new.role <> 'primary' then
+    perform app_hidden.raise_error('PRIMR', 'A company needs a primary contact: make another contact primary instead.', new.id, 'role');
+  end if;
+  if new.role = 'primary' and (tg_op = 'INSERT' or old.role <> 'primary') then
+    update app_public.customer_contacts k set role = 'contact'
+    where k.tenant_id = new.tenant_id and k.customer_id = new.customer_id and k.role = 'primary' and k.id <> new.id;
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: tg_customer_notes__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10208,6 +10778,27 @@ CREATE FUNCTION app_private.tg_customers__create_stats() RETURNS trigger
 begin
   insert into app_public.customer_stats (tenant_id, customer_id) values (new.tenant_id, new.id);
   return null;
+end;
+$$;
+
+--
+-- Name: tg_customers__erase_company_data(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__erase_company_data() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if new.status = 'erased' and old.status <> 'erased' then
+    if tg_when = 'BEFORE' then
+      new.internal_notes := null;
+      new.suspended_reason := case when new.account_status = 'suspended' then 'Erased' end;
+    else
+      delete from app_public.customer_contacts k where k.tenant_id = new.tenant_id and k.customer_id = new.id;
+    end if;
+  end if;
+  return case when tg_when = 'BEFORE' then new end;
 end;
 $$;
 
@@ -10771,6 +11362,43 @@ begin
   return true;
 end;
 $$;
+
+--
+-- Name: add_customer_contact(text, text, text, text, text, text, text, text, boolean, boolean, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.add_customer_contact(customer_id text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, email text DEFAULT NULL::text, phone text DEFAULT NULL::text, mobile text DEFAULT NULL::text, role text DEFAULT NULL::text, preferred_contact_method text DEFAULT NULL::text, order_updates boolean DEFAULT NULL::boolean, marketing_opt_in boolean DEFAULT NULL::boolean, notes text DEFAULT NULL::text) RETURNS app_public.customer_contacts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  violated text;
+  result app_public.customer_contacts;
+begin
+  perform app_hidden.assert_live_customer(tenant, add_customer_contact.customer_id);
+  begin
+    insert into app_public.customer_contacts as k (tenant_id, customer_id, first_name, last_name, email, phone, mobile,
+      role, preferred_contact_method, order_updates, marketing_opt_in, notes)
+    values (tenant, add_customer_contact.customer_id, add_customer_contact.first_name, add_customer_contact.last_name,
+      add_customer_contact.email, add_customer_contact.phone, add_customer_contact.mobile, add_customer_contact.role,
+      add_customer_contact.preferred_contact_method, add_customer_contact.order_updates,
+      add_customer_contact.marketing_opt_in, add_customer_contact.notes)
+    returning * into result;
+  exception when unique_violation then
+    get stacked diagnostics violated = constraint_name;
+    perform app_private.raise_contact_constraint(violated, app_hidden.optional_email(add_customer_contact.email));
+    raise;
+  end;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION add_customer_contact(customer_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.add_customer_contact(customer_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) IS 'Adds a contact to a company customer (needs customers.update; NOTCO for a person). A name or an email is required; the email must be new among the company''s contacts (DUPCE). The first contact becomes the primary one; a contact added as primary takes the flag.';
 
 --
 -- Name: customer_favourite_items; Type: TABLE; Schema: app_public; Owner: -
@@ -11744,10 +12372,10 @@ $$;
 COMMENT ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) IS 'Creates another business owned by the signed-in user and switches to it; its currency and locale are those of the current business unless given.';
 
 --
--- Name: create_customer(text, text, text, text, text, text[], boolean, text, jsonb); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: create_customer(text, text, text, text, text, text[], boolean, text, jsonb, text, text, text, text, bigint, integer, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.create_customer(email text DEFAULT NULL::text, phone text DEFAULT NULL::text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, notes text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], marketing_consent boolean DEFAULT NULL::boolean, marketing_consent_source text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb) RETURNS app_public.customers
+CREATE FUNCTION app_public.create_customer(email text DEFAULT NULL::text, phone text DEFAULT NULL::text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, notes text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], marketing_consent boolean DEFAULT NULL::boolean, marketing_consent_source text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb, kind text DEFAULT NULL::text, company_name text DEFAULT NULL::text, tax_id text DEFAULT NULL::text, website text DEFAULT NULL::text, credit_limit bigint DEFAULT NULL::bigint, payment_terms_days integer DEFAULT NULL::integer, currency text DEFAULT NULL::text, internal_notes text DEFAULT NULL::text) RETURNS app_public.customers
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -11758,9 +12386,20 @@ declare
   source text;
   violated text;
   violated_column text;
+  company app_public.customers;
   result app_public.customers;
 begin
   select t.default_country into country from app_public.tenants t where t.id = tenant;
+  company.tenant_id := tenant;
+  company.kind := create_customer.kind;
+  company.company_name := create_customer.company_name;
+  company.tax_id := create_customer.tax_id;
+  company.website := create_customer.website;
+  company.credit_limit := create_customer.credit_limit;
+  company.payment_terms_days := create_customer.payment_terms_days;
+  company.currency := create_customer.currency;
+  company.internal_notes := create_customer.internal_notes;
+  company := app_hidden.checked_company_fields(company);
   email := app_hidden.optional_email(email);
   phone := app_hidden.normalize_phone(phone, country);
   first_name := app_hidden.optional_name('First name', first_name, 100, 'first_name');
@@ -11773,13 +12412,16 @@ begin
   begin
     insert into app_public.customers as c (
       tenant_id, customer_number, email, phone, first_name, last_name, notes, tags,
-      marketing_consent, marketing_consent_updated_at, marketing_consent_source, metadata, created_by)
+      marketing_consent, marketing_consent_updated_at, marketing_consent_source, metadata, created_by,
+      kind, company_name, tax_id, website, credit_limit, payment_terms_days, currency, internal_notes)
     values (
       tenant, app_hidden.format_customer_number(app_private.next_tenant_number(tenant, 'customer_number')),
       create_customer.email, create_customer.phone, create_customer.first_name, create_customer.last_name,
       create_customer.notes, clean_tags, create_customer.marketing_consent,
       case when create_customer.marketing_consent is not null then now() end, source,
-      create_customer.metadata, app_hidden.current_user_id())
+      create_customer.metadata, app_hidden.current_user_id(),
+      company.kind, company.company_name, company.tax_id, company.website, company.credit_limit,
+      company.payment_terms_days, company.currency, company.internal_notes)
     returning * into result;
   exception when unique_violation or check_violation or not_null_violation then
     get stacked diagnostics violated = constraint_name, violated_column = column_name;
@@ -11794,10 +12436,10 @@ end;
 $$;
 
 --
--- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) IS 'Adds a customer (needs customers.create). Give at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042).';
+COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) IS 'Adds a customer (needs customers.create): a person, or with kind company a company, which needs company_name and may have a tax ID (BADTX when its country''s format is broken), website, credit limit (cents), payment terms (days) and currency (the business''s when not given); those fields on a person are NOTCO. Give a person at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042).';
 
 --
 -- Name: customer_types; Type: TABLE; Schema: app_public; Owner: -
@@ -12593,6 +13235,41 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) IS 'When the latest of those orders was placed (stats.lastVisitAt).';
+
+--
+-- Name: customers_matched_contact(app_public.customers, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_matched_contact(c app_public.customers, q text) RETURNS app_public.customer_contacts
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.customers_reader_tenant();
+  p record;
+  result app_public.customer_contacts;
+begin
+  if tenant is null or c.tenant_id is distinct from tenant or c.kind <> 'company' then
+    return null;
+  end if;
+  p := app_private.customer_search_patterns(tenant, q);
+  if p.prefix is null then
+    return null;
+  end if;
+  select k.* into result from app_public.customer_contacts k
+  where k.tenant_id = tenant and k.customer_id = c.id
+    and (lower(k.display_name) like p.prefix or lower(k.last_name) like p.prefix or k.email like p.prefix)
+  order by k.role = 'primary' desc, lower(k.display_name), k.id
+  limit 1;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION customers_matched_contact(c app_public.customers, q text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_matched_contact(c app_public.customers, q text) IS 'The contact of this company whose name or email starts with q (what searchCustomers found the company by), the primary first; null otherwise.';
 
 --
 -- Name: customers_may_contact(app_public.customers, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -14186,6 +14863,39 @@ COMMENT ON FUNCTION app_public.refund_order_lines(order_id text, lines jsonb, re
 Refunds units of some lines of a sale (needs sales.void): lines is a list of {"order_line_id", "quantity"}, never more units than are left to refund. Each unit takes back its share of the line''s discount and tax; the money goes back card first, then cash from the drawer (refundTenders), and counts as a refund today; stocked units go back on the shelf. A voided sale takes no refund, and a sale with refunds is not voided.';
 
 --
+-- Name: remove_customer_contact(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.remove_customer_contact(contact_id text) RETURNS app_public.customer_contacts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customer_contacts := app_private.locked_customer_contact(tenant, remove_customer_contact.contact_id);
+  successor text;
+begin
+  delete from app_public.customer_contacts k where k.tenant_id = tenant and k.id = cur.id;
+  -- The primary went: the oldest remaining contact takes the flag.
+  if cur.role = 'primary' then
+    select k.id into successor from app_public.customer_contacts k
+    where k.tenant_id = tenant and k.customer_id = cur.customer_id
+    order by k.created_at, k.id limit 1;
+    if successor is not null then
+      update app_public.customer_contacts k set role = 'primary' where k.tenant_id = tenant and k.id = successor;
+    end if;
+  end if;
+  return cur;
+end;
+$$;
+
+--
+-- Name: FUNCTION remove_customer_contact(contact_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.remove_customer_contact(contact_id text) IS 'Removes a contact from its company (needs customers.update). When it was the primary contact, the oldest remaining one becomes primary.';
+
+--
 -- Name: remove_customer_favourite_item(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -14444,6 +15154,7 @@ declare
   p record;
   branches text[] := '{}';
   prefix_hits int;
+  tax_prefix text := app_private.tax_id_search_prefix(q);
   live constant text := 'c.tenant_id = $1 and c.status not in (''merged'', ''erased'')';
 begin
   if tenant is null then
@@ -14463,6 +15174,24 @@ begin
   branches := branches || format(
     '(select c.id, 2 from app_public.customers c
       where %s and c.email like %L order by c.email using ~<~ limit 10)', live, p.prefix);
+
+  -- A company's tax ID, by its start (stored upper-case without punctuation).
+  if tax_prefix is not null then
+    branches := branches || format(
+      '(select c.id, 2 from app_public.customers c
+        where %s and c.tax_id like %L order by c.tax_id using ~<~ limit 10)', live, tax_prefix);
+  end if;
+  -- A contact's name, last name or email: the contact's company is found (customers_matched_contact
+  -- tells which contact), by the contacts' own prefix indexes.
+  branches := branches || format(
+    '(select k.customer_id, 2 from app_public.customer_contacts k
+      where k.tenant_id = $1 and lower(k.display_name) like %L order by lower(k.display_name) using ~<~ limit 10)', p.prefix);
+  branches := branches || format(
+    '(select k.customer_id, 2 from app_public.customer_contacts k
+      where k.tenant_id = $1 and lower(k.last_name) like %L order by lower(k.last_name) using ~<~ limit 10)', p.prefix);
+  branches := branches || format(
+    '(select k.customer_id, 2 from app_public.customer_contacts k
+      where k.tenant_id = $1 and k.email like %L order by k.email using ~<~ limit 10)', p.prefix);
 
   -- Something that looks like a phone number: match the stored E.164 form.
   if p.phone_prefix is not null then
@@ -14486,6 +15215,7 @@ begin
     'with hits as (%s),
           best as (select h.id, min(h.rank) as rank from hits h group by h.id)
      select c.* from best join app_public.customers c on c.tenant_id = $1 and c.id = best.id
+     where c.status not in (''merged'', ''erased'')
      order by best.rank, lower(c.display_name) using ~<~, c.id
      limit 10',
     array_to_string(branches, ' union all '))
@@ -14499,7 +15229,7 @@ $_$;
 
 COMMENT ON FUNCTION app_public.search_customers(q text) IS '@behavior +list -connection
 @listSuffix omit
-Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, email or phone starts with q, then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international).';
+Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, email, phone or tax ID starts with q, or (companies) one of whose contacts'' name, last name or email does (matchedContact(q) names it), then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international).';
 
 --
 -- Name: customer_contact_channels; Type: TABLE; Schema: app_public; Owner: -
@@ -14833,6 +15563,35 @@ COMMENT ON FUNCTION app_public.set_location_tax_rate(location_id text, tax_rate_
 Gives a location the tax rate it charges (needs settings.update); null: the business''s default rate. Orders placed from now on are priced with it.';
 
 --
+-- Name: set_primary_customer_contact(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_primary_customer_contact(contact_id text) RETURNS app_public.customer_contacts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customer_contacts := app_private.locked_customer_contact(tenant, set_primary_customer_contact.contact_id);
+  result app_public.customer_contacts;
+begin
+  if cur.role = 'primary' then
+    return cur;
+  end if;
+  update app_public.customer_contacts k set role = 'primary'
+  where k.tenant_id = tenant and k.id = cur.id
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_primary_customer_contact(contact_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_primary_customer_contact(contact_id text) IS 'Makes a contact the primary contact of its company (needs customers.update); the one that was primary becomes a plain contact.';
+
+--
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -14924,13 +15683,33 @@ begin
     nxt.marketing_consent_updated_at := now();
     nxt.marketing_consent_source := app_hidden.assert_consent_source(patch.marketing_consent_source);
   end if;
+  -- Company and account fields (app_hidden.checked_company_fields): a customer that becomes a
+  -- person loses its company fields; "" clears a text field, the clear_* flags the numbers.
+  if patch.kind is not null then
+    nxt.kind := patch.kind;
+    if lower(btrim(patch.kind)) = 'person' then
+      nxt.company_name := null; nxt.tax_id := null; nxt.website := null; nxt.credit_limit := null;
+      nxt.payment_terms_days := null; nxt.currency := null;
+    end if;
+  end if;
+  nxt.company_name := coalesce(patch.company_name, nxt.company_name);
+  nxt.tax_id := coalesce(patch.tax_id, nxt.tax_id);
+  nxt.website := coalesce(patch.website, nxt.website);
+  nxt.credit_limit := case when patch.clear_credit_limit then null else coalesce(patch.credit_limit, nxt.credit_limit) end;
+  nxt.payment_terms_days := case when patch.clear_payment_terms then null else coalesce(patch.payment_terms_days, nxt.payment_terms_days) end;
+  nxt.currency := coalesce(patch.currency, nxt.currency);
+  nxt.internal_notes := coalesce(patch.internal_notes, nxt.internal_notes);
+  nxt.billing_address_id := coalesce(patch.billing_address_id, nxt.billing_address_id);
+  nxt.shipping_address_id := coalesce(patch.shipping_address_id, nxt.shipping_address_id);
+  if patch.account_status is not null then
+    nxt.account_status := patch.account_status;
+    nxt.suspended_reason := patch.suspended_reason;
+  elsif patch.suspended_reason is not null then
+    nxt.suspended_reason := patch.suspended_reason;
+  end if;
+  nxt := app_hidden.checked_company_fields(nxt);
 
-  if (nxt.email, nxt.phone, nxt.first_name, nxt.last_name, nxt.notes, nxt.tags, nxt.metadata,
-      nxt.marketing_consent, nxt.marketing_consent_source)
-     is not distinct from
-     (cur.email, cur.phone, cur.first_name, cur.last_name, cur.notes, cur.tags, cur.metadata,
-      cur.marketing_consent, cur.marketing_consent_source)
-     and nxt.marketing_consent_updated_at is not distinct from cur.marketing_consent_updated_at then
+  if to_jsonb(nxt) = to_jsonb(cur) then
     return cur;
   end if;
 
@@ -14939,7 +15718,12 @@ begin
       email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
       notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata,
       marketing_consent = nxt.marketing_consent, marketing_consent_updated_at = nxt.marketing_consent_updated_at,
-      marketing_consent_source = nxt.marketing_consent_source
+      marketing_consent_source = nxt.marketing_consent_source,
+      kind = nxt.kind, company_name = nxt.company_name, tax_id = nxt.tax_id, website = nxt.website,
+      credit_limit = nxt.credit_limit, payment_terms_days = nxt.payment_terms_days, currency = nxt.currency,
+      internal_notes = nxt.internal_notes, billing_address_id = nxt.billing_address_id,
+      shipping_address_id = nxt.shipping_address_id, account_status = nxt.account_status,
+      suspended_reason = nxt.suspended_reason
     where c.tenant_id = tenant and c.id = cur.id
     returning * into result;
   exception when unique_violation or check_violation or not_null_violation then
@@ -14961,7 +15745,50 @@ $$;
 -- Name: FUNCTION update_customer(customer_id text, patch app_public.customer_changes); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) IS 'Changes a customer (needs customers.update). Fields left out stay as they are; an empty string clears email, phone, names or notes; tags and metadata are replaced. The display name follows. Email and phone must stay unique (DUPEM, DUPPH) and at least one of email, phone or first name must remain (NOIDN).';
+COMMENT ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) IS 'Changes a customer (needs customers.update). Fields left out stay as they are; an empty string clears email, phone, names or notes; tags and metadata are replaced. The display name follows (a company''s name first). Email and phone must stay unique (DUPEM, DUPPH) and at least one of email, phone or first name must remain for a person (NOIDN). kind switches between person and company (a person has no company fields: NOTCO); account_status suspended needs suspended_reason (SUSRN); the billing and shipping addresses must be the customer''s own.';
+
+--
+-- Name: update_customer_contact(text, text, text, text, text, text, text, text, boolean, boolean, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_customer_contact(contact_id text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, email text DEFAULT NULL::text, phone text DEFAULT NULL::text, mobile text DEFAULT NULL::text, role text DEFAULT NULL::text, preferred_contact_method text DEFAULT NULL::text, order_updates boolean DEFAULT NULL::boolean, marketing_opt_in boolean DEFAULT NULL::boolean, notes text DEFAULT NULL::text) RETURNS app_public.customer_contacts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customer_contacts := app_private.locked_customer_contact(tenant, update_customer_contact.contact_id);
+  violated text;
+  result app_public.customer_contacts;
+begin
+  begin
+    update app_public.customer_contacts k set
+      first_name = coalesce(update_customer_contact.first_name, k.first_name),
+      last_name = coalesce(update_customer_contact.last_name, k.last_name),
+      email = coalesce(update_customer_contact.email, k.email),
+      phone = coalesce(update_customer_contact.phone, k.phone),
+      mobile = coalesce(update_customer_contact.mobile, k.mobile),
+      role = coalesce(update_customer_contact.role, k.role),
+      preferred_contact_method = coalesce(update_customer_contact.preferred_contact_method, k.preferred_contact_method),
+      order_updates = coalesce(update_customer_contact.order_updates, k.order_updates),
+      marketing_opt_in = coalesce(update_customer_contact.marketing_opt_in, k.marketing_opt_in),
+      notes = coalesce(update_customer_contact.notes, k.notes)
+    where k.tenant_id = tenant and k.id = cur.id
+    returning * into result;
+  exception when unique_violation then
+    get stacked diagnostics violated = constraint_name;
+    perform app_private.raise_contact_constraint(violated, app_hidden.optional_email(update_customer_contact.email));
+    raise;
+  end;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) IS 'Changes a contact (needs customers.update). Fields left out stay; an empty string clears a name, email, phone, mobile or notes. Giving the role primary makes it the primary contact; the primary cannot take another role (PRIMR): make another contact primary.';
 
 --
 -- Name: update_loyalty_settings(integer, integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
@@ -16671,7 +17498,9 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     s.first_visit_at,
     s.last_visit_at,
     (s.visits >= 2) AS is_repeat,
-    app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class
+    app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
+    c.kind,
+    c.company_name
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -16784,6 +17613,20 @@ Two visits or more.';
 
 COMMENT ON COLUMN app_public.customer_rows.loyalty_class IS '@behavior +filterBy
 The loyalty class now (see CustomerStats.loyaltyClass).';
+
+--
+-- Name: COLUMN customer_rows.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.kind IS '@notNull
+@behavior +filterBy
+person or company.';
+
+--
+-- Name: COLUMN customer_rows.company_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.company_name IS 'A company''s name (companies only).';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
@@ -18075,6 +18918,19 @@ ALTER TABLE ONLY app_public.customer_contact_channels
 COMMENT ON CONSTRAINT customer_contact_channels_pkey ON app_public.customer_contact_channels IS '@behavior -single -update -delete';
 
 --
+-- Name: customer_contacts customer_contacts_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contacts
+    ADD CONSTRAINT customer_contacts_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_contacts_pkey ON customer_contacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contacts_pkey ON app_public.customer_contacts IS '@behavior -single -update -delete';
+
+--
 -- Name: customer_data_exports customer_data_exports_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -18953,6 +19809,42 @@ CREATE UNIQUE INDEX customer_addresses_default_key ON app_public.customer_addres
 CREATE INDEX customer_contact_channels_recorded_by_idx ON app_public.customer_contact_channels USING btree (recorded_by);
 
 --
+-- Name: customer_contacts_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_contacts_customer_idx ON app_public.customer_contacts USING btree (tenant_id, customer_id);
+
+--
+-- Name: customer_contacts_email_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_contacts_email_key ON app_public.customer_contacts USING btree (tenant_id, customer_id, email) WHERE (email IS NOT NULL);
+
+--
+-- Name: customer_contacts_primary_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_contacts_primary_key ON app_public.customer_contacts USING btree (tenant_id, customer_id) WHERE (role = 'primary'::text);
+
+--
+-- Name: customer_contacts_search_email_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_contacts_search_email_prefix_idx ON app_public.customer_contacts USING btree (tenant_id, email text_pattern_ops);
+
+--
+-- Name: customer_contacts_search_last_name_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_contacts_search_last_name_prefix_idx ON app_public.customer_contacts USING btree (tenant_id, lower(last_name) text_pattern_ops);
+
+--
+-- Name: customer_contacts_search_name_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_contacts_search_name_prefix_idx ON app_public.customer_contacts USING btree (tenant_id, lower(display_name) text_pattern_ops);
+
+--
 -- Name: customer_data_exports_created_at_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -19067,10 +19959,22 @@ CREATE INDEX customer_stats_spend_idx ON app_public.customer_stats USING btree (
 CREATE UNIQUE INDEX customer_types_label_key ON app_public.customer_types USING btree (tenant_id, lower(label));
 
 --
+-- Name: customers_billing_address_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_billing_address_idx ON app_public.customers USING btree (tenant_id, billing_address_id) WHERE (billing_address_id IS NOT NULL);
+
+--
 -- Name: customers_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
 CREATE INDEX customers_created_by_idx ON app_public.customers USING btree (created_by);
+
+--
+-- Name: customers_currency_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_currency_idx ON app_public.customers USING btree (currency) WHERE (currency IS NOT NULL);
 
 --
 -- Name: customers_customer_type_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -19113,6 +20017,12 @@ CREATE INDEX customers_duplicate_surname_idx ON app_public.customers USING btree
 --
 
 CREATE UNIQUE INDEX customers_email_key ON app_public.customers USING btree (tenant_id, email) WHERE ((email IS NOT NULL) AND (status <> 'merged'::text));
+
+--
+-- Name: customers_kind_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_kind_idx ON app_public.customers USING btree (tenant_id, kind);
 
 --
 -- Name: customers_merged_into_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -19167,6 +20077,18 @@ CREATE INDEX customers_search_phone_prefix_idx ON app_public.customers USING btr
 --
 
 CREATE INDEX customers_search_phone_trgm_idx ON app_public.customers USING gin (phone public.gin_trgm_ops);
+
+--
+-- Name: customers_search_tax_id_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_tax_id_prefix_idx ON app_public.customers USING btree (tenant_id, tax_id text_pattern_ops) WHERE (tax_id IS NOT NULL);
+
+--
+-- Name: customers_shipping_address_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_shipping_address_idx ON app_public.customers USING btree (tenant_id, shipping_address_id) WHERE (shipping_address_id IS NOT NULL);
 
 --
 -- Name: customers_status_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -19553,6 +20475,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
 
 --
+-- Name: customer_contacts _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_contacts FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_contacts__validate();
+
+--
 -- Name: customer_notes _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -19601,6 +20529,12 @@ CREATE TRIGGER _050_validate_receipt BEFORE INSERT OR UPDATE OF receipt_address,
 CREATE TRIGGER _050_validate_tax_rate BEFORE INSERT OR UPDATE OF tax_rate_bps ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_tax_rate();
 
 --
+-- Name: customers _060_erase_company_data; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _060_erase_company_data BEFORE UPDATE OF status ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__erase_company_data();
+
+--
 -- Name: devices _060_plan_limit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -19647,6 +20581,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.catalog_ite
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_contacts _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_contacts FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: customer_data_exports _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -19757,6 +20697,12 @@ CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers FOR EACH R
 CREATE TRIGGER _200_rescale_prices AFTER UPDATE OF currency ON app_public.tenants FOR EACH ROW WHEN ((new.currency IS DISTINCT FROM old.currency)) EXECUTE FUNCTION app_private.tg_tenants__rescale_prices();
 
 --
+-- Name: customers _300_erase_contacts; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _300_erase_contacts AFTER UPDATE OF status ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__erase_company_data();
+
+--
 -- Name: billing_requests _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -19779,6 +20725,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.catalog_items FOR
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customer_contacts _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_contacts FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at', 'display_name');
 
 --
 -- Name: customer_merges _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -20295,6 +21247,33 @@ ALTER TABLE ONLY app_public.customer_contact_channels
 COMMENT ON CONSTRAINT customer_contact_channels_tenant_id_fkey ON app_public.customer_contact_channels IS '@behavior -*';
 
 --
+-- Name: customer_contacts customer_contacts_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contacts
+    ADD CONSTRAINT customer_contacts_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_contacts_tenant_id_customer_id_fkey ON customer_contacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contacts_tenant_id_customer_id_fkey ON app_public.customer_contacts IS '@fieldName customer
+@foreignFieldName contacts';
+
+--
+-- Name: customer_contacts customer_contacts_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_contacts
+    ADD CONSTRAINT customer_contacts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_contacts_tenant_id_fkey ON customer_contacts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_contacts_tenant_id_fkey ON app_public.customer_contacts IS '@behavior -*';
+
+--
 -- Name: customer_data_exports customer_data_exports_requested_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -20651,6 +21630,20 @@ ALTER TABLE ONLY app_public.customer_types
 COMMENT ON CONSTRAINT customer_types_tenant_id_fkey ON app_public.customer_types IS '@behavior -*';
 
 --
+-- Name: customers customers_billing_address_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_billing_address_fkey FOREIGN KEY (tenant_id, billing_address_id) REFERENCES app_public.customer_addresses(tenant_id, id) ON DELETE SET NULL (billing_address_id);
+
+--
+-- Name: CONSTRAINT customers_billing_address_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_billing_address_fkey ON app_public.customers IS '@fieldName billingAddress
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
 -- Name: customers customers_created_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -20665,6 +21658,20 @@ COMMENT ON CONSTRAINT customers_created_by_fkey ON app_public.customers IS '@fie
 @foreignFieldName createdCustomers';
 
 --
+-- Name: customers customers_currency_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_currency_fkey FOREIGN KEY (currency) REFERENCES app_public.currencies(code);
+
+--
+-- Name: CONSTRAINT customers_currency_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_currency_fkey ON app_public.customers IS '@fieldName currencyInfo
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
 -- Name: customers customers_customer_type_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -20676,6 +21683,20 @@ ALTER TABLE ONLY app_public.customers
 --
 
 COMMENT ON CONSTRAINT customers_customer_type_fkey ON app_public.customers IS '@fieldName customerType
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: customers customers_shipping_address_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_shipping_address_fkey FOREIGN KEY (tenant_id, shipping_address_id) REFERENCES app_public.customer_addresses(tenant_id, id) ON DELETE SET NULL (shipping_address_id);
+
+--
+-- Name: CONSTRAINT customers_shipping_address_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_shipping_address_fkey ON app_public.customers IS '@fieldName shippingAddress
 @behavior -manyRelation:resource:list -manyRelation:resource:connection';
 
 --
@@ -21820,6 +22841,16 @@ CASE
 END);
 
 --
+-- Name: customer_contacts active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_contacts AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_data_exports active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22104,6 +23135,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.customer_contact_channels AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_contacts active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_contacts AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -22410,6 +23451,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.customer_contact_channels AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_contacts active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_contacts AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -22836,6 +23891,20 @@ CASE
 END);
 
 --
+-- Name: customer_contacts active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_contacts AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_data_exports active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23238,6 +24307,12 @@ CREATE POLICY all_for_owner ON app_public.customer_addresses TO bo_owner USING (
 CREATE POLICY all_for_owner ON app_public.customer_contact_channels TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_contacts all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_contacts TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_data_exports all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23482,6 +24557,12 @@ ALTER TABLE app_public.customer_addresses ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.customer_contact_channels ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_contacts; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_contacts ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_data_exports; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -23864,6 +24945,12 @@ CREATE POLICY select_with_permission ON app_public.customer_addresses FOR SELECT
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_contact_channels FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_contacts select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_contacts FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: customer_data_exports select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -24750,6 +25837,26 @@ REVOKE ALL ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_ad
 GRANT ALL ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_display_name(company_name text, first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) TO bo_visitor;
+
+--
+-- Name: TABLE customers; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customers TO bo_visitor;
+
+--
+-- Name: FUNCTION checked_company_fields(c app_public.customers); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) TO bo_visitor;
+
+--
 -- Name: FUNCTION contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -24866,13 +25973,6 @@ GRANT ALL ON FUNCTION app_hidden.customer_data_chunk(export_id text, chunk_no in
 
 REVOKE ALL ON FUNCTION app_hidden.customer_data_file(export_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.customer_data_file(export_id text) TO bo_visitor;
-
---
--- Name: FUNCTION customer_display_name(first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_hidden; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.customer_display_name(first_name text, last_name text, email text, phone text) TO bo_visitor;
 
 --
 -- Name: FUNCTION customer_duplicate_score(first_name text, last_name text, email text, phone text, other_first_name text, other_last_name text, other_email text, other_phone text, OUT score double precision, OUT reasons text[]); Type: ACL; Schema: app_hidden; Owner: -
@@ -25180,12 +26280,6 @@ REVOKE ALL ON FUNCTION app_hidden.may_download_exports_of(tenant_id text) FROM P
 GRANT ALL ON FUNCTION app_hidden.may_download_exports_of(tenant_id text) TO bo_visitor;
 
 --
--- Name: TABLE customers; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.customers TO bo_visitor;
-
---
 -- Name: FUNCTION merged_customer(p app_public.customers, d app_public.customers); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -25205,6 +26299,20 @@ GRANT ALL ON FUNCTION app_hidden.normalize_phone(phone text, country text) TO bo
 
 REVOKE ALL ON FUNCTION app_hidden.normalize_tags(tags text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.normalize_tags(tags text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION normalize_tax_id(tax_id text, country text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.normalize_tax_id(tax_id text, country text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.normalize_tax_id(tax_id text, country text) TO bo_visitor;
+
+--
+-- Name: FUNCTION normalize_website(website text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.normalize_website(website text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.normalize_website(website text) TO bo_visitor;
 
 --
 -- Name: FUNCTION onboard(company_name text, owner_name text, email text, password text, timezone text, currency text, locale text); Type: ACL; Schema: app_hidden; Owner: -
@@ -25797,6 +26905,18 @@ REVOKE ALL ON FUNCTION app_private.lock_counted_customer(evt app_private.events)
 REVOKE ALL ON FUNCTION app_private.lock_customers_for_merge(tenant_id text, primary_id text, duplicate_id text) FROM PUBLIC;
 
 --
+-- Name: TABLE customer_contacts; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_contacts TO bo_visitor;
+
+--
+-- Name: FUNCTION locked_customer_contact(tenant_id text, contact_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.locked_customer_contact(tenant_id text, contact_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION mark_crashed_runs(pool_ids text[]); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -25981,6 +27101,12 @@ REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, orde
 --
 
 REVOKE ALL ON FUNCTION app_private.queue_customer_order(evt app_private.events, consumer text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION raise_contact_constraint(constraint_name text, email text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.raise_contact_constraint(constraint_name text, email text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION raise_customer_constraint(tenant_id text, constraint_name text, column_name text, email text, phone text); Type: ACL; Schema: app_private; Owner: -
@@ -26313,6 +27439,12 @@ REVOKE ALL ON FUNCTION app_private.sync_tenant_with_subscription(tenant text, st
 REVOKE ALL ON FUNCTION app_private.take_back_items(tenant_id text, customer_id text, lines jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION tax_id_search_prefix(q text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tax_id_search_prefix(q text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION tenant_currency(tenant_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -26391,6 +27523,12 @@ REVOKE ALL ON FUNCTION app_private.tg_catalog_items__validate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customer_contacts__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_contacts__validate() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_customer_notes__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -26407,6 +27545,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customer_order_queue__apply() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customers__create_stats() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customers__erase_company_data(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__erase_company_data() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_devices__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -26533,6 +27677,13 @@ REVOKE ALL ON FUNCTION app_private.write_customer_import_rows(imp app_public.cus
 --
 
 REVOKE ALL ON FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION add_customer_contact(customer_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.add_customer_contact(customer_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.add_customer_contact(customer_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) TO bo_visitor;
 
 --
 -- Name: TABLE customer_favourite_items; Type: ACL; Schema: app_public; Owner: -
@@ -26739,11 +27890,11 @@ REVOKE ALL ON FUNCTION app_public.create_business(name text, timezone text, curr
 GRANT ALL ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) TO bo_visitor;
 
 --
--- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) TO bo_visitor;
 
 --
 -- Name: TABLE customer_types; Type: ACL; Schema: app_public; Owner: -
@@ -26940,6 +28091,13 @@ GRANT ALL ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_
 
 REVOKE ALL ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_matched_contact(c app_public.customers, q text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_matched_contact(c app_public.customers, q text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_matched_contact(c app_public.customers, q text) TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_may_contact(c app_public.customers, channel text); Type: ACL; Schema: app_public; Owner: -
@@ -27164,6 +28322,13 @@ REVOKE ALL ON FUNCTION app_public.refund_order_lines(order_id text, lines jsonb,
 GRANT ALL ON FUNCTION app_public.refund_order_lines(order_id text, lines jsonb, reason text) TO bo_visitor;
 
 --
+-- Name: FUNCTION remove_customer_contact(contact_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.remove_customer_contact(contact_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.remove_customer_contact(contact_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION remove_customer_favourite_item(customer_id text, catalog_item_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -27274,6 +28439,13 @@ REVOKE ALL ON FUNCTION app_public.set_location_tax_rate(location_id text, tax_ra
 GRANT ALL ON FUNCTION app_public.set_location_tax_rate(location_id text, tax_rate_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION set_primary_customer_contact(contact_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -27286,6 +28458,13 @@ GRANT ALL ON FUNCTION app_public.switch_tenant(tenant_id text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) TO bo_visitor;
 
 --
 -- Name: FUNCTION update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer); Type: ACL; Schema: app_public; Owner: -

@@ -1,7 +1,7 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one, a merged pair and a dismissed possible duplicate), orders (paid, open and
+// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate and a company with two contacts), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
 // read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
@@ -38,6 +38,10 @@ export interface TenantFixture {
     deeId: string;
     noteId: string;
     addressId: string;
+    /** A company customer, with two contacts. */
+    companyId: string;
+    /** Its primary contact. */
+    contactId: string;
     paidOrderId: string;
     /** A tea of the paid sale (2 teas and a cake, no refund). */
     paidTeaLineId: string;
@@ -246,6 +250,23 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
     ]);
   const addressId = (await address(`1 rue ${label}`, "home")).id;
   await address(`2 avenue ${label}`, "work");
+  // A company customer with two contacts (the first primary): a test may remove one and still have one.
+  const companyId = (
+    await one(manager, "select * from app_public.create_customer(kind => 'company', company_name => $1, tax_id => $2, internal_notes => $3)", [
+      `${label} Holdings`,
+      `DE${String(label.length).padStart(9, "0")}`,
+      `${label} account notes`,
+    ])
+  ).id;
+  const contact = (first: string) =>
+    one(manager, "select * from app_public.add_customer_contact($1, first_name => $2, last_name => $3, email => $4)", [
+      companyId,
+      `${label}-${first}`,
+      `${label}son`,
+      `${lower}-${first.toLowerCase()}@example.com`,
+    ]);
+  const contactId = (await contact("Eve")).id;
+  await contact("Fay");
 
   // A cash drawer of the main location, with cash taken out.
   const drawer = await one(cashier, "select * from app_public.open_cash_drawer($1, 5000)", [mainLocationId]);
@@ -362,6 +383,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       deeId,
       noteId,
       addressId,
+      companyId,
+      contactId,
       paidOrderId: paid.id,
       paidTeaLineId: paidTeaLine.id,
       partOrderId: part.id,
@@ -410,6 +433,9 @@ const ID_ALIASES: Record<string, string> = {
   user: "users",
   username: "analyst_logins",
   import: "customer_imports",
+  contact: "customer_contacts",
+  billing_address: "customer_addresses",
+  shipping_address: "customer_addresses",
 };
 
 /** snake_case of a GraphQL or SQL name ("inventoryItemId" → "inventory_item_id"). */
@@ -421,6 +447,8 @@ export const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2
  */
 export function isIdName(name: string): boolean {
   const s = snake(name);
+  // A company's tax ID is a number of the tax office, not a row's id.
+  if (s === "tax_id") return false;
   return s === "id" || s === "row_id" || s === "node_id" || /_ids?$/.test(s) || s in ID_ALIASES;
 }
 

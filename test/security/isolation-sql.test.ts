@@ -97,6 +97,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     note: "Alpha fuzz",
     // A new address each call: an email used by an attack that committed is free for the control.
     email: `fuzz-${randomUUID()}@example.com`,
+    // A company's contact's phones (not unique).
+    phone: "+33 6 12 34 56 78",
+    mobile: "+33 6 12 34 56 78",
     permissions: ["reports.view"],
     kind: "in",
     channel: "email",
@@ -230,6 +233,9 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       finish_customer_import_upload: { "app_public.customer_imports": [A.named.uploadingImportId] },
       set_customer_import_mapping: { "app_public.customer_imports": [A.named.readyImportId] },
       commit_customer_import: { "app_public.customer_imports": [A.named.readyImportId] },
+      // Contacts belong to company customers.
+      add_customer_contact: { "app_public.customers": [A.named.companyId] },
+      customers_matched_contact: { "app_public.customers": [A.named.companyId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

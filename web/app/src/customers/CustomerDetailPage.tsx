@@ -30,6 +30,7 @@ import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { RecentOrdersCard, TimelineCard } from "./ActivityCards.tsx";
 import { AddressesCard } from "./AddressesCard.tsx";
+import { ContactsCard } from "./ContactsCard.tsx";
 import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
 import { ArchiveIcon, BackIcon, EditIcon, MergeIcon, RestoreIcon } from "../ui/icons.tsx";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
@@ -52,6 +53,7 @@ const CONTEXT = {
     "CustomerPreference",
     "CustomerContactChannel",
     "CustomerFavouriteItem",
+    "CustomerContact",
   ],
 };
 
@@ -101,6 +103,8 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
   const timeline = <TimelineCard entries={c.timeline.nodes} total={c.timeline.totalCount} />;
   const privacy = canErase && live ? <PrivacyCard customer={c} /> : null;
+  const contacts =
+    c.kind === "company" ? <ContactsCard customerRowId={c.rowId} contacts={c.contacts.nodes} canWrite={canUpdate && live} /> : null;
 
   return (
     <>
@@ -175,6 +179,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
         <Box sx={{ display: "grid", gap: 3, gridTemplateColumns: "minmax(0, 7fr) minmax(0, 5fr)", alignItems: "start" }}>
           <Stack spacing={3} sx={{ minWidth: 0 }}>
             {profile}
+            {contacts}
             {preferences}
             {notes}
             {orders}
@@ -190,6 +195,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
         // One column on a phone: who, then how much, then the rest.
         <Stack spacing={2}>
           {profile}
+          {contacts}
           {stats}
           {preferences}
           {notes}

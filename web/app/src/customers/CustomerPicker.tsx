@@ -38,6 +38,8 @@ export interface PickedCustomer {
   displayName: string;
   email: string | null;
   phone: string | null;
+  /** A company's account terms, shown where the customer is attached (display only). */
+  account?: Pick<CustomerSummary, "kind" | "creditLimit" | "paymentTermsDays" | "currency" | "accountStatus">;
 }
 
 export interface CustomerPickerProps {
@@ -56,11 +58,18 @@ export interface CustomerPickerProps {
   excludeRowIds?: string[];
 }
 
-const picked = (c: Pick<CustomerSummary, "rowId" | "displayName" | "email" | "phone">): PickedCustomer => ({
+const picked = (c: CustomerSummary): PickedCustomer => ({
   rowId: c.rowId,
   displayName: c.displayName,
   email: c.email,
   phone: c.phone,
+  account: {
+    kind: c.kind,
+    creditLimit: c.creditLimit,
+    paymentTermsDays: c.paymentTermsDays,
+    currency: c.currency,
+    accountStatus: c.accountStatus,
+  },
 });
 
 export function CustomerPicker(props: CustomerPickerProps) {

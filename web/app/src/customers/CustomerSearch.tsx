@@ -1,4 +1,4 @@
-// Type-ahead over the business's customers (searchCustomers: name, email or phone, partial,
+// Type-ahead over the business's customers (searchCustomers: name, email, phone, tax ID or a company's contact, partial,
 // any case; at most 10 hits), keyboard first: ↑/↓ move through the hits, Enter picks the
 // highlighted one. Used by the CustomerPicker dialog and the merge flow.
 import {
@@ -105,7 +105,7 @@ export function CustomerSearch({
     <Box>
       <TextField
         label={label}
-        placeholder="Name, email or phone"
+        placeholder="Name, email, phone or tax ID"
         inputRef={inputRef}
         autoComplete="off"
         value={text}
@@ -160,7 +160,10 @@ export function CustomerSearch({
                   {c.status !== "active" && <Chip size="small" label="Archived" variant="outlined" />}
                 </Box>
               }
-              secondary={[c.email, phone(c.phone)].filter(Boolean).join(" · ") || "No email or phone"}
+              secondary={
+                [c.matchedContact && `Contact: ${c.matchedContact.displayName}`, c.email, phone(c.phone)].filter(Boolean).join(" · ") ||
+                (c.kind === "company" ? "Company" : "No email or phone")
+              }
             />
           </ListItemButton>
         ))}

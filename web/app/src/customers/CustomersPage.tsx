@@ -119,6 +119,7 @@ export function CustomersPage() {
   const loyalty = CLASS_VALUES.find((c) => c === classParam) ?? "";
   const type = params.get("type") ?? ""; // a type's row id, or "none"
   const repeatOnly = params.get("repeat") === "1";
+  const kind = params.get("kind") ?? ""; // "person", "company" or all
 
   // Two quick changes (remove a tag, then pick a status) must not lose the first: each change
   // starts from the latest parameters, even before the page has re-rendered with them.
@@ -173,8 +174,9 @@ export function CustomersPage() {
     ...(loyalty === "none" ? { loyaltyClass: { isNull: true } } : loyalty ? { loyaltyClass: { equalTo: loyalty } } : {}),
     ...(type === "none" ? { customerTypeId: { isNull: true } } : type ? { customerTypeId: { equalTo: type } } : {}),
     ...(repeatOnly ? { isRepeat: { equalTo: true } } : {}),
+    ...(kind === "person" || kind === "company" ? { kind: { equalTo: kind } } : {}),
   };
-  const narrowed = Boolean(loyalty || type || repeatOnly);
+  const narrowed = Boolean(loyalty || type || repeatOnly || kind);
   const setParam = (key: string, value: string) => update((p) => (value ? p.set(key, value) : p.delete(key)));
 
   return (
@@ -311,6 +313,18 @@ export function CustomersPage() {
                 <MenuItem value="none">No type</MenuItem>
               </Select>
             </FormControl>
+            <ToggleButtonGroup
+              size="small"
+              exclusive
+              value={kind}
+              disabled={searching}
+              aria-label="Kind"
+              onChange={(_e, v: string | null) => v !== null && setParam("kind", v)}
+            >
+              <ToggleButton value="">All</ToggleButton>
+              <ToggleButton value="person">People</ToggleButton>
+              <ToggleButton value="company">Companies</ToggleButton>
+            </ToggleButtonGroup>
             <FormControlLabel
               disabled={searching}
               control={<Checkbox size="small" checked={repeatOnly} onChange={(e) => setParam("repeat", e.target.checked ? "1" : "")} />}

@@ -1,5 +1,5 @@
 // The table of customers shared by the list and the search results: name (with loyalty class,
-// number and tags), email, phone, type, visits, lifetime spend and last visit. A row opens the
+// number and tags), company (for a company customer), email, phone, type, visits, lifetime spend and last visit. A row opens the
 // customer.
 import { Box, Chip, Link, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import type { ReactNode } from "react";
@@ -22,6 +22,7 @@ export function CustomersTable({ children, label = "Customers" }: { children: Re
         <TableHead>
           <TableRow>
             <TableCell>Name</TableCell>
+            <TableCell sx={WIDE_ONLY}>Company</TableCell>
             <TableCell sx={WIDE_ONLY}>Email</TableCell>
             <TableCell sx={WIDE_ONLY}>Phone</TableCell>
             <TableCell sx={WIDE_ONLY}>Type</TableCell>
@@ -88,6 +89,9 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
           </Typography>
         </Stack>
       </TableCell>
+      <TableCell sx={{ ...WIDE_ONLY, overflowWrap: "anywhere" }} data-testid="customer-company">
+        {c.kind === "company" ? c.companyName : <Muted />}
+      </TableCell>
       <TableCell sx={{ ...WIDE_ONLY, overflowWrap: "anywhere" }}>{c.email ?? <Muted />}</TableCell>
       <TableCell sx={{ ...WIDE_ONLY, whiteSpace: "nowrap" }}>{c.phone ? phone(c.phone) : <Muted />}</TableCell>
       <TableCell sx={WIDE_ONLY} data-testid="customer-type">
@@ -123,7 +127,7 @@ function Muted({ text = "—" }: { text?: string }) {
 export function MessageRow({ children }: { children: ReactNode }) {
   return (
     <TableRow>
-      <TableCell colSpan={7}>
+      <TableCell colSpan={8}>
         <Typography color="text.secondary">{children}</Typography>
       </TableCell>
     </TableRow>

@@ -27,7 +27,7 @@ function describe(filter: CustomerListFilter): string {
   const search = filter.q.trim();
   if (search) return `Download every customer matching “${search}” (active and archived) as CSV.`;
   const tagged = filter.tags.length ? ` tagged ${filter.tags.join(" and ")}` : "";
-  const not = filter.narrowed ? " The loyalty, type and repeat filters are not applied to the file." : "";
+  const not = filter.narrowed ? " The loyalty, type, kind and repeat filters are not applied to the file." : "";
   return `Download the ${filter.status} customers${tagged} as CSV, with every profile column.${not}`;
 }
 

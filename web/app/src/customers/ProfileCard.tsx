@@ -6,9 +6,11 @@ import { Box, Card, CardContent, Chip, FormHelperText, MenuItem, Select, Typogra
 import { useId, useMemo, type ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
 import { useForm } from "../lib/useForm.ts";
-import { formatDate, STATUS_LABEL, tagList } from "./format.ts";
+import { formatDate, labelOf, STATUS_LABEL, tagList } from "./format.ts";
 import { CustomerTypesQuery, SetCustomerTypeMutation, type CustomerDetail } from "./queries.ts";
 import { usePhone } from "../ui/usePhone.ts";
+import { ACCOUNT_STATUSES, paymentTerms, useCreditLimit } from "./account.ts";
+import { formatAddress } from "./AddressesCard.tsx";
 
 export function StatusChip({ status }: { status: string }) {
   return (
@@ -32,6 +34,12 @@ function consentText(c: CustomerDetail): string {
 export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetail; canWrite: boolean }) {
   const tags = tagList(c.tags);
   const phone = usePhone();
+  const creditLimit = useCreditLimit();
+  const company = c.kind === "company";
+  const addressOf = (rowId: string | null) => {
+    const a = rowId ? c.addresses.nodes.find((x) => x.rowId === rowId) : undefined;
+    return a ? formatAddress(a).replace(/\n/g, ", ") : null;
+  };
   return (
     <Card data-testid="profile-card">
       <CardContent>
@@ -39,6 +47,30 @@ export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetai
           Profile
         </Typography>
         <Box component="dl" sx={{ display: "grid", gridTemplateColumns: "max-content 1fr", columnGap: 3, rowGap: 1.25, m: 0 }}>
+          {company && (
+            <>
+              <Field label="Company">{c.companyName}</Field>
+              <Field label="Tax ID">{c.taxId}</Field>
+              <Field label="Website">
+                {c.website ? (
+                  <a href={c.website} target="_blank" rel="noopener noreferrer">
+                    {c.website.replace(/^https?:\/\//, "")}
+                  </a>
+                ) : null}
+              </Field>
+              <Field label="Credit limit">{creditLimit(c.creditLimit, c.currency)}</Field>
+              <Field label="Payment terms">{paymentTerms(c.paymentTermsDays)}</Field>
+              <Field label="Currency">{c.currency}</Field>
+            </>
+          )}
+          {(company || c.accountStatus !== "active") && (
+            <Field label="Account">
+              {labelOf(ACCOUNT_STATUSES, c.accountStatus)}
+              {c.suspendedReason ? ` — ${c.suspendedReason}` : ""}
+            </Field>
+          )}
+          {c.billingAddressId && <Field label="Billing address">{addressOf(c.billingAddressId)}</Field>}
+          {c.shippingAddressId && <Field label="Shipping address">{addressOf(c.shippingAddressId)}</Field>}
           <Field label="First name">{c.firstName}</Field>
           <Field label="Last name">{c.lastName}</Field>
           <Field label="Email">{c.email}</Field>
@@ -55,6 +87,7 @@ export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetai
           </Field>
           <Field label="Marketing">{consentText(c)}</Field>
           <Field label="Customer since">{formatDate(c.createdAt)}</Field>
+          {c.internalNotes && <Field label="Internal notes">{c.internalNotes}</Field>}
         </Box>
       </CardContent>
     </Card>

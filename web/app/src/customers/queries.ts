@@ -18,6 +18,12 @@ const CustomerSummaryFields = graphql(`
     totalVisits
     totalSpend
     lastVisitAt
+    kind
+    companyName
+    creditLimit
+    paymentTermsDays
+    currency
+    accountStatus
   }
 `);
 
@@ -42,6 +48,8 @@ const ListedCustomerFields = graphql(`
       id
       label
     }
+    kind
+    companyName
   }
 `);
 
@@ -69,11 +77,16 @@ export const CustomersCountQuery = graphql(`
   }
 `);
 
-/** The type-ahead's hits (Customer, not the list's CustomerRow). */
+/** The type-ahead's hits (Customer, not the list's CustomerRow); a company found by one of its contacts names that contact. */
 export const SearchCustomersQuery = graphql(`
   query SearchCustomers($q: String!) {
     searchCustomers(q: $q) {
       ...CustomerSummaryFields
+      matchedContact(q: $q) {
+        id
+        displayName
+        role
+      }
     }
   }
 `, [CustomerSummaryFields]);
@@ -118,6 +131,25 @@ export const CustomerSummaryQuery = graphql(`
   }
 `, [CustomerSummaryFields]);
 
+/** A company's contact as the Contacts card shows and edits it. */
+const ContactFields = graphql(`
+  fragment ContactFields on CustomerContact {
+    id
+    rowId
+    firstName
+    lastName
+    displayName
+    email
+    phone
+    mobile
+    role
+    preferredContactMethod
+    orderUpdates
+    marketingOptIn
+    notes
+  }
+`);
+
 export const CustomerDetailQuery = graphql(`
   query CustomerDetail($rowId: String!) {
     customerByRowId(rowId: $rowId) {
@@ -129,6 +161,17 @@ export const CustomerDetailQuery = graphql(`
       marketingConsentUpdatedAt
       marketingConsentSource
       createdAt
+      taxId
+      website
+      internalNotes
+      suspendedReason
+      billingAddressId
+      shippingAddressId
+      contacts(orderBy: [DISPLAY_NAME_ASC]) {
+        nodes {
+          ...ContactFields
+        }
+      }
       mergedInto {
         id
         rowId
@@ -246,7 +289,7 @@ export const CustomerDetailQuery = graphql(`
       }
     }
   }
-`, [CustomerSummaryFields]);
+`, [CustomerSummaryFields, ContactFields]);
 
 /** Both sides of a merge as they are now (the other side of the preview). */
 export const MergeSideQuery = graphql(`
@@ -303,6 +346,12 @@ export const UpdateCustomerMutation = graphql(`
         lastName
         notes
         marketingConsent
+        taxId
+        website
+        internalNotes
+        suspendedReason
+        billingAddressId
+        shippingAddressId
       }
     }
   }
@@ -530,3 +579,47 @@ export type MergePreview = NonNullable<ResultOf<typeof PreviewMergeQuery>["previ
 export type CustomerInput = VariablesOf<typeof UpdateCustomerMutation>["patch"];
 /** For setCustomerPreferences: null leaves a preference as it is; "" clears it. */
 export type PreferencesInput = Omit<VariablesOf<typeof SetCustomerPreferencesMutation>, "customerId">;
+
+// ── Contacts of a company (commands) ────────────────────────────────────────────────────────
+export const AddContactMutation = graphql(`
+  mutation AddCustomerContact($input: AddCustomerContactInput!) {
+    addCustomerContact(input: $input) {
+      result {
+        ...ContactFields
+      }
+    }
+  }
+`, [ContactFields]);
+
+export const UpdateContactMutation = graphql(`
+  mutation UpdateCustomerContact($input: UpdateCustomerContactInput!) {
+    updateCustomerContact(input: $input) {
+      result {
+        ...ContactFields
+      }
+    }
+  }
+`, [ContactFields]);
+
+export const SetPrimaryContactMutation = graphql(`
+  mutation SetPrimaryCustomerContact($contactId: String!) {
+    setPrimaryCustomerContact(input: { contactId: $contactId }) {
+      result {
+        ...ContactFields
+      }
+    }
+  }
+`, [ContactFields]);
+
+export const RemoveContactMutation = graphql(`
+  mutation RemoveCustomerContact($contactId: String!) {
+    removeCustomerContact(input: { contactId: $contactId }) {
+      result {
+        id
+      }
+    }
+  }
+`);
+
+export type Contact = CustomerDetail["contacts"]["nodes"][number];
+export type CreateCustomerInput = VariablesOf<typeof CreateCustomerMutation>["input"];

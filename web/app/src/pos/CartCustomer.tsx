@@ -1,9 +1,11 @@
 // Who the sale is for, in the cart header: a walk-in unless a customer is attached with the
 // Customer button (type-ahead search or quick add, through the customers module's picker).
 // PosPage holds `customerId`, passes it to placeOrder's `customerId` and resets it to null when
-// a new sale starts; `disabled` is true while the sale is being charged.
-import { Button, Chip, Stack } from "@mui/material";
+// a new sale starts; `disabled` is true while the sale is being charged. A company shows its
+// credit limit and payment terms beside its name (display only: no selling on account yet).
+import { Button, Chip, Stack, Typography } from "@mui/material";
 import { useState } from "react";
+import { paymentTerms, useCreditLimit } from "../customers/account.ts";
 import { CustomerPicker, type PickedCustomer } from "../customers/CustomerPicker.tsx";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { PersonIcon } from "../ui/icons.tsx";
@@ -21,6 +23,15 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
   const [picked, setPicked] = useState<PickedCustomer | null>(null);
   // The name is known only for the customer picked here; a reset by the page means walk-in.
   const attached = picked && picked.rowId === customerId ? picked : null;
+  const creditLimit = useCreditLimit();
+  const account = attached?.account?.kind === "company" ? attached.account : null;
+  const terms = account
+    ? [
+        account.creditLimit != null && `Credit limit ${creditLimit(account.creditLimit, account.currency)}`,
+        paymentTerms(account.paymentTermsDays),
+        account.accountStatus !== "active" && (account.accountStatus === "suspended" ? "Account suspended" : "Account inactive"),
+      ].filter(Boolean)
+    : [];
 
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
@@ -33,6 +44,11 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
         size="small"
         onDelete={attached && !disabled ? () => onChange(null) : undefined}
       />
+      {terms.length > 0 && (
+        <Typography variant="caption" color={account?.accountStatus === "suspended" ? "error" : "text.secondary"} data-testid="cart-account-terms">
+          {terms.join(" · ")}
+        </Typography>
+      )}
       {canFind && (
         <Button size="small" onClick={() => setOpen(true)} disabled={disabled}>
           {attached ? "Change customer" : "Customer"}
