@@ -1,10 +1,15 @@
 // Who the sale is for, in the cart header: a walk-in unless a customer is attached with the
 // Customer button (type-ahead search or quick add, through the customers module's picker).
 // PosPage holds `customerId`, passes it to placeOrder's `customerId` and resets it to null when
-// a new sale starts; `disabled` is true while the sale is being charged.
+// a new sale starts; `disabled` is true while the sale is being charged. The customer's tier
+// shows as a chip beside them (its discount is the cart's tier line, priced by quoteOrder).
 import { Button, Chip, Stack } from "@mui/material";
 import { useState } from "react";
+import { useQuery } from "urql";
 import { CustomerPicker, type PickedCustomer } from "../customers/CustomerPicker.tsx";
+import { TierChip } from "../customers/CustomerTier.tsx";
+import { CustomerTierFields, CustomerTierStateQuery } from "../customers/tierQueries.ts";
+import { readFragment } from "../graphql.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { PersonIcon } from "../ui/icons.tsx";
 
@@ -33,6 +38,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
         size="small"
         onDelete={attached && !disabled ? () => onChange(null) : undefined}
       />
+      {attached && <AttachedTier customerRowId={attached.rowId} />}
       {canFind && (
         <Button size="small" onClick={() => setOpen(true)} disabled={disabled}>
           {attached ? "Change customer" : "Customer"}
@@ -52,4 +58,11 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
       )}
     </Stack>
   );
+}
+
+/** The attached customer's tier chip: its discount comes off the sale (the cart shows the line). */
+function AttachedTier({ customerRowId }: { customerRowId: string }) {
+  const [{ data }] = useQuery({ query: CustomerTierStateQuery, variables: { rowId: customerRowId }, requestPolicy: "cache-and-network" });
+  const tier = data?.customerByRowId?.tier;
+  return tier ? <TierChip tier={readFragment(CustomerTierFields, tier)} /> : null;
 }
