@@ -17210,7 +17210,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     s.first_visit_at,
     s.last_visit_at,
     (s.visits >= 2) AS is_repeat,
-    app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class
+    app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
+    c.tier_id
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -17224,6 +17225,7 @@ COMMENT ON VIEW app_public.customer_rows IS '@name customer_rows
 @unique id
 @foreignKey (tenant_id, id) references app_public.customers (tenant_id, id)|@fieldName customer|@behavior -manyRelation:resource:list -manyRelation:resource:connection
 @foreignKey (tenant_id, customer_type_id) references app_public.customer_types (tenant_id, id)|@fieldName customerType|@behavior -manyRelation:resource:list -manyRelation:resource:connection
+@foreignKey (tenant_id, tier_id) references app_public.customer_tiers (tenant_id, id)|@fieldName tier|@behavior -manyRelation:resource:list -manyRelation:resource:connection
 @behavior -insert -update -delete
 The Customers list: each customer with its counters and loyalty class, to filter and sort.';
 
@@ -17323,6 +17325,13 @@ Two visits or more.';
 
 COMMENT ON COLUMN app_public.customer_rows.loyalty_class IS '@behavior +filterBy
 The loyalty class now (see CustomerStats.loyaltyClass).';
+
+--
+-- Name: COLUMN customer_rows.tier_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.tier_id IS '@behavior +filterBy
+The customer''s pricing tier (customers/475-tiers.sql).';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -

@@ -99,4 +99,5 @@ drop function if exists app_public.quote_order(jsonb, int, text);
 
 --!include sales/320-orders.sql
 --!include customers/460-timeline.sql
+--!include customers/470-loyalty-classes.sql
 --!include customers/475-tiers.sql

@@ -1,5 +1,6 @@
 // Customer tiers end to end: an owner adds "Gold" at 10 % in Settings → Customer tiers, gives it
-// to a customer from their page after the impact preview, and a POS sale to that customer shows
+// to a customer from their page after the impact preview, finds them with the list's Tier filter,
+// and a POS sale to that customer shows
 // the tier chip and the tier's discount line, charges the discounted total, and the receipt
 // carries the line; the order records the tier.
 import { describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ describe("customer tiers", () => {
     await owner.query("update app_public.tenants set tax_rate_bps = 0 where id = $1", [owner.tenantId]);
     await owner.query("insert into app_public.catalog_items (name, sku, price) values ('Espresso', 'ESP-1', 250), ('Cake', 'CAKE-1', 400)");
     const rosa = (await owner.query("select (app_public.create_customer(first_name => 'Rosa', last_name => 'Diaz')).id")).rows[0].id as string;
+    await owner.query("select app_public.create_customer(first_name => 'Milo', last_name => 'Chen')");
     // A sale of 9.00 last week, for the preview's last 30 days.
     const loc = (await owner.query("select id from app_public.locations")).rows[0].id as string;
     await owner.query(
@@ -57,6 +59,14 @@ describe("customer tiers", () => {
     await change.waitFor({ state: "hidden" });
     await page.getByTestId("tier-chip").filter({ hasText: "Gold · 10%" }).waitFor();
     await page.getByRole("list", { name: "Activity" }).getByText("Tier none → Gold").waitFor();
+
+    // The customers list: a Tier column, and a Tier filter that keeps Rosa and leaves Milo out.
+    await page.getByRole("link", { name: "Customers", exact: true }).click();
+    await page.getByTestId("customer-row").filter({ hasText: "Milo Chen" }).waitFor();
+    expect(await page.getByTestId("customer-row").filter({ hasText: "Rosa Diaz" }).getByTestId("customer-tier").textContent()).toBe("Gold · 10%");
+    await page.getByRole("combobox", { name: "Tier" }).click();
+    await page.getByRole("option", { name: "Gold" }).click();
+    await expect.poll(() => page.getByTestId("customer-row").allTextContents(), { timeout: 15_000 }).toEqual([expect.stringContaining("Rosa Diaz")]);
 
     // The till: Rosa attached shows her tier; 2 espressos and a cake, 9.00, less Gold's 0.90.
     await page.getByRole("link", { name: "POS" }).click();

@@ -1,7 +1,7 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one, a merged pair and a dismissed possible duplicate), orders (paid, open and
+// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate and a pricing tier), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
 // read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
@@ -274,6 +274,11 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const paidTeaLine = await one(manager, "select id from app_public.order_lines where order_id = $1 and catalog_item_id = $2", [paid.id, teaItemId]);
   // One of Ann's favourites.
   await one(manager, "select * from app_public.add_customer_favourite_item($1, $2)", [annId, teaItemId]);
+  // A pricing tier named with the label, given to Ann (after her sales, so their amounts stay as they were).
+  const tierId = (
+    await one(owner, "select * from app_public.create_customer_tier($1, 1, 1000, $2, '#c9a227', 100000, 12)", [`${label} Gold`, `${label} free refills`])
+  ).id;
+  await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, tierId]);
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);

@@ -42,6 +42,12 @@ const ListedCustomerFields = graphql(`
       id
       label
     }
+    tier {
+      id
+      name
+      discountBps
+      colour
+    }
   }
 `);
 
@@ -78,7 +84,7 @@ export const SearchCustomersQuery = graphql(`
   }
 `, [CustomerSummaryFields]);
 
-/** The same hits for the list's search box, with what its table shows besides (class, type). */
+/** The same hits for the list's search box, with what its table shows besides (class, type, tier). */
 export const ListSearchCustomersQuery = graphql(`
   query ListSearchCustomers($q: String!) {
     searchCustomers(q: $q) {
@@ -89,6 +95,12 @@ export const ListSearchCustomersQuery = graphql(`
       customerType {
         id
         label
+      }
+      tier {
+        id
+        name
+        discountBps
+        colour
       }
     }
   }
