@@ -15481,17 +15481,19 @@ CREATE FUNCTION app_public.update_customer_tier(id text, name text, level intege
     AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('settings.update');
-  v app_public.customer_tiers := app_private.customer_tier_values(tenant, id, name, level, discount_bps, benefits, colour,
-                                                                  min_annual_spend, min_visits);
+  v app_public.customer_tiers;
   result app_public.customer_tiers;
 begin
+  -- The tier first (NOTFD), then its values (BADIN, DUPLI).
+  perform 1 from app_public.customer_tiers t where t.tenant_id = tenant and t.id = update_customer_tier.id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer tier %s.', coalesce(left(update_customer_tier.id, 40), '(none given)')));
+  end if;
+  v := app_private.customer_tier_values(tenant, id, name, level, discount_bps, benefits, colour, min_annual_spend, min_visits);
   update app_public.customer_tiers t set name = v.name, level = v.level, discount_bps = v.discount_bps, benefits = v.benefits,
     colour = v.colour, min_annual_spend = v.min_annual_spend, min_visits = v.min_visits
   where t.tenant_id = tenant and t.id = update_customer_tier.id
   returning * into result;
-  if result.id is null then
-    perform app_hidden.raise_error('NOTFD', format('There is no customer tier %s.', coalesce(left(update_customer_tier.id, 40), '(none given)')));
-  end if;
   return result;
 end;
 $$;

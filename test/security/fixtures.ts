@@ -38,6 +38,10 @@ export interface TenantFixture {
     deeId: string;
     noteId: string;
     addressId: string;
+    /** Ann's tier (level 1). */
+    goldTierId: string;
+    /** A tier nobody has (level 2). */
+    spareTierId: string;
     paidOrderId: string;
     /** A tea of the paid sale (2 teas and a cake, no refund). */
     paidTeaLineId: string;
@@ -274,11 +278,13 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const paidTeaLine = await one(manager, "select id from app_public.order_lines where order_id = $1 and catalog_item_id = $2", [paid.id, teaItemId]);
   // One of Ann's favourites.
   await one(manager, "select * from app_public.add_customer_favourite_item($1, $2)", [annId, teaItemId]);
-  // A pricing tier named with the label, given to Ann (after her sales, so their amounts stay as they were).
-  const tierId = (
+  // A pricing tier named with the label, given to Ann (after her sales, so their amounts stay as
+  // they were), and one nobody has (it can be deleted).
+  const goldTierId = (
     await one(owner, "select * from app_public.create_customer_tier($1, 1, 1000, $2, '#c9a227', 100000, 12)", [`${label} Gold`, `${label} free refills`])
   ).id;
-  await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, tierId]);
+  await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, goldTierId]);
+  const spareTierId = (await one(owner, "select * from app_public.create_customer_tier($1, 2, 500)", [`${label} Silver`])).id;
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
@@ -367,6 +373,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       deeId,
       noteId,
       addressId,
+      goldTierId,
+      spareTierId,
       paidOrderId: paid.id,
       paidTeaLineId: paidTeaLine.id,
       partOrderId: part.id,
@@ -415,6 +423,7 @@ const ID_ALIASES: Record<string, string> = {
   user: "users",
   username: "analyst_logins",
   import: "customer_imports",
+  tier: "customer_tiers",
 };
 
 /** snake_case of a GraphQL or SQL name ("inventoryItemId" → "inventory_item_id"). */

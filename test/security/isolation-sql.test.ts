@@ -107,6 +107,7 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     data: "Alpha fuzz",
     mapping: ["email", "first_name"],
     on_duplicate: "fill",
+    colour: "#c9a227",
   };
   if (arg.name in byName) return byName[arg.name];
   if (arg.relation || arg.typtype === "c") return {};
@@ -219,6 +220,7 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       "app_public.roles": [A.named.customRoleId],
       "app_public.memberships": [A.named.cashierMembershipId],
       "app_public.invitations": [A.named.invitationId],
+      "app_public.customer_tiers": [A.named.goldTierId],
     };
     // Some functions want a row in a particular state: a sale to take back (the unpaid order is
     // not a sale yet), a location with nothing open to close.
@@ -230,6 +232,8 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       finish_customer_import_upload: { "app_public.customer_imports": [A.named.uploadingImportId] },
       set_customer_import_mapping: { "app_public.customer_imports": [A.named.readyImportId] },
       commit_customer_import: { "app_public.customer_imports": [A.named.readyImportId] },
+      // A tier customers have cannot be deleted (TIRIU).
+      delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;
