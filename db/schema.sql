@@ -102,7 +102,8 @@ CREATE TYPE app_private.priced_line AS (
 	net_total integer,
 	tax integer,
 	total integer,
-	inventory_item_id text
+	inventory_item_id text,
+	tier_discount integer
 );
 
 --
@@ -175,7 +176,7 @@ COMMENT ON COLUMN app_public.customer_activity.occurred_at IS 'When it happened.
 -- Name: COLUMN customer_activity.kind; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded or note.';
+COMMENT ON COLUMN app_public.customer_activity.kind IS 'created, updated, tier_changed, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded or note.';
 
 --
 -- Name: COLUMN customer_activity.summary; Type: COMMENT; Schema: app_public; Owner: -
@@ -487,6 +488,75 @@ COMMENT ON COLUMN app_public.customer_merge_preview.notes_to_move IS 'Notes of t
 COMMENT ON COLUMN app_public.customer_merge_preview.addresses_to_move IS 'Addresses of the duplicate that would move to the primary.';
 
 --
+-- Name: customer_tier_impact; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_tier_impact AS (
+	example_amount integer,
+	example_discount integer,
+	current_example_discount integer,
+	recent_orders integer,
+	recent_amount bigint,
+	recent_discount bigint,
+	current_recent_discount bigint
+);
+
+--
+-- Name: TYPE customer_tier_impact; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_tier_impact IS 'What giving a customer a tier would change, before it is given (customerTierImpact).';
+
+--
+-- Name: COLUMN customer_tier_impact.example_amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.example_amount IS '@notNull
+The example basket, in cents.';
+
+--
+-- Name: COLUMN customer_tier_impact.example_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.example_discount IS '@notNull
+The new tier''s discount on it.';
+
+--
+-- Name: COLUMN customer_tier_impact.current_example_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.current_example_discount IS '@notNull
+The current tier''s discount on it.';
+
+--
+-- Name: COLUMN customer_tier_impact.recent_orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.recent_orders IS '@notNull
+The customer''s sales of the last 30 days (not voided).';
+
+--
+-- Name: COLUMN customer_tier_impact.recent_amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.recent_amount IS '@notNull
+What they paid for them, in cents.';
+
+--
+-- Name: COLUMN customer_tier_impact.recent_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.recent_discount IS '@notNull
+The new tier''s discount on each of them, summed.';
+
+--
+-- Name: COLUMN customer_tier_impact.current_recent_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tier_impact.current_recent_discount IS '@notNull
+The current tier''s discount on each of them, summed.';
+
+--
 -- Name: likely_duplicate; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -591,7 +661,10 @@ CREATE TYPE app_public.order_quote AS (
 	total integer,
 	lines jsonb,
 	tax_name text,
-	tax_inclusive boolean
+	tax_inclusive boolean,
+	tier_name text,
+	tier_discount_bps integer,
+	tier_discount integer
 );
 
 --
@@ -647,6 +720,24 @@ COMMENT ON COLUMN app_public.order_quote.tax_name IS 'The name of that rate ("Ta
 --
 
 COMMENT ON COLUMN app_public.order_quote.tax_inclusive IS 'True when the prices include the tax: the total is then what the shelf prices add up to, and the tax is the part of it.';
+
+--
+-- Name: COLUMN order_quote.tier_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tier_name IS 'The attached customer''s tier, if any.';
+
+--
+-- Name: COLUMN order_quote.tier_discount_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tier_discount_bps IS 'Its discount, in basis points.';
+
+--
+-- Name: COLUMN order_quote.tier_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.order_quote.tier_discount IS 'The tier discount of the cart, in cents (part of discountTotal).';
 
 --
 -- Name: possible_duplicate_pair; Type: TYPE; Schema: app_public; Owner: -
@@ -2159,6 +2250,7 @@ CREATE TABLE app_public.customers (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     customer_type_id text,
+    tier_id text,
     kind text DEFAULT 'person'::text NOT NULL,
     company_name text,
     tax_id text,
@@ -2308,6 +2400,12 @@ COMMENT ON COLUMN app_public.customers.created_by IS 'The user who created the c
 --
 
 COMMENT ON COLUMN app_public.customers.customer_type_id IS 'The customer''s type (setCustomerType), if any.';
+
+--
+-- Name: COLUMN customers.tier_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.tier_id IS 'The customer''s pricing tier (setCustomerTier), if any: its discount applies to their sales.';
 
 --
 -- Name: COLUMN customers.kind; Type: COMMENT; Schema: app_public; Owner: -
@@ -6407,6 +6505,152 @@ end;
 $$;
 
 --
+-- Name: customer_tier_label(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_tier_label(tenant_id text, tier_id text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when tier_id is null then 'none'
+    else coalesce((select t.name from app_public.customer_tiers t
+                   where t.tenant_id = customer_tier_label.tenant_id and t.id = customer_tier_label.tier_id), 'a former tier') end;
+$$;
+
+--
+-- Name: customer_tiers; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_tiers (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    level integer NOT NULL,
+    discount_bps integer DEFAULT 0 NOT NULL,
+    benefits text,
+    colour text DEFAULT '#9e9e9e'::text NOT NULL,
+    min_annual_spend bigint,
+    min_visits integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_tiers_benefits_check CHECK ((length(benefits) <= 1000)),
+    CONSTRAINT customer_tiers_colour_check CHECK ((colour ~ '^#[0-9a-f]{6}$'::text)),
+    CONSTRAINT customer_tiers_discount_bps_check CHECK (((discount_bps >= 0) AND (discount_bps <= 10000))),
+    CONSTRAINT customer_tiers_level_check CHECK (((level >= 1) AND (level <= 1000))),
+    CONSTRAINT customer_tiers_min_annual_spend_check CHECK (((min_annual_spend >= 1) AND (min_annual_spend <= '100000000000'::bigint))),
+    CONSTRAINT customer_tiers_min_visits_check CHECK (((min_visits >= 1) AND (min_visits <= 10000))),
+    CONSTRAINT customer_tiers_name_check CHECK (((name = btrim(name)) AND ((length(name) >= 1) AND (length(name) <= 40))))
+);
+
+ALTER TABLE ONLY app_public.customer_tiers FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_tiers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_tiers IS '@name customer_tiers
+Pricing tiers of the business (Gold, Silver…): a customer''s tier takes its discount off every sale to them.';
+
+--
+-- Name: COLUMN customer_tiers.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_tiers.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.name IS '@behavior +orderBy
+The name shown on the chip, the receipt''s discount line and the order (1 to 40 characters, unique in the business).';
+
+--
+-- Name: COLUMN customer_tiers.level; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.level IS '@behavior +orderBy
+1 is the highest tier; unique in the business.';
+
+--
+-- Name: COLUMN customer_tiers.discount_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.discount_bps IS 'The discount off every sale to a customer of this tier, in basis points (1000 = 10.00 %), 0 to 10000.';
+
+--
+-- Name: COLUMN customer_tiers.benefits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.benefits IS 'What the tier gives, in words (at most 1000 characters).';
+
+--
+-- Name: COLUMN customer_tiers.colour; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.colour IS 'The chip''s colour, #rrggbb.';
+
+--
+-- Name: COLUMN customer_tiers.min_annual_spend; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.min_annual_spend IS 'Suggest this tier to customers who spent at least this much (cents) in the last 12 months.';
+
+--
+-- Name: COLUMN customer_tiers.min_visits; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_tiers.min_visits IS 'Suggest this tier to customers with at least this many visits in the last 12 months.';
+
+--
+-- Name: customer_tier_values(text, text, text, integer, integer, text, text, bigint, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_tier_values(tenant_id text, except_id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) RETURNS app_public.customer_tiers
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  result app_public.customer_tiers;
+begin
+  result.tenant_id := customer_tier_values.tenant_id;
+  result.name := app_hidden.assert_name('The tier''s name', name, 40, 'name');
+  if level is null or level < 1 or level > 1000 then
+    perform app_hidden.raise_error('BADIN', 'The level must be a whole number from 1 (the highest tier) to 1000.', field => 'level');
+  end if;
+  result.level := level;
+  if discount_bps is null or discount_bps < 0 or discount_bps > 10000 then
+    perform app_hidden.raise_error('BADIN', 'The discount must be from 0 % to 100 %, with at most two decimals.', field => 'discount_bps');
+  end if;
+  result.discount_bps := discount_bps;
+  result.benefits := nullif(btrim(benefits), '');
+  if length(result.benefits) > 1000 then
+    perform app_hidden.raise_error('BADIN', 'The benefits can be at most 1000 characters.', field => 'benefits');
+  end if;
+  result.colour := lower(btrim(coalesce(colour, '#9e9e9e')));
+  if result.colour !~ '^#[0-9a-f]{6}$' then
+    perform app_hidden.raise_error('BADIN', 'The colour must be written #rrggbb, such as #c9a227.', field => 'colour');
+  end if;
+  if min_annual_spend is not null and (min_annual_spend < 1 or min_annual_spend > 100000000000) then
+    perform app_hidden.raise_error('BADIN', 'The minimum spend must be a positive amount.', field => 'min_annual_spend');
+  end if;
+  result.min_annual_spend := min_annual_spend;
+  if min_visits is not null and (min_visits < 1 or min_visits > 10000) then
+    perform app_hidden.raise_error('BADIN', 'The minimum number of visits must be from 1 to 10000.', field => 'min_visits');
+  end if;
+  result.min_visits := min_visits;
+  if exists (select 1 from app_public.customer_tiers t where t.tenant_id = customer_tier_values.tenant_id
+             and lower(t.name) = lower(result.name) and t.id is distinct from except_id) then
+    perform app_hidden.raise_error('DUPLI', format('There is already a tier called "%s".', result.name), field => 'name');
+  end if;
+  if exists (select 1 from app_public.customer_tiers t where t.tenant_id = customer_tier_values.tenant_id
+             and t.level = result.level and t.id is distinct from except_id) then
+    perform app_hidden.raise_error('DUPLI', format('Another tier has level %s; each tier has its own level.', result.level), field => 'level');
+  end if;
+  return result;
+end;
+$_$;
+
+--
 -- Name: customer_timeline(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -6443,6 +6687,7 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
              when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'archived'
              when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
              when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'restored'
+             when a.changes ? 'tier_id' then 'tier_changed'
              else 'updated' end,
            case
              when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'Personal data erased on request'
@@ -6452,6 +6697,10 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
                format('Merged into customer %s', (select p.customer_number from app_public.customers p
                                                   where p.tenant_id = t.tenant and p.id = a.changes -> 'merged_into_id' ->> 'new'))
              when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'Restored from the archive'
+             -- A tier change (customers/475-tiers.sql) names the tiers (a tier deleted since: "a former tier").
+             when a.changes ? 'tier_id' then format('Tier %s → %s',
+               app_private.customer_tier_label(t.tenant, a.changes -> 'tier_id' ->> 'old'),
+               app_private.customer_tier_label(t.tenant, a.changes -> 'tier_id' ->> 'new'))
              else 'Changed ' || (select string_agg(app_hidden.customer_change_text(k, a.changes -> k), ', ' order by k)
                                  from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
            a.actor_user_id,
@@ -6498,6 +6747,20 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) IS 'The timeline of a customer of a tenant, newest first (customers_timeline for the API; the data bundle for the worker).';
+
+--
+-- Name: customer_year(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_year(tenant_id text, customer_id text, OUT spend bigint, OUT visits integer) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(v.total), 0)::bigint, count(*)::int
+  from app_private.customer_visits v
+  where v.tenant_id = customer_year.tenant_id and v.customer_id = customer_year.customer_id
+    and not v.is_voided and v.placed_at >= now() - interval '12 months';
+$$;
 
 --
 -- Name: customers_containing(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7852,6 +8115,9 @@ CREATE TABLE app_public.orders (
     refunded_total integer DEFAULT 0 NOT NULL,
     tax_name text DEFAULT 'Tax'::text NOT NULL,
     tax_inclusive boolean DEFAULT false NOT NULL,
+    tier_name text,
+    tier_discount_bps integer,
+    tier_discount integer DEFAULT 0 NOT NULL,
     CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
     CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
     CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
@@ -7866,6 +8132,7 @@ CREATE TABLE app_public.orders (
     CONSTRAINT orders_tax_name_check CHECK (((length(tax_name) >= 1) AND (length(tax_name) <= 60))),
     CONSTRAINT orders_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000))),
     CONSTRAINT orders_tax_total_check CHECK ((tax_total >= 0)),
+    CONSTRAINT orders_tier_discount_check CHECK (((tier_discount >= 0) AND ((tier_name IS NULL) = (tier_discount_bps IS NULL)) AND ((tier_name IS NOT NULL) OR (tier_discount = 0)))),
     CONSTRAINT orders_void_reason_check CHECK ((length(void_reason) <= 500))
 );
 
@@ -8012,6 +8279,24 @@ COMMENT ON COLUMN app_public.orders.tax_name IS 'The name of the tax rate the or
 COMMENT ON COLUMN app_public.orders.tax_inclusive IS 'Whether the order''s prices included its tax (then each line''s amounts are kept without it: see placeOrder).';
 
 --
+-- Name: COLUMN orders.tier_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tier_name IS 'The customer''s tier when the order was placed, if any (its name then).';
+
+--
+-- Name: COLUMN orders.tier_discount_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tier_discount_bps IS 'That tier''s discount then, in basis points.';
+
+--
+-- Name: COLUMN orders.tier_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tier_discount IS 'The tier discount of the order, in cents off the amount paid (part of orderDiscount and discountTotal).';
+
+--
 -- Name: order_cancelled_event_payload(app_public.orders, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8082,6 +8367,9 @@ begin
     'subtotal', o.subtotal,
     'order_discount', o.order_discount,
     'discount_total', o.discount_total,
+    'tier_name', o.tier_name,
+    'tier_discount_bps', o.tier_discount_bps,
+    'tier_discount', o.tier_discount,
     'tax_total', o.tax_total,
     'total', o.total,
     'item_count', coalesce(sum(l.quantity), 0),
@@ -8234,6 +8522,19 @@ CREATE FUNCTION app_private.order_refunded_event_payload(o app_public.orders, f 
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('type', r.type, 'amount', r.amount) order by r.type)
       from app_public.refund_tenders r
       where r.tenant_id operator(pg_catalog.=) f.tenant_id and r.order_refund_id operator(pg_catalog.=) f.id), '[]'::jsonb));
+$$;
+
+--
+-- Name: order_tier(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.order_tier(tenant_id text, customer_id text) RETURNS app_public.customer_tiers
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.* from app_public.customers c
+  join app_public.customer_tiers t on t.tenant_id = c.tenant_id and t.id = c.tier_id
+  where c.tenant_id = order_tier.tenant_id and c.id = order_tier.customer_id;
 $$;
 
 --
@@ -8438,10 +8739,10 @@ $$;
 COMMENT ON FUNCTION app_private.plans_for_stripe() IS 'Every plan with its price, lookup key and Stripe price id (worker).';
 
 --
--- Name: price_lines(text, jsonb, integer, integer, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: price_lines(text, jsonb, integer, integer, boolean, integer); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean) RETURNS SETOF app_private.priced_line
+CREATE FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean, tier_bps integer DEFAULT 0) RETURNS SETOF app_private.priced_line
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -8462,6 +8763,7 @@ declare
   a_qty int[] := '{}';
   a_disc int[] := '{}';
   a_stock text[] := '{}';
+  tier bigint;
 begin
   if lines is null or jsonb_typeof(lines) <> 'array' then
     perform app_hidden.raise_error('BADIN', 'The lines must be a list such as [{"catalog_item_id": "…", "quantity": 1}].');
@@ -8539,6 +8841,9 @@ begin
     perform app_hidden.raise_error('BADDS', format(
       'The order discount (%s) is more than the order amount after line discounts (%s).', order_discount, total_net));
   end if;
+  -- The tier's part, on what is left after the other discounts, is spread with the order discount.
+  tier := app_private.tier_discount(total_net - order_discount, coalesce(tier_bps, 0));
+  order_discount := order_discount + tier;
 
   return query
   with l as (
@@ -8580,7 +8885,7 @@ begin
   )
   select k.line_no, k.catalog_item_id, k.sku, k.name, k.unit_price, k.quantity, k.subtotal_ex::int, k.line_discount_ex::int,
          (k.subtotal_ex - k.line_discount_ex - k.net_total)::int, k.net_total::int, k.tax::int, (k.net_total + k.tax)::int,
-         k.inventory_item_id
+         k.inventory_item_id, tier::int
   from kept k
   order by k.line_no;
 end;
@@ -11088,6 +11393,24 @@ end;
 $$;
 
 --
+-- Name: tier_discount(bigint, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tier_discount(amount bigint, bps integer) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when amount is null or amount <= 0 or coalesce(bps, 0) <= 0 then 0
+              else (amount * bps + 5000) / 10000 end;
+$$;
+
+--
+-- Name: FUNCTION tier_discount(amount bigint, bps integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tier_discount(amount bigint, bps integer) IS 'A tier discount of bps basis points on amount cents, rounded half up to the cent (the one rule: db/EVENTS.md).';
+
+--
 -- Name: update_customers_from_import(app_public.customer_imports, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -12442,6 +12765,33 @@ $$;
 COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) IS 'Adds a customer (needs customers.create): a person, or with kind company a company, which needs company_name and may have a tax ID (BADTX when its country''s format is broken), website, credit limit (cents), payment terms (days) and currency (the business''s when not given); those fields on a person are NOTCO. Give a person at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042).';
 
 --
+-- Name: create_customer_tier(text, integer, integer, text, text, bigint, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_customer_tier(name text, level integer, discount_bps integer, benefits text DEFAULT NULL::text, colour text DEFAULT NULL::text, min_annual_spend bigint DEFAULT NULL::bigint, min_visits integer DEFAULT NULL::integer) RETURNS app_public.customer_tiers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('settings.update');
+  v app_public.customer_tiers := app_private.customer_tier_values(tenant, null, name, level, discount_bps, benefits, colour,
+                                                                  min_annual_spend, min_visits);
+  result app_public.customer_tiers;
+begin
+  insert into app_public.customer_tiers (tenant_id, name, level, discount_bps, benefits, colour, min_annual_spend, min_visits)
+  values (tenant, v.name, v.level, v.discount_bps, v.benefits, v.colour, v.min_annual_spend, v.min_visits)
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_customer_tier(name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_customer_tier(name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) IS 'Adds a customer tier (needs settings.update). discountBps is in basis points (1000 = 10.00 %); level 1 is the highest, unique in the business like the name (DUPLI). minAnnualSpend (cents) and minVisits, over the last 12 months, suggest the tier.';
+
+--
 -- Name: customer_types; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -13220,6 +13570,56 @@ COMMENT ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_st
 The three items the customer bought most units of, most first.';
 
 --
+-- Name: customer_tier_impact(text, text, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer DEFAULT 10000) RETURNS app_public.customer_tier_impact
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customers;
+  new_bps int := 0;
+  cur_bps int;
+  result app_public.customer_tier_impact;
+begin
+  select c.* into cur from app_public.customers c where c.tenant_id = tenant and c.id = customer_tier_impact.customer_id;
+  if cur.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_tier_impact.customer_id, 40), '(none given)')));
+  end if;
+  if tier_id is not null then
+    select t.discount_bps into new_bps from app_public.customer_tiers t where t.tenant_id = tenant and t.id = customer_tier_impact.tier_id;
+    if not found then
+      perform app_hidden.raise_error('NOTFD', format('There is no customer tier %s.', left(tier_id, 40)), field => 'tier_id');
+    end if;
+  end if;
+  if example_amount is null or example_amount < 0 or example_amount > 1000000000 then
+    perform app_hidden.raise_error('BADAM', 'The example basket must be from 0 to 1000000000 cents.', field => 'example_amount');
+  end if;
+  cur_bps := coalesce((select t.discount_bps from app_public.customer_tiers t where t.tenant_id = tenant and t.id = cur.tier_id), 0);
+  result.example_amount := example_amount;
+  result.example_discount := app_private.tier_discount(example_amount, new_bps);
+  result.current_example_discount := app_private.tier_discount(example_amount, cur_bps);
+  select count(*)::int, coalesce(sum(o.total), 0)::bigint,
+         coalesce(sum(app_private.tier_discount(b.amount, new_bps)), 0)::bigint,
+         coalesce(sum(app_private.tier_discount(b.amount, cur_bps)), 0)::bigint
+    into result.recent_orders, result.recent_amount, result.recent_discount, result.current_recent_discount
+  from app_public.orders o
+  cross join lateral (select case when o.tax_inclusive then o.total else o.subtotal - o.discount_total end + o.tier_discount as amount) b
+  where o.tenant_id = tenant and o.customer_id = any(app_private.customer_history_ids(tenant, cur.id))
+    and o.status = 'placed' and o.placed_at >= now() - interval '30 days';
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_tier_impact(customer_id text, tier_id text, example_amount integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer) IS 'What giving the customer this tier (null: none) would change, before it is given (needs customers.update): its discount and the current tier''s on an example basket (exampleAmount cents, 10000 unless given) and on the customer''s sales of the last 30 days. Sales already made keep their prices.';
+
+--
 -- Name: customers_last_visit_at(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -13316,6 +13716,29 @@ COMMENT ON FUNCTION app_public.customers_recent_orders(c app_public.customers) I
 The customer''s 10 latest orders (voided ones included), newest first.';
 
 --
+-- Name: customers_suggested_tier(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_suggested_tier(c app_public.customers) RETURNS app_public.customer_tiers
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select t.* from app_private.customer_year(c.tenant_id, c.id) y
+  join app_public.customer_tiers t on t.tenant_id = c.tenant_id
+  where c.tenant_id = app_hidden.customers_reader_tenant()
+    and ((t.min_annual_spend is not null and y.spend >= t.min_annual_spend)
+      or (t.min_visits is not null and y.visits >= t.min_visits))
+  order by t.level
+  limit 1;
+$$;
+
+--
+-- Name: FUNCTION customers_suggested_tier(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_suggested_tier(c app_public.customers) IS 'The tier the customer''s last 12 months suggest (a minimum spend or number of visits of the tier met), the highest such; null when none. Not given automatically.';
+
+--
 -- Name: customers_timeline(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -13330,7 +13753,7 @@ $$;
 -- Name: FUNCTION customers_timeline(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes.';
+COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, tier changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes.';
 
 --
 -- Name: customers_total_spend(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -13367,6 +13790,44 @@ $$;
 
 COMMENT ON FUNCTION app_public.customers_total_visits(c app_public.customers) IS '@notNull
 Orders attributed to the customer that were not voided (stats.visits).';
+
+--
+-- Name: delete_customer_tier(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.delete_customer_tier(id text) RETURNS app_public.customer_tiers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('settings.update');
+  used int;
+  result app_public.customer_tiers;
+begin
+  select t.* into result from app_public.customer_tiers t
+  where t.tenant_id = tenant and t.id = delete_customer_tier.id
+  for update;
+  if result.id is null then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer tier %s.', coalesce(left(delete_customer_tier.id, 40), '(none given)')));
+  end if;
+  -- Merged and erased customers are nobody's tier any more: theirs goes without a word.
+  select count(*) into used from app_public.customers c
+  where c.tenant_id = tenant and c.tier_id = result.id and c.status not in ('merged', 'erased');
+  if used > 0 then
+    perform app_hidden.raise_error('TIRIU', format('"%s" is the tier of %s customer%s; give them another tier (or none) first.',
+      result.name, used, case when used = 1 then '' else 's' end), result.id);
+  end if;
+  update app_public.customers c set tier_id = null where c.tenant_id = tenant and c.tier_id = result.id;
+  delete from app_public.customer_tiers t where t.tenant_id = tenant and t.id = result.id;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION delete_customer_tier(id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.delete_customer_tier(id text) IS 'Deletes a customer tier no customer has (needs settings.update; TIRIU while in use). Orders placed with it keep its name and discount.';
 
 --
 -- Name: delete_customer_type(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -14147,6 +14608,7 @@ declare
   tax record;
   order_discount int := coalesce(place_order.discount, 0);
   customer text;
+  tier app_public.customer_tiers;
   priced app_private.priced_line[];
   total bigint;
   sale_time timestamptz;
@@ -14167,17 +14629,22 @@ begin
     perform app_private.assert_location_open(loc);
   end if;
   customer := app_private.order_customer_id(tenant, place_order.customer_id);
+  -- The tier is read once, here: the price and what the order records come from this one read,
+  -- whatever a concurrent change of the customer's tier does.
+  tier := app_private.order_tier(tenant, customer);
   tax := app_private.location_tax(tenant, loc.id);
   select array_agg(p order by p.line_no), sum(p.total) into priced, total
-  from app_private.price_lines(tenant, place_order.lines, order_discount, tax.rate_bps, tax.inclusive) p;
+  from app_private.price_lines(tenant, place_order.lines, order_discount, tax.rate_bps, tax.inclusive, coalesce(tier.discount_bps, 0)) p;
   -- An import is a sale of its time; an order with nothing to pay is a sale now; others are open.
   sale_time := case when place_order.placed_at is not null then place_order.placed_at when total = 0 then now() end;
 
   insert into app_public.orders (tenant_id, location_id, customer_id, status, subtotal, order_discount, discount_total,
-                                 tax_rate_bps, tax_name, tax_inclusive, tax_total, total, placed_at, business_date, placed_by_user_id)
+                                 tax_rate_bps, tax_name, tax_inclusive, tax_total, total, placed_at, business_date, placed_by_user_id,
+                                 tier_name, tier_discount_bps, tier_discount)
   select tenant, loc.id, customer, case when sale_time is null then 'open' else 'placed' end, sum(p.subtotal),
          sum(p.order_discount_share), sum(p.line_discount) + sum(p.order_discount_share), tax.rate_bps, tax.name, tax.inclusive,
-         sum(p.tax), sum(p.total), sale_time, app_hidden.business_date(sale_time, loc.timezone), me
+         sum(p.tax), sum(p.total), sale_time, app_hidden.business_date(sale_time, loc.timezone), me,
+         tier.name, tier.discount_bps, coalesce(max(p.tier_discount), 0)
   from unnest(priced) p
   returning * into result;
 
@@ -14200,7 +14667,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) IS '@resultFieldName order
-Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices and the tax rate the location charges: tax per line on the discounted amount, rounded half up (with a rate included in prices, the part of the amount that is tax; the lines are then kept without tax). The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once.';
+Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices, the customer''s tier discount (recorded on the order: tierName, tierDiscountBps, tierDiscount; later tier changes never change the order) and the tax rate the location charges: tax per line on the discounted amount, rounded half up (with a rate included in prices, the part of the amount that is tax; the lines are then kept without tax). The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once.';
 
 --
 -- Name: plans_change_problem(app_public.plans); Type: FUNCTION; Schema: app_public; Owner: -
@@ -14418,16 +14885,17 @@ $$;
 COMMENT ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) IS 'Shows what mergeCustomers would make of the two customers, without changing anything (needs customers.merge).';
 
 --
--- Name: quote_order(jsonb, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: quote_order(jsonb, integer, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0, location_id text DEFAULT NULL::text) RETURNS app_public.order_quote
+CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0, location_id text DEFAULT NULL::text, customer_id text DEFAULT NULL::text) RETURNS app_public.order_quote
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
   tenant text := app_hidden.assert_permission('sales.sell');
   tax record;
+  tier app_public.customer_tiers;
   result app_public.order_quote;
 begin
   if quote_order.location_id is not null
@@ -14435,20 +14903,23 @@ begin
     perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(quote_order.location_id, 40)));
   end if;
   tax := app_private.location_tax(tenant, quote_order.location_id);
+  tier := app_private.order_tier(tenant, app_private.order_customer_id(tenant, quote_order.customer_id));
   select sum(p.subtotal)::int, (sum(p.line_discount) + sum(p.order_discount_share))::int, tax.rate_bps,
          sum(p.tax)::int, sum(p.total)::int,
-         jsonb_agg(to_jsonb(p) - 'inventory_item_id' order by p.line_no), tax.name, tax.inclusive
+         jsonb_agg(to_jsonb(p) - 'inventory_item_id' - 'tier_discount' order by p.line_no), tax.name, tax.inclusive,
+         tier.name, tier.discount_bps, max(p.tier_discount)
     into result
-  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0), tax.rate_bps, tax.inclusive) p;
+  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0), tax.rate_bps, tax.inclusive,
+                               coalesce(tier.discount_bps, 0)) p;
   return result;
 end;
 $$;
 
 --
--- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text, customer_id text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder, with the tax rate the location charges (the business''s default rate without a location). lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
+COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder, with the tax rate the location charges (the business''s default rate without a location) and the tier discount of the customer, if one is given. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
 
 --
 -- Name: cash_drawer_entries; Type: TABLE; Schema: app_public; Owner: -
@@ -15497,6 +15968,43 @@ $$;
 COMMENT ON FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text) IS 'Sets how a customer likes to be contacted and served (needs customers.update): doNotContact, preferredPayment (cash, card), bestContactTime (morning, afternoon, evening, anytime), language (a BCP 47 tag). Null leaves a field; an empty string clears it.';
 
 --
+-- Name: set_customer_tier(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_customer_tier(customer_id text, tier_id text, reason text DEFAULT NULL::text) RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customers;
+  result app_public.customers;
+begin
+  perform app_private.begin_change('set_customer_tier', nullif(btrim(reason), ''));
+  cur := app_private.live_customer_for_change(tenant, customer_id);
+  if tier_id is not null and not exists (
+      select 1 from app_public.customer_tiers t where t.tenant_id = tenant and t.id = set_customer_tier.tier_id) then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer tier %s.', left(tier_id, 40)), field => 'tier_id');
+  end if;
+  if cur.tier_id is not distinct from tier_id then
+    perform app_private.end_change();
+    return cur;
+  end if;
+  update app_public.customers c set tier_id = set_customer_tier.tier_id
+  where c.tenant_id = tenant and c.id = cur.id
+  returning * into result;
+  perform app_private.end_change();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_customer_tier(customer_id text, tier_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_customer_tier(customer_id text, tier_id text, reason text) IS 'Gives a customer a pricing tier, or none with null (needs customers.update), with an optional reason kept in the audit log. Their sales from now on get its discount; orders already placed keep the prices they had.';
+
+--
 -- Name: set_customer_type(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -15789,6 +16297,39 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) IS 'Changes a contact (needs customers.update). Fields left out stay; an empty string clears a name, email, phone, mobile or notes. Giving the role primary makes it the primary contact; the primary cannot take another role (PRIMR): make another contact primary.';
+
+--
+-- Name: update_customer_tier(text, text, integer, integer, text, text, bigint, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text DEFAULT NULL::text, colour text DEFAULT NULL::text, min_annual_spend bigint DEFAULT NULL::bigint, min_visits integer DEFAULT NULL::integer) RETURNS app_public.customer_tiers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('settings.update');
+  v app_public.customer_tiers;
+  result app_public.customer_tiers;
+begin
+  -- The tier first (NOTFD), then its values (BADIN, DUPLI).
+  perform 1 from app_public.customer_tiers t where t.tenant_id = tenant and t.id = update_customer_tier.id for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer tier %s.', coalesce(left(update_customer_tier.id, 40), '(none given)')));
+  end if;
+  v := app_private.customer_tier_values(tenant, id, name, level, discount_bps, benefits, colour, min_annual_spend, min_visits);
+  update app_public.customer_tiers t set name = v.name, level = v.level, discount_bps = v.discount_bps, benefits = v.benefits,
+    colour = v.colour, min_annual_spend = v.min_annual_spend, min_visits = v.min_visits
+  where t.tenant_id = tenant and t.id = update_customer_tier.id
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) IS 'Changes a customer tier (needs settings.update; every field is given, as on createCustomerTier). A new discount applies to sales from now on; orders already placed keep theirs.';
 
 --
 -- Name: update_loyalty_settings(integer, integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
@@ -17500,7 +18041,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     (s.visits >= 2) AS is_repeat,
     app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
     c.kind,
-    c.company_name
+    c.company_name,
+    c.tier_id
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -17514,6 +18056,7 @@ COMMENT ON VIEW app_public.customer_rows IS '@name customer_rows
 @unique id
 @foreignKey (tenant_id, id) references app_public.customers (tenant_id, id)|@fieldName customer|@behavior -manyRelation:resource:list -manyRelation:resource:connection
 @foreignKey (tenant_id, customer_type_id) references app_public.customer_types (tenant_id, id)|@fieldName customerType|@behavior -manyRelation:resource:list -manyRelation:resource:connection
+@foreignKey (tenant_id, tier_id) references app_public.customer_tiers (tenant_id, id)|@fieldName tier|@behavior -manyRelation:resource:list -manyRelation:resource:connection
 @behavior -insert -update -delete
 The Customers list: each customer with its counters and loyalty class, to filter and sort.';
 
@@ -17627,6 +18170,13 @@ person or company.';
 --
 
 COMMENT ON COLUMN app_public.customer_rows.company_name IS 'A company''s name (companies only).';
+
+--
+-- Name: COLUMN customer_rows.tier_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.tier_id IS '@behavior +filterBy
+The customer''s pricing tier (customers/475-tiers.sql).';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
@@ -19061,6 +19611,32 @@ ALTER TABLE ONLY app_public.customer_stats
 COMMENT ON CONSTRAINT customer_stats_pkey ON app_public.customer_stats IS '@behavior -single -update -delete';
 
 --
+-- Name: customer_tiers customer_tiers_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_tiers
+    ADD CONSTRAINT customer_tiers_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_tiers_pkey ON customer_tiers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_tiers_pkey ON app_public.customer_tiers IS '@behavior -update -delete';
+
+--
+-- Name: customer_tiers customer_tiers_tenant_id_level_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_tiers
+    ADD CONSTRAINT customer_tiers_tenant_id_level_key UNIQUE (tenant_id, level);
+
+--
+-- Name: CONSTRAINT customer_tiers_tenant_id_level_key ON customer_tiers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_tiers_tenant_id_level_key ON app_public.customer_tiers IS '@behavior -*';
+
+--
 -- Name: customer_types customer_types_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -19953,6 +20529,12 @@ CREATE INDEX customer_stats_last_visit_idx ON app_public.customer_stats USING bt
 CREATE INDEX customer_stats_spend_idx ON app_public.customer_stats USING btree (tenant_id, spend DESC, customer_id);
 
 --
+-- Name: customer_tiers_name_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_tiers_name_key ON app_public.customer_tiers USING btree (tenant_id, lower(name));
+
+--
 -- Name: customer_types_label_key; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -20101,6 +20683,12 @@ CREATE INDEX customers_status_idx ON app_public.customers USING btree (tenant_id
 --
 
 CREATE INDEX customers_tags_idx ON app_public.customers USING gin (tags jsonb_path_ops);
+
+--
+-- Name: customers_tier_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_tier_idx ON app_public.customers USING btree (tenant_id, tier_id);
 
 --
 -- Name: inventory_items_name_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -20613,6 +21201,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_no
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_preferences FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: customer_tiers _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_tiers FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: customer_types _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -20743,6 +21337,12 @@ CREATE TRIGGER _500_audit AFTER INSERT ON app_public.customer_merges FOR EACH RO
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_notes FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customer_tiers _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_tiers FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: customer_types _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -21617,6 +22217,19 @@ ALTER TABLE ONLY app_public.customer_stats
 COMMENT ON CONSTRAINT customer_stats_tenant_id_fkey ON app_public.customer_stats IS '@behavior -*';
 
 --
+-- Name: customer_tiers customer_tiers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_tiers
+    ADD CONSTRAINT customer_tiers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_tiers_tenant_id_fkey ON customer_tiers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_tiers_tenant_id_fkey ON app_public.customer_tiers IS '@behavior -*';
+
+--
 -- Name: customer_types customer_types_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -21726,6 +22339,20 @@ ALTER TABLE ONLY app_public.customers
 
 COMMENT ON CONSTRAINT customers_tenant_id_merged_into_id_fkey ON app_public.customers IS '@fieldName mergedInto
 @foreignFieldName mergedCustomers';
+
+--
+-- Name: customers customers_tier_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customers
+    ADD CONSTRAINT customers_tier_fkey FOREIGN KEY (tenant_id, tier_id) REFERENCES app_public.customer_tiers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customers_tier_fkey ON customers; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customers_tier_fkey ON app_public.customers IS '@fieldName tier
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
 
 --
 -- Name: devices devices_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -22941,6 +23568,16 @@ CASE
 END);
 
 --
+-- Name: customer_tiers active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_tiers AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_types active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23235,6 +23872,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.customer_stats AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_tiers active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_tiers AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -23591,6 +24238,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.customer_stats AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_tiers active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_tiers AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -24031,6 +24692,20 @@ CASE
 END);
 
 --
+-- Name: customer_tiers active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_tiers AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_types active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -24367,6 +25042,12 @@ CREATE POLICY all_for_owner ON app_public.customer_preferences TO bo_owner USING
 CREATE POLICY all_for_owner ON app_public.customer_stats TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_tiers all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_tiers TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_types all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -24617,6 +25298,12 @@ ALTER TABLE app_public.customer_preferences ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.customer_stats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_tiers; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_tiers ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_types; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -25005,6 +25692,12 @@ CREATE POLICY select_with_permission ON app_public.customer_preferences FOR SELE
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_stats FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+
+--
+-- Name: customer_tiers select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_tiers FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: customer_types select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -26671,10 +27364,34 @@ REVOKE ALL ON FUNCTION app_private.customer_search_predicate(tenant_id text, q t
 REVOKE ALL ON FUNCTION app_private.customer_status_command(command text, customer_id text, new_status text, reason text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION customer_tier_label(tenant_id text, tier_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_tier_label(tenant_id text, tier_id text) FROM PUBLIC;
+
+--
+-- Name: TABLE customer_tiers; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_tiers TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_tier_values(tenant_id text, except_id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_tier_values(tenant_id text, except_id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_year(tenant_id text, customer_id text, OUT spend bigint, OUT visits integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_year(tenant_id text, customer_id text, OUT spend bigint, OUT visits integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: ACL; Schema: app_private; Owner: -
@@ -26995,6 +27712,12 @@ GRANT SELECT ON TABLE app_public.order_refunds TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.order_refunded_event_payload(o app_public.orders, f app_public.order_refunds) FROM PUBLIC;
 
 --
+-- Name: FUNCTION order_tier(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.order_tier(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION order_voided_event_payload(o app_public.orders, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -27091,10 +27814,10 @@ REVOKE ALL ON FUNCTION app_private.plan_for_stripe_price(price jsonb) FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
 
 --
--- Name: FUNCTION price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean, tier_bps integer); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean, tier_bps integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION queue_customer_order(evt app_private.events, consumer text); Type: ACL; Schema: app_private; Owner: -
@@ -27637,6 +28360,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_tax_rate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_tenders__emit_event() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tier_discount(amount bigint, bps integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tier_discount(amount bigint, bps integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION update_customers_from_import(imp app_public.customer_imports, from_row integer, to_row integer); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -27897,6 +28626,13 @@ REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_
 GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) TO bo_visitor;
 
 --
+-- Name: FUNCTION create_customer_tier(name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_customer_tier(name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_customer_tier(name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) TO bo_visitor;
+
+--
 -- Name: TABLE customer_types; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -28086,6 +28822,13 @@ REVOKE ALL ON FUNCTION app_public.customer_stats_top_items(s app_public.customer
 GRANT ALL ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_stats) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_tier_impact(customer_id text, tier_id text, example_amount integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_last_visit_at(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -28114,6 +28857,13 @@ REVOKE ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers
 GRANT ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers) TO bo_visitor;
 
 --
+-- Name: FUNCTION customers_suggested_tier(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_suggested_tier(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_suggested_tier(c app_public.customers) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_timeline(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -28133,6 +28883,13 @@ GRANT ALL ON FUNCTION app_public.customers_total_spend(c app_public.customers) T
 
 REVOKE ALL ON FUNCTION app_public.customers_total_visits(c app_public.customers) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customers_total_visits(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION delete_customer_tier(id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.delete_customer_tier(id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.delete_customer_tier(id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION delete_customer_type(id text); Type: ACL; Schema: app_public; Owner: -
@@ -28281,11 +29038,11 @@ REVOKE ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplic
 GRANT ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text, customer_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) TO bo_visitor;
 
 --
 -- Name: TABLE cash_drawer_entries; Type: ACL; Schema: app_public; Owner: -
@@ -28425,6 +29182,13 @@ REVOKE ALL ON FUNCTION app_public.set_customer_preferences(customer_id text, do_
 GRANT ALL ON FUNCTION app_public.set_customer_preferences(customer_id text, do_not_contact boolean, preferred_payment text, best_contact_time text, language text) TO bo_visitor;
 
 --
+-- Name: FUNCTION set_customer_tier(customer_id text, tier_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_customer_tier(customer_id text, tier_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_customer_tier(customer_id text, tier_id text, reason text) TO bo_visitor;
+
+--
 -- Name: FUNCTION set_customer_type(customer_id text, customer_type_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -28465,6 +29229,13 @@ GRANT ALL ON FUNCTION app_public.update_customer(customer_id text, patch app_pub
 
 REVOKE ALL ON FUNCTION app_public.update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_customer_contact(contact_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) TO bo_visitor;
 
 --
 -- Name: FUNCTION update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer); Type: ACL; Schema: app_public; Owner: -

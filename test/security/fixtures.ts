@@ -1,7 +1,7 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate and a company with two contacts), orders (paid, open and
+// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate a company with two contacts and a pricing tier), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
 // read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
@@ -42,6 +42,10 @@ export interface TenantFixture {
     companyId: string;
     /** Its primary contact. */
     contactId: string;
+    /** Ann's tier (level 1). */
+    goldTierId: string;
+    /** A tier nobody has (level 2). */
+    spareTierId: string;
     paidOrderId: string;
     /** A tea of the paid sale (2 teas and a cake, no refund). */
     paidTeaLineId: string;
@@ -295,6 +299,13 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const paidTeaLine = await one(manager, "select id from app_public.order_lines where order_id = $1 and catalog_item_id = $2", [paid.id, teaItemId]);
   // One of Ann's favourites.
   await one(manager, "select * from app_public.add_customer_favourite_item($1, $2)", [annId, teaItemId]);
+  // A pricing tier named with the label, given to Ann (after her sales, so their amounts stay as
+  // they were), and one nobody has (it can be deleted).
+  const goldTierId = (
+    await one(owner, "select * from app_public.create_customer_tier($1, 1, 1000, $2, '#c9a227', 100000, 12)", [`${label} Gold`, `${label} free refills`])
+  ).id;
+  await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, goldTierId]);
+  const spareTierId = (await one(owner, "select * from app_public.create_customer_tier($1, 2, 500)", [`${label} Silver`])).id;
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
@@ -385,6 +396,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       addressId,
       companyId,
       contactId,
+      goldTierId,
+      spareTierId,
       paidOrderId: paid.id,
       paidTeaLineId: paidTeaLine.id,
       partOrderId: part.id,
@@ -436,6 +449,7 @@ const ID_ALIASES: Record<string, string> = {
   contact: "customer_contacts",
   billing_address: "customer_addresses",
   shipping_address: "customer_addresses",
+  tier: "customer_tiers",
 };
 
 /** snake_case of a GraphQL or SQL name ("inventoryItemId" → "inventory_item_id"). */

@@ -110,6 +110,7 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     data: "Alpha fuzz",
     mapping: ["email", "first_name"],
     on_duplicate: "fill",
+    colour: "#c9a227",
   };
   if (arg.name in byName) return byName[arg.name];
   if (arg.relation || arg.typtype === "c") return {};
@@ -222,6 +223,7 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       "app_public.roles": [A.named.customRoleId],
       "app_public.memberships": [A.named.cashierMembershipId],
       "app_public.invitations": [A.named.invitationId],
+      "app_public.customer_tiers": [A.named.goldTierId],
     };
     // Some functions want a row in a particular state: a sale to take back (the unpaid order is
     // not a sale yet), a location with nothing open to close.
@@ -236,6 +238,8 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       // Contacts belong to company customers.
       add_customer_contact: { "app_public.customers": [A.named.companyId] },
       customers_matched_contact: { "app_public.customers": [A.named.companyId] },
+      // A tier customers have cannot be deleted (TIRIU).
+      delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

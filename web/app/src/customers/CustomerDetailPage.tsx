@@ -38,6 +38,7 @@ import { MergeDialog } from "./MergeDialog.tsx";
 import { NotesCard } from "./NotesCard.tsx";
 import { PreferencesCard } from "./PreferencesCard.tsx";
 import { ErasedBanner, PrivacyCard } from "./PrivacyCard.tsx";
+import { CustomerTierChip } from "./CustomerTier.tsx";
 import { ProfileCard, StatusChip } from "./ProfileCard.tsx";
 import { PurchaseHistoryCard } from "./PurchaseHistoryCard.tsx";
 import { ArchiveCustomerMutation, CustomerDetailQuery, RestoreCustomerMutation, type CustomerDetail } from "./queries.ts";
@@ -117,6 +118,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
             <Typography color="text.secondary">{c.customerNumber}</Typography>
             <StatusChip status={c.status} />
             <LoyaltyChip value={c.stats?.loyaltyClass ?? null} size="medium" />
+            <CustomerTierChip customerRowId={c.rowId} canWrite={canUpdate && live} />
             {c.stats && (
               <Typography color="text.secondary" variant="body2" data-testid="loyalty-reason">
                 {c.stats.loyaltyClassReason}

@@ -51,12 +51,15 @@ import {
   type ListedCustomer,
   type LoyaltyClass,
 } from "./queries.ts";
+import { CustomerTierFields, CustomerTiersQuery } from "./tierQueries.ts";
 import { useDebounced } from "./useDebounced.ts";
+import { readFragment } from "../graphql.ts";
 
 const PAGE_SIZE = 25;
 // A command on a customer answers with a Customer; the list is made of CustomerRows.
 const CONTEXT = { additionalTypenames: ["Customer", "CustomerRow"] };
 const TYPES_CONTEXT = { additionalTypenames: ["CustomerType"] };
+const TIERS_CONTEXT = { additionalTypenames: ["CustomerTier"] };
 
 /** The class filter's choices: a class, or "none" for customers with no visit yet (no class). */
 const CLASS_VALUES: readonly (LoyaltyClass | "none")[] = [...LOYALTY_CLASSES.map((c) => c.value), "none"];
@@ -109,6 +112,8 @@ export function CustomersPage() {
   const [seenTags, setSeenTags] = useState<string[]>([]);
   const [{ data: typesData }] = useQuery({ query: CustomerTypesQuery, context: TYPES_CONTEXT, pause: !canView });
   const types = useMemo(() => typesData?.customerTypes?.nodes ?? [], [typesData]);
+  const [{ data: tiersData }] = useQuery({ query: CustomerTiersQuery, context: TIERS_CONTEXT, pause: !canView });
+  const tiers = useMemo(() => readFragment(CustomerTierFields, tiersData?.customerTiers?.nodes ?? []), [tiersData]);
 
   const q = params.get("q") ?? "";
   const tags = params.getAll("tag");
@@ -118,6 +123,7 @@ export function CustomersPage() {
   const classParam = params.get("class") ?? "";
   const loyalty = CLASS_VALUES.find((c) => c === classParam) ?? "";
   const type = params.get("type") ?? ""; // a type's row id, or "none"
+  const tier = params.get("tier") ?? ""; // a tier's row id, or "none"
   const repeatOnly = params.get("repeat") === "1";
   const kind = params.get("kind") ?? ""; // "person", "company" or all
 
@@ -173,10 +179,11 @@ export function CustomersPage() {
     ...(tags.length ? { tags: { contains: tags } } : {}),
     ...(loyalty === "none" ? { loyaltyClass: { isNull: true } } : loyalty ? { loyaltyClass: { equalTo: loyalty } } : {}),
     ...(type === "none" ? { customerTypeId: { isNull: true } } : type ? { customerTypeId: { equalTo: type } } : {}),
+    ...(tier === "none" ? { tierId: { isNull: true } } : tier ? { tierId: { equalTo: tier } } : {}),
     ...(repeatOnly ? { isRepeat: { equalTo: true } } : {}),
     ...(kind === "person" || kind === "company" ? { kind: { equalTo: kind } } : {}),
   };
-  const narrowed = Boolean(loyalty || type || repeatOnly || kind);
+  const narrowed = Boolean(loyalty || type || tier || repeatOnly || kind);
   const setParam = (key: string, value: string) => update((p) => (value ? p.set(key, value) : p.delete(key)));
 
   return (
@@ -325,6 +332,25 @@ export function CustomersPage() {
               <ToggleButton value="person">People</ToggleButton>
               <ToggleButton value="company">Companies</ToggleButton>
             </ToggleButtonGroup>
+            <FormControl size="small" sx={{ minWidth: 150 }} disabled={searching}>
+              <InputLabel id="customers-tier-label" shrink>Tier</InputLabel>
+              <Select
+                labelId="customers-tier-label"
+                label="Tier"
+                value={tier === "none" || tiers.some((t) => t.rowId === tier) ? tier : ""}
+                displayEmpty
+                notched
+                onChange={(e) => setParam("tier", e.target.value)}
+              >
+                <MenuItem value="">All tiers</MenuItem>
+                {tiers.map((t) => (
+                  <MenuItem key={t.rowId} value={t.rowId}>
+                    {t.name}
+                  </MenuItem>
+                ))}
+                <MenuItem value="none">No tier</MenuItem>
+              </Select>
+            </FormControl>
             <FormControlLabel
               disabled={searching}
               control={<Checkbox size="small" checked={repeatOnly} onChange={(e) => setParam("repeat", e.target.checked ? "1" : "")} />}

@@ -1,10 +1,11 @@
 // The table of customers shared by the list and the search results: name (with loyalty class,
-// number and tags), company (for a company customer), email, phone, type, visits, lifetime spend and last visit. A row opens the
+// number and tags), company (for a company customer), email, phone, type, tier, visits, lifetime spend and last visit. A row opens the
 // customer.
 import { Box, Chip, Link, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import type { ReactNode } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { formatDateTime, tagList, timeAgo } from "./format.ts";
+import { TierChip } from "./CustomerTier.tsx";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import type { ListedCustomer } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -26,6 +27,7 @@ export function CustomersTable({ children, label = "Customers" }: { children: Re
             <TableCell sx={WIDE_ONLY}>Email</TableCell>
             <TableCell sx={WIDE_ONLY}>Phone</TableCell>
             <TableCell sx={WIDE_ONLY}>Type</TableCell>
+            <TableCell sx={WIDE_ONLY}>Tier</TableCell>
             <TableCell align="right" sx={WIDE_ONLY}>
               Visits
             </TableCell>
@@ -85,7 +87,7 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
             ))}
           </Box>
           <Typography variant="caption" color="text.secondary" sx={{ ...NARROW_ONLY, overflowWrap: "anywhere" }}>
-            {[c.customerType?.label, c.email, phone(c.phone)].filter(Boolean).join(" · ")}
+            {[c.customerType?.label, c.tier?.name, c.email, phone(c.phone)].filter(Boolean).join(" · ")}
           </Typography>
         </Stack>
       </TableCell>
@@ -96,6 +98,9 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
       <TableCell sx={{ ...WIDE_ONLY, whiteSpace: "nowrap" }}>{c.phone ? phone(c.phone) : <Muted />}</TableCell>
       <TableCell sx={WIDE_ONLY} data-testid="customer-type">
         {c.customerType?.label ?? <Muted />}
+      </TableCell>
+      <TableCell sx={WIDE_ONLY} data-testid="customer-tier">
+        {c.tier ? <TierChip tier={c.tier} /> : <Muted />}
       </TableCell>
       <TableCell align="right" sx={WIDE_ONLY}>
         {c.totalVisits}

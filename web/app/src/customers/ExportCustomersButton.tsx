@@ -12,7 +12,7 @@ export interface CustomerListFilter {
   tags: readonly string[];
   /** The search box's text ("" when empty). */
   q: string;
-  /** Whether loyalty class, customer type or "repeat customers only" narrow the list: the export does not apply them. */
+  /** Whether loyalty class, customer type, tier or "repeat customers only" narrow the list: the export does not apply them. */
   narrowed?: boolean;
 }
 
@@ -27,7 +27,7 @@ function describe(filter: CustomerListFilter): string {
   const search = filter.q.trim();
   if (search) return `Download every customer matching “${search}” (active and archived) as CSV.`;
   const tagged = filter.tags.length ? ` tagged ${filter.tags.join(" and ")}` : "";
-  const not = filter.narrowed ? " The loyalty, type, kind and repeat filters are not applied to the file." : "";
+  const not = filter.narrowed ? " The loyalty, type, tier, kind and repeat filters are not applied to the file." : "";
   return `Download the ${filter.status} customers${tagged} as CSV, with every profile column.${not}`;
 }
 

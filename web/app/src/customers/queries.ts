@@ -50,6 +50,12 @@ const ListedCustomerFields = graphql(`
     }
     kind
     companyName
+    tier {
+      id
+      name
+      discountBps
+      colour
+    }
   }
 `);
 
@@ -91,7 +97,7 @@ export const SearchCustomersQuery = graphql(`
   }
 `, [CustomerSummaryFields]);
 
-/** The same hits for the list's search box, with what its table shows besides (class, type). */
+/** The same hits for the list's search box, with what its table shows besides (class, type, tier). */
 export const ListSearchCustomersQuery = graphql(`
   query ListSearchCustomers($q: String!) {
     searchCustomers(q: $q) {
@@ -102,6 +108,12 @@ export const ListSearchCustomersQuery = graphql(`
       customerType {
         id
         label
+      }
+      tier {
+        id
+        name
+        discountBps
+        colour
       }
     }
   }

@@ -2,11 +2,16 @@
 // Customer button (type-ahead search or quick add, through the customers module's picker).
 // PosPage holds `customerId`, passes it to placeOrder's `customerId` and resets it to null when
 // a new sale starts; `disabled` is true while the sale is being charged. A company shows its
-// credit limit and payment terms beside its name (display only: no selling on account yet).
+// credit limit and payment terms beside its name (display only: no selling on account yet). The
+// customer's tier shows as a chip beside them (its discount is the cart's tier line, priced by quoteOrder).
 import { Button, Chip, Stack, Typography } from "@mui/material";
 import { useState } from "react";
+import { useQuery } from "urql";
 import { paymentTerms, useCreditLimit } from "../customers/account.ts";
 import { CustomerPicker, type PickedCustomer } from "../customers/CustomerPicker.tsx";
+import { TierChip } from "../customers/CustomerTier.tsx";
+import { CustomerTierFields, CustomerTierStateQuery } from "../customers/tierQueries.ts";
+import { readFragment } from "../graphql.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { PersonIcon } from "../ui/icons.tsx";
 
@@ -49,6 +54,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
           {terms.join(" · ")}
         </Typography>
       )}
+      {attached && <AttachedTier customerRowId={attached.rowId} />}
       {canFind && (
         <Button size="small" onClick={() => setOpen(true)} disabled={disabled}>
           {attached ? "Change customer" : "Customer"}
@@ -68,4 +74,11 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
       )}
     </Stack>
   );
+}
+
+/** The attached customer's tier chip: its discount comes off the sale (the cart shows the line). */
+function AttachedTier({ customerRowId }: { customerRowId: string }) {
+  const [{ data }] = useQuery({ query: CustomerTierStateQuery, variables: { rowId: customerRowId }, requestPolicy: "cache-and-network" });
+  const tier = data?.customerByRowId?.tier;
+  return tier ? <TierChip tier={readFragment(CustomerTierFields, tier)} /> : null;
 }

@@ -24,6 +24,7 @@ import { taxLabel } from "./tax.ts";
 import type { QuotedLine } from "./queries.ts";
 import type { QuoteState } from "./useQuote.ts";
 import { useMoney } from "../ui/useMoney.ts";
+import { bpsToPercent } from "../ui/percent.ts";
 
 interface Props {
   cart: Cart;
@@ -103,9 +104,10 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
               {!q?.taxInclusive && (
                 <>
                   <TotalRow label="Subtotal" value={money.format(q?.subtotal)} testId="cart-subtotal" />
-                  {(q?.discountTotal ?? 0) > 0 && (
-                    <TotalRow label="Discount" value={`−${money.format(q?.discountTotal)}`} testId="cart-discount" />
+                  {(q?.discountTotal ?? 0) - (q?.tierDiscount ?? 0) > 0 && (
+                    <TotalRow label="Discount" value={`−${money.format((q?.discountTotal ?? 0) - (q?.tierDiscount ?? 0))}`} testId="cart-discount" />
                   )}
+                  {q?.tierName && <TierDiscountRow quote={q} />}
                   <TotalRow label={q ? taxLabel(q) : "Tax"} value={money.format(q?.taxTotal)} testId="cart-tax" />
                 </>
               )}
@@ -117,6 +119,7 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
                   {money.format(q?.total)}
                 </Typography>
               </Stack>
+              {q?.taxInclusive && q.tierName && <TierDiscountRow quote={q} />}
               {q?.taxInclusive && <TotalRow label={taxLabel(q)} value={money.format(q.taxTotal)} testId="cart-tax" />}
             </Box>
           </>
@@ -145,6 +148,18 @@ export function CartPanel({ cart, dispatch, quote, customerId, onCustomerChange,
         </Stack>
       </CardContent>
     </Card>
+  );
+}
+
+/** The customer's tier discount, its own line (named with the tier), as the database took it off. */
+function TierDiscountRow({ quote }: { quote: { tierName: string | null; tierDiscountBps: number | null; tierDiscount: number | null } }) {
+  const money = useMoney();
+  return (
+    <TotalRow
+      label={`${quote.tierName} discount (${bpsToPercent(quote.tierDiscountBps ?? 0)}%)`}
+      value={`−${money.format(quote.tierDiscount)}`}
+      testId="cart-tier-discount"
+    />
   );
 }
 

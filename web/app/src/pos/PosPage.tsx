@@ -52,7 +52,7 @@ function Till() {
   const [cart, dispatch] = useCart();
   // Filled by the customers module through <CartCustomer> (see CartCustomer.tsx).
   const [customerId, setCustomerId] = useState<string | null>(null);
-  const quote = useQuote(cart, location?.rowId ?? "");
+  const quote = useQuote(cart, location?.rowId ?? "", customerId);
 
   const [{ fetching: placing }, placeOrder] = useMutation(PlaceOrderMutation);
   const [chargeError, setChargeError] = useState<string | null>(null);

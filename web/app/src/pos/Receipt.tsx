@@ -13,6 +13,7 @@ import { refundedText } from "./refunds.ts";
 import { taxLabel } from "./tax.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
+import { bpsToPercent } from "../ui/percent.ts";
 
 const cell = { border: 0, py: 0.25, px: 0 } as const;
 
@@ -107,12 +108,18 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
           {order.taxInclusive ? (
             <>
               <Row label="Total" value={money.format(order.total)} strong />
+              {order.tierName && (
+                <Row label={`${order.tierName} discount (${bpsToPercent(order.tierDiscountBps ?? 0)}%)`} value={`−${money.format(order.tierDiscount)}`} muted />
+              )}
               <Row label={taxLabel(order)} value={money.format(order.taxTotal)} muted />
             </>
           ) : (
             <>
               <Row label="Subtotal" value={money.format(order.subtotal)} />
-              {order.discountTotal > 0 && <Row label="Discount" value={`−${money.format(order.discountTotal)}`} />}
+              {order.discountTotal - order.tierDiscount > 0 && <Row label="Discount" value={`−${money.format(order.discountTotal - order.tierDiscount)}`} />}
+              {order.tierName && (
+                <Row label={`${order.tierName} discount (${bpsToPercent(order.tierDiscountBps ?? 0)}%)`} value={`−${money.format(order.tierDiscount)}`} />
+              )}
               <Row label={taxLabel(order)} value={money.format(order.taxTotal)} />
               <Row label="Total" value={money.format(order.total)} strong />
             </>

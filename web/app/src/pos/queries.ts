@@ -75,8 +75,8 @@ export interface QuotedLine {
 }
 
 export const QuoteOrderQuery = graphql(`
-  query PosQuoteOrder($lines: JSON!, $discount: Int!, $locationId: String!) {
-    quoteOrder(lines: $lines, discount: $discount, locationId: $locationId) {
+  query PosQuoteOrder($lines: JSON!, $discount: Int!, $locationId: String!, $customerId: String) {
+    quoteOrder(lines: $lines, discount: $discount, locationId: $locationId, customerId: $customerId) {
       subtotal
       discountTotal
       taxRateBps
@@ -85,6 +85,9 @@ export const QuoteOrderQuery = graphql(`
       taxTotal
       total
       lines
+      tierName
+      tierDiscountBps
+      tierDiscount
     }
   }
 `);
@@ -259,6 +262,9 @@ export const OrderReceiptQuery = graphql(`
       subtotal
       discountTotal
       orderDiscount
+      tierName
+      tierDiscountBps
+      tierDiscount
       taxRateBps
       taxName
       taxInclusive

@@ -1,4 +1,5 @@
-// Prices the cart in the database (quoteOrder, with the tax rate of the location selling it)
+// Prices the cart in the database (quoteOrder, with the tax rate of the location selling it and
+// the tier discount of the customer attached)
 // whenever it changes, a moment after the last change so that a run of taps makes one request. `current` says whether the quote shown is for
 // the cart as it is now; until it is, the page shows the previous totals dimmed and does not
 // charge.
@@ -15,8 +16,11 @@ export interface QuoteState {
   current: boolean;
 }
 
-export function useQuote(cart: Cart, locationId: string): QuoteState {
-  const key = useMemo(() => JSON.stringify({ lines: cartLines(cart), discount: cart.discount, locationId }), [cart, locationId]);
+export function useQuote(cart: Cart, locationId: string, customerId: string | null = null): QuoteState {
+  const key = useMemo(
+    () => JSON.stringify({ lines: cartLines(cart), discount: cart.discount, locationId, customerId }),
+    [cart, locationId, customerId],
+  );
   const [asked, setAsked] = useState(key);
   useEffect(() => {
     if (key === asked) return;
@@ -24,7 +28,7 @@ export function useQuote(cart: Cart, locationId: string): QuoteState {
     return () => clearTimeout(timer);
   }, [key, asked]);
 
-  const variables = useMemo(() => JSON.parse(asked) as { lines: LineInput[]; discount: number; locationId: string }, [asked]);
+  const variables = useMemo(() => JSON.parse(asked) as { lines: LineInput[]; discount: number; locationId: string; customerId: string | null }, [asked]);
   const empty = variables.lines.length === 0 || !variables.locationId;
   const [{ data, error, fetching, operation }] = useQuery({
     query: QuoteOrderQuery,
@@ -35,7 +39,12 @@ export function useQuote(cart: Cart, locationId: string): QuoteState {
   });
 
   const answeredKey = operation
-    ? JSON.stringify({ lines: operation.variables.lines, discount: operation.variables.discount, locationId: operation.variables.locationId })
+    ? JSON.stringify({
+        lines: operation.variables.lines,
+        discount: operation.variables.discount,
+        locationId: operation.variables.locationId,
+        customerId: operation.variables.customerId ?? null,
+      })
     : null;
   const answered = !fetching && answeredKey === asked && !empty;
 

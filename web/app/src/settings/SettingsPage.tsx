@@ -8,6 +8,7 @@ import { useCan } from "../shell/ViewerContext.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { BusinessCard } from "./BusinessCard.tsx";
+import { CustomerTiersCard } from "./CustomerTiersCard.tsx";
 import { CustomerTypesCard } from "./CustomerTypesCard.tsx";
 import { LocationsCard } from "./LocationsCard.tsx";
 import { LoyaltyCard } from "./LoyaltyCard.tsx";
@@ -35,6 +36,7 @@ export function SettingsPage() {
           <ReceiptCard canUpdate={canUpdate} />
           <LoyaltyCard canUpdate={canUpdate} />
           <CustomerTypesCard canUpdate={canUpdate} />
+          <CustomerTiersCard canUpdate={canUpdate} />
           <BillingCard />
           <AuditLogCard />
         </Stack>
