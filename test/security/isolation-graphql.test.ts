@@ -437,11 +437,15 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       // The import ready for preview (the other is still being uploaded).
       CustomerImport: [A.named.readyImportId],
     };
-    const mine = (slot: Slot, k: number, all: Slot[]): unknown => {
+    // Some operations want a row in a particular state: contacts are a company's.
+    const preferredFor: Record<string, Record<string, string[]>> = {
+      addCustomerContact: { Customer: [A.named.companyId] },
+    };
+    const mine = (slot: Slot, k: number, all: Slot[], op?: Op): unknown => {
       const n = all.slice(0, k).filter((o) => o.type === slot.type && o.table === slot.table).length;
       if (slot.type) {
         const rows = aRows.get(slot.type) ?? [];
-        const pref = preferredRowIds[slot.type]?.[n];
+        const pref = (op && preferredFor[op.field.name]?.[slot.type]?.[n]) ?? preferredRowIds[slot.type]?.[n];
         const row = (pref && rows.find((r) => r.rowId === pref)) || rows[n] || rows[0];
         return idOf(row, slot);
       }
@@ -493,7 +497,7 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
 
     /** Each attack on an operation: ids in its slots, B's (or unknown ones) in one slot at a time. */
     const variantsOf = (op: Op): Record<string, unknown>[] => {
-      const baseIds = op.slots.map((s, k) => mine(s, k, op.slots));
+      const baseIds = op.slots.map((s, k) => mine(s, k, op.slots, op));
       const seen = new Set<string>();
       const out: Record<string, unknown>[] = [];
       op.slots.forEach((slot, k) => {
@@ -646,7 +650,7 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       const args = structuredClone(op.base);
       let complete = true;
       op.slots.forEach((slot, k) => {
-        let id = mine(slot, k, op.slots);
+        let id = mine(slot, k, op.slots, op);
         if (op.field.name.startsWith("delete") && slot.type) {
           // Each delete takes a row of A's that no earlier control deleted.
           const row = (aRows.get(slot.type) ?? []).find((r) => !deleted.has(r.id));
@@ -670,7 +674,7 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       }),
     );
     // Last, what changes a row for good (a committed import takes no new mapping).
-    const destructive = /^(delete|merge|void|archive|drop|switch|commit)/;
+    const destructive = /^(delete|merge|void|archive|drop|switch|commit|remove)/;
     // Erasing a customer's personal data is final and makes every later command on them refuse: the very last.
     const rank = (name: string) => (name.startsWith("erase") ? 2 : Number(destructive.test(name)));
     const mutationControls = ops.filter((o) => o.mutation).sort((x, y) => rank(x.field.name) - rank(y.field.name));

@@ -100,6 +100,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     // A company's contact's phones (not unique).
     phone: "+33 6 12 34 56 78",
     mobile: "+33 6 12 34 56 78",
+    // A contact made primary (the primary cannot take another role by itself).
+    role: "primary",
+    preferred_contact_method: "email",
     permissions: ["reports.view"],
     kind: "in",
     channel: "email",
