@@ -389,6 +389,68 @@ COMMENT ON COLUMN app_public.customer_merge_preview.notes_to_move IS 'Notes of t
 COMMENT ON COLUMN app_public.customer_merge_preview.addresses_to_move IS 'Addresses of the duplicate that would move to the primary.';
 
 --
+-- Name: customer_timeline_entry; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_timeline_entry AS (
+	occurred_at timestamp with time zone,
+	kind text,
+	summary text,
+	actor_user_id text,
+	actor_name text,
+	subject_id text,
+	cursor text
+);
+
+--
+-- Name: TYPE customer_timeline_entry; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_timeline_entry IS 'One entry of a customer''s timeline, with the cursor of the next older page.';
+
+--
+-- Name: COLUMN customer_timeline_entry.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.occurred_at IS 'When it happened (an order when it was placed, a call when it was made), not when it was recorded.';
+
+--
+-- Name: COLUMN customer_timeline_entry.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.kind IS 'created, updated, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded, note, call, email or meeting.';
+
+--
+-- Name: COLUMN customer_timeline_entry.summary; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.summary IS 'What happened, in a sentence.';
+
+--
+-- Name: COLUMN customer_timeline_entry.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.actor_user_id IS 'Who did it (null for the system).';
+
+--
+-- Name: COLUMN customer_timeline_entry.actor_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.actor_name IS 'Name of who did it.';
+
+--
+-- Name: COLUMN customer_timeline_entry.subject_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.subject_id IS 'The row it is about (the customer, order, note, activity or merge).';
+
+--
+-- Name: COLUMN customer_timeline_entry.cursor; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.cursor IS 'Pass as olderThan to get the entries after this one.';
+
+--
 -- Name: likely_duplicate; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -2387,6 +2449,29 @@ CREATE FUNCTION app_hidden.current_user_tenant_ids() RETURNS SETOF text
 $$;
 
 --
+-- Name: customer_audit_kind(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_audit_kind(changes jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case
+    when changes ? 'status' and changes -> 'status' ->> 'new' = 'erased' then 'erased'
+    when changes ? 'data_access_request' then 'data_requested'
+    when changes ? 'status' and changes -> 'status' ->> 'new' = 'archived' then 'archived'
+    when changes ? 'status' and changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
+    when changes ? 'status' and changes -> 'status' ->> 'old' = 'archived' then 'restored'
+    else 'updated' end;
+$$;
+
+--
+-- Name: FUNCTION customer_audit_kind(changes jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_audit_kind(changes jsonb) IS 'The timeline kind of a change of a customer (erased, data_requested, archived, merged_into, restored or updated).';
+
+--
 -- Name: customer_change_text(text, jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2683,6 +2768,23 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_hidden.customer_import_report_query(import_id text) IS 'The SQL of the rows of an import that were not imported, with their reason, for the caller (null when they may not read it).';
+
+--
+-- Name: customers_live_topic(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customers_live_topic() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select 'customers:' || app_hidden.assert_customers_permission('customers.view');
+$$;
+
+--
+-- Name: FUNCTION customers_live_topic(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customers_live_topic() IS 'The pg_notify channel of the caller''s business''s customer changes (raises LOGIN, DNIED, NOMOD unless the caller may read customers).';
 
 --
 -- Name: customers_reader_tenant(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -4187,6 +4289,29 @@ begin
   return app_hidden.assert_tenant_active();
 end;
 $$;
+
+--
+-- Name: timeline_entry_after(timestamp with time zone, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select older_than is null
+      or at < split_part(older_than, '|', 1)::timestamptz
+      or (at = split_part(older_than, '|', 1)::timestamptz
+          and (kind > split_part(older_than, '|', 2)
+               or (kind = split_part(older_than, '|', 2)
+                   and (subject_id < split_part(older_than, '|', 3)
+                        or (subject_id = split_part(older_than, '|', 3) and entry_key < split_part(older_than, '|', 4))))));
+$$;
+
+--
+-- Name: FUNCTION timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) IS 'Whether a timeline entry comes after the one a cursor names (the next page).';
 
 --
 -- Name: trim_blank(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -6055,13 +6180,37 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+  select t.at, t.entry_kind, t.summary, t.actor_user_id, t.actor_name, t.subject_id
+  from app_private.customer_timeline_entries(customer_timeline.tenant_id, customer_timeline.customer_id) t;
+$$;
+
+--
+-- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) IS 'The timeline of a customer of a tenant, newest first (the data bundle for the worker; the API pages customers_timeline).';
+
+--
+-- Name: customer_timeline_entries(text, text, text[], timestamp with time zone, timestamp with time zone, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_id text, kinds text[] DEFAULT NULL::text[], since timestamp with time zone DEFAULT NULL::timestamp with time zone, until timestamp with time zone DEFAULT NULL::timestamp with time zone, older_than text DEFAULT NULL::text, max_rows integer DEFAULT NULL::integer) RETURNS TABLE(at timestamp with time zone, entry_kind text, summary text, actor_user_id text, actor_name text, subject_id text, entry_key text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
   with target as (
-    select x.tenant_id as tenant, x.id, x.customer_number, app_private.tenant_currency(x.tenant_id) as currency
-    from app_public.customers x where x.tenant_id = customer_timeline.tenant_id and x.id = customer_timeline.customer_id
+    select x.tenant_id as tenant, x.id, app_private.tenant_currency(x.tenant_id) as currency,
+           app_private.customer_history_ids(x.tenant_id, x.id) as history_ids,
+           coalesce(least(customer_timeline_entries.until,
+                          (nullif(split_part(customer_timeline_entries.older_than, '|', 1), ''))::timestamptz + interval '1 microsecond'), 'infinity') as upto,
+           coalesce(customer_timeline_entries.since, '-infinity') as since,
+           coalesce(customer_timeline_entries.max_rows, 2147483647) as max_rows,
+           customer_timeline_entries.kinds as kinds
+    from app_public.customers x where x.tenant_id = customer_timeline_entries.tenant_id and x.id = customer_timeline_entries.customer_id
   ),
   entries as (
     -- Lifecycle events of the customer: created, and merges into it.
-    select e.occurred_at,
+    (select e.occurred_at,
            case e.type when 'customer.created.v1' then 'created' else 'merged' end as kind,
            case e.type
              when 'customer.created.v1' then format('Customer %s created', e.payload ->> 'customer_number')
@@ -6071,20 +6220,19 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
                          jsonb_array_length(e.payload -> 'moved_note_ids'),
                          jsonb_array_length(e.payload -> 'moved_address_ids')) end as summary,
            e.actor_user_id,
-           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id
+           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id,
+           'e' || e.id as entry_key
     from target t
     join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'customer' and e.aggregate_id = t.id
     where e.type in ('customer.created.v1', 'customer.merged.v1')
+      and (t.kinds is null or t.kinds && array['created', 'merged'])
+      and e.occurred_at >= t.since and e.occurred_at < t.upto
+      and app_hidden.timeline_entry_after(e.occurred_at, case e.type when 'customer.created.v1' then 'created' else 'merged' end,
+            case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end, 'e' || e.id, customer_timeline_entries.older_than))
     union all
     -- Changes of the row, from the audit trail (those made by a merge are told by the merge entry).
-    select a.created_at,
-           case
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'erased'
-             when a.changes ? 'data_access_request' then 'data_requested'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'archived'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'restored'
-             else 'updated' end,
+    (select a.created_at,
+           app_hidden.customer_audit_kind(a.changes),
            case
              when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'Personal data erased on request'
              when a.changes ? 'data_access_request' then 'Their data was exported for them on request'
@@ -6096,49 +6244,89 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
              else 'Changed ' || (select string_agg(app_hidden.customer_change_text(k, a.changes -> k), ', ' order by k)
                                  from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
            a.actor_user_id,
-           a.entity_id
+           a.entity_id,
+           'a' || a.id
     from target t
     join app_public.audit_entries a on a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
     where a.action = 'update'
+      and (t.kinds is null or t.kinds && array['erased', 'data_requested', 'archived', 'merged_into', 'restored', 'updated'])
+      and a.created_at >= t.since and a.created_at < t.upto
       and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
       and not exists (select 1 from app_public.customer_merges m
                       where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
+      and app_hidden.timeline_entry_after(a.created_at, app_hidden.customer_audit_kind(a.changes), a.entity_id, 'a' || a.id, customer_timeline_entries.older_than)
+    order by a.created_at desc limit (select max_rows from target))
     union all
-    -- Orders of the customer (and of customers merged into it); a sale at the time it was made (an
-    -- import of a past sale is recorded now but happened then).
-    select case when e.type = 'order.placed.v1' then coalesce((e.payload ->> 'placed_at')::timestamptz, e.occurred_at) else e.occurred_at end,
-           case e.type when 'order.placed.v1' then 'order_placed' when 'order.refunded.v1' then 'order_refunded' else 'order_voided' end,
-           case e.type
-             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency))
-             when 'order.refunded.v1' then format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
-               (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
-                from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason')
-             else format('Order of %s voided: %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency), e.payload ->> 'void_reason') end,
-           e.actor_user_id,
-           e.aggregate_id
+    -- Sales of the customer (and of customers merged into it), when they were made: an import or
+    -- a back-dated sale is recorded now but happened then.
+    (select o.placed_at, 'order_placed',
+           format('Order of %s placed', app_hidden.format_money(o.total, t.currency)),
+           o.placed_by_user_id, o.id, 'p' || o.id
     from target t
-    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(app_private.customer_history_ids(t.tenant, t.id))
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(t.history_ids)
+    where o.placed_at >= t.since and o.placed_at < t.upto
+      and (t.kinds is null or 'order_placed' = any(t.kinds))
+      and app_hidden.timeline_entry_after(o.placed_at, 'order_placed', o.id, 'p' || o.id, customer_timeline_entries.older_than)
+    order by o.placed_at desc limit (select max_rows from target))
+    union all
+    (select o.voided_at, 'order_voided',
+           format('Order of %s voided: %s', app_hidden.format_money(o.total, t.currency), o.void_reason),
+           o.voided_by_user_id, o.id, 'v' || o.id
+    from target t
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(t.history_ids)
+    where o.voided_at is not null and o.voided_at >= t.since and o.voided_at < t.upto
+      and (t.kinds is null or 'order_voided' = any(t.kinds))
+      and app_hidden.timeline_entry_after(o.voided_at, 'order_voided', o.id, 'v' || o.id, customer_timeline_entries.older_than)
+    order by o.voided_at desc limit (select max_rows from target))
+    union all
+    (select e.occurred_at, 'order_refunded',
+           format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
+             (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
+              from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason'),
+           e.actor_user_id, e.aggregate_id, 'e' || e.id
+    from target t
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(t.history_ids) and o.refunded_total > 0
     join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'order' and e.aggregate_id = o.id
-    where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1')
+    where e.type = 'order.refunded.v1'
+      and (t.kinds is null or 'order_refunded' = any(t.kinds))
+      and e.occurred_at >= t.since and e.occurred_at < t.upto
+      and app_hidden.timeline_entry_after(e.occurred_at, 'order_refunded', e.aggregate_id, 'e' || e.id, customer_timeline_entries.older_than))
     union all
     -- Notes.
-    select n.created_at, 'note',
+    (select n.created_at, 'note',
            format('%s note: %s', initcap(n.category), left(n.body, 200) || case when length(n.body) > 200 then '…' else '' end),
-           n.author_user_id, n.id
+           n.author_user_id, n.id, 'n' || n.id
     from target t
     join app_public.customer_notes n on n.tenant_id = t.tenant and n.customer_id = t.id
+    where (t.kinds is null or 'note' = any(t.kinds))
+      and n.created_at >= t.since and n.created_at < t.upto
+      and app_hidden.timeline_entry_after(n.created_at, 'note', n.id, 'n' || n.id, customer_timeline_entries.older_than)
+    order by n.created_at desc limit (select max_rows from target))
+    union all
+    -- Calls, emails and meetings staff logged, when they happened (also those with customers merged into it).
+    (select ca.occurred_at, ca.kind,
+           format('%s: %s', case ca.kind when 'call' then 'Call' when 'email' then 'Email' else 'Meeting' end,
+                  left(ca.note, 200) || case when length(ca.note) > 200 then '…' else '' end),
+           ca.author_user_id, ca.id, 'x' || ca.id
+    from target t
+    join app_public.customer_activities ca on ca.tenant_id = t.tenant and ca.customer_id = any(t.history_ids)
+    where (t.kinds is null or ca.kind = any(t.kinds))
+      and ca.occurred_at >= t.since and ca.occurred_at < t.upto
+      and app_hidden.timeline_entry_after(ca.occurred_at, ca.kind, ca.id, 'x' || ca.id, customer_timeline_entries.older_than)
+    order by ca.occurred_at desc limit (select max_rows from target))
   )
-  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id
+  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id, en.entry_key
   from entries en
   left join app_public.users u on u.id = en.actor_user_id
-  order by en.occurred_at desc, en.kind, en.subject_id desc;
+  order by en.occurred_at desc, en.kind, en.subject_id desc, en.entry_key desc
+  limit customer_timeline_entries.max_rows;
 $$;
 
 --
--- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) IS 'The timeline of a customer of a tenant, newest first (customers_timeline for the API; the data bundle for the worker).';
+COMMENT ON FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer) IS 'A page of the timeline of a customer of a tenant, newest first: by kinds, in [since, until), after the cursor older_than, at most max_rows.';
 
 --
 -- Name: customers_containing(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10026,6 +10214,28 @@ $$;
 COMMENT ON FUNCTION app_private.tg__audit() IS 'Trigger: one audit entry per change, with the field-by-field diff.';
 
 --
+-- Name: tg__notify_customers_changed(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__notify_customers_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  r record;
+begin
+  for r in execute format('select tenant_id, array_agg(distinct %I) as ids from changed group by tenant_id', tg_argv[0]) loop
+    if cardinality(r.ids) > 50 then
+      perform pg_notify('customers:' || r.tenant_id, '{"id":null}');
+    else
+      perform pg_notify('customers:' || r.tenant_id, jsonb_build_object('id', id)::text) from unnest(r.ids) id;
+    end if;
+  end loop;
+  return null;
+end;
+$$;
+
+--
 -- Name: tg__plan_limit(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10113,6 +10323,30 @@ begin
   return new;
 end;
 $_$;
+
+--
+-- Name: tg_customer_activities__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_activities__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.note := app_hidden.optional_text('Note', new.note, 2000, 'note');
+  if new.note is null then
+    perform app_hidden.raise_error('BADIN', 'Say what was said or agreed.', field => 'note');
+  end if;
+  new.kind := lower(btrim(new.kind));
+  if new.kind is null or new.kind not in ('call', 'email', 'meeting') then
+    perform app_hidden.raise_error('BADIN', 'An activity is a call, an email or a meeting.', field => 'kind');
+  end if;
+  new.occurred_at := app_hidden.assert_recorded_time('The time of the activity', coalesce(new.occurred_at, now()), 'occurred_at');
+  new.author_user_id := app_hidden.change_actor();
+  perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
+  return new;
+end;
+$$;
 
 --
 -- Name: tg_customer_addresses__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12639,21 +12873,32 @@ COMMENT ON FUNCTION app_public.customers_recent_orders(c app_public.customers) I
 The customer''s 10 latest orders (voided ones included), newest first.';
 
 --
--- Name: customers_timeline(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: customers_timeline(app_public.customers, text[], timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SETOF app_public.customer_activity
-    LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[] DEFAULT NULL::text[], since timestamp with time zone DEFAULT NULL::timestamp with time zone, until timestamp with time zone DEFAULT NULL::timestamp with time zone, older_than text DEFAULT NULL::text) RETURNS SETOF app_public.customer_timeline_entry
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-  select * from app_private.customer_timeline(app_hidden.customers_reader_tenant(), c.id);
-$$;
+    AS $_$
+begin
+  if older_than is not null and older_than !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\|[a-z_]+\|[0-9A-Z]*\|[a-z][0-9A-Z]+$' then
+    perform app_hidden.raise_error('BADIN', 'That timeline cursor is not one this page gave.', field => 'older_than');
+  end if;
+  if kinds is not null and cardinality(kinds) > 20 then
+    perform app_hidden.raise_error('BADIN', 'Filter by at most 20 kinds.', field => 'kinds');
+  end if;
+  return query
+    select t.at, t.entry_kind, t.summary, t.actor_user_id, t.actor_name, t.subject_id,
+           format('%s|%s|%s|%s', to_char(t.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), t.entry_kind, t.subject_id, t.entry_key)
+    from app_private.customer_timeline_entries(app_hidden.customers_reader_tenant(), c.id, kinds, since, until, older_than, 101) t;
+end;
+$_$;
 
 --
--- Name: FUNCTION customers_timeline(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes.';
+COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text) IS 'What happened to the customer, newest first, at the time it happened: created, changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes, and calls, emails and meetings staff logged. At most 100 entries a page: the next page is olderThan the last entry''s cursor. Filter by kinds and by a time range [since, until).';
 
 --
 -- Name: customers_total_spend(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -16499,6 +16744,69 @@ COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
 Only active items can be sold.';
 
 --
+-- Name: customer_activities; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_activities (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    kind text NOT NULL,
+    note text NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    author_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_activities_kind_check CHECK ((kind = ANY (ARRAY['call'::text, 'email'::text, 'meeting'::text]))),
+    CONSTRAINT customer_activities_note_check CHECK (((length(note) >= 1) AND (length(note) <= 2000)))
+);
+
+ALTER TABLE ONLY app_public.customer_activities FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_activities; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_activities IS '@unique id
+A call, email or meeting with a customer, logged by a member of staff; shown on the timeline at the time it happened.';
+
+--
+-- Name: COLUMN customer_activities.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activities.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_activities.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activities.customer_id IS 'The customer it was with (fixed once logged).';
+
+--
+-- Name: COLUMN customer_activities.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activities.kind IS 'call, email or meeting.';
+
+--
+-- Name: COLUMN customer_activities.note; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activities.note IS 'What was said or agreed (1 to 2000 characters).';
+
+--
+-- Name: COLUMN customer_activities.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activities.occurred_at IS 'When it happened (now unless given; not in the future).';
+
+--
+-- Name: COLUMN customer_activities.author_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_activities.author_user_id IS 'Who logged it (set by the database).';
+
+--
 -- Name: customer_merges; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -18049,6 +18357,19 @@ ALTER TABLE ONLY app_public.currencies
     ADD CONSTRAINT currencies_pkey PRIMARY KEY (code);
 
 --
+-- Name: customer_activities customer_activities_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_activities
+    ADD CONSTRAINT customer_activities_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_activities_pkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_activities_pkey ON app_public.customer_activities IS '@behavior -single -update -delete';
+
+--
 -- Name: customer_addresses customer_addresses_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -18935,6 +19256,18 @@ CREATE INDEX cash_drawers_opened_by_idx ON app_public.cash_drawers USING btree (
 CREATE INDEX catalog_items_name_idx ON app_public.catalog_items USING btree (tenant_id, name);
 
 --
+-- Name: customer_activities_author_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_activities_author_idx ON app_public.customer_activities USING btree (author_user_id);
+
+--
+-- Name: customer_activities_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_activities_customer_idx ON app_public.customer_activities USING btree (tenant_id, customer_id, occurred_at DESC, id DESC);
+
+--
 -- Name: customer_addresses_customer_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -19295,6 +19628,12 @@ CREATE INDEX orders_cancelled_by_idx ON app_public.orders USING btree (cancelled
 CREATE INDEX orders_customer_idx ON app_public.orders USING btree (tenant_id, customer_id, placed_at);
 
 --
+-- Name: orders_customer_voided_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_customer_voided_idx ON app_public.orders USING btree (tenant_id, customer_id, voided_at) WHERE (voided_at IS NOT NULL);
+
+--
 -- Name: orders_location_date_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -19547,6 +19886,12 @@ CREATE TRIGGER _050_past_due_since BEFORE INSERT OR UPDATE OF status ON app_publ
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg_catalog_items__validate();
 
 --
+-- Name: customer_activities _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT ON app_public.customer_activities FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_activities__validate();
+
+--
 -- Name: customer_addresses _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -19641,6 +19986,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.billing_sub
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_activities _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_activities FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: customer_addresses _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -19775,6 +20126,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.billing
 CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
+-- Name: customer_activities _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_activities FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
 -- Name: customer_addresses _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -19881,6 +20238,66 @@ CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.inventory_movements FO
 --
 
 CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenders__emit_event();
+
+--
+-- Name: customer_addresses _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customer_addresses REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_notes _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customer_notes REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customers _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customers REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
+
+--
+-- Name: customer_activities _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_activities REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_addresses _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_addresses REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_notes _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_notes REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customers _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
+
+--
+-- Name: customer_addresses _910_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customer_addresses REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_notes _910_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customer_notes REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customers _910_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
 
 --
 -- Name: exports _100_timestamps; Type: TRIGGER; Schema: reporting; Owner: -
@@ -20224,6 +20641,48 @@ ALTER TABLE ONLY app_public.catalog_items
 
 COMMENT ON CONSTRAINT catalog_items_tenant_id_fkey ON app_public.catalog_items IS '@fieldName tenant
 @foreignFieldName catalogItems';
+
+--
+-- Name: customer_activities customer_activities_author_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_activities
+    ADD CONSTRAINT customer_activities_author_user_id_fkey FOREIGN KEY (author_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_activities_author_user_id_fkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_activities_author_user_id_fkey ON app_public.customer_activities IS '@fieldName author
+@foreignFieldName authoredCustomerActivities';
+
+--
+-- Name: customer_activities customer_activities_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_activities
+    ADD CONSTRAINT customer_activities_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_activities_tenant_id_customer_id_fkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_activities_tenant_id_customer_id_fkey ON app_public.customer_activities IS '@fieldName customer
+@foreignFieldName activities';
+
+--
+-- Name: customer_activities customer_activities_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_activities
+    ADD CONSTRAINT customer_activities_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_activities_tenant_id_fkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_activities_tenant_id_fkey ON app_public.customer_activities IS '@fieldName tenant
+@foreignFieldName customerActivities';
 
 --
 -- Name: customer_addresses customer_addresses_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -21800,6 +22259,16 @@ CASE
 END);
 
 --
+-- Name: customer_activities active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_activities AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_addresses active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22084,6 +22553,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.catalog_items AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_activities active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_activities AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -22382,6 +22861,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.catalog_items AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_activities active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_activities AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -22798,6 +23291,20 @@ END);
 --
 
 CREATE POLICY active_tenant_update ON app_public.catalog_items AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_activities active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_activities AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -23226,6 +23733,12 @@ CREATE POLICY all_for_owner ON app_public.catalog_items TO bo_owner USING (true)
 CREATE POLICY all_for_owner ON app_public.currencies TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_activities all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_activities TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_addresses all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23472,6 +23985,12 @@ ALTER TABLE app_public.catalog_items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.currencies ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: customer_activities; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_activities ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: customer_addresses; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -23578,6 +24097,12 @@ ALTER TABLE app_public.devices ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY insert_with_permission ON app_public.catalog_items FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('catalog.manage'::text)));
+
+--
+-- Name: customer_activities insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.customer_activities FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
 
 --
 -- Name: customer_addresses insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -23852,6 +24377,12 @@ CREATE POLICY select_with_permission ON app_public.billing_notices FOR SELECT TO
 --
 
 CREATE POLICY select_with_permission ON app_public.billing_subscriptions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: customer_activities select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_activities FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: customer_addresses select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -24847,6 +25378,13 @@ REVOKE ALL ON FUNCTION app_hidden.current_user_tenant_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_user_tenant_ids() TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_audit_kind(changes jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_audit_kind(changes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_audit_kind(changes jsonb) TO bo_visitor;
+
+--
 -- Name: FUNCTION customer_change_text(field text, change jsonb); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -24922,6 +25460,13 @@ GRANT ALL ON FUNCTION app_hidden.customer_import_report_name(import_id text) TO 
 
 REVOKE ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_live_topic(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customers_live_topic() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customers_live_topic() TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_reader_tenant(); Type: ACL; Schema: app_hidden; Owner: -
@@ -25270,6 +25815,13 @@ REVOKE ALL ON FUNCTION app_hidden.tenant_suspended_error() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
 
 --
+-- Name: FUNCTION timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) TO bo_visitor;
+
+--
 -- Name: FUNCTION trim_blank(value text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -25567,6 +26119,12 @@ REVOKE ALL ON FUNCTION app_private.customer_status_command(command text, custome
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: ACL; Schema: app_private; Owner: -
@@ -26361,6 +26919,12 @@ REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg__notify_customers_changed(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__notify_customers_changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg__plan_limit(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -26383,6 +26947,12 @@ REVOKE ALL ON FUNCTION app_private.tg_billing_subscriptions__past_due_since() FR
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_catalog_items__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customer_activities__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_activities__validate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_customer_addresses__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -26956,11 +27526,11 @@ REVOKE ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers
 GRANT ALL ON FUNCTION app_public.customers_recent_orders(c app_public.customers) TO bo_visitor;
 
 --
--- Name: FUNCTION customers_timeline(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text) TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_total_spend(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
@@ -27586,6 +28156,36 @@ GRANT INSERT(price),UPDATE(price) ON TABLE app_public.catalog_items TO bo_visito
 --
 
 GRANT INSERT(active),UPDATE(active) ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: TABLE customer_activities; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_activities TO bo_visitor;
+
+--
+-- Name: COLUMN customer_activities.customer_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(customer_id) ON TABLE app_public.customer_activities TO bo_visitor;
+
+--
+-- Name: COLUMN customer_activities.kind; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(kind) ON TABLE app_public.customer_activities TO bo_visitor;
+
+--
+-- Name: COLUMN customer_activities.note; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(note) ON TABLE app_public.customer_activities TO bo_visitor;
+
+--
+-- Name: COLUMN customer_activities.occurred_at; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(occurred_at) ON TABLE app_public.customer_activities TO bo_visitor;
 
 --
 -- Name: TABLE customer_merges; Type: ACL; Schema: app_public; Owner: -
