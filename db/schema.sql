@@ -163,7 +163,8 @@ CREATE TYPE app_public.customer_activity AS (
 -- Name: TYPE customer_activity; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON TYPE app_public.customer_activity IS 'One entry of a customer''s timeline.';
+COMMENT ON TYPE app_public.customer_activity IS '@name customerTimelineRow
+One entry of a customer''s whole timeline (app_private.customer_timeline: the data bundle).';
 
 --
 -- Name: COLUMN customer_activity.occurred_at; Type: COMMENT; Schema: app_public; Owner: -

@@ -58,6 +58,9 @@ comment on column app_public.customer_timeline_entry.subject_id is 'The row it i
 comment on column app_public.customer_timeline_entry.cursor is 'Pass as olderThan to get the entries after this one.';
 
 drop function if exists app_public.customers_timeline(app_public.customers);
+-- The whole timeline's row type (the data bundle's) is out of the API; its GraphQL name gives way
+-- to the activities table's (CustomerActivity).
+comment on type app_public.customer_activity is E'@name customerTimelineRow\nOne entry of a customer''s whole timeline (app_private.customer_timeline: the data bundle).';
 
 --!include customers/455-activities.sql
 --!include customers/460-timeline.sql
