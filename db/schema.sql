@@ -2455,7 +2455,6 @@ $$;
 
 CREATE FUNCTION app_hidden.customer_audit_kind(changes jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select case
     when changes ? 'status' and changes -> 'status' ->> 'new' = 'erased' then 'erased'
@@ -4297,7 +4296,6 @@ $$;
 
 CREATE FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select older_than is null
       or at < split_part(older_than, '|', 1)::timestamptz
@@ -6226,7 +6224,7 @@ CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_i
     from target t
     join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'customer' and e.aggregate_id = t.id
     where e.type in ('customer.created.v1', 'customer.merged.v1')
-      and (t.kinds is null or t.kinds && array['created', 'merged'])
+      and (t.kinds is null or (case e.type when 'customer.created.v1' then 'created' else 'merged' end) = any(t.kinds))
       and e.occurred_at >= t.since and e.occurred_at < t.upto
       and app_hidden.timeline_entry_after(e.occurred_at, case e.type when 'customer.created.v1' then 'created' else 'merged' end,
             case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end, 'e' || e.id, customer_timeline_entries.older_than))
@@ -6248,15 +6246,17 @@ CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_i
            a.entity_id,
            'a' || a.id
     from target t
-    join app_public.audit_entries a on a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
-    where a.action = 'update'
-      and (t.kinds is null or t.kinds && array['erased', 'data_requested', 'archived', 'merged_into', 'restored', 'updated'])
-      and a.created_at >= t.since and a.created_at < t.upto
-      and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
-      and not exists (select 1 from app_public.customer_merges m
-                      where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
-      and app_hidden.timeline_entry_after(a.created_at, app_hidden.customer_audit_kind(a.changes), a.entity_id, 'a' || a.id, customer_timeline_entries.older_than)
-    order by a.created_at desc limit (select max_rows from target))
+    cross join lateral (
+      select a.* from app_public.audit_entries a
+      where a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
+        and a.action = 'update'
+        and (t.kinds is null or app_hidden.customer_audit_kind(a.changes) = any(t.kinds))
+        and a.created_at >= t.since and a.created_at < t.upto
+        and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
+        and not exists (select 1 from app_public.customer_merges m
+                        where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
+        and app_hidden.timeline_entry_after(a.created_at, app_hidden.customer_audit_kind(a.changes), a.entity_id, 'a' || a.id, customer_timeline_entries.older_than)
+      order by a.created_at desc limit t.max_rows) a)
     union all
     -- Sales of the customer (and of customers merged into it), when they were made: an import or
     -- a back-dated sale is recorded now but happened then.
@@ -6264,10 +6264,15 @@ CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_i
            format('Order of %s placed', app_hidden.format_money(o.total, t.currency)),
            o.placed_by_user_id, o.id, 'p' || o.id
     from target t
-    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(t.history_ids)
-    where o.placed_at >= t.since and o.placed_at < t.upto
-      and (t.kinds is null or 'order_placed' = any(t.kinds))
-      and app_hidden.timeline_entry_after(o.placed_at, 'order_placed', o.id, 'p' || o.id, customer_timeline_entries.older_than)
+    cross join unnest(t.history_ids) h(customer_id)
+    -- One customer at a time: an index scan in time order stops at a page (an "= any" would sort them all).
+    cross join lateral (
+      select o.* from app_public.orders o
+      where o.tenant_id = t.tenant and o.customer_id = h.customer_id
+        and o.placed_at >= t.since and o.placed_at < t.upto
+        and (t.kinds is null or 'order_placed' = any(t.kinds))
+        and app_hidden.timeline_entry_after(o.placed_at, 'order_placed', o.id, 'p' || o.id, customer_timeline_entries.older_than)
+      order by o.placed_at desc limit t.max_rows) o
     order by o.placed_at desc limit (select max_rows from target))
     union all
     (select o.voided_at, 'order_voided',
@@ -6298,11 +6303,13 @@ CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_i
            format('%s note: %s', initcap(n.category), left(n.body, 200) || case when length(n.body) > 200 then '…' else '' end),
            n.author_user_id, n.id, 'n' || n.id
     from target t
-    join app_public.customer_notes n on n.tenant_id = t.tenant and n.customer_id = t.id
-    where (t.kinds is null or 'note' = any(t.kinds))
-      and n.created_at >= t.since and n.created_at < t.upto
-      and app_hidden.timeline_entry_after(n.created_at, 'note', n.id, 'n' || n.id, customer_timeline_entries.older_than)
-    order by n.created_at desc limit (select max_rows from target))
+    cross join lateral (
+      select n.* from app_public.customer_notes n
+      where n.tenant_id = t.tenant and n.customer_id = t.id
+        and (t.kinds is null or 'note' = any(t.kinds))
+        and n.created_at >= t.since and n.created_at < t.upto
+        and app_hidden.timeline_entry_after(n.created_at, 'note', n.id, 'n' || n.id, customer_timeline_entries.older_than)
+      order by n.created_at desc limit t.max_rows) n)
     union all
     -- Calls, emails and meetings staff logged, when they happened (also those with customers merged into it).
     (select ca.occurred_at, ca.kind,
@@ -6310,10 +6317,14 @@ CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_i
                   left(ca.note, 200) || case when length(ca.note) > 200 then '…' else '' end),
            ca.author_user_id, ca.id, 'x' || ca.id
     from target t
-    join app_public.customer_activities ca on ca.tenant_id = t.tenant and ca.customer_id = any(t.history_ids)
-    where (t.kinds is null or ca.kind = any(t.kinds))
-      and ca.occurred_at >= t.since and ca.occurred_at < t.upto
-      and app_hidden.timeline_entry_after(ca.occurred_at, ca.kind, ca.id, 'x' || ca.id, customer_timeline_entries.older_than)
+    cross join unnest(t.history_ids) h(customer_id)
+    cross join lateral (
+      select ca.* from app_public.customer_activities ca
+      where ca.tenant_id = t.tenant and ca.customer_id = h.customer_id
+        and (t.kinds is null or ca.kind = any(t.kinds))
+        and ca.occurred_at >= t.since and ca.occurred_at < t.upto
+        and app_hidden.timeline_entry_after(ca.occurred_at, ca.kind, ca.id, 'x' || ca.id, customer_timeline_entries.older_than)
+      order by ca.occurred_at desc limit t.max_rows) ca
     order by ca.occurred_at desc limit (select max_rows from target))
   )
   select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id, en.entry_key
