@@ -9,7 +9,7 @@ import { startTestServer, type HttpClient, type TestServer } from "../../helpers
 import { createCustomer, openShop, type Shop } from "../../db/customers/helpers.ts";
 
 // ws (grafserv's own dependency) lets a test send the cookie a browser would; it has no types here.
-const { WebSocket } = (await import("ws")) as any;
+const { WebSocket } = (await import("ws" as string)) as any;
 
 let db: TestDatabase;
 let server: TestServer;

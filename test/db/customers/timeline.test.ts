@@ -195,7 +195,7 @@ describe("the timeline", () => {
     expect(deep.notes).toBeLessThanOrEqual(110);
     // Meetings are a third of the activities: a page of them reads about three pages of activities.
     const meetings = await readFor({ kinds: ["meeting"], olderThan: cursor });
-    expect(meetings.rows.map((r) => r.kind)).toEqual(Array(50).fill("meeting"));
+    expect(meetings.rows.map((r: Entry) => r.kind)).toEqual(Array(50).fill("meeting"));
     expect(meetings.activities).toBeLessThanOrEqual(330);
     expect(meetings.notes).toBe(0);
   });
