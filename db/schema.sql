@@ -163,8 +163,7 @@ CREATE TYPE app_public.customer_activity AS (
 -- Name: TYPE customer_activity; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON TYPE app_public.customer_activity IS '@name customerTimelineRow
-One entry of a customer''s whole timeline (app_private.customer_timeline: the data bundle).';
+COMMENT ON TYPE app_public.customer_activity IS 'One entry of a customer''s timeline.';
 
 --
 -- Name: COLUMN customer_activity.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
@@ -443,7 +442,7 @@ COMMENT ON COLUMN app_public.customer_timeline_entry.actor_name IS 'Name of who 
 -- Name: COLUMN customer_timeline_entry.subject_id; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_timeline_entry.subject_id IS 'The row it is about (the customer, order, note, activity or merge).';
+COMMENT ON COLUMN app_public.customer_timeline_entry.subject_id IS 'The row it is about (the customer, order, note, interaction or merge).';
 
 --
 -- Name: COLUMN customer_timeline_entry.cursor; Type: COMMENT; Schema: app_public; Owner: -
@@ -6319,7 +6318,7 @@ CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_i
     from target t
     cross join unnest(t.history_ids) h(customer_id)
     cross join lateral (
-      select ca.* from app_public.customer_activities ca
+      select ca.* from app_public.customer_interactions ca
       where ca.tenant_id = t.tenant and ca.customer_id = h.customer_id
         and (t.kinds is null or ca.kind = any(t.kinds))
         and ca.occurred_at >= t.since and ca.occurred_at < t.upto
@@ -10337,30 +10336,6 @@ end;
 $_$;
 
 --
--- Name: tg_customer_activities__validate(); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.tg_customer_activities__validate() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-begin
-  new.note := app_hidden.optional_text('Note', new.note, 2000, 'note');
-  if new.note is null then
-    perform app_hidden.raise_error('BADIN', 'Say what was said or agreed.', field => 'note');
-  end if;
-  new.kind := lower(btrim(new.kind));
-  if new.kind is null or new.kind not in ('call', 'email', 'meeting') then
-    perform app_hidden.raise_error('BADIN', 'An activity is a call, an email or a meeting.', field => 'kind');
-  end if;
-  new.occurred_at := app_hidden.assert_recorded_time('The time of the activity', coalesce(new.occurred_at, now()), 'occurred_at');
-  new.author_user_id := app_hidden.change_actor();
-  perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
-  return new;
-end;
-$$;
-
---
 -- Name: tg_customer_addresses__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10392,6 +10367,30 @@ begin
     update app_public.customer_addresses a set is_default = false
     where a.tenant_id = new.tenant_id and a.customer_id = new.customer_id and a.is_default and a.id <> new.id;
   end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_customer_interactions__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_interactions__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.note := app_hidden.optional_text('Note', new.note, 2000, 'note');
+  if new.note is null then
+    perform app_hidden.raise_error('BADIN', 'Say what was said or agreed.', field => 'note');
+  end if;
+  new.kind := lower(btrim(new.kind));
+  if new.kind is null or new.kind not in ('call', 'email', 'meeting') then
+    perform app_hidden.raise_error('BADIN', 'An activity is a call, an email or a meeting.', field => 'kind');
+  end if;
+  new.occurred_at := app_hidden.assert_recorded_time('The time of the activity', coalesce(new.occurred_at, now()), 'occurred_at');
+  new.author_user_id := app_hidden.change_actor();
+  perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
   return new;
 end;
 $$;
@@ -16756,10 +16755,10 @@ COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
 Only active items can be sold.';
 
 --
--- Name: customer_activities; Type: TABLE; Schema: app_public; Owner: -
+-- Name: customer_interactions; Type: TABLE; Schema: app_public; Owner: -
 --
 
-CREATE TABLE app_public.customer_activities (
+CREATE TABLE app_public.customer_interactions (
     tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
     id text DEFAULT public.gen_ulid() NOT NULL,
     customer_id text NOT NULL,
@@ -16769,54 +16768,54 @@ CREATE TABLE app_public.customer_activities (
     author_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT customer_activities_kind_check CHECK ((kind = ANY (ARRAY['call'::text, 'email'::text, 'meeting'::text]))),
-    CONSTRAINT customer_activities_note_check CHECK (((length(note) >= 1) AND (length(note) <= 2000)))
+    CONSTRAINT customer_interactions_kind_check CHECK ((kind = ANY (ARRAY['call'::text, 'email'::text, 'meeting'::text]))),
+    CONSTRAINT customer_interactions_note_check CHECK (((length(note) >= 1) AND (length(note) <= 2000)))
 );
 
-ALTER TABLE ONLY app_public.customer_activities FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app_public.customer_interactions FORCE ROW LEVEL SECURITY;
 
 --
--- Name: TABLE customer_activities; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: TABLE customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON TABLE app_public.customer_activities IS '@unique id
+COMMENT ON TABLE app_public.customer_interactions IS '@unique id
 A call, email or meeting with a customer, logged by a member of staff; shown on the timeline at the time it happened.';
 
 --
--- Name: COLUMN customer_activities.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activities.tenant_id IS '@behavior -*';
+COMMENT ON COLUMN app_public.customer_interactions.tenant_id IS '@behavior -*';
 
 --
--- Name: COLUMN customer_activities.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.customer_id; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activities.customer_id IS 'The customer it was with (fixed once logged).';
+COMMENT ON COLUMN app_public.customer_interactions.customer_id IS 'The customer it was with (fixed once logged).';
 
 --
--- Name: COLUMN customer_activities.kind; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.kind; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activities.kind IS 'call, email or meeting.';
+COMMENT ON COLUMN app_public.customer_interactions.kind IS 'call, email or meeting.';
 
 --
--- Name: COLUMN customer_activities.note; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.note; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activities.note IS 'What was said or agreed (1 to 2000 characters).';
+COMMENT ON COLUMN app_public.customer_interactions.note IS 'What was said or agreed (1 to 2000 characters).';
 
 --
--- Name: COLUMN customer_activities.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activities.occurred_at IS 'When it happened (now unless given; not in the future).';
+COMMENT ON COLUMN app_public.customer_interactions.occurred_at IS 'When it happened (now unless given; not in the future).';
 
 --
--- Name: COLUMN customer_activities.author_user_id; Type: COMMENT; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.author_user_id; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customer_activities.author_user_id IS 'Who logged it (set by the database).';
+COMMENT ON COLUMN app_public.customer_interactions.author_user_id IS 'Who logged it (set by the database).';
 
 --
 -- Name: customer_merges; Type: TABLE; Schema: app_public; Owner: -
@@ -18369,19 +18368,6 @@ ALTER TABLE ONLY app_public.currencies
     ADD CONSTRAINT currencies_pkey PRIMARY KEY (code);
 
 --
--- Name: customer_activities customer_activities_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
---
-
-ALTER TABLE ONLY app_public.customer_activities
-    ADD CONSTRAINT customer_activities_pkey PRIMARY KEY (tenant_id, id);
-
---
--- Name: CONSTRAINT customer_activities_pkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON CONSTRAINT customer_activities_pkey ON app_public.customer_activities IS '@behavior -single -update -delete';
-
---
 -- Name: customer_addresses customer_addresses_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -18458,6 +18444,19 @@ ALTER TABLE ONLY app_public.customer_imports
 --
 
 COMMENT ON CONSTRAINT customer_imports_pkey ON app_public.customer_imports IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_interactions customer_interactions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_interactions_pkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_pkey ON app_public.customer_interactions IS '@behavior -single -update -delete';
 
 --
 -- Name: customer_item_stats customer_item_stats_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -19268,18 +19267,6 @@ CREATE INDEX cash_drawers_opened_by_idx ON app_public.cash_drawers USING btree (
 CREATE INDEX catalog_items_name_idx ON app_public.catalog_items USING btree (tenant_id, name);
 
 --
--- Name: customer_activities_author_idx; Type: INDEX; Schema: app_public; Owner: -
---
-
-CREATE INDEX customer_activities_author_idx ON app_public.customer_activities USING btree (author_user_id);
-
---
--- Name: customer_activities_customer_idx; Type: INDEX; Schema: app_public; Owner: -
---
-
-CREATE INDEX customer_activities_customer_idx ON app_public.customer_activities USING btree (tenant_id, customer_id, occurred_at DESC, id DESC);
-
---
 -- Name: customer_addresses_customer_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -19362,6 +19349,18 @@ CREATE INDEX customer_imports_created_by_idx ON app_public.customer_imports USIN
 --
 
 CREATE INDEX customer_imports_id_idx ON app_public.customer_imports USING btree (id);
+
+--
+-- Name: customer_interactions_author_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_interactions_author_idx ON app_public.customer_interactions USING btree (author_user_id);
+
+--
+-- Name: customer_interactions_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_interactions_customer_idx ON app_public.customer_interactions USING btree (tenant_id, customer_id, occurred_at DESC, id DESC);
 
 --
 -- Name: customer_item_stats_item_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -19898,16 +19897,16 @@ CREATE TRIGGER _050_past_due_since BEFORE INSERT OR UPDATE OF status ON app_publ
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg_catalog_items__validate();
 
 --
--- Name: customer_activities _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
---
-
-CREATE TRIGGER _050_validate BEFORE INSERT ON app_public.customer_activities FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_activities__validate();
-
---
 -- Name: customer_addresses _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
+
+--
+-- Name: customer_interactions _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT ON app_public.customer_interactions FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_interactions__validate();
 
 --
 -- Name: customer_notes _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
@@ -20000,12 +19999,6 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.billing_sub
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
--- Name: customer_activities _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
---
-
-CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_activities FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
-
---
 -- Name: customer_addresses _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -20022,6 +20015,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_da
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_imports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_interactions _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_interactions FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: customer_notes _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -20138,16 +20137,16 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.billing
 CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.catalog_items FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
--- Name: customer_activities _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
---
-
-CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_activities FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
-
---
 -- Name: customer_addresses _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customer_interactions _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_interactions FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: customer_merges _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -20270,16 +20269,16 @@ CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customer_notes REFE
 CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customers REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
 
 --
--- Name: customer_activities _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
---
-
-CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_activities REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
-
---
 -- Name: customer_addresses _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
 CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_addresses REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_interactions _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_interactions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
 
 --
 -- Name: customer_notes _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
@@ -20655,48 +20654,6 @@ COMMENT ON CONSTRAINT catalog_items_tenant_id_fkey ON app_public.catalog_items I
 @foreignFieldName catalogItems';
 
 --
--- Name: customer_activities customer_activities_author_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
---
-
-ALTER TABLE ONLY app_public.customer_activities
-    ADD CONSTRAINT customer_activities_author_user_id_fkey FOREIGN KEY (author_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
-
---
--- Name: CONSTRAINT customer_activities_author_user_id_fkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON CONSTRAINT customer_activities_author_user_id_fkey ON app_public.customer_activities IS '@fieldName author
-@foreignFieldName authoredCustomerActivities';
-
---
--- Name: customer_activities customer_activities_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
---
-
-ALTER TABLE ONLY app_public.customer_activities
-    ADD CONSTRAINT customer_activities_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
-
---
--- Name: CONSTRAINT customer_activities_tenant_id_customer_id_fkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON CONSTRAINT customer_activities_tenant_id_customer_id_fkey ON app_public.customer_activities IS '@fieldName customer
-@foreignFieldName activities';
-
---
--- Name: customer_activities customer_activities_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
---
-
-ALTER TABLE ONLY app_public.customer_activities
-    ADD CONSTRAINT customer_activities_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
-
---
--- Name: CONSTRAINT customer_activities_tenant_id_fkey ON customer_activities; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON CONSTRAINT customer_activities_tenant_id_fkey ON app_public.customer_activities IS '@fieldName tenant
-@foreignFieldName customerActivities';
-
---
 -- Name: customer_addresses customer_addresses_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -20914,6 +20871,48 @@ ALTER TABLE ONLY app_public.customer_imports
 --
 
 COMMENT ON CONSTRAINT customer_imports_tenant_id_fkey ON app_public.customer_imports IS '@behavior -*';
+
+--
+-- Name: customer_interactions customer_interactions_author_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_author_user_id_fkey FOREIGN KEY (author_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_interactions_author_user_id_fkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_author_user_id_fkey ON app_public.customer_interactions IS '@fieldName author
+@foreignFieldName authoredCustomerInteractions';
+
+--
+-- Name: customer_interactions customer_interactions_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_interactions_tenant_id_customer_id_fkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_tenant_id_customer_id_fkey ON app_public.customer_interactions IS '@fieldName customer
+@foreignFieldName interactions';
+
+--
+-- Name: customer_interactions customer_interactions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_interactions_tenant_id_fkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_tenant_id_fkey ON app_public.customer_interactions IS '@fieldName tenant
+@foreignFieldName customerInteractions';
 
 --
 -- Name: customer_item_stats customer_item_stats_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -22271,16 +22270,6 @@ CASE
 END);
 
 --
--- Name: customer_activities active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_delete ON app_public.customer_activities AS RESTRICTIVE FOR DELETE TO bo_owner USING (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
 -- Name: customer_addresses active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22335,6 +22324,16 @@ END);
 --
 
 CREATE POLICY active_tenant_delete ON app_public.customer_imports AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_interactions active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_interactions AS RESTRICTIVE FOR DELETE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -22571,16 +22570,6 @@ CASE
 END);
 
 --
--- Name: customer_activities active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_insert ON app_public.customer_activities AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
 -- Name: customer_addresses active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22635,6 +22624,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.customer_imports AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_interactions active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_interactions AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -22883,20 +22882,6 @@ CASE
 END);
 
 --
--- Name: customer_activities active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_only ON app_public.customer_activities AS RESTRICTIVE TO bo_visitor USING (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END) WITH CHECK (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
 -- Name: customer_addresses active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -22971,6 +22956,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.customer_imports AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_interactions active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_interactions AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -23313,20 +23312,6 @@ CASE
 END);
 
 --
--- Name: customer_activities active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY active_tenant_update ON app_public.customer_activities AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END) WITH CHECK (
-CASE
-    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
-    ELSE app_hidden.tenant_suspended_error()
-END);
-
---
 -- Name: customer_addresses active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23401,6 +23386,20 @@ END);
 --
 
 CREATE POLICY active_tenant_update ON app_public.customer_imports AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_interactions active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_interactions AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -23745,12 +23744,6 @@ CREATE POLICY all_for_owner ON app_public.catalog_items TO bo_owner USING (true)
 CREATE POLICY all_for_owner ON app_public.currencies TO bo_owner USING (true) WITH CHECK (true);
 
 --
--- Name: customer_activities all_for_owner; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY all_for_owner ON app_public.customer_activities TO bo_owner USING (true) WITH CHECK (true);
-
---
 -- Name: customer_addresses all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23785,6 +23778,12 @@ CREATE POLICY all_for_owner ON app_public.customer_import_rows TO bo_owner USING
 --
 
 CREATE POLICY all_for_owner ON app_public.customer_imports TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_interactions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_interactions TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: customer_item_stats all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -23997,12 +23996,6 @@ ALTER TABLE app_public.catalog_items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.currencies ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: customer_activities; Type: ROW SECURITY; Schema: app_public; Owner: -
---
-
-ALTER TABLE app_public.customer_activities ENABLE ROW LEVEL SECURITY;
-
---
 -- Name: customer_addresses; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -24037,6 +24030,12 @@ ALTER TABLE app_public.customer_import_rows ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.customer_imports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_interactions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_interactions ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_item_stats; Type: ROW SECURITY; Schema: app_public; Owner: -
@@ -24111,16 +24110,16 @@ ALTER TABLE app_public.devices ENABLE ROW LEVEL SECURITY;
 CREATE POLICY insert_with_permission ON app_public.catalog_items FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('catalog.manage'::text)));
 
 --
--- Name: customer_activities insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY insert_with_permission ON app_public.customer_activities FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
-
---
 -- Name: customer_addresses insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
 CREATE POLICY insert_with_permission ON app_public.customer_addresses FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: customer_interactions insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.customer_interactions FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
 
 --
 -- Name: customer_notes insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -24391,12 +24390,6 @@ CREATE POLICY select_with_permission ON app_public.billing_notices FOR SELECT TO
 CREATE POLICY select_with_permission ON app_public.billing_subscriptions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
 
 --
--- Name: customer_activities select_with_permission; Type: POLICY; Schema: app_public; Owner: -
---
-
-CREATE POLICY select_with_permission ON app_public.customer_activities FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
-
---
 -- Name: customer_addresses select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -24431,6 +24424,12 @@ CREATE POLICY select_with_permission ON app_public.customer_import_rows FOR SELE
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_imports FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.import'::text) AS has_permission)));
+
+--
+-- Name: customer_interactions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_interactions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: customer_item_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -26961,16 +26960,16 @@ REVOKE ALL ON FUNCTION app_private.tg_billing_subscriptions__past_due_since() FR
 REVOKE ALL ON FUNCTION app_private.tg_catalog_items__validate() FROM PUBLIC;
 
 --
--- Name: FUNCTION tg_customer_activities__validate(); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.tg_customer_activities__validate() FROM PUBLIC;
-
---
 -- Name: FUNCTION tg_customer_addresses__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customer_interactions__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_interactions__validate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_customer_notes__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -28170,34 +28169,34 @@ GRANT INSERT(price),UPDATE(price) ON TABLE app_public.catalog_items TO bo_visito
 GRANT INSERT(active),UPDATE(active) ON TABLE app_public.catalog_items TO bo_visitor;
 
 --
--- Name: TABLE customer_activities; Type: ACL; Schema: app_public; Owner: -
+-- Name: TABLE customer_interactions; Type: ACL; Schema: app_public; Owner: -
 --
 
-GRANT SELECT ON TABLE app_public.customer_activities TO bo_visitor;
+GRANT SELECT ON TABLE app_public.customer_interactions TO bo_visitor;
 
 --
--- Name: COLUMN customer_activities.customer_id; Type: ACL; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.customer_id; Type: ACL; Schema: app_public; Owner: -
 --
 
-GRANT INSERT(customer_id) ON TABLE app_public.customer_activities TO bo_visitor;
+GRANT INSERT(customer_id) ON TABLE app_public.customer_interactions TO bo_visitor;
 
 --
--- Name: COLUMN customer_activities.kind; Type: ACL; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.kind; Type: ACL; Schema: app_public; Owner: -
 --
 
-GRANT INSERT(kind) ON TABLE app_public.customer_activities TO bo_visitor;
+GRANT INSERT(kind) ON TABLE app_public.customer_interactions TO bo_visitor;
 
 --
--- Name: COLUMN customer_activities.note; Type: ACL; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.note; Type: ACL; Schema: app_public; Owner: -
 --
 
-GRANT INSERT(note) ON TABLE app_public.customer_activities TO bo_visitor;
+GRANT INSERT(note) ON TABLE app_public.customer_interactions TO bo_visitor;
 
 --
--- Name: COLUMN customer_activities.occurred_at; Type: ACL; Schema: app_public; Owner: -
+-- Name: COLUMN customer_interactions.occurred_at; Type: ACL; Schema: app_public; Owner: -
 --
 
-GRANT INSERT(occurred_at) ON TABLE app_public.customer_activities TO bo_visitor;
+GRANT INSERT(occurred_at) ON TABLE app_public.customer_interactions TO bo_visitor;
 
 --
 -- Name: TABLE customer_merges; Type: ACL; Schema: app_public; Owner: -

@@ -1,8 +1,9 @@
 -- Issue 16, items 6 and 7: the customer timeline pages (cursor, filters) and shows staff-logged
 -- calls, emails and meetings; customers, notes and addresses notify live subscribers.
 
--- Calls, emails and meetings with a customer, logged by staff (customers/455-activities.sql).
-create table if not exists app_public.customer_activities (
+-- Calls, emails and meetings with a customer, logged by staff (customers/455-interactions.sql).
+-- (Interactions: reporting.rm_customer_activity is the read model of a customer's visits.)
+create table if not exists app_public.customer_interactions (
   tenant_id text not null default app_hidden.current_tenant_id() references app_public.tenants on delete cascade,
   id text not null default public.gen_ulid(),
   customer_id text not null,
@@ -16,26 +17,26 @@ create table if not exists app_public.customer_activities (
   foreign key (tenant_id, customer_id) references app_public.customers (tenant_id, id)
 );
 -- The timeline's order and cursor: newest first within a customer.
-create index if not exists customer_activities_customer_idx on app_public.customer_activities (tenant_id, customer_id, occurred_at desc, id desc);
-create index if not exists customer_activities_author_idx on app_public.customer_activities (author_user_id);
+create index if not exists customer_interactions_customer_idx on app_public.customer_interactions (tenant_id, customer_id, occurred_at desc, id desc);
+create index if not exists customer_interactions_author_idx on app_public.customer_interactions (author_user_id);
 do $$
 begin
-  if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.customer_activities'::regclass) then
-    perform app_private.secure_table('app_public.customer_activities');
-    perform app_private.enforce_active_tenant('app_public.customer_activities');
+  if not (select c.relrowsecurity from pg_class c where c.oid = 'app_public.customer_interactions'::regclass) then
+    perform app_private.secure_table('app_public.customer_interactions');
+    perform app_private.enforce_active_tenant('app_public.customer_interactions');
   end if;
 end $$;
-comment on table app_public.customer_activities is E'@unique id\nA call, email or meeting with a customer, logged by a member of staff; shown on the timeline at the time it happened.';
-comment on column app_public.customer_activities.tenant_id is '@behavior -*';
-comment on constraint customer_activities_pkey on app_public.customer_activities is '@behavior -single -update -delete';
-comment on constraint customer_activities_tenant_id_fkey on app_public.customer_activities is E'@fieldName tenant\n@foreignFieldName customerActivities';
-comment on constraint customer_activities_tenant_id_customer_id_fkey on app_public.customer_activities is E'@fieldName customer\n@foreignFieldName activities';
-comment on constraint customer_activities_author_user_id_fkey on app_public.customer_activities is E'@fieldName author\n@foreignFieldName authoredCustomerActivities';
-comment on column app_public.customer_activities.customer_id is 'The customer it was with (fixed once logged).';
-comment on column app_public.customer_activities.kind is 'call, email or meeting.';
-comment on column app_public.customer_activities.note is 'What was said or agreed (1 to 2000 characters).';
-comment on column app_public.customer_activities.occurred_at is 'When it happened (now unless given; not in the future).';
-comment on column app_public.customer_activities.author_user_id is 'Who logged it (set by the database).';
+comment on table app_public.customer_interactions is E'@unique id\nA call, email or meeting with a customer, logged by a member of staff; shown on the timeline at the time it happened.';
+comment on column app_public.customer_interactions.tenant_id is '@behavior -*';
+comment on constraint customer_interactions_pkey on app_public.customer_interactions is '@behavior -single -update -delete';
+comment on constraint customer_interactions_tenant_id_fkey on app_public.customer_interactions is E'@fieldName tenant\n@foreignFieldName customerInteractions';
+comment on constraint customer_interactions_tenant_id_customer_id_fkey on app_public.customer_interactions is E'@fieldName customer\n@foreignFieldName interactions';
+comment on constraint customer_interactions_author_user_id_fkey on app_public.customer_interactions is E'@fieldName author\n@foreignFieldName authoredCustomerInteractions';
+comment on column app_public.customer_interactions.customer_id is 'The customer it was with (fixed once logged).';
+comment on column app_public.customer_interactions.kind is 'call, email or meeting.';
+comment on column app_public.customer_interactions.note is 'What was said or agreed (1 to 2000 characters).';
+comment on column app_public.customer_interactions.occurred_at is 'When it happened (now unless given; not in the future).';
+comment on column app_public.customer_interactions.author_user_id is 'Who logged it (set by the database).';
 
 -- The timeline's entries by the time things happened: orders by placed_at and voided_at.
 create index if not exists orders_customer_voided_idx on app_public.orders (tenant_id, customer_id, voided_at) where voided_at is not null;
@@ -54,14 +55,11 @@ comment on column app_public.customer_timeline_entry.kind is 'created, updated, 
 comment on column app_public.customer_timeline_entry.summary is 'What happened, in a sentence.';
 comment on column app_public.customer_timeline_entry.actor_user_id is 'Who did it (null for the system).';
 comment on column app_public.customer_timeline_entry.actor_name is 'Name of who did it.';
-comment on column app_public.customer_timeline_entry.subject_id is 'The row it is about (the customer, order, note, activity or merge).';
+comment on column app_public.customer_timeline_entry.subject_id is 'The row it is about (the customer, order, note, interaction or merge).';
 comment on column app_public.customer_timeline_entry.cursor is 'Pass as olderThan to get the entries after this one.';
 
 drop function if exists app_public.customers_timeline(app_public.customers);
--- The whole timeline's row type (the data bundle's) is out of the API; its GraphQL name gives way
--- to the activities table's (CustomerActivity).
-comment on type app_public.customer_activity is E'@name customerTimelineRow\nOne entry of a customer''s whole timeline (app_private.customer_timeline: the data bundle).';
 
---!include customers/455-activities.sql
+--!include customers/455-interactions.sql
 --!include customers/460-timeline.sql
 --!include customers/465-live-updates.sql

@@ -30,7 +30,7 @@ describe("the activity timeline", () => {
     const tina = await customer(owner, "Tina", "Timeline");
     // 60 emails over the past days, the newest an hour ago.
     await owner.query(
-      `insert into app_public.customer_activities (customer_id, kind, note, occurred_at)
+      `insert into app_public.customer_interactions (customer_id, kind, note, occurred_at)
        select $1, 'email', 'Newsletter reply ' || g, now() - g * interval '1 hour' from generate_series(1, 60) g`,
       [tina.id],
     );

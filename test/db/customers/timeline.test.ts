@@ -50,7 +50,7 @@ async function allPages(actor: Actor, customerId: string, opts: { kinds?: string
 }
 
 const logActivity = (actor: Actor, customerId: string, kind: string, note: string, occurredAt?: string) =>
-  actor.query("insert into app_public.customer_activities (customer_id, kind, note, occurred_at) values ($1, $2, $3, $4) returning *", [
+  actor.query("insert into app_public.customer_interactions (customer_id, kind, note, occurred_at) values ($1, $2, $3, $4) returning *", [
     customerId, kind, note, occurredAt ?? null,
   ]);
 
@@ -60,7 +60,7 @@ describe("logging a call, an email or a meeting", () => {
     const { rows } = await logActivity(shop.manager, c.id, " Call ", "Asked about the wholesale price", "2026-01-05T10:00:00Z");
     expect(rows[0]).toMatchObject({ kind: "call", note: "Asked about the wholesale price" });
     expect(rows[0].occurred_at.toISOString()).toBe("2026-01-05T10:00:00.000Z");
-    const audit = await auditOf(db, "customer_activities", rows[0].id);
+    const audit = await auditOf(db, "customer_interactions", rows[0].id);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: "insert" });
 
@@ -72,15 +72,15 @@ describe("logging a call, an email or a meeting", () => {
     expect(await sqlState(() => logActivity(shop.manager, c.id, "meeting", "Later", "2099-01-01T00:00:00Z"))).toBe("BADIN");
     // A cashier may read the timeline but not log (as for notes); nobody may edit or delete a logged one.
     expect(await sqlState(() => logActivity(shop.cashier, c.id, "call", "Hello"))).toBe("42501");
-    expect(await sqlState(() => shop.manager.query("update app_public.customer_activities set note = 'x'"))).toBe("42501");
-    expect(await sqlState(() => shop.manager.query("delete from app_public.customer_activities"))).toBe("42501");
+    expect(await sqlState(() => shop.manager.query("update app_public.customer_interactions set note = 'x'"))).toBe("42501");
+    expect(await sqlState(() => shop.manager.query("delete from app_public.customer_interactions"))).toBe("42501");
   });
 
   it("another business can neither see nor log against the customer", async () => {
     const other = await openShop(db, { company: "Other" });
     const c = await createCustomer(shop.cashier, { first_name: "Private" });
     await logActivity(shop.manager, c.id, "meeting", "Met at the fair");
-    expect((await other.owner.query("select * from app_public.customer_activities")).rows).toEqual([]);
+    expect((await other.owner.query("select * from app_public.customer_interactions")).rows).toEqual([]);
     expect(await sqlState(() => logActivity(other.owner, c.id, "call", "Hi"))).toBe("NOTFD");
     expect(await page(other.owner, c.id)).toEqual([]);
   });
@@ -104,12 +104,12 @@ describe("the timeline", () => {
     const c = await createCustomer(shop.cashier, { first_name: "Paige" });
     // 130 calls at distinct times, and 60 emails logged in one statement (one instant).
     await shop.manager.query(
-      `insert into app_public.customer_activities (customer_id, kind, note, occurred_at)
+      `insert into app_public.customer_interactions (customer_id, kind, note, occurred_at)
        select $1, 'call', 'Call ' || g, now() - g * interval '1 minute' from generate_series(1, 130) g`,
       [c.id],
     );
     await shop.manager.query(
-      `insert into app_public.customer_activities (customer_id, kind, note, occurred_at)
+      `insert into app_public.customer_interactions (customer_id, kind, note, occurred_at)
        select $1, 'email', 'Email ' || g, timestamptz '2026-06-01 12:00:00+00' from generate_series(1, 60) g`,
       [c.id],
     );
@@ -157,7 +157,7 @@ describe("the timeline", () => {
   it("a page is fast at a customer with thousands of entries", async () => {
     const c = await createCustomer(shop.cashier, { first_name: "Busy" });
     await shop.manager.query(
-      `insert into app_public.customer_activities (customer_id, kind, note, occurred_at)
+      `insert into app_public.customer_interactions (customer_id, kind, note, occurred_at)
        select $1, (array['call', 'email', 'meeting'])[1 + g % 3], 'Activity ' || g, now() - g * interval '7 minutes'
        from generate_series(1, 4000) g`,
       [c.id],
@@ -166,7 +166,7 @@ describe("the timeline", () => {
       `insert into app_public.customer_notes (customer_id, body) select $1, 'Note ' || g from generate_series(1, 2000) g`,
       [c.id],
     );
-    await db.owner.query("analyze app_public.customer_activities; analyze app_public.customer_notes");
+    await db.owner.query("analyze app_public.customer_interactions; analyze app_public.customer_notes");
     // Rows a page reads from each source, counted by PostgreSQL in the page's own transaction:
     // about a page's worth through the (customer, time) indexes, not the 4000 activities and 2000
     // notes to sort them all.
@@ -178,7 +178,7 @@ describe("the timeline", () => {
           [c.id, opts?.kinds ?? null, opts?.olderThan ?? null],
         );
         const read = await client.query(
-          `select pg_stat_get_xact_tuples_fetched('app_public.customer_activities'::regclass)::int as activities,
+          `select pg_stat_get_xact_tuples_fetched('app_public.customer_interactions'::regclass)::int as activities,
                   pg_stat_get_xact_tuples_fetched('app_public.customer_notes'::regclass)::int as notes`,
         );
         return { rows: rows as Entry[], ...read.rows[0] };

@@ -116,7 +116,7 @@ const KIND_COLOR: Record<string, string> = {
 };
 
 // Logging an activity, or a change in another tab, re-reads the timeline.
-const TIMELINE_CONTEXT = { additionalTypenames: ["Customer", "CustomerNote", "CustomerAddress", "CustomerActivity", "Order"] };
+const TIMELINE_CONTEXT = { additionalTypenames: ["Customer", "CustomerNote", "CustomerAddress", "CustomerInteraction", "Order"] };
 
 /** The local day `date` (YYYY-MM-DD) starts, as an instant; null for none. */
 function dayStart(date: string, plusDays = 0): string | null {

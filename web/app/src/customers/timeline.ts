@@ -1,5 +1,5 @@
 // The customer timeline's GraphQL: a page of 50 entries after a cursor, with the filters, and
-// logging a call, an email or a meeting (customers/460-timeline.sql, 455-activities.sql).
+// logging a call, an email or a meeting (customers/460-timeline.sql, 455-interactions.sql).
 import { graphql, type ResultOf } from "../graphql.ts";
 
 export const CustomerTimelineQuery = graphql(`
@@ -26,9 +26,9 @@ export const CustomerTimelineQuery = graphql(`
 export type TimelineEntry = NonNullable<ResultOf<typeof CustomerTimelineQuery>["customerByRowId"]>["timeline"]["nodes"][number];
 
 export const LogActivityMutation = graphql(`
-  mutation LogCustomerActivity($customerId: String!, $kind: String!, $note: String!, $occurredAt: Datetime) {
-    createCustomerActivity(input: { customerActivity: { customerId: $customerId, kind: $kind, note: $note, occurredAt: $occurredAt } }) {
-      customerActivity {
+  mutation LogCustomerInteraction($customerId: String!, $kind: String!, $note: String!, $occurredAt: Datetime) {
+    createCustomerInteraction(input: { customerInteraction: { customerId: $customerId, kind: $kind, note: $note, occurredAt: $occurredAt } }) {
+      customerInteraction {
         id
         rowId
       }
