@@ -13210,6 +13210,8 @@ begin
   perform 1 from app_public.customers c where c.tenant_id = tenant and c.id = any(ids) order by c.id for update;
 
   delete from app_public.customer_notes n where n.tenant_id = tenant and n.customer_id = any(ids);
+  -- Calls, emails and meetings logged with them (customers/455-interactions.sql): their notes are about the person.
+  delete from app_public.customer_interactions i where i.tenant_id = tenant and i.customer_id = any(ids);
   delete from app_public.customer_addresses a where a.tenant_id = tenant and a.customer_id = any(ids);
   -- The rows of imported files that made or matched them hold the file's cells (customers/485-import.sql).
   delete from app_public.customer_import_rows r where r.tenant_id = tenant and r.customer_id = any(ids);
@@ -13253,7 +13255,7 @@ begin
   -- named the person, and that id stays). The reasons of the data requests themselves (this one
   -- included) stay: they are the record.
   update app_public.audit_entries a set
-    changes = case when a.entity in ('customers', 'customer_notes', 'customer_addresses', 'customer_merges')
+    changes = case when a.entity in ('customers', 'customer_notes', 'customer_addresses', 'customer_merges', 'customer_interactions')
                    then app_hidden.erased_diff(a.changes) else a.changes end,
     reason = case when a.command in ('erase_customer', 'request_customer_data') or a.reason is null then a.reason else '[erased]' end
   where a.tenant_id = tenant and a.id in (select app_private.customer_audit_entry_ids(tenant, ids));

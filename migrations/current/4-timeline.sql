@@ -63,3 +63,4 @@ drop function if exists app_public.customers_timeline(app_public.customers);
 --!include customers/455-interactions.sql
 --!include customers/460-timeline.sql
 --!include customers/465-live-updates.sql
+--!include customers/495-data-requests.sql

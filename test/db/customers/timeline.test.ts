@@ -84,6 +84,15 @@ describe("logging a call, an email or a meeting", () => {
     expect(await sqlState(() => logActivity(other.owner, c.id, "call", "Hi"))).toBe("NOTFD");
     expect(await page(other.owner, c.id)).toEqual([]);
   });
+
+  it("go when the customer's personal data is erased, and their notes leave the audit trail", async () => {
+    const c = await createCustomer(shop.cashier, { first_name: "Erin" });
+    const { rows } = await logActivity(shop.manager, c.id, "call", "Erin's new address is 5 Elm St");
+    await shop.owner.query("select app_public.erase_customer($1, 'Asked by email')", [c.id]);
+    expect((await shop.owner.query("select * from app_public.customer_interactions where customer_id = $1", [c.id])).rows).toEqual([]);
+    const audit = await auditOf(db, "customer_interactions", rows[0].id);
+    expect(JSON.stringify(audit)).not.toContain("Elm St");
+  });
 });
 
 describe("the timeline", () => {
