@@ -107,6 +107,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     data: "Alpha fuzz",
     mapping: ["email", "first_name"],
     on_duplicate: "fill",
+    // The timeline's first page, of every kind (customers_timeline).
+    older_than: null,
+    kinds: null,
   };
   if (arg.name in byName) return byName[arg.name];
   if (arg.relation || arg.typtype === "c") return {};
