@@ -557,6 +557,68 @@ COMMENT ON COLUMN app_public.customer_tier_impact.current_recent_discount IS '@n
 The current tier''s discount on each of them, summed.';
 
 --
+-- Name: customer_timeline_entry; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_timeline_entry AS (
+	occurred_at timestamp with time zone,
+	kind text,
+	summary text,
+	actor_user_id text,
+	actor_name text,
+	subject_id text,
+	cursor text
+);
+
+--
+-- Name: TYPE customer_timeline_entry; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_timeline_entry IS 'One entry of a customer''s timeline, with the cursor of the next older page.';
+
+--
+-- Name: COLUMN customer_timeline_entry.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.occurred_at IS 'When it happened (an order when it was placed, a call when it was made), not when it was recorded.';
+
+--
+-- Name: COLUMN customer_timeline_entry.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.kind IS 'created, updated, archived, restored, merged, merged_into, erased, data_requested, order_placed, order_voided, order_refunded, note, call, email or meeting.';
+
+--
+-- Name: COLUMN customer_timeline_entry.summary; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.summary IS 'What happened, in a sentence.';
+
+--
+-- Name: COLUMN customer_timeline_entry.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.actor_user_id IS 'Who did it (null for the system).';
+
+--
+-- Name: COLUMN customer_timeline_entry.actor_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.actor_name IS 'Name of who did it.';
+
+--
+-- Name: COLUMN customer_timeline_entry.subject_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.subject_id IS 'The row it is about (the customer, order, note, interaction or merge).';
+
+--
+-- Name: COLUMN customer_timeline_entry.cursor; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_timeline_entry.cursor IS 'Pass as olderThan to get the entries after this one.';
+
+--
 -- Name: likely_duplicate; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -2937,6 +2999,29 @@ CREATE FUNCTION app_hidden.current_user_tenant_ids() RETURNS SETOF text
 $$;
 
 --
+-- Name: customer_audit_kind(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_audit_kind(changes jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case
+    when changes ? 'status' and changes -> 'status' ->> 'new' = 'erased' then 'erased'
+    when changes ? 'data_access_request' then 'data_requested'
+    when changes ? 'status' and changes -> 'status' ->> 'new' = 'archived' then 'archived'
+    when changes ? 'status' and changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
+    when changes ? 'status' and changes -> 'status' ->> 'old' = 'archived' then 'restored'
+    when changes ? 'tier_id' then 'tier_changed'
+    else 'updated' end;
+$$;
+
+--
+-- Name: FUNCTION customer_audit_kind(changes jsonb); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_audit_kind(changes jsonb) IS 'The timeline kind of a change of a customer (erased, data_requested, archived, merged_into, restored, tier_changed or updated).';
+
+--
 -- Name: customer_change_text(text, jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -3217,6 +3302,23 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_hidden.customer_import_report_query(import_id text) IS 'The SQL of the rows of an import that were not imported, with their reason, for the caller (null when they may not read it).';
+
+--
+-- Name: customers_live_topic(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customers_live_topic() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select 'customers:' || app_hidden.assert_customers_permission('customers.view');
+$$;
+
+--
+-- Name: FUNCTION customers_live_topic(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customers_live_topic() IS 'The pg_notify channel of the caller''s business''s customer changes (raises LOGIN, DNIED, NOMOD unless the caller may read customers).';
 
 --
 -- Name: customers_reader_tenant(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -4641,6 +4743,28 @@ begin
   return app_hidden.assert_tenant_active();
 end;
 $$;
+
+--
+-- Name: timeline_entry_after(timestamp with time zone, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select older_than is null
+      or at < split_part(older_than, '|', 1)::timestamptz
+      or (at = split_part(older_than, '|', 1)::timestamptz
+          and (kind > split_part(older_than, '|', 2)
+               or (kind = split_part(older_than, '|', 2)
+                   and (subject_id < split_part(older_than, '|', 3)
+                        or (subject_id = split_part(older_than, '|', 3) and entry_key < split_part(older_than, '|', 4))))));
+$$;
+
+--
+-- Name: FUNCTION timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) IS 'Whether a timeline entry comes after the one a cursor names (the next page).';
 
 --
 -- Name: trim_blank(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -6658,13 +6782,37 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+  select t.at, t.entry_kind, t.summary, t.actor_user_id, t.actor_name, t.subject_id
+  from app_private.customer_timeline_entries(customer_timeline.tenant_id, customer_timeline.customer_id) t;
+$$;
+
+--
+-- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) IS 'The timeline of a customer of a tenant, newest first (the data bundle for the worker; the API pages customers_timeline).';
+
+--
+-- Name: customer_timeline_entries(text, text, text[], timestamp with time zone, timestamp with time zone, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_id text, kinds text[] DEFAULT NULL::text[], since timestamp with time zone DEFAULT NULL::timestamp with time zone, until timestamp with time zone DEFAULT NULL::timestamp with time zone, older_than text DEFAULT NULL::text, max_rows integer DEFAULT NULL::integer) RETURNS TABLE(at timestamp with time zone, entry_kind text, summary text, actor_user_id text, actor_name text, subject_id text, entry_key text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
   with target as (
-    select x.tenant_id as tenant, x.id, x.customer_number, app_private.tenant_currency(x.tenant_id) as currency
-    from app_public.customers x where x.tenant_id = customer_timeline.tenant_id and x.id = customer_timeline.customer_id
+    select x.tenant_id as tenant, x.id, app_private.tenant_currency(x.tenant_id) as currency,
+           app_private.customer_history_ids(x.tenant_id, x.id) as history_ids,
+           coalesce(least(customer_timeline_entries.until,
+                          (nullif(split_part(customer_timeline_entries.older_than, '|', 1), ''))::timestamptz + interval '1 microsecond'), 'infinity') as upto,
+           coalesce(customer_timeline_entries.since, '-infinity') as since,
+           coalesce(customer_timeline_entries.max_rows, 2147483647) as max_rows,
+           customer_timeline_entries.kinds as kinds
+    from app_public.customers x where x.tenant_id = customer_timeline_entries.tenant_id and x.id = customer_timeline_entries.customer_id
   ),
   entries as (
     -- Lifecycle events of the customer: created, and merges into it.
-    select e.occurred_at,
+    (select e.occurred_at,
            case e.type when 'customer.created.v1' then 'created' else 'merged' end as kind,
            case e.type
              when 'customer.created.v1' then format('Customer %s created', e.payload ->> 'customer_number')
@@ -6674,21 +6822,19 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
                          jsonb_array_length(e.payload -> 'moved_note_ids'),
                          jsonb_array_length(e.payload -> 'moved_address_ids')) end as summary,
            e.actor_user_id,
-           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id
+           case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end as subject_id,
+           'e' || e.id as entry_key
     from target t
     join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'customer' and e.aggregate_id = t.id
     where e.type in ('customer.created.v1', 'customer.merged.v1')
+      and (t.kinds is null or (case e.type when 'customer.created.v1' then 'created' else 'merged' end) = any(t.kinds))
+      and e.occurred_at >= t.since and e.occurred_at < t.upto
+      and app_hidden.timeline_entry_after(e.occurred_at, case e.type when 'customer.created.v1' then 'created' else 'merged' end,
+            case e.type when 'customer.created.v1' then e.aggregate_id else e.payload ->> 'merge_id' end, 'e' || e.id, customer_timeline_entries.older_than))
     union all
     -- Changes of the row, from the audit trail (those made by a merge are told by the merge entry).
-    select a.created_at,
-           case
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'erased'
-             when a.changes ? 'data_access_request' then 'data_requested'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'archived' then 'archived'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'merged' then 'merged_into'
-             when a.changes ? 'status' and a.changes -> 'status' ->> 'old' = 'archived' then 'restored'
-             when a.changes ? 'tier_id' then 'tier_changed'
-             else 'updated' end,
+    (select a.created_at,
+           app_hidden.customer_audit_kind(a.changes),
            case
              when a.changes ? 'status' and a.changes -> 'status' ->> 'new' = 'erased' then 'Personal data erased on request'
              when a.changes ? 'data_access_request' then 'Their data was exported for them on request'
@@ -6704,49 +6850,102 @@ CREATE FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) 
              else 'Changed ' || (select string_agg(app_hidden.customer_change_text(k, a.changes -> k), ', ' order by k)
                                  from jsonb_object_keys(a.changes) k where k not in ('display_name', 'marketing_consent_updated_at')) end,
            a.actor_user_id,
-           a.entity_id
+           a.entity_id,
+           'a' || a.id
     from target t
-    join app_public.audit_entries a on a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
-    where a.action = 'update'
-      and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
-      and not exists (select 1 from app_public.customer_merges m
-                      where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
+    cross join lateral (
+      select a.* from app_public.audit_entries a
+      where a.tenant_id = t.tenant and a.entity = 'customers' and a.entity_id = t.id
+        and a.action = 'update'
+        and (t.kinds is null or app_hidden.customer_audit_kind(a.changes) = any(t.kinds))
+        and a.created_at >= t.since and a.created_at < t.upto
+        and not (a.changes ? 'merged_into_id' and not a.changes ? 'status')
+        and not exists (select 1 from app_public.customer_merges m
+                        where m.tenant_id = t.tenant and m.primary_id = t.id and m.created_at = a.created_at)
+        and app_hidden.timeline_entry_after(a.created_at, app_hidden.customer_audit_kind(a.changes), a.entity_id, 'a' || a.id, customer_timeline_entries.older_than)
+      order by a.created_at desc limit t.max_rows) a)
     union all
-    -- Orders of the customer (and of customers merged into it); a sale at the time it was made (an
-    -- import of a past sale is recorded now but happened then).
-    select case when e.type = 'order.placed.v1' then coalesce((e.payload ->> 'placed_at')::timestamptz, e.occurred_at) else e.occurred_at end,
-           case e.type when 'order.placed.v1' then 'order_placed' when 'order.refunded.v1' then 'order_refunded' else 'order_voided' end,
-           case e.type
-             when 'order.placed.v1' then format('Order of %s placed', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency))
-             when 'order.refunded.v1' then format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
-               (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
-                from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason')
-             else format('Order of %s voided: %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency), e.payload ->> 'void_reason') end,
-           e.actor_user_id,
-           e.aggregate_id
+    -- Sales of the customer (and of customers merged into it), when they were made: an import or
+    -- a back-dated sale is recorded now but happened then.
+    (select o.placed_at, 'order_placed',
+           format('Order of %s placed', app_hidden.format_money(o.total, t.currency)),
+           o.placed_by_user_id, o.id, 'p' || o.id
     from target t
-    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(app_private.customer_history_ids(t.tenant, t.id))
+    cross join unnest(t.history_ids) h(customer_id)
+    -- One customer at a time: an index scan in time order stops at a page (an "= any" would sort them all).
+    cross join lateral (
+      select o.* from app_public.orders o
+      where o.tenant_id = t.tenant and o.customer_id = h.customer_id
+        and o.placed_at >= t.since and o.placed_at < t.upto
+        and (t.kinds is null or 'order_placed' = any(t.kinds))
+        and app_hidden.timeline_entry_after(o.placed_at, 'order_placed', o.id, 'p' || o.id, customer_timeline_entries.older_than)
+      order by o.placed_at desc limit t.max_rows) o
+    order by o.placed_at desc limit (select max_rows from target))
+    union all
+    (select o.voided_at, 'order_voided',
+           format('Order of %s voided: %s', app_hidden.format_money(o.total, t.currency), o.void_reason),
+           o.voided_by_user_id, o.id, 'v' || o.id
+    from target t
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(t.history_ids)
+    where o.voided_at is not null and o.voided_at >= t.since and o.voided_at < t.upto
+      and (t.kinds is null or 'order_voided' = any(t.kinds))
+      and app_hidden.timeline_entry_after(o.voided_at, 'order_voided', o.id, 'v' || o.id, customer_timeline_entries.older_than)
+    order by o.voided_at desc limit (select max_rows from target))
+    union all
+    (select e.occurred_at, 'order_refunded',
+           format('%s refunded (%s): %s', app_hidden.format_money((e.payload ->> 'total')::bigint, t.currency),
+             (select string_agg(format('%s × %s', l ->> 'quantity', l ->> 'name'), ', ' order by (l ->> 'line_no')::int)
+              from jsonb_array_elements(e.payload -> 'lines') l), e.payload ->> 'reason'),
+           e.actor_user_id, e.aggregate_id, 'e' || e.id
+    from target t
+    join app_public.orders o on o.tenant_id = t.tenant and o.customer_id = any(t.history_ids) and o.refunded_total > 0
     join app_private.events e on e.tenant_id = t.tenant and e.aggregate_type = 'order' and e.aggregate_id = o.id
-    where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1')
+    where e.type = 'order.refunded.v1'
+      and (t.kinds is null or 'order_refunded' = any(t.kinds))
+      and e.occurred_at >= t.since and e.occurred_at < t.upto
+      and app_hidden.timeline_entry_after(e.occurred_at, 'order_refunded', e.aggregate_id, 'e' || e.id, customer_timeline_entries.older_than))
     union all
     -- Notes.
-    select n.created_at, 'note',
+    (select n.created_at, 'note',
            format('%s note: %s', initcap(n.category), left(n.body, 200) || case when length(n.body) > 200 then '…' else '' end),
-           n.author_user_id, n.id
+           n.author_user_id, n.id, 'n' || n.id
     from target t
-    join app_public.customer_notes n on n.tenant_id = t.tenant and n.customer_id = t.id
+    cross join lateral (
+      select n.* from app_public.customer_notes n
+      where n.tenant_id = t.tenant and n.customer_id = t.id
+        and (t.kinds is null or 'note' = any(t.kinds))
+        and n.created_at >= t.since and n.created_at < t.upto
+        and app_hidden.timeline_entry_after(n.created_at, 'note', n.id, 'n' || n.id, customer_timeline_entries.older_than)
+      order by n.created_at desc limit t.max_rows) n)
+    union all
+    -- Calls, emails and meetings staff logged, when they happened (also those with customers merged into it).
+    (select ca.occurred_at, ca.kind,
+           format('%s: %s', case ca.kind when 'call' then 'Call' when 'email' then 'Email' else 'Meeting' end,
+                  left(ca.note, 200) || case when length(ca.note) > 200 then '…' else '' end),
+           ca.author_user_id, ca.id, 'x' || ca.id
+    from target t
+    cross join unnest(t.history_ids) h(customer_id)
+    cross join lateral (
+      select ca.* from app_public.customer_interactions ca
+      where ca.tenant_id = t.tenant and ca.customer_id = h.customer_id
+        and (t.kinds is null or ca.kind = any(t.kinds))
+        and ca.occurred_at >= t.since and ca.occurred_at < t.upto
+        and app_hidden.timeline_entry_after(ca.occurred_at, ca.kind, ca.id, 'x' || ca.id, customer_timeline_entries.older_than)
+      order by ca.occurred_at desc limit t.max_rows) ca
+    order by ca.occurred_at desc limit (select max_rows from target))
   )
-  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id
+  select en.occurred_at, en.kind, en.summary, en.actor_user_id, u.name, en.subject_id, en.entry_key
   from entries en
   left join app_public.users u on u.id = en.actor_user_id
-  order by en.occurred_at desc, en.kind, en.subject_id desc;
+  order by en.occurred_at desc, en.kind, en.subject_id desc, en.entry_key desc
+  limit customer_timeline_entries.max_rows;
 $$;
 
 --
--- Name: FUNCTION customer_timeline(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) IS 'The timeline of a customer of a tenant, newest first (customers_timeline for the API; the data bundle for the worker).';
+COMMENT ON FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer) IS 'A page of the timeline of a customer of a tenant, newest first: by kinds, in [since, until), after the cursor older_than, at most max_rows.';
 
 --
 -- Name: customer_year(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10831,6 +11030,28 @@ $$;
 COMMENT ON FUNCTION app_private.tg__audit() IS 'Trigger: one audit entry per change, with the field-by-field diff.';
 
 --
+-- Name: tg__notify_customers_changed(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__notify_customers_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  r record;
+begin
+  for r in execute format('select tenant_id, array_agg(distinct %I) as ids from changed group by tenant_id', tg_argv[0]) loop
+    if cardinality(r.ids) > 50 then
+      perform pg_notify('customers:' || r.tenant_id, '{"id":null}');
+    else
+      perform pg_notify('customers:' || r.tenant_id, jsonb_build_object('id', id)::text) from unnest(r.ids) id;
+    end if;
+  end loop;
+  return null;
+end;
+$$;
+
+--
 -- Name: tg__plan_limit(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -11021,6 +11242,30 @@ begin
     update app_public.customer_contacts k set role = 'contact'
     where k.tenant_id = new.tenant_id and k.customer_id = new.customer_id and k.role = 'primary' and k.id <> new.id;
   end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_customer_interactions__validate(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_interactions__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.note := app_hidden.optional_text('Note', new.note, 2000, 'note');
+  if new.note is null then
+    perform app_hidden.raise_error('BADIN', 'Say what was said or agreed.', field => 'note');
+  end if;
+  new.kind := lower(btrim(new.kind));
+  if new.kind is null or new.kind not in ('call', 'email', 'meeting') then
+    perform app_hidden.raise_error('BADIN', 'An activity is a call, an email or a meeting.', field => 'kind');
+  end if;
+  new.occurred_at := app_hidden.assert_recorded_time('The time of the activity', coalesce(new.occurred_at, now()), 'occurred_at');
+  new.author_user_id := app_hidden.change_actor();
+  perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
   return new;
 end;
 $$;
@@ -13739,21 +13984,32 @@ $$;
 COMMENT ON FUNCTION app_public.customers_suggested_tier(c app_public.customers) IS 'The tier the customer''s last 12 months suggest (a minimum spend or number of visits of the tier met), the highest such; null when none. Not given automatically.';
 
 --
--- Name: customers_timeline(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: customers_timeline(app_public.customers, text[], timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.customers_timeline(c app_public.customers) RETURNS SETOF app_public.customer_activity
-    LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[] DEFAULT NULL::text[], since timestamp with time zone DEFAULT NULL::timestamp with time zone, until timestamp with time zone DEFAULT NULL::timestamp with time zone, older_than text DEFAULT NULL::text) RETURNS SETOF app_public.customer_timeline_entry
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-  select * from app_private.customer_timeline(app_hidden.customers_reader_tenant(), c.id);
-$$;
+    AS $_$
+begin
+  if older_than is not null and older_than !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\|[a-z_]+\|[0-9A-Z]*\|[a-z][0-9A-Z]+$' then
+    perform app_hidden.raise_error('BADIN', 'That timeline cursor is not one this page gave.', field => 'older_than');
+  end if;
+  if kinds is not null and cardinality(kinds) > 20 then
+    perform app_hidden.raise_error('BADIN', 'Filter by at most 20 kinds.', field => 'kinds');
+  end if;
+  return query
+    select t.at, t.entry_kind, t.summary, t.actor_user_id, t.actor_name, t.subject_id,
+           format('%s|%s|%s|%s', to_char(t.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), t.entry_kind, t.subject_id, t.entry_key)
+    from app_private.customer_timeline_entries(app_hidden.customers_reader_tenant(), c.id, kinds, since, until, older_than, 101) t;
+end;
+$_$;
 
 --
--- Name: FUNCTION customers_timeline(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers) IS 'What happened to the customer, newest first: created, changed, tier changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes.';
+COMMENT ON FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text) IS 'What happened to the customer, newest first, at the time it happened: created, changed, tier changed, archived, merged, erased, data exported on request, orders placed, voided and refunded, notes, and calls, emails and meetings staff logged. At most 100 entries a page: the next page is olderThan the last entry''s cursor. Filter by kinds and by a time range [since, until).';
 
 --
 -- Name: customers_total_spend(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -14092,6 +14348,8 @@ begin
   perform 1 from app_public.customers c where c.tenant_id = tenant and c.id = any(ids) order by c.id for update;
 
   delete from app_public.customer_notes n where n.tenant_id = tenant and n.customer_id = any(ids);
+  -- Calls, emails and meetings logged with them (customers/455-interactions.sql): their notes are about the person.
+  delete from app_public.customer_interactions i where i.tenant_id = tenant and i.customer_id = any(ids);
   delete from app_public.customer_addresses a where a.tenant_id = tenant and a.customer_id = any(ids);
   -- The rows of imported files that made or matched them hold the file's cells (customers/485-import.sql).
   delete from app_public.customer_import_rows r where r.tenant_id = tenant and r.customer_id = any(ids);
@@ -14135,7 +14393,7 @@ begin
   -- named the person, and that id stays). The reasons of the data requests themselves (this one
   -- included) stay: they are the record.
   update app_public.audit_entries a set
-    changes = case when a.entity in ('customers', 'customer_notes', 'customer_addresses', 'customer_merges')
+    changes = case when a.entity in ('customers', 'customer_notes', 'customer_addresses', 'customer_merges', 'customer_interactions')
                    then app_hidden.erased_diff(a.changes) else a.changes end,
     reason = case when a.command in ('erase_customer', 'request_customer_data') or a.reason is null then a.reason else '[erased]' end
   where a.tenant_id = tenant and a.id in (select app_private.customer_audit_entry_ids(tenant, ids));
@@ -17867,6 +18125,69 @@ COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
 Only active items can be sold.';
 
 --
+-- Name: customer_interactions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_interactions (
+    tenant_id text DEFAULT app_hidden.current_tenant_id() NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    kind text NOT NULL,
+    note text NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    author_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT customer_interactions_kind_check CHECK ((kind = ANY (ARRAY['call'::text, 'email'::text, 'meeting'::text]))),
+    CONSTRAINT customer_interactions_note_check CHECK (((length(note) >= 1) AND (length(note) <= 2000)))
+);
+
+ALTER TABLE ONLY app_public.customer_interactions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_interactions IS '@unique id
+A call, email or meeting with a customer, logged by a member of staff; shown on the timeline at the time it happened.';
+
+--
+-- Name: COLUMN customer_interactions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_interactions.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_interactions.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_interactions.customer_id IS 'The customer it was with (fixed once logged).';
+
+--
+-- Name: COLUMN customer_interactions.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_interactions.kind IS 'call, email or meeting.';
+
+--
+-- Name: COLUMN customer_interactions.note; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_interactions.note IS 'What was said or agreed (1 to 2000 characters).';
+
+--
+-- Name: COLUMN customer_interactions.occurred_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_interactions.occurred_at IS 'When it happened (now unless given; not in the future).';
+
+--
+-- Name: COLUMN customer_interactions.author_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_interactions.author_user_id IS 'Who logged it (set by the database).';
+
+--
 -- Name: customer_merges; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -19533,6 +19854,19 @@ ALTER TABLE ONLY app_public.customer_imports
 COMMENT ON CONSTRAINT customer_imports_pkey ON app_public.customer_imports IS '@behavior -single -update -delete';
 
 --
+-- Name: customer_interactions customer_interactions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_interactions_pkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_pkey ON app_public.customer_interactions IS '@behavior -single -update -delete';
+
+--
 -- Name: customer_item_stats customer_item_stats_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -20487,6 +20821,18 @@ CREATE INDEX customer_imports_created_by_idx ON app_public.customer_imports USIN
 CREATE INDEX customer_imports_id_idx ON app_public.customer_imports USING btree (id);
 
 --
+-- Name: customer_interactions_author_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_interactions_author_idx ON app_public.customer_interactions USING btree (author_user_id);
+
+--
+-- Name: customer_interactions_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_interactions_customer_idx ON app_public.customer_interactions USING btree (tenant_id, customer_id, occurred_at DESC, id DESC);
+
+--
 -- Name: customer_item_stats_item_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -20805,6 +21151,12 @@ CREATE INDEX orders_cancelled_by_idx ON app_public.orders USING btree (cancelled
 CREATE INDEX orders_customer_idx ON app_public.orders USING btree (tenant_id, customer_id, placed_at);
 
 --
+-- Name: orders_customer_voided_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_customer_voided_idx ON app_public.orders USING btree (tenant_id, customer_id, voided_at) WHERE (voided_at IS NOT NULL);
+
+--
 -- Name: orders_location_date_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -21069,6 +21421,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addr
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_contacts FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_contacts__validate();
 
 --
+-- Name: customer_interactions _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate BEFORE INSERT ON app_public.customer_interactions FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_interactions__validate();
+
+--
 -- Name: customer_notes _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -21187,6 +21545,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_da
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_imports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: customer_interactions _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.customer_interactions FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: customer_notes _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -21327,6 +21691,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.custome
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_contacts FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at', 'display_name');
 
 --
+-- Name: customer_interactions _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_interactions FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
 -- Name: customer_merges _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -21433,6 +21803,66 @@ CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.inventory_movements FO
 --
 
 CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenders__emit_event();
+
+--
+-- Name: customer_addresses _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customer_addresses REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_notes _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customer_notes REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customers _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_delete AFTER DELETE ON app_public.customers REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
+
+--
+-- Name: customer_addresses _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_addresses REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_interactions _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_interactions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_notes _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customer_notes REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customers _910_notify_insert; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_insert AFTER INSERT ON app_public.customers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
+
+--
+-- Name: customer_addresses _910_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customer_addresses REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customer_notes _910_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customer_notes REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('customer_id');
+
+--
+-- Name: customers _910_notify_update; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__notify_customers_changed('id');
 
 --
 -- Name: exports _100_timestamps; Type: TRIGGER; Schema: reporting; Owner: -
@@ -22022,6 +22452,48 @@ ALTER TABLE ONLY app_public.customer_imports
 --
 
 COMMENT ON CONSTRAINT customer_imports_tenant_id_fkey ON app_public.customer_imports IS '@behavior -*';
+
+--
+-- Name: customer_interactions customer_interactions_author_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_author_user_id_fkey FOREIGN KEY (author_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_interactions_author_user_id_fkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_author_user_id_fkey ON app_public.customer_interactions IS '@fieldName author
+@foreignFieldName authoredCustomerInteractions';
+
+--
+-- Name: customer_interactions customer_interactions_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_interactions_tenant_id_customer_id_fkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_tenant_id_customer_id_fkey ON app_public.customer_interactions IS '@fieldName customer
+@foreignFieldName interactions';
+
+--
+-- Name: customer_interactions customer_interactions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_interactions
+    ADD CONSTRAINT customer_interactions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_interactions_tenant_id_fkey ON customer_interactions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_interactions_tenant_id_fkey ON app_public.customer_interactions IS '@fieldName tenant
+@foreignFieldName customerInteractions';
 
 --
 -- Name: customer_item_stats customer_item_stats_tenant_id_catalog_item_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -23518,6 +23990,16 @@ CASE
 END);
 
 --
+-- Name: customer_interactions active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_interactions AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_item_stats active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -23822,6 +24304,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.customer_imports AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_interactions active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_interactions AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -24168,6 +24660,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.customer_imports AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_interactions active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_interactions AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -24622,6 +25128,20 @@ CASE
 END);
 
 --
+-- Name: customer_interactions active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_interactions AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: customer_item_stats active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -25012,6 +25532,12 @@ CREATE POLICY all_for_owner ON app_public.customer_import_rows TO bo_owner USING
 CREATE POLICY all_for_owner ON app_public.customer_imports TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: customer_interactions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_interactions TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: customer_item_stats all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -25270,6 +25796,12 @@ ALTER TABLE app_public.customer_import_rows ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.customer_imports ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: customer_interactions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_interactions ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: customer_item_stats; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -25352,6 +25884,12 @@ CREATE POLICY insert_with_permission ON app_public.catalog_items FOR INSERT TO b
 --
 
 CREATE POLICY insert_with_permission ON app_public.customer_addresses FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
+
+--
+-- Name: customer_interactions insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY insert_with_permission ON app_public.customer_interactions FOR INSERT TO bo_visitor WITH CHECK (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.update'::text) AS has_permission)));
 
 --
 -- Name: customer_notes insert_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -25662,6 +26200,12 @@ CREATE POLICY select_with_permission ON app_public.customer_import_rows FOR SELE
 --
 
 CREATE POLICY select_with_permission ON app_public.customer_imports FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.import'::text) AS has_permission)));
+
+--
+-- Name: customer_interactions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_interactions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: customer_item_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -26647,6 +27191,13 @@ REVOKE ALL ON FUNCTION app_hidden.current_user_tenant_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.current_user_tenant_ids() TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_audit_kind(changes jsonb); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_audit_kind(changes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_audit_kind(changes jsonb) TO bo_visitor;
+
+--
 -- Name: FUNCTION customer_change_text(field text, change jsonb); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -26715,6 +27266,13 @@ GRANT ALL ON FUNCTION app_hidden.customer_import_report_name(import_id text) TO 
 
 REVOKE ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_live_topic(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customers_live_topic() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customers_live_topic() TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_reader_tenant(); Type: ACL; Schema: app_hidden; Owner: -
@@ -27071,6 +27629,13 @@ REVOKE ALL ON FUNCTION app_hidden.tenant_suspended_error() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
 
 --
+-- Name: FUNCTION timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text) TO bo_visitor;
+
+--
 -- Name: FUNCTION trim_blank(value text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -27386,6 +27951,12 @@ REVOKE ALL ON FUNCTION app_private.customer_tier_values(tenant_id text, except_i
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_timeline(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_timeline_entries(tenant_id text, customer_id text, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text, max_rows integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_year(tenant_id text, customer_id text, OUT spend bigint, OUT visits integer); Type: ACL; Schema: app_private; Owner: -
@@ -28216,6 +28787,12 @@ REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg__notify_customers_changed(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__notify_customers_changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg__plan_limit(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -28250,6 +28827,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__validate() FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customer_contacts__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customer_interactions__validate(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_interactions__validate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_customer_notes__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -28864,11 +29447,11 @@ REVOKE ALL ON FUNCTION app_public.customers_suggested_tier(c app_public.customer
 GRANT ALL ON FUNCTION app_public.customers_suggested_tier(c app_public.customers) TO bo_visitor;
 
 --
--- Name: FUNCTION customers_timeline(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.customers_timeline(c app_public.customers) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_timeline(c app_public.customers, kinds text[], since timestamp with time zone, until timestamp with time zone, older_than text) TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_total_spend(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
@@ -29536,6 +30119,36 @@ GRANT INSERT(price),UPDATE(price) ON TABLE app_public.catalog_items TO bo_visito
 --
 
 GRANT INSERT(active),UPDATE(active) ON TABLE app_public.catalog_items TO bo_visitor;
+
+--
+-- Name: TABLE customer_interactions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_interactions TO bo_visitor;
+
+--
+-- Name: COLUMN customer_interactions.customer_id; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(customer_id) ON TABLE app_public.customer_interactions TO bo_visitor;
+
+--
+-- Name: COLUMN customer_interactions.kind; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(kind) ON TABLE app_public.customer_interactions TO bo_visitor;
+
+--
+-- Name: COLUMN customer_interactions.note; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(note) ON TABLE app_public.customer_interactions TO bo_visitor;
+
+--
+-- Name: COLUMN customer_interactions.occurred_at; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(occurred_at) ON TABLE app_public.customer_interactions TO bo_visitor;
 
 --
 -- Name: TABLE customer_merges; Type: ACL; Schema: app_public; Owner: -

@@ -14,6 +14,7 @@ export interface TestServer {
 export async function startTestServer(db: TestDatabase, opts: { development?: boolean; fallback?: Fallback } = {}): Promise<TestServer> {
   const app = await createApp({ authUrl: db.authUrl, development: opts.development ?? false, fallback: opts.fallback });
   const server = http.createServer(app.handler);
+  server.on("upgrade", app.upgrade);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -21,8 +22,10 @@ export async function startTestServer(db: TestDatabase, opts: { development?: bo
     client: () => new HttpClient(url),
     async close() {
       server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      // The app closes its WebSockets, which the server's close() would wait for.
+      const closed = new Promise((resolve) => server.close(resolve));
       await app.close();
+      await closed;
     },
   };
 }

@@ -271,6 +271,10 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
     ]);
   const contactId = (await contact("Eve")).id;
   await contact("Fay");
+  // A call and a meeting logged with Ann (the timeline's staff-entered activities).
+  for (const [kind, note] of [["call", `${label} asked about oolong`], ["meeting", `${label} tasting`]]) {
+    await one(manager, "insert into app_public.customer_interactions (customer_id, kind, note) values ($1, $2, $3) returning id", [annId, kind, note]);
+  }
 
   // A cash drawer of the main location, with cash taken out.
   const drawer = await one(cashier, "select * from app_public.open_cash_drawer($1, 5000)", [mainLocationId]);

@@ -114,6 +114,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     mapping: ["email", "first_name"],
     on_duplicate: "fill",
     colour: "#c9a227",
+    // The timeline's first page, of every kind (customers_timeline).
+    older_than: null,
+    kinds: null,
   };
   if (arg.name in byName) return byName[arg.name];
   if (arg.relation || arg.typtype === "c") return {};

@@ -16,6 +16,7 @@ export default defineConfig({
       "react-dom/client",
       "react-router-dom",
       "urql",
+      "graphql-ws",
       "gql.tada",
       "@mui/material",
       "@emotion/react",

@@ -1,8 +1,10 @@
 // The HTTP application: health, auth routes, GraphQL (PostGraphile) and, last, whatever serves
 // the admin (Vite in development, the built files in production). No business rules here.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import pg from "pg";
 import { postgraphile } from "postgraphile";
+import { PgSubscriber } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 import { handleAuth } from "./auth-routes.ts";
 import { handleCustomerDataDownload } from "./customer-data.ts";
@@ -17,6 +19,7 @@ import { handleStripeWebhook } from "./webhooks.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export interface AppOptions {
   /** Connection string of the authenticator role. */
@@ -28,6 +31,8 @@ export interface AppOptions {
 
 export interface App {
   handler: Handler;
+  /** The server's "upgrade" listener: GraphQL subscriptions over WebSocket at /graphql (web/server/live.ts). */
+  upgrade: UpgradeHandler;
   close(): Promise<void>;
 }
 
@@ -38,11 +43,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if ((err as { code?: string }).code === "57P01") logger.info("idle database connection closed by the server");
     else logger.error({ err }, "idle database connection failed");
   });
-  const pgl = postgraphile(makePreset({ pool, development: opts.development }));
+  // Live updates (live.ts) LISTEN on one connection of the pool, released with the app.
+  const pgSubscriber = new PgSubscriber(pool);
+  const pgl = postgraphile(makePreset({ pool, development: opts.development, pgSubscriber }));
   // Build the schema now (a few seconds with every module), not on the first person's request.
   await pgl.getSchema();
   const serv = pgl.createServ(grafserv);
   const graphql = serv.createHandler();
+  const graphqlWs = await serv.getUpgradeHandler();
   const notFound: Fallback = (_req, res) => sendError(res, { code: "NOTFD", message: "Not found." });
   const fallback = opts.fallback ?? notFound;
 
@@ -103,10 +111,38 @@ export async function createApp(opts: AppOptions): Promise<App> {
     route(req, res).catch((err) => fail(res, err));
   };
 
+  // A WebSocket is opened with the page's cookies, like any request: the session is the same as
+  // over HTTP (preset.ts reads it from the upgrade request), and a page of another site may not
+  // open one (XORIG, as for POST /graphql) — it would otherwise listen with the visitor's session.
+  const sockets = new Set<Duplex>();
+  const upgrade: UpgradeHandler = (req, socket, head) => {
+    const path = new URL(`http://localhost${req.url ?? "/"}`).pathname;
+    if (path !== "/graphql" || !graphqlWs) {
+      socket.destroy();
+      return;
+    }
+    try {
+      assertSameOrigin(req);
+    } catch (err) {
+      const { code, message } = err as HttpError;
+      const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      logger.info({ url: req.url, origin: req.headers.origin, status: 403 }, "websocket refused");
+      return;
+    }
+    // Closed with the app: a server's close() would otherwise wait for every open page.
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    graphqlWs(req, socket, head);
+  };
+
   return {
     handler,
+    upgrade,
     async close() {
+      for (const socket of sockets) socket.destroy();
       await pgl.release();
+      pgSubscriber.release();
       await pool.end();
     },
   };

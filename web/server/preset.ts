@@ -2,7 +2,7 @@
 // Shared by the server, the SDL printer and the tests.
 import type {} from "postgraphile";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import { makePgService } from "postgraphile/adaptors/pg";
+import { makePgService, type PgSubscriber } from "postgraphile/adaptors/pg";
 import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
@@ -11,6 +11,7 @@ import type pg from "pg";
 import { roles } from "../../db/config.ts";
 import { maskError, NOTHING_CHANGED } from "./errors.ts";
 import { QUERY_LIMITS, QueryLimitsPlugin } from "./limits.ts";
+import { LiveUpdatesPlugin } from "./live.ts";
 import { readSessionId } from "./session.ts";
 
 export const apiSchemas = ["app_public", "reporting"];
@@ -135,8 +136,11 @@ const AggregatesOnReadModelsPlugin: GraphileConfig.Plugin = {
   },
 };
 
-/** `pool` connects as the authenticator; the caller owns it and ends it. */
-export function makePreset(opts: { pool: pg.Pool; development: boolean }): GraphileConfig.Preset {
+/**
+ * `pool` connects as the authenticator; the caller owns it and ends it, and the subscriber of
+ * live updates (which holds one of its connections to LISTEN; none, no subscriptions).
+ */
+export function makePreset(opts: { pool: pg.Pool; development: boolean; pgSubscriber?: PgSubscriber }): GraphileConfig.Preset {
   return {
     extends: [
       PostGraphileAmberPreset,
@@ -144,8 +148,8 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
       PgAggregatesPreset,
       PostGraphileConnectionFilterPreset,
     ],
-    plugins: [CustomersDefaultOrderPlugin, NothingChangedPlugin, QueryLimitsPlugin, AggregatesOnReadModelsPlugin],
-    pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: false })],
+    plugins: [CustomersDefaultOrderPlugin, NothingChangedPlugin, QueryLimitsPlugin, AggregatesOnReadModelsPlugin, LiveUpdatesPlugin],
+    pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: !!opts.pgSubscriber, pgSubscriber: opts.pgSubscriber })],
     schema: {
       // Only filter operators that use indexes well; no free-form regex filters.
       connectionFilterAllowedOperators: [
@@ -165,6 +169,8 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
       graphiqlOnGraphQLGET: opts.development,
       graphiqlPath: "/graphiql",
       watch: false,
+      // Subscriptions (live.ts) over graphql-ws at the same /graphql; app.ts refuses other sites.
+      websockets: true,
       maxRequestLength: QUERY_LIMITS.maxRequestBytes,
       maskError,
     },
@@ -172,7 +178,8 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean }): Graph
       // Every request runs as the visitor role; the session secret from the cookie is the only
       // thing the database learns about the caller (DESIGN.md "Tenancy").
       context(requestContext) {
-        const req = requestContext.node?.req as IncomingMessage | undefined;
+        // A WebSocket's session is its upgrade request's cookie, as for any request.
+        const req = (requestContext.node?.req ?? requestContext.ws?.request) as IncomingMessage | undefined;
         const sessionId = req ? readSessionId(req) : null;
         return {
           pgSettings: {

@@ -65,6 +65,7 @@ await worker?.addJob("stripe_sync_plans", {}, { jobKey: "stripe_sync_plans" });
 const admin = await adminHandler(development);
 const app = await createApp({ authUrl: target.authUrl, development, fallback: admin.fallback });
 const server = http.createServer(app.handler);
+server.on("upgrade", app.upgrade);
 server.listen(port, () => {
   void stripeLocal?.control.flushWebhooks();
   setInterval(() => void stripeLocal?.control.retryFailedWebhooks(), 10_000).unref();

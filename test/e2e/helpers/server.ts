@@ -19,6 +19,7 @@ export async function startApp(opts: { stripeTestClock?: boolean } = {}): Promis
   const admin = await adminHandler(true);
   const app = await createApp({ authUrl: db.authUrl, development: true, fallback: admin.fallback });
   const server = http.createServer(app.handler);
+  server.on("upgrade", app.upgrade);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -26,8 +27,10 @@ export async function startApp(opts: { stripeTestClock?: boolean } = {}): Promis
     db,
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The app closes its WebSockets (live updates), which the server's close() would wait for.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([admin.close(), app.close()]);
+      await closed;
       await db.drop();
     },
   };

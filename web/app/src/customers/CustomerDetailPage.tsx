@@ -41,6 +41,7 @@ import { ErasedBanner, PrivacyCard } from "./PrivacyCard.tsx";
 import { CustomerTierChip } from "./CustomerTier.tsx";
 import { ProfileCard, StatusChip } from "./ProfileCard.tsx";
 import { PurchaseHistoryCard } from "./PurchaseHistoryCard.tsx";
+import { useCustomerChanges } from "./live.ts";
 import { ArchiveCustomerMutation, CustomerDetailQuery, RestoreCustomerMutation, type CustomerDetail } from "./queries.ts";
 
 // Refetch after any change to the customer or what hangs off it, even when a list was empty.
@@ -61,8 +62,15 @@ const CONTEXT = {
 export function CustomerDetailPage() {
   const { id = "" } = useParams();
   const canView = useCan("customers.view");
-  const [{ data, error, fetching }] = useQuery({ query: CustomerDetailQuery, variables: { rowId: id }, context: CONTEXT, pause: !canView });
+  const [{ data, error, fetching }, reexecute] = useQuery({ query: CustomerDetailQuery, variables: { rowId: id }, context: CONTEXT, pause: !canView });
   const customer = data?.customerByRowId;
+  // Another member of staff changed this customer: read it again, timeline included (live.ts).
+  const [version, setVersion] = useState(0);
+  useCustomerChanges((changed) => {
+    if (changed !== null && changed !== id) return;
+    reexecute({ requestPolicy: "network-only" });
+    setVersion((v) => v + 1);
+  }, !canView);
 
   if (!canView) return <NotAllowed what="customers" />;
   return (
@@ -74,7 +82,7 @@ export function CustomerDetailPage() {
       {!data && fetching ? (
         <Loading />
       ) : customer ? (
-        <CustomerView key={customer.rowId} customer={customer} />
+        <CustomerView key={customer.rowId} customer={customer} version={version} />
       ) : (
         !error && <Alert severity="info">There is no such customer in this business. It may have been typed wrongly, or belong to another business.</Alert>
       )}
@@ -82,7 +90,7 @@ export function CustomerDetailPage() {
   );
 }
 
-function CustomerView({ customer: c }: { customer: CustomerDetail }) {
+function CustomerView({ customer: c, version }: { customer: CustomerDetail; version: number }) {
   const canUpdate = useCan("customers.update");
   const canMerge = useCan("customers.merge");
   const canErase = useCan("customers.erase");
@@ -102,7 +110,7 @@ function CustomerView({ customer: c }: { customer: CustomerDetail }) {
   const notes = <NotesCard customerRowId={c.rowId} about={c.notes} notes={c.customerNotes.nodes} canWrite={canUpdate && live} />;
   const addresses = <AddressesCard customerRowId={c.rowId} addresses={c.addresses.nodes} canWrite={canUpdate && live} />;
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
-  const timeline = <TimelineCard entries={c.timeline.nodes} total={c.timeline.totalCount} />;
+  const timeline = <TimelineCard customerRowId={c.rowId} canLog={canUpdate && live} version={version} />;
   const privacy = canErase && live ? <PrivacyCard customer={c} /> : null;
   const contacts =
     c.kind === "company" ? <ContactsCard customerRowId={c.rowId} contacts={c.contacts.nodes} canWrite={canUpdate && live} /> : null;

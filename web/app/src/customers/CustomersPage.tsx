@@ -29,6 +29,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
 import { useQuery } from "urql";
+import { useCustomerChanges } from "./live.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { AddIcon, SearchIcon, UploadIcon } from "../ui/icons.tsx";
@@ -565,8 +566,15 @@ function ChunkRows({
   onInfo(info: ChunkInfo): void;
 }) {
   const variables = useMemo(() => ({ first: PAGE_SIZE, after, filter, orderBy }), [after, JSON.stringify(filter), orderBy.join()]); // eslint-disable-line react-hooks/exhaustive-deps
-  const [{ data, error }] = useQuery({ query: CustomersQuery, variables, context: CONTEXT });
+  const [{ data, error }, reexecute] = useQuery({ query: CustomersQuery, variables, context: CONTEXT });
   const connection = data?.customerRows;
+  // Live updates (live.ts): a row another member of staff changed is read again; the first page
+  // also takes in a customer just added, and every page a change of many (an import).
+  useCustomerChanges((changed) => {
+    if (changed === null || after === null || connection?.nodes.some((c) => c.rowId === changed)) {
+      reexecute({ requestPolicy: "network-only" });
+    }
+  });
   useEffect(() => {
     if (!connection) return;
     onRows(connection.nodes);

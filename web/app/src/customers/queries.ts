@@ -232,16 +232,6 @@ export const CustomerDetailQuery = graphql(`
           timezone
         }
       }
-      timeline(first: 50) {
-        totalCount
-        nodes {
-          occurredAt
-          kind
-          summary
-          actorName
-          subjectId
-        }
-      }
       customerType {
         id
         rowId
@@ -579,7 +569,6 @@ export type Note = CustomerDetail["customerNotes"]["nodes"][number];
 export type Address = CustomerDetail["addresses"]["nodes"][number];
 /** `total` in cents; `refundedTotal` what refunds of some of its lines took back. */
 export type RecentOrder = NonNullable<CustomerDetail["recentOrders"]>[number];
-export type Activity = CustomerDetail["timeline"]["nodes"][number];
 /** Money in cents (BigInt, a string). */
 export type PurchaseHistory = NonNullable<CustomerDetail["stats"]>;
 export type ContactChannel = CustomerDetail["contactChannels"]["nodes"][number];
