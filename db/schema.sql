@@ -1773,16 +1773,12 @@ CREATE FUNCTION app_hidden.assert_name(field text, value text, max_length intege
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
-  trimmed text := app_hidden.trim_blank(value);
+  problem text := app_hidden.name_problem(field, value, max_length);
 begin
-  if trimmed is null or trimmed = '' then
-    perform app_hidden.raise_error('BADIN', format('%s is required.', field), field => column_name);
-  elsif length(trimmed) > max_length then
-    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length), field => column_name);
-  elsif value ~ '[\x01-\x1f\x7f]' then
-    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field), field => column_name);
+  if problem is not null then
+    perform app_hidden.raise_error('BADIN', problem, field => column_name);
   end if;
-  return trimmed;
+  return app_hidden.trim_blank(value);
 end;
 $$;
 
@@ -1945,20 +1941,16 @@ COMMENT ON FUNCTION app_hidden.assert_tenant_owner() IS 'Raises LOGIN, DNIED or 
 CREATE FUNCTION app_hidden.assert_valid_email(email text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $_$
+    AS $$
 declare
-  cleaned text := app_hidden.trim_blank(email);
+  problem text := app_hidden.email_problem(email);
 begin
-  if cleaned is null or cleaned = '' then
-    perform app_hidden.raise_error('BADEM', 'An email address is required.', field => 'email');
+  if problem is not null then
+    perform app_hidden.raise_error('BADEM', problem, field => 'email');
   end if;
-  -- Checked before lower-casing: lower() turns some non-ASCII letters into ASCII ones.
-  if length(cleaned) > 254 or cleaned !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$' then
-    perform app_hidden.raise_error('BADEM', format('"%s" is not a valid email address.', left(cleaned, 100)), field => 'email');
-  end if;
-  return lower(cleaned);
+  return lower(app_hidden.trim_blank(email));
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION assert_valid_email(email text); Type: COMMENT; Schema: app_hidden; Owner: -
@@ -2058,6 +2050,34 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.change_actor() IS 'The user a change is made by: the session''s, else the one a worker task acts for (app_private.act_for).';
+
+--
+-- Name: checked_address(text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_address(line1 text, line2 text, city text, region text, postal_code text, country text, default_country text) RETURNS TABLE(line1 text, line2 text, city text, region text, postal_code text, country text, problem text, field text)
+    LANGUAGE sql STABLE ROWS 1 PARALLEL SAFE
+    AS $_$
+  select nullif(app_hidden.trim_blank($1), ''), nullif(app_hidden.trim_blank($2), ''), nullif(app_hidden.trim_blank($3), ''),
+         nullif(app_hidden.trim_blank($4), ''), upper(nullif(app_hidden.trim_blank($5), '')), c.code,
+         coalesce(p.line1, p.line2, p.city, p.region, p.postal_code, p.country),
+         case when p.line1 is not null then 'line1' when p.line2 is not null then 'line2' when p.city is not null then 'city'
+              when p.region is not null then 'region' when p.postal_code is not null then 'postal_code'
+              when p.country is not null then 'country' end
+  from (select upper(coalesce(nullif(btrim($6), ''), $7)) as code offset 0) c
+  cross join lateral (
+    select app_hidden.name_problem('Address line 1', $1, 200) as line1, app_hidden.optional_name_problem('Address line 2', $2, 200) as line2,
+           app_hidden.name_problem('City', $3, 100) as city, app_hidden.optional_name_problem('Region', $4, 100) as region,
+           app_hidden.optional_name_problem('Postal code', $5, 20) as postal_code,
+           case when c.code is null or c.code !~ '^[A-Z]{2}$' then 'Country must be a two-letter ISO code, such as FR or US.' end as country
+    offset 0) p;
+$_$;
+
+--
+-- Name: FUNCTION checked_address(line1 text, line2 text, city text, region text, postal_code text, country text, default_country text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.checked_address(line1 text, line2 text, city text, region text, postal_code text, country text, default_country text) IS 'An address''s lines cleaned, or the first problem and the field it is in (see checked_address_lines).';
 
 --
 -- Name: current_tenant_country(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -2251,20 +2271,23 @@ COMMENT ON COLUMN app_public.customer_addresses.is_default IS 'Whether this is t
 CREATE FUNCTION app_hidden.checked_address_lines(a app_public.customer_addresses, default_country text) RETURNS app_public.customer_addresses
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $_$
+    AS $$
+declare
+  c record;
 begin
-  a.line1 := app_hidden.assert_name('Address line 1', a.line1, 200, 'line1');
-  a.line2 := app_hidden.optional_name('Address line 2', a.line2, 200, 'line2');
-  a.city := app_hidden.assert_name('City', a.city, 100, 'city');
-  a.region := app_hidden.optional_name('Region', a.region, 100, 'region');
-  a.postal_code := upper(app_hidden.optional_name('Postal code', a.postal_code, 20, 'postal_code'));
-  a.country := upper(coalesce(nullif(btrim(a.country), ''), default_country));
-  if a.country is null or a.country !~ '^[A-Z]{2}$' then
-    perform app_hidden.raise_error('BADIN', 'Country must be a two-letter ISO code, such as FR or US.', field => 'country');
+  select * into c from app_hidden.checked_address(a.line1, a.line2, a.city, a.region, a.postal_code, a.country, default_country);
+  if c.problem is not null then
+    perform app_hidden.raise_error('BADIN', c.problem, field => c.field);
   end if;
+  a.line1 := c.line1;
+  a.line2 := c.line2;
+  a.city := c.city;
+  a.region := c.region;
+  a.postal_code := c.postal_code;
+  a.country := c.country;
   return a;
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION checked_address_lines(a app_public.customer_addresses, default_country text); Type: COMMENT; Schema: app_hidden; Owner: -
@@ -2632,6 +2655,103 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) IS 'A customer''s kind, company and account fields checked and cleaned as the commands write them (BADIN, BADTX, NOTCO, SUSRN, NOTFD naming the field).';
+
+--
+-- Name: checked_phone(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_phone(phone text, country text) RETURNS TABLE(e164 text, problem text)
+    LANGUAGE sql STABLE ROWS 1 PARALLEL SAFE
+    AS $_$
+  select case when p.problem is null and r.raw <> '' then '+' || n.e164 end, p.problem
+  from (select btrim(phone) as raw offset 0) r
+  cross join lateral (select case when r.raw ~ '^(\+|00)' then replace(r.raw, '(0)', '') else r.raw end as raw offset 0) i -- "+33 (0)6 …": the (0) is the trunk prefix
+  cross join lateral (select regexp_replace(i.raw, '[^0-9]', '', 'g') as digits offset 0) d
+  cross join lateral (
+    select case
+      when left(i.raw, 1) = '+' then d.digits
+      when left(d.digits, 2) = '00' then substr(d.digits, 3)
+      else (select c.code || case when c.code = '1' and length(d.digits) = 11 and left(d.digits, 1) = '1' then substr(d.digits, 2)
+                                  when c.code not in ('1', '39') and left(d.digits, 1) = '0' then substr(d.digits, 2)
+                                  else d.digits end
+            from (select app_hidden.country_calling_code(country) as code) c)
+    end as e164 offset 0) n
+  cross join lateral (
+    select case
+      when r.raw is null or r.raw = '' then null
+      when length(r.raw) > 40 or r.raw !~ '^\+?[0-9 ().\-/]+$' then format(
+        'Phone: "%s" is not a phone number; use digits, spaces, dashes, dots, parentheses and a leading +.', left(r.raw, 40))
+      when length(d.digits) < 7 then format('Phone: "%s" is too short; a phone number has at least 7 digits.', i.raw)
+      when n.e164 is null then format('Phone: write "%s" with its country code, such as +44 20 7946 0958.', i.raw)
+      when left(n.e164, 1) = '0' or length(n.e164) < 7 or length(n.e164) > 15 then format(
+        'Phone: "%s" is not a valid international number (a country code, then at most 15 digits in all).', i.raw)
+    end as problem offset 0) p;
+$_$;
+
+--
+-- Name: FUNCTION checked_phone(phone text, country text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.checked_phone(phone text, country text) IS 'A phone number in E.164 (e164) or why it is refused (problem); both null for blank input.';
+
+--
+-- Name: checked_tags(text[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_tags(tags text[]) RETURNS TABLE(tags_json jsonb, problem text)
+    LANGUAGE sql STABLE ROWS 1 PARALLEL SAFE
+    AS $$
+  with cleaned as (
+    select t.n, t.tag as given,
+           app_hidden.trim_blank(regexp_replace(t.tag,
+             '[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+', ' ', 'g')) as tag
+    from unnest(tags) with ordinality as t(tag, n)
+  ), firsts as (
+    select distinct on (lower(c.tag)) c.n, c.tag from cleaned c order by lower(c.tag), c.n
+  )
+  select case when p.problem is null then coalesce((select jsonb_agg(f.tag order by f.n) from firsts f), '[]'::jsonb) end,
+         p.problem
+  from (select case
+    when tags is null then null
+    when cardinality(tags) > 200 then 'Tags: a customer can have at most 20 tags.'
+    else coalesce(
+      (select case when c.given ~ '[\x01-\x1f\x7f]' then 'Tags must not contain control characters or line breaks.'
+                   when c.tag is null or c.tag = '' then 'Tags cannot be empty.'
+                   when length(c.tag) > 40 then format('Tags: "%s…" is longer than 40 characters.', left(c.tag, 40)) end
+       from cleaned c
+       where c.given ~ '[\x01-\x1f\x7f]' or c.tag is null or c.tag = '' or length(c.tag) > 40
+       order by c.n limit 1),
+      case when (select count(*) from firsts) > 20 then 'Tags: a customer can have at most 20 tags.' end)
+  end as problem) p;
+$$;
+
+--
+-- Name: FUNCTION checked_tags(tags text[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.checked_tags(tags text[]) IS 'Tags as stored (tags_json, [] for null) or why they are refused (problem).';
+
+--
+-- Name: checked_yes_no(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_yes_no(label text, value text) RETURNS TABLE(answer boolean, problem text)
+    LANGUAGE sql STABLE ROWS 1 PARALLEL SAFE
+    AS $$
+  select case when v.v in ('yes', 'y', 'true', 't', '1', 'x', 'subscribed', 'opted in', 'optin', 'on', 'confirmed_opt_in') then true
+              when v.v in ('no', 'n', 'false', 'f', '0', 'unsubscribed', 'not subscribed', 'opted out', 'optout', 'off', 'never subscribed') then false end,
+         case when v.v is null or v.v = '' then null
+              when v.v in ('yes', 'y', 'true', 't', '1', 'x', 'subscribed', 'opted in', 'optin', 'on', 'confirmed_opt_in',
+                           'no', 'n', 'false', 'f', '0', 'unsubscribed', 'not subscribed', 'opted out', 'optout', 'off', 'never subscribed') then null
+              else format('%s: "%s" is neither yes nor no.', label, left(btrim(value), 40)) end
+  from (select lower(regexp_replace(btrim(value), '[\s_-]+', ' ', 'g')) as v) v;
+$$;
+
+--
+-- Name: FUNCTION checked_yes_no(label text, value text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.checked_yes_no(label text, value text) IS 'A yes/no cell of an imported file read as a boolean (null when blank), or why it is neither.';
 
 --
 -- Name: contact_allowed(boolean, boolean, boolean, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3558,6 +3678,28 @@ $$;
 COMMENT ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) IS 'Possible duplicates: last name and first initial (customers/490-possible-duplicates.sql).';
 
 --
+-- Name: email_problem(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.email_problem(email text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $_$
+  select case
+    when app_hidden.trim_blank(email) is null or app_hidden.trim_blank(email) = '' then 'An email address is required.'
+    -- Checked before lower-casing: lower() turns some non-ASCII letters into ASCII ones.
+    when length(app_hidden.trim_blank(email)) > 254
+      or app_hidden.trim_blank(email) !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$'
+      then format('"%s" is not a valid email address.', left(app_hidden.trim_blank(email), 100))
+  end;
+$_$;
+
+--
+-- Name: FUNCTION email_problem(email text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.email_problem(email text) IS 'Why an email address is refused (blank or not valid), or null.';
+
+--
 -- Name: erased_customer_payload(jsonb); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -3812,29 +3954,6 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.has_permission(permission text) IS 'Whether the signed-in user holds this permission in the current tenant.';
-
---
--- Name: import_yes_no(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
---
-
-CREATE FUNCTION app_hidden.import_yes_no(label text, value text, field text) RETURNS boolean
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-declare
-  v text := lower(regexp_replace(btrim(value), '[\s_-]+', ' ', 'g'));
-begin
-  if v is null or v = '' then
-    return null;
-  elsif v in ('yes', 'y', 'true', 't', '1', 'x', 'subscribed', 'opted in', 'optin', 'on', 'confirmed_opt_in') then
-    return true;
-  elsif v in ('no', 'n', 'false', 'f', '0', 'unsubscribed', 'not subscribed', 'opted out', 'optout', 'off', 'never subscribed') then
-    return false;
-  end if;
-  perform app_hidden.raise_error('BADIN', format('%s: "%s" is neither yes nor no.', label, left(btrim(value), 40)), field => field);
-  return null;
-end;
-$$;
 
 --
 -- Name: iso_utc(timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -4284,62 +4403,43 @@ $$;
 COMMENT ON FUNCTION app_hidden.merged_customer(p app_public.customers, d app_public.customers) IS 'The primary customer as a merge with the duplicate would leave it (computes, writes nothing).';
 
 --
+-- Name: name_problem(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.name_problem(field text, value text, max_length integer) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select case
+    when app_hidden.trim_blank(value) is null or app_hidden.trim_blank(value) = '' then format('%s is required.', field)
+    when length(app_hidden.trim_blank(value)) > max_length then format('%s must be at most %s characters.', field, max_length)
+    when value ~ '[\x01-\x1f\x7f]' then format('%s must not contain control characters.', field)
+  end;
+$$;
+
+--
+-- Name: FUNCTION name_problem(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.name_problem(field text, value text, max_length integer) IS 'Why a required name is refused (blank, too long, control characters), or null.';
+
+--
 -- Name: normalize_phone(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
 CREATE FUNCTION app_hidden.normalize_phone(phone text, country text) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $_$
+    AS $$
 declare
-  raw text := btrim(phone);
-  digits text;
-  calling_code text;
-  national text;
-  e164 text;
+  checked record;
 begin
-  if raw is null or raw = '' then
-    return null;
+  select * into checked from app_hidden.checked_phone(phone, country);
+  if checked.problem is not null then
+    perform app_hidden.raise_error('BADPH', checked.problem, field => 'phone');
   end if;
-  if length(raw) > 40 or raw !~ '^\+?[0-9 ().\-/]+$' then
-    perform app_hidden.raise_error('BADPH', format(
-      'Phone: "%s" is not a phone number; use digits, spaces, dashes, dots, parentheses and a leading +.', left(raw, 40)), field => 'phone');
-  end if;
-  -- "+33 (0)6 …": the (0) is the national trunk prefix, not part of an international number.
-  if raw ~ '^(\+|00)' then
-    raw := replace(raw, '(0)', '');
-  end if;
-  digits := regexp_replace(raw, '[^0-9]', '', 'g');
-  if length(digits) < 7 then
-    perform app_hidden.raise_error('BADPH', format('Phone: "%s" is too short; a phone number has at least 7 digits.', raw), field => 'phone');
-  end if;
-  if left(raw, 1) = '+' then
-    e164 := digits;
-  elsif left(digits, 2) = '00' then
-    e164 := substr(digits, 3);
-  else
-    calling_code := app_hidden.country_calling_code(country);
-    if calling_code is null then
-      perform app_hidden.raise_error('BADPH', format(
-        'Phone: write "%s" with its country code, such as +44 20 7946 0958.', raw), field => 'phone');
-    end if;
-    national := digits;
-    if calling_code = '1' then
-      if length(national) = 11 and left(national, 1) = '1' then
-        national := substr(national, 2);
-      end if;
-    elsif calling_code <> '39' and left(national, 1) = '0' then
-      national := substr(national, 2);
-    end if;
-    e164 := calling_code || national;
-  end if;
-  if left(e164, 1) = '0' or length(e164) < 7 or length(e164) > 15 then
-    perform app_hidden.raise_error('BADPH', format(
-      'Phone: "%s" is not a valid international number (a country code, then at most 15 digits in all).', raw), field => 'phone');
-  end if;
-  return '+' || e164;
+  return checked.e164;
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION normalize_phone(phone text, country text); Type: COMMENT; Schema: app_hidden; Owner: -
@@ -4356,36 +4456,13 @@ CREATE FUNCTION app_hidden.normalize_tags(tags text[]) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
-  result text[] := '{}';
-  seen text[] := '{}';
-  tag text;
+  checked record;
 begin
-  if tags is null then
-    return '[]'::jsonb;
+  select * into checked from app_hidden.checked_tags(tags);
+  if checked.problem is not null then
+    perform app_hidden.raise_error('BADTG', checked.problem, field => 'tags');
   end if;
-  if cardinality(tags) > 200 then
-    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.', field => 'tags');
-  end if;
-  foreach tag in array tags loop
-    if tag ~ '[\x01-\x1f\x7f]' then
-      perform app_hidden.raise_error('BADTG', 'Tags must not contain control characters or line breaks.', field => 'tags');
-    end if;
-    tag := app_hidden.trim_blank(regexp_replace(tag,
-      '[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+', ' ', 'g'));
-    if tag is null or tag = '' then
-      perform app_hidden.raise_error('BADTG', 'Tags cannot be empty.', field => 'tags');
-    elsif length(tag) > 40 then
-      perform app_hidden.raise_error('BADTG', format('Tags: "%s…" is longer than 40 characters.', left(tag, 40)), field => 'tags');
-    end if;
-    if not lower(tag) = any(seen) then
-      result := result || tag;
-      seen := seen || lower(tag);
-    end if;
-  end loop;
-  if cardinality(result) > 20 then
-    perform app_hidden.raise_error('BADTG', 'Tags: a customer can have at most 20 tags.', field => 'tags');
-  end if;
-  return to_jsonb(result);
+  return checked.tags_json;
 end;
 $$;
 
@@ -4558,6 +4635,23 @@ $$;
 COMMENT ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer, column_name text) IS 'Null for blank input, else the trimmed value; raises BADIN when too long or with control characters.';
 
 --
+-- Name: optional_name_problem(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.optional_name_problem(field text, value text, max_length integer) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select case when value is null or app_hidden.trim_blank(value) = '' then null
+              else app_hidden.name_problem(field, value, max_length) end;
+$$;
+
+--
+-- Name: FUNCTION optional_name_problem(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.optional_name_problem(field text, value text, max_length integer) IS 'Why an optional name is refused, or null (blank is fine).';
+
+--
 -- Name: optional_text(text, text, integer, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -4565,17 +4659,13 @@ CREATE FUNCTION app_hidden.optional_text(field text, value text, max_length inte
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+declare
+  problem text := app_hidden.text_problem(field, value, max_length);
 begin
-  value := app_hidden.trim_blank(value);
-  if value is null or value = '' then
-    return null;
+  if problem is not null then
+    perform app_hidden.raise_error('BADIN', problem, field => column_name);
   end if;
-  if length(value) > max_length then
-    perform app_hidden.raise_error('BADIN', format('%s must be at most %s characters.', field, max_length), field => column_name);
-  elsif value ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' then
-    perform app_hidden.raise_error('BADIN', format('%s must not contain control characters.', field), field => column_name);
-  end if;
-  return value;
+  return nullif(app_hidden.trim_blank(value), '');
 end;
 $$;
 
@@ -4745,6 +4835,26 @@ end;
 $$;
 
 --
+-- Name: text_problem(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.text_problem(field text, value text, max_length integer) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select case
+    when app_hidden.trim_blank(value) is null or app_hidden.trim_blank(value) = '' then null
+    when length(app_hidden.trim_blank(value)) > max_length then format('%s must be at most %s characters.', field, max_length)
+    when app_hidden.trim_blank(value) ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' then format('%s must not contain control characters.', field)
+  end;
+$$;
+
+--
+-- Name: FUNCTION text_problem(field text, value text, max_length integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.text_problem(field text, value text, max_length integer) IS 'Why optional free text is refused (too long, control characters other than line breaks and tabs), or null.';
+
+--
 -- Name: timeline_entry_after(timestamp with time zone, text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -4772,7 +4882,6 @@ COMMENT ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zone,
 
 CREATE FUNCTION app_hidden.trim_blank(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
   select regexp_replace(value,
     '^[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+|[ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+$',
@@ -4784,6 +4893,14 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_hidden.trim_blank(value text) IS 'The text without white space (ASCII and Unicode, zero-width space, BOM) at either end; '''' when that is all it holds.';
+
+--
+-- Name: unidentifiable_customer_message(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.unidentifiable_customer_message() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select 'A customer needs at least an email, a phone number or a first name.'::text $$;
 
 --
 -- Name: unit_share(bigint, bigint, bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -5727,10 +5844,16 @@ begin
   perform app_private.act_for(imp.committed_by);
   perform app_private.begin_change('import_customers', format('Imported from %s (import %s)', left(imp.file_name, 200), imp.id));
 
-  select min(r.row_no), max(r.row_no) into first_row, last_row from (
-    select r.row_no from app_public.customer_import_rows r
-    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state in ('new', 'duplicate')
-    order by r.row_no limit size) as r;
+  -- The next `size` rows to write: the first of each state's index range, merged (one range of
+  -- both states would be read whole and sorted, every batch: quadratic over a large file).
+  select min(u.row_no), max(u.row_no) into first_row, last_row from (
+    select x.row_no from (
+      (select r.row_no from app_public.customer_import_rows r
+       where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' order by r.row_no limit size)
+      union all
+      (select r.row_no from app_public.customer_import_rows r
+       where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'duplicate' order by r.row_no limit size)
+    ) x order by x.row_no limit size) as u;
 
   if first_row is null then
     update app_public.customer_imports i set status = 'done', finished_at = now(),
@@ -6359,160 +6482,99 @@ $$;
 COMMENT ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) IS 'A customer''s id and the ids of the customers merged into it.';
 
 --
--- Name: customer_import_rows; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.customer_import_rows (
-    tenant_id text NOT NULL,
-    import_id text NOT NULL,
-    row_no integer NOT NULL,
-    cells text[] NOT NULL,
-    state text DEFAULT 'read'::text NOT NULL,
-    reason text,
-    email text,
-    phone text,
-    first_name text,
-    last_name text,
-    tags jsonb,
-    note text,
-    about text,
-    company text,
-    email_consent boolean,
-    sms_consent boolean,
-    address_line1 text,
-    address_line2 text,
-    city text,
-    region text,
-    postal_code text,
-    country text,
-    customer_id text,
-    CONSTRAINT customer_import_rows_row_no_check CHECK ((row_no >= 2)),
-    CONSTRAINT customer_import_rows_state_check CHECK ((state = ANY (ARRAY['read'::text, 'new'::text, 'duplicate'::text, 'file_duplicate'::text, 'invalid'::text, 'created'::text, 'updated'::text, 'skipped'::text, 'failed'::text])))
-);
-
-ALTER TABLE ONLY app_public.customer_import_rows FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE customer_import_rows; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.customer_import_rows IS '@behavior -query:resource:list -query:resource:connection
-A data row of an imported file: its cells, the values it would give a customer, and its state.';
-
---
--- Name: COLUMN customer_import_rows.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_import_rows.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN customer_import_rows.import_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_import_rows.import_id IS '@behavior -*';
-
---
--- Name: COLUMN customer_import_rows.row_no; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_import_rows.row_no IS 'The row of the file, as a spreadsheet numbers it (the header is row 1).';
-
---
--- Name: COLUMN customer_import_rows.state; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_import_rows.state IS 'new, duplicate (of customerId), file_duplicate, invalid (reason); after the commit created, updated, skipped or failed (reason).';
-
---
--- Name: COLUMN customer_import_rows.reason; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_import_rows.reason IS 'Why the row cannot be imported, in words.';
-
---
 -- Name: customer_import_values(text[], text[], text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) RETURNS app_public.customer_import_rows
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+CREATE FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) RETURNS TABLE(state text, reason text, email text, phone text, first_name text, last_name text, tags jsonb, note text, about text, company text, email_consent boolean, sms_consent boolean, address_line1 text, address_line2 text, city text, region text, postal_code text, country text)
+    LANGUAGE sql STABLE ROWS 1
     AS $_$
-declare
-  r app_public.customer_import_rows;
-  raw jsonb := '{}';
-  width int := cardinality(mapping);
-  f text;
-  full_name text;
-  tag_list text[];
-  address app_public.customer_addresses;
-begin
-  if cardinality(cells) > width and exists (select 1 from unnest(cells[width + 1:]) as c where btrim(c) <> '') then
-    r.state := 'invalid';
-    r.reason := format('This row has %s cells where the header has %s columns.', cardinality(cells), width);
-    return r;
-  end if;
-  for i in 1 .. least(width, cardinality(cells)) loop
-    f := mapping[i];
-    if f is not null and btrim(cells[i]) <> '' and not raw ? f then
-      raw := raw || jsonb_build_object(f, app_hidden.csv_untext(cells[i]));
-    end if;
-  end loop;
-
-  begin
-    r.first_name := app_hidden.optional_name('First name', raw ->> 'first_name', 100, 'first_name');
-    r.last_name := app_hidden.optional_name('Last name', raw ->> 'last_name', 100, 'last_name');
-    full_name := app_hidden.trim_blank(raw ->> 'full_name');
-    if r.first_name is null and r.last_name is null and full_name <> '' then
-      full_name := regexp_replace(full_name, '\s+', ' ', 'g');
-      if position(' ' in full_name) > 0 then
-        r.first_name := app_hidden.optional_name('First name', regexp_replace(full_name, ' [^ ]*$', ''), 100, 'first_name');
-        r.last_name := app_hidden.optional_name('Last name', regexp_replace(full_name, '^.* ', ''), 100, 'last_name');
-      else
-        r.first_name := app_hidden.optional_name('First name', full_name, 100, 'first_name');
-      end if;
-    end if;
-    r.email := app_hidden.optional_email(raw ->> 'email');
-    r.phone := app_hidden.normalize_phone(raw ->> 'phone', country);
-    tag_list := array(select t from unnest(string_to_array(raw ->> 'tags', ',')) as t where btrim(t) <> '');
-    r.tags := app_hidden.normalize_tags(tag_list);
-    r.note := app_hidden.optional_text('Note', raw ->> 'note', 2000, 'note');
-    r.about := app_hidden.optional_text('About this customer', raw ->> 'about', 2000, 'notes');
-    r.company := app_hidden.optional_name('Company', raw ->> 'company', 200, 'company');
-    r.email_consent := app_hidden.import_yes_no('Accepts email marketing', raw ->> 'email_consent', 'email_consent');
-    r.sms_consent := app_hidden.import_yes_no('Accepts SMS marketing', raw ->> 'sms_consent', 'sms_consent');
-    if btrim(raw ->> 'address_line1') <> '' and btrim(raw ->> 'city') <> '' then
-      address.line1 := raw ->> 'address_line1';
-      address.line2 := raw ->> 'address_line2';
-      address.city := raw ->> 'city';
-      address.region := raw ->> 'region';
-      address.postal_code := raw ->> 'postal_code';
-      address.country := app_hidden.trim_blank(raw ->> 'country');
-      address := app_hidden.checked_address_lines(address, country);
-      r.address_line1 := address.line1;
-      r.address_line2 := address.line2;
-      r.city := address.city;
-      r.region := address.region;
-      r.postal_code := address.postal_code;
-      r.country := address.country;
-    end if;
-    if r.email is null and r.phone is null and r.first_name is null then
-      -- the customers_identifiable rule, worded as the commands word it (NOIDN)
-      perform app_private.raise_customer_constraint(null, 'customers_identifiable', null, null, null);
-    end if;
-    r.state := 'new';
-  exception when others then
-    -- Our rules raise five-letter codes with a sentence for people: that is the row's reason.
-    -- Anything else is a bug, not a bad row.
-    if sqlstate !~ '^[A-Z]{5}$' then
-      raise;
-    end if;
-    r := null;
-    r.state := 'invalid';
-    r.reason := sqlerrm;
-  end;
-  return r;
-end;
+  select case when p.reason is null then 'new' else 'invalid' end, p.reason,
+         -- an invalid row keeps no values
+         case when p.reason is null then v.email end, case when p.reason is null then ph.e164 end,
+         case when p.reason is null then v.first_name end, case when p.reason is null then v.last_name end,
+         case when p.reason is null then tg.tags_json end,
+         case when p.reason is null then nullif(app_hidden.trim_blank(raw.j ->> 'note'), '') end,
+         case when p.reason is null then nullif(app_hidden.trim_blank(raw.j ->> 'about'), '') end,
+         case when p.reason is null then nullif(app_hidden.trim_blank(raw.j ->> 'company'), '') end,
+         case when p.reason is null then ec.answer end, case when p.reason is null then sc.answer end,
+         case when p.reason is null then ad0.line1 end, case when p.reason is null then ad0.line2 end,
+         case when p.reason is null then ad0.city end, case when p.reason is null then ad0.region end,
+         case when p.reason is null then ad0.postal_code end, case when p.reason is null then ad0.country end
+  -- each field's cell (a field has at most one column: the proposed mapping gives each one
+  -- column, set_customer_import_mapping refuses two), blank as null
+  from (select c.*,
+               array(select t from unnest(string_to_array(c.j ->> 'tags', ',')) as t where btrim(t) <> '') as tag_list,
+               case when cardinality(cells) > cardinality(mapping)
+                         and exists (select 1 from unnest(cells[cardinality(mapping) + 1:]) as x where btrim(x) <> '')
+                    then format('This row has %s cells where the header has %s columns.', cardinality(cells), cardinality(mapping)) end as too_wide
+        from (select jsonb_strip_nulls(jsonb_build_object(
+                'first_name', app_private.import_cell(cells, mapping, 'first_name'),
+                'last_name', app_private.import_cell(cells, mapping, 'last_name'),
+                'full_name', app_private.import_cell(cells, mapping, 'full_name'),
+                'email', app_private.import_cell(cells, mapping, 'email'),
+                'phone', app_private.import_cell(cells, mapping, 'phone'),
+                'tags', app_private.import_cell(cells, mapping, 'tags'),
+                'note', app_private.import_cell(cells, mapping, 'note'),
+                'about', app_private.import_cell(cells, mapping, 'about'),
+                'company', app_private.import_cell(cells, mapping, 'company'),
+                'email_consent', app_private.import_cell(cells, mapping, 'email_consent'),
+                'sms_consent', app_private.import_cell(cells, mapping, 'sms_consent'),
+                'address_line1', app_private.import_cell(cells, mapping, 'address_line1'),
+                'address_line2', app_private.import_cell(cells, mapping, 'address_line2'),
+                'city', app_private.import_cell(cells, mapping, 'city'),
+                'region', app_private.import_cell(cells, mapping, 'region'),
+                'postal_code', app_private.import_cell(cells, mapping, 'postal_code'),
+                'country', app_private.import_cell(cells, mapping, 'country'))) as j
+              offset 0) c
+        offset 0) raw
+  -- names: first and last as given, else the full name split at its last space
+  cross join lateral (
+    select nullif(app_hidden.trim_blank(raw.j ->> 'first_name'), '') as first_name,
+           nullif(app_hidden.trim_blank(raw.j ->> 'last_name'), '') as last_name,
+           regexp_replace(app_hidden.trim_blank(raw.j ->> 'full_name'), '\s+', ' ', 'g') as full_name offset 0) n0
+  cross join lateral (
+    select n0.first_name is null and n0.last_name is null and n0.full_name <> '' as split,
+           case when position(' ' in n0.full_name) > 0 then regexp_replace(n0.full_name, ' [^ ]*$', '') else n0.full_name end as first_part,
+           case when position(' ' in n0.full_name) > 0 then regexp_replace(n0.full_name, '^.* ', '') end as last_part offset 0) n1
+  cross join lateral app_hidden.checked_phone(raw.j ->> 'phone', country) ph
+  cross join lateral app_hidden.checked_tags(raw.tag_list) tg
+  cross join lateral app_hidden.checked_yes_no('Accepts email marketing', raw.j ->> 'email_consent') ec
+  cross join lateral app_hidden.checked_yes_no('Accepts SMS marketing', raw.j ->> 'sms_consent') sc
+  left join lateral (
+    select a.* from app_hidden.checked_address(raw.j ->> 'address_line1', raw.j ->> 'address_line2', raw.j ->> 'city',
+                                               raw.j ->> 'region', raw.j ->> 'postal_code',
+                                               app_hidden.trim_blank(raw.j ->> 'country'), country) a
+    where btrim(raw.j ->> 'address_line1') <> '' and btrim(raw.j ->> 'city') <> '') ad0 on true
+  cross join lateral (
+    select case when n1.split then nullif(app_hidden.trim_blank(n1.first_part), '') else n0.first_name end as first_name,
+           case when n1.split then nullif(app_hidden.trim_blank(n1.last_part), '') else n0.last_name end as last_name,
+           case when nullif(app_hidden.trim_blank(raw.j ->> 'email'), '') is not null then lower(app_hidden.trim_blank(raw.j ->> 'email')) end as email
+    offset 0) v
+  cross join lateral (
+    select coalesce(
+      raw.too_wide,
+      app_hidden.optional_name_problem('First name', raw.j ->> 'first_name', 100),
+      app_hidden.optional_name_problem('Last name', raw.j ->> 'last_name', 100),
+      case when n1.split then app_hidden.optional_name_problem('First name', n1.first_part, 100) end,
+      case when n1.split then app_hidden.optional_name_problem('Last name', n1.last_part, 100) end,
+      case when v.email is not null then app_hidden.email_problem(raw.j ->> 'email') end,
+      ph.problem,
+      tg.problem,
+      app_hidden.text_problem('Note', raw.j ->> 'note', 2000),
+      app_hidden.text_problem('About this customer', raw.j ->> 'about', 2000),
+      app_hidden.optional_name_problem('Company', raw.j ->> 'company', 200),
+      ec.problem,
+      sc.problem,
+      ad0.problem,
+      case when v.email is null and ph.e164 is null and v.first_name is null then app_hidden.unidentifiable_customer_message() end
+    ) as reason offset 0) p;
 $_$;
+
+--
+-- Name: FUNCTION customer_import_values(cells text[], mapping text[], country text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) IS 'The values one row of an imported file would give a customer (state new), or why it cannot be imported (state invalid, reason): every check of create_customer, as expressions.';
 
 --
 -- Name: customer_search_patterns(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7126,6 +7188,63 @@ $_$;
 COMMENT ON FUNCTION app_private.dispatch(evt app_private.events, only_consumer text, delivery text) IS 'Applies an event to its subscribed consumers, each at most once; returns how many applied it.';
 
 --
+-- Name: dispatch_events(app_private.events[], text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.dispatch_events(evts app_private.events[], delivery text DEFAULT 'inline'::text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  sub record;
+  todo app_private.events[];
+  evt app_private.events;
+  tenant text;
+  applied int := 0;
+begin
+  for sub in
+    select s.consumer, s.handler, format('%I.%I', n.nspname, p.proname) as fn, array_agg(s.event_type) as types,
+           to_regprocedure(format('%I.%I(app_private.events[])', n.nspname, p.proname)) as batch_fn
+    from app_private.event_subscriptions s
+    join pg_catalog.pg_proc p on p.oid = s.handler
+    join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+    where s.event_type in (select e.type from unnest(evts) e)
+      and (dispatch_events.delivery is null or s.delivery = dispatch_events.delivery)
+    group by s.consumer, s.handler, n.nspname, p.proname
+    order by s.consumer
+  loop
+    with done as (
+      insert into app_private.processed_events (tenant_id, event_id, consumer)
+      select e.tenant_id, e.id, sub.consumer from unnest(evts) e where e.type = any(sub.types) order by e.seq
+      on conflict do nothing
+      returning tenant_id, event_id)
+    select array_agg(e order by e.seq) into todo
+    from unnest(evts) e where (e.tenant_id, e.id) in (select d.tenant_id, d.event_id from done d);
+    if todo is null then
+      continue;
+    end if;
+    if sub.batch_fn is not null then
+      for tenant in select distinct e.tenant_id from unnest(todo) e loop
+        execute format('select %s($1)', sub.fn) using array(select e from unnest(todo) e where e.tenant_id = tenant order by e.seq);
+      end loop;
+    else
+      foreach evt in array todo loop
+        execute format('select %s($1)', sub.fn) using evt;
+      end loop;
+    end if;
+    applied := applied + cardinality(todo);
+  end loop;
+  return applied;
+end;
+$_$;
+
+--
+-- Name: FUNCTION dispatch_events(evts app_private.events[], delivery text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.dispatch_events(evts app_private.events[], delivery text) IS 'Applies events appended set-based to their consumers of one delivery (inline by default), each at most once, a batch at a time where the handler takes one; returns how many (event, consumer) pairs applied.';
+
+--
 -- Name: emit_event(text, text, text, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7664,6 +7783,16 @@ begin
   where e.tenant_id = finish_export.tenant_id and e.id = finish_export.export_id and e.status = 'running';
   return found;
 end;
+$$;
+
+--
+-- Name: import_cell(text[], text[], text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.import_cell(cells text[], mapping text[], field text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case when btrim(cells[array_position(mapping, field)]) <> '' then app_hidden.csv_untext(cells[array_position(mapping, field)]) end;
 $$;
 
 --
@@ -9143,7 +9272,7 @@ begin
     perform app_hidden.raise_error('DUPPH', format('Phone: %s is already the phone number of customer %s (%s).',
       raise_customer_constraint.phone, other.customer_number, other.display_name), other.id, 'phone');
   elsif constraint_name = 'customers_identifiable' or raise_customer_constraint.column_name = 'display_name' then
-    perform app_hidden.raise_error('NOIDN', 'A customer needs at least an email, a phone number or a first name.');
+    perform app_hidden.raise_error('NOIDN', app_hidden.unidentifiable_customer_message());
   end if;
 end;
 $$;
@@ -9735,6 +9864,25 @@ begin
   where e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1') and e.payload ->> 'customer_id' is not null;
 end;
 $$;
+
+--
+-- Name: reporting_customers__apply(app_private.events[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.reporting_customers__apply(evts app_private.events[]) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_private.reporting_apply_customers(min(e.tenant_id),
+    array_agg(e order by e.seq) filter (where not (e.type in ('order.placed.v1', 'order.voided.v1', 'order.refunded.v1') and e.payload ->> 'customer_id' is null)))
+  from unnest(evts) e;
+$$;
+
+--
+-- Name: FUNCTION reporting_customers__apply(evts app_private.events[]); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.reporting_customers__apply(evts app_private.events[]) IS 'Consumer reporting_customers: applies events of one tenant in log order to rm_customer_activity, in one call (app_private.dispatch_events).';
 
 --
 -- Name: reporting_customers__apply(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11030,6 +11178,36 @@ $$;
 COMMENT ON FUNCTION app_private.tg__audit() IS 'Trigger: one audit entry per change, with the field-by-field diff.';
 
 --
+-- Name: tg__audit_inserts(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg__audit_inserts() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  actor text := app_hidden.change_actor();
+begin
+  insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes, command, reason)
+  select case when tg_table_name = 'tenants' then r.row_data ->> 'id' else r.row_data ->> 'tenant_id' end,
+         tg_table_name, r.row_data ->> 'id', 'insert', actor,
+         -- app_hidden.jsonb_diff(null, row, ignored), written out: every field but the ignored, from null
+         (select coalesce(jsonb_object_agg(f.key, jsonb_build_object('old', null, 'new', f.value)), '{}'::jsonb)
+          from jsonb_each(r.row_data) f where not f.key = any(coalesce(tg_argv, '{}'::text[]))),
+         nullif(current_setting('app.change_command', true), ''),
+         nullif(current_setting('app.change_reason', true), '')
+  from (select to_jsonb(i) as row_data from inserted i) r;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg__audit_inserts(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg__audit_inserts() IS 'Statement trigger (REFERENCING NEW TABLE AS inserted): the audit entries of every row an insert wrote, as tg__audit writes them, in one statement.';
+
+--
 -- Name: tg__notify_customers_changed(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -11326,7 +11504,7 @@ CREATE FUNCTION app_private.tg_customers__create_stats() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  insert into app_public.customer_stats (tenant_id, customer_id) values (new.tenant_id, new.id);
+  insert into app_public.customer_stats (tenant_id, customer_id) select i.tenant_id, i.id from inserted i;
   return null;
 end;
 $$;
@@ -11838,9 +12016,11 @@ CREATE FUNCTION app_private.write_customer_import_rows(imp app_public.customer_i
 declare
   n int;
   last_number bigint;
+  created app_private.events[];
 begin
-  -- New customers: ids first, so that the rows know theirs.
-  update app_public.customer_import_rows r set customer_id = public.gen_ulid()
+  -- New customers: ids first, so that the rows know theirs, and marked created at once (one
+  -- write of each staged row, not two; the batch's rows are told apart by their range).
+  update app_public.customer_import_rows r set customer_id = public.gen_ulid(), state = 'created'
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' and r.row_no between from_row and to_row;
   get diagnostics n = row_count;
   if n > 0 then
@@ -11855,13 +12035,20 @@ begin
            case when r.company is not null then jsonb_build_object('company', r.company) else '{}' end,
            imp.committed_by
     from app_public.customer_import_rows r
-    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' and r.row_no between from_row and to_row;
+    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'created' and r.row_no between from_row and to_row;
 
-    perform app_private.emit_event(c.tenant_id, 'customer.created.v1', 'customer', c.id, app_private.customer_event_payload(c), imp.committed_by)
-    from app_public.customers c
-    join app_public.customer_import_rows r on r.tenant_id = c.tenant_id and r.customer_id = c.id
-    where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'new' and r.row_no between from_row and to_row
-    order by r.row_no;
+    -- Their customer.created.v1, appended in one statement (in file order) and applied to the
+    -- inline consumers as a batch: what emit_event does per customer, 0.24 ms a row less.
+    with appended as (
+      insert into app_private.events (tenant_id, type, aggregate_type, aggregate_id, payload, actor_user_id)
+      select c.tenant_id, 'customer.created.v1', 'customer', c.id, app_private.customer_event_payload(c), imp.committed_by
+      from app_public.customers c
+      join app_public.customer_import_rows r on r.tenant_id = c.tenant_id and r.customer_id = c.id
+      where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'created' and r.row_no between from_row and to_row
+      order by r.row_no
+      returning *)
+    select array_agg(e order by e.seq) into created from appended e;
+    perform app_private.dispatch_events(created);
   end if;
 
   -- Duplicates of existing customers.
@@ -11877,7 +12064,7 @@ begin
   select r.tenant_id, r.customer_id, 'import', r.note
   from app_public.customer_import_rows r
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
-    and r.state in ('new', 'duplicate') and r.note is not null
+    and r.state in ('created', 'duplicate') and r.note is not null
   order by r.row_no;
 
   insert into app_public.customer_contact_channels as x (tenant_id, customer_id, channel, allowed, source, recorded_at, recorded_by)
@@ -11885,8 +12072,8 @@ begin
   from app_public.customer_import_rows r
   cross join lateral (values ('email', r.email_consent), ('sms', r.sms_consent)) as ch(channel, allowed)
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
-    and r.state in ('new', 'duplicate') and ch.allowed is not null
-    and (r.state = 'new' or imp.on_duplicate = 'overwrite'
+    and r.state in ('created', 'duplicate') and ch.allowed is not null
+    and (r.state = 'created' or imp.on_duplicate = 'overwrite'
          or not exists (select 1 from app_public.customer_contact_channels y
                         where y.tenant_id = r.tenant_id and y.customer_id = r.customer_id and y.channel = ch.channel))
   on conflict (tenant_id, customer_id, channel) do update set
@@ -11898,15 +12085,15 @@ begin
          not exists (select 1 from app_public.customer_addresses a where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id and a.is_default)
   from app_public.customer_import_rows r
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
-    and r.state in ('new', 'duplicate') and r.address_line1 is not null
+    and r.state in ('created', 'duplicate') and r.address_line1 is not null
     -- the same address is not added twice (a file imported again, or a duplicate that has it)
     and not exists (select 1 from app_public.customer_addresses a
                     where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id
                       and lower(a.line1) = lower(r.address_line1) and lower(a.city) = lower(r.city))
   order by r.row_no;
 
-  update app_public.customer_import_rows r set state = case r.state when 'new' then 'created' else 'updated' end
-  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state in ('new', 'duplicate') and r.row_no between from_row and to_row;
+  update app_public.customer_import_rows r set state = 'updated'
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.state = 'duplicate' and r.row_no between from_row and to_row;
 end;
 $$;
 
@@ -13510,6 +13697,77 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.customer_import_history() IS 'The business''s customer imports, newest first (needs customers.import).';
+
+--
+-- Name: customer_import_rows; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_import_rows (
+    tenant_id text NOT NULL,
+    import_id text NOT NULL,
+    row_no integer NOT NULL,
+    cells text[] NOT NULL,
+    state text DEFAULT 'read'::text NOT NULL,
+    reason text,
+    email text,
+    phone text,
+    first_name text,
+    last_name text,
+    tags jsonb,
+    note text,
+    about text,
+    company text,
+    email_consent boolean,
+    sms_consent boolean,
+    address_line1 text,
+    address_line2 text,
+    city text,
+    region text,
+    postal_code text,
+    country text,
+    customer_id text,
+    CONSTRAINT customer_import_rows_row_no_check CHECK ((row_no >= 2)),
+    CONSTRAINT customer_import_rows_state_check CHECK ((state = ANY (ARRAY['read'::text, 'new'::text, 'duplicate'::text, 'file_duplicate'::text, 'invalid'::text, 'created'::text, 'updated'::text, 'skipped'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.customer_import_rows FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_import_rows; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_import_rows IS '@behavior -query:resource:list -query:resource:connection
+A data row of an imported file: its cells, the values it would give a customer, and its state.';
+
+--
+-- Name: COLUMN customer_import_rows.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_import_rows.import_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.import_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_import_rows.row_no; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.row_no IS 'The row of the file, as a spreadsheet numbers it (the header is row 1).';
+
+--
+-- Name: COLUMN customer_import_rows.state; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.state IS 'new, duplicate (of customerId), file_duplicate, invalid (reason); after the commit created, updated, skipped or failed (reason).';
+
+--
+-- Name: COLUMN customer_import_rows.reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_import_rows.reason IS 'Why the row cannot be imported, in words.';
 
 --
 -- Name: customer_import_rows_likely_duplicates(app_public.customer_import_rows); Type: FUNCTION; Schema: app_public; Owner: -
@@ -21646,7 +21904,7 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR E
 -- Name: customers _200_create_stats; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__create_stats();
+CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_customers__create_stats();
 
 --
 -- Name: tenants _200_rescale_prices; Type: TRIGGER; Schema: app_public; Owner: -
@@ -21682,7 +21940,7 @@ CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.catalog_items FOR
 -- Name: customer_addresses _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+CREATE TRIGGER _500_audit AFTER DELETE OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: customer_contacts _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -21724,7 +21982,7 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.custome
 -- Name: customers _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+CREATE TRIGGER _500_audit AFTER UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: devices _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -21779,6 +22037,18 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.tax_rat
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: customer_addresses _500_audit_inserts; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit_inserts AFTER INSERT ON app_public.customer_addresses REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit_inserts('created_at', 'updated_at');
+
+--
+-- Name: customers _500_audit_inserts; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit_inserts AFTER INSERT ON app_public.customers REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__audit_inserts('created_at', 'updated_at');
 
 --
 -- Name: inventory_items _600_reporting; Type: TRIGGER; Schema: app_public; Owner: -
@@ -26974,6 +27244,13 @@ REVOKE ALL ON FUNCTION app_hidden.change_actor() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.change_actor() TO bo_visitor;
 
 --
+-- Name: FUNCTION checked_address(line1 text, line2 text, city text, region text, postal_code text, country text, default_country text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_address(line1 text, line2 text, city text, region text, postal_code text, country text, default_country text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_address(line1 text, line2 text, city text, region text, postal_code text, country text, default_country text) TO bo_visitor;
+
+--
 -- Name: FUNCTION current_tenant_country(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -27092,6 +27369,27 @@ GRANT SELECT ON TABLE app_public.customers TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION checked_phone(phone text, country text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_phone(phone text, country text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_phone(phone text, country text) TO bo_visitor;
+
+--
+-- Name: FUNCTION checked_tags(tags text[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_tags(tags text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_tags(tags text[]) TO bo_visitor;
+
+--
+-- Name: FUNCTION checked_yes_no(label text, value text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_yes_no(label text, value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_yes_no(label text, value text) TO bo_visitor;
 
 --
 -- Name: FUNCTION contact_allowed(do_not_contact boolean, channel_allowed boolean, has_detail boolean, status text); Type: ACL; Schema: app_hidden; Owner: -
@@ -27337,6 +27635,13 @@ REVOKE ALL ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_na
 GRANT ALL ON FUNCTION app_hidden.duplicate_surname_key(first_name text, last_name text) TO bo_visitor;
 
 --
+-- Name: FUNCTION email_problem(email text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.email_problem(email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.email_problem(email text) TO bo_visitor;
+
+--
 -- Name: FUNCTION erased_customer_payload(payload jsonb); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -27418,13 +27723,6 @@ GRANT ALL ON FUNCTION app_hidden.has_module(module text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.has_permission(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.has_permission(permission text) TO bo_visitor;
-
---
--- Name: FUNCTION import_yes_no(label text, value text, field text); Type: ACL; Schema: app_hidden; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_hidden.import_yes_no(label text, value text, field text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_hidden.import_yes_no(label text, value text, field text) TO bo_visitor;
 
 --
 -- Name: FUNCTION iso_utc(instant timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
@@ -27538,6 +27836,13 @@ REVOKE ALL ON FUNCTION app_hidden.merged_customer(p app_public.customers, d app_
 GRANT ALL ON FUNCTION app_hidden.merged_customer(p app_public.customers, d app_public.customers) TO bo_visitor;
 
 --
+-- Name: FUNCTION name_problem(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.name_problem(field text, value text, max_length integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.name_problem(field text, value text, max_length integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION normalize_phone(phone text, country text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -27587,6 +27892,13 @@ REVOKE ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_leng
 GRANT ALL ON FUNCTION app_hidden.optional_name(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
+-- Name: FUNCTION optional_name_problem(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.optional_name_problem(field text, value text, max_length integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.optional_name_problem(field text, value text, max_length integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION optional_text(field text, value text, max_length integer, column_name text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -27629,6 +27941,13 @@ REVOKE ALL ON FUNCTION app_hidden.tenant_suspended_error() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
 
 --
+-- Name: FUNCTION text_problem(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.text_problem(field text, value text, max_length integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.text_problem(field text, value text, max_length integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION timeline_entry_after(at timestamp with time zone, kind text, subject_id text, entry_key text, older_than text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -27641,6 +27960,13 @@ GRANT ALL ON FUNCTION app_hidden.timeline_entry_after(at timestamp with time zon
 
 REVOKE ALL ON FUNCTION app_hidden.trim_blank(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.trim_blank(value text) TO bo_visitor;
+
+--
+-- Name: FUNCTION unidentifiable_customer_message(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.unidentifiable_customer_message() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.unidentifiable_customer_message() TO bo_visitor;
 
 --
 -- Name: FUNCTION unit_share(x bigint, k bigint, n bigint); Type: ACL; Schema: app_hidden; Owner: -
@@ -27899,12 +28225,6 @@ REVOKE ALL ON FUNCTION app_private.customer_for_data_request(tenant_id text, cus
 REVOKE ALL ON FUNCTION app_private.customer_history_ids(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
--- Name: TABLE customer_import_rows; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.customer_import_rows TO bo_visitor;
-
---
 -- Name: FUNCTION customer_import_values(cells text[], mapping text[], country text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -28005,6 +28325,12 @@ REVOKE ALL ON FUNCTION app_private.delete_old_job_runs(keep interval) FROM PUBLI
 --
 
 REVOKE ALL ON FUNCTION app_private.dispatch(evt app_private.events, only_consumer text, delivery text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION dispatch_events(evts app_private.events[], delivery text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.dispatch_events(evts app_private.events[], delivery text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
@@ -28113,6 +28439,12 @@ REVOKE ALL ON FUNCTION app_private.finish_customer_import_parse(tenant_id text, 
 --
 
 REVOKE ALL ON FUNCTION app_private.finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION import_cell(cells text[], mapping text[], field text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.import_cell(cells text[], mapping text[], field text) FROM PUBLIC;
 
 --
 -- Name: TABLE inventory_items; Type: ACL; Schema: app_public; Owner: -
@@ -28499,6 +28831,12 @@ REVOKE ALL ON FUNCTION app_private.reporting_customer_loyalty_days(tenant_id tex
 REVOKE ALL ON FUNCTION app_private.reporting_customer_orders(tenant_id text, evts app_private.events[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reporting_customers__apply(evts app_private.events[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.reporting_customers__apply(evts app_private.events[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION reporting_customers__apply(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -28785,6 +29123,12 @@ REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__audit_inserts(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__audit_inserts() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg__notify_customers_changed(); Type: ACL; Schema: app_private; Owner: -
@@ -29328,6 +29672,12 @@ GRANT ALL ON FUNCTION app_public.customer_import_fields() TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_public.customer_import_history() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_import_history() TO bo_visitor;
+
+--
+-- Name: TABLE customer_import_rows; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_import_rows TO bo_visitor;
 
 --
 -- Name: FUNCTION customer_import_rows_likely_duplicates(r app_public.customer_import_rows); Type: ACL; Schema: app_public; Owner: -
