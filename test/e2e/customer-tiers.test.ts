@@ -69,7 +69,7 @@ describe("customer tiers", () => {
     await expect.poll(() => page.getByTestId("customer-row").allTextContents(), { timeout: 15_000 }).toEqual([expect.stringContaining("Rosa Diaz")]);
 
     // The till: Rosa attached shows her tier; 2 espressos and a cake, 9.00, less Gold's 0.90.
-    await page.getByRole("link", { name: "POS" }).click();
+    await page.goto("/pos");
     await page.getByRole("heading", { name: "Point of sale" }).waitFor();
     await page.getByRole("button", { name: "Customer", exact: true }).click();
     const picker = page.getByRole("dialog", { name: "Attach a customer" });
