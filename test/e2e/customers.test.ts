@@ -255,7 +255,7 @@ describe("customers", () => {
     await summary.filter({ hasText: "30 customers · showing 28" }).waitFor();
     expect((await names()).slice(0, 5)).toEqual(["Person 10", "Person 20", "Person 05", "Person 30", "Person 29"]);
     const visited = rowsOf(page).filter({ hasText: "Person 10" });
-    expect(await visited.getByRole("cell").nth(6).textContent()).toBe("$70.00"); // name, company, email, phone, type, visits, spend
+    expect(await visited.getByRole("cell").nth(7).textContent()).toBe("$70.00"); // name, company, email, phone, type, tier, visits, spend
     await page.getByRole("button", { name: "Load more" }).click();
     await summary.filter({ hasText: /^30 customers$/ }).waitFor();
     expect(await rowsOf(page).count()).toBe(30);

@@ -126,6 +126,20 @@ describe("a tier at the till", () => {
     expect(plain).toMatchObject({ discount_total: 125, tier_name: null, tier_discount: 0 });
   });
 
+  it("with VAT in the prices the tier's percent comes off the shelf amount, and the tax is the part of what is paid", async () => {
+    const market = (await shop.owner.query("insert into app_public.locations (name, timezone) values ('VAT market', 'Europe/Paris') returning id")).rows[0].id;
+    const vat = (await shop.owner.query("select * from app_public.create_tax_rate('VAT tier', 2000, true)")).rows[0];
+    await shop.owner.query("select app_public.set_location_tax_rate($1, $2)", [market, vat.id]);
+    const flo = await customer("Flo");
+    const tenPercent = await tier("Ten VAT", 40, 1000);
+    await setTier(flo.id, tenPercent.id);
+    // Shelf 3.25, 10 % = 32.5 → 33 (half up): she pays 2.92, of which VAT 292 × 2000 / 12000 = 48.7 → 49.
+    // Without tax: subtotal 325 − 54 = 271, net 292 − 49 = 243, so the discounts are 28.
+    const order = await placeOrder(shop.cashier, market, [line(shop.item.MUFFIN, 1)], { customerId: flo.id });
+    expect(order).toMatchObject({ tax_inclusive: true, tier_name: "Ten VAT", tier_discount: 33, subtotal: 271, discount_total: 28, tax_total: 49, total: 292 });
+    expect(order.total).toBe(order.subtotal - order.discount_total + order.tax_total);
+  });
+
   it("an order keeps its price when the customer's tier, or the tier's percent, changes later (open or sold)", async () => {
     const sold = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE, 2)], { customerId: ann.id });
     const open = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.LATTE, 2)], { customerId: ann.id, open: true });

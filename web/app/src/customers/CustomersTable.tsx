@@ -132,7 +132,7 @@ function Muted({ text = "—" }: { text?: string }) {
 export function MessageRow({ children }: { children: ReactNode }) {
   return (
     <TableRow>
-      <TableCell colSpan={8}>
+      <TableCell colSpan={9}>
         <Typography color="text.secondary">{children}</Typography>
       </TableCell>
     </TableRow>
