@@ -127,6 +127,23 @@ describe("customerChanged", () => {
     expect(anonymous.errors[0]?.extensions?.code ?? anonymous.errors[0]?.[0]?.extensions?.code).toBe("LOGIN");
   });
 
+  it("the socket keeps the GraphQL limits of HTTP: an operation over them gets QLIMT and no data", async () => {
+    const socket = socketFor(asManager);
+    const aliases = (field: string) => Array.from({ length: 31 }, (_, i) => `a${i}: ${field}`).join(" ");
+    for (const query of [`query { ${aliases("currentPermissions")} }`, `subscription { customerChanged { ${aliases("many")} } }`]) {
+      const got: { data: unknown[]; errors: any[] } = { data: [], errors: [] };
+      await new Promise<void>((resolve) => {
+        socket.subscribe({ query }, {
+          next: (value) => (value.errors ? got.errors.push(...value.errors) : got.data.push(value.data)),
+          error: (err) => (got.errors.push(...(Array.isArray(err) ? err : [err])), resolve()),
+          complete: () => resolve(),
+        });
+      });
+      expect(got.data).toEqual([]);
+      expect(got.errors.map((e) => e?.extensions?.code)).toEqual(["QLIMT"]);
+    }
+  });
+
   it("a page of another site cannot open the socket with the visitor's cookie (403 XORIG)", async () => {
     const ws = new WebSocket(server.url.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws", {
       headers: { cookie: cookieOf(asManager), origin: "https://evil.example" },
