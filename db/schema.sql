@@ -6329,8 +6329,9 @@ CREATE FUNCTION app_private.customer_data_document(tenant_id text, customer_id t
     'business', (select t.name from app_public.tenants t where t.id = c.tenant_id),
     'currency', jsonb_build_object('code', cur.code, 'minor_units', cur.minor_units,
                                    'note', 'Amounts are whole numbers of the currency''s minor unit (cents for USD).'),
-    'customer', (to_jsonb(c) - 'tenant_id' - 'customer_type_id') || jsonb_build_object(
-      'type', (select ty.label from app_public.customer_types ty where ty.tenant_id = c.tenant_id and ty.id = c.customer_type_id)),
+    'customer', (to_jsonb(c) - 'tenant_id' - 'customer_type_id' - 'tier_id') || jsonb_build_object(
+      'type', (select ty.label from app_public.customer_types ty where ty.tenant_id = c.tenant_id and ty.id = c.customer_type_id),
+      'tier', (select t.name from app_public.customer_tiers t where t.tenant_id = c.tenant_id and t.id = c.tier_id)),
     'merged_records', (select coalesce(jsonb_agg(to_jsonb(m) - 'tenant_id' order by m.id), '[]')
                        from app_public.customers m where m.tenant_id = c.tenant_id and m.id = any(h.ids) and m.id <> c.id),
     'purchase_history', (select to_jsonb(s) - 'tenant_id' - 'customer_id' - 'recent_visits'
@@ -6342,6 +6343,13 @@ CREATE FUNCTION app_private.customer_data_document(tenant_id text, customer_id t
               where n.tenant_id = c.tenant_id and n.customer_id = any(h.ids)),
     'addresses', (select coalesce(jsonb_agg(to_jsonb(a) - 'tenant_id' - 'customer_id' order by a.created_at, a.id), '[]')
                   from app_public.customer_addresses a where a.tenant_id = c.tenant_id and a.customer_id = any(h.ids)),
+    -- A company's contacts, and the calls, emails and meetings staff logged with the customer.
+    'contacts', (select coalesce(jsonb_agg(to_jsonb(k) - 'tenant_id' - 'customer_id' order by k.created_at, k.id), '[]')
+                 from app_public.customer_contacts k where k.tenant_id = c.tenant_id and k.customer_id = any(h.ids)),
+    'interactions', (select coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'kind', i.kind, 'note', i.note, 'occurred_at', i.occurred_at,
+                                                                  'by', u.name) order by i.occurred_at, i.id), '[]')
+                     from app_public.customer_interactions i left join app_public.users u on u.id = i.author_user_id
+                     where i.tenant_id = c.tenant_id and i.customer_id = any(h.ids)),
     'consents', jsonb_build_object(
       'marketing', jsonb_build_object('agreed', c.marketing_consent, 'source', c.marketing_consent_source,
                                       'recorded_at', c.marketing_consent_updated_at),

@@ -1,1 +1,2 @@
 -- Enter migration here
+--!include customers/495-data-requests.sql

@@ -47,6 +47,10 @@ beforeAll(async () => {
     JSON.stringify([{ order_line_id: lines.rows[0].id, quantity: 1 }]),
   ]);
   await mergeCustomers(shop.owner, ann.id, dup.id);
+  // A call logged with Ann, one with Bob, and a tier for Ann.
+  await shop.manager.query("insert into app_public.customer_interactions (customer_id, kind, note) values ($1, 'call', 'Asked about oat milk'), ($2, 'call', 'Bob''s call')", [ann.id, bob.id]);
+  const gold = (await shop.owner.query("select * from app_public.create_customer_tier('Gold', 1, 1000)")).rows[0];
+  await shop.manager.query("select app_public.set_customer_tier($1, $2)", [ann.id, gold.id]);
 });
 afterAll(() => db?.drop());
 afterEach(() => {
@@ -88,6 +92,9 @@ describe("customer_data_export", () => {
     expect(doc.merged_records.map((m: { id: string; email: string }) => [m.id, m.email])).toEqual([[dup.id, "annie@example.org"]]);
     expect(doc.notes.map((n: { body: string }) => n.body)).toEqual(["Allergic to nuts"]);
     expect(doc.addresses.map((a: { line1: string }) => a.line1)).toEqual(["12 Elm Street"]);
+    expect(doc.customer.tier).toBe("Gold");
+    expect(doc.contacts).toEqual([]);
+    expect(doc.interactions).toEqual([expect.objectContaining({ kind: "call", note: "Asked about oat milk", by: expect.any(String) })]);
     expect(doc.orders.map((o: { id: string }) => o.id).sort()).toEqual([...annOrders].sort());
     const first = doc.orders.find((o: { id: string }) => o.id === annOrders[0]);
     expect(first).toMatchObject({ total: 2000, refunded_total: 1000, lines: [{ line_no: 1, name: "Coffee", quantity: 2, total: 2000 }] });

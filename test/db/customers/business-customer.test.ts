@@ -1,7 +1,8 @@
 // Issue 16's "done when", end to end in SQL: a company with three contacts (one primary) and a
 // "Gold 10%" tier buys at the till — the quote and the sale carry the tier's discount line, the
 // order (what the receipt prints) and the daily sales (the admin's and the folded read model) carry
-// it in discount_total, and the company's timeline shows each sale at the time it was placed.
+// it in discount_total, the company's timeline shows each sale at the time it was placed, and a
+// data request for it carries its contacts and tier.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
 import { line, openShop, placeOrder, type Shop } from "../sales/shop.ts";
@@ -66,6 +67,13 @@ describe("a business customer at the till", () => {
     expect(folded).toEqual([
       { day: twoDaysAgo.toISOString().slice(0, 10), discount: 450 },
       { day: today, discount: 900 },
+    ]);
+
+    // A data request for the company carries its contacts and its tier.
+    const doc = (await db.owner.query("select app_private.customer_data_document($1, $2) as d", [shop.tenantId, acme.id])).rows[0].d;
+    expect(doc.customer).toMatchObject({ company_name: "Acme Offices", tier: "Gold" });
+    expect(doc.contacts.map((k: { first_name: string; role: string }) => [k.first_name, k.role]).sort()).toEqual([
+      ["Ada", "contact"], ["Ben", "contact"], ["Cleo", "primary"],
     ]);
 
     // The timeline: each sale at the time it was placed, newest first — not when it was recorded.
