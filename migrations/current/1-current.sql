@@ -1,2 +1,1 @@
 -- Enter migration here
---!include customers/495-data-requests.sql
