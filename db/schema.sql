@@ -11025,7 +11025,7 @@ CREATE TABLE app_public.tenders (
     CONSTRAINT tenders_amount_check CHECK ((amount > 0)),
     CONSTRAINT tenders_check CHECK (((change_given >= 0) AND (change_given < amount))),
     CONSTRAINT tenders_check1 CHECK (((type = 'cash'::text) OR (change_given = 0))),
-    CONSTRAINT tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
+    CONSTRAINT tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text, 'account'::text])))
 );
 
 ALTER TABLE ONLY app_public.tenders FORCE ROW LEVEL SECURITY;
@@ -13016,6 +13016,8 @@ CREATE TABLE app_public.tenants (
     locale text DEFAULT 'en-US'::text NOT NULL,
     receipt_address text,
     receipt_footer text,
+    account_overdue_suspend_days integer,
+    CONSTRAINT tenants_account_overdue_suspend_days_check CHECK (((account_overdue_suspend_days >= 1) AND (account_overdue_suspend_days <= 365))),
     CONSTRAINT tenants_default_country_check CHECK ((default_country ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT tenants_locale_check CHECK (((length(locale) >= 2) AND (length(locale) <= 35))),
     CONSTRAINT tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
@@ -13100,6 +13102,12 @@ COMMENT ON COLUMN app_public.tenants.receipt_address IS 'The address printed und
 --
 
 COMMENT ON COLUMN app_public.tenants.receipt_footer IS 'Printed at the foot of receipts ("Thank you! Returns within 30 days with this receipt.").';
+
+--
+-- Name: COLUMN tenants.account_overdue_suspend_days; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.tenants.account_overdue_suspend_days IS 'Suspend an account automatically when one of its invoices is overdue by this many days; null: never.';
 
 --
 -- Name: create_business(text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -17703,6 +17711,24 @@ ALTER TABLE ONLY app_private.export_chunks FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE app_private.export_chunks IS 'The bytes of export files, in order, about 1 MB each.';
 
 --
+-- Name: invoiced_entries; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.invoiced_entries (
+    tenant_id text NOT NULL,
+    entry_id text NOT NULL,
+    invoice_id text NOT NULL
+);
+
+ALTER TABLE ONLY app_private.invoiced_entries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE invoiced_entries; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.invoiced_entries IS 'The ledger entries on a live invoice (one row each); removed when the invoice is voided.';
+
+--
 -- Name: job_runs; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -18111,6 +18137,346 @@ ALTER TABLE ONLY app_private.worker_pools FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE app_private.worker_pools IS 'The graphile-worker pools of live (or crashed) worker processes, with the advisory lock key that proves the process alive.';
 
 --
+-- Name: account_actions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_actions (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    action text NOT NULL,
+    reason text NOT NULL,
+    before jsonb,
+    after jsonb NOT NULL,
+    actor_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_actions_action_check CHECK ((action = ANY (ARRAY['open'::text, 'terms_change'::text, 'suspend'::text, 'reactivate'::text, 'write_off'::text, 'invoice_void'::text]))),
+    CONSTRAINT account_actions_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500)))
+);
+
+ALTER TABLE ONLY app_public.account_actions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_actions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_actions IS '@unique id
+The action log of an account: open, a change of its limit or terms, suspend, reactivate, write-off, an invoice voided — each with its reason and the account before and after. Never changed.';
+
+--
+-- Name: COLUMN account_actions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_actions.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_actions.before; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_actions.before IS 'The account before the action (credit limit, payment terms, status, balance); null when it opened.';
+
+--
+-- Name: COLUMN account_actions.after; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_actions.after IS 'The account after the action.';
+
+--
+-- Name: COLUMN account_actions.actor_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_actions.actor_user_id IS 'Who did it; null when the worker did (the overdue sweep).';
+
+--
+-- Name: account_allocations; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_allocations (
+    tenant_id text NOT NULL,
+    entry_id text NOT NULL,
+    invoice_id text NOT NULL,
+    amount bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_allocations_amount_check CHECK ((amount > 0))
+);
+
+ALTER TABLE ONLY app_public.account_allocations FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_allocations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_allocations IS 'What a payment or write-off covers of an invoice: oldest open invoices first (app_private.allocate_account_credit).';
+
+--
+-- Name: COLUMN account_allocations.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_allocations.tenant_id IS '@behavior -*';
+
+--
+-- Name: account_entries; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_entries (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    kind text NOT NULL,
+    amount bigint NOT NULL,
+    net_amount bigint DEFAULT 0 NOT NULL,
+    tax_amount bigint DEFAULT 0 NOT NULL,
+    tax_rate_bps integer,
+    order_id text,
+    tender_id text,
+    refund_tender_id text,
+    payment_id text,
+    memo text,
+    business_date date NOT NULL,
+    created_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_entries_amount_check CHECK ((amount <> 0)),
+    CONSTRAINT account_entries_check CHECK (((kind = 'sale'::text) = (amount > 0))),
+    CONSTRAINT account_entries_check1 CHECK (((kind <> ALL (ARRAY['sale'::text, 'credit_note'::text])) OR ((order_id IS NOT NULL) AND ((net_amount + tax_amount) = amount)))),
+    CONSTRAINT account_entries_check2 CHECK (((kind = 'sale'::text) = (tender_id IS NOT NULL))),
+    CONSTRAINT account_entries_check3 CHECK (((kind = 'credit_note'::text) = (refund_tender_id IS NOT NULL))),
+    CONSTRAINT account_entries_check4 CHECK (((kind = 'payment'::text) = (payment_id IS NOT NULL))),
+    CONSTRAINT account_entries_kind_check CHECK ((kind = ANY (ARRAY['sale'::text, 'credit_note'::text, 'payment'::text, 'write_off'::text]))),
+    CONSTRAINT account_entries_memo_check CHECK ((length(memo) <= 500))
+);
+
+ALTER TABLE ONLY app_public.account_entries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_entries IS '@unique id
+The ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off. Its sum is the balance. Written by the database only; never changed.';
+
+--
+-- Name: COLUMN account_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_entries.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_entries.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_entries.amount IS 'In minor units of the business''s currency: positive adds to what the customer owes (a sale), negative takes off (credit note, payment, write-off).';
+
+--
+-- Name: COLUMN account_entries.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_entries.business_date IS 'The day it counts on: the sale''s or refund''s business date, the day a payment was received.';
+
+--
+-- Name: account_invoice_lines; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_invoice_lines (
+    tenant_id text NOT NULL,
+    invoice_id text NOT NULL,
+    entry_id text NOT NULL,
+    line_no integer NOT NULL,
+    description text NOT NULL,
+    net_amount bigint NOT NULL,
+    tax_amount bigint NOT NULL,
+    tax_rate_bps integer,
+    amount bigint NOT NULL,
+    CONSTRAINT account_invoice_lines_check CHECK ((amount = (net_amount + tax_amount))),
+    CONSTRAINT account_invoice_lines_line_no_check CHECK ((line_no > 0))
+);
+
+ALTER TABLE ONLY app_public.account_invoice_lines FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_invoice_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_invoice_lines IS 'A line of an invoice: one sale on account or credit note, with its net amount, tax and rate.';
+
+--
+-- Name: COLUMN account_invoice_lines.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoice_lines.tenant_id IS '@behavior -*';
+
+--
+-- Name: account_invoices; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_invoices (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    invoice_number text NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    issued_on date NOT NULL,
+    due_on date NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    currency text NOT NULL,
+    net_total bigint NOT NULL,
+    tax_total bigint NOT NULL,
+    total bigint NOT NULL,
+    amount_paid bigint DEFAULT 0 NOT NULL,
+    source text NOT NULL,
+    voided_at timestamp with time zone,
+    void_reason text,
+    voided_by_user_id text,
+    created_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_invoices_check CHECK ((period_end >= period_start)),
+    CONSTRAINT account_invoices_check1 CHECK ((due_on >= issued_on)),
+    CONSTRAINT account_invoices_check2 CHECK (((total = (net_total + tax_total)) AND (total > 0))),
+    CONSTRAINT account_invoices_check3 CHECK (((amount_paid >= 0) AND (amount_paid <= total))),
+    CONSTRAINT account_invoices_check4 CHECK (((status = 'void'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
+    CONSTRAINT account_invoices_check5 CHECK (((status <> 'paid'::text) OR (amount_paid = total))),
+    CONSTRAINT account_invoices_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT account_invoices_invoice_number_check CHECK ((invoice_number ~ '^INV-[0-9]{4}-[0-9]{5,}$'::text)),
+    CONSTRAINT account_invoices_source_check CHECK ((source = ANY (ARRAY['monthly'::text, 'on_demand'::text]))),
+    CONSTRAINT account_invoices_status_check CHECK ((status = ANY (ARRAY['open'::text, 'paid'::text, 'void'::text]))),
+    CONSTRAINT account_invoices_void_reason_check CHECK (((length(void_reason) >= 1) AND (length(void_reason) <= 500)))
+);
+
+ALTER TABLE ONLY app_public.account_invoices FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_invoices IS '@unique id
+An invoice of an account: the sales on account and credit notes of a period, with tax per rate and a due date from the payment terms. Made by the monthly run or invoiceCustomerAccount; paid by allocations; voided with a reason.';
+
+--
+-- Name: COLUMN account_invoices.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_invoices.invoice_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.invoice_number IS 'INV-YYYY-NNNNN: the year it was issued and a number counted per business and year, without gaps.';
+
+--
+-- Name: COLUMN account_invoices.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.status IS 'open, paid or void (stored); see state for overdue.';
+
+--
+-- Name: COLUMN account_invoices.amount_paid; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.amount_paid IS 'What payments and write-offs allocated to it cover, in minor units.';
+
+--
+-- Name: COLUMN account_invoices.source; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.source IS 'monthly (the 02:00 run on the 1st) or on_demand.';
+
+--
+-- Name: account_payments; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_payments (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    amount bigint NOT NULL,
+    method text NOT NULL,
+    reference text,
+    received_on date NOT NULL,
+    recorded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_payments_amount_check CHECK (((amount > 0) AND (amount <= '100000000000'::bigint))),
+    CONSTRAINT account_payments_method_check CHECK ((method = ANY (ARRAY['cash'::text, 'card'::text, 'bank_transfer'::text]))),
+    CONSTRAINT account_payments_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 100)))
+);
+
+ALTER TABLE ONLY app_public.account_payments FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_payments; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_payments IS '@unique id
+A payment received on an account; allocated to its oldest open invoices first. Written by recordAccountPayment; never changed.';
+
+--
+-- Name: COLUMN account_payments.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_payments.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_payments.method; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_payments.method IS 'cash, card or bank_transfer.';
+
+--
+-- Name: COLUMN account_payments.reference; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_payments.reference IS 'The bank reference or a note that identifies the payment.';
+
+--
+-- Name: account_suspensions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_suspensions (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    type text NOT NULL,
+    reason text NOT NULL,
+    suspended_at timestamp with time zone DEFAULT now() NOT NULL,
+    suspended_by_user_id text,
+    reactivated_at timestamp with time zone,
+    reactivation_reason text,
+    reactivated_by_user_id text,
+    CONSTRAINT account_suspensions_check CHECK (((reactivated_at IS NULL) = (reactivation_reason IS NULL))),
+    CONSTRAINT account_suspensions_reactivation_reason_check CHECK (((length(reactivation_reason) >= 1) AND (length(reactivation_reason) <= 500))),
+    CONSTRAINT account_suspensions_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT account_suspensions_type_check CHECK ((type = ANY (ARRAY['non_payment'::text, 'customer_request'::text, 'technical'::text, 'fraud'::text])))
+);
+
+ALTER TABLE ONLY app_public.account_suspensions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_suspensions IS '@unique id
+Each time an account was suspended (with its type and reason) and, once it was, reactivated (with its reason). Written by suspendCustomerAccount and reactivateCustomerAccount.';
+
+--
+-- Name: COLUMN account_suspensions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_suspensions.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_suspensions.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_suspensions.type IS 'non_payment, customer_request, technical or fraud.';
+
+--
+-- Name: COLUMN account_suspensions.suspended_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_suspensions.suspended_by_user_id IS 'Who suspended it; null when the overdue sweep did.';
+
+--
 -- Name: audit_entries; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -18389,6 +18755,40 @@ COMMENT ON COLUMN app_public.catalog_items.price IS 'Unit price in cents, before
 
 COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
 Only active items can be sold.';
+
+--
+-- Name: customer_accounts; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_accounts (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    account_number text NOT NULL,
+    opened_at timestamp with time zone DEFAULT now() NOT NULL,
+    opened_by_user_id text,
+    CONSTRAINT customer_accounts_account_number_check CHECK ((account_number ~ '^CT-[0-9]{4}-[0-9]{5,}$'::text))
+);
+
+ALTER TABLE ONLY app_public.customer_accounts FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_accounts IS '@unique accountNumber
+A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+
+--
+-- Name: COLUMN customer_accounts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_accounts.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_accounts.account_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_accounts.account_number IS 'CT-YYYY-NNNNN: the year it was opened and a number counted per business and year, without gaps.';
 
 --
 -- Name: customer_interactions; Type: TABLE; Schema: app_public; Owner: -
@@ -19012,7 +19412,7 @@ CREATE TABLE app_public.refund_tenders (
     order_refund_id text,
     CONSTRAINT refund_tenders_amount_check CHECK ((amount > 0)),
     CONSTRAINT refund_tenders_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
-    CONSTRAINT refund_tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text])))
+    CONSTRAINT refund_tenders_type_check CHECK ((type = ANY (ARRAY['cash'::text, 'card'::text, 'account'::text])))
 );
 
 ALTER TABLE ONLY app_public.refund_tenders FORCE ROW LEVEL SECURITY;
@@ -19790,6 +20190,13 @@ ALTER TABLE ONLY app_private.export_chunks
     ADD CONSTRAINT export_chunks_pkey PRIMARY KEY (tenant_id, export_id, chunk_no);
 
 --
+-- Name: invoiced_entries invoiced_entries_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.invoiced_entries
+    ADD CONSTRAINT invoiced_entries_pkey PRIMARY KEY (tenant_id, entry_id);
+
+--
 -- Name: job_runs job_runs_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -19851,6 +20258,110 @@ ALTER TABLE ONLY app_private.user_secrets
 
 ALTER TABLE ONLY app_private.worker_pools
     ADD CONSTRAINT worker_pools_pkey PRIMARY KEY (pool_id);
+
+--
+-- Name: account_actions account_actions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_actions
+    ADD CONSTRAINT account_actions_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_actions_pkey ON account_actions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_actions_pkey ON app_public.account_actions IS '@behavior -single -update -delete';
+
+--
+-- Name: account_allocations account_allocations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_allocations
+    ADD CONSTRAINT account_allocations_pkey PRIMARY KEY (tenant_id, entry_id, invoice_id);
+
+--
+-- Name: CONSTRAINT account_allocations_pkey ON account_allocations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_allocations_pkey ON app_public.account_allocations IS '@behavior -single -update -delete';
+
+--
+-- Name: account_entries account_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_entries_pkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_pkey ON app_public.account_entries IS '@behavior -single -update -delete';
+
+--
+-- Name: account_invoice_lines account_invoice_lines_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoice_lines
+    ADD CONSTRAINT account_invoice_lines_pkey PRIMARY KEY (tenant_id, invoice_id, line_no);
+
+--
+-- Name: CONSTRAINT account_invoice_lines_pkey ON account_invoice_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoice_lines_pkey ON app_public.account_invoice_lines IS '@behavior -single -update -delete';
+
+--
+-- Name: account_invoices account_invoices_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoices
+    ADD CONSTRAINT account_invoices_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_invoices_pkey ON account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoices_pkey ON app_public.account_invoices IS '@behavior -single -update -delete';
+
+--
+-- Name: account_invoices account_invoices_tenant_id_invoice_number_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoices
+    ADD CONSTRAINT account_invoices_tenant_id_invoice_number_key UNIQUE (tenant_id, invoice_number);
+
+--
+-- Name: CONSTRAINT account_invoices_tenant_id_invoice_number_key ON account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoices_tenant_id_invoice_number_key ON app_public.account_invoices IS '@behavior -single';
+
+--
+-- Name: account_payments account_payments_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_payments
+    ADD CONSTRAINT account_payments_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_payments_pkey ON account_payments; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_payments_pkey ON app_public.account_payments IS '@behavior -single -update -delete';
+
+--
+-- Name: account_suspensions account_suspensions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_suspensions
+    ADD CONSTRAINT account_suspensions_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_suspensions_pkey ON account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_suspensions_pkey ON app_public.account_suspensions IS '@behavior -single -update -delete';
 
 --
 -- Name: audit_entries audit_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -20027,6 +20538,32 @@ COMMENT ON CONSTRAINT catalog_items_tenant_id_sku_key ON app_public.catalog_item
 
 ALTER TABLE ONLY app_public.currencies
     ADD CONSTRAINT currencies_pkey PRIMARY KEY (code);
+
+--
+-- Name: customer_accounts customer_accounts_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_accounts
+    ADD CONSTRAINT customer_accounts_pkey PRIMARY KEY (tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT customer_accounts_pkey ON customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_accounts_pkey ON app_public.customer_accounts IS '@behavior -single -update -delete';
+
+--
+-- Name: customer_accounts customer_accounts_tenant_id_account_number_key; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_accounts
+    ADD CONSTRAINT customer_accounts_tenant_id_account_number_key UNIQUE (tenant_id, account_number);
+
+--
+-- Name: CONSTRAINT customer_accounts_tenant_id_account_number_key ON customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_accounts_tenant_id_account_number_key ON app_public.customer_accounts IS '@behavior -single';
 
 --
 -- Name: customer_addresses customer_addresses_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -20781,6 +21318,12 @@ CREATE INDEX events_tenant_seq_idx ON app_private.events USING btree (tenant_id,
 CREATE INDEX events_type_seq_idx ON app_private.events USING btree (type, seq);
 
 --
+-- Name: invoiced_entries_invoice_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX invoiced_entries_invoice_idx ON app_private.invoiced_entries USING btree (tenant_id, invoice_id);
+
+--
 -- Name: job_runs_running_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -20851,6 +21394,132 @@ CREATE INDEX stripe_events_pending_idx ON app_private.stripe_events USING btree 
 --
 
 CREATE INDEX worker_pools_process_key_idx ON app_private.worker_pools USING btree (process_key);
+
+--
+-- Name: account_actions_actor_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_actions_actor_idx ON app_public.account_actions USING btree (actor_user_id);
+
+--
+-- Name: account_actions_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_actions_customer_idx ON app_public.account_actions USING btree (tenant_id, customer_id, created_at DESC, id DESC);
+
+--
+-- Name: account_allocations_invoice_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_allocations_invoice_idx ON app_public.account_allocations USING btree (tenant_id, invoice_id);
+
+--
+-- Name: account_entries_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_entries_created_by_idx ON app_public.account_entries USING btree (created_by_user_id);
+
+--
+-- Name: account_entries_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_entries_customer_idx ON app_public.account_entries USING btree (tenant_id, customer_id, business_date, id);
+
+--
+-- Name: account_entries_order_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_entries_order_idx ON app_public.account_entries USING btree (tenant_id, order_id) WHERE (order_id IS NOT NULL);
+
+--
+-- Name: account_entries_payment_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX account_entries_payment_idx ON app_public.account_entries USING btree (tenant_id, payment_id) WHERE (payment_id IS NOT NULL);
+
+--
+-- Name: account_entries_refund_tender_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX account_entries_refund_tender_idx ON app_public.account_entries USING btree (tenant_id, refund_tender_id) WHERE (refund_tender_id IS NOT NULL);
+
+--
+-- Name: account_entries_tender_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX account_entries_tender_idx ON app_public.account_entries USING btree (tenant_id, tender_id) WHERE (tender_id IS NOT NULL);
+
+--
+-- Name: account_invoice_lines_entry_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_invoice_lines_entry_idx ON app_public.account_invoice_lines USING btree (tenant_id, entry_id);
+
+--
+-- Name: account_invoices_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_invoices_created_by_idx ON app_public.account_invoices USING btree (created_by_user_id);
+
+--
+-- Name: account_invoices_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_invoices_customer_idx ON app_public.account_invoices USING btree (tenant_id, customer_id, issued_on DESC, id DESC);
+
+--
+-- Name: account_invoices_open_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_invoices_open_idx ON app_public.account_invoices USING btree (tenant_id, customer_id, due_on, invoice_number) WHERE (status = 'open'::text);
+
+--
+-- Name: account_invoices_status_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_invoices_status_idx ON app_public.account_invoices USING btree (tenant_id, status, due_on);
+
+--
+-- Name: account_invoices_voided_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_invoices_voided_by_idx ON app_public.account_invoices USING btree (voided_by_user_id);
+
+--
+-- Name: account_payments_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_payments_customer_idx ON app_public.account_payments USING btree (tenant_id, customer_id, received_on DESC, id DESC);
+
+--
+-- Name: account_payments_recorded_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_payments_recorded_by_idx ON app_public.account_payments USING btree (recorded_by_user_id);
+
+--
+-- Name: account_suspensions_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_suspensions_customer_idx ON app_public.account_suspensions USING btree (tenant_id, customer_id, suspended_at DESC);
+
+--
+-- Name: account_suspensions_open_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX account_suspensions_open_idx ON app_public.account_suspensions USING btree (tenant_id, customer_id) WHERE (reactivated_at IS NULL);
+
+--
+-- Name: account_suspensions_reactivated_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_suspensions_reactivated_by_idx ON app_public.account_suspensions USING btree (reactivated_by_user_id);
+
+--
+-- Name: account_suspensions_suspended_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_suspensions_suspended_by_idx ON app_public.account_suspensions USING btree (suspended_by_user_id);
 
 --
 -- Name: audit_entries_actor_created_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -20965,6 +21634,12 @@ CREATE INDEX cash_drawers_opened_by_idx ON app_public.cash_drawers USING btree (
 --
 
 CREATE INDEX catalog_items_name_idx ON app_public.catalog_items USING btree (tenant_id, name);
+
+--
+-- Name: customer_accounts_opened_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customer_accounts_opened_by_idx ON app_public.customer_accounts USING btree (opened_by_user_id);
 
 --
 -- Name: customer_addresses_customer_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -22233,6 +22908,27 @@ ALTER TABLE ONLY app_private.export_chunks
     ADD CONSTRAINT export_chunks_tenant_id_export_id_fkey FOREIGN KEY (tenant_id, export_id) REFERENCES reporting.exports(tenant_id, id) ON DELETE CASCADE;
 
 --
+-- Name: invoiced_entries invoiced_entries_tenant_id_entry_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.invoiced_entries
+    ADD CONSTRAINT invoiced_entries_tenant_id_entry_id_fkey FOREIGN KEY (tenant_id, entry_id) REFERENCES app_public.account_entries(tenant_id, id);
+
+--
+-- Name: invoiced_entries invoiced_entries_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.invoiced_entries
+    ADD CONSTRAINT invoiced_entries_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: invoiced_entries invoiced_entries_tenant_id_invoice_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.invoiced_entries
+    ADD CONSTRAINT invoiced_entries_tenant_id_invoice_id_fkey FOREIGN KEY (tenant_id, invoice_id) REFERENCES app_public.account_invoices(tenant_id, id);
+
+--
 -- Name: job_runs job_runs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -22287,6 +22983,384 @@ ALTER TABLE ONLY app_private.tenant_counters
 
 ALTER TABLE ONLY app_private.user_secrets
     ADD CONSTRAINT user_secrets_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: account_actions account_actions_actor_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_actions
+    ADD CONSTRAINT account_actions_actor_user_id_fkey FOREIGN KEY (actor_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_actions_actor_user_id_fkey ON account_actions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_actions_actor_user_id_fkey ON app_public.account_actions IS '@fieldName actor
+@foreignFieldName accountActionsMade';
+
+--
+-- Name: account_actions account_actions_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_actions
+    ADD CONSTRAINT account_actions_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customer_accounts(tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT account_actions_tenant_id_customer_id_fkey ON account_actions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_actions_tenant_id_customer_id_fkey ON app_public.account_actions IS '@fieldName account
+@foreignFieldName actions';
+
+--
+-- Name: account_actions account_actions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_actions
+    ADD CONSTRAINT account_actions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_actions_tenant_id_fkey ON account_actions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_actions_tenant_id_fkey ON app_public.account_actions IS '@fieldName tenant
+@foreignFieldName accountActions';
+
+--
+-- Name: account_allocations account_allocations_tenant_id_entry_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_allocations
+    ADD CONSTRAINT account_allocations_tenant_id_entry_id_fkey FOREIGN KEY (tenant_id, entry_id) REFERENCES app_public.account_entries(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_allocations_tenant_id_entry_id_fkey ON account_allocations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_allocations_tenant_id_entry_id_fkey ON app_public.account_allocations IS '@fieldName entry
+@foreignFieldName allocations';
+
+--
+-- Name: account_allocations account_allocations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_allocations
+    ADD CONSTRAINT account_allocations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_allocations_tenant_id_fkey ON account_allocations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_allocations_tenant_id_fkey ON app_public.account_allocations IS '@fieldName tenant
+@foreignFieldName accountAllocations';
+
+--
+-- Name: account_allocations account_allocations_tenant_id_invoice_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_allocations
+    ADD CONSTRAINT account_allocations_tenant_id_invoice_id_fkey FOREIGN KEY (tenant_id, invoice_id) REFERENCES app_public.account_invoices(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_allocations_tenant_id_invoice_id_fkey ON account_allocations; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_allocations_tenant_id_invoice_id_fkey ON app_public.account_allocations IS '@fieldName invoice
+@foreignFieldName allocations';
+
+--
+-- Name: account_entries account_entries_created_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_entries_created_by_user_id_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_created_by_user_id_fkey ON app_public.account_entries IS '@fieldName createdBy
+@foreignFieldName accountEntriesMade';
+
+--
+-- Name: account_entries account_entries_payment_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_payment_fkey FOREIGN KEY (tenant_id, payment_id) REFERENCES app_public.account_payments(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_entries_payment_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_payment_fkey ON app_public.account_entries IS '@fieldName payment
+@foreignFieldName entries';
+
+--
+-- Name: account_entries account_entries_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customer_accounts(tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT account_entries_tenant_id_customer_id_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_tenant_id_customer_id_fkey ON app_public.account_entries IS '@fieldName account
+@foreignFieldName entries';
+
+--
+-- Name: account_entries account_entries_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_entries_tenant_id_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_tenant_id_fkey ON app_public.account_entries IS '@fieldName tenant
+@foreignFieldName accountEntries';
+
+--
+-- Name: account_entries account_entries_tenant_id_order_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_tenant_id_order_id_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_entries_tenant_id_order_id_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_tenant_id_order_id_fkey ON app_public.account_entries IS '@fieldName order
+@foreignFieldName accountEntries';
+
+--
+-- Name: account_entries account_entries_tenant_id_refund_tender_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_tenant_id_refund_tender_id_fkey FOREIGN KEY (tenant_id, refund_tender_id) REFERENCES app_public.refund_tenders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_entries_tenant_id_refund_tender_id_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_tenant_id_refund_tender_id_fkey ON app_public.account_entries IS '@fieldName refundTender
+@foreignFieldName accountEntries';
+
+--
+-- Name: account_entries account_entries_tenant_id_tender_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_entries
+    ADD CONSTRAINT account_entries_tenant_id_tender_id_fkey FOREIGN KEY (tenant_id, tender_id) REFERENCES app_public.tenders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_entries_tenant_id_tender_id_fkey ON account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_entries_tenant_id_tender_id_fkey ON app_public.account_entries IS '@fieldName tender
+@foreignFieldName accountEntries';
+
+--
+-- Name: account_invoice_lines account_invoice_lines_tenant_id_entry_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoice_lines
+    ADD CONSTRAINT account_invoice_lines_tenant_id_entry_id_fkey FOREIGN KEY (tenant_id, entry_id) REFERENCES app_public.account_entries(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_invoice_lines_tenant_id_entry_id_fkey ON account_invoice_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoice_lines_tenant_id_entry_id_fkey ON app_public.account_invoice_lines IS '@fieldName entry
+@foreignFieldName invoiceLines';
+
+--
+-- Name: account_invoice_lines account_invoice_lines_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoice_lines
+    ADD CONSTRAINT account_invoice_lines_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_invoice_lines_tenant_id_fkey ON account_invoice_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoice_lines_tenant_id_fkey ON app_public.account_invoice_lines IS '@fieldName tenant
+@foreignFieldName accountInvoiceLines';
+
+--
+-- Name: account_invoice_lines account_invoice_lines_tenant_id_invoice_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoice_lines
+    ADD CONSTRAINT account_invoice_lines_tenant_id_invoice_id_fkey FOREIGN KEY (tenant_id, invoice_id) REFERENCES app_public.account_invoices(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_invoice_lines_tenant_id_invoice_id_fkey ON account_invoice_lines; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoice_lines_tenant_id_invoice_id_fkey ON app_public.account_invoice_lines IS '@fieldName invoice
+@foreignFieldName lines';
+
+--
+-- Name: account_invoices account_invoices_created_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoices
+    ADD CONSTRAINT account_invoices_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_invoices_created_by_user_id_fkey ON account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoices_created_by_user_id_fkey ON app_public.account_invoices IS '@fieldName createdBy
+@foreignFieldName accountInvoicesCreated';
+
+--
+-- Name: account_invoices account_invoices_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoices
+    ADD CONSTRAINT account_invoices_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customer_accounts(tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT account_invoices_tenant_id_customer_id_fkey ON account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoices_tenant_id_customer_id_fkey ON app_public.account_invoices IS '@fieldName account
+@foreignFieldName invoices';
+
+--
+-- Name: account_invoices account_invoices_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoices
+    ADD CONSTRAINT account_invoices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_invoices_tenant_id_fkey ON account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoices_tenant_id_fkey ON app_public.account_invoices IS '@fieldName tenant
+@foreignFieldName accountInvoices';
+
+--
+-- Name: account_invoices account_invoices_voided_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_invoices
+    ADD CONSTRAINT account_invoices_voided_by_user_id_fkey FOREIGN KEY (voided_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_invoices_voided_by_user_id_fkey ON account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_invoices_voided_by_user_id_fkey ON app_public.account_invoices IS '@fieldName voidedBy
+@foreignFieldName accountInvoicesVoided';
+
+--
+-- Name: account_payments account_payments_recorded_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_payments
+    ADD CONSTRAINT account_payments_recorded_by_user_id_fkey FOREIGN KEY (recorded_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_payments_recorded_by_user_id_fkey ON account_payments; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_payments_recorded_by_user_id_fkey ON app_public.account_payments IS '@fieldName recordedBy
+@foreignFieldName accountPaymentsRecorded';
+
+--
+-- Name: account_payments account_payments_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_payments
+    ADD CONSTRAINT account_payments_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customer_accounts(tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT account_payments_tenant_id_customer_id_fkey ON account_payments; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_payments_tenant_id_customer_id_fkey ON app_public.account_payments IS '@fieldName account
+@foreignFieldName payments';
+
+--
+-- Name: account_payments account_payments_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_payments
+    ADD CONSTRAINT account_payments_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_payments_tenant_id_fkey ON account_payments; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_payments_tenant_id_fkey ON app_public.account_payments IS '@fieldName tenant
+@foreignFieldName accountPayments';
+
+--
+-- Name: account_suspensions account_suspensions_reactivated_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_suspensions
+    ADD CONSTRAINT account_suspensions_reactivated_by_user_id_fkey FOREIGN KEY (reactivated_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_suspensions_reactivated_by_user_id_fkey ON account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_suspensions_reactivated_by_user_id_fkey ON app_public.account_suspensions IS '@fieldName reactivatedBy
+@foreignFieldName accountReactivationsMade';
+
+--
+-- Name: account_suspensions account_suspensions_suspended_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_suspensions
+    ADD CONSTRAINT account_suspensions_suspended_by_user_id_fkey FOREIGN KEY (suspended_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_suspensions_suspended_by_user_id_fkey ON account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_suspensions_suspended_by_user_id_fkey ON app_public.account_suspensions IS '@fieldName suspendedBy
+@foreignFieldName accountSuspensionsMade';
+
+--
+-- Name: account_suspensions account_suspensions_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_suspensions
+    ADD CONSTRAINT account_suspensions_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customer_accounts(tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT account_suspensions_tenant_id_customer_id_fkey ON account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_suspensions_tenant_id_customer_id_fkey ON app_public.account_suspensions IS '@fieldName account
+@foreignFieldName suspensions';
+
+--
+-- Name: account_suspensions account_suspensions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_suspensions
+    ADD CONSTRAINT account_suspensions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_suspensions_tenant_id_fkey ON account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_suspensions_tenant_id_fkey ON app_public.account_suspensions IS '@fieldName tenant
+@foreignFieldName accountSuspensions';
 
 --
 -- Name: audit_entries audit_entries_actor_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -22484,6 +23558,48 @@ ALTER TABLE ONLY app_public.catalog_items
 
 COMMENT ON CONSTRAINT catalog_items_tenant_id_fkey ON app_public.catalog_items IS '@fieldName tenant
 @foreignFieldName catalogItems';
+
+--
+-- Name: customer_accounts customer_accounts_opened_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_accounts
+    ADD CONSTRAINT customer_accounts_opened_by_user_id_fkey FOREIGN KEY (opened_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT customer_accounts_opened_by_user_id_fkey ON customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_accounts_opened_by_user_id_fkey ON app_public.customer_accounts IS '@fieldName openedBy
+@foreignFieldName openedCustomerAccounts';
+
+--
+-- Name: customer_accounts customer_accounts_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_accounts
+    ADD CONSTRAINT customer_accounts_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT customer_accounts_tenant_id_customer_id_fkey ON customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_accounts_tenant_id_customer_id_fkey ON app_public.customer_accounts IS '@fieldName customer
+@foreignFieldName account';
+
+--
+-- Name: customer_accounts customer_accounts_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.customer_accounts
+    ADD CONSTRAINT customer_accounts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT customer_accounts_tenant_id_fkey ON customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT customer_accounts_tenant_id_fkey ON app_public.customer_accounts IS '@fieldName tenant
+@foreignFieldName customerAccounts';
 
 --
 -- Name: customer_addresses customer_addresses_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -24006,6 +25122,12 @@ CREATE POLICY all_for_owner ON app_private.events TO bo_owner USING (true) WITH 
 CREATE POLICY all_for_owner ON app_private.export_chunks TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: invoiced_entries all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.invoiced_entries TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: job_runs all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -24114,6 +25236,12 @@ ALTER TABLE app_private.events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_private.export_chunks ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: invoiced_entries; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.invoiced_entries ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: job_runs; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -24168,6 +25296,118 @@ ALTER TABLE app_private.user_secrets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_private.worker_pools ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: account_actions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_actions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_allocations; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_allocations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_entries; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_entries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_invoice_lines; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_invoice_lines ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_invoices; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_invoices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_payments; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_payments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_suspensions; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_suspensions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: account_actions active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_actions AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_allocations active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_allocations AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_entries AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoice_lines active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_invoice_lines AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoices active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_invoices AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_payments active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_payments AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_suspensions active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_suspensions AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: cash_drawer_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -24192,6 +25432,16 @@ END);
 --
 
 CREATE POLICY active_tenant_delete ON app_public.catalog_items AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_accounts active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.customer_accounts AS RESTRICTIVE FOR DELETE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -24488,6 +25738,76 @@ CASE
 END);
 
 --
+-- Name: account_actions active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_actions AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_allocations active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_allocations AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_entries AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoice_lines active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_invoice_lines AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoices active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_invoices AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_payments active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_payments AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_suspensions active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_suspensions AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: cash_drawer_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -24512,6 +25832,16 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.catalog_items AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_accounts active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.customer_accounts AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -24808,6 +26138,104 @@ CASE
 END);
 
 --
+-- Name: account_actions active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_actions AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_allocations active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_allocations AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_entries active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_entries AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoice_lines active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_invoice_lines AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoices active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_invoices AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_payments active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_payments AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_suspensions active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_suspensions AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: cash_drawer_entries active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -24840,6 +26268,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.catalog_items AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_accounts active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.customer_accounts AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -25266,6 +26708,104 @@ CASE
 END);
 
 --
+-- Name: account_actions active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_actions AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_allocations active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_allocations AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_entries AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoice_lines active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_invoice_lines AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_invoices active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_invoices AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_payments active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_payments AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_suspensions active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_suspensions AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: cash_drawer_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -25298,6 +26838,20 @@ END);
 --
 
 CREATE POLICY active_tenant_update ON app_public.catalog_items AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: customer_accounts active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.customer_accounts AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -25714,6 +27268,48 @@ CASE
 END);
 
 --
+-- Name: account_actions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_actions TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_allocations all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_allocations TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_entries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_entries TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_invoice_lines all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_invoice_lines TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_invoices all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_invoices TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_payments all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_payments TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_suspensions all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_suspensions TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: audit_entries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -25766,6 +27362,12 @@ CREATE POLICY all_for_owner ON app_public.catalog_items TO bo_owner USING (true)
 --
 
 CREATE POLICY all_for_owner ON app_public.currencies TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: customer_accounts all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.customer_accounts TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: customer_addresses all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -26030,6 +27632,12 @@ ALTER TABLE app_public.catalog_items ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.currencies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customer_accounts; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.customer_accounts ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: customer_addresses; Type: ROW SECURITY; Schema: app_public; Owner: -
