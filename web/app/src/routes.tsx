@@ -22,6 +22,7 @@ const ImportCustomersPage = lazy(() => import("./customers/ImportCustomersPage.t
 const CustomerImportPage = lazy(() => import("./customers/CustomerImportPage.tsx").then((m) => ({ default: m.CustomerImportPage })));
 const PossibleDuplicatesPage = lazy(() => import("./customers/PossibleDuplicatesPage.tsx").then((m) => ({ default: m.PossibleDuplicatesPage })));
 const CustomerDetailPage = lazy(() => import("./customers/CustomerDetailPage.tsx").then((m) => ({ default: m.CustomerDetailPage })));
+const InvoicesPage = lazy(() => import("./accounts/InvoicesPage.tsx").then((m) => ({ default: m.InvoicesPage })));
 const ReportsPage = lazy(() => import("./reporting/ReportsPage.tsx").then((m) => ({ default: m.ReportsPage })));
 const BackgroundJobsPage = lazy(() => import("./activity/BackgroundJobsPage.tsx").then((m) => ({ default: m.BackgroundJobsPage })));
 const SettingsPage = lazy(() => import("./settings/SettingsPage.tsx").then((m) => ({ default: m.SettingsPage })));
@@ -45,6 +46,7 @@ export function AppRoutes() {
         <Route path="customers/imports/:id" element={<Page><CustomerImportPage /></Page>} />
         <Route path="customers/duplicates" element={<Page><PossibleDuplicatesPage /></Page>} />
         <Route path="customers/:id" element={<Page><CustomerDetailPage /></Page>} />
+        <Route path="invoices" element={<Page><InvoicesPage /></Page>} />
         <Route path="reports" element={<Page><ReportsPage /></Page>} />
         <Route path="activity" element={<Navigate to="/activity/jobs" replace />} />
         <Route path="activity/jobs" element={<Page><BackgroundJobsPage /></Page>} />

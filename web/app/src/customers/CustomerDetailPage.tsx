@@ -23,6 +23,8 @@ import {
 import { useState } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
+import { AccountCard } from "../accounts/AccountCard.tsx";
+import { ACCOUNT_TYPENAMES } from "../accounts/context.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { useForm } from "../lib/useForm.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
@@ -56,6 +58,8 @@ const CONTEXT = {
     "CustomerContactChannel",
     "CustomerFavouriteItem",
     "CustomerContact",
+    // An account's commands change the customer's terms and account status (accounts/context.ts).
+    ...ACCOUNT_TYPENAMES,
   ],
 };
 
@@ -94,6 +98,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
   const canUpdate = useCan("customers.update");
   const canMerge = useCan("customers.merge");
   const canErase = useCan("customers.erase");
+  const canSeeAccount = useCan("accounts.view");
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
   const [changingStatus, setChangingStatus] = useState<StatusChange | null>(null);
@@ -111,6 +116,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
   const addresses = <AddressesCard customerRowId={c.rowId} addresses={c.addresses.nodes} canWrite={canUpdate && live} />;
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
   const timeline = <TimelineCard customerRowId={c.rowId} canLog={canUpdate && live} version={version} />;
+  const account = <AccountCard customerRowId={c.rowId} live={live} />;
   const privacy = canErase && live ? <PrivacyCard customer={c} /> : null;
   const contacts =
     c.kind === "company" ? <ContactsCard customerRowId={c.rowId} contacts={c.contacts.nodes} canWrite={canUpdate && live} /> : null;
@@ -185,6 +191,10 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
         </Alert>
       )}
 
+      {/* The account spans the page (its figures and invoice lists need the width): a company's
+          first, a person's (rarely opened) under the rest. */}
+      {canSeeAccount && c.kind === "company" && <Box sx={{ mb: { xs: 2, md: 3 } }}>{account}</Box>}
+
       {wide ? (
         <Box sx={{ display: "grid", gap: 3, gridTemplateColumns: "minmax(0, 7fr) minmax(0, 5fr)", alignItems: "start" }}>
           <Stack spacing={3} sx={{ minWidth: 0 }}>
@@ -215,6 +225,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
           {privacy}
         </Stack>
       )}
+      {canSeeAccount && c.kind !== "company" && <Box sx={{ mt: { xs: 2, md: 3 } }}>{account}</Box>}
 
       {canUpdate && live && (
         <CustomerFormDialog

@@ -1,0 +1,142 @@
+// Invoices (accounts.view): every invoice of the business's accounts, overdue first (the most
+// overdue at the top), then the others newest first; filtered by state (open, overdue, paid, void;
+// in the address, ?state=…). Each links to its customer's page; members with accounts.manage void
+// an open invoice with a reason.
+import { Alert, Box, Card, CardContent, Link, Stack, ToggleButton, ToggleButtonGroup, Typography } from "@mui/material";
+import { useMemo, useState } from "react";
+import { Link as RouterLink, useSearchParams } from "react-router-dom";
+import { errorMessage } from "../lib/errors.ts";
+import { usePagedQuery } from "../lib/usePagedQuery.ts";
+import { useCan } from "../shell/ViewerContext.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
+import { Loading } from "../ui/Loading.tsx";
+import { NotAllowed } from "../ui/NotAllowed.tsx";
+import { LoadMore, PagedListHeader } from "../ui/PagedList.tsx";
+import { PageHeader } from "../ui/PageHeader.tsx";
+import { InvoiceActions } from "./AccountCard.tsx";
+import { VoidInvoiceDialog } from "./AccountDialogs.tsx";
+import { ACCOUNT_CONTEXT } from "./context.ts";
+import { INVOICE_STATES, formatDay } from "./format.ts";
+import { InvoiceAmount, InvoiceStateChip } from "./InvoiceParts.tsx";
+import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
+
+const PAGE_SIZE = 50;
+type State = "" | (typeof INVOICE_STATES)[number]["value"];
+const isState = (v: string | null): v is State => v === "" || INVOICE_STATES.some((s) => s.value === v);
+
+/** The filter of invoices in a state (the database derives it: overdue is open past its due day). */
+const inState = (state: string) => ({ state: { equalTo: state } });
+const notOverdue = { state: { notEqualTo: "overdue" } };
+
+export function InvoicesPage() {
+  const canView = useCan("accounts.view");
+  return (
+    <>
+      <PageHeader title="Invoices" subtitle="The invoices of your customers' accounts: what is overdue first." />
+      {canView ? <InvoicesList /> : <NotAllowed what="invoices" />}
+    </>
+  );
+}
+
+function InvoicesList() {
+  const canManage = useCan("accounts.manage");
+  const [params, setParams] = useSearchParams();
+  const param = params.get("state") ?? "";
+  const state: State = isState(param) ? param : "";
+  const [voiding, setVoiding] = useState<ListedInvoice | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  // Overdue first: with no state chosen, the overdue ones (most overdue first) above the rest.
+  const overdue = usePagedQuery(
+    AccountInvoicesQuery,
+    { filter: inState("overdue"), orderBy: ["DUE_ON_ASC", "INVOICE_NUMBER_ASC"] },
+    (d) => d.accountInvoices,
+    { pageSize: 1000, context: ACCOUNT_CONTEXT, requestPolicy: "cache-and-network", pause: state !== "" && state !== "overdue" },
+  );
+  const restFilter = state === "" ? notOverdue : inState(state);
+  const rest = usePagedQuery(
+    AccountInvoicesQuery,
+    { filter: restFilter, orderBy: ["ISSUED_ON_DESC", "INVOICE_NUMBER_DESC"] },
+    (d) => d.accountInvoices,
+    { pageSize: PAGE_SIZE, context: ACCOUNT_CONTEXT, requestPolicy: "cache-and-network", pause: state === "overdue" },
+  );
+  const main = state === "overdue" ? overdue : rest;
+  const rows = useMemo(
+    () => (state === "" ? [...overdue.nodes, ...rest.nodes] : main.nodes),
+    [state, overdue.nodes, rest.nodes, main.nodes],
+  );
+  const total = state === "" && overdue.totalCount != null && rest.totalCount != null ? overdue.totalCount + rest.totalCount : main.totalCount;
+
+  return (
+    <Card>
+      <CardContent>
+        <Stack direction="row" spacing={2} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap", mb: 1 }}>
+          <ToggleButtonGroup
+            size="small"
+            exclusive
+            value={state}
+            aria-label="State"
+            onChange={(_e, v: State | null) => v !== null && setParams(v ? { state: v } : {}, { replace: true })}
+          >
+            <ToggleButton value="">All</ToggleButton>
+            {INVOICE_STATES.map((s) => (
+              <ToggleButton key={s.value} value={s.value}>
+                {s.label}
+              </ToggleButton>
+            ))}
+          </ToggleButtonGroup>
+        </Stack>
+        <PagedListHeader list={{ ...main, totalCount: total, nodes: rows }} one="invoice" many="invoices" testId="invoices-summary" />
+        {overdue.error && state === "" && <Alert severity="error">{errorMessage(overdue.error)}</Alert>}
+        {notice && (
+          <Alert severity="success" sx={{ mb: 2 }} onClose={() => setNotice(null)}>
+            {notice}
+          </Alert>
+        )}
+        {main.loading || (state === "" && overdue.loading) ? (
+          <Loading />
+        ) : (
+          <DataTable
+            label="Invoices"
+            rows={rows}
+            rowKey={(i) => i.id}
+            rowTestId="invoice-row"
+            empty={
+              <Typography component="span" color="text.secondary">
+                {state ? `No ${state} invoices.` : "No invoices yet. Accounts are invoiced on the 1st of each month, or on a customer's page."}
+              </Typography>
+            }
+            columns={[
+              { header: "Invoice", cell: (i) => i.invoiceNumber, nowrap: true },
+              {
+                header: "Customer",
+                cell: (i) =>
+                  i.account?.customer ? (
+                    <Link component={RouterLink} to={`/customers/${i.account.customer.rowId}`}>
+                      {i.account.customer.displayName}
+                    </Link>
+                  ) : (
+                    ""
+                  ),
+              },
+              { header: "Issued", cell: (i) => formatDay(i.issuedOn), nowrap: true, hideBelow: "md" },
+              { header: "Due", cell: (i) => formatDay(i.dueOn), nowrap: true },
+              { header: "State", cell: (i) => <InvoiceStateChip invoice={i} /> },
+              { header: "Total", cell: (i) => <InvoiceAmount invoice={i} amount={i.total} />, align: "right", nowrap: true, hideBelow: "sm" },
+              { header: "Amount due", cell: (i) => <InvoiceAmount invoice={i} amount={i.amountDue} />, align: "right", nowrap: true },
+              {
+                header: "Invoice actions",
+                actions: true,
+                cell: (i) => <InvoiceActions invoice={i} canVoid={canManage} onVoid={() => setVoiding(i)} />,
+              },
+            ]}
+          />
+        )}
+        <Box>
+          <LoadMore list={main} capped="Older invoices are not shown: choose a state to narrow the list." />
+        </Box>
+      </CardContent>
+      {voiding && <VoidInvoiceDialog invoice={voiding} onClose={() => setVoiding(null)} onDone={setNotice} />}
+    </Card>
+  );
+}

@@ -1,0 +1,208 @@
+// GraphQL operations of selling on account (issue 18, migrations/fixtures/accounts/7xx-*.sql): a
+// customer's account with its balance, limit, invoices, payments, action log and suspensions; the
+// commands that act on it (accounts.manage, each with the reason the action log keeps); the
+// statement of a date range; and the business's invoices. Amounts are BigInt minor units of the
+// business's currency (strings); dates are ISO days.
+import { graphql, type ResultOf } from "../graphql.ts";
+
+const UserName = graphql(`
+  fragment AccountUserName on User {
+    id
+    name
+  }
+`);
+
+export const InvoiceFields = graphql(`
+  fragment InvoiceFields on AccountInvoice {
+    id
+    rowId
+    invoiceNumber
+    periodStart
+    periodEnd
+    issuedOn
+    dueOn
+    status
+    state
+    daysOverdue
+    currency
+    total
+    amountPaid
+    amountDue
+    source
+    voidReason
+  }
+`);
+
+export const CustomerAccountQuery = graphql(`
+  query CustomerAccount($rowId: String!) {
+    customerByRowId(rowId: $rowId) {
+      id
+      rowId
+      displayName
+      status
+      account {
+        id
+        accountNumber
+        openedAt
+        openedBy { ...AccountUserName }
+        status
+        balance
+        creditLimit
+        availableCredit
+        overdueTotal
+        paymentTermsDays
+        suspensions(orderBy: [SUSPENDED_AT_DESC], first: 100) {
+          nodes {
+            id
+            rowId
+            type
+            reason
+            suspendedAt
+            suspendedBy { ...AccountUserName }
+            reactivatedAt
+            reactivationReason
+            reactivatedBy { ...AccountUserName }
+          }
+        }
+        actions(orderBy: [CREATED_AT_DESC], first: 200) {
+          nodes {
+            id
+            rowId
+            action
+            reason
+            before
+            after
+            createdAt
+            actor { ...AccountUserName }
+          }
+        }
+        invoices(orderBy: [ISSUED_ON_DESC, INVOICE_NUMBER_DESC], first: 200) {
+          nodes { ...InvoiceFields }
+        }
+        payments(orderBy: [RECEIVED_ON_DESC, CREATED_AT_DESC], first: 200) {
+          nodes {
+            id
+            rowId
+            amount
+            method
+            reference
+            receivedOn
+            createdAt
+            recordedBy { ...AccountUserName }
+          }
+        }
+      }
+    }
+  }
+`, [UserName, InvoiceFields]);
+
+export type CustomerWithAccount = NonNullable<ResultOf<typeof CustomerAccountQuery>["customerByRowId"]>;
+export type Account = NonNullable<CustomerWithAccount["account"]>;
+export type AccountInvoice = ResultOf<typeof InvoiceFields>;
+export type AccountPayment = Account["payments"]["nodes"][number];
+export type AccountAction = Account["actions"]["nodes"][number];
+export type AccountSuspension = Account["suspensions"]["nodes"][number];
+
+export const OpenAccountMutation = graphql(`
+  mutation OpenCustomerAccount($customerId: String!, $creditLimit: BigInt!, $paymentTermsDays: Int, $reason: String!) {
+    openCustomerAccount(input: { customerId: $customerId, creditLimit: $creditLimit, paymentTermsDays: $paymentTermsDays, reason: $reason }) {
+      result { id accountNumber }
+    }
+  }
+`);
+
+export const SetAccountTermsMutation = graphql(`
+  mutation SetCustomerAccountTerms($customerId: String!, $creditLimit: BigInt!, $paymentTermsDays: Int!, $reason: String!) {
+    setCustomerAccountTerms(input: { customerId: $customerId, creditLimit: $creditLimit, paymentTermsDays: $paymentTermsDays, reason: $reason }) {
+      result { id creditLimit paymentTermsDays availableCredit }
+    }
+  }
+`);
+
+export const SuspendAccountMutation = graphql(`
+  mutation SuspendCustomerAccount($customerId: String!, $type: String!, $reason: String!) {
+    suspendCustomerAccount(input: { customerId: $customerId, type: $type, reason: $reason }) {
+      result { id rowId }
+    }
+  }
+`);
+
+export const ReactivateAccountMutation = graphql(`
+  mutation ReactivateCustomerAccount($customerId: String!, $reason: String!) {
+    reactivateCustomerAccount(input: { customerId: $customerId, reason: $reason }) {
+      result { id rowId }
+    }
+  }
+`);
+
+export const RecordPaymentMutation = graphql(`
+  mutation RecordAccountPayment($customerId: String!, $amount: BigInt!, $method: String!, $reference: String, $receivedOn: Date) {
+    recordAccountPayment(input: { customerId: $customerId, amount: $amount, method: $method, reference: $reference, receivedOn: $receivedOn }) {
+      result { id rowId amount }
+    }
+  }
+`);
+
+export const WriteOffMutation = graphql(`
+  mutation WriteOffAccountBalance($customerId: String!, $amount: BigInt!, $reason: String!) {
+    writeOffAccountBalance(input: { customerId: $customerId, amount: $amount, reason: $reason }) {
+      result { id rowId amount }
+    }
+  }
+`);
+
+export const InvoiceNowMutation = graphql(`
+  mutation InvoiceCustomerAccount($customerId: String!) {
+    invoiceCustomerAccount(input: { customerId: $customerId }) {
+      result { ...InvoiceFields }
+    }
+  }
+`, [InvoiceFields]);
+
+export const VoidInvoiceMutation = graphql(`
+  mutation VoidAccountInvoice($invoiceId: String!, $reason: String!) {
+    voidAccountInvoice(input: { invoiceId: $invoiceId, reason: $reason }) {
+      result { ...InvoiceFields }
+    }
+  }
+`, [InvoiceFields]);
+
+export const AccountStatementQuery = graphql(`
+  query AccountStatement($customerId: String!, $from: Date!, $until: Date!) {
+    accountStatement(customerId: $customerId, from: $from, until: $until) {
+      lineDate
+      kind
+      reference
+      description
+      debit
+      credit
+      balance
+    }
+  }
+`);
+
+export type StatementLine = NonNullable<NonNullable<ResultOf<typeof AccountStatementQuery>["accountStatement"]>[number]>;
+
+/** The business's invoices, with the customer each links to. */
+export const AccountInvoicesQuery = graphql(`
+  query AccountInvoices($first: Int!, $filter: AccountInvoiceFilter, $orderBy: [AccountInvoiceOrderBy!]) {
+    accountInvoices(first: $first, filter: $filter, orderBy: $orderBy) {
+      totalCount
+      pageInfo { hasNextPage }
+      nodes {
+        ...InvoiceFields
+        account {
+          id
+          accountNumber
+          customer {
+            id
+            rowId
+            displayName
+          }
+        }
+      }
+    }
+  }
+`, [InvoiceFields]);
+
+export type ListedInvoice = NonNullable<ResultOf<typeof AccountInvoicesQuery>["accountInvoices"]>["nodes"][number];
