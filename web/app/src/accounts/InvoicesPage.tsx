@@ -16,7 +16,7 @@ import { PageHeader } from "../ui/PageHeader.tsx";
 import { InvoiceActions } from "./AccountCard.tsx";
 import { VoidInvoiceDialog } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT } from "./context.ts";
-import { INVOICE_STATES, formatDay } from "./format.ts";
+import { INVOICE_STATES, formatDay, today } from "./format.ts";
 import { InvoiceAmount, InvoiceStateChip } from "./InvoiceParts.tsx";
 import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
 
@@ -24,9 +24,18 @@ const PAGE_SIZE = 50;
 type State = "" | (typeof INVOICE_STATES)[number]["value"];
 const isState = (v: string | null): v is State => v === "" || INVOICE_STATES.some((s) => s.value === v);
 
-/** The filter of invoices in a state (the database derives it: overdue is open past its due day). */
-const inState = (state: string) => ({ state: { equalTo: state } });
-const notOverdue = { state: { notEqualTo: "overdue" } };
+/**
+ * The filter of invoices in a state. The database derives the state (overdue: open past its due
+ * day on the business's clock) but a derived field cannot be filtered on (the API filters columns
+ * only), so it is asked of the columns: status, and the due day against today (the browser's
+ * calendar, as the reports' dates are).
+ */
+function inState(state: string, day: string) {
+  if (state === "overdue") return { status: { equalTo: "open" }, dueOn: { lessThan: day } };
+  if (state === "open") return { status: { equalTo: "open" }, dueOn: { greaterThanOrEqualTo: day } };
+  return { status: { equalTo: state } };
+}
+const notOverdue = (day: string) => ({ or: [{ status: { notEqualTo: "open" } }, { dueOn: { greaterThanOrEqualTo: day } }] });
 
 export function InvoicesPage() {
   const canView = useCan("accounts.view");
@@ -45,15 +54,16 @@ function InvoicesList() {
   const state: State = isState(param) ? param : "";
   const [voiding, setVoiding] = useState<ListedInvoice | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const day = today();
 
   // Overdue first: with no state chosen, the overdue ones (most overdue first) above the rest.
   const overdue = usePagedQuery(
     AccountInvoicesQuery,
-    { filter: inState("overdue"), orderBy: ["DUE_ON_ASC", "INVOICE_NUMBER_ASC"] },
+    { filter: inState("overdue", day), orderBy: ["DUE_ON_ASC", "INVOICE_NUMBER_ASC"] },
     (d) => d.accountInvoices,
     { pageSize: 1000, context: ACCOUNT_CONTEXT, requestPolicy: "cache-and-network", pause: state !== "" && state !== "overdue" },
   );
-  const restFilter = state === "" ? notOverdue : inState(state);
+  const restFilter = state === "" ? notOverdue(day) : inState(state, day);
   const rest = usePagedQuery(
     AccountInvoicesQuery,
     { filter: restFilter, orderBy: ["ISSUED_ON_DESC", "INVOICE_NUMBER_DESC"] },

@@ -13,6 +13,7 @@ import {
   DialogActions,
   DialogContent,
   FormControlLabel,
+  FormHelperText,
   InputAdornment,
   Link,
   MenuItem,
@@ -50,7 +51,11 @@ export type EditableCustomer = Pick<
   | "rowId" | "firstName" | "lastName" | "email" | "phone" | "tags" | "notes" | "marketingConsent"
   | "kind" | "companyName" | "taxId" | "website" | "creditLimit" | "paymentTermsDays" | "currency" | "internalNotes"
   | "accountStatus" | "suspendedReason" | "billingAddressId" | "shippingAddressId"
-> & { addresses?: { nodes: Address[] } };
+> & {
+  addresses?: { nodes: Address[] };
+  /** Set when the customer has an account: its limit, terms and status are then the account's commands' (ACCMD here). */
+  accountNumber?: string | null;
+};
 
 export interface CustomerValues {
   firstName: string;
@@ -100,6 +105,8 @@ const EVERY_INPUT: readonly CustomerInputName[] = [
   "marketingConsent",
 ];
 const COMPANY_INPUTS: readonly CustomerInputName[] = ["companyName", "taxId", "website", "creditLimit", "paymentTermsDays", "currency"];
+/** What a customer with an account changes on the account (its Account section), with a reason. */
+const ACCOUNT_INPUTS: readonly CustomerInputName[] = ["creditLimit", "paymentTermsDays", "accountStatus", "suspendedReason"];
 
 export interface CustomerFormProps {
   /** Edit this customer; without it the form adds one. */
@@ -249,7 +256,9 @@ export function CustomerForm({
   const [, create] = useMutation(CreateCustomerMutation);
   const [, update] = useMutation(UpdateCustomerMutation);
   const company = values.kind === "company";
-  const shows = (name: CustomerInputName) => fields.includes(name) && (company || !COMPANY_INPUTS.includes(name));
+  const onAccount = Boolean(customer?.accountNumber);
+  const shows = (name: CustomerInputName) =>
+    fields.includes(name) && (company || !COMPANY_INPUTS.includes(name)) && !(onAccount && ACCOUNT_INPUTS.includes(name));
   const addresses = customer?.addresses?.nodes ?? [];
 
   const submit = form.submit(async () => {
@@ -342,7 +351,7 @@ export function CustomerForm({
               {shows("creditLimit") && (
                 <TextField
                   label="Credit limit"
-                  {...form.text("creditLimit", "Shown only; selling on account comes later.")}
+                  {...form.text("creditLimit", "Open an account on their page to let them buy on account.")}
                   autoComplete="off"
                   slotProps={{
                     htmlInput: { inputMode: "decimal" },
@@ -359,6 +368,12 @@ export function CustomerForm({
                 />
               )}
             </Stack>
+          )}
+          {onAccount && (
+            <FormHelperText sx={{ mt: 0 }} data-testid="customer-form-account">
+              Account {customer?.accountNumber}: its credit limit, payment terms and status are changed in the Account section of their page,
+              with a reason.
+            </FormHelperText>
           )}
           {(shows("firstName") || shows("lastName")) && (
             <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>

@@ -1,5 +1,5 @@
-// A company account's terms as the profile and the POS show them (display only: selling on
-// account comes with invoices): the credit limit in the account's currency — the business's
+// A company account's terms as the profile and the POS show them (the account itself is
+// web/app/src/accounts/): the credit limit in the account's currency — the business's
 // format from useMoney(), or that currency's when the account has another — and the payment terms.
 import { useCallback } from "react";
 import { formatMoney, moneyIn, parseMoney, type MoneyFormat } from "../ui/money.ts";

@@ -177,6 +177,7 @@ export const CustomerDetailQuery = graphql(`
       website
       internalNotes
       suspendedReason
+      accountNumber
       billingAddressId
       shippingAddressId
       contacts(orderBy: [DISPLAY_NAME_ASC]) {
