@@ -4,13 +4,12 @@
 // (accounts.manage: change terms, suspend or reactivate, record a payment, write off, invoice now)
 // and, in tabs, its invoices (void one), payments, statement, action log and suspension history.
 // Every figure comes from the database (the balance is the ledger's sum); nothing is added up here.
-import { Alert, Box, Button, Card, CardContent, Chip, Link, Stack, Tab, Tabs, Typography } from "@mui/material";
+import { Alert, Box, Button, Card, CardContent, Chip, Stack, Tab, Tabs, Typography } from "@mui/material";
 import { useState, type ReactNode } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
-import { DownloadIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
 import { useMoney, type Money } from "../ui/useMoney.ts";
@@ -106,12 +105,9 @@ export function AccountCard({ customerRowId, live }: { customerRowId: string; li
   );
 }
 
-/** The open suspension of an account (not reactivated), if any. */
-const openSuspension = (account: Account) => account.suspensions.nodes.find((s) => !s.reactivatedAt) ?? null;
-
 function AccountStatusChip({ account }: { account: Account }) {
   const suspended = account.status === "suspended";
-  const open = openSuspension(account);
+  const open = account.currentSuspension;
   return (
     <Chip
       size="small"
@@ -140,8 +136,7 @@ function AccountBody({
   const [tab, setTab] = useState<TabKey>("invoices");
   const [voiding, setVoiding] = useState<AccountInvoice | null>(null);
   const suspended = account.status === "suspended";
-  const open = openSuspension(account);
-  const overdue = BigInt(account.overdueTotal ?? "0") > 0n;
+  const open = account.currentSuspension;
 
   return (
     <>
@@ -158,9 +153,6 @@ function AccountBody({
         <Figure label="Balance" testId="account-balance">{money.format(account.balance)}</Figure>
         <Figure label="Credit limit" testId="account-limit">{money.format(account.creditLimit)}</Figure>
         <Figure label="Available credit" testId="account-available">{account.availableCredit == null ? "–" : money.format(account.availableCredit)}</Figure>
-        <Figure label="Overdue" testId="account-overdue" tone={overdue ? "error.main" : undefined}>
-          {money.format(account.overdueTotal)}
-        </Figure>
         <Figure label="Payment terms" testId="account-terms">{termsText(account.paymentTermsDays)}</Figure>
         <Figure label="Opened" testId="account-opened">{formatDate(account.openedAt)}</Figure>
       </Box>
@@ -246,15 +238,10 @@ function Figure({ label, testId, tone, children }: { label: string; testId: stri
   );
 }
 
-/** The PDF of an invoice once written, and Void (accounts.manage) while it is open. */
+/** Void (accounts.manage) while the invoice is open. */
 export function InvoiceActions({ invoice, canVoid, onVoid }: { invoice: AccountInvoice; canVoid: boolean; onVoid(): void }) {
   return (
     <Stack direction="row" spacing={1} sx={{ justifyContent: "flex-end", alignItems: "center" }}>
-      {invoice.document?.status === "done" && invoice.document.downloadUrl && (
-        <Link href={invoice.document.downloadUrl} download sx={{ display: "inline-flex", alignItems: "center", gap: 0.5 }}>
-          <DownloadIcon fontSize="small" /> PDF
-        </Link>
-      )}
       {canVoid && invoice.status === "open" && (
         <Button size="small" color="error" onClick={onVoid} aria-label={`Void ${invoice.invoiceNumber}`}>
           Void

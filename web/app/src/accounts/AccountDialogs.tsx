@@ -120,7 +120,7 @@ export function OpenAccountDialog({ customerRowId, customerName, onClose, onDone
     if (Number.isNaN(days)) return void form.say("Payment terms: enter a number of days, such as 30.", "paymentTermsDays");
     const result = await open({ customerId: customerRowId, creditLimit, paymentTermsDays: days, reason: v.reason.trim() });
     if (result.error) return void form.fail(result.error);
-    onDone(`Opened account ${result.data?.openCustomerAccount?.result?.accountNumber ?? ""} for ${customerName}.`);
+    onDone(`Opened account ${result.data?.openCustomerAccount?.customerAccount?.accountNumber ?? ""} for ${customerName}.`);
     onClose();
   });
   return (
@@ -288,7 +288,7 @@ export function InvoiceNowDialog(props: DialogProps & { paymentTermsDays: number
   const submit = form.submit(async () => {
     const result = await invoice({ customerId: props.customerRowId });
     if (result.error) return void form.fail(result.error);
-    const issued = result.data?.invoiceCustomerAccount?.result;
+    const issued = result.data?.invoiceCustomerAccount?.accountInvoice;
     props.onDone(issued ? `Issued ${issued.invoiceNumber}, due on ${formatDay(issued.dueOn)}.` : "Invoice issued.");
     props.onClose();
   });

@@ -34,7 +34,7 @@ export function StatementView({ customerRowId }: { customerRowId: string }) {
     context: ACCOUNT_CONTEXT,
     pause: !valid,
   });
-  const lines = (data?.accountStatement ?? []).filter((l): l is StatementLine => Boolean(l));
+  const lines = data?.accountStatement?.nodes ?? [];
 
   return (
     <Stack spacing={2} sx={{ pt: 1 }} data-testid="account-statement">

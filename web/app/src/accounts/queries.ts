@@ -49,8 +49,14 @@ export const CustomerAccountQuery = graphql(`
         balance
         creditLimit
         availableCredit
-        overdueTotal
         paymentTermsDays
+        currentSuspension {
+          id
+          type
+          reason
+          suspendedAt
+          suspendedBy { ...AccountUserName }
+        }
         suspensions(orderBy: [SUSPENDED_AT_DESC], first: 100) {
           nodes {
             id
@@ -79,7 +85,7 @@ export const CustomerAccountQuery = graphql(`
         invoices(orderBy: [ISSUED_ON_DESC, INVOICE_NUMBER_DESC], first: 200) {
           nodes { ...InvoiceFields }
         }
-        payments(orderBy: [RECEIVED_ON_DESC, CREATED_AT_DESC], first: 200) {
+        payments(orderBy: [RECEIVED_ON_DESC, ROW_ID_DESC], first: 200) {
           nodes {
             id
             rowId
@@ -106,7 +112,7 @@ export type AccountSuspension = Account["suspensions"]["nodes"][number];
 export const OpenAccountMutation = graphql(`
   mutation OpenCustomerAccount($customerId: String!, $creditLimit: BigInt!, $paymentTermsDays: Int, $reason: String!) {
     openCustomerAccount(input: { customerId: $customerId, creditLimit: $creditLimit, paymentTermsDays: $paymentTermsDays, reason: $reason }) {
-      result { id accountNumber }
+      customerAccount { id accountNumber }
     }
   }
 `);
@@ -114,7 +120,7 @@ export const OpenAccountMutation = graphql(`
 export const SetAccountTermsMutation = graphql(`
   mutation SetCustomerAccountTerms($customerId: String!, $creditLimit: BigInt!, $paymentTermsDays: Int!, $reason: String!) {
     setCustomerAccountTerms(input: { customerId: $customerId, creditLimit: $creditLimit, paymentTermsDays: $paymentTermsDays, reason: $reason }) {
-      result { id creditLimit paymentTermsDays availableCredit }
+      customerAccount { id creditLimit paymentTermsDays availableCredit }
     }
   }
 `);
@@ -122,7 +128,7 @@ export const SetAccountTermsMutation = graphql(`
 export const SuspendAccountMutation = graphql(`
   mutation SuspendCustomerAccount($customerId: String!, $type: String!, $reason: String!) {
     suspendCustomerAccount(input: { customerId: $customerId, type: $type, reason: $reason }) {
-      result { id rowId }
+      accountSuspension { id rowId }
     }
   }
 `);
@@ -130,7 +136,7 @@ export const SuspendAccountMutation = graphql(`
 export const ReactivateAccountMutation = graphql(`
   mutation ReactivateCustomerAccount($customerId: String!, $reason: String!) {
     reactivateCustomerAccount(input: { customerId: $customerId, reason: $reason }) {
-      result { id rowId }
+      accountSuspension { id rowId }
     }
   }
 `);
@@ -138,7 +144,7 @@ export const ReactivateAccountMutation = graphql(`
 export const RecordPaymentMutation = graphql(`
   mutation RecordAccountPayment($customerId: String!, $amount: BigInt!, $method: String!, $reference: String, $receivedOn: Date) {
     recordAccountPayment(input: { customerId: $customerId, amount: $amount, method: $method, reference: $reference, receivedOn: $receivedOn }) {
-      result { id rowId amount }
+      accountPayment { id rowId amount }
     }
   }
 `);
@@ -146,7 +152,7 @@ export const RecordPaymentMutation = graphql(`
 export const WriteOffMutation = graphql(`
   mutation WriteOffAccountBalance($customerId: String!, $amount: BigInt!, $reason: String!) {
     writeOffAccountBalance(input: { customerId: $customerId, amount: $amount, reason: $reason }) {
-      result { id rowId amount }
+      accountEntry { id rowId amount }
     }
   }
 `);
@@ -154,7 +160,7 @@ export const WriteOffMutation = graphql(`
 export const InvoiceNowMutation = graphql(`
   mutation InvoiceCustomerAccount($customerId: String!) {
     invoiceCustomerAccount(input: { customerId: $customerId }) {
-      result { ...InvoiceFields }
+      accountInvoice { ...InvoiceFields }
     }
   }
 `, [InvoiceFields]);
@@ -162,26 +168,28 @@ export const InvoiceNowMutation = graphql(`
 export const VoidInvoiceMutation = graphql(`
   mutation VoidAccountInvoice($invoiceId: String!, $reason: String!) {
     voidAccountInvoice(input: { invoiceId: $invoiceId, reason: $reason }) {
-      result { ...InvoiceFields }
+      accountInvoice { ...InvoiceFields }
     }
   }
 `, [InvoiceFields]);
 
 export const AccountStatementQuery = graphql(`
   query AccountStatement($customerId: String!, $from: Date!, $until: Date!) {
-    accountStatement(customerId: $customerId, from: $from, until: $until) {
-      lineDate
-      kind
-      reference
-      description
-      debit
-      credit
-      balance
+    accountStatement(customerId: $customerId, fromDate: $from, untilDate: $until) {
+      nodes {
+        lineDate
+        kind
+        reference
+        description
+        debit
+        credit
+        balance
+      }
     }
   }
 `);
 
-export type StatementLine = NonNullable<NonNullable<ResultOf<typeof AccountStatementQuery>["accountStatement"]>[number]>;
+export type StatementLine = NonNullable<ResultOf<typeof AccountStatementQuery>["accountStatement"]>["nodes"][number];
 
 /** The business's invoices, with the customer each links to. */
 export const AccountInvoicesQuery = graphql(`
