@@ -5183,8 +5183,7 @@ ALTER TABLE ONLY app_public.customer_accounts FORCE ROW LEVEL SECURITY;
 -- Name: TABLE customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON TABLE app_public.customer_accounts IS '@unique customer_id
-A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+COMMENT ON TABLE app_public.customer_accounts IS 'A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 
 --
 -- Name: COLUMN customer_accounts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -11567,7 +11566,7 @@ declare
   result app_public.account_suspensions;
 begin
   if kind is null or kind not in ('non_payment', 'customer_request', 'technical', 'fraud') then
-    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'type');
+    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'suspension_type');
   end if;
   if cur.account_status = 'suspended' then
     perform app_hidden.raise_error('ACSUS', 'This account is suspended already.');
@@ -18155,22 +18154,22 @@ COMMENT ON FUNCTION app_public.set_primary_customer_contact(contact_id text) IS 
 -- Name: suspend_customer_account(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) RETURNS app_public.account_suspensions
+CREATE FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) RETURNS app_public.account_suspensions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, type, reason,
+  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, suspension_type, reason,
                                      'suspend_customer_account');
 end;
 $$;
 
 --
--- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION suspend_customer_account(customer_id text, suspension_type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) IS '@resultFieldName accountSuspension
-Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. type is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
+COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) IS '@resultFieldName accountSuspension
+Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. suspensionType is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
 
 --
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -18511,7 +18510,7 @@ Changes a tax rate (needs settings.update); inclusive left out keeps what it was
 -- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.void_account_invoice(invoice_id text, reason text) RETURNS app_public.account_invoices
+CREATE FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) RETURNS app_public.account_invoices
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -18521,9 +18520,9 @@ declare
   inv app_public.account_invoices;
   before jsonb;
 begin
-  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.invoice_id;
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.account_invoice_id;
   if not found then
-    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(invoice_id, 40)), field => 'invoice_id');
+    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(account_invoice_id, 40)), field => 'account_invoice_id');
   end if;
   perform app_private.account_for_change(tenant, inv.customer_id);
   select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = inv.id;
@@ -18556,10 +18555,10 @@ end;
 $$;
 
 --
--- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) IS '@resultFieldName accountInvoice
+COMMENT ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) IS '@resultFieldName accountInvoice
 Voids an invoice (needs accounts.manage; the reason is required and kept in the action log): its sales go on the next invoice, and what payments covered of it pays the account''s other open invoices. BADIN when void already.';
 
 --
@@ -33621,11 +33620,11 @@ REVOKE ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) 
 GRANT ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION suspend_customer_account(customer_id text, suspension_type text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
@@ -33677,11 +33676,11 @@ REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps i
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
--- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -

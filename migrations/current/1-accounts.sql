@@ -45,7 +45,7 @@ begin
     perform app_private.enforce_active_tenant('app_public.customer_accounts');
   end if;
 end $$;
-comment on table app_public.customer_accounts is E'@unique customer_id\nA customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+comment on table app_public.customer_accounts is E'A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 comment on column app_public.customer_accounts.tenant_id is '@behavior -*';
 comment on constraint customer_accounts_pkey on app_public.customer_accounts is '@behavior -single -update -delete';
 comment on constraint customer_accounts_tenant_id_fkey on app_public.customer_accounts is E'@fieldName tenant\n@foreignFieldName customerAccounts';
