@@ -148,7 +148,7 @@ function AccountBody({
       )}
       <Box
         component="dl"
-        sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, minmax(0, 1fr))", sm: "repeat(3, minmax(0, 1fr))", lg: "repeat(6, minmax(0, 1fr))" }, gap: 2, m: 0, mb: 2 }}
+        sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, minmax(0, 1fr))", sm: "repeat(3, minmax(0, 1fr))", lg: "repeat(5, minmax(0, 1fr))" }, gap: 2, m: 0, mb: 2 }}
       >
         <Figure label="Balance" testId="account-balance">{money.format(account.balance)}</Figure>
         <Figure label="Credit limit" testId="account-limit">{money.format(account.creditLimit)}</Figure>

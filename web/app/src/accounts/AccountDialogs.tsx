@@ -180,10 +180,10 @@ export function ChangeTermsDialog({ account, ...props }: DialogProps & { account
 }
 
 export function SuspendDialog(props: DialogProps) {
-  const form = useForm({ type: "non_payment", reason: "" });
+  const form = useForm({ suspensionType: "non_payment", reason: "" });
   const [, suspend] = useMutation(SuspendAccountMutation);
   const submit = form.submit(async (v) => {
-    const result = await suspend({ customerId: props.customerRowId, type: v.type, reason: v.reason.trim() });
+    const result = await suspend({ customerId: props.customerRowId, suspensionType: v.suspensionType, reason: v.reason.trim() });
     if (result.error) return void form.fail(result.error);
     props.onDone("Account suspended: no more sales on account until it is reactivated.");
     props.onClose();
@@ -191,7 +191,7 @@ export function SuspendDialog(props: DialogProps) {
   return (
     <CommandDialog title={`Suspend ${props.customerName}'s account?`} label="Suspend account" form={form} onSubmit={submit} onClose={props.onClose} submitLabel="Suspend" danger>
       <DialogContentText>The till refuses sales on account while it is suspended. Payments can still be recorded.</DialogContentText>
-      <TextField select label="Type" {...form.text("type")}>
+      <TextField select label="Type" {...form.text("suspensionType")}>
         {SUSPENSION_TYPES.map((t) => (
           <MenuItem key={t.value} value={t.value}>
             {t.label}
@@ -306,7 +306,7 @@ export function VoidInvoiceDialog({ invoice, onClose, onDone }: { invoice: Accou
   const form = useForm({ reason: "" });
   const [, voidInvoice] = useMutation(VoidInvoiceMutation);
   const submit = form.submit(async (v) => {
-    const result = await voidInvoice({ invoiceId: invoice.rowId, reason: v.reason.trim() });
+    const result = await voidInvoice({ accountInvoiceId: invoice.rowId, reason: v.reason.trim() });
     if (result.error) return void form.fail(result.error);
     onDone(`${invoice.invoiceNumber} voided.`);
     onClose();

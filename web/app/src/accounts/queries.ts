@@ -126,8 +126,8 @@ export const SetAccountTermsMutation = graphql(`
 `);
 
 export const SuspendAccountMutation = graphql(`
-  mutation SuspendCustomerAccount($customerId: String!, $type: String!, $reason: String!) {
-    suspendCustomerAccount(input: { customerId: $customerId, type: $type, reason: $reason }) {
+  mutation SuspendCustomerAccount($customerId: String!, $suspensionType: String!, $reason: String!) {
+    suspendCustomerAccount(input: { customerId: $customerId, suspensionType: $suspensionType, reason: $reason }) {
       accountSuspension { id rowId }
     }
   }
@@ -166,8 +166,8 @@ export const InvoiceNowMutation = graphql(`
 `, [InvoiceFields]);
 
 export const VoidInvoiceMutation = graphql(`
-  mutation VoidAccountInvoice($invoiceId: String!, $reason: String!) {
-    voidAccountInvoice(input: { invoiceId: $invoiceId, reason: $reason }) {
+  mutation VoidAccountInvoice($accountInvoiceId: String!, $reason: String!) {
+    voidAccountInvoice(input: { accountInvoiceId: $accountInvoiceId, reason: $reason }) {
       accountInvoice { ...InvoiceFields }
     }
   }
