@@ -163,7 +163,7 @@ export function ChangeTermsDialog({ account, ...props }: DialogProps & { account
     props.onClose();
   });
   return (
-    <CommandDialog title="Change credit limit and terms" form={form} onSubmit={submit} onClose={props.onClose} submitLabel="Save terms">
+    <CommandDialog title="Change credit limit and terms" label="Change terms" form={form} onSubmit={submit} onClose={props.onClose} submitLabel="Save terms">
       <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
         <TextField label="Credit limit" autoFocus autoComplete="off" {...form.text("creditLimit")} slotProps={amountSlots(money)} sx={{ flex: 1 }} />
         <TextField

@@ -46,6 +46,7 @@ export function StatementView({ customerRowId }: { customerRowId: string }) {
           value={range.from}
           onChange={(e) => setRange((r) => ({ ...r, from: e.target.value }))}
           slotProps={{ inputLabel: { shrink: true } }}
+          sx={{ width: { sm: 200 } }}
         />
         <TextField
           label="Until"
@@ -54,6 +55,7 @@ export function StatementView({ customerRowId }: { customerRowId: string }) {
           value={range.until}
           onChange={(e) => setRange((r) => ({ ...r, until: e.target.value }))}
           slotProps={{ inputLabel: { shrink: true } }}
+          sx={{ width: { sm: 200 } }}
         />
       </Stack>
       {error && <Alert severity="error">{errorMessage(error)}</Alert>}
@@ -73,12 +75,11 @@ export function StatementView({ customerRowId }: { customerRowId: string }) {
                 header: "Description",
                 cell: (l) => (
                   <Typography variant="body2" sx={{ fontWeight: isEdge(l) ? 600 : undefined }}>
-                    {KIND_LABEL[l.kind ?? ""] ?? l.kind}
-                    {l.reference ? ` ${l.reference}` : ""}
-                    {l.description && !isEdge(l) ? ` — ${l.description}` : ""}
+                    {isEdge(l) ? KIND_LABEL[l.kind ?? ""] : l.description || KIND_LABEL[l.kind ?? ""] || l.kind}
                   </Typography>
                 ),
               },
+              { header: "Reference", cell: (l) => l.reference ?? "", hideBelow: "sm", sx: { overflowWrap: "anywhere" } },
               { header: "Debit", cell: (l) => (l.debit && l.debit !== "0" ? money.format(l.debit) : ""), align: "right", nowrap: true },
               { header: "Credit", cell: (l) => (l.credit && l.credit !== "0" ? money.format(l.credit) : ""), align: "right", nowrap: true },
               {
