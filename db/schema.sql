@@ -32918,6 +32918,12 @@ GRANT UPDATE(receipt_address) ON TABLE app_public.tenants TO bo_visitor;
 GRANT UPDATE(receipt_footer) ON TABLE app_public.tenants TO bo_visitor;
 
 --
+-- Name: COLUMN tenants.account_overdue_suspend_days; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(account_overdue_suspend_days) ON TABLE app_public.tenants TO bo_visitor;
+
+--
 -- Name: FUNCTION create_business(name text, timezone text, currency text, locale text); Type: ACL; Schema: app_public; Owner: -
 --
 
