@@ -52,7 +52,7 @@ async function shopSellingOnAccount(owner: Member, price = 2500) {
 const account = (page: Page) => page.getByTestId("account-card");
 
 describe("customer accounts", () => {
-  it("opens an account on a company, shows the balance after a sale on account, invoices it and records the payment", { timeout: FLOW_MS }, async () => {
+  it("opens an account on a company, shows the balance after a sale on account, invoices it and records the payment", async () => {
     const owner = await e2e.app.db.onboard({ company: "Roastery Row" });
     const acme = await company(owner, "Acme Offices");
     const sell = await shopSellingOnAccount(owner);
@@ -124,15 +124,50 @@ describe("customer accounts", () => {
       expect.arrayContaining([expect.stringContaining("TRX-1"), expect.stringContaining("Card")]),
     );
 
-    // The action log keeps the reason, the limit and the terms it opened with.
-    await account(page).getByRole("tab", { name: "Action log" }).click();
-    const opened = account(page).getByTestId("action-row").filter({ hasText: "Opened" });
-    await opened.waitFor();
-    expect(await opened.textContent()).toContain("Weekly office order, agreed with Ada");
-    expect(await opened.textContent()).toContain("Limit $500.00");
-  });
+    // The statement of this month: opening, the sale, both payments, closing.
+    await account(page).getByRole("tab", { name: "Statement" }).click();
+    const lines = account(page).getByTestId("statement-line");
+    await eventually(() => lines.count()).toBe(5);
+    expect(await lines.first().textContent()).toContain("Opening balance");
+    expect(await lines.nth(1).textContent()).toContain(dollars(total));
+    expect(await lines.last().textContent()).toMatch(/Closing balance.*\$0\.00$/);
 
-  it("lists the business's invoices overdue first, filters them by state and links each to its customer", { timeout: FLOW_MS }, async () => {
+    // Suspended for a typed reason (the server asks for the reason, under its input), then reactivated.
+    await account(page).getByRole("button", { name: "Suspend" }).click();
+    const suspend = page.getByRole("dialog", { name: /Suspend Acme Offices's account/ });
+    await suspend.getByLabel("Type").click();
+    await page.getByRole("option", { name: "Customer request" }).click();
+    await suspend.getByRole("button", { name: "Suspend" }).click();
+    await suspend.getByText("The reason is required.").waitFor();
+    expect(await suspend.getByRole("textbox", { name: "Reason" }).getAttribute("aria-invalid")).toBe("true");
+    await suspend.getByRole("textbox", { name: "Reason" }).fill("Closed for the holidays");
+    await suspend.getByRole("button", { name: "Suspend" }).click();
+    await suspend.waitFor({ state: "detached" });
+    await eventually(() => account(page).getByTestId("account-status").textContent()).toBe("Suspended · Customer request");
+    expect(await account(page).getByTestId("account-suspended").textContent()).toContain("Closed for the holidays");
+    await account(page).getByRole("button", { name: "Reactivate" }).click();
+    const reactivate = page.getByRole("dialog", { name: /Reactivate Acme Offices's account/ });
+    await reactivate.getByRole("textbox", { name: "Reason" }).fill("Back in January");
+    await reactivate.getByRole("button", { name: "Reactivate" }).click();
+    await reactivate.waitFor({ state: "detached" });
+    await eventually(() => account(page).getByTestId("account-status").textContent()).toBe("Active");
+    await account(page).getByRole("tab", { name: "Suspensions" }).click();
+    const suspension = account(page).getByTestId("suspension-row");
+    await eventually(() => suspension.count()).toBe(1);
+    expect(await suspension.textContent()).toMatch(/Customer request.*Closed for the holidays.*Back in January/);
+
+    // The action log keeps every reason, and the limit and terms it opened with.
+    await account(page).getByRole("tab", { name: "Action log" }).click();
+    const actions = account(page).getByTestId("action-row");
+    await eventually(() => actions.count()).toBe(3);
+    const opened = actions.filter({ hasText: "Opened" });
+    expect(await opened.textContent()).toContain("Weekly office order, agreed with Ada");
+    expect(await opened.textContent()).toContain("Limit $500.00 · Terms Net 30 days");
+    expect(await actions.filter({ hasText: "Suspended" }).textContent()).toContain("Closed for the holidays");
+    expect(await actions.filter({ hasText: "Reactivated" }).textContent()).toContain("Back in January");
+  }, FLOW_MS);
+
+  it("lists the business's invoices overdue first, filters them by state and links each to its customer", async () => {
     const owner = await e2e.app.db.onboard({ company: "Bakery Lane" });
     const sell = await shopSellingOnAccount(owner, 1000);
     const names = ["Overdue Bistro", "Open Canteen", "Paid Diner", "Void Deli"];
@@ -191,5 +226,5 @@ describe("customer accounts", () => {
     await rows.filter({ hasText: "Paid Diner" }).getByRole("link", { name: "Paid Diner" }).click();
     await page.getByRole("heading", { name: "Paid Diner", level: 1 }).waitFor();
     await account(page).getByTestId("invoice-row").getByTestId("invoice-state").filter({ hasText: "Paid" }).waitFor();
-  });
+  }, FLOW_MS);
 });
