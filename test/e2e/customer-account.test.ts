@@ -165,6 +165,14 @@ describe("customer accounts", () => {
     expect(await opened.textContent()).toContain("Limit $500.00 · Terms Net 30 days");
     expect(await actions.filter({ hasText: "Suspended" }).textContent()).toContain("Closed for the holidays");
     expect(await actions.filter({ hasText: "Reactivated" }).textContent()).toContain("Back in January");
+
+    // The customer form leaves the limit, terms and status to the account (they need a reason).
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const edit = page.getByRole("dialog", { name: "Edit customer" });
+    await edit.getByTestId("customer-form-account").waitFor();
+    expect(await edit.getByLabel("Credit limit").count()).toBe(0);
+    expect(await edit.getByLabel("Payment terms").count()).toBe(0);
+    expect(await edit.getByLabel("Account status").count()).toBe(0);
   }, FLOW_MS);
 
   it("lists the business's invoices overdue first, filters them by state and links each to its customer", async () => {

@@ -1,5 +1,6 @@
 // No page scrolls sideways, on a laptop (1440×900) or a phone (390×844): the Dashboard, every
-// Reports tab, the Customers list, one customer's page, Settings and the till, for a business
+// Reports tab, the Customers list, one customer's page, a company's with its account, the
+// Invoices page, Settings and the till, for a business
 // with figures in every block. A table may scroll inside its own box; the page itself may not.
 // A failure names the page, the viewport and the widest elements that stick out past the right
 // edge, so a person knows what to fix. With SCREENSHOTS_DIR set, each page is also saved there
@@ -24,7 +25,7 @@ const VIEWPORTS = [
  * six items (Croissant stocked and running low), five customers (one with notes and an address),
  * sales today and on the days before, a closed cash drawer and an open one.
  */
-async function seedBusiness(): Promise<{ owner: Member; customerId: string; customerName: string; importId: string }> {
+async function seedBusiness(): Promise<{ owner: Member; customerId: string; customerName: string; importId: string; companyId: string }> {
   const { db } = e2e.app;
   const owner = await db.onboard({ company: "Harbourside Bakery & Coffee", timezone: "Europe/Paris" });
   await db.owner.query("update app_public.billing_subscriptions set plan_key = 'growth' where tenant_id = $1", [owner.tenantId]);
@@ -93,6 +94,15 @@ async function seedBusiness(): Promise<{ owner: Member; customerId: string; cust
   await sell({ "PST-CIN": 2, "COF-FW": 1, "PST-ALM": 5 }, customers[4]);
   await sell({ "BRD-SOUR": 2 }, null);
 
+  // A company buying on account, invoiced, then again (its page shows the account, the Invoices page the invoice).
+  const companyId = (
+    await owner.query("select id from app_public.create_customer(kind => 'company', company_name => 'Hôtel du Grand Boulevard Saint-Michel SARL')")
+  ).rows[0].id as string;
+  await owner.query("select app_public.open_customer_account($1, 500000, 30, 'Breakfast pastries for the hotel, invoiced monthly')", [companyId]);
+  await sell({ "PST-ALM": 24, "BRD-SOUR": 6 }, companyId, { tender: "account" });
+  await owner.query("select app_public.invoice_customer_account($1)", [companyId]);
+  await sell({ "PST-CIN": 12 }, companyId, { tender: "account" });
+
   // A customer file read and waiting for its preview (as the upload route and the worker leave it):
   // long names, a long email and a refused row.
   const header = ["First Name", "Last Name", "Email Address", "Phone Number", "Tags", "Street Address 1", "City", "Postal Code", "Memo"];
@@ -107,7 +117,7 @@ async function seedBusiness(): Promise<{ owner: Member; customerId: string; cust
   await db.owner.query("select app_private.stage_customer_import_rows($1, $2, 2, $3::jsonb)", [owner.tenantId, importId, JSON.stringify(cells)]);
   await db.owner.query("select app_private.finish_customer_import_parse($1, $2, $3, 'utf-8', ',')", [owner.tenantId, importId, header]);
 
-  return { owner, customerId: amelie, customerName: "Amélie Fontaine-Beaumarchais", importId };
+  return { owner, customerId: amelie, customerName: "Amélie Fontaine-Beaumarchais", importId, companyId };
 }
 
 interface Screen {
@@ -117,7 +127,7 @@ interface Screen {
   ready(page: Page): Promise<void>;
 }
 
-function screens(customerId: string, customerName: string, importId: string): Screen[] {
+function screens(customerId: string, customerName: string, importId: string, companyId: string): Screen[] {
   const table = (name: string) => (page: Page) => page.getByRole("table", { name }).getByRole("row").nth(1).waitFor();
   const bars = (testId: string) => (page: Page) => page.getByTestId(testId).locator('svg rect:not([height="0"])').first().waitFor();
   return [
@@ -163,6 +173,15 @@ function screens(customerId: string, customerName: string, importId: string): Sc
         await page.getByText("14 rue des Boulangers-Saint-Germain").first().waitFor();
       },
     },
+    {
+      name: "company",
+      path: `/customers/${companyId}`,
+      ready: async (page) => {
+        await page.getByRole("heading", { name: "Hôtel du Grand Boulevard Saint-Michel SARL", level: 1 }).waitFor();
+        await table("Invoices")(page);
+      },
+    },
+    { name: "invoices", path: "/invoices", ready: table("Invoices") },
     { name: "customer-imports", path: "/customers/imports", ready: table("Customer imports") },
     {
       name: "customer-import",
@@ -281,7 +300,7 @@ function measure(page: Page): Promise<Overflow> {
 
 describe("layout", () => {
   it("no page scrolls sideways on a laptop or a phone", async () => {
-    const { owner, customerId, customerName, importId } = await seedBusiness();
+    const { owner, customerId, customerName, importId, companyId } = await seedBusiness();
     const page = await e2e.page();
     await page.goto("/login");
     await signIn(page, owner.email, owner.password);
@@ -292,7 +311,7 @@ describe("layout", () => {
     const failures: string[] = [];
     for (const viewport of VIEWPORTS) {
       await page.setViewportSize({ width: viewport.width, height: viewport.height });
-      for (const screen of screens(customerId, customerName, importId)) {
+      for (const screen of screens(customerId, customerName, importId, companyId)) {
         await page.goto(screen.path);
         await screen.ready(page);
         // Nothing still loading, and the charts measured their box (a ResizeObserver, a frame later).
