@@ -278,7 +278,7 @@ function snapshotField(snapshot: unknown, ...keys: string[]): unknown {
   return undefined;
 }
 
-/** "Limit $5,000.00 → $8,000.00 · Terms Net 30 days → Net 45 days" for what an action changed of the limit and terms. */
+/** "Limit $5,000.00 → $8,000.00 · Terms Net 30 days → Net 45 days" for what an action changed of the limit, terms or balance. */
 export function changeText(action: Pick<AccountAction, "before" | "after">, money: Money): string {
   const parts: string[] = [];
   const limit = (s: unknown) => snapshotField(s, "credit_limit", "creditLimit");
@@ -292,6 +292,9 @@ export function changeText(action: Pick<AccountAction, "before" | "after">, mone
   } else {
     if (la !== undefined && String(lb) !== String(la)) parts.push(`Limit ${showLimit(lb)} → ${showLimit(la)}`);
     if (ta !== undefined && String(tb) !== String(ta)) parts.push(`Terms ${showTerms(tb)} → ${showTerms(ta)}`);
+    // A write-off (the one action that moves the balance).
+    const [bb, ba] = [snapshotField(action.before, "balance"), snapshotField(action.after, "balance")];
+    if (bb != null && ba != null && String(bb) !== String(ba)) parts.push(`Balance ${money.format(bb as string)} → ${money.format(ba as string)}`);
   }
   return parts.join(" · ");
 }
@@ -308,7 +311,7 @@ function ActionLog({ account, money }: { account: Account; money: Money }) {
         { header: "Action", cell: (a) => ACTION_LABEL[a.action] ?? a.action, nowrap: true },
         { header: "Reason", cell: (a) => a.reason, sx: { overflowWrap: "anywhere", whiteSpace: "pre-line" } },
         { header: "Change", cell: (a) => changeText(a, money), sx: { overflowWrap: "anywhere" } },
-        { header: "By", cell: (a) => a.actor?.name ?? "Automatic", hideBelow: "sm" },
+        { header: "By", cell: (a) => a.actor?.name ?? "Automatic", hideBelow: "sm", nowrap: true },
         { header: "When", cell: (a) => <TimeAgo iso={a.createdAt} />, nowrap: true },
       ]}
     />
