@@ -143,6 +143,30 @@ export const RecordTenderMutation = graphql(`
   }
 `, [OrderSummaryFields]);
 
+/**
+ * The account of the customer the order is for, as the till may read it: what it may still charge
+ * (`accountAvailableCredit`: readable with sales.sell, null when the customer has no open account)
+ * and the account's status; the account's number only with accounts.view (`account` is null
+ * without it).
+ */
+export const OrderCustomerAccountQuery = graphql(`
+  query PosOrderCustomerAccount($id: ID!) {
+    orderById(id: $id) {
+      id
+      customer {
+        id
+        rowId
+        displayName
+        accountStatus
+        accountAvailableCredit
+        account {
+          accountNumber
+        }
+      }
+    }
+  }
+`);
+
 export const VoidOrderMutation = graphql(`
   mutation PosVoidOrder($orderId: String!, $reason: String!) {
     voidOrder(input: { orderId: $orderId, reason: $reason }) {
@@ -271,6 +295,12 @@ export const OrderReceiptQuery = graphql(`
       taxTotal
       businessDate
       customerId
+      customer {
+        id
+        account {
+          accountNumber
+        }
+      }
       location {
         id
         rowId
@@ -397,6 +427,8 @@ export type OrderQuote = Omit<NonNullable<ResultOf<typeof QuoteOrderQuery>["quot
  * tender: by a void or a cancel (orderRefundId null) or by a refund of lines.
  */
 export type OrderSummary = ResultOf<typeof OrderSummaryFields>;
+/** The order's customer and their account as the payment dialog reads them; null for a walk-in. */
+export type OrderCustomerAccount = NonNullable<NonNullable<ResultOf<typeof OrderCustomerAccountQuery>["orderById"]>["customer"]>;
 export type TenderResult = NonNullable<NonNullable<ResultOf<typeof RecordTenderMutation>["recordTender"]>["tender"]>;
 export type OpenOrder = NonNullable<ResultOf<typeof OpenOrdersQuery>["openOrdersList"]>[number];
 /** `refundedTotal`: what refunds of some of its lines took back so far; `refundableLinesList`: units of each line not refunded yet. */

@@ -1,0 +1,152 @@
+// Selling on account (issue 18) in the browser. A cashier sells to a company with an open account:
+// the payment dialog offers "On account" with the credit the account has left, the sale is charged
+// to the account and the receipt says so; a second sale over the credit limit is refused with the
+// server's words and paid by card instead. A walk-in is offered no account. The owner sees the
+// account's number on the receipt, is told a void would credit the account, and finds the amount
+// owed under "Current" in Reports → Accounts receivable (not on an earlier date); a member who may
+// read reports but not accounts has no such tab.
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Member } from "../helpers/db.ts";
+import { useE2E } from "./helpers/e2e.ts";
+import { signIn } from "./helpers/ui.ts";
+
+const e2e = useE2E();
+
+/** expect.poll with the patience of a locator (its default second is too short for a busy machine). */
+const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
+
+const FLOW_MS = 120_000;
+
+/** The rows of a table section ("tbody", "tfoot") as the texts of their cells. */
+const tableRows = (page: Page, name: string, section = "tbody") =>
+  page
+    .getByRole("table", { name })
+    .locator(`${section} tr`)
+    .evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll("td, th"), (cell) => cell.textContent?.trim())));
+
+async function signedIn(member: Member): Promise<Page> {
+  const page = await e2e.page();
+  await page.goto("/login");
+  await signIn(page, member.email, member.password);
+  return page;
+}
+
+/** Attaches the customer found by `search` (whose name is `name`) to the sale. */
+async function attach(page: Page, search: string, name: string) {
+  await page.getByRole("button", { name: "Customer", exact: true }).click();
+  const picker = page.getByRole("dialog", { name: "Attach a customer" });
+  await picker.getByRole("combobox", { name: "Search customers" }).fill(search);
+  await picker.getByRole("option", { name: new RegExp(name) }).click();
+  await page.getByTestId("cart-customer").filter({ hasText: name }).waitFor();
+}
+
+async function addTray(page: Page) {
+  await page.getByRole("list", { name: "Items for sale" }).getByRole("button", { name: /Catering tray/ }).click();
+}
+
+describe("POS: selling on account", () => {
+  it("charges a sale to a company's account, refuses one over its limit, and reports what it owes", { timeout: FLOW_MS }, async () => {
+    const owner = await e2e.app.db.onboard({ company: "Quay Bakery", timezone: "Europe/London" });
+    await owner.query("insert into app_public.catalog_items (name, sku, price) values ('Catering tray', 'TRAY', 3000)");
+    const company = (await owner.query("select (app_public.create_customer(kind => 'company', company_name => 'Harbour Offices')).id")).rows[0]
+      .id as string;
+    // An account with $50.00 of credit, paid at 30 days.
+    await owner.query("select app_public.open_customer_account($1, 5000, 30, 'Weekly catering order')", [company]);
+    const { rows: accounts } = await owner.query("select account_number from app_public.customer_accounts where customer_id = $1", [company]);
+    const accountNumber = accounts[0].account_number as string;
+    expect(accountNumber).toMatch(/^CT-\d{4}-\d{5}$/);
+
+    const cashier = await e2e.app.db.asUser(owner.tenantId, "cashier");
+    const page = await signedIn(cashier);
+    await page.getByRole("link", { name: "POS" }).click();
+    await page.getByRole("heading", { name: "Point of sale" }).waitFor();
+
+    // A walk-in: cash or card, no account.
+    await addTray(page);
+    await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
+    const payment = page.getByRole("dialog", { name: /Take payment/ });
+    const methods = payment.getByRole("group", { name: "Payment method" });
+    await methods.getByRole("button", { name: "Card" }).waitFor();
+    expect(await methods.getByRole("button").allTextContents()).toEqual(["Cash", "Card"]);
+    await methods.getByRole("button", { name: "Card" }).click();
+    await payment.getByRole("button", { name: "Charge $30.00 to card" }).click();
+    await page.getByRole("dialog", { name: /Sale complete/ }).getByRole("button", { name: "New sale" }).click();
+
+    // The company: "On account", with the credit it has left (the cashier may not read the account's number).
+    await attach(page, "harbour", "Harbour Offices");
+    await addTray(page);
+    await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
+    await methods.getByRole("button", { name: "On account" }).click();
+    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe("Harbour Offices: $50.00 of credit available.");
+    await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
+    const done = page.getByRole("dialog", { name: /Sale complete/ });
+    await eventually(() => done.getByTestId("change-due").textContent()).toBe("$30.00 charged to the account · nothing to pay now");
+    const receipt = done.getByTestId("receipt");
+    await eventually(() => tableRows(page, "Payments")).toEqual([["On account", "$30.00"]]);
+    expect(await receipt.textContent()).not.toContain("Cash");
+    await done.getByRole("button", { name: "New sale" }).click();
+
+    // A second tray would take the account to $60.00 of a $50.00 limit: refused, in the server's words.
+    await attach(page, "harbour", "Harbour Offices");
+    await addTray(page);
+    await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
+    await methods.getByRole("button", { name: "On account" }).click();
+    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe("Harbour Offices: $20.00 of credit available.");
+    await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
+    const refusal = payment.getByRole("alert");
+    await refusal.getByText("Not charged to the account").waitFor();
+    const { rows: refused } = await e2e.app.db.owner.query(
+      "select count(*)::int as tenders from app_public.tenders where tenant_id = $1 and type = 'account'",
+      [owner.tenantId],
+    );
+    expect(refused[0].tenders).toBe(1);
+    expect(await refusal.textContent()).toMatch(/credit limit/i);
+    // Still due: the card takes it.
+    expect(await payment.getByTestId("amount-due").textContent()).toBe("$30.00");
+    await methods.getByRole("button", { name: "Card" }).click();
+    await payment.getByRole("button", { name: "Charge $30.00 to card" }).click();
+    await page.getByRole("dialog", { name: /Sale complete/ }).getByRole("button", { name: "New sale" }).click();
+
+    // The owner reads the account's number on the receipt, and a void would credit the account.
+    const { rows: sales } = await owner.query(
+      "select o.id from app_public.orders o join app_public.tenders t on t.tenant_id = o.tenant_id and t.order_id = o.id where t.type = 'account'",
+    );
+    const number = `#${(sales[0].id as string).slice(-6).toUpperCase()}`;
+    const ownerPage = await signedIn(owner);
+    await ownerPage.getByRole("link", { name: "POS" }).click();
+    const row = ownerPage.getByRole("table", { name: "Today's sales" }).getByRole("row").filter({ hasText: number });
+    await row.getByRole("button", { name: `Receipt of order ${number}` }).click();
+    await eventually(() => tableRows(ownerPage, "Payments")).toEqual([[`Charged to account ${accountNumber}`, "$30.00"]]);
+    await ownerPage.getByRole("dialog", { name: "Receipt" }).getByRole("button", { name: "Close" }).click();
+    await row.getByRole("button", { name: `Void order ${number}` }).click();
+    const voiding = ownerPage.getByRole("dialog", { name: `Void order ${number}` });
+    await eventually(() => voiding.getByTestId("void-refunds").textContent()).toBe(
+      "$30.00 was charged to the account. It goes back the way it was paid: $30.00 is credited to the account.",
+    );
+    await voiding.getByRole("button", { name: "Keep the order" }).click();
+
+    // Reports → Accounts receivable: the $30.00 is owed and not due yet.
+    await ownerPage.getByRole("link", { name: "Reports", exact: true }).click();
+    await ownerPage.getByRole("tab", { name: "Accounts receivable" }).click();
+    await eventually(() => tableRows(ownerPage, "Accounts receivable")).toEqual([
+      ["Harbour Offices", accountNumber, "$30.00", "$0.00", "$0.00", "$0.00", "$0.00", "$30.00"],
+    ]);
+    expect(await tableRows(ownerPage, "Accounts receivable", "tfoot")).toEqual([["Total", "$30.00", "$0.00", "$0.00", "$0.00", "$0.00", "$30.00"]]);
+    expect(await ownerPage.getByRole("table", { name: "Accounts receivable" }).getByRole("link", { name: "Harbour Offices" }).getAttribute("href")).toBe(
+      `/customers/${company}`,
+    );
+    // The day before the sale, nothing was owed.
+    const { rows: dates } = await owner.query("select (current_date - 1)::text as yesterday");
+    await ownerPage.getByLabel("As of").fill(dates[0].yesterday);
+    await eventually(() => tableRows(ownerPage, "Accounts receivable")).toEqual([["No account owed anything on this date."]]);
+
+    // A member who reads reports but not accounts has no such tab.
+    await owner.query("insert into app_public.roles (key, name, permissions) values ('bookkeeper', 'Bookkeeper', array['reports.view'])");
+    const bookkeeper = await e2e.app.db.asUser(owner.tenantId, "bookkeeper");
+    const other = await signedIn(bookkeeper);
+    await other.getByRole("link", { name: "Reports", exact: true }).click();
+    await other.getByRole("tab", { name: "Sales" }).waitFor();
+    expect(await other.getByRole("tab", { name: "Accounts receivable" }).count()).toBe(0);
+  });
+});
