@@ -9,6 +9,7 @@ import { customerImportParse } from "./customer-import-parse.ts";
 import { customerDataExport } from "./customer-data-export.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
+import { invoiceAccounts } from "./invoice-accounts.ts";
 import { reportingFold } from "./reporting-fold.ts";
 import { withRunLog, type LoggedTask } from "./run-log.ts";
 import { applyStripeEvent } from "./stripe-apply-event.ts";
@@ -17,6 +18,7 @@ import { makeChangePlan } from "./stripe-change-plan.ts";
 import { makeCreateCustomer } from "./stripe-create-customer.ts";
 import { makeCreateSubscription } from "./stripe-create-subscription.ts";
 import { makeSyncPlans } from "./stripe-sync-plans.ts";
+import { suspendOverdueAccounts } from "./suspend-overdue-accounts.ts";
 import { suspendOverdueTenants } from "./suspend-overdue-tenants.ts";
 
 declare global {
@@ -29,6 +31,7 @@ declare global {
       customer_data_export: { tenantId: string; exportId: string };
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
+      invoice_accounts: Record<string, never>;
       reporting_fold: Record<string, never>;
       stripe_create_customer: { tenantId: string };
       stripe_create_subscription: { tenantId: string };
@@ -36,6 +39,7 @@ declare global {
       stripe_billing_portal: { tenantId: string; requestId: string };
       stripe_change_plan: { tenantId: string; requestId: string };
       stripe_sync_plans: Record<string, never>;
+      suspend_overdue_accounts: Record<string, never>;
       suspend_overdue_tenants: Record<string, never>;
     }
   }
@@ -56,6 +60,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     customer_data_export: customerDataExport,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
+    invoice_accounts: invoiceAccounts,
     reporting_fold: reportingFold,
     stripe_create_customer: makeCreateCustomer(stripe),
     stripe_create_subscription: makeCreateSubscription(stripe),
@@ -63,6 +68,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     stripe_billing_portal: makeBillingPortal(stripe),
     stripe_change_plan: makeChangePlan(stripe),
     stripe_sync_plans: makeSyncPlans(stripe),
+    suspend_overdue_accounts: suspendOverdueAccounts,
     suspend_overdue_tenants: suspendOverdueTenants,
   };
   return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, withRunLog(name, task as LoggedTask<any>)]));
