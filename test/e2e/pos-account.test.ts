@@ -1,10 +1,10 @@
 // Selling on account (issue 18) in the browser. A cashier sells to a company with an open account:
-// the payment dialog offers "On account" with the credit the account has left, the sale is charged
-// to the account and the receipt says so; a second sale over the credit limit is refused with the
-// server's words and paid by card instead. A walk-in is offered no account. The owner sees the
-// account's number on the receipt, is told a void would credit the account, and finds the amount
-// owed under "Current" in Reports → Accounts receivable (not on an earlier date); a member who may
-// read reports but not accounts has no such tab.
+// the payment dialog offers "On account" with the account's number and the credit it has left, the
+// sale is charged to the account and the receipt names it; a second sale over the credit limit is
+// refused with the server's words and paid by card instead. A walk-in is offered no account. The
+// owner is told a void would credit the account, and finds the amount owed under "Current" in
+// Reports → Accounts receivable, then, once invoiced, 1–30 days past due on a later as-of date; a
+// member who may read reports but not accounts has no such tab.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Member } from "../helpers/db.ts";
@@ -73,18 +73,18 @@ describe("POS: selling on account", () => {
     await payment.getByRole("button", { name: "Charge $30.00 to card" }).click();
     await page.getByRole("dialog", { name: /Sale complete/ }).getByRole("button", { name: "New sale" }).click();
 
-    // The company: "On account", with the credit it has left (the cashier may not read the account's number).
+    // The company: "On account", with its account and the credit it has left.
     await attach(page, "harbour", "Harbour Offices");
     await addTray(page);
     await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
     await methods.getByRole("button", { name: "On account" }).click();
-    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe("Harbour Offices: $50.00 of credit available.");
+    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe(
+      `Harbour Offices, account ${accountNumber}: $50.00 of credit available.`,
+    );
     await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
     const done = page.getByRole("dialog", { name: /Sale complete/ });
-    await eventually(() => done.getByTestId("change-due").textContent()).toBe("$30.00 charged to the account · nothing to pay now");
-    const receipt = done.getByTestId("receipt");
-    await eventually(() => tableRows(page, "Payments")).toEqual([["On account", "$30.00"]]);
-    expect(await receipt.textContent()).not.toContain("Cash");
+    await eventually(() => done.getByTestId("change-due").textContent()).toBe(`$30.00 charged to account ${accountNumber} · nothing to pay now`);
+    await eventually(() => tableRows(page, "Payments")).toEqual([[`Charged to account ${accountNumber}`, "$30.00"]]);
     await done.getByRole("button", { name: "New sale" }).click();
 
     // A second tray would take the account to $60.00 of a $50.00 limit: refused, in the server's words.
@@ -92,23 +92,23 @@ describe("POS: selling on account", () => {
     await addTray(page);
     await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
     await methods.getByRole("button", { name: "On account" }).click();
-    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe("Harbour Offices: $20.00 of credit available.");
-    await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
-    const refusal = payment.getByRole("alert");
-    await refusal.getByText("Not charged to the account").waitFor();
-    const { rows: refused } = await e2e.app.db.owner.query(
-      "select count(*)::int as tenders from app_public.tenders where tenant_id = $1 and type = 'account'",
-      [owner.tenantId],
+    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe(
+      `Harbour Offices, account ${accountNumber}: $20.00 of credit available.`,
     );
+    await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
+    await eventually(() => payment.getByRole("alert").textContent()).toBe(
+      "Not charged to the account" +
+        "Over the credit limit: the account owes $30.00, this sale is $30.00 and the limit is $50.00 ($20.00 available).",
+    );
+    const { rows: refused } = await owner.query("select count(*)::int as tenders from app_public.tenders where type = 'account'");
     expect(refused[0].tenders).toBe(1);
-    expect(await refusal.textContent()).toMatch(/credit limit/i);
     // Still due: the card takes it.
     expect(await payment.getByTestId("amount-due").textContent()).toBe("$30.00");
     await methods.getByRole("button", { name: "Card" }).click();
     await payment.getByRole("button", { name: "Charge $30.00 to card" }).click();
     await page.getByRole("dialog", { name: /Sale complete/ }).getByRole("button", { name: "New sale" }).click();
 
-    // The owner reads the account's number on the receipt, and a void would credit the account.
+    // The owner is told a void would credit the account.
     const { rows: sales } = await owner.query(
       "select o.id from app_public.orders o join app_public.tenders t on t.tenant_id = o.tenant_id and t.order_id = o.id where t.type = 'account'",
     );
@@ -116,9 +116,6 @@ describe("POS: selling on account", () => {
     const ownerPage = await signedIn(owner);
     await ownerPage.getByRole("link", { name: "POS" }).click();
     const row = ownerPage.getByRole("table", { name: "Today's sales" }).getByRole("row").filter({ hasText: number });
-    await row.getByRole("button", { name: `Receipt of order ${number}` }).click();
-    await eventually(() => tableRows(ownerPage, "Payments")).toEqual([[`Charged to account ${accountNumber}`, "$30.00"]]);
-    await ownerPage.getByRole("dialog", { name: "Receipt" }).getByRole("button", { name: "Close" }).click();
     await row.getByRole("button", { name: `Void order ${number}` }).click();
     const voiding = ownerPage.getByRole("dialog", { name: `Void order ${number}` });
     await eventually(() => voiding.getByTestId("void-refunds").textContent()).toBe(
@@ -136,14 +133,21 @@ describe("POS: selling on account", () => {
     expect(await ownerPage.getByRole("table", { name: "Accounts receivable" }).getByRole("link", { name: "Harbour Offices" }).getAttribute("href")).toBe(
       `/customers/${company}`,
     );
-    // The day before the sale, nothing was owed.
-    const { rows: dates } = await owner.query("select (current_date - 1)::text as yesterday");
-    await ownerPage.getByLabel("As of").fill(dates[0].yesterday);
-    await eventually(() => tableRows(ownerPage, "Accounts receivable")).toEqual([["No account owed anything on this date."]]);
+
+    // Invoiced today, due in 30 days: 15 days after that it is 1–30 days past due.
+    const { rows: invoices } = await owner.query(
+      "select (i.due_on + 15)::text as later from app_public.invoice_customer_account($1) i",
+      [company],
+    );
+    await ownerPage.getByLabel("As of").fill(invoices[0].later);
+    await eventually(() => tableRows(ownerPage, "Accounts receivable")).toEqual([
+      ["Harbour Offices", accountNumber, "$0.00", "$30.00", "$0.00", "$0.00", "$0.00", "$30.00"],
+    ]);
+    expect(await tableRows(ownerPage, "Accounts receivable", "tfoot")).toEqual([["Total", "$0.00", "$30.00", "$0.00", "$0.00", "$0.00", "$30.00"]]);
 
     // A member who reads reports but not accounts has no such tab.
-    await owner.query("insert into app_public.roles (key, name, permissions) values ('bookkeeper', 'Bookkeeper', array['reports.view'])");
-    const bookkeeper = await e2e.app.db.asUser(owner.tenantId, "bookkeeper");
+    const { rows: roles } = await owner.query("select key from app_public.create_role('Bookkeeper', array['reports.view'])");
+    const bookkeeper = await e2e.app.db.asUser(owner.tenantId, roles[0].key);
     const other = await signedIn(bookkeeper);
     await other.getByRole("link", { name: "Reports", exact: true }).click();
     await other.getByRole("tab", { name: "Sales" }).waitFor();

@@ -212,14 +212,14 @@ type Method = "cash" | "card" | "account";
 
 /** "charged to account CT-2026-00001", or "charged to the account" when its number is not readable. */
 function accountChargedText(customer: OrderCustomerAccount | null): string {
-  const number = customer?.account?.accountNumber;
+  const number = customer?.accountNumber;
   return number ? `charged to account ${number}` : "charged to the account";
 }
 
 /** Whose account, and the credit it has left: "Harbour Offices, account CT-2026-00001: $20.00 of credit available." */
 function accountCreditText(customer: OrderCustomerAccount | null, format: (amount: string) => string): string {
   if (!customer) return "";
-  const whose = customer.account?.accountNumber ? `${customer.displayName}, account ${customer.account.accountNumber}` : customer.displayName;
+  const whose = customer.accountNumber ? `${customer.displayName}, account ${customer.accountNumber}` : customer.displayName;
   if (customer.accountAvailableCredit == null) return `${whose}: no open account.`;
   if (customer.accountStatus === "suspended") return `${whose}: the account is suspended.`;
   return `${whose}: ${format(customer.accountAvailableCredit)} of credit available.`;

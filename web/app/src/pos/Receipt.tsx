@@ -2,8 +2,8 @@
 // refunds of some of its items (each with its reason), with the order's number and time on the
 // location's clock; the business's address under its name and its footer at the bottom
 // (Settings → Receipt). Shown after a sale and from today's orders. A sale on account names the
-// account it was charged to ("Charged to account CT-2026-00001"; "On account" for a reader who may
-// not see accounts), and what a void gave back to it is "credited to the account".
+// account it was charged to ("Charged to account CT-2026-00001"; "On account" when the number
+// cannot be read), and what a void gave back to it is "credited to the account".
 import { Alert, Box, Divider, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
 import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
@@ -33,7 +33,7 @@ function Row({ label, value, strong, muted }: { label: string; value: string; st
 }
 
 const tenderLabel = (type: string, order: ReceiptOrder) =>
-  type === "cash" ? "Cash" : type === "card" ? "Card" : type === "account" ? accountTenderLabel(order.customer?.account?.accountNumber) : type;
+  type === "cash" ? "Cash" : type === "card" ? "Card" : type === "account" ? accountTenderLabel(order.customer?.accountNumber) : type;
 
 export function Receipt({ orderId }: { orderId: string }) {
   const context = useMemo(() => ({ additionalTypenames: ["Order", "Tender"] }), []);

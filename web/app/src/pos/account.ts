@@ -1,9 +1,9 @@
 // Selling on account at the till (issue 18): a customer with an open account may take the whole
 // amount due "on account", to pay later against their invoice. The database decides (recordTender
-// with type "account" refuses over the credit limit, CRLIM; a suspended account, ACSUS; no open
-// account, NOACC); the till only offers the method when the customer has an open account
-// (accountAvailableCredit, readable with sales.sell, is not null) that is not suspended, and says
-// how a sale on account reads on the receipt and when it is given back.
+// with type "account" refuses over the credit limit, CRLIM; a suspended or inactive account,
+// ACSUS; no account, NOACC); the till only offers the method when the customer has an active
+// account (accountAvailableCredit, readable with sales.sell, is not null) that is not suspended,
+// and says how a sale on account reads on the receipt and when it is given back.
 
 /** The customer fields the till reads to offer "On account". */
 export interface TillAccount {
@@ -15,7 +15,7 @@ export interface TillAccount {
 export const offersAccount = (customer: TillAccount | null | undefined): boolean =>
   customer != null && customer.accountAvailableCredit != null && customer.accountStatus !== "suspended";
 
-/** How a tender on account reads on a receipt: with the account's number when the reader may see it. */
+/** How a tender on account reads on a receipt: with the account's number (null only if it could not be read). */
 export const accountTenderLabel = (accountNumber: string | null | undefined): string =>
   accountNumber ? `Charged to account ${accountNumber}` : "On account";
 

@@ -144,10 +144,9 @@ export const RecordTenderMutation = graphql(`
 `, [OrderSummaryFields]);
 
 /**
- * The account of the customer the order is for, as the till may read it: what it may still charge
- * (`accountAvailableCredit`: readable with sales.sell, null when the customer has no open account)
- * and the account's status; the account's number only with accounts.view (`account` is null
- * without it).
+ * The account of the customer the order is for, as the till reads it (with sales.sell): what it
+ * may still charge (`accountAvailableCredit`, null unless the customer has an active account), the
+ * customer's account status and the account's number (null without an account).
  */
 export const OrderCustomerAccountQuery = graphql(`
   query PosOrderCustomerAccount($id: ID!) {
@@ -159,9 +158,7 @@ export const OrderCustomerAccountQuery = graphql(`
         displayName
         accountStatus
         accountAvailableCredit
-        account {
-          accountNumber
-        }
+        accountNumber
       }
     }
   }
@@ -297,9 +294,7 @@ export const OrderReceiptQuery = graphql(`
       customerId
       customer {
         id
-        account {
-          accountNumber
-        }
+        accountNumber
       }
       location {
         id

@@ -1,9 +1,9 @@
-// Accounts receivable: what each customer account owed on a date (today unless another is picked),
-// by age — not due yet, then 1–30, 31–60, 61–90 and over 90 days past its due date — one row per
-// account with its customer (a link to their profile) and account number, and the totals of every
-// column. The ages and amounts are the database's (receivablesAging, accounts.view: the tab is
-// hidden without it); the totals row adds the rows up, exactly (BigInt). Every amount is in the
-// business's currency, the one accounts are kept in.
+// Accounts receivable: what each customer account owes by age on a date (today unless another is
+// picked) — not due yet, then 1–30, 31–60, 61–90 and over 90 days past its due date — one row per
+// account that owes anything, largest first, with its customer (a link to their profile) and
+// account number, and the totals of every column. The ages and amounts are the database's
+// (receivablesAging, accounts.view: the tab is hidden without it); the totals row adds the rows
+// up, exactly (BigInt). Every amount is in the business's currency, the one accounts are kept in.
 import {
   Alert,
   Card,
@@ -54,7 +54,8 @@ export function ReceivablesTab() {
   const money = useMoney();
   const [asOf, setAsOf] = useState(() => isoDate());
   const [{ data, fetching, error }] = useQuery({ query: ReceivablesAgingQuery, variables: { asOf }, requestPolicy: "cache-and-network" });
-  const rows = useMemo(() => (data?.receivablesAging ?? []).filter((r): r is ReceivablesAgingRow => r != null), [data]);
+  const rows = useMemo(() => data?.receivablesAging?.nodes ?? [], [data]);
+  const more = (data?.receivablesAging?.totalCount ?? 0) - rows.length;
   const totals = useMemo(() => totalsOf(rows), [rows]);
 
   return (
@@ -70,10 +71,11 @@ export function ReceivablesTab() {
         />
       </Stack>
       <Typography variant="body2" color="text.secondary" sx={{ mt: -1 }}>
-        What each customer account owed at the end of that day, in {money.currency}. Current is not due yet; the other columns
-        are how many days past its due date the rest is.
+        What each customer account owes, in {money.currency}, by how many days past its due date it is on that day. Current is
+        not due yet: invoices before their due date and sales not invoiced yet.
       </Typography>
       {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+      {more > 0 && <Alert severity="info">The {rows.length} largest accounts are shown; {more} more owe less.</Alert>}
       {!data && fetching ? (
         <Loading />
       ) : (
@@ -93,7 +95,7 @@ export function ReceivablesTab() {
               </TableHead>
               <TableBody>
                 {rows.map((row) => (
-                  <TableRow key={row.customerId ?? row.accountNumber}>
+                  <TableRow key={row.customerId ?? row.accountNumber ?? ""}>
                     <TableCell>
                       {row.customerId ? (
                         <Link component={RouterLink} to={`/customers/${row.customerId}`}>

@@ -33,7 +33,7 @@ const TABS: { key: TabKey; label: string; modules: string[]; permission?: string
   { key: "inventory", label: "Inventory", modules: ["reporting", "inventory"] },
   { key: "customers", label: "Customers", modules: ["reporting", "customers"] },
   { key: "drawers", label: "Drawer", modules: ["pos_retail"] },
-  { key: "receivables", label: "Accounts receivable", modules: [], permission: "accounts.view" },
+  { key: "receivables", label: "Accounts receivable", modules: ["customers"], permission: "accounts.view" },
 ];
 
 export function ReportsPage() {
