@@ -18,6 +18,12 @@ alter table app_public.tenders add constraint tenders_type_check check (type in 
 alter table app_public.refund_tenders drop constraint if exists refund_tenders_type_check;
 alter table app_public.refund_tenders add constraint refund_tenders_type_check check (type in ('cash', 'card', 'account'));
 
+-- A person may hold an account too: its credit limit and terms are then on the person (the rule
+-- that only an account holder has them is app_hidden.checked_company_fields, customers/415).
+alter table app_public.customers drop constraint if exists customers_company_fields;
+alter table app_public.customers add constraint customers_company_fields
+  check (kind = 'company' or (tax_id is null and website is null and currency is null));
+
 ------------------------------------------------------------------------------------------------
 -- Accounts
 
