@@ -98,7 +98,7 @@ describe("POS: selling on account", () => {
     await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
     await eventually(() => payment.getByRole("alert").textContent()).toBe(
       "Not charged to the account" +
-        "Over the credit limit: the account owes $30.00, this sale is $30.00 and the limit is $50.00 ($20.00 available).",
+        "Over the credit limit: the account owes 30.00 USD, this sale is 30.00 USD and the limit is 50.00 USD (20.00 USD available).",
     );
     const { rows: refused } = await owner.query("select count(*)::int as tenders from app_public.tenders where type = 'account'");
     expect(refused[0].tenders).toBe(1);

@@ -96,7 +96,7 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
           <>
             <Typography sx={{ mb: 1 }}>
               Choose how many of each item to refund. Each takes back its share of the discounts and tax; the money goes back to the card
-              first, {order.payments.nodes.some((p) => p.type === "account") ? "then is credited to the customer's account, " : ""}then in cash
+              first, {data?.orderById?.payments.nodes.some((p) => p.type === "account") ? "then is credited to the customer's account, " : ""}then in cash
               from the drawer.
             </Typography>
             <Box component="ul" aria-label="Lines to refund" sx={{ listStyle: "none", p: 0, m: 0, mb: 2 }}>

@@ -238,6 +238,7 @@ export const RefundableLinesQuery = graphql(`
       id
       rowId
       status
+      payments: tenders { nodes { type } }
       refundableLinesList {
         orderLineId
         lineNo
