@@ -83,7 +83,9 @@ describe("POS: selling on account", () => {
     );
     await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
     const done = page.getByRole("dialog", { name: /Sale complete/ });
-    await eventually(() => done.getByTestId("change-due").textContent()).toBe(`$30.00 charged to account ${accountNumber} · nothing to pay now`);
+    await eventually(() => done.getByTestId("change-due").textContent()).toBe(
+      `Charged to account ${accountNumber}$30.00Nothing to pay now: it goes on the account's next invoice.`,
+    );
     await eventually(() => tableRows(page, "Payments")).toEqual([[`Charged to account ${accountNumber}`, "$30.00"]]);
     await done.getByRole("button", { name: "New sale" }).click();
 

@@ -97,9 +97,13 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                 sx={{ textAlign: "center", py: 2, mb: 2, borderRadius: 2, bgcolor: lastTender.changeGiven > 0 ? "secondary.main" : "success.light", color: "common.white" }}
               >
                 {lastTender.type === "account" ? (
-                  <Typography variant="h6" component="p">
-                    {money.format(lastTender.amount)} {accountChargedText(customer)} · nothing to pay now
-                  </Typography>
+                  <>
+                    <Typography variant="overline">{accountChargedText(customer)}</Typography>
+                    <Typography variant="h3" component="p" sx={{ fontWeight: 700 }}>
+                      {money.format(lastTender.amount)}
+                    </Typography>
+                    <Typography variant="body2">Nothing to pay now: it goes on the account's next invoice.</Typography>
+                  </>
                 ) : lastTender.changeGiven > 0 ? (
                   <>
                     <Typography variant="overline">Change due</Typography>
@@ -210,10 +214,10 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
 
 type Method = "cash" | "card" | "account";
 
-/** "charged to account CT-2026-00001", or "charged to the account" when its number is not readable. */
+/** "Charged to account CT-2026-00001", or "Charged to the account" when its number could not be read. */
 function accountChargedText(customer: OrderCustomerAccount | null): string {
   const number = customer?.accountNumber;
-  return number ? `charged to account ${number}` : "charged to the account";
+  return number ? `Charged to account ${number}` : "Charged to the account";
 }
 
 /** Whose account, and the credit it has left: "Harbour Offices, account CT-2026-00001: $20.00 of credit available." */

@@ -49,6 +49,8 @@ function totalsOf(rows: readonly ReceivablesAgingRow[]): Record<Bucket, bigint> 
 }
 
 const amountCell = { whiteSpace: "nowrap", fontVariantNumeric: "tabular-nums" } as const;
+/** The totals row reads like the rows above it (a table footer's cells are smaller and grey by default), in bold. */
+const footerCell = { fontWeight: 700, color: "text.primary", fontSize: "0.875rem" } as const;
 
 export function ReceivablesTab() {
   const money = useMoney();
@@ -60,16 +62,15 @@ export function ReceivablesTab() {
 
   return (
     <Stack spacing={3}>
-      <Stack direction={{ xs: "column", md: "row" }} spacing={2} sx={{ alignItems: { md: "flex-start" } }}>
-        <TextField
-          type="date"
-          size="small"
-          label="As of"
-          value={asOf}
-          onChange={(e) => e.target.value && setAsOf(e.target.value)}
-          slotProps={{ inputLabel: { shrink: true } }}
-        />
-      </Stack>
+      <TextField
+        type="date"
+        size="small"
+        label="As of"
+        value={asOf}
+        onChange={(e) => e.target.value && setAsOf(e.target.value)}
+        slotProps={{ inputLabel: { shrink: true } }}
+        sx={{ alignSelf: "flex-start", width: 200 }}
+      />
       <Typography variant="body2" color="text.secondary" sx={{ mt: -1 }}>
         What each customer account owes, in {money.currency}, by how many days past its due date it is on that day. Current is
         not due yet: invoices before their due date and sales not invoiced yet.
@@ -124,11 +125,11 @@ export function ReceivablesTab() {
               {rows.length > 0 && (
                 <TableFooter>
                   <TableRow data-testid="receivables-totals">
-                    <TableCell component="th" scope="row" colSpan={2} sx={{ fontWeight: 700, color: "text.primary" }}>
+                    <TableCell component="th" scope="row" colSpan={2} sx={footerCell}>
                       Total
                     </TableCell>
                     {BUCKETS.map((b) => (
-                      <TableCell key={b.key} align="right" sx={{ ...amountCell, fontWeight: 700, color: "text.primary", fontSize: "inherit" }}>
+                      <TableCell key={b.key} align="right" sx={{ ...amountCell, ...footerCell }}>
                         {money.format(totals[b.key])}
                       </TableCell>
                     ))}
