@@ -2,9 +2,11 @@
 // the payment dialog offers "On account" with the account's number and the credit it has left, the
 // sale is charged to the account and the receipt names it; a second sale over the credit limit is
 // refused with the server's words and paid by card instead. A walk-in is offered no account. The
-// owner is told a void would credit the account, and finds the amount owed under "Current" in
-// Reports → Accounts receivable, then, once invoiced, 1–30 days past due on a later as-of date; a
-// member who may read reports but not accounts has no such tab.
+// owner finds the amount owed under "Current" in Reports → Accounts receivable, then, once
+// invoiced, 1–30 days past due on a later as-of date; voids the sale (the dialog, the row and the
+// receipt say the account is credited), after which nothing is owed. An account suspended while
+// the cashier charges it is refused in the server's words, and then offered no more. A member who
+// may read reports but not accounts has no Accounts receivable tab.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Member } from "../helpers/db.ts";
@@ -110,22 +112,8 @@ describe("POS: selling on account", () => {
     await payment.getByRole("button", { name: "Charge $30.00 to card" }).click();
     await page.getByRole("dialog", { name: /Sale complete/ }).getByRole("button", { name: "New sale" }).click();
 
-    // The owner is told a void would credit the account.
-    const { rows: sales } = await owner.query(
-      "select o.id from app_public.orders o join app_public.tenders t on t.tenant_id = o.tenant_id and t.order_id = o.id where t.type = 'account'",
-    );
-    const number = `#${(sales[0].id as string).slice(-6).toUpperCase()}`;
-    const ownerPage = await signedIn(owner);
-    await ownerPage.getByRole("link", { name: "POS" }).click();
-    const row = ownerPage.getByRole("table", { name: "Today's sales" }).getByRole("row").filter({ hasText: number });
-    await row.getByRole("button", { name: `Void order ${number}` }).click();
-    const voiding = ownerPage.getByRole("dialog", { name: `Void order ${number}` });
-    await eventually(() => voiding.getByTestId("void-refunds").textContent()).toBe(
-      "$30.00 was charged to the account. It goes back the way it was paid: $30.00 is credited to the account.",
-    );
-    await voiding.getByRole("button", { name: "Keep the order" }).click();
-
     // Reports → Accounts receivable: the $30.00 is owed and not due yet.
+    const ownerPage = await signedIn(owner);
     await ownerPage.getByRole("link", { name: "Reports", exact: true }).click();
     await ownerPage.getByRole("tab", { name: "Accounts receivable" }).click();
     await eventually(() => tableRows(ownerPage, "Accounts receivable")).toEqual([
@@ -146,6 +134,52 @@ describe("POS: selling on account", () => {
       ["Harbour Offices", accountNumber, "$0.00", "$30.00", "$0.00", "$0.00", "$0.00", "$30.00"],
     ]);
     expect(await tableRows(ownerPage, "Accounts receivable", "tfoot")).toEqual([["Total", "$0.00", "$30.00", "$0.00", "$0.00", "$0.00", "$30.00"]]);
+
+    // The owner voids the sale on account: the dialog says the account is credited, and so does the receipt.
+    const { rows: sales } = await owner.query(
+      "select o.id from app_public.orders o join app_public.tenders t on t.tenant_id = o.tenant_id and t.order_id = o.id where t.type = 'account'",
+    );
+    const number = `#${(sales[0].id as string).slice(-6).toUpperCase()}`;
+    await ownerPage.getByRole("link", { name: "POS" }).click();
+    const row = ownerPage.getByRole("table", { name: "Today's sales" }).getByRole("row").filter({ hasText: number });
+    await row.getByRole("button", { name: `Void order ${number}` }).click();
+    const voiding = ownerPage.getByRole("dialog", { name: `Void order ${number}` });
+    await eventually(() => voiding.getByTestId("void-refunds").textContent()).toBe(
+      "$30.00 was charged to the account. It goes back the way it was paid: $30.00 is credited to the account.",
+    );
+    await voiding.getByLabel("Reason").fill("Trays came back unused");
+    await voiding.getByRole("button", { name: "Void order" }).click();
+    await row.getByText("Void: Trays came back unused · refunded $30.00 credited to the account").waitFor();
+    await row.getByRole("button", { name: `Receipt of order ${number}` }).click();
+    const receipt = ownerPage.getByRole("dialog", { name: "Receipt" });
+    await eventually(() => receipt.getByTestId("receipt-refunds").textContent()).toBe("Refunded: $30.00 credited to the account");
+    await receipt.getByRole("button", { name: "Close" }).click();
+
+    // The credit note paid the invoice: nothing is owed any more.
+    await ownerPage.getByRole("link", { name: "Reports", exact: true }).click();
+    await ownerPage.getByRole("tab", { name: "Accounts receivable" }).click();
+    await eventually(() => tableRows(ownerPage, "Accounts receivable")).toEqual([["No account owed anything on this date."]]);
+
+    // At the till, the account is suspended while the sale is being charged: refused in the server's
+    // words; the next sale is offered no account at all.
+    await attach(page, "harbour", "Harbour Offices");
+    await addTray(page);
+    await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
+    await methods.getByRole("button", { name: "On account" }).click();
+    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe(
+      `Harbour Offices, account ${accountNumber}: $50.00 of credit available.`,
+    );
+    await owner.query("select app_public.suspend_customer_account($1, 'non_payment', 'Invoices unpaid since May')", [company]);
+    await payment.getByRole("button", { name: "Charge $30.00 to the account" }).click();
+    await eventually(() => payment.getByRole("alert").textContent()).toBe(
+      "Not charged to the account" + "This customer's account is suspended (Invoices unpaid since May): take another payment.",
+    );
+    await payment.getByRole("button", { name: "Keep open" }).click();
+    await attach(page, "harbour", "Harbour Offices");
+    await addTray(page);
+    await page.getByRole("button", { name: /^Charge \$30\.00$/ }).click();
+    await methods.getByRole("button", { name: "Card" }).waitFor();
+    expect(await methods.getByRole("button").allTextContents()).toEqual(["Cash", "Card"]);
 
     // A member who reads reports but not accounts has no such tab.
     const { rows: roles } = await owner.query("select key from app_public.create_role('Bookkeeper', array['reports.view'])");
