@@ -174,6 +174,7 @@ describe("POS: selling on account", () => {
     await eventually(() => payment.getByRole("alert").textContent()).toBe(
       "Not charged to the account" + "This customer's account is suspended (Invoices unpaid since May): take another payment.",
     );
+    await eventually(() => payment.getByTestId("account-credit").textContent()).toBe(`Harbour Offices, account ${accountNumber}: the account is suspended.`);
     await payment.getByRole("button", { name: "Keep open" }).click();
     await attach(page, "harbour", "Harbour Offices");
     await addTray(page);

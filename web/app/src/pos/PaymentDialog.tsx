@@ -224,7 +224,7 @@ function accountChargedText(customer: OrderCustomerAccount | null): string {
 function accountCreditText(customer: OrderCustomerAccount | null, format: (amount: string) => string): string {
   if (!customer) return "";
   const whose = customer.accountNumber ? `${customer.displayName}, account ${customer.accountNumber}` : customer.displayName;
-  if (customer.accountAvailableCredit == null) return `${whose}: no open account.`;
   if (customer.accountStatus === "suspended") return `${whose}: the account is suspended.`;
+  if (customer.accountAvailableCredit == null) return `${whose}: ${customer.accountNumber ? "the account is not active" : "no account"}.`;
   return `${whose}: ${format(customer.accountAvailableCredit)} of credit available.`;
 }
