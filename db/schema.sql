@@ -5183,8 +5183,7 @@ ALTER TABLE ONLY app_public.customer_accounts FORCE ROW LEVEL SECURITY;
 -- Name: TABLE customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON TABLE app_public.customer_accounts IS '@unique customer_id
-A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+COMMENT ON TABLE app_public.customer_accounts IS 'A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 
 --
 -- Name: COLUMN customer_accounts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -6970,6 +6969,27 @@ CREATE FUNCTION app_private.customer_data_document(tenant_id text, customer_id t
                                                                   'by', u.name) order by i.occurred_at, i.id), '[]')
                      from app_public.customer_interactions i left join app_public.users u on u.id = i.author_user_id
                      where i.tenant_id = c.tenant_id and i.customer_id = any(h.ids)),
+    -- Their account (accounts/7xx): number, terms, ledger, invoices, payments, suspensions and actions.
+    'account', (select jsonb_build_object(
+        'account_number', a.account_number, 'opened_at', a.opened_at, 'credit_limit', c.credit_limit,
+        'payment_terms_days', c.payment_terms_days, 'balance', app_hidden.account_balance(a.tenant_id, a.customer_id),
+        'ledger', (select coalesce(jsonb_agg(jsonb_build_object('kind', e.kind, 'amount', e.amount, 'business_date', e.business_date,
+                     'order_id', e.order_id, 'memo', e.memo) order by e.business_date, e.id), '[]')
+                   from app_public.account_entries e where e.tenant_id = a.tenant_id and e.customer_id = a.customer_id),
+        'invoices', (select coalesce(jsonb_agg(jsonb_build_object('invoice_number', i.invoice_number, 'issued_on', i.issued_on,
+                       'due_on', i.due_on, 'status', i.status, 'total', i.total, 'amount_paid', i.amount_paid) order by i.issued_on, i.id), '[]')
+                     from app_public.account_invoices i where i.tenant_id = a.tenant_id and i.customer_id = a.customer_id),
+        'payments', (select coalesce(jsonb_agg(jsonb_build_object('amount', p.amount, 'method', p.method, 'reference', p.reference,
+                       'received_on', p.received_on) order by p.received_on, p.id), '[]')
+                     from app_public.account_payments p where p.tenant_id = a.tenant_id and p.customer_id = a.customer_id),
+        'suspensions', (select coalesce(jsonb_agg(jsonb_build_object('type', x.type, 'reason', x.reason, 'suspended_at', x.suspended_at,
+                          'reactivated_at', x.reactivated_at, 'reactivation_reason', x.reactivation_reason) order by x.suspended_at, x.id), '[]')
+                        from app_public.account_suspensions x where x.tenant_id = a.tenant_id and x.customer_id = a.customer_id),
+        'actions', (select coalesce(jsonb_agg(jsonb_build_object('action', x.action, 'reason', x.reason, 'at', x.created_at, 'by', u.name)
+                      order by x.created_at, x.id), '[]')
+                    from app_public.account_actions x left join app_public.users u on u.id = x.actor_user_id
+                    where x.tenant_id = a.tenant_id and x.customer_id = a.customer_id))
+      from app_public.customer_accounts a where a.tenant_id = c.tenant_id and a.customer_id = c.id),
     'consents', jsonb_build_object(
       'marketing', jsonb_build_object('agreed', c.marketing_consent, 'source', c.marketing_consent_source,
                                       'recorded_at', c.marketing_consent_updated_at),
@@ -11567,7 +11587,7 @@ declare
   result app_public.account_suspensions;
 begin
   if kind is null or kind not in ('non_payment', 'customer_request', 'technical', 'fraud') then
-    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'type');
+    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'suspension_type');
   end if;
   if cur.account_status = 'suspended' then
     perform app_hidden.raise_error('ACSUS', 'This account is suspended already.');
@@ -18155,22 +18175,22 @@ COMMENT ON FUNCTION app_public.set_primary_customer_contact(contact_id text) IS 
 -- Name: suspend_customer_account(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) RETURNS app_public.account_suspensions
+CREATE FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) RETURNS app_public.account_suspensions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, type, reason,
+  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, suspension_type, reason,
                                      'suspend_customer_account');
 end;
 $$;
 
 --
--- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION suspend_customer_account(customer_id text, suspension_type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) IS '@resultFieldName accountSuspension
-Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. type is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
+COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) IS '@resultFieldName accountSuspension
+Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. suspensionType is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
 
 --
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -18511,7 +18531,7 @@ Changes a tax rate (needs settings.update); inclusive left out keeps what it was
 -- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.void_account_invoice(invoice_id text, reason text) RETURNS app_public.account_invoices
+CREATE FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) RETURNS app_public.account_invoices
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -18521,9 +18541,9 @@ declare
   inv app_public.account_invoices;
   before jsonb;
 begin
-  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.invoice_id;
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.account_invoice_id;
   if not found then
-    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(invoice_id, 40)), field => 'invoice_id');
+    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(account_invoice_id, 40)), field => 'account_invoice_id');
   end if;
   perform app_private.account_for_change(tenant, inv.customer_id);
   select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = inv.id;
@@ -18556,10 +18576,10 @@ end;
 $$;
 
 --
--- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) IS '@resultFieldName accountInvoice
+COMMENT ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) IS '@resultFieldName accountInvoice
 Voids an invoice (needs accounts.manage; the reason is required and kept in the action log): its sales go on the next invoice, and what payments covered of it pays the account''s other open invoices. BADIN when void already.';
 
 --
@@ -32919,6 +32939,12 @@ GRANT UPDATE(receipt_address) ON TABLE app_public.tenants TO bo_visitor;
 GRANT UPDATE(receipt_footer) ON TABLE app_public.tenants TO bo_visitor;
 
 --
+-- Name: COLUMN tenants.account_overdue_suspend_days; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(account_overdue_suspend_days) ON TABLE app_public.tenants TO bo_visitor;
+
+--
 -- Name: FUNCTION create_business(name text, timezone text, currency text, locale text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -33621,11 +33647,11 @@ REVOKE ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) 
 GRANT ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION suspend_customer_account(customer_id text, suspension_type text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
@@ -33677,11 +33703,11 @@ REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps i
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
--- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -

@@ -45,7 +45,7 @@ begin
     perform app_private.enforce_active_tenant('app_public.customer_accounts');
   end if;
 end $$;
-comment on table app_public.customer_accounts is E'@unique customer_id\nA customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+comment on table app_public.customer_accounts is E'A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 comment on column app_public.customer_accounts.tenant_id is '@behavior -*';
 comment on constraint customer_accounts_pkey on app_public.customer_accounts is '@behavior -single -update -delete';
 comment on constraint customer_accounts_tenant_id_fkey on app_public.customer_accounts is E'@fieldName tenant\n@foreignFieldName customerAccounts';
@@ -380,6 +380,7 @@ comment on type app_public.account_statement_line is 'A line of an account state
 comment on type app_public.receivables_aging_row is 'What an account owes by age: current (not yet due, and not yet invoiced, less unallocated credit) and days past due.';
 
 --!include identity/200-current-session.sql
+--!include identity/201-tenants-users-locations.sql
 --!include customers/415-companies-and-contacts.sql
 --!include customers/430-merge.sql
 --!include sales/320-orders.sql
@@ -388,4 +389,6 @@ comment on type app_public.receivables_aging_row is 'What an account owes by age
 --!include accounts/720-invoices.sql
 --!include accounts/730-payments.sql
 --!include accounts/740-statements.sql
+-- After the accounts: the data bundle reads their balance (a SQL function's body is checked when it is created).
+--!include customers/495-data-requests.sql
 --!include reporting/640-analysts.sql

@@ -1,7 +1,9 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate a company with two contacts and a pricing tier), orders (paid, open and
+// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate, a company with two contacts
+// and an account — a sale on account invoiced and paid in part, one not invoiced, a suspension lifted —, Ann's account
+// suspended, a pricing tier), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
 // read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
@@ -46,6 +48,8 @@ export interface TenantFixture {
     goldTierId: string;
     /** A tier nobody has (level 2). */
     spareTierId: string;
+    /** The company's invoice (open, paid in part). */
+    accountInvoiceId: string;
     paidOrderId: string;
     /** A tea of the paid sale (2 teas and a cake, no refund). */
     paidTeaLineId: string;
@@ -310,6 +314,19 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   ).id;
   await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, goldTierId]);
   const spareTierId = (await one(owner, "select * from app_public.create_customer_tier($1, 2, 500)", [`${label} Silver`])).id;
+  // The company's account: a sale on account, invoiced, paid in part; suspended then reactivated.
+  await one(manager, "select * from app_public.open_customer_account($1, 1000000, 30, $2)", [companyId, `${label} supply contract`]);
+  const onAccount = await order(companyId, [{ catalog_item_id: cakeItemId, quantity: 2 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [onAccount.id, onAccount.total]);
+  const accountInvoiceId = (await one(manager, "select * from app_public.invoice_customer_account($1)", [companyId])).id;
+  await one(manager, "select * from app_public.record_account_payment($1, 100, 'bank_transfer', $2)", [companyId, `${label}-TRX`]);
+  await one(manager, "select * from app_public.suspend_customer_account($1, 'technical', $2)", [companyId, `${label} reader broken`]);
+  await one(manager, "select * from app_public.reactivate_customer_account($1, $2)", [companyId, `${label} reader fixed`]);
+  // A second sale on account, not invoiced yet; and Ann's account, suspended.
+  const onAccountToo = await order(companyId, [{ catalog_item_id: teaItemId, quantity: 1 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [onAccountToo.id, onAccountToo.total]);
+  await one(manager, "select * from app_public.open_customer_account($1, 50000, 14, $2)", [annId, `${label} regular`]);
+  await one(manager, "select * from app_public.suspend_customer_account($1, 'customer_request', $2)", [annId, `${label} on holiday`]);
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
@@ -402,6 +419,7 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       contactId,
       goldTierId,
       spareTierId,
+      accountInvoiceId,
       paidOrderId: paid.id,
       paidTeaLineId: paidTeaLine.id,
       partOrderId: part.id,
