@@ -14796,6 +14796,26 @@ $$;
 COMMENT ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) IS 'The suspension in force (type, reason, since, by whom), if the account is suspended.';
 
 --
+-- Name: customer_accounts_overdue_total(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(i.total - i.amount_paid), 0)::bigint from app_public.account_invoices i
+  where i.tenant_id = a.tenant_id and i.customer_id = a.customer_id and i.status = 'open'
+    and i.due_on < app_hidden.tenant_today(a.tenant_id);
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_overdue_total(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) IS '@notNull
+What is left to pay on the account''s invoices past their due date, in minor units.';
+
+--
 -- Name: customer_accounts_payment_terms_days(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -33079,6 +33099,13 @@ GRANT ALL ON FUNCTION app_public.customer_accounts_credit_limit(a app_public.cus
 
 REVOKE ALL ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_overdue_total(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) TO bo_visitor;
 
 --
 -- Name: FUNCTION customer_accounts_payment_terms_days(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
