@@ -9,6 +9,7 @@ import { customerImportParse } from "./customer-import-parse.ts";
 import { customerDataExport } from "./customer-data-export.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
+import { renderAccountDocument } from "./render-account-document.ts";
 import { reportingFold } from "./reporting-fold.ts";
 import { withRunLog, type LoggedTask } from "./run-log.ts";
 import { applyStripeEvent } from "./stripe-apply-event.ts";
@@ -29,6 +30,7 @@ declare global {
       customer_data_export: { tenantId: string; exportId: string };
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
+      render_account_document: { tenantId: string; documentId: string };
       reporting_fold: Record<string, never>;
       stripe_create_customer: { tenantId: string };
       stripe_create_subscription: { tenantId: string };
@@ -56,6 +58,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     customer_data_export: customerDataExport,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
+    render_account_document: renderAccountDocument,
     reporting_fold: reportingFold,
     stripe_create_customer: makeCreateCustomer(stripe),
     stripe_create_subscription: makeCreateSubscription(stripe),
