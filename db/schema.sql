@@ -107,6 +107,42 @@ CREATE TYPE app_private.priced_line AS (
 );
 
 --
+-- Name: account_invoice_tax; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.account_invoice_tax AS (
+	tax_rate_bps integer,
+	net_amount bigint,
+	tax_amount bigint
+);
+
+--
+-- Name: TYPE account_invoice_tax; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.account_invoice_tax IS 'The net amount and tax of an invoice''s lines at one tax rate.';
+
+--
+-- Name: account_statement_line; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.account_statement_line AS (
+	line_date date,
+	kind text,
+	reference text,
+	description text,
+	debit bigint,
+	credit bigint,
+	balance bigint
+);
+
+--
+-- Name: TYPE account_statement_line; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.account_statement_line IS 'A line of an account statement: the opening balance, a sale, credit note, payment or write-off, the closing balance; debit adds to what is owed, credit takes off, balance runs.';
+
+--
 -- Name: background_job; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -907,6 +943,28 @@ COMMENT ON COLUMN app_public.possible_duplicate_pair.reasons IS '@notNull
 Why, in words.';
 
 --
+-- Name: receivables_aging_row; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.receivables_aging_row AS (
+	customer_id text,
+	account_number text,
+	customer_name text,
+	current bigint,
+	days_1_to_30 bigint,
+	days_31_to_60 bigint,
+	days_61_to_90 bigint,
+	days_90_plus bigint,
+	total bigint
+);
+
+--
+-- Name: TYPE receivables_aging_row; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.receivables_aging_row IS 'What an account owes by age: current (not yet due, and not yet invoiced, less unallocated credit) and days past due.';
+
+--
 -- Name: analyst_credentials; Type: TYPE; Schema: reporting; Owner: -
 --
 
@@ -1522,6 +1580,7 @@ CREATE FUNCTION app_hidden.all_permissions() RETURNS text[]
   select array[
     'customers.view', 'customers.create', 'customers.update', 'customers.merge', 'customers.import', 'customers.erase',
     'sales.sell', 'sales.void', 'catalog.manage', 'inventory.manage',
+    'accounts.view', 'accounts.manage',
     'reports.view', 'reports.export',
     'settings.view', 'settings.update'
   ]::text[];
@@ -2601,8 +2660,10 @@ begin
   c.website := app_hidden.normalize_website(c.website);
   c.currency := case when nullif(btrim(c.currency), '') is not null then app_hidden.currency_code(c.currency) end;
   if c.kind = 'person' then
-    if c.company_name is not null or c.tax_id is not null or c.website is not null or c.credit_limit is not null
-       or c.payment_terms_days is not null or c.currency is not null then
+    -- A person may hold an account (accounts/700): then its credit limit and terms are the account's.
+    if c.company_name is not null or c.tax_id is not null or c.website is not null or c.currency is not null
+       or ((c.credit_limit is not null or c.payment_terms_days is not null)
+           and not exists (select 1 from app_public.customer_accounts a where a.tenant_id = c.tenant_id and a.customer_id = c.id)) then
       perform app_hidden.raise_error('NOTCO',
         'Company name, tax ID, website, credit limit, payment terms and currency belong to companies: make this customer a company first.',
         field => case when c.company_name is not null then 'company_name' when c.tax_id is not null then 'tax_id'
@@ -2655,6 +2716,41 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) IS 'A customer''s kind, company and account fields checked and cleaned as the commands write them (BADIN, BADTX, NOTCO, SUSRN, NOTFD naming the field).';
+
+--
+-- Name: checked_credit_limit(bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_credit_limit(credit_limit bigint) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if credit_limit is null then
+    perform app_hidden.raise_error('BADIN', 'Give the account a credit limit (0 for none).', field => 'credit_limit');
+  end if;
+  if credit_limit < 0 or credit_limit > 100000000000 then
+    perform app_hidden.raise_error('BADIN', 'Credit limit must be between 0 and 1,000,000,000 in the currency''s units.', field => 'credit_limit');
+  end if;
+  return credit_limit;
+end;
+$$;
+
+--
+-- Name: checked_payment_terms(integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.checked_payment_terms(days integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if days is null or days not between 0 and 365 then
+    perform app_hidden.raise_error('BADIN', 'Payment terms must be between 0 and 365 days.', field => 'payment_terms_days');
+  end if;
+  return days;
+end;
+$$;
 
 --
 -- Name: checked_phone(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -4822,6 +4918,17 @@ $$;
 COMMENT ON FUNCTION app_hidden.session_secret_hash(secret uuid) IS 'The SHA-256 under which the session with this secret is stored.';
 
 --
+-- Name: tax_share(bigint, bigint, bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.tax_share(tax bigint, total bigint, amount bigint) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when total = 0 then 0 else round(tax::numeric * amount / total)::bigint end;
+$$;
+
+--
 -- Name: tenant_suspended_error(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -4962,6 +5069,162 @@ end;
 $$;
 
 --
+-- Name: account_aging(text, text, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_aging(tenant_id text, customer_id text, as_of date) RETURNS app_public.receivables_aging_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with invoiced as (
+    select coalesce(sum(i.total - i.amount_paid) filter (where as_of - i.due_on <= 0), 0) as current,
+           coalesce(sum(i.total - i.amount_paid) filter (where as_of - i.due_on between 1 and 30), 0) as d30,
+           coalesce(sum(i.total - i.amount_paid) filter (where as_of - i.due_on between 31 and 60), 0) as d60,
+           coalesce(sum(i.total - i.amount_paid) filter (where as_of - i.due_on between 61 and 90), 0) as d90,
+           coalesce(sum(i.total - i.amount_paid) filter (where as_of - i.due_on > 90), 0) as older
+    from app_public.account_invoices i
+    where i.tenant_id = account_aging.tenant_id and i.customer_id = account_aging.customer_id and i.status = 'open'
+  ), loose as (
+    select coalesce((select sum(u.amount) from app_private.uninvoiced_entries(tenant_id, customer_id, 'infinity') u), 0)
+           - coalesce((select sum(c.remaining) from app_private.account_credits(tenant_id, customer_id) c), 0) as amount
+  )
+  select a.customer_id, a.account_number, c.display_name,
+         (v.current + l.amount)::bigint, v.d30::bigint, v.d60::bigint, v.d90::bigint, v.older::bigint,
+         (v.current + l.amount + v.d30 + v.d60 + v.d90 + v.older)::bigint
+  from app_public.customer_accounts a
+  join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
+  cross join invoiced v cross join loose l
+  where a.tenant_id = account_aging.tenant_id and a.customer_id = account_aging.customer_id;
+$$;
+
+--
+-- Name: account_balance(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_balance(tenant_id text, customer_id text) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(e.amount), 0)::bigint from app_public.account_entries e
+  where e.tenant_id = account_balance.tenant_id and e.customer_id = account_balance.customer_id;
+$$;
+
+--
+-- Name: FUNCTION account_balance(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.account_balance(tenant_id text, customer_id text) IS 'The balance of an account: the sum of its ledger entries, in minor units (positive: the customer owes).';
+
+--
+-- Name: account_credits(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_credits(tenant_id text, customer_id text) RETURNS TABLE(entry_id text, business_date date, remaining bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select e.id, e.business_date,
+         -e.amount - coalesce((select sum(x.amount) from app_public.account_allocations x
+                               where x.tenant_id = e.tenant_id and x.entry_id = e.id), 0)
+  from app_public.account_entries e
+  where e.tenant_id = account_credits.tenant_id and e.customer_id = account_credits.customer_id
+    and (e.kind in ('payment', 'write_off')
+         or (e.kind = 'credit_note'
+             and not exists (select 1 from app_private.invoiced_entries i where i.tenant_id = e.tenant_id and i.entry_id = e.id)
+             and exists (select 1 from app_public.account_entries s
+                         join app_private.invoiced_entries i on i.tenant_id = s.tenant_id and i.entry_id = s.id
+                         where s.tenant_id = e.tenant_id and s.order_id = e.order_id and s.kind = 'sale')))
+    and -e.amount > coalesce((select sum(x.amount) from app_public.account_allocations x
+                              where x.tenant_id = e.tenant_id and x.entry_id = e.id), 0)
+  order by e.business_date, e.id;
+$$;
+
+--
+-- Name: FUNCTION account_credits(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.account_credits(tenant_id text, customer_id text) IS 'An account''s credit not yet allocated to invoices (payments, write-offs, credit notes of invoiced sales), oldest first, with what is left of each.';
+
+--
+-- Name: customer_accounts; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.customer_accounts (
+    tenant_id text NOT NULL,
+    customer_id text NOT NULL,
+    account_number text NOT NULL,
+    opened_at timestamp with time zone DEFAULT now() NOT NULL,
+    opened_by_user_id text,
+    CONSTRAINT customer_accounts_account_number_check CHECK ((account_number ~ '^CT-[0-9]{4}-[0-9]{5,}$'::text))
+);
+
+ALTER TABLE ONLY app_public.customer_accounts FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.customer_accounts IS '@unique customer_id
+A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+
+--
+-- Name: COLUMN customer_accounts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_accounts.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_accounts.account_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_accounts.account_number IS 'CT-YYYY-NNNNN: the year it was opened and a number counted per business and year, without gaps.';
+
+--
+-- Name: account_for_change(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_for_change(tenant_id text, customer_id text) RETURNS app_public.customer_accounts
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  a app_public.customer_accounts;
+begin
+  select x.* into a from app_public.customer_accounts x
+  where x.tenant_id = account_for_change.tenant_id and x.customer_id = account_for_change.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOACC', 'This customer has no account: open one first.', field => 'customer_id');
+  end if;
+  return a;
+end;
+$$;
+
+--
+-- Name: FUNCTION account_for_change(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.account_for_change(tenant_id text, customer_id text) IS 'Locks and returns a customer''s account (NOACC when none): the lock every writer of an account takes first.';
+
+--
+-- Name: account_snapshot(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_snapshot(tenant_id text, customer_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'credit_limit', c.credit_limit,
+    'payment_terms_days', c.payment_terms_days,
+    'account_status', c.account_status,
+    'suspended_reason', c.suspended_reason,
+    'balance', app_private.account_balance(c.tenant_id, c.id))
+  from app_public.customers c
+  where c.tenant_id = account_snapshot.tenant_id and c.id = account_snapshot.customer_id;
+$$;
+
+--
 -- Name: act_for(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -4990,6 +5253,52 @@ CREATE FUNCTION app_private.add_billing_notice(tenant text, kind text, message t
   values (tenant, kind, message, stripe_event_id)
   on conflict (tenant_id, stripe_event_id) do nothing;
 $$;
+
+--
+-- Name: allocate_account_credit(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.allocate_account_credit(tenant_id text, customer_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cr record;
+  inv record;
+  left_over bigint;
+  take bigint;
+begin
+  perform app_private.account_for_change(tenant_id, customer_id);
+  for cr in select * from app_private.account_credits(tenant_id, customer_id) loop
+    left_over := cr.remaining;
+    for inv in
+      select i.id, i.total - i.amount_paid as due from app_public.account_invoices i
+      where i.tenant_id = allocate_account_credit.tenant_id and i.customer_id = allocate_account_credit.customer_id
+        and i.status = 'open'
+      order by i.due_on, i.invoice_number
+    loop
+      exit when left_over = 0;
+      take := least(left_over, inv.due);
+      insert into app_public.account_allocations as a (tenant_id, entry_id, invoice_id, amount)
+      values (tenant_id, cr.entry_id, inv.id, take)
+      on conflict on constraint account_allocations_pkey do update set amount = a.amount + excluded.amount;
+      update app_public.account_invoices i
+        set amount_paid = i.amount_paid + take,
+            status = case when i.amount_paid + take = i.total then 'paid' else i.status end
+        where i.tenant_id = allocate_account_credit.tenant_id and i.id = inv.id;
+      left_over := left_over - take;
+    end loop;
+    -- No open invoice left: the rest of the credit waits for the next invoice.
+    exit when left_over > 0;
+  end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION allocate_account_credit(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.allocate_account_credit(tenant_id text, customer_id text) IS 'Applies an account''s unallocated credit (payments, write-offs, credit notes of invoiced sales) to its open invoices, oldest due first; marks covered invoices paid.';
 
 --
 -- Name: apply_customer_orders(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5267,6 +5576,262 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) IS 'Applies a Stripe subscription to the tenant''s row (stale, ended and older subscriptions change nothing).';
+
+--
+-- Name: orders; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.orders (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    location_id text NOT NULL,
+    customer_id text,
+    status text DEFAULT 'open'::text NOT NULL,
+    subtotal integer DEFAULT 0 NOT NULL,
+    order_discount integer DEFAULT 0 NOT NULL,
+    discount_total integer DEFAULT 0 NOT NULL,
+    tax_rate_bps integer DEFAULT 0 NOT NULL,
+    tax_total integer DEFAULT 0 NOT NULL,
+    total integer DEFAULT 0 NOT NULL,
+    paid_total integer DEFAULT 0 NOT NULL,
+    amount_due integer GENERATED ALWAYS AS ((total - paid_total)) STORED,
+    placed_at timestamp with time zone,
+    business_date date,
+    placed_by_user_id text,
+    voided_at timestamp with time zone,
+    void_reason text,
+    voided_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    cancelled_at timestamp with time zone,
+    cancel_reason text,
+    cancelled_by_user_id text,
+    refunded_total integer DEFAULT 0 NOT NULL,
+    tax_name text DEFAULT 'Tax'::text NOT NULL,
+    tax_inclusive boolean DEFAULT false NOT NULL,
+    tier_name text,
+    tier_discount_bps integer,
+    tier_discount integer DEFAULT 0 NOT NULL,
+    CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
+    CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
+    CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
+    CONSTRAINT orders_check1 CHECK ((total = ((subtotal - discount_total) + tax_total))),
+    CONSTRAINT orders_check2 CHECK (((paid_total >= 0) AND (paid_total <= total))),
+    CONSTRAINT orders_check4 CHECK (((status = 'voided'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
+    CONSTRAINT orders_order_discount_check CHECK ((order_discount >= 0)),
+    CONSTRAINT orders_refunded_total_check CHECK ((refunded_total >= 0)),
+    CONSTRAINT orders_sale_time_check CHECK (((status = ANY (ARRAY['placed'::text, 'voided'::text])) = ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
+    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text, 'cancelled'::text]))),
+    CONSTRAINT orders_subtotal_check CHECK ((subtotal >= 0)),
+    CONSTRAINT orders_tax_name_check CHECK (((length(tax_name) >= 1) AND (length(tax_name) <= 60))),
+    CONSTRAINT orders_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000))),
+    CONSTRAINT orders_tax_total_check CHECK ((tax_total >= 0)),
+    CONSTRAINT orders_tier_discount_check CHECK (((tier_discount >= 0) AND ((tier_name IS NULL) = (tier_discount_bps IS NULL)) AND ((tier_name IS NOT NULL) OR (tier_discount = 0)))),
+    CONSTRAINT orders_void_reason_check CHECK ((length(void_reason) <= 500))
+);
+
+ALTER TABLE ONLY app_public.orders FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.orders IS '@unique id
+An order at a location: open until paid in full, then a sale (placed); a sale can be voided, an open order cancelled. Written only by placeOrder, recordTender, voidOrder and cancelOrder; an order keeps its rows.';
+
+--
+-- Name: COLUMN orders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN orders.location_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.location_id IS 'Where the sale was made.';
+
+--
+-- Name: COLUMN orders.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.customer_id IS 'The customer the sale is attributed to, if any.';
+
+--
+-- Name: COLUMN orders.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.status IS 'open (not paid in full yet: not a sale), placed (a sale: paid in full), voided (a sale taken back), cancelled (an open order given up: never a sale).';
+
+--
+-- Name: COLUMN orders.subtotal; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.subtotal IS 'Sum of the lines'' subtotals, in cents, before discounts and without tax.';
+
+--
+-- Name: COLUMN orders.order_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.order_discount IS 'Cents taken off the whole order (spread over the lines; without tax when the prices included it); part of discount_total.';
+
+--
+-- Name: COLUMN orders.discount_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.discount_total IS 'Line discounts plus the order discount, in cents.';
+
+--
+-- Name: COLUMN orders.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_rate_bps IS 'The rate the order was priced with (its location''s, else the business''s default), in basis points.';
+
+--
+-- Name: COLUMN orders.tax_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_total IS 'Sum of the line taxes, in cents.';
+
+--
+-- Name: COLUMN orders.total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.total IS 'What the customer pays, in cents: subtotal − discount_total + tax_total.';
+
+--
+-- Name: COLUMN orders.paid_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.paid_total IS 'Sum of the tenders applied to the order (cash handed over minus change), in cents.';
+
+--
+-- Name: COLUMN orders.amount_due; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.amount_due IS '@notNull
+total − paid_total, in cents.';
+
+--
+-- Name: COLUMN orders.placed_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.placed_at IS 'When it became a sale: the payment that completed it (or the time given for an import). Null while open.';
+
+--
+-- Name: COLUMN orders.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.business_date IS 'The date of the sale at the location (of placedAt). Null while open.';
+
+--
+-- Name: COLUMN orders.voided_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.voided_at IS 'When the order was voided.';
+
+--
+-- Name: COLUMN orders.void_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.void_reason IS 'Why the order was voided.';
+
+--
+-- Name: COLUMN orders.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.created_at IS 'When the order was opened (rung up at the till).';
+
+--
+-- Name: COLUMN orders.cancelled_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.cancelled_at IS 'When an open order was cancelled.';
+
+--
+-- Name: COLUMN orders.cancel_reason; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.cancel_reason IS 'Why it was cancelled.';
+
+--
+-- Name: COLUMN orders.refunded_total; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.refunded_total IS 'What refunds of some of its lines took back so far (tax included), in minor units.';
+
+--
+-- Name: COLUMN orders.tax_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_name IS 'The name of the tax rate the order was priced with.';
+
+--
+-- Name: COLUMN orders.tax_inclusive; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tax_inclusive IS 'Whether the order''s prices included its tax (then each line''s amounts are kept without it: see placeOrder).';
+
+--
+-- Name: COLUMN orders.tier_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tier_name IS 'The customer''s tier when the order was placed, if any (its name then).';
+
+--
+-- Name: COLUMN orders.tier_discount_bps; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tier_discount_bps IS 'That tier''s discount then, in basis points.';
+
+--
+-- Name: COLUMN orders.tier_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.tier_discount IS 'The tier discount of the order, in cents off the amount paid (part of orderDiscount and discountTotal).';
+
+--
+-- Name: assert_account_tender(app_public.orders, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_account_tender(o app_public.orders, amount integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  c app_public.customers;
+  balance bigint;
+  cur app_public.currencies := app_private.tenant_currency(o.tenant_id);
+begin
+  if o.customer_id is null then
+    perform app_hidden.raise_error('NOACC', 'Attach the customer whose account this sale goes on.', field => 'type');
+  end if;
+  perform app_private.account_for_change(o.tenant_id, o.customer_id);
+  select x.* into c from app_public.customers x where x.tenant_id = o.tenant_id and x.id = o.customer_id;
+  if c.account_status <> 'active' or c.status <> 'active' then
+    perform app_hidden.raise_error('ACSUS', case when c.account_status = 'suspended'
+      then format('This customer''s account is suspended (%s): take another payment.', c.suspended_reason)
+      else 'This customer''s account is not active: take another payment.' end, field => 'type');
+  end if;
+  if amount <> o.total - o.paid_total then
+    perform app_hidden.raise_error('BADAM', format('A sale on account takes the whole amount due (%s).',
+      app_hidden.format_money(o.total - o.paid_total, cur)), field => 'amount');
+  end if;
+  balance := app_private.account_balance(o.tenant_id, o.customer_id);
+  if balance + amount > c.credit_limit then
+    perform app_hidden.raise_error('CRLIM', format(
+      'Over the credit limit: the account owes %s, this sale is %s and the limit is %s (%s available).',
+      app_hidden.format_money(balance, cur), app_hidden.format_money(amount, cur), app_hidden.format_money(c.credit_limit, cur),
+      app_hidden.format_money(greatest(c.credit_limit - balance, 0), cur)), field => 'amount');
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_account_tender(o app_public.orders, amount integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.assert_account_tender(o app_public.orders, amount integer) IS 'Checks a sale on account under the account''s lock: NOACC, ACSUS, BADAM (not the whole amount due), CRLIM (over the credit limit).';
 
 --
 -- Name: assert_customer_type_label(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5572,6 +6137,26 @@ $$;
 COMMENT ON FUNCTION app_private.assert_may_create_business(user_id text) IS 'Raises BZLIM when the user created 5 businesses in 24 hours or owns 10.';
 
 --
+-- Name: assert_no_account_to_merge(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.assert_no_account_to_merge(tenant_id text, customer_id text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  number text;
+begin
+  select a.account_number into number from app_public.customer_accounts a
+  where a.tenant_id = assert_no_account_to_merge.tenant_id and a.customer_id = assert_no_account_to_merge.customer_id;
+  if found then
+    perform app_hidden.raise_error('ACMRG', format(
+      'This customer has account %s: merge the other customer into it instead.', number), customer_id);
+  end if;
+end;
+$$;
+
+--
 -- Name: assert_no_open_balance(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5580,7 +6165,7 @@ CREATE FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id t
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
-  balance bigint := 0;  -- issue 18: the customer's account balance
+  balance bigint := app_private.account_balance(tenant_id, customer_id);
 begin
   if balance <> 0 then
     perform app_hidden.raise_error('OPBAL', format(
@@ -5594,7 +6179,7 @@ $$;
 -- Name: FUNCTION assert_no_open_balance(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id text) IS 'Hook for selling on account (issue 18): OPBAL while the customer has an open balance. Checks nothing until accounts exist.';
+COMMENT ON FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id text) IS 'OPBAL while the customer''s account balance is not zero (erasure waits until it is settled).';
 
 --
 -- Name: assert_tax_rate(text, text, integer, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -5671,6 +6256,22 @@ CREATE FUNCTION app_private.audit_customer_change(tenant_id text, customer_id te
          app_hidden.current_user_id(), changes,
          nullif(current_setting('app.change_command', true), ''), nullif(current_setting('app.change_reason', true), '')
   where changes <> '{}'::jsonb;
+$$;
+
+--
+-- Name: begin_account_command(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.begin_account_command(command text, reason text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  why text := app_private.begin_change(command, reason, true);
+begin
+  perform set_config('app.account_command', command, true);
+  return why;
+end;
 $$;
 
 --
@@ -7279,6 +7880,18 @@ $$;
 COMMENT ON FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone) IS 'Appends an event to the log and applies it to the inline consumers, in the caller''s transaction.';
 
 --
+-- Name: end_account_command(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.end_account_command() RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select set_config('app.account_command', '', true);
+  select app_private.end_change();
+$$;
+
+--
 -- Name: end_change(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7344,6 +7957,19 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.enforce_analyst_limits(statement_limit interval, idle_limit interval) IS 'Cancels analyst statements over the time limit and ends analyst sessions idle in a transaction too long (worker, every few seconds).';
+
+--
+-- Name: entry_invoice_number(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.entry_invoice_number(tenant_id text, entry_id text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select i.invoice_number from app_private.invoiced_entries x
+  join app_public.account_invoices i on i.tenant_id = x.tenant_id and i.id = x.invoice_id
+  where x.tenant_id = entry_invoice_number.tenant_id and x.entry_id = entry_invoice_number.entry_id;
+$$;
 
 --
 -- Name: export_customer_filter(text, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7976,6 +8602,212 @@ CREATE FUNCTION app_private.inventory_movement_event_payload(m app_public.invent
 $$;
 
 --
+-- Name: account_entries; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_entries (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    kind text NOT NULL,
+    amount bigint NOT NULL,
+    net_amount bigint DEFAULT 0 NOT NULL,
+    tax_amount bigint DEFAULT 0 NOT NULL,
+    tax_rate_bps integer,
+    order_id text,
+    tender_id text,
+    refund_tender_id text,
+    payment_id text,
+    memo text,
+    business_date date NOT NULL,
+    created_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_entries_amount_check CHECK ((amount <> 0)),
+    CONSTRAINT account_entries_check CHECK (((kind = 'sale'::text) = (amount > 0))),
+    CONSTRAINT account_entries_check1 CHECK (((kind <> ALL (ARRAY['sale'::text, 'credit_note'::text])) OR ((order_id IS NOT NULL) AND ((net_amount + tax_amount) = amount)))),
+    CONSTRAINT account_entries_check2 CHECK (((kind = 'sale'::text) = (tender_id IS NOT NULL))),
+    CONSTRAINT account_entries_check3 CHECK (((kind = 'credit_note'::text) = (refund_tender_id IS NOT NULL))),
+    CONSTRAINT account_entries_check4 CHECK (((kind = 'payment'::text) = (payment_id IS NOT NULL))),
+    CONSTRAINT account_entries_kind_check CHECK ((kind = ANY (ARRAY['sale'::text, 'credit_note'::text, 'payment'::text, 'write_off'::text]))),
+    CONSTRAINT account_entries_memo_check CHECK ((length(memo) <= 500))
+);
+
+ALTER TABLE ONLY app_public.account_entries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_entries IS '@unique id
+The ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off. Its sum is the balance. Written by the database only; never changed.';
+
+--
+-- Name: COLUMN account_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_entries.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_entries.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_entries.amount IS 'In minor units of the business''s currency: positive adds to what the customer owes (a sale), negative takes off (credit note, payment, write-off).';
+
+--
+-- Name: COLUMN account_entries.business_date; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_entries.business_date IS 'The day it counts on: the sale''s or refund''s business date, the day a payment was received.';
+
+--
+-- Name: invoice_line_description(app_public.account_entries); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.invoice_line_description(e app_public.account_entries) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case e.kind when 'sale' then 'Sale ' else 'Credit note ' end || to_char(e.business_date, 'YYYY-MM-DD')
+         || coalesce(' · ' || l.name, '') || case when e.kind = 'credit_note' and e.memo is not null then ': ' || left(e.memo, 200) else '' end
+  from app_public.orders o
+  left join app_public.locations l on l.tenant_id = o.tenant_id and l.id = o.location_id
+  where o.tenant_id = e.tenant_id and o.id = e.order_id;
+$$;
+
+--
+-- Name: account_invoices; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_invoices (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    invoice_number text NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    issued_on date NOT NULL,
+    due_on date NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    currency text NOT NULL,
+    net_total bigint NOT NULL,
+    tax_total bigint NOT NULL,
+    total bigint NOT NULL,
+    amount_paid bigint DEFAULT 0 NOT NULL,
+    source text NOT NULL,
+    voided_at timestamp with time zone,
+    void_reason text,
+    voided_by_user_id text,
+    created_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_invoices_check CHECK ((period_end >= period_start)),
+    CONSTRAINT account_invoices_check1 CHECK ((due_on >= issued_on)),
+    CONSTRAINT account_invoices_check2 CHECK (((total = (net_total + tax_total)) AND (total > 0))),
+    CONSTRAINT account_invoices_check3 CHECK (((amount_paid >= 0) AND (amount_paid <= total))),
+    CONSTRAINT account_invoices_check4 CHECK (((status = 'void'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
+    CONSTRAINT account_invoices_check5 CHECK (((status <> 'paid'::text) OR (amount_paid = total))),
+    CONSTRAINT account_invoices_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT account_invoices_invoice_number_check CHECK ((invoice_number ~ '^INV-[0-9]{4}-[0-9]{5,}$'::text)),
+    CONSTRAINT account_invoices_source_check CHECK ((source = ANY (ARRAY['monthly'::text, 'on_demand'::text]))),
+    CONSTRAINT account_invoices_status_check CHECK ((status = ANY (ARRAY['open'::text, 'paid'::text, 'void'::text]))),
+    CONSTRAINT account_invoices_void_reason_check CHECK (((length(void_reason) >= 1) AND (length(void_reason) <= 500)))
+);
+
+ALTER TABLE ONLY app_public.account_invoices FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_invoices; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_invoices IS '@unique id
+An invoice of an account: the sales on account and credit notes of a period, with tax per rate and a due date from the payment terms. Made by the monthly run or invoiceCustomerAccount; paid by allocations; voided with a reason.';
+
+--
+-- Name: COLUMN account_invoices.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_invoices.invoice_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.invoice_number IS 'INV-YYYY-NNNNN: the year it was issued and a number counted per business and year, without gaps.';
+
+--
+-- Name: COLUMN account_invoices.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.status IS 'open, paid or void (stored); see state for overdue.';
+
+--
+-- Name: COLUMN account_invoices.amount_paid; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.amount_paid IS 'What payments and write-offs allocated to it cover, in minor units.';
+
+--
+-- Name: COLUMN account_invoices.source; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_invoices.source IS 'monthly (the 02:00 run on the 1st) or on_demand.';
+
+--
+-- Name: issue_account_invoice(text, text, date, text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.issue_account_invoice(tenant_id text, customer_id text, until date, source text, at timestamp with time zone DEFAULT now()) RETURNS app_public.account_invoices
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  account app_public.customer_accounts := app_private.account_for_change(tenant_id, customer_id);
+  today date := app_private.tenant_today(tenant_id, at);
+  inv app_public.account_invoices;
+begin
+  -- One statement, so the lines, their marks and the totals are the same entries; the number is
+  -- taken only when there is an invoice to make (the having).
+  with gathered as materialized (
+    select * from app_private.uninvoiced_entries(tenant_id, customer_id, until)
+  ), made as (
+    insert into app_public.account_invoices (tenant_id, customer_id, invoice_number, period_start, period_end, issued_on, due_on,
+                                             currency, net_total, tax_total, total, source, created_by_user_id)
+    select issue_account_invoice.tenant_id, issue_account_invoice.customer_id,
+           app_private.next_invoice_number(issue_account_invoice.tenant_id, today),
+           least(min(g.business_date), until), until, today,
+           today + (select coalesce(c.payment_terms_days, 30) from app_public.customers c
+                    where c.tenant_id = issue_account_invoice.tenant_id and c.id = issue_account_invoice.customer_id),
+           (select t.currency from app_public.tenants t where t.id = issue_account_invoice.tenant_id),
+           sum(g.net_amount), sum(g.tax_amount), sum(g.amount), source, app_hidden.change_actor()
+    from gathered g
+    having sum(g.amount) > 0
+    returning *
+  ), lines as (
+    insert into app_public.account_invoice_lines (tenant_id, invoice_id, entry_id, line_no, description, net_amount, tax_amount, tax_rate_bps, amount)
+    select m.tenant_id, m.id, g.id, row_number() over (order by g.business_date, g.id),
+           app_private.invoice_line_description(g::app_public.account_entries), g.net_amount, g.tax_amount, g.tax_rate_bps, g.amount
+    from gathered g cross join made m
+  ), marks as (
+    insert into app_private.invoiced_entries (tenant_id, entry_id, invoice_id)
+    select m.tenant_id, g.id, m.id from gathered g cross join made m
+  )
+  select m.* into inv from made m;
+  if inv.id is null then
+    return null;
+  end if;
+  perform app_private.allocate_account_credit(tenant_id, customer_id);
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = inv.tenant_id and i.id = inv.id;
+  return inv;
+end;
+$$;
+
+--
+-- Name: FUNCTION issue_account_invoice(tenant_id text, customer_id text, until date, source text, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.issue_account_invoice(tenant_id text, customer_id text, until date, source text, at timestamp with time zone) IS 'Invoices an account''s uninvoiced sales and credit notes up to a day (under its lock), then applies its unallocated credit; null when nothing is to invoice.';
+
+--
 -- Name: job_run_finished(text, text, bigint, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8255,6 +9087,20 @@ end;
 $$;
 
 --
+-- Name: log_account_action(text, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.log_account_action(tenant_id text, customer_id text, action text, reason text, before jsonb, extra jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_public.account_actions (tenant_id, customer_id, action, reason, before, after, actor_user_id)
+  values (log_account_action.tenant_id, log_account_action.customer_id, log_account_action.action, log_account_action.reason,
+          log_account_action.before, app_private.account_snapshot(log_account_action.tenant_id, log_account_action.customer_id) || extra,
+          app_hidden.change_actor());
+$$;
+
+--
 -- Name: mark_crashed_runs(text[]); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8373,6 +9219,30 @@ $$;
 COMMENT ON FUNCTION app_private.new_session(user_id text, tenant_id text) IS 'Starts a session; returns its secret (the cookie value), of which only the hash is stored.';
 
 --
+-- Name: next_account_number(text, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.next_account_number(tenant_id text, on_day date) RETURNS text
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select 'CT-' || extract(year from on_day)::int || '-'
+         || lpad(app_private.next_tenant_number(next_account_number.tenant_id, 'account_number:' || extract(year from on_day)::int)::text, 5, '0');
+$$;
+
+--
+-- Name: next_invoice_number(text, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.next_invoice_number(tenant_id text, on_day date) RETURNS text
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select 'INV-' || extract(year from on_day)::int || '-'
+         || lpad(app_private.next_tenant_number(next_invoice_number.tenant_id, 'invoice_number:' || extract(year from on_day)::int)::text, 5, '0');
+$$;
+
+--
 -- Name: next_tenant_number(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8418,219 +9288,6 @@ CREATE FUNCTION app_private.open_cash_drawer_id(tenant_id text, location_id text
   where d.tenant_id = open_cash_drawer_id.tenant_id and d.location_id = open_cash_drawer_id.location_id and d.closed_at is null
   for key share;
 $$;
-
---
--- Name: orders; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.orders (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    location_id text NOT NULL,
-    customer_id text,
-    status text DEFAULT 'open'::text NOT NULL,
-    subtotal integer DEFAULT 0 NOT NULL,
-    order_discount integer DEFAULT 0 NOT NULL,
-    discount_total integer DEFAULT 0 NOT NULL,
-    tax_rate_bps integer DEFAULT 0 NOT NULL,
-    tax_total integer DEFAULT 0 NOT NULL,
-    total integer DEFAULT 0 NOT NULL,
-    paid_total integer DEFAULT 0 NOT NULL,
-    amount_due integer GENERATED ALWAYS AS ((total - paid_total)) STORED,
-    placed_at timestamp with time zone,
-    business_date date,
-    placed_by_user_id text,
-    voided_at timestamp with time zone,
-    void_reason text,
-    voided_by_user_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    cancelled_at timestamp with time zone,
-    cancel_reason text,
-    cancelled_by_user_id text,
-    refunded_total integer DEFAULT 0 NOT NULL,
-    tax_name text DEFAULT 'Tax'::text NOT NULL,
-    tax_inclusive boolean DEFAULT false NOT NULL,
-    tier_name text,
-    tier_discount_bps integer,
-    tier_discount integer DEFAULT 0 NOT NULL,
-    CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
-    CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
-    CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
-    CONSTRAINT orders_check1 CHECK ((total = ((subtotal - discount_total) + tax_total))),
-    CONSTRAINT orders_check2 CHECK (((paid_total >= 0) AND (paid_total <= total))),
-    CONSTRAINT orders_check4 CHECK (((status = 'voided'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
-    CONSTRAINT orders_order_discount_check CHECK ((order_discount >= 0)),
-    CONSTRAINT orders_refunded_total_check CHECK ((refunded_total >= 0)),
-    CONSTRAINT orders_sale_time_check CHECK (((status = ANY (ARRAY['placed'::text, 'voided'::text])) = ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
-    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'placed'::text, 'voided'::text, 'cancelled'::text]))),
-    CONSTRAINT orders_subtotal_check CHECK ((subtotal >= 0)),
-    CONSTRAINT orders_tax_name_check CHECK (((length(tax_name) >= 1) AND (length(tax_name) <= 60))),
-    CONSTRAINT orders_tax_rate_bps_check CHECK (((tax_rate_bps >= 0) AND (tax_rate_bps <= 10000))),
-    CONSTRAINT orders_tax_total_check CHECK ((tax_total >= 0)),
-    CONSTRAINT orders_tier_discount_check CHECK (((tier_discount >= 0) AND ((tier_name IS NULL) = (tier_discount_bps IS NULL)) AND ((tier_name IS NOT NULL) OR (tier_discount = 0)))),
-    CONSTRAINT orders_void_reason_check CHECK ((length(void_reason) <= 500))
-);
-
-ALTER TABLE ONLY app_public.orders FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE orders; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.orders IS '@unique id
-An order at a location: open until paid in full, then a sale (placed); a sale can be voided, an open order cancelled. Written only by placeOrder, recordTender, voidOrder and cancelOrder; an order keeps its rows.';
-
---
--- Name: COLUMN orders.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN orders.location_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.location_id IS 'Where the sale was made.';
-
---
--- Name: COLUMN orders.customer_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.customer_id IS 'The customer the sale is attributed to, if any.';
-
---
--- Name: COLUMN orders.status; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.status IS 'open (not paid in full yet: not a sale), placed (a sale: paid in full), voided (a sale taken back), cancelled (an open order given up: never a sale).';
-
---
--- Name: COLUMN orders.subtotal; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.subtotal IS 'Sum of the lines'' subtotals, in cents, before discounts and without tax.';
-
---
--- Name: COLUMN orders.order_discount; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.order_discount IS 'Cents taken off the whole order (spread over the lines; without tax when the prices included it); part of discount_total.';
-
---
--- Name: COLUMN orders.discount_total; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.discount_total IS 'Line discounts plus the order discount, in cents.';
-
---
--- Name: COLUMN orders.tax_rate_bps; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tax_rate_bps IS 'The rate the order was priced with (its location''s, else the business''s default), in basis points.';
-
---
--- Name: COLUMN orders.tax_total; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tax_total IS 'Sum of the line taxes, in cents.';
-
---
--- Name: COLUMN orders.total; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.total IS 'What the customer pays, in cents: subtotal − discount_total + tax_total.';
-
---
--- Name: COLUMN orders.paid_total; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.paid_total IS 'Sum of the tenders applied to the order (cash handed over minus change), in cents.';
-
---
--- Name: COLUMN orders.amount_due; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.amount_due IS '@notNull
-total − paid_total, in cents.';
-
---
--- Name: COLUMN orders.placed_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.placed_at IS 'When it became a sale: the payment that completed it (or the time given for an import). Null while open.';
-
---
--- Name: COLUMN orders.business_date; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.business_date IS 'The date of the sale at the location (of placedAt). Null while open.';
-
---
--- Name: COLUMN orders.voided_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.voided_at IS 'When the order was voided.';
-
---
--- Name: COLUMN orders.void_reason; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.void_reason IS 'Why the order was voided.';
-
---
--- Name: COLUMN orders.created_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.created_at IS 'When the order was opened (rung up at the till).';
-
---
--- Name: COLUMN orders.cancelled_at; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.cancelled_at IS 'When an open order was cancelled.';
-
---
--- Name: COLUMN orders.cancel_reason; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.cancel_reason IS 'Why it was cancelled.';
-
---
--- Name: COLUMN orders.refunded_total; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.refunded_total IS 'What refunds of some of its lines took back so far (tax included), in minor units.';
-
---
--- Name: COLUMN orders.tax_name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tax_name IS 'The name of the tax rate the order was priced with.';
-
---
--- Name: COLUMN orders.tax_inclusive; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tax_inclusive IS 'Whether the order''s prices included its tax (then each line''s amounts are kept without it: see placeOrder).';
-
---
--- Name: COLUMN orders.tier_name; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tier_name IS 'The customer''s tier when the order was placed, if any (its name then).';
-
---
--- Name: COLUMN orders.tier_discount_bps; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tier_discount_bps IS 'That tier''s discount then, in basis points.';
-
---
--- Name: COLUMN orders.tier_discount; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.orders.tier_discount IS 'The tier discount of the order, in cents off the amount paid (part of orderDiscount and discountTotal).';
 
 --
 -- Name: order_cancelled_event_payload(app_public.orders, app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9358,6 +10015,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) IS 'Recomputes the purchase history (customer_stats, customer_item_stats) of a tenant''s customers from the event log.';
+
+--
+-- Name: recompute_invoices_paid(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.recompute_invoices_paid(tenant_id text, customer_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  update app_public.account_invoices i
+    set amount_paid = x.paid, status = case when x.paid = i.total then 'paid' else 'open' end
+  from (select i2.id, coalesce((select sum(a.amount) from app_public.account_allocations a
+                                where a.tenant_id = i2.tenant_id and a.invoice_id = i2.id), 0)::bigint as paid
+        from app_public.account_invoices i2
+        where i2.tenant_id = recompute_invoices_paid.tenant_id and i2.customer_id = recompute_invoices_paid.customer_id
+          and i2.status <> 'void') x
+  where i.tenant_id = recompute_invoices_paid.tenant_id and i.id = x.id
+    and (i.amount_paid <> x.paid or i.status <> case when x.paid = i.total then 'paid' else 'open' end);
+$$;
 
 --
 -- Name: record_sale(app_public.orders, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10418,6 +11094,51 @@ end;
 $$;
 
 --
+-- Name: run_monthly_invoicing(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.run_monthly_invoicing(at timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  acc record;
+  inv app_public.account_invoices;
+  n int := 0;
+begin
+  for acc in
+    with tz as (
+      select t.id as tenant_id,
+             coalesce((select l.timezone from app_public.locations l where l.tenant_id = t.id order by l.created_at, l.id limit 1), 'UTC') as timezone
+      from app_public.tenants t
+      where exists (select 1 from app_public.customer_accounts a where a.tenant_id = t.id)
+    ), cutoff as (
+      -- The last day of the month before the one that began at 02:00 local time.
+      select tz.tenant_id, (date_trunc('month', (at at time zone tz.timezone) - interval '2 hours')::date - 1) as until
+      from tz
+    )
+    select a.tenant_id, a.customer_id, c.until
+    from cutoff c
+    join app_public.customer_accounts a on a.tenant_id = c.tenant_id
+    where exists (select 1 from app_private.uninvoiced_entries(a.tenant_id, a.customer_id, c.until))
+    order by a.tenant_id, a.customer_id
+  loop
+    inv := app_private.issue_account_invoice(acc.tenant_id, acc.customer_id, acc.until, 'monthly', at);
+    if inv.id is not null then
+      n := n + 1;
+    end if;
+  end loop;
+  return n;
+end;
+$$;
+
+--
+-- Name: FUNCTION run_monthly_invoicing(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.run_monthly_invoicing(at timestamp with time zone) IS 'Invoices every account''s sales of past months, from 02:00 on the 1st on the business''s first location''s clock; returns how many invoices it made. Safe to run again.';
+
+--
 -- Name: secure_table(regclass); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10763,6 +11484,124 @@ CREATE FUNCTION app_private.stripe_time(value jsonb) RETURNS timestamp with time
 $$;
 
 --
+-- Name: account_suspensions; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_suspensions (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    type text NOT NULL,
+    reason text NOT NULL,
+    suspended_at timestamp with time zone DEFAULT now() NOT NULL,
+    suspended_by_user_id text,
+    reactivated_at timestamp with time zone,
+    reactivation_reason text,
+    reactivated_by_user_id text,
+    CONSTRAINT account_suspensions_check CHECK (((reactivated_at IS NULL) = (reactivation_reason IS NULL))),
+    CONSTRAINT account_suspensions_reactivation_reason_check CHECK (((length(reactivation_reason) >= 1) AND (length(reactivation_reason) <= 500))),
+    CONSTRAINT account_suspensions_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
+    CONSTRAINT account_suspensions_type_check CHECK ((type = ANY (ARRAY['non_payment'::text, 'customer_request'::text, 'technical'::text, 'fraud'::text])))
+);
+
+ALTER TABLE ONLY app_public.account_suspensions FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_suspensions IS '@unique id
+Each time an account was suspended (with its type and reason) and, once it was, reactivated (with its reason). Written by suspendCustomerAccount and reactivateCustomerAccount.';
+
+--
+-- Name: COLUMN account_suspensions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_suspensions.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_suspensions.type; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_suspensions.type IS 'non_payment, customer_request, technical or fraud.';
+
+--
+-- Name: COLUMN account_suspensions.suspended_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_suspensions.suspended_by_user_id IS 'Who suspended it; null when the overdue sweep did.';
+
+--
+-- Name: suspend_account(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspend_account(tenant text, customer_id text, type text, reason text, command text) RETURNS app_public.account_suspensions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  why text := app_private.begin_account_command(command, reason);
+  cur app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  account app_public.customer_accounts := app_private.account_for_change(tenant, cur.id);
+  kind text := lower(btrim(type));
+  before jsonb := app_private.account_snapshot(tenant, cur.id);
+  result app_public.account_suspensions;
+begin
+  if kind is null or kind not in ('non_payment', 'customer_request', 'technical', 'fraud') then
+    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'type');
+  end if;
+  if cur.account_status = 'suspended' then
+    perform app_hidden.raise_error('ACSUS', 'This account is suspended already.');
+  end if;
+  insert into app_public.account_suspensions (tenant_id, customer_id, type, reason, suspended_by_user_id)
+  values (tenant, cur.id, kind, why, app_hidden.change_actor())
+  returning * into result;
+  update app_public.customers c set account_status = 'suspended', suspended_reason = why
+    where c.tenant_id = tenant and c.id = cur.id;
+  perform app_private.log_account_action(tenant, cur.id, 'suspend', why, before, jsonb_build_object('suspension_type', kind));
+  perform app_private.end_account_command();
+  return result;
+end;
+$$;
+
+--
+-- Name: suspend_overdue_accounts(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspend_overdue_accounts(at timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  due record;
+  n int := 0;
+begin
+  for due in
+    select i.tenant_id, i.customer_id, min(i.due_on) as oldest_due, min(i.invoice_number) as invoice_number,
+           app_private.tenant_today(i.tenant_id, at) - min(i.due_on) as days_overdue
+    from app_public.account_invoices i
+    join app_public.tenants t on t.id = i.tenant_id
+    join app_public.customers c on c.tenant_id = i.tenant_id and c.id = i.customer_id
+    where i.status = 'open' and t.account_overdue_suspend_days is not null and c.account_status = 'active' and c.status = 'active'
+      and app_private.tenant_today(i.tenant_id, at) - i.due_on >= t.account_overdue_suspend_days
+    group by i.tenant_id, i.customer_id
+    order by i.tenant_id, i.customer_id
+  loop
+    perform app_private.suspend_account(due.tenant_id, due.customer_id, 'non_payment',
+      format('Invoice %s overdue by %s days (automatic).', due.invoice_number, due.days_overdue), 'suspend_overdue_accounts');
+    n := n + 1;
+  end loop;
+  return n;
+end;
+$$;
+
+--
+-- Name: FUNCTION suspend_overdue_accounts(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.suspend_overdue_accounts(at timestamp with time zone) IS 'Suspends (non_payment) the active accounts with an invoice overdue by the business''s account_overdue_suspend_days; returns how many.';
+
+--
 -- Name: suspend_overdue_tenants(interval); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10985,6 +11824,25 @@ begin
   return r;
 end;
 $$;
+
+--
+-- Name: tenant_today(text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tenant_today(tenant_id text, at timestamp with time zone DEFAULT now()) RETURNS date
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.business_date(at, coalesce(
+    (select l.timezone from app_public.locations l where l.tenant_id = tenant_today.tenant_id order by l.created_at, l.id limit 1),
+    'UTC'));
+$$;
+
+--
+-- Name: FUNCTION tenant_today(tenant_id text, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tenant_today(tenant_id text, at timestamp with time zone) IS 'The date at this instant on the clock of the business''s first location.';
 
 --
 -- Name: tenant_usage(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11504,6 +12362,30 @@ end;
 $$;
 
 --
+-- Name: tg_customers__account_fields(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__account_fields() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if (new.credit_limit is distinct from old.credit_limit or new.payment_terms_days is distinct from old.payment_terms_days
+      or new.account_status is distinct from old.account_status or new.suspended_reason is distinct from old.suspended_reason)
+     and new.status <> 'erased'
+     and coalesce(current_setting('app.account_command', true), '') = ''
+     and exists (select 1 from app_public.customer_accounts a where a.tenant_id = new.tenant_id and a.customer_id = new.id) then
+    perform app_hidden.raise_error('ACCMD',
+      'This customer has an account: change its credit limit, payment terms or status on the account, with a reason.',
+      field => case when new.credit_limit is distinct from old.credit_limit then 'credit_limit'
+                    when new.payment_terms_days is distinct from old.payment_terms_days then 'payment_terms_days'
+                    else 'account_status' end);
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: tg_customers__create_stats(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -11666,6 +12548,42 @@ end;
 $$;
 
 --
+-- Name: tg_refund_tenders__account_entry(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_refund_tenders__account_entry() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  o app_public.orders;
+  f app_public.order_refunds;
+  tax bigint;
+  customer text;
+begin
+  select x.* into o from app_public.orders x where x.tenant_id = new.tenant_id and x.id = new.order_id;
+  if new.order_refund_id is not null then
+    select x.* into f from app_public.order_refunds x where x.tenant_id = new.tenant_id and x.id = new.order_refund_id;
+    tax := app_hidden.tax_share(f.tax, f.total, new.amount);
+  else
+    tax := app_hidden.tax_share(o.tax_total, o.total, new.amount);
+  end if;
+  -- The account the sale was charged to (the order's customer then; an order's customer does not change once paid).
+  select e.customer_id into customer from app_public.account_entries e
+  where e.tenant_id = new.tenant_id and e.order_id = new.order_id and e.kind = 'sale' limit 1;
+  -- Every writer of an account's ledger takes the account's lock first (accounts/700).
+  perform app_private.account_for_change(new.tenant_id, coalesce(customer, o.customer_id));
+  insert into app_public.account_entries (tenant_id, customer_id, kind, amount, net_amount, tax_amount, tax_rate_bps,
+                                          order_id, refund_tender_id, memo, business_date, created_by_user_id)
+  values (new.tenant_id, coalesce(customer, o.customer_id), 'credit_note', -new.amount, -(new.amount - tax), -tax, o.tax_rate_bps,
+          o.id, new.id, new.reason, new.business_date, new.refunded_by_user_id);
+  -- Credit for a sale already invoiced pays that invoice down like a payment (accounts/730).
+  perform app_private.allocate_account_credit(new.tenant_id, coalesce(customer, o.customer_id));
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_reporting_queue__fold(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -11806,6 +12724,28 @@ end;
 $$;
 
 --
+-- Name: tg_tenders__account_entry(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenders__account_entry() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  o app_public.orders;
+  tax bigint;
+begin
+  select x.* into o from app_public.orders x where x.tenant_id = new.tenant_id and x.id = new.order_id;
+  tax := app_hidden.tax_share(o.tax_total, o.total, new.applied_amount);
+  insert into app_public.account_entries (tenant_id, customer_id, kind, amount, net_amount, tax_amount, tax_rate_bps,
+                                          order_id, tender_id, business_date, created_by_user_id)
+  values (new.tenant_id, o.customer_id, 'sale', new.applied_amount, new.applied_amount - tax, tax, o.tax_rate_bps,
+          o.id, new.id, new.business_date, new.recorded_by_user_id);
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_tenders__emit_event(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -11840,6 +12780,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tier_discount(amount bigint, bps integer) IS 'A tier discount of bps basis points on amount cents, rounded half up to the cent (the one rule: db/EVENTS.md).';
+
+--
+-- Name: uninvoiced_entries(text, text, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.uninvoiced_entries(tenant_id text, customer_id text, until date) RETURNS SETOF app_public.account_entries
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select e.* from app_public.account_entries e
+  where e.tenant_id = uninvoiced_entries.tenant_id and e.customer_id = uninvoiced_entries.customer_id
+    and e.kind in ('sale', 'credit_note') and e.business_date <= until
+    and not exists (select 1 from app_private.invoiced_entries i where i.tenant_id = e.tenant_id and i.entry_id = e.id)
+    and (e.kind = 'sale' or not exists (
+      select 1 from app_public.account_entries s
+      join app_private.invoiced_entries i on i.tenant_id = s.tenant_id and i.entry_id = s.id
+      where s.tenant_id = e.tenant_id and s.order_id = e.order_id and s.kind = 'sale'));
+$$;
 
 --
 -- Name: update_customers_from_import(app_public.customer_imports, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12125,6 +13083,200 @@ begin
   return true;
 end;
 $$;
+
+--
+-- Name: account_invoices_amount_due(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_invoices_amount_due(i app_public.account_invoices) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when i.status = 'void' then 0 else i.total - i.amount_paid end;
+$$;
+
+--
+-- Name: FUNCTION account_invoices_amount_due(i app_public.account_invoices); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_invoices_amount_due(i app_public.account_invoices) IS '@notNull
+What is left to pay on it, in minor units (0 when paid or void).';
+
+--
+-- Name: account_invoices_days_overdue(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when i.status = 'open' then greatest(app_private.tenant_today(i.tenant_id) - i.due_on, 0) end;
+$$;
+
+--
+-- Name: FUNCTION account_invoices_days_overdue(i app_public.account_invoices); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) IS 'Days past its due date while open (0 when not yet due); null when paid or void.';
+
+--
+-- Name: account_invoices_state(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_invoices_state(i app_public.account_invoices) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when i.status = 'open' and i.due_on < app_private.tenant_today(i.tenant_id) then 'overdue' else i.status end;
+$$;
+
+--
+-- Name: FUNCTION account_invoices_state(i app_public.account_invoices); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_invoices_state(i app_public.account_invoices) IS '@notNull
+open, overdue (open and past its due date on the business''s clock), paid or void.';
+
+--
+-- Name: account_invoices_taxes(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_invoices_taxes(i app_public.account_invoices) RETURNS SETOF app_public.account_invoice_tax
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(l.tax_rate_bps, 0), sum(l.net_amount)::bigint, sum(l.tax_amount)::bigint
+  from app_public.account_invoice_lines l
+  where l.tenant_id = i.tenant_id and l.invoice_id = i.id
+  group by coalesce(l.tax_rate_bps, 0)
+  order by 1;
+$$;
+
+--
+-- Name: FUNCTION account_invoices_taxes(i app_public.account_invoices); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_invoices_taxes(i app_public.account_invoices) IS 'The invoice''s net amount and tax per tax rate (basis points).';
+
+--
+-- Name: account_payments; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_payments (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    amount bigint NOT NULL,
+    method text NOT NULL,
+    reference text,
+    received_on date NOT NULL,
+    recorded_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_payments_amount_check CHECK (((amount > 0) AND (amount <= '100000000000'::bigint))),
+    CONSTRAINT account_payments_method_check CHECK ((method = ANY (ARRAY['cash'::text, 'card'::text, 'bank_transfer'::text]))),
+    CONSTRAINT account_payments_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 100)))
+);
+
+ALTER TABLE ONLY app_public.account_payments FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_payments; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_payments IS '@unique id
+A payment received on an account; allocated to its oldest open invoices first. Written by recordAccountPayment; never changed.';
+
+--
+-- Name: COLUMN account_payments.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_payments.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_payments.method; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_payments.method IS 'cash, card or bank_transfer.';
+
+--
+-- Name: COLUMN account_payments.reference; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_payments.reference IS 'The bank reference or a note that identifies the payment.';
+
+--
+-- Name: account_payments_allocated(app_public.account_payments); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_payments_allocated(p app_public.account_payments) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(a.amount), 0)::bigint
+  from app_public.account_entries e
+  join app_public.account_allocations a on a.tenant_id = e.tenant_id and a.entry_id = e.id
+  where e.tenant_id = p.tenant_id and e.payment_id = p.id;
+$$;
+
+--
+-- Name: FUNCTION account_payments_allocated(p app_public.account_payments); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_payments_allocated(p app_public.account_payments) IS '@notNull
+What of the payment pays invoices, in minor units; the rest waits for the next invoice.';
+
+--
+-- Name: account_statement(text, date, date); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_statement(customer_id text, from_date date, until_date date) RETURNS SETOF app_public.account_statement_line
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.view');
+  opening bigint;
+  closing bigint;
+begin
+  if not exists (select 1 from app_public.customer_accounts a where a.tenant_id = tenant and a.customer_id = account_statement.customer_id) then
+    perform app_hidden.raise_error('NOACC', 'This customer has no account.', field => 'customer_id');
+  end if;
+  if from_date is null or until_date is null or until_date < from_date then
+    perform app_hidden.raise_error('BADIN', 'Choose a start date on or before the end date.', field => 'from_date');
+  end if;
+  if until_date - from_date > 5 * 366 then
+    perform app_hidden.raise_error('BADIN', 'A statement covers at most 5 years.', field => 'from_date');
+  end if;
+  select coalesce(sum(e.amount), 0) into opening from app_public.account_entries e
+  where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date < from_date;
+  select opening + coalesce(sum(e.amount), 0) into closing from app_public.account_entries e
+  where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date between from_date and until_date;
+
+  return next (from_date, 'opening', null, 'Opening balance', null, null, opening)::app_public.account_statement_line;
+  return query
+    select e.business_date, e.kind,
+           case when e.kind in ('sale', 'credit_note') then app_private.entry_invoice_number(e.tenant_id, e.id)
+                when e.kind = 'payment' then p.reference end,
+           case e.kind
+             when 'payment' then 'Payment, ' || replace(p.method, '_', ' ')
+             when 'write_off' then 'Written off: ' || coalesce(e.memo, '')
+             else app_private.invoice_line_description(e) end,
+           case when e.amount > 0 then e.amount end,
+           case when e.amount < 0 then -e.amount end,
+           (opening + sum(e.amount) over (order by e.business_date, e.id))::bigint
+    from app_public.account_entries e
+    left join app_public.account_payments p on p.tenant_id = e.tenant_id and p.id = e.payment_id
+    where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date between from_date and until_date
+    order by e.business_date, e.id;
+  return next (until_date, 'closing', null, 'Closing balance', null, null, closing)::app_public.account_statement_line;
+end;
+$$;
+
+--
+-- Name: FUNCTION account_statement(customer_id text, from_date date, until_date date); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_statement(customer_id text, from_date date, until_date date) IS 'The statement of an account for a date range (needs accounts.view): the opening balance, each sale on account, credit note, payment and write-off dated in it (debit, credit, running balance; the invoice number or payment reference), the closing balance. NOACC, BADIN.';
 
 --
 -- Name: add_customer_contact(text, text, text, text, text, text, text, text, boolean, boolean, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -13551,6 +14703,115 @@ $$;
 COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.';
 
 --
+-- Name: customer_accounts_available_credit(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_available_credit(a app_public.customer_accounts) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select greatest(c.credit_limit - app_private.account_balance(a.tenant_id, a.customer_id), 0)::bigint
+  from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_available_credit(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_available_credit(a app_public.customer_accounts) IS '@notNull
+What the customer may still buy on account: the credit limit less the balance (never below 0).';
+
+--
+-- Name: customer_accounts_balance(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_balance(a app_public.customer_accounts) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_private.account_balance(a.tenant_id, a.customer_id);
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_balance(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_balance(a app_public.customer_accounts) IS '@notNull
+What the customer owes, in minor units: the sum of the ledger (sales on account, credit notes, payments, write-offs). Negative when the business owes it.';
+
+--
+-- Name: customer_accounts_credit_limit(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_credit_limit(a app_public.customer_accounts) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select c.credit_limit from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_credit_limit(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_credit_limit(a app_public.customer_accounts) IS '@notNull
+The most the customer may owe, in minor units (setCustomerAccountTerms).';
+
+--
+-- Name: customer_accounts_current_suspension(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) RETURNS app_public.account_suspensions
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select s.* from app_public.account_suspensions s
+  where s.tenant_id = a.tenant_id and s.customer_id = a.customer_id and s.reactivated_at is null;
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_current_suspension(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) IS 'The suspension in force (type, reason, since, by whom), if the account is suspended.';
+
+--
+-- Name: customer_accounts_payment_terms_days(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_payment_terms_days(a app_public.customer_accounts) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(c.payment_terms_days, 30) from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_payment_terms_days(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_payment_terms_days(a app_public.customer_accounts) IS '@notNull
+Days from an invoice to its due date.';
+
+--
+-- Name: customer_accounts_status(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select c.account_status from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_status(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) IS '@notNull
+active (may buy on account), inactive or suspended (may not; see currentSuspension).';
+
+--
 -- Name: customer_data_exports; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -14137,6 +15398,48 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer) IS 'What giving the customer this tier (null: none) would change, before it is given (needs customers.update): its discount and the current tier''s on an example basket (exampleAmount cents, 10000 unless given) and on the customer''s sales of the last 30 days. Sales already made keep their prices.';
+
+--
+-- Name: customers_account_available_credit(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_account_available_credit(c app_public.customers) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select greatest(c.credit_limit - app_private.account_balance(a.tenant_id, a.customer_id), 0)::bigint
+  from app_public.customer_accounts a
+  where a.tenant_id = c.tenant_id and a.customer_id = c.id
+    and c.tenant_id = app_hidden.current_tenant_id()
+    and (app_hidden.has_permission('sales.sell') or app_hidden.has_permission('accounts.view'))
+    and c.account_status = 'active' and c.status = 'active';
+$$;
+
+--
+-- Name: FUNCTION customers_account_available_credit(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_account_available_credit(c app_public.customers) IS 'What the customer may still buy on account at the till (credit limit less balance), or null when it has no active account. Readable with sales.sell or accounts.view.';
+
+--
+-- Name: customers_account_number(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_account_number(c app_public.customers) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select a.account_number from app_public.customer_accounts a
+  where a.tenant_id = c.tenant_id and a.customer_id = c.id
+    and c.tenant_id = app_hidden.current_tenant_id()
+    and (app_hidden.has_permission('sales.sell') or app_hidden.has_permission('accounts.view'));
+$$;
+
+--
+-- Name: FUNCTION customers_account_number(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_account_number(c app_public.customers) IS 'The customer''s account number (CT-YYYY-NNNNN), if it has an account. Readable with sales.sell or accounts.view.';
 
 --
 -- Name: customers_last_visit_at(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
@@ -14797,6 +16100,35 @@ $$;
 COMMENT ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) IS 'Invites someone by email with a role (needs settings.update and the role''s permissions); returns the secret token of the link /invitations/<token> (shown once) and when it expires. Inviting the same email again replaces the pending invitation; members and pending invitations count against the plan''s seats.';
 
 --
+-- Name: invoice_customer_account(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.invoice_customer_account(customer_id text) RETURNS app_public.account_invoices
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  inv app_public.account_invoices;
+begin
+  perform app_private.begin_change('invoice_customer_account', null);
+  inv := app_private.issue_account_invoice(tenant, customer_id, app_private.tenant_today(tenant), 'on_demand');
+  if inv.id is null then
+    perform app_hidden.raise_error('NOINV', 'There is nothing to invoice on this account: no sales on account since its last invoice.');
+  end if;
+  perform app_private.end_change();
+  return inv;
+end;
+$$;
+
+--
+-- Name: FUNCTION invoice_customer_account(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.invoice_customer_account(customer_id text) IS '@resultFieldName accountInvoice
+Invoices an account now (needs accounts.manage): every sale on account and credit note up to today not yet invoiced, due after the account''s payment terms. NOINV when there is nothing to invoice.';
+
+--
 -- Name: likely_duplicates(text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -14934,6 +16266,8 @@ begin
   order by o.id
   for update;
   perform app_private.lock_customers_for_merge(tenant, merge_customers.primary_id, merge_customers.duplicate_id);
+  -- An account stays with its customer: its ledger and invoices do not move (ACMRG, accounts/700).
+  perform app_private.assert_no_account_to_merge(tenant, merge_customers.duplicate_id);
   select c.* into p from app_public.customers c where c.tenant_id = tenant and c.id = merge_customers.primary_id;
   select c.* into d from app_public.customers c where c.tenant_id = tenant and c.id = merge_customers.duplicate_id;
   m := app_hidden.merged_customer(p, d);
@@ -15018,7 +16352,7 @@ $$;
 -- Name: FUNCTION merge_customers(primary_id text, duplicate_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM). The reason, if given, is kept in the audit log.';
+COMMENT ON FUNCTION app_public.merge_customers(primary_id text, duplicate_id text, reason text) IS 'Merges a duplicate customer into a primary one (needs customers.merge). The primary keeps its values and takes the duplicate''s where it has none; tags and notes are combined; visits and spend are added up; orders, notes and addresses move to the primary. The duplicate stays with status merged. Both must be live and different (NOTFD, CMRGD, MRGSM); a duplicate with an account is not merged (ACMRG: merge the other way). The reason, if given, is kept in the audit log.';
 
 --
 -- Name: open_cash_drawer(text, integer); Type: FUNCTION; Schema: app_public; Owner: -
@@ -15076,6 +16410,45 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.open_cash_drawer_at(location_id text) IS 'The open cash drawer of a location, or null when none is open.';
+
+--
+-- Name: open_customer_account(text, bigint, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.open_customer_account(customer_id text, credit_limit bigint, payment_terms_days integer DEFAULT NULL::integer, reason text DEFAULT NULL::text) RETURNS app_public.customer_accounts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  why text := app_private.begin_account_command('open_customer_account', reason);
+  cur app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  lim bigint := app_hidden.checked_credit_limit(credit_limit);
+  terms int := app_hidden.checked_payment_terms(coalesce(payment_terms_days, cur.payment_terms_days, 30));
+  result app_public.customer_accounts;
+begin
+  select a.* into result from app_public.customer_accounts a where a.tenant_id = tenant and a.customer_id = cur.id;
+  if found then
+    perform app_hidden.raise_error('ACEXS', format('This customer already has account %s.', result.account_number), result.account_number);
+  end if;
+  update app_public.customers c
+    set credit_limit = lim, payment_terms_days = terms, account_status = 'active', suspended_reason = null
+    where c.tenant_id = tenant and c.id = cur.id;
+  insert into app_public.customer_accounts (tenant_id, customer_id, account_number, opened_by_user_id)
+  values (tenant, cur.id, app_private.next_account_number(tenant, app_private.tenant_today(tenant)), app_hidden.change_actor())
+  returning * into result;
+  perform app_private.log_account_action(tenant, cur.id, 'open', why, null, jsonb_build_object('account_number', result.account_number));
+  perform app_private.end_account_command();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION open_customer_account(customer_id text, credit_limit bigint, payment_terms_days integer, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.open_customer_account(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) IS '@resultFieldName customerAccount
+Opens an account for a customer (needs accounts.manage): numbered CT-YYYY-NNNNN, with its credit limit (minor units) and payment terms (days; the customer''s, else 30). The reason is required and kept in the account''s action log. ACEXS when it has one.';
 
 --
 -- Name: open_orders(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -15454,6 +16827,114 @@ $$;
 COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder, with the tax rate the location charges (the business''s default rate without a location) and the tier discount of the customer, if one is given. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
 
 --
+-- Name: reactivate_customer_account(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.reactivate_customer_account(customer_id text, reason text) RETURNS app_public.account_suspensions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  why text := app_private.begin_account_command('reactivate_customer_account', reason);
+  cur app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  account app_public.customer_accounts := app_private.account_for_change(tenant, cur.id);
+  before jsonb := app_private.account_snapshot(tenant, cur.id);
+  result app_public.account_suspensions;
+begin
+  update app_public.account_suspensions s
+    set reactivated_at = now(), reactivation_reason = why, reactivated_by_user_id = app_hidden.change_actor()
+    where s.tenant_id = tenant and s.customer_id = cur.id and s.reactivated_at is null
+    returning * into result;
+  if not found and cur.account_status <> 'suspended' then
+    perform app_hidden.raise_error('ACNSP', 'This account is not suspended.');
+  end if;
+  update app_public.customers c set account_status = 'active', suspended_reason = null
+    where c.tenant_id = tenant and c.id = cur.id;
+  perform app_private.log_account_action(tenant, cur.id, 'reactivate', why, before);
+  perform app_private.end_account_command();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION reactivate_customer_account(customer_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.reactivate_customer_account(customer_id text, reason text) IS '@resultFieldName accountSuspension
+Reactivates a suspended account (needs accounts.manage; the reason is required and kept with the suspension and in the action log). ACNSP when it is not suspended.';
+
+--
+-- Name: receivables_aging(date); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.receivables_aging(as_of date DEFAULT NULL::date) RETURNS SETOF app_public.receivables_aging_row
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.view');
+  day date := coalesce(as_of, app_private.tenant_today(tenant));
+begin
+  return query
+    select r.* from app_public.customer_accounts a
+    cross join lateral app_private.account_aging(a.tenant_id, a.customer_id, day) r
+    where a.tenant_id = tenant and r.total <> 0
+    order by r.total desc, r.account_number;
+end;
+$$;
+
+--
+-- Name: FUNCTION receivables_aging(as_of date); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.receivables_aging(as_of date) IS 'What each account owes by age (needs accounts.view): current (not yet due, not yet invoiced, less unallocated credit), 1–30, 31–60, 61–90 and 90+ days past due at asOf (today unless given), and the total (the balance). Accounts that owe nothing are left out.';
+
+--
+-- Name: record_account_payment(text, bigint, text, text, date); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.record_account_payment(customer_id text, amount bigint, method text, reference text DEFAULT NULL::text, received_on date DEFAULT NULL::date) RETURNS app_public.account_payments
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  account app_public.customer_accounts := app_private.account_for_change(tenant, customer_id);
+  today date := app_private.tenant_today(tenant);
+  how text := lower(btrim(method));
+  ref text := app_hidden.optional_name('The reference', reference, 100, 'reference');
+  result app_public.account_payments;
+begin
+  perform app_private.begin_change('record_account_payment', null);
+  if amount is null or amount <= 0 or amount > 100000000000 then
+    perform app_hidden.raise_error('BADAM', 'The amount must be a positive number of minor units (at most 100000000000).', field => 'amount');
+  end if;
+  if how is null or how not in ('cash', 'card', 'bank_transfer') then
+    perform app_hidden.raise_error('BADIN', 'The payment method must be cash, card or bank_transfer.', field => 'method');
+  end if;
+  if received_on > today then
+    perform app_hidden.raise_error('BADIN', 'A payment cannot be received in the future.', field => 'received_on');
+  end if;
+  insert into app_public.account_payments (tenant_id, customer_id, amount, method, reference, received_on, recorded_by_user_id)
+  values (tenant, account.customer_id, amount, how, ref, coalesce(received_on, today), app_hidden.change_actor())
+  returning * into result;
+  insert into app_public.account_entries (tenant_id, customer_id, kind, amount, payment_id, memo, business_date, created_by_user_id)
+  values (tenant, account.customer_id, 'payment', -amount, result.id, ref, result.received_on, result.recorded_by_user_id);
+  perform app_private.allocate_account_credit(tenant, account.customer_id);
+  perform app_private.end_change();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION record_account_payment(customer_id text, amount bigint, method text, reference text, received_on date); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.record_account_payment(customer_id text, amount bigint, method text, reference text, received_on date) IS '@resultFieldName accountPayment
+Records a payment received on an account (needs accounts.manage): amount in minor units, method cash, card or bank_transfer, an optional reference, the day it was received (today unless given; not in the future). It pays the oldest open invoices first; what is left over pays the next invoice.';
+
+--
 -- Name: cash_drawer_entries; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -15653,8 +17134,8 @@ begin
   if o.status = 'cancelled' then
     perform app_hidden.raise_error('BADIN', 'This order was cancelled; it cannot take payments.');
   end if;
-  if record_tender.type is null or record_tender.type not in ('cash', 'card') then
-    perform app_hidden.raise_error('BADIN', 'The tender type must be cash or card.');
+  if record_tender.type is null or record_tender.type not in ('cash', 'card', 'account') then
+    perform app_hidden.raise_error('BADIN', 'The tender type must be cash, card or account.');
   end if;
   if record_tender.amount is null or record_tender.amount <= 0 or record_tender.amount > 100000000 then
     perform app_hidden.raise_error('BADAM', 'The amount must be a positive number of minor units (at most 100000000).');
@@ -15664,10 +17145,15 @@ begin
     perform app_hidden.raise_error('OVRTN', 'This order is already paid in full.');
   end if;
   if record_tender.amount > due then
-    if record_tender.type = 'card' then
-      perform app_hidden.raise_error('OVRTN', format('A card payment cannot exceed the amount due (%s).', due));
+    if record_tender.type <> 'cash' then
+      perform app_hidden.raise_error('OVRTN', format('%s cannot exceed the amount due (%s).',
+        case record_tender.type when 'card' then 'A card payment' else 'A charge to an account' end, due));
     end if;
     change := record_tender.amount - due;
+  end if;
+  -- On account: the customer's account must be open, active and have room for it (accounts/710).
+  if record_tender.type = 'account' then
+    perform app_private.assert_account_tender(o, record_tender.amount);
   end if;
   select l.* into loc from app_public.locations l where l.tenant_id = tenant and l.id = o.location_id;
   update app_public.orders x set paid_total = x.paid_total + (record_tender.amount - change)
@@ -15695,7 +17181,7 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) IS '@resultFieldName tender
-Records a payment towards an order (needs sales.sell). type is cash or card; amount in minor units of the business''s currency. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due. The payment that covers an open order''s total makes it a sale (status placed, placedAt now). Voided, cancelled or fully paid orders take no payment.';
+Records a payment towards an order (needs sales.sell). type is cash, card or account; amount in minor units of the business''s currency. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due; account takes the whole amount due onto the attached customer''s account (NOACC without one, ACSUS suspended, CRLIM over its credit limit). The payment that covers an open order''s total makes it a sale (status placed, placedAt now). Voided, cancelled or fully paid orders take no payment.';
 
 --
 -- Name: refund_order_lines(text, jsonb, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -16235,6 +17721,40 @@ COMMENT ON FUNCTION app_public.search_customers(q text) IS '@behavior +list -con
 Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, email, phone or tax ID starts with q, or (companies) one of whose contacts'' name, last name or email does (matchedContact(q) names it), then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international).';
 
 --
+-- Name: set_customer_account_terms(text, bigint, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.set_customer_account_terms(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) RETURNS app_public.customer_accounts
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  why text := app_private.begin_account_command('set_customer_account_terms', reason);
+  cur app_public.customers := app_private.live_customer_for_change(tenant, customer_id);
+  account app_public.customer_accounts := app_private.account_for_change(tenant, cur.id);
+  lim bigint := app_hidden.checked_credit_limit(credit_limit);
+  terms int := app_hidden.checked_payment_terms(payment_terms_days);
+  before jsonb := app_private.account_snapshot(tenant, cur.id);
+begin
+  if cur.credit_limit is distinct from lim or coalesce(cur.payment_terms_days, 30) is distinct from terms then
+    update app_public.customers c set credit_limit = lim, payment_terms_days = terms
+      where c.tenant_id = tenant and c.id = cur.id;
+    perform app_private.log_account_action(tenant, cur.id, 'terms_change', why, before);
+  end if;
+  perform app_private.end_account_command();
+  return account;
+end;
+$$;
+
+--
+-- Name: FUNCTION set_customer_account_terms(customer_id text, credit_limit bigint, payment_terms_days integer, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.set_customer_account_terms(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) IS '@resultFieldName customerAccount
+Changes an account''s credit limit (minor units) and payment terms (days) (needs accounts.manage; the reason is required and kept in the action log with the values before and after). Issued invoices keep their due dates.';
+
+--
 -- Name: customer_contact_channels; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -16632,6 +18152,27 @@ $$;
 COMMENT ON FUNCTION app_public.set_primary_customer_contact(contact_id text) IS 'Makes a contact the primary contact of its company (needs customers.update); the one that was primary becomes a plain contact.';
 
 --
+-- Name: suspend_customer_account(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) RETURNS app_public.account_suspensions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, type, reason,
+                                     'suspend_customer_account');
+end;
+$$;
+
+--
+-- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) IS '@resultFieldName accountSuspension
+Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. type is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
+
+--
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -16967,6 +18508,61 @@ COMMENT ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps inte
 Changes a tax rate (needs settings.update); inclusive left out keeps what it was. Orders from now on are priced with it; past orders keep the rate they were priced with.';
 
 --
+-- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.void_account_invoice(invoice_id text, reason text) RETURNS app_public.account_invoices
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  why text := app_private.begin_account_command('void_account_invoice', reason);
+  inv app_public.account_invoices;
+  before jsonb;
+begin
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.invoice_id;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(invoice_id, 40)), field => 'invoice_id');
+  end if;
+  perform app_private.account_for_change(tenant, inv.customer_id);
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = inv.id;
+  if inv.status = 'void' then
+    perform app_hidden.raise_error('BADIN', format('Invoice %s is void already.', inv.invoice_number));
+  end if;
+  before := app_private.account_snapshot(tenant, inv.customer_id)
+            || jsonb_build_object('invoice_number', inv.invoice_number, 'invoice_status', inv.status, 'amount_paid', inv.amount_paid);
+  delete from app_public.account_allocations x where x.tenant_id = tenant and x.invoice_id = inv.id;
+  delete from app_private.invoiced_entries x where x.tenant_id = tenant and x.invoice_id = inv.id;
+  -- Credit notes of the sales that are uninvoiced again go with them on the next invoice: they stop being credit.
+  delete from app_public.account_allocations x
+  using app_public.account_entries cn
+  where x.tenant_id = tenant and cn.tenant_id = tenant and cn.id = x.entry_id and cn.kind = 'credit_note'
+    and cn.order_id in (select s.order_id from app_public.account_invoice_lines l
+                        join app_public.account_entries s on s.tenant_id = l.tenant_id and s.id = l.entry_id
+                        where l.tenant_id = tenant and l.invoice_id = inv.id and s.kind = 'sale');
+  update app_public.account_invoices i
+    set status = 'void', amount_paid = 0, voided_at = now(), void_reason = why, voided_by_user_id = app_hidden.change_actor()
+    where i.tenant_id = tenant and i.id = inv.id
+    returning * into inv;
+  perform app_private.recompute_invoices_paid(tenant, inv.customer_id);
+  perform app_private.allocate_account_credit(tenant, inv.customer_id);
+  perform app_private.log_account_action(tenant, inv.customer_id, 'invoice_void', why, before,
+    jsonb_build_object('invoice_number', inv.invoice_number, 'invoice_status', 'void'));
+  perform app_private.end_account_command();
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = inv.id;
+  return inv;
+end;
+$$;
+
+--
+-- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) IS '@resultFieldName accountInvoice
+Voids an invoice (needs accounts.manage; the reason is required and kept in the action log): its sales go on the next invoice, and what payments covered of it pays the account''s other open invoices. BADIN when void already.';
+
+--
 -- Name: void_order(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -17030,6 +18626,43 @@ $$;
 
 COMMENT ON FUNCTION app_public.void_order(order_id text, reason text) IS '@resultFieldName order
 Voids a placed order, once (needs sales.void). The order keeps its lines and tenders; what was paid is handed back the way it was paid (refundTenders: cash from the drawer, card back to the card), counted as a refund today; stock sold is put back.';
+
+--
+-- Name: write_off_account_balance(text, bigint, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.write_off_account_balance(customer_id text, amount bigint, reason text) RETURNS app_public.account_entries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  why text := app_private.begin_account_command('write_off_account_balance', reason);
+  account app_public.customer_accounts := app_private.account_for_change(tenant, customer_id);
+  before jsonb := app_private.account_snapshot(tenant, account.customer_id);
+  balance bigint := app_private.account_balance(tenant, account.customer_id);
+  result app_public.account_entries;
+begin
+  if amount is null or amount <= 0 or amount > balance then
+    perform app_hidden.raise_error('BADAM', format('The amount written off must be positive and at most the balance (%s).',
+      app_hidden.format_money(balance, app_private.tenant_currency(tenant))), field => 'amount');
+  end if;
+  insert into app_public.account_entries (tenant_id, customer_id, kind, amount, memo, business_date, created_by_user_id)
+  values (tenant, account.customer_id, 'write_off', -amount, why, app_private.tenant_today(tenant), app_hidden.change_actor())
+  returning * into result;
+  perform app_private.allocate_account_credit(tenant, account.customer_id);
+  perform app_private.log_account_action(tenant, account.customer_id, 'write_off', why, before, jsonb_build_object('written_off', amount));
+  perform app_private.end_account_command();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION write_off_account_balance(customer_id text, amount bigint, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.write_off_account_balance(customer_id text, amount bigint, reason text) IS '@resultFieldName accountEntry
+Writes off part or all of what an account owes (needs accounts.manage; the reason is required and kept in the action log): it pays the oldest open invoices down like a payment. At most the balance (BADAM).';
 
 --
 -- Name: analyst_logins(); Type: FUNCTION; Schema: reporting; Owner: -
@@ -18215,64 +19848,6 @@ COMMENT ON TABLE app_public.account_allocations IS 'What a payment or write-off 
 COMMENT ON COLUMN app_public.account_allocations.tenant_id IS '@behavior -*';
 
 --
--- Name: account_entries; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.account_entries (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    customer_id text NOT NULL,
-    kind text NOT NULL,
-    amount bigint NOT NULL,
-    net_amount bigint DEFAULT 0 NOT NULL,
-    tax_amount bigint DEFAULT 0 NOT NULL,
-    tax_rate_bps integer,
-    order_id text,
-    tender_id text,
-    refund_tender_id text,
-    payment_id text,
-    memo text,
-    business_date date NOT NULL,
-    created_by_user_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT account_entries_amount_check CHECK ((amount <> 0)),
-    CONSTRAINT account_entries_check CHECK (((kind = 'sale'::text) = (amount > 0))),
-    CONSTRAINT account_entries_check1 CHECK (((kind <> ALL (ARRAY['sale'::text, 'credit_note'::text])) OR ((order_id IS NOT NULL) AND ((net_amount + tax_amount) = amount)))),
-    CONSTRAINT account_entries_check2 CHECK (((kind = 'sale'::text) = (tender_id IS NOT NULL))),
-    CONSTRAINT account_entries_check3 CHECK (((kind = 'credit_note'::text) = (refund_tender_id IS NOT NULL))),
-    CONSTRAINT account_entries_check4 CHECK (((kind = 'payment'::text) = (payment_id IS NOT NULL))),
-    CONSTRAINT account_entries_kind_check CHECK ((kind = ANY (ARRAY['sale'::text, 'credit_note'::text, 'payment'::text, 'write_off'::text]))),
-    CONSTRAINT account_entries_memo_check CHECK ((length(memo) <= 500))
-);
-
-ALTER TABLE ONLY app_public.account_entries FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE account_entries; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.account_entries IS '@unique id
-The ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off. Its sum is the balance. Written by the database only; never changed.';
-
---
--- Name: COLUMN account_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_entries.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN account_entries.amount; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_entries.amount IS 'In minor units of the business''s currency: positive adds to what the customer owes (a sale), negative takes off (credit note, payment, write-off).';
-
---
--- Name: COLUMN account_entries.business_date; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_entries.business_date IS 'The day it counts on: the sale''s or refund''s business date, the day a payment was received.';
-
---
 -- Name: account_invoice_lines; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -18303,178 +19878,6 @@ COMMENT ON TABLE app_public.account_invoice_lines IS 'A line of an invoice: one 
 --
 
 COMMENT ON COLUMN app_public.account_invoice_lines.tenant_id IS '@behavior -*';
-
---
--- Name: account_invoices; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.account_invoices (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    customer_id text NOT NULL,
-    invoice_number text NOT NULL,
-    period_start date NOT NULL,
-    period_end date NOT NULL,
-    issued_on date NOT NULL,
-    due_on date NOT NULL,
-    status text DEFAULT 'open'::text NOT NULL,
-    currency text NOT NULL,
-    net_total bigint NOT NULL,
-    tax_total bigint NOT NULL,
-    total bigint NOT NULL,
-    amount_paid bigint DEFAULT 0 NOT NULL,
-    source text NOT NULL,
-    voided_at timestamp with time zone,
-    void_reason text,
-    voided_by_user_id text,
-    created_by_user_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT account_invoices_check CHECK ((period_end >= period_start)),
-    CONSTRAINT account_invoices_check1 CHECK ((due_on >= issued_on)),
-    CONSTRAINT account_invoices_check2 CHECK (((total = (net_total + tax_total)) AND (total > 0))),
-    CONSTRAINT account_invoices_check3 CHECK (((amount_paid >= 0) AND (amount_paid <= total))),
-    CONSTRAINT account_invoices_check4 CHECK (((status = 'void'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
-    CONSTRAINT account_invoices_check5 CHECK (((status <> 'paid'::text) OR (amount_paid = total))),
-    CONSTRAINT account_invoices_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
-    CONSTRAINT account_invoices_invoice_number_check CHECK ((invoice_number ~ '^INV-[0-9]{4}-[0-9]{5,}$'::text)),
-    CONSTRAINT account_invoices_source_check CHECK ((source = ANY (ARRAY['monthly'::text, 'on_demand'::text]))),
-    CONSTRAINT account_invoices_status_check CHECK ((status = ANY (ARRAY['open'::text, 'paid'::text, 'void'::text]))),
-    CONSTRAINT account_invoices_void_reason_check CHECK (((length(void_reason) >= 1) AND (length(void_reason) <= 500)))
-);
-
-ALTER TABLE ONLY app_public.account_invoices FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE account_invoices; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.account_invoices IS '@unique id
-An invoice of an account: the sales on account and credit notes of a period, with tax per rate and a due date from the payment terms. Made by the monthly run or invoiceCustomerAccount; paid by allocations; voided with a reason.';
-
---
--- Name: COLUMN account_invoices.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_invoices.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN account_invoices.invoice_number; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_invoices.invoice_number IS 'INV-YYYY-NNNNN: the year it was issued and a number counted per business and year, without gaps.';
-
---
--- Name: COLUMN account_invoices.status; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_invoices.status IS 'open, paid or void (stored); see state for overdue.';
-
---
--- Name: COLUMN account_invoices.amount_paid; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_invoices.amount_paid IS 'What payments and write-offs allocated to it cover, in minor units.';
-
---
--- Name: COLUMN account_invoices.source; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_invoices.source IS 'monthly (the 02:00 run on the 1st) or on_demand.';
-
---
--- Name: account_payments; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.account_payments (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    customer_id text NOT NULL,
-    amount bigint NOT NULL,
-    method text NOT NULL,
-    reference text,
-    received_on date NOT NULL,
-    recorded_by_user_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT account_payments_amount_check CHECK (((amount > 0) AND (amount <= '100000000000'::bigint))),
-    CONSTRAINT account_payments_method_check CHECK ((method = ANY (ARRAY['cash'::text, 'card'::text, 'bank_transfer'::text]))),
-    CONSTRAINT account_payments_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 100)))
-);
-
-ALTER TABLE ONLY app_public.account_payments FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE account_payments; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.account_payments IS '@unique id
-A payment received on an account; allocated to its oldest open invoices first. Written by recordAccountPayment; never changed.';
-
---
--- Name: COLUMN account_payments.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_payments.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN account_payments.method; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_payments.method IS 'cash, card or bank_transfer.';
-
---
--- Name: COLUMN account_payments.reference; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_payments.reference IS 'The bank reference or a note that identifies the payment.';
-
---
--- Name: account_suspensions; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.account_suspensions (
-    tenant_id text NOT NULL,
-    id text DEFAULT public.gen_ulid() NOT NULL,
-    customer_id text NOT NULL,
-    type text NOT NULL,
-    reason text NOT NULL,
-    suspended_at timestamp with time zone DEFAULT now() NOT NULL,
-    suspended_by_user_id text,
-    reactivated_at timestamp with time zone,
-    reactivation_reason text,
-    reactivated_by_user_id text,
-    CONSTRAINT account_suspensions_check CHECK (((reactivated_at IS NULL) = (reactivation_reason IS NULL))),
-    CONSTRAINT account_suspensions_reactivation_reason_check CHECK (((length(reactivation_reason) >= 1) AND (length(reactivation_reason) <= 500))),
-    CONSTRAINT account_suspensions_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500))),
-    CONSTRAINT account_suspensions_type_check CHECK ((type = ANY (ARRAY['non_payment'::text, 'customer_request'::text, 'technical'::text, 'fraud'::text])))
-);
-
-ALTER TABLE ONLY app_public.account_suspensions FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE account_suspensions; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.account_suspensions IS '@unique id
-Each time an account was suspended (with its type and reason) and, once it was, reactivated (with its reason). Written by suspendCustomerAccount and reactivateCustomerAccount.';
-
---
--- Name: COLUMN account_suspensions.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_suspensions.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN account_suspensions.type; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_suspensions.type IS 'non_payment, customer_request, technical or fraud.';
-
---
--- Name: COLUMN account_suspensions.suspended_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.account_suspensions.suspended_by_user_id IS 'Who suspended it; null when the overdue sweep did.';
 
 --
 -- Name: audit_entries; Type: TABLE; Schema: app_public; Owner: -
@@ -18755,40 +20158,6 @@ COMMENT ON COLUMN app_public.catalog_items.price IS 'Unit price in cents, before
 
 COMMENT ON COLUMN app_public.catalog_items.active IS '@behavior +filterBy
 Only active items can be sold.';
-
---
--- Name: customer_accounts; Type: TABLE; Schema: app_public; Owner: -
---
-
-CREATE TABLE app_public.customer_accounts (
-    tenant_id text NOT NULL,
-    customer_id text NOT NULL,
-    account_number text NOT NULL,
-    opened_at timestamp with time zone DEFAULT now() NOT NULL,
-    opened_by_user_id text,
-    CONSTRAINT customer_accounts_account_number_check CHECK ((account_number ~ '^CT-[0-9]{4}-[0-9]{5,}$'::text))
-);
-
-ALTER TABLE ONLY app_public.customer_accounts FORCE ROW LEVEL SECURITY;
-
---
--- Name: TABLE customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON TABLE app_public.customer_accounts IS '@unique accountNumber
-A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
-
---
--- Name: COLUMN customer_accounts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_accounts.tenant_id IS '@behavior -*';
-
---
--- Name: COLUMN customer_accounts.account_number; Type: COMMENT; Schema: app_public; Owner: -
---
-
-COMMENT ON COLUMN app_public.customer_accounts.account_number IS 'CT-YYYY-NNNNN: the year it was opened and a number counted per business and year, without gaps.';
 
 --
 -- Name: customer_interactions; Type: TABLE; Schema: app_public; Owner: -
@@ -19797,6 +21166,60 @@ CREATE VIEW reporting.item_sales_by_day WITH (security_barrier='true') AS
 --
 
 COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in the business''s currency (refunds taken out on the day they were made). quantity_sold and net_revenue are net of refunds; gross_revenue is the day''s sales before discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
+
+--
+-- Name: receivables; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.receivables WITH (security_barrier='true') AS
+ WITH today AS (
+         SELECT t.id AS tenant_id,
+            ((now() AT TIME ZONE COALESCE(( SELECT l.timezone
+                   FROM app_public.locations l
+                  WHERE (l.tenant_id = t.id)
+                  ORDER BY l.created_at, l.id
+                 LIMIT 1), 'UTC'::text)))::date AS day
+           FROM app_public.tenants t
+        ), invoice_due AS (
+         SELECT i.tenant_id,
+            i.customer_id,
+            (d.day - i.due_on) AS days_past_due,
+            (i.total - i.amount_paid) AS due
+           FROM (app_public.account_invoices i
+             JOIN today d ON ((d.tenant_id = i.tenant_id)))
+          WHERE (i.status = 'open'::text)
+        ), balances AS (
+         SELECT e.tenant_id,
+            e.customer_id,
+            sum(e.amount) AS balance
+           FROM app_public.account_entries e
+          GROUP BY e.tenant_id, e.customer_id
+        )
+ SELECT a.customer_id,
+    a.account_number,
+    c.display_name AS customer_name,
+    cur.code AS currency,
+    app_hidden.major_units((COALESCE(b.balance, (0)::numeric) - COALESCE(sum(x.due) FILTER (WHERE (x.days_past_due > 0)), (0)::numeric)), cur.minor_units) AS current,
+    app_hidden.major_units(COALESCE(sum(x.due) FILTER (WHERE ((x.days_past_due >= 1) AND (x.days_past_due <= 30))), (0)::numeric), cur.minor_units) AS days_1_to_30,
+    app_hidden.major_units(COALESCE(sum(x.due) FILTER (WHERE ((x.days_past_due >= 31) AND (x.days_past_due <= 60))), (0)::numeric), cur.minor_units) AS days_31_to_60,
+    app_hidden.major_units(COALESCE(sum(x.due) FILTER (WHERE ((x.days_past_due >= 61) AND (x.days_past_due <= 90))), (0)::numeric), cur.minor_units) AS days_61_to_90,
+    app_hidden.major_units(COALESCE(sum(x.due) FILTER (WHERE (x.days_past_due > 90)), (0)::numeric), cur.minor_units) AS days_90_plus,
+    app_hidden.major_units(COALESCE(b.balance, (0)::numeric), cur.minor_units) AS total,
+    (c.account_status = 'suspended'::text) AS is_suspended
+   FROM (((((app_public.customer_accounts a
+     JOIN app_public.customers c ON (((c.tenant_id = a.tenant_id) AND (c.id = a.customer_id))))
+     JOIN app_public.tenants tn ON ((tn.id = a.tenant_id)))
+     JOIN app_public.currencies cur ON ((cur.code = tn.currency)))
+     LEFT JOIN balances b ON (((b.tenant_id = a.tenant_id) AND (b.customer_id = a.customer_id))))
+     LEFT JOIN invoice_due x ON (((x.tenant_id = a.tenant_id) AND (x.customer_id = a.customer_id))))
+  WHERE ((CURRENT_USER = 'bo_owner'::name) OR (a.tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id)))
+  GROUP BY a.tenant_id, a.customer_id, a.account_number, c.display_name, cur.code, cur.minor_units, b.balance, c.account_status;
+
+--
+-- Name: VIEW receivables; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.receivables IS 'What each customer account owes by age today, in the business''s currency: current (not yet due, not yet invoiced, less unallocated credit), 1–30, 31–60, 61–90 and 90+ days past due, and the total (the balance); is_suspended when the account is suspended.';
 
 --
 -- Name: rm_customer_visits; Type: TABLE; Schema: reporting; Owner: -
@@ -22296,6 +23719,30 @@ CREATE CONSTRAINT TRIGGER _900_apply_at_commit AFTER INSERT ON app_private.custo
 CREATE CONSTRAINT TRIGGER _900_fold_at_commit AFTER INSERT ON app_private.reporting_queue DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app_private.tg_reporting_queue__fold();
 
 --
+-- Name: account_actions _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.account_actions FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: account_entries _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.account_entries FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: account_invoice_lines _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.account_invoice_lines FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: account_payments _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.account_payments FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
 -- Name: cash_drawer_entries _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -22438,6 +23885,18 @@ CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.locations FOR EACH RO
 --
 
 CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.memberships FOR EACH ROW EXECUTE FUNCTION app_private.tg__plan_limit('seats');
+
+--
+-- Name: customers _070_account_fields; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _070_account_fields BEFORE UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__account_fields();
+
+--
+-- Name: account_invoices _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.account_invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
 -- Name: billing_invoices _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -22600,6 +24059,18 @@ CREATE TRIGGER _200_rescale_prices AFTER UPDATE OF currency ON app_public.tenant
 --
 
 CREATE TRIGGER _300_erase_contacts AFTER UPDATE OF status ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__erase_company_data();
+
+--
+-- Name: refund_tenders _500_account_entry; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_account_entry AFTER INSERT ON app_public.refund_tenders FOR EACH ROW WHEN ((new.type = 'account'::text)) EXECUTE FUNCTION app_private.tg_refund_tenders__account_entry();
+
+--
+-- Name: tenders _500_account_entry; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_account_entry AFTER INSERT ON app_public.tenders FOR EACH ROW WHEN ((new.type = 'account'::text)) EXECUTE FUNCTION app_private.tg_tenders__account_entry();
 
 --
 -- Name: billing_requests _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -28022,6 +29493,48 @@ CREATE POLICY select_self_and_colleagues ON app_public.users FOR SELECT TO bo_vi
   WHERE (m.tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id))))));
 
 --
+-- Name: account_actions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_actions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
+-- Name: account_allocations select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_allocations FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
+-- Name: account_entries select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_entries FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
+-- Name: account_invoice_lines select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_invoice_lines FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
+-- Name: account_invoices select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_invoices FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
+-- Name: account_payments select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_payments FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
+-- Name: account_suspensions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_suspensions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
 -- Name: audit_entries select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -28044,6 +29557,12 @@ CREATE POLICY select_with_permission ON app_public.billing_notices FOR SELECT TO
 --
 
 CREATE POLICY select_with_permission ON app_public.billing_subscriptions FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND app_hidden.has_permission('settings.view'::text)));
+
+--
+-- Name: customer_accounts select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.customer_accounts FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
 
 --
 -- Name: customer_addresses select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -28987,6 +30506,20 @@ REVOKE ALL ON FUNCTION app_hidden.checked_company_fields(c app_public.customers)
 GRANT ALL ON FUNCTION app_hidden.checked_company_fields(c app_public.customers) TO bo_visitor;
 
 --
+-- Name: FUNCTION checked_credit_limit(credit_limit bigint); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_credit_limit(credit_limit bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_credit_limit(credit_limit bigint) TO bo_visitor;
+
+--
+-- Name: FUNCTION checked_payment_terms(days integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.checked_payment_terms(days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.checked_payment_terms(days integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION checked_phone(phone text, country text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -29550,6 +31083,13 @@ REVOKE ALL ON FUNCTION app_hidden.session_secret_hash(secret uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.session_secret_hash(secret uuid) TO bo_visitor;
 
 --
+-- Name: FUNCTION tax_share(tax bigint, total bigint, amount bigint); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.tax_share(tax bigint, total bigint, amount bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.tax_share(tax bigint, total bigint, amount bigint) TO bo_visitor;
+
+--
 -- Name: FUNCTION tenant_suspended_error(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -29607,6 +31147,42 @@ REVOKE ALL ON FUNCTION app_hidden.write_customer_import_chunk(import_id text, da
 GRANT ALL ON FUNCTION app_hidden.write_customer_import_chunk(import_id text, data bytea) TO bo_visitor;
 
 --
+-- Name: FUNCTION account_aging(tenant_id text, customer_id text, as_of date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_aging(tenant_id text, customer_id text, as_of date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_balance(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_balance(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_credits(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_credits(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: TABLE customer_accounts; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.customer_accounts TO bo_visitor;
+
+--
+-- Name: FUNCTION account_for_change(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_for_change(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_snapshot(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_snapshot(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION act_for(user_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -29617,6 +31193,12 @@ REVOKE ALL ON FUNCTION app_private.act_for(user_id text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.add_billing_notice(tenant text, kind text, message text, stripe_event_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION allocate_account_credit(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.allocate_account_credit(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION apply_customer_orders(tenant_id text); Type: ACL; Schema: app_private; Owner: -
@@ -29641,6 +31223,18 @@ REVOKE ALL ON FUNCTION app_private.apply_stripe_invoice(tenant text, inv jsonb, 
 --
 
 REVOKE ALL ON FUNCTION app_private.apply_stripe_subscription(tenant text, sub jsonb, at timestamp with time zone, source text, deleted boolean) FROM PUBLIC;
+
+--
+-- Name: TABLE orders; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.orders TO bo_visitor;
+
+--
+-- Name: FUNCTION assert_account_tender(o app_public.orders, amount integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_account_tender(o app_public.orders, amount integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION assert_customer_type_label(tenant_id text, label text, except_id text); Type: ACL; Schema: app_private; Owner: -
@@ -29703,6 +31297,12 @@ REVOKE ALL ON FUNCTION app_private.assert_location_open(loc app_public.locations
 REVOKE ALL ON FUNCTION app_private.assert_may_create_business(user_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION assert_no_account_to_merge(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_no_account_to_merge(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION assert_no_open_balance(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -29725,6 +31325,12 @@ REVOKE ALL ON FUNCTION app_private.assert_within_plan_limit(tenant text, what te
 --
 
 REVOKE ALL ON FUNCTION app_private.audit_customer_change(tenant_id text, customer_id text, changes jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION begin_account_command(command text, reason text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.begin_account_command(command text, reason text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION begin_change(command text, reason text, required boolean); Type: ACL; Schema: app_private; Owner: -
@@ -29955,6 +31561,12 @@ REVOKE ALL ON FUNCTION app_private.dispatch_events(evts app_private.events[], de
 REVOKE ALL ON FUNCTION app_private.emit_event(tenant_id text, type text, aggregate_type text, aggregate_id text, payload jsonb, actor_user_id text, occurred_at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION end_account_command(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.end_account_command() FROM PUBLIC;
+
+--
 -- Name: FUNCTION end_change(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -29971,6 +31583,12 @@ REVOKE ALL ON FUNCTION app_private.enforce_active_tenant(tbl regclass) FROM PUBL
 --
 
 REVOKE ALL ON FUNCTION app_private.enforce_analyst_limits(statement_limit interval, idle_limit interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION entry_invoice_number(tenant_id text, entry_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.entry_invoice_number(tenant_id text, entry_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION export_customer_filter(tenant_id text, params jsonb); Type: ACL; Schema: app_private; Owner: -
@@ -30099,6 +31717,30 @@ GRANT SELECT ON TABLE app_public.inventory_movements TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.inventory_movement_event_payload(m app_public.inventory_movements, item app_public.inventory_items, loc app_public.locations) FROM PUBLIC;
 
 --
+-- Name: TABLE account_entries; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_entries TO bo_visitor;
+
+--
+-- Name: FUNCTION invoice_line_description(e app_public.account_entries); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.invoice_line_description(e app_public.account_entries) FROM PUBLIC;
+
+--
+-- Name: TABLE account_invoices; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_invoices TO bo_visitor;
+
+--
+-- Name: FUNCTION issue_account_invoice(tenant_id text, customer_id text, until date, source text, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.issue_account_invoice(tenant_id text, customer_id text, until date, source text, at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION job_run_finished(run_id text, outcome text, rows_affected bigint, error_code text, error_message text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30153,6 +31795,12 @@ GRANT SELECT ON TABLE app_public.customer_contacts TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.locked_customer_contact(tenant_id text, contact_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION log_account_action(tenant_id text, customer_id text, action text, reason text, before jsonb, extra jsonb); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.log_account_action(tenant_id text, customer_id text, action text, reason text, before jsonb, extra jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION mark_crashed_runs(pool_ids text[]); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30177,6 +31825,18 @@ REVOKE ALL ON FUNCTION app_private.merge_customer_history(tenant_id text, primar
 REVOKE ALL ON FUNCTION app_private.new_session(user_id text, tenant_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION next_account_number(tenant_id text, on_day date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.next_account_number(tenant_id text, on_day date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION next_invoice_number(tenant_id text, on_day date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.next_invoice_number(tenant_id text, on_day date) FROM PUBLIC;
+
+--
 -- Name: FUNCTION next_tenant_number(tenant_id text, name text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30193,12 +31853,6 @@ REVOKE ALL ON FUNCTION app_private.on_hand(tenant_id text, location_id text, inv
 --
 
 REVOKE ALL ON FUNCTION app_private.open_cash_drawer_id(tenant_id text, location_id text) FROM PUBLIC;
-
---
--- Name: TABLE orders; Type: ACL; Schema: app_public; Owner: -
---
-
-GRANT SELECT ON TABLE app_public.orders TO bo_visitor;
 
 --
 -- Name: FUNCTION order_cancelled_event_payload(o app_public.orders, loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
@@ -30373,6 +32027,12 @@ REVOKE ALL ON FUNCTION app_private.reactivate_tenant_for_billing(tenant text) FR
 --
 
 REVOKE ALL ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION recompute_invoices_paid(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.recompute_invoices_paid(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION record_sale(o app_public.orders, actor text); Type: ACL; Schema: app_private; Owner: -
@@ -30567,6 +32227,12 @@ REVOKE ALL ON FUNCTION app_private.role_name(tenant text, name text, role_id tex
 REVOKE ALL ON FUNCTION app_private.role_permissions(permissions text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION run_monthly_invoicing(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.run_monthly_invoicing(at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION secure_table(tbl regclass); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30651,6 +32317,24 @@ REVOKE ALL ON FUNCTION app_private.stripe_subscription_params(tenant text) FROM 
 REVOKE ALL ON FUNCTION app_private.stripe_time(value jsonb) FROM PUBLIC;
 
 --
+-- Name: TABLE account_suspensions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_suspensions TO bo_visitor;
+
+--
+-- Name: FUNCTION suspend_account(tenant text, customer_id text, type text, reason text, command text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspend_account(tenant text, customer_id text, type text, reason text, command text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION suspend_overdue_accounts(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspend_overdue_accounts(at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION suspend_overdue_tenants(grace interval); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30709,6 +32393,12 @@ REVOKE ALL ON FUNCTION app_private.tenant_plan(tenant text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tenant_role(tenant text, role_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tenant_today(tenant_id text, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tenant_today(tenant_id text, at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer); Type: ACL; Schema: app_private; Owner: -
@@ -30807,6 +32497,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customer_notes__validate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_customer_order_queue__apply() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customers__account_fields(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__account_fields() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_customers__create_stats(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30855,6 +32551,12 @@ REVOKE ALL ON FUNCTION app_private.tg_inventory_movements__emit_event() FROM PUB
 REVOKE ALL ON FUNCTION app_private.tg_locations__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_refund_tenders__account_entry(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_refund_tenders__account_entry() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_reporting_queue__fold(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30897,6 +32599,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_receipt() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_tax_rate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_tenders__account_entry(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenders__account_entry() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_tenders__emit_event(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -30907,6 +32615,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenders__emit_event() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tier_discount(amount bigint, bps integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION uninvoiced_entries(tenant_id text, customer_id text, until date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.uninvoiced_entries(tenant_id text, customer_id text, until date) FROM PUBLIC;
 
 --
 -- Name: FUNCTION update_customers_from_import(imp app_public.customer_imports, from_row integer, to_row integer); Type: ACL; Schema: app_private; Owner: -
@@ -30949,6 +32663,54 @@ REVOKE ALL ON FUNCTION app_private.write_customer_import_rows(imp app_public.cus
 --
 
 REVOKE ALL ON FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_invoices_amount_due(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_invoices_amount_due(i app_public.account_invoices) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_invoices_amount_due(i app_public.account_invoices) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_invoices_days_overdue(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_invoices_state(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_invoices_state(i app_public.account_invoices) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_invoices_state(i app_public.account_invoices) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_invoices_taxes(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_invoices_taxes(i app_public.account_invoices) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_invoices_taxes(i app_public.account_invoices) TO bo_visitor;
+
+--
+-- Name: TABLE account_payments; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_payments TO bo_visitor;
+
+--
+-- Name: FUNCTION account_payments_allocated(p app_public.account_payments); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_payments_allocated(p app_public.account_payments) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_payments_allocated(p app_public.account_payments) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_statement(customer_id text, from_date date, until_date date); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_statement(customer_id text, from_date date, until_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_statement(customer_id text, from_date date, until_date date) TO bo_visitor;
 
 --
 -- Name: FUNCTION add_customer_contact(customer_id text, first_name text, last_name text, email text, phone text, mobile text, role text, preferred_contact_method text, order_updates boolean, marketing_opt_in boolean, notes text); Type: ACL; Schema: app_public; Owner: -
@@ -31263,6 +33025,48 @@ REVOKE ALL ON FUNCTION app_public."current_user"() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public."current_user"() TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_accounts_available_credit(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_available_credit(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_available_credit(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_balance(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_balance(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_balance(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_credit_limit(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_credit_limit(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_credit_limit(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_current_suspension(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_payment_terms_days(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_payment_terms_days(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_payment_terms_days(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_status(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) TO bo_visitor;
+
+--
 -- Name: TABLE customer_data_exports; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -31376,6 +33180,20 @@ GRANT ALL ON FUNCTION app_public.customer_stats_top_items(s app_public.customer_
 
 REVOKE ALL ON FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_tier_impact(customer_id text, tier_id text, example_amount integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_account_available_credit(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_account_available_credit(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_account_available_credit(c app_public.customers) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_account_number(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_account_number(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_account_number(c app_public.customers) TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_last_visit_at(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
@@ -31517,6 +33335,13 @@ REVOKE ALL ON FUNCTION app_public.invite_member(email text, role_id text, OUT in
 GRANT ALL ON FUNCTION app_public.invite_member(email text, role_id text, OUT invitation_id text, OUT token text, OUT expires_at timestamp with time zone) TO bo_visitor;
 
 --
+-- Name: FUNCTION invoice_customer_account(customer_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.invoice_customer_account(customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.invoice_customer_account(customer_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION likely_duplicates(first_name text, last_name text, email text, phone text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -31543,6 +33368,13 @@ GRANT ALL ON FUNCTION app_public.open_cash_drawer(location_id text, opening_floa
 
 REVOKE ALL ON FUNCTION app_public.open_cash_drawer_at(location_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.open_cash_drawer_at(location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION open_customer_account(customer_id text, credit_limit bigint, payment_terms_days integer, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.open_customer_account(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.open_customer_account(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION open_orders(location_id text); Type: ACL; Schema: app_public; Owner: -
@@ -31592,6 +33424,27 @@ GRANT ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplica
 
 REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION reactivate_customer_account(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.reactivate_customer_account(customer_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.reactivate_customer_account(customer_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION receivables_aging(as_of date); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.receivables_aging(as_of date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.receivables_aging(as_of date) TO bo_visitor;
+
+--
+-- Name: FUNCTION record_account_payment(customer_id text, amount bigint, method text, reference text, received_on date); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.record_account_payment(customer_id text, amount bigint, method text, reference text, received_on date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.record_account_payment(customer_id text, amount bigint, method text, reference text, received_on date) TO bo_visitor;
 
 --
 -- Name: TABLE cash_drawer_entries; Type: ACL; Schema: app_public; Owner: -
@@ -31698,6 +33551,13 @@ REVOKE ALL ON FUNCTION app_public.search_customers(q text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.search_customers(q text) TO bo_visitor;
 
 --
+-- Name: FUNCTION set_customer_account_terms(customer_id text, credit_limit bigint, payment_terms_days integer, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.set_customer_account_terms(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_customer_account_terms(customer_id text, credit_limit bigint, payment_terms_days integer, reason text) TO bo_visitor;
+
+--
 -- Name: TABLE customer_contact_channels; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -31759,6 +33619,13 @@ REVOKE ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) 
 GRANT ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) TO bo_visitor;
+
+--
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -31808,11 +33675,25 @@ REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps i
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
+-- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) TO bo_visitor;
+
+--
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_public.void_order(order_id text, reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.void_order(order_id text, reason text) TO bo_visitor;
+
+--
+-- Name: FUNCTION write_off_account_balance(customer_id text, amount bigint, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.write_off_account_balance(customer_id text, amount bigint, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.write_off_account_balance(customer_id text, amount bigint, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION pg_advisory_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: -
@@ -32045,6 +33926,24 @@ REVOKE ALL ON FUNCTION reporting.request_export(kind reporting.export_kind, para
 GRANT ALL ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) TO bo_visitor;
 
 --
+-- Name: TABLE account_actions; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_actions TO bo_visitor;
+
+--
+-- Name: TABLE account_allocations; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_allocations TO bo_visitor;
+
+--
+-- Name: TABLE account_invoice_lines; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_invoice_lines TO bo_visitor;
+
+--
 -- Name: TABLE audit_entries; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -32223,6 +34122,12 @@ GRANT SELECT ON TABLE reporting.rm_item_sales TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE reporting.item_sales_by_day TO bo_analyst;
+
+--
+-- Name: TABLE receivables; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.receivables TO bo_analyst;
 
 --
 -- Name: TABLE rm_daily_sales; Type: ACL; Schema: reporting; Owner: -

@@ -39,7 +39,7 @@ begin
     perform app_private.enforce_active_tenant('app_public.customer_accounts');
   end if;
 end $$;
-comment on table app_public.customer_accounts is E'@unique accountNumber\nA customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+comment on table app_public.customer_accounts is E'@unique customer_id\nA customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 comment on column app_public.customer_accounts.tenant_id is '@behavior -*';
 comment on constraint customer_accounts_pkey on app_public.customer_accounts is '@behavior -single -update -delete';
 comment on constraint customer_accounts_tenant_id_fkey on app_public.customer_accounts is E'@fieldName tenant\n@foreignFieldName customerAccounts';
@@ -353,10 +353,33 @@ comment on constraint account_allocations_tenant_id_fkey on app_public.account_a
 comment on constraint account_allocations_tenant_id_entry_id_fkey on app_public.account_allocations is E'@fieldName entry\n@foreignFieldName allocations';
 comment on constraint account_allocations_tenant_id_invoice_id_fkey on app_public.account_allocations is E'@fieldName invoice\n@foreignFieldName allocations';
 
+-- Types the functions return (the functions are in the fixtures).
+do $$
+begin
+  if to_regtype('app_public.account_invoice_tax') is null then
+    create type app_public.account_invoice_tax as (tax_rate_bps int, net_amount bigint, tax_amount bigint);
+  end if;
+  if to_regtype('app_public.account_statement_line') is null then
+    create type app_public.account_statement_line as (
+      line_date date, kind text, reference text, description text, debit bigint, credit bigint, balance bigint);
+  end if;
+  if to_regtype('app_public.receivables_aging_row') is null then
+    create type app_public.receivables_aging_row as (
+      customer_id text, account_number text, customer_name text, current bigint, days_1_to_30 bigint,
+      days_31_to_60 bigint, days_61_to_90 bigint, days_90_plus bigint, total bigint);
+  end if;
+end $$;
+comment on type app_public.account_invoice_tax is 'The net amount and tax of an invoice''s lines at one tax rate.';
+comment on type app_public.account_statement_line is 'A line of an account statement: the opening balance, a sale, credit note, payment or write-off, the closing balance; debit adds to what is owed, credit takes off, balance runs.';
+comment on type app_public.receivables_aging_row is 'What an account owes by age: current (not yet due, and not yet invoiced, less unallocated credit) and days past due.';
+
 --!include identity/200-current-session.sql
+--!include customers/415-companies-and-contacts.sql
+--!include customers/430-merge.sql
 --!include sales/320-orders.sql
 --!include accounts/700-accounts.sql
 --!include accounts/710-ledger.sql
 --!include accounts/720-invoices.sql
 --!include accounts/730-payments.sql
 --!include accounts/740-statements.sql
+--!include reporting/640-analysts.sql

@@ -9,6 +9,7 @@ import { customerImportParse } from "./customer-import-parse.ts";
 import { customerDataExport } from "./customer-data-export.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
+import { invoiceAccounts } from "./invoice-accounts.ts";
 import { renderAccountDocument } from "./render-account-document.ts";
 import { reportingFold } from "./reporting-fold.ts";
 import { withRunLog, type LoggedTask } from "./run-log.ts";
@@ -18,6 +19,7 @@ import { makeChangePlan } from "./stripe-change-plan.ts";
 import { makeCreateCustomer } from "./stripe-create-customer.ts";
 import { makeCreateSubscription } from "./stripe-create-subscription.ts";
 import { makeSyncPlans } from "./stripe-sync-plans.ts";
+import { suspendOverdueAccounts } from "./suspend-overdue-accounts.ts";
 import { suspendOverdueTenants } from "./suspend-overdue-tenants.ts";
 
 declare global {
@@ -30,6 +32,7 @@ declare global {
       customer_data_export: { tenantId: string; exportId: string };
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
+      invoice_accounts: Record<string, never>;
       render_account_document: { tenantId: string; documentId: string };
       reporting_fold: Record<string, never>;
       stripe_create_customer: { tenantId: string };
@@ -38,6 +41,7 @@ declare global {
       stripe_billing_portal: { tenantId: string; requestId: string };
       stripe_change_plan: { tenantId: string; requestId: string };
       stripe_sync_plans: Record<string, never>;
+      suspend_overdue_accounts: Record<string, never>;
       suspend_overdue_tenants: Record<string, never>;
     }
   }
@@ -58,6 +62,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     customer_data_export: customerDataExport,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
+    invoice_accounts: invoiceAccounts,
     render_account_document: renderAccountDocument,
     reporting_fold: reportingFold,
     stripe_create_customer: makeCreateCustomer(stripe),
@@ -66,6 +71,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     stripe_billing_portal: makeBillingPortal(stripe),
     stripe_change_plan: makeChangePlan(stripe),
     stripe_sync_plans: makeSyncPlans(stripe),
+    suspend_overdue_accounts: suspendOverdueAccounts,
     suspend_overdue_tenants: suspendOverdueTenants,
   };
   return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, withRunLog(name, task as LoggedTask<any>)]));
