@@ -85,14 +85,9 @@ export async function renderStatementPdf(data: StatementDocument): Promise<Buffe
   ];
   const columns: Column<Row>[] = [
     { header: "Date", width: 0.13, value: (l) => d(l.date) },
-    {
-      header: "Kind",
-      width: 0.27,
-      value: (l) =>
-        l.kind === "opening" || l.kind === "closing"
-          ? (l.description ?? "")
-          : [KIND_LABELS[l.kind] ?? l.kind, l.description].filter(Boolean).join(" — "),
-    },
+    // What the entry is: its description (which names its kind: "Sale 2026-01-05 · Main store",
+    // "Payment, bank transfer", "Written off: …"), else its kind.
+    { header: "Entry", width: 0.27, value: (l) => l.description || (KIND_LABELS[l.kind] ?? l.kind) },
     { header: "Reference", width: 0.18, value: (l) => l.reference ?? "" },
     { header: "Debit", width: 0.14, align: "right", value: (l) => m(l.debit) },
     { header: "Credit", width: 0.14, align: "right", value: (l) => m(l.credit) },

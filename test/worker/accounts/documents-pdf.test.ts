@@ -148,7 +148,7 @@ describe("statement PDF", () => {
     expect(text).toContain("Until Jan 31, 2026");
     expect(text).toContain("Jan 1, 2026 Opening balance $50.00");
     expect(text).toContain("Jan 5, 2026 Sale Order 01J0ABC $1,082.50 $1,132.50");
-    expect(text).toContain("Jan 25, 2026 Payment — Bank transfer Bank ref 7781 $1,082.50 $202.06");
+    expect(text).toContain("Jan 25, 2026 Bank transfer Bank ref 7781 $1,082.50 $202.06");
     expect(text).toContain("Jan 31, 2026 Closing balance $202.06");
     expect(text.indexOf("Opening balance")).toBeLessThan(text.indexOf("Order 01J0ABC"));
     expect(text.indexOf("Order 01J0XYZ")).toBeLessThan(text.indexOf("Bank ref 7781"));
