@@ -3,7 +3,8 @@
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
 // customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate a company with two contacts and a pricing tier), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
-// read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
+// read models, a finished CSV export and customer data bundle, an account (sales on it, an invoice, a payment, PDFs of the
+// invoice and a statement), billing requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
 // label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
 //
@@ -71,6 +72,10 @@ export interface TenantFixture {
     billingNoticeId: string;
     billingInvoiceId: string;
     billingRequestId: string;
+    /** The company's invoice (open, part paid) and the stored PDFs of it and of a statement. */
+    accountInvoiceId: string;
+    invoiceDocumentId: string;
+    statementDocumentId: string;
     analystUsername: string | null;
   };
   /** Row ids by qualified table name ("app_public.customers"), as the owner role sees them. */
@@ -315,6 +320,24 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
   await one(cashier, "select * from app_public.cancel_order($1, $2)", [cancelled.id, `${label} walked away`]);
 
+  // Selling on account (issue 18): the company's account, two sales on it invoiced, a payment,
+  // and the PDFs of the invoice and of a statement stored as the worker writes them.
+  await one(owner, "select * from app_public.open_customer_account($1, 100000, 30, $2)", [companyId, `${label} trusted buyer`]);
+  for (const quantity of [1, 2]) {
+    const sale = await order(companyId, [{ catalog_item_id: teaItemId, quantity }]);
+    await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [sale.id, sale.total]);
+  }
+  const accountInvoiceId = (await one(manager, "select * from app_public.invoice_customer_account($1)", [companyId])).id;
+  await one(manager, "select * from app_public.record_account_payment($1, 100, 'bank_transfer', $2, null)", [companyId, `${label}-WIRE`]);
+  const statementDocumentId = (await one(manager, "select * from app_public.request_account_statement($1, current_date - 30, current_date)", [companyId])).id;
+  const invoiceDocumentId = (await db.owner.query("select id from app_public.account_documents where invoice_id = $1", [accountInvoiceId])).rows[0].id;
+  for (const documentId of [invoiceDocumentId, statementDocumentId]) {
+    const job = (await db.owner.query("select app_private.start_account_document($1, $2) as job", [tenantId, documentId])).rows[0].job;
+    const pdf = Buffer.from(`%PDF-1.7 ${label} Holdings ${label}-WIRE`);
+    await db.owner.query("select app_private.write_account_document_chunk($1, $2, 0, $3)", [tenantId, documentId, pdf]);
+    await db.owner.query("select app_private.finish_account_document($1, $2, $3, 1, $4)", [tenantId, documentId, job.revision, pdf.length]);
+  }
+
   // Read models, as the worker's fold would make them.
   await db.owner.query("select app_private.reporting_fold($1)", [tenantId]);
 
@@ -420,6 +443,9 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,
       billingRequestId,
+      accountInvoiceId,
+      invoiceDocumentId,
+      statementDocumentId,
       analystUsername,
     },
     rows,

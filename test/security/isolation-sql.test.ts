@@ -79,6 +79,8 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
   const byName: Record<string, unknown> = {
     reason: "receive",
     type: "cash",
+    // An account payment's method.
+    method: "cash",
     amount: 100,
     quantity: 1,
     discount: 0,
@@ -246,6 +248,12 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       customers_matched_contact: { "app_public.customers": [A.named.companyId] },
       // A tier customers have cannot be deleted (TIRIU).
       delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
+      // Accounts: the company has one (a statement of it, a payment, terms, a write-off of part of its balance).
+      request_account_statement: { "app_public.customers": [A.named.companyId] },
+      account_statement: { "app_public.customers": [A.named.companyId] },
+      record_account_payment: { "app_public.customers": [A.named.companyId] },
+      set_customer_account_terms: { "app_public.customers": [A.named.companyId] },
+      write_off_account_balance: { "app_public.customers": [A.named.companyId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;
