@@ -306,6 +306,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       planKey: "growth",
       fromDate: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
       toDate: today,
+      // An account statement's range (issue 18).
+      untilDate: today,
       kind: "INVENTORY",
       body: "Alpha fuzz",
       line1: "1 Alpha street",
@@ -440,6 +442,9 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
     // Some operations want a row in a particular state: contacts are a company's.
     const preferredFor: Record<string, Record<string, string[]>> = {
       addCustomerContact: { Customer: [A.named.companyId] },
+      // Statements are of accounts: the company has one (issue 18).
+      accountStatement: { Customer: [A.named.companyId] },
+      requestAccountStatement: { Customer: [A.named.companyId] },
     };
     const mine = (slot: Slot, k: number, all: Slot[], op?: Op): unknown => {
       const n = all.slice(0, k).filter((o) => o.type === slot.type && o.table === slot.table).length;
@@ -736,6 +741,25 @@ describe("tenant isolation of the HTTP routes that take an id", () => {
     const secrets = await sensitiveStrings(db, B);
     for (const id of [B.named.exportId, randomUlid(), B.named.annId]) {
       const res = await asA.request(`/exports/${id}`);
+      const body = await res.text();
+      expect(res.status).toBe(404);
+      expect(JSON.parse(body)).toEqual({ error: { code: "NOTFD", message: expect.any(String) } });
+      expect(leaked(body, new Set([id]), secrets)).toEqual([]);
+    }
+  });
+
+  it("GET /account-documents/:id gives A its own PDFs and nothing of B's, whatever the id", async () => {
+    // (The sweep above may have voided A's invoice, whose PDF then waits for the worker: A's finished ones.)
+    const done = await db.owner.query("select id from app_public.account_documents where tenant_id = $1 and status = 'done'", [A.tenantId]);
+    expect(done.rows.length).toBeGreaterThan(0);
+    for (const { id } of done.rows) {
+      const mine = await asA.request(`/account-documents/${id}`);
+      expect(mine.status).toBe(200);
+      expect(await mine.text()).toContain("Alpha Holdings");
+    }
+    const secrets = await sensitiveStrings(db, B);
+    for (const id of [B.named.invoiceDocumentId, B.named.statementDocumentId, B.named.accountInvoiceId, A.named.exportId, randomUlid()]) {
+      const res = await asA.request(`/account-documents/${id}`);
       const body = await res.text();
       expect(res.status).toBe(404);
       expect(JSON.parse(body)).toEqual({ error: { code: "NOTFD", message: expect.any(String) } });
