@@ -1570,6 +1570,24 @@ $$;
 COMMENT ON FUNCTION app_hidden.accept_invitation(token text, name text, password text) IS 'Accepts an invitation with a new account (name, password) or an existing one (its password; null when wrong); returns the secret of a session in the business.';
 
 --
+-- Name: account_balance(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(e.amount), 0)::bigint from app_public.account_entries e
+  where e.tenant_id = account_balance.tenant_id and e.customer_id = account_balance.customer_id;
+$$;
+
+--
+-- Name: FUNCTION account_balance(tenant_id text, customer_id text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) IS 'The balance of an account: the sum of its ledger entries, in minor units (positive: the customer owes).';
+
+--
 -- Name: all_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2412,7 +2430,7 @@ CREATE TABLE app_public.customers (
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
     CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
     CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
-    CONSTRAINT customers_company_fields CHECK (((kind = 'company'::text) OR ((tax_id IS NULL) AND (website IS NULL) AND (credit_limit IS NULL) AND (payment_terms_days IS NULL) AND (currency IS NULL)))),
+    CONSTRAINT customers_company_fields CHECK (((kind = 'company'::text) OR ((tax_id IS NULL) AND (website IS NULL) AND (currency IS NULL)))),
     CONSTRAINT customers_company_name_check CHECK (((company_name = btrim(company_name)) AND ((length(company_name) >= 1) AND (length(company_name) <= 200)))),
     CONSTRAINT customers_company_named CHECK (((kind = 'company'::text) = (company_name IS NOT NULL))),
     CONSTRAINT customers_credit_limit_check CHECK ((credit_limit >= 0)),
@@ -4942,6 +4960,25 @@ end;
 $$;
 
 --
+-- Name: tenant_today(text, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.tenant_today(tenant_id text, at timestamp with time zone DEFAULT now()) RETURNS date
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.business_date(at, coalesce(
+    (select l.timezone from app_public.locations l where l.tenant_id = tenant_today.tenant_id order by l.created_at, l.id limit 1),
+    'UTC'));
+$$;
+
+--
+-- Name: FUNCTION tenant_today(tenant_id text, at timestamp with time zone); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.tenant_today(tenant_id text, at timestamp with time zone) IS 'The date at this instant on the clock of the business''s first location.';
+
+--
 -- Name: text_problem(text, text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -5098,24 +5135,6 @@ CREATE FUNCTION app_private.account_aging(tenant_id text, customer_id text, as_o
 $$;
 
 --
--- Name: account_balance(text, text); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.account_balance(tenant_id text, customer_id text) RETURNS bigint
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-  select coalesce(sum(e.amount), 0)::bigint from app_public.account_entries e
-  where e.tenant_id = account_balance.tenant_id and e.customer_id = account_balance.customer_id;
-$$;
-
---
--- Name: FUNCTION account_balance(tenant_id text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.account_balance(tenant_id text, customer_id text) IS 'The balance of an account: the sum of its ledger entries, in minor units (positive: the customer owes).';
-
---
 -- Name: account_credits(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -5164,8 +5183,7 @@ ALTER TABLE ONLY app_public.customer_accounts FORCE ROW LEVEL SECURITY;
 -- Name: TABLE customer_accounts; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON TABLE app_public.customer_accounts IS '@unique customer_id
-A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+COMMENT ON TABLE app_public.customer_accounts IS 'A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 
 --
 -- Name: COLUMN customer_accounts.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -5219,7 +5237,7 @@ CREATE FUNCTION app_private.account_snapshot(tenant_id text, customer_id text) R
     'payment_terms_days', c.payment_terms_days,
     'account_status', c.account_status,
     'suspended_reason', c.suspended_reason,
-    'balance', app_private.account_balance(c.tenant_id, c.id))
+    'balance', app_hidden.account_balance(c.tenant_id, c.id))
   from app_public.customers c
   where c.tenant_id = account_snapshot.tenant_id and c.id = account_snapshot.customer_id;
 $$;
@@ -5817,7 +5835,7 @@ begin
     perform app_hidden.raise_error('BADAM', format('A sale on account takes the whole amount due (%s).',
       app_hidden.format_money(o.total - o.paid_total, cur)), field => 'amount');
   end if;
-  balance := app_private.account_balance(o.tenant_id, o.customer_id);
+  balance := app_hidden.account_balance(o.tenant_id, o.customer_id);
   if balance + amount > c.credit_limit then
     perform app_hidden.raise_error('CRLIM', format(
       'Over the credit limit: the account owes %s, this sale is %s and the limit is %s (%s available).',
@@ -6165,7 +6183,7 @@ CREATE FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id t
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
-  balance bigint := app_private.account_balance(tenant_id, customer_id);
+  balance bigint := app_hidden.account_balance(tenant_id, customer_id);
 begin
   if balance <> 0 then
     perform app_hidden.raise_error('OPBAL', format(
@@ -8762,7 +8780,7 @@ CREATE FUNCTION app_private.issue_account_invoice(tenant_id text, customer_id te
     AS $$
 declare
   account app_public.customer_accounts := app_private.account_for_change(tenant_id, customer_id);
-  today date := app_private.tenant_today(tenant_id, at);
+  today date := app_hidden.tenant_today(tenant_id, at);
   inv app_public.account_invoices;
 begin
   -- One statement, so the lines, their marks and the totals are the same entries; the number is
@@ -9227,7 +9245,7 @@ CREATE FUNCTION app_private.next_account_number(tenant_id text, on_day date) RET
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select 'CT-' || extract(year from on_day)::int || '-'
-         || lpad(app_private.next_tenant_number(next_account_number.tenant_id, 'account_number:' || extract(year from on_day)::int)::text, 5, '0');
+         || lpad(app_private.next_tenant_number(next_account_number.tenant_id, 'account_number_' || extract(year from on_day)::int)::text, 5, '0');
 $$;
 
 --
@@ -9239,7 +9257,7 @@ CREATE FUNCTION app_private.next_invoice_number(tenant_id text, on_day date) RET
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select 'INV-' || extract(year from on_day)::int || '-'
-         || lpad(app_private.next_tenant_number(next_invoice_number.tenant_id, 'invoice_number:' || extract(year from on_day)::int)::text, 5, '0');
+         || lpad(app_private.next_tenant_number(next_invoice_number.tenant_id, 'invoice_number_' || extract(year from on_day)::int)::text, 5, '0');
 $$;
 
 --
@@ -11548,7 +11566,7 @@ declare
   result app_public.account_suspensions;
 begin
   if kind is null or kind not in ('non_payment', 'customer_request', 'technical', 'fraud') then
-    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'type');
+    perform app_hidden.raise_error('BADIN', 'The type of suspension must be non_payment, customer_request, technical or fraud.', field => 'suspension_type');
   end if;
   if cur.account_status = 'suspended' then
     perform app_hidden.raise_error('ACSUS', 'This account is suspended already.');
@@ -11578,12 +11596,12 @@ declare
 begin
   for due in
     select i.tenant_id, i.customer_id, min(i.due_on) as oldest_due, min(i.invoice_number) as invoice_number,
-           app_private.tenant_today(i.tenant_id, at) - min(i.due_on) as days_overdue
+           app_hidden.tenant_today(i.tenant_id, at) - min(i.due_on) as days_overdue
     from app_public.account_invoices i
     join app_public.tenants t on t.id = i.tenant_id
     join app_public.customers c on c.tenant_id = i.tenant_id and c.id = i.customer_id
     where i.status = 'open' and t.account_overdue_suspend_days is not null and c.account_status = 'active' and c.status = 'active'
-      and app_private.tenant_today(i.tenant_id, at) - i.due_on >= t.account_overdue_suspend_days
+      and app_hidden.tenant_today(i.tenant_id, at) - i.due_on >= t.account_overdue_suspend_days
     group by i.tenant_id, i.customer_id
     order by i.tenant_id, i.customer_id
   loop
@@ -11824,25 +11842,6 @@ begin
   return r;
 end;
 $$;
-
---
--- Name: tenant_today(text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
---
-
-CREATE FUNCTION app_private.tenant_today(tenant_id text, at timestamp with time zone DEFAULT now()) RETURNS date
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
-  select app_hidden.business_date(at, coalesce(
-    (select l.timezone from app_public.locations l where l.tenant_id = tenant_today.tenant_id order by l.created_at, l.id limit 1),
-    'UTC'));
-$$;
-
---
--- Name: FUNCTION tenant_today(tenant_id text, at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
---
-
-COMMENT ON FUNCTION app_private.tenant_today(tenant_id text, at timestamp with time zone) IS 'The date at this instant on the clock of the business''s first location.';
 
 --
 -- Name: tenant_usage(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12564,7 +12563,7 @@ begin
   select x.* into o from app_public.orders x where x.tenant_id = new.tenant_id and x.id = new.order_id;
   if new.order_refund_id is not null then
     select x.* into f from app_public.order_refunds x where x.tenant_id = new.tenant_id and x.id = new.order_refund_id;
-    tax := app_hidden.tax_share(f.tax, f.total, new.amount);
+    tax := app_hidden.tax_share(f.tax_total, f.total, new.amount);
   else
     tax := app_hidden.tax_share(o.tax_total, o.total, new.amount);
   end if;
@@ -13110,7 +13109,7 @@ CREATE FUNCTION app_public.account_invoices_days_overdue(i app_public.account_in
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select case when i.status = 'open' then greatest(app_private.tenant_today(i.tenant_id) - i.due_on, 0) end;
+  select case when i.status = 'open' then greatest(app_hidden.tenant_today(i.tenant_id) - i.due_on, 0) end;
 $$;
 
 --
@@ -13127,7 +13126,7 @@ CREATE FUNCTION app_public.account_invoices_state(i app_public.account_invoices)
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select case when i.status = 'open' and i.due_on < app_private.tenant_today(i.tenant_id) then 'overdue' else i.status end;
+  select case when i.status = 'open' and i.due_on < app_hidden.tenant_today(i.tenant_id) then 'overdue' else i.status end;
 $$;
 
 --
@@ -14710,7 +14709,7 @@ CREATE FUNCTION app_public.customer_accounts_available_credit(a app_public.custo
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select greatest(c.credit_limit - app_private.account_balance(a.tenant_id, a.customer_id), 0)::bigint
+  select greatest(c.credit_limit - app_hidden.account_balance(a.tenant_id, a.customer_id), 0)::bigint
   from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
 $$;
 
@@ -14729,7 +14728,7 @@ CREATE FUNCTION app_public.customer_accounts_balance(a app_public.customer_accou
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select app_private.account_balance(a.tenant_id, a.customer_id);
+  select app_hidden.account_balance(a.tenant_id, a.customer_id);
 $$;
 
 --
@@ -15407,7 +15406,7 @@ CREATE FUNCTION app_public.customers_account_available_credit(c app_public.custo
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select greatest(c.credit_limit - app_private.account_balance(a.tenant_id, a.customer_id), 0)::bigint
+  select greatest(c.credit_limit - app_hidden.account_balance(a.tenant_id, a.customer_id), 0)::bigint
   from app_public.customer_accounts a
   where a.tenant_id = c.tenant_id and a.customer_id = c.id
     and c.tenant_id = app_hidden.current_tenant_id()
@@ -16112,7 +16111,7 @@ declare
   inv app_public.account_invoices;
 begin
   perform app_private.begin_change('invoice_customer_account', null);
-  inv := app_private.issue_account_invoice(tenant, customer_id, app_private.tenant_today(tenant), 'on_demand');
+  inv := app_private.issue_account_invoice(tenant, customer_id, app_hidden.tenant_today(tenant), 'on_demand');
   if inv.id is null then
     perform app_hidden.raise_error('NOINV', 'There is nothing to invoice on this account: no sales on account since its last invoice.');
   end if;
@@ -16435,7 +16434,7 @@ begin
     set credit_limit = lim, payment_terms_days = terms, account_status = 'active', suspended_reason = null
     where c.tenant_id = tenant and c.id = cur.id;
   insert into app_public.customer_accounts (tenant_id, customer_id, account_number, opened_by_user_id)
-  values (tenant, cur.id, app_private.next_account_number(tenant, app_private.tenant_today(tenant)), app_hidden.change_actor())
+  values (tenant, cur.id, app_private.next_account_number(tenant, app_hidden.tenant_today(tenant)), app_hidden.change_actor())
   returning * into result;
   perform app_private.log_account_action(tenant, cur.id, 'open', why, null, jsonb_build_object('account_number', result.account_number));
   perform app_private.end_account_command();
@@ -16874,7 +16873,7 @@ CREATE FUNCTION app_public.receivables_aging(as_of date DEFAULT NULL::date) RETU
     AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('accounts.view');
-  day date := coalesce(as_of, app_private.tenant_today(tenant));
+  day date := coalesce(as_of, app_hidden.tenant_today(tenant));
 begin
   return query
     select r.* from app_public.customer_accounts a
@@ -16901,7 +16900,7 @@ CREATE FUNCTION app_public.record_account_payment(customer_id text, amount bigin
 declare
   tenant text := app_hidden.assert_customers_permission('accounts.manage');
   account app_public.customer_accounts := app_private.account_for_change(tenant, customer_id);
-  today date := app_private.tenant_today(tenant);
+  today date := app_hidden.tenant_today(tenant);
   how text := lower(btrim(method));
   ref text := app_hidden.optional_name('The reference', reference, 100, 'reference');
   result app_public.account_payments;
@@ -18155,22 +18154,22 @@ COMMENT ON FUNCTION app_public.set_primary_customer_contact(contact_id text) IS 
 -- Name: suspend_customer_account(text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) RETURNS app_public.account_suspensions
+CREATE FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) RETURNS app_public.account_suspensions
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, type, reason,
+  return app_private.suspend_account(app_hidden.assert_customers_permission('accounts.manage'), customer_id, suspension_type, reason,
                                      'suspend_customer_account');
 end;
 $$;
 
 --
--- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION suspend_customer_account(customer_id text, suspension_type text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) IS '@resultFieldName accountSuspension
-Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. type is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
+COMMENT ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) IS '@resultFieldName accountSuspension
+Suspends an account (needs accounts.manage): it buys nothing more on account until reactivated; payments are still taken. suspensionType is non_payment, customer_request, technical or fraud; the reason is required. ACSUS when suspended already.';
 
 --
 -- Name: switch_tenant(text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -18511,7 +18510,7 @@ Changes a tax rate (needs settings.update); inclusive left out keeps what it was
 -- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.void_account_invoice(invoice_id text, reason text) RETURNS app_public.account_invoices
+CREATE FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) RETURNS app_public.account_invoices
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -18521,9 +18520,9 @@ declare
   inv app_public.account_invoices;
   before jsonb;
 begin
-  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.invoice_id;
+  select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = void_account_invoice.account_invoice_id;
   if not found then
-    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(invoice_id, 40)), field => 'invoice_id');
+    perform app_hidden.raise_error('NOTFD', format('There is no invoice %s.', left(account_invoice_id, 40)), field => 'account_invoice_id');
   end if;
   perform app_private.account_for_change(tenant, inv.customer_id);
   select i.* into inv from app_public.account_invoices i where i.tenant_id = tenant and i.id = inv.id;
@@ -18556,10 +18555,10 @@ end;
 $$;
 
 --
--- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) IS '@resultFieldName accountInvoice
+COMMENT ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) IS '@resultFieldName accountInvoice
 Voids an invoice (needs accounts.manage; the reason is required and kept in the action log): its sales go on the next invoice, and what payments covered of it pays the account''s other open invoices. BADIN when void already.';
 
 --
@@ -18640,7 +18639,7 @@ declare
   why text := app_private.begin_account_command('write_off_account_balance', reason);
   account app_public.customer_accounts := app_private.account_for_change(tenant, customer_id);
   before jsonb := app_private.account_snapshot(tenant, account.customer_id);
-  balance bigint := app_private.account_balance(tenant, account.customer_id);
+  balance bigint := app_hidden.account_balance(tenant, account.customer_id);
   result app_public.account_entries;
 begin
   if amount is null or amount <= 0 or amount > balance then
@@ -18648,7 +18647,7 @@ begin
       app_hidden.format_money(balance, app_private.tenant_currency(tenant))), field => 'amount');
   end if;
   insert into app_public.account_entries (tenant_id, customer_id, kind, amount, memo, business_date, created_by_user_id)
-  values (tenant, account.customer_id, 'write_off', -amount, why, app_private.tenant_today(tenant), app_hidden.change_actor())
+  values (tenant, account.customer_id, 'write_off', -amount, why, app_hidden.tenant_today(tenant), app_hidden.change_actor())
   returning * into result;
   perform app_private.allocate_account_credit(tenant, account.customer_id);
   perform app_private.log_account_action(tenant, account.customer_id, 'write_off', why, before, jsonb_build_object('written_off', amount));
@@ -30200,6 +30199,13 @@ REVOKE ALL ON FUNCTION app_hidden.accept_invitation(token text, name text, passw
 GRANT ALL ON FUNCTION app_hidden.accept_invitation(token text, name text, password text) TO bo_visitor;
 
 --
+-- Name: FUNCTION account_balance(tenant_id text, customer_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION all_permissions(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -31097,6 +31103,13 @@ REVOKE ALL ON FUNCTION app_hidden.tenant_suspended_error() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.tenant_suspended_error() TO bo_visitor;
 
 --
+-- Name: FUNCTION tenant_today(tenant_id text, at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.tenant_today(tenant_id text, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.tenant_today(tenant_id text, at timestamp with time zone) TO bo_visitor;
+
+--
 -- Name: FUNCTION text_problem(field text, value text, max_length integer); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -31151,12 +31164,6 @@ GRANT ALL ON FUNCTION app_hidden.write_customer_import_chunk(import_id text, dat
 --
 
 REVOKE ALL ON FUNCTION app_private.account_aging(tenant_id text, customer_id text, as_of date) FROM PUBLIC;
-
---
--- Name: FUNCTION account_balance(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.account_balance(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION account_credits(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
@@ -32395,12 +32402,6 @@ REVOKE ALL ON FUNCTION app_private.tenant_plan(tenant text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tenant_role(tenant text, role_id text) FROM PUBLIC;
 
 --
--- Name: FUNCTION tenant_today(tenant_id text, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
---
-
-REVOKE ALL ON FUNCTION app_private.tenant_today(tenant_id text, at timestamp with time zone) FROM PUBLIC;
-
---
 -- Name: FUNCTION tenant_usage(tenant text, OUT seats integer, OUT locations integer, OUT devices integer); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32915,6 +32916,12 @@ GRANT UPDATE(receipt_address) ON TABLE app_public.tenants TO bo_visitor;
 --
 
 GRANT UPDATE(receipt_footer) ON TABLE app_public.tenants TO bo_visitor;
+
+--
+-- Name: COLUMN tenants.account_overdue_suspend_days; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT UPDATE(account_overdue_suspend_days) ON TABLE app_public.tenants TO bo_visitor;
 
 --
 -- Name: FUNCTION create_business(name text, timezone text, currency text, locale text); Type: ACL; Schema: app_public; Owner: -
@@ -33619,11 +33626,11 @@ REVOKE ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) 
 GRANT ALL ON FUNCTION app_public.set_primary_customer_contact(contact_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION suspend_customer_account(customer_id text, type text, reason text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION suspend_customer_account(customer_id text, suspension_type text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, type text, reason text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, suspension_type text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION switch_tenant(tenant_id text); Type: ACL; Schema: app_public; Owner: -
@@ -33675,11 +33682,11 @@ REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps i
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
--- Name: FUNCTION void_account_invoice(invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.void_account_invoice(invoice_id text, reason text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.void_account_invoice(account_invoice_id text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_order(order_id text, reason text); Type: ACL; Schema: app_public; Owner: -

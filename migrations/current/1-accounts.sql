@@ -18,6 +18,12 @@ alter table app_public.tenders add constraint tenders_type_check check (type in 
 alter table app_public.refund_tenders drop constraint if exists refund_tenders_type_check;
 alter table app_public.refund_tenders add constraint refund_tenders_type_check check (type in ('cash', 'card', 'account'));
 
+-- A person may hold an account too: its credit limit and terms are then on the person (the rule
+-- that only an account holder has them is app_hidden.checked_company_fields, customers/415).
+alter table app_public.customers drop constraint if exists customers_company_fields;
+alter table app_public.customers add constraint customers_company_fields
+  check (kind = 'company' or (tax_id is null and website is null and currency is null));
+
 ------------------------------------------------------------------------------------------------
 -- Accounts
 
@@ -39,7 +45,7 @@ begin
     perform app_private.enforce_active_tenant('app_public.customer_accounts');
   end if;
 end $$;
-comment on table app_public.customer_accounts is E'@unique customer_id\nA customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
+comment on table app_public.customer_accounts is E'A customer''s account: what lets it buy now and pay later, against its credit limit and payment terms (on the customer). Opened by openCustomerAccount; never deleted.';
 comment on column app_public.customer_accounts.tenant_id is '@behavior -*';
 comment on constraint customer_accounts_pkey on app_public.customer_accounts is '@behavior -single -update -delete';
 comment on constraint customer_accounts_tenant_id_fkey on app_public.customer_accounts is E'@fieldName tenant\n@foreignFieldName customerAccounts';
@@ -374,6 +380,7 @@ comment on type app_public.account_statement_line is 'A line of an account state
 comment on type app_public.receivables_aging_row is 'What an account owes by age: current (not yet due, and not yet invoiced, less unallocated credit) and days past due.';
 
 --!include identity/200-current-session.sql
+--!include identity/201-tenants-users-locations.sql
 --!include customers/415-companies-and-contacts.sql
 --!include customers/430-merge.sql
 --!include sales/320-orders.sql

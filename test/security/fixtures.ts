@@ -1,10 +1,12 @@
 // Two tenants with rows of every kind, for the security suite (test/security/*).
 //
 // `buildTenant` onboards a business and gives it staff, locations, devices, catalog and stock,
-// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate a company with two contacts and a pricing tier), orders (paid, open and
+// customers (with notes, an address, an archived one, a merged pair, a dismissed possible duplicate, a company with two contacts
+// and an account — a sale on account invoiced and paid in part, one not invoiced, a suspension lifted —, Ann's account
+// suspended, a pricing tier), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
-// read models, a finished CSV export and customer data bundle, an account (sales on it, an invoice, a payment, PDFs of the
-// invoice and a statement), billing requests, invoices and notices and, on request, an
+// read models, a finished CSV export and customer data bundle, the PDFs of the company's invoice and of a statement, billing
+// requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
 // label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
 //
@@ -47,6 +49,8 @@ export interface TenantFixture {
     goldTierId: string;
     /** A tier nobody has (level 2). */
     spareTierId: string;
+    /** The company's invoice (open, paid in part). */
+    accountInvoiceId: string;
     paidOrderId: string;
     /** A tea of the paid sale (2 teas and a cake, no refund). */
     paidTeaLineId: string;
@@ -72,8 +76,7 @@ export interface TenantFixture {
     billingNoticeId: string;
     billingInvoiceId: string;
     billingRequestId: string;
-    /** The company's invoice (open, part paid) and the stored PDFs of it and of a statement. */
-    accountInvoiceId: string;
+    /** The stored PDFs of the company's invoice and of a statement of its account. */
     invoiceDocumentId: string;
     statementDocumentId: string;
     analystUsername: string | null;
@@ -315,25 +318,30 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   ).id;
   await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, goldTierId]);
   const spareTierId = (await one(owner, "select * from app_public.create_customer_tier($1, 2, 500)", [`${label} Silver`])).id;
+  // The company's account: a sale on account, invoiced, paid in part; suspended then reactivated.
+  await one(manager, "select * from app_public.open_customer_account($1, 1000000, 30, $2)", [companyId, `${label} supply contract`]);
+  const onAccount = await order(companyId, [{ catalog_item_id: cakeItemId, quantity: 2 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [onAccount.id, onAccount.total]);
+  const accountInvoiceId = (await one(manager, "select * from app_public.invoice_customer_account($1)", [companyId])).id;
+  await one(manager, "select * from app_public.record_account_payment($1, 100, 'bank_transfer', $2)", [companyId, `${label}-TRX`]);
+  await one(manager, "select * from app_public.suspend_customer_account($1, 'technical', $2)", [companyId, `${label} reader broken`]);
+  await one(manager, "select * from app_public.reactivate_customer_account($1, $2)", [companyId, `${label} reader fixed`]);
+  // A second sale on account, not invoiced yet; and Ann's account, suspended.
+  const onAccountToo = await order(companyId, [{ catalog_item_id: teaItemId, quantity: 1 }]);
+  await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [onAccountToo.id, onAccountToo.total]);
+  await one(manager, "select * from app_public.open_customer_account($1, 50000, 14, $2)", [annId, `${label} regular`]);
+  await one(manager, "select * from app_public.suspend_customer_account($1, 'customer_request', $2)", [annId, `${label} on holiday`]);
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
   await one(cashier, "select * from app_public.cancel_order($1, $2)", [cancelled.id, `${label} walked away`]);
 
-  // Selling on account (issue 18): the company's account, two sales on it invoiced, a payment,
-  // and the PDFs of the invoice and of a statement stored as the worker writes them.
-  await one(owner, "select * from app_public.open_customer_account($1, 100000, 30, $2)", [companyId, `${label} trusted buyer`]);
-  for (const quantity of [1, 2]) {
-    const sale = await order(companyId, [{ catalog_item_id: teaItemId, quantity }]);
-    await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [sale.id, sale.total]);
-  }
-  const accountInvoiceId = (await one(manager, "select * from app_public.invoice_customer_account($1)", [companyId])).id;
-  await one(manager, "select * from app_public.record_account_payment($1, 100, 'bank_transfer', $2, null)", [companyId, `${label}-WIRE`]);
+  // The PDFs of the company's invoice and of a statement of its account, stored as the worker writes them.
   const statementDocumentId = (await one(manager, "select * from app_public.request_account_statement($1, current_date - 30, current_date)", [companyId])).id;
   const invoiceDocumentId = (await db.owner.query("select id from app_public.account_documents where invoice_id = $1", [accountInvoiceId])).rows[0].id;
   for (const documentId of [invoiceDocumentId, statementDocumentId]) {
     const job = (await db.owner.query("select app_private.start_account_document($1, $2) as job", [tenantId, documentId])).rows[0].job;
-    const pdf = Buffer.from(`%PDF-1.7 ${label} Holdings ${label}-WIRE`);
+    const pdf = Buffer.from(`%PDF-1.7 ${label} Holdings ${label}-TRX`);
     await db.owner.query("select app_private.write_account_document_chunk($1, $2, 0, $3)", [tenantId, documentId, pdf]);
     await db.owner.query("select app_private.finish_account_document($1, $2, $3, 1, $4)", [tenantId, documentId, job.revision, pdf.length]);
   }
@@ -425,6 +433,7 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       contactId,
       goldTierId,
       spareTierId,
+      accountInvoiceId,
       paidOrderId: paid.id,
       paidTeaLineId: paidTeaLine.id,
       partOrderId: part.id,
@@ -443,7 +452,6 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,
       billingRequestId,
-      accountInvoiceId,
       invoiceDocumentId,
       statementDocumentId,
       analystUsername,

@@ -78,8 +78,13 @@ beforeAll(async () => {
   await b.owner.query("update app_public.locations set name = 'Bravo depot'");
   const ann = await createCustomer(a.cashier, "Alpha Ann");
   const bea = await createCustomer(b.cashier, "Bravo Bea");
-  await placeOrder(a.owner, a.locationId, [line(a.item.TEA, 2)], { placedAt: "2025-06-01T10:00:00Z", customerId: ann.id });
-  await placeOrder(b.owner, b.locationId, [line(b.item.BREW, 1)], { placedAt: "2025-06-01T10:00:00Z", customerId: bea.id });
+  // Each customer has an account, and the sale is charged to it (receivables for the analysts' view).
+  await a.owner.query("select app_public.open_customer_account($1, 100000, 30, 'Alpha terms')", [ann.id]);
+  await b.owner.query("select app_public.open_customer_account($1, 100000, 30, 'Bravo terms')", [bea.id]);
+  const saleA = await placeOrder(a.owner, a.locationId, [line(a.item.TEA, 2)], { placedAt: "2025-06-01T10:00:00Z", customerId: ann.id });
+  const saleB = await placeOrder(b.owner, b.locationId, [line(b.item.BREW, 1)], { placedAt: "2025-06-01T10:00:00Z", customerId: bea.id });
+  await a.owner.query("select app_public.record_tender($1, 'account', $2)", [saleA.id, saleA.total]);
+  await b.owner.query("select app_public.record_tender($1, 'account', $2)", [saleB.id, saleB.total]);
   await fold(db, a.tenantId);
   await fold(db, b.tenantId);
 });
@@ -257,7 +262,7 @@ describe("an analyst login", () => {
       [loginA, schemas],
     );
     // What it is meant to read: the reporting views, nothing else.
-    expect(visible.map((r) => r.name)).toEqual(["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.sales_by_day", "reporting.stock_levels"]);
+    expect(visible.map((r) => r.name)).toEqual(["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.receivables", "reporting.sales_by_day", "reporting.stock_levels"]);
     let tried = 0;
     for (const rel of all) {
       const column = quoteIdent(rel.first_column ?? "x");
@@ -297,7 +302,7 @@ describe("an analyst login", () => {
   });
 
   it("sees its own business in every view it can read, and nothing of the other business", async () => {
-    const views = ["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.sales_by_day", "reporting.stock_levels"];
+    const views = ["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.receivables", "reporting.sales_by_day", "reporting.stock_levels"];
     const bIds = [b.tenantId, b.locationId, b.item.BREW, b.stock.BREW];
     for (const view of views) {
       const mine = JSON.stringify((await analystA.query(`select * from ${view}`)).rows);

@@ -317,6 +317,9 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       // A customer import's mapping: one field per column of the fixture's file (Email, First Name).
       mapping: ["email", "first_name"],
       onDuplicate: "fill",
+      // Accounts: a payment's method and a suspension's type.
+      method: "cash",
+      suspensionType: "technical",
     };
     let unique = 0;
     function plain(v: InputValue, t: FullType, parent: string): unknown {
@@ -442,9 +445,16 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
     // Some operations want a row in a particular state: contacts are a company's.
     const preferredFor: Record<string, Record<string, string[]>> = {
       addCustomerContact: { Customer: [A.named.companyId] },
-      // Statements are of accounts: the company has one (issue 18).
+      // The company has an active account with a sale not invoiced yet; Ann's account is suspended; Bob has none.
       accountStatement: { Customer: [A.named.companyId] },
       requestAccountStatement: { Customer: [A.named.companyId] },
+      setCustomerAccountTerms: { Customer: [A.named.companyId] },
+      suspendCustomerAccount: { Customer: [A.named.companyId] },
+      recordAccountPayment: { Customer: [A.named.companyId] },
+      writeOffAccountBalance: { Customer: [A.named.companyId] },
+      invoiceCustomerAccount: { Customer: [A.named.companyId] },
+      reactivateCustomerAccount: { Customer: [A.named.annId] },
+      openCustomerAccount: { Customer: [A.named.bobId] },
     };
     const mine = (slot: Slot, k: number, all: Slot[], op?: Op): unknown => {
       const n = all.slice(0, k).filter((o) => o.type === slot.type && o.table === slot.table).length;

@@ -79,8 +79,6 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
   const byName: Record<string, unknown> = {
     reason: "receive",
     type: "cash",
-    // An account payment's method.
-    method: "cash",
     amount: 100,
     quantity: 1,
     discount: 0,
@@ -116,6 +114,9 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     mapping: ["email", "first_name"],
     on_duplicate: "fill",
     colour: "#c9a227",
+    // Accounts: a payment's method and a suspension's type.
+    method: "cash",
+    suspension_type: "technical",
     // The timeline's first page, of every kind (customers_timeline).
     older_than: null,
     kinds: null,
@@ -246,14 +247,19 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       // Contacts belong to company customers.
       add_customer_contact: { "app_public.customers": [A.named.companyId] },
       customers_matched_contact: { "app_public.customers": [A.named.companyId] },
+      // The company has an active account with a sale not invoiced yet; Ann's account is suspended; Bob has none.
+      set_customer_account_terms: { "app_public.customers": [A.named.companyId] },
+      suspend_customer_account: { "app_public.customers": [A.named.companyId] },
+      reactivate_customer_account: { "app_public.customers": [A.named.annId] },
+      open_customer_account: { "app_public.customers": [A.named.bobId] },
+      record_account_payment: { "app_public.customers": [A.named.companyId] },
+      write_off_account_balance: { "app_public.customers": [A.named.companyId] },
+      invoice_customer_account: { "app_public.customers": [A.named.companyId] },
+      account_statement: { "app_public.customers": [A.named.companyId] },
       // A tier customers have cannot be deleted (TIRIU).
       delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
-      // Accounts: the company has one (a statement of it, a payment, terms, a write-off of part of its balance).
+      // A statement's PDF is of an account: the company's.
       request_account_statement: { "app_public.customers": [A.named.companyId] },
-      account_statement: { "app_public.customers": [A.named.companyId] },
-      record_account_payment: { "app_public.customers": [A.named.companyId] },
-      set_customer_account_terms: { "app_public.customers": [A.named.companyId] },
-      write_off_account_balance: { "app_public.customers": [A.named.companyId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;
