@@ -7125,6 +7125,27 @@ CREATE FUNCTION app_private.customer_data_document(tenant_id text, customer_id t
                                                                   'by', u.name) order by i.occurred_at, i.id), '[]')
                      from app_public.customer_interactions i left join app_public.users u on u.id = i.author_user_id
                      where i.tenant_id = c.tenant_id and i.customer_id = any(h.ids)),
+    -- Their account (accounts/7xx): number, terms, ledger, invoices, payments, suspensions and actions.
+    'account', (select jsonb_build_object(
+        'account_number', a.account_number, 'opened_at', a.opened_at, 'credit_limit', c.credit_limit,
+        'payment_terms_days', c.payment_terms_days, 'balance', app_hidden.account_balance(a.tenant_id, a.customer_id),
+        'ledger', (select coalesce(jsonb_agg(jsonb_build_object('kind', e.kind, 'amount', e.amount, 'business_date', e.business_date,
+                     'order_id', e.order_id, 'memo', e.memo) order by e.business_date, e.id), '[]')
+                   from app_public.account_entries e where e.tenant_id = a.tenant_id and e.customer_id = a.customer_id),
+        'invoices', (select coalesce(jsonb_agg(jsonb_build_object('invoice_number', i.invoice_number, 'issued_on', i.issued_on,
+                       'due_on', i.due_on, 'status', i.status, 'total', i.total, 'amount_paid', i.amount_paid) order by i.issued_on, i.id), '[]')
+                     from app_public.account_invoices i where i.tenant_id = a.tenant_id and i.customer_id = a.customer_id),
+        'payments', (select coalesce(jsonb_agg(jsonb_build_object('amount', p.amount, 'method', p.method, 'reference', p.reference,
+                       'received_on', p.received_on) order by p.received_on, p.id), '[]')
+                     from app_public.account_payments p where p.tenant_id = a.tenant_id and p.customer_id = a.customer_id),
+        'suspensions', (select coalesce(jsonb_agg(jsonb_build_object('type', x.type, 'reason', x.reason, 'suspended_at', x.suspended_at,
+                          'reactivated_at', x.reactivated_at, 'reactivation_reason', x.reactivation_reason) order by x.suspended_at, x.id), '[]')
+                        from app_public.account_suspensions x where x.tenant_id = a.tenant_id and x.customer_id = a.customer_id),
+        'actions', (select coalesce(jsonb_agg(jsonb_build_object('action', x.action, 'reason', x.reason, 'at', x.created_at, 'by', u.name)
+                      order by x.created_at, x.id), '[]')
+                    from app_public.account_actions x left join app_public.users u on u.id = x.actor_user_id
+                    where x.tenant_id = a.tenant_id and x.customer_id = a.customer_id))
+      from app_public.customer_accounts a where a.tenant_id = c.tenant_id and a.customer_id = c.id),
     'consents', jsonb_build_object(
       'marketing', jsonb_build_object('agreed', c.marketing_consent, 'source', c.marketing_consent_source,
                                       'recorded_at', c.marketing_consent_updated_at),

@@ -389,4 +389,6 @@ comment on type app_public.receivables_aging_row is 'What an account owes by age
 --!include accounts/720-invoices.sql
 --!include accounts/730-payments.sql
 --!include accounts/740-statements.sql
+-- After the accounts: the data bundle reads their balance (a SQL function's body is checked when it is created).
+--!include customers/495-data-requests.sql
 --!include reporting/640-analysts.sql

@@ -115,6 +115,13 @@ describe("a company buys on account, is invoiced and pays", () => {
     await agree(0);
     after = (await shop.manager.query("select status, amount_paid::int from app_public.account_invoices where id = $1", [inv.id])).rows[0];
     expect(after).toEqual({ status: "paid", amount_paid: 29700 });
+
+    // The company's own data request carries its account.
+    const doc = (await db.owner.query("select app_private.customer_data_document($1, $2) as d", [shop.tenantId, acme.id])).rows[0].d;
+    expect(doc.account).toMatchObject({ account_number: account.account_number, balance: 0 });
+    expect(doc.account.invoices.map((i: { invoice_number: string; status: string }) => [i.invoice_number, i.status])).toEqual([[inv.invoice_number, "paid"]]);
+    expect(doc.account.payments.map((p: { method: string; amount: number }) => [p.method, p.amount])).toEqual([["bank_transfer", 10000], ["cash", 19700]]);
+    expect(doc.account.actions.map((a: { action: string; reason: string }) => [a.action, a.reason])).toEqual([["open", "Monthly supply contract"]]);
   });
 
   it("an invoice past its due date is overdue and ages by days past due; the statement still agrees with the receivables", async () => {

@@ -11,6 +11,7 @@ import { BusinessCard } from "./BusinessCard.tsx";
 import { CustomerTiersCard } from "./CustomerTiersCard.tsx";
 import { CustomerTypesCard } from "./CustomerTypesCard.tsx";
 import { LocationsCard } from "./LocationsCard.tsx";
+import { AccountsCard } from "./AccountsCard.tsx";
 import { LoyaltyCard } from "./LoyaltyCard.tsx";
 import { ReceiptCard } from "./ReceiptCard.tsx";
 import { RolesCard } from "./RolesCard.tsx";
@@ -35,6 +36,7 @@ export function SettingsPage() {
           <TaxCard canUpdate={canUpdate} />
           <ReceiptCard canUpdate={canUpdate} />
           <LoyaltyCard canUpdate={canUpdate} />
+          <AccountsCard canUpdate={canUpdate} />
           <CustomerTypesCard canUpdate={canUpdate} />
           <CustomerTiersCard canUpdate={canUpdate} />
           <BillingCard />

@@ -27,6 +27,13 @@ export const PERMISSION_GROUPS: PermissionGroup[] = [
     ],
   },
   {
+    label: "Accounts",
+    permissions: [
+      { key: "accounts.view", label: "See customer accounts, invoices and statements" },
+      { key: "accounts.manage", label: "Open accounts, take payments, invoice, suspend" },
+    ],
+  },
+  {
     label: "Catalog and stock",
     permissions: [
       { key: "catalog.manage", label: "Manage the catalog" },

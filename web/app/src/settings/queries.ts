@@ -131,6 +131,29 @@ export const UpdateReceiptMutation = graphql(`
   }
 `);
 
+/** Selling on account: after how many days overdue an account is suspended by itself (null: never). */
+export const AccountSettingsQuery = graphql(`
+  query AccountSettings {
+    currentTenant {
+      id
+      rowId
+      accountOverdueSuspendDays
+    }
+  }
+`);
+
+export const UpdateAccountSettingsMutation = graphql(`
+  mutation UpdateAccountSettings($rowId: String!, $days: Int) {
+    updateTenant(input: { rowId: $rowId, patch: { accountOverdueSuspendDays: $days } }) {
+      tenant {
+        id
+        rowId
+        accountOverdueSuspendDays
+      }
+    }
+  }
+`);
+
 // ── Staff and roles ─────────────────────────────────────────────────────────────────────────
 
 export const RoleFields = graphql(`
