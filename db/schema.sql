@@ -12791,6 +12791,21 @@ end;
 $$;
 
 --
+-- Name: tg_customers__erase_account_statements(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__erase_account_statements() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  delete from app_public.account_documents d
+  where d.tenant_id = new.tenant_id and d.customer_id = new.id and d.kind = 'statement';
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_customers__erase_company_data(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -24757,6 +24772,12 @@ CREATE TRIGGER _200_rescale_prices AFTER UPDATE OF currency ON app_public.tenant
 CREATE TRIGGER _300_erase_contacts AFTER UPDATE OF status ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__erase_company_data();
 
 --
+-- Name: customers _310_erase_account_statements; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _310_erase_account_statements AFTER UPDATE OF status ON app_public.customers FOR EACH ROW WHEN (((new.status = 'erased'::text) AND (old.status IS DISTINCT FROM 'erased'::text))) EXECUTE FUNCTION app_private.tg_customers__erase_account_statements();
+
+--
 -- Name: refund_tenders _500_account_entry; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -33457,6 +33478,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customers__account_fields() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customers__create_stats() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customers__erase_account_statements(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__erase_account_statements() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_customers__erase_company_data(); Type: ACL; Schema: app_private; Owner: -

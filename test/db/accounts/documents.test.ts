@@ -141,4 +141,15 @@ describe("requestAccountStatement", () => {
     expect((await db.owner.query("select count(*)::int as n from app_private.account_document_chunks where document_id = $1", [first.id])).rows[0].n).toBe(0);
     expect((await db.owner.query("select count(*)::int as n from app_public.account_documents where id = $1", [invoiceDocId])).rows[0].n).toBe(1);
   });
+
+  it("of an erased customer go at once; its invoices' PDFs stay with the invoices", async () => {
+    const statement = (await shop.manager.query("select * from app_public.request_account_statement($1, $2, $3)", [acme.id, "2026-01-01", today()])).rows[0];
+    const owed = (await db.owner.query("select app_hidden.account_balance($1, $2) as b", [shop.tenantId, acme.id])).rows[0].b;
+    await shop.owner.query("select app_public.record_account_payment($1, $2, 'cash', null, null)", [acme.id, owed]);
+    await shop.owner.query("select app_public.erase_customer($1, 'Asked by mail')", [acme.id]);
+    const left = await db.owner.query("select kind from app_public.account_documents where customer_id = $1 order by kind", [acme.id]);
+    expect(left.rows.map((r) => r.kind)).not.toContain("statement");
+    expect(left.rows.length).toBeGreaterThan(0);
+    expect((await db.owner.query("select count(*)::int as n from app_public.account_documents where id = $1", [statement.id])).rows[0].n).toBe(0);
+  });
 });
