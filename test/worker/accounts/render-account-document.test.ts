@@ -199,6 +199,32 @@ describe("render_account_document", () => {
         expect((await get(who)).status).toBe(404);
       }
       expect((await get(shop.owner.sessionId, "01J0000000000000000000000Z")).status).toBe(404);
+
+      // Over GraphQL, what the screens read: the invoice's document and where to download it; a statement asked for.
+      const manager = server.client();
+      expect((await manager.login(shop.manager.email, shop.manager.password)).status).toBe(200);
+      const { data, errors } = await manager.graphql(
+        `query ($id: String!) { accountInvoiceByRowId(rowId: $id) { invoiceNumber document { kind status fileName downloadUrl } } }`,
+        { id: invoice.id },
+      );
+      expect(errors).toBeUndefined();
+      expect(data.accountInvoiceByRowId).toEqual({
+        invoiceNumber: invoice.invoice_number,
+        document: { kind: "invoice", status: "done", fileName: `invoice_${invoice.invoice_number.toLowerCase()}.pdf`, downloadUrl: `/account-documents/${documentId}` },
+      });
+      const asked = await manager.graphql(
+        `mutation ($c: String!, $f: Date!, $u: Date!) { requestAccountStatement(input: { customerId: $c, fromDate: $f, untilDate: $u }) { accountDocument { rowId kind status periodFrom periodUntil downloadUrl } } }`,
+        { c: acme.id, f: "2026-01-01", u: "2026-01-31" },
+      );
+      expect(asked.errors).toBeUndefined();
+      expect(asked.data.requestAccountStatement.accountDocument).toMatchObject({ kind: "statement", status: "pending", periodFrom: "2026-01-01", periodUntil: "2026-01-31", downloadUrl: null });
+      const cashier = server.client();
+      expect((await cashier.login(shop.cashier.email, shop.cashier.password)).status).toBe(200);
+      const refused = await cashier.graphql(
+        `mutation ($c: String!) { requestAccountStatement(input: { customerId: $c, fromDate: "2026-01-01", untilDate: "2026-01-31" }) { accountDocument { rowId } } }`,
+        { c: acme.id },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe("DNIED");
     } finally {
       await server.close();
     }
