@@ -1,6 +1,6 @@
 // The real HTTP server on a random port, over a test database, and a small client that keeps
 // cookies like a browser does.
-import http from "node:http";
+import { createHttpServer } from "../../web/server/http.ts";
 import type { AddressInfo } from "node:net";
 import { createApp, type Fallback } from "../../web/server/app.ts";
 import type { TestDatabase } from "./db.ts";
@@ -13,8 +13,7 @@ export interface TestServer {
 
 export async function startTestServer(db: TestDatabase, opts: { development?: boolean; fallback?: Fallback } = {}): Promise<TestServer> {
   const app = await createApp({ authUrl: db.authUrl, development: opts.development ?? false, fallback: opts.fallback });
-  const server = http.createServer(app.handler);
-  server.on("upgrade", app.upgrade);
+  const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,6 +1,7 @@
 // Small helpers for plain node:http routes. A coded error's HTTP status comes from the list of
 // codes (error-codes.ts), so a route cannot answer a code with another status.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { httpStatusFor } from "./error-codes.ts";
 import type { PublicError } from "./errors.ts";
 
@@ -85,4 +86,19 @@ export function assertSameOrigin(req: IncomingMessage): void {
   function deny(): never {
     throw new HttpError("XORIG", "Requests from another site are not accepted.");
   }
+}
+
+/**
+ * The node:http server of an app (npm start and the tests alike). An idle kept-alive connection
+ * is closed after 65 s rather than Node's 5 s: a client that sends its next request on a socket
+ * at the moment the server closes it gets ECONNRESET (a POST is not retried), which a loaded
+ * machine made happen between requests a few seconds apart. 65 s is also longer than the idle
+ * timeout of the usual load balancers, so they, not we, end idle connections.
+ */
+export function createHttpServer(app: { handler: RequestListener; upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }): Server {
+  const server = createServer(app.handler);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on("upgrade", app.upgrade);
+  return server;
 }

@@ -1,7 +1,7 @@
 // `npm start`: the whole product on one port. Database (embedded when DATABASE_URL is not set),
 // migrations, demo data on a new database, the worker, the API and the admin.
 import { randomBytes } from "node:crypto";
-import http from "node:http";
+import { createHttpServer } from "./http.ts";
 import { bootstrapDatabase, bootstrapRoles, databaseExists } from "../../db/bootstrap.ts";
 import { resolveDatabase } from "../../db/env.ts";
 import { migrateAll, migrateSettings, resetDatabase } from "../../db/migrate.ts";
@@ -64,8 +64,7 @@ const worker = process.env.START_WORKER === "0" ? null : await superviseWorker({
 await worker?.addJob("stripe_sync_plans", {}, { jobKey: "stripe_sync_plans" });
 const admin = await adminHandler(development);
 const app = await createApp({ authUrl: target.authUrl, development, fallback: admin.fallback });
-const server = http.createServer(app.handler);
-server.on("upgrade", app.upgrade);
+const server = createHttpServer(app);
 server.listen(port, () => {
   void stripeLocal?.control.flushWebhooks();
   setInterval(() => void stripeLocal?.control.retryFailedWebhooks(), 10_000).unref();

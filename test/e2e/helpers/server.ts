@@ -1,6 +1,6 @@
 // The whole product on a random port for one test file: its own database (cloned from the
 // migrated template), the HTTP app, and Vite in middleware mode serving the admin.
-import http from "node:http";
+import { createHttpServer } from "../../../web/server/http.ts";
 import type { AddressInfo } from "node:net";
 import { adminHandler } from "../../../web/server/admin.ts";
 import { createApp } from "../../../web/server/app.ts";
@@ -18,8 +18,7 @@ export async function startApp(opts: { stripeTestClock?: boolean } = {}): Promis
   if (opts.stripeTestClock) await acceptStripeTestClock(db.name);
   const admin = await adminHandler(true);
   const app = await createApp({ authUrl: db.authUrl, development: true, fallback: admin.fallback });
-  const server = http.createServer(app.handler);
-  server.on("upgrade", app.upgrade);
+  const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
