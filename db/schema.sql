@@ -13826,8 +13826,6 @@ CREATE FUNCTION app_public.account_statement(customer_id text, from_date date, u
     AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('accounts.view');
-  opening bigint;
-  closing bigint;
 begin
   if not exists (select 1 from app_public.customer_accounts a where a.tenant_id = tenant and a.customer_id = account_statement.customer_id) then
     perform app_hidden.raise_error('NOACC', 'This customer has no account.', field => 'customer_id');
@@ -13838,28 +13836,7 @@ begin
   if until_date - from_date > 5 * 366 then
     perform app_hidden.raise_error('BADIN', 'A statement covers at most 5 years.', field => 'from_date');
   end if;
-  select coalesce(sum(e.amount), 0) into opening from app_public.account_entries e
-  where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date < from_date;
-  select opening + coalesce(sum(e.amount), 0) into closing from app_public.account_entries e
-  where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date between from_date and until_date;
-
-  return next (from_date, 'opening', null, 'Opening balance', null, null, opening)::app_public.account_statement_line;
-  return query
-    select e.business_date, e.kind,
-           case when e.kind in ('sale', 'credit_note') then app_private.entry_invoice_number(e.tenant_id, e.id)
-                when e.kind = 'payment' then p.reference end,
-           case e.kind
-             when 'payment' then 'Payment, ' || replace(p.method, '_', ' ')
-             when 'write_off' then 'Written off: ' || coalesce(e.memo, '')
-             else app_private.invoice_line_description(e) end,
-           case when e.amount > 0 then e.amount end,
-           case when e.amount < 0 then -e.amount end,
-           (opening + sum(e.amount) over (order by e.business_date, e.id))::bigint
-    from app_public.account_entries e
-    left join app_public.account_payments p on p.tenant_id = e.tenant_id and p.id = e.payment_id
-    where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date between from_date and until_date
-    order by e.business_date, e.id;
-  return next (until_date, 'closing', null, 'Closing balance', null, null, closing)::app_public.account_statement_line;
+  return query select * from app_private.account_statement_lines(tenant, customer_id, from_date, until_date);
 end;
 $$;
 
