@@ -1588,6 +1588,56 @@ $$;
 COMMENT ON FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) IS 'The balance of an account: the sum of its ledger entries, in minor units (positive: the customer owes).';
 
 --
+-- Name: account_document_chunk(text, integer); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.account_document_chunk(document_id text, chunk_no integer) RETURNS bytea
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select c.data
+  from app_public.account_documents d
+  join app_private.account_document_chunks c on c.tenant_id = d.tenant_id and c.document_id = d.id and c.chunk_no = account_document_chunk.chunk_no
+  where d.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('accounts.view')
+    and d.id = account_document_chunk.document_id and d.status = 'done';
+$$;
+
+--
+-- Name: FUNCTION account_document_chunk(document_id text, chunk_no integer); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.account_document_chunk(document_id text, chunk_no integer) IS 'One chunk of a finished account document the signed-in member may download (accounts.view).';
+
+--
+-- Name: account_document_file(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.account_document_file(document_id text) RETURNS TABLE(file_name text, byte_size bigint, chunk_count integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.current_tenant_id();
+begin
+  if tenant is null or not app_hidden.has_permission('accounts.view') then
+    return;
+  end if;
+  perform app_hidden.assert_tenant_active();
+  return query
+    select d.file_name, d.byte_size, d.chunk_count
+    from app_public.account_documents d
+    where d.tenant_id = tenant and d.id = account_document_file.document_id and d.status = 'done'
+      and (d.expires_at is null or d.expires_at > now());
+end;
+$$;
+
+--
+-- Name: FUNCTION account_document_file(document_id text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.account_document_file(document_id text) IS 'Name, size and chunk count of a finished account document the signed-in member may download (accounts.view); no row otherwise.';
+
+--
 -- Name: all_permissions(); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -5165,6 +5215,55 @@ $$;
 COMMENT ON FUNCTION app_private.account_credits(tenant_id text, customer_id text) IS 'An account''s credit not yet allocated to invoices (payments, write-offs, credit notes of invoiced sales), oldest first, with what is left of each.';
 
 --
+-- Name: account_document_account(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_document_account(tenant_id text, customer_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'customerName', coalesce(nullif(c.company_name, ''), c.display_name),
+    'accountNumber', a.account_number,
+    'taxId', c.tax_id,
+    'address', (select to_jsonb(array_remove(array[ad.line1, ad.line2, concat_ws(' ', ad.postal_code, ad.city), ad.region, ad.country], null))
+                from app_public.customer_addresses ad
+                where ad.tenant_id = c.tenant_id and ad.customer_id = c.id and (ad.id = c.billing_address_id or ad.is_default)
+                order by ad.id = c.billing_address_id desc, ad.id limit 1))
+  from app_public.customer_accounts a
+  join app_public.customers c on c.tenant_id = a.tenant_id and c.id = a.customer_id
+  where a.tenant_id = account_document_account.tenant_id and a.customer_id = account_document_account.customer_id;
+$$;
+
+--
+-- Name: account_document_money(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_document_money(tenant_id text, currency text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object('currency', c.code, 'minorUnits', c.minor_units, 'locale', t.locale)
+  from app_public.tenants t join app_public.currencies c on c.code = coalesce(account_document_money.currency, t.currency)
+  where t.id = account_document_money.tenant_id;
+$$;
+
+--
+-- Name: account_document_shop(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_document_shop(tenant_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'name', t.name,
+    'locationName', (select l.name from app_public.locations l where l.tenant_id = t.id order by l.created_at, l.id limit 1),
+    'address', t.receipt_address)
+  from app_public.tenants t where t.id = account_document_shop.tenant_id;
+$$;
+
+--
 -- Name: customer_accounts; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -5240,6 +5339,45 @@ CREATE FUNCTION app_private.account_snapshot(tenant_id text, customer_id text) R
     'balance', app_hidden.account_balance(c.tenant_id, c.id))
   from app_public.customers c
   where c.tenant_id = account_snapshot.tenant_id and c.id = account_snapshot.customer_id;
+$$;
+
+--
+-- Name: account_statement_lines(text, text, date, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.account_statement_lines(tenant_id text, customer_id text, from_date date, until_date date) RETURNS SETOF app_public.account_statement_line
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  opening bigint;
+  closing bigint;
+begin
+  select coalesce(sum(e.amount), 0) into opening from app_public.account_entries e
+  where e.tenant_id = account_statement_lines.tenant_id and e.customer_id = account_statement_lines.customer_id and e.business_date < from_date;
+  select opening + coalesce(sum(e.amount), 0) into closing from app_public.account_entries e
+  where e.tenant_id = account_statement_lines.tenant_id and e.customer_id = account_statement_lines.customer_id
+    and e.business_date between from_date and until_date;
+
+  return next (from_date, 'opening', null, 'Opening balance', null, null, opening)::app_public.account_statement_line;
+  return query
+    select e.business_date, e.kind,
+           case when e.kind in ('sale', 'credit_note') then app_private.entry_invoice_number(e.tenant_id, e.id)
+                when e.kind = 'payment' then p.reference end,
+           case e.kind
+             when 'payment' then 'Payment, ' || replace(p.method, '_', ' ')
+             when 'write_off' then 'Written off: ' || coalesce(e.memo, '')
+             else app_private.invoice_line_description(e) end,
+           case when e.amount > 0 then e.amount end,
+           case when e.amount < 0 then -e.amount end,
+           (opening + sum(e.amount) over (order by e.business_date, e.id))::bigint
+    from app_public.account_entries e
+    left join app_public.account_payments p on p.tenant_id = e.tenant_id and p.id = e.payment_id
+    where e.tenant_id = account_statement_lines.tenant_id and e.customer_id = account_statement_lines.customer_id
+      and e.business_date between from_date and until_date
+    order by e.business_date, e.id;
+  return next (until_date, 'closing', null, 'Closing balance', null, null, closing)::app_public.account_statement_line;
+end;
 $$;
 
 --
@@ -6373,6 +6511,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.billing_status_of(stripe_status text) IS 'Maps Stripe subscription statuses to ours (incomplete and paused → past_due, incomplete_expired → canceled).';
+
+--
+-- Name: check_statement_range(date, date); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.check_statement_range(from_date date, until_date date) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if from_date is null or until_date is null or until_date < from_date then
+    perform app_hidden.raise_error('BADIN', 'Choose a start date on or before the end date.', field => 'from_date');
+  end if;
+  if until_date - from_date > 5 * 366 then
+    perform app_hidden.raise_error('BADIN', 'A statement covers at most 5 years.', field => 'from_date');
+  end if;
+end;
+$$;
 
 --
 -- Name: classify_customer_import(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7701,6 +7857,24 @@ $_$;
 COMMENT ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) IS 'Substring lookup of search_customers through the trigram indexes (LIKE patterns given escaped).';
 
 --
+-- Name: delete_expired_account_documents(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_account_documents() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (delete from app_public.account_documents d where d.expires_at < now() returning 1)
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_account_documents(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_account_documents() IS 'Removes statements (and their files) past their 7 days; invoices'' PDFs stay.';
+
+--
 -- Name: delete_expired_customer_data_exports(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8306,6 +8480,20 @@ $_$;
 COMMENT ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) IS 'The SQL whose rows make an export of a tenant (for COPY … TO STDOUT).';
 
 --
+-- Name: fail_account_document(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.fail_account_document(tenant_id text, document_id text, message text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  delete from app_private.account_document_chunks c
+  where c.tenant_id = fail_account_document.tenant_id and c.document_id = fail_account_document.document_id;
+  update app_public.account_documents d set status = 'failed', finished_at = now(), error = left(message, 500)
+  where d.tenant_id = fail_account_document.tenant_id and d.id = fail_account_document.document_id and d.status <> 'done';
+$$;
+
+--
 -- Name: fail_customer_data_export(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8371,6 +8559,28 @@ CREATE FUNCTION app_private.file_name_part(value text) RETURNS text
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select btrim(left(btrim(regexp_replace(lower(value), '[^a-z0-9]+', '-', 'g'), '-'), 30), '-');
+$$;
+
+--
+-- Name: finish_account_document(text, text, integer, integer, bigint); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_account_document(tenant_id text, document_id text, revision integer, chunk_count integer, byte_size bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if (select count(*) from app_private.account_document_chunks c
+      where c.tenant_id = finish_account_document.tenant_id and c.document_id = finish_account_document.document_id)
+     <> finish_account_document.chunk_count then
+    raise exception 'account document % of tenant %: % chunks expected', document_id, tenant_id, chunk_count;
+  end if;
+  update app_public.account_documents d set status = 'done', finished_at = now(), error = null,
+    chunk_count = finish_account_document.chunk_count, byte_size = finish_account_document.byte_size
+  where d.tenant_id = finish_account_document.tenant_id and d.id = finish_account_document.document_id and d.status = 'pending'
+    and d.revision = finish_account_document.revision;
+  return found;
+end;
 $$;
 
 --
@@ -8638,6 +8848,55 @@ CREATE FUNCTION app_private.inventory_movement_event_payload(m app_public.invent
     'occurred_at', app_hidden.iso_utc(m.occurred_at),
     'business_date', app_hidden.business_date(m.occurred_at, loc.timezone),
     'actor_user_id', m.actor_user_id);
+$$;
+
+--
+-- Name: invoice_document_data(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.invoice_document_data(tenant_id text, invoice_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select jsonb_build_object(
+    'shop', app_private.account_document_shop(i.tenant_id),
+    'money', app_private.account_document_money(i.tenant_id, i.currency),
+    'account', app_private.account_document_account(i.tenant_id, i.customer_id),
+    'invoice', jsonb_build_object(
+      'number', i.invoice_number, 'issuedOn', i.issued_on, 'dueOn', i.due_on,
+      'periodStart', i.period_start, 'periodEnd', i.period_end,
+      'status', i.status, 'voidReason', i.void_reason,
+      'netTotal', i.net_total::text, 'taxTotal', i.tax_total::text, 'total', i.total::text,
+      'amountPaid', i.amount_paid::text, 'amountDue', app_public.account_invoices_amount_due(i)::text),
+    'lines', (select coalesce(jsonb_agg(jsonb_build_object(
+                'date', e.business_date, 'description', l.description, 'netAmount', l.net_amount::text,
+                'taxRateBps', l.tax_rate_bps, 'taxAmount', l.tax_amount::text, 'amount', l.amount::text) order by l.line_no), '[]')
+              from app_public.account_invoice_lines l
+              join app_public.account_entries e on e.tenant_id = l.tenant_id and e.id = l.entry_id
+              where l.tenant_id = i.tenant_id and l.invoice_id = i.id),
+    'taxes', (select coalesce(jsonb_agg(jsonb_build_object('taxRateBps', t.tax_rate_bps, 'netAmount', t.net_amount::text,
+                                                           'taxAmount', t.tax_amount::text) order by t.tax_rate_bps), '[]')
+              from app_public.account_invoices_taxes(i) t),
+    'paymentTermsDays', i.due_on - i.issued_on)
+  from app_public.account_invoices i
+  where i.tenant_id = invoice_document_data.tenant_id and i.id = invoice_document_data.invoice_id;
+$$;
+
+--
+-- Name: FUNCTION invoice_document_data(tenant_id text, invoice_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.invoice_document_data(tenant_id text, invoice_id text) IS 'What the PDF of an invoice shows (worker/documents/invoice-pdf.ts InvoiceDocument); null when there is no such invoice.';
+
+--
+-- Name: invoice_document_file_name(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.invoice_document_file_name(invoice_number text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select 'invoice_' || app_private.file_name_part(invoice_number) || '.pdf';
 $$;
 
 --
@@ -9921,6 +10180,19 @@ begin
   from kept k
   order by k.line_no;
 end;
+$$;
+
+--
+-- Name: queue_account_document(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.queue_account_document(tenant_id text, document_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select graphile_worker.add_job('render_account_document',
+    json_build_object('tenantId', queue_account_document.tenant_id, 'documentId', queue_account_document.document_id),
+    max_attempts := 3, job_key := 'render_account_document:' || queue_account_document.document_id);
 $$;
 
 --
@@ -11285,6 +11557,40 @@ end;
 $$;
 
 --
+-- Name: start_account_document(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.start_account_document(tenant_id text, document_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  d app_public.account_documents;
+  data jsonb;
+begin
+  select x.* into d from app_public.account_documents x
+  where x.tenant_id = start_account_document.tenant_id and x.id = start_account_document.document_id
+  for update;
+  if not found or d.status = 'done' then
+    return null;
+  end if;
+  delete from app_private.account_document_chunks c where c.tenant_id = d.tenant_id and c.document_id = d.id;
+  update app_public.account_documents x set status = 'pending', error = null, byte_size = 0, chunk_count = 0
+  where x.tenant_id = d.tenant_id and x.id = d.id;
+  data := case d.kind when 'invoice' then app_private.invoice_document_data(d.tenant_id, d.invoice_id)
+                      else app_private.statement_document_data(d.tenant_id, d.id) end;
+  return jsonb_build_object('tenantId', d.tenant_id, 'documentId', d.id, 'kind', d.kind, 'fileName', d.file_name,
+                            'revision', d.revision, 'data', data);
+end;
+$$;
+
+--
+-- Name: FUNCTION start_account_document(tenant_id text, document_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.start_account_document(tenant_id text, document_id text) IS 'What the worker writes for an account document (and its old chunks gone); null when it is gone or done.';
+
+--
 -- Name: start_customer_data_export(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -11388,6 +11694,43 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.start_export(tenant_id text, export_id text) IS 'Marks an export running and returns its query (worker); null when it is gone or done.';
+
+--
+-- Name: statement_document_data(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.statement_document_data(tenant_id text, document_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with d as (
+    select x.* from app_public.account_documents x
+    where x.tenant_id = statement_document_data.tenant_id and x.id = statement_document_data.document_id and x.kind = 'statement'
+  ),
+  lines as (
+    select s.* from d, app_private.account_statement_lines(d.tenant_id, d.customer_id, d.period_from, d.period_until)
+                         with ordinality as s(line_date, kind, reference, description, debit, credit, balance, n)
+  )
+  select jsonb_build_object(
+    'shop', app_private.account_document_shop(d.tenant_id),
+    'money', app_private.account_document_money(d.tenant_id),
+    'account', app_private.account_document_account(d.tenant_id, d.customer_id),
+    'period', jsonb_build_object('from', d.period_from, 'until', d.period_until),
+    'issuedOn', app_hidden.tenant_today(d.tenant_id, d.created_at),
+    'openingBalance', (select l.balance::text from lines l where l.kind = 'opening'),
+    'closingBalance', (select l.balance::text from lines l where l.kind = 'closing'),
+    'lines', (select coalesce(jsonb_agg(jsonb_build_object(
+                'date', l.line_date, 'kind', l.kind, 'reference', l.reference, 'description', l.description,
+                'debit', l.debit::text, 'credit', l.credit::text, 'balance', l.balance::text) order by l.n), '[]')
+              from lines l where l.kind not in ('opening', 'closing')))
+  from d;
+$$;
+
+--
+-- Name: FUNCTION statement_document_data(tenant_id text, document_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.statement_document_data(tenant_id text, document_id text) IS 'What the PDF of a statement shows (worker/documents/statement-pdf.ts StatementDocument); null when there is no such document.';
 
 --
 -- Name: store_plan_price(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12159,6 +12502,34 @@ $$;
 COMMENT ON FUNCTION app_private.tg__timestamps() IS 'Trigger: keeps created_at and updated_at honest.';
 
 --
+-- Name: tg_account_invoices__document(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_account_invoices__document() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  doc_id text;
+begin
+  if tg_op = 'INSERT' then
+    insert into app_public.account_documents as d (tenant_id, customer_id, kind, invoice_id, file_name, requested_by_user_id)
+    values (new.tenant_id, new.customer_id, 'invoice', new.id, app_private.invoice_document_file_name(new.invoice_number), new.created_by_user_id)
+    on conflict (tenant_id, invoice_id) where invoice_id is not null do nothing
+    returning d.id into doc_id;
+  else
+    update app_public.account_documents d set status = 'pending', error = null, revision = d.revision + 1
+    where d.tenant_id = new.tenant_id and d.invoice_id = new.id
+    returning d.id into doc_id;
+  end if;
+  if doc_id is not null then
+    perform app_private.queue_account_document(new.tenant_id, doc_id);
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: tg_billing_subscriptions__past_due_since(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -12415,6 +12786,21 @@ CREATE FUNCTION app_private.tg_customers__create_stats() RETURNS trigger
     AS $$
 begin
   insert into app_public.customer_stats (tenant_id, customer_id) select i.tenant_id, i.id from inserted i;
+  return null;
+end;
+$$;
+
+--
+-- Name: tg_customers__erase_account_statements(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__erase_account_statements() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  delete from app_public.account_documents d
+  where d.tenant_id = new.tenant_id and d.customer_id = new.id and d.kind = 'statement';
   return null;
 end;
 $$;
@@ -12971,6 +13357,28 @@ CREATE FUNCTION app_private.worker_process_alive(process_key integer) RETURNS bo
 $$;
 
 --
+-- Name: write_account_document_chunk(text, text, integer, bytea); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.write_account_document_chunk(tenant_id text, document_id text, chunk_no integer, data bytea) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform 1 from app_public.account_documents d
+  where d.tenant_id = write_account_document_chunk.tenant_id and d.id = write_account_document_chunk.document_id and d.status = 'pending'
+  for update;
+  if not found then
+    return false;
+  end if;
+  insert into app_private.account_document_chunks (tenant_id, document_id, chunk_no, data)
+  values (write_account_document_chunk.tenant_id, write_account_document_chunk.document_id, write_account_document_chunk.chunk_no,
+          write_account_document_chunk.data);
+  return true;
+end;
+$$;
+
+--
 -- Name: write_customer_data_chunk(text, text, integer, bytea, integer, bigint); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -13105,6 +13513,152 @@ end;
 $$;
 
 --
+-- Name: account_documents; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.account_documents (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    kind text NOT NULL,
+    invoice_id text,
+    period_from date,
+    period_until date,
+    status text DEFAULT 'pending'::text NOT NULL,
+    file_name text NOT NULL,
+    byte_size bigint DEFAULT 0 NOT NULL,
+    chunk_count integer DEFAULT 0 NOT NULL,
+    error text,
+    revision integer DEFAULT 0 NOT NULL,
+    requested_by_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    CONSTRAINT account_documents_byte_size_check CHECK ((byte_size >= 0)),
+    CONSTRAINT account_documents_check CHECK (((kind = 'invoice'::text) = (invoice_id IS NOT NULL))),
+    CONSTRAINT account_documents_check1 CHECK (((kind = 'statement'::text) = ((period_from IS NOT NULL) AND (period_until IS NOT NULL)))),
+    CONSTRAINT account_documents_check2 CHECK ((period_until >= period_from)),
+    CONSTRAINT account_documents_check3 CHECK (((kind = 'statement'::text) OR (expires_at IS NULL))),
+    CONSTRAINT account_documents_chunk_count_check CHECK ((chunk_count >= 0)),
+    CONSTRAINT account_documents_error_check CHECK ((length(error) <= 500)),
+    CONSTRAINT account_documents_file_name_check CHECK ((file_name ~ '^[a-z0-9][a-z0-9._-]{0,120}\.pdf$'::text)),
+    CONSTRAINT account_documents_kind_check CHECK ((kind = ANY (ARRAY['invoice'::text, 'statement'::text]))),
+    CONSTRAINT account_documents_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.account_documents FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_documents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.account_documents IS '@unique id
+@behavior -insert -update -delete
+A PDF of an account: an invoice''s (made when the invoice is, re-rendered saying VOID when it is voided) or a statement of a period (requestAccountStatement; kept 7 days). Written by the worker; poll status, then download it from downloadUrl (needs accounts.view).';
+
+--
+-- Name: COLUMN account_documents.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN account_documents.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.kind IS 'invoice or statement.';
+
+--
+-- Name: COLUMN account_documents.invoice_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.invoice_id IS 'The invoice it is the PDF of (kind invoice).';
+
+--
+-- Name: COLUMN account_documents.period_from; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.period_from IS 'A statement''s first day.';
+
+--
+-- Name: COLUMN account_documents.period_until; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.period_until IS 'A statement''s last day.';
+
+--
+-- Name: COLUMN account_documents.status; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.status IS 'pending (queued or being written), done (downloadable) or failed (see error).';
+
+--
+-- Name: COLUMN account_documents.file_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.file_name IS 'The name the PDF downloads under.';
+
+--
+-- Name: COLUMN account_documents.byte_size; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.byte_size IS 'The size of the PDF in bytes, once done.';
+
+--
+-- Name: COLUMN account_documents.chunk_count; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.chunk_count IS '@behavior -*';
+
+--
+-- Name: COLUMN account_documents.error; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.error IS 'Why it failed.';
+
+--
+-- Name: COLUMN account_documents.revision; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.revision IS '@behavior -*';
+
+--
+-- Name: COLUMN account_documents.requested_by_user_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.requested_by_user_id IS 'Who asked for it; for an invoice, who made the invoice (null: the monthly run).';
+
+--
+-- Name: COLUMN account_documents.finished_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.finished_at IS 'When it was last written (done) or gave up (failed).';
+
+--
+-- Name: COLUMN account_documents.expires_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.account_documents.expires_at IS 'When it is deleted (statements, 7 days); null: kept (an invoice''s).';
+
+--
+-- Name: account_documents_download_url(app_public.account_documents); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_documents_download_url(d app_public.account_documents) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when d.status = 'done' then '/account-documents/' || d.id end;
+$$;
+
+--
+-- Name: FUNCTION account_documents_download_url(d app_public.account_documents); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_documents_download_url(d app_public.account_documents) IS 'Where to download the PDF (GET, same site) once it is done; null before.';
+
+--
 -- Name: account_invoices_amount_due(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -13138,6 +13692,23 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) IS 'Days past its due date while open (0 when not yet due); null when paid or void.';
+
+--
+-- Name: account_invoices_document(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_invoices_document(i app_public.account_invoices) RETURNS app_public.account_documents
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select d.* from app_public.account_documents d where d.tenant_id = i.tenant_id and d.invoice_id = i.id;
+$$;
+
+--
+-- Name: FUNCTION account_invoices_document(i app_public.account_invoices); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_invoices_document(i app_public.account_invoices) IS 'The invoice''s PDF: made with the invoice, written again saying VOID when it is voided. Download it from its downloadUrl once done.';
 
 --
 -- Name: account_invoices_state(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
@@ -13255,8 +13826,6 @@ CREATE FUNCTION app_public.account_statement(customer_id text, from_date date, u
     AS $$
 declare
   tenant text := app_hidden.assert_customers_permission('accounts.view');
-  opening bigint;
-  closing bigint;
 begin
   if not exists (select 1 from app_public.customer_accounts a where a.tenant_id = tenant and a.customer_id = account_statement.customer_id) then
     perform app_hidden.raise_error('NOACC', 'This customer has no account.', field => 'customer_id');
@@ -13267,28 +13836,7 @@ begin
   if until_date - from_date > 5 * 366 then
     perform app_hidden.raise_error('BADIN', 'A statement covers at most 5 years.', field => 'from_date');
   end if;
-  select coalesce(sum(e.amount), 0) into opening from app_public.account_entries e
-  where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date < from_date;
-  select opening + coalesce(sum(e.amount), 0) into closing from app_public.account_entries e
-  where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date between from_date and until_date;
-
-  return next (from_date, 'opening', null, 'Opening balance', null, null, opening)::app_public.account_statement_line;
-  return query
-    select e.business_date, e.kind,
-           case when e.kind in ('sale', 'credit_note') then app_private.entry_invoice_number(e.tenant_id, e.id)
-                when e.kind = 'payment' then p.reference end,
-           case e.kind
-             when 'payment' then 'Payment, ' || replace(p.method, '_', ' ')
-             when 'write_off' then 'Written off: ' || coalesce(e.memo, '')
-             else app_private.invoice_line_description(e) end,
-           case when e.amount > 0 then e.amount end,
-           case when e.amount < 0 then -e.amount end,
-           (opening + sum(e.amount) over (order by e.business_date, e.id))::bigint
-    from app_public.account_entries e
-    left join app_public.account_payments p on p.tenant_id = e.tenant_id and p.id = e.payment_id
-    where e.tenant_id = tenant and e.customer_id = account_statement.customer_id and e.business_date between from_date and until_date
-    order by e.business_date, e.id;
-  return next (until_date, 'closing', null, 'Closing balance', null, null, closing)::app_public.account_statement_line;
+  return query select * from app_private.account_statement_lines(tenant, customer_id, from_date, until_date);
 end;
 $$;
 
@@ -14794,6 +15342,26 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) IS 'The suspension in force (type, reason, since, by whom), if the account is suspended.';
+
+--
+-- Name: customer_accounts_overdue_total(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(i.total - i.amount_paid), 0)::bigint from app_public.account_invoices i
+  where i.tenant_id = a.tenant_id and i.customer_id = a.customer_id and i.status = 'open'
+    and i.due_on < app_hidden.tenant_today(a.tenant_id);
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_overdue_total(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) IS '@notNull
+What is left to pay on the account''s invoices past their due date, in minor units.';
 
 --
 -- Name: customer_accounts_payment_terms_days(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
@@ -17531,6 +18099,50 @@ COMMENT ON FUNCTION app_public.reopen_location(location_id text) IS '@resultFiel
 Opens a closed location again (needs settings.update).';
 
 --
+-- Name: request_account_statement(text, date, date); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.request_account_statement(customer_id text, from_date date, until_date date) RETURNS app_public.account_documents
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.view');
+  acc app_public.customer_accounts;
+  result app_public.account_documents;
+begin
+  select a.* into acc from app_public.customer_accounts a
+  where a.tenant_id = tenant and a.customer_id = request_account_statement.customer_id;
+  if not found then
+    perform app_hidden.raise_error('NOACC', 'This customer has no account.', field => 'customer_id');
+  end if;
+  perform app_private.check_statement_range(from_date, until_date);
+  select d.* into result from app_public.account_documents d
+  where d.tenant_id = tenant and d.customer_id = acc.customer_id and d.kind = 'statement' and d.status = 'pending'
+    and d.period_from = from_date and d.period_until = until_date
+  order by d.created_at desc limit 1;
+  if found then
+    return result;
+  end if;
+  insert into app_public.account_documents (tenant_id, customer_id, kind, period_from, period_until, file_name,
+                                            requested_by_user_id, expires_at)
+  values (tenant, acc.customer_id, 'statement', from_date, until_date,
+          'statement_' || app_private.file_name_part(acc.account_number) || '_' || from_date || '_' || until_date || '.pdf',
+          app_hidden.current_user_id(), now() + interval '7 days')
+  returning * into result;
+  perform app_private.queue_account_document(tenant, result.id);
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION request_account_statement(customer_id text, from_date date, until_date date); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.request_account_statement(customer_id text, from_date date, until_date date) IS '@resultFieldName accountDocument
+Asks the worker for the PDF statement of an account from fromDate to untilDate (needs accounts.view): the opening balance, each sale, credit note, payment and write-off with the running balance, the closing balance — the lines of accountStatement. Poll the returned document until its status is done, then download its downloadUrl (kept 7 days). NOACC, BADIN (a backwards range, or over 5 years).';
+
+--
 -- Name: request_billing_portal(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -19151,6 +19763,26 @@ $$;
 COMMENT ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) IS '@name request_export
 @resultFieldName export
 Asks the worker for a CSV file (needs reports.export). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes the Customers list''s filters {"status"?: "active", "archived" or "all" (the default), "tag"?: a tag or a list of tags, "search"?: the search box''s text}. Poll the returned export until its status is done, then download its downloadUrl.';
+
+--
+-- Name: account_document_chunks; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.account_document_chunks (
+    tenant_id text NOT NULL,
+    document_id text NOT NULL,
+    chunk_no integer NOT NULL,
+    data bytea NOT NULL,
+    CONSTRAINT account_document_chunks_chunk_no_check CHECK ((chunk_no >= 0))
+);
+
+ALTER TABLE ONLY app_private.account_document_chunks FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE account_document_chunks; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.account_document_chunks IS 'The bytes of account documents (PDF), in order, about 1 MB each.';
 
 --
 -- Name: analyst_logins; Type: TABLE; Schema: app_private; Owner: -
@@ -21563,6 +22195,13 @@ CREATE VIEW reporting.stock_levels WITH (security_barrier='true') AS
 COMMENT ON VIEW reporting.stock_levels IS 'Units on hand per location and inventory item; is_low_stock when at or below the item''s threshold.';
 
 --
+-- Name: account_document_chunks account_document_chunks_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.account_document_chunks
+    ADD CONSTRAINT account_document_chunks_pkey PRIMARY KEY (tenant_id, document_id, chunk_no);
+
+--
 -- Name: analyst_logins analyst_logins_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -21727,6 +22366,19 @@ ALTER TABLE ONLY app_public.account_allocations
 --
 
 COMMENT ON CONSTRAINT account_allocations_pkey ON app_public.account_allocations IS '@behavior -single -update -delete';
+
+--
+-- Name: account_documents account_documents_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_documents
+    ADD CONSTRAINT account_documents_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_documents_pkey ON account_documents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_documents_pkey ON app_public.account_documents IS '@behavior -single -update -delete';
 
 --
 -- Name: account_entries account_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
@@ -22857,6 +23509,36 @@ CREATE INDEX account_actions_customer_idx ON app_public.account_actions USING bt
 CREATE INDEX account_allocations_invoice_idx ON app_public.account_allocations USING btree (tenant_id, invoice_id);
 
 --
+-- Name: account_documents_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_documents_customer_idx ON app_public.account_documents USING btree (tenant_id, customer_id, created_at DESC, id DESC);
+
+--
+-- Name: account_documents_expires_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_documents_expires_idx ON app_public.account_documents USING btree (expires_at) WHERE (expires_at IS NOT NULL);
+
+--
+-- Name: account_documents_id_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_documents_id_idx ON app_public.account_documents USING btree (id);
+
+--
+-- Name: account_documents_invoice_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX account_documents_invoice_idx ON app_public.account_documents USING btree (tenant_id, invoice_id) WHERE (invoice_id IS NOT NULL);
+
+--
+-- Name: account_documents_requested_by_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX account_documents_requested_by_idx ON app_public.account_documents USING btree (requested_by_user_id);
+
+--
 -- Name: account_entries_created_by_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -23913,6 +24595,12 @@ CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.memberships FOR EACH 
 CREATE TRIGGER _070_account_fields BEFORE UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__account_fields();
 
 --
+-- Name: account_documents _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.account_documents FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: account_invoices _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -24081,6 +24769,12 @@ CREATE TRIGGER _200_rescale_prices AFTER UPDATE OF currency ON app_public.tenant
 CREATE TRIGGER _300_erase_contacts AFTER UPDATE OF status ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__erase_company_data();
 
 --
+-- Name: customers _310_erase_account_statements; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _310_erase_account_statements AFTER UPDATE OF status ON app_public.customers FOR EACH ROW WHEN (((new.status = 'erased'::text) AND (old.status IS DISTINCT FROM 'erased'::text))) EXECUTE FUNCTION app_private.tg_customers__erase_account_statements();
+
+--
 -- Name: refund_tenders _500_account_entry; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -24237,6 +24931,12 @@ CREATE TRIGGER _600_reporting AFTER UPDATE OF name, low_stock_threshold ON app_p
 CREATE TRIGGER _600_start_trial AFTER INSERT ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__start_trial();
 
 --
+-- Name: account_invoices _900_document; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _900_document AFTER INSERT ON app_public.account_invoices FOR EACH ROW EXECUTE FUNCTION app_private.tg_account_invoices__document();
+
+--
 -- Name: inventory_movements _900_emit_event; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -24247,6 +24947,12 @@ CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.inventory_movements FO
 --
 
 CREATE TRIGGER _900_emit_event AFTER INSERT ON app_public.tenders FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenders__emit_event();
+
+--
+-- Name: account_invoices _910_document_void; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _910_document_void AFTER UPDATE OF status ON app_public.account_invoices FOR EACH ROW WHEN (((new.status = 'void'::text) AND (old.status IS DISTINCT FROM 'void'::text))) EXECUTE FUNCTION app_private.tg_account_invoices__document();
 
 --
 -- Name: customer_addresses _910_notify_delete; Type: TRIGGER; Schema: app_public; Owner: -
@@ -24313,6 +25019,13 @@ CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customers REFERENCI
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON reporting.exports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: account_document_chunks account_document_chunks_tenant_id_document_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.account_document_chunks
+    ADD CONSTRAINT account_document_chunks_tenant_id_document_id_fkey FOREIGN KEY (tenant_id, document_id) REFERENCES app_public.account_documents(tenant_id, id) ON DELETE CASCADE;
 
 --
 -- Name: analyst_logins analyst_logins_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -24558,6 +25271,63 @@ ALTER TABLE ONLY app_public.account_allocations
 
 COMMENT ON CONSTRAINT account_allocations_tenant_id_invoice_id_fkey ON app_public.account_allocations IS '@fieldName invoice
 @foreignFieldName allocations';
+
+--
+-- Name: account_documents account_documents_requested_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_documents
+    ADD CONSTRAINT account_documents_requested_by_user_id_fkey FOREIGN KEY (requested_by_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT account_documents_requested_by_user_id_fkey ON account_documents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_documents_requested_by_user_id_fkey ON app_public.account_documents IS '@fieldName requestedBy
+@foreignFieldName accountDocumentsRequested
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
+
+--
+-- Name: account_documents account_documents_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_documents
+    ADD CONSTRAINT account_documents_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customer_accounts(tenant_id, customer_id);
+
+--
+-- Name: CONSTRAINT account_documents_tenant_id_customer_id_fkey ON account_documents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_documents_tenant_id_customer_id_fkey ON app_public.account_documents IS '@fieldName account
+@foreignFieldName documents';
+
+--
+-- Name: account_documents account_documents_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_documents
+    ADD CONSTRAINT account_documents_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT account_documents_tenant_id_fkey ON account_documents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_documents_tenant_id_fkey ON app_public.account_documents IS '@behavior -*';
+
+--
+-- Name: account_documents account_documents_tenant_id_invoice_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.account_documents
+    ADD CONSTRAINT account_documents_tenant_id_invoice_id_fkey FOREIGN KEY (tenant_id, invoice_id) REFERENCES app_public.account_invoices(tenant_id, id);
+
+--
+-- Name: CONSTRAINT account_documents_tenant_id_invoice_id_fkey ON account_documents; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT account_documents_tenant_id_invoice_id_fkey ON app_public.account_documents IS '@fieldName invoice
+@foreignFieldName documents
+@behavior -manyRelation:resource:list -manyRelation:resource:connection';
 
 --
 -- Name: account_entries account_entries_created_by_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
@@ -26511,6 +27281,12 @@ COMMENT ON CONSTRAINT rm_item_sales_tenant_id_location_id_fkey ON reporting.rm_i
 @foreignFieldName itemSales';
 
 --
+-- Name: account_document_chunks; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.account_document_chunks ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: customer_duplicate_dismissals active_tenant_delete; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -26557,6 +27333,12 @@ CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
 END);
+
+--
+-- Name: account_document_chunks all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.account_document_chunks TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: analyst_logins all_for_owner; Type: POLICY; Schema: app_private; Owner: -
@@ -26799,6 +27581,12 @@ ALTER TABLE app_public.account_actions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.account_allocations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: account_documents; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.account_documents ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: account_entries; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -26843,6 +27631,16 @@ END);
 --
 
 CREATE POLICY active_tenant_delete ON app_public.account_allocations AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_documents active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.account_documents AS RESTRICTIVE FOR DELETE TO bo_owner USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -27249,6 +28047,16 @@ CASE
 END);
 
 --
+-- Name: account_documents active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.account_documents AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: account_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -27647,6 +28455,20 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.account_allocations AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: account_documents active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.account_documents AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -28227,6 +29049,20 @@ CASE
 END);
 
 --
+-- Name: account_documents active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.account_documents AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: account_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -28769,6 +29605,12 @@ CREATE POLICY all_for_owner ON app_public.account_actions TO bo_owner USING (tru
 --
 
 CREATE POLICY all_for_owner ON app_public.account_allocations TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: account_documents all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.account_documents TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: account_entries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
@@ -29525,6 +30367,12 @@ CREATE POLICY select_with_permission ON app_public.account_actions FOR SELECT TO
 CREATE POLICY select_with_permission ON app_public.account_allocations FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
 
 --
+-- Name: account_documents select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.account_documents FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('accounts.view'::text) AS has_permission)));
+
+--
 -- Name: account_entries select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -30225,6 +31073,20 @@ GRANT ALL ON FUNCTION app_hidden.accept_invitation(token text, name text, passwo
 
 REVOKE ALL ON FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.account_balance(tenant_id text, customer_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_document_chunk(document_id text, chunk_no integer); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.account_document_chunk(document_id text, chunk_no integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.account_document_chunk(document_id text, chunk_no integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_document_file(document_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.account_document_file(document_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.account_document_file(document_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION all_permissions(); Type: ACL; Schema: app_hidden; Owner: -
@@ -31193,6 +32055,24 @@ REVOKE ALL ON FUNCTION app_private.account_aging(tenant_id text, customer_id tex
 REVOKE ALL ON FUNCTION app_private.account_credits(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION account_document_account(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_document_account(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_document_money(tenant_id text, currency text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_document_money(tenant_id text, currency text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_document_shop(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_document_shop(tenant_id text) FROM PUBLIC;
+
+--
 -- Name: TABLE customer_accounts; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -31209,6 +32089,12 @@ REVOKE ALL ON FUNCTION app_private.account_for_change(tenant_id text, customer_i
 --
 
 REVOKE ALL ON FUNCTION app_private.account_snapshot(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_statement_lines(tenant_id text, customer_id text, from_date date, until_date date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.account_statement_lines(tenant_id text, customer_id text, from_date date, until_date date) FROM PUBLIC;
 
 --
 -- Name: FUNCTION act_for(user_id text); Type: ACL; Schema: app_private; Owner: -
@@ -31379,6 +32265,12 @@ REVOKE ALL ON FUNCTION app_private.billing_request_params(tenant text, request_i
 REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_statement_range(from_date date, until_date date); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.check_statement_range(from_date date, until_date date) FROM PUBLIC;
+
+--
 -- Name: FUNCTION classify_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -31541,6 +32433,12 @@ REVOKE ALL ON FUNCTION app_private.customer_year(tenant_id text, customer_id tex
 REVOKE ALL ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION delete_expired_account_documents(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_account_documents() FROM PUBLIC;
+
+--
 -- Name: FUNCTION delete_expired_customer_data_exports(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -31655,6 +32553,12 @@ REVOKE ALL ON FUNCTION app_private.export_params(tenant_id text, kind reporting.
 REVOKE ALL ON FUNCTION app_private.export_query(tenant_id text, kind reporting.export_kind, params jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fail_account_document(tenant_id text, document_id text, message text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.fail_account_document(tenant_id text, document_id text, message text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fail_customer_data_export(tenant_id text, export_id text, message text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -31677,6 +32581,12 @@ REVOKE ALL ON FUNCTION app_private.fail_export(tenant_id text, export_id text, m
 --
 
 REVOKE ALL ON FUNCTION app_private.file_name_part(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_account_document(tenant_id text, document_id text, revision integer, chunk_count integer, byte_size bigint); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_account_document(tenant_id text, document_id text, revision integer, chunk_count integer, byte_size bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION finish_billing_request(tenant text, request_id text, status text, url text, error_message text); Type: ACL; Schema: app_private; Owner: -
@@ -31743,6 +32653,18 @@ GRANT SELECT ON TABLE app_public.inventory_movements TO bo_visitor;
 --
 
 REVOKE ALL ON FUNCTION app_private.inventory_movement_event_payload(m app_public.inventory_movements, item app_public.inventory_items, loc app_public.locations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION invoice_document_data(tenant_id text, invoice_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.invoice_document_data(tenant_id text, invoice_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION invoice_document_file_name(invoice_number text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.invoice_document_file_name(invoice_number text) FROM PUBLIC;
 
 --
 -- Name: TABLE account_entries; Type: ACL; Schema: app_public; Owner: -
@@ -32021,6 +32943,12 @@ REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean, tier_bps integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION queue_account_document(tenant_id text, document_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.queue_account_document(tenant_id text, document_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION queue_customer_order(evt app_private.events, consumer text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32291,6 +33219,12 @@ REVOKE ALL ON FUNCTION app_private.set_customer_status(tenant_id text, customer_
 REVOKE ALL ON FUNCTION app_private.stage_customer_import_rows(tenant_id text, import_id text, first_row_no integer, rows jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION start_account_document(tenant_id text, document_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.start_account_document(tenant_id text, document_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION start_customer_data_export(tenant_id text, export_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32307,6 +33241,12 @@ REVOKE ALL ON FUNCTION app_private.start_customer_import_parse(tenant_id text, i
 --
 
 REVOKE ALL ON FUNCTION app_private.start_export(tenant_id text, export_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION statement_document_data(tenant_id text, document_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.statement_document_data(tenant_id text, document_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION store_plan_price(plan_key text, price_id text); Type: ACL; Schema: app_private; Owner: -
@@ -32477,6 +33417,12 @@ REVOKE ALL ON FUNCTION app_private.tg__plan_limit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg__timestamps() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_account_invoices__document(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_account_invoices__document() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_billing_subscriptions__past_due_since(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32529,6 +33475,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customers__account_fields() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customers__create_stats() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customers__erase_account_statements(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__erase_account_statements() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_customers__erase_company_data(); Type: ACL; Schema: app_private; Owner: -
@@ -32669,6 +33621,12 @@ REVOKE ALL ON FUNCTION app_private.worker_lock_ns() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.worker_process_alive(process_key integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION write_account_document_chunk(tenant_id text, document_id text, chunk_no integer, data bytea); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.write_account_document_chunk(tenant_id text, document_id text, chunk_no integer, data bytea) FROM PUBLIC;
+
+--
 -- Name: FUNCTION write_customer_data_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, files_written integer, bytes_written bigint); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32687,6 +33645,19 @@ REVOKE ALL ON FUNCTION app_private.write_customer_import_rows(imp app_public.cus
 REVOKE ALL ON FUNCTION app_private.write_export_chunk(tenant_id text, export_id text, chunk_no integer, data bytea, rows_written bigint, bytes_written bigint) FROM PUBLIC;
 
 --
+-- Name: TABLE account_documents; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.account_documents TO bo_visitor;
+
+--
+-- Name: FUNCTION account_documents_download_url(d app_public.account_documents); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_documents_download_url(d app_public.account_documents) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_documents_download_url(d app_public.account_documents) TO bo_visitor;
+
+--
 -- Name: FUNCTION account_invoices_amount_due(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -32699,6 +33670,13 @@ GRANT ALL ON FUNCTION app_public.account_invoices_amount_due(i app_public.accoun
 
 REVOKE ALL ON FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.account_invoices_days_overdue(i app_public.account_invoices) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_invoices_document(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_invoices_document(i app_public.account_invoices) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_invoices_document(i app_public.account_invoices) TO bo_visitor;
 
 --
 -- Name: FUNCTION account_invoices_state(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -
@@ -33079,6 +34057,13 @@ GRANT ALL ON FUNCTION app_public.customer_accounts_credit_limit(a app_public.cus
 
 REVOKE ALL ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_accounts_current_suspension(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_accounts_overdue_total(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_overdue_total(a app_public.customer_accounts) TO bo_visitor;
 
 --
 -- Name: FUNCTION customer_accounts_payment_terms_days(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
@@ -33542,6 +34527,13 @@ GRANT ALL ON FUNCTION app_public.rename_customer_type(id text, label text) TO bo
 
 REVOKE ALL ON FUNCTION app_public.reopen_location(location_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.reopen_location(location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION request_account_statement(customer_id text, from_date date, until_date date); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.request_account_statement(customer_id text, from_date date, until_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.request_account_statement(customer_id text, from_date date, until_date date) TO bo_visitor;
 
 --
 -- Name: FUNCTION request_billing_portal(); Type: ACL; Schema: app_public; Owner: -

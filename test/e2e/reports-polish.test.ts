@@ -172,6 +172,7 @@ describe("Reports: filters, presets and comparison", () => {
         ["Inventory", page.getByRole("table", { name: "Stock levels" })],
         ["Customers", page.getByTestId("customers-visits")],
         ["Drawer", page.getByRole("table", { name: "Cash drawers" })],
+        ["Accounts receivable", page.getByRole("table", { name: "Accounts receivable" })],
       ] as const) {
         await page.getByRole("tab", { name: tab }).click();
         await ready.waitFor();
@@ -196,7 +197,7 @@ describe("Reports: the plan's modules", () => {
     expect(await offer.getByRole("link", { name: "Upgrade to Growth" }).getAttribute("href")).toBe("/settings/billing");
     expect(await page.getByRole("table", { name: "Stock levels" }).count()).toBe(0);
     // The other tabs are the plan's and carry no mark.
-    expect(await page.getByRole("tab").allTextContents()).toEqual(["Sales", "Items", "Inventory on Growth", "Customers", "Drawer"]);
+    expect(await page.getByRole("tab").allTextContents()).toEqual(["Sales", "Items", "Inventory on Growth", "Customers", "Drawer", "Accounts receivable"]);
 
     // On a plan with the inventory module, the tab is a plain one with the stock levels.
     await e2e.app.db.owner.query("update app_public.billing_subscriptions set plan_key = 'growth' where tenant_id = $1", [owner.tenantId]);

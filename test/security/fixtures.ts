@@ -5,7 +5,8 @@
 // and an account — a sale on account invoiced and paid in part, one not invoiced, a suspension lifted —, Ann's account
 // suspended, a pricing tier), orders (paid, open and
 // partly paid, voided, cancelled with cash handed back), cash drawers (one closed with an entry, one open), folded
-// read models, a finished CSV export and customer data bundle, billing requests, invoices and notices and, on request, an
+// read models, a finished CSV export and customer data bundle, the PDFs of the company's invoice and of a statement, billing
+// requests, invoices and notices and, on request, an
 // analyst login. Every name and email a tenant gets carries its
 // label ("Alpha", "Bravo"…), so a response that leaks another tenant's data is easy to spot.
 //
@@ -75,6 +76,9 @@ export interface TenantFixture {
     billingNoticeId: string;
     billingInvoiceId: string;
     billingRequestId: string;
+    /** The stored PDFs of the company's invoice and of a statement of its account. */
+    invoiceDocumentId: string;
+    statementDocumentId: string;
     analystUsername: string | null;
   };
   /** Row ids by qualified table name ("app_public.customers"), as the owner role sees them. */
@@ -332,6 +336,16 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);
   await one(cashier, "select * from app_public.cancel_order($1, $2)", [cancelled.id, `${label} walked away`]);
 
+  // The PDFs of the company's invoice and of a statement of its account, stored as the worker writes them.
+  const statementDocumentId = (await one(manager, "select * from app_public.request_account_statement($1, current_date - 30, current_date)", [companyId])).id;
+  const invoiceDocumentId = (await db.owner.query("select id from app_public.account_documents where invoice_id = $1", [accountInvoiceId])).rows[0].id;
+  for (const documentId of [invoiceDocumentId, statementDocumentId]) {
+    const job = (await db.owner.query("select app_private.start_account_document($1, $2) as job", [tenantId, documentId])).rows[0].job;
+    const pdf = Buffer.from(`%PDF-1.7 ${label} Holdings ${label}-TRX`);
+    await db.owner.query("select app_private.write_account_document_chunk($1, $2, 0, $3)", [tenantId, documentId, pdf]);
+    await db.owner.query("select app_private.finish_account_document($1, $2, $3, 1, $4)", [tenantId, documentId, job.revision, pdf.length]);
+  }
+
   // Read models, as the worker's fold would make them.
   await db.owner.query("select app_private.reporting_fold($1)", [tenantId]);
 
@@ -438,6 +452,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       billingNoticeId: notice.rows[0].id,
       billingInvoiceId: inv.rows[0].id,
       billingRequestId,
+      invoiceDocumentId,
+      statementDocumentId,
       analystUsername,
     },
     rows,

@@ -32,6 +32,8 @@ const VISITOR_PRIVILEGED: Record<string, string> = {
   "app_hidden.current_user_id()": "the caller, derived from the session secret",
   "app_hidden.current_user_roles()": "the caller's own memberships",
   "app_hidden.current_user_tenant_ids()": "the caller's own tenants",
+  "app_hidden.account_document_chunk(text,integer)": "a finished account document (invoice or statement PDF) of the caller's tenant, only with accounts.view (GET /account-documents/:id)",
+  "app_hidden.account_document_file(text)": "as account_document_chunk (GET /account-documents/:id)",
   "app_hidden.customer_data_chunk(text,integer)": "a finished customer data bundle of the caller's tenant, only with customers.erase (GET /customer-data/:id)",
   "app_hidden.customer_data_file(text)": "as customer_data_chunk (GET /customer-data/:id)",
   "app_hidden.downloadable_export(text)": "an export of the caller's tenant, only with reports.export",

@@ -306,6 +306,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       planKey: "growth",
       fromDate: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
       toDate: today,
+      // An account statement's range (issue 18).
+      untilDate: today,
       kind: "INVENTORY",
       body: "Alpha fuzz",
       line1: "1 Alpha street",
@@ -445,6 +447,7 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       addCustomerContact: { Customer: [A.named.companyId] },
       // The company has an active account with a sale not invoiced yet; Ann's account is suspended; Bob has none.
       accountStatement: { Customer: [A.named.companyId] },
+      requestAccountStatement: { Customer: [A.named.companyId] },
       setCustomerAccountTerms: { Customer: [A.named.companyId] },
       suspendCustomerAccount: { Customer: [A.named.companyId] },
       recordAccountPayment: { Customer: [A.named.companyId] },
@@ -748,6 +751,25 @@ describe("tenant isolation of the HTTP routes that take an id", () => {
     const secrets = await sensitiveStrings(db, B);
     for (const id of [B.named.exportId, randomUlid(), B.named.annId]) {
       const res = await asA.request(`/exports/${id}`);
+      const body = await res.text();
+      expect(res.status).toBe(404);
+      expect(JSON.parse(body)).toEqual({ error: { code: "NOTFD", message: expect.any(String) } });
+      expect(leaked(body, new Set([id]), secrets)).toEqual([]);
+    }
+  });
+
+  it("GET /account-documents/:id gives A its own PDFs and nothing of B's, whatever the id", async () => {
+    // (The sweep above may have voided A's invoice, whose PDF then waits for the worker: A's finished ones.)
+    const done = await db.owner.query("select id from app_public.account_documents where tenant_id = $1 and status = 'done'", [A.tenantId]);
+    expect(done.rows.length).toBeGreaterThan(0);
+    for (const { id } of done.rows) {
+      const mine = await asA.request(`/account-documents/${id}`);
+      expect(mine.status).toBe(200);
+      expect(await mine.text()).toContain("Alpha Holdings");
+    }
+    const secrets = await sensitiveStrings(db, B);
+    for (const id of [B.named.invoiceDocumentId, B.named.statementDocumentId, B.named.accountInvoiceId, A.named.exportId, randomUlid()]) {
+      const res = await asA.request(`/account-documents/${id}`);
       const body = await res.text();
       expect(res.status).toBe(404);
       expect(JSON.parse(body)).toEqual({ error: { code: "NOTFD", message: expect.any(String) } });

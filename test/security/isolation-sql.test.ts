@@ -258,6 +258,8 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       account_statement: { "app_public.customers": [A.named.companyId] },
       // A tier customers have cannot be deleted (TIRIU).
       delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
+      // A statement's PDF is of an account: the company's.
+      request_account_statement: { "app_public.customers": [A.named.companyId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

@@ -286,6 +286,9 @@ describe("error responses", () => {
       ["onboard: an existing account's email", "/auth/onboard", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ companyName: "x", ownerName: "O", email: b.email, password: PASSWORD, timezone: "UTC" }) }],
       ["export download: bad id", "/exports/../../etc/passwd", { method: "GET" }],
       ["export download: unknown id", "/exports/01HZZZZZZZZZZZZZZZZZZZZZZZ", { method: "GET" }],
+      ["account document download: bad id", "/account-documents/../../etc/passwd", { method: "GET" }],
+      ["account document download: unknown id", "/account-documents/01HZZZZZZZZZZZZZZZZZZZZZZZ", { method: "GET" }],
+      ["account document download: not a GET", "/account-documents/01HZZZZZZZZZZZZZZZZZZZZZZZ", { method: "POST" }],
       ["unknown route", "/nope", { method: "POST" }],
     ];
     for (const [what, path, init] of attempts) {

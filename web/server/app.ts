@@ -6,6 +6,7 @@ import pg from "pg";
 import { postgraphile } from "postgraphile";
 import { PgSubscriber } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
+import { handleAccountDocumentDownload } from "./account-documents.ts";
 import { handleAuth } from "./auth-routes.ts";
 import { handleCustomerDataDownload } from "./customer-data.ts";
 import { publicError } from "./errors.ts";
@@ -66,6 +67,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (path.startsWith("/exports/")) return handleExportDownload(pool, req, res, path);
     if (path.startsWith("/imports/")) return handleImports(pool, req, res, path);
     if (path.startsWith("/customer-data/")) return handleCustomerDataDownload(pool, req, res, path);
+    if (path.startsWith("/account-documents/")) return handleAccountDocumentDownload(pool, req, res, path);
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;

@@ -1,4 +1,4 @@
-// A file the worker stored in the database as chunks (CSV exports, customers' data bundles),
+// A file the worker stored in the database as chunks (CSV exports, customers' data bundles, account PDFs),
 // streamed back to the member who may have it. Runs as the API role with the session cookie; the
 // database decides who that is (the kind's `file` function returns no row for anyone else, and
 // none before the file is done). Anything else is 404, so nobody learns whether a file they may

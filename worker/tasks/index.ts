@@ -10,6 +10,7 @@ import { customerDataExport } from "./customer-data-export.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
 import { invoiceAccounts } from "./invoice-accounts.ts";
+import { renderAccountDocument } from "./render-account-document.ts";
 import { reportingFold } from "./reporting-fold.ts";
 import { withRunLog, type LoggedTask } from "./run-log.ts";
 import { applyStripeEvent } from "./stripe-apply-event.ts";
@@ -32,6 +33,7 @@ declare global {
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
       invoice_accounts: Record<string, never>;
+      render_account_document: { tenantId: string; documentId: string };
       reporting_fold: Record<string, never>;
       stripe_create_customer: { tenantId: string };
       stripe_create_subscription: { tenantId: string };
@@ -61,6 +63,7 @@ export function makeTaskList(deps: TaskDeps = {}): TaskList {
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
     invoice_accounts: invoiceAccounts,
+    render_account_document: renderAccountDocument,
     reporting_fold: reportingFold,
     stripe_create_customer: makeCreateCustomer(stripe),
     stripe_create_subscription: makeCreateSubscription(stripe),

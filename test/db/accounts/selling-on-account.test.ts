@@ -136,6 +136,9 @@ describe("a company buys on account, is invoiced and pays", () => {
     const { rows: [seen] } = await shop.manager.query(
       "select app_public.account_invoices_state(i) as state, app_public.account_invoices_days_overdue(i) as days from app_public.account_invoices i where id = $1", [inv.id]);
     expect(seen).toEqual({ state: "overdue", days: 45 });
+    const { rows: [acct] } = await shop.manager.query(
+      "select app_public.customer_accounts_overdue_total(a)::int as overdue from app_public.customer_accounts a where customer_id = $1", [late.id]);
+    expect(acct.overdue).toBe(9900);
     // A sale not invoiced yet is current; the invoice is 31–60 days past due.
     await sellOnAccount(late.id, 1);
     expect(await aging(late.id)).toMatchObject({ current: 4950, days_1_to_30: 0, days_31_to_60: 9900, total: 14850 });

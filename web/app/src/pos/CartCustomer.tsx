@@ -2,7 +2,8 @@
 // Customer button (type-ahead search or quick add, through the customers module's picker).
 // PosPage holds `customerId`, passes it to placeOrder's `customerId` and resets it to null when
 // a new sale starts; `disabled` is true while the sale is being charged. A company shows its
-// credit limit and payment terms beside its name (display only: no selling on account yet). The
+// credit limit and payment terms beside its name (a customer with an open account can then pay
+// "On account" in the payment dialog, which shows the credit left). The
 // customer's tier shows as a chip beside them (its discount is the cart's tier line, priced by quoteOrder).
 import { Button, Chip, Stack, Typography } from "@mui/material";
 import { useState } from "react";

@@ -2,9 +2,13 @@
 // makes it a sale. Cash may be more than what is due: the change is what recordTender answers.
 // Card takes exactly what is due. Several payments can share a bill (some cash, the rest by
 // card). "Keep open" leaves the order open — not a sale — in the till's open orders, where its
-// payment can be taken later or the order cancelled.
+// payment can be taken later or the order cancelled. A customer with an open account that is not
+// suspended may also take the whole amount due "On account" (pay later, against their invoice):
+// the dialog shows the credit the account has left, and the database's refusal (over the credit
+// limit, suspended, no account) at the top of the dialog.
 import {
   Alert,
+  AlertTitle,
   Box,
   Button,
   Dialog,
@@ -17,11 +21,12 @@ import {
   Typography,
 } from "@mui/material";
 import { useState } from "react";
-import { useMutation } from "urql";
+import { useMutation, useQuery } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { MoneyField } from "./MoneyField.tsx";
 import { cashSuggestions } from "../ui/money.ts";
-import { RecordTenderMutation, type OrderSummary, type TenderResult } from "./queries.ts";
+import { ACCOUNT_REFUSALS, offersAccount } from "./account.ts";
+import { OrderCustomerAccountQuery, RecordTenderMutation, type OrderCustomerAccount, type OrderSummary, type TenderResult } from "./queries.ts";
 import { Receipt } from "./Receipt.tsx";
 import { orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -41,20 +46,34 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
   const [lastTender, setLastTender] = useState<TenderResult | null>(null);
   // Every error shows above the inputs (none is shown under one): the amount a quick-amount or card
   // button sends is not the one typed. A change of method or amount clears it.
-  const form = useForm<{ method: "cash" | "card"; given: number }>({ method: "cash", given: 0 }, []);
+  const form = useForm<{ method: Method; given: number }>({ method: "cash", given: 0 }, []);
   const { method, given } = form.values;
   const [, recordTender] = useMutation(RecordTenderMutation);
+  // The customer's account as it is now (its available credit changes with every sale on account).
+  const [{ data: accountData }, refetchAccount] = useQuery({
+    query: OrderCustomerAccountQuery,
+    variables: { id: placed.id },
+    requestPolicy: "network-only",
+  });
+  const customer = accountData?.orderById?.customer ?? null;
+  // Kept while chosen, so that a refusal (a suspension meanwhile) stays on screen with it.
+  const onAccount = offersAccount(customer) || method === "account";
 
   const paid = order.amountDue <= 0 || (order.status !== "open" && order.status !== "placed");
   const due = order.amountDue;
 
   /** The handler that records a payment: of `amount` (a button's), else of the amount typed (the cash form). */
-  const tender = (type: "cash" | "card", amount?: number) =>
+  const tender = (type: Method, amount?: number) =>
     form.submit(async ({ given }) => {
       if (amount === undefined && given <= 0) return form.say("Enter the amount the customer handed over.");
       const result = await recordTender({ orderId: order.rowId, type, amount: amount ?? given });
       const tender = result.data?.recordTender?.tender;
-      if (result.error) return void form.fail(result.error);
+      if (result.error) {
+        form.fail(result.error);
+        // What the account has left now, beside the refusal.
+        if (type === "account") refetchAccount({ requestPolicy: "network-only" });
+        return;
+      }
       if (!tender) return form.say("The payment was not recorded.");
       setLastTender(tender);
       if (tender.order) setOrder(tender.order);
@@ -77,7 +96,15 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                 data-testid="change-due"
                 sx={{ textAlign: "center", py: 2, mb: 2, borderRadius: 2, bgcolor: lastTender.changeGiven > 0 ? "secondary.main" : "success.light", color: "common.white" }}
               >
-                {lastTender.changeGiven > 0 ? (
+                {lastTender.type === "account" ? (
+                  <>
+                    <Typography variant="overline">{accountChargedText(customer)}</Typography>
+                    <Typography variant="h3" component="p" sx={{ fontWeight: 700 }}>
+                      {money.format(lastTender.amount)}
+                    </Typography>
+                    <Typography variant="body2">Nothing to pay now: it goes on the account's next invoice.</Typography>
+                  </>
+                ) : lastTender.changeGiven > 0 ? (
                   <>
                     <Typography variant="overline">Change due</Typography>
                     <Typography variant="h3" component="p" sx={{ fontWeight: 700 }}>
@@ -126,9 +153,11 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
             >
               <ToggleButton value="cash">Cash</ToggleButton>
               <ToggleButton value="card">Card</ToggleButton>
+              {onAccount && <ToggleButton value="account">On account</ToggleButton>}
             </ToggleButtonGroup>
             {form.error && (
               <Alert severity="error" sx={{ mb: 2 }}>
+                {form.error.code && ACCOUNT_REFUSALS.includes(form.error.code) && <AlertTitle>Not charged to the account</AlertTitle>}
                 {form.error.message}
               </Alert>
             )}
@@ -157,6 +186,15 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
                   </Button>
                 </Stack>
               </form>
+            ) : method === "account" ? (
+              <>
+                <Typography variant="body2" sx={{ mb: 2 }} data-testid="account-credit">
+                  {accountCreditText(customer, money.format)}
+                </Typography>
+                <Button variant="contained" size="large" fullWidth loading={form.submitting} onClick={tender("account", due)}>
+                  Charge {money.format(due)} to the account
+                </Button>
+              </>
             ) : (
               <Button variant="contained" size="large" fullWidth loading={form.submitting} onClick={tender("card", due)}>
                 Charge {money.format(due)} to card
@@ -172,4 +210,21 @@ export function PaymentDialog({ order: placed, onDone, doneLabel, onLeave }: Pro
       )}
     </Dialog>
   );
+}
+
+type Method = "cash" | "card" | "account";
+
+/** "Charged to account CT-2026-00001", or "Charged to the account" when its number could not be read. */
+function accountChargedText(customer: OrderCustomerAccount | null): string {
+  const number = customer?.accountNumber;
+  return number ? `Charged to account ${number}` : "Charged to the account";
+}
+
+/** Whose account, and the credit it has left: "Harbour Offices, account CT-2026-00001: $20.00 of credit available." */
+function accountCreditText(customer: OrderCustomerAccount | null, format: (amount: string) => string): string {
+  if (!customer) return "";
+  const whose = customer.accountNumber ? `${customer.displayName}, account ${customer.accountNumber}` : customer.displayName;
+  if (customer.accountStatus === "suspended") return `${whose}: the account is suspended.`;
+  if (customer.accountAvailableCredit == null) return `${whose}: ${customer.accountNumber ? "the account is not active" : "no account"}.`;
+  return `${whose}: ${format(customer.accountAvailableCredit)} of credit available.`;
 }

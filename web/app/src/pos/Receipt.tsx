@@ -1,7 +1,9 @@
 // A receipt, as the database stored the order: its lines, totals, payments and change, and the
 // refunds of some of its items (each with its reason), with the order's number and time on the
 // location's clock; the business's address under its name and its footer at the bottom
-// (Settings → Receipt). Shown after a sale and from today's orders.
+// (Settings → Receipt). Shown after a sale and from today's orders. A sale on account names the
+// account it was charged to ("Charged to account CT-2026-00001"; "On account" when the number
+// cannot be read), and what a void gave back to it is "credited to the account".
 import { Alert, Box, Divider, Table, TableBody, TableCell, TableRow, Typography } from "@mui/material";
 import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
@@ -9,6 +11,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { useViewer } from "../shell/ViewerContext.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { OrderReceiptQuery, type ReceiptOrder } from "./queries.ts";
+import { accountTenderLabel } from "./account.ts";
 import { refundedText } from "./refunds.ts";
 import { taxLabel } from "./tax.ts";
 import { dateTimeAt, orderNumber } from "./time.ts";
@@ -29,7 +32,8 @@ function Row({ label, value, strong, muted }: { label: string; value: string; st
   );
 }
 
-const tenderLabel = (type: string) => (type === "cash" ? "Cash" : type === "card" ? "Card" : type);
+const tenderLabel = (type: string, order: ReceiptOrder) =>
+  type === "cash" ? "Cash" : type === "card" ? "Card" : type === "account" ? accountTenderLabel(order.customer?.accountNumber) : type;
 
 export function Receipt({ orderId }: { orderId: string }) {
   const context = useMemo(() => ({ additionalTypenames: ["Order", "Tender"] }), []);
@@ -131,7 +135,7 @@ function ReceiptBody({ order }: { order: ReceiptOrder }) {
         <TableBody>
           {order.tenders.nodes.map((t) => (
             <Fragment key={t.id}>
-              <Row label={tenderLabel(t.type)} value={money.format(t.amount)} />
+              <Row label={tenderLabel(t.type, order)} value={money.format(t.amount)} />
               {t.changeGiven > 0 && <Row label="Change" value={money.format(t.changeGiven)} />}
             </Fragment>
           ))}

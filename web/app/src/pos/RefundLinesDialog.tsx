@@ -1,8 +1,9 @@
 // Refunds some units of a sale's lines (needs sales.void), with the reason a manager gives: "one
 // of the three coffees was cold". The dialog lists the lines with the units still refundable and
 // a quantity to refund for each (none to start with); the database prices the refund (each unit
-// takes back its share of the discounts and the tax), hands the money back card first, then cash
-// from the drawer, and refuses more units than are left (BADQT). What went back, and what the
+// takes back its share of the discounts and the tax), hands the money back card first, then to the
+// customer's account for a sale on account, then cash from the drawer, and refuses more units than
+// are left (BADQT). What went back, and what the
 // cashier must do about it, is shown after. A sale with refunds is no longer voided.
 import {
   Alert,
@@ -95,7 +96,8 @@ function RefundForm({ order, onDone, onClose }: Props & { onDone(refund: OrderRe
           <>
             <Typography sx={{ mb: 1 }}>
               Choose how many of each item to refund. Each takes back its share of the discounts and tax; the money goes back to the card
-              first, then in cash from the drawer.
+              first, {data?.orderById?.payments.nodes.some((p) => p.type === "account") ? "then is credited to the customer's account, " : ""}then in cash
+              from the drawer.
             </Typography>
             <Box component="ul" aria-label="Lines to refund" sx={{ listStyle: "none", p: 0, m: 0, mb: 2 }}>
               {lines.map((line) => (

@@ -1,12 +1,13 @@
 // Voids an order (needs sales.void) with the reason a manager gives (required, kept with the order
 // and in the audit log). The database keeps the order, its lines and payments, records the money
-// handed back the way it was paid (cash from the drawer, card back to the card), puts the stock
-// back, and refuses a second void (VOIDD); what it says about the reason goes under it.
+// handed back the way it was paid (cash from the drawer, card back to the card, a sale on account
+// credited back to the account), puts the stock back, and refuses a second void (VOIDD); what it
+// says about the reason goes under it.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from "@mui/material";
 import { useMutation } from "urql";
 import { useForm } from "../lib/useForm.ts";
 import { VoidOrderMutation, type OrderSummary } from "./queries.ts";
-import { refundSteps } from "./refunds.ts";
+import { paidWords, refundSteps } from "./refunds.ts";
 import { orderNumber } from "./time.ts";
 import { useMoney } from "../ui/useMoney.ts";
 
@@ -38,7 +39,7 @@ export function VoidOrderDialog({ order, onClose }: { order: OrderSummary; onClo
           </Typography>
           {order.paidTotal > 0 && (
             <Alert severity="info" sx={{ mb: 2 }} data-testid="void-refunds">
-              {money.format(order.paidTotal)} was paid. It goes back the way it was paid:{" "}
+              {money.format(order.paidTotal)} {paidWords(order.payments.nodes)}. It goes back the way it was paid:{" "}
               {refundSteps(order.payments.nodes, money.format)}.
             </Alert>
           )}

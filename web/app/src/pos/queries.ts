@@ -143,6 +143,27 @@ export const RecordTenderMutation = graphql(`
   }
 `, [OrderSummaryFields]);
 
+/**
+ * The account of the customer the order is for, as the till reads it (with sales.sell): what it
+ * may still charge (`accountAvailableCredit`, null unless the customer has an active account), the
+ * customer's account status and the account's number (null without an account).
+ */
+export const OrderCustomerAccountQuery = graphql(`
+  query PosOrderCustomerAccount($id: ID!) {
+    orderById(id: $id) {
+      id
+      customer {
+        id
+        rowId
+        displayName
+        accountStatus
+        accountAvailableCredit
+        accountNumber
+      }
+    }
+  }
+`);
+
 export const VoidOrderMutation = graphql(`
   mutation PosVoidOrder($orderId: String!, $reason: String!) {
     voidOrder(input: { orderId: $orderId, reason: $reason }) {
@@ -217,6 +238,7 @@ export const RefundableLinesQuery = graphql(`
       id
       rowId
       status
+      payments: tenders { nodes { type } }
       refundableLinesList {
         orderLineId
         lineNo
@@ -271,6 +293,10 @@ export const OrderReceiptQuery = graphql(`
       taxTotal
       businessDate
       customerId
+      customer {
+        id
+        accountNumber
+      }
       location {
         id
         rowId
@@ -397,6 +423,8 @@ export type OrderQuote = Omit<NonNullable<ResultOf<typeof QuoteOrderQuery>["quot
  * tender: by a void or a cancel (orderRefundId null) or by a refund of lines.
  */
 export type OrderSummary = ResultOf<typeof OrderSummaryFields>;
+/** The order's customer and their account as the payment dialog reads them; null for a walk-in. */
+export type OrderCustomerAccount = NonNullable<NonNullable<ResultOf<typeof OrderCustomerAccountQuery>["orderById"]>["customer"]>;
 export type TenderResult = NonNullable<NonNullable<ResultOf<typeof RecordTenderMutation>["recordTender"]>["tender"]>;
 export type OpenOrder = NonNullable<ResultOf<typeof OpenOrdersQuery>["openOrdersList"]>[number];
 /** `refundedTotal`: what refunds of some of its lines took back so far; `refundableLinesList`: units of each line not refunded yet. */

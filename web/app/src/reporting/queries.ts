@@ -153,6 +153,34 @@ export const DrawerReportQuery = graphql(`
   }
 `);
 
+// ── Accounts receivable tab ─────────────────────────────────────────────────────────────────
+
+/**
+ * What each customer account owes, by how long past its due date it is on `asOf` (accounts.view;
+ * today on the business's clock when null): not due yet (`current`: invoices before their due
+ * date and sales not invoiced yet, less credit not yet allocated), 1–30, 31–60, 61–90 and more
+ * than 90 days past due, and `total`, the account's balance. Accounts that owe nothing are left
+ * out; the largest total first. BigInt strings in minor units of the business's currency.
+ */
+export const ReceivablesAgingQuery = graphql(`
+  query ReceivablesAging($asOf: Date) {
+    receivablesAging(asOf: $asOf, first: 1000) {
+      totalCount
+      nodes {
+        customerId
+        accountNumber
+        customerName
+        current
+        days1To30
+        days31To60
+        days61To90
+        days90Plus
+        total
+      }
+    }
+  }
+`);
+
 // ── Plan modules (which tabs the plan includes) ─────────────────────────────────────────────
 
 export const PlanModuleFields = graphql(`
@@ -193,5 +221,7 @@ export type CustomerLoyaltyDayRow = NonNullable<ResultOf<typeof CustomerLoyaltyD
 /** `loyaltyClass` null: customers with no visit yet. */
 export type CustomerClassRow = NonNullable<ResultOf<typeof CustomerClassCountsQuery>["customerClassCounts"]>[number];
 export type DrawerReportRow = NonNullable<ResultOf<typeof DrawerReportQuery>["cashDrawers"]>["nodes"][number];
+/** An account's row of the aged receivables (every amount a BigInt string). */
+export type ReceivablesAgingRow = NonNullable<ResultOf<typeof ReceivablesAgingQuery>["receivablesAging"]>["nodes"][number];
 /** A plan with its modules (entitlements), as app_hidden.has_module reads them. */
 export type PlanModules = ResultOf<typeof PlanModuleFields>;
