@@ -1,11 +1,14 @@
 // Selling on account in the browser (issue 18): opening an account on a company from its page
 // (the server's refusal under the input it names), the balance after a sale on account made at
-// the till's API, "Invoice now", a payment recorded in the dialog and the invoice becoming paid,
-// the action log keeping the reasons; and the Invoices page listing the business's invoices
-// overdue first, filtered by state, each linking to its customer.
+// the till's API, "Invoice now" and the invoice's PDF once the worker has written it, a payment
+// recorded in the dialog and the invoice becoming paid, the statement on screen and as a PDF, a
+// suspension and its reactivation, the action log keeping the reasons; and the Invoices page
+// listing the business's invoices overdue first, filtered by state, each linking to its customer.
 import type { Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { taskList } from "../../worker/tasks/index.ts";
 import type { Member } from "../helpers/db.ts";
+import { startTestWorker, type TestWorker } from "../helpers/worker.ts";
 import { useE2E } from "./helpers/e2e.ts";
 import { helpOf, signIn } from "./helpers/ui.ts";
 
@@ -51,8 +54,28 @@ async function shopSellingOnAccount(owner: Member, price = 2500) {
 
 const account = (page: Page) => page.getByTestId("account-card");
 
+/** What a download link serves: its type and whether it reads as a PDF. */
+async function download(page: Page, href: string | null) {
+  expect(href).toMatch(/^\/account-documents\/[0-9A-Z]{26}$/);
+  const response = await page.request.get(href!);
+  expect(response.status()).toBe(200);
+  return { type: response.headers()["content-type"], pdf: (await response.body()).subarray(0, 5).toString() === "%PDF-" };
+}
+
+let worker: TestWorker | undefined;
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+
 describe("customer accounts", () => {
   it("opens an account on a company, shows the balance after a sale on account, invoices it and records the payment", async () => {
+    worker = await startTestWorker(e2e.app.db, {
+      taskList: { render_account_document: taskList.render_account_document },
+      concurrency: 1,
+      pollInterval: 200,
+      noHandleSignals: true,
+    });
     const owner = await e2e.app.db.onboard({ company: "Roastery Row" });
     const acme = await company(owner, "Acme Offices");
     const sell = await shopSellingOnAccount(owner);
@@ -80,6 +103,7 @@ describe("customer accounts", () => {
     await eventually(() => account(page).getByTestId("account-limit").textContent()).toBe("$500.00");
     expect(await account(page).getByTestId("account-balance").textContent()).toBe("$0.00");
     expect(await account(page).getByTestId("account-terms").textContent()).toBe("Net 30 days");
+    expect(await account(page).getByTestId("account-overdue").textContent()).toBe("$0.00");
 
     // A sale on account at the till: the page read again shows what they owe and what is left.
     const total = await sell(acme, 2);
@@ -97,6 +121,10 @@ describe("customer accounts", () => {
     await eventually(() => invoice.count()).toBe(1);
     expect(await invoice.getByTestId("invoice-state").textContent()).toBe("Open");
     expect(await invoice.textContent()).toContain(dollars(total));
+    // Its PDF, once the worker has written it.
+    const pdfLink = invoice.getByRole("link", { name: /^PDF of INV-\d{4}-\d{5}$/ });
+    await pdfLink.waitFor();
+    expect(await download(page, await pdfLink.getAttribute("href"))).toEqual({ type: "application/pdf", pdf: true });
 
     // Part of it, then the rest: the invoice is paid and nothing is owed.
     await account(page).getByRole("button", { name: "Record payment" }).click();
@@ -131,6 +159,10 @@ describe("customer accounts", () => {
     expect(await lines.first().textContent()).toContain("Opening balance");
     expect(await lines.nth(1).textContent()).toContain(dollars(total));
     expect(await lines.last().textContent()).toMatch(/Closing balance.*\$0\.00$/);
+    await account(page).getByRole("button", { name: "Download PDF" }).click();
+    const statementLink = account(page).getByRole("link", { name: /^Download .+\.pdf$/ });
+    await statementLink.waitFor();
+    expect(await download(page, await statementLink.getAttribute("href"))).toEqual({ type: "application/pdf", pdf: true });
 
     // Suspended for a typed reason (the server asks for the reason, under its input), then reactivated.
     await account(page).getByRole("button", { name: "Suspend" }).click();

@@ -4,12 +4,13 @@
 // (accounts.manage: change terms, suspend or reactivate, record a payment, write off, invoice now)
 // and, in tabs, its invoices (void one), payments, statement, action log and suspension history.
 // Every figure comes from the database (the balance is the ledger's sum); nothing is added up here.
-import { Alert, Box, Button, Card, CardContent, Chip, Stack, Tab, Tabs, Typography } from "@mui/material";
-import { useState, type ReactNode } from "react";
+import { Alert, Box, Button, Card, CardContent, Chip, Link, Stack, Tab, Tabs, Typography } from "@mui/material";
+import { useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
+import { DownloadIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
 import { useMoney, type Money } from "../ui/useMoney.ts";
@@ -24,7 +25,7 @@ import {
   VoidInvoiceDialog,
   WriteOffDialog,
 } from "./AccountDialogs.tsx";
-import { ACCOUNT_CONTEXT } from "./context.ts";
+import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
 import { ACTION_LABEL, PAYMENT_METHODS, SUSPENSION_TYPES, formatDay, labelOf, termsText } from "./format.ts";
 import { InvoiceAmount, InvoiceStateChip } from "./InvoiceParts.tsx";
 import { CustomerAccountQuery, type Account, type AccountAction, type AccountInvoice } from "./queries.ts";
@@ -37,7 +38,7 @@ type TabKey = "invoices" | "payments" | "statement" | "log" | "suspensions";
 export function AccountCard({ customerRowId, live }: { customerRowId: string; live: boolean }) {
   const canView = useCan("accounts.view");
   const canManage = useCan("accounts.manage");
-  const [{ data, error, fetching }] = useQuery({
+  const [{ data, error, fetching }, reexecute] = useQuery({
     query: CustomerAccountQuery,
     variables: { rowId: customerRowId },
     context: ACCOUNT_CONTEXT,
@@ -45,9 +46,16 @@ export function AccountCard({ customerRowId, live }: { customerRowId: string; li
   });
   const [command, setCommand] = useState<Command | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  if (!canView) return null;
   const customer = data?.customerByRowId;
   const account = customer?.account ?? null;
+  // Ask again while the worker writes an invoice's PDF (made with the invoice, again when voided).
+  const writing = Boolean(account?.invoices.nodes.some((i) => i.document?.status === "pending"));
+  useEffect(() => {
+    if (!writing) return;
+    const timer = setInterval(() => reexecute({ requestPolicy: "network-only" }), POLL_MS);
+    return () => clearInterval(timer);
+  }, [writing, reexecute]);
+  if (!canView) return null;
   const dialogProps = {
     customerRowId,
     customerName: customer?.displayName ?? "",
@@ -137,6 +145,7 @@ function AccountBody({
   const [voiding, setVoiding] = useState<AccountInvoice | null>(null);
   const suspended = account.status === "suspended";
   const open = account.currentSuspension;
+  const overdue = account.overdueTotal !== "0";
 
   return (
     <>
@@ -148,11 +157,14 @@ function AccountBody({
       )}
       <Box
         component="dl"
-        sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, minmax(0, 1fr))", sm: "repeat(3, minmax(0, 1fr))", lg: "repeat(5, minmax(0, 1fr))" }, gap: 2, m: 0, mb: 2 }}
+        sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, minmax(0, 1fr))", sm: "repeat(3, minmax(0, 1fr))", lg: "repeat(6, minmax(0, 1fr))" }, gap: 2, m: 0, mb: 2 }}
       >
         <Figure label="Balance" testId="account-balance">{money.format(account.balance)}</Figure>
         <Figure label="Credit limit" testId="account-limit">{money.format(account.creditLimit)}</Figure>
         <Figure label="Available credit" testId="account-available">{account.availableCredit == null ? "–" : money.format(account.availableCredit)}</Figure>
+        <Figure label="Overdue" testId="account-overdue" tone={overdue ? "error.main" : undefined}>
+          {money.format(account.overdueTotal)}
+        </Figure>
         <Figure label="Payment terms" testId="account-terms">{termsText(account.paymentTermsDays)}</Figure>
         <Figure label="Opened" testId="account-opened">{formatDate(account.openedAt)}</Figure>
       </Box>
@@ -238,10 +250,25 @@ function Figure({ label, testId, tone, children }: { label: string; testId: stri
   );
 }
 
-/** Void (accounts.manage) while the invoice is open. */
+/** The invoice's PDF once the worker has written it, and Void (accounts.manage) while the invoice is open. */
 export function InvoiceActions({ invoice, canVoid, onVoid }: { invoice: AccountInvoice; canVoid: boolean; onVoid(): void }) {
+  const doc = invoice.document;
   return (
     <Stack direction="row" spacing={1} sx={{ justifyContent: "flex-end", alignItems: "center" }}>
+      {doc?.status === "done" && doc.downloadUrl ? (
+        <Link
+          href={doc.downloadUrl}
+          download={doc.fileName}
+          aria-label={`PDF of ${invoice.invoiceNumber}`}
+          sx={{ display: "inline-flex", alignItems: "center", gap: 0.5 }}
+        >
+          <DownloadIcon fontSize="small" /> PDF
+        </Link>
+      ) : doc?.status === "pending" ? (
+        <Typography variant="caption" color="text.secondary">
+          PDF being written…
+        </Typography>
+      ) : null}
       {canVoid && invoice.status === "open" && (
         <Button size="small" color="error" onClick={onVoid} aria-label={`Void ${invoice.invoiceNumber}`}>
           Void

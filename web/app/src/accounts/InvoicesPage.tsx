@@ -3,7 +3,7 @@
 // in the address, ?state=…). Each links to its customer's page; members with accounts.manage void
 // an open invoice with a reason.
 import { Alert, Box, Card, CardContent, Link, Stack, ToggleButton, ToggleButtonGroup, Typography } from "@mui/material";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link as RouterLink, useSearchParams } from "react-router-dom";
 import { errorMessage } from "../lib/errors.ts";
 import { usePagedQuery } from "../lib/usePagedQuery.ts";
@@ -15,7 +15,7 @@ import { LoadMore, PagedListHeader } from "../ui/PagedList.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { InvoiceActions } from "./AccountCard.tsx";
 import { VoidInvoiceDialog } from "./AccountDialogs.tsx";
-import { ACCOUNT_CONTEXT } from "./context.ts";
+import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
 import { INVOICE_STATES, formatDay, today } from "./format.ts";
 import { InvoiceAmount, InvoiceStateChip } from "./InvoiceParts.tsx";
 import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
@@ -75,6 +75,18 @@ function InvoicesList() {
     () => (state === "" ? [...overdue.nodes, ...rest.nodes] : main.nodes),
     [state, overdue.nodes, rest.nodes, main.nodes],
   );
+  // Ask again while the worker writes a PDF (a new invoice's, or a voided one's again).
+  const writing = rows.some((i) => i.document?.status === "pending");
+  const refreshOverdue = overdue.refresh;
+  const refreshRest = rest.refresh;
+  useEffect(() => {
+    if (!writing) return;
+    const timer = setInterval(() => {
+      refreshOverdue();
+      refreshRest();
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [writing, refreshOverdue, refreshRest]);
   const total = state === "" && overdue.totalCount != null && rest.totalCount != null ? overdue.totalCount + rest.totalCount : main.totalCount;
 
   return (

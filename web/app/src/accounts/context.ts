@@ -11,3 +11,6 @@ export const ACCOUNT_TYPENAMES = [
 ];
 
 export const ACCOUNT_CONTEXT = { additionalTypenames: ACCOUNT_TYPENAMES };
+
+/** How often a PDF the worker is writing (an invoice's, a statement) is asked about again. */
+export const POLL_MS = 1500;

@@ -12,6 +12,19 @@ const UserName = graphql(`
   }
 `);
 
+/** A PDF the worker writes (an invoice's, a statement): pending, then done with its download address, or failed. */
+export const AccountDocumentFields = graphql(`
+  fragment AccountDocumentFields on AccountDocument {
+    id
+    rowId
+    kind
+    status
+    fileName
+    downloadUrl
+    error
+  }
+`);
+
 export const InvoiceFields = graphql(`
   fragment InvoiceFields on AccountInvoice {
     id
@@ -30,8 +43,11 @@ export const InvoiceFields = graphql(`
     amountDue
     source
     voidReason
+    document {
+      ...AccountDocumentFields
+    }
   }
-`);
+`, [AccountDocumentFields]);
 
 export const CustomerAccountQuery = graphql(`
   query CustomerAccount($rowId: String!) {
@@ -49,6 +65,7 @@ export const CustomerAccountQuery = graphql(`
         balance
         creditLimit
         availableCredit
+        overdueTotal
         paymentTermsDays
         currentSuspension {
           id
@@ -192,6 +209,23 @@ export const AccountStatementQuery = graphql(`
 export type StatementLine = NonNullable<ResultOf<typeof AccountStatementQuery>["accountStatement"]>["nodes"][number];
 
 /** The business's invoices, with the customer each links to. */
+/** Asks the worker for the PDF statement of a range; the document is then polled until done. */
+export const RequestStatementMutation = graphql(`
+  mutation RequestAccountStatement($customerId: String!, $from: Date!, $until: Date!) {
+    requestAccountStatement(input: { customerId: $customerId, fromDate: $from, untilDate: $until }) {
+      accountDocument { ...AccountDocumentFields }
+    }
+  }
+`, [AccountDocumentFields]);
+
+export const AccountDocumentQuery = graphql(`
+  query AccountDocument($rowId: String!) {
+    accountDocumentByRowId(rowId: $rowId) { ...AccountDocumentFields }
+  }
+`, [AccountDocumentFields]);
+
+export type AccountDocument = ResultOf<typeof AccountDocumentFields>;
+
 export const AccountInvoicesQuery = graphql(`
   query AccountInvoices($first: Int!, $filter: AccountInvoiceFilter, $orderBy: [AccountInvoiceOrderBy!]) {
     accountInvoices(first: $first, filter: $filter, orderBy: $orderBy) {
