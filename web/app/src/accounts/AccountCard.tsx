@@ -4,13 +4,12 @@
 // (accounts.manage: change terms, suspend or reactivate, record a payment, write off, invoice now)
 // and, in tabs, its invoices (void one), payments, statement, action log and suspension history.
 // Every figure comes from the database (the balance is the ledger's sum); nothing is added up here.
-import { Alert, Box, Button, Card, CardContent, Chip, Link, Stack, Tab, Tabs, Typography } from "@mui/material";
+import { Alert, Box, Button, Card, CardContent, Chip, Stack, Tab, Tabs, Typography } from "@mui/material";
 import { useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
-import { DownloadIcon } from "../ui/icons.tsx";
 import { Loading } from "../ui/Loading.tsx";
 import { TimeAgo } from "../ui/TimeAgo.tsx";
 import { useMoney, type Money } from "../ui/useMoney.ts";
@@ -27,7 +26,7 @@ import {
 } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
 import { ACTION_LABEL, PAYMENT_METHODS, SUSPENSION_TYPES, formatDay, labelOf, termsText } from "./format.ts";
-import { InvoiceAmount, InvoiceStateChip } from "./InvoiceParts.tsx";
+import { InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { CustomerAccountQuery, type Account, type AccountAction, type AccountInvoice } from "./queries.ts";
 import { StatementView } from "./StatementView.tsx";
 
@@ -211,19 +210,13 @@ function AccountBody({
             rowTestId="invoice-row"
             empty="No invoices yet. Sales on account are invoiced on the 1st of each month, or now with Invoice now."
             columns={[
-              { header: "Invoice", cell: (i) => i.invoiceNumber, nowrap: true },
+              { header: "Invoice", cell: (i) => <InvoiceNumber invoice={i} />, nowrap: true },
               { header: "Issued", cell: (i) => formatDay(i.issuedOn), nowrap: true, hideBelow: "sm" },
               { header: "Due", cell: (i) => formatDay(i.dueOn), nowrap: true },
               { header: "State", cell: (i) => <InvoiceStateChip invoice={i} /> },
               { header: "Total", cell: (i) => <InvoiceAmount invoice={i} amount={i.total} />, align: "right", nowrap: true },
               { header: "Amount due", cell: (i) => <InvoiceAmount invoice={i} amount={i.amountDue} />, align: "right", nowrap: true },
-              {
-                header: "Invoice actions",
-                actions: true,
-                cell: (i) => (
-                  <InvoiceActions invoice={i} canVoid={canManage} onVoid={() => setVoiding(i)} />
-                ),
-              },
+              canManage && { header: "Invoice actions", actions: true, cell: (i) => <VoidButton invoice={i} onVoid={() => setVoiding(i)} /> },
             ]}
           />
         )}
@@ -250,33 +243,6 @@ function Figure({ label, testId, tone, children }: { label: string; testId: stri
   );
 }
 
-/** The invoice's PDF once the worker has written it, and Void (accounts.manage) while the invoice is open. */
-export function InvoiceActions({ invoice, canVoid, onVoid }: { invoice: AccountInvoice; canVoid: boolean; onVoid(): void }) {
-  const doc = invoice.document;
-  return (
-    <Stack direction="row" spacing={1} sx={{ justifyContent: "flex-end", alignItems: "center" }}>
-      {doc?.status === "done" && doc.downloadUrl ? (
-        <Link
-          href={doc.downloadUrl}
-          download={doc.fileName}
-          aria-label={`PDF of ${invoice.invoiceNumber}`}
-          sx={{ display: "inline-flex", alignItems: "center", gap: 0.5 }}
-        >
-          <DownloadIcon fontSize="small" /> PDF
-        </Link>
-      ) : doc?.status === "pending" ? (
-        <Typography variant="caption" color="text.secondary">
-          PDF being written…
-        </Typography>
-      ) : null}
-      {canVoid && invoice.status === "open" && (
-        <Button size="small" color="error" onClick={onVoid} aria-label={`Void ${invoice.invoiceNumber}`}>
-          Void
-        </Button>
-      )}
-    </Stack>
-  );
-}
 
 function PaymentsTable({ account, money }: { account: Account; money: Money }) {
   return (

@@ -1,6 +1,8 @@
-// How an invoice's state and amounts read in a list: the state as the database derives it
-// (open, overdue in red with its days, paid, void) and amounts in the invoice's own currency.
-import { Chip } from "@mui/material";
+// How an invoice reads in a list: its state as the database derives it (open, overdue in red with
+// its days, paid, void), amounts in the invoice's own currency, its PDF once the worker has
+// written it (again, saying VOID, when voided), and Void while it is open.
+import { Box, Button, Chip, IconButton, Tooltip } from "@mui/material";
+import { DownloadIcon } from "../ui/icons.tsx";
 import { useAccountMoney } from "../customers/account.ts";
 import { formatMoney } from "../ui/money.ts";
 import { INVOICE_STATE_COLOR, INVOICE_STATES, labelOf } from "./format.ts";
@@ -24,4 +26,37 @@ export function InvoiceStateChip({ invoice }: { invoice: Pick<AccountInvoice, "s
 export function InvoiceAmount({ invoice, amount }: { invoice: Pick<AccountInvoice, "currency">; amount: string | null | undefined }) {
   const moneyOf = useAccountMoney();
   return <>{formatMoney(amount, moneyOf(invoice.currency))}</>;
+}
+
+/** The invoice's number, with a link to its PDF once the worker has written it. */
+export function InvoiceNumber({ invoice }: { invoice: Pick<AccountInvoice, "invoiceNumber" | "document"> }) {
+  const doc = invoice.document;
+  return (
+    <Box component="span" sx={{ display: "inline-flex", alignItems: "center", gap: 0.5, whiteSpace: "nowrap" }}>
+      {invoice.invoiceNumber}
+      {doc?.status === "done" && doc.downloadUrl ? (
+        <Tooltip title="Download the PDF">
+          <IconButton size="small" href={doc.downloadUrl} download={doc.fileName} aria-label={`PDF of ${invoice.invoiceNumber}`} color="primary">
+            <DownloadIcon fontSize="small" />
+          </IconButton>
+        </Tooltip>
+      ) : doc?.status === "pending" ? (
+        <Tooltip title="The PDF is being written">
+          <Box component="span" role="img" aria-label={`PDF of ${invoice.invoiceNumber} being written`} sx={{ display: "inline-flex", p: "5px" }}>
+            <DownloadIcon fontSize="small" color="disabled" />
+          </Box>
+        </Tooltip>
+      ) : null}
+    </Box>
+  );
+}
+
+/** Void (for accounts.manage) while the invoice is open. */
+export function VoidButton({ invoice, onVoid }: { invoice: Pick<AccountInvoice, "invoiceNumber" | "status">; onVoid(): void }) {
+  if (invoice.status !== "open") return null;
+  return (
+    <Button size="small" color="error" onClick={onVoid} aria-label={`Void ${invoice.invoiceNumber}`}>
+      Void
+    </Button>
+  );
 }

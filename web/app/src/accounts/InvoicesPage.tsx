@@ -13,11 +13,10 @@ import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { LoadMore, PagedListHeader } from "../ui/PagedList.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
-import { InvoiceActions } from "./AccountCard.tsx";
 import { VoidInvoiceDialog } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
 import { INVOICE_STATES, formatDay, today } from "./format.ts";
-import { InvoiceAmount, InvoiceStateChip } from "./InvoiceParts.tsx";
+import { InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
 
 const PAGE_SIZE = 50;
@@ -129,7 +128,18 @@ function InvoicesList() {
               </Typography>
             }
             columns={[
-              { header: "Invoice", cell: (i) => i.invoiceNumber, nowrap: true },
+              {
+                header: "Invoice",
+                cell: (i) => (
+                  <>
+                    <InvoiceNumber invoice={i} />
+                    <Typography variant="caption" color="text.secondary" sx={{ display: "block" }}>
+                      Issued {formatDay(i.issuedOn)}
+                    </Typography>
+                  </>
+                ),
+                nowrap: true,
+              },
               {
                 header: "Customer",
                 cell: (i) =>
@@ -141,16 +151,11 @@ function InvoicesList() {
                     ""
                   ),
               },
-              { header: "Issued", cell: (i) => formatDay(i.issuedOn), nowrap: true, hideBelow: "md" },
               { header: "Due", cell: (i) => formatDay(i.dueOn), nowrap: true },
               { header: "State", cell: (i) => <InvoiceStateChip invoice={i} /> },
               { header: "Total", cell: (i) => <InvoiceAmount invoice={i} amount={i.total} />, align: "right", nowrap: true, hideBelow: "sm" },
               { header: "Amount due", cell: (i) => <InvoiceAmount invoice={i} amount={i.amountDue} />, align: "right", nowrap: true },
-              {
-                header: "Invoice actions",
-                actions: true,
-                cell: (i) => <InvoiceActions invoice={i} canVoid={canManage} onVoid={() => setVoiding(i)} />,
-              },
+              canManage && { header: "Invoice actions", actions: true, cell: (i) => <VoidButton invoice={i} onVoid={() => setVoiding(i)} /> },
             ]}
           />
         )}

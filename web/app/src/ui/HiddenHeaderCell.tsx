@@ -8,7 +8,9 @@ export function HiddenHeaderCell({ children }: { children: string }) {
     <TableCell align="right" sx={{ position: "relative" }}>
       <Box
         component="span"
-        sx={{ position: "absolute", width: 1, height: 1, margin: "-1px", overflow: "hidden", whiteSpace: "nowrap", clip: "rect(0 0 0 0)" }}
+        // 1px as a string (sx reads the number 1 as 100%), from the cell's corner: a right-aligned
+        // cell would otherwise start it at its right edge, and the table would scroll sideways.
+        sx={{ position: "absolute", left: 0, top: 0, width: "1px", height: "1px", margin: "-1px", overflow: "hidden", whiteSpace: "nowrap", clip: "rect(0 0 0 0)" }}
       >
         {children}
       </Box>
