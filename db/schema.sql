@@ -17464,6 +17464,12 @@ declare
   tenant text := app_hidden.assert_customers_permission('accounts.view');
   day date := coalesce(as_of, app_hidden.tenant_today(tenant));
 begin
+  -- The items are today's (open invoices, what is not invoiced yet, credit not yet allocated):
+  -- aged at a later day they say what will be overdue by then; at an earlier day they would not
+  -- be that day's receivables, so that is refused rather than shown wrong.
+  if day < app_hidden.tenant_today(tenant) then
+    perform app_hidden.raise_error('BADIN', 'Receivables are aged from today''s balances: choose today or a later day.', field => 'as_of');
+  end if;
   return query
     select r.* from app_public.customer_accounts a
     cross join lateral app_private.account_aging(a.tenant_id, a.customer_id, day) r
@@ -17476,7 +17482,7 @@ $$;
 -- Name: FUNCTION receivables_aging(as_of date); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.receivables_aging(as_of date) IS 'What each account owes by age (needs accounts.view): current (not yet due, not yet invoiced, less unallocated credit), 1–30, 31–60, 61–90 and 90+ days past due at asOf (today unless given), and the total (the balance). Accounts that owe nothing are left out.';
+COMMENT ON FUNCTION app_public.receivables_aging(as_of date) IS 'What each account owes by age (needs accounts.view): current (not yet due, not yet invoiced, less unallocated credit), 1–30, 31–60, 61–90 and 90+ days past due at asOf (today unless given; a later day shows what will be overdue by then, an earlier one is refused: BADIN), and the total (the balance). Accounts that owe nothing are left out.';
 
 --
 -- Name: record_account_payment(text, bigint, text, text, date); Type: FUNCTION; Schema: app_public; Owner: -

@@ -144,6 +144,11 @@ describe("a company buys on account, is invoiced and pays", () => {
     expect(await aging(late.id)).toMatchObject({ current: 4950, days_1_to_30: 0, days_31_to_60: 9900, total: 14850 });
     const s = await statement(late.id, lastMonth(1).slice(0, 10), today());
     expect(s[s.length - 1].balance).toBe(14850);
+    // Aged 30 days from now, the invoice is 61–90 days past due and the sale still current; a past day is refused.
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const { rows: [ahead] } = await shop.manager.query("select * from app_public.receivables_aging($1) where customer_id = $2", [later, late.id]);
+    expect([Number(ahead.current), Number(ahead.days_61_to_90), Number(ahead.total)]).toEqual([4950, 9900, 14850]);
+    await expect(shop.manager.query("select * from app_public.receivables_aging(current_date - 1)")).rejects.toMatchObject({ code: "BADIN" });
   });
 });
 

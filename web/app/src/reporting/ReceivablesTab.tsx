@@ -54,7 +54,9 @@ const footerCell = { fontWeight: 700, color: "text.primary", fontSize: "0.875rem
 
 export function ReceivablesTab() {
   const money = useMoney();
-  const [asOf, setAsOf] = useState(() => isoDate());
+  // Today's balances aged at today or a later day (what will be overdue by then); the server refuses an earlier day.
+  const [today] = useState(() => isoDate());
+  const [asOf, setAsOf] = useState(today);
   const [{ data, fetching, error }] = useQuery({ query: ReceivablesAgingQuery, variables: { asOf }, requestPolicy: "cache-and-network" });
   const rows = useMemo(() => data?.receivablesAging?.nodes ?? [], [data]);
   const more = (data?.receivablesAging?.totalCount ?? 0) - rows.length;
@@ -68,7 +70,7 @@ export function ReceivablesTab() {
         label="As of"
         value={asOf}
         onChange={(e) => e.target.value && setAsOf(e.target.value)}
-        slotProps={{ inputLabel: { shrink: true } }}
+        slotProps={{ inputLabel: { shrink: true }, htmlInput: { min: today } }}
         sx={{ alignSelf: "flex-start", width: 200 }}
       />
       <Typography variant="body2" color="text.secondary" sx={{ mt: -1 }}>
