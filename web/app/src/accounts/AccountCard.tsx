@@ -255,6 +255,13 @@ function PaymentsTable({ account, money }: { account: Account; money: Money }) {
       columns={[
         { header: "Received", cell: (p) => formatDay(p.receivedOn), nowrap: true },
         { header: "Amount", cell: (p) => money.format(p.amount), align: "right", nowrap: true },
+        {
+          header: "On invoices",
+          cell: (p) => (p.allocated === p.amount ? "All" : money.format(p.allocated)),
+          align: "right",
+          nowrap: true,
+          hideBelow: "sm",
+        },
         { header: "Method", cell: (p) => labelOf(PAYMENT_METHODS, p.method) },
         { header: "Reference", cell: (p) => p.reference ?? "", sx: { overflowWrap: "anywhere" } },
         { header: "Recorded by", cell: (p) => p.recordedBy?.name ?? "", hideBelow: "sm" },

@@ -107,6 +107,7 @@ export const CustomerAccountQuery = graphql(`
             id
             rowId
             amount
+            allocated
             method
             reference
             receivedOn
