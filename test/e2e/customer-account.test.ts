@@ -207,7 +207,7 @@ describe("customer accounts", () => {
     expect(await edit.getByLabel("Account status").count()).toBe(0);
   }, FLOW_MS);
 
-  it("lists the business's invoices overdue first, filters them by state and links each to its customer", async () => {
+  it("lists the business's invoices overdue first, filters them by state and links each to its customer; a cashier sees none", async () => {
     const owner = await e2e.app.db.onboard({ company: "Bakery Lane" });
     const sell = await shopSellingOnAccount(owner, 1000);
     const names = ["Overdue Bistro", "Open Canteen", "Paid Diner", "Void Deli"];
@@ -266,5 +266,15 @@ describe("customer accounts", () => {
     await rows.filter({ hasText: "Paid Diner" }).getByRole("link", { name: "Paid Diner" }).click();
     await page.getByRole("heading", { name: "Paid Diner", level: 1 }).waitFor();
     await account(page).getByTestId("invoice-row").getByTestId("invoice-state").filter({ hasText: "Paid" }).waitFor();
+
+    // A cashier (no accounts.view): no Invoices in the menu, no account on a customer's page.
+    const cashier = await e2e.app.db.asUser(owner.tenantId, "cashier");
+    const till = await signedIn(cashier, `/customers/${ids["Paid Diner"]}`);
+    await till.getByRole("heading", { name: "Paid Diner", level: 1 }).waitFor();
+    await till.getByTestId("profile-card").waitFor();
+    expect(await till.getByRole("link", { name: "Invoices" }).count()).toBe(0);
+    expect(await account(till).count()).toBe(0);
+    await till.goto("/invoices");
+    await till.getByText("Your role in this business does not include invoices.", { exact: false }).waitFor();
   }, FLOW_MS);
 });
