@@ -12761,9 +12761,7 @@ CREATE FUNCTION app_private.tg_customers__account_fields() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  if (new.credit_limit is distinct from old.credit_limit or new.payment_terms_days is distinct from old.payment_terms_days
-      or new.account_status is distinct from old.account_status or new.suspended_reason is distinct from old.suspended_reason)
-     and new.status <> 'erased'
+  if new.status <> 'erased'
      and coalesce(current_setting('app.account_command', true), '') = ''
      and exists (select 1 from app_public.customer_accounts a where a.tenant_id = new.tenant_id and a.customer_id = new.id) then
     perform app_hidden.raise_error('ACCMD',
@@ -18842,6 +18840,24 @@ $$;
 COMMENT ON FUNCTION app_public.switch_tenant(tenant_id text) IS 'Work in another business you are a member of.';
 
 --
+-- Name: tenants_today(app_public.tenants); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.tenants_today(t app_public.tenants) RETURNS date
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.tenant_today(t.id);
+$$;
+
+--
+-- Name: FUNCTION tenants_today(t app_public.tenants); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.tenants_today(t app_public.tenants) IS '@notNull
+Today on the clock of the business''s first location: the day invoices are dated, due and overdue by.';
+
+--
 -- Name: update_customer(text, app_public.customer_changes); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -24598,7 +24614,7 @@ CREATE TRIGGER _060_plan_limit BEFORE INSERT ON app_public.memberships FOR EACH 
 -- Name: customers _070_account_fields; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _070_account_fields BEFORE UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__account_fields();
+CREATE TRIGGER _070_account_fields BEFORE UPDATE ON app_public.customers FOR EACH ROW WHEN (((new.credit_limit IS DISTINCT FROM old.credit_limit) OR (new.payment_terms_days IS DISTINCT FROM old.payment_terms_days) OR (new.account_status IS DISTINCT FROM old.account_status) OR (new.suspended_reason IS DISTINCT FROM old.suspended_reason))) EXECUTE FUNCTION app_private.tg_customers__account_fields();
 
 --
 -- Name: account_documents _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
@@ -34657,6 +34673,13 @@ GRANT ALL ON FUNCTION app_public.suspend_customer_account(customer_id text, susp
 
 REVOKE ALL ON FUNCTION app_public.switch_tenant(tenant_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.switch_tenant(tenant_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION tenants_today(t app_public.tenants); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.tenants_today(t app_public.tenants) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.tenants_today(t app_public.tenants) TO bo_visitor;
 
 --
 -- Name: FUNCTION update_customer(customer_id text, patch app_public.customer_changes); Type: ACL; Schema: app_public; Owner: -

@@ -289,6 +289,22 @@ describe("concurrency", () => {
     expect(await balance(busy.id)).toBe(4950 * 7);
   });
 
+  it("accounts opened at once get consecutive numbers of the year, without gaps", async () => {
+    const { terminal } = await import("../sales/shop.ts");
+    const firms = [];
+    for (let i = 0; i < 8; i++) firms.push(await company(`Parallel ${i}`));
+    const before = (await shop.manager.query("select count(*)::int as n from app_public.customer_accounts")).rows[0].n;
+    const desks = await Promise.all(firms.map(() => terminal(db, shop.manager)));
+    try {
+      await Promise.all(firms.map((f, i) => desks[i].query("select app_public.open_customer_account($1, 1000, 30, 'Opened together')", [f.id])));
+    } finally {
+      await Promise.all(desks.map((d) => d.end()));
+    }
+    const { rows } = await shop.manager.query("select account_number from app_public.customer_accounts order by account_number");
+    const year = new Date().getUTCFullYear();
+    expect(rows.map((r) => r.account_number)).toEqual(Array.from({ length: before + 8 }, (_, i) => `CT-${year}-${String(i + 1).padStart(5, "0")}`));
+  });
+
   it("the monthly run twice at once makes one invoice per account", async () => {
     const twin = await company("Twin Runs Ltd");
     await openAccount(twin.id, 100000);

@@ -29,12 +29,15 @@ import { ACTION_LABEL, PAYMENT_METHODS, SUSPENSION_TYPES, formatDay, labelOf, te
 import { InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { CustomerAccountQuery, type Account, type AccountAction, type AccountInvoice } from "./queries.ts";
 import { StatementView } from "./StatementView.tsx";
+import { useBusinessToday } from "./useBusinessToday.ts";
 
 type Command = "open" | "terms" | "suspend" | "reactivate" | "payment" | "writeOff" | "invoice";
 type TabKey = "invoices" | "payments" | "statement" | "log" | "suspensions";
 
 /** The Account section, for members with accounts.view (nothing otherwise). `live`: not merged nor erased. */
 export function AccountCard({ customerRowId, live }: { customerRowId: string; live: boolean }) {
+  // A payment is dated on the business's day by default (never in the future on its clock).
+  const businessToday = useBusinessToday();
   const canView = useCan("accounts.view");
   const canManage = useCan("accounts.manage");
   const [{ data, error, fetching }, reexecute] = useQuery({
@@ -105,7 +108,7 @@ export function AccountCard({ customerRowId, live }: { customerRowId: string; li
       {account && command === "terms" && <ChangeTermsDialog {...dialogProps} account={account} />}
       {account && command === "suspend" && <SuspendDialog {...dialogProps} />}
       {account && command === "reactivate" && <ReactivateDialog {...dialogProps} />}
-      {account && command === "payment" && <RecordPaymentDialog {...dialogProps} balance={account.balance} />}
+      {account && command === "payment" && <RecordPaymentDialog {...dialogProps} balance={account.balance} today={businessToday} />}
       {account && command === "writeOff" && <WriteOffDialog {...dialogProps} balance={account.balance} />}
       {account && command === "invoice" && <InvoiceNowDialog {...dialogProps} paymentTermsDays={account.paymentTermsDays ?? null} />}
     </Card>

@@ -23,7 +23,7 @@ import type { Form } from "../lib/useForm.ts";
 import { useForm } from "../lib/useForm.ts";
 import { currencySymbol, exampleAmount, moneyInput, parseMoney, type MoneyFormat } from "../ui/money.ts";
 import { useMoney } from "../ui/useMoney.ts";
-import { PAYMENT_METHODS, SUSPENSION_TYPES, formatDay, today } from "./format.ts";
+import { PAYMENT_METHODS, SUSPENSION_TYPES, formatDay } from "./format.ts";
 import {
   InvoiceNowMutation,
   OpenAccountMutation,
@@ -219,10 +219,10 @@ export function ReactivateDialog(props: DialogProps) {
   );
 }
 
-export function RecordPaymentDialog(props: DialogProps & { balance: string }) {
+export function RecordPaymentDialog(props: DialogProps & { balance: string; today: string }) {
   const money = useMoney();
   const owed = Number(props.balance);
-  const form = useForm({ amount: owed > 0 ? moneyInput(owed, money) : "", method: "bank_transfer", reference: "", receivedOn: today() });
+  const form = useForm({ amount: owed > 0 ? moneyInput(owed, money) : "", method: "bank_transfer", reference: "", receivedOn: props.today });
   const [, record] = useMutation(RecordPaymentMutation);
   const submit = form.submit(async (v) => {
     const amount = minorUnitsOf(form, "amount", v.amount, money, "Amount");

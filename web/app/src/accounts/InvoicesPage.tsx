@@ -15,9 +15,10 @@ import { LoadMore, PagedListHeader } from "../ui/PagedList.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { VoidInvoiceDialog } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
-import { INVOICE_STATES, formatDay, today } from "./format.ts";
+import { INVOICE_STATES, formatDay } from "./format.ts";
 import { InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
+import { useBusinessToday } from "./useBusinessToday.ts";
 
 const PAGE_SIZE = 50;
 type State = "" | (typeof INVOICE_STATES)[number]["value"];
@@ -26,8 +27,8 @@ const isState = (v: string | null): v is State => v === "" || INVOICE_STATES.som
 /**
  * The filter of invoices in a state. The database derives the state (overdue: open past its due
  * day on the business's clock) but a derived field cannot be filtered on (the API filters columns
- * only), so it is asked of the columns: status, and the due day against today (the browser's
- * calendar, as the reports' dates are).
+ * only), so it is asked of the columns: status, and the due day against the business's today
+ * (Tenant.today, its first location's clock, as the database counts overdue).
  */
 function inState(state: string, day: string) {
   if (state === "overdue") return { status: { equalTo: "open" }, dueOn: { lessThan: day } };
@@ -53,7 +54,7 @@ function InvoicesList() {
   const state: State = isState(param) ? param : "";
   const [voiding, setVoiding] = useState<ListedInvoice | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const day = today();
+  const day = useBusinessToday();
 
   // Overdue first: with no state chosen, the overdue ones (most overdue first) above the rest.
   const overdue = usePagedQuery(

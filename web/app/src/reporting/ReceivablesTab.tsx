@@ -26,8 +26,8 @@ import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { TIGHT_ON_PHONE } from "../ui/narrow.ts";
 import { useMoney } from "../ui/useMoney.ts";
-import { isoDate } from "./dates.ts";
 import { ReceivablesAgingQuery, type ReceivablesAgingRow } from "./queries.ts";
+import { useBusinessToday } from "../accounts/useBusinessToday.ts";
 
 type Bucket = "current" | "days1To30" | "days31To60" | "days61To90" | "days90Plus" | "total";
 
@@ -54,10 +54,12 @@ const footerCell = { fontWeight: 700, color: "text.primary", fontSize: "0.875rem
 
 export function ReceivablesTab() {
   const money = useMoney();
-  // Today's balances aged at today or a later day (what will be overdue by then); the server refuses an earlier day.
-  const [today] = useState(() => isoDate());
-  const [asOf, setAsOf] = useState(today);
-  const [{ data, fetching, error }] = useQuery({ query: ReceivablesAgingQuery, variables: { asOf }, requestPolicy: "cache-and-network" });
+  // Today's balances aged at the business's today or a later day (what will be overdue by then);
+  // the server refuses an earlier day. No day chosen: the server's today.
+  const today = useBusinessToday();
+  const [chosen, setAsOf] = useState<string | null>(null);
+  const asOf = chosen ?? today;
+  const [{ data, fetching, error }] = useQuery({ query: ReceivablesAgingQuery, variables: { asOf: chosen }, requestPolicy: "cache-and-network" });
   const rows = useMemo(() => data?.receivablesAging?.nodes ?? [], [data]);
   const more = (data?.receivablesAging?.totalCount ?? 0) - rows.length;
   const totals = useMemo(() => totalsOf(rows), [rows]);
