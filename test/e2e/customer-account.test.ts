@@ -137,6 +137,21 @@ describe("customer accounts", () => {
     await eventually(() => account(page).getByTestId("account-balance").textContent()).toBe(dollars(total - 1000));
     expect(await invoice.getByTestId("invoice-state").textContent()).toBe("Open");
 
+    // Its detail: the sale as its one line, and the totals with what is paid and still due.
+    const number = (await invoice.getByRole("link", { name: /^PDF of / }).getAttribute("aria-label"))!.replace("PDF of ", "");
+    await invoice.getByRole("button", { name: `Details of ${number}` }).click();
+    const detail = page.getByRole("dialog", { name: `Invoice ${number}` });
+    const line = detail.getByTestId("invoice-line");
+    await eventually(() => line.count()).toBe(1);
+    expect(await line.textContent()).toMatch(/^1Sale \d{4}-\d{2}-\d{2}/);
+    expect(await line.textContent()).toContain(dollars(total));
+    expect(await detail.getByTestId("invoice-total").textContent()).toBe(dollars(total));
+    expect(await detail.getByTestId("invoice-paid").textContent()).toBe("$10.00");
+    expect(await detail.getByTestId("invoice-due").textContent()).toBe(dollars(total - 1000));
+    expect(await detail.getByRole("link", { name: "Download the PDF" }).getAttribute("href")).toMatch(/^\/account-documents\//);
+    await detail.getByRole("button", { name: "Close" }).click();
+    await detail.waitFor({ state: "detached" });
+
     await account(page).getByRole("button", { name: "Record payment" }).click();
     pay = page.getByRole("dialog", { name: "Record a payment" });
     await pay.getByLabel("Method").click();
@@ -263,6 +278,17 @@ describe("customer accounts", () => {
 
     await state.getByRole("button", { name: "All" }).click();
     await eventually(() => rows.count()).toBe(4);
+    // The paid one's detail from the list: its line, paid in full.
+    await rows.filter({ hasText: "Paid Diner" }).getByRole("button", { name: `Details of ${invoiced["Paid Diner"]}` }).click();
+    const detail = page.getByRole("dialog", { name: `Invoice ${invoiced["Paid Diner"]}` });
+    await eventually(() => detail.getByTestId("invoice-line").count()).toBe(1);
+    expect(await detail.getByTestId("invoice-state").textContent()).toBe("Paid");
+    const paidTotal = await detail.getByTestId("invoice-total").textContent();
+    expect(await detail.getByTestId("invoice-line").textContent()).toContain(paidTotal);
+    expect(await detail.getByTestId("invoice-paid").textContent()).toBe(paidTotal);
+    expect(await detail.getByTestId("invoice-due").textContent()).toBe("$0.00");
+    await detail.getByRole("button", { name: "Close" }).click();
+    await detail.waitFor({ state: "detached" });
     await rows.filter({ hasText: "Paid Diner" }).getByRole("link", { name: "Paid Diner" }).click();
     await page.getByRole("heading", { name: "Paid Diner", level: 1 }).waitFor();
     await account(page).getByTestId("invoice-row").getByTestId("invoice-state").filter({ hasText: "Paid" }).waitFor();

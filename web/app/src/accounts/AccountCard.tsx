@@ -26,7 +26,8 @@ import {
 } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
 import { ACTION_LABEL, PAYMENT_METHODS, SUSPENSION_TYPES, formatDay, labelOf, termsText } from "./format.ts";
-import { InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
+import { InvoiceDetailDialog } from "./InvoiceDetailDialog.tsx";
+import { DetailsButton, InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { CustomerAccountQuery, type Account, type AccountAction, type AccountInvoice } from "./queries.ts";
 import { StatementView } from "./StatementView.tsx";
 import { useBusinessToday } from "./useBusinessToday.ts";
@@ -145,6 +146,7 @@ function AccountBody({
   const money = useMoney();
   const [tab, setTab] = useState<TabKey>("invoices");
   const [voiding, setVoiding] = useState<AccountInvoice | null>(null);
+  const [showing, setShowing] = useState<AccountInvoice | null>(null);
   const suspended = account.status === "suspended";
   const open = account.currentSuspension;
   const overdue = account.overdueTotal !== "0";
@@ -219,7 +221,17 @@ function AccountBody({
               { header: "State", cell: (i) => <InvoiceStateChip invoice={i} /> },
               { header: "Total", cell: (i) => <InvoiceAmount invoice={i} amount={i.total} />, align: "right", nowrap: true },
               { header: "Amount due", cell: (i) => <InvoiceAmount invoice={i} amount={i.amountDue} />, align: "right", nowrap: true },
-              canManage && { header: "Invoice actions", actions: true, cell: (i) => <VoidButton invoice={i} onVoid={() => setVoiding(i)} /> },
+              {
+                header: "Invoice actions",
+                actions: true,
+                nowrap: true,
+                cell: (i) => (
+                  <>
+                    <DetailsButton invoice={i} onOpen={() => setShowing(i)} />
+                    {canManage && <VoidButton invoice={i} onVoid={() => setVoiding(i)} />}
+                  </>
+                ),
+              },
             ]}
           />
         )}
@@ -229,6 +241,7 @@ function AccountBody({
         {tab === "suspensions" && <SuspensionHistory account={account} />}
       </Box>
       {voiding && <VoidInvoiceDialog invoice={voiding} onClose={() => setVoiding(null)} onDone={onNotice} />}
+      {showing && <InvoiceDetailDialog invoice={showing} onClose={() => setShowing(null)} />}
     </>
   );
 }

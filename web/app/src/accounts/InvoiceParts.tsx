@@ -1,6 +1,7 @@
 // How an invoice reads in a list: its state as the database derives it (open, overdue in red with
 // its days, paid, void), amounts in the invoice's own currency, its PDF once the worker has
-// written it (again, saying VOID, when voided), and Void while it is open.
+// written it (again, saying VOID, when voided), Details (its lines, taxes and totals in a dialog)
+// and Void while it is open.
 import { Box, Button, Chip, IconButton, Tooltip } from "@mui/material";
 import { DownloadIcon } from "../ui/icons.tsx";
 import { useAccountMoney } from "../customers/account.ts";
@@ -57,6 +58,15 @@ export function VoidButton({ invoice, onVoid }: { invoice: Pick<AccountInvoice, 
   return (
     <Button size="small" color="error" onClick={onVoid} aria-label={`Void ${invoice.invoiceNumber}`}>
       Void
+    </Button>
+  );
+}
+
+/** Opens the invoice's detail: its lines, tax per rate and totals (InvoiceDetailDialog). */
+export function DetailsButton({ invoice, onOpen }: { invoice: Pick<AccountInvoice, "invoiceNumber">; onOpen(): void }) {
+  return (
+    <Button size="small" onClick={onOpen} aria-label={`Details of ${invoice.invoiceNumber}`}>
+      Details
     </Button>
   );
 }

@@ -16,7 +16,8 @@ import { PageHeader } from "../ui/PageHeader.tsx";
 import { VoidInvoiceDialog } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
 import { INVOICE_STATES, formatDay } from "./format.ts";
-import { InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
+import { InvoiceDetailDialog } from "./InvoiceDetailDialog.tsx";
+import { DetailsButton, InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
 import { useBusinessToday } from "./useBusinessToday.ts";
 
@@ -53,6 +54,7 @@ function InvoicesList() {
   const param = params.get("state") ?? "";
   const state: State = isState(param) ? param : "";
   const [voiding, setVoiding] = useState<ListedInvoice | null>(null);
+  const [showing, setShowing] = useState<ListedInvoice | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const day = useBusinessToday();
 
@@ -156,7 +158,17 @@ function InvoicesList() {
               { header: "State", cell: (i) => <InvoiceStateChip invoice={i} /> },
               { header: "Total", cell: (i) => <InvoiceAmount invoice={i} amount={i.total} />, align: "right", nowrap: true, hideBelow: "sm" },
               { header: "Amount due", cell: (i) => <InvoiceAmount invoice={i} amount={i.amountDue} />, align: "right", nowrap: true },
-              canManage && { header: "Invoice actions", actions: true, cell: (i) => <VoidButton invoice={i} onVoid={() => setVoiding(i)} /> },
+              {
+                header: "Invoice actions",
+                actions: true,
+                nowrap: true,
+                cell: (i) => (
+                  <>
+                    <DetailsButton invoice={i} onOpen={() => setShowing(i)} />
+                    {canManage && <VoidButton invoice={i} onVoid={() => setVoiding(i)} />}
+                  </>
+                ),
+              },
             ]}
           />
         )}
@@ -165,6 +177,7 @@ function InvoicesList() {
         </Box>
       </CardContent>
       {voiding && <VoidInvoiceDialog invoice={voiding} onClose={() => setVoiding(null)} onDone={setNotice} />}
+      {showing && <InvoiceDetailDialog invoice={showing} onClose={() => setShowing(null)} />}
     </Card>
   );
 }

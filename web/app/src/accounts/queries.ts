@@ -127,6 +127,37 @@ export type AccountPayment = Account["payments"]["nodes"][number];
 export type AccountAction = Account["actions"]["nodes"][number];
 export type AccountSuspension = Account["suspensions"]["nodes"][number];
 
+/** One invoice with its lines (in order) and its tax per rate, for its detail on screen. */
+export const AccountInvoiceDetailQuery = graphql(`
+  query AccountInvoiceDetail($rowId: String!) {
+    accountInvoiceByRowId(rowId: $rowId) {
+      ...InvoiceFields
+      netTotal
+      taxTotal
+      lines(orderBy: [LINE_NO_ASC], first: 1000) {
+        nodes {
+          id
+          lineNo
+          description
+          netAmount
+          taxRateBps
+          taxAmount
+          amount
+        }
+      }
+      taxes(first: 100) {
+        nodes {
+          taxRateBps
+          netAmount
+          taxAmount
+        }
+      }
+    }
+  }
+`, [InvoiceFields]);
+
+export type InvoiceDetail = NonNullable<ResultOf<typeof AccountInvoiceDetailQuery>["accountInvoiceByRowId"]>;
+
 export const OpenAccountMutation = graphql(`
   mutation OpenCustomerAccount($customerId: String!, $creditLimit: BigInt!, $paymentTermsDays: Int, $reason: String!) {
     openCustomerAccount(input: { customerId: $customerId, creditLimit: $creditLimit, paymentTermsDays: $paymentTermsDays, reason: $reason }) {
