@@ -2,6 +2,7 @@
 // rows inserted behind their back). Later modules add their part in seedDemo.
 import pg from "pg";
 import { roles } from "./config.ts";
+import { seedAccounts } from "./seed-accounts.ts";
 import { seedSales } from "./seed-sales.ts";
 
 export const DEMO_LOGIN = { email: "demo@backoffice.test", password: "backoffice-demo-1" };
@@ -18,7 +19,8 @@ export async function isEmpty(ownerUrl: string): Promise<boolean> {
   }
 }
 
-export async function seedDemo(authUrl: string): Promise<void> {
+/** Seeds the demo business; the owner's connection runs what the worker does (monthly invoicing). */
+export async function seedDemo(authUrl: string, ownerUrl: string): Promise<void> {
   const client = new pg.Client(authUrl);
   await client.connect();
   try {
@@ -36,6 +38,8 @@ export async function seedDemo(authUrl: string): Promise<void> {
     await client.query("commit");
     // A few weeks of sales at both shops, through place_order / record_tender / void_order.
     await seedSales(authUrl, rows[0].sid);
+    // A company buying on account: last month's sales, their monthly invoice, part of it paid.
+    await seedAccounts(authUrl, ownerUrl, rows[0].sid);
     await client.query("begin");
     await client.query("select set_config('role', $1, true), set_config('app.session_id', $2, true)", [roles.visitor, rows[0].sid]);
     await client.query("select app_hidden.logout()");

@@ -42,7 +42,7 @@ if (isNew) {
 if (target.rootUrl && !isNew) await bootstrapDatabase(target.rootUrl, target.database);
 
 const seeded = process.env.SEED_DEMO !== "0" && (await isEmpty(target.ownerUrl));
-if (seeded) await seedDemo(target.authUrl);
+if (seeded) await seedDemo(target.authUrl, target.ownerUrl);
 
 // Without a Stripe key, billing runs against the local Stripe-compatible server (no internet
 // needed): it sends its signed webhooks to this server once it listens.
