@@ -5173,7 +5173,7 @@ CREATE FUNCTION app_private.account_aging(tenant_id text, customer_id text, as_o
     where i.tenant_id = account_aging.tenant_id and i.customer_id = account_aging.customer_id and i.status = 'open'
   ), loose as (
     select coalesce((select sum(u.amount) from app_private.uninvoiced_entries(tenant_id, customer_id, 'infinity') u), 0)
-           - coalesce((select sum(c.remaining) from app_private.account_credits(tenant_id, customer_id) c), 0) as amount
+           - app_private.unallocated_credit(tenant_id, customer_id) as amount
   )
   select a.customer_id, a.account_number, c.display_name,
          (v.current + l.amount)::bigint, v.d30::bigint, v.d60::bigint, v.d90::bigint, v.older::bigint,
@@ -5367,6 +5367,7 @@ begin
            case e.kind
              when 'payment' then 'Payment, ' || replace(p.method, '_', ' ')
              when 'write_off' then 'Written off: ' || coalesce(e.memo, '')
+             when 'refund' then 'Credit ' || lower(left(e.memo, 1)) || substr(e.memo, 2)
              else app_private.invoice_line_description(e) end,
            case when e.amount > 0 then e.amount end,
            case when e.amount < 0 then -e.amount end,
@@ -5423,10 +5424,17 @@ declare
   inv record;
   left_over bigint;
   take bigint;
+  paid_back bigint;
 begin
   perform app_private.account_for_change(tenant_id, customer_id);
+  -- Credit paid back to the customer (refund entries) is the oldest credit: it is never allocated.
+  paid_back := coalesce((select sum(e.amount) from app_public.account_entries e
+                         where e.tenant_id = allocate_account_credit.tenant_id and e.customer_id = allocate_account_credit.customer_id
+                           and e.kind = 'refund'), 0);
   for cr in select * from app_private.account_credits(tenant_id, customer_id) loop
-    left_over := cr.remaining;
+    left_over := cr.remaining - least(cr.remaining, paid_back);
+    paid_back := paid_back - least(cr.remaining, paid_back);
+    continue when left_over = 0;
     for inv in
       select i.id, i.total - i.amount_paid as due from app_public.account_invoices i
       where i.tenant_id = allocate_account_credit.tenant_id and i.customer_id = allocate_account_credit.customer_id
@@ -6317,15 +6325,20 @@ $$;
 --
 
 CREATE FUNCTION app_private.assert_no_open_balance(tenant_id text, customer_id text) RETURNS void
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
-  balance bigint := app_hidden.account_balance(tenant_id, customer_id);
+  balance bigint;
 begin
+  -- Under the account's lock (when it has one), so that no sale on account lands while the erasure runs.
+  perform 1 from app_public.customer_accounts a
+  where a.tenant_id = assert_no_open_balance.tenant_id and a.customer_id = assert_no_open_balance.customer_id
+  for update;
+  balance := app_hidden.account_balance(tenant_id, customer_id);
   if balance <> 0 then
     perform app_hidden.raise_error('OPBAL', format(
-      'This customer''s account is not settled (%s): settle it before erasing their personal data.',
+      'This customer''s account is not settled (%s): settle it (a payment, a write-off, or its credit paid back) before erasing their personal data.',
       app_hidden.format_money(balance, app_private.tenant_currency(tenant_id))), customer_id);
   end if;
 end;
@@ -8921,12 +8934,12 @@ CREATE TABLE app_public.account_entries (
     created_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT account_entries_amount_check CHECK ((amount <> 0)),
-    CONSTRAINT account_entries_check CHECK (((kind = 'sale'::text) = (amount > 0))),
+    CONSTRAINT account_entries_check CHECK (((kind = ANY (ARRAY['sale'::text, 'refund'::text])) = (amount > 0))),
     CONSTRAINT account_entries_check1 CHECK (((kind <> ALL (ARRAY['sale'::text, 'credit_note'::text])) OR ((order_id IS NOT NULL) AND ((net_amount + tax_amount) = amount)))),
     CONSTRAINT account_entries_check2 CHECK (((kind = 'sale'::text) = (tender_id IS NOT NULL))),
     CONSTRAINT account_entries_check3 CHECK (((kind = 'credit_note'::text) = (refund_tender_id IS NOT NULL))),
     CONSTRAINT account_entries_check4 CHECK (((kind = 'payment'::text) = (payment_id IS NOT NULL))),
-    CONSTRAINT account_entries_kind_check CHECK ((kind = ANY (ARRAY['sale'::text, 'credit_note'::text, 'payment'::text, 'write_off'::text]))),
+    CONSTRAINT account_entries_kind_check CHECK ((kind = ANY (ARRAY['sale'::text, 'credit_note'::text, 'payment'::text, 'write_off'::text, 'refund'::text]))),
     CONSTRAINT account_entries_memo_check CHECK ((length(memo) <= 500))
 );
 
@@ -8937,7 +8950,7 @@ ALTER TABLE ONLY app_public.account_entries FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_public.account_entries IS '@unique id
-The ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off. Its sum is the balance. Written by the database only; never changed.';
+The ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off, credit paid back (refund). Its sum is the balance. Written by the database only; never changed.';
 
 --
 -- Name: COLUMN account_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
@@ -8949,7 +8962,7 @@ COMMENT ON COLUMN app_public.account_entries.tenant_id IS '@behavior -*';
 -- Name: COLUMN account_entries.amount; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.account_entries.amount IS 'In minor units of the business''s currency: positive adds to what the customer owes (a sale), negative takes off (credit note, payment, write-off).';
+COMMENT ON COLUMN app_public.account_entries.amount IS 'In minor units of the business''s currency: positive adds to what the customer owes (a sale, credit paid back), negative takes off (credit note, payment, write-off).';
 
 --
 -- Name: COLUMN account_entries.business_date; Type: COMMENT; Schema: app_public; Owner: -
@@ -9494,6 +9507,38 @@ end;
 $$;
 
 --
+-- Name: monthly_invoicing_due(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone DEFAULT now()) RETURNS TABLE(tenant_id text, customer_id text, until date)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with cutoff as (
+    select t.id as tenant_id,
+           -- The last day of the month before the one that began at 02:00 local time.
+           (date_trunc('month', (at at time zone coalesce(
+              (select l.timezone from app_public.locations l where l.tenant_id = t.id order by l.created_at, l.id limit 1), 'UTC'))
+              - interval '2 hours')::date - 1) as until
+    from app_public.tenants t
+    where exists (select 1 from app_public.customer_accounts a where a.tenant_id = t.id)
+  )
+  select a.tenant_id, a.customer_id, c.until
+  from cutoff c
+  join app_public.customer_accounts a on a.tenant_id = c.tenant_id
+  where not exists (select 1 from app_public.account_invoices i
+                    where i.tenant_id = a.tenant_id and i.customer_id = a.customer_id and i.source = 'monthly' and i.period_end = c.until)
+    and exists (select 1 from app_private.uninvoiced_entries(a.tenant_id, a.customer_id, c.until))
+  order by a.tenant_id, a.customer_id;
+$$;
+
+--
+-- Name: FUNCTION monthly_invoicing_due(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone) IS 'The accounts the monthly run invoices at this instant (from 02:00 on the 1st, business clock; once a month each), with the last day invoiced.';
+
+--
 -- Name: new_session(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -9845,6 +9890,27 @@ CREATE FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc 
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('type', r.type, 'amount', r.amount) order by r.type)
       from app_public.refund_tenders r
       where r.tenant_id operator(pg_catalog.=) o.tenant_id and r.order_id operator(pg_catalog.=) o.id), '[]'::jsonb));
+$$;
+
+--
+-- Name: overdue_accounts_to_suspend(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.overdue_accounts_to_suspend(at timestamp with time zone DEFAULT now()) RETURNS TABLE(tenant_id text, customer_id text, invoice_number text, days_overdue integer)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select distinct on (i.tenant_id, i.customer_id) i.tenant_id, i.customer_id, i.invoice_number,
+         app_hidden.tenant_today(i.tenant_id, at) - i.due_on
+  from app_public.account_invoices i
+  join app_public.tenants t on t.id = i.tenant_id
+  join app_public.customers c on c.tenant_id = i.tenant_id and c.id = i.customer_id
+  where i.status = 'open' and t.account_overdue_suspend_days is not null and c.account_status = 'active' and c.status = 'active'
+    and app_hidden.tenant_today(i.tenant_id, at) - i.due_on >= t.account_overdue_suspend_days
+    and not exists (select 1 from app_public.account_suspensions s
+                    where s.tenant_id = i.tenant_id and s.customer_id = i.customer_id
+                      and app_hidden.tenant_today(s.tenant_id, s.reactivated_at) >= i.due_on + t.account_overdue_suspend_days)
+  order by i.tenant_id, i.customer_id, i.due_on, i.invoice_number;
 $$;
 
 --
@@ -11409,45 +11475,19 @@ $$;
 --
 
 CREATE FUNCTION app_private.run_monthly_invoicing(at timestamp with time zone DEFAULT now()) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-declare
-  acc record;
-  inv app_public.account_invoices;
-  n int := 0;
-begin
-  for acc in
-    with tz as (
-      select t.id as tenant_id,
-             coalesce((select l.timezone from app_public.locations l where l.tenant_id = t.id order by l.created_at, l.id limit 1), 'UTC') as timezone
-      from app_public.tenants t
-      where exists (select 1 from app_public.customer_accounts a where a.tenant_id = t.id)
-    ), cutoff as (
-      -- The last day of the month before the one that began at 02:00 local time.
-      select tz.tenant_id, (date_trunc('month', (at at time zone tz.timezone) - interval '2 hours')::date - 1) as until
-      from tz
-    )
-    select a.tenant_id, a.customer_id, c.until
-    from cutoff c
-    join app_public.customer_accounts a on a.tenant_id = c.tenant_id
-    where exists (select 1 from app_private.uninvoiced_entries(a.tenant_id, a.customer_id, c.until))
-    order by a.tenant_id, a.customer_id
-  loop
-    inv := app_private.issue_account_invoice(acc.tenant_id, acc.customer_id, acc.until, 'monthly', at);
-    if inv.id is not null then
-      n := n + 1;
-    end if;
-  end loop;
-  return n;
-end;
+  select count(*)::int from app_private.monthly_invoicing_due(at) d
+  cross join lateral app_private.issue_account_invoice(d.tenant_id, d.customer_id, d.until, 'monthly', at) i
+  where i.id is not null;
 $$;
 
 --
 -- Name: FUNCTION run_monthly_invoicing(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.run_monthly_invoicing(at timestamp with time zone) IS 'Invoices every account''s sales of past months, from 02:00 on the 1st on the business''s first location''s clock; returns how many invoices it made. Safe to run again.';
+COMMENT ON FUNCTION app_private.run_monthly_invoicing(at timestamp with time zone) IS 'Invoices every due account (app_private.monthly_invoicing_due) in one transaction; returns how many invoices it made. Safe to run again.';
 
 --
 -- Name: secure_table(regclass); Type: FUNCTION; Schema: app_private; Owner: -
@@ -11947,41 +11987,43 @@ end;
 $$;
 
 --
+-- Name: suspend_overdue_account(text, text, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.suspend_overdue_account(tenant_id text, customer_id text, invoice_number text, days_overdue integer) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  perform app_private.account_for_change(tenant_id, customer_id);
+  if not exists (select 1 from app_public.customers c
+                 where c.tenant_id = suspend_overdue_account.tenant_id and c.id = suspend_overdue_account.customer_id
+                   and c.account_status = 'active' and c.status = 'active') then
+    return false;
+  end if;
+  perform app_private.suspend_account(tenant_id, customer_id, 'non_payment',
+    format('Invoice %s overdue by %s days (automatic).', invoice_number, days_overdue), 'suspend_overdue_accounts');
+  return true;
+end;
+$$;
+
+--
 -- Name: suspend_overdue_accounts(timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
 CREATE FUNCTION app_private.suspend_overdue_accounts(at timestamp with time zone DEFAULT now()) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-declare
-  due record;
-  n int := 0;
-begin
-  for due in
-    select i.tenant_id, i.customer_id, min(i.due_on) as oldest_due, min(i.invoice_number) as invoice_number,
-           app_hidden.tenant_today(i.tenant_id, at) - min(i.due_on) as days_overdue
-    from app_public.account_invoices i
-    join app_public.tenants t on t.id = i.tenant_id
-    join app_public.customers c on c.tenant_id = i.tenant_id and c.id = i.customer_id
-    where i.status = 'open' and t.account_overdue_suspend_days is not null and c.account_status = 'active' and c.status = 'active'
-      and app_hidden.tenant_today(i.tenant_id, at) - i.due_on >= t.account_overdue_suspend_days
-    group by i.tenant_id, i.customer_id
-    order by i.tenant_id, i.customer_id
-  loop
-    perform app_private.suspend_account(due.tenant_id, due.customer_id, 'non_payment',
-      format('Invoice %s overdue by %s days (automatic).', due.invoice_number, due.days_overdue), 'suspend_overdue_accounts');
-    n := n + 1;
-  end loop;
-  return n;
-end;
+  select count(*)::int from app_private.overdue_accounts_to_suspend(at) d
+  where app_private.suspend_overdue_account(d.tenant_id, d.customer_id, d.invoice_number, d.days_overdue);
 $$;
 
 --
 -- Name: FUNCTION suspend_overdue_accounts(at timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.suspend_overdue_accounts(at timestamp with time zone) IS 'Suspends (non_payment) the active accounts with an invoice overdue by the business''s account_overdue_suspend_days; returns how many.';
+COMMENT ON FUNCTION app_private.suspend_overdue_accounts(at timestamp with time zone) IS 'Suspends (non_payment) the active accounts with an invoice overdue by the business''s account_overdue_suspend_days (not those reactivated since); returns how many.';
 
 --
 -- Name: suspend_overdue_tenants(interval); Type: FUNCTION; Schema: app_private; Owner: -
@@ -13184,6 +13226,20 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.tier_discount(amount bigint, bps integer) IS 'A tier discount of bps basis points on amount cents, rounded half up to the cent (the one rule: db/EVENTS.md).';
+
+--
+-- Name: unallocated_credit(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.unallocated_credit(tenant_id text, customer_id text) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce((select sum(c.remaining) from app_private.account_credits(tenant_id, customer_id) c), 0)
+       - coalesce((select sum(e.amount) from app_public.account_entries e
+                    where e.tenant_id = unallocated_credit.tenant_id and e.customer_id = unallocated_credit.customer_id
+                      and e.kind = 'refund'), 0);
+$$;
 
 --
 -- Name: uninvoiced_entries(text, text, date); Type: FUNCTION; Schema: app_private; Owner: -
@@ -15273,11 +15329,12 @@ COMMENT ON FUNCTION app_public."current_user"() IS 'The signed-in user, or null.
 --
 
 CREATE FUNCTION app_public.customer_accounts_available_credit(a app_public.customer_accounts) RETURNS bigint
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
   select greatest(c.credit_limit - app_hidden.account_balance(a.tenant_id, a.customer_id), 0)::bigint
-  from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+  from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id
+    and a.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('accounts.view');
 $$;
 
 --
@@ -15310,10 +15367,11 @@ What the customer owes, in minor units: the sum of the ledger (sales on account,
 --
 
 CREATE FUNCTION app_public.customer_accounts_credit_limit(a app_public.customer_accounts) RETURNS bigint
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select c.credit_limit from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+  select c.credit_limit from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id
+    and a.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('accounts.view');
 $$;
 
 --
@@ -15366,10 +15424,11 @@ What is left to pay on the account''s invoices past their due date, in minor uni
 --
 
 CREATE FUNCTION app_public.customer_accounts_payment_terms_days(a app_public.customer_accounts) RETURNS integer
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select coalesce(c.payment_terms_days, 30) from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+  select coalesce(c.payment_terms_days, 30) from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id
+    and a.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('accounts.view');
 $$;
 
 --
@@ -15384,10 +15443,11 @@ Days from an invoice to its due date.';
 --
 
 CREATE FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select c.account_status from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id;
+  select c.account_status from app_public.customers c where c.tenant_id = a.tenant_id and c.id = a.customer_id
+    and a.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('accounts.view');
 $$;
 
 --
@@ -15396,6 +15456,25 @@ $$;
 
 COMMENT ON FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) IS '@notNull
 active (may buy on account), inactive or suspended (may not; see currentSuspension).';
+
+--
+-- Name: customer_accounts_unused_credit(app_public.customer_accounts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_private.unallocated_credit(a.tenant_id, a.customer_id)
+  where a.tenant_id = app_hidden.current_tenant_id() and app_hidden.has_permission('accounts.view');
+$$;
+
+--
+-- Name: FUNCTION customer_accounts_unused_credit(a app_public.customer_accounts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) IS '@notNull
+Credit the account holds that no invoice has used yet (payments beyond what was invoiced, credit notes of paid sales), less what was paid back: what refundAccountCredit may pay back.';
 
 --
 -- Name: customer_data_exports; Type: TABLE; Schema: app_public; Owner: -
@@ -17774,6 +17853,48 @@ $$;
 
 COMMENT ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) IS '@resultFieldName tender
 Records a payment towards an order (needs sales.sell). type is cash, card or account; amount in minor units of the business''s currency. Cash above the amount due gives change (changeGiven); card cannot exceed the amount due; account takes the whole amount due onto the attached customer''s account (NOACC without one, ACSUS suspended, CRLIM over its credit limit). The payment that covers an open order''s total makes it a sale (status placed, placedAt now). Voided, cancelled or fully paid orders take no payment.';
+
+--
+-- Name: refund_account_credit(text, bigint, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.refund_account_credit(customer_id text, amount bigint, method text, reason text) RETURNS app_public.account_entries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('accounts.manage');
+  why text := app_private.begin_account_command('refund_account_credit', reason);
+  account app_public.customer_accounts := app_private.account_for_change(tenant, customer_id);
+  before jsonb := app_private.account_snapshot(tenant, account.customer_id);
+  available bigint := app_private.unallocated_credit(tenant, account.customer_id);
+  how text := lower(btrim(method));
+  result app_public.account_entries;
+begin
+  if how is null or how not in ('cash', 'card', 'bank_transfer') then
+    perform app_hidden.raise_error('BADIN', 'The method must be cash, card or bank_transfer.', field => 'method');
+  end if;
+  if amount is null or amount <= 0 or amount > available then
+    perform app_hidden.raise_error('BADAM', format('The amount paid back must be positive and at most the account''s unused credit (%s).',
+      app_hidden.format_money(available, app_private.tenant_currency(tenant))), field => 'amount');
+  end if;
+  insert into app_public.account_entries (tenant_id, customer_id, kind, amount, memo, business_date, created_by_user_id)
+  values (tenant, account.customer_id, 'refund', amount, 'Paid back by ' || replace(how, '_', ' ') || ': ' || why,
+          app_hidden.tenant_today(tenant), app_hidden.change_actor())
+  returning * into result;
+  perform app_private.log_account_action(tenant, account.customer_id, 'credit_refund', why, before,
+    jsonb_build_object('paid_back', amount, 'method', how));
+  perform app_private.end_account_command();
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION refund_account_credit(customer_id text, amount bigint, method text, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.refund_account_credit(customer_id text, amount bigint, method text, reason text) IS '@resultFieldName accountEntry
+Pays credit back to the customer (needs accounts.manage; the reason is required and kept in the action log): method cash, card or bank_transfer; at most the credit not allocated to invoices (BADAM). How an account in credit is settled.';
 
 --
 -- Name: refund_order_lines(text, jsonb, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -20457,7 +20578,7 @@ CREATE TABLE app_public.account_actions (
     after jsonb NOT NULL,
     actor_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT account_actions_action_check CHECK ((action = ANY (ARRAY['open'::text, 'terms_change'::text, 'suspend'::text, 'reactivate'::text, 'write_off'::text, 'invoice_void'::text]))),
+    CONSTRAINT account_actions_action_check CHECK ((action = ANY (ARRAY['open'::text, 'terms_change'::text, 'suspend'::text, 'reactivate'::text, 'write_off'::text, 'invoice_void'::text, 'credit_refund'::text]))),
     CONSTRAINT account_actions_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500)))
 );
 
@@ -32791,6 +32912,12 @@ REVOKE ALL ON FUNCTION app_private.match_existing_customers(tenant_id text, impo
 REVOKE ALL ON FUNCTION app_private.merge_customer_history(tenant_id text, primary_id text, duplicate_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION monthly_invoicing_due(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION new_session(user_id text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32867,6 +32994,12 @@ REVOKE ALL ON FUNCTION app_private.order_tier(tenant_id text, customer_id text) 
 --
 
 REVOKE ALL ON FUNCTION app_private.order_voided_event_payload(o app_public.orders, loc app_public.locations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION overdue_accounts_to_suspend(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.overdue_accounts_to_suspend(at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION own_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
@@ -33319,6 +33452,12 @@ GRANT SELECT ON TABLE app_public.account_suspensions TO bo_visitor;
 REVOKE ALL ON FUNCTION app_private.suspend_account(tenant text, customer_id text, type text, reason text, command text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION suspend_overdue_account(tenant_id text, customer_id text, invoice_number text, days_overdue integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.suspend_overdue_account(tenant_id text, customer_id text, invoice_number text, days_overdue integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION suspend_overdue_accounts(at timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -33611,6 +33750,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenders__emit_event() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tier_discount(amount bigint, bps integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION unallocated_credit(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.unallocated_credit(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION uninvoiced_entries(tenant_id text, customer_id text, until date); Type: ACL; Schema: app_private; Owner: -
@@ -34102,6 +34247,13 @@ REVOKE ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer
 GRANT ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer_accounts) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_accounts_unused_credit(a app_public.customer_accounts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) TO bo_visitor;
+
+--
 -- Name: TABLE customer_data_exports; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -34507,6 +34659,13 @@ GRANT ALL ON FUNCTION app_public.record_inventory_movement(location_id text, inv
 
 REVOKE ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.record_tender(order_id text, type text, amount integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION refund_account_credit(customer_id text, amount bigint, method text, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.refund_account_credit(customer_id text, amount bigint, method text, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.refund_account_credit(customer_id text, amount bigint, method text, reason text) TO bo_visitor;
 
 --
 -- Name: FUNCTION refund_order_lines(order_id text, lines jsonb, reason text); Type: ACL; Schema: app_public; Owner: -

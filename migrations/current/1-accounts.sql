@@ -97,7 +97,7 @@ create table if not exists app_public.account_actions (
   tenant_id text not null references app_public.tenants on delete cascade,
   id text not null default public.gen_ulid(),
   customer_id text not null,
-  action text not null check (action in ('open', 'terms_change', 'suspend', 'reactivate', 'write_off', 'invoice_void')),
+  action text not null check (action in ('open', 'terms_change', 'suspend', 'reactivate', 'write_off', 'invoice_void', 'credit_refund')),
   reason text not null check (length(reason) between 1 and 500),
   before jsonb,
   after jsonb not null,
@@ -134,8 +134,8 @@ create table if not exists app_public.account_entries (
   tenant_id text not null references app_public.tenants on delete cascade,
   id text not null default public.gen_ulid(),
   customer_id text not null,
-  kind text not null check (kind in ('sale', 'credit_note', 'payment', 'write_off')),
-  -- Positive: the customer owes more (a sale); negative: less.
+  kind text not null check (kind in ('sale', 'credit_note', 'payment', 'write_off', 'refund')),
+  -- Positive: the customer owes more (a sale, credit paid back); negative: less.
   amount bigint not null check (amount <> 0),
   -- Of amount, the part before tax and the tax (sales and credit notes; 0 for payments and write-offs).
   net_amount bigint not null default 0,
@@ -154,7 +154,7 @@ create table if not exists app_public.account_entries (
   foreign key (tenant_id, order_id) references app_public.orders (tenant_id, id),
   foreign key (tenant_id, tender_id) references app_public.tenders (tenant_id, id),
   foreign key (tenant_id, refund_tender_id) references app_public.refund_tenders (tenant_id, id),
-  check ((kind = 'sale') = (amount > 0)),
+  check ((kind in ('sale', 'refund')) = (amount > 0)),
   check (kind not in ('sale', 'credit_note') or (order_id is not null and net_amount + tax_amount = amount)),
   check ((kind = 'sale') = (tender_id is not null)),
   check ((kind = 'credit_note') = (refund_tender_id is not null)),
@@ -172,7 +172,7 @@ begin
     perform app_private.enforce_active_tenant('app_public.account_entries');
   end if;
 end $$;
-comment on table app_public.account_entries is E'@unique id\nThe ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off. Its sum is the balance. Written by the database only; never changed.';
+comment on table app_public.account_entries is E'@unique id\nThe ledger of an account: a sale on account, a credit note (a void or refund of one), a payment, a write-off, credit paid back (refund). Its sum is the balance. Written by the database only; never changed.';
 comment on column app_public.account_entries.tenant_id is '@behavior -*';
 comment on constraint account_entries_pkey on app_public.account_entries is '@behavior -single -update -delete';
 comment on constraint account_entries_tenant_id_fkey on app_public.account_entries is E'@fieldName tenant\n@foreignFieldName accountEntries';
@@ -181,7 +181,7 @@ comment on constraint account_entries_tenant_id_order_id_fkey on app_public.acco
 comment on constraint account_entries_tenant_id_tender_id_fkey on app_public.account_entries is E'@fieldName tender\n@foreignFieldName accountEntries';
 comment on constraint account_entries_tenant_id_refund_tender_id_fkey on app_public.account_entries is E'@fieldName refundTender\n@foreignFieldName accountEntries';
 comment on constraint account_entries_created_by_user_id_fkey on app_public.account_entries is E'@fieldName createdBy\n@foreignFieldName accountEntriesMade';
-comment on column app_public.account_entries.amount is 'In minor units of the business''s currency: positive adds to what the customer owes (a sale), negative takes off (credit note, payment, write-off).';
+comment on column app_public.account_entries.amount is 'In minor units of the business''s currency: positive adds to what the customer owes (a sale, credit paid back), negative takes off (credit note, payment, write-off).';
 comment on column app_public.account_entries.business_date is 'The day it counts on: the sale''s or refund''s business date, the day a payment was received.';
 
 -- Payments received on an account (at the counter or by bank transfer).

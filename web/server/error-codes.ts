@@ -107,12 +107,12 @@ export const ERROR_SECTIONS: ErrorSection[] = [
       { code: "SUSRN", http: 400, meaning: "An account set to `suspended` needs a reason (`suspendedReason`, at most 500 characters)." },
       { code: "DUPCE", http: 400, meaning: "Another contact of the same company has this email (`addCustomerContact`, `updateCustomerContact`); `field` is `email`." },
       { code: "PRIMR", http: 400, meaning: "A company's primary contact cannot take another role by itself: make another contact primary (`setPrimaryCustomerContact`), which moves the flag. `ref` is the contact's id." },
-      { code: "OPBAL", http: 409, meaning: "`eraseCustomer`: the customer's account balance is not zero (it owes, or is owed); settle it (payment, write-off) first (`app_private.assert_no_open_balance`)." },
+      { code: "OPBAL", http: 409, meaning: "`eraseCustomer`: the customer's account balance is not zero (it owes, or is owed); settle it first — a payment or write-off when it owes, `refundAccountCredit` when it is in credit (`app_private.assert_no_open_balance`)." },
     ],
   },
   {
     title: "Accounts",
-    intro: "Selling on account also raises the shared codes: `BADIN` (a credit limit missing or out of range, payment\nterms outside 0–365 days, an unknown suspension type or payment method, a reason missing or over 500\ncharacters, a payment dated in the future, a statement range backwards or over 5 years, voiding a void\ninvoice), `BADAM` (a payment or write-off that is not positive, a write-off above the balance, an\naccount tender that is not the whole amount due), `OVRTN`, `NOTFD` (a customer or invoice that is not\nthe business's own), `LOGIN`, `DNIED` (reading needs `accounts.view`, every action `accounts.manage`;\nselling on account at the till `sales.sell`), `CMRGD`, `ERASD`, `TSUSP` and `NOMOD`.",
+    intro: "Selling on account also raises the shared codes: `BADIN` (a credit limit missing or out of range, payment\nterms outside 0–365 days, an unknown suspension type or payment method, a reason missing or over 500\ncharacters, a payment dated in the future, a statement range backwards or over 5 years, voiding a void\ninvoice), `BADAM` (a payment or write-off that is not positive, a write-off above the balance, credit paid back above\nthe unused credit, an account tender that is not the whole amount due), `OVRTN`, `NOTFD` (a customer or invoice that is not\nthe business's own), `LOGIN`, `DNIED` (reading needs `accounts.view`, every action `accounts.manage`;\nselling on account at the till `sales.sell`), `CMRGD`, `ERASD`, `TSUSP` and `NOMOD`.",
     codes: [
       { code: "NOACC", http: 400, meaning: "The customer has no account (`recordTender` of type `account`, a payment, terms, suspension, statement): open one first (`openCustomerAccount`). At the till also: no customer attached to the order." },
       { code: "ACEXS", http: 409, meaning: "`openCustomerAccount`: the customer already has an account; `ref` is its number." },

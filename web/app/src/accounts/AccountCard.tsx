@@ -22,6 +22,7 @@ import {
   RecordPaymentDialog,
   SuspendDialog,
   VoidInvoiceDialog,
+  RefundCreditDialog,
   WriteOffDialog,
 } from "./AccountDialogs.tsx";
 import { ACCOUNT_CONTEXT, POLL_MS } from "./context.ts";
@@ -32,7 +33,7 @@ import { CustomerAccountQuery, type Account, type AccountAction, type AccountInv
 import { StatementView } from "./StatementView.tsx";
 import { useBusinessToday } from "./useBusinessToday.ts";
 
-type Command = "open" | "terms" | "suspend" | "reactivate" | "payment" | "writeOff" | "invoice";
+type Command = "open" | "terms" | "suspend" | "reactivate" | "payment" | "writeOff" | "refund" | "invoice";
 type TabKey = "invoices" | "payments" | "statement" | "log" | "suspensions";
 
 /** The Account section, for members with accounts.view (nothing otherwise). `live`: not merged nor erased. */
@@ -111,6 +112,7 @@ export function AccountCard({ customerRowId, live }: { customerRowId: string; li
       {account && command === "reactivate" && <ReactivateDialog {...dialogProps} />}
       {account && command === "payment" && <RecordPaymentDialog {...dialogProps} balance={account.balance} today={businessToday} />}
       {account && command === "writeOff" && <WriteOffDialog {...dialogProps} balance={account.balance} />}
+      {account && command === "refund" && <RefundCreditDialog {...dialogProps} unusedCredit={account.unusedCredit} />}
       {account && command === "invoice" && <InvoiceNowDialog {...dialogProps} paymentTermsDays={account.paymentTermsDays ?? null} />}
     </Card>
   );
@@ -195,6 +197,11 @@ function AccountBody({
           <Button variant="outlined" color="error" onClick={() => onCommand("writeOff")}>
             Write off
           </Button>
+          {account.unusedCredit !== "0" && (
+            <Button variant="outlined" onClick={() => onCommand("refund")}>
+              Pay back credit
+            </Button>
+          )}
         </Stack>
       )}
       <Box sx={{ borderBottom: 1, borderColor: "divider" }}>

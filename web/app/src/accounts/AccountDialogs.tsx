@@ -33,6 +33,7 @@ import {
   SuspendAccountMutation,
   VoidInvoiceMutation,
   WriteOffMutation,
+  RefundCreditMutation,
   type Account,
   type AccountInvoice,
 } from "./queries.ts";
@@ -255,6 +256,38 @@ export function RecordPaymentDialog(props: DialogProps & { balance: string; toda
         <TextField label="Reference" autoComplete="off" {...form.text("reference", "The bank reference, a receipt number…")} sx={{ flex: 1 }} />
         <TextField label="Received on" type="date" {...form.text("receivedOn")} slotProps={{ inputLabel: { shrink: true } }} sx={{ flex: 1 }} />
       </Stack>
+    </CommandDialog>
+  );
+}
+
+export function RefundCreditDialog(props: DialogProps & { unusedCredit: string }) {
+  const money = useMoney();
+  const form = useForm({ amount: moneyInput(Number(props.unusedCredit), money), method: "bank_transfer", reason: "" });
+  const [, refund] = useMutation(RefundCreditMutation);
+  const submit = form.submit(async (v) => {
+    const amount = minorUnitsOf(form, "amount", v.amount, money, "Amount");
+    if (amount === null) return;
+    const result = await refund({ customerId: props.customerRowId, amount, method: v.method, reason: v.reason.trim() });
+    if (result.error) return void form.fail(result.error);
+    props.onDone(`${money.format(amount)} paid back.`);
+    props.onClose();
+  });
+  return (
+    <CommandDialog title="Pay back credit" label="Pay back" form={form} onSubmit={submit} onClose={props.onClose} submitLabel="Pay back">
+      <DialogContentText>
+        The account holds {money.format(props.unusedCredit)} of credit no invoice has used. Paying it back settles the account.
+      </DialogContentText>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <TextField label="Amount" autoFocus autoComplete="off" {...form.text("amount")} slotProps={amountSlots(money)} sx={{ flex: 1 }} />
+        <TextField select label="Method" {...form.text("method")} sx={{ flex: 1 }}>
+          {PAYMENT_METHODS.map((m) => (
+            <MenuItem key={m.value} value={m.value}>
+              {m.label}
+            </MenuItem>
+          ))}
+        </TextField>
+      </Stack>
+      <TextField label="Reason" required multiline minRows={2} {...form.text("reason", "Kept in the account's action log.")} />
     </CommandDialog>
   );
 }

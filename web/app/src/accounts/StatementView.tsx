@@ -21,6 +21,7 @@ const KIND_LABEL: Record<string, string> = {
   credit_note: "Credit note",
   payment: "Payment",
   write_off: "Write-off",
+  refund: "Credit paid back",
   closing: "Closing balance",
 };
 

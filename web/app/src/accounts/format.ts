@@ -22,6 +22,7 @@ export const ACTION_LABEL: Record<string, string> = {
   reactivate: "Reactivated",
   write_off: "Written off",
   invoice_void: "Invoice voided",
+  credit_refund: "Credit paid back",
 };
 
 /** An invoice's state as derived by the database: open, overdue (open past its due day), paid, void. */

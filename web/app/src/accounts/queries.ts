@@ -66,6 +66,7 @@ export const CustomerAccountQuery = graphql(`
         creditLimit
         availableCredit
         overdueTotal
+        unusedCredit
         paymentTermsDays
         currentSuspension {
           id
@@ -201,6 +202,15 @@ export const RecordPaymentMutation = graphql(`
 export const WriteOffMutation = graphql(`
   mutation WriteOffAccountBalance($customerId: String!, $amount: BigInt!, $reason: String!) {
     writeOffAccountBalance(input: { customerId: $customerId, amount: $amount, reason: $reason }) {
+      accountEntry { id rowId amount }
+    }
+  }
+`);
+
+/** Pays back credit the account holds (unusedCredit): how an account in credit is settled. */
+export const RefundCreditMutation = graphql(`
+  mutation RefundAccountCredit($customerId: String!, $amount: BigInt!, $method: String!, $reason: String!) {
+    refundAccountCredit(input: { customerId: $customerId, amount: $amount, method: $method, reason: $reason }) {
       accountEntry { id rowId amount }
     }
   }
