@@ -331,6 +331,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   await one(cashier, "select * from app_public.record_tender($1, 'account', $2)", [onAccountToo.id, onAccountToo.total]);
   await one(manager, "select * from app_public.open_customer_account($1, 50000, 14, $2)", [annId, `${label} regular`]);
   await one(manager, "select * from app_public.suspend_customer_account($1, 'customer_request', $2)", [annId, `${label} on holiday`]);
+  // Ann paid ahead: credit no invoice has used, which can be paid back.
+  await one(manager, "select * from app_public.record_account_payment($1, 500, 'cash', $2)", [annId, `${label}-ahead`]);
   // An order given up after part of it was paid: cancelled, the cash handed back.
   const cancelled = await order(null, [{ catalog_item_id: cakeItemId, quantity: 1 }]);
   await one(cashier, "select * from app_public.record_tender($1, 'cash', 50)", [cancelled.id]);

@@ -454,6 +454,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       writeOffAccountBalance: { Customer: [A.named.companyId] },
       invoiceCustomerAccount: { Customer: [A.named.companyId] },
       reactivateCustomerAccount: { Customer: [A.named.annId] },
+      refundAccountCredit: { Customer: [A.named.annId] },
+      eraseCustomer: { Customer: [A.named.bobId] },
       openCustomerAccount: { Customer: [A.named.bobId] },
     };
     const mine = (slot: Slot, k: number, all: Slot[], op?: Op): unknown => {

@@ -251,6 +251,10 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       set_customer_account_terms: { "app_public.customers": [A.named.companyId] },
       suspend_customer_account: { "app_public.customers": [A.named.companyId] },
       reactivate_customer_account: { "app_public.customers": [A.named.annId] },
+      // Ann paid ahead (unused credit to pay back).
+      refund_account_credit: { "app_public.customers": [A.named.annId] },
+      // Erasure waits for a settled account: Bob has none (Ann is in credit).
+      erase_customer: { "app_public.customers": [A.named.bobId] },
       open_customer_account: { "app_public.customers": [A.named.bobId] },
       record_account_payment: { "app_public.customers": [A.named.companyId] },
       write_off_account_balance: { "app_public.customers": [A.named.companyId] },
