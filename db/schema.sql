@@ -12391,6 +12391,13 @@ begin
       return new;
     end if;
   end if;
+  -- Erasing a customer (customers/495) blanks the reasons in its account's log and ledger; nothing else of them changes.
+  if tg_op = 'UPDATE' and tg_table_name in ('account_actions', 'account_entries') then
+    if current_setting('app.erasing_customer_account', true) = old.tenant_id
+       and (to_jsonb(new) - array['reason', 'before', 'after', 'memo']) = (to_jsonb(old) - array['reason', 'before', 'after', 'memo']) then
+      return new;
+    end if;
+  end if;
   perform app_hidden.raise_error('IMMUT', format(
     'Rows of %s are never changed or deleted; record a correcting entry instead.', tg_table_name));
   return null;
@@ -12401,7 +12408,7 @@ $$;
 -- Name: FUNCTION tg__append_only(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted.';
+COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted, and the erasure of a customer''s personal data (event payloads, the reasons of its account''s log and ledger).';
 
 --
 -- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -16639,6 +16646,25 @@ begin
                    then app_hidden.erased_diff(a.changes) else a.changes end,
     reason = case when a.command in ('erase_customer', 'request_customer_data') or a.reason is null then a.reason else '[erased]' end
   where a.tenant_id = tenant and a.id in (select app_private.customer_audit_entry_ids(tenant, ids));
+
+  -- Its account (accounts/7xx) keeps every amount, date, number and kind (the ledger stays exact);
+  -- the reasons given for its actions, suspensions and write-offs go, like the audit trail's. A
+  -- payment's reference (the bank's) and a credit note's (the sale's refund reason) stay with the
+  -- business's records, as the orders do.
+  perform set_config('app.erasing_customer_account', tenant, true);
+  update app_public.account_actions x
+    set reason = case when x.reason is null then null else '[erased]' end,
+        before = case when x.before ? 'suspended_reason' and x.before ->> 'suspended_reason' is not null
+                      then jsonb_set(x.before, '{suspended_reason}', '"[erased]"') else x.before end,
+        after = case when x.after ? 'suspended_reason' and x.after ->> 'suspended_reason' is not null
+                     then jsonb_set(x.after, '{suspended_reason}', '"[erased]"') else x.after end
+  where x.tenant_id = tenant and x.customer_id = any(ids);
+  update app_public.account_entries e set memo = '[erased]'
+  where e.tenant_id = tenant and e.customer_id = any(ids) and e.kind in ('write_off', 'refund') and e.memo is not null;
+  perform set_config('app.erasing_customer_account', '', true);
+  update app_public.account_suspensions s
+    set reason = '[erased]', reactivation_reason = case when s.reactivation_reason is not null then '[erased]' end
+  where s.tenant_id = tenant and s.customer_id = any(ids);
 
   delete from app_public.customer_data_exports x where x.tenant_id = tenant and x.customer_id = any(ids);
 

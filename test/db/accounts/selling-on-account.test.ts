@@ -259,9 +259,25 @@ describe("settling and the monthly run's once a month", () => {
     const { rows: [later] } = await shop.manager.query("select * from app_public.invoice_customer_account($1)", [shopper.id]);
     expect([Number(later.total), Number(later.amount_paid), later.status]).toEqual([4950, 0, "open"]);
     await shop.manager.query("select app_public.record_account_payment($1, 4950, 'cash')", [shopper.id]);
+    await shop.manager.query("select app_public.suspend_customer_account($1, 'customer_request', 'Mr Overpaid is moving to Lisbon')", [shopper.id]);
+    await shop.manager.query("select app_public.reactivate_customer_account($1, 'Back from Lisbon')", [shopper.id]);
     await shop.owner.query("select app_public.erase_customer($1, 'Asked by mail')", [shopper.id]);
-    const { rows: [actions] } = await shop.manager.query("select array_agg(action order by created_at, id) as a from app_public.account_actions where customer_id = $1", [shopper.id]);
-    expect(actions.a).toContain("credit_refund");
+
+    // The erasure blanks the reasons the account kept; every amount, kind and number stays.
+    const { rows: actions } = await shop.manager.query(
+      "select action, reason, before, after from app_public.account_actions where customer_id = $1 order by created_at, id", [shopper.id]);
+    expect(actions.map((a) => a.action)).toEqual(["open", "credit_refund", "suspend", "reactivate"]);
+    expect(new Set(actions.map((a) => a.reason))).toEqual(new Set(["[erased]"]));
+    expect(JSON.stringify(actions)).not.toMatch(/Lisbon|Trays returned|supply contract/);
+    const { rows: suspensions } = await shop.manager.query(
+      "select type, reason, reactivation_reason from app_public.account_suspensions where customer_id = $1", [shopper.id]);
+    expect(suspensions).toEqual([{ type: "customer_request", reason: "[erased]", reactivation_reason: "[erased]" }]);
+    const { rows: ledger } = await shop.manager.query(
+      "select kind, amount::int, memo from app_public.account_entries where customer_id = $1 and kind = 'refund'", [shopper.id]);
+    expect(ledger).toEqual([{ kind: "refund", amount: 9900, memo: "[erased]" }]);
+    expect(await balance(shopper.id)).toBe(0);
+    const { rows: [inv] } = await shop.manager.query("select count(*)::int as n, sum(total)::int as total from app_public.account_invoices where customer_id = $1", [shopper.id]);
+    expect(inv).toEqual({ n: 2, total: 9900 + 4950 });
   });
 
   it("the monthly run invoices a month once: a voided monthly invoice's sales wait for an invoice on demand or next month", async () => {
