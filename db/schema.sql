@@ -13772,6 +13772,32 @@ $$;
 COMMENT ON FUNCTION app_public.account_invoices_document(i app_public.account_invoices) IS 'The invoice''s PDF: made with the invoice, written again saying VOID when it is voided. Download it from its downloadUrl once done.';
 
 --
+-- Name: account_invoices_in_state(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.account_invoices_in_state(state text DEFAULT NULL::text) RETURNS SETOF app_public.account_invoices
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if state is not null and state not in ('open', 'overdue', 'paid', 'void') then
+    perform app_hidden.raise_error('BADIN', 'The state must be open, overdue, paid or void.', field => 'state');
+  end if;
+  return query
+    select i.* from app_public.account_invoices i
+    cross join lateral (select app_public.account_invoices_state(i) as s) x
+    where account_invoices_in_state.state is null or x.s = account_invoices_in_state.state
+    order by x.s = 'overdue' desc, case when x.s = 'overdue' then i.due_on end, i.issued_on desc, i.invoice_number desc;
+end;
+$$;
+
+--
+-- Name: FUNCTION account_invoices_in_state(state text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.account_invoices_in_state(state text) IS 'The business''s invoices in a state (open, overdue, paid, void; all when null), overdue first (most overdue at the top), then newest first (needs accounts.view).';
+
+--
 -- Name: account_invoices_state(app_public.account_invoices); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -33870,6 +33896,13 @@ GRANT ALL ON FUNCTION app_public.account_invoices_days_overdue(i app_public.acco
 
 REVOKE ALL ON FUNCTION app_public.account_invoices_document(i app_public.account_invoices) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.account_invoices_document(i app_public.account_invoices) TO bo_visitor;
+
+--
+-- Name: FUNCTION account_invoices_in_state(state text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.account_invoices_in_state(state text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.account_invoices_in_state(state text) TO bo_visitor;
 
 --
 -- Name: FUNCTION account_invoices_state(i app_public.account_invoices); Type: ACL; Schema: app_public; Owner: -

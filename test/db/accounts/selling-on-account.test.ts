@@ -139,6 +139,15 @@ describe("a company buys on account, is invoiced and pays", () => {
     const { rows: [acct] } = await shop.manager.query(
       "select app_public.customer_accounts_overdue_total(a)::int as overdue from app_public.customer_accounts a where customer_id = $1", [late.id]);
     expect(acct.overdue).toBe(9900);
+    // The Invoices page's list: overdue first, then the others newest first; a state filters by the same rule.
+    const { rows: listed } = await shop.manager.query(
+      "select invoice_number, app_public.account_invoices_state(i) as state from app_public.account_invoices_in_state() i");
+    expect(listed[0]).toEqual({ invoice_number: inv.invoice_number, state: "overdue" });
+    expect(listed.slice(1).map((r) => r.state)).not.toContain("overdue");
+    const { rows: overdueOnly } = await shop.manager.query("select invoice_number from app_public.account_invoices_in_state('overdue')");
+    expect(overdueOnly).toEqual([{ invoice_number: inv.invoice_number }]);
+    expect((await shop.cashier.query("select count(*)::int as n from app_public.account_invoices_in_state()")).rows[0].n).toBe(0);
+    await expect(shop.manager.query("select * from app_public.account_invoices_in_state('late')")).rejects.toMatchObject({ code: "BADIN" });
     // A sale not invoiced yet is current; the invoice is 31–60 days past due.
     await sellOnAccount(late.id, 1);
     expect(await aging(late.id)).toMatchObject({ current: 4950, days_1_to_30: 0, days_31_to_60: 9900, total: 14850 });

@@ -3,7 +3,7 @@
 // in the address, ?state=…). Each links to its customer's page; members with accounts.manage void
 // an open invoice with a reason.
 import { Alert, Box, Card, CardContent, Link, Stack, ToggleButton, ToggleButtonGroup, Typography } from "@mui/material";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { Link as RouterLink, useSearchParams } from "react-router-dom";
 import { errorMessage } from "../lib/errors.ts";
 import { usePagedQuery } from "../lib/usePagedQuery.ts";
@@ -19,24 +19,10 @@ import { INVOICE_STATES, formatDay } from "./format.ts";
 import { InvoiceDetailDialog } from "./InvoiceDetailDialog.tsx";
 import { DetailsButton, InvoiceAmount, InvoiceNumber, InvoiceStateChip, VoidButton } from "./InvoiceParts.tsx";
 import { AccountInvoicesQuery, type ListedInvoice } from "./queries.ts";
-import { useBusinessToday } from "./useBusinessToday.ts";
 
 const PAGE_SIZE = 50;
 type State = "" | (typeof INVOICE_STATES)[number]["value"];
 const isState = (v: string | null): v is State => v === "" || INVOICE_STATES.some((s) => s.value === v);
-
-/**
- * The filter of invoices in a state. The database derives the state (overdue: open past its due
- * day on the business's clock) but a derived field cannot be filtered on (the API filters columns
- * only), so it is asked of the columns: status, and the due day against the business's today
- * (Tenant.today, its first location's clock, as the database counts overdue).
- */
-function inState(state: string, day: string) {
-  if (state === "overdue") return { status: { equalTo: "open" }, dueOn: { lessThan: day } };
-  if (state === "open") return { status: { equalTo: "open" }, dueOn: { greaterThanOrEqualTo: day } };
-  return { status: { equalTo: state } };
-}
-const notOverdue = (day: string) => ({ or: [{ status: { notEqualTo: "open" } }, { dueOn: { greaterThanOrEqualTo: day } }] });
 
 export function InvoicesPage() {
   const canView = useCan("accounts.view");
@@ -56,40 +42,21 @@ function InvoicesList() {
   const [voiding, setVoiding] = useState<ListedInvoice | null>(null);
   const [showing, setShowing] = useState<ListedInvoice | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const day = useBusinessToday();
-
-  // Overdue first: with no state chosen, the overdue ones (most overdue first) above the rest.
-  const overdue = usePagedQuery(
-    AccountInvoicesQuery,
-    { filter: inState("overdue", day), orderBy: ["DUE_ON_ASC", "INVOICE_NUMBER_ASC"] },
-    (d) => d.accountInvoices,
-    { pageSize: 1000, context: ACCOUNT_CONTEXT, requestPolicy: "cache-and-network", pause: state !== "" && state !== "overdue" },
-  );
-  const restFilter = state === "" ? notOverdue(day) : inState(state, day);
-  const rest = usePagedQuery(
-    AccountInvoicesQuery,
-    { filter: restFilter, orderBy: ["ISSUED_ON_DESC", "INVOICE_NUMBER_DESC"] },
-    (d) => d.accountInvoices,
-    { pageSize: PAGE_SIZE, context: ACCOUNT_CONTEXT, requestPolicy: "cache-and-network", pause: state === "overdue" },
-  );
-  const main = state === "overdue" ? overdue : rest;
-  const rows = useMemo(
-    () => (state === "" ? [...overdue.nodes, ...rest.nodes] : main.nodes),
-    [state, overdue.nodes, rest.nodes, main.nodes],
-  );
+  // The database lists them (account_invoices_in_state): its own rule of what is overdue, overdue first.
+  const list = usePagedQuery(AccountInvoicesQuery, { state: state || null }, (d) => d.accountInvoicesInState, {
+    pageSize: PAGE_SIZE,
+    context: ACCOUNT_CONTEXT,
+    requestPolicy: "cache-and-network",
+  });
+  const rows = list.nodes;
   // Ask again while the worker writes a PDF (a new invoice's, or a voided one's again).
   const writing = rows.some((i) => i.document?.status === "pending");
-  const refreshOverdue = overdue.refresh;
-  const refreshRest = rest.refresh;
+  const refresh = list.refresh;
   useEffect(() => {
     if (!writing) return;
-    const timer = setInterval(() => {
-      refreshOverdue();
-      refreshRest();
-    }, POLL_MS);
+    const timer = setInterval(refresh, POLL_MS);
     return () => clearInterval(timer);
-  }, [writing, refreshOverdue, refreshRest]);
-  const total = state === "" && overdue.totalCount != null && rest.totalCount != null ? overdue.totalCount + rest.totalCount : main.totalCount;
+  }, [writing, refresh]);
 
   return (
     <Card>
@@ -110,14 +77,14 @@ function InvoicesList() {
             ))}
           </ToggleButtonGroup>
         </Stack>
-        <PagedListHeader list={{ ...main, totalCount: total, nodes: rows }} one="invoice" many="invoices" testId="invoices-summary" />
-        {overdue.error && state === "" && <Alert severity="error">{errorMessage(overdue.error)}</Alert>}
+        <PagedListHeader list={list} one="invoice" many="invoices" testId="invoices-summary" />
+        {list.error && <Alert severity="error">{errorMessage(list.error)}</Alert>}
         {notice && (
           <Alert severity="success" sx={{ mb: 2 }} onClose={() => setNotice(null)}>
             {notice}
           </Alert>
         )}
-        {main.loading || (state === "" && overdue.loading) ? (
+        {list.loading ? (
           <Loading />
         ) : (
           <DataTable
@@ -173,7 +140,7 @@ function InvoicesList() {
           />
         )}
         <Box>
-          <LoadMore list={main} capped="Older invoices are not shown: choose a state to narrow the list." />
+          <LoadMore list={list} capped="Older invoices are not shown: choose a state to narrow the list." />
         </Box>
       </CardContent>
       {voiding && <VoidInvoiceDialog invoice={voiding} onClose={() => setVoiding(null)} onDone={setNotice} />}

@@ -269,8 +269,8 @@ export const AccountDocumentQuery = graphql(`
 export type AccountDocument = ResultOf<typeof AccountDocumentFields>;
 
 export const AccountInvoicesQuery = graphql(`
-  query AccountInvoices($first: Int!, $filter: AccountInvoiceFilter, $orderBy: [AccountInvoiceOrderBy!]) {
-    accountInvoices(first: $first, filter: $filter, orderBy: $orderBy) {
+  query AccountInvoices($first: Int!, $state: String) {
+    accountInvoicesInState(first: $first, state: $state) {
       totalCount
       pageInfo { hasNextPage }
       nodes {
@@ -289,4 +289,4 @@ export const AccountInvoicesQuery = graphql(`
   }
 `, [InvoiceFields]);
 
-export type ListedInvoice = NonNullable<ResultOf<typeof AccountInvoicesQuery>["accountInvoices"]>["nodes"][number];
+export type ListedInvoice = NonNullable<ResultOf<typeof AccountInvoicesQuery>["accountInvoicesInState"]>["nodes"][number];

@@ -2,8 +2,8 @@
 // amount due "on account", to pay later against their invoice. The database decides (recordTender
 // with type "account" refuses over the credit limit, CRLIM; a suspended or inactive account,
 // ACSUS; no account, NOACC); the till only offers the method when the customer has an active
-// account (accountAvailableCredit, readable with sales.sell, is not null) that is not suspended,
-// and says how a sale on account reads on the receipt and when it is given back.
+// account (accountAvailableCredit, readable with sales.sell, is null for no account or one that
+// is not active), and says how a sale on account reads on the receipt and when it is given back.
 
 /** The customer fields the till reads to offer "On account". */
 export interface TillAccount {
@@ -13,7 +13,7 @@ export interface TillAccount {
 
 /** Whether the till offers "On account" for this customer (null: a walk-in). */
 export const offersAccount = (customer: TillAccount | null | undefined): boolean =>
-  customer != null && customer.accountAvailableCredit != null && customer.accountStatus !== "suspended";
+  customer != null && customer.accountAvailableCredit != null;
 
 /** How a tender on account reads on a receipt: with the account's number (null only if it could not be read). */
 export const accountTenderLabel = (accountNumber: string | null | undefined): string =>
