@@ -2476,6 +2476,8 @@ CREATE TABLE app_public.customers (
     account_status text DEFAULT 'active'::text NOT NULL,
     suspended_reason text,
     display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(company_name, first_name, last_name, email, phone)) STORED NOT NULL,
+    phone_verified_at timestamp with time zone,
+    stage text DEFAULT 'guest'::text NOT NULL,
     CONSTRAINT customers_account_status_check CHECK ((account_status = ANY (ARRAY['active'::text, 'inactive'::text, 'suspended'::text]))),
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
     CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
@@ -2497,11 +2499,14 @@ CREATE TABLE app_public.customers (
     CONSTRAINT customers_notes_check CHECK (((length(notes) >= 1) AND (length(notes) <= 2000))),
     CONSTRAINT customers_payment_terms_days_check CHECK (((payment_terms_days >= 0) AND (payment_terms_days <= 365))),
     CONSTRAINT customers_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
+    CONSTRAINT customers_stage_check CHECK ((stage = ANY (ARRAY['guest'::text, 'stub'::text, 'full'::text]))),
+    CONSTRAINT customers_stage_details CHECK (((status = ANY (ARRAY['merged'::text, 'erased'::text])) OR (stage = 'guest'::text) OR ((COALESCE(first_name, company_name) IS NOT NULL) AND (phone IS NOT NULL) AND ((stage = 'stub'::text) OR (email IS NOT NULL))))),
     CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text, 'merged'::text, 'erased'::text]))),
     CONSTRAINT customers_suspended_reason_check CHECK (((length(suspended_reason) >= 1) AND (length(suspended_reason) <= 500))),
     CONSTRAINT customers_suspended_with_reason CHECK (((account_status = 'suspended'::text) = (suspended_reason IS NOT NULL))),
     CONSTRAINT customers_tags_check CHECK (((jsonb_typeof(tags) = 'array'::text) AND (jsonb_array_length(tags) <= 50))),
     CONSTRAINT customers_tax_id_check CHECK ((tax_id ~ '^[A-Z0-9]{2,30}$'::text)),
+    CONSTRAINT customers_verified_phone CHECK (((phone_verified_at IS NULL) OR (phone IS NOT NULL))),
     CONSTRAINT customers_website_check CHECK (((website ~ '^https?://[^\s]+$'::text) AND (length(website) <= 200)))
 );
 
@@ -2699,6 +2704,18 @@ COMMENT ON COLUMN app_public.customers.suspended_reason IS 'Why the account is s
 
 COMMENT ON COLUMN app_public.customers.display_name IS '@behavior +orderBy +filterBy
 Name to show: a company''s name, else first and last name, else the email, else the phone (app_hidden.customer_display_name). Computed by the database.';
+
+--
+-- Name: COLUMN customers.phone_verified_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.phone_verified_at IS 'When the current phone was verified by a one-time code; cleared when the phone changes.';
+
+--
+-- Name: COLUMN customers.stage; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.stage IS 'Profile stage: guest (no name with a phone), stub (name and phone), full (name, email and a verified phone). Only goes up.';
 
 --
 -- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
@@ -3324,6 +3341,8 @@ CREATE FUNCTION app_hidden.customer_change_text(field text, change jsonb) RETURN
       case when change ->> 'old' is null then format('%s set to %s', app_hidden.customer_field_label(field), change ->> 'new')
            when change ->> 'new' is null then format('%s %s removed', app_hidden.customer_field_label(field), change ->> 'old')
            else format('%s %s → %s', app_hidden.customer_field_label(field), change ->> 'old', change ->> 'new') end
+    when field = 'stage' then format('profile %s → %s', change ->> 'old', change ->> 'new')
+    when field = 'phone_verified_at' then case when change ->> 'new' is null then 'phone no longer verified' else 'phone verified' end
     else app_hidden.customer_field_label(field) end;
 $$;
 
@@ -3586,6 +3605,42 @@ $_$;
 --
 
 COMMENT ON FUNCTION app_hidden.customer_import_report_query(import_id text) IS 'The SQL of the rows of an import that were not imported, with their reason, for the caller (null when they may not read it).';
+
+--
+-- Name: customer_stage_rank(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_stage_rank(stage text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case stage when 'guest' then 0 when 'stub' then 1 when 'full' then 2 end;
+$$;
+
+--
+-- Name: FUNCTION customer_stage_rank(stage text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_stage_rank(stage text) IS 'Rank of a profile stage: guest 0, stub 1, full 2.';
+
+--
+-- Name: customer_stage_supported(text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.customer_stage_supported(first_name text, company_name text, email text, phone text, phone_verified_at timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case
+    when coalesce(first_name, company_name) is not null and phone is not null and phone_verified_at is not null and email is not null then 'full'
+    when coalesce(first_name, company_name) is not null and phone is not null then 'stub'
+    else 'guest'
+  end;
+$$;
+
+--
+-- Name: FUNCTION customer_stage_supported(first_name text, company_name text, email text, phone text, phone_verified_at timestamp with time zone); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.customer_stage_supported(first_name text, company_name text, email text, phone text, phone_verified_at timestamp with time zone) IS 'The highest profile stage a customer with these details reaches: full (name, email, verified phone), stub (name and phone), else guest.';
 
 --
 -- Name: customers_live_topic(); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -12872,6 +12927,50 @@ begin
   return case when tg_when = 'BEFORE' then new end;
 end;
 $$;
+
+--
+-- Name: tg_customers__stage(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__stage() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  supported text;
+begin
+  if tg_op = 'UPDATE' and new.phone is distinct from old.phone and new.phone_verified_at is not distinct from old.phone_verified_at then
+    new.phone_verified_at := null;
+  end if;
+  if new.phone is null then
+    new.phone_verified_at := null;
+  end if;
+  supported := app_hidden.customer_stage_supported(new.first_name, new.company_name, new.email, new.phone, new.phone_verified_at);
+  if tg_op = 'INSERT' then
+    new.stage := supported;
+    return new;
+  elsif new.status = 'erased' then
+    new.stage := 'guest';
+    return new;
+  elsif new.status = 'merged' then
+    new.stage := old.stage;
+    return new;
+  end if;
+  if old.stage <> 'guest' and (coalesce(new.first_name, new.company_name) is null or new.phone is null) then
+    perform app_hidden.raise_error('NODWN',
+      format('Customer %s is a %s profile: it keeps its name and phone. Change them, or archive the customer.', old.customer_number, old.stage),
+      field => case when new.phone is null then 'phone' else 'firstName' end);
+  end if;
+  new.stage := case when app_hidden.customer_stage_rank(supported) > app_hidden.customer_stage_rank(old.stage) then supported else old.stage end;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_customers__stage(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_customers__stage() IS 'Clears the verification of a changed phone, raises the profile stage to what the details support, refuses a downgrade (NODWN).';
 
 --
 -- Name: tg_devices__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -24958,6 +25057,12 @@ CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers REFERENCIN
 CREATE TRIGGER _200_rescale_prices AFTER UPDATE OF currency ON app_public.tenants FOR EACH ROW WHEN ((new.currency IS DISTINCT FROM old.currency)) EXECUTE FUNCTION app_private.tg_tenants__rescale_prices();
 
 --
+-- Name: customers _200_stage; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_stage BEFORE INSERT OR UPDATE ON app_public.customers FOR EACH ROW EXECUTE FUNCTION app_private.tg_customers__stage();
+
+--
 -- Name: customers _300_erase_contacts; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -31799,6 +31904,20 @@ REVOKE ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) F
 GRANT ALL ON FUNCTION app_hidden.customer_import_report_query(import_id text) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_stage_rank(stage text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_stage_rank(stage text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_stage_rank(stage text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_stage_supported(first_name text, company_name text, email text, phone text, phone_verified_at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.customer_stage_supported(first_name text, company_name text, email text, phone text, phone_verified_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.customer_stage_supported(first_name text, company_name text, email text, phone text, phone_verified_at timestamp with time zone) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_live_topic(); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -33700,6 +33819,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customers__erase_account_statements() FROM
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customers__erase_company_data() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customers__stage(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__stage() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_devices__validate(); Type: ACL; Schema: app_private; Owner: -

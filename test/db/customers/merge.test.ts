@@ -161,6 +161,7 @@ describe("merge_customers", () => {
       "metadata",
       "notes",
       "phone",
+      "stage", // the phone the duplicate brought makes the primary a stub
       "tags",
     ]);
     expect((await auditOf(db, "customers", d.id)).at(-1).changes).toEqual({

@@ -192,6 +192,7 @@ describe("update_customer", () => {
         last_name: { old: null, new: "Lee" },
         phone: { old: null, new: "+12125550142" },
         display_name: { old: "Ann", new: "Ann Lee" },
+        stage: { old: "guest", new: "stub" }, // a name and a phone now
       },
     });
     const events = await eventsOf(db, shop.tenantId, "customer.updated.v1");
