@@ -6027,6 +6027,11 @@ begin
   end if;
   perform app_private.account_for_change(o.tenant_id, o.customer_id);
   select x.* into c from app_public.customers x where x.tenant_id = o.tenant_id and x.id = o.customer_id;
+  -- Erased after the order was opened for them: the sale cannot go on anyone's account.
+  if c.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: take another payment, or sell without a customer.',
+      c.id, 'type');
+  end if;
   if c.account_status <> 'active' or c.status <> 'active' then
     perform app_hidden.raise_error('ACSUS', case when c.account_status = 'suspended'
       then format('This customer''s account is suspended (%s): take another payment.', c.suspended_reason)
@@ -6050,7 +6055,7 @@ $$;
 -- Name: FUNCTION assert_account_tender(o app_public.orders, amount integer); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.assert_account_tender(o app_public.orders, amount integer) IS 'Checks a sale on account under the account''s lock: NOACC, ACSUS, BADAM (not the whole amount due), CRLIM (over the credit limit).';
+COMMENT ON FUNCTION app_private.assert_account_tender(o app_public.orders, amount integer) IS 'Checks a sale on account under the account''s lock: NOACC, ERASD, ACSUS, BADAM (not the whole amount due), CRLIM (over the credit limit).';
 
 --
 -- Name: assert_customer_type_label(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -

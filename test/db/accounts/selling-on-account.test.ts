@@ -162,6 +162,17 @@ describe("a company buys on account, is invoiced and pays", () => {
 });
 
 describe("the till's account tender", () => {
+  it("refuses a customer erased after their order was opened with ERASD, not as a suspended account", async () => {
+    const dee = (await shop.manager.query("select * from app_public.create_customer(first_name => 'Dee', email => 'dee@example.com')")).rows[0];
+    await openAccount(dee.id, 10000);
+    const order = await placeOrder(shop.cashier, shop.locationId, [line(shop.item.TRAY, 1)], { customerId: dee.id, open: true });
+    await shop.owner.query("select app_public.erase_customer($1, 'Asked in the shop')", [dee.id]);
+    await expect(shop.cashier.query("select app_public.record_tender($1, 'account', $2)", [order.id, order.total]))
+      .rejects.toMatchObject({ code: "ERASD", message: expect.stringContaining("erased") });
+    expect(await balance(dee.id)).toBe(0);
+  });
+
+
   it("refuses a sale over the credit limit, on a suspended account, without an account or a customer, and for less than the amount due", async () => {
     const cafe = await company("Corner Cafe");
     await openAccount(cafe.id, 10000); // 100.00

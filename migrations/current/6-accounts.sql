@@ -1,0 +1,2 @@
+-- The till answers ERASD (not "account not active") for a customer erased after their order was opened.
+--!include accounts/710-ledger.sql
