@@ -17718,6 +17718,26 @@ $$;
 COMMENT ON FUNCTION app_public.receivables_aging(as_of date) IS 'What each account owes by age (needs accounts.view): current (not yet due, not yet invoiced, less unallocated credit), 1–30, 31–60, 61–90 and 90+ days past due at asOf (today unless given; a later day shows what will be overdue by then, an earlier one is refused: BADIN), and the total (the balance). Accounts that owe nothing are left out.';
 
 --
+-- Name: receivables_aging_totals(date); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.receivables_aging_totals(as_of date DEFAULT NULL::date) RETURNS app_public.receivables_aging_row
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select null::text, null::text, null::text,
+         coalesce(sum(r.current), 0)::bigint, coalesce(sum(r.days_1_to_30), 0)::bigint, coalesce(sum(r.days_31_to_60), 0)::bigint,
+         coalesce(sum(r.days_61_to_90), 0)::bigint, coalesce(sum(r.days_90_plus), 0)::bigint, coalesce(sum(r.total), 0)::bigint
+  from app_public.receivables_aging(as_of) r;
+$$;
+
+--
+-- Name: FUNCTION receivables_aging_totals(as_of date); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.receivables_aging_totals(as_of date) IS 'Each column of receivablesAging added up over every account (needs accounts.view; BADIN for a day before today): the report''s totals row.';
+
+--
 -- Name: record_account_payment(text, bigint, text, text, date); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -34814,6 +34834,13 @@ GRANT ALL ON FUNCTION app_public.reactivate_customer_account(customer_id text, r
 
 REVOKE ALL ON FUNCTION app_public.receivables_aging(as_of date) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.receivables_aging(as_of date) TO bo_visitor;
+
+--
+-- Name: FUNCTION receivables_aging_totals(as_of date); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.receivables_aging_totals(as_of date) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.receivables_aging_totals(as_of date) TO bo_visitor;
 
 --
 -- Name: FUNCTION record_account_payment(customer_id text, amount bigint, method text, reference text, received_on date); Type: ACL; Schema: app_public; Owner: -

@@ -158,6 +158,14 @@ describe("a company buys on account, is invoiced and pays", () => {
     const { rows: [ahead] } = await shop.manager.query("select * from app_public.receivables_aging($1) where customer_id = $2", [later, late.id]);
     expect([Number(ahead.current), Number(ahead.days_61_to_90), Number(ahead.total)]).toEqual([4950, 9900, 14850]);
     await expect(shop.manager.query("select * from app_public.receivables_aging(current_date - 1)")).rejects.toMatchObject({ code: "BADIN" });
+    // The report's totals row is every account's column added up in the database.
+    const { rows: all } = await shop.manager.query("select * from app_public.receivables_aging($1)", [later]);
+    const { rows: [totals] } = await shop.manager.query("select * from app_public.receivables_aging_totals($1)", [later]);
+    for (const column of ["current", "days_1_to_30", "days_31_to_60", "days_61_to_90", "days_90_plus", "total"]) {
+      expect(Number(totals[column])).toBe(all.reduce((sum, r) => sum + Number(r[column]), 0));
+    }
+    expect(Number(totals.days_61_to_90)).toBeGreaterThanOrEqual(9900);
+    await expect(shop.cashier.query("select * from app_public.receivables_aging_totals()")).rejects.toMatchObject({ code: "DNIED" });
   });
 });
 
@@ -368,6 +376,7 @@ describe("who may see and do what", () => {
     const other = await db.onboard();
     expect((await other.query("select count(*)::int as n from app_public.customer_accounts")).rows[0].n).toBe(0);
     expect((await other.query("select count(*)::int as n from app_public.receivables_aging()")).rows[0].n).toBe(0);
+    expect(Number((await other.query("select total from app_public.receivables_aging_totals()")).rows[0].total)).toBe(0);
     await expect(other.query("select app_public.record_account_payment($1, 100, 'cash')", [firm.id])).rejects.toMatchObject({ code: "NOACC" });
     await expect(other.query("select * from app_public.account_statement($1, current_date, current_date)", [firm.id])).rejects.toMatchObject({ code: "NOACC" });
   });

@@ -1,9 +1,10 @@
 // Accounts receivable: what each customer account owes by age on a date (today unless another is
 // picked) — not due yet, then 1–30, 31–60, 61–90 and over 90 days past its due date — one row per
 // account that owes anything, largest first, with its customer (a link to their profile) and
-// account number, and the totals of every column. The ages and amounts are the database's
-// (receivablesAging, accounts.view: the tab is hidden without it); the totals row adds the rows
-// up, exactly (BigInt). Every amount is in the business's currency, the one accounts are kept in.
+// account number, and the totals of every column. The ages, amounts and totals are the database's
+// (receivablesAging and receivablesAgingTotals, accounts.view: the tab is hidden without it); the
+// totals are over every account, also those past the 1,000 listed. Every amount is in the
+// business's currency, the one accounts are kept in.
 import {
   Alert,
   Card,
@@ -26,7 +27,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { Loading } from "../ui/Loading.tsx";
 import { TIGHT_ON_PHONE } from "../ui/narrow.ts";
 import { useMoney } from "../ui/useMoney.ts";
-import { ReceivablesAgingQuery, type ReceivablesAgingRow } from "./queries.ts";
+import { ReceivablesAgingQuery } from "./queries.ts";
 import { useBusinessToday } from "../accounts/useBusinessToday.ts";
 
 type Bucket = "current" | "days1To30" | "days31To60" | "days61To90" | "days90Plus" | "total";
@@ -40,13 +41,6 @@ const BUCKETS: { key: Bucket; header: string }[] = [
   { key: "days90Plus", header: "Over 90 days" },
   { key: "total", header: "Total" },
 ];
-
-/** Each column added up over the accounts, exactly. */
-function totalsOf(rows: readonly ReceivablesAgingRow[]): Record<Bucket, bigint> {
-  const sums = Object.fromEntries(BUCKETS.map((b) => [b.key, 0n])) as Record<Bucket, bigint>;
-  for (const row of rows) for (const { key } of BUCKETS) sums[key] += BigInt(row[key] ?? 0);
-  return sums;
-}
 
 const amountCell = { whiteSpace: "nowrap", fontVariantNumeric: "tabular-nums" } as const;
 /** The totals row reads like the rows above it (a table footer's cells are smaller and grey by default), in bold. */
@@ -62,7 +56,7 @@ export function ReceivablesTab() {
   const [{ data, fetching, error }] = useQuery({ query: ReceivablesAgingQuery, variables: { asOf: chosen }, requestPolicy: "cache-and-network" });
   const rows = useMemo(() => data?.receivablesAging?.nodes ?? [], [data]);
   const more = (data?.receivablesAging?.totalCount ?? 0) - rows.length;
-  const totals = useMemo(() => totalsOf(rows), [rows]);
+  const totals = data?.receivablesAgingTotals;
 
   return (
     <Stack spacing={3}>
@@ -126,7 +120,7 @@ export function ReceivablesTab() {
                   </TableRow>
                 )}
               </TableBody>
-              {rows.length > 0 && (
+              {rows.length > 0 && totals && (
                 <TableFooter>
                   <TableRow data-testid="receivables-totals">
                     <TableCell component="th" scope="row" colSpan={2} sx={footerCell}>
@@ -134,7 +128,7 @@ export function ReceivablesTab() {
                     </TableCell>
                     {BUCKETS.map((b) => (
                       <TableCell key={b.key} align="right" sx={{ ...amountCell, ...footerCell }}>
-                        {money.format(totals[b.key])}
+                        {money.format(totals[b.key] ?? 0)}
                       </TableCell>
                     ))}
                   </TableRow>

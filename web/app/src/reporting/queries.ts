@@ -178,6 +178,14 @@ export const ReceivablesAgingQuery = graphql(`
         total
       }
     }
+    receivablesAgingTotals(asOf: $asOf) {
+      current
+      days1To30
+      days31To60
+      days61To90
+      days90Plus
+      total
+    }
   }
 `);
 
