@@ -9582,7 +9582,7 @@ CREATE FUNCTION app_private.loyalty_points__apply(evt app_private.events) RETURN
     AS $$
 declare
   tenant constant text := evt.tenant_id;
-  order_id constant text := evt.payload ->> 'order_id';
+  the_order constant text := evt.payload ->> 'order_id';
   customer text;
   stage text;
   earned int;
@@ -9604,19 +9604,19 @@ begin
       (evt.payload ->> 'subtotal')::bigint - (evt.payload ->> 'discount_total')::bigint);
     if earned > 0 then
       insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, order_id, staff_user_id)
-      values (tenant, customer, 'earn', earned, 'Sale', order_id, evt.payload ->> 'placed_by_user_id')
+      values (tenant, customer, 'earn', earned, 'Sale', the_order, evt.payload ->> 'placed_by_user_id')
       on conflict do nothing;
     end if;
   else
     -- Whatever the order earned and redeemed, whoever holds the points now.
     select -coalesce(sum(e.points), 0) into back from app_public.loyalty_point_entries e
-    where e.tenant_id = tenant and e.order_id = loyalty_points__apply.order_id and e.kind in ('earn', 'redeem');
+    where e.tenant_id = tenant and e.order_id = the_order and e.kind in ('earn', 'redeem');
     if back <> 0 then
       insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, order_id, staff_user_id)
       values (tenant, customer, 'reversal', back,
               case when evt.type = 'order.voided.v1' then 'Void' else 'Cancelled' end
                 || coalesce(': ' || left(coalesce(evt.payload ->> 'void_reason', evt.payload ->> 'cancel_reason'), 480), ''),
-              order_id, evt.actor_user_id)
+              the_order, evt.actor_user_id)
       on conflict do nothing;
     end if;
   end if;
