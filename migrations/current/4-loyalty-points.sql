@@ -107,20 +107,6 @@ begin
   end if;
 end $$;
 
--- Everyone of the business reads the program and its rewards (the till offers them); the ledger
--- needs customers.view. Nobody writes them but the functions.
-drop policy if exists select_own_tenant on app_public.loyalty_point_programs;
-create policy select_own_tenant on app_public.loyalty_point_programs for select to :DATABASE_VISITOR
-  using (tenant_id = (select app_hidden.current_tenant_id()));
-drop policy if exists select_own_tenant on app_public.loyalty_point_rewards;
-create policy select_own_tenant on app_public.loyalty_point_rewards for select to :DATABASE_VISITOR
-  using (tenant_id = (select app_hidden.current_tenant_id()));
-drop policy if exists select_with_permission on app_public.loyalty_point_entries;
-create policy select_with_permission on app_public.loyalty_point_entries for select to :DATABASE_VISITOR
-  using (tenant_id = (select app_hidden.current_tenant_id()) and (select app_hidden.has_permission('customers.view')));
-revoke all on app_public.loyalty_point_programs, app_public.loyalty_point_rewards, app_public.loyalty_point_entries from :DATABASE_VISITOR;
-grant select on app_public.loyalty_point_programs, app_public.loyalty_point_rewards, app_public.loyalty_point_entries to :DATABASE_VISITOR;
-
 -- What an order took from a reward, frozen at placement (the ledger has the points).
 alter table app_public.orders add column if not exists loyalty_reward_id text;
 alter table app_public.orders add column if not exists loyalty_discount int not null default 0;
