@@ -15,7 +15,7 @@ describe("loyalty points", () => {
     const owner = await e2e.app.db.onboard({ company: "Points Café" });
     await owner.query("update app_public.tenants set tax_rate_bps = 0 where id = $1", [owner.tenantId]);
     await owner.query("insert into app_public.catalog_items (name, sku, price) values ('Cake', 'CAKE-1', 1250)");
-    const nora = (await owner.query("select (app_public.create_customer(first_name => 'Nora', last_name => 'Lane', phone => '+1 917 555 0142')).*")).rows[0];
+    const nora = (await owner.query("select * from app_public.create_customer(first_name => 'Nora', last_name => 'Lane', phone => '+1 917 555 0142')")).rows[0];
     expect(nora.stage).toBe("stub");
     const balance = async () =>
       Number((await owner.query("select app_public.customers_loyalty_points(c) as b from app_public.customers c where id = $1", [nora.id])).rows[0].b);
@@ -31,7 +31,7 @@ describe("loyalty points", () => {
     await program.getByRole("button", { name: "Save program" }).click();
     await program.getByText("Saved. Sales from now on earn by the new rule.").waitFor();
     await page.getByRole("button", { name: "Add reward" }).click();
-    const dialog = page.getByRole("dialog", { name: "Add a reward" });
+    const dialog = page.getByRole("dialog", { name: "Add reward" });
     await dialog.getByLabel("Name", { exact: true }).fill("Coffee on us");
     await dialog.getByLabel("Points", { exact: true }).fill("10");
     await dialog.getByLabel("Takes off", { exact: true }).fill("4.00");
