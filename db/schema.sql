@@ -12757,8 +12757,9 @@ begin
       return new;
     end if;
   end if;
-  -- Erasing a customer (customers/495) blanks the reasons in its account's log and ledger; nothing else of them changes.
-  if tg_op = 'UPDATE' and tg_table_name in ('account_actions', 'account_entries') then
+  -- Erasing a customer (customers/495) blanks the reasons in its account's log and ledger, and of its loyalty points
+  -- adjustments; nothing else of them changes.
+  if tg_op = 'UPDATE' and tg_table_name in ('account_actions', 'account_entries', 'loyalty_point_entries') then
     if current_setting('app.erasing_customer_account', true) = old.tenant_id
        and (to_jsonb(new) - array['reason', 'before', 'after', 'memo']) = (to_jsonb(old) - array['reason', 'before', 'after', 'memo']) then
       return new;
@@ -12774,7 +12775,7 @@ $$;
 -- Name: FUNCTION tg__append_only(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted, and the erasure of a customer''s personal data (event payloads, the reasons of its account''s log and ledger).';
+COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted, and the erasure of a customer''s personal data (event payloads, the reasons of its account''s log and ledger and of its loyalty points adjustments).';
 
 --
 -- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -17292,6 +17293,9 @@ begin
   where x.tenant_id = tenant and x.customer_id = any(ids);
   update app_public.account_entries e set memo = '[erased]'
   where e.tenant_id = tenant and e.customer_id = any(ids) and e.kind in ('write_off', 'refund') and e.memo is not null;
+  -- An owner's loyalty points adjustment gives its reason in words (customers/477); the points stay.
+  update app_public.loyalty_point_entries e set reason = '[erased]'
+  where e.tenant_id = tenant and e.customer_id = any(ids) and e.kind = 'adjustment';
   perform set_config('app.erasing_customer_account', '', true);
   update app_public.account_suspensions s
     set reason = '[erased]', reactivation_reason = case when s.reactivation_reason is not null then '[erased]' end
@@ -25903,6 +25907,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.invitat
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: loyalty_point_rewards _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.loyalty_point_rewards FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: memberships _500_audit; Type: TRIGGER; Schema: app_public; Owner: -

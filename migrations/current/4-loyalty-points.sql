@@ -142,3 +142,7 @@ insert into app_private.event_subscriptions (consumer, event_type, handler) valu
 on conflict do nothing;
 
 --!include reporting/670-loyalty-ledger.sql
+
+-- Erasing a customer blanks the reasons of its points adjustments (the ledger's one exception).
+--!include sales/300-events.sql
+--!include customers/495-data-requests.sql

@@ -242,7 +242,7 @@ describe("merge, replays and concurrency", () => {
 });
 
 describe("the ledger", () => {
-  it("is append-only, written by the database only, read with customers.view, and in the analysts' view", async () => {
+  it("is append-only, written by the database only, read with customers.view, in the analysts' view; an erasure blanks an adjustment's reason", async () => {
     const jo = await stub("Jo");
     await placeOrder(shop.cashier, shop.locationId, [line(shop.item.CAKE, 1)], { customerId: jo.id });
     expect(await sqlState(() => db.owner.query("update app_public.loyalty_point_entries set points = 1000 where customer_id = $1", [jo.id]))).toBe("IMMUT");
@@ -256,5 +256,9 @@ describe("the ledger", () => {
     const { rows } = await db.owner.query(
       "select kind, points, customer_name, staff_name from reporting.loyalty_ledger where customer_id = $1 order by created_at", [jo.id]);
     expect(rows.map((r) => [r.kind, r.points, r.customer_name])).toEqual([["earn", 12, "Jo"], ["adjustment", 3, "Jo"]]);
+    // Erasing Jo blanks the adjustment's words; the points stay, and the ledger stays closed to other changes.
+    await shop.owner.query("select app_public.erase_customer($1, 'Asked by the customer')", [jo.id]);
+    expect((await entries(jo.id)).map((e) => [e.kind, e.points, e.reason])).toEqual([["earn", 12, "Sale"], ["adjustment", 3, "[erased]"]]);
+    expect(await sqlState(() => db.owner.query("update app_public.loyalty_point_entries set reason = 'x' where customer_id = $1", [jo.id]))).toBe("IMMUT");
   });
 });
