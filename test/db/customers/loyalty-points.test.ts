@@ -204,6 +204,31 @@ describe("merge, replays and concurrency", () => {
     expect(await balance(p.id)).toBe(12);
   });
 
+  it("a merge racing a redemption of the duplicate's points: the merge moves what is left after it", async () => {
+    const p = await stub("Kit");
+    const d = await stub("Kitty");
+    const r = await reward("Racing", 20, 100);
+    await placeOrder(shop.cashier, shop.locationId, [line(shop.item.CAKE, 3)], { customerId: d.id }); // 37
+    const till = await terminal(db, shop.cashier);
+    const desk = await terminal(db, shop.manager);
+    try {
+      await till.query("begin");
+      await till.query("select id from app_public.place_order($1, $2::jsonb, $3, loyalty_reward_id => $4)",
+        [shop.locationId, JSON.stringify([line(shop.item.CAKE, 1)]), d.id, r.id]);
+      // The merge waits for the till's lock on the duplicate, then moves the balance left.
+      const merging = desk.query("select app_public.merge_customers($1, $2)", [p.id, d.id]);
+      await till.query("commit");
+      await merging;
+    } finally {
+      await till.end();
+      await desk.end();
+    }
+    const merge = (await shop.manager.query("select moved_points from app_public.customer_merges where duplicate_id = $1", [d.id])).rows[0];
+    expect(merge.moved_points).toBe(17);
+    expect(await balance(d.id)).toBe(0);
+    expect(await balance(p.id)).toBe(17);
+  });
+
   it("replaying the events to the consumer, or rebuilding the read models, earns and takes back nothing twice", async () => {
     const hal = await stub("Hal");
     const r = await reward("Treat", 10, 200);
