@@ -4448,6 +4448,97 @@ $$;
 COMMENT ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) IS 'The loyalty class of a purchase history at a time, with the given thresholds (null before the first visit).';
 
 --
+-- Name: loyalty_point_programs; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.loyalty_point_programs (
+    tenant_id text NOT NULL,
+    enabled boolean DEFAULT false NOT NULL,
+    earn_mode text DEFAULT 'amount'::text NOT NULL,
+    points_per_unit integer DEFAULT 1 NOT NULL,
+    unit_amount integer DEFAULT 100 NOT NULL,
+    points_per_visit integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT loyalty_point_programs_earn_mode_check CHECK ((earn_mode = ANY (ARRAY['amount'::text, 'visit'::text]))),
+    CONSTRAINT loyalty_point_programs_points_per_unit_check CHECK (((points_per_unit >= 1) AND (points_per_unit <= 1000))),
+    CONSTRAINT loyalty_point_programs_points_per_visit_check CHECK (((points_per_visit >= 1) AND (points_per_visit <= 100000))),
+    CONSTRAINT loyalty_point_programs_unit_amount_check CHECK (((unit_amount >= 1) AND (unit_amount <= 10000000)))
+);
+
+ALTER TABLE ONLY app_public.loyalty_point_programs FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE loyalty_point_programs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.loyalty_point_programs IS '@behavior -insert -update -delete
+The loyalty points program of a business (currentLoyaltyPointsProgram, updateLoyaltyPointsProgram).';
+
+--
+-- Name: COLUMN loyalty_point_programs.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_programs.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN loyalty_point_programs.enabled; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_programs.enabled IS 'Whether sales earn points and rewards can be redeemed.';
+
+--
+-- Name: COLUMN loyalty_point_programs.earn_mode; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_programs.earn_mode IS 'amount: pointsPerUnit points for every whole unitAmount cents paid (after discounts, before tax); visit: pointsPerVisit points per sale.';
+
+--
+-- Name: COLUMN loyalty_point_programs.points_per_unit; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_programs.points_per_unit IS 'Points for every whole unitAmount (earn mode amount).';
+
+--
+-- Name: COLUMN loyalty_point_programs.unit_amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_programs.unit_amount IS 'The amount, in cents of the business''s currency, that earns pointsPerUnit points (100 = 1.00).';
+
+--
+-- Name: COLUMN loyalty_point_programs.points_per_visit; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_programs.points_per_visit IS 'Points for every sale (earn mode visit).';
+
+--
+-- Name: loyalty_points_for_sale(app_public.loyalty_point_programs, bigint); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.loyalty_points_for_sale(p app_public.loyalty_point_programs, net bigint) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select case when not p.enabled or net <= 0 then 0
+              when p.earn_mode = 'visit' then p.points_per_visit
+              else least((net / p.unit_amount) * p.points_per_unit, 2000000000)::int end;
+$$;
+
+--
+-- Name: loyalty_points_program_of(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.loyalty_points_program_of(tenant_id text) RETURNS app_public.loyalty_point_programs
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select (p.program).* from (
+    select p as program, 1 as rank from app_public.loyalty_point_programs p where p.tenant_id = loyalty_points_program_of.tenant_id
+    union all
+    select row(loyalty_points_program_of.tenant_id, false, 'amount', 1, 100, 1, null::timestamptz, null::timestamptz)::app_public.loyalty_point_programs, 2
+  ) p order by p.rank limit 1;
+$$;
+
+--
 -- Name: loyalty_settings; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -5831,12 +5922,15 @@ CREATE TABLE app_public.orders (
     tier_name text,
     tier_discount_bps integer,
     tier_discount integer DEFAULT 0 NOT NULL,
+    loyalty_reward_id text,
+    loyalty_discount integer DEFAULT 0 NOT NULL,
     CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 500)),
     CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = ((cancelled_at IS NOT NULL) AND (cancel_reason IS NOT NULL)))),
     CONSTRAINT orders_check CHECK (((discount_total >= order_discount) AND (discount_total <= subtotal))),
     CONSTRAINT orders_check1 CHECK ((total = ((subtotal - discount_total) + tax_total))),
     CONSTRAINT orders_check2 CHECK (((paid_total >= 0) AND (paid_total <= total))),
     CONSTRAINT orders_check4 CHECK (((status = 'voided'::text) = ((voided_at IS NOT NULL) AND (void_reason IS NOT NULL)))),
+    CONSTRAINT orders_loyalty_discount_check CHECK (((loyalty_discount >= 0) AND ((loyalty_reward_id IS NULL) = (loyalty_discount = 0)))),
     CONSTRAINT orders_order_discount_check CHECK ((order_discount >= 0)),
     CONSTRAINT orders_refunded_total_check CHECK ((refunded_total >= 0)),
     CONSTRAINT orders_sale_time_check CHECK (((status = ANY (ARRAY['placed'::text, 'voided'::text])) = ((placed_at IS NOT NULL) AND (business_date IS NOT NULL)))),
@@ -6008,6 +6102,18 @@ COMMENT ON COLUMN app_public.orders.tier_discount_bps IS 'That tier''s discount 
 --
 
 COMMENT ON COLUMN app_public.orders.tier_discount IS 'The tier discount of the order, in cents off the amount paid (part of orderDiscount and discountTotal).';
+
+--
+-- Name: COLUMN orders.loyalty_reward_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.loyalty_reward_id IS 'The loyalty reward redeemed on this order, if any.';
+
+--
+-- Name: COLUMN orders.loyalty_discount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.orders.loyalty_discount IS 'What that reward took off, in cents (part of orderDiscount and discountTotal).';
 
 --
 -- Name: assert_account_tender(app_public.orders, integer); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9472,6 +9578,198 @@ CREATE FUNCTION app_private.log_account_action(tenant_id text, customer_id text,
 $$;
 
 --
+-- Name: loyalty_points__apply(app_private.events); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.loyalty_points__apply(evt app_private.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant constant text := evt.tenant_id;
+  the_order constant text := evt.payload ->> 'order_id';
+  customer text;
+  stage text;
+  earned int;
+  back bigint;
+begin
+  if evt.payload ->> 'customer_id' is null then
+    return;
+  end if;
+  customer := app_private.live_customer_id(tenant, evt.payload ->> 'customer_id');
+  if customer is null then
+    return;
+  end if;
+  if evt.type = 'order.placed.v1' then
+    select c.stage into stage from app_public.customers c where c.tenant_id = tenant and c.id = customer;
+    if stage not in ('stub', 'full') then
+      return;
+    end if;
+    earned := app_hidden.loyalty_points_for_sale(app_hidden.loyalty_points_program_of(tenant),
+      (evt.payload ->> 'subtotal')::bigint - (evt.payload ->> 'discount_total')::bigint);
+    if earned > 0 then
+      insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, order_id, staff_user_id)
+      values (tenant, customer, 'earn', earned, 'Sale', the_order, evt.payload ->> 'placed_by_user_id')
+      on conflict do nothing;
+    end if;
+  else
+    -- Whatever the order earned and redeemed, whoever holds the points now.
+    select -coalesce(sum(e.points), 0) into back from app_public.loyalty_point_entries e
+    where e.tenant_id = tenant and e.order_id = the_order and e.kind in ('earn', 'redeem');
+    if back <> 0 then
+      insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, order_id, staff_user_id)
+      values (tenant, customer, 'reversal', back,
+              case when evt.type = 'order.voided.v1' then 'Void' else 'Cancelled' end
+                || coalesce(': ' || left(coalesce(evt.payload ->> 'void_reason', evt.payload ->> 'cancel_reason'), 480), ''),
+              the_order, evt.actor_user_id)
+      on conflict do nothing;
+    end if;
+  end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION loyalty_points__apply(evt app_private.events); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.loyalty_points__apply(evt app_private.events) IS 'Consumer loyalty_points: a sale of a stub or full customer earns points; a void or cancellation takes back what the order earned and gives back what it redeemed; once per order.';
+
+--
+-- Name: loyalty_points_balance(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.loyalty_points_balance(tenant_id text, customer_id text) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(e.points), 0)::bigint from app_public.loyalty_point_entries e
+  where e.tenant_id = loyalty_points_balance.tenant_id and e.customer_id = loyalty_points_balance.customer_id;
+$$;
+
+--
+-- Name: loyalty_point_rewards; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.loyalty_point_rewards (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    name text NOT NULL,
+    points integer NOT NULL,
+    amount integer NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT loyalty_point_rewards_amount_check CHECK (((amount >= 1) AND (amount <= 100000000))),
+    CONSTRAINT loyalty_point_rewards_name_check CHECK (((name = btrim(name)) AND ((length(name) >= 1) AND (length(name) <= 60)))),
+    CONSTRAINT loyalty_point_rewards_points_check CHECK (((points >= 1) AND (points <= 10000000)))
+);
+
+ALTER TABLE ONLY app_public.loyalty_point_rewards FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE loyalty_point_rewards; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.loyalty_point_rewards IS '@behavior -insert -update -delete
+Rewards of the loyalty points program: so many points for so much off a sale.';
+
+--
+-- Name: COLUMN loyalty_point_rewards.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_rewards.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN loyalty_point_rewards.points; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_rewards.points IS '@behavior +orderBy
+The points it costs.';
+
+--
+-- Name: COLUMN loyalty_point_rewards.amount; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_rewards.amount IS 'What it takes off a sale, in cents of the business''s currency.';
+
+--
+-- Name: COLUMN loyalty_point_rewards.active; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_rewards.active IS 'Offered at the till; a reward turned off stays in the history.';
+
+--
+-- Name: loyalty_reward_for_order(text, text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.loyalty_reward_for_order(tenant_id text, customer_id text, reward_id text, lock boolean) RETURNS app_public.loyalty_point_rewards
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant constant text := loyalty_reward_for_order.tenant_id;
+  c app_public.customers;
+  reward app_public.loyalty_point_rewards;
+  balance bigint;
+begin
+  if reward_id is null then
+    return null;
+  end if;
+  if not (app_hidden.loyalty_points_program_of(tenant)).enabled then
+    perform app_hidden.raise_error('PTSNE', 'The loyalty points program is off: turn it on in Settings → Loyalty points.', field => 'loyalty_reward_id');
+  end if;
+  if customer_id is null then
+    perform app_hidden.raise_error('PTSNE', 'Attach the customer to redeem their points.', field => 'loyalty_reward_id');
+  end if;
+  if lock then
+    select x.* into c from app_public.customers x where x.tenant_id = tenant and x.id = loyalty_reward_for_order.customer_id for no key update;
+  else
+    select x.* into c from app_public.customers x where x.tenant_id = tenant and x.id = loyalty_reward_for_order.customer_id;
+  end if;
+  if c.stage not in ('stub', 'full') then
+    perform app_hidden.raise_error('PTSNE', 'A guest has no points: add a name and phone to the customer first.', c.id, 'loyalty_reward_id');
+  end if;
+  select r.* into reward from app_public.loyalty_point_rewards r where r.tenant_id = tenant and r.id = loyalty_reward_for_order.reward_id;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no reward %s.', left(reward_id, 40)));
+  end if;
+  if not reward.active then
+    perform app_hidden.raise_error('INACT', format('The reward %s is no longer offered.', reward.name));
+  end if;
+  balance := app_private.loyalty_points_balance(tenant, c.id);
+  if balance < reward.points then
+    perform app_hidden.raise_error('PTSLO', format('%s needs %s points; %s has %s.', reward.name, reward.points, c.display_name, balance),
+      c.id, 'loyalty_reward_id');
+  end if;
+  return reward;
+end;
+$$;
+
+--
+-- Name: loyalty_reward_values(text, integer, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.loyalty_reward_values(name text, points integer, amount integer) RETURNS app_public.loyalty_point_rewards
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  result app_public.loyalty_point_rewards;
+begin
+  result.name := app_hidden.assert_name('The reward''s name', loyalty_reward_values.name, 60, 'name');
+  if points is null or points not between 1 and 10000000 then
+    perform app_hidden.raise_error('BADIN', 'A reward costs between 1 and 10000000 points.', field => 'points');
+  end if;
+  if amount is null or amount not between 1 and 100000000 then
+    perform app_hidden.raise_error('BADIN', 'A reward takes between 1 cent and 1000000.00 off.', field => 'amount');
+  end if;
+  result.points := points;
+  result.amount := amount;
+  return result;
+end;
+$$;
+
+--
 -- Name: mark_crashed_runs(text[]); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10470,6 +10768,19 @@ CREATE FUNCTION app_private.recompute_invoices_paid(tenant_id text, customer_id 
           and i2.status <> 'void') x
   where i.tenant_id = recompute_invoices_paid.tenant_id and i.id = x.id
     and (i.amount_paid <> x.paid or i.status <> case when x.paid = i.total then 'paid' else 'open' end);
+$$;
+
+--
+-- Name: record_points_redemption(app_public.orders, app_public.loyalty_point_rewards, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.record_points_redemption(o app_public.orders, reward app_public.loyalty_point_rewards, actor text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, order_id, reward_id, staff_user_id)
+  select o.tenant_id, o.customer_id, 'redeem', -reward.points, 'Redeemed ' || reward.name, o.id, reward.id, actor
+  where reward.id is not null;
 $$;
 
 --
@@ -12451,8 +12762,9 @@ begin
       return new;
     end if;
   end if;
-  -- Erasing a customer (customers/495) blanks the reasons in its account's log and ledger; nothing else of them changes.
-  if tg_op = 'UPDATE' and tg_table_name in ('account_actions', 'account_entries') then
+  -- Erasing a customer (customers/495) blanks the reasons in its account's log and ledger, and of its loyalty points
+  -- adjustments; nothing else of them changes.
+  if tg_op = 'UPDATE' and tg_table_name in ('account_actions', 'account_entries', 'loyalty_point_entries') then
     if current_setting('app.erasing_customer_account', true) = old.tenant_id
        and (to_jsonb(new) - array['reason', 'before', 'after', 'memo']) = (to_jsonb(old) - array['reason', 'before', 'after', 'memo']) then
       return new;
@@ -12468,7 +12780,7 @@ $$;
 -- Name: FUNCTION tg__append_only(); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted, and the erasure of a customer''s personal data (event payloads, the reasons of its account''s log and ledger).';
+COMMENT ON FUNCTION app_private.tg__append_only() IS 'Trigger: refuses updates and deletes of ledger rows (IMMUT), except when their tenant is deleted, and the erasure of a customer''s personal data (event payloads, the reasons of its account''s log and ledger and of its loyalty points adjustments).';
 
 --
 -- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12810,6 +13122,29 @@ begin
   new.occurred_at := app_hidden.assert_recorded_time('The time of the activity', coalesce(new.occurred_at, now()), 'occurred_at');
   new.author_user_id := app_hidden.change_actor();
   perform app_hidden.assert_live_customer(new.tenant_id, new.customer_id);
+  return new;
+end;
+$$;
+
+--
+-- Name: tg_customer_merges__move_points(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_merges__move_points() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  moved bigint := app_private.loyalty_points_balance(new.tenant_id, new.duplicate_id);
+  d_number text;
+begin
+  new.moved_points := moved;
+  if moved <> 0 then
+    select c.customer_number into d_number from app_public.customers c where c.tenant_id = new.tenant_id and c.id = new.duplicate_id;
+    insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, merge_id, staff_user_id)
+    values (new.tenant_id, new.duplicate_id, 'merge', -moved, 'Merged into another customer', new.id, new.merged_by_user_id),
+           (new.tenant_id, new.primary_id, 'merge', moved, 'Merged from ' || coalesce(d_number, 'a duplicate'), new.id, new.merged_by_user_id);
+  end if;
   return new;
 end;
 $$;
@@ -14155,6 +14490,115 @@ $$;
 COMMENT ON FUNCTION app_public.add_customer_favourite_item(customer_id text, catalog_item_id text) IS 'Adds a catalog item to a customer''s favourites (needs customers.update; at most 20).';
 
 --
+-- Name: loyalty_point_entries; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.loyalty_point_entries (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    kind text NOT NULL,
+    points integer NOT NULL,
+    reason text NOT NULL,
+    order_id text,
+    reward_id text,
+    merge_id text,
+    staff_user_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT loyalty_point_entries_check CHECK (((kind <> ALL (ARRAY['earn'::text, 'redeem'::text, 'reversal'::text])) OR (order_id IS NOT NULL))),
+    CONSTRAINT loyalty_point_entries_check1 CHECK (((kind = 'earn'::text) <= (points > 0))),
+    CONSTRAINT loyalty_point_entries_check2 CHECK (((kind = 'redeem'::text) = (reward_id IS NOT NULL))),
+    CONSTRAINT loyalty_point_entries_check3 CHECK (((kind = 'redeem'::text) <= (points < 0))),
+    CONSTRAINT loyalty_point_entries_check4 CHECK (((kind = 'merge'::text) = (merge_id IS NOT NULL))),
+    CONSTRAINT loyalty_point_entries_kind_check CHECK ((kind = ANY (ARRAY['earn'::text, 'redeem'::text, 'reversal'::text, 'adjustment'::text, 'merge'::text]))),
+    CONSTRAINT loyalty_point_entries_points_check CHECK ((points <> 0)),
+    CONSTRAINT loyalty_point_entries_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 500)))
+);
+
+ALTER TABLE ONLY app_public.loyalty_point_entries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.loyalty_point_entries IS '@behavior -insert -update -delete
+The loyalty points ledger: points earned on a sale, redeemed for a reward, given back or taken back by a void, adjusted by an owner, moved by a merge. A customer''s balance is the sum of its entries. Never changed.';
+
+--
+-- Name: COLUMN loyalty_point_entries.tenant_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_entries.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN loyalty_point_entries.kind; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_entries.kind IS 'earn (a sale), redeem (a reward on a sale), reversal (a void or cancellation taking back what its order earned and giving back what it redeemed), adjustment (by an owner), merge (a merge moving a duplicate''s balance).';
+
+--
+-- Name: COLUMN loyalty_point_entries.points; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_entries.points IS '@behavior +orderBy
+Positive adds to the balance, negative takes off.';
+
+--
+-- Name: COLUMN loyalty_point_entries.merge_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_entries.merge_id IS 'The customer merge that moved these points (customerMerges).';
+
+--
+-- Name: COLUMN loyalty_point_entries.created_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.loyalty_point_entries.created_at IS '@behavior +orderBy';
+
+--
+-- Name: adjust_loyalty_points(text, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.adjust_loyalty_points(customer_id text, points integer, reason text) RETURNS app_public.loyalty_point_entries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  why text := app_hidden.assert_name('The reason for the adjustment', reason, 500, 'reason');
+  c app_public.customers;
+  balance bigint;
+  result app_public.loyalty_point_entries;
+begin
+  if points is null or points = 0 or abs(points) > 10000000 then
+    perform app_hidden.raise_error('BADIN', 'An adjustment adds or takes off between 1 and 10000000 points.', field => 'points');
+  end if;
+  select x.* into c from app_public.customers x where x.tenant_id = tenant and x.id = adjust_loyalty_points.customer_id for no key update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', left(adjust_loyalty_points.customer_id, 40)));
+  end if;
+  if c.status in ('merged', 'erased') then
+    perform app_hidden.raise_error('BADIN', 'This customer was merged or erased: adjust the points of the customer that holds them.');
+  end if;
+  balance := app_private.loyalty_points_balance(tenant, c.id);
+  if balance + points < 0 then
+    perform app_hidden.raise_error('PTSLO', format('%s has %s points: taking off %s would go below zero.', c.display_name, balance, -points), c.id, 'points');
+  end if;
+  insert into app_public.loyalty_point_entries (tenant_id, customer_id, kind, points, reason, staff_user_id)
+  values (tenant, c.id, 'adjustment', points, why, app_hidden.current_user_id())
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION adjust_loyalty_points(customer_id text, points integer, reason text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.adjust_loyalty_points(customer_id text, points integer, reason text) IS '@resultFieldName entry
+Adds (positive) or takes off (negative) loyalty points by hand, with a reason (needs settings.update). The balance cannot go below zero (PTSLO).';
+
+--
 -- Name: archive_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -15228,6 +15672,32 @@ $$;
 COMMENT ON FUNCTION app_public.create_customer_type(label text) IS 'Adds a customer type (needs settings.update); names are unique in the business (DUPLI).';
 
 --
+-- Name: create_loyalty_point_reward(text, integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_loyalty_point_reward(name text, points integer, amount integer) RETURNS app_public.loyalty_point_rewards
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  v app_public.loyalty_point_rewards := app_private.loyalty_reward_values(name, points, amount);
+  result app_public.loyalty_point_rewards;
+begin
+  insert into app_public.loyalty_point_rewards (tenant_id, name, points, amount)
+  values (tenant, v.name, v.points, v.amount)
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_loyalty_point_reward(name text, points integer, amount integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_loyalty_point_reward(name text, points integer, amount integer) IS 'Adds a reward to the loyalty points program (needs settings.update): so many points for amount cents off a sale.';
+
+--
 -- Name: create_role(text, text[]); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -15347,6 +15817,24 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.current_billing_subscription() IS 'The subscription of the current business (needs settings.view).';
+
+--
+-- Name: current_loyalty_points_program(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.current_loyalty_points_program() RETURNS app_public.loyalty_point_programs
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select p.* from app_hidden.loyalty_points_program_of(app_hidden.current_tenant_id()) p
+  where app_hidden.current_tenant_id() is not null;
+$$;
+
+--
+-- Name: FUNCTION current_loyalty_points_program(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.current_loyalty_points_program() IS 'The loyalty points program of the current business (off, 1 point per 1.00, until an owner changes it).';
 
 --
 -- Name: current_loyalty_settings(); Type: FUNCTION; Schema: app_public; Owner: -
@@ -16261,6 +16749,25 @@ $$;
 COMMENT ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) IS 'When the latest of those orders was placed (stats.lastVisitAt).';
 
 --
+-- Name: customers_loyalty_points(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_loyalty_points(c app_public.customers) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(sum(e.points), 0)::bigint from app_public.loyalty_point_entries e
+  where e.tenant_id = c.tenant_id and e.customer_id = c.id;
+$$;
+
+--
+-- Name: FUNCTION customers_loyalty_points(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_loyalty_points(c app_public.customers) IS '@notNull
+The customer''s loyalty points balance: the sum of its ledger entries (loyaltyPointEntries).';
+
+--
 -- Name: customers_matched_contact(app_public.customers, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -16791,6 +17298,9 @@ begin
   where x.tenant_id = tenant and x.customer_id = any(ids);
   update app_public.account_entries e set memo = '[erased]'
   where e.tenant_id = tenant and e.customer_id = any(ids) and e.kind in ('write_off', 'refund') and e.memo is not null;
+  -- An owner's loyalty points adjustment gives its reason in words (customers/477); the points stay.
+  update app_public.loyalty_point_entries e set reason = '[erased]'
+  where e.tenant_id = tenant and e.customer_id = any(ids) and e.kind = 'adjustment';
   perform set_config('app.erasing_customer_account', '', true);
   update app_public.account_suspensions s
     set reason = '[erased]', reactivation_reason = case when s.reactivation_reason is not null then '[erased]' end
@@ -17320,10 +17830,10 @@ COMMENT ON FUNCTION app_public.orders_refundable_lines(o app_public.orders) IS '
 Each line of the order with the units already refunded and the units that can still be (a sale''s; an open or voided order takes no refund).';
 
 --
--- Name: place_order(text, jsonb, text, integer, timestamp with time zone); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: place_order(text, jsonb, text, integer, timestamp with time zone, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text DEFAULT NULL::text, discount integer DEFAULT 0, placed_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS app_public.orders
+CREATE FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text DEFAULT NULL::text, discount integer DEFAULT 0, placed_at timestamp with time zone DEFAULT NULL::timestamp with time zone, loyalty_reward_id text DEFAULT NULL::text) RETURNS app_public.orders
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -17335,6 +17845,7 @@ declare
   order_discount int := coalesce(place_order.discount, 0);
   customer text;
   tier app_public.customer_tiers;
+  reward app_public.loyalty_point_rewards;
   priced app_private.priced_line[];
   total bigint;
   sale_time timestamptz;
@@ -17359,6 +17870,9 @@ begin
   -- whatever a concurrent change of the customer's tier does.
   tier := app_private.order_tier(tenant, customer);
   tax := app_private.location_tax(tenant, loc.id);
+  -- A loyalty reward: the customer locked, the balance checked; its amount joins the order discount.
+  reward := app_private.loyalty_reward_for_order(tenant, customer, place_order.loyalty_reward_id, true);
+  order_discount := order_discount + coalesce(reward.amount, 0);
   select array_agg(p order by p.line_no), sum(p.total) into priced, total
   from app_private.price_lines(tenant, place_order.lines, order_discount, tax.rate_bps, tax.inclusive, coalesce(tier.discount_bps, 0)) p;
   -- An import is a sale of its time; an order with nothing to pay is a sale now; others are open.
@@ -17366,13 +17880,14 @@ begin
 
   insert into app_public.orders (tenant_id, location_id, customer_id, status, subtotal, order_discount, discount_total,
                                  tax_rate_bps, tax_name, tax_inclusive, tax_total, total, placed_at, business_date, placed_by_user_id,
-                                 tier_name, tier_discount_bps, tier_discount)
+                                 tier_name, tier_discount_bps, tier_discount, loyalty_reward_id, loyalty_discount)
   select tenant, loc.id, customer, case when sale_time is null then 'open' else 'placed' end, sum(p.subtotal),
          sum(p.order_discount_share), sum(p.line_discount) + sum(p.order_discount_share), tax.rate_bps, tax.name, tax.inclusive,
          sum(p.tax), sum(p.total), sale_time, app_hidden.business_date(sale_time, loc.timezone), me,
-         tier.name, tier.discount_bps, coalesce(max(p.tier_discount), 0)
+         tier.name, tier.discount_bps, coalesce(max(p.tier_discount), 0), reward.id, coalesce(reward.amount, 0)
   from unnest(priced) p
   returning * into result;
+  perform app_private.record_points_redemption(result, reward, me);
 
   insert into app_public.order_lines (tenant_id, order_id, line_no, catalog_item_id, sku, name, unit_price, quantity,
                                       subtotal, line_discount, order_discount_share, net_total, tax, total, tax_inclusive)
@@ -17389,11 +17904,11 @@ end;
 $$;
 
 --
--- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone, loyalty_reward_id text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) IS '@resultFieldName order
-Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices, the customer''s tier discount (recorded on the order: tierName, tierDiscountBps, tierDiscount; later tier changes never change the order) and the tax rate the location charges: tax per line on the discounted amount, rounded half up (with a rate included in prices, the part of the amount that is tax; the lines are then kept without tax). The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once.';
+COMMENT ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone, loyalty_reward_id text) IS '@resultFieldName order
+Opens an order (needs sales.sell). lines is a JSON list of {"catalog_item_id": "…", "quantity": 1, "discount": 0} (discount in minor units off that line); discount is off the whole order. Totals are computed from catalog prices, the customer''s tier discount (recorded on the order: tierName, tierDiscountBps, tierDiscount; later tier changes never change the order) and the tax rate the location charges: tax per line on the discounted amount, rounded half up (with a rate included in prices, the part of the amount that is tax; the lines are then kept without tax). The order is open — not a sale, no stock taken — until payments (recordTender) cover its total; an order with nothing to pay is a sale at once. placedAt records a past sale (an import, owners only): a sale at once. loyaltyRewardId redeems a loyalty reward of the attached customer: its amount joins the order discount (loyaltyDiscount) and its points leave the balance (PTSLO when short, PTSNE when the customer cannot redeem); voiding or cancelling the order gives them back.';
 
 --
 -- Name: plans_change_problem(app_public.plans); Type: FUNCTION; Schema: app_public; Owner: -
@@ -17611,10 +18126,10 @@ $$;
 COMMENT ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) IS 'Shows what mergeCustomers would make of the two customers, without changing anything (needs customers.merge).';
 
 --
--- Name: quote_order(jsonb, integer, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: quote_order(jsonb, integer, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0, location_id text DEFAULT NULL::text, customer_id text DEFAULT NULL::text) RETURNS app_public.order_quote
+CREATE FUNCTION app_public.quote_order(lines jsonb, discount integer DEFAULT 0, location_id text DEFAULT NULL::text, customer_id text DEFAULT NULL::text, loyalty_reward_id text DEFAULT NULL::text) RETURNS app_public.order_quote
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -17622,6 +18137,8 @@ declare
   tenant text := app_hidden.assert_permission('sales.sell');
   tax record;
   tier app_public.customer_tiers;
+  customer text;
+  reward app_public.loyalty_point_rewards;
   result app_public.order_quote;
 begin
   if quote_order.location_id is not null
@@ -17629,23 +18146,26 @@ begin
     perform app_hidden.raise_error('NOTFD', format('There is no location %s.', left(quote_order.location_id, 40)));
   end if;
   tax := app_private.location_tax(tenant, quote_order.location_id);
-  tier := app_private.order_tier(tenant, app_private.order_customer_id(tenant, quote_order.customer_id));
+  customer := app_private.order_customer_id(tenant, quote_order.customer_id);
+  tier := app_private.order_tier(tenant, customer);
+  -- A loyalty reward joins the order discount (customers/477-loyalty-points.sql).
+  reward := app_private.loyalty_reward_for_order(tenant, customer, quote_order.loyalty_reward_id, false);
   select sum(p.subtotal)::int, (sum(p.line_discount) + sum(p.order_discount_share))::int, tax.rate_bps,
          sum(p.tax)::int, sum(p.total)::int,
          jsonb_agg(to_jsonb(p) - 'inventory_item_id' - 'tier_discount' order by p.line_no), tax.name, tax.inclusive,
          tier.name, tier.discount_bps, max(p.tier_discount)
     into result
-  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0), tax.rate_bps, tax.inclusive,
+  from app_private.price_lines(tenant, quote_order.lines, coalesce(quote_order.discount, 0) + coalesce(reward.amount, 0), tax.rate_bps, tax.inclusive,
                                coalesce(tier.discount_bps, 0)) p;
   return result;
 end;
 $$;
 
 --
--- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text, customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text, customer_id text, loyalty_reward_id text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder, with the tax rate the location charges (the business''s default rate without a location) and the tier discount of the customer, if one is given. lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
+COMMENT ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text, loyalty_reward_id text) IS 'Prices a cart without placing it (needs sales.sell): the same validation, totals and rounding as placeOrder, with the tax rate the location charges (the business''s default rate without a location), the tier discount of the customer, if one is given, and the loyalty reward to redeem (its amount joins the discount; PTSNE, PTSLO as placeOrder). lines is a JSON list of {"catalog_item_id", "quantity", "discount"?}; discount is cents off the whole order.';
 
 --
 -- Name: reactivate_customer_account(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -19354,6 +19874,84 @@ $$;
 --
 
 COMMENT ON FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) IS 'Changes a customer tier (needs settings.update; every field is given, as on createCustomerTier). A new discount applies to sales from now on; orders already placed keep theirs.';
+
+--
+-- Name: update_loyalty_point_reward(text, text, integer, integer, boolean); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_loyalty_point_reward(id text, name text, points integer, amount integer, active boolean DEFAULT true) RETURNS app_public.loyalty_point_rewards
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  v app_public.loyalty_point_rewards;
+  result app_public.loyalty_point_rewards;
+begin
+  if not exists (select 1 from app_public.loyalty_point_rewards r where r.tenant_id = tenant and r.id = update_loyalty_point_reward.id) then
+    perform app_hidden.raise_error('NOTFD', format('There is no reward %s.', left(update_loyalty_point_reward.id, 40)));
+  end if;
+  v := app_private.loyalty_reward_values(name, points, amount);
+  update app_public.loyalty_point_rewards r set
+    name = v.name, points = v.points, amount = v.amount, active = coalesce(update_loyalty_point_reward.active, true), updated_at = now()
+  where r.tenant_id = tenant and r.id = update_loyalty_point_reward.id
+  returning * into result;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_loyalty_point_reward(id text, name text, points integer, amount integer, active boolean); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_loyalty_point_reward(id text, name text, points integer, amount integer, active boolean) IS 'Changes a reward (needs settings.update); active false stops offering it (a reward is never deleted: the history names it). Orders already placed keep what they took.';
+
+--
+-- Name: update_loyalty_points_program(boolean, text, integer, integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.update_loyalty_points_program(enabled boolean DEFAULT NULL::boolean, earn_mode text DEFAULT NULL::text, points_per_unit integer DEFAULT NULL::integer, unit_amount integer DEFAULT NULL::integer, points_per_visit integer DEFAULT NULL::integer) RETURNS app_public.loyalty_point_programs
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_permission('settings.update');
+  cur app_public.loyalty_point_programs;
+  result app_public.loyalty_point_programs;
+begin
+  if earn_mode is not null and earn_mode not in ('amount', 'visit') then
+    perform app_hidden.raise_error('BADIN', 'Points are earned per amount or per visit.', field => 'earn_mode');
+  elsif points_per_unit is not null and points_per_unit not between 1 and 1000 then
+    perform app_hidden.raise_error('BADIN', 'Points per amount: between 1 and 1000.', field => 'points_per_unit');
+  elsif unit_amount is not null and unit_amount not between 1 and 10000000 then
+    perform app_hidden.raise_error('BADIN', 'The amount that earns them: between 1 cent and 100000.00.', field => 'unit_amount');
+  elsif points_per_visit is not null and points_per_visit not between 1 and 100000 then
+    perform app_hidden.raise_error('BADIN', 'Points per visit: between 1 and 100000.', field => 'points_per_visit');
+  end if;
+  insert into app_public.loyalty_point_programs (tenant_id) values (tenant) on conflict do nothing;
+  select p.* into cur from app_public.loyalty_point_programs p where p.tenant_id = tenant for update;
+  update app_public.loyalty_point_programs p set
+    enabled = coalesce(update_loyalty_points_program.enabled, p.enabled),
+    earn_mode = coalesce(update_loyalty_points_program.earn_mode, p.earn_mode),
+    points_per_unit = coalesce(update_loyalty_points_program.points_per_unit, p.points_per_unit),
+    unit_amount = coalesce(update_loyalty_points_program.unit_amount, p.unit_amount),
+    points_per_visit = coalesce(update_loyalty_points_program.points_per_visit, p.points_per_visit),
+    updated_at = now()
+  where p.tenant_id = tenant
+  returning * into result;
+  insert into app_public.audit_entries (tenant_id, entity, entity_id, action, actor_user_id, changes)
+  select tenant, 'loyalty_point_programs', tenant, 'update', app_hidden.current_user_id(), d.diff
+  from (select app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result), array['tenant_id', 'created_at', 'updated_at']) as diff) d
+  where d.diff <> '{}'::jsonb;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION update_loyalty_points_program(enabled boolean, earn_mode text, points_per_unit integer, unit_amount integer, points_per_visit integer); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.update_loyalty_points_program(enabled boolean, earn_mode text, points_per_unit integer, unit_amount integer, points_per_visit integer) IS 'Changes the loyalty points program (needs settings.update): on or off, and how points are earned — pointsPerUnit for every whole unitAmount cents paid after discounts and before tax (earnMode amount), or pointsPerVisit per sale (earnMode visit). Applies to sales from now on.';
 
 --
 -- Name: update_loyalty_settings(integer, integer, integer); Type: FUNCTION; Schema: app_public; Owner: -
@@ -21211,6 +21809,7 @@ CREATE TABLE app_public.customer_merges (
     notes_note_id text,
     merged_by_user_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    moved_points integer DEFAULT 0 NOT NULL,
     CONSTRAINT customer_merges_check CHECK ((primary_id <> duplicate_id))
 );
 
@@ -21288,6 +21887,12 @@ COMMENT ON COLUMN app_public.customer_merges.notes_note_id IS 'When both custome
 --
 
 COMMENT ON COLUMN app_public.customer_merges.merged_by_user_id IS 'Who merged them.';
+
+--
+-- Name: COLUMN customer_merges.moved_points; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_merges.moved_points IS 'The duplicate''s loyalty points balance, moved to the primary.';
 
 --
 -- Name: customer_notes; Type: TABLE; Schema: app_public; Owner: -
@@ -22137,6 +22742,40 @@ CREATE VIEW reporting.item_sales_by_day WITH (security_barrier='true') AS
 --
 
 COMMENT ON VIEW reporting.item_sales_by_day IS 'What each catalog item sold per location and business date, in the business''s currency (refunds taken out on the day they were made). quantity_sold and net_revenue are net of refunds; gross_revenue is the day''s sales before discounts; both before tax. item_name is the name on its latest sale of the day; sku is the current one.';
+
+--
+-- Name: loyalty_ledger; Type: VIEW; Schema: reporting; Owner: -
+--
+
+CREATE VIEW reporting.loyalty_ledger WITH (security_barrier='true') AS
+ SELECT e.id AS entry_id,
+    e.created_at,
+    e.customer_id,
+    c.customer_number,
+    c.display_name AS customer_name,
+    c.stage AS customer_stage,
+    e.kind,
+    e.points,
+    e.reason,
+    e.order_id,
+    o.business_date AS order_business_date,
+    e.reward_id,
+    r.name AS reward_name,
+    e.merge_id,
+    e.staff_user_id,
+    u.name AS staff_name
+   FROM ((((app_public.loyalty_point_entries e
+     JOIN app_public.customers c ON (((c.tenant_id = e.tenant_id) AND (c.id = e.customer_id))))
+     LEFT JOIN app_public.orders o ON (((o.tenant_id = e.tenant_id) AND (o.id = e.order_id))))
+     LEFT JOIN app_public.loyalty_point_rewards r ON (((r.tenant_id = e.tenant_id) AND (r.id = e.reward_id))))
+     LEFT JOIN app_public.users u ON ((u.id = e.staff_user_id)))
+  WHERE ((CURRENT_USER = 'bo_owner'::name) OR (e.tenant_id = ( SELECT app_hidden.analyst_tenant_id() AS analyst_tenant_id)));
+
+--
+-- Name: VIEW loyalty_ledger; Type: COMMENT; Schema: reporting; Owner: -
+--
+
+COMMENT ON VIEW reporting.loyalty_ledger IS 'Every loyalty points entry of the business: earned on a sale, redeemed for a reward, a void''s reversal, an adjustment, a merge; with the customer, order, reward and staff member. sum(points) by customer_id is the balance.';
 
 --
 -- Name: receivables; Type: VIEW; Schema: reporting; Owner: -
@@ -23357,6 +23996,45 @@ ALTER TABLE ONLY app_public.locations
 COMMENT ON CONSTRAINT locations_tenant_id_name_key ON app_public.locations IS '@behavior -single -update -delete';
 
 --
+-- Name: loyalty_point_entries loyalty_point_entries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_entries
+    ADD CONSTRAINT loyalty_point_entries_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT loyalty_point_entries_pkey ON loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_entries_pkey ON app_public.loyalty_point_entries IS '@behavior -single -update -delete';
+
+--
+-- Name: loyalty_point_programs loyalty_point_programs_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_programs
+    ADD CONSTRAINT loyalty_point_programs_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: CONSTRAINT loyalty_point_programs_pkey ON loyalty_point_programs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_programs_pkey ON app_public.loyalty_point_programs IS '@behavior -*';
+
+--
+-- Name: loyalty_point_rewards loyalty_point_rewards_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_rewards
+    ADD CONSTRAINT loyalty_point_rewards_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: CONSTRAINT loyalty_point_rewards_pkey ON loyalty_point_rewards; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_rewards_pkey ON app_public.loyalty_point_rewards IS '@behavior -update -delete';
+
+--
 -- Name: loyalty_settings loyalty_settings_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -24488,6 +25166,30 @@ CREATE INDEX invitations_token_idx ON app_public.invitations USING btree (token_
 CREATE INDEX locations_tax_rate_idx ON app_public.locations USING btree (tenant_id, tax_rate_id) WHERE (tax_rate_id IS NOT NULL);
 
 --
+-- Name: loyalty_point_entries_customer_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX loyalty_point_entries_customer_idx ON app_public.loyalty_point_entries USING btree (tenant_id, customer_id) INCLUDE (points);
+
+--
+-- Name: loyalty_point_entries_order_kind_key; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE UNIQUE INDEX loyalty_point_entries_order_kind_key ON app_public.loyalty_point_entries USING btree (tenant_id, order_id, kind) WHERE (order_id IS NOT NULL);
+
+--
+-- Name: loyalty_point_entries_reward_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX loyalty_point_entries_reward_idx ON app_public.loyalty_point_entries USING btree (tenant_id, reward_id) WHERE (reward_id IS NOT NULL);
+
+--
+-- Name: loyalty_point_entries_staff_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX loyalty_point_entries_staff_idx ON app_public.loyalty_point_entries USING btree (staff_user_id);
+
+--
 -- Name: memberships_role_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -24546,6 +25248,12 @@ CREATE INDEX orders_customer_voided_idx ON app_public.orders USING btree (tenant
 --
 
 CREATE INDEX orders_location_date_idx ON app_public.orders USING btree (tenant_id, location_id, business_date);
+
+--
+-- Name: orders_loyalty_reward_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX orders_loyalty_reward_idx ON app_public.orders USING btree (tenant_id, loyalty_reward_id) WHERE (loyalty_reward_id IS NOT NULL);
 
 --
 -- Name: orders_open_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -24774,6 +25482,12 @@ CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.cash_drawe
 --
 
 CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.inventory_movements FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
+
+--
+-- Name: loyalty_point_entries _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _010_append_only BEFORE DELETE OR UPDATE ON app_public.loyalty_point_entries FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
 
 --
 -- Name: order_lines _010_append_only; Type: TRIGGER; Schema: app_public; Owner: -
@@ -25028,6 +25742,18 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.inventory_i
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
 
 --
+-- Name: loyalty_point_programs _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.loyalty_point_programs FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: loyalty_point_rewards _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.loyalty_point_rewards FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
 -- Name: memberships _100_timestamps; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -25074,6 +25800,12 @@ CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON app_public.users FOR E
 --
 
 CREATE TRIGGER _200_create_stats AFTER INSERT ON app_public.customers REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_customers__create_stats();
+
+--
+-- Name: customer_merges _200_move_points; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _200_move_points BEFORE INSERT ON app_public.customer_merges FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_merges__move_points();
 
 --
 -- Name: tenants _200_rescale_prices; Type: TRIGGER; Schema: app_public; Owner: -
@@ -25200,6 +25932,12 @@ CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.invitat
 --
 
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
+
+--
+-- Name: loyalty_point_rewards _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_public.loyalty_point_rewards FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'updated_at');
 
 --
 -- Name: memberships _500_audit; Type: TRIGGER; Schema: app_public; Owner: -
@@ -27006,6 +27744,101 @@ ALTER TABLE ONLY app_public.locations
     ADD CONSTRAINT locations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: loyalty_point_entries loyalty_point_entries_staff_user_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_entries
+    ADD CONSTRAINT loyalty_point_entries_staff_user_id_fkey FOREIGN KEY (staff_user_id) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: CONSTRAINT loyalty_point_entries_staff_user_id_fkey ON loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_entries_staff_user_id_fkey ON app_public.loyalty_point_entries IS '@fieldName staffUser
+@foreignFieldName loyaltyPointEntriesMade';
+
+--
+-- Name: loyalty_point_entries loyalty_point_entries_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_entries
+    ADD CONSTRAINT loyalty_point_entries_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id);
+
+--
+-- Name: CONSTRAINT loyalty_point_entries_tenant_id_customer_id_fkey ON loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_entries_tenant_id_customer_id_fkey ON app_public.loyalty_point_entries IS '@fieldName customer
+@foreignFieldName loyaltyPointEntries';
+
+--
+-- Name: loyalty_point_entries loyalty_point_entries_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_entries
+    ADD CONSTRAINT loyalty_point_entries_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT loyalty_point_entries_tenant_id_fkey ON loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_entries_tenant_id_fkey ON app_public.loyalty_point_entries IS '@behavior -*';
+
+--
+-- Name: loyalty_point_entries loyalty_point_entries_tenant_id_order_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_entries
+    ADD CONSTRAINT loyalty_point_entries_tenant_id_order_id_fkey FOREIGN KEY (tenant_id, order_id) REFERENCES app_public.orders(tenant_id, id);
+
+--
+-- Name: CONSTRAINT loyalty_point_entries_tenant_id_order_id_fkey ON loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_entries_tenant_id_order_id_fkey ON app_public.loyalty_point_entries IS '@fieldName order
+@foreignFieldName loyaltyPointEntries';
+
+--
+-- Name: loyalty_point_entries loyalty_point_entries_tenant_id_reward_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_entries
+    ADD CONSTRAINT loyalty_point_entries_tenant_id_reward_id_fkey FOREIGN KEY (tenant_id, reward_id) REFERENCES app_public.loyalty_point_rewards(tenant_id, id);
+
+--
+-- Name: CONSTRAINT loyalty_point_entries_tenant_id_reward_id_fkey ON loyalty_point_entries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_entries_tenant_id_reward_id_fkey ON app_public.loyalty_point_entries IS '@fieldName reward
+@foreignFieldName entries';
+
+--
+-- Name: loyalty_point_programs loyalty_point_programs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_programs
+    ADD CONSTRAINT loyalty_point_programs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT loyalty_point_programs_tenant_id_fkey ON loyalty_point_programs; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_programs_tenant_id_fkey ON app_public.loyalty_point_programs IS '@behavior -*';
+
+--
+-- Name: loyalty_point_rewards loyalty_point_rewards_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.loyalty_point_rewards
+    ADD CONSTRAINT loyalty_point_rewards_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: CONSTRAINT loyalty_point_rewards_tenant_id_fkey ON loyalty_point_rewards; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT loyalty_point_rewards_tenant_id_fkey ON app_public.loyalty_point_rewards IS '@behavior -*';
+
+--
 -- Name: loyalty_settings loyalty_settings_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -27201,6 +28034,20 @@ ALTER TABLE ONLY app_public.orders
 --
 
 COMMENT ON CONSTRAINT orders_customer_fkey ON app_public.orders IS '@fieldName customer
+@foreignFieldName orders';
+
+--
+-- Name: orders orders_loyalty_reward_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.orders
+    ADD CONSTRAINT orders_loyalty_reward_fkey FOREIGN KEY (tenant_id, loyalty_reward_id) REFERENCES app_public.loyalty_point_rewards(tenant_id, id);
+
+--
+-- Name: CONSTRAINT orders_loyalty_reward_fkey ON orders; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON CONSTRAINT orders_loyalty_reward_fkey ON app_public.orders IS '@fieldName loyaltyReward
 @foreignFieldName orders';
 
 --
@@ -28272,6 +29119,36 @@ CASE
 END);
 
 --
+-- Name: loyalty_point_entries active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.loyalty_point_entries AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_programs active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.loyalty_point_programs AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_rewards active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_delete ON app_public.loyalty_point_rewards AS RESTRICTIVE FOR DELETE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: loyalty_settings active_tenant_delete; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -28676,6 +29553,36 @@ END);
 --
 
 CREATE POLICY active_tenant_insert ON app_public.locations AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_entries active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.loyalty_point_entries AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_programs active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.loyalty_point_programs AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_rewards active_tenant_insert; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_insert ON app_public.loyalty_point_rewards AS RESTRICTIVE FOR INSERT TO bo_owner WITH CHECK (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -29214,6 +30121,48 @@ END);
 --
 
 CREATE POLICY active_tenant_only ON app_public.locations AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_entries active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.loyalty_point_entries AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_programs active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.loyalty_point_programs AS RESTRICTIVE TO bo_visitor USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_rewards active_tenant_only; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_only ON app_public.loyalty_point_rewards AS RESTRICTIVE TO bo_visitor USING (
 CASE
     WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
     ELSE app_hidden.tenant_suspended_error()
@@ -29808,6 +30757,48 @@ CASE
 END);
 
 --
+-- Name: loyalty_point_entries active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.loyalty_point_entries AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_programs active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.loyalty_point_programs AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
+-- Name: loyalty_point_rewards active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY active_tenant_update ON app_public.loyalty_point_rewards AS RESTRICTIVE FOR UPDATE TO bo_owner USING (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END) WITH CHECK (
+CASE
+    WHEN (tenant_id IS DISTINCT FROM ( SELECT app_hidden.current_suspended_tenant_id() AS current_suspended_tenant_id)) THEN true
+    ELSE app_hidden.tenant_suspended_error()
+END);
+
+--
 -- Name: loyalty_settings active_tenant_update; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -30154,6 +31145,24 @@ CREATE POLICY all_for_owner ON app_public.invitations TO bo_owner USING (true) W
 CREATE POLICY all_for_owner ON app_public.locations TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: loyalty_point_entries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.loyalty_point_entries TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: loyalty_point_programs all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.loyalty_point_programs TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: loyalty_point_rewards all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.loyalty_point_rewards TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: loyalty_settings all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -30484,6 +31493,24 @@ ALTER TABLE app_public.invitations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.locations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: loyalty_point_entries; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.loyalty_point_entries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: loyalty_point_programs; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.loyalty_point_programs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: loyalty_point_rewards; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.loyalty_point_rewards ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: loyalty_settings; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -30622,6 +31649,18 @@ CREATE POLICY select_own_tenant ON app_public.inventory_movements FOR SELECT TO 
 --
 
 CREATE POLICY select_own_tenant ON app_public.locations FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: loyalty_point_programs select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.loyalty_point_programs FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: loyalty_point_rewards select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_own_tenant ON app_public.loyalty_point_rewards FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: order_lines select_own_tenant; Type: POLICY; Schema: app_public; Owner: -
@@ -30858,6 +31897,12 @@ CREATE POLICY select_with_permission ON app_public.customers FOR SELECT TO bo_vi
 --
 
 CREATE POLICY select_with_permission ON app_public.invitations FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('settings.view'::text) AS has_permission)));
+
+--
+-- Name: loyalty_point_entries select_with_permission; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_with_permission ON app_public.loyalty_point_entries FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
 
 --
 -- Name: tenant_suspensions select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -32171,6 +33216,26 @@ REVOKE ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at ti
 GRANT ALL ON FUNCTION app_hidden.loyalty_class(visits integer, last_visit_at timestamp with time zone, recent_visits timestamp with time zone[], regular_min_visits integer, regular_window_days integer, lapsed_after_days integer, at timestamp with time zone) TO bo_visitor;
 
 --
+-- Name: TABLE loyalty_point_programs; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.loyalty_point_programs TO bo_visitor;
+
+--
+-- Name: FUNCTION loyalty_points_for_sale(p app_public.loyalty_point_programs, net bigint); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.loyalty_points_for_sale(p app_public.loyalty_point_programs, net bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.loyalty_points_for_sale(p app_public.loyalty_point_programs, net bigint) TO bo_visitor;
+
+--
+-- Name: FUNCTION loyalty_points_program_of(tenant_id text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.loyalty_points_program_of(tenant_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.loyalty_points_program_of(tenant_id text) TO bo_visitor;
+
+--
 -- Name: TABLE loyalty_settings; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -33090,6 +34155,36 @@ REVOKE ALL ON FUNCTION app_private.locked_customer_contact(tenant_id text, conta
 REVOKE ALL ON FUNCTION app_private.log_account_action(tenant_id text, customer_id text, action text, reason text, before jsonb, extra jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION loyalty_points__apply(evt app_private.events); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.loyalty_points__apply(evt app_private.events) FROM PUBLIC;
+
+--
+-- Name: FUNCTION loyalty_points_balance(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.loyalty_points_balance(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: TABLE loyalty_point_rewards; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.loyalty_point_rewards TO bo_visitor;
+
+--
+-- Name: FUNCTION loyalty_reward_for_order(tenant_id text, customer_id text, reward_id text, lock boolean); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.loyalty_reward_for_order(tenant_id text, customer_id text, reward_id text, lock boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION loyalty_reward_values(name text, points integer, amount integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.loyalty_reward_values(name text, points integer, amount integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION mark_crashed_runs(pool_ids text[]); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -33340,6 +34435,12 @@ REVOKE ALL ON FUNCTION app_private.rebuild_customer_counters(tenant_id text) FRO
 --
 
 REVOKE ALL ON FUNCTION app_private.recompute_invoices_paid(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION record_points_redemption(o app_public.orders, reward app_public.loyalty_point_rewards, actor text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.record_points_redemption(o app_public.orders, reward app_public.loyalty_point_rewards, actor text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION record_sale(o app_public.orders, actor text); Type: ACL; Schema: app_private; Owner: -
@@ -33810,6 +34911,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customer_contacts__validate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_customer_interactions__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customer_merges__move_points(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_merges__move_points() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_customer_notes__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -34109,6 +35216,19 @@ REVOKE ALL ON FUNCTION app_public.add_customer_favourite_item(customer_id text, 
 GRANT ALL ON FUNCTION app_public.add_customer_favourite_item(customer_id text, catalog_item_id text) TO bo_visitor;
 
 --
+-- Name: TABLE loyalty_point_entries; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.loyalty_point_entries TO bo_visitor;
+
+--
+-- Name: FUNCTION adjust_loyalty_points(customer_id text, points integer, reason text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.adjust_loyalty_points(customer_id text, points integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.adjust_loyalty_points(customer_id text, points integer, reason text) TO bo_visitor;
+
+--
 -- Name: FUNCTION archive_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -34333,6 +35453,13 @@ REVOKE ALL ON FUNCTION app_public.create_customer_type(label text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.create_customer_type(label text) TO bo_visitor;
 
 --
+-- Name: FUNCTION create_loyalty_point_reward(name text, points integer, amount integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_loyalty_point_reward(name text, points integer, amount integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_loyalty_point_reward(name text, points integer, amount integer) TO bo_visitor;
+
+--
 -- Name: FUNCTION create_role(name text, permissions text[]); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -34358,6 +35485,13 @@ GRANT ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, in
 
 REVOKE ALL ON FUNCTION app_public.current_billing_subscription() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.current_billing_subscription() TO bo_visitor;
+
+--
+-- Name: FUNCTION current_loyalty_points_program(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.current_loyalty_points_program() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_loyalty_points_program() TO bo_visitor;
 
 --
 -- Name: FUNCTION current_loyalty_settings(); Type: ACL; Schema: app_public; Owner: -
@@ -34599,6 +35733,13 @@ REVOKE ALL ON FUNCTION app_public.customers_last_visit_at(c app_public.customers
 GRANT ALL ON FUNCTION app_public.customers_last_visit_at(c app_public.customers) TO bo_visitor;
 
 --
+-- Name: FUNCTION customers_loyalty_points(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_loyalty_points(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_loyalty_points(c app_public.customers) TO bo_visitor;
+
+--
 -- Name: FUNCTION customers_matched_contact(c app_public.customers, q text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -34787,11 +35928,11 @@ REVOKE ALL ON FUNCTION app_public.orders_refundable_lines(o app_public.orders) F
 GRANT ALL ON FUNCTION app_public.orders_refundable_lines(o app_public.orders) TO bo_visitor;
 
 --
--- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone, loyalty_reward_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone, loyalty_reward_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.place_order(location_id text, lines jsonb, customer_id text, discount integer, placed_at timestamp with time zone, loyalty_reward_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION plans_change_problem(plan app_public.plans); Type: ACL; Schema: app_public; Owner: -
@@ -34815,11 +35956,11 @@ REVOKE ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplic
 GRANT ALL ON FUNCTION app_public.preview_customer_merge(primary_id text, duplicate_id text) TO bo_visitor;
 
 --
--- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text, customer_id text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION quote_order(lines jsonb, discount integer, location_id text, customer_id text, loyalty_reward_id text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text, loyalty_reward_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.quote_order(lines jsonb, discount integer, location_id text, customer_id text, loyalty_reward_id text) TO bo_visitor;
 
 --
 -- Name: FUNCTION reactivate_customer_account(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
@@ -35076,6 +36217,20 @@ GRANT ALL ON FUNCTION app_public.update_customer_contact(contact_id text, first_
 
 REVOKE ALL ON FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_customer_tier(id text, name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_loyalty_point_reward(id text, name text, points integer, amount integer, active boolean); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_loyalty_point_reward(id text, name text, points integer, amount integer, active boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_loyalty_point_reward(id text, name text, points integer, amount integer, active boolean) TO bo_visitor;
+
+--
+-- Name: FUNCTION update_loyalty_points_program(enabled boolean, earn_mode text, points_per_unit integer, unit_amount integer, points_per_visit integer); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.update_loyalty_points_program(enabled boolean, earn_mode text, points_per_unit integer, unit_amount integer, points_per_visit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.update_loyalty_points_program(enabled boolean, earn_mode text, points_per_unit integer, unit_amount integer, points_per_visit integer) TO bo_visitor;
 
 --
 -- Name: FUNCTION update_loyalty_settings(regular_min_visits integer, regular_window_days integer, lapsed_after_days integer); Type: ACL; Schema: app_public; Owner: -
@@ -35546,6 +36701,12 @@ GRANT SELECT ON TABLE reporting.rm_item_sales TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE reporting.item_sales_by_day TO bo_analyst;
+
+--
+-- Name: TABLE loyalty_ledger; Type: ACL; Schema: reporting; Owner: -
+--
+
+GRANT SELECT ON TABLE reporting.loyalty_ledger TO bo_analyst;
 
 --
 -- Name: TABLE receivables; Type: ACL; Schema: reporting; Owner: -

@@ -49,6 +49,8 @@ export interface TenantFixture {
     goldTierId: string;
     /** A tier nobody has (level 2). */
     spareTierId: string;
+    /** A loyalty points reward (50 points = 3.00 off); Ann has 120 points. */
+    rewardId: string;
     /** The company's invoice (open, paid in part). */
     accountInvoiceId: string;
     paidOrderId: string;
@@ -318,6 +320,10 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   ).id;
   await one(manager, "select * from app_public.set_customer_tier($1, $2)", [annId, goldTierId]);
   const spareTierId = (await one(owner, "select * from app_public.create_customer_tier($1, 2, 500)", [`${label} Silver`])).id;
+  // Loyalty points: the program on, a reward, and points given to Ann by hand (her sales came before).
+  await one(owner, "select * from app_public.update_loyalty_points_program(enabled => true)");
+  const rewardId = (await one(owner, "select * from app_public.create_loyalty_point_reward($1, 50, 300)", [`${label} free tea`])).id;
+  await one(owner, "select * from app_public.adjust_loyalty_points($1, 120, $2)", [annId, `${label} welcome points`]);
   // The company's account: a sale on account, invoiced, paid in part; suspended then reactivated.
   await one(manager, "select * from app_public.open_customer_account($1, 1000000, 30, $2)", [companyId, `${label} supply contract`]);
   const onAccount = await order(companyId, [{ catalog_item_id: cakeItemId, quantity: 2 }]);
@@ -435,6 +441,7 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
       contactId,
       goldTierId,
       spareTierId,
+      rewardId,
       accountInvoiceId,
       paidOrderId: paid.id,
       paidTeaLineId: paidTeaLine.id,
@@ -490,6 +497,7 @@ const ID_ALIASES: Record<string, string> = {
   billing_address: "customer_addresses",
   shipping_address: "customer_addresses",
   tier: "customer_tiers",
+  loyalty_reward: "loyalty_point_rewards",
 };
 
 /** snake_case of a GraphQL or SQL name ("inventoryItemId" → "inventory_item_id"). */

@@ -262,7 +262,7 @@ describe("an analyst login", () => {
       [loginA, schemas],
     );
     // What it is meant to read: the reporting views, nothing else.
-    expect(visible.map((r) => r.name)).toEqual(["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.receivables", "reporting.sales_by_day", "reporting.stock_levels"]);
+    expect(visible.map((r) => r.name)).toEqual(["reporting.customer_activity", "reporting.customer_classes", "reporting.item_sales_by_day", "reporting.loyalty_ledger", "reporting.receivables", "reporting.sales_by_day", "reporting.stock_levels"]);
     let tried = 0;
     for (const rel of all) {
       const column = quoteIdent(rel.first_column ?? "x");

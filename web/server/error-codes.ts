@@ -108,6 +108,8 @@ export const ERROR_SECTIONS: ErrorSection[] = [
       { code: "SUSRN", http: 400, meaning: "An account set to `suspended` needs a reason (`suspendedReason`, at most 500 characters)." },
       { code: "DUPCE", http: 400, meaning: "Another contact of the same company has this email (`addCustomerContact`, `updateCustomerContact`); `field` is `email`." },
       { code: "PRIMR", http: 400, meaning: "A company's primary contact cannot take another role by itself: make another contact primary (`setPrimaryCustomerContact`), which moves the flag. `ref` is the contact's id." },
+      { code: "PTSLO", http: 409, meaning: "Loyalty points: the customer's balance is short of what the reward costs (`placeOrder`/`quoteOrder` with `loyaltyRewardId`), or an adjustment would take it below zero (`adjustLoyaltyPoints`). The message says the points needed and held; `ref` is the customer's id. Two sales redeeming at once check one after the other." },
+      { code: "PTSNE", http: 400, meaning: "Loyalty points cannot be redeemed on this order: the program is off (Settings → Loyalty points), no customer is attached, or the customer is a guest (stub and full profiles earn and redeem). `field` is `loyalty_reward_id`." },
       { code: "OPBAL", http: 409, meaning: "`eraseCustomer`: the customer's account balance is not zero (it owes, or is owed); settle it first — a payment or write-off when it owes, `refundAccountCredit` when it is in credit (`app_private.assert_no_open_balance`)." },
     ],
   },

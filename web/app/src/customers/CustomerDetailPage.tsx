@@ -37,6 +37,7 @@ import { CustomerFormDialog } from "./CustomerFormDialog.tsx";
 import { ArchiveIcon, BackIcon, EditIcon, MergeIcon, RestoreIcon } from "../ui/icons.tsx";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import { MergeDialog } from "./MergeDialog.tsx";
+import { LoyaltyPointsCard } from "./LoyaltyPointsCard.tsx";
 import { NotesCard } from "./NotesCard.tsx";
 import { PreferencesCard } from "./PreferencesCard.tsx";
 import { ErasedBanner, PrivacyCard } from "./PrivacyCard.tsx";
@@ -112,6 +113,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
   const profile = <ProfileCard customer={c} canWrite={canUpdate && live} />;
   const preferences = <PreferencesCard customer={c} canWrite={canUpdate && live} />;
   const stats = <PurchaseHistoryCard history={c.stats} />;
+  const points = <LoyaltyPointsCard customerRowId={c.rowId} live={live} />;
   const notes = <NotesCard customerRowId={c.rowId} about={c.notes} notes={c.customerNotes.nodes} canWrite={canUpdate && live} />;
   const addresses = <AddressesCard customerRowId={c.rowId} addresses={c.addresses.nodes} canWrite={canUpdate && live} />;
   const orders = <RecentOrdersCard orders={c.recentOrders ?? []} />;
@@ -206,6 +208,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
           </Stack>
           <Stack spacing={3} sx={{ minWidth: 0 }}>
             {stats}
+            {points}
             {addresses}
             {timeline}
             {privacy}
@@ -217,6 +220,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
           {profile}
           {contacts}
           {stats}
+          {points}
           {preferences}
           {notes}
           {addresses}

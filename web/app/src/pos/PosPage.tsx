@@ -6,7 +6,7 @@
 // location sit below, with voids and refunds for managers. Needs sales.sell; voids and refunds
 // need sales.void; adding items needs catalog.manage.
 import { Alert, Grid, Stack } from "@mui/material";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { useCan, useViewer } from "../shell/ViewerContext.tsx";
@@ -14,6 +14,7 @@ import { Loading } from "../ui/Loading.tsx";
 import { NotAllowed } from "../ui/NotAllowed.tsx";
 import { PageHeader } from "../ui/PageHeader.tsx";
 import { cartLines, useCart } from "./cart.ts";
+import { CartLoyaltyPoints } from "./CartLoyaltyPoints.tsx";
 import { CartPanel } from "./CartPanel.tsx";
 import { CashDrawerCard } from "./CashDrawerCard.tsx";
 import { ItemsPanel } from "./ItemsPanel.tsx";
@@ -52,7 +53,10 @@ function Till() {
   const [cart, dispatch] = useCart();
   // Filled by the customers module through <CartCustomer> (see CartCustomer.tsx).
   const [customerId, setCustomerId] = useState<string | null>(null);
-  const quote = useQuote(cart, location?.rowId ?? "", customerId);
+  // The loyalty reward the attached customer redeems on this sale (CartLoyaltyPoints.tsx).
+  const [rewardId, setRewardId] = useState<string | null>(null);
+  useEffect(() => setRewardId(null), [customerId]);
+  const quote = useQuote(cart, location?.rowId ?? "", customerId, rewardId);
 
   const [{ fetching: placing }, placeOrder] = useMutation(PlaceOrderMutation);
   const [chargeError, setChargeError] = useState<string | null>(null);
@@ -70,7 +74,7 @@ function Till() {
   async function charge() {
     if (!location) return;
     setChargeError(null);
-    const result = await placeOrder({ locationId: location.rowId, lines: cartLines(cart), discount: cart.discount, customerId });
+    const result = await placeOrder({ locationId: location.rowId, lines: cartLines(cart), discount: cart.discount, customerId, loyaltyRewardId: rewardId });
     const order = result.data?.placeOrder?.order;
     if (result.error || !order) return setChargeError(result.error ? errorMessage(result.error) : "The sale was not recorded.");
     // The order exists now (open until paid): the cart is done with, whatever happens to the payment.
@@ -122,6 +126,7 @@ function Till() {
               chargeError={chargeError}
               onCharge={() => void charge()}
             />
+            <CartLoyaltyPoints customerId={customerId} rewardId={rewardId} onRewardChange={setRewardId} />
           </Grid>
         </Grid>
         <CashDrawerCard location={location} />

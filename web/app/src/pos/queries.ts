@@ -75,8 +75,8 @@ export interface QuotedLine {
 }
 
 export const QuoteOrderQuery = graphql(`
-  query PosQuoteOrder($lines: JSON!, $discount: Int!, $locationId: String!, $customerId: String) {
-    quoteOrder(lines: $lines, discount: $discount, locationId: $locationId, customerId: $customerId) {
+  query PosQuoteOrder($lines: JSON!, $discount: Int!, $locationId: String!, $customerId: String, $loyaltyRewardId: String) {
+    quoteOrder(lines: $lines, discount: $discount, locationId: $locationId, customerId: $customerId, loyaltyRewardId: $loyaltyRewardId) {
       subtotal
       discountTotal
       taxRateBps
@@ -116,8 +116,8 @@ export function byTenderType(entries: { type: string; amount: number }[]): [stri
 }
 
 export const PlaceOrderMutation = graphql(`
-  mutation PosPlaceOrder($locationId: String!, $lines: JSON!, $discount: Int!, $customerId: String) {
-    placeOrder(input: { locationId: $locationId, lines: $lines, discount: $discount, customerId: $customerId }) {
+  mutation PosPlaceOrder($locationId: String!, $lines: JSON!, $discount: Int!, $customerId: String, $loyaltyRewardId: String) {
+    placeOrder(input: { locationId: $locationId, lines: $lines, discount: $discount, customerId: $customerId, loyaltyRewardId: $loyaltyRewardId }) {
       order {
         ...OrderSummaryFields
       }

@@ -1,5 +1,5 @@
 // Prices the cart in the database (quoteOrder, with the tax rate of the location selling it and
-// the tier discount of the customer attached)
+// the tier discount of the customer attached, and the loyalty reward they redeem)
 // whenever it changes, a moment after the last change so that a run of taps makes one request. `current` says whether the quote shown is for
 // the cart as it is now; until it is, the page shows the previous totals dimmed and does not
 // charge.
@@ -16,10 +16,10 @@ export interface QuoteState {
   current: boolean;
 }
 
-export function useQuote(cart: Cart, locationId: string, customerId: string | null = null): QuoteState {
+export function useQuote(cart: Cart, locationId: string, customerId: string | null = null, loyaltyRewardId: string | null = null): QuoteState {
   const key = useMemo(
-    () => JSON.stringify({ lines: cartLines(cart), discount: cart.discount, locationId, customerId }),
-    [cart, locationId, customerId],
+    () => JSON.stringify({ lines: cartLines(cart), discount: cart.discount, locationId, customerId, loyaltyRewardId }),
+    [cart, locationId, customerId, loyaltyRewardId],
   );
   const [asked, setAsked] = useState(key);
   useEffect(() => {
@@ -28,7 +28,7 @@ export function useQuote(cart: Cart, locationId: string, customerId: string | nu
     return () => clearTimeout(timer);
   }, [key, asked]);
 
-  const variables = useMemo(() => JSON.parse(asked) as { lines: LineInput[]; discount: number; locationId: string; customerId: string | null }, [asked]);
+  const variables = useMemo(() => JSON.parse(asked) as { lines: LineInput[]; discount: number; locationId: string; customerId: string | null; loyaltyRewardId: string | null }, [asked]);
   const empty = variables.lines.length === 0 || !variables.locationId;
   const [{ data, error, fetching, operation }] = useQuery({
     query: QuoteOrderQuery,
@@ -44,6 +44,7 @@ export function useQuote(cart: Cart, locationId: string, customerId: string | nu
         discount: operation.variables.discount,
         locationId: operation.variables.locationId,
         customerId: operation.variables.customerId ?? null,
+        loyaltyRewardId: operation.variables.loyaltyRewardId ?? null,
       })
     : null;
   const answered = !fetching && answeredKey === asked && !empty;

@@ -13,6 +13,7 @@ import { CustomerTypesCard } from "./CustomerTypesCard.tsx";
 import { LocationsCard } from "./LocationsCard.tsx";
 import { AccountsCard } from "./AccountsCard.tsx";
 import { LoyaltyCard } from "./LoyaltyCard.tsx";
+import { LoyaltyPointsCard } from "./LoyaltyPointsCard.tsx";
 import { ReceiptCard } from "./ReceiptCard.tsx";
 import { RolesCard } from "./RolesCard.tsx";
 import { StaffCard } from "./StaffCard.tsx";
@@ -36,6 +37,7 @@ export function SettingsPage() {
           <TaxCard canUpdate={canUpdate} />
           <ReceiptCard canUpdate={canUpdate} />
           <LoyaltyCard canUpdate={canUpdate} />
+          <LoyaltyPointsCard canUpdate={canUpdate} />
           <AccountsCard canUpdate={canUpdate} />
           <CustomerTypesCard canUpdate={canUpdate} />
           <CustomerTiersCard canUpdate={canUpdate} />
