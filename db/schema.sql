@@ -3839,6 +3839,10 @@ CREATE FUNCTION app_hidden.downloadable_export(export_id text) RETURNS reporting
   join app_public.tenants t on t.id = e.tenant_id and t.status = 'active'
   where e.id = downloadable_export.export_id and e.status = 'done'
     and app_hidden.may_download_exports_of(e.tenant_id)
+    -- A customers file (phones in full) only for members with customers.view_contact too.
+    and (e.kind <> 'customers' or exists (
+      select 1 from app_public.memberships m join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+      where m.tenant_id = e.tenant_id and m.user_id = app_hidden.current_user_id() and 'customers.view_contact' = any(r.permissions)))
   limit 1;
 $$;
 
@@ -9532,6 +9536,20 @@ The people of a company customer (addCustomerContact, updateCustomerContact, rem
 --
 
 COMMENT ON COLUMN app_public.customer_contacts.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_contacts.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.phone IS '@behavior -*
+The contact''s phone in E.164 (the API gives it as phone: customer_contacts_phone).';
+
+--
+-- Name: COLUMN customer_contacts.mobile; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.mobile IS '@behavior -*
+The contact''s mobile in E.164 (the API gives it as mobile: customer_contacts_mobile).';
 
 --
 -- Name: COLUMN customer_contacts.role; Type: COMMENT; Schema: app_public; Owner: -
@@ -15769,6 +15787,40 @@ COMMENT ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.cust
 Credit the account holds that no invoice has used yet (payments beyond what was invoiced, credit notes of paid sales), less what was paid back: what refundAccountCredit may pay back.';
 
 --
+-- Name: customer_contacts_mobile(app_public.customer_contacts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.visible_phone(k.mobile);
+$$;
+
+--
+-- Name: FUNCTION customer_contacts_mobile(k app_public.customer_contacts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) IS 'The contact''s mobile in E.164; masked as +968 •••• 3456 for members without customers.view_contact.';
+
+--
+-- Name: customer_contacts_phone(app_public.customer_contacts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.visible_phone(k.phone);
+$$;
+
+--
+-- Name: FUNCTION customer_contacts_phone(k app_public.customer_contacts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) IS 'The contact''s phone in E.164; masked as +968 •••• 3456 for members without customers.view_contact.';
+
+--
 -- Name: customer_data_exports; Type: TABLE; Schema: app_public; Owner: -
 --
 
@@ -20255,6 +20307,10 @@ begin
   if kind is null then
     perform app_hidden.raise_error('BADIN', 'Say what to export: daily_sales, item_sales, inventory or customers.');
   end if;
+  -- The customers file holds phone numbers in full: only for members who see them so (404-phones.sql).
+  if kind = 'customers' and not app_hidden.has_permission('customers.view_contact') then
+    perform app_hidden.raise_error('DNIED', 'The customers export holds phone numbers in full: it needs customers.view_contact, which you do not have.');
+  end if;
   checked := app_private.export_params(tenant, kind, params);
   insert into reporting.exports (tenant_id, kind, params, file_name, requested_by)
   values (tenant, kind, checked, app_private.export_file_name(kind, checked), app_hidden.current_user_id())
@@ -20270,7 +20326,7 @@ $$;
 
 COMMENT ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) IS '@name request_export
 @resultFieldName export
-Asks the worker for a CSV file (needs reports.export). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes the Customers list''s filters {"status"?: "active", "archived" or "all" (the default), "tag"?: a tag or a list of tags, "search"?: the search box''s text}. Poll the returned export until its status is done, then download its downloadUrl.';
+Asks the worker for a CSV file (needs reports.export; the customers file also customers.view_contact). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes the Customers list''s filters {"status"?: "active", "archived" or "all" (the default), "tag"?: a tag or a list of tags, "search"?: the search box''s text}. Poll the returned export until its status is done, then download its downloadUrl.';
 
 --
 -- Name: account_document_chunks; Type: TABLE; Schema: app_private; Owner: -
@@ -21545,7 +21601,7 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     c.customer_number,
     c.display_name,
     c.email,
-    c.phone,
+    app_hidden.visible_phone(c.phone) AS phone,
     c.tags,
     c.status,
     c.customer_type_id,
@@ -21558,7 +21614,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
     c.kind,
     c.company_name,
-    c.tier_id
+    c.tier_id,
+    c.alt_name
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -21601,6 +21658,12 @@ COMMENT ON COLUMN app_public.customer_rows.customer_number IS '@notNull';
 
 COMMENT ON COLUMN app_public.customer_rows.display_name IS '@notNull
 @behavior +orderBy +filterBy';
+
+--
+-- Name: COLUMN customer_rows.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.phone IS 'Phone number in E.164; masked as +968 •••• 3456 for members without customers.view_contact.';
 
 --
 -- Name: COLUMN customer_rows.tags; Type: COMMENT; Schema: app_public; Owner: -
@@ -21693,6 +21756,12 @@ COMMENT ON COLUMN app_public.customer_rows.company_name IS 'A company''s name (c
 
 COMMENT ON COLUMN app_public.customer_rows.tier_id IS '@behavior +filterBy
 The customer''s pricing tier (customers/475-tiers.sql).';
+
+--
+-- Name: COLUMN customer_rows.alt_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.alt_name IS 'The customer''s name in a second script (such as Arabic beside Latin).';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
@@ -34796,6 +34865,20 @@ GRANT ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer_
 
 REVOKE ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_contacts_mobile(k app_public.customer_contacts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_contacts_phone(k app_public.customer_contacts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) TO bo_visitor;
 
 --
 -- Name: TABLE customer_data_exports; Type: ACL; Schema: app_public; Owner: -

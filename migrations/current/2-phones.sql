@@ -56,11 +56,16 @@ update app_public.roles r set permissions = r.permissions || array['customers.vi
 where r.key in ('owner', 'manager') and not 'customers.view_contact' = any(r.permissions);
 comment on column app_public.customers.phone is E'@behavior -*\nPhone number in E.164 (+33612345678); unique among the live customers of the business. The API gives it as phone (customers_phone), masked without customers.view_contact.';
 
+comment on column app_public.customer_contacts.phone is E'@behavior -*\nThe contact''s phone in E.164 (the API gives it as phone: customer_contacts_phone).';
+comment on column app_public.customer_contacts.mobile is E'@behavior -*\nThe contact''s mobile in E.164 (the API gives it as mobile: customer_contacts_mobile).';
+
 --!include customers/400-customers.sql
 --!include customers/404-phones.sql
 --!include customers/420-commands.sql
 -- The search's patterns say whether the term is a phone number and which whole number it is.
 drop function if exists app_private.customer_search_patterns(text, text);
 --!include customers/440-search.sql
+--!include customers/470-loyalty-classes.sql
 --!include customers/490-possible-duplicates.sql
 --!include identity/220-auth.sql
+--!include reporting/650-exports.sql
