@@ -30,9 +30,10 @@ export function phoneCountries(): PhoneCountry[] {
     .sort()
     .map((country) => {
       md.selectNumberingPlan(country as CountryCode);
-      const plan = md.numberingPlan!;
+      // (The numbering plan's accessors, which the library's type declarations leave out.)
+      const plan = md.numberingPlan as unknown as { callingCode(): string; nationalPrefix(): string | number | undefined; possibleLengths(): number[] };
       // The minified metadata writes an absent prefix as 0.
-      const prefix = plan.nationalPrefix() as string | number | undefined;
+      const prefix = plan.nationalPrefix();
       return {
         country,
         name: names.of(country) ?? country,

@@ -4681,6 +4681,7 @@ begin
   result.phone := coalesce(p.phone, d.phone);
   result.first_name := coalesce(p.first_name, d.first_name);
   result.last_name := coalesce(p.last_name, d.last_name);
+  result.alt_name := coalesce(p.alt_name, d.alt_name);
   result.display_name := app_hidden.customer_display_name(result.company_name, result.first_name, result.last_name, result.email, result.phone);
   if p.marketing_consent is null and d.marketing_consent is not null then
     result.marketing_consent := d.marketing_consent;
@@ -17366,7 +17367,7 @@ begin
     email = m.email, phone = m.phone, first_name = m.first_name, last_name = m.last_name, notes = m.notes,
     tags = m.tags, metadata = m.metadata, marketing_consent = m.marketing_consent,
     marketing_consent_updated_at = m.marketing_consent_updated_at, marketing_consent_source = m.marketing_consent_source,
-    customer_type_id = m.customer_type_id
+    customer_type_id = m.customer_type_id, alt_name = m.alt_name
   where c.tenant_id = tenant and c.id = p.id
   returning * into result;
 
@@ -17822,7 +17823,8 @@ begin
     perform app_hidden.raise_error('ERASD', 'One of these customers was erased: it cannot be merged.');
   end if;
   m := app_hidden.merged_customer(p, d);
-  result := row(m.display_name, m.email, m.phone, m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
+  -- (The phone as the caller may see it: masked without customers.view_contact, 404-phones.sql.)
+  result := row(m.display_name, m.email, app_hidden.visible_phone(m.phone), m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
                 (select sum(s.visits) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
                 (select sum(s.spend) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
                 (select max(s.last_visit_at) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),

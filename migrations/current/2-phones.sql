@@ -65,6 +65,7 @@ comment on column app_public.customer_contacts.mobile is E'@behavior -*\nThe con
 -- The search's patterns say whether the term is a phone number and which whole number it is.
 drop function if exists app_private.customer_search_patterns(text, text);
 --!include customers/440-search.sql
+--!include customers/430-merge.sql
 --!include customers/470-loyalty-classes.sql
 --!include customers/490-possible-duplicates.sql
 --!include identity/220-auth.sql
