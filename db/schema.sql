@@ -265,7 +265,8 @@ CREATE TYPE app_public.customer_changes AS (
 	account_status text,
 	suspended_reason text,
 	clear_credit_limit boolean,
-	clear_payment_terms boolean
+	clear_payment_terms boolean,
+	alt_name text
 );
 
 --
@@ -411,6 +412,12 @@ COMMENT ON COLUMN app_public.customer_changes.clear_credit_limit IS 'true remove
 --
 
 COMMENT ON COLUMN app_public.customer_changes.clear_payment_terms IS 'true removes the payment terms.';
+
+--
+-- Name: COLUMN customer_changes.alt_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_changes.alt_name IS 'New name in a second script ("" clears it).';
 
 --
 -- Name: customer_merge_preview; Type: TYPE; Schema: app_public; Owner: -
@@ -1647,6 +1654,7 @@ CREATE FUNCTION app_hidden.all_permissions() RETURNS text[]
     AS $$
   select array[
     'customers.view', 'customers.create', 'customers.update', 'customers.merge', 'customers.import', 'customers.erase',
+    'customers.view_contact',
     'sales.sell', 'sales.void', 'catalog.manage', 'inventory.manage',
     'accounts.view', 'accounts.manage',
     'reports.view', 'reports.export',
@@ -2478,7 +2486,9 @@ CREATE TABLE app_public.customers (
     display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(company_name, first_name, last_name, email, phone)) STORED NOT NULL,
     phone_verified_at timestamp with time zone,
     stage text DEFAULT 'guest'::text NOT NULL,
+    alt_name text,
     CONSTRAINT customers_account_status_check CHECK ((account_status = ANY (ARRAY['active'::text, 'inactive'::text, 'suspended'::text]))),
+    CONSTRAINT customers_alt_name_check CHECK (((alt_name IS NULL) OR (((length(alt_name) >= 1) AND (length(alt_name) <= 200)) AND (alt_name = btrim(alt_name))))),
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
     CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
     CONSTRAINT customers_check3 CHECK (((marketing_consent IS NULL) = (marketing_consent_updated_at IS NULL))),
@@ -2542,7 +2552,8 @@ COMMENT ON COLUMN app_public.customers.email IS 'Email address, trimmed and lowe
 -- Name: COLUMN customers.phone; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.customers.phone IS 'Phone number in E.164 (+33612345678); unique among the live customers of the business.';
+COMMENT ON COLUMN app_public.customers.phone IS '@behavior -*
+Phone number in E.164 (+33612345678); unique among the live customers of the business. The API gives it as phone (customers_phone), masked without customers.view_contact.';
 
 --
 -- Name: COLUMN customers.first_name; Type: COMMENT; Schema: app_public; Owner: -
@@ -2718,6 +2729,12 @@ COMMENT ON COLUMN app_public.customers.phone_verified_at IS 'When the current ph
 COMMENT ON COLUMN app_public.customers.stage IS 'Profile stage: guest (no name with a phone), stub (name and phone), full (name, email and a verified phone). Only goes up.';
 
 --
+-- Name: COLUMN customers.alt_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.alt_name IS 'The customer''s name in a second script (such as Arabic beside Latin), as they write it; found by the search.';
+
+--
 -- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
 --
 
@@ -2847,16 +2864,31 @@ CREATE FUNCTION app_hidden.checked_phone(phone text, country text) RETURNS TABLE
   select case when p.problem is null and r.raw <> '' then '+' || n.e164 end, p.problem
   from (select btrim(phone) as raw offset 0) r
   cross join lateral (select case when r.raw ~ '^(\+|00)' then replace(r.raw, '(0)', '') else r.raw end as raw offset 0) i -- "+33 (0)6 …": the (0) is the trunk prefix
-  cross join lateral (select regexp_replace(i.raw, '[^0-9]', '', 'g') as digits offset 0) d
+  cross join lateral (select regexp_replace(i.raw, '[^0-9]', '', 'g') as digits,
+                             left(i.raw, 1) = '+' or left(regexp_replace(i.raw, '[^0-9]', '', 'g'), 2) = '00' as international offset 0) d
+  -- The country national numbers are read with.
+  left join lateral (select h.name, h.calling_code, h.national_prefix, h.possible_lengths
+                     from app_public.phone_countries h where h.country = upper(btrim(checked_phone.country)) offset 0) home on not d.international
   cross join lateral (
     select case
       when left(i.raw, 1) = '+' then d.digits
-      when left(d.digits, 2) = '00' then substr(d.digits, 3)
-      else (select c.code || case when c.code = '1' and length(d.digits) = 11 and left(d.digits, 1) = '1' then substr(d.digits, 2)
-                                  when c.code not in ('1', '39') and left(d.digits, 1) = '0' then substr(d.digits, 2)
-                                  else d.digits end
-            from (select app_hidden.country_calling_code(country) as code) c)
+      when d.international then substr(d.digits, 3)
+      else home.calling_code || case
+        when home.national_prefix is not null and left(d.digits, length(home.national_prefix)) = home.national_prefix
+             and length(d.digits) - length(home.national_prefix) = any(home.possible_lengths)
+          then substr(d.digits, length(home.national_prefix) + 1)
+        else d.digits end
     end as e164 offset 0) n
+  -- The calling code the number has (calling codes are prefix-free: at most one matches) and the
+  -- lengths a number of its countries may have after it.
+  left join lateral (
+    select c.calling_code, c.name, c.lengths from (
+      select pc.calling_code, min(pc.name) as name, array_agg(distinct l order by l) as lengths
+      from app_public.phone_countries pc cross join unnest(pc.possible_lengths) l
+      where pc.calling_code in (left(n.e164, 1), left(n.e164, 2), left(n.e164, 3))
+        and (d.international or pc.country = upper(btrim(checked_phone.country)))
+      group by pc.calling_code) c
+    offset 0) cc on true
   cross join lateral (
     select case
       when r.raw is null or r.raw = '' then null
@@ -2866,6 +2898,15 @@ CREATE FUNCTION app_hidden.checked_phone(phone text, country text) RETURNS TABLE
       when n.e164 is null then format('Phone: write "%s" with its country code, such as +44 20 7946 0958.', i.raw)
       when left(n.e164, 1) = '0' or length(n.e164) < 7 or length(n.e164) > 15 then format(
         'Phone: "%s" is not a valid international number (a country code, then at most 15 digits in all).', i.raw)
+      when cc.calling_code is null then format(
+        'Phone: "%s" does not start with a country code (no country''s calling code is +%s…); check the digits after the +.', i.raw, left(n.e164, 3))
+      when not (length(n.e164) - length(cc.calling_code)) = any(cc.lengths) and d.international then format(
+        'Phone: "%s" has %s digits after +%s, where numbers there have %s.',
+        i.raw, length(n.e164) - length(cc.calling_code), cc.calling_code, app_hidden.phone_lengths_text(cc.lengths))
+      when not (length(n.e164) - length(cc.calling_code)) = any(cc.lengths) then format(
+        'Phone: "%s" is not a number of %s, where numbers have %s digits%s; start with + and the country code for another country.',
+        i.raw, home.name, app_hidden.phone_lengths_text(cc.lengths),
+        case when home.national_prefix is not null then format(' after the trunk prefix %s', home.national_prefix) else '' end)
     end as problem offset 0) p;
 $_$;
 
@@ -2957,32 +2998,17 @@ COMMENT ON FUNCTION app_hidden.contact_allowed(do_not_contact boolean, channel_a
 --
 
 CREATE FUNCTION app_hidden.country_calling_code(country text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select case upper(country)
-    when 'US' then '1' when 'CA' then '1' when 'PR' then '1'
-    when 'GB' then '44' when 'IE' then '353' when 'FR' then '33' when 'DE' then '49' when 'ES' then '34'
-    when 'IT' then '39' when 'PT' then '351' when 'NL' then '31' when 'BE' then '32' when 'LU' then '352'
-    when 'CH' then '41' when 'AT' then '43' when 'DK' then '45' when 'SE' then '46' when 'NO' then '47'
-    when 'FI' then '358' when 'IS' then '354' when 'PL' then '48' when 'CZ' then '420' when 'SK' then '421'
-    when 'HU' then '36' when 'RO' then '40' when 'BG' then '359' when 'GR' then '30' when 'HR' then '385'
-    when 'SI' then '386' when 'EE' then '372' when 'LV' then '371' when 'LT' then '370' when 'UA' then '380'
-    when 'TR' then '90' when 'IL' then '972' when 'AE' then '971' when 'SA' then '966' when 'EG' then '20'
-    when 'MA' then '212' when 'ZA' then '27' when 'NG' then '234' when 'KE' then '254'
-    when 'IN' then '91' when 'PK' then '92' when 'CN' then '86' when 'HK' then '852' when 'TW' then '886'
-    when 'JP' then '81' when 'KR' then '82' when 'SG' then '65' when 'MY' then '60' when 'TH' then '66'
-    when 'VN' then '84' when 'PH' then '63' when 'ID' then '62' when 'AU' then '61' when 'NZ' then '64'
-    when 'MX' then '52' when 'BR' then '55' when 'AR' then '54' when 'CL' then '56' when 'CO' then '57'
-    when 'PE' then '51'
-  end;
+  select p.calling_code from app_public.phone_countries p where p.country = upper(btrim(country_calling_code.country));
 $$;
 
 --
 -- Name: FUNCTION country_calling_code(country text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.country_calling_code(country text) IS 'International calling code of a country (ISO 3166 alpha-2) for the common ones; null when unknown.';
+COMMENT ON FUNCTION app_hidden.country_calling_code(country text) IS 'International calling code of a country (ISO 3166 alpha-2), from app_public.phone_countries; null when unknown.';
 
 --
 -- Name: csv_text(text); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -3813,6 +3839,10 @@ CREATE FUNCTION app_hidden.downloadable_export(export_id text) RETURNS reporting
   join app_public.tenants t on t.id = e.tenant_id and t.status = 'active'
   where e.id = downloadable_export.export_id and e.status = 'done'
     and app_hidden.may_download_exports_of(e.tenant_id)
+    -- A customers file (phones in full) only for members with customers.view_contact too.
+    and (e.kind <> 'customers' or exists (
+      select 1 from app_public.memberships m join app_public.roles r on r.tenant_id = m.tenant_id and r.id = m.role_id
+      where m.tenant_id = e.tenant_id and m.user_id = app_hidden.current_user_id() and 'customers.view_contact' = any(r.permissions)))
   limit 1;
 $$;
 
@@ -4299,6 +4329,24 @@ $$;
 COMMENT ON FUNCTION app_hidden.latest_visits(visits timestamp with time zone[]) IS 'The latest 20 of the given visit times, newest first.';
 
 --
+-- Name: locale_phone_country(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.locale_phone_country(locale text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+  select p.country from app_public.phone_countries p
+  where p.country = upper(substring(locale_phone_country.locale from '^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?[-_]([A-Za-z]{2})(?:$|[-_])'));
+$_$;
+
+--
+-- Name: FUNCTION locale_phone_country(locale text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.locale_phone_country(locale text) IS 'The phone country of a locale''s region (ar-OM → OM), or null.';
+
+--
 -- Name: login(text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -4620,6 +4668,56 @@ $$;
 COMMENT ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) IS 'Minor units (cents) as a decimal of the currency with its number of decimals (12.35 USD, 1235 JPY, 1.235 KWD).';
 
 --
+-- Name: mask_phone(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.mask_phone(phone text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+  select case
+    when mask_phone.phone is null then null
+    when mask_phone.phone !~ '^\+[0-9]{7,15}$' then '••••'
+    else coalesce('+' || (select p.calling_code from app_public.phone_countries p
+                          where p.calling_code in (substr(mask_phone.phone, 2, 1), substr(mask_phone.phone, 2, 2), substr(mask_phone.phone, 2, 3))
+                          limit 1) || ' ', '')
+         || '•••• ' || right(mask_phone.phone, 4)
+  end;
+$_$;
+
+--
+-- Name: FUNCTION mask_phone(phone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.mask_phone(phone text) IS 'A phone as members without customers.view_contact see it: +968 •••• 3456.';
+
+--
+-- Name: mask_phones_in(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.mask_phones_in(txt text) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  m text;
+begin
+  -- Longest first, so that a number is never masked inside a longer one.
+  for m in select y.n from (select distinct x[1] as n from regexp_matches(coalesce(txt, ''), '(\+[0-9]{7,15})', 'g') as x) y
+           order by length(y.n) desc loop
+    txt := replace(txt, m, app_hidden.mask_phone(m));
+  end loop;
+  return txt;
+end;
+$$;
+
+--
+-- Name: FUNCTION mask_phones_in(txt text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.mask_phones_in(txt text) IS 'The text with every E.164 phone number in it masked (+968 •••• 3456).';
+
+--
 -- Name: may_contact(text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -4674,6 +4772,7 @@ begin
   result.phone := coalesce(p.phone, d.phone);
   result.first_name := coalesce(p.first_name, d.first_name);
   result.last_name := coalesce(p.last_name, d.last_name);
+  result.alt_name := coalesce(p.alt_name, d.alt_name);
   result.display_name := app_hidden.customer_display_name(result.company_name, result.first_name, result.last_name, result.email, result.phone);
   if p.marketing_consent is null and d.marketing_consent is not null then
     result.marketing_consent := d.marketing_consent;
@@ -4986,6 +5085,28 @@ $$;
 COMMENT ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) IS 'Null for blank input, else the trimmed text; raises BADIN when too long or with control characters other than line breaks and tabs.';
 
 --
+-- Name: phone_lengths_text(integer[]); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.phone_lengths_text(lengths integer[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case
+    when n = 1 then lengths[1]::text
+    when n > 2 and lengths[n] - lengths[1] = n - 1 then format('%s to %s', lengths[1], lengths[n])
+    else array_to_string(lengths[1:n - 1], ', ') || ' or ' || lengths[n]
+  end
+  from (select cardinality(lengths) as n) x;
+$$;
+
+--
+-- Name: FUNCTION phone_lengths_text(lengths integer[]); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.phone_lengths_text(lengths integer[]) IS 'Possible phone number lengths in words: 9, "7, 8 or 9", "4 to 15".';
+
+--
 -- Name: raise_error(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -5258,6 +5379,23 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) IS 'x × k / n rounded half up (x, k ≥ 0, n > 0): the share of a line''s net amount, discount or tax that k of its n units carry.';
+
+--
+-- Name: visible_phone(text); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.visible_phone(phone text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select case when app_hidden.has_permission('customers.view_contact') then visible_phone.phone else app_hidden.mask_phone(visible_phone.phone) end;
+$$;
+
+--
+-- Name: FUNCTION visible_phone(phone text); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.visible_phone(phone text) IS 'The phone in full for members with customers.view_contact, else masked (+968 •••• 3456).';
 
 --
 -- Name: visits_within(timestamp with time zone[], integer, timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -6874,8 +7012,10 @@ begin
   company_name := app_hidden.assert_name('Business name', company_name, 200, 'name');
   perform app_hidden.assert_valid_timezone(timezone);
   -- US dollars and en-US unless said (the product's defaults, as for the businesses made before currencies).
-  insert into app_public.tenants (name, currency, locale)
-  values (company_name, coalesce(currency, 'USD'), coalesce(locale, 'en-US')) returning id into tenant;
+  -- Phone numbers are read with the locale's country (ar-OM: Oman), else the United States'.
+  insert into app_public.tenants (name, currency, locale, default_country)
+  values (company_name, coalesce(currency, 'USD'), coalesce(locale, 'en-US'),
+          coalesce(app_hidden.locale_phone_country(locale), 'US')) returning id into tenant;
   perform app_private.seed_tenant_roles(tenant);
   perform app_private.seed_tenant_customer_types(tenant);
   insert into app_public.loyalty_settings (tenant_id) values (tenant);
@@ -7563,7 +7703,7 @@ COMMENT ON FUNCTION app_private.customer_import_values(cells text[], mapping tex
 -- Name: customer_search_patterns(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text) RETURNS record
+CREATE FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text, OUT phone_like boolean, OUT phone_exact text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
@@ -7571,10 +7711,11 @@ declare
   term text := left(lower(btrim(regexp_replace(coalesce(q, ''), '\s+', ' ', 'g'))), 100);
   escaped text;
   digits text;
-  calling_code text;
+  home app_public.phone_countries;
   national text;
   phone_part text;
 begin
+  phone_like := false;
   if term = '' then
     return;
   end if;
@@ -7582,6 +7723,10 @@ begin
   escaped := replace(replace(replace(term, chr(92), chr(92) || chr(92)), '%', chr(92) || '%'), '_', chr(92) || '_');
   prefix := escaped || '%';
   if term ~ '^\+?[0-9 ().\-/]+$' then
+    phone_like := true;
+    select p.* into home from app_public.tenants t join app_public.phone_countries p on p.country = t.default_country
+    where t.id = customer_search_patterns.tenant_id;
+    phone_exact := (select x.e164 from app_hidden.checked_phone(term, home.country) x);
     digits := regexp_replace(term, '[^0-9]', '', 'g');
     if left(term, 1) = '+' then
       phone_prefix := '+' || digits;
@@ -7590,11 +7735,11 @@ begin
       phone_prefix := '+' || substr(digits, 3);
       phone_part := substr(digits, 3);
     else
-      select app_hidden.country_calling_code(t.default_country) into calling_code
-      from app_public.tenants t where t.id = customer_search_patterns.tenant_id;
-      national := case when calling_code = '39' then digits else ltrim(digits, '0') end;
-      if calling_code is not null and national <> '' then
-        phone_prefix := '+' || calling_code || national;
+      -- The trunk prefix (0 in the UK, none in Oman or Italy) is not part of the stored number.
+      national := case when home.national_prefix is not null and left(digits, length(home.national_prefix)) = home.national_prefix
+                       then substr(digits, length(home.national_prefix) + 1) else digits end;
+      if home.calling_code is not null and national <> '' then
+        phone_prefix := '+' || home.calling_code || national;
       end if;
       phone_part := national;
     end if;
@@ -7610,10 +7755,10 @@ end;
 $_$;
 
 --
--- Name: FUNCTION customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text); Type: COMMENT; Schema: app_private; Owner: -
+-- Name: FUNCTION customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text, OUT phone_like boolean, OUT phone_exact text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text) IS 'The LIKE patterns a customer search for q matches (prefix, contains, phone_prefix, phone_contains): shared by search_customers and the customers export.';
+COMMENT ON FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text, OUT phone_like boolean, OUT phone_exact text) IS 'The LIKE patterns a customer search for q matches (prefix, contains, phone_prefix, phone_contains; phone_like, phone_exact): shared by search_customers and the customers export.';
 
 --
 -- Name: customer_search_predicate(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7631,7 +7776,7 @@ begin
     return 'true';
   end if;
   parts := array[format('lower(c.display_name) like %L', p.prefix), format('lower(c.last_name) like %L', p.prefix),
-                 format('c.email like %L', p.prefix)];
+                 format('c.email like %L', p.prefix), format('lower(c.alt_name) like %L', p.prefix)];
   if p.phone_prefix is not null then
     parts := parts || format('c.phone like %L', p.phone_prefix);
   end if;
@@ -7639,7 +7784,8 @@ begin
     parts := parts || format('c.tax_id like %L', app_private.tax_id_search_prefix(q));
   end if;
   if p.contains is not null then
-    parts := parts || format('lower(c.display_name) like %L', p.contains) || format('c.email like %L', p.contains);
+    parts := parts || format('lower(c.display_name) like %L', p.contains) || format('c.email like %L', p.contains)
+                   || format('lower(c.alt_name) like %L', p.contains);
     if p.phone_contains is not null then
       parts := parts || format('c.phone like %L', p.phone_contains);
     end if;
@@ -8021,9 +8167,9 @@ begin
   return query execute format(
     'select c.id from app_public.customers c
      where c.tenant_id = $1 and c.status not in (''merged'', ''erased'')
-       and (lower(c.display_name) like %L or c.email like %L%s)
+       and (lower(c.display_name) like %L or c.email like %L or lower(c.alt_name) like %L%s)
      limit 10',
-    pattern, pattern,
+    pattern, pattern, pattern,
     case when phone_pattern is not null then format(' or c.phone like %L', phone_pattern) else '' end)
   using tenant_id;
 end;
@@ -8033,7 +8179,7 @@ $_$;
 -- Name: FUNCTION customers_containing(tenant_id text, pattern text, phone_pattern text); Type: COMMENT; Schema: app_private; Owner: -
 --
 
-COMMENT ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) IS 'Substring lookup of search_customers through the trigram indexes (LIKE patterns given escaped).';
+COMMENT ON FUNCTION app_private.customers_containing(tenant_id text, pattern text, phone_pattern text) IS 'Substring lookup of search_customers through the trigram indexes (LIKE patterns given escaped): name, email, name in a second script, phone.';
 
 --
 -- Name: delete_expired_account_documents(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9502,6 +9648,20 @@ The people of a company customer (addCustomerContact, updateCustomerContact, rem
 --
 
 COMMENT ON COLUMN app_public.customer_contacts.tenant_id IS '@behavior -*';
+
+--
+-- Name: COLUMN customer_contacts.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.phone IS '@behavior -*
+The contact''s phone in E.164 (the API gives it as phone: customer_contacts_phone).';
+
+--
+-- Name: COLUMN customer_contacts.mobile; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_contacts.mobile IS '@behavior -*
+The contact''s mobile in E.164 (the API gives it as mobile: customer_contacts_mobile).';
 
 --
 -- Name: COLUMN customer_contacts.role; Type: COMMENT; Schema: app_public; Owner: -
@@ -13542,6 +13702,24 @@ $$;
 COMMENT ON FUNCTION app_private.tg_tenants__start_trial() IS 'Trigger: a new tenant starts a 14-day Starter trial; queues the creation of its Stripe customer.';
 
 --
+-- Name: tg_tenants__validate_default_country(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_tenants__validate_default_country() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.default_country := upper(btrim(new.default_country));
+  if not exists (select 1 from app_public.phone_countries p where p.country = new.default_country) then
+    perform app_hidden.raise_error('BADIN', format('The country %s is not one we know: choose one from the list (an ISO code such as OM, GB or US).',
+      coalesce(left(new.default_country, 10), '(none)')), field => 'defaultCountry');
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: tg_tenants__validate_money(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -15498,10 +15676,10 @@ $$;
 COMMENT ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) IS 'Creates another business owned by the signed-in user and switches to it; its currency and locale are those of the current business unless given.';
 
 --
--- Name: create_customer(text, text, text, text, text, text[], boolean, text, jsonb, text, text, text, text, bigint, integer, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+-- Name: create_customer(text, text, text, text, text, text[], boolean, text, jsonb, text, text, text, text, bigint, integer, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
-CREATE FUNCTION app_public.create_customer(email text DEFAULT NULL::text, phone text DEFAULT NULL::text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, notes text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], marketing_consent boolean DEFAULT NULL::boolean, marketing_consent_source text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb, kind text DEFAULT NULL::text, company_name text DEFAULT NULL::text, tax_id text DEFAULT NULL::text, website text DEFAULT NULL::text, credit_limit bigint DEFAULT NULL::bigint, payment_terms_days integer DEFAULT NULL::integer, currency text DEFAULT NULL::text, internal_notes text DEFAULT NULL::text) RETURNS app_public.customers
+CREATE FUNCTION app_public.create_customer(email text DEFAULT NULL::text, phone text DEFAULT NULL::text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, notes text DEFAULT NULL::text, tags text[] DEFAULT NULL::text[], marketing_consent boolean DEFAULT NULL::boolean, marketing_consent_source text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb, kind text DEFAULT NULL::text, company_name text DEFAULT NULL::text, tax_id text DEFAULT NULL::text, website text DEFAULT NULL::text, credit_limit bigint DEFAULT NULL::bigint, payment_terms_days integer DEFAULT NULL::integer, currency text DEFAULT NULL::text, internal_notes text DEFAULT NULL::text, alt_name text DEFAULT NULL::text) RETURNS app_public.customers
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -15530,6 +15708,7 @@ begin
   phone := app_hidden.normalize_phone(phone, country);
   first_name := app_hidden.optional_name('First name', first_name, 100, 'first_name');
   last_name := app_hidden.optional_name('Last name', last_name, 100, 'last_name');
+  alt_name := app_hidden.optional_name('Name in another script', alt_name, 200, 'alt_name');
   notes := app_hidden.optional_text('About this customer', notes, 2000, 'notes');
   clean_tags := app_hidden.normalize_tags(tags);
   metadata := app_hidden.assert_customer_metadata(metadata);
@@ -15539,7 +15718,7 @@ begin
     insert into app_public.customers as c (
       tenant_id, customer_number, email, phone, first_name, last_name, notes, tags,
       marketing_consent, marketing_consent_updated_at, marketing_consent_source, metadata, created_by,
-      kind, company_name, tax_id, website, credit_limit, payment_terms_days, currency, internal_notes)
+      kind, company_name, tax_id, website, credit_limit, payment_terms_days, currency, internal_notes, alt_name)
     values (
       tenant, app_hidden.format_customer_number(app_private.next_tenant_number(tenant, 'customer_number')),
       create_customer.email, create_customer.phone, create_customer.first_name, create_customer.last_name,
@@ -15547,7 +15726,7 @@ begin
       case when create_customer.marketing_consent is not null then now() end, source,
       create_customer.metadata, app_hidden.current_user_id(),
       company.kind, company.company_name, company.tax_id, company.website, company.credit_limit,
-      company.payment_terms_days, company.currency, company.internal_notes)
+      company.payment_terms_days, company.currency, company.internal_notes, create_customer.alt_name)
     returning * into result;
   exception when unique_violation or check_violation or not_null_violation then
     get stacked diagnostics violated = constraint_name, violated_column = column_name;
@@ -15562,10 +15741,10 @@ end;
 $$;
 
 --
--- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text); Type: COMMENT; Schema: app_public; Owner: -
+-- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text, alt_name text); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) IS 'Adds a customer (needs customers.create): a person, or with kind company a company, which needs company_name and may have a tax ID (BADTX when its country''s format is broken), website, credit limit (cents), payment terms (days) and currency (the business''s when not given); those fields on a person are NOTCO. Give a person at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042).';
+COMMENT ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text, alt_name text) IS 'Adds a customer (needs customers.create): a person, or with kind company a company, which needs company_name and may have a tax ID (BADTX when its country''s format is broken), website, credit limit (cents), payment terms (days) and currency (the business''s when not given); those fields on a person are NOTCO. Give a person at least an email, a phone or a first name. The email is lower-cased; the phone is stored in E.164, read with the business''s country unless it starts with + or 00. Email and phone must not belong to another customer (DUPEM, DUPPH). The customer gets the next number (CUST-00042). alt_name is the name in a second script (such as Arabic beside Latin).';
 
 --
 -- Name: create_customer_tier(text, integer, integer, text, text, bigint, integer); Type: FUNCTION; Schema: app_public; Owner: -
@@ -16100,6 +16279,40 @@ $$;
 
 COMMENT ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) IS '@notNull
 Credit the account holds that no invoice has used yet (payments beyond what was invoiced, credit notes of paid sales), less what was paid back: what refundAccountCredit may pay back.';
+
+--
+-- Name: customer_contacts_mobile(app_public.customer_contacts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.visible_phone(k.mobile);
+$$;
+
+--
+-- Name: FUNCTION customer_contacts_mobile(k app_public.customer_contacts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) IS 'The contact''s mobile in E.164; masked as +968 •••• 3456 for members without customers.view_contact.';
+
+--
+-- Name: customer_contacts_phone(app_public.customer_contacts); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.visible_phone(k.phone);
+$$;
+
+--
+-- Name: FUNCTION customer_contacts_phone(k app_public.customer_contacts); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) IS 'The contact''s phone in E.164; masked as +968 •••• 3456 for members without customers.view_contact.';
 
 --
 -- Name: customer_data_exports; Type: TABLE; Schema: app_public; Owner: -
@@ -16821,6 +17034,23 @@ COMMENT ON FUNCTION app_public.customers_may_contact(c app_public.customers, cha
 Whether the business may contact the customer by this channel (email, sms or phone) now: agreed to, has the detail, and not do-not-contact.';
 
 --
+-- Name: customers_phone(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customers_phone(c app_public.customers) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select app_hidden.visible_phone(c.phone);
+$$;
+
+--
+-- Name: FUNCTION customers_phone(c app_public.customers); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customers_phone(c app_public.customers) IS 'Phone number in E.164 (+96891234567), unique among the live customers of the business; masked as +968 •••• 3456 for members without customers.view_contact.';
+
+--
 -- Name: customers_recent_orders(app_public.customers); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -16877,6 +17107,8 @@ CREATE FUNCTION app_public.customers_timeline(c app_public.customers, kinds text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
+declare
+  full_phones boolean := app_hidden.has_permission('customers.view_contact');
 begin
   if older_than is not null and older_than !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\|[a-z_]+\|[0-9A-Z]*\|[a-z][0-9A-Z]+$' then
     perform app_hidden.raise_error('BADIN', 'That timeline cursor is not one this page gave.', field => 'older_than');
@@ -16885,7 +17117,9 @@ begin
     perform app_hidden.raise_error('BADIN', 'Filter by at most 20 kinds.', field => 'kinds');
   end if;
   return query
-    select t.at, t.entry_kind, t.summary, t.actor_user_id, t.actor_name, t.subject_id,
+    -- Phone numbers in what changed are masked without customers.view_contact (404-phones.sql).
+    select t.at, t.entry_kind, case when full_phones then t.summary else app_hidden.mask_phones_in(t.summary) end,
+           t.actor_user_id, t.actor_name, t.subject_id,
            format('%s|%s|%s|%s', to_char(t.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), t.entry_kind, t.subject_id, t.entry_key)
     from app_private.customer_timeline_entries(app_hidden.customers_reader_tenant(), c.id, kinds, since, until, older_than, 101) t;
 end;
@@ -17548,7 +17782,8 @@ begin
     select c.id from app_public.customers c
     where e164 is not null and c.tenant_id = tenant and c.status in ('active', 'archived') and c.phone = e164
   )
-  select c.id, c.customer_number, c.display_name, c.email, c.phone, c.status, round(s.score::numeric, 2)::double precision, s.reasons
+  -- The phone as the caller may see it (masked without customers.view_contact: 404-phones.sql).
+  select c.id, c.customer_number, c.display_name, c.email, app_hidden.visible_phone(c.phone), c.status, round(s.score::numeric, 2)::double precision, s.reasons
   from candidates x
   join app_public.customers c on c.tenant_id = tenant and c.id = x.id
   cross join lateral app_hidden.customer_duplicate_score(
@@ -17647,7 +17882,7 @@ begin
     email = m.email, phone = m.phone, first_name = m.first_name, last_name = m.last_name, notes = m.notes,
     tags = m.tags, metadata = m.metadata, marketing_consent = m.marketing_consent,
     marketing_consent_updated_at = m.marketing_consent_updated_at, marketing_consent_source = m.marketing_consent_source,
-    customer_type_id = m.customer_type_id
+    customer_type_id = m.customer_type_id, alt_name = m.alt_name
   where c.tenant_id = tenant and c.id = p.id
   returning * into result;
 
@@ -18108,7 +18343,8 @@ begin
     perform app_hidden.raise_error('ERASD', 'One of these customers was erased: it cannot be merged.');
   end if;
   m := app_hidden.merged_customer(p, d);
-  result := row(m.display_name, m.email, m.phone, m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
+  -- (The phone as the caller may see it: masked without customers.view_contact, 404-phones.sql.)
+  result := row(m.display_name, m.email, app_hidden.visible_phone(m.phone), m.first_name, m.last_name, m.notes, m.tags, m.marketing_consent,
                 (select sum(s.visits) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
                 (select sum(s.spend) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
                 (select max(s.last_visit_at) from app_public.customer_stats s where s.tenant_id = tenant and s.customer_id in (p.id, d.id)),
@@ -19107,6 +19343,31 @@ begin
     return;
   end if;
 
+  -- Phones masked for the caller: a number finds its customer only whole (and a company by its
+  -- tax ID), never by a part, which would uncover the masked digits (nor by a display name that
+  -- is the phone).
+  if p.phone_like and not app_hidden.has_permission('customers.view_contact') then
+    if p.phone_exact is not null then
+      branches := branches || format(
+        '(select c.id, 2 as rank from app_public.customers c where %s and c.phone = %L)', live, p.phone_exact);
+    end if;
+    if tax_prefix is not null then
+      branches := branches || format(
+        '(select c.id, 2 as rank from app_public.customers c
+          where %s and c.tax_id like %L order by c.tax_id using ~<~ limit 10)', live, tax_prefix);
+    end if;
+    if cardinality(branches) = 0 then
+      return;
+    end if;
+    return query execute format(
+      'with hits as (%s), best as (select h.id, min(h.rank) as rank from hits h group by h.id)
+       select c.* from best join app_public.customers c on c.tenant_id = $1 and c.id = best.id
+       order by best.rank, lower(c.display_name) using ~<~, c.id limit 10',
+      array_to_string(branches, ' union all '))
+    using tenant;
+    return;
+  end if;
+
   branches := branches || format(
     '(select c.id, 1 as rank from app_public.customers c
       where %s and lower(c.display_name) like %L order by lower(c.display_name) using ~<~ limit 10)', live, p.prefix);
@@ -19116,6 +19377,10 @@ begin
   branches := branches || format(
     '(select c.id, 2 from app_public.customers c
       where %s and c.email like %L order by c.email using ~<~ limit 10)', live, p.prefix);
+  -- The name in a second script (alt_name).
+  branches := branches || format(
+    '(select c.id, 2 from app_public.customers c
+      where %s and c.alt_name is not null and lower(c.alt_name) like %L order by lower(c.alt_name) using ~<~ limit 10)', live, p.prefix);
 
   -- A company's tax ID, by its start (stored upper-case without punctuation).
   if tax_prefix is not null then
@@ -19171,7 +19436,7 @@ $_$;
 
 COMMENT ON FUNCTION app_public.search_customers(q text) IS '@behavior +list -connection
 @listSuffix omit
-Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, email, phone or tax ID starts with q, or (companies) one of whose contacts'' name, last name or email does (matchedContact(q) names it), then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international).';
+Type-ahead search of the live customers (needs customers.view): at most 10 whose name, last name, name in a second script, email, phone or tax ID starts with q, or (companies) one of whose contacts'' name, last name or email does (matchedContact(q) names it), then (from 3 characters) those that contain it anywhere; case does not matter, and phone numbers match however they are typed (national or international). Without customers.view_contact (phones masked) a phone number finds its customer only whole.';
 
 --
 -- Name: set_customer_account_terms(text, bigint, integer, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -19721,6 +19986,9 @@ begin
   if patch.last_name is not null then
     nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100, 'last_name');
   end if;
+  if patch.alt_name is not null then
+    nxt.alt_name := app_hidden.optional_name('Name in another script', patch.alt_name, 200, 'alt_name');
+  end if;
   if patch.notes is not null then
     nxt.notes := app_hidden.optional_text('About this customer', patch.notes, 2000, 'notes');
   end if;
@@ -19768,7 +20036,7 @@ begin
   begin
     update app_public.customers c set
       email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
-      notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata,
+      notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata, alt_name = nxt.alt_name,
       marketing_consent = nxt.marketing_consent, marketing_consent_updated_at = nxt.marketing_consent_updated_at,
       marketing_consent_source = nxt.marketing_consent_source,
       kind = nxt.kind, company_name = nxt.company_name, tax_id = nxt.tax_id, website = nxt.website,
@@ -19797,7 +20065,7 @@ $$;
 -- Name: FUNCTION update_customer(customer_id text, patch app_public.customer_changes); Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) IS 'Changes a customer (needs customers.update). Fields left out stay as they are; an empty string clears email, phone, names or notes; tags and metadata are replaced. The display name follows (a company''s name first). Email and phone must stay unique (DUPEM, DUPPH) and at least one of email, phone or first name must remain for a person (NOIDN). kind switches between person and company (a person has no company fields: NOTCO); account_status suspended needs suspended_reason (SUSRN); the billing and shipping addresses must be the customer''s own.';
+COMMENT ON FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) IS 'Changes a customer (needs customers.update). Fields left out stay as they are; an empty string clears email, phone, names (alt_name: the name in a second script) or notes; tags and metadata are replaced. The display name follows (a company''s name first). Email and phone must stay unique (DUPEM, DUPPH) and at least one of email, phone or first name must remain for a person (NOIDN). kind switches between person and company (a person has no company fields: NOTCO); account_status suspended needs suspended_reason (SUSRN); the billing and shipping addresses must be the customer''s own.';
 
 --
 -- Name: update_customer_contact(text, text, text, text, text, text, text, text, boolean, boolean, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -20664,6 +20932,10 @@ begin
   if kind is null then
     perform app_hidden.raise_error('BADIN', 'Say what to export: daily_sales, item_sales, inventory or customers.');
   end if;
+  -- The customers file holds phone numbers in full: only for members who see them so (404-phones.sql).
+  if kind = 'customers' and not app_hidden.has_permission('customers.view_contact') then
+    perform app_hidden.raise_error('DNIED', 'The customers export holds phone numbers in full: it needs customers.view_contact, which you do not have.');
+  end if;
   checked := app_private.export_params(tenant, kind, params);
   insert into reporting.exports (tenant_id, kind, params, file_name, requested_by)
   values (tenant, kind, checked, app_private.export_file_name(kind, checked), app_hidden.current_user_id())
@@ -20679,7 +20951,7 @@ $$;
 
 COMMENT ON FUNCTION reporting.request_export(kind reporting.export_kind, params jsonb) IS '@name request_export
 @resultFieldName export
-Asks the worker for a CSV file (needs reports.export). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes the Customers list''s filters {"status"?: "active", "archived" or "all" (the default), "tag"?: a tag or a list of tags, "search"?: the search box''s text}. Poll the returned export until its status is done, then download its downloadUrl.';
+Asks the worker for a CSV file (needs reports.export; the customers file also customers.view_contact). params: daily_sales and item_sales take {"from": "2025-03-01", "to": "2025-03-07", "location_id"?} (item_sales also "order_by": "quantity" or "revenue"); inventory takes {"location_id"?, "low_only"?}; customers takes the Customers list''s filters {"status"?: "active", "archived" or "all" (the default), "tag"?: a tag or a list of tags, "search"?: the search box''s text}. Poll the returned export until its status is done, then download its downloadUrl.';
 
 --
 -- Name: account_document_chunks; Type: TABLE; Schema: app_private; Owner: -
@@ -21961,7 +22233,7 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     c.customer_number,
     c.display_name,
     c.email,
-    c.phone,
+    app_hidden.visible_phone(c.phone) AS phone,
     c.tags,
     c.status,
     c.customer_type_id,
@@ -21974,7 +22246,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
     c.kind,
     c.company_name,
-    c.tier_id
+    c.tier_id,
+    c.alt_name
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -22017,6 +22290,12 @@ COMMENT ON COLUMN app_public.customer_rows.customer_number IS '@notNull';
 
 COMMENT ON COLUMN app_public.customer_rows.display_name IS '@notNull
 @behavior +orderBy +filterBy';
+
+--
+-- Name: COLUMN customer_rows.phone; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.phone IS 'Phone number in E.164; masked as +968 •••• 3456 for members without customers.view_contact.';
 
 --
 -- Name: COLUMN customer_rows.tags; Type: COMMENT; Schema: app_public; Owner: -
@@ -22109,6 +22388,12 @@ COMMENT ON COLUMN app_public.customer_rows.company_name IS 'A company''s name (c
 
 COMMENT ON COLUMN app_public.customer_rows.tier_id IS '@behavior +filterBy
 The customer''s pricing tier (customers/475-tiers.sql).';
+
+--
+-- Name: COLUMN customer_rows.alt_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.alt_name IS 'The customer''s name in a second script (such as Arabic beside Latin).';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
@@ -22338,6 +22623,62 @@ COMMENT ON COLUMN app_public.order_refund_lines.tax IS 'Their share of the line'
 --
 
 COMMENT ON COLUMN app_public.order_refund_lines.total IS 'subtotal − discount + tax.';
+
+--
+-- Name: phone_countries; Type: TABLE; Schema: app_public; Owner: -
+--
+
+CREATE TABLE app_public.phone_countries (
+    country text NOT NULL,
+    name text NOT NULL,
+    calling_code text NOT NULL,
+    national_prefix text,
+    possible_lengths integer[] NOT NULL,
+    CONSTRAINT phone_countries_calling_code_check CHECK ((calling_code ~ '^[1-9][0-9]{0,2}$'::text)),
+    CONSTRAINT phone_countries_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT phone_countries_name_check CHECK (((length(name) >= 1) AND (length(name) <= 80))),
+    CONSTRAINT phone_countries_national_prefix_check CHECK ((national_prefix ~ '^[0-9]{1,4}$'::text)),
+    CONSTRAINT phone_countries_possible_lengths_check CHECK ((cardinality(possible_lengths) > 0))
+);
+
+ALTER TABLE ONLY app_public.phone_countries FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE phone_countries; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TABLE app_public.phone_countries IS '@behavior -insert -update -delete
+The countries phone numbers are read for (from libphonenumber''s metadata): calling code, trunk prefix and the possible lengths of a national number.';
+
+--
+-- Name: COLUMN phone_countries.country; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_countries.country IS 'ISO 3166 alpha-2 code (and AC, TA, XK, which libphonenumber also knows).';
+
+--
+-- Name: COLUMN phone_countries.name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_countries.name IS 'English name of the country.';
+
+--
+-- Name: COLUMN phone_countries.calling_code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_countries.calling_code IS 'International calling code, without the + (968 for Oman, 1 for the United States).';
+
+--
+-- Name: COLUMN phone_countries.national_prefix; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_countries.national_prefix IS 'Trunk prefix dialled before a national number inside the country (0 in the UK, 1 in the US, 8 in Russia), or null (Oman, Italy).';
+
+--
+-- Name: COLUMN phone_countries.possible_lengths; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_countries.possible_lengths IS 'How many digits a national number may have (after the calling code).';
 
 --
 -- Name: refund_tenders; Type: TABLE; Schema: app_public; Owner: -
@@ -24139,6 +24480,13 @@ ALTER TABLE ONLY app_public.orders
 COMMENT ON CONSTRAINT orders_pkey ON app_public.orders IS '@behavior -single -update -delete';
 
 --
+-- Name: phone_countries phone_countries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
+--
+
+ALTER TABLE ONLY app_public.phone_countries
+    ADD CONSTRAINT phone_countries_pkey PRIMARY KEY (country);
+
+--
 -- Name: plans plans_pkey; Type: CONSTRAINT; Schema: app_public; Owner: -
 --
 
@@ -25028,6 +25376,18 @@ CREATE INDEX customers_merged_into_idx ON app_public.customers USING btree (tena
 CREATE UNIQUE INDEX customers_phone_key ON app_public.customers USING btree (tenant_id, phone) WHERE ((phone IS NOT NULL) AND (status <> 'merged'::text));
 
 --
+-- Name: customers_search_alt_name_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_alt_name_prefix_idx ON app_public.customers USING btree (tenant_id, lower(alt_name) text_pattern_ops) WHERE (alt_name IS NOT NULL);
+
+--
+-- Name: customers_search_alt_name_trgm_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_search_alt_name_trgm_idx ON app_public.customers USING gin (lower(alt_name) public.gin_trgm_ops);
+
+--
 -- Name: customers_search_email_prefix_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -25278,6 +25638,12 @@ CREATE INDEX orders_placed_by_idx ON app_public.orders USING btree (placed_by_us
 --
 
 CREATE INDEX orders_voided_by_idx ON app_public.orders USING btree (voided_by_user_id);
+
+--
+-- Name: phone_countries_calling_code_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX phone_countries_calling_code_idx ON app_public.phone_countries USING btree (calling_code);
 
 --
 -- Name: refund_tenders_cash_drawer_idx; Type: INDEX; Schema: app_public; Owner: -
@@ -25572,6 +25938,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.inventory_ite
 --
 
 CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg_locations__validate();
+
+--
+-- Name: tenants _050_validate_default_country; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _050_validate_default_country BEFORE INSERT OR UPDATE OF default_country ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_default_country();
 
 --
 -- Name: tenants _050_validate_money; Type: TRIGGER; Schema: app_public; Owner: -
@@ -31199,6 +31571,12 @@ CREATE POLICY all_for_owner ON app_public.order_refunds TO bo_owner USING (true)
 CREATE POLICY all_for_owner ON app_public.orders TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: phone_countries all_for_owner; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_public.phone_countries TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: plans all_for_owner; Type: POLICY; Schema: app_public; Owner: -
 --
 
@@ -31547,6 +31925,12 @@ ALTER TABLE app_public.order_refunds ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.orders ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: phone_countries; Type: ROW SECURITY; Schema: app_public; Owner: -
+--
+
+ALTER TABLE app_public.phone_countries ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: plans; Type: ROW SECURITY; Schema: app_public; Owner: -
 --
 
@@ -31569,6 +31953,12 @@ ALTER TABLE app_public.roles ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY select_all ON app_public.currencies FOR SELECT TO bo_visitor USING (true);
+
+--
+-- Name: phone_countries select_all; Type: POLICY; Schema: app_public; Owner: -
+--
+
+CREATE POLICY select_all ON app_public.phone_countries FOR SELECT TO bo_visitor USING (true);
 
 --
 -- Name: plans select_all; Type: POLICY; Schema: app_public; Owner: -
@@ -33189,6 +33579,13 @@ REVOKE ALL ON FUNCTION app_hidden.latest_visits(visits timestamp with time zone[
 GRANT ALL ON FUNCTION app_hidden.latest_visits(visits timestamp with time zone[]) TO bo_visitor;
 
 --
+-- Name: FUNCTION locale_phone_country(locale text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.locale_phone_country(locale text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.locale_phone_country(locale text) TO bo_visitor;
+
+--
 -- Name: FUNCTION login(email text, password text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -33255,6 +33652,20 @@ GRANT ALL ON FUNCTION app_hidden.loyalty_settings_of(tenant_id text) TO bo_visit
 REVOKE ALL ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) TO bo_visitor;
 GRANT ALL ON FUNCTION app_hidden.major_units(amount numeric, minor_units integer) TO bo_analyst;
+
+--
+-- Name: FUNCTION mask_phone(phone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.mask_phone(phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.mask_phone(phone text) TO bo_visitor;
+
+--
+-- Name: FUNCTION mask_phones_in(txt text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.mask_phones_in(txt text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.mask_phones_in(txt text) TO bo_visitor;
 
 --
 -- Name: FUNCTION may_contact(tenant_id text, customer_id text, channel text); Type: ACL; Schema: app_hidden; Owner: -
@@ -33348,6 +33759,13 @@ REVOKE ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_leng
 GRANT ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
+-- Name: FUNCTION phone_lengths_text(lengths integer[]); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.phone_lengths_text(lengths integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.phone_lengths_text(lengths integer[]) TO bo_visitor;
+
+--
 -- Name: FUNCTION raise_error(code text, message text, detail text, field text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -33430,6 +33848,13 @@ GRANT ALL ON FUNCTION app_hidden.unidentifiable_customer_message() TO bo_visitor
 
 REVOKE ALL ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.unit_share(x bigint, k bigint, n bigint) TO bo_visitor;
+
+--
+-- Name: FUNCTION visible_phone(phone text); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.visible_phone(phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.visible_phone(phone text) TO bo_visitor;
 
 --
 -- Name: FUNCTION visits_within(visits timestamp with time zone[], days integer, at timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
@@ -33777,10 +34202,10 @@ REVOKE ALL ON FUNCTION app_private.customer_history_ids(tenant_id text, customer
 REVOKE ALL ON FUNCTION app_private.customer_import_values(cells text[], mapping text[], country text) FROM PUBLIC;
 
 --
--- Name: FUNCTION customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text, OUT phone_like boolean, OUT phone_exact text); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.customer_search_patterns(tenant_id text, q text, OUT prefix text, OUT contains text, OUT phone_prefix text, OUT phone_contains text, OUT phone_like boolean, OUT phone_exact text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_search_predicate(tenant_id text, q text); Type: ACL; Schema: app_private; Owner: -
@@ -35019,6 +35444,12 @@ REVOKE ALL ON FUNCTION app_private.tg_tenants__rescale_prices() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_tenants__start_trial() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_tenants__validate_default_country(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_tenants__validate_default_country() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_tenants__validate_money(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -35426,11 +35857,11 @@ REVOKE ALL ON FUNCTION app_public.create_business(name text, timezone text, curr
 GRANT ALL ON FUNCTION app_public.create_business(name text, timezone text, currency text, locale text) TO bo_visitor;
 
 --
--- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text); Type: ACL; Schema: app_public; Owner: -
+-- Name: FUNCTION create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text, alt_name text); Type: ACL; Schema: app_public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text) TO bo_visitor;
+REVOKE ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text, alt_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_customer(email text, phone text, first_name text, last_name text, notes text, tags text[], marketing_consent boolean, marketing_consent_source text, metadata jsonb, kind text, company_name text, tax_id text, website text, credit_limit bigint, payment_terms_days integer, currency text, internal_notes text, alt_name text) TO bo_visitor;
 
 --
 -- Name: FUNCTION create_customer_tier(name text, level integer, discount_bps integer, benefits text, colour text, min_annual_spend bigint, min_visits integer); Type: ACL; Schema: app_public; Owner: -
@@ -35597,6 +36028,20 @@ REVOKE ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.c
 GRANT ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) TO bo_visitor;
 
 --
+-- Name: FUNCTION customer_contacts_mobile(k app_public.customer_contacts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_contacts_mobile(k app_public.customer_contacts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_contacts_phone(k app_public.customer_contacts); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_contacts_phone(k app_public.customer_contacts) TO bo_visitor;
+
+--
 -- Name: TABLE customer_data_exports; Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -35752,6 +36197,13 @@ GRANT ALL ON FUNCTION app_public.customers_matched_contact(c app_public.customer
 
 REVOKE ALL ON FUNCTION app_public.customers_may_contact(c app_public.customers, channel text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customers_may_contact(c app_public.customers, channel text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customers_phone(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customers_phone(c app_public.customers) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customers_phone(c app_public.customers) TO bo_visitor;
 
 --
 -- Name: FUNCTION customers_recent_orders(c app_public.customers); Type: ACL; Schema: app_public; Owner: -
@@ -36659,6 +37111,12 @@ GRANT SELECT ON TABLE app_public.order_lines TO bo_visitor;
 --
 
 GRANT SELECT ON TABLE app_public.order_refund_lines TO bo_visitor;
+
+--
+-- Name: TABLE phone_countries; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT SELECT ON TABLE app_public.phone_countries TO bo_visitor;
 
 --
 -- Name: TABLE refund_tenders; Type: ACL; Schema: app_public; Owner: -

@@ -181,7 +181,7 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
     const tables = Object.keys(B.rows);
     // Node types: a kind is known when A or B has rows of it.
     const nodeTypes = new Set([...aRows.keys(), ...bRows.keys()]);
-    // Rows both see are global (currencies, plans), not B's: out of B's list.
+    // Rows both see are global (currencies, phone countries, plans), not B's: out of B's list.
     const shared: string[] = [];
     for (const [t, rows] of bRows) {
       const own = rows.filter((r) => !aRows.get(t)?.some((x) => x.id === r.id));
@@ -189,7 +189,7 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       if (own.length) bRows.set(t, own);
       else bRows.delete(t);
     }
-    expect(shared).toEqual(["Currency", "Plan"]);
+    expect(shared).toEqual(["Currency", "PhoneCountry", "Plan"]);
     // Every kind of row B has in the fixtures is visible to B, so the sweep has ids of each.
     expect(bRows.size).toBeGreaterThanOrEqual(20);
 

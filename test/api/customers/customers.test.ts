@@ -42,7 +42,7 @@ describe("mutations", () => {
       customerNumber: "CUST-00001",
       displayName: "Gabriel Garcia",
       email: "gabo@example.com",
-      phone: "+12125550111",
+      phone: "+1 •••• 0111", // a cashier sees phones masked (customers.view_contact): phones.test.ts
       tags: ["VIP"],
       status: "active",
       totalVisits: 0,

@@ -12,6 +12,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   "app_private.event_subscriptions": "configuration: which consumer function handles which event type, the same for every tenant (a reference table under Citus)",
   "app_public.plans": "the price list, the same for every tenant (a reference table under Citus)",
   "app_public.currencies": "ISO 4217's list of currencies, the same for every tenant (a reference table under Citus)",
+  "app_public.phone_countries": "libphonenumber's calling codes, trunk prefixes and number lengths per country, the same for every tenant (generated reference data; a reference table under Citus)",
   "app_private.stripe_events": "Stripe's inbox: stored before its tenant is known (the customer may not be stored yet) and unique by Stripe's global event id; applying routes each event to its tenant",
   "app_private.login_throttle": "sign-in attempts per client address, counted before anyone is known; an address is no business's",
   "app_private.worker_pools": "the worker processes of the deployment (which graphile-worker pool belongs to which live process), not owned by any tenant",

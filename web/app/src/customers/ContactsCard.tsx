@@ -152,6 +152,9 @@ function formValues(k: Contact | undefined) {
   };
 }
 
+/** What to send for a phone input: nothing (undefined: kept) when it still holds the masked number it was shown with. */
+const unlessMasked = (typed: string, shown: string | null | undefined) => (shown?.includes("•") && typed === shown ? undefined : typed);
+
 /** Adds a contact, or edits `contact`. An emptied text input clears it (the command reads "" as clear). */
 function ContactDialog({ customerRowId, contact, onClose }: { customerRowId: string; contact?: Contact; onClose(): void }) {
   const form = useForm(() => formValues(contact));
@@ -167,8 +170,9 @@ function ContactDialog({ customerRowId, contact, onClose }: { customerRowId: str
       firstName: values.firstName.trim(),
       lastName: values.lastName.trim(),
       email: values.email.trim(),
-      phone: values.phone.trim(),
-      mobile: values.mobile.trim(),
+      // A phone shown masked (no customers.view_contact) and left as it was is not sent: it stays.
+      phone: unlessMasked(values.phone.trim(), contact?.phone),
+      mobile: unlessMasked(values.mobile.trim(), contact?.mobile),
       role: values.role,
       preferredContactMethod: values.preferredContactMethod,
       orderUpdates: values.orderUpdates,

@@ -42,13 +42,14 @@ import {
   type CustomerInput,
   type CustomerSummary,
 } from "./queries.ts";
+import { AltNameField } from "./AltNameField.tsx";
 import { TagsField } from "./TagsField.tsx";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 
 /** What the edit form starts from. */
 export type EditableCustomer = Pick<
   CustomerDetail,
-  | "rowId" | "firstName" | "lastName" | "email" | "phone" | "tags" | "notes" | "marketingConsent"
+  | "rowId" | "firstName" | "lastName" | "altName" | "email" | "phone" | "tags" | "notes" | "marketingConsent"
   | "kind" | "companyName" | "taxId" | "website" | "creditLimit" | "paymentTermsDays" | "currency" | "internalNotes"
   | "accountStatus" | "suspendedReason" | "billingAddressId" | "shippingAddressId"
 > & {
@@ -60,6 +61,8 @@ export type EditableCustomer = Pick<
 export interface CustomerValues {
   firstName: string;
   lastName: string;
+  /** The name in a second script (such as Arabic beside Latin). */
+  altName: string;
   email: string;
   phone: string;
   tags: string[];
@@ -93,6 +96,7 @@ const EVERY_INPUT: readonly CustomerInputName[] = [
   "currency",
   "firstName",
   "lastName",
+  "altName",
   "email",
   "phone",
   "tags",
@@ -148,6 +152,7 @@ function initialValues(
     shippingAddressId: c?.shippingAddressId ?? "",
     firstName: c?.firstName ?? initial.firstName ?? "",
     lastName: c?.lastName ?? initial.lastName ?? "",
+    altName: c?.altName ?? initial.altName ?? "",
     email: c?.email ?? initial.email ?? "",
     phone: c?.phone ?? initial.phone ?? "",
     tags: c ? tagList(c.tags) : (initial.tags ?? []),
@@ -168,6 +173,7 @@ function patchOf(values: CustomerValues, before: CustomerValues, numbers: Number
   for (const key of [
     "firstName",
     "lastName",
+    "altName",
     "email",
     "phone",
     "notes",
@@ -210,6 +216,7 @@ function inputOf(values: CustomerValues, numbers: Numbers): CreateCustomerInput 
   return {
     firstName: values.firstName.trim() || null,
     lastName: values.lastName.trim() || null,
+    altName: values.altName.trim() || null,
     email: values.email.trim() || null,
     phone: values.phone.trim() || null,
     notes: values.notes.trim() || null,
@@ -305,7 +312,7 @@ export function CustomerForm({
   );
   /** A text input's props: under it the server's message about it (with its link), else the hint. */
   const input = (
-    name: "firstName" | "lastName" | "email" | "phone" | "notes" | "companyName" | "taxId" | "website" | "internalNotes" | "suspendedReason",
+    name: "firstName" | "lastName" | "altName" | "email" | "phone" | "notes" | "companyName" | "taxId" | "website" | "internalNotes" | "suspendedReason",
     hint?: string,
   ) => {
     const error = errorOf(name);
@@ -390,6 +397,7 @@ export function CustomerForm({
               )}
             </Stack>
           )}
+          {shows("altName") && <AltNameField {...input("altName", "As they write it in another script, such as Arabic. Found by the search.")} />}
           {shows("email") && <TextField label="Email" type="email" {...input("email")} />}
           {shows("phone") && (
             <TextField

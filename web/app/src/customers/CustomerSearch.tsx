@@ -17,6 +17,7 @@ import { useQuery } from "urql";
 import { errorMessage } from "../lib/errors.ts";
 import { SearchIcon } from "../ui/icons.tsx";
 import { SearchCustomersQuery, type CustomerSummary } from "./queries.ts";
+import { AltName } from "./AltName.tsx";
 import { useDebounced } from "./useDebounced.ts";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 import { usePhone } from "../ui/usePhone.ts";
@@ -154,6 +155,7 @@ export function CustomerSearch({
               primary={
                 <Box component="span" sx={{ display: "flex", alignItems: "center", gap: 1 }}>
                   <span>{c.displayName}</span>
+                  <AltName name={c.altName} sx={{ color: "text.secondary" }} />
                   <Typography component="span" variant="caption" color="text.secondary">
                     {c.customerNumber}
                   </Typography>

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { formatDateTime, tagList, timeAgo } from "./format.ts";
 import { TierChip } from "./CustomerTier.tsx";
+import { AltName } from "./AltName.tsx";
 import { LoyaltyChip } from "./LoyaltyChip.tsx";
 import type { ListedCustomer } from "./queries.ts";
 import { useMoney } from "../ui/useMoney.ts";
@@ -61,6 +62,7 @@ export function CustomerTableRow({ customer: c, onTag }: { customer: ListedCusto
             >
               {c.displayName}
             </Link>
+            <AltName name={c.altName} sx={{ color: "text.secondary" }} />
             {c.status !== "active" && <Chip size="small" variant="outlined" label={c.status === "archived" ? "Archived" : "Merged"} />}
             <LoyaltyChip value={c.loyaltyClass} />
           </Box>

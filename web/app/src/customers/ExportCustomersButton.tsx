@@ -3,9 +3,10 @@
 // box holds text, every customer the search finds (active and archived, as the list's search).
 // The export itself (request, progress, download) is the Reports tabs' ExportButton. Shown to
 // members with reports.export whose plan has reports (the export is a reporting feature: NOMOD
-// otherwise).
+// otherwise) and who see phones in full (customers.view_contact: the file holds them so).
 import { ExportButton } from "../reporting/ExportButton.tsx";
 import { useEntitlements } from "../reporting/useEntitlements.ts";
+import { useCan } from "../shell/ViewerContext.tsx";
 
 export interface CustomerListFilter {
   status: "active" | "archived";
@@ -33,6 +34,8 @@ function describe(filter: CustomerListFilter): string {
 
 export function ExportCustomersButton({ filter }: { filter: CustomerListFilter }) {
   const entitlements = useEntitlements();
+  const seesPhones = useCan("customers.view_contact");
+  if (!seesPhones) return null;
   if (!entitlements.ready || entitlements.check(["reporting"]).kind !== "included") return null;
   return <ExportButton kind="customers" params={customerExportParams(filter)} label="Export" title={describe(filter)} inline />;
 }

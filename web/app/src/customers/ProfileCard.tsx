@@ -11,6 +11,7 @@ import { CustomerTypesQuery, SetCustomerTypeMutation, type CustomerDetail } from
 import { usePhone } from "../ui/usePhone.ts";
 import { ACCOUNT_STATUSES, paymentTerms, useCreditLimit } from "./account.ts";
 import { formatAddress } from "./AddressesCard.tsx";
+import { AltName } from "./AltName.tsx";
 
 export function StatusChip({ status }: { status: string }) {
   return (
@@ -73,6 +74,11 @@ export function ProfileCard({ customer: c, canWrite }: { customer: CustomerDetai
           {c.shippingAddressId && <Field label="Shipping address">{addressOf(c.shippingAddressId)}</Field>}
           <Field label="First name">{c.firstName}</Field>
           <Field label="Last name">{c.lastName}</Field>
+          {c.altName && (
+            <Field label="Name in another script">
+              <AltName name={c.altName} sx={{ display: "block" }} />
+            </Field>
+          )}
           <Field label="Email">{c.email}</Field>
           <Field label="Phone">{phone(c.phone)}</Field>
           <Field label="Type">{canWrite ? <CustomerTypeSelect customer={c} /> : c.customerType?.label}</Field>

@@ -11,6 +11,7 @@ const CustomerSummaryFields = graphql(`
     rowId
     customerNumber
     displayName
+    altName
     email
     phone
     tags
@@ -36,6 +37,7 @@ const ListedCustomerFields = graphql(`
     rowId
     customerNumber
     displayName
+    altName
     email
     phone
     tags

@@ -1,10 +1,12 @@
-// The business: its name (renamable with settings.update), status, currency and number format.
+// The business: its name (renamable with settings.update), status, currency and number format,
+// and the country phone numbers are read for (PhoneCountryDialog).
 import { Button, Card, CardContent, Chip, Stack, Typography } from "@mui/material";
 import { useState } from "react";
 import { useViewer } from "../shell/ViewerContext.tsx";
 import { sampleAmount } from "../ui/money.ts";
 import { useMoney } from "../ui/useMoney.ts";
 import { MoneySettingsDialog } from "./MoneySettingsDialog.tsx";
+import { PhoneCountryLine } from "./PhoneCountryLine.tsx";
 import { RenameBusinessDialog } from "./RenameBusinessDialog.tsx";
 
 export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
@@ -47,6 +49,7 @@ export function BusinessCard({ canUpdate }: { canUpdate: boolean }) {
             </Button>
           )}
         </Stack>
+        <PhoneCountryLine canUpdate={canUpdate} />
       </CardContent>
       {canUpdate && (
         <RenameBusinessDialog open={renaming} onClose={() => setRenaming(false)} rowId={tenant.rowId} current={tenant.name} />

@@ -17,6 +17,7 @@ export const PERMISSION_GROUPS: PermissionGroup[] = [
       { key: "customers.merge", label: "Merge duplicate customers" },
       { key: "customers.import", label: "Import customers from a file" },
       { key: "customers.erase", label: "Answer customers' data requests (download, erase)" },
+      { key: "customers.view_contact", label: "See customers' phone numbers in full (otherwise +968 •••• 3456)" },
     ],
   },
   {
