@@ -3,10 +3,9 @@
 // checked with its rules — 5 minutes, 3 tries (counted although a wrong code is refused),
 // 60 seconds between codes to one phone, a cap per business and hour — and verifying makes a stub
 // with an email full. The clock is moved by moving the stored times back (owner connection).
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, sqlState, type Actor, type TestDatabase } from "../../helpers/db.ts";
-import { testRootUrl } from "../../helpers/env.ts";
+import { tablesHolding } from "../../helpers/scan.ts";
 import { auditOf, createCustomer, customerRow, openShop, updateCustomer, type Shop } from "./helpers.ts";
 
 let db: TestDatabase;
@@ -254,29 +253,3 @@ describe("delete_expired_phone_codes", () => {
     expect(left.rows[0]).toEqual({ codes: 0, messages: 0 });
   });
 });
-
-/**
- * Every table of the database whose rows hold these 6 digits as a number of their own (not inside
- * a longer number, nor the fraction of a timestamp), read as a superuser so that no row-level
- * policy hides a row.
- */
-export async function tablesHolding(database: { name: string }, code: string): Promise<string[]> {
-  const url = new URL(testRootUrl);
-  url.pathname = `/${database.name}`;
-  const root = new pg.Client(url.href);
-  await root.connect();
-  try {
-    const { rows: tables } = await root.query<{ t: string }>(
-      `select format('%I.%I', n.nspname, c.relname) as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')`,
-    );
-    const found: string[] = [];
-    for (const { t } of tables) {
-      const { rows } = await root.query(`select 1 from ${t} x where x::text ~ $1 limit 1`, [`(^|[^0-9.])${code}([^0-9]|$)`]);
-      if (rows.length) found.push(t);
-    }
-    return found;
-  } finally {
-    await root.end();
-  }
-}
