@@ -838,6 +838,83 @@ COMMENT ON COLUMN app_public.order_quote.tier_discount_bps IS 'Its discount, in 
 COMMENT ON COLUMN app_public.order_quote.tier_discount IS 'The tier discount of the cart, in cents (part of discountTotal).';
 
 --
+-- Name: phone_code_check; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.phone_code_check AS (
+	customer_id text,
+	verified boolean,
+	error_code text,
+	message text,
+	attempts_left integer
+);
+
+--
+-- Name: TYPE phone_code_check; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.phone_code_check IS 'The outcome of checking a one-time code. A wrong code is answered here rather than raised, so that the attempt counts.';
+
+--
+-- Name: COLUMN phone_code_check.verified; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.verified IS 'True when the code was right: the phone is verified.';
+
+--
+-- Name: COLUMN phone_code_check.error_code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.error_code IS 'OTPWR (wrong code, tries left) or OTPMX (wrong, and that was the last try: ask a new code); null when verified.';
+
+--
+-- Name: COLUMN phone_code_check.message; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.message IS 'What to tell the person.';
+
+--
+-- Name: COLUMN phone_code_check.attempts_left; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.attempts_left IS 'How many more tries the code takes (after a wrong code).';
+
+--
+-- Name: phone_code_request; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.phone_code_request AS (
+	customer_id text,
+	sent_to text,
+	expires_at timestamp with time zone,
+	resend_after timestamp with time zone
+);
+
+--
+-- Name: TYPE phone_code_request; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.phone_code_request IS 'A one-time code on its way by SMS.';
+
+--
+-- Name: COLUMN phone_code_request.sent_to; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_request.sent_to IS 'The phone number the code is sent to.';
+
+--
+-- Name: COLUMN phone_code_request.expires_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_request.expires_at IS 'When the code stops working (5 minutes).';
+
+--
+-- Name: COLUMN phone_code_request.resend_after; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_request.resend_after IS 'When another code may be asked for this phone (60 seconds).';
+
+--
 -- Name: possible_duplicate_pair; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -4895,6 +4972,22 @@ $$;
 COMMENT ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) IS 'Null for blank input, else the trimmed text; raises BADIN when too long or with control characters other than line breaks and tabs.';
 
 --
+-- Name: phone_codes_hourly_cap(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.phone_codes_hourly_cap() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select 200;
+$$;
+
+--
+-- Name: FUNCTION phone_codes_hourly_cap(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.phone_codes_hourly_cap() IS 'How many phone verification codes one business may send within any hour (OTPCP beyond).';
+
+--
 -- Name: raise_error(text, text, text, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -6599,6 +6692,45 @@ end;
 $$;
 
 --
+-- Name: claim_sms(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.claim_sms(tenant text, message_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  m app_private.sms_messages;
+  expires timestamptz;
+begin
+  select s.* into m from app_private.sms_messages s where s.tenant_id = tenant and s.id = message_id for update;
+  if not found or m.status in ('sent', 'failed') then
+    return null;
+  end if;
+  if m.status = 'sending' then
+    update app_private.sms_messages s set status = 'failed', body = null,
+      error = 'A previous attempt stopped while sending: it may have gone out, so it is not sent again.'
+    where s.tenant_id = m.tenant_id and s.id = m.id;
+    return null;
+  end if;
+  select p.expires_at into expires from app_private.phone_codes p where p.tenant_id = m.tenant_id and p.id = m.phone_code_id;
+  if expires <= now() then
+    update app_private.sms_messages s set status = 'failed', body = null, error = 'The code expired before it could be sent.'
+    where s.tenant_id = m.tenant_id and s.id = m.id;
+    return null;
+  end if;
+  update app_private.sms_messages s set status = 'sending' where s.tenant_id = m.tenant_id and s.id = m.id;
+  return jsonb_build_object('id', m.id, 'to', m.to_phone, 'body', m.body);
+end;
+$$;
+
+--
+-- Name: FUNCTION claim_sms(tenant text, message_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.claim_sms(tenant text, message_id text) IS 'Claims a queued SMS for sending (worker): its number and text, or null when there is nothing to send.';
+
+--
 -- Name: classify_customer_import(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7330,6 +7462,41 @@ end;
 $$;
 
 --
+-- Name: customer_for_phone_code(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_for_phone_code(tenant text, customer_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = tenant and c.id = customer_for_phone_code.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_for_phone_code.customer_id, 40), '(none given)')));
+  elsif cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; verify that customer''s phone instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: there is no phone to verify.', cur.id);
+  elsif cur.phone is null then
+    perform app_hidden.raise_error('OTPNP', format('Customer %s has no phone number to verify: add one first.', cur.customer_number), field => 'phone');
+  elsif cur.phone_verified_at is not null then
+    perform app_hidden.raise_error('OTPVD', format('The phone %s of customer %s is already verified.', cur.phone, cur.customer_number), field => 'phone');
+  end if;
+  return cur;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_for_phone_code(tenant text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_for_phone_code(tenant text, customer_id text) IS 'The customer a phone code is asked or checked for, locked; refuses one whose phone is missing or already verified.';
+
+--
 -- Name: customer_history_ids(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -7998,6 +8165,26 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.delete_expired_exports() IS 'Removes exports (and their files) older than 7 days.';
+
+--
+-- Name: delete_expired_phone_codes(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_phone_codes() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (
+    delete from app_private.phone_codes p where p.expires_at < now() - interval '1 hour' returning 1
+  )
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_phone_codes(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_phone_codes() IS 'Deletes the phone codes (and their SMS rows) that expired more than an hour ago; returns how many (cron).';
 
 --
 -- Name: delete_expired_sessions(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8735,6 +8922,34 @@ begin
   return found;
 end;
 $$;
+
+--
+-- Name: finish_sms(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_sms(tenant text, message_id text, outcome text, provider_sid text DEFAULT NULL::text, error text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if outcome not in ('sent', 'failed', 'retry') then
+    perform app_hidden.raise_error('BADIN', format('Unknown SMS outcome %s.', outcome));
+  end if;
+  update app_private.sms_messages s set
+    status = case outcome when 'retry' then 'queued' else outcome end,
+    body = case when outcome = 'retry' then s.body end,
+    provider_sid = coalesce(finish_sms.provider_sid, s.provider_sid),
+    error = left(finish_sms.error, 500),
+    sent_at = case when outcome = 'sent' then now() end
+  where s.tenant_id = tenant and s.id = message_id and s.status = 'sending';
+end;
+$$;
+
+--
+-- Name: FUNCTION finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text) IS 'Records how sending an SMS ended (worker): sent, failed (the text is blanked) or retry (queued again).';
 
 --
 -- Name: import_cell(text[], text[], text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9594,6 +9809,31 @@ $$;
 COMMENT ON FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone) IS 'The accounts the monthly run invoices at this instant (from 02:00 on the 1st, business clock; once a month each), with the last day invoiced.';
 
 --
+-- Name: new_phone_code(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.new_phone_code() RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  draw bigint;
+begin
+  loop
+    draw := ('x' || encode(public.gen_random_bytes(4), 'hex'))::bit(32)::bigint & 4294967295;
+    exit when draw < 4294000000;
+  end loop;
+  return lpad((draw % 1000000)::text, 6, '0');
+end;
+$$;
+
+--
+-- Name: FUNCTION new_phone_code(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.new_phone_code() IS 'A new one-time code: 6 digits, each of the 10^6 equally likely (pgcrypto gen_random_bytes, rejection sampling).';
+
+--
 -- Name: new_session(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10067,6 +10307,23 @@ CREATE FUNCTION app_private.pending_invitation(token text) RETURNS app_public.in
     and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
   for update;
 $$;
+
+--
+-- Name: phone_code_refusal(text, text, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.phone_code_refusal(code text, message text, customer_id text, attempts_left integer) RETURNS app_public.phone_code_check
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select row(customer_id, false, code, message, attempts_left)::app_public.phone_code_check;
+$$;
+
+--
+-- Name: FUNCTION phone_code_refusal(code text, message text, customer_id text, attempts_left integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.phone_code_refusal(code text, message text, customer_id text, attempts_left integer) IS 'A phone_code_check that refuses with a coded error, returned so that what the call wrote (the attempt) commits.';
 
 --
 -- Name: plan_change_problem(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -18489,6 +18746,63 @@ COMMENT ON FUNCTION app_public.request_customer_data(customer_id text, reason te
 Answers a customer''s request for their data (needs customers.erase): the worker writes a zip of everything held about them (customer.json, orders.csv, order-lines.csv, timeline.csv). The reason is required and kept in the audit log. Poll the returned row until its status is done, then download its downloadUrl (kept 7 days); asked again while one is being written, it answers that one. NOTFD, CMRGD (answer on the customer it was merged into), ERASD.';
 
 --
+-- Name: request_phone_code(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.request_phone_code(customer_id text) RETURNS app_public.phone_code_request
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customers;
+  last_sent timestamptz;
+  sent_last_hour int;
+  code text := app_private.new_phone_code();
+  pc app_private.phone_codes;
+  msg_id text;
+  business text;
+begin
+  cur := app_private.customer_for_phone_code(tenant, request_phone_code.customer_id);
+  -- One request at a time per business: the hourly count below is then exact.
+  perform pg_advisory_xact_lock(hashtextextended('phone_codes:' || tenant, 0));
+  select max(p.created_at) into last_sent from app_private.phone_codes p
+  where p.tenant_id = tenant and p.phone = cur.phone;
+  if last_sent > now() - interval '60 seconds' then
+    perform app_hidden.raise_error('OTPSN',
+      format('A code was sent to %s less than a minute ago: wait %s seconds before asking another.',
+             cur.phone, ceil(extract(epoch from last_sent + interval '60 seconds' - now()))::int),
+      field => 'phone');
+  end if;
+  select count(*) into sent_last_hour from app_private.phone_codes p
+  where p.tenant_id = tenant and p.created_at > now() - interval '1 hour';
+  if sent_last_hour >= app_hidden.phone_codes_hourly_cap() then
+    perform app_hidden.raise_error('OTPCP',
+      format('Your business has sent %s verification codes within the last hour, the most it may: try again later.', app_hidden.phone_codes_hourly_cap()));
+  end if;
+  perform app_private.begin_change('request_phone_code', null);
+  insert into app_private.phone_codes (tenant_id, customer_id, phone, code_hash, expires_at)
+  values (tenant, cur.id, cur.phone, public.crypt(code, public.gen_salt('bf')), now() + interval '5 minutes')
+  returning * into pc;
+  perform app_private.end_change();
+  select t.name into business from app_public.tenants t where t.id = tenant;
+  insert into app_private.sms_messages (tenant_id, phone_code_id, to_phone, body)
+  values (tenant, pc.id, cur.phone, format('%s: your verification code is %s. It expires in 5 minutes.', left(business, 40), code))
+  returning id into msg_id;
+  perform graphile_worker.add_job('send_sms', json_build_object('tenantId', tenant, 'messageId', msg_id),
+    max_attempts := 5, job_key := 'send_sms:' || msg_id);
+  return row(cur.id, cur.phone, pc.expires_at, pc.created_at + interval '60 seconds')::app_public.phone_code_request;
+end;
+$$;
+
+--
+-- Name: FUNCTION request_phone_code(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.request_phone_code(customer_id text) IS '@resultFieldName request
+Sends a one-time code by SMS to the customer''s phone, to verify it (needs customers.update). The code works for 5 minutes and 3 tries. Refused: no phone (OTPNP), already verified (OTPVD), another code to this phone less than 60 seconds ago (OTPSN), the business''s hourly cap reached (OTPCP).';
+
+--
 -- Name: restore_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -19432,6 +19746,74 @@ $$;
 
 COMMENT ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) IS '@resultFieldName taxRate
 Changes a tax rate (needs settings.update); inclusive left out keeps what it was. Orders from now on are priced with it; past orders keep the rate they were priced with.';
+
+--
+-- Name: verify_phone_code(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.verify_phone_code(customer_id text, code text) RETURNS app_public.phone_code_check
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  cur app_public.customers;
+  given text := regexp_replace(coalesce(verify_phone_code.code, ''), '\s', '', 'g');
+  pc app_private.phone_codes;
+  result app_public.customers;
+begin
+  cur := app_private.customer_for_phone_code(tenant, verify_phone_code.customer_id);
+  if given !~ '^[0-9]{6}$' then
+    perform app_hidden.raise_error('BADIN', 'The code is the 6 digits of the text message.', field => 'code');
+  end if;
+  -- The latest code sent to the customer's current phone (a code sent to an earlier phone, or
+  -- superseded by a newer one, no longer counts).
+  select p.* into pc from app_private.phone_codes p
+  where p.tenant_id = tenant and p.customer_id = cur.id and p.phone = cur.phone
+  order by p.created_at desc, p.id desc limit 1
+  for update;
+  if not found or pc.verified_at is not null then
+    perform app_hidden.raise_error('OTPNC', format('No code was sent to %s: send one first.', cur.phone), field => 'code');
+  elsif pc.attempts >= 3 then
+    perform app_hidden.raise_error('OTPMX', 'This code was tried 3 times without success: send a new one.', field => 'code');
+  elsif pc.expires_at <= now() then
+    perform app_hidden.raise_error('OTPEX', 'This code has expired (codes work for 5 minutes): send a new one.', field => 'code');
+  end if;
+  perform app_private.begin_change('verify_phone_code', null);
+  if public.crypt(given, pc.code_hash) <> pc.code_hash then
+    update app_private.phone_codes p set attempts = p.attempts + 1
+    where p.tenant_id = pc.tenant_id and p.id = pc.id
+    returning * into pc;
+    perform app_private.end_change();
+    if pc.attempts >= 3 then
+      return app_private.phone_code_refusal('OTPMX', 'Wrong code, and that was the last try: send a new code.', cur.id, 0);
+    end if;
+    return app_private.phone_code_refusal('OTPWR',
+      format('Wrong code: %s %s left.', 3 - pc.attempts, case when 3 - pc.attempts = 1 then 'try' else 'tries' end), cur.id, 3 - pc.attempts);
+  end if;
+  update app_private.phone_codes p set verified_at = now()
+  where p.tenant_id = pc.tenant_id and p.id = pc.id;
+  update app_public.customers c set phone_verified_at = now()
+  where c.tenant_id = cur.tenant_id and c.id = cur.id
+  returning * into result;
+  perform app_private.end_change();
+  perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', result.id,
+    jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
+                       'display_name', result.display_name, 'status', result.status,
+                       'changes', jsonb_build_object('phone_verified_at', jsonb_build_object('old', null, 'new', result.phone_verified_at))
+                                  || case when result.stage <> cur.stage
+                                          then jsonb_build_object('stage', jsonb_build_object('old', cur.stage, 'new', result.stage))
+                                          else '{}'::jsonb end));
+  return row(cur.id, true, null, format('Phone %s verified.', cur.phone), null)::app_public.phone_code_check;
+end;
+$_$;
+
+--
+-- Name: FUNCTION verify_phone_code(customer_id text, code text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.verify_phone_code(customer_id text, code text) IS '@resultFieldName check
+Checks the one-time code sent to the customer''s phone (needs customers.update); right, the phone is verified (phoneVerifiedAt). A wrong code is not raised but answered (verified false, errorCode OTPWR, or OTPMX on the third wrong try) so that the try counts. Raised: no code sent (OTPNC), expired (OTPEX), tried 3 times already (OTPMX), no phone (OTPNP), already verified (OTPVD), not 6 digits (BADIN).';
 
 --
 -- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -20401,6 +20783,31 @@ ALTER TABLE ONLY app_private.login_throttle FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE app_private.login_throttle IS 'Sign-in attempts per client IP address in the current 15-minute window (app_hidden.login_from); not tenant-owned: an address is no business''s.';
 
 --
+-- Name: phone_codes; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.phone_codes (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    phone text NOT NULL,
+    code_hash text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    verified_at timestamp with time zone,
+    CONSTRAINT phone_codes_attempts_check CHECK (((attempts >= 0) AND (attempts <= 3)))
+);
+
+ALTER TABLE ONLY app_private.phone_codes FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE phone_codes; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.phone_codes IS 'One-time codes sent to verify a customer''s phone: only a bcrypt hash of each code, its expiry (5 minutes) and the wrong attempts (3 kill it). Deleted an hour after expiry (cron delete_expired_phone_codes).';
+
+--
 -- Name: processed_events; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -20599,6 +21006,33 @@ COMMENT ON COLUMN app_private.sessions.id IS 'A handle for the session row; not 
 --
 
 COMMENT ON COLUMN app_private.sessions.secret_hash IS 'SHA-256 of the session secret (app_hidden.session_secret_hash).';
+
+--
+-- Name: sms_messages; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.sms_messages (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    phone_code_id text NOT NULL,
+    to_phone text NOT NULL,
+    body text,
+    status text DEFAULT 'queued'::text NOT NULL,
+    provider_sid text,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT sms_messages_body_while_queued CHECK (((status = ANY (ARRAY['queued'::text, 'sending'::text])) OR (body IS NULL))),
+    CONSTRAINT sms_messages_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sending'::text, 'sent'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_private.sms_messages FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.sms_messages IS 'The SMS outbox the send_sms task sends from: one message per code; its text is blanked once it is sent or given up.';
 
 --
 -- Name: stripe_events; Type: TABLE; Schema: app_private; Owner: -
@@ -22587,6 +23021,13 @@ ALTER TABLE ONLY app_private.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (ip);
 
 --
+-- Name: phone_codes phone_codes_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.phone_codes
+    ADD CONSTRAINT phone_codes_pkey PRIMARY KEY (tenant_id, id);
+
+--
 -- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -22606,6 +23047,20 @@ ALTER TABLE ONLY app_private.reporting_queue
 
 ALTER TABLE ONLY app_private.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_messages sms_messages_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: sms_messages sms_messages_tenant_id_phone_code_id_key; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_tenant_id_phone_code_id_key UNIQUE (tenant_id, phone_code_id);
 
 --
 -- Name: stripe_events stripe_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
@@ -23737,6 +24192,30 @@ CREATE INDEX job_runs_task_idx ON app_private.job_runs USING btree (task, starte
 CREATE INDEX job_runs_tenant_idx ON app_private.job_runs USING btree (tenant_id, started_at DESC) WHERE (tenant_id IS NOT NULL);
 
 --
+-- Name: phone_codes_customer_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_customer_idx ON app_private.phone_codes USING btree (tenant_id, customer_id, created_at DESC);
+
+--
+-- Name: phone_codes_expires_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_expires_idx ON app_private.phone_codes USING btree (expires_at);
+
+--
+-- Name: phone_codes_phone_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_phone_idx ON app_private.phone_codes USING btree (tenant_id, phone, created_at DESC);
+
+--
+-- Name: phone_codes_tenant_created_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_tenant_created_idx ON app_private.phone_codes USING btree (tenant_id, created_at);
+
+--
 -- Name: processed_events_consumer_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -24703,6 +25182,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_private.event_subscr
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE ON app_private.customer_duplicate_dismissals FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at');
 
 --
+-- Name: phone_codes _500_audit; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_private.phone_codes FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'code_hash');
+
+--
 -- Name: customer_order_queue _900_apply_at_commit; Type: TRIGGER; Schema: app_private; Owner: -
 --
 
@@ -25440,6 +25925,20 @@ ALTER TABLE ONLY app_private.job_runs
     ADD CONSTRAINT job_runs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: phone_codes phone_codes_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.phone_codes
+    ADD CONSTRAINT phone_codes_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: phone_codes phone_codes_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.phone_codes
+    ADD CONSTRAINT phone_codes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: processed_events processed_events_tenant_id_event_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -25473,6 +25972,20 @@ ALTER TABLE ONLY app_private.sessions
 
 ALTER TABLE ONLY app_private.sessions
     ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_messages sms_messages_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_messages sms_messages_tenant_id_phone_code_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_tenant_id_phone_code_id_fkey FOREIGN KEY (tenant_id, phone_code_id) REFERENCES app_private.phone_codes(tenant_id, id) ON DELETE CASCADE;
 
 --
 -- Name: tenant_counters tenant_counters_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -27713,6 +28226,12 @@ CREATE POLICY all_for_owner ON app_private.job_runs TO bo_owner USING (true) WIT
 CREATE POLICY all_for_owner ON app_private.login_throttle TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: phone_codes all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.phone_codes TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: processed_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -27729,6 +28248,12 @@ CREATE POLICY all_for_owner ON app_private.reporting_queue TO bo_owner USING (tr
 --
 
 CREATE POLICY all_for_owner ON app_private.sessions TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: sms_messages all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.sms_messages TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: stripe_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
@@ -27827,6 +28352,12 @@ ALTER TABLE app_private.job_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_private.login_throttle ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: phone_codes; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.phone_codes ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: processed_events; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -27843,6 +28374,12 @@ ALTER TABLE app_private.reporting_queue ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.sessions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_messages; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.sms_messages ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: stripe_events; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -32258,6 +32795,13 @@ REVOKE ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_leng
 GRANT ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
+-- Name: FUNCTION phone_codes_hourly_cap(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.phone_codes_hourly_cap() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.phone_codes_hourly_cap() TO bo_visitor;
+
+--
 -- Name: FUNCTION raise_error(code text, message text, detail text, field text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -32585,6 +33129,12 @@ REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PU
 REVOKE ALL ON FUNCTION app_private.check_statement_range(from_date date, until_date date) FROM PUBLIC;
 
 --
+-- Name: FUNCTION claim_sms(tenant text, message_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.claim_sms(tenant text, message_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION classify_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -32673,6 +33223,12 @@ REVOKE ALL ON FUNCTION app_private.customer_event_payload(c app_public.customers
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_for_data_request(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_for_phone_code(tenant text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_for_phone_code(tenant text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_history_ids(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
@@ -32769,6 +33325,12 @@ REVOKE ALL ON FUNCTION app_private.delete_expired_customer_imports() FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION app_private.delete_expired_exports() FROM PUBLIC;
+
+--
+-- Name: FUNCTION delete_expired_phone_codes(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_phone_codes() FROM PUBLIC;
 
 --
 -- Name: FUNCTION delete_expired_sessions(); Type: ACL; Schema: app_private; Owner: -
@@ -32925,6 +33487,12 @@ REVOKE ALL ON FUNCTION app_private.finish_customer_import_parse(tenant_id text, 
 --
 
 REVOKE ALL ON FUNCTION app_private.finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION import_cell(cells text[], mapping text[], field text); Type: ACL; Schema: app_private; Owner: -
@@ -33089,6 +33657,12 @@ REVOKE ALL ON FUNCTION app_private.merge_customer_history(tenant_id text, primar
 REVOKE ALL ON FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION new_phone_code(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.new_phone_code() FROM PUBLIC;
+
+--
 -- Name: FUNCTION new_session(user_id text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -33243,6 +33817,12 @@ GRANT SELECT(revoked_at) ON TABLE app_public.invitations TO bo_visitor;
 --
 
 REVOKE ALL ON FUNCTION app_private.pending_invitation(token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION phone_code_refusal(code text, message text, customer_id text, attempts_left integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.phone_code_refusal(code text, message text, customer_id text, attempts_left integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION plan_change_problem(tenant text, target_plan text); Type: ACL; Schema: app_private; Owner: -
@@ -34915,6 +35495,13 @@ REVOKE ALL ON FUNCTION app_public.request_customer_data(customer_id text, reason
 GRANT ALL ON FUNCTION app_public.request_customer_data(customer_id text, reason text) TO bo_visitor;
 
 --
+-- Name: FUNCTION request_phone_code(customer_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.request_phone_code(customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.request_phone_code(customer_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION restore_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -35065,6 +35652,13 @@ GRANT ALL ON FUNCTION app_public.update_role(role_id text, name text, permission
 
 REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
+
+--
+-- Name: FUNCTION verify_phone_code(customer_id text, code text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.verify_phone_code(customer_id text, code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.verify_phone_code(customer_id text, code text) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -

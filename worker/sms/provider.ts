@@ -5,6 +5,7 @@
 // what the SDK addresses to https://api.twilio.com to the local server instead (the SDK takes a
 // custom `httpClient`; its `edge`/`region` options only rename twilio.com hosts).
 import twilio from "twilio";
+import type RequestClient from "twilio/lib/base/RequestClient.js";
 
 export interface SmsProvider {
   /** True for the local stand-in (the admin's "Messages sent" page can list its outbox). */
@@ -63,7 +64,7 @@ class RedirectingRequestClient extends twilio.RequestClient {
   ) {
     super(opts);
   }
-  override request<TData>(opts: Parameters<twilio.RequestClient["request"]>[0]) {
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const uri = new URL(opts.uri);
     const target = new URL(this.baseUrl);
     uri.protocol = target.protocol;
