@@ -57,13 +57,18 @@ export function VerifyPhoneButton({ customerRowId, canWrite }: { customerRowId: 
   const [open, setOpen] = useState(false);
   const c = data?.customerByRowId;
   if (!c?.phone) return null;
-  if (c.phoneVerifiedAt) return <Chip icon={<CheckIcon />} color="success" variant="outlined" label="Phone verified" data-testid="phone-verified" />;
-  if (!canWrite) return null;
+  // The dialog stays open once the phone is verified (the chip replaces the button behind it), to say so.
   return (
     <>
-      <Button variant="outlined" onClick={() => setOpen(true)}>
-        Verify phone
-      </Button>
+      {c.phoneVerifiedAt ? (
+        <Chip icon={<CheckIcon />} color="success" variant="outlined" label="Phone verified" data-testid="phone-verified" />
+      ) : (
+        canWrite && (
+          <Button variant="outlined" onClick={() => setOpen(true)}>
+            Verify phone
+          </Button>
+        )
+      )}
       {open && <VerifyPhoneDialog customerRowId={customerRowId} phone={c.phone} onClose={() => setOpen(false)} />}
     </>
   );
