@@ -13186,6 +13186,26 @@ end;
 $$;
 
 --
+-- Name: tg_customers__forget_phone_codes(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__forget_phone_codes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  delete from app_private.phone_codes p where p.tenant_id = new.tenant_id and p.customer_id = new.id;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_customers__forget_phone_codes(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_customers__forget_phone_codes() IS 'Trigger: deletes the phone codes (and SMS rows) of a customer erased or merged away.';
+
+--
 -- Name: tg_customers__stage(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -25560,6 +25580,12 @@ CREATE TRIGGER _300_erase_contacts AFTER UPDATE OF status ON app_public.customer
 CREATE TRIGGER _310_erase_account_statements AFTER UPDATE OF status ON app_public.customers FOR EACH ROW WHEN (((new.status = 'erased'::text) AND (old.status IS DISTINCT FROM 'erased'::text))) EXECUTE FUNCTION app_private.tg_customers__erase_account_statements();
 
 --
+-- Name: customers _450_forget_phone_codes; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _450_forget_phone_codes AFTER UPDATE OF status ON app_public.customers FOR EACH ROW WHEN (((new.status = ANY (ARRAY['erased'::text, 'merged'::text])) AND (old.status IS DISTINCT FROM new.status))) EXECUTE FUNCTION app_private.tg_customers__forget_phone_codes();
+
+--
 -- Name: refund_tenders _500_account_entry; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
@@ -34399,6 +34425,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customers__erase_account_statements() FROM
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_customers__erase_company_data() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_customers__forget_phone_codes(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__forget_phone_codes() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_customers__stage(); Type: ACL; Schema: app_private; Owner: -

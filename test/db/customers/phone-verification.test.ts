@@ -234,6 +234,19 @@ describe("where the code is", () => {
   });
 });
 
+describe("erasure", () => {
+  it("deletes an erased customer's codes and messages at once (they hold the phone)", async () => {
+    const c = await stub();
+    await request(shop.manager, c.id);
+    await shop.owner.query("select * from app_public.erase_customer($1, $2)", [c.id, "Asked by email"]);
+    const left = await db.owner.query(
+      "select (select count(*)::int from app_private.phone_codes where customer_id = $1) as codes, (select count(*)::int from app_private.sms_messages where to_phone = $2) as messages",
+      [c.id, c.phone],
+    );
+    expect(left.rows[0]).toEqual({ codes: 0, messages: 0 });
+  });
+});
+
 describe("delete_expired_phone_codes", () => {
   it("deletes codes an hour after they expired, with their messages", async () => {
     const c = await stub();
