@@ -10,6 +10,7 @@ import { customerImport } from "./import.ts";
 import { ingestion } from "./ingestion.ts";
 import { rebuild } from "./rebuild.ts";
 import { search } from "./search.ts";
+import { sms } from "./sms.ts";
 import { webhooks } from "./webhooks.ts";
 
-export const cases: BenchCase[] = [ceiling, search, dashboard, rebuild, api, ingestion, exportCsv, webhooks, firstPage, customerImport];
+export const cases: BenchCase[] = [ceiling, search, dashboard, rebuild, api, ingestion, exportCsv, webhooks, firstPage, customerImport, sms];

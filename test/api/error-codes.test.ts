@@ -29,7 +29,11 @@ function codesInTypeScript(): Map<string, string> {
 }
 
 let db: TestDatabase;
-/** Codes raised by our SQL functions: app_hidden.raise_error('XXXXX', …) and raise … errcode = 'XXXXX'. */
+/**
+ * Codes raised by our SQL functions: app_hidden.raise_error('XXXXX', …) and raise … errcode = 'XXXXX';
+ * and codes a function returns instead of raising, so that what it wrote commits
+ * (app_private.phone_code_refusal('XXXXX', …): a wrong one-time code counts its try).
+ */
 let codesInSql: Map<string, string>;
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -40,7 +44,7 @@ beforeAll(async () => {
   );
   codesInSql = new Map();
   for (const r of rows) {
-    for (const m of r.src.matchAll(/raise_error\(\s*'([A-Z]{5})'|errcode\s*=\s*'([A-Z]{5})'/g)) codesInSql.set((m[1] ?? m[2])!, r.name);
+    for (const m of r.src.matchAll(/(?:raise_error|phone_code_refusal)\(\s*'([A-Z]{5})'|errcode\s*=\s*'([A-Z]{5})'/g)) codesInSql.set((m[1] ?? m[2])!, r.name);
   }
 });
 afterAll(() => db?.drop());

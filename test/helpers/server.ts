@@ -11,8 +11,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(db: TestDatabase, opts: { development?: boolean; fallback?: Fallback } = {}): Promise<TestServer> {
-  const app = await createApp({ authUrl: db.authUrl, development: opts.development ?? false, fallback: opts.fallback });
+export async function startTestServer(db: TestDatabase, opts: { development?: boolean; fallback?: Fallback; smsLocalUrl?: string } = {}): Promise<TestServer> {
+  const app = await createApp({ authUrl: db.authUrl, development: opts.development ?? false, fallback: opts.fallback, smsLocalUrl: opts.smsLocalUrl });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

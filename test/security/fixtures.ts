@@ -248,6 +248,8 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   const deeId = (await customer(`${label}-Dee`, null, null)).id;
   await one(owner, "select * from app_public.merge_customers($1, $2)", [bobId, cyId]);
   await one(owner, "select * from app_public.archive_customer($1)", [deeId]);
+  // A verification code on its way to Ann's phone (app_private.phone_codes and sms_messages).
+  await one(manager, "select * from app_public.request_phone_code($1)", [annId]);
   // Ann and Dee are not the same person (a dismissed possible duplicate).
   await one(manager, "select app_public.dismiss_possible_duplicate($1, $2)", [annId, deeId]);
   // Two notes and two addresses (and two devices above): a test may delete one and still have one.
@@ -266,10 +268,12 @@ export async function buildTenant(db: TestDatabase, label: string, opts: { analy
   await address(`2 avenue ${label}`, "work");
   // A company customer with two contacts (the first primary): a test may remove one and still have one.
   const companyId = (
-    await one(manager, "select * from app_public.create_customer(kind => 'company', company_name => $1, tax_id => $2, internal_notes => $3)", [
+    await one(manager, "select * from app_public.create_customer(kind => 'company', company_name => $1, tax_id => $2, internal_notes => $3, phone => $4)", [
       `${label} Holdings`,
       `DE${String(label.length).padStart(9, "0")}`,
       `${label} account notes`,
+      // A phone no code was sent to yet (the sweeps ask one for it; Ann has hers on its way).
+      "+33 6 98 76 54 32",
     ])
   ).id;
   const contact = (first: string) =>

@@ -320,6 +320,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       // Accounts: a payment's method and a suspension's type.
       method: "cash",
       suspensionType: "technical",
+      // A one-time code's 6 digits (a wrong one is answered, not raised: verifyPhoneCode).
+      code: "000000",
     };
     let unique = 0;
     function plain(v: InputValue, t: FullType, parent: string): unknown {
@@ -457,6 +459,9 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       refundAccountCredit: { Customer: [A.named.annId] },
       eraseCustomer: { Customer: [A.named.bobId] },
       openCustomerAccount: { Customer: [A.named.bobId] },
+      // A phone code: asked for the company's phone (Ann's was sent less than a minute ago), checked for Ann's.
+      requestPhoneCode: { Customer: [A.named.companyId] },
+      verifyPhoneCode: { Customer: [A.named.annId] },
     };
     const mine = (slot: Slot, k: number, all: Slot[], op?: Op): unknown => {
       const n = all.slice(0, k).filter((o) => o.type === slot.type && o.table === slot.table).length;

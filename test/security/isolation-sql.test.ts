@@ -117,6 +117,8 @@ function plainValue(arg: Arg, a: TenantFixture): unknown {
     // Accounts: a payment's method and a suspension's type.
     method: "cash",
     suspension_type: "technical",
+    // A one-time code's 6 digits (a wrong one is answered, not raised: verify_phone_code).
+    code: "000000",
     // The timeline's first page, of every kind (customers_timeline).
     older_than: null,
     kinds: null,
@@ -264,6 +266,9 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
       // A statement's PDF is of an account: the company's.
       request_account_statement: { "app_public.customers": [A.named.companyId] },
+      // A phone code: asked for the company's phone (Ann's was sent less than a minute ago), checked for Ann's.
+      request_phone_code: { "app_public.customers": [A.named.companyId] },
+      verify_phone_code: { "app_public.customers": [A.named.annId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

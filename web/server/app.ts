@@ -13,6 +13,7 @@ import { publicError } from "./errors.ts";
 import { handleExportDownload } from "./exports.ts";
 import { HttpError, assertSameOrigin, sendError, sendJson } from "./http.ts";
 import { handleImports } from "./imports.ts";
+import { handleSmsOutbox } from "./sms-outbox.ts";
 import { QUERY_LIMITS } from "./limits.ts";
 import { logger } from "./logger.ts";
 import { makePreset } from "./preset.ts";
@@ -26,6 +27,8 @@ export interface AppOptions {
   /** Connection string of the authenticator role. */
   authUrl: string;
   development: boolean;
+  /** The local Twilio stand-in (sms-local/) SMS go to: in development, GET /dev/sms-messages lists its outbox. */
+  smsLocalUrl?: string;
   /** Serves the admin; gets every request no route above took. */
   fallback?: Fallback;
 }
@@ -68,6 +71,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (path.startsWith("/imports/")) return handleImports(pool, req, res, path);
     if (path.startsWith("/customer-data/")) return handleCustomerDataDownload(pool, req, res, path);
     if (path.startsWith("/account-documents/")) return handleAccountDocumentDownload(pool, req, res, path);
+    if (path === "/dev/sms-messages" && opts.development && opts.smsLocalUrl) return handleSmsOutbox(pool, opts.smsLocalUrl, req, res);
     if (path.startsWith("/auth/")) {
       assertSameOrigin(req);
       if (await handleAuth(pool, req, res, path)) return;

@@ -6,6 +6,7 @@ import { bootstrapDatabase, bootstrapRoles, databaseExists } from "../../db/boot
 import { resolveDatabase } from "../../db/env.ts";
 import { migrateAll, migrateSettings, resetDatabase } from "../../db/migrate.ts";
 import { DEMO_LOGIN, isEmpty, seedDemo } from "../../db/seed-demo.ts";
+import { startSmsLocal, type SmsLocalServer } from "../../sms-local/server.ts";
 import { startStripeLocal, type StripeLocalServer } from "../../stripe-local/server.ts";
 import { superviseWorker } from "../../worker/supervisor.ts";
 import { adminHandler } from "./admin.ts";
@@ -60,10 +61,24 @@ if (!process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_LOCAL_URL) {
   say(`Local Stripe-compatible server at ${stripeLocal.url}`);
 }
 
+// Without a Twilio account, SMS (phone verification codes) go to the local Twilio stand-in, whose
+// outbox the admin's "Messages sent" page lists in development.
+let smsLocal: SmsLocalServer | null = null;
+if (!(process.env.TWILIO_ACCOUNT_SID && process.env.TWILIO_AUTH_TOKEN && process.env.TWILIO_FROM) && !process.env.SMS_LOCAL_URL) {
+  smsLocal = await startSmsLocal({ port: Number(process.env.SMS_LOCAL_PORT ?? 0), log: (line) => logger.info(`[sms-local] ${line}`) });
+  process.env.SMS_LOCAL_URL = smsLocal.url;
+  say(`Local Twilio stand-in (SMS outbox) at ${smsLocal.url}`);
+}
+
 const worker = process.env.START_WORKER === "0" ? null : await superviseWorker({ ownerUrl: target.ownerUrl });
 await worker?.addJob("stripe_sync_plans", {}, { jobKey: "stripe_sync_plans" });
 const admin = await adminHandler(development);
-const app = await createApp({ authUrl: target.authUrl, development, fallback: admin.fallback });
+const app = await createApp({
+  authUrl: target.authUrl,
+  development,
+  fallback: admin.fallback,
+  smsLocalUrl: process.env.TWILIO_ACCOUNT_SID ? undefined : process.env.SMS_LOCAL_URL,
+});
 const server = createHttpServer(app);
 server.listen(port, () => {
   void stripeLocal?.control.flushWebhooks();
@@ -81,7 +96,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
   server.closeIdleConnections();
-  await Promise.allSettled([worker?.stop(), admin.close(), app.close(), stripeLocal?.close()]);
+  await Promise.allSettled([worker?.stop(), admin.close(), app.close(), stripeLocal?.close(), smsLocal?.close()]);
   await target.stop();
   clearTimeout(force);
   process.exit(0);

@@ -1,17 +1,20 @@
 // The worker's tasks: one file each, registered here with their payload types, each run recorded
 // in the run log (run-log.ts).
 import type { TaskList } from "graphile-worker";
+import { defaultSmsProvider, type SmsProvider } from "../sms/provider.ts";
 import { defaultStripeSettings, type StripeSettings } from "../stripe.ts";
 import { cleanupJobRuns } from "./cleanup-job-runs.ts";
 import { cleanupSessions } from "./cleanup-sessions.ts";
 import { customerImportCommit } from "./customer-import-commit.ts";
 import { customerImportParse } from "./customer-import-parse.ts";
 import { customerDataExport } from "./customer-data-export.ts";
+import { deleteExpiredPhoneCodes } from "./delete-expired-phone-codes.ts";
 import { exportCleanup } from "./export-cleanup.ts";
 import { exportCsv } from "./export-csv.ts";
 import { invoiceAccounts } from "./invoice-accounts.ts";
 import { renderAccountDocument } from "./render-account-document.ts";
 import { reportingFold } from "./reporting-fold.ts";
+import { makeSendSms } from "./send-sms.ts";
 import { withRunLog, type LoggedTask } from "./run-log.ts";
 import { applyStripeEvent } from "./stripe-apply-event.ts";
 import { makeBillingPortal } from "./stripe-billing-portal.ts";
@@ -30,11 +33,13 @@ declare global {
       customer_import_commit: { tenantId: string; importId: string };
       customer_import_parse: { tenantId: string; importId: string };
       customer_data_export: { tenantId: string; exportId: string };
+      delete_expired_phone_codes: Record<string, never>;
       export_cleanup: Record<string, never>;
       export_csv: { tenantId: string; exportId: string };
       invoice_accounts: Record<string, never>;
       render_account_document: { tenantId: string; documentId: string };
       reporting_fold: Record<string, never>;
+      send_sms: { tenantId: string; messageId: string };
       stripe_create_customer: { tenantId: string };
       stripe_create_subscription: { tenantId: string };
       stripe_apply_event: { eventId: string };
@@ -50,21 +55,26 @@ declare global {
 export interface TaskDeps {
   /** The Stripe client and settings (default: from the environment, on first use). */
   stripe?: () => StripeSettings;
+  /** The SMS provider (default: from the environment, on first use). */
+  sms?: () => SmsProvider;
 }
 
 export function makeTaskList(deps: TaskDeps = {}): TaskList {
   const stripe = deps.stripe ?? defaultStripeSettings;
+  const sms = deps.sms ?? defaultSmsProvider;
   const tasks: Record<keyof GraphileWorker.Tasks, unknown> = {
     cleanup_job_runs: cleanupJobRuns,
     cleanup_sessions: cleanupSessions,
     customer_import_commit: customerImportCommit,
     customer_import_parse: customerImportParse,
     customer_data_export: customerDataExport,
+    delete_expired_phone_codes: deleteExpiredPhoneCodes,
     export_cleanup: exportCleanup,
     export_csv: exportCsv,
     invoice_accounts: invoiceAccounts,
     render_account_document: renderAccountDocument,
     reporting_fold: reportingFold,
+    send_sms: makeSendSms(sms),
     stripe_create_customer: makeCreateCustomer(stripe),
     stripe_create_subscription: makeCreateSubscription(stripe),
     stripe_apply_event: applyStripeEvent,

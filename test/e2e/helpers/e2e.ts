@@ -33,8 +33,8 @@ export interface E2E {
   page(): Promise<Page>;
 }
 
-/** `stripeTestClock`: the test moves the local Stripe's clock ahead (billing), see acceptStripeTestClock. */
-export function useE2E(opts: { stripeTestClock?: boolean } = {}): E2E {
+/** `smsLocal`: SMS go to a local Twilio stand-in (app.sms) the admin's "Messages sent" page lists. `stripeTestClock`: the test moves the local Stripe's clock ahead (billing), see acceptStripeTestClock. */
+export function useE2E(opts: Parameters<typeof startApp>[0] = {}): E2E {
   let app: RunningApp | undefined;
   let browser: Browser | undefined;
   let turn: pg.Client | undefined;

@@ -22,6 +22,7 @@ const ImportCustomersPage = lazy(() => import("./customers/ImportCustomersPage.t
 const CustomerImportPage = lazy(() => import("./customers/CustomerImportPage.tsx").then((m) => ({ default: m.CustomerImportPage })));
 const PossibleDuplicatesPage = lazy(() => import("./customers/PossibleDuplicatesPage.tsx").then((m) => ({ default: m.PossibleDuplicatesPage })));
 const CustomerDetailPage = lazy(() => import("./customers/CustomerDetailPage.tsx").then((m) => ({ default: m.CustomerDetailPage })));
+const MessagesSentPage = lazy(() => import("./customers/MessagesSentPage.tsx").then((m) => ({ default: m.MessagesSentPage })));
 const InvoicesPage = lazy(() => import("./accounts/InvoicesPage.tsx").then((m) => ({ default: m.InvoicesPage })));
 const ReportsPage = lazy(() => import("./reporting/ReportsPage.tsx").then((m) => ({ default: m.ReportsPage })));
 const BackgroundJobsPage = lazy(() => import("./activity/BackgroundJobsPage.tsx").then((m) => ({ default: m.BackgroundJobsPage })));
@@ -46,6 +47,7 @@ export function AppRoutes() {
         <Route path="customers/imports/:id" element={<Page><CustomerImportPage /></Page>} />
         <Route path="customers/duplicates" element={<Page><PossibleDuplicatesPage /></Page>} />
         <Route path="customers/:id" element={<Page><CustomerDetailPage /></Page>} />
+        <Route path="dev/messages" element={<Page><MessagesSentPage /></Page>} />
         <Route path="invoices" element={<Page><InvoicesPage /></Page>} />
         <Route path="reports" element={<Page><ReportsPage /></Page>} />
         <Route path="activity" element={<Navigate to="/activity/jobs" replace />} />

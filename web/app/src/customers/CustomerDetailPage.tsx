@@ -45,6 +45,7 @@ import { CustomerTierChip } from "./CustomerTier.tsx";
 import { ProfileCard, StatusChip } from "./ProfileCard.tsx";
 import { PurchaseHistoryCard } from "./PurchaseHistoryCard.tsx";
 import { useCustomerChanges } from "./live.ts";
+import { VerifyPhoneButton } from "./VerifyPhoneDialog.tsx";
 import { ArchiveCustomerMutation, CustomerDetailQuery, RestoreCustomerMutation, type CustomerDetail } from "./queries.ts";
 
 // Refetch after any change to the customer or what hangs off it, even when a list was empty.
@@ -159,6 +160,7 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
                   Archive
                 </Button>
               ))}
+            <VerifyPhoneButton customerRowId={c.rowId} canWrite={canUpdate} />
             {canUpdate && (
               <Button variant="contained" startIcon={<EditIcon />} onClick={() => setEditing(true)}>
                 Edit

@@ -11,6 +11,7 @@ const ENTITIES: { value: string; one: string; many: string }[] = [
   { value: "customer_notes", one: "Customer note", many: "Customer notes" },
   { value: "customer_addresses", one: "Customer address", many: "Customer addresses" },
   { value: "customer_contacts", one: "Company contact", many: "Company contacts" },
+  { value: "phone_codes", one: "Phone verification code", many: "Phone verification codes" },
   { value: "customer_interactions", one: "Logged call, email or meeting", many: "Logged calls, emails and meetings" },
   { value: "customer_merges", one: "Customer merge", many: "Customer merges" },
   { value: "customer_duplicate_dismissals", one: "Dismissed possible duplicate", many: "Dismissed possible duplicates" },
@@ -44,6 +45,8 @@ export const COMMAND_LABEL: Record<string, string> = {
   erase_customer: "Customer's data request (erase)",
   void_order: "Void order",
   change_plan: "Change plan",
+  request_phone_code: "Send phone code",
+  verify_phone_code: "Verify phone",
 };
 
 const ACTION_LABEL: Record<string, string> = { insert: "added", update: "changed", delete: "removed" };
