@@ -655,6 +655,68 @@ COMMENT ON COLUMN app_public.customer_timeline_entry.subject_id IS 'The row it i
 COMMENT ON COLUMN app_public.customer_timeline_entry.cursor IS 'Pass as olderThan to get the entries after this one.';
 
 --
+-- Name: customer_upgrade; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_upgrade AS (
+	customer_id text,
+	stage text,
+	duplicate_of_id text,
+	duplicate_of_number text,
+	duplicate_of_name text,
+	duplicate_field text,
+	merge_preview app_public.customer_merge_preview
+);
+
+--
+-- Name: TYPE customer_upgrade; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_upgrade IS 'What upgradeCustomer did: the customer and its stage now; or, when the phone or email given is already another live customer''s, that customer (duplicateOf…, the field) and the merge preview to offer (that customer kept, this one merged into it; null without customers.merge). Nothing is written then.';
+
+--
+-- Name: COLUMN customer_upgrade.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.customer_id IS 'The upgraded customer (null when the details belong to another customer).';
+
+--
+-- Name: COLUMN customer_upgrade.stage; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.stage IS 'The customer''s stage now: guest, stub or full.';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_of_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_of_id IS 'The live customer who already has the phone or email given.';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_of_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_of_number IS 'Their number (CUST-00012).';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_of_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_of_name IS 'Their display name.';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_field; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_field IS 'phone or email: which detail they already have.';
+
+--
+-- Name: COLUMN customer_upgrade.merge_preview; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.merge_preview IS 'What merging this customer into them would make (previewCustomerMerge), when the caller may merge.';
+
+--
 -- Name: likely_duplicate; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -728,6 +790,22 @@ How likely the two are the same person, 0 to 1 (customers/490-possible-duplicate
 
 COMMENT ON COLUMN app_public.likely_duplicate.reasons IS '@notNull
 Why, in words: "Same phone digits", "Similar name (0.82)", "Same email name at another domain"…';
+
+--
+-- Name: location_distance; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.location_distance AS (
+	location_id text,
+	location_name text,
+	distance_km double precision
+);
+
+--
+-- Name: TYPE location_distance; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.location_distance IS 'A location and how far something is from it, in km (straight line, one decimal).';
 
 --
 -- Name: loyalty_class; Type: TYPE; Schema: app_public; Owner: -
@@ -2298,9 +2376,15 @@ CREATE TABLE app_public.customer_addresses (
     is_default boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    building text,
+    floor text,
+    delivery_notes text,
+    CONSTRAINT customer_addresses_building_check CHECK (((length(building) >= 1) AND (length(building) <= 100))),
     CONSTRAINT customer_addresses_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
     CONSTRAINT customer_addresses_city_check CHECK (((length(city) >= 1) AND (length(city) <= 100))),
     CONSTRAINT customer_addresses_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT customer_addresses_delivery_notes_check CHECK (((length(delivery_notes) >= 1) AND (length(delivery_notes) <= 500))),
+    CONSTRAINT customer_addresses_floor_check CHECK (((length(floor) >= 1) AND (length(floor) <= 20))),
     CONSTRAINT customer_addresses_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
     CONSTRAINT customer_addresses_line1_check CHECK (((length(line1) >= 1) AND (length(line1) <= 200))),
     CONSTRAINT customer_addresses_line2_check CHECK (((length(line2) >= 1) AND (length(line2) <= 200))),
@@ -2392,6 +2476,24 @@ COMMENT ON COLUMN app_public.customer_addresses.longitude IS 'Longitude in degre
 COMMENT ON COLUMN app_public.customer_addresses.is_default IS 'Whether this is the customer''s default address (at most one).';
 
 --
+-- Name: COLUMN customer_addresses.building; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.building IS 'Building name or number (up to 100 characters).';
+
+--
+-- Name: COLUMN customer_addresses.floor; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.floor IS 'Floor or unit (up to 20 characters).';
+
+--
+-- Name: COLUMN customer_addresses.delivery_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.delivery_notes IS 'Notes for whoever delivers there (up to 500 characters).';
+
+--
 -- Name: checked_address_lines(app_public.customer_addresses, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2429,14 +2531,14 @@ COMMENT ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addre
 CREATE FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone);
+  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone, 'Walk-in');
 $$;
 
 --
 -- Name: FUNCTION customer_display_name(company_name text, first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone (customers.display_name).';
+COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone, else Walk-in (customers.display_name).';
 
 --
 -- Name: customers; Type: TABLE; Schema: app_public; Owner: -
@@ -2478,6 +2580,7 @@ CREATE TABLE app_public.customers (
     display_name text GENERATED ALWAYS AS (app_hidden.customer_display_name(company_name, first_name, last_name, email, phone)) STORED NOT NULL,
     phone_verified_at timestamp with time zone,
     stage text DEFAULT 'guest'::text NOT NULL,
+    walk_in boolean DEFAULT false NOT NULL,
     CONSTRAINT customers_account_status_check CHECK ((account_status = ANY (ARRAY['active'::text, 'inactive'::text, 'suspended'::text]))),
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
     CONSTRAINT customers_check2 CHECK ((merged_into_id <> id)),
@@ -2489,7 +2592,7 @@ CREATE TABLE app_public.customers (
     CONSTRAINT customers_customer_number_check CHECK ((customer_number ~ '^CUST-[0-9]{5,}$'::text)),
     CONSTRAINT customers_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
     CONSTRAINT customers_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
-    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL) OR (company_name IS NOT NULL))),
+    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL) OR (company_name IS NOT NULL) OR walk_in)),
     CONSTRAINT customers_internal_notes_check CHECK (((length(internal_notes) >= 1) AND (length(internal_notes) <= 2000))),
     CONSTRAINT customers_kind_check CHECK ((kind = ANY (ARRAY['person'::text, 'company'::text]))),
     CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
@@ -2718,10 +2821,16 @@ COMMENT ON COLUMN app_public.customers.phone_verified_at IS 'When the current ph
 COMMENT ON COLUMN app_public.customers.stage IS 'Profile stage: guest (no name with a phone), stub (name and phone), full (name, email and a verified phone). Only goes up.';
 
 --
+-- Name: COLUMN customers.walk_in; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.walk_in IS 'Kept at the till as a walk-in (createWalkInCustomer): the only customer that may have no name, phone or email.';
+
+--
 -- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number, a first name or (a company) its name (NOIDN).';
+COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number, a first name or (a company) its name (NOIDN); only a walk-in kept for a sale may have none.';
 
 --
 -- Name: checked_company_fields(app_public.customers); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -4173,6 +4282,25 @@ $$;
 --
 
 COMMENT ON FUNCTION app_hidden.has_permission(permission text) IS 'Whether the signed-in user holds this permission in the current tenant.';
+
+--
+-- Name: haversine_km(numeric, numeric, numeric, numeric); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select 2 * 6371.0088 * asin(least(1, sqrt(
+    power(sin(radians((lat2 - lat1)::double precision) / 2), 2)
+    + cos(radians(lat1::double precision)) * cos(radians(lat2::double precision))
+      * power(sin(radians((lon2 - lon1)::double precision) / 2), 2))));
+$$;
+
+--
+-- Name: FUNCTION haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) IS 'Great-circle distance in km between two latitude/longitude points (Haversine, mean Earth radius); null when a coordinate is missing.';
 
 --
 -- Name: iso_utc(timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -6264,6 +6392,11 @@ CREATE TABLE app_public.locations (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     closed_at timestamp with time zone,
     tax_rate_id text,
+    latitude numeric(9,6),
+    longitude numeric(9,6),
+    CONSTRAINT locations_coordinates_pair CHECK (((latitude IS NULL) = (longitude IS NULL))),
+    CONSTRAINT locations_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
+    CONSTRAINT locations_longitude_check CHECK (((longitude >= ('-180'::integer)::numeric) AND (longitude <= (180)::numeric))),
     CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 
@@ -6305,6 +6438,18 @@ COMMENT ON COLUMN app_public.locations.closed_at IS 'When the location was close
 --
 
 COMMENT ON COLUMN app_public.locations.tax_rate_id IS 'The tax rate the location charges; null: the business''s default rate (tenant taxRateBps, added to prices).';
+
+--
+-- Name: COLUMN locations.latitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.latitude IS 'Latitude in degrees (optional, with longitude): for distances to customers'' addresses.';
+
+--
+-- Name: COLUMN locations.longitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.longitude IS 'Longitude in degrees (optional, with latitude).';
 
 --
 -- Name: assert_location_open(app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12680,6 +12825,28 @@ end;
 $_$;
 
 --
+-- Name: tg_customer_addresses__delivery(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_addresses__delivery() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.building := app_hidden.optional_name('Building', new.building, 100, 'building');
+  new.floor := app_hidden.optional_name('Floor', new.floor, 20, 'floor');
+  new.delivery_notes := app_hidden.optional_text('Delivery notes', new.delivery_notes, 500, 'delivery_notes');
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_customer_addresses__delivery(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_customer_addresses__delivery() IS 'Cleans an address''s building, floor and delivery notes (BADIN naming the field).';
+
+--
 -- Name: tg_customer_addresses__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -13072,6 +13239,32 @@ begin
   return null;
 end;
 $$;
+
+--
+-- Name: tg_locations__coordinates(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_locations__coordinates() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if (new.latitude is null) <> (new.longitude is null) then
+    perform app_hidden.raise_error('BADIN', 'Give both latitude and longitude, or neither.', field => 'latitude');
+  elsif new.latitude not between -90 and 90 then
+    perform app_hidden.raise_error('BADIN', 'Latitude must be between -90 and 90.', field => 'latitude');
+  elsif new.longitude not between -180 and 180 then
+    perform app_hidden.raise_error('BADIN', 'Longitude must be between -180 and 180.', field => 'longitude');
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_locations__coordinates(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_locations__coordinates() IS 'Checks a location''s coordinates: both or neither, in range (BADIN).';
 
 --
 -- Name: tg_locations__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -15327,6 +15520,34 @@ COMMENT ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, incl
 Adds a tax rate (needs settings.update): a name unique in the business (DUPLI), rateBps 0–10000 (825 = 8.25%), inclusive when shelf prices include it. No location charges it until setLocationTaxRate.';
 
 --
+-- Name: create_walk_in_customer(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_walk_in_customer() RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.create');
+  result app_public.customers;
+begin
+  insert into app_public.customers as c (tenant_id, customer_number, walk_in, created_by)
+  values (tenant, app_hidden.format_customer_number(app_private.next_tenant_number(tenant, 'customer_number')), true,
+          app_hidden.current_user_id())
+  returning * into result;
+  perform app_private.emit_event(tenant, 'customer.created.v1', 'customer', result.id,
+    app_private.customer_event_payload(result));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_walk_in_customer(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_walk_in_customer() IS 'Keeps a walk-in (needs customers.create): a guest customer with no name, phone or email, shown as "Walk-in", to attach to a sale and upgrade later (upgradeCustomer).';
+
+--
 -- Name: current_billing_subscription(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -15607,6 +15828,47 @@ $$;
 
 COMMENT ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) IS '@notNull
 Credit the account holds that no invoice has used yet (payments beyond what was invoiced, credit notes of paid sales), less what was paid back: what refundAccountCredit may pay back.';
+
+--
+-- Name: customer_addresses_distance_from(app_public.customer_addresses, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) RETURNS double precision
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select round(app_hidden.haversine_km(a.latitude, a.longitude, l.latitude, l.longitude)::numeric, 1)::double precision
+  from app_public.locations l
+  where l.tenant_id = a.tenant_id and l.id = customer_addresses_distance_from.location_id;
+$$;
+
+--
+-- Name: FUNCTION customer_addresses_distance_from(a app_public.customer_addresses, location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) IS 'Distance in km (one decimal, straight line by the Haversine formula) from this address to the location; null when either has no coordinates.';
+
+--
+-- Name: customer_addresses_nearest_location(app_public.customer_addresses); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) RETURNS app_public.location_distance
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select row(l.id, l.name, round(d.km::numeric, 1)::double precision)::app_public.location_distance
+  from app_public.locations l
+  cross join lateral (select app_hidden.haversine_km(a.latitude, a.longitude, l.latitude, l.longitude) as km) d
+  where l.tenant_id = a.tenant_id and l.closed_at is null and d.km is not null
+  order by d.km, l.name
+  limit 1;
+$$;
+
+--
+-- Name: FUNCTION customer_addresses_nearest_location(a app_public.customer_addresses); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) IS 'The nearest open location with coordinates, and the straight-line distance to it in km (one decimal); null when the address or no location has coordinates.';
 
 --
 -- Name: customer_data_exports; Type: TABLE; Schema: app_public; Owner: -
@@ -19434,6 +19696,109 @@ COMMENT ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps inte
 Changes a tax rate (needs settings.update); inclusive left out keeps what it was. Orders from now on are priced with it; past orders keep the rate they were priced with.';
 
 --
+-- Name: upgrade_customer(text, text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.upgrade_customer(customer_id text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, phone text DEFAULT NULL::text, email text DEFAULT NULL::text) RETURNS app_public.customer_upgrade
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.update');
+  country text;
+  cur app_public.customers;
+  nxt app_public.customers;
+  other app_public.customers;
+  other_field text;
+  target text;
+  patch app_public.customer_changes;
+  result app_public.customer_upgrade;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = tenant and c.id = upgrade_customer.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(upgrade_customer.customer_id, 40), '(none given)')));
+  end if;
+  if cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; upgrade that customer instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it cannot be changed.', cur.id);
+  elsif cur.stage = 'full' then
+    perform app_hidden.raise_error('BADIN', format('Customer %s is already a full profile.', cur.customer_number));
+  end if;
+  target := case cur.stage when 'guest' then 'stub' else 'full' end;
+  select t.default_country into country from app_public.tenants t where t.id = tenant;
+
+  -- The details as they would be (cleaned as update_customer cleans them).
+  nxt := cur;
+  if nullif(btrim(upgrade_customer.first_name), '') is not null then
+    nxt.first_name := app_hidden.optional_name('First name', upgrade_customer.first_name, 100, 'first_name');
+  end if;
+  if nullif(btrim(upgrade_customer.last_name), '') is not null then
+    nxt.last_name := app_hidden.optional_name('Last name', upgrade_customer.last_name, 100, 'last_name');
+  end if;
+  if nullif(btrim(upgrade_customer.phone), '') is not null then
+    nxt.phone := app_hidden.normalize_phone(upgrade_customer.phone, country);
+  end if;
+  if nullif(btrim(upgrade_customer.email), '') is not null then
+    nxt.email := app_hidden.optional_email(upgrade_customer.email);
+  end if;
+
+  -- Somebody else already has this phone or email: offer the merge instead of a second record.
+  if nxt.phone is distinct from cur.phone then
+    select c.* into other from app_public.customers c
+    where c.tenant_id = tenant and c.phone = nxt.phone and c.status <> 'merged' and c.id <> cur.id;
+    other_field := 'phone';
+  end if;
+  if other.id is null and nxt.email is distinct from cur.email then
+    select c.* into other from app_public.customers c
+    where c.tenant_id = tenant and c.email = nxt.email and c.status <> 'merged' and c.id <> cur.id;
+    other_field := 'email';
+  end if;
+  if other.id is not null then
+    result.customer_id := cur.id;
+    result.stage := cur.stage;
+    result.duplicate_of_id := other.id;
+    result.duplicate_of_number := other.customer_number;
+    result.duplicate_of_name := other.display_name;
+    result.duplicate_field := other_field;
+    if other.status <> 'erased' and app_hidden.has_permission('customers.merge') then
+      result.merge_preview := app_public.preview_customer_merge(other.id, cur.id);
+    end if;
+    return result;
+  end if;
+
+  -- What the next stage still needs.
+  if coalesce(nxt.first_name, nxt.company_name) is null then
+    perform app_hidden.raise_error('UPGMS', format('A %s profile needs a first name.', target), field => 'first_name');
+  elsif nxt.phone is null then
+    perform app_hidden.raise_error('UPGMS', format('A %s profile needs a phone number.', target), field => 'phone');
+  elsif target = 'full' and nxt.email is null then
+    perform app_hidden.raise_error('UPGMS', 'A full profile needs an email.', field => 'email');
+  elsif target = 'full' and (nxt.phone is distinct from cur.phone or cur.phone_verified_at is null) then
+    perform app_hidden.raise_error('PHUNV',
+      format('Verify the phone %s with a one-time code first: a full profile needs a verified phone.', nxt.phone), field => 'phone');
+  end if;
+
+  patch.first_name := nullif(btrim(upgrade_customer.first_name), '');
+  patch.last_name := nullif(btrim(upgrade_customer.last_name), '');
+  patch.phone := nullif(btrim(upgrade_customer.phone), '');
+  patch.email := nullif(btrim(upgrade_customer.email), '');
+  nxt := app_public.update_customer(cur.id, patch);
+  result.customer_id := nxt.id;
+  result.stage := nxt.stage;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text) IS 'Moves a customer to its next stage (needs customers.update): a guest becomes a stub with a first name and a phone, a stub becomes full with an email and its phone verified (PHUNV: verify it first). Fields left out stay. When the phone or email is already another live customer''s, nothing is written and the answer names that customer with the merge preview to offer. UPGMS names what is still missing; a full profile is not upgraded (BADIN).';
+
+--
 -- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -21344,7 +21709,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     app_hidden.loyalty_class(s.visits, s.last_visit_at, s.recent_visits, l.regular_min_visits, l.regular_window_days, l.lapsed_after_days, now()) AS loyalty_class,
     c.kind,
     c.company_name,
-    c.tier_id
+    c.tier_id,
+    c.stage
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -21479,6 +21845,14 @@ COMMENT ON COLUMN app_public.customer_rows.company_name IS 'A company''s name (c
 
 COMMENT ON COLUMN app_public.customer_rows.tier_id IS '@behavior +filterBy
 The customer''s pricing tier (customers/475-tiers.sql).';
+
+--
+-- Name: COLUMN customer_rows.stage; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.stage IS '@notNull
+@behavior +filterBy
+Profile stage: guest, stub or full.';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
@@ -24379,6 +24753,12 @@ CREATE INDEX customers_search_tax_id_prefix_idx ON app_public.customers USING bt
 CREATE INDEX customers_shipping_address_idx ON app_public.customers USING btree (tenant_id, shipping_address_id) WHERE (shipping_address_id IS NOT NULL);
 
 --
+-- Name: customers_stage_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_stage_idx ON app_public.customers USING btree (tenant_id, stage);
+
+--
 -- Name: customers_status_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -24857,6 +25237,18 @@ CREATE TRIGGER _050_validate_receipt BEFORE INSERT OR UPDATE OF receipt_address,
 --
 
 CREATE TRIGGER _050_validate_tax_rate BEFORE INSERT OR UPDATE OF tax_rate_bps ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_tax_rate();
+
+--
+-- Name: locations _055_coordinates; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _055_coordinates BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg_locations__coordinates();
+
+--
+-- Name: customer_addresses _055_delivery; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
 
 --
 -- Name: customers _060_erase_company_data; Type: TRIGGER; Schema: app_public; Owner: -
@@ -31668,6 +32060,24 @@ GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.customer_addresses
 GRANT INSERT(is_default),UPDATE(is_default) ON TABLE app_public.customer_addresses TO bo_visitor;
 
 --
+-- Name: COLUMN customer_addresses.building; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(building),UPDATE(building) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.floor; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(floor),UPDATE(floor) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.delivery_notes; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(delivery_notes),UPDATE(delivery_notes) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
 -- Name: FUNCTION checked_address_lines(a app_public.customer_addresses, default_country text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -32075,6 +32485,13 @@ GRANT ALL ON FUNCTION app_hidden.has_module(module text) TO bo_visitor;
 
 REVOKE ALL ON FUNCTION app_hidden.has_permission(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.has_permission(permission text) TO bo_visitor;
+
+--
+-- Name: FUNCTION haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) TO bo_visitor;
 
 --
 -- Name: FUNCTION iso_utc(instant timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
@@ -32511,6 +32928,18 @@ GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
 --
 
 GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.latitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(latitude),UPDATE(latitude) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.longitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.locations TO bo_visitor;
 
 --
 -- Name: FUNCTION assert_location_open(loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
@@ -33767,6 +34196,12 @@ REVOKE ALL ON FUNCTION app_private.tg_billing_subscriptions__past_due_since() FR
 REVOKE ALL ON FUNCTION app_private.tg_catalog_items__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customer_addresses__delivery(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__delivery() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_customer_addresses__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -33855,6 +34290,12 @@ REVOKE ALL ON FUNCTION app_private.tg_inventory_items__validate() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_inventory_movements__emit_event() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_locations__coordinates(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_locations__coordinates() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_locations__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -34328,6 +34769,13 @@ REVOKE ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, i
 GRANT ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
+-- Name: FUNCTION create_walk_in_customer(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_walk_in_customer() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_walk_in_customer() TO bo_visitor;
+
+--
 -- Name: FUNCTION current_billing_subscription(); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -34436,6 +34884,20 @@ GRANT ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer_
 
 REVOKE ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_addresses_distance_from(a app_public.customer_addresses, location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_addresses_nearest_location(a app_public.customer_addresses); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) TO bo_visitor;
 
 --
 -- Name: TABLE customer_data_exports; Type: ACL; Schema: app_public; Owner: -
@@ -35065,6 +35527,13 @@ GRANT ALL ON FUNCTION app_public.update_role(role_id text, name text, permission
 
 REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
+
+--
+-- Name: FUNCTION upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -
