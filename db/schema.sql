@@ -4288,7 +4288,7 @@ COMMENT ON FUNCTION app_hidden.has_permission(permission text) IS 'Whether the s
 --
 
 CREATE FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) RETURNS double precision
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
   select 2 * 6371.0088 * asin(least(1, sqrt(
     power(sin(radians((lat2 - lat1)::double precision) / 2), 2)
