@@ -264,6 +264,8 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       delete_customer_tier: { "app_public.customer_tiers": [A.named.spareTierId] },
       // A statement's PDF is of an account: the company's.
       request_account_statement: { "app_public.customers": [A.named.companyId] },
+      // Dee is a guest (a first name alone): an upgrade is what the control can do (Cy was merged).
+      upgrade_customer: { "app_public.customers": [A.named.deeId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

@@ -168,6 +168,8 @@ export const CustomerDetailQuery = graphql(`
       ...CustomerSummaryFields
       firstName
       lastName
+      stage
+      phoneVerifiedAt
       notes
       marketingConsent
       marketingConsentUpdatedAt
@@ -218,6 +220,16 @@ export const CustomerDetailQuery = graphql(`
           postalCode
           country
           isDefault
+          building
+          floor
+          deliveryNotes
+          latitude
+          longitude
+          nearestLocation {
+            locationId
+            locationName
+            distanceKm
+          }
         }
       }
       recentOrders {
