@@ -41,7 +41,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
     : [];
 
   return (
-    <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
+    <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
       <Chip
         data-testid="cart-customer"
         icon={<PersonIcon fontSize="small" />}
