@@ -103,6 +103,18 @@ describe("walk-ins", () => {
     expect(refused.notes).toBe("Tall, likes oat milk"); // a guest can be changed like any customer
   });
 
+  it("a walk-in's data can be requested and erased like anyone's: erased, it stays a guest with its sale", async () => {
+    const w = await walkIn(shop.cashier);
+    await placeOrder(shop.cashier, shop, w.id);
+    const requested = await shop.owner.query("select id from app_public.request_customer_data($1, 'Asked at the till')", [w.id]);
+    expect(requested.rows).toHaveLength(1);
+    const erased = (await shop.owner.query("select * from app_public.erase_customer($1, 'Asked at the till')", [w.id])).rows[0];
+    expect(erased).toMatchObject({ status: "erased", stage: "guest" });
+    expect(await customerRow(db, w.id)).toMatchObject({ total_visits: 1 });
+    const listed = await shop.owner.query("select display_name from app_public.customer_rows where id = $1", [w.id]);
+    expect(listed.rows).toHaveLength(1);
+  });
+
   it("keeping a walk-in needs customers.create", async () => {
     const other = await openShop(db);
     await db.owner.query("update app_public.roles set permissions = array['sales.sell'] where tenant_id = $1 and key = 'cashier'", [other.tenantId]);
