@@ -269,6 +269,8 @@ describe("tenant isolation of every SQL function the API role can execute", () =
       // A phone code: asked for the company's phone (Ann's was sent less than a minute ago), checked for Ann's.
       request_phone_code: { "app_public.customers": [A.named.companyId] },
       verify_phone_code: { "app_public.customers": [A.named.annId] },
+      // Dee is a guest (a first name alone): an upgrade is what the control can do (Cy was merged).
+      upgrade_customer: { "app_public.customers": [A.named.deeId] },
     };
     const mine = (fn: Fn, slot: Slot, k: number, all: Slot[]): string | null => {
       if (!slot.table) return null;

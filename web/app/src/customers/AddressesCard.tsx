@@ -29,6 +29,7 @@ import { AddIcon, DeleteIcon, EditIcon, StarIcon } from "../ui/icons.tsx";
 import { ADDRESS_TYPES, labelOf } from "./format.ts";
 import { useFocusOnMount } from "./useFocusOnMount.ts";
 import { CreateAddressMutation, DeleteAddressMutation, UpdateAddressMutation, type Address } from "./queries.ts";
+import { AddressDeliveryLines, deliveryInput, DeliveryInputs, deliveryValues } from "./AddressDelivery.tsx";
 
 export function AddressesCard({ customerRowId, addresses, canWrite }: { customerRowId: string; addresses: Address[]; canWrite: boolean }) {
   const [dialog, setDialog] = useState<{ address?: Address } | null>(null);
@@ -66,6 +67,7 @@ export function AddressesCard({ customerRowId, addresses, canWrite }: { customer
                   <Typography variant="body2" sx={{ whiteSpace: "pre-line" }}>
                     {formatAddress(a)}
                   </Typography>
+                  <AddressDeliveryLines address={a} />
                 </Box>
                 {canWrite && (
                   <Stack direction="row" sx={{ alignItems: "flex-start", flexShrink: 0 }}>
@@ -123,6 +125,7 @@ function formValues(address: Address | undefined, firstAddress: boolean) {
     postalCode: address?.postalCode ?? "",
     country: address?.country ?? "",
     isDefault: address?.isDefault ?? firstAddress,
+    ...deliveryValues(address),
   };
 }
 
@@ -145,9 +148,10 @@ function AddressDialog({
   const [, update] = useMutation(UpdateAddressMutation);
 
   const submit = form.submit(async () => {
+    const input = { ...values, ...deliveryInput(values) };
     const result = address
-      ? await update({ id: address.id, patch: values })
-      : await create({ address: { ...values, customerId: customerRowId } });
+      ? await update({ id: address.id, patch: input })
+      : await create({ address: { ...input, customerId: customerRowId } });
     if (result.error) return void form.fail(result.error);
     onClose();
   });
@@ -181,6 +185,7 @@ function AddressDialog({
                 slotProps={{ htmlInput: { maxLength: 2, style: { textTransform: "uppercase" } } }}
               />
             </Stack>
+            <DeliveryInputs form={form} />
             <FormControlLabel
               control={<Checkbox checked={values.isDefault} onChange={(e) => form.set("isDefault", e.target.checked)} />}
               label="Default address"

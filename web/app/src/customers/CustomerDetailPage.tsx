@@ -43,6 +43,7 @@ import { PreferencesCard } from "./PreferencesCard.tsx";
 import { ErasedBanner, PrivacyCard } from "./PrivacyCard.tsx";
 import { CustomerTierChip } from "./CustomerTier.tsx";
 import { ProfileCard, StatusChip } from "./ProfileCard.tsx";
+import { CustomerStage } from "./CustomerStage.tsx";
 import { PurchaseHistoryCard } from "./PurchaseHistoryCard.tsx";
 import { useCustomerChanges } from "./live.ts";
 import { VerifyPhoneButton } from "./VerifyPhoneDialog.tsx";
@@ -134,6 +135,14 @@ function CustomerView({ customer: c, version }: { customer: CustomerDetail; vers
           <Stack direction="row" spacing={1.5} useFlexGap sx={{ mt: 0.5, alignItems: "center", flexWrap: "wrap" }}>
             <Typography color="text.secondary">{c.customerNumber}</Typography>
             <StatusChip status={c.status} />
+            <CustomerStage
+              customer={c}
+              canWrite={canUpdate && live}
+              onMerged={({ keptRowId, keptNumber, mergedNumber }) => {
+                if (keptRowId !== c.rowId) navigate(`/customers/${keptRowId}`);
+                else setNotice(`Merged ${mergedNumber} into ${keptNumber}.`);
+              }}
+            />
             <LoyaltyChip value={c.stats?.loyaltyClass ?? null} size="medium" />
             <CustomerTierChip customerRowId={c.rowId} canWrite={canUpdate && live} />
             {c.stats && (

@@ -1,5 +1,5 @@
 // CustomerPicker — "who is this for?" in a dialog: type-ahead search of the business's active
-// customers, plus a quick add (the customer form with its name, phone and email inputs) that
+// customers, plus a quick add (a stub in two fields: name and phone, QuickAddStub.tsx) that
 // creates the customer and picks it.
 //
 // How to use it (e.g. the POS Customer button):
@@ -20,14 +20,14 @@
 // - Keyboard: the search box has the focus; ↓/↑ move through the hits, Enter picks one.
 // - Quick add is offered to people with customers.create (hide it with allowQuickAdd={false});
 //   when the search finds nothing, one click carries the typed text into the quick-add form.
-//   A duplicate email or phone offers to pick the customer who already has it (and links to
+//   A duplicate phone offers to pick the customer who already has it (and links to
 //   them in a new tab, so a sale being rung up stays).
 // - Needs the signed-in shell (useCan) and the urql client, like every page of the admin.
 import { Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Divider } from "@mui/material";
 import { useState } from "react";
 import { useClient } from "urql";
 import { useCan } from "../shell/ViewerContext.tsx";
-import { CustomerForm, type CustomerValues } from "./CustomerForm.tsx";
+import { QuickAddStub } from "./QuickAddStub.tsx";
 import { CustomerSearch } from "./CustomerSearch.tsx";
 import { PersonAddIcon } from "../ui/icons.tsx";
 import { CustomerSummaryQuery, type CustomerSummary } from "./queries.ts";
@@ -123,28 +123,13 @@ function PickerDialog({ open, onClose, onSelect, title = "Find customer", allowQ
   );
 }
 
-/** The quick add's inputs: who they are and how to find them again. */
-const QUICK_ADD_FIELDS = ["firstName", "lastName", "phone", "email"] as const;
-
-/** Reads what was typed in the search box into the input it looks like (a name: first, then last). */
-function seedValues(seed: string): Partial<CustomerValues> {
-  if (/@/.test(seed)) return { email: seed };
-  if (/^\+?[\d\s().\-/]{5,}$/.test(seed)) return { phone: seed };
-  const name = seed.trim().replace(/\s+/g, " ");
-  const space = name.indexOf(" ");
-  return space < 0 ? { firstName: name } : { firstName: name.slice(0, space), lastName: name.slice(space + 1) };
-}
-
+/** The quick add: a stub in two fields, name and phone (QuickAddStub.tsx). */
 function QuickAdd({ seed, onBack, onCreated }: { seed: string; onBack(): void; onCreated(c: PickedCustomer): void }) {
   return (
-    <CustomerForm
-      initial={seedValues(seed)}
-      fields={QUICK_ADD_FIELDS}
-      submitLabel="Add and select"
-      cancelLabel="Back to search"
-      onCancel={onBack}
-      onSaved={(created) => onCreated(picked(created))}
-      openReferenceInNewTab
+    <QuickAddStub
+      seed={seed}
+      onBack={onBack}
+      onCreated={(created) => onCreated(picked(created))}
       referenceAction={(rowId) => <UseExisting rowId={rowId} onPick={onCreated} />}
     />
   );

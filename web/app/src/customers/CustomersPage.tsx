@@ -53,6 +53,7 @@ import {
   type LoyaltyClass,
 } from "./queries.ts";
 import { CustomerTierFields, CustomerTiersQuery } from "./tierQueries.ts";
+import { StageFilter } from "./CustomerStage.tsx";
 import { useDebounced } from "./useDebounced.ts";
 import { readFragment } from "../graphql.ts";
 
@@ -127,6 +128,7 @@ export function CustomersPage() {
   const tier = params.get("tier") ?? ""; // a tier's row id, or "none"
   const repeatOnly = params.get("repeat") === "1";
   const kind = params.get("kind") ?? ""; // "person", "company" or all
+  const stage = params.get("stage") ?? ""; // "guest", "stub", "full" or all
 
   // Two quick changes (remove a tag, then pick a status) must not lose the first: each change
   // starts from the latest parameters, even before the page has re-rendered with them.
@@ -183,8 +185,9 @@ export function CustomersPage() {
     ...(tier === "none" ? { tierId: { isNull: true } } : tier ? { tierId: { equalTo: tier } } : {}),
     ...(repeatOnly ? { isRepeat: { equalTo: true } } : {}),
     ...(kind === "person" || kind === "company" ? { kind: { equalTo: kind } } : {}),
+    ...(stage === "guest" || stage === "stub" || stage === "full" ? { stage: { equalTo: stage } } : {}),
   };
-  const narrowed = Boolean(loyalty || type || tier || repeatOnly || kind);
+  const narrowed = Boolean(loyalty || type || tier || repeatOnly || kind || stage);
   const setParam = (key: string, value: string) => update((p) => (value ? p.set(key, value) : p.delete(key)));
 
   return (
@@ -333,6 +336,7 @@ export function CustomersPage() {
               <ToggleButton value="person">People</ToggleButton>
               <ToggleButton value="company">Companies</ToggleButton>
             </ToggleButtonGroup>
+            <StageFilter value={stage} disabled={searching} onChange={(v) => setParam("stage", v)} />
             <FormControl size="small" sx={{ minWidth: 150 }} disabled={searching}>
               <InputLabel id="customers-tier-label" shrink>Tier</InputLabel>
               <Select

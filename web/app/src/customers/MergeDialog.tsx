@@ -42,14 +42,16 @@ interface Props {
   onMerged(result: { keptRowId: string; mergedNumber: string; keptNumber: string }): void;
   /** The other customer when it is already known (a possible duplicate): the preview opens at once. */
   otherRowId?: string;
+  /** Keep the other customer and merge this one into it (an upgrade that found them already there). */
+  keepOther?: boolean;
 }
 
 const NETWORK = { requestPolicy: "network-only" as const };
 
-export function MergeDialog({ customer, onClose, onMerged, otherRowId }: Props) {
+export function MergeDialog({ customer, onClose, onMerged, otherRowId, keepOther = false }: Props) {
   const [text, setText] = useState("");
   const [other, setOther] = useState<string | null>(otherRowId ?? null);
-  const [swapped, setSwapped] = useState(false);
+  const [swapped, setSwapped] = useState(keepOther);
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth={other ? "md" : "sm"}>

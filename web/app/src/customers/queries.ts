@@ -170,6 +170,8 @@ export const CustomerDetailQuery = graphql(`
       ...CustomerSummaryFields
       firstName
       lastName
+      stage
+      phoneVerifiedAt
       notes
       marketingConsent
       marketingConsentUpdatedAt
@@ -220,6 +222,16 @@ export const CustomerDetailQuery = graphql(`
           postalCode
           country
           isDefault
+          building
+          floor
+          deliveryNotes
+          latitude
+          longitude
+          nearestLocation {
+            locationId
+            locationName
+            distanceKm
+          }
         }
       }
       recentOrders {

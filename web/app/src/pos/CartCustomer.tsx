@@ -15,6 +15,7 @@ import { CustomerTierFields, CustomerTierStateQuery } from "../customers/tierQue
 import { readFragment } from "../graphql.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { PersonIcon } from "../ui/icons.tsx";
+import { KeepWalkIn } from "./KeepWalkIn.tsx";
 
 export interface CartCustomerProps {
   /** The customer's row id (what placeOrder's customerId takes), or null for a walk-in. */
@@ -40,7 +41,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
     : [];
 
   return (
-    <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
+    <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
       <Chip
         data-testid="cart-customer"
         icon={<PersonIcon fontSize="small" />}
@@ -56,6 +57,15 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
         </Typography>
       )}
       {attached && <AttachedTier customerRowId={attached.rowId} />}
+      {!attached && (
+        <KeepWalkIn
+          disabled={disabled}
+          onKept={(c) => {
+            setPicked(c);
+            onChange(c.rowId);
+          }}
+        />
+      )}
       {canFind && (
         <Button size="small" onClick={() => setOpen(true)} disabled={disabled}>
           {attached ? "Change customer" : "Customer"}

@@ -14,6 +14,8 @@ export const LocationsQuery = graphql(`
         name
         timezone
         closedAt
+        latitude
+        longitude
       }
     }
   }
@@ -33,16 +35,18 @@ export const CreateLocationMutation = graphql(`
   }
 `);
 
-/** A location's name and time zone; the zone is fixed once it has sales (TZFIX, under the zone). */
+/** A location's name, time zone and optional coordinates; the zone is fixed once it has sales (TZFIX, under the zone). */
 export const UpdateLocationMutation = graphql(`
-  mutation UpdateLocation($rowId: String!, $name: String!, $timezone: String!) {
-    updateLocationByRowId(input: { rowId: $rowId, patch: { name: $name, timezone: $timezone } }) {
+  mutation UpdateLocation($rowId: String!, $name: String!, $timezone: String!, $latitude: BigFloat, $longitude: BigFloat) {
+    updateLocationByRowId(input: { rowId: $rowId, patch: { name: $name, timezone: $timezone, latitude: $latitude, longitude: $longitude } }) {
       location {
         id
         rowId
         name
         timezone
         closedAt
+        latitude
+        longitude
       }
     }
   }
