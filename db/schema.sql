@@ -662,6 +662,68 @@ COMMENT ON COLUMN app_public.customer_timeline_entry.subject_id IS 'The row it i
 COMMENT ON COLUMN app_public.customer_timeline_entry.cursor IS 'Pass as olderThan to get the entries after this one.';
 
 --
+-- Name: customer_upgrade; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.customer_upgrade AS (
+	customer_id text,
+	stage text,
+	duplicate_of_id text,
+	duplicate_of_number text,
+	duplicate_of_name text,
+	duplicate_field text,
+	merge_preview app_public.customer_merge_preview
+);
+
+--
+-- Name: TYPE customer_upgrade; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.customer_upgrade IS 'What upgradeCustomer did: the customer and its stage now; or, when the phone or email given is already another live customer''s, that customer (duplicateOf…, the field) and the merge preview to offer (that customer kept, this one merged into it; null without customers.merge). Nothing is written then.';
+
+--
+-- Name: COLUMN customer_upgrade.customer_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.customer_id IS 'The upgraded customer (null when the details belong to another customer).';
+
+--
+-- Name: COLUMN customer_upgrade.stage; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.stage IS 'The customer''s stage now: guest, stub or full.';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_of_id; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_of_id IS 'The live customer who already has the phone or email given.';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_of_number; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_of_number IS 'Their number (CUST-00012).';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_of_name; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_of_name IS 'Their display name.';
+
+--
+-- Name: COLUMN customer_upgrade.duplicate_field; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.duplicate_field IS 'phone or email: which detail they already have.';
+
+--
+-- Name: COLUMN customer_upgrade.merge_preview; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_upgrade.merge_preview IS 'What merging this customer into them would make (previewCustomerMerge), when the caller may merge.';
+
+--
 -- Name: likely_duplicate; Type: TYPE; Schema: app_public; Owner: -
 --
 
@@ -735,6 +797,22 @@ How likely the two are the same person, 0 to 1 (customers/490-possible-duplicate
 
 COMMENT ON COLUMN app_public.likely_duplicate.reasons IS '@notNull
 Why, in words: "Same phone digits", "Similar name (0.82)", "Same email name at another domain"…';
+
+--
+-- Name: location_distance; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.location_distance AS (
+	location_id text,
+	location_name text,
+	distance_km double precision
+);
+
+--
+-- Name: TYPE location_distance; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.location_distance IS 'A location and how far something is from it, in km (straight line, one decimal).';
 
 --
 -- Name: loyalty_class; Type: TYPE; Schema: app_public; Owner: -
@@ -843,6 +921,83 @@ COMMENT ON COLUMN app_public.order_quote.tier_discount_bps IS 'Its discount, in 
 --
 
 COMMENT ON COLUMN app_public.order_quote.tier_discount IS 'The tier discount of the cart, in cents (part of discountTotal).';
+
+--
+-- Name: phone_code_check; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.phone_code_check AS (
+	customer_id text,
+	verified boolean,
+	error_code text,
+	message text,
+	attempts_left integer
+);
+
+--
+-- Name: TYPE phone_code_check; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.phone_code_check IS 'The outcome of checking a one-time code. A wrong code is answered here rather than raised, so that the attempt counts.';
+
+--
+-- Name: COLUMN phone_code_check.verified; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.verified IS 'True when the code was right: the phone is verified.';
+
+--
+-- Name: COLUMN phone_code_check.error_code; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.error_code IS 'OTPWR (wrong code, tries left) or OTPMX (wrong, and that was the last try: ask a new code); null when verified.';
+
+--
+-- Name: COLUMN phone_code_check.message; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.message IS 'What to tell the person.';
+
+--
+-- Name: COLUMN phone_code_check.attempts_left; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_check.attempts_left IS 'How many more tries the code takes (after a wrong code).';
+
+--
+-- Name: phone_code_request; Type: TYPE; Schema: app_public; Owner: -
+--
+
+CREATE TYPE app_public.phone_code_request AS (
+	customer_id text,
+	sent_to text,
+	expires_at timestamp with time zone,
+	resend_after timestamp with time zone
+);
+
+--
+-- Name: TYPE phone_code_request; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON TYPE app_public.phone_code_request IS 'A one-time code on its way by SMS.';
+
+--
+-- Name: COLUMN phone_code_request.sent_to; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_request.sent_to IS 'The phone number the code is sent to.';
+
+--
+-- Name: COLUMN phone_code_request.expires_at; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_request.expires_at IS 'When the code stops working (5 minutes).';
+
+--
+-- Name: COLUMN phone_code_request.resend_after; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.phone_code_request.resend_after IS 'When another code may be asked for this phone (60 seconds).';
 
 --
 -- Name: possible_duplicate_pair; Type: TYPE; Schema: app_public; Owner: -
@@ -1823,6 +1978,26 @@ $$;
 COMMENT ON FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) IS 'The metadata object ({} for null); raises BADIN unless it is a JSON object of at most 8 kB.';
 
 --
+-- Name: assert_customer_profile_permission(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.assert_customer_profile_permission() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  return app_hidden.assert_customers_permission(
+    case when app_hidden.has_permission('customers.update') then 'customers.update' else 'customers.create' end);
+end;
+$$;
+
+--
+-- Name: FUNCTION assert_customer_profile_permission(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.assert_customer_profile_permission() IS 'Raises LOGIN, DNIED, TSUSP or NOMOD unless the caller may complete a profile (customers.update, or customers.create at the till); returns the tenant.';
+
+--
 -- Name: assert_customers_permission(text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2306,9 +2481,15 @@ CREATE TABLE app_public.customer_addresses (
     is_default boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    building text,
+    floor text,
+    delivery_notes text,
+    CONSTRAINT customer_addresses_building_check CHECK (((length(building) >= 1) AND (length(building) <= 100))),
     CONSTRAINT customer_addresses_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
     CONSTRAINT customer_addresses_city_check CHECK (((length(city) >= 1) AND (length(city) <= 100))),
     CONSTRAINT customer_addresses_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT customer_addresses_delivery_notes_check CHECK (((length(delivery_notes) >= 1) AND (length(delivery_notes) <= 500))),
+    CONSTRAINT customer_addresses_floor_check CHECK (((length(floor) >= 1) AND (length(floor) <= 20))),
     CONSTRAINT customer_addresses_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
     CONSTRAINT customer_addresses_line1_check CHECK (((length(line1) >= 1) AND (length(line1) <= 200))),
     CONSTRAINT customer_addresses_line2_check CHECK (((length(line2) >= 1) AND (length(line2) <= 200))),
@@ -2400,6 +2581,24 @@ COMMENT ON COLUMN app_public.customer_addresses.longitude IS 'Longitude in degre
 COMMENT ON COLUMN app_public.customer_addresses.is_default IS 'Whether this is the customer''s default address (at most one).';
 
 --
+-- Name: COLUMN customer_addresses.building; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.building IS 'Building name or number (up to 100 characters).';
+
+--
+-- Name: COLUMN customer_addresses.floor; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.floor IS 'Floor or unit (up to 20 characters).';
+
+--
+-- Name: COLUMN customer_addresses.delivery_notes; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_addresses.delivery_notes IS 'Notes for whoever delivers there (up to 500 characters).';
+
+--
 -- Name: checked_address_lines(app_public.customer_addresses, text); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -2437,14 +2636,14 @@ COMMENT ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addre
 CREATE FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone);
+  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone, 'Walk-in');
 $$;
 
 --
 -- Name: FUNCTION customer_display_name(company_name text, first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone (customers.display_name).';
+COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone, else Walk-in (customers.display_name).';
 
 --
 -- Name: customers; Type: TABLE; Schema: app_public; Owner: -
@@ -2487,6 +2686,7 @@ CREATE TABLE app_public.customers (
     phone_verified_at timestamp with time zone,
     stage text DEFAULT 'guest'::text NOT NULL,
     alt_name text,
+    walk_in boolean DEFAULT false NOT NULL,
     CONSTRAINT customers_account_status_check CHECK ((account_status = ANY (ARRAY['active'::text, 'inactive'::text, 'suspended'::text]))),
     CONSTRAINT customers_alt_name_check CHECK (((alt_name IS NULL) OR (((length(alt_name) >= 1) AND (length(alt_name) <= 200)) AND (alt_name = btrim(alt_name))))),
     CONSTRAINT customers_check1 CHECK (((status = 'merged'::text) = (merged_into_id IS NOT NULL))),
@@ -2499,7 +2699,7 @@ CREATE TABLE app_public.customers (
     CONSTRAINT customers_customer_number_check CHECK ((customer_number ~ '^CUST-[0-9]{5,}$'::text)),
     CONSTRAINT customers_email_check CHECK (((email = lower(btrim(email))) AND ((length(email) >= 3) AND (length(email) <= 254)))),
     CONSTRAINT customers_first_name_check CHECK (((first_name = btrim(first_name)) AND ((length(first_name) >= 1) AND (length(first_name) <= 100)))),
-    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL) OR (company_name IS NOT NULL))),
+    CONSTRAINT customers_identifiable CHECK (((email IS NOT NULL) OR (phone IS NOT NULL) OR (first_name IS NOT NULL) OR (company_name IS NOT NULL) OR walk_in)),
     CONSTRAINT customers_internal_notes_check CHECK (((length(internal_notes) >= 1) AND (length(internal_notes) <= 2000))),
     CONSTRAINT customers_kind_check CHECK ((kind = ANY (ARRAY['person'::text, 'company'::text]))),
     CONSTRAINT customers_last_name_check CHECK (((last_name = btrim(last_name)) AND ((length(last_name) >= 1) AND (length(last_name) <= 100)))),
@@ -2735,10 +2935,16 @@ COMMENT ON COLUMN app_public.customers.stage IS 'Profile stage: guest (no name w
 COMMENT ON COLUMN app_public.customers.alt_name IS 'The customer''s name in a second script (such as Arabic beside Latin), as they write it; found by the search.';
 
 --
+-- Name: COLUMN customers.walk_in; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customers.walk_in IS 'Kept at the till as a walk-in (createWalkInCustomer): the only customer that may have no name, phone or email.';
+
+--
 -- Name: CONSTRAINT customers_identifiable ON customers; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number, a first name or (a company) its name (NOIDN).';
+COMMENT ON CONSTRAINT customers_identifiable ON app_public.customers IS 'A customer needs at least an email, a phone number, a first name or (a company) its name (NOIDN); only a walk-in kept for a sale may have none.';
 
 --
 -- Name: checked_company_fields(app_public.customers); Type: FUNCTION; Schema: app_hidden; Owner: -
@@ -4205,6 +4411,25 @@ $$;
 COMMENT ON FUNCTION app_hidden.has_permission(permission text) IS 'Whether the signed-in user holds this permission in the current tenant.';
 
 --
+-- Name: haversine_km(numeric, numeric, numeric, numeric); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) RETURNS double precision
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+  select 2 * 6371.0088 * asin(least(1, sqrt(
+    power(sin(radians((lat2 - lat1)::double precision) / 2), 2)
+    + cos(radians(lat1::double precision)) * cos(radians(lat2::double precision))
+      * power(sin(radians((lon2 - lon1)::double precision) / 2), 2))));
+$$;
+
+--
+-- Name: FUNCTION haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) IS 'Great-circle distance in km between two latitude/longitude points (Haversine, mean Earth radius); null when a coordinate is missing.';
+
+--
 -- Name: iso_utc(timestamp with time zone); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -5085,6 +5310,22 @@ $$;
 COMMENT ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) IS 'Null for blank input, else the trimmed text; raises BADIN when too long or with control characters other than line breaks and tabs.';
 
 --
+-- Name: phone_codes_hourly_cap(); Type: FUNCTION; Schema: app_hidden; Owner: -
+--
+
+CREATE FUNCTION app_hidden.phone_codes_hourly_cap() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select 200;
+$$;
+
+--
+-- Name: FUNCTION phone_codes_hourly_cap(); Type: COMMENT; Schema: app_hidden; Owner: -
+--
+
+COMMENT ON FUNCTION app_hidden.phone_codes_hourly_cap() IS 'How many phone verification codes one business may send within any hour (OTPCP beyond).';
+
+--
 -- Name: phone_lengths_text(integer[]); Type: FUNCTION; Schema: app_hidden; Owner: -
 --
 
@@ -5747,6 +5988,127 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.allocate_account_credit(tenant_id text, customer_id text) IS 'Applies an account''s unallocated credit (payments, write-offs, credit notes of invoiced sales) to its open invoices, oldest due first; marks covered invoices paid.';
+
+--
+-- Name: apply_customer_changes(text, text, app_public.customer_changes); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.apply_customer_changes(tenant text, customer_id text, patch app_public.customer_changes) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  country text;
+  cur app_public.customers;
+  nxt app_public.customers;
+  violated text;
+  violated_column text;
+  changes jsonb;
+  result app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = tenant and c.id = apply_customer_changes.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(apply_customer_changes.customer_id, 40), '(none given)')));
+  end if;
+  if cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; change that customer instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it cannot be changed. Add the person again as a new customer.', cur.id);
+  end if;
+  if patch is null then
+    return cur;
+  end if;
+  select t.default_country into country from app_public.tenants t where t.id = tenant;
+
+  nxt := cur;
+  if patch.email is not null then
+    nxt.email := app_hidden.optional_email(patch.email);
+  end if;
+  if patch.phone is not null then
+    nxt.phone := app_hidden.normalize_phone(patch.phone, country);
+  end if;
+  if patch.first_name is not null then
+    nxt.first_name := app_hidden.optional_name('First name', patch.first_name, 100, 'first_name');
+  end if;
+  if patch.last_name is not null then
+    nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100, 'last_name');
+  end if;
+  if patch.alt_name is not null then
+    nxt.alt_name := app_hidden.optional_name('Name in another script', patch.alt_name, 200, 'alt_name');
+  end if;
+  if patch.notes is not null then
+    nxt.notes := app_hidden.optional_text('About this customer', patch.notes, 2000, 'notes');
+  end if;
+  if patch.tags is not null then
+    nxt.tags := app_hidden.normalize_tags(patch.tags);
+  end if;
+  if patch.metadata is not null then
+    nxt.metadata := app_hidden.assert_customer_metadata(patch.metadata);
+  end if;
+  if patch.marketing_consent is not null and patch.marketing_consent is distinct from cur.marketing_consent then
+    nxt.marketing_consent := patch.marketing_consent;
+    nxt.marketing_consent_updated_at := now();
+    nxt.marketing_consent_source := app_hidden.assert_consent_source(patch.marketing_consent_source);
+  end if;
+  -- Company and account fields (app_hidden.checked_company_fields): a customer that becomes a
+  -- person loses its company fields; "" clears a text field, the clear_* flags the numbers.
+  if patch.kind is not null then
+    nxt.kind := patch.kind;
+    if lower(btrim(patch.kind)) = 'person' then
+      nxt.company_name := null; nxt.tax_id := null; nxt.website := null; nxt.credit_limit := null;
+      nxt.payment_terms_days := null; nxt.currency := null;
+    end if;
+  end if;
+  nxt.company_name := coalesce(patch.company_name, nxt.company_name);
+  nxt.tax_id := coalesce(patch.tax_id, nxt.tax_id);
+  nxt.website := coalesce(patch.website, nxt.website);
+  nxt.credit_limit := case when patch.clear_credit_limit then null else coalesce(patch.credit_limit, nxt.credit_limit) end;
+  nxt.payment_terms_days := case when patch.clear_payment_terms then null else coalesce(patch.payment_terms_days, nxt.payment_terms_days) end;
+  nxt.currency := coalesce(patch.currency, nxt.currency);
+  nxt.internal_notes := coalesce(patch.internal_notes, nxt.internal_notes);
+  nxt.billing_address_id := coalesce(patch.billing_address_id, nxt.billing_address_id);
+  nxt.shipping_address_id := coalesce(patch.shipping_address_id, nxt.shipping_address_id);
+  if patch.account_status is not null then
+    nxt.account_status := patch.account_status;
+    nxt.suspended_reason := patch.suspended_reason;
+  elsif patch.suspended_reason is not null then
+    nxt.suspended_reason := patch.suspended_reason;
+  end if;
+  nxt := app_hidden.checked_company_fields(nxt);
+
+  if to_jsonb(nxt) = to_jsonb(cur) then
+    return cur;
+  end if;
+
+  begin
+    update app_public.customers c set
+      email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
+      notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata, alt_name = nxt.alt_name,
+      marketing_consent = nxt.marketing_consent, marketing_consent_updated_at = nxt.marketing_consent_updated_at,
+      marketing_consent_source = nxt.marketing_consent_source,
+      kind = nxt.kind, company_name = nxt.company_name, tax_id = nxt.tax_id, website = nxt.website,
+      credit_limit = nxt.credit_limit, payment_terms_days = nxt.payment_terms_days, currency = nxt.currency,
+      internal_notes = nxt.internal_notes, billing_address_id = nxt.billing_address_id,
+      shipping_address_id = nxt.shipping_address_id, account_status = nxt.account_status,
+      suspended_reason = nxt.suspended_reason
+    where c.tenant_id = tenant and c.id = cur.id
+    returning * into result;
+  exception when unique_violation or check_violation or not_null_violation then
+    get stacked diagnostics violated = constraint_name, violated_column = column_name;
+    perform app_private.raise_customer_constraint(tenant, violated, violated_column, nxt.email, nxt.phone);
+    raise;
+  end;
+
+  changes := app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result),
+    array['created_at', 'updated_at']);
+  perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', result.id,
+    jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
+                       'display_name', result.display_name, 'status', result.status, 'changes', changes));
+  return result;
+end;
+$$;
 
 --
 -- Name: apply_customer_orders(text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6513,6 +6875,11 @@ CREATE TABLE app_public.locations (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     closed_at timestamp with time zone,
     tax_rate_id text,
+    latitude numeric(9,6),
+    longitude numeric(9,6),
+    CONSTRAINT locations_coordinates_pair CHECK (((latitude IS NULL) = (longitude IS NULL))),
+    CONSTRAINT locations_latitude_check CHECK (((latitude >= ('-90'::integer)::numeric) AND (latitude <= (90)::numeric))),
+    CONSTRAINT locations_longitude_check CHECK (((longitude >= ('-180'::integer)::numeric) AND (longitude <= (180)::numeric))),
     CONSTRAINT locations_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 
@@ -6554,6 +6921,18 @@ COMMENT ON COLUMN app_public.locations.closed_at IS 'When the location was close
 --
 
 COMMENT ON COLUMN app_public.locations.tax_rate_id IS 'The tax rate the location charges; null: the business''s default rate (tenant taxRateBps, added to prices).';
+
+--
+-- Name: COLUMN locations.latitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.latitude IS 'Latitude in degrees (optional, with longitude): for distances to customers'' addresses.';
+
+--
+-- Name: COLUMN locations.longitude; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.locations.longitude IS 'Longitude in degrees (optional, with latitude).';
 
 --
 -- Name: assert_location_open(app_public.locations); Type: FUNCTION; Schema: app_private; Owner: -
@@ -6846,6 +7225,45 @@ begin
   end if;
 end;
 $$;
+
+--
+-- Name: claim_sms(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.claim_sms(tenant text, message_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  m app_private.sms_messages;
+  expires timestamptz;
+begin
+  select s.* into m from app_private.sms_messages s where s.tenant_id = tenant and s.id = message_id for update;
+  if not found or m.status in ('sent', 'failed') then
+    return null;
+  end if;
+  if m.status = 'sending' then
+    update app_private.sms_messages s set status = 'failed', body = null,
+      error = 'A previous attempt stopped while sending: it may have gone out, so it is not sent again.'
+    where s.tenant_id = m.tenant_id and s.id = m.id;
+    return null;
+  end if;
+  select p.expires_at into expires from app_private.phone_codes p where p.tenant_id = m.tenant_id and p.id = m.phone_code_id;
+  if expires <= now() then
+    update app_private.sms_messages s set status = 'failed', body = null, error = 'The code expired before it could be sent.'
+    where s.tenant_id = m.tenant_id and s.id = m.id;
+    return null;
+  end if;
+  update app_private.sms_messages s set status = 'sending' where s.tenant_id = m.tenant_id and s.id = m.id;
+  return jsonb_build_object('id', m.id, 'to', m.to_phone, 'body', m.body);
+end;
+$$;
+
+--
+-- Name: FUNCTION claim_sms(tenant text, message_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.claim_sms(tenant text, message_id text) IS 'Claims a queued SMS for sending (worker): its number and text, or null when there is nothing to send.';
 
 --
 -- Name: classify_customer_import(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -7581,6 +7999,41 @@ end;
 $$;
 
 --
+-- Name: customer_for_phone_code(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.customer_for_phone_code(tenant text, customer_id text) RETURNS app_public.customers
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  cur app_public.customers;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = tenant and c.id = customer_for_phone_code.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(customer_for_phone_code.customer_id, 40), '(none given)')));
+  elsif cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; verify that customer''s phone instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: there is no phone to verify.', cur.id);
+  elsif cur.phone is null then
+    perform app_hidden.raise_error('OTPNP', format('Customer %s has no phone number to verify: add one first.', cur.customer_number), field => 'phone');
+  elsif cur.phone_verified_at is not null then
+    perform app_hidden.raise_error('OTPVD', format('The phone %s of customer %s is already verified.', cur.phone, cur.customer_number), field => 'phone');
+  end if;
+  return cur;
+end;
+$$;
+
+--
+-- Name: FUNCTION customer_for_phone_code(tenant text, customer_id text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.customer_for_phone_code(tenant text, customer_id text) IS 'The customer a phone code is asked or checked for, locked; refuses one whose phone is missing or already verified.';
+
+--
 -- Name: customer_history_ids(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -8255,6 +8708,26 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.delete_expired_exports() IS 'Removes exports (and their files) older than 7 days.';
+
+--
+-- Name: delete_expired_phone_codes(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.delete_expired_phone_codes() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with gone as (
+    delete from app_private.phone_codes p where p.expires_at < now() - interval '1 hour' returning 1
+  )
+  select count(*)::int from gone;
+$$;
+
+--
+-- Name: FUNCTION delete_expired_phone_codes(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.delete_expired_phone_codes() IS 'Deletes the phone codes (and their SMS rows) that expired more than an hour ago; returns how many (cron).';
 
 --
 -- Name: delete_expired_sessions(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -8992,6 +9465,34 @@ begin
   return found;
 end;
 $$;
+
+--
+-- Name: finish_sms(text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.finish_sms(tenant text, message_id text, outcome text, provider_sid text DEFAULT NULL::text, error text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if outcome not in ('sent', 'failed', 'retry') then
+    perform app_hidden.raise_error('BADIN', format('Unknown SMS outcome %s.', outcome));
+  end if;
+  update app_private.sms_messages s set
+    status = case outcome when 'retry' then 'queued' else outcome end,
+    body = case when outcome = 'retry' then s.body end,
+    provider_sid = coalesce(finish_sms.provider_sid, s.provider_sid),
+    error = left(finish_sms.error, 500),
+    sent_at = case when outcome = 'sent' then now() end
+  where s.tenant_id = tenant and s.id = message_id and s.status = 'sending';
+end;
+$$;
+
+--
+-- Name: FUNCTION finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text) IS 'Records how sending an SMS ended (worker): sent, failed (the text is blanked) or retry (queued again).';
 
 --
 -- Name: import_cell(text[], text[], text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -10057,6 +10558,31 @@ $$;
 COMMENT ON FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone) IS 'The accounts the monthly run invoices at this instant (from 02:00 on the 1st, business clock; once a month each), with the last day invoiced.';
 
 --
+-- Name: new_phone_code(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.new_phone_code() RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  draw bigint;
+begin
+  loop
+    draw := ('x' || encode(public.gen_random_bytes(4), 'hex'))::bit(32)::bigint & 4294967295;
+    exit when draw < 4294000000;
+  end loop;
+  return lpad((draw % 1000000)::text, 6, '0');
+end;
+$$;
+
+--
+-- Name: FUNCTION new_phone_code(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.new_phone_code() IS 'A new one-time code: 6 digits, each of the 10^6 equally likely (pgcrypto gen_random_bytes, rejection sampling).';
+
+--
 -- Name: new_session(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -10530,6 +11056,23 @@ CREATE FUNCTION app_private.pending_invitation(token text) RETURNS app_public.in
     and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
   for update;
 $$;
+
+--
+-- Name: phone_code_refusal(text, text, text, integer); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.phone_code_refusal(code text, message text, customer_id text, attempts_left integer) RETURNS app_public.phone_code_check
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select row(customer_id, false, code, message, attempts_left)::app_public.phone_code_check;
+$$;
+
+--
+-- Name: FUNCTION phone_code_refusal(code text, message text, customer_id text, attempts_left integer); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.phone_code_refusal(code text, message text, customer_id text, attempts_left integer) IS 'A phone_code_check that refuses with a coded error, returned so that what the call wrote (the attempt) commits.';
 
 --
 -- Name: plan_change_problem(text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -13157,6 +13700,28 @@ end;
 $_$;
 
 --
+-- Name: tg_customer_addresses__delivery(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customer_addresses__delivery() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  new.building := app_hidden.optional_name('Building', new.building, 100, 'building');
+  new.floor := app_hidden.optional_name('Floor', new.floor, 20, 'floor');
+  new.delivery_notes := app_hidden.optional_text('Delivery notes', new.delivery_notes, 500, 'delivery_notes');
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_customer_addresses__delivery(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_customer_addresses__delivery() IS 'Cleans an address''s building, floor and delivery notes (BADIN naming the field).';
+
+--
 -- Name: tg_customer_addresses__validate(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -13429,6 +13994,26 @@ end;
 $$;
 
 --
+-- Name: tg_customers__forget_phone_codes(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_customers__forget_phone_codes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  delete from app_private.phone_codes p where p.tenant_id = new.tenant_id and p.customer_id = new.id;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_customers__forget_phone_codes(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_customers__forget_phone_codes() IS 'Trigger: deletes the phone codes (and SMS rows) of a customer erased or merged away.';
+
+--
 -- Name: tg_customers__stage(); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -13572,6 +14157,32 @@ begin
   return null;
 end;
 $$;
+
+--
+-- Name: tg_locations__coordinates(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_locations__coordinates() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+begin
+  if (new.latitude is null) <> (new.longitude is null) then
+    perform app_hidden.raise_error('BADIN', 'Give both latitude and longitude, or neither.', field => 'latitude');
+  elsif new.latitude not between -90 and 90 then
+    perform app_hidden.raise_error('BADIN', 'Latitude must be between -90 and 90.', field => 'latitude');
+  elsif new.longitude not between -180 and 180 then
+    perform app_hidden.raise_error('BADIN', 'Longitude must be between -180 and 180.', field => 'longitude');
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_locations__coordinates(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_locations__coordinates() IS 'Checks a location''s coordinates: both or neither, in range (BADIN).';
 
 --
 -- Name: tg_locations__validate(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -15981,6 +16592,34 @@ COMMENT ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, incl
 Adds a tax rate (needs settings.update): a name unique in the business (DUPLI), rateBps 0–10000 (825 = 8.25%), inclusive when shelf prices include it. No location charges it until setLocationTaxRate.';
 
 --
+-- Name: create_walk_in_customer(); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.create_walk_in_customer() RETURNS app_public.customers
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customers_permission('customers.create');
+  result app_public.customers;
+begin
+  insert into app_public.customers as c (tenant_id, customer_number, walk_in, created_by)
+  values (tenant, app_hidden.format_customer_number(app_private.next_tenant_number(tenant, 'customer_number')), true,
+          app_hidden.current_user_id())
+  returning * into result;
+  perform app_private.emit_event(tenant, 'customer.created.v1', 'customer', result.id,
+    app_private.customer_event_payload(result));
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION create_walk_in_customer(); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.create_walk_in_customer() IS 'Keeps a walk-in (needs customers.create): a guest customer with no name, phone or email, shown as "Walk-in", to attach to a sale and upgrade later (upgradeCustomer).';
+
+--
 -- Name: current_billing_subscription(); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -16279,6 +16918,47 @@ $$;
 
 COMMENT ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) IS '@notNull
 Credit the account holds that no invoice has used yet (payments beyond what was invoiced, credit notes of paid sales), less what was paid back: what refundAccountCredit may pay back.';
+
+--
+-- Name: customer_addresses_distance_from(app_public.customer_addresses, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) RETURNS double precision
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select round(app_hidden.haversine_km(a.latitude, a.longitude, l.latitude, l.longitude)::numeric, 1)::double precision
+  from app_public.locations l
+  where l.tenant_id = a.tenant_id and l.id = customer_addresses_distance_from.location_id;
+$$;
+
+--
+-- Name: FUNCTION customer_addresses_distance_from(a app_public.customer_addresses, location_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) IS 'Distance in km (one decimal, straight line by the Haversine formula) from this address to the location; null when either has no coordinates.';
+
+--
+-- Name: customer_addresses_nearest_location(app_public.customer_addresses); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) RETURNS app_public.location_distance
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select row(l.id, l.name, round(d.km::numeric, 1)::double precision)::app_public.location_distance
+  from app_public.locations l
+  cross join lateral (select app_hidden.haversine_km(a.latitude, a.longitude, l.latitude, l.longitude) as km) d
+  where l.tenant_id = a.tenant_id and l.closed_at is null and d.km is not null
+  order by d.km, l.name
+  limit 1;
+$$;
+
+--
+-- Name: FUNCTION customer_addresses_nearest_location(a app_public.customer_addresses); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) IS 'The nearest open location with coordinates, and the straight-line distance to it in km (one decimal); null when the address or no location has coordinates.';
 
 --
 -- Name: customer_contacts_mobile(app_public.customer_contacts); Type: FUNCTION; Schema: app_public; Owner: -
@@ -19270,6 +19950,63 @@ COMMENT ON FUNCTION app_public.request_customer_data(customer_id text, reason te
 Answers a customer''s request for their data (needs customers.erase): the worker writes a zip of everything held about them (customer.json, orders.csv, order-lines.csv, timeline.csv). The reason is required and kept in the audit log. Poll the returned row until its status is done, then download its downloadUrl (kept 7 days); asked again while one is being written, it answers that one. NOTFD, CMRGD (answer on the customer it was merged into), ERASD.';
 
 --
+-- Name: request_phone_code(text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.request_phone_code(customer_id text) RETURNS app_public.phone_code_request
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customer_profile_permission();
+  cur app_public.customers;
+  last_sent timestamptz;
+  sent_last_hour int;
+  code text := app_private.new_phone_code();
+  pc app_private.phone_codes;
+  msg_id text;
+  business text;
+begin
+  cur := app_private.customer_for_phone_code(tenant, request_phone_code.customer_id);
+  -- One request at a time per business: the hourly count below is then exact.
+  perform pg_advisory_xact_lock(hashtextextended('phone_codes:' || tenant, 0));
+  select max(p.created_at) into last_sent from app_private.phone_codes p
+  where p.tenant_id = tenant and p.phone = cur.phone;
+  if last_sent > now() - interval '60 seconds' then
+    perform app_hidden.raise_error('OTPSN',
+      format('A code was sent to %s less than a minute ago: wait %s seconds before asking another.',
+             cur.phone, ceil(extract(epoch from last_sent + interval '60 seconds' - now()))::int),
+      field => 'phone');
+  end if;
+  select count(*) into sent_last_hour from app_private.phone_codes p
+  where p.tenant_id = tenant and p.created_at > now() - interval '1 hour';
+  if sent_last_hour >= app_hidden.phone_codes_hourly_cap() then
+    perform app_hidden.raise_error('OTPCP',
+      format('Your business has sent %s verification codes within the last hour, the most it may: try again later.', app_hidden.phone_codes_hourly_cap()));
+  end if;
+  perform app_private.begin_change('request_phone_code', null);
+  insert into app_private.phone_codes (tenant_id, customer_id, phone, code_hash, expires_at)
+  values (tenant, cur.id, cur.phone, public.crypt(code, public.gen_salt('bf')), now() + interval '5 minutes')
+  returning * into pc;
+  perform app_private.end_change();
+  select t.name into business from app_public.tenants t where t.id = tenant;
+  insert into app_private.sms_messages (tenant_id, phone_code_id, to_phone, body)
+  values (tenant, pc.id, cur.phone, format('%s: your verification code is %s. It expires in 5 minutes.', left(business, 40), code))
+  returning id into msg_id;
+  perform graphile_worker.add_job('send_sms', json_build_object('tenantId', tenant, 'messageId', msg_id),
+    max_attempts := 5, job_key := 'send_sms:' || msg_id);
+  return row(cur.id, cur.phone, pc.expires_at, pc.created_at + interval '60 seconds')::app_public.phone_code_request;
+end;
+$$;
+
+--
+-- Name: FUNCTION request_phone_code(customer_id text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.request_phone_code(customer_id text) IS '@resultFieldName request
+Sends a one-time code by SMS to the customer''s phone, to verify it (needs customers.update, or customers.create at the till). The code works for 5 minutes and 3 tries. Refused: no phone (OTPNP), already verified (OTPVD), another code to this phone less than 60 seconds ago (OTPSN), the business''s hourly cap reached (OTPCP).';
+
+--
 -- Name: restore_customer(text, text); Type: FUNCTION; Schema: app_public; Owner: -
 --
 
@@ -19944,121 +20681,10 @@ Today on the clock of the business''s first location: the day invoices are dated
 --
 
 CREATE FUNCTION app_public.update_customer(customer_id text, patch app_public.customer_changes) RETURNS app_public.customers
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-declare
-  tenant text := app_hidden.assert_customers_permission('customers.update');
-  country text;
-  cur app_public.customers;
-  nxt app_public.customers;
-  violated text;
-  violated_column text;
-  changes jsonb;
-  result app_public.customers;
-begin
-  select c.* into cur from app_public.customers c
-  where c.tenant_id = tenant and c.id = update_customer.customer_id
-  for update;
-  if not found then
-    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(update_customer.customer_id, 40), '(none given)')));
-  end if;
-  if cur.status = 'merged' then
-    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; change that customer instead.', cur.merged_into_id);
-  elsif cur.status = 'erased' then
-    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it cannot be changed. Add the person again as a new customer.', cur.id);
-  end if;
-  if patch is null then
-    return cur;
-  end if;
-  select t.default_country into country from app_public.tenants t where t.id = tenant;
-
-  nxt := cur;
-  if patch.email is not null then
-    nxt.email := app_hidden.optional_email(patch.email);
-  end if;
-  if patch.phone is not null then
-    nxt.phone := app_hidden.normalize_phone(patch.phone, country);
-  end if;
-  if patch.first_name is not null then
-    nxt.first_name := app_hidden.optional_name('First name', patch.first_name, 100, 'first_name');
-  end if;
-  if patch.last_name is not null then
-    nxt.last_name := app_hidden.optional_name('Last name', patch.last_name, 100, 'last_name');
-  end if;
-  if patch.alt_name is not null then
-    nxt.alt_name := app_hidden.optional_name('Name in another script', patch.alt_name, 200, 'alt_name');
-  end if;
-  if patch.notes is not null then
-    nxt.notes := app_hidden.optional_text('About this customer', patch.notes, 2000, 'notes');
-  end if;
-  if patch.tags is not null then
-    nxt.tags := app_hidden.normalize_tags(patch.tags);
-  end if;
-  if patch.metadata is not null then
-    nxt.metadata := app_hidden.assert_customer_metadata(patch.metadata);
-  end if;
-  if patch.marketing_consent is not null and patch.marketing_consent is distinct from cur.marketing_consent then
-    nxt.marketing_consent := patch.marketing_consent;
-    nxt.marketing_consent_updated_at := now();
-    nxt.marketing_consent_source := app_hidden.assert_consent_source(patch.marketing_consent_source);
-  end if;
-  -- Company and account fields (app_hidden.checked_company_fields): a customer that becomes a
-  -- person loses its company fields; "" clears a text field, the clear_* flags the numbers.
-  if patch.kind is not null then
-    nxt.kind := patch.kind;
-    if lower(btrim(patch.kind)) = 'person' then
-      nxt.company_name := null; nxt.tax_id := null; nxt.website := null; nxt.credit_limit := null;
-      nxt.payment_terms_days := null; nxt.currency := null;
-    end if;
-  end if;
-  nxt.company_name := coalesce(patch.company_name, nxt.company_name);
-  nxt.tax_id := coalesce(patch.tax_id, nxt.tax_id);
-  nxt.website := coalesce(patch.website, nxt.website);
-  nxt.credit_limit := case when patch.clear_credit_limit then null else coalesce(patch.credit_limit, nxt.credit_limit) end;
-  nxt.payment_terms_days := case when patch.clear_payment_terms then null else coalesce(patch.payment_terms_days, nxt.payment_terms_days) end;
-  nxt.currency := coalesce(patch.currency, nxt.currency);
-  nxt.internal_notes := coalesce(patch.internal_notes, nxt.internal_notes);
-  nxt.billing_address_id := coalesce(patch.billing_address_id, nxt.billing_address_id);
-  nxt.shipping_address_id := coalesce(patch.shipping_address_id, nxt.shipping_address_id);
-  if patch.account_status is not null then
-    nxt.account_status := patch.account_status;
-    nxt.suspended_reason := patch.suspended_reason;
-  elsif patch.suspended_reason is not null then
-    nxt.suspended_reason := patch.suspended_reason;
-  end if;
-  nxt := app_hidden.checked_company_fields(nxt);
-
-  if to_jsonb(nxt) = to_jsonb(cur) then
-    return cur;
-  end if;
-
-  begin
-    update app_public.customers c set
-      email = nxt.email, phone = nxt.phone, first_name = nxt.first_name, last_name = nxt.last_name,
-      notes = nxt.notes, tags = nxt.tags, metadata = nxt.metadata, alt_name = nxt.alt_name,
-      marketing_consent = nxt.marketing_consent, marketing_consent_updated_at = nxt.marketing_consent_updated_at,
-      marketing_consent_source = nxt.marketing_consent_source,
-      kind = nxt.kind, company_name = nxt.company_name, tax_id = nxt.tax_id, website = nxt.website,
-      credit_limit = nxt.credit_limit, payment_terms_days = nxt.payment_terms_days, currency = nxt.currency,
-      internal_notes = nxt.internal_notes, billing_address_id = nxt.billing_address_id,
-      shipping_address_id = nxt.shipping_address_id, account_status = nxt.account_status,
-      suspended_reason = nxt.suspended_reason
-    where c.tenant_id = tenant and c.id = cur.id
-    returning * into result;
-  exception when unique_violation or check_violation or not_null_violation then
-    get stacked diagnostics violated = constraint_name, violated_column = column_name;
-    perform app_private.raise_customer_constraint(tenant, violated, violated_column, nxt.email, nxt.phone);
-    raise;
-  end;
-
-  changes := app_hidden.jsonb_diff(to_jsonb(cur), to_jsonb(result),
-    array['created_at', 'updated_at']);
-  perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', result.id,
-    jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
-                       'display_name', result.display_name, 'status', result.status, 'changes', changes));
-  return result;
-end;
+  select app_private.apply_customer_changes(app_hidden.assert_customers_permission('customers.update'), update_customer.customer_id, update_customer.patch);
 $$;
 
 --
@@ -20323,6 +20949,187 @@ $$;
 
 COMMENT ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) IS '@resultFieldName taxRate
 Changes a tax rate (needs settings.update); inclusive left out keeps what it was. Orders from now on are priced with it; past orders keep the rate they were priced with.';
+
+--
+-- Name: upgrade_customer(text, text, text, text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.upgrade_customer(customer_id text, first_name text DEFAULT NULL::text, last_name text DEFAULT NULL::text, phone text DEFAULT NULL::text, email text DEFAULT NULL::text) RETURNS app_public.customer_upgrade
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  tenant text := app_hidden.assert_customer_profile_permission();
+  country text;
+  cur app_public.customers;
+  nxt app_public.customers;
+  other app_public.customers;
+  other_field text;
+  target text;
+  patch app_public.customer_changes;
+  result app_public.customer_upgrade;
+begin
+  select c.* into cur from app_public.customers c
+  where c.tenant_id = tenant and c.id = upgrade_customer.customer_id
+  for update;
+  if not found then
+    perform app_hidden.raise_error('NOTFD', format('There is no customer %s.', coalesce(left(upgrade_customer.customer_id, 40), '(none given)')));
+  end if;
+  if cur.status = 'merged' then
+    perform app_hidden.raise_error('CMRGD', 'This customer was merged into another one; upgrade that customer instead.', cur.merged_into_id);
+  elsif cur.status = 'erased' then
+    perform app_hidden.raise_error('ERASD', 'This customer''s personal data was erased: it cannot be changed.', cur.id);
+  elsif cur.stage = 'full' then
+    perform app_hidden.raise_error('BADIN', format('Customer %s is already a full profile.', cur.customer_number));
+  end if;
+  target := case cur.stage when 'guest' then 'stub' else 'full' end;
+  select t.default_country into country from app_public.tenants t where t.id = tenant;
+
+  -- The details as they would be (cleaned as update_customer cleans them).
+  nxt := cur;
+  if nullif(btrim(upgrade_customer.first_name), '') is not null then
+    nxt.first_name := app_hidden.optional_name('First name', upgrade_customer.first_name, 100, 'first_name');
+  end if;
+  if nullif(btrim(upgrade_customer.last_name), '') is not null then
+    nxt.last_name := app_hidden.optional_name('Last name', upgrade_customer.last_name, 100, 'last_name');
+  end if;
+  if nullif(btrim(upgrade_customer.phone), '') is not null then
+    nxt.phone := app_hidden.normalize_phone(upgrade_customer.phone, country);
+  end if;
+  if nullif(btrim(upgrade_customer.email), '') is not null then
+    nxt.email := app_hidden.optional_email(upgrade_customer.email);
+  end if;
+
+  -- Somebody else already has this phone or email: offer the merge instead of a second record.
+  if nxt.phone is distinct from cur.phone then
+    select c.* into other from app_public.customers c
+    where c.tenant_id = tenant and c.phone = nxt.phone and c.status <> 'merged' and c.id <> cur.id;
+    other_field := 'phone';
+  end if;
+  if other.id is null and nxt.email is distinct from cur.email then
+    select c.* into other from app_public.customers c
+    where c.tenant_id = tenant and c.email = nxt.email and c.status <> 'merged' and c.id <> cur.id;
+    other_field := 'email';
+  end if;
+  if other.id is not null then
+    result.customer_id := cur.id;
+    result.stage := cur.stage;
+    result.duplicate_of_id := other.id;
+    result.duplicate_of_number := other.customer_number;
+    result.duplicate_of_name := other.display_name;
+    result.duplicate_field := other_field;
+    if other.status <> 'erased' and app_hidden.has_permission('customers.merge') then
+      result.merge_preview := app_public.preview_customer_merge(other.id, cur.id);
+    end if;
+    return result;
+  end if;
+
+  -- At the till (customers.create without customers.update) a profile is completed, not changed.
+  if not app_hidden.has_permission('customers.update') then
+    if cur.first_name is not null and nxt.first_name is distinct from cur.first_name
+       or cur.last_name is not null and nxt.last_name is distinct from cur.last_name
+       or cur.phone is not null and nxt.phone is distinct from cur.phone
+       or cur.email is not null and nxt.email is distinct from cur.email then
+      perform app_hidden.raise_error('DNIED', 'Changing details a customer already has needs customers.update: at the till, add only what is missing.');
+    end if;
+  end if;
+
+  -- What the next stage still needs.
+  if coalesce(nxt.first_name, nxt.company_name) is null then
+    perform app_hidden.raise_error('UPGMS', format('A %s profile needs a first name.', target), field => 'first_name');
+  elsif nxt.phone is null then
+    perform app_hidden.raise_error('UPGMS', format('A %s profile needs a phone number.', target), field => 'phone');
+  elsif target = 'full' and nxt.email is null then
+    perform app_hidden.raise_error('UPGMS', 'A full profile needs an email.', field => 'email');
+  elsif target = 'full' and (nxt.phone is distinct from cur.phone or cur.phone_verified_at is null) then
+    perform app_hidden.raise_error('PHUNV',
+      format('Verify the phone %s with a one-time code first: a full profile needs a verified phone.', nxt.phone), field => 'phone');
+  end if;
+
+  patch.first_name := nullif(btrim(upgrade_customer.first_name), '');
+  patch.last_name := nullif(btrim(upgrade_customer.last_name), '');
+  patch.phone := nullif(btrim(upgrade_customer.phone), '');
+  patch.email := nullif(btrim(upgrade_customer.email), '');
+  nxt := app_private.apply_customer_changes(tenant, cur.id, patch);
+  result.customer_id := nxt.id;
+  result.stage := nxt.stage;
+  return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text) IS 'Moves a customer to its next stage (needs customers.update, or customers.create to add only what is missing, as at the till): a guest becomes a stub with a first name and a phone, a stub becomes full with an email and its phone verified (PHUNV: verify it first). Fields left out stay. When the phone or email is already another live customer''s, nothing is written and the answer names that customer with the merge preview to offer. UPGMS names what is still missing; a full profile is not upgraded (BADIN).';
+
+--
+-- Name: verify_phone_code(text, text); Type: FUNCTION; Schema: app_public; Owner: -
+--
+
+CREATE FUNCTION app_public.verify_phone_code(customer_id text, code text) RETURNS app_public.phone_code_check
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+declare
+  tenant text := app_hidden.assert_customer_profile_permission();
+  cur app_public.customers;
+  given text := regexp_replace(coalesce(verify_phone_code.code, ''), '\s', '', 'g');
+  pc app_private.phone_codes;
+  result app_public.customers;
+begin
+  cur := app_private.customer_for_phone_code(tenant, verify_phone_code.customer_id);
+  if given !~ '^[0-9]{6}$' then
+    perform app_hidden.raise_error('BADIN', 'The code is the 6 digits of the text message.', field => 'code');
+  end if;
+  -- The latest code sent to the customer's current phone (a code sent to an earlier phone, or
+  -- superseded by a newer one, no longer counts).
+  select p.* into pc from app_private.phone_codes p
+  where p.tenant_id = tenant and p.customer_id = cur.id and p.phone = cur.phone
+  order by p.created_at desc, p.id desc limit 1
+  for update;
+  if not found or pc.verified_at is not null then
+    perform app_hidden.raise_error('OTPNC', format('No code was sent to %s: send one first.', cur.phone), field => 'code');
+  elsif pc.attempts >= 3 then
+    perform app_hidden.raise_error('OTPMX', 'This code was tried 3 times without success: send a new one.', field => 'code');
+  elsif pc.expires_at <= now() then
+    perform app_hidden.raise_error('OTPEX', 'This code has expired (codes work for 5 minutes): send a new one.', field => 'code');
+  end if;
+  perform app_private.begin_change('verify_phone_code', null);
+  if public.crypt(given, pc.code_hash) <> pc.code_hash then
+    update app_private.phone_codes p set attempts = p.attempts + 1
+    where p.tenant_id = pc.tenant_id and p.id = pc.id
+    returning * into pc;
+    perform app_private.end_change();
+    if pc.attempts >= 3 then
+      return app_private.phone_code_refusal('OTPMX', 'Wrong code, and that was the last try: send a new code.', cur.id, 0);
+    end if;
+    return app_private.phone_code_refusal('OTPWR',
+      format('Wrong code: %s %s left.', 3 - pc.attempts, case when 3 - pc.attempts = 1 then 'try' else 'tries' end), cur.id, 3 - pc.attempts);
+  end if;
+  update app_private.phone_codes p set verified_at = now()
+  where p.tenant_id = pc.tenant_id and p.id = pc.id;
+  update app_public.customers c set phone_verified_at = now()
+  where c.tenant_id = cur.tenant_id and c.id = cur.id
+  returning * into result;
+  perform app_private.end_change();
+  perform app_private.emit_event(tenant, 'customer.updated.v1', 'customer', result.id,
+    jsonb_build_object('customer_id', result.id, 'customer_number', result.customer_number,
+                       'display_name', result.display_name, 'status', result.status,
+                       'changes', jsonb_build_object('phone_verified_at', jsonb_build_object('old', null, 'new', result.phone_verified_at))
+                                  || case when result.stage <> cur.stage
+                                          then jsonb_build_object('stage', jsonb_build_object('old', cur.stage, 'new', result.stage))
+                                          else '{}'::jsonb end));
+  return row(cur.id, true, null, format('Phone %s verified.', cur.phone), null)::app_public.phone_code_check;
+end;
+$_$;
+
+--
+-- Name: FUNCTION verify_phone_code(customer_id text, code text); Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON FUNCTION app_public.verify_phone_code(customer_id text, code text) IS '@resultFieldName check
+Checks the one-time code sent to the customer''s phone (needs customers.update, or customers.create at the till); right, the phone is verified (phoneVerifiedAt). A wrong code is not raised but answered (verified false, errorCode OTPWR, or OTPMX on the third wrong try) so that the try counts. Raised: no code sent (OTPNC), expired (OTPEX), tried 3 times already (OTPMX), no phone (OTPNP), already verified (OTPVD), not 6 digits (BADIN).';
 
 --
 -- Name: void_account_invoice(text, text); Type: FUNCTION; Schema: app_public; Owner: -
@@ -21296,6 +22103,31 @@ ALTER TABLE ONLY app_private.login_throttle FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE app_private.login_throttle IS 'Sign-in attempts per client IP address in the current 15-minute window (app_hidden.login_from); not tenant-owned: an address is no business''s.';
 
 --
+-- Name: phone_codes; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.phone_codes (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    customer_id text NOT NULL,
+    phone text NOT NULL,
+    code_hash text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    verified_at timestamp with time zone,
+    CONSTRAINT phone_codes_attempts_check CHECK (((attempts >= 0) AND (attempts <= 3)))
+);
+
+ALTER TABLE ONLY app_private.phone_codes FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE phone_codes; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.phone_codes IS 'One-time codes sent to verify a customer''s phone: only a bcrypt hash of each code, its expiry (5 minutes) and the wrong attempts (3 kill it). Deleted an hour after expiry (cron delete_expired_phone_codes).';
+
+--
 -- Name: processed_events; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -21494,6 +22326,33 @@ COMMENT ON COLUMN app_private.sessions.id IS 'A handle for the session row; not 
 --
 
 COMMENT ON COLUMN app_private.sessions.secret_hash IS 'SHA-256 of the session secret (app_hidden.session_secret_hash).';
+
+--
+-- Name: sms_messages; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.sms_messages (
+    tenant_id text NOT NULL,
+    id text DEFAULT public.gen_ulid() NOT NULL,
+    phone_code_id text NOT NULL,
+    to_phone text NOT NULL,
+    body text,
+    status text DEFAULT 'queued'::text NOT NULL,
+    provider_sid text,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT sms_messages_body_while_queued CHECK (((status = ANY (ARRAY['queued'::text, 'sending'::text])) OR (body IS NULL))),
+    CONSTRAINT sms_messages_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sending'::text, 'sent'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_private.sms_messages FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.sms_messages IS 'The SMS outbox the send_sms task sends from: one message per code; its text is blanked once it is sent or given up.';
 
 --
 -- Name: stripe_events; Type: TABLE; Schema: app_private; Owner: -
@@ -22247,7 +23106,8 @@ CREATE VIEW app_public.customer_rows WITH (security_invoker='true') AS
     c.kind,
     c.company_name,
     c.tier_id,
-    c.alt_name
+    c.alt_name,
+    c.stage
    FROM ((app_public.customers c
      JOIN app_public.customer_stats s ON (((s.tenant_id = c.tenant_id) AND (s.customer_id = c.id))))
      JOIN app_public.loyalty_settings l ON ((l.tenant_id = c.tenant_id)));
@@ -22394,6 +23254,14 @@ The customer''s pricing tier (customers/475-tiers.sql).';
 --
 
 COMMENT ON COLUMN app_public.customer_rows.alt_name IS 'The customer''s name in a second script (such as Arabic beside Latin).';
+
+--
+-- Name: COLUMN customer_rows.stage; Type: COMMENT; Schema: app_public; Owner: -
+--
+
+COMMENT ON COLUMN app_public.customer_rows.stage IS '@notNull
+@behavior +filterBy
+Profile stage: guest, stub or full.';
 
 --
 -- Name: devices; Type: TABLE; Schema: app_public; Owner: -
@@ -23592,6 +24460,13 @@ ALTER TABLE ONLY app_private.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (ip);
 
 --
+-- Name: phone_codes phone_codes_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.phone_codes
+    ADD CONSTRAINT phone_codes_pkey PRIMARY KEY (tenant_id, id);
+
+--
 -- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -23611,6 +24486,20 @@ ALTER TABLE ONLY app_private.reporting_queue
 
 ALTER TABLE ONLY app_private.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_messages sms_messages_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (tenant_id, id);
+
+--
+-- Name: sms_messages sms_messages_tenant_id_phone_code_id_key; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_tenant_id_phone_code_id_key UNIQUE (tenant_id, phone_code_id);
 
 --
 -- Name: stripe_events stripe_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
@@ -24788,6 +25677,30 @@ CREATE INDEX job_runs_task_idx ON app_private.job_runs USING btree (task, starte
 CREATE INDEX job_runs_tenant_idx ON app_private.job_runs USING btree (tenant_id, started_at DESC) WHERE (tenant_id IS NOT NULL);
 
 --
+-- Name: phone_codes_customer_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_customer_idx ON app_private.phone_codes USING btree (tenant_id, customer_id, created_at DESC);
+
+--
+-- Name: phone_codes_expires_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_expires_idx ON app_private.phone_codes USING btree (expires_at);
+
+--
+-- Name: phone_codes_phone_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_phone_idx ON app_private.phone_codes USING btree (tenant_id, phone, created_at DESC);
+
+--
+-- Name: phone_codes_tenant_created_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX phone_codes_tenant_created_idx ON app_private.phone_codes USING btree (tenant_id, created_at);
+
+--
 -- Name: processed_events_consumer_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -25442,6 +26355,12 @@ CREATE INDEX customers_search_tax_id_prefix_idx ON app_public.customers USING bt
 CREATE INDEX customers_shipping_address_idx ON app_public.customers USING btree (tenant_id, shipping_address_id) WHERE (shipping_address_id IS NOT NULL);
 
 --
+-- Name: customers_stage_idx; Type: INDEX; Schema: app_public; Owner: -
+--
+
+CREATE INDEX customers_stage_idx ON app_public.customers USING btree (tenant_id, stage);
+
+--
 -- Name: customers_status_idx; Type: INDEX; Schema: app_public; Owner: -
 --
 
@@ -25802,6 +26721,12 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_private.event_subscr
 CREATE TRIGGER _500_audit AFTER INSERT OR DELETE ON app_private.customer_duplicate_dismissals FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at');
 
 --
+-- Name: phone_codes _500_audit; Type: TRIGGER; Schema: app_private; Owner: -
+--
+
+CREATE TRIGGER _500_audit AFTER INSERT OR UPDATE ON app_private.phone_codes FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit('created_at', 'code_hash');
+
+--
 -- Name: customer_order_queue _900_apply_at_commit; Type: TRIGGER; Schema: app_private; Owner: -
 --
 
@@ -25968,6 +26893,18 @@ CREATE TRIGGER _050_validate_receipt BEFORE INSERT OR UPDATE OF receipt_address,
 --
 
 CREATE TRIGGER _050_validate_tax_rate BEFORE INSERT OR UPDATE OF tax_rate_bps ON app_public.tenants FOR EACH ROW EXECUTE FUNCTION app_private.tg_tenants__validate_tax_rate();
+
+--
+-- Name: locations _055_coordinates; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _055_coordinates BEFORE INSERT OR UPDATE ON app_public.locations FOR EACH ROW EXECUTE FUNCTION app_private.tg_locations__coordinates();
+
+--
+-- Name: customer_addresses _055_delivery; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
 
 --
 -- Name: customers _060_erase_company_data; Type: TRIGGER; Schema: app_public; Owner: -
@@ -26202,6 +27139,12 @@ CREATE TRIGGER _300_erase_contacts AFTER UPDATE OF status ON app_public.customer
 --
 
 CREATE TRIGGER _310_erase_account_statements AFTER UPDATE OF status ON app_public.customers FOR EACH ROW WHEN (((new.status = 'erased'::text) AND (old.status IS DISTINCT FROM 'erased'::text))) EXECUTE FUNCTION app_private.tg_customers__erase_account_statements();
+
+--
+-- Name: customers _450_forget_phone_codes; Type: TRIGGER; Schema: app_public; Owner: -
+--
+
+CREATE TRIGGER _450_forget_phone_codes AFTER UPDATE OF status ON app_public.customers FOR EACH ROW WHEN (((new.status = ANY (ARRAY['erased'::text, 'merged'::text])) AND (old.status IS DISTINCT FROM new.status))) EXECUTE FUNCTION app_private.tg_customers__forget_phone_codes();
 
 --
 -- Name: refund_tenders _500_account_entry; Type: TRIGGER; Schema: app_public; Owner: -
@@ -26575,6 +27518,20 @@ ALTER TABLE ONLY app_private.job_runs
     ADD CONSTRAINT job_runs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: phone_codes phone_codes_tenant_id_customer_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.phone_codes
+    ADD CONSTRAINT phone_codes_tenant_id_customer_id_fkey FOREIGN KEY (tenant_id, customer_id) REFERENCES app_public.customers(tenant_id, id) ON DELETE CASCADE;
+
+--
+-- Name: phone_codes phone_codes_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.phone_codes
+    ADD CONSTRAINT phone_codes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: processed_events processed_events_tenant_id_event_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
 --
 
@@ -26608,6 +27565,20 @@ ALTER TABLE ONLY app_private.sessions
 
 ALTER TABLE ONLY app_private.sessions
     ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_messages sms_messages_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES app_public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_messages sms_messages_tenant_id_phone_code_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.sms_messages
+    ADD CONSTRAINT sms_messages_tenant_id_phone_code_id_fkey FOREIGN KEY (tenant_id, phone_code_id) REFERENCES app_private.phone_codes(tenant_id, id) ON DELETE CASCADE;
 
 --
 -- Name: tenant_counters tenant_counters_tenant_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -28957,6 +29928,12 @@ CREATE POLICY all_for_owner ON app_private.job_runs TO bo_owner USING (true) WIT
 CREATE POLICY all_for_owner ON app_private.login_throttle TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: phone_codes all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.phone_codes TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: processed_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -28973,6 +29950,12 @@ CREATE POLICY all_for_owner ON app_private.reporting_queue TO bo_owner USING (tr
 --
 
 CREATE POLICY all_for_owner ON app_private.sessions TO bo_owner USING (true) WITH CHECK (true);
+
+--
+-- Name: sms_messages all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.sms_messages TO bo_owner USING (true) WITH CHECK (true);
 
 --
 -- Name: stripe_events all_for_owner; Type: POLICY; Schema: app_private; Owner: -
@@ -29071,6 +30054,12 @@ ALTER TABLE app_private.job_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_private.login_throttle ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: phone_codes; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.phone_codes ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: processed_events; Type: ROW SECURITY; Schema: app_private; Owner: -
 --
 
@@ -29087,6 +30076,12 @@ ALTER TABLE app_private.reporting_queue ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.sessions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_messages; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.sms_messages ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: stripe_events; Type: ROW SECURITY; Schema: app_private; Owner: -
@@ -32916,6 +33911,13 @@ REVOKE ALL ON FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) FROM 
 GRANT ALL ON FUNCTION app_hidden.assert_customer_metadata(metadata jsonb) TO bo_visitor;
 
 --
+-- Name: FUNCTION assert_customer_profile_permission(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.assert_customer_profile_permission() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.assert_customer_profile_permission() TO bo_visitor;
+
+--
 -- Name: FUNCTION assert_customers_permission(permission text); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -33126,6 +34128,24 @@ GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.customer_addresses
 --
 
 GRANT INSERT(is_default),UPDATE(is_default) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.building; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(building),UPDATE(building) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.floor; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(floor),UPDATE(floor) ON TABLE app_public.customer_addresses TO bo_visitor;
+
+--
+-- Name: COLUMN customer_addresses.delivery_notes; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(delivery_notes),UPDATE(delivery_notes) ON TABLE app_public.customer_addresses TO bo_visitor;
 
 --
 -- Name: FUNCTION checked_address_lines(a app_public.customer_addresses, default_country text); Type: ACL; Schema: app_hidden; Owner: -
@@ -33537,6 +34557,13 @@ REVOKE ALL ON FUNCTION app_hidden.has_permission(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_hidden.has_permission(permission text) TO bo_visitor;
 
 --
+-- Name: FUNCTION haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.haversine_km(lat1 numeric, lon1 numeric, lat2 numeric, lon2 numeric) TO bo_visitor;
+
+--
 -- Name: FUNCTION iso_utc(instant timestamp with time zone); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -33759,6 +34786,13 @@ REVOKE ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_leng
 GRANT ALL ON FUNCTION app_hidden.optional_text(field text, value text, max_length integer, column_name text) TO bo_visitor;
 
 --
+-- Name: FUNCTION phone_codes_hourly_cap(); Type: ACL; Schema: app_hidden; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_hidden.phone_codes_hourly_cap() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_hidden.phone_codes_hourly_cap() TO bo_visitor;
+
+--
 -- Name: FUNCTION phone_lengths_text(lengths integer[]); Type: ACL; Schema: app_hidden; Owner: -
 --
 
@@ -33944,6 +34978,12 @@ REVOKE ALL ON FUNCTION app_private.add_billing_notice(tenant text, kind text, me
 REVOKE ALL ON FUNCTION app_private.allocate_account_credit(tenant_id text, customer_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION apply_customer_changes(tenant text, customer_id text, patch app_public.customer_changes); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_customer_changes(tenant text, customer_id text, patch app_public.customer_changes) FROM PUBLIC;
+
+--
 -- Name: FUNCTION apply_customer_orders(tenant_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -34028,6 +35068,18 @@ GRANT INSERT(name),UPDATE(name) ON TABLE app_public.locations TO bo_visitor;
 GRANT INSERT(timezone),UPDATE(timezone) ON TABLE app_public.locations TO bo_visitor;
 
 --
+-- Name: COLUMN locations.latitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(latitude),UPDATE(latitude) ON TABLE app_public.locations TO bo_visitor;
+
+--
+-- Name: COLUMN locations.longitude; Type: ACL; Schema: app_public; Owner: -
+--
+
+GRANT INSERT(longitude),UPDATE(longitude) ON TABLE app_public.locations TO bo_visitor;
+
+--
 -- Name: FUNCTION assert_location_open(loc app_public.locations); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -34098,6 +35150,12 @@ REVOKE ALL ON FUNCTION app_private.billing_status_of(stripe_status text) FROM PU
 --
 
 REVOKE ALL ON FUNCTION app_private.check_statement_range(from_date date, until_date date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION claim_sms(tenant text, message_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.claim_sms(tenant text, message_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION classify_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
@@ -34188,6 +35246,12 @@ REVOKE ALL ON FUNCTION app_private.customer_event_payload(c app_public.customers
 --
 
 REVOKE ALL ON FUNCTION app_private.customer_for_data_request(tenant_id text, customer_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION customer_for_phone_code(tenant text, customer_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.customer_for_phone_code(tenant text, customer_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION customer_history_ids(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
@@ -34284,6 +35348,12 @@ REVOKE ALL ON FUNCTION app_private.delete_expired_customer_imports() FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION app_private.delete_expired_exports() FROM PUBLIC;
+
+--
+-- Name: FUNCTION delete_expired_phone_codes(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.delete_expired_phone_codes() FROM PUBLIC;
 
 --
 -- Name: FUNCTION delete_expired_sessions(); Type: ACL; Schema: app_private; Owner: -
@@ -34440,6 +35510,12 @@ REVOKE ALL ON FUNCTION app_private.finish_customer_import_parse(tenant_id text, 
 --
 
 REVOKE ALL ON FUNCTION app_private.finish_export(tenant_id text, export_id text, chunk_count integer, rows_written bigint, bytes_written bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_sms(tenant text, message_id text, outcome text, provider_sid text, error text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION import_cell(cells text[], mapping text[], field text); Type: ACL; Schema: app_private; Owner: -
@@ -34634,6 +35710,12 @@ REVOKE ALL ON FUNCTION app_private.merge_customer_history(tenant_id text, primar
 REVOKE ALL ON FUNCTION app_private.monthly_invoicing_due(at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION new_phone_code(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.new_phone_code() FROM PUBLIC;
+
+--
 -- Name: FUNCTION new_session(user_id text, tenant_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -34788,6 +35870,12 @@ GRANT SELECT(revoked_at) ON TABLE app_public.invitations TO bo_visitor;
 --
 
 REVOKE ALL ON FUNCTION app_private.pending_invitation(token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION phone_code_refusal(code text, message text, customer_id text, attempts_left integer); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.phone_code_refusal(code text, message text, customer_id text, attempts_left integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION plan_change_problem(tenant text, target_plan text); Type: ACL; Schema: app_private; Owner: -
@@ -35318,6 +36406,12 @@ REVOKE ALL ON FUNCTION app_private.tg_billing_subscriptions__past_due_since() FR
 REVOKE ALL ON FUNCTION app_private.tg_catalog_items__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customer_addresses__delivery(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customer_addresses__delivery() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_customer_addresses__validate(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -35378,6 +36472,12 @@ REVOKE ALL ON FUNCTION app_private.tg_customers__erase_account_statements() FROM
 REVOKE ALL ON FUNCTION app_private.tg_customers__erase_company_data() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_customers__forget_phone_codes(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_customers__forget_phone_codes() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_customers__stage(); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -35412,6 +36512,12 @@ REVOKE ALL ON FUNCTION app_private.tg_inventory_items__validate() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_inventory_movements__emit_event() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_locations__coordinates(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_locations__coordinates() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_locations__validate(); Type: ACL; Schema: app_private; Owner: -
@@ -35911,6 +37017,13 @@ REVOKE ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, i
 GRANT ALL ON FUNCTION app_public.create_tax_rate(name text, rate_bps integer, inclusive boolean) TO bo_visitor;
 
 --
+-- Name: FUNCTION create_walk_in_customer(); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.create_walk_in_customer() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_walk_in_customer() TO bo_visitor;
+
+--
 -- Name: FUNCTION current_billing_subscription(); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -36026,6 +37139,20 @@ GRANT ALL ON FUNCTION app_public.customer_accounts_status(a app_public.customer_
 
 REVOKE ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.customer_accounts_unused_credit(a app_public.customer_accounts) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_addresses_distance_from(a app_public.customer_addresses, location_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_addresses_distance_from(a app_public.customer_addresses, location_id text) TO bo_visitor;
+
+--
+-- Name: FUNCTION customer_addresses_nearest_location(a app_public.customer_addresses); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.customer_addresses_nearest_location(a app_public.customer_addresses) TO bo_visitor;
 
 --
 -- Name: FUNCTION customer_contacts_mobile(k app_public.customer_contacts); Type: ACL; Schema: app_public; Owner: -
@@ -36540,6 +37667,13 @@ REVOKE ALL ON FUNCTION app_public.request_customer_data(customer_id text, reason
 GRANT ALL ON FUNCTION app_public.request_customer_data(customer_id text, reason text) TO bo_visitor;
 
 --
+-- Name: FUNCTION request_phone_code(customer_id text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.request_phone_code(customer_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.request_phone_code(customer_id text) TO bo_visitor;
+
+--
 -- Name: FUNCTION restore_customer(customer_id text, reason text); Type: ACL; Schema: app_public; Owner: -
 --
 
@@ -36704,6 +37838,20 @@ GRANT ALL ON FUNCTION app_public.update_role(role_id text, name text, permission
 
 REVOKE ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.update_tax_rate(id text, name text, rate_bps integer, inclusive boolean) TO bo_visitor;
+
+--
+-- Name: FUNCTION upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.upgrade_customer(customer_id text, first_name text, last_name text, phone text, email text) TO bo_visitor;
+
+--
+-- Name: FUNCTION verify_phone_code(customer_id text, code text); Type: ACL; Schema: app_public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_public.verify_phone_code(customer_id text, code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.verify_phone_code(customer_id text, code text) TO bo_visitor;
 
 --
 -- Name: FUNCTION void_account_invoice(account_invoice_id text, reason text); Type: ACL; Schema: app_public; Owner: -

@@ -187,11 +187,21 @@ describe("upgrade_customer", () => {
     expect((await upgrade(shop.manager, full.id, {}).catch((e) => e)).code).toBe("BADIN");
   });
 
-  it("needs customers.update, and another business's customer is not found", async () => {
+  it("at the till (customers.create) adds only what is missing; changing a detail needs customers.update; another business's customer is not found", async () => {
     const w = await walkIn(shop.cashier);
-    expect((await upgrade(shop.cashier, w.id, { first_name: "X", phone: "+968 9123 4060" }).catch((e) => e)).code).toBe("DNIED");
+    expect(await upgrade(shop.cashier, w.id, { first_name: "Xena", phone: "+968 9123 4060" })).toMatchObject({ stage: "stub", duplicate_of_id: null });
+    const changed = await upgrade(shop.cashier, w.id, { first_name: "Yara", email: "yara@example.com" }).catch((e) => e);
+    expect(changed).toMatchObject({ code: "DNIED", message: expect.stringContaining("add only what is missing") });
+    expect((await customerRow(db, w.id)).first_name).toBe("Xena");
+    await verifyPhone(w.id);
+    expect(await upgrade(shop.cashier, w.id, { email: "xena@example.com" })).toMatchObject({ stage: "full" });
+    expect(await upgrade(shop.manager, (await walkIn(shop.cashier)).id, { first_name: "Zed", phone: "+968 9123 4061" })).toMatchObject({ stage: "stub" });
+
     const other = await openShop(db);
-    expect((await upgrade(other.owner, w.id, { first_name: "X", phone: "+968 9123 4060" }).catch((e) => e)).code).toBe("NOTFD");
+    expect((await upgrade(other.owner, w.id, { first_name: "X", phone: "+968 9123 4062" }).catch((e) => e)).code).toBe("NOTFD");
+    await db.owner.query("update app_public.roles set permissions = array['sales.sell', 'customers.view'] where tenant_id = $1 and key = 'cashier'", [other.tenantId]);
+    const theirs = await walkIn(other.owner);
+    expect((await upgrade(other.cashier, theirs.id, { first_name: "X", phone: "+968 9123 4063" }).catch((e) => e)).code).toBe("DNIED");
   });
 
   it("a walk-in merged into the customer it turned out to be takes its sale there", async () => {

@@ -68,11 +68,14 @@ export function CustomerStage({
   customer,
   canWrite,
   onMerged,
+  onUseOther,
 }: {
   customer: StageCustomer;
   canWrite: boolean;
   /** After a merge offered by the upgrade: the customer that remains. */
   onMerged(result: { keptRowId: string; mergedNumber: string; keptNumber: string }): void;
+  /** At the till: take the customer who already has the phone or email instead (offered beside the merge). */
+  onUseOther?(otherRowId: string): void;
 }) {
   const [open, setOpen] = useState(false);
   const [merging, setMerging] = useState<string | null>(null);
@@ -92,6 +95,13 @@ export function CustomerStage({
             setOpen(false);
             setMerging(otherRowId);
           }}
+          onUseOther={
+            onUseOther &&
+            ((otherRowId) => {
+              setOpen(false);
+              onUseOther(otherRowId);
+            })
+          }
         />
       )}
       {merging && (
@@ -110,7 +120,17 @@ export function CustomerStage({
   );
 }
 
-function UpgradeDialog({ customer, onClose, onMerge }: { customer: StageCustomer; onClose(): void; onMerge(otherRowId: string): void }) {
+function UpgradeDialog({
+  customer,
+  onClose,
+  onMerge,
+  onUseOther,
+}: {
+  customer: StageCustomer;
+  onClose(): void;
+  onMerge(otherRowId: string): void;
+  onUseOther?(otherRowId: string): void;
+}) {
   const canMerge = useCan("customers.merge");
   const toFull = customer.stage === "stub";
   const form = useForm(
@@ -163,10 +183,19 @@ function UpgradeDialog({ customer, onClose, onMerge }: { customer: StageCustomer
                 severity="warning"
                 data-testid="upgrade-duplicate"
                 action={
-                  canMerge && duplicate.duplicateOfId ? (
-                    <Button color="inherit" size="small" onClick={() => onMerge(duplicate.duplicateOfId!)}>
-                      Merge
-                    </Button>
+                  duplicate.duplicateOfId && (canMerge || onUseOther) ? (
+                    <Stack direction="row" spacing={1}>
+                      {onUseOther && (
+                        <Button color="inherit" size="small" onClick={() => onUseOther(duplicate.duplicateOfId!)}>
+                          Use them
+                        </Button>
+                      )}
+                      {canMerge && (
+                        <Button color="inherit" size="small" onClick={() => onMerge(duplicate.duplicateOfId!)}>
+                          Merge
+                        </Button>
+                      )}
+                    </Stack>
                   ) : undefined
                 }
               >

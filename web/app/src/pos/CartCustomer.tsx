@@ -15,6 +15,7 @@ import { CustomerTierFields, CustomerTierStateQuery } from "../customers/tierQue
 import { readFragment } from "../graphql.ts";
 import { useCan } from "../shell/ViewerContext.tsx";
 import { PersonIcon } from "../ui/icons.tsx";
+import { CartProfile, useCartProfile } from "./CartProfile.tsx";
 import { KeepWalkIn } from "./KeepWalkIn.tsx";
 
 export interface CartCustomerProps {
@@ -30,6 +31,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
   const [picked, setPicked] = useState<PickedCustomer | null>(null);
   // The name is known only for the customer picked here; a reset by the page means walk-in.
   const attached = picked && picked.rowId === customerId ? picked : null;
+  const profile = useCartProfile(attached?.rowId ?? null);
   const creditLimit = useCreditLimit();
   const account = attached?.account?.kind === "company" ? attached.account : null;
   const terms = account
@@ -45,7 +47,7 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
       <Chip
         data-testid="cart-customer"
         icon={<PersonIcon fontSize="small" />}
-        label={attached ? attached.displayName : "Walk-in customer"}
+        label={attached ? (profile?.displayName ?? attached.displayName) : "Walk-in customer"}
         color={attached ? "primary" : "default"}
         variant={attached ? "filled" : "outlined"}
         size="small"
@@ -57,6 +59,16 @@ export function CartCustomer({ customerId, onChange, disabled }: CartCustomerPro
         </Typography>
       )}
       {attached && <AttachedTier customerRowId={attached.rowId} />}
+      {attached && (
+        <CartProfile
+          customerRowId={attached.rowId}
+          disabled={disabled}
+          onUseOther={(rowId) => {
+            setPicked({ rowId, displayName: "", email: null, phone: null });
+            onChange(rowId);
+          }}
+        />
+      )}
       {!attached && (
         <KeepWalkIn
           disabled={disabled}
