@@ -35,6 +35,9 @@ export async function seedDemo(authUrl: string, ownerUrl: string): Promise<void>
     ]);
     await client.query("select set_config('app.session_id', $1, true)", [rows[0].sid]);
     await client.query("insert into app_public.locations (name, timezone) values ($1, $2)", ["Brooklyn Roastery", "America/New_York"]);
+    // Loyalty points on before the sales, so the regulars (stubs: a name and a phone) hold points to redeem.
+    await client.query("select app_public.update_loyalty_points_program(enabled => true)");
+    await client.query("select app_public.create_loyalty_point_reward('Free coffee', 50, 350)");
     await client.query("commit");
     // A few weeks of sales at both shops, through place_order / record_tender / void_order.
     await seedSales(authUrl, rows[0].sid);

@@ -56,4 +56,12 @@ it("seeds a demo business whose printed sign-in works", { timeout: 120_000 }, as
   expect(invoice.due).toBe(invoice.total - DEMO_ACCOUNT.payment);
   expect(invoice.due).toBeGreaterThan(0);
   expect(Number(accounts.rows[0].balance)).toBe(invoice.due);
+
+  // Loyalty points are on with a reward to redeem; the regulars are stubs, who earn as the worker folds the sales.
+  const points = await db.owner.query(
+    `select p.enabled, (select count(*)::int from app_public.loyalty_point_rewards r where r.tenant_id = p.tenant_id and r.active) as rewards
+     from app_public.loyalty_point_programs p`);
+  expect(points.rows).toEqual([{ enabled: true, rewards: 1 }]);
+  const stages = await db.owner.query("select count(*)::int as stubs from app_public.customers where stage = 'stub'");
+  expect(stages.rows[0].stubs).toBeGreaterThan(30);
 });
