@@ -21,6 +21,7 @@ const ENTITIES: { value: string; one: string; many: string }[] = [
   { value: "tenants", one: "Business", many: "Business" },
   { value: "customer_types", one: "Customer type", many: "Customer types" },
   { value: "customer_tiers", one: "Customer tier", many: "Customer tiers" },
+  { value: "loyalty_point_rewards", one: "Loyalty reward", many: "Loyalty rewards" },
   { value: "locations", one: "Location", many: "Locations" },
   { value: "tax_rates", one: "Tax rate", many: "Tax rates" },
   { value: "memberships", one: "Staff membership", many: "Staff memberships" },
