@@ -322,6 +322,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       suspensionType: "technical",
       // A one-time code's 6 digits (a wrong one is answered, not raised: verifyPhoneCode).
       code: "000000",
+      // A phone (made unique below): what upgrading a guest needs.
+      phone: "+1212555",
     };
     let unique = 0;
     function plain(v: InputValue, t: FullType, parent: string): unknown {
@@ -329,7 +331,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       const want = /Address/.test(parent) && v.name === "type" ? "home" : PLAIN_BY_NAME[v.name];
       if (want !== undefined) {
         if (t.kind === "ENUM") return (t.enumValues!.find((e) => e.name.toLowerCase() === String(want).toLowerCase()) ?? t.enumValues![0]).name;
-        // Names must often be unique (devices at a location, SKUs…).
+        // Names must often be unique (devices at a location, SKUs…), phones always.
+        if (v.name === "phone") return `${want}${String(1000 + ++unique).slice(-4)}`;
         return typeof want === "string" && /fuzz/.test(want) ? `${want} ${++unique}` : want;
       }
       if (t.kind === "ENUM") return t.enumValues![0].name;
@@ -462,6 +465,8 @@ describe("tenant isolation of every GraphQL operation that takes an id", () => {
       // A phone code: asked for the company's phone (Ann's was sent less than a minute ago), checked for Ann's.
       requestPhoneCode: { Customer: [A.named.companyId] },
       verifyPhoneCode: { Customer: [A.named.annId] },
+      // Dee is a guest (a first name alone): an upgrade is what the control can do.
+      upgradeCustomer: { Customer: [A.named.deeId] },
     };
     const mine = (slot: Slot, k: number, all: Slot[], op?: Op): unknown => {
       const n = all.slice(0, k).filter((o) => o.type === slot.type && o.table === slot.table).length;
