@@ -1,8 +1,0 @@
--- At the till a cashier (customers.create) completes a walk-in's or stub's profile — adds the
--- details that are missing and verifies the phone — without the right to change existing details
--- (customers.update). update_customer's body becomes app_private.apply_customer_changes, which
--- upgrade_customer calls after its own permission check.
---!include customers/400-customers.sql
---!include customers/420-commands.sql
---!include customers/426-phone-verification.sql
---!include customers/432-upgrade.sql
