@@ -985,7 +985,7 @@ COMMENT ON TYPE app_public.phone_code_request IS 'A one-time code on its way by 
 -- Name: COLUMN phone_code_request.sent_to; Type: COMMENT; Schema: app_public; Owner: -
 --
 
-COMMENT ON COLUMN app_public.phone_code_request.sent_to IS 'The phone number the code is sent to.';
+COMMENT ON COLUMN app_public.phone_code_request.sent_to IS 'The phone number the code is sent to (masked for members without customers.view_contact).';
 
 --
 -- Name: COLUMN phone_code_request.expires_at; Type: COMMENT; Schema: app_public; Owner: -
@@ -2636,14 +2636,15 @@ COMMENT ON FUNCTION app_hidden.checked_address_lines(a app_public.customer_addre
 CREATE FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email, phone, 'Walk-in');
+  select coalesce(company_name, nullif(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email,
+                  'Phone •••• ' || right(phone, 4), 'Walk-in');
 $$;
 
 --
 -- Name: FUNCTION customer_display_name(company_name text, first_name text, last_name text, email text, phone text); Type: COMMENT; Schema: app_hidden; Owner: -
 --
 
-COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone, else Walk-in (customers.display_name).';
+COMMENT ON FUNCTION app_hidden.customer_display_name(company_name text, first_name text, last_name text, email text, phone text) IS 'The name a customer is shown by: a company''s name, else first and last name, else the email, else the phone''s last four digits (Phone •••• 4567), else Walk-in (customers.display_name).';
 
 --
 -- Name: customers; Type: TABLE; Schema: app_public; Owner: -
@@ -4995,6 +4996,8 @@ declare
 begin
   result.email := coalesce(p.email, d.email);
   result.phone := coalesce(p.phone, d.phone);
+  -- The phone keeps its verification: the primary's own, or the duplicate's with its phone.
+  result.phone_verified_at := case when p.phone is not null then p.phone_verified_at else d.phone_verified_at end;
   result.first_name := coalesce(p.first_name, d.first_name);
   result.last_name := coalesce(p.last_name, d.last_name);
   result.alt_name := coalesce(p.alt_name, d.alt_name);
@@ -8021,7 +8024,7 @@ begin
   elsif cur.phone is null then
     perform app_hidden.raise_error('OTPNP', format('Customer %s has no phone number to verify: add one first.', cur.customer_number), field => 'phone');
   elsif cur.phone_verified_at is not null then
-    perform app_hidden.raise_error('OTPVD', format('The phone %s of customer %s is already verified.', cur.phone, cur.customer_number), field => 'phone');
+    perform app_hidden.raise_error('OTPVD', format('The phone %s of customer %s is already verified.', app_hidden.visible_phone(cur.phone), cur.customer_number), field => 'phone');
   end if;
   return cur;
 end;
@@ -12484,15 +12487,24 @@ COMMENT ON FUNCTION app_private.reserve_tenant_numbers(tenant_id text, name text
 --
 
 CREATE FUNCTION app_private.reset_consumer(consumer text, tenant_id text DEFAULT NULL::text) RETURNS integer
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+declare
+  forgotten int;
+begin
+  if exists (select 1 from app_private.event_subscriptions s where s.consumer = reset_consumer.consumer and s.records_facts) then
+    perform app_hidden.raise_error('BADEV', format(
+      'The consumer %s records facts as they happened (a ledger, not a read model): it is never reset.', reset_consumer.consumer));
+  end if;
   with gone as (
     delete from app_private.processed_events pe
     where pe.consumer = reset_consumer.consumer
       and (reset_consumer.tenant_id is null or pe.tenant_id = reset_consumer.tenant_id)
     returning 1)
-  select count(*)::int from gone;
+  select count(*)::int into forgotten from gone;
+  return forgotten;
+end;
 $$;
 
 --
@@ -18562,7 +18574,7 @@ begin
     email = m.email, phone = m.phone, first_name = m.first_name, last_name = m.last_name, notes = m.notes,
     tags = m.tags, metadata = m.metadata, marketing_consent = m.marketing_consent,
     marketing_consent_updated_at = m.marketing_consent_updated_at, marketing_consent_source = m.marketing_consent_source,
-    customer_type_id = m.customer_type_id, alt_name = m.alt_name
+    customer_type_id = m.customer_type_id, alt_name = m.alt_name, phone_verified_at = m.phone_verified_at
   where c.tenant_id = tenant and c.id = p.id
   returning * into result;
 
@@ -19975,7 +19987,7 @@ begin
   if last_sent > now() - interval '60 seconds' then
     perform app_hidden.raise_error('OTPSN',
       format('A code was sent to %s less than a minute ago: wait %s seconds before asking another.',
-             cur.phone, ceil(extract(epoch from last_sent + interval '60 seconds' - now()))::int),
+             app_hidden.visible_phone(cur.phone), ceil(extract(epoch from last_sent + interval '60 seconds' - now()))::int),
       field => 'phone');
   end if;
   select count(*) into sent_last_hour from app_private.phone_codes p
@@ -19995,7 +20007,7 @@ begin
   returning id into msg_id;
   perform graphile_worker.add_job('send_sms', json_build_object('tenantId', tenant, 'messageId', msg_id),
     max_attempts := 5, job_key := 'send_sms:' || msg_id);
-  return row(cur.id, cur.phone, pc.expires_at, pc.created_at + interval '60 seconds')::app_public.phone_code_request;
+  return row(cur.id, app_hidden.visible_phone(cur.phone), pc.expires_at, pc.created_at + interval '60 seconds')::app_public.phone_code_request;
 end;
 $$;
 
@@ -21043,7 +21055,7 @@ begin
     perform app_hidden.raise_error('UPGMS', 'A full profile needs an email.', field => 'email');
   elsif target = 'full' and (nxt.phone is distinct from cur.phone or cur.phone_verified_at is null) then
     perform app_hidden.raise_error('PHUNV',
-      format('Verify the phone %s with a one-time code first: a full profile needs a verified phone.', nxt.phone), field => 'phone');
+      format('Verify the phone %s with a one-time code first: a full profile needs a verified phone.', app_hidden.visible_phone(nxt.phone)), field => 'phone');
   end if;
 
   patch.first_name := nullif(btrim(upgrade_customer.first_name), '');
@@ -21089,7 +21101,7 @@ begin
   order by p.created_at desc, p.id desc limit 1
   for update;
   if not found or pc.verified_at is not null then
-    perform app_hidden.raise_error('OTPNC', format('No code was sent to %s: send one first.', cur.phone), field => 'code');
+    perform app_hidden.raise_error('OTPNC', format('No code was sent to %s: send one first.', app_hidden.visible_phone(cur.phone)), field => 'code');
   elsif pc.attempts >= 3 then
     perform app_hidden.raise_error('OTPMX', 'This code was tried 3 times without success: send a new one.', field => 'code');
   elsif pc.expires_at <= now() then
@@ -21120,7 +21132,7 @@ begin
                                   || case when result.stage <> cur.stage
                                           then jsonb_build_object('stage', jsonb_build_object('old', cur.stage, 'new', result.stage))
                                           else '{}'::jsonb end));
-  return row(cur.id, true, null, format('Phone %s verified.', cur.phone), null)::app_public.phone_code_check;
+  return row(cur.id, true, null, format('Phone %s verified.', app_hidden.visible_phone(cur.phone)), null)::app_public.phone_code_check;
 end;
 $_$;
 
@@ -21926,6 +21938,7 @@ CREATE TABLE app_private.event_subscriptions (
     handler regprocedure NOT NULL,
     delivery text DEFAULT 'inline'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    records_facts boolean DEFAULT false NOT NULL,
     CONSTRAINT event_subscriptions_consumer_check CHECK ((consumer ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
     CONSTRAINT event_subscriptions_delivery_check CHECK ((delivery = ANY (ARRAY['inline'::text, 'async'::text]))),
     CONSTRAINT event_subscriptions_event_type_check CHECK ((event_type ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)+\.v[1-9][0-9]*$'::text))
@@ -21956,6 +21969,12 @@ COMMENT ON COLUMN app_private.event_subscriptions.handler IS 'A function taking 
 --
 
 COMMENT ON COLUMN app_private.event_subscriptions.delivery IS 'inline: applied inside the transaction that appends the event; async: applied after commit by app_private.replay (a worker).';
+
+--
+-- Name: COLUMN event_subscriptions.records_facts; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON COLUMN app_private.event_subscriptions.records_facts IS 'The consumer writes facts as they happened (not a read model): reset_consumer refuses it.';
 
 --
 -- Name: events_seq_seq; Type: SEQUENCE; Schema: app_private; Owner: -

@@ -69,7 +69,7 @@ export const ERROR_SECTIONS: ErrorSection[] = [
       { code: "VOIDD", http: 400, meaning: "The order is voided: it cannot be voided again, cancelled, refunded or take payments." },
       { code: "NOSTK", http: 400, meaning: "A waste, transfer out or negative adjustment would take on-hand at the location below zero (sales may; the negative on-hand then shows the count is wrong)." },
       { code: "IMMUT", http: 400, meaning: "Ledger rows (events, stock movements, order lines, tenders) are never changed or deleted; record a correcting entry instead." },
-      { code: "BADEV", http: 400, meaning: "Event plumbing misuse (owner side only, not reachable from the API): a subscription handler that does not take one `app_private.events` row, or a replay of a consumer with no subscription." },
+      { code: "BADEV", http: 400, meaning: "Event plumbing misuse (owner side only, not reachable from the API): a subscription handler that does not take one `app_private.events` row, or a replay of a consumer with no subscription; resetting a consumer that records facts (the loyalty points ledger)." },
     ],
   },
   {

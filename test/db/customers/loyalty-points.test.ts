@@ -237,12 +237,21 @@ describe("merge, replays and concurrency", () => {
     await shop.manager.query("select app_public.void_order($1, 'Oops')", [o.id]);
     const before = await entries(hal.id);
     expect(await balance(hal.id)).toBe(25);
-    await db.owner.query("select app_private.reset_consumer('loyalty_points', $1)", [shop.tenantId]);
     const { rows } = await db.owner.query("select app_private.replay('loyalty_points', $1) as n", [shop.tenantId]);
-    expect(rows[0].n).toBeGreaterThan(5);
+    expect(rows[0].n).toBe(0);
     await db.owner.query("select reporting.rebuild($1)", [shop.tenantId]);
     expect(await entries(hal.id)).toEqual(before);
     expect(await balance(hal.id)).toBe(25);
+  });
+
+  it("a sale decided once: a walk-in's sale earns nothing, and upgrading them later cannot make a replay earn it (the consumer is never reset)", async () => {
+    const w = (await shop.cashier.query("select * from app_public.create_walk_in_customer()")).rows[0];
+    await placeOrder(shop.cashier, shop.locationId, [line(shop.item.CAKE, 4)], { customerId: w.id });
+    expect(await balance(w.id)).toBe(0);
+    await shop.manager.query("select app_public.upgrade_customer($1, first_name => 'Wes', phone => '+1 917 555 0777')", [w.id]);
+    await expect(db.owner.query("select app_private.reset_consumer('loyalty_points', $1)", [shop.tenantId])).rejects.toMatchObject({ code: "BADEV" });
+    expect((await db.owner.query("select app_private.replay('loyalty_points', $1) as n", [shop.tenantId])).rows[0].n).toBe(0);
+    expect(await entries(w.id)).toEqual([]);
   });
 
   it("50 concurrent sales earning points for one customer: the balance is exactly their sum", async () => {

@@ -179,6 +179,28 @@ describe("masked phones (customers.view_contact)", () => {
     expect(await dup(shop.cashier)).toEqual(["+968 •••• 7777"]);
   });
 
+  it("the phone code's answers and messages, and a phone-only customer's name, show a cashier no more than the mask", async () => {
+    const fatma = await createCustomer(shop.manager, { first_name: "Fatma", phone: "9123 4321" });
+    const asked = (await shop.cashier.query("select * from app_public.request_phone_code($1)", [fatma.id])).rows[0];
+    expect(asked.sent_to).toBe("+968 •••• 4321");
+    const again = await shop.cashier.query("select * from app_public.request_phone_code($1)", [fatma.id]).catch((e) => e);
+    expect(again.code).toBe("OTPSN");
+    expect(again.message).toContain("+968 •••• 4321");
+    expect(again.message).not.toMatch(/\+968912/);
+    const upgrade = await shop.cashier.query("select * from app_public.upgrade_customer($1, email => 'fatma@example.com')", [fatma.id]).catch((e) => e);
+    expect(upgrade).toMatchObject({ code: "PHUNV", message: expect.stringContaining("+968 •••• 4321") });
+    const { rows: [answered] } = await shop.manager.query("select * from app_public.request_phone_code($1)", [salimId]);
+    expect(answered.sent_to).toBe("+96891237777");
+
+    // Known by a phone alone: the name shows its last four digits to everyone; the phone itself stays the permission's.
+    const byPhone = await createCustomer(shop.manager, { phone: "9123 5678" });
+    const { rows } = await shop.cashier.query(
+      "select c.display_name, r.display_name as listed from app_public.customers c join app_public.customer_rows r on r.id = c.id where c.id = $1",
+      [byPhone.id],
+    );
+    expect(rows[0]).toEqual({ display_name: "Phone •••• 5678", listed: "Phone •••• 5678" });
+  });
+
   it("a custom role with customers.view_contact sees it in full", async () => {
     const role = await shop.owner.query("select * from app_public.create_role('Front desk', array['customers.view', 'customers.view_contact'])");
     const member = await db.asUser(shop.tenantId, "cashier");

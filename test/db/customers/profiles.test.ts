@@ -59,13 +59,13 @@ describe("create_customer", () => {
     expect(audit[0].changes.email).toEqual({ old: null, new: "ada.lovelace@example.com" });
   });
 
-  it("computes the display name: first and last name, else email, else phone", async () => {
+  it("computes the display name: first and last name, else email, else the phone's last four digits", async () => {
     const named = await createCustomer(shop.manager, { first_name: "  Grace ", last_name: "Hopper ", email: "grace@example.com" });
     expect(named.display_name).toBe("Grace Hopper");
     const first = await createCustomer(shop.manager, { first_name: "Linus", phone: "+1 415 555 0199" });
     expect(first.display_name).toBe("Linus");
     const phoneOnly = await createCustomer(shop.manager, { phone: "+44 20 7946 0958" });
-    expect(phoneOnly.display_name).toBe("+442079460958");
+    expect(phoneOnly.display_name).toBe("Phone •••• 0958"); // shown to everyone: the number itself needs customers.view_contact
   });
 
   it("stores tags trimmed and without duplicates, and the consent with its time and source", async () => {

@@ -204,6 +204,17 @@ describe("upgrade_customer", () => {
     expect((await upgrade(other.cashier, theirs.id, { first_name: "X", phone: "+968 9123 4063" }).catch((e) => e)).code).toBe("DNIED");
   });
 
+  it("a merge keeps the verification of the phone the primary takes from the duplicate", async () => {
+    const lina = await createCustomer(shop.manager, { first_name: "Lina", email: "lina.primary@example.com" });
+    const dup = await createCustomer(shop.manager, { first_name: "Lina", phone: "+968 9123 4080", email: "lina.second@example.com" });
+    await verifyPhone(dup.id);
+    expect((await customerRow(db, dup.id)).stage).toBe("full");
+    await shop.manager.query("select app_public.merge_customers($1, $2)", [lina.id, dup.id]);
+    const merged = await customerRow(db, lina.id);
+    expect(merged).toMatchObject({ phone: "+96891234080", stage: "full" });
+    expect(merged.phone_verified_at).not.toBeNull();
+  });
+
   it("a walk-in merged into the customer it turned out to be takes its sale there", async () => {
     const kim = await createCustomer(shop.manager, { first_name: "Kim", phone: "+968 9123 4070" });
     const w = await walkIn(shop.cashier);
