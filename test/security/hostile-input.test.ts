@@ -237,9 +237,9 @@ function checkStored(row: Record<string, any>, given: Partial<CustomerInput>) {
     if (given.tags.length > 0) expect(tags.length).toBeGreaterThan(0);
   }
   if (given.metadata != null) expect(row.metadata).toEqual(JSON.parse(JSON.stringify(given.metadata)));
-  // The display name follows: first and last name, else email, else phone; never blank.
+  // The display name follows: first and last name, else email, else the phone's last four digits; never blank.
   const name = [row.first_name, row.last_name].filter((x) => x !== null).join(" ");
-  expect(row.display_name).toBe(name || row.email || row.phone);
+  expect(row.display_name).toBe(name || row.email || (row.phone && `Phone •••• ${row.phone.slice(-4)}`));
   expect(trimAll(row.display_name)).not.toBe("");
 }
 
