@@ -2,7 +2,9 @@
 // database's own ceiling and prints one table (figure, measured, target, reference, ratio); the
 // same figures go to bench/results/<date>.json (git-ignored). Never part of `npm test`.
 // Each case lives in bench/cases/ and works in throw-away databases cloned from one template
-// migrated at the start; everything is dropped at the end.
+// migrated at the start; everything is dropped at the end. The PostgreSQL measured is the
+// product's embedded PostgreSQL 18 with the production settings, started for the run
+// (bench/cluster.ts; BENCH_PG=local for the server at 127.0.0.1:5432).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,18 +12,16 @@ import pg from "pg";
 import { bootstrapRoles } from "../db/bootstrap.ts";
 import { passwords, roles, withCredentials } from "../db/config.ts";
 import { migrateSettings, resetDatabase } from "../db/migrate.ts";
+import { benchCluster } from "./cluster.ts";
 import { benchDatabase, withClient, type BenchCase, type BenchContext, type BenchDatabase } from "./context.ts";
 import { printTable, type Row } from "./stats.ts";
 import { cases } from "./cases/index.ts";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-const rootUrl = process.env.BENCH_ROOT_DATABASE_URL ?? process.env.TEST_ROOT_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const stamp = Date.now().toString(36);
 const template = `bo_bench_tpl_${stamp}`;
 const created: string[] = [template];
-
-const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(rootUrl, fn);
 
 const started = Date.now();
 // The machine's load, since absolute figures swing several-fold with it (pgbench select-only
@@ -32,15 +32,11 @@ const loadSamples: number[] = [];
 const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]), 5000).unref();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
 
-await bootstrapRoles(rootUrl);
-log(`migrating template ${template}`);
-await resetDatabase(
-  await migrateSettings({
-    ownerUrl: withCredentials(rootUrl, roles.owner, passwords.owner, template),
-    rootUrl,
-    skipDump: true,
-    quiet: true,
-  }),
+const cluster = await benchCluster(log);
+const rootUrl = cluster.rootUrl;
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(rootUrl, fn);
+const [serverVersion, autovacuum] = await admin(async (a) =>
+  (await a.query("select current_setting('server_version') as v, current_setting('autovacuum') as a")).rows.map((r) => [r.v as string, r.a as string])[0],
 );
 
 const rows: Row[] = [];
@@ -54,12 +50,13 @@ function contextFor(c: BenchCase): BenchContext {
     quick,
     clients: 8,
     seconds: quick ? 3 : 10,
+    rounds: quick ? 2 : 3,
     rootUrl,
     shared,
-    async createDatabase(label: string): Promise<BenchDatabase> {
+    async createDatabase(label: string, from = template): Promise<BenchDatabase> {
       const name = `bo_bench_${stamp}_${++n}_${label}`.slice(0, 63);
       created.push(name);
-      await admin((a) => a.query(`create database "${name}" template "${template}" owner "${roles.owner}"`));
+      await admin((a) => a.query(`create database "${name}" template "${from}" owner "${roles.owner}"`));
       return benchDatabase(rootUrl, name);
     },
     row: (r) => rows.push(r),
@@ -73,6 +70,16 @@ function contextFor(c: BenchCase): BenchContext {
 const selected = cases.filter((c) => !only || only.includes(c.name));
 const failures: string[] = [];
 try {
+  await bootstrapRoles(rootUrl);
+  log(`migrating template ${template}`);
+  await resetDatabase(
+    await migrateSettings({
+      ownerUrl: withCredentials(rootUrl, roles.owner, passwords.owner, template),
+      rootUrl,
+      skipDump: true,
+      quiet: true,
+    }),
+  );
   for (const c of selected) {
     log(`${c.name}: start`);
     const t = Date.now();
@@ -90,6 +97,7 @@ try {
   await admin(async (a) => {
     for (const name of created.reverse()) await a.query(`drop database if exists "${name}" with (force)`);
   });
+  await cluster.stop();
 }
 
 clearInterval(sampler);
@@ -100,6 +108,7 @@ const load = {
   max: Math.max(...loadSamples, loadBefore),
 };
 console.log(`\nBackoffice benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}, ${quick ? "quick" : "full"} run, ${((Date.now() - started) / 60000).toFixed(1)} min`);
+console.log(`${cluster.description}; server ${serverVersion}, autovacuum ${autovacuum}`);
 console.log(`load average (1 min): ${load.before.toFixed(2)} before the run; during it ${load.min.toFixed(2)}–${load.max.toFixed(2)}, mean ${load.mean.toFixed(2)}\n`);
 printTable(rows);
 const outDir = path.resolve(import.meta.dirname, "results");
@@ -107,7 +116,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
 fs.writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model}`, load, quick, rows, results }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model}`, postgres: { cluster: cluster.description, version: serverVersion }, load, quick, rows, results }, null, 2),
 );
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
 if (failures.length) {
