@@ -26,11 +26,14 @@
 //
 // Built once per `npm run bench` (the first case that asks builds it; the others reuse it).
 // Size: full = 1.0; --quick = 0.01; BENCH_SCALE=0.1 overrides either (development);
-// BENCH_KEEP_DATA=name keeps a copy of the database (and the generator's staging) to explore.
+// BENCH_KEEP_DATA=name keeps a copy of the database (and the generator's staging) under that name,
+// and a later run with the same name measures a clone of it instead of building again, when it
+// was made by the same migrations, generator and scale less than a day ago (see "Kept data").
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import type { BenchContext, BenchDatabase } from "./context.ts";
+import { withClient, type BenchContext, type BenchDatabase } from "./context.ts";
 import { roles } from "../db/config.ts";
 
 export interface BenchData {
@@ -258,10 +261,68 @@ const BULK_TABLES = [
 
 // ------------------------------------------------------------------------------------------------
 
+// ------------------------------------------------------------------------------------------------
+// Kept data (BENCH_KEEP_DATA=name). The copy's database comment records what it was made from: a
+// hash of every migration and fixture (what the template was migrated with), of bench/sql/ and
+// of the plan (what the generator wrote), and the anchor time (dates end on it: the dashboard's
+// "today" is empty in a copy from yesterday, so a copy is used for a day at most).
+
+interface KeptData {
+  fingerprint: string;
+  anchor: string;
+}
+
+const KEEP_MAX_AGE_MS = 24 * 3600 * 1000;
+const repo = path.resolve(import.meta.dirname, "..");
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+/** What a data set is made from: the migrations, the generator's SQL and plan, the scale. */
+function fingerprint(scale: number): string {
+  const h = createHash("sha256");
+  for (const f of [...filesUnder(path.join(repo, "migrations")), ...filesUnder(path.join(import.meta.dirname, "sql"))]) {
+    h.update(path.relative(repo, f)).update("\0").update(fs.readFileSync(f)).update("\0");
+  }
+  h.update(JSON.stringify({ scale, plan: tenantPlan(scale), CATALOG, VOID_REASONS, FIRST_NAMES, LAST_NAMES, EMAIL_DOMAINS }));
+  return h.digest("hex");
+}
+
+/** Why the kept copy cannot be measured again, or null when it can. */
+async function keptCopyUnusable(c: pg.Client, name: string, print: string): Promise<string | null> {
+  const { rows } = await c.query(
+    "select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1",
+    [name],
+  );
+  if (!rows.length) return "there is none yet";
+  let kept: KeptData;
+  try {
+    kept = JSON.parse(rows[0].comment ?? "");
+  } catch {
+    return "it does not say what it was made from";
+  }
+  if (kept.fingerprint !== print) return "the migrations, the generator or the scale changed since";
+  const age = Date.now() - Date.parse(kept.anchor);
+  if (!(age < KEEP_MAX_AGE_MS)) return `it ends ${(age / 3600000).toFixed(0)} h ago (a day at most: the dashboard's "today" would be empty)`;
+  return null;
+}
+
 async function build(ctx: BenchContext): Promise<BenchData> {
   const started = Date.now();
   const scale = benchScale(ctx);
   const plan = tenantPlan(scale);
+  const keep = process.env.BENCH_KEEP_DATA;
+  if (keep) {
+    const print = fingerprint(scale);
+    const why = await withClient(ctx.rootUrl, (c) => keptCopyUnusable(c, keep, print));
+    if (!why) return reuse(ctx, keep, scale, started);
+    ctx.log(`data: not reusing the kept copy "${keep}": ${why}; building it`);
+  }
   const db = await ctx.createDatabase("data");
   const c = new pg.Client(db.rootUrl);
   await c.connect();
@@ -326,15 +387,35 @@ async function build(ctx: BenchContext): Promise<BenchData> {
     const { rows: cnt } = await exec(c, counting, { tenant: bigTenantId });
     const buildSeconds = (Date.now() - started) / 1000;
     const counts = Object.fromEntries(Object.entries(cnt[0]).map(([k, v]) => [k, Number(v)]));
-    if (process.env.BENCH_KEEP_DATA) {
-      await c.query(`drop database if exists "${process.env.BENCH_KEEP_DATA}"`);
-      await c.query(`create database "${process.env.BENCH_KEEP_DATA}" template "${db.name}"`);
+    if (keep) {
+      const { rows: anchor } = await c.query("select at from bench_gen.anchor");
+      const kept: KeptData = { fingerprint: fingerprint(scale), anchor: (anchor[0].at as Date).toISOString() };
+      await c.query(`drop database if exists "${keep}"`);
+      await c.query(`create database "${keep}" template "${db.name}"`);
+      await c.query(`comment on database "${keep}" is '${JSON.stringify(kept)}'`);
+      ctx.log(`data: kept as "${keep}" (BENCH_KEEP_DATA): a later run with the same name and scale measures a clone of it`);
     }
     ctx.log(`data: ready in ${buildSeconds.toFixed(0)} s: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")}`);
     return { db, scale, bigTenantId, sessionId: sid[0].id, counts, buildSeconds };
   } finally {
     await c.end();
   }
+}
+
+/** The kept data set, cloned for this run (its owner gets a fresh session). */
+async function reuse(ctx: BenchContext, keep: string, scale: number, started: number): Promise<BenchData> {
+  const db = await ctx.createDatabase("data", keep);
+  return withClient(db.rootUrl, async (c) => {
+    const { rows: big } = await c.query("select tenant_id from bench_gen.g_tenants where tix = 0");
+    const bigTenantId: string = big[0].tenant_id;
+    const [sessionOfOwner, counting] = sqlFile("ready.sql");
+    const { rows: sid } = await exec(c, sessionOfOwner, { tenant: bigTenantId });
+    const { rows: cnt } = await exec(c, counting, { tenant: bigTenantId });
+    const counts = Object.fromEntries(Object.entries(cnt[0]).map(([k, v]) => [k, Number(v)]));
+    const buildSeconds = (Date.now() - started) / 1000;
+    ctx.log(`data: cloned from the kept copy "${keep}" in ${buildSeconds.toFixed(0)} s: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")}`);
+    return { db, scale, bigTenantId, sessionId: sid[0].id, counts, buildSeconds };
+  });
 }
 
 /** Runs fn over the items from two connections (each taking the next item when it is free). */
