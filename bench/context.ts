@@ -20,10 +20,12 @@ export interface BenchContext {
   clients: number;
   /** Seconds each timed load runs. */
   seconds: number;
+  /** Rounds each ratio is measured over (3; quick: 2): the table shows the spread, see inRounds. */
+  rounds: number;
   /** Superuser connection string of the cluster. */
   rootUrl: string;
-  /** A fresh, migrated, empty database (a clone of the template); dropped at the end of the run. */
-  createDatabase(label: string): Promise<BenchDatabase>;
+  /** A fresh, migrated, empty database (a clone of the template, or of `from`); dropped at the end of the run. */
+  createDatabase(label: string, from?: string): Promise<BenchDatabase>;
   /** One line of the printed table. */
   row(row: Row): void;
   /** Raw figures written to the JSON results under this case's name. */
@@ -38,6 +40,19 @@ export interface BenchCase {
   /** Short name used by `--only` and as the JSON key. */
   name: string;
   run(ctx: BenchContext): Promise<void>;
+}
+
+/**
+ * Runs fn ctx.rounds times, one after the other: one round's figures swing with the machine's load,
+ * so a ratio is printed with its spread over the rounds (stats.ts overRounds).
+ */
+export async function inRounds<T>(ctx: Pick<BenchContext, "rounds" | "log">, label: string, fn: (round: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let round = 0; round < ctx.rounds; round++) {
+    if (ctx.rounds > 1) ctx.log(`${label}: round ${round + 1}/${ctx.rounds}`);
+    out.push(await fn(round));
+  }
+  return out;
 }
 
 export function benchDatabase(rootUrl: string, name: string): BenchDatabase {

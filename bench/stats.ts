@@ -5,6 +5,25 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * A ratio measured in rounds, as the table prints it: the figure (the given overall one, else the
+ * median of the rounds) and its spread, "0.720 (rounds 0.670–0.760)".
+ */
+export function overRounds(perRound: number[], opts: { digits?: number; suffix?: string; overall?: number } = {}): string {
+  const { digits = 3, suffix = "" } = opts;
+  const f = (x: number) => `${x.toFixed(digits)}${suffix}`;
+  const figure = f(opts.overall ?? median(perRound));
+  if (perRound.length < 2) return figure;
+  return `${figure} (rounds ${Math.min(...perRound).toFixed(digits)}–${f(Math.max(...perRound))})`;
+}
+
 export interface Row {
   figure: string;
   value: string;

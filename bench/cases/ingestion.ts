@@ -12,7 +12,7 @@
 // worker's minute cron) is sampled during load.
 import type pg from "pg";
 import { fmt, type BenchCase, type BenchContext, type BenchDatabase } from "../context.ts";
-import { percentile } from "../stats.ts";
+import { median, overRounds, percentile } from "../stats.ts";
 import { addMember, connect, onboard, seeded, sleep, unlimitedPlan, visitor } from "../lib-write.ts";
 
 const LOCATIONS = 100;
@@ -371,8 +371,6 @@ export const ingestion: BenchCase = {
       ctx.record("fold_lag", lag);
       ctx.record("autovacuum", (await root.query("show autovacuum")).rows[0].autovacuum);
 
-      const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       let failed = !check.exact;
       for (const sc of scenarios) {
         const r = runs[sc.key];
@@ -398,7 +396,7 @@ export const ingestion: BenchCase = {
           target: `≥ ${sc.target}`,
           reference: "same, consumers off",
           // The spread over the rounds: one round's ratio swings with the machine's load.
-          ratio: `${ratio.toFixed(3)} (rounds ${spread(r.on.map((x, i) => x.tps / r.off[i].tps))})`,
+          ratio: overRounds(r.on.map((x, i) => x.tps / r.off[i].tps), { overall: ratio }),
         });
       }
       const insert = ctx.shared.get("insert_tps");
@@ -408,7 +406,7 @@ export const ingestion: BenchCase = {
         value: fmt(spreadOn, "orders/s"),
         target: "—",
         reference: insert ? fmt(insert, "tps") : "—",
-        ratio: insert ? (spreadOn / insert).toFixed(3) : "—",
+        ratio: insert ? overRounds(runs.spread.on.map((x) => x.tps / insert), { overall: spreadOn / insert }) : "—",
       });
       ctx.row({
         figure: "2. ingestion: fold lag (raced commits), p99",
