@@ -39,7 +39,7 @@ export const ceiling: BenchCase = {
     fs.writeFileSync(script, "insert into bench_insert (v) values ('x');\n");
     // Rounds of both, alternating: the others read the medians; each round's figure over the
     // median shows how much the machine swung during the run.
-    const rounds = await inRounds(ctx, "ceiling", async () => {
+    const rounds = await inRounds(ctx, "pgbench", async () => {
       const select = parse((await run("pgbench", [...common, "-S", ...conn], { env })).stdout);
       const insert = parse((await run("pgbench", [...common, "-f", script, ...conn], { env })).stdout);
       ctx.log(`select-only ${select.tps.toFixed(0)} tps, single-row insert ${insert.tps.toFixed(0)} tps`);

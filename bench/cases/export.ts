@@ -147,7 +147,7 @@ export const exportCsv: BenchCase = {
 
       // Each round starts a fresh worker (a heap grown by an earlier round would hide growth),
       // exports the small business then the big one, then streams the big one's query raw.
-      const rounds = await inRounds(ctx, "export", async (round) => {
+      const rounds = await inRounds(ctx, "exports", async (round) => {
         worker = startWorkerProcess(db, ctx.log, { WORKER_CONCURRENCY: "1" });
         try {
           const pid = worker.pid!;
