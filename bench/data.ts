@@ -260,8 +260,6 @@ const BULK_TABLES = [
 ];
 
 // ------------------------------------------------------------------------------------------------
-
-// ------------------------------------------------------------------------------------------------
 // Kept data (BENCH_KEEP_DATA=name). The copy's database comment records what it was made from: a
 // hash of every migration and fixture (what the template was migrated with), of bench/sql/ and
 // of the plan (what the generator wrote), and the anchor time (dates end on it: the dashboard's
@@ -391,7 +389,7 @@ async function build(ctx: BenchContext): Promise<BenchData> {
       const { rows: anchor } = await c.query("select at from bench_gen.anchor");
       const kept: KeptData = { fingerprint: fingerprint(scale), anchor: (anchor[0].at as Date).toISOString() };
       await c.query(`drop database if exists "${keep}"`);
-      await c.query(`create database "${keep}" template "${db.name}"`);
+      await c.query(`create database "${keep}" template "${db.name}" strategy = file_copy`);
       await c.query(`comment on database "${keep}" is '${JSON.stringify(kept)}'`);
       ctx.log(`data: kept as "${keep}" (BENCH_KEEP_DATA): a later run with the same name and scale measures a clone of it`);
     }
