@@ -2148,9 +2148,9 @@ CREATE FUNCTION app_hidden.assert_reports_permission(permission text) RETURNS te
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
+  -- LOGIN, TSUSP (assert_permission checks the tenant is active) and DNIED.
   tenant text := app_hidden.assert_permission(permission);
 begin
-  perform app_hidden.assert_tenant_active();
   perform app_hidden.assert_module('reporting');
   return tenant;
 end;
@@ -5931,17 +5931,20 @@ COMMENT ON FUNCTION app_private.act_for(user_id text) IS 'Names the member a wor
 --
 
 CREATE FUNCTION app_private.active_customers_since(tenant_id text, since timestamp with time zone) RETURNS bigint
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
-  select coalesce((select sum(h.customers)
+declare
+  first_day constant date := (since at time zone 'UTC')::date;
+begin
+  return coalesce((select sum(h.customers)
                    from app_private.last_visit_days h
-                   where h.tenant_id = active_customers_since.tenant_id
-                     and h.visit_day > (active_customers_since.since at time zone 'UTC')::date), 0)::bigint
+                   where h.tenant_id = active_customers_since.tenant_id and h.visit_day > first_day), 0)::bigint
        + (select count(*)
           from reporting.rm_customer_activity c
           where c.tenant_id = active_customers_since.tenant_id and c.merged_into_id is null
-            and c.last_visit_at >= active_customers_since.since
-            and c.last_visit_at < (((active_customers_since.since at time zone 'UTC')::date + 1)::timestamp at time zone 'UTC'));
+            and c.last_visit_at >= since and c.last_visit_at < ((first_day + 1)::timestamp at time zone 'UTC'));
+end;
 $$;
 
 --
@@ -21580,8 +21583,9 @@ declare
   tenant text := app_hidden.assert_reports_permission('reports.view');
   metrics reporting.dashboard_metrics := app_private.reporting_dashboard_metrics(tenant);
 begin
-  -- Low stock is the inventory module's: a plan without it counts none.
-  if not app_hidden.has_module('inventory') then
+  -- Low stock is the inventory module's: a plan without it counts none. (The tenant's plan read
+  -- directly: app_hidden.has_module would look the session up twice more.)
+  if not coalesce('inventory' = any((app_private.tenant_plan(tenant)).modules), false) then
     metrics.low_stock_count := 0;
   end if;
   return metrics;
