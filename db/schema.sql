@@ -2148,10 +2148,14 @@ CREATE FUNCTION app_hidden.assert_reports_permission(permission text) RETURNS te
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 declare
+  -- LOGIN, TSUSP (assert_permission checks the tenant is active) and DNIED.
   tenant text := app_hidden.assert_permission(permission);
 begin
-  perform app_hidden.assert_tenant_active();
-  perform app_hidden.assert_module('reporting');
+  -- The module from the tenant's plan (as has_module reads it, without looking the session up
+  -- twice more); assert_module raises NOMOD with the plan's name.
+  if not coalesce('reporting' = any((app_private.tenant_plan(tenant)).modules), false) then
+    perform app_hidden.assert_module('reporting');
+  end if;
   return tenant;
 end;
 $$;
@@ -5925,6 +5929,33 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.act_for(user_id text) IS 'Names the member a worker task acts for, for the rest of the transaction (app_hidden.change_actor).';
+
+--
+-- Name: active_customers_since(text, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.active_customers_since(tenant_id text, since timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  first_day constant date := (since at time zone 'UTC')::date;
+begin
+  return coalesce((select sum(h.customers)
+                   from app_private.last_visit_days h
+                   where h.tenant_id = active_customers_since.tenant_id and h.visit_day > first_day), 0)::bigint
+       + (select count(*)
+          from reporting.rm_customer_activity c
+          where c.tenant_id = active_customers_since.tenant_id and c.merged_into_id is null
+            and c.last_visit_at >= since and c.last_visit_at < ((first_day + 1)::timestamp at time zone 'UTC'));
+end;
+$$;
+
+--
+-- Name: FUNCTION active_customers_since(tenant_id text, since timestamp with time zone); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.active_customers_since(tenant_id text, since timestamp with time zone) IS 'Customers of the tenant (merged ones excluded) whose last visit is at or after since: whole days from last_visit_days, the first day counted.';
 
 --
 -- Name: add_billing_notice(text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
@@ -9979,6 +10010,17 @@ $$;
 COMMENT ON FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) IS 'Records the start of a worker task run (worker); returns the run id.';
 
 --
+-- Name: last_visit_days_lock_key(text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.last_visit_days_lock_key(tenant_id text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select hashtextextended('reporting.last_visit_days:' || tenant_id, 0);
+$$;
+
+--
 -- Name: live_customer_for_change(text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -12113,12 +12155,18 @@ COMMENT ON FUNCTION app_private.reporting_daily_sales(tenant_id text, from_date 
 --
 
 CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS reporting.dashboard_metrics
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+#variable_conflict use_column
+declare
+  tenant constant text := reporting_dashboard_metrics.tenant_id;
+  queued constant boolean := exists (select 1 from app_private.reporting_queue q where q.tenant_id = reporting_dashboard_metrics.tenant_id);
+  metrics reporting.dashboard_metrics;
+begin
   with today as (
     select l.id as location_id, app_hidden.business_date(now(), l.timezone) as business_date
-    from app_public.locations l where l.tenant_id = reporting_dashboard_metrics.tenant_id
+    from app_public.locations l where l.tenant_id = tenant
   ), days as (
     select t.location_id, t.business_date, true as is_today from today t
     union all
@@ -12127,11 +12175,12 @@ CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS 
     select d.is_today, r.order_count::bigint as order_count, r.net_sales
     from reporting.rm_daily_sales r
     join days d on d.location_id = r.location_id and d.business_date = r.business_date
-    where r.tenant_id = reporting_dashboard_metrics.tenant_id
+    where r.tenant_id = tenant
     union all
     select d.is_today, p.order_count, p.net_sales
-    from app_private.reporting_pending_daily(reporting_dashboard_metrics.tenant_id) p
+    from app_private.reporting_pending_daily(tenant) p
     join days d on d.location_id = p.location_id and d.business_date = p.business_date
+    where queued
   ), totals as (
     select coalesce(sum(s.net_sales) filter (where s.is_today), 0)::bigint as sales_today,
            coalesce(sum(s.order_count) filter (where s.is_today), 0)::bigint as orders_today,
@@ -12143,29 +12192,28 @@ CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS 
            app_private.reporting_average_sale(t.sales_week_ago, t.orders_week_ago) as average_week_ago
     from totals t
   ), pending_stock as (
-    select * from app_private.reporting_pending_stock(reporting_dashboard_metrics.tenant_id)
+    select * from app_private.reporting_pending_stock(tenant) where queued
   ), low as (
     -- Folded rows flagged low (a partial index) that no queued movement touches …
     select 1
     from reporting.rm_inventory_on_hand r
-    where r.tenant_id = reporting_dashboard_metrics.tenant_id and r.is_below_threshold
+    where r.tenant_id = tenant and r.is_below_threshold
       and not exists (select 1 from pending_stock p where p.location_id = r.location_id and p.inventory_item_id = r.inventory_item_id)
     union all
     -- … and the rows queued movements touch, with those movements added.
     select 1
     from pending_stock p
-    join app_public.inventory_items i on i.tenant_id = reporting_dashboard_metrics.tenant_id and i.id = p.inventory_item_id
+    join app_public.inventory_items i on i.tenant_id = tenant and i.id = p.inventory_item_id
     left join reporting.rm_inventory_on_hand r
-      on r.tenant_id = reporting_dashboard_metrics.tenant_id and r.location_id = p.location_id and r.inventory_item_id = p.inventory_item_id
+      on r.tenant_id = tenant and r.location_id = p.location_id and r.inventory_item_id = p.inventory_item_id
     where coalesce(r.on_hand, 0) + p.on_hand <= i.low_stock_threshold
   )
-  select row(
+  -- Into the fields of metrics, in the order of reporting.dashboard_metrics.
+  select
     f.sales_today,
     f.orders_today,
     (select count(*)::int from low),
-    (select count(*)::int from reporting.rm_customer_activity c
-     where c.tenant_id = reporting_dashboard_metrics.tenant_id and c.merged_into_id is null
-       and c.last_visit_at >= now() - interval '30 days'),
+    app_private.active_customers_since(tenant, now() - interval '30 days')::int,
     f.average_today,
     f.sales_week_ago,
     f.orders_week_ago,
@@ -12173,9 +12221,11 @@ CREATE FUNCTION app_private.reporting_dashboard_metrics(tenant_id text) RETURNS 
     app_private.reporting_percent_change(f.sales_today, f.sales_week_ago),
     app_private.reporting_percent_change(f.orders_today, f.orders_week_ago),
     app_private.reporting_percent_change(f.average_today, f.average_week_ago),
-    (select t.currency from app_public.tenants t where t.id = reporting_dashboard_metrics.tenant_id)
-  )::reporting.dashboard_metrics
+    (select t.currency from app_public.tenants t where t.id = tenant)
+  into metrics
   from figures f;
+  return metrics;
+end;
 $$;
 
 --
@@ -14277,6 +14327,79 @@ begin
   return null;
 end;
 $$;
+
+--
+-- Name: tg_rm_customer_activity__last_visit_days(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tg_rm_customer_activity__last_visit_days() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+declare
+  changes app_private.last_visit_days[];
+  tenant text;
+begin
+  if tg_op = 'TRUNCATE' then
+    -- TRUNCATE empties every tenant's activity at once.
+    truncate app_private.last_visit_days;
+    return null;
+  end if;
+
+  -- Only rows that count: a last visit, and not merged into another customer.
+  if tg_op = 'INSERT' then
+    select array_agg(row(d.tenant_id, d.visit_day, d.customers)::app_private.last_visit_days) into changes
+    from (select n.tenant_id, (n.last_visit_at at time zone 'UTC')::date as visit_day, count(*)::int as customers
+          from new_rows n where n.last_visit_at is not null and n.merged_into_id is null
+          group by 1, 2) d;
+  elsif tg_op = 'DELETE' then
+    select array_agg(row(d.tenant_id, d.visit_day, d.customers)::app_private.last_visit_days) into changes
+    from (select o.tenant_id, (o.last_visit_at at time zone 'UTC')::date as visit_day, -count(*)::int as customers
+          from old_rows o where o.last_visit_at is not null and o.merged_into_id is null
+          group by 1, 2) d;
+  else
+    select array_agg(row(d.tenant_id, d.visit_day, d.customers)::app_private.last_visit_days) into changes
+    from (select c.tenant_id, c.visit_day, sum(c.n)::int as customers
+          from (select n.tenant_id, (n.last_visit_at at time zone 'UTC')::date as visit_day, 1 as n
+                from new_rows n where n.last_visit_at is not null and n.merged_into_id is null
+                union all
+                select o.tenant_id, (o.last_visit_at at time zone 'UTC')::date, -1
+                from old_rows o where o.last_visit_at is not null and o.merged_into_id is null) c
+          group by 1, 2
+          having sum(c.n) <> 0) d;
+  end if;
+  if changes is null then
+    return null;
+  end if;
+
+  insert into app_private.last_visit_days (tenant_id, visit_day, customers)
+  select c.tenant_id, c.visit_day, c.customers from unnest(changes) c;
+
+  -- Compact the days just touched, if no other transaction of the tenant is compacting (it would
+  -- hold its rows until it commits). Under READ COMMITTED only: a snapshot older than the lock
+  -- could still see rows a compaction that has since committed deleted.
+  if current_setting('transaction_isolation') = 'read committed' then
+    for tenant in select distinct c.tenant_id from unnest(changes) c loop
+      continue when not pg_try_advisory_xact_lock(app_private.last_visit_days_lock_key(tenant));
+      with gone as (
+        delete from app_private.last_visit_days h
+        where h.tenant_id = tenant
+          and h.visit_day in (select c.visit_day from unnest(changes) c where c.tenant_id = tenant)
+        returning h.visit_day, h.customers
+      )
+      insert into app_private.last_visit_days (tenant_id, visit_day, customers)
+      select tenant, g.visit_day, sum(g.customers)::int from gone g group by g.visit_day having sum(g.customers) <> 0;
+    end loop;
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION tg_rm_customer_activity__last_visit_days(); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tg_rm_customer_activity__last_visit_days() IS 'Keeps app_private.last_visit_days equal to the last visits of rm_customer_activity (statement trigger, transition tables).';
 
 --
 -- Name: tg_tenants__rescale_prices(); Type: FUNCTION; Schema: app_private; Owner: -
@@ -21464,8 +21587,9 @@ declare
   tenant text := app_hidden.assert_reports_permission('reports.view');
   metrics reporting.dashboard_metrics := app_private.reporting_dashboard_metrics(tenant);
 begin
-  -- Low stock is the inventory module's: a plan without it counts none.
-  if not app_hidden.has_module('inventory') then
+  -- Low stock is the inventory module's: a plan without it counts none. (The tenant's plan read
+  -- directly: app_hidden.has_module would look the session up twice more.)
+  if not coalesce('inventory' = any((app_private.tenant_plan(tenant)).modules), false) then
     metrics.low_stock_count := 0;
   end if;
   return metrics;
@@ -22102,6 +22226,22 @@ CREATE VIEW app_private.job_health AS
 --
 
 COMMENT ON VIEW app_private.job_health IS 'Operators: each worker task''s last run, failures in the last day and the oldest job waiting (npm run ops:jobs).';
+
+--
+-- Name: last_visit_days; Type: TABLE; Schema: app_private; Owner: -
+--
+
+CREATE TABLE app_private.last_visit_days (
+    tenant_id text NOT NULL,
+    visit_day date NOT NULL,
+    customers integer NOT NULL
+);
+
+--
+-- Name: TABLE last_visit_days; Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON TABLE app_private.last_visit_days IS 'Customers (not merged away) per tenant and UTC day of their last visit, as changes added up (kept by triggers on reporting.rm_customer_activity).';
 
 --
 -- Name: login_throttle; Type: TABLE; Schema: app_private; Owner: -
@@ -25696,6 +25836,12 @@ CREATE INDEX job_runs_task_idx ON app_private.job_runs USING btree (task, starte
 CREATE INDEX job_runs_tenant_idx ON app_private.job_runs USING btree (tenant_id, started_at DESC) WHERE (tenant_id IS NOT NULL);
 
 --
+-- Name: last_visit_days_tenant_day_idx; Type: INDEX; Schema: app_private; Owner: -
+--
+
+CREATE INDEX last_visit_days_tenant_day_idx ON app_private.last_visit_days USING btree (tenant_id, visit_day) INCLUDE (customers);
+
+--
 -- Name: phone_codes_customer_idx; Type: INDEX; Schema: app_private; Owner: -
 --
 
@@ -27416,6 +27562,30 @@ CREATE TRIGGER _910_notify_update AFTER UPDATE ON app_public.customers REFERENCI
 --
 
 CREATE TRIGGER _100_timestamps BEFORE INSERT OR UPDATE ON reporting.exports FOR EACH ROW EXECUTE FUNCTION app_private.tg__timestamps();
+
+--
+-- Name: rm_customer_activity _500_last_visit_days_delete; Type: TRIGGER; Schema: reporting; Owner: -
+--
+
+CREATE TRIGGER _500_last_visit_days_delete AFTER DELETE ON reporting.rm_customer_activity REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_rm_customer_activity__last_visit_days();
+
+--
+-- Name: rm_customer_activity _500_last_visit_days_insert; Type: TRIGGER; Schema: reporting; Owner: -
+--
+
+CREATE TRIGGER _500_last_visit_days_insert AFTER INSERT ON reporting.rm_customer_activity REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_rm_customer_activity__last_visit_days();
+
+--
+-- Name: rm_customer_activity _500_last_visit_days_truncate; Type: TRIGGER; Schema: reporting; Owner: -
+--
+
+CREATE TRIGGER _500_last_visit_days_truncate AFTER TRUNCATE ON reporting.rm_customer_activity FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_rm_customer_activity__last_visit_days();
+
+--
+-- Name: rm_customer_activity _500_last_visit_days_update; Type: TRIGGER; Schema: reporting; Owner: -
+--
+
+CREATE TRIGGER _500_last_visit_days_update AFTER UPDATE ON reporting.rm_customer_activity REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_rm_customer_activity__last_visit_days();
 
 --
 -- Name: account_document_chunks account_document_chunks_tenant_id_document_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: -
@@ -34985,6 +35155,12 @@ REVOKE ALL ON FUNCTION app_private.account_statement_lines(tenant_id text, custo
 REVOKE ALL ON FUNCTION app_private.act_for(user_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION active_customers_since(tenant_id text, since timestamp with time zone); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.active_customers_since(tenant_id text, since timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION add_billing_notice(tenant text, kind text, message text, stripe_event_id text); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -35625,6 +35801,12 @@ REVOKE ALL ON FUNCTION app_private.job_run_finished(run_id text, outcome text, r
 --
 
 REVOKE ALL ON FUNCTION app_private.job_run_started(task text, job_id bigint, attempt integer, tenant_id text, pool_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION last_visit_days_lock_key(tenant_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.last_visit_days_lock_key(tenant_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION live_customer_for_change(tenant_id text, customer_id text); Type: ACL; Schema: app_private; Owner: -
@@ -36555,6 +36737,12 @@ REVOKE ALL ON FUNCTION app_private.tg_refund_tenders__account_entry() FROM PUBLI
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_reporting_queue__fold() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_rm_customer_activity__last_visit_days(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_rm_customer_activity__last_visit_days() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_tenants__rescale_prices(); Type: ACL; Schema: app_private; Owner: -

@@ -56,6 +56,16 @@ join app_public.customers x on x.tenant_id = c.tenant_id and x.id = c.id
 join app_public.customer_stats s on s.tenant_id = x.tenant_id and s.customer_id = x.id
 order by x.tenant_id, x.id;
 
+-- name: last visit days
+-- The dashboard's per-day histogram of last visits (reporting/615), as the triggers on
+-- rm_customer_activity (off here) would have kept it: one row per tenant and UTC day.
+insert into app_private.last_visit_days (tenant_id, visit_day, customers)
+select a.tenant_id, (a.last_visit_at at time zone 'UTC')::date, count(*)::int
+from g_customers c
+join reporting.rm_customer_activity a on a.tenant_id = c.tenant_id and a.customer_id = c.id
+where a.last_visit_at is not null and a.merged_into_id is null
+group by 1, 2;
+
 -- name: stock on hand
 -- Deliveries less what was sold, per item and location.
 insert into reporting.rm_inventory_on_hand (tenant_id, location_id, inventory_item_id, item_name, on_hand, low_stock_threshold, updated_at)

@@ -225,3 +225,23 @@ export async function exactDailyTotals(actor: Member, from: string, to: string) 
 }
 
 export { num };
+
+/**
+ * The days on which app_private.last_visit_days (the dashboard's active-customer histogram, added
+ * up per day) disagrees with a recount of rm_customer_activity's last visits: [] when it is exact.
+ */
+export async function lastVisitDaysDrift(db: TestDatabase, tenantId: string) {
+  const { rows } = await db.owner.query(
+    `with kept as (
+       select visit_day, sum(customers)::int as n from app_private.last_visit_days where tenant_id = $1 group by 1 having sum(customers) <> 0
+     ), recount as (
+       select (last_visit_at at time zone 'UTC')::date as visit_day, count(*)::int as n
+       from reporting.rm_customer_activity where tenant_id = $1 and last_visit_at is not null and merged_into_id is null group by 1
+     )
+     select coalesce(k.visit_day, r.visit_day)::text as day, k.n as kept, r.n as recounted
+     from kept k full join recount r on r.visit_day = k.visit_day
+     where k.n is distinct from r.n order by 1`,
+    [tenantId],
+  );
+  return rows;
+}

@@ -9,7 +9,9 @@ import fc from "fast-check";
 import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.ts";
-import { fold, groundTruth, holdFoldLock, openReportingShop, readModels, readModelsAsTruth, type ReportingShop } from "./helpers.ts";
+import {
+  fold, groundTruth, holdFoldLock, lastVisitDaysDrift, openReportingShop, readModels, readModelsAsTruth, type ReportingShop,
+} from "./helpers.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -242,6 +244,14 @@ it("rebuild equals incremental consumption on random histories, and both equal t
         expect(exactStock.rows).toEqual(truth.stock);
         const dashboard = await db.owner.query("select (app_private.reporting_dashboard_metrics($1)).*", [shop.tenantId]);
         expect(dashboard.rows[0].low_stock_count).toBe(truth.stock.filter((r) => r.is_below_threshold).length);
+        // Active customers: the histogram the dashboard sums equals a recount, and so does the figure.
+        expect(await lastVisitDaysDrift(db, shop.tenantId)).toEqual([]);
+        const active = await db.owner.query(
+          `select count(*)::int as n from reporting.rm_customer_activity
+           where tenant_id = $1 and merged_into_id is null and last_visit_at >= now() - interval '30 days'`,
+          [shop.tenantId],
+        );
+        expect(dashboard.rows[0].active_customers_30d).toBe(active.rows[0].n);
       } finally {
         if (lock) await lock.release();
       }
@@ -253,6 +263,7 @@ it("rebuild equals incremental consumption on random histories, and both equal t
       const { rows } = await db.owner.query("select reporting.rebuild($1) as n", [shop.tenantId]);
       expect(Number(rows[0].n)).toBeGreaterThan(ops.length / 2);
       expect(await readModels(db, shop.tenantId)).toEqual(incremental);
+      expect(await lastVisitDaysDrift(db, shop.tenantId)).toEqual([]);
       // Nothing left for the consumers to apply after a rebuild.
       const replay = await db.owner.query(
         "select app_private.replay('reporting_sales', $1) + app_private.replay('reporting_customers', $1) as n",
