@@ -2,9 +2,10 @@
 // rows: the stored chunks are decoded one at a time (worker/csv-text.ts decides the encoding),
 // parsed by csv-parse as a stream, and streamed by COPY into the session's copy table, staged
 // (and checked) every few thousand rows with the progress: no record is held once written, so
-// memory stays flat however large the file. A file that is not valid UTF-8 (and has no byte order mark) is read
-// again as Windows-1252. A file that cannot be read as CSV fails the import with BADCS and a
-// sentence for the member; nothing of it reaches customers. Running it again starts over.
+// memory stays flat however large the file. A file that is not valid UTF-8 (and has no byte
+// order mark) is read again as Windows-1252. A file that cannot be read as CSV fails the import
+// with BADCS and a sentence for the member; nothing of it reaches customers. Running it again
+// starts over.
 import { once } from "node:events";
 import { Readable, type Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
