@@ -7300,12 +7300,13 @@ $$;
 COMMENT ON FUNCTION app_private.claim_sms(tenant text, message_id text) IS 'Claims a queued SMS for sending (worker): its number and text, or null when there is nothing to send.';
 
 --
--- Name: classify_customer_import(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+-- Name: classify_customer_import(text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app_private.classify_customer_import(tenant_id text, import_id text) RETURNS void
+CREATE FUNCTION app_private.classify_customer_import(tenant_id text, import_id text, recheck boolean DEFAULT true) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET jit TO 'off'
     AS $$
 declare
   imp app_public.customer_imports;
@@ -7328,7 +7329,7 @@ begin
             v.postal_code, v.country, null
      from app_private.customer_import_values(r.cells, imp.mapping, tenant_country) as v)
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id
-    and r.state in ('read', 'new', 'duplicate', 'file_duplicate', 'invalid');
+    and (r.state = 'read' or (recheck and r.state in ('new', 'duplicate', 'file_duplicate', 'invalid')));
 
   with firsts as (
     select r.row_no,
@@ -9475,7 +9476,8 @@ begin
   where i.tenant_id = finish_customer_import_parse.tenant_id and i.id = finish_customer_import_parse.import_id
     and i.status = 'parsing';
   if found then
-    perform app_private.classify_customer_import(tenant_id, import_id);
+    -- the rows were checked as they were staged, with this mapping
+    perform app_private.classify_customer_import(tenant_id, import_id, recheck => false);
   end if;
 end;
 $$;
@@ -10499,15 +10501,19 @@ $$;
 CREATE FUNCTION app_private.match_existing_customers(tenant_id text, import_id text, from_row integer, to_row integer) RETURNS void
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET enable_bitmapscan TO 'off'
     AS $$
   update app_public.customer_import_rows r set
     state = case when e.id <> p.id then 'invalid' else 'duplicate' end,
     reason = case when e.id <> p.id then format('The email belongs to customer %s and the phone number to customer %s.',
                                                 e.customer_number, p.customer_number) end,
     customer_id = case when e.id <> p.id then null else coalesce(e.id, p.id) end
+  -- Lookups per row (lateral), each by its unique key (tenant_id, email / phone).
   from app_public.customer_import_rows x
-  left join app_public.customers e on e.tenant_id = x.tenant_id and e.email = x.email and e.status <> 'merged'
-  left join app_public.customers p on p.tenant_id = x.tenant_id and p.phone = x.phone and p.status <> 'merged'
+  left join lateral (select c.id, c.customer_number from app_public.customers c
+                     where c.tenant_id = x.tenant_id and c.email = x.email and c.status <> 'merged') e on true
+  left join lateral (select c.id, c.customer_number from app_public.customers c
+                     where c.tenant_id = x.tenant_id and c.phone = x.phone and c.status <> 'merged') p on true
   where x.tenant_id = match_existing_customers.tenant_id and x.import_id = match_existing_customers.import_id
     and x.state = 'new' and (e.id is not null or p.id is not null)
     and x.row_no between coalesce(from_row, 0) and coalesce(to_row, 2147483647)
@@ -11200,6 +11206,21 @@ $$;
 --
 
 COMMENT ON FUNCTION app_private.plans_for_stripe() IS 'Every plan with its price, lookup key and Stripe price id (worker).';
+
+--
+-- Name: prepare_customer_import_copy(); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.prepare_customer_import_copy() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET client_min_messages TO 'warning'
+    AS $$
+begin
+  create temp table if not exists customer_import_copied (row_no int not null, cells jsonb not null);
+  delete from pg_temp.customer_import_copied;
+end;
+$$;
 
 --
 -- Name: price_lines(text, jsonb, integer, integer, boolean, integer); Type: FUNCTION; Schema: app_private; Owner: -
@@ -12677,6 +12698,23 @@ CREATE FUNCTION app_private.seed_tenant_roles(tenant text) RETURNS void
 $$;
 
 --
+-- Name: set_customer_import_header(text, text, text[]); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.set_customer_import_header(tenant_id text, import_id text, header text[]) RETURNS boolean
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  with changed as (
+    update app_public.customer_imports i set
+      header = set_customer_import_header.header,
+      mapping = app_hidden.customer_import_proposed_mapping(set_customer_import_header.header)
+    where i.tenant_id = set_customer_import_header.tenant_id and i.id = set_customer_import_header.import_id and i.status = 'parsing'
+    returning 1)
+  select exists (select 1 from changed);
+$$;
+
+--
 -- Name: set_customer_status(text, text, text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -12714,6 +12752,46 @@ end;
 $$;
 
 --
+-- Name: stage_customer_import_copied(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.stage_customer_import_copied(tenant_id text, import_id text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+declare
+  imp_mapping text[];
+  tenant_country text;
+  n int;
+begin
+  select i.mapping, t.default_country into imp_mapping, tenant_country
+  from app_public.customer_imports i join app_public.tenants t on t.id = i.tenant_id
+  where i.tenant_id = stage_customer_import_copied.tenant_id and i.id = stage_customer_import_copied.import_id;
+  if imp_mapping is null then
+    insert into app_public.customer_import_rows (tenant_id, import_id, row_no, cells)
+    select stage_customer_import_copied.tenant_id, stage_customer_import_copied.import_id, c.row_no,
+           array(select jsonb_array_elements_text(c.cells))
+    from pg_temp.customer_import_copied c;
+  else
+    insert into app_public.customer_import_rows (tenant_id, import_id, row_no, cells, state, reason, email, phone, first_name,
+      last_name, tags, note, about, company, email_consent, sms_consent, address_line1, address_line2, city, region,
+      postal_code, country)
+    select stage_customer_import_copied.tenant_id, stage_customer_import_copied.import_id, r.row_no, r.cells,
+           v.state, v.reason, v.email, v.phone, v.first_name, v.last_name, v.tags, v.note, v.about, v.company,
+           v.email_consent, v.sms_consent, v.address_line1, v.address_line2, v.city, v.region, v.postal_code, v.country
+    from (select c.row_no, array(select jsonb_array_elements_text(c.cells)) as cells from pg_temp.customer_import_copied c offset 0) r
+    cross join lateral app_private.customer_import_values(r.cells, imp_mapping, tenant_country) v;
+  end if;
+  get diagnostics n = row_count;
+  delete from pg_temp.customer_import_copied;
+  update app_public.customer_imports i set rows_read = i.rows_read + n
+  where i.tenant_id = stage_customer_import_copied.tenant_id and i.id = stage_customer_import_copied.import_id and i.status = 'parsing';
+  return found;
+end;
+$$;
+
+--
 -- Name: stage_customer_import_rows(text, text, integer, jsonb); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -12722,13 +12800,10 @@ CREATE FUNCTION app_private.stage_customer_import_rows(tenant_id text, import_id
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 begin
-  insert into app_public.customer_import_rows (tenant_id, import_id, row_no, cells)
-  select stage_customer_import_rows.tenant_id, stage_customer_import_rows.import_id, first_row_no + (r.n - 1)::int,
-         array(select jsonb_array_elements_text(r.cells))
-  from jsonb_array_elements(rows) with ordinality as r(cells, n);
-  update app_public.customer_imports i set rows_read = i.rows_read + jsonb_array_length(rows)
-  where i.tenant_id = stage_customer_import_rows.tenant_id and i.id = stage_customer_import_rows.import_id and i.status = 'parsing';
-  return found;
+  perform app_private.prepare_customer_import_copy();
+  insert into pg_temp.customer_import_copied (row_no, cells)
+  select first_row_no + (r.n - 1)::int, r.cells from jsonb_array_elements(rows) with ordinality as r(cells, n);
+  return app_private.stage_customer_import_copied(tenant_id, import_id);
 end;
 $$;
 
@@ -14898,12 +14973,26 @@ begin
     allowed = excluded.allowed, source = excluded.source, recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
   where x.allowed is distinct from excluded.allowed;
 
+  -- The addresses of the customers just created: their lines were checked with the file
+  -- (checked_address, the trigger's own rule, at the preview), and each customer is live and
+  -- has no address yet, so the address trigger's row-by-row lookups are skipped for this one
+  -- statement (app.addresses_checked, see customers/410-notes-and-addresses.sql).
+  perform set_config('app.addresses_checked', 'on', true);
+  insert into app_public.customer_addresses (tenant_id, customer_id, type, line1, line2, city, region, postal_code, country, is_default)
+  select r.tenant_id, r.customer_id, 'home', r.address_line1, r.address_line2, r.city, r.region, r.postal_code, r.country, true
+  from app_public.customer_import_rows r
+  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
+    and r.state = 'created' and r.address_line1 is not null
+  order by r.row_no;
+  perform set_config('app.addresses_checked', '', true);
+
+  -- Those of existing customers, through the trigger.
   insert into app_public.customer_addresses (tenant_id, customer_id, type, line1, line2, city, region, postal_code, country, is_default)
   select r.tenant_id, r.customer_id, 'home', r.address_line1, r.address_line2, r.city, r.region, r.postal_code, r.country,
          not exists (select 1 from app_public.customer_addresses a where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id and a.is_default)
   from app_public.customer_import_rows r
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
-    and r.state in ('created', 'duplicate') and r.address_line1 is not null
+    and r.state = 'duplicate' and r.address_line1 is not null
     -- the same address is not added twice (a file imported again, or a duplicate that has it)
     and not exists (select 1 from app_public.customer_addresses a
                     where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id
@@ -26991,7 +27080,7 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items
 -- Name: customer_addresses _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN ((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
 
 --
 -- Name: customer_contacts _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
@@ -27069,7 +27158,7 @@ CREATE TRIGGER _055_coordinates BEFORE INSERT OR UPDATE ON app_public.locations 
 -- Name: customer_addresses _055_delivery; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
+CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN ((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
 
 --
 -- Name: customers _060_erase_company_data; Type: TRIGGER; Schema: app_public; Owner: -
@@ -35353,10 +35442,10 @@ REVOKE ALL ON FUNCTION app_private.check_statement_range(from_date date, until_d
 REVOKE ALL ON FUNCTION app_private.claim_sms(tenant text, message_id text) FROM PUBLIC;
 
 --
--- Name: FUNCTION classify_customer_import(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
+-- Name: FUNCTION classify_customer_import(tenant_id text, import_id text, recheck boolean); Type: ACL; Schema: app_private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION app_private.classify_customer_import(tenant_id text, import_id text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.classify_customer_import(tenant_id text, import_id text, recheck boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION commit_customer_import_batch(tenant_id text, import_id text, size integer); Type: ACL; Schema: app_private; Owner: -
@@ -36097,6 +36186,12 @@ REVOKE ALL ON FUNCTION app_private.plan_for_stripe_price(price jsonb) FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.plans_for_stripe() FROM PUBLIC;
 
 --
+-- Name: FUNCTION prepare_customer_import_copy(); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.prepare_customer_import_copy() FROM PUBLIC;
+
+--
 -- Name: FUNCTION price_lines(tenant_id text, lines jsonb, order_discount integer, tax_rate_bps integer, tax_inclusive boolean, tier_bps integer); Type: ACL; Schema: app_private; Owner: -
 --
 
@@ -36373,10 +36468,22 @@ REVOKE ALL ON FUNCTION app_private.seed_tenant_customer_types(tenant text) FROM 
 REVOKE ALL ON FUNCTION app_private.seed_tenant_roles(tenant text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION set_customer_import_header(tenant_id text, import_id text, header text[]); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.set_customer_import_header(tenant_id text, import_id text, header text[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION set_customer_status(tenant_id text, customer_id text, new_status text); Type: ACL; Schema: app_private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION app_private.set_customer_status(tenant_id text, customer_id text, new_status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stage_customer_import_copied(tenant_id text, import_id text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.stage_customer_import_copied(tenant_id text, import_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION stage_customer_import_rows(tenant_id text, import_id text, first_row_no integer, rows jsonb); Type: ACL; Schema: app_private; Owner: -

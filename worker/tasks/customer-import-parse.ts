@@ -1,19 +1,23 @@
 // Reads an uploaded customer file (SQL: migrations/fixtures/customers/485-import.sql) and stages its
 // rows: the stored chunks are decoded one at a time (worker/csv-text.ts decides the encoding),
-// parsed by csv-parse as a stream, and written in batches with the progress, so memory stays flat
-// however large the file. A file that is not valid UTF-8 (and has no byte order mark) is read
-// again as Windows-1252. A file that cannot be read as CSV fails the import with BADCS and a
-// sentence for the member; nothing of it reaches customers. Running it again starts over.
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+// parsed by csv-parse as a stream, and streamed by COPY into the session's copy table, staged
+// (and checked) every few thousand rows with the progress: no record is held once written, so
+// memory stays flat however large the file. A file that is not valid UTF-8 (and has no byte
+// order mark) is read again as Windows-1252. A file that cannot be read as CSV fails the import
+// with BADCS and a sentence for the member; nothing of it reaches customers. Running it again
+// starts over.
+import { once } from "node:events";
+import { Readable, type Writable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
 import { parse, CsvError } from "csv-parse";
+import { from as copyFrom } from "pg-copy-streams";
 import type { JobHelpers } from "graphile-worker";
 import { sniffDelimiter, sniffEncoding, SNIFF_BYTES, type CsvEncoding } from "../csv-text.ts";
 import { assertIdFields } from "./payload.ts";
 import type { LoggedTask } from "./run-log.ts";
 
-/** Rows per staging statement (CUSTOMER_IMPORT_STAGE_ROWS overrides, for tests). */
-const stageRows = () => Number(process.env.CUSTOMER_IMPORT_STAGE_ROWS) || 2000;
+/** Rows per COPY and staging statement (CUSTOMER_IMPORT_STAGE_ROWS overrides, for tests). */
+const stageRows = () => Number(process.env.CUSTOMER_IMPORT_STAGE_ROWS) || 5000;
 /** csv-parse's limit on one record: a file of one endless quoted cell is refused, not buffered. */
 const MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -102,20 +106,36 @@ async function parseOnce(
     const head: string[] = [];
     let header: string[] | null = null;
     let rowNo = 1; // the header is row 1, as a spreadsheet numbers it
-    let batch: string[][] = [];
-    let batchFirst = 2;
     let rows = 0;
     let delimiter: "," | ";" | "\t" = ",";
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const { rows: ok } = await client.query<{ ok: boolean }>(
-        "select app_private.stage_customer_import_rows($1, $2, $3, $4::jsonb) as ok",
-        [job.tenantId, job.importId, batchFirst, JSON.stringify(batch)],
-      );
-      if (!ok[0].ok) throw new Cancelled();
-      rows += batch.length;
-      batch = [];
+    // The COPY of the current batch, opened at its first record; a batch is staged when closed.
+    let copy: { stream: Writable; rows: number; error: Error | null } | null = null;
+    const write = async (n: number, record: string[]) => {
+      if (!copy) {
+        const stream = client.query(copyFrom("copy pg_temp.customer_import_copied (row_no, cells) from stdin with (format csv)"));
+        const opened: { stream: Writable; rows: number; error: Error | null } = { stream, rows: 0, error: null };
+        stream.on("error", (err: Error) => (opened.error = err)); // thrown by the next write or flush
+        copy = opened;
+      }
+      if (copy.error) throw copy.error;
+      // One CSV line: the row number and the cells as a JSON array, quoted.
+      if (!copy.stream.write(`${n},"${JSON.stringify(record).replaceAll('"', '""')}"\n`)) await once(copy.stream, "drain");
+      if (++copy.rows >= stageRows()) await flush();
     };
+    const flush = async () => {
+      if (!copy) return;
+      const done = copy;
+      copy = null;
+      done.stream.end();
+      await finished(done.stream);
+      const { rows: ok } = await client.query<{ ok: boolean }>("select app_private.stage_customer_import_copied($1, $2) as ok", [
+        job.tenantId,
+        job.importId,
+      ]);
+      if (!ok[0].ok) throw new Cancelled();
+      rows += done.rows;
+    };
+    await client.query("select app_private.prepare_customer_import_copy()");
     try {
       let headText = "";
       for (;;) {
@@ -139,18 +159,27 @@ async function parseOnce(
         if (header === null) {
           if (record.every((cell) => cell.trim() === "")) throw new UnreadableFile("The first line of the file must name its columns.");
           header = record.map((cell) => cell.trim());
+          // The mapping proposed for it, so that each row is checked as it is staged.
+          const { rows: set } = await client.query<{ ok: boolean }>("select app_private.set_customer_import_header($1, $2, $3) as ok", [
+            job.tenantId,
+            job.importId,
+            header,
+          ]);
+          if (!set[0].ok) throw new Cancelled();
           continue;
         }
         rowNo++;
         if (record.every((cell) => cell.trim() === "")) continue; // a blank row (spreadsheets leave some at the end)
-        // Rows are staged with their own numbers; a gap (blank rows skipped) starts a new batch.
-        if (batch.length > 0 && batchFirst + batch.length !== rowNo) await flush();
-        if (batch.length === 0) batchFirst = rowNo;
-        batch.push(record);
-        if (batch.length >= stageRows()) await flush();
+        await write(rowNo, record);
       }
       await flush();
     } catch (err) {
+      // A COPY left open by an error ends with it (the next prepare empties the session's copy table).
+      const open = copy as { stream: Writable } | null;
+      if (open) {
+        open.stream.destroy();
+        await finished(open.stream).catch(() => {});
+      }
       if (err instanceof NotUtf8 && guessed) return "not utf-8";
       if (err instanceof Cancelled) return null;
       // csv-parse counts the records it read: the one it could not read is the next row.
