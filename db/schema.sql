@@ -27080,7 +27080,7 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items
 -- Name: customer_addresses _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN ((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN (((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'bo_owner'::name))) EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
 
 --
 -- Name: customer_contacts _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
@@ -27158,7 +27158,7 @@ CREATE TRIGGER _055_coordinates BEFORE INSERT OR UPDATE ON app_public.locations 
 -- Name: customer_addresses _055_delivery; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN ((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
+CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN (((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'bo_owner'::name))) EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
 
 --
 -- Name: customers _060_erase_company_data; Type: TRIGGER; Schema: app_public; Owner: -
