@@ -5,7 +5,11 @@
 // over HTTP to the real server with the owner's session cookie. Latency one request at a time;
 // requests per second at 8 connections; and the same at 8 connections reading the same rows
 // directly with pg as the API role, so the ratio is what the API layer costs.
+// The server runs in the bench's own process (its event loop shared with the HTTP clients);
+// BENCH_API_PROCESS=1 runs it in a process of its own, as in production (bench/api-process.ts),
+// and BENCH_API_CPU_PROF=dir then also writes that process's CPU profile.
 import { fmt, type BenchCase } from "../context.ts";
+import { startApiProcess } from "../api-process.ts";
 import { benchData, sequential, startApi, visitorClient } from "../data.ts";
 import { load, percentile } from "../stats.ts";
 
@@ -54,7 +58,8 @@ export const api: BenchCase = {
       await Promise.all(direct.map((c) => c.end()));
     }
 
-    const server = await startApi(data);
+    const ownProcess = process.env.BENCH_API_PROCESS === "1" || !!process.env.BENCH_API_CPU_PROF;
+    const server = ownProcess ? await startApiProcess(data) : await startApi(data);
     try {
       const first = (await server.graphql(CUSTOMERS_QUERY, VARIABLES)) as {
         customerRows: { nodes: { rowId: string }[] };

@@ -2,7 +2,7 @@
 // Shared by the server, the SDL printer and the tests.
 import type {} from "postgraphile";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import { makePgService, type PgSubscriber } from "postgraphile/adaptors/pg";
+import { createWithPgClient, makePgService, type PgSubscriber } from "postgraphile/adaptors/pg";
 import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
@@ -12,6 +12,7 @@ import { roles } from "../../db/config.ts";
 import { maskError, NOTHING_CHANGED } from "./errors.ts";
 import { QUERY_LIMITS, QueryLimitsPlugin } from "./limits.ts";
 import { LiveUpdatesPlugin } from "./live.ts";
+import { makeOneTripWithPgClient } from "./pg-one-trip.ts";
 import { readSessionId } from "./session.ts";
 
 export const apiSchemas = ["app_public", "reporting"];
@@ -137,6 +138,21 @@ const AggregatesOnReadModelsPlugin: GraphileConfig.Plugin = {
 };
 
 /**
+ * Requests reach PostgreSQL through pg-one-trip.ts (settings and statement in one round trip);
+ * the superuser variant (introspection tooling) stays the adaptor's own.
+ */
+function oneTripPgService(service: GraphileConfig.PgServiceConfiguration, pool: pg.Pool): GraphileConfig.PgServiceConfiguration {
+  return {
+    ...service,
+    adaptor: {
+      ...service.adaptor,
+      createWithPgClient: (settings: any, variant?: string | null) =>
+        variant === "SUPERUSER" ? createWithPgClient(settings, variant) : makeOneTripWithPgClient(pool),
+    },
+  } as GraphileConfig.PgServiceConfiguration;
+}
+
+/**
  * `pool` connects as the authenticator; the caller owns it and ends it, and the subscriber of
  * live updates (which holds one of its connections to LISTEN; none, no subscriptions).
  */
@@ -149,7 +165,7 @@ export function makePreset(opts: { pool: pg.Pool; development: boolean; pgSubscr
       PostGraphileConnectionFilterPreset,
     ],
     plugins: [CustomersDefaultOrderPlugin, NothingChangedPlugin, QueryLimitsPlugin, AggregatesOnReadModelsPlugin, LiveUpdatesPlugin],
-    pgServices: [makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: !!opts.pgSubscriber, pgSubscriber: opts.pgSubscriber })],
+    pgServices: [oneTripPgService(makePgService({ pool: opts.pool, schemas: apiSchemas, pubsub: !!opts.pgSubscriber, pgSubscriber: opts.pgSubscriber }), opts.pool)],
     schema: {
       // Only filter operators that use indexes well; no free-form regex filters.
       connectionFilterAllowedOperators: [
