@@ -33,10 +33,11 @@
 // passing step. The reference is a sale and a page sent one at a time with nothing else from this
 // bench (what the machine gives one request now). Where autovacuum is off (the development
 // cluster), a VACUUM every 5 s of the tables sales churn stands in for it.
+import { execSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import type { ChildProcess } from "node:child_process";
 import type pg from "pg";
 import Stripe from "stripe";
 import { createApp } from "../../web/server/app.ts";
@@ -258,6 +259,19 @@ function schedule(shops: Shop[], ms: number, seed: number): Arrival[] {
   return out.sort((a, b) => a.at - b.at);
 }
 
+const TICKS = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3 (state) on
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS; // utime, stime: fields 14, 15
+  } catch {
+    return 0;
+  }
+}
+
 /** A p95 for the log and the table: "—" without samples, "∞" when one never answered. */
 const latency = (ms: number) => (Number.isNaN(ms) ? "—" : ms === Infinity ? "∞" : fmt(ms, "ms"));
 
@@ -397,7 +411,8 @@ class Client {
       while (i < arrivals.length && arrivals[i].at <= now) fire(arrivals[i++]);
       if (i < arrivals.length) await sleep(Math.min(5, Math.max(0, arrivals[i].at - (performance.now() - t0))));
     }
-    // What has not answered after the drain counts as a miss (Infinity).
+    // Every request answers before the next step starts (its latency counted as late as it is);
+    // one still unanswered after the drain counts as infinitely slow.
     await Promise.race([Promise.all(pending), sleep(drainMs)]);
     return outcomes;
   }
@@ -435,10 +450,14 @@ interface Step {
   sent_per_s: number;
   /** The sale's two requests on their own, warm-up included. */
   parts_p95_ms?: { placeOrder: number; recordTender: number };
-  server_cpu_share: number;
+  /**
+   * CPU the step cost (ms of CPU per second of the step): this process (server and load
+   * generator), the worker and the database's backends, and that per shop.
+   */
+  cpu?: { node: number; worker: number; postgres: number; per_shop: number };
 }
 
-function summarize(shops: number, outcomes: Outcome[], windowStart: number, windowMs: number, cpuShare: number): Step {
+function summarize(shops: number, outcomes: Outcome[], windowStart: number, windowMs: number): Step {
   const measured = outcomes.filter((o) => o.at >= windowStart);
   const sorted = (kind: Kind, page?: PageKind) =>
     measured
@@ -464,7 +483,6 @@ function summarize(shops: number, outcomes: Outcome[], windowStart: number, wind
     webhook: { n: webhook.length, p95_ms: percentile(webhook, 95) },
     failed: measured.filter((o) => o.ms === Infinity).length,
     sent_per_s: measured.length / (windowMs / 1000),
-    server_cpu_share: cpuShare,
   };
 }
 
@@ -554,6 +572,11 @@ export const capacity: BenchCase = {
         `alone: a sale ${latency(single.sale_ms)} (placeOrder ${latency(single.place_order_ms)}, recordTender ${latency(single.record_tender_ms)}), a page ${latency(single.page_ms)} (medians)`,
       );
 
+      // CPU time of each backend of this database (the server's pool, the worker's, housekeeping).
+      const backendsCpu = async () => {
+        const { rows } = await root.query("select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [db.name]);
+        return new Map(rows.map((r) => [r.pid as number, cpuMs(r.pid)]));
+      };
       const steps: Step[] = [];
       let seed = 1;
       const step = async (n: number) => {
@@ -561,20 +584,27 @@ export const capacity: BenchCase = {
         const active = shops.slice(0, n);
         client.errors = 0;
         client.parts = { placeOrder: [], recordTender: [] };
-        const cpu0 = process.cpuUsage();
+        const cpu0 = { node: process.cpuUsage(), worker: cpuMs(worker!.pid!), postgres: await backendsCpu() };
         const t = performance.now();
         // A window long enough for MIN_SALES sales at this count (few shops sell rarely), within 3×.
         const salesPerS = (n * LOCATIONS.length) / SALE_EVERY_S;
         const ms = Math.min(3 * windowMs, Math.max(windowMs, (MIN_SALES / salesPerS) * 1000));
-        const outcomes = await client.run(schedule(active, warmMs + ms, 1000 + seed++), seed++, 10_000);
-        const cpu = process.cpuUsage(cpu0);
-        const s = summarize(n, outcomes, warmMs, ms, (cpu.user + cpu.system) / 1000 / (performance.now() - t));
+        const outcomes = await client.run(schedule(active, warmMs + ms, 1000 + seed++), seed++, 60_000);
+        const seconds = (performance.now() - t) / 1000;
+        const nodeCpu = process.cpuUsage(cpu0.node);
+        const pgNow = await backendsCpu();
+        // A backend that started during the step counts whole; one that ended is missed (the
+        // server's pool and the worker keep theirs).
+        const pgMs = [...pgNow].reduce((sum, [pid, ms]) => sum + ms - (cpu0.postgres.get(pid) ?? 0), 0);
+        const s = summarize(n, outcomes, warmMs, ms);
+        const cpu = { node: (nodeCpu.user + nodeCpu.system) / 1000 / seconds, worker: (cpuMs(worker!.pid!) - cpu0.worker) / seconds, postgres: pgMs / seconds };
+        s.cpu = { ...cpu, per_shop: (cpu.node + cpu.worker + cpu.postgres) / n };
         const p95 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 95);
         s.parts_p95_ms = { placeOrder: p95(client.parts.placeOrder), recordTender: p95(client.parts.recordTender) };
         steps.push(s);
         ctx.log(
           `${n} shops: sale p95 ${latency(s.sale.p95_ms)} (${s.sale.n}), page p95 ${latency(s.page.p95_ms)} (${s.page.n}), ` +
-            `webhook p95 ${latency(s.webhook.p95_ms)}, ${s.failed} failed, ${s.sent_per_s.toFixed(1)} arrivals/s, node ${(s.server_cpu_share * 100).toFixed(0)}% of a core: ${s.pass ? "pass" : "MISS"}`,
+            `webhook p95 ${latency(s.webhook.p95_ms)}, ${s.failed} failed, ${s.sent_per_s.toFixed(1)} arrivals/s, CPU ${s.cpu.per_shop.toFixed(1)} ms/s a shop: ${s.pass ? "pass" : "MISS"}`,
         );
         return s;
       };
@@ -641,6 +671,27 @@ export const capacity: BenchCase = {
         reference:
           (miss ? `${miss.shops} shops miss: sale ${latency(miss.sale.p95_ms)}, page ${latency(miss.page.p95_ms)}` : `no miss up to ${ceiling}`) +
           `; alone: sale ${latency(single.sale_ms)}, page ${latency(single.page_ms)}`,
+        ratio: "—",
+      });
+      // What the latency figure cannot show on a loaded machine: the CPU a shop costs (the slope
+      // of the steps' CPU over their shops, least squares: what one more shop adds beyond the fixed
+      // cost of an idle server, worker and housekeeping), and so how many shops the cores would
+      // carry if they did nothing else — an upper bound: at full CPU, latency grows without end.
+      const xs = steps.map((x) => x.shops);
+      const ys = steps.map((x) => x.cpu!.per_shop * x.shops);
+      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const slope = sxx > 0 ? xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx : my / mx;
+      const fixed = Math.max(0, my - slope * mx);
+      const shopsAtFullCpu = (cores * 1000 - fixed) / slope;
+      const widest = steps.reduce((a, b) => (b.shops > a.shops ? b : a));
+      ctx.record("cpu_bound", { cpu_ms_per_s_per_shop: slope, fixed_cpu_ms_per_s: fixed, shops_per_core_at_full_cpu: shopsAtFullCpu / cores, widest_step: widest.cpu });
+      ctx.row({
+        figure: "12. Capacity: CPU a shop costs (server, load generator, worker, PostgreSQL)",
+        value: `${fmt(slope, "ms")} CPU a second (+ ${fmt(fixed, "ms/s")} fixed) = at most ${fmt(shopsAtFullCpu / cores, "shops/core")} at full CPU`,
+        target: "—",
+        reference: `${widest.shops} shops: node ${fmt(widest.cpu!.node, "ms/s")}, worker ${fmt(widest.cpu!.worker, "ms/s")}, PostgreSQL ${fmt(widest.cpu!.postgres, "ms/s")}`,
         ratio: "—",
       });
     } finally {
