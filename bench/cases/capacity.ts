@@ -33,6 +33,9 @@
 // passing step. The reference is a sale and a page sent one at a time with nothing else from this
 // bench (what the machine gives one request now). Where autovacuum is off (the development
 // cluster), a VACUUM every 5 s of the tables sales churn stands in for it.
+// A second row gives what a loaded machine hides: the CPU one more shop costs (this process, the
+// worker and the database's backends, read from /proc; the slope over the steps) and the shops a
+// core would carry at full CPU, an upper bound on the latency figure.
 import { execSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -647,6 +650,22 @@ export const capacity: BenchCase = {
         else miss = s;
       }
       if (cut) ctx.log("search cut short by its time budget");
+
+      // The worker's side: every webhook stored is applied, and what the sales queued is folded.
+      let worked: Record<string, number> = {};
+      for (let i = 0; i < 300; i++) {
+        worked = (
+          await root.query(
+            `select (select count(*)::int from app_private.stripe_events) as stripe_events,
+                    (select count(*)::int from app_private.stripe_events where status = 'applied') as applied,
+                    (select count(*)::int from app_private.reporting_queue) as fold_queued`,
+          )
+        ).rows[0];
+        if (worked.applied === worked.stripe_events) break;
+        await sleep(100);
+      }
+      ctx.record("worker", worked);
+      if (worked.applied !== worked.stripe_events) ctx.log(`webhooks not all applied by the worker: ${JSON.stringify(worked)}`);
 
       const cores = os.cpus().length;
       const shopsServed = pass?.shops ?? 0;
