@@ -2,6 +2,7 @@
 // their figures against it (ctx.shared: select_tps, insert_tps).
 import type { BenchCase } from "../context.ts";
 import { api } from "./api.ts";
+import { capacity } from "./capacity.ts";
 import { ceiling } from "./ceiling.ts";
 import { dashboard } from "./dashboard.ts";
 import { exportCsv } from "./export.ts";
@@ -13,4 +14,4 @@ import { search } from "./search.ts";
 import { sms } from "./sms.ts";
 import { webhooks } from "./webhooks.ts";
 
-export const cases: BenchCase[] = [ceiling, search, dashboard, rebuild, api, ingestion, exportCsv, webhooks, firstPage, customerImport, sms];
+export const cases: BenchCase[] = [ceiling, search, dashboard, rebuild, api, ingestion, exportCsv, webhooks, firstPage, customerImport, sms, capacity];
