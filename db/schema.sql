@@ -21768,7 +21768,8 @@ begin
   select tenant, f.location_id, f.business_date, sum(f.order_count), sum(f.gross_sales), sum(f.discount_total), sum(f.tax_total),
          sum(f.net_sales), sum(f.tender_cash), sum(f.tender_card), sum(f.refund_count), sum(f.refund_total)
   from reporting_rebuild_daily f
-  group by f.location_id, f.business_date;
+  group by f.location_id, f.business_date
+  order by f.location_id, f.business_date;
 
   analyze reporting_rebuild_items (location_id, business_date, catalog_item_id);
   -- The name is the fold's: that of the latest sale (highest name_seq), the smallest among equals.
@@ -21780,7 +21781,10 @@ begin
          substr(min(lpad((9223372036854775807 - f.name_seq)::text, 19, '0') || f.catalog_item_name), 20), max(f.name_seq),
          sum(f.quantity_sold), sum(f.gross_revenue), sum(f.net_revenue)
   from reporting_rebuild_items f
-  group by f.location_id, f.business_date, f.catalog_item_id;
+  group by f.location_id, f.business_date, f.catalog_item_id
+  -- In key order, so that the index entries go in next to each other (hashed groups come out in
+  -- no order: every insert would land on another leaf page).
+  order by f.location_id, f.business_date, f.catalog_item_id;
 
   analyze reporting_rebuild_customer_events;
 
@@ -21829,6 +21833,7 @@ begin
     left join (select x.order_id, sum(x.total) as total from reporting_rebuild_customer_events x
                where x.type = 'order.refunded.v1' group by x.order_id) r on r.order_id = e.order_id
     where e.type = 'order.placed.v1' and e.customer_id is not null
+    order by e.order_id
     returning customer_id, total, is_voided, placed_at
   ), spent as (
     select v.customer_id, count(*) filter (where not v.is_voided) as visits, coalesce(sum(v.total) filter (where not v.is_voided), 0) as spend,
@@ -21845,7 +21850,8 @@ begin
         union select s.customer_id from spent s) k
   left join names n on n.customer_id = k.customer_id
   left join reporting_rebuild_merged m on m.customer_id = k.customer_id
-  left join spent s on s.customer_id = k.customer_id;
+  left join spent s on s.customer_id = k.customer_id
+  order by k.customer_id;
 
   return seen;
 end;
