@@ -294,3 +294,35 @@ it("rebuild is for the owner only", async () => {
   const shop = await openReportingShop(db);
   await expect(shop.owner.query("select reporting.rebuild($1)", [shop.tenantId])).rejects.toMatchObject({ code: "42501" });
 });
+
+it("rebuild corrects item rows that drifted: a wrong figure, a wrong name, a row too many, a row missing", async () => {
+  const shop = await openReportingShop(db, { items: [{ sku: "TEA", price: 300 }, { sku: "BUN", price: 250 }] });
+  const yesterday = new Date(Date.now() - 86400_000).toISOString();
+  // Past sales (placedAt): sales at once, on two days.
+  const sell = (item: string, quantity: number, at: string) =>
+    shop.owner.query("select app_public.place_order($1, $2::jsonb, null, 0, $3)", [
+      shop.locationId, JSON.stringify([{ catalog_item_id: item, quantity }]), at,
+    ]);
+  const now = new Date(Date.now() - 60_000).toISOString();
+  await sell(shop.item.TEA, 2, now);
+  await sell(shop.item.BUN, 1, now);
+  await sell(shop.item.TEA, 3, yesterday);
+  const expected = await readModels(db, shop.tenantId);
+  expect(expected.items).toHaveLength(3);
+
+  await db.owner.query(
+    "update reporting.rm_item_sales set quantity_sold = quantity_sold + 5, catalog_item_name = 'Wrong' where tenant_id = $1 and catalog_item_id = $2 and business_date = (select max(business_date) from reporting.rm_item_sales where tenant_id = $1)",
+    [shop.tenantId, shop.item.TEA],
+  );
+  await db.owner.query("delete from reporting.rm_item_sales where tenant_id = $1 and catalog_item_id = $2", [shop.tenantId, shop.item.BUN]);
+  await db.owner.query(
+    `insert into reporting.rm_item_sales (tenant_id, location_id, business_date, catalog_item_id, catalog_item_name, name_seq, quantity_sold, gross_revenue, net_revenue)
+     select tenant_id, location_id, business_date - 30, catalog_item_id, catalog_item_name, name_seq, 1, 1, 1
+     from reporting.rm_item_sales where tenant_id = $1 limit 1`,
+    [shop.tenantId],
+  );
+  expect((await readModels(db, shop.tenantId)).items).not.toEqual(expected.items);
+
+  await db.owner.query("select reporting.rebuild($1)", [shop.tenantId]);
+  expect(await readModels(db, shop.tenantId)).toEqual(expected);
+});
