@@ -68,8 +68,10 @@ async function parseOnce(
   const info = started.rows[0]?.info;
   if (!info) return null; // cancelled, or read already
   return helpers.withPgClient(async (client) => {
+    // On another connection than `client`: a chunk is fetched while the batch's COPY is open on it,
+    // and a connection runs one statement at a time (the fetch would wait for a COPY that waits for it).
     const chunk = async (n: number): Promise<Buffer> => {
-      const { rows } = await client.query<{ data: Buffer }>(
+      const { rows } = await helpers.query<{ data: Buffer }>(
         "select data from app_private.customer_import_chunks where tenant_id = $1 and import_id = $2 and chunk_no = $3",
         [job.tenantId, job.importId, n],
       );

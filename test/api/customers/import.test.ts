@@ -365,6 +365,16 @@ describe("retention", () => {
   });
 });
 
+describe("a file of several stored chunks", () => {
+  it("reads every row when a chunk ends while a batch is being staged (long rows, 2.3 MB)", async () => {
+    // 1 KB rows: about a thousand a stored chunk (1 MB), fewer than a staged batch holds.
+    const lines = ["Email,First Name,Note"];
+    for (let i = 1; i <= 2300; i++) lines.push(`long${i}@example.com,Long ${i},${"x".repeat(980)}`);
+    const imp = await uploaded(asManager, "long-rows.csv", lines.join("\n"));
+    expect(imp).toMatchObject({ rowsRead: 2300, errorCode: null });
+  });
+});
+
 describe("a worker killed mid-commit", () => {
   it("resumes at the first row not committed: every customer once, counts exact", async () => {
     const lines = ["Email,First Name"];
