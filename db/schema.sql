@@ -2153,7 +2153,7 @@ declare
 begin
   -- The module from the tenant's plan (as has_module reads it, without looking the session up
   -- twice more); assert_module raises NOMOD with the plan's name.
-  if not coalesce('reporting' = any((app_private.tenant_plan(tenant)).modules), false) then
+  if not app_private.tenant_has_module(tenant, 'reporting') then
     perform app_hidden.assert_module('reporting');
   end if;
   return tenant;
@@ -13513,6 +13513,23 @@ CREATE FUNCTION app_private.tenant_currency(tenant_id text) RETURNS app_public.c
 $$;
 
 --
+-- Name: tenant_has_module(text, text); Type: FUNCTION; Schema: app_private; Owner: -
+--
+
+CREATE FUNCTION app_private.tenant_has_module(tenant text, module text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+  select coalesce(module = any((app_private.tenant_plan(tenant)).modules), false);
+$$;
+
+--
+-- Name: FUNCTION tenant_has_module(tenant text, module text); Type: COMMENT; Schema: app_private; Owner: -
+--
+
+COMMENT ON FUNCTION app_private.tenant_has_module(tenant text, module text) IS 'Whether the plan of the tenant includes the module (has_module for a tenant already known, without looking the session up again).';
+
+--
 -- Name: tenant_plan(text); Type: FUNCTION; Schema: app_private; Owner: -
 --
 
@@ -21767,7 +21784,7 @@ declare
 begin
   -- Low stock is the inventory module's: a plan without it counts none. (The tenant's plan read
   -- directly: app_hidden.has_module would look the session up twice more.)
-  if not coalesce('inventory' = any((app_private.tenant_plan(tenant)).modules), false) then
+  if not app_private.tenant_has_module(tenant, 'inventory') then
     metrics.low_stock_count := 0;
   end if;
   return metrics;
@@ -36741,6 +36758,12 @@ REVOKE ALL ON FUNCTION app_private.tax_id_search_prefix(q text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tenant_currency(tenant_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tenant_has_module(tenant text, module text); Type: ACL; Schema: app_private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app_private.tenant_has_module(tenant text, module text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tenant_plan(tenant text); Type: ACL; Schema: app_private; Owner: -

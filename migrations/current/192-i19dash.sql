@@ -13,6 +13,7 @@ create table if not exists app_private.last_visit_days (
 comment on table app_private.last_visit_days is 'Customers (not merged away) per tenant and UTC day of their last visit, as changes added up (kept by triggers on reporting.rm_customer_activity).';
 create index if not exists last_visit_days_tenant_day_idx on app_private.last_visit_days (tenant_id, visit_day) include (customers);
 
+--!include billing/510-subscriptions.sql
 --!include reporting/615-active-customers.sql
 --!include reporting/630-queries.sql
 
