@@ -1,4 +1,0 @@
--- Issue 19: the rebuild reads a tenant's log once; the sales facts are functions of one event (inlined),
--- so the views, the fold and the rebuild share one arithmetic.
---!include reporting/610-consumers.sql
---!include reporting/620-rebuild.sql
