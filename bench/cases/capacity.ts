@@ -49,6 +49,7 @@ import { fmt, type BenchCase, type BenchContext } from "../context.ts";
 import { benchScale } from "../data.ts";
 import { connect, dropJobsExcept, seeded, sleep, startWorkerProcess, stopWorkerProcess } from "../lib-write.ts";
 import { percentile } from "../stats.ts";
+import { invoicePaid } from "./webhooks.ts";
 
 const LOCATIONS = ["Main store", "Second store"];
 const SALE_EVERY_S = 20; // per location
@@ -344,36 +345,7 @@ class Client {
   async webhook(shop: Shop): Promise<void> {
     const n = ++this.events;
     const created = this.started + n;
-    const body = JSON.stringify({
-      id: `evt_cap_${this.started}_${n}`,
-      object: "event",
-      api_version: "2026-10-28.endive",
-      created,
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type: "invoice.paid",
-      data: {
-        object: {
-          id: `in_cap_${this.started}_${n}`,
-          object: "invoice",
-          customer: `cus_cap_${shop.k}`,
-          subscription: `sub_cap_${shop.k}`,
-          number: `CAP-${n}`,
-          status: "paid",
-          billing_reason: "subscription_cycle",
-          currency: "usd",
-          amount_due: 4900,
-          amount_paid: 4900,
-          attempt_count: 1,
-          next_payment_attempt: null,
-          created,
-          status_transitions: { paid_at: created },
-          hosted_invoice_url: `https://invoice.stripe.test/in_cap_${n}`,
-          lines: { object: "list", data: [{ id: `il_cap_${n}`, period: { start: created - 30 * 86400, end: created }, parent: null }] },
-        },
-      },
-    });
+    const body = JSON.stringify(invoicePaid(`cap_${this.started}_${n}`, `cap_${shop.k}`, created, 4900));
     const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
     const res = await fetch(`${this.base}/webhooks/stripe`, {
       method: "POST",

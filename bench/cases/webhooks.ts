@@ -20,10 +20,14 @@ import { connect, dropJobsExcept, onboard, seeded, sleep, startWorkerProcess, st
 
 const SECRET = "whsec_backoffice_bench";
 
-function invoicePaid(n: number, tenant: number, created: number) {
-  const start = created - 30 * 86400;
+/**
+ * A Stripe `invoice.paid` event as Stripe sends it (shared with the capacity case): `key` makes
+ * the event, invoice and line ids, `stripeKey` names the business's Stripe customer and
+ * subscription, `created` dates it (seconds).
+ */
+export function invoicePaid(key: string, stripeKey: string, created: number, amount = 14900) {
   return {
-    id: `evt_bench_${n}`,
+    id: `evt_${key}`,
     object: "event",
     api_version: "2026-10-28.endive",
     created,
@@ -33,22 +37,22 @@ function invoicePaid(n: number, tenant: number, created: number) {
     type: "invoice.paid",
     data: {
       object: {
-        id: `in_bench_${n}`,
+        id: `in_${key}`,
         object: "invoice",
-        customer: `cus_bench_${tenant}`,
-        subscription: `sub_bench_${tenant}`,
-        number: `BENCH-${n}`,
+        customer: `cus_${stripeKey}`,
+        subscription: `sub_${stripeKey}`,
+        number: key.toUpperCase(),
         status: "paid",
         billing_reason: "subscription_cycle",
         currency: "usd",
-        amount_due: 14900,
-        amount_paid: 14900,
+        amount_due: amount,
+        amount_paid: amount,
         attempt_count: 1,
         next_payment_attempt: null,
         created,
         status_transitions: { paid_at: created },
-        hosted_invoice_url: `https://invoice.stripe.test/in_bench_${n}`,
-        lines: { object: "list", data: [{ id: `il_bench_${n}`, period: { start, end: created }, parent: null }] },
+        hosted_invoice_url: `https://invoice.stripe.test/in_${key}`,
+        lines: { object: "list", data: [{ id: `il_${key}`, period: { start: created - 30 * 86400, end: created }, parent: null }] },
       },
     },
   };
@@ -122,7 +126,7 @@ export const webhooks: BenchCase = {
                 await deliver(bodies[Math.floor(rnd() * bodies.length)], true);
               } else {
                 const n = next++;
-                const body = JSON.stringify(invoicePaid(n, n % businesses, base + n));
+                const body = JSON.stringify(invoicePaid(`bench_${n}`, `bench_${n % businesses}`, base + n));
                 await deliver(body, false);
                 bodies.push(body);
               }
@@ -141,7 +145,7 @@ export const webhooks: BenchCase = {
           conns.map(async (c) => {
             while (Date.now() < end) {
               const n = next++;
-              await c.query("select app_hidden.receive_stripe_event($1::jsonb)", [JSON.stringify({ ...invoicePaid(n, n % businesses, base + n), id: `evt_direct_${n}` })]);
+              await c.query("select app_hidden.receive_stripe_event($1::jsonb)", [JSON.stringify({ ...invoicePaid(`bench_${n}`, `bench_${n % businesses}`, base + n), id: `evt_direct_${n}` })]);
               done++;
             }
           }),
