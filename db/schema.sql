@@ -14529,17 +14529,17 @@ begin
 
   -- Only rows that count: a last visit, and not merged into another customer.
   if tg_op = 'INSERT' then
-    select array_agg(row(d.tenant_id, d.visit_day, d.customers)::app_private.last_visit_days) into changes
+    select array_agg(row(d.tenant_id, d.visit_day, d.customers, null)::app_private.last_visit_days) into changes
     from (select n.tenant_id, (n.last_visit_at at time zone 'UTC')::date as visit_day, count(*)::int as customers
           from new_rows n where n.last_visit_at is not null and n.merged_into_id is null
           group by 1, 2) d;
   elsif tg_op = 'DELETE' then
-    select array_agg(row(d.tenant_id, d.visit_day, d.customers)::app_private.last_visit_days) into changes
+    select array_agg(row(d.tenant_id, d.visit_day, d.customers, null)::app_private.last_visit_days) into changes
     from (select o.tenant_id, (o.last_visit_at at time zone 'UTC')::date as visit_day, -count(*)::int as customers
           from old_rows o where o.last_visit_at is not null and o.merged_into_id is null
           group by 1, 2) d;
   else
-    select array_agg(row(d.tenant_id, d.visit_day, d.customers)::app_private.last_visit_days) into changes
+    select array_agg(row(d.tenant_id, d.visit_day, d.customers, null)::app_private.last_visit_days) into changes
     from (select c.tenant_id, c.visit_day, sum(c.n)::int as customers
           from (select n.tenant_id, (n.last_visit_at at time zone 'UTC')::date as visit_day, 1 as n
                 from new_rows n where n.last_visit_at is not null and n.merged_into_id is null
@@ -22492,14 +22492,30 @@ COMMENT ON VIEW app_private.job_health IS 'Operators: each worker task''s last r
 CREATE TABLE app_private.last_visit_days (
     tenant_id text NOT NULL,
     visit_day date NOT NULL,
-    customers integer NOT NULL
+    customers integer NOT NULL,
+    id bigint NOT NULL
 );
+
+ALTER TABLE ONLY app_private.last_visit_days FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: TABLE last_visit_days; Type: COMMENT; Schema: app_private; Owner: -
 --
 
 COMMENT ON TABLE app_private.last_visit_days IS 'Customers (not merged away) per tenant and UTC day of their last visit, as changes added up (kept by triggers on reporting.rm_customer_activity).';
+
+--
+-- Name: last_visit_days_id_seq; Type: SEQUENCE; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.last_visit_days ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app_private.last_visit_days_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: login_throttle; Type: TABLE; Schema: app_private; Owner: -
@@ -24811,6 +24827,13 @@ ALTER TABLE ONLY app_private.invoiced_entries
 
 ALTER TABLE ONLY app_private.job_runs
     ADD CONSTRAINT job_runs_pkey PRIMARY KEY (id);
+
+--
+-- Name: last_visit_days last_visit_days_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.last_visit_days
+    ADD CONSTRAINT last_visit_days_pkey PRIMARY KEY (tenant_id, id);
 
 --
 -- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
@@ -30312,6 +30335,12 @@ CREATE POLICY all_for_owner ON app_private.invoiced_entries TO bo_owner USING (t
 CREATE POLICY all_for_owner ON app_private.job_runs TO bo_owner USING (true) WITH CHECK (true);
 
 --
+-- Name: last_visit_days all_for_owner; Type: POLICY; Schema: app_private; Owner: -
+--
+
+CREATE POLICY all_for_owner ON app_private.last_visit_days TO bo_owner USING (true) WITH CHECK (true);
+
+--
 -- Name: login_throttle all_for_owner; Type: POLICY; Schema: app_private; Owner: -
 --
 
@@ -30436,6 +30465,12 @@ ALTER TABLE app_private.invoiced_entries ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_private.job_runs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: last_visit_days; Type: ROW SECURITY; Schema: app_private; Owner: -
+--
+
+ALTER TABLE app_private.last_visit_days ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: login_throttle; Type: ROW SECURITY; Schema: app_private; Owner: -
