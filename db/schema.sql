@@ -22493,7 +22493,7 @@ CREATE TABLE app_private.last_visit_days (
     tenant_id text NOT NULL,
     visit_day date NOT NULL,
     customers integer NOT NULL,
-    id bigint NOT NULL
+    id text DEFAULT public.gen_ulid() NOT NULL
 );
 
 ALTER TABLE ONLY app_private.last_visit_days FORCE ROW LEVEL SECURITY;
@@ -22503,19 +22503,6 @@ ALTER TABLE ONLY app_private.last_visit_days FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE app_private.last_visit_days IS 'Customers (not merged away) per tenant and UTC day of their last visit, as changes added up (kept by triggers on reporting.rm_customer_activity).';
-
---
--- Name: last_visit_days_id_seq; Type: SEQUENCE; Schema: app_private; Owner: -
---
-
-ALTER TABLE app_private.last_visit_days ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_private.last_visit_days_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: login_throttle; Type: TABLE; Schema: app_private; Owner: -

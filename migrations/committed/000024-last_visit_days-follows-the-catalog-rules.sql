@@ -1,12 +1,13 @@
 --! Previous: sha1:76a577476509a324a2bde0a0523186d3205b7351
---! Hash: sha1:12fff9df60213e8b1c74192c2c069c2da95f2a4c
+--! Hash: sha1:b8a3b3df136dff88a5e708088e5770d42e7d628c
 --! Message: last_visit_days follows the catalog rules
 
 --! split: 1-current.sql
 -- app_private.last_visit_days follows the catalog's rules (test/db/platform/catalog-rules.test.ts):
 -- tenant-owned with tenant_id first in its primary key (a day may have several rows, so the key is
--- a generated id), and row-level security enabled and forced with the owner's policy, as every table.
-alter table app_private.last_visit_days add column if not exists id bigint generated always as identity;
+-- a ULID like every other table's, so that no tenant's id is a small number that other answers
+-- carry by chance), and row-level security enabled and forced with the owner's policy, as every table.
+alter table app_private.last_visit_days add column if not exists id text not null default public.gen_ulid();
 do $$
 begin
   if not exists (select 1 from pg_constraint where conrelid = 'app_private.last_visit_days'::regclass and contype = 'p') then
