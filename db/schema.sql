@@ -15079,26 +15079,12 @@ begin
     allowed = excluded.allowed, source = excluded.source, recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
   where x.allowed is distinct from excluded.allowed;
 
-  -- The addresses of the customers just created: their lines were checked with the file
-  -- (checked_address, the trigger's own rule, at the preview), and each customer is live and
-  -- has no address yet, so the address trigger's row-by-row lookups are skipped for this one
-  -- statement (app.addresses_checked, see customers/410-notes-and-addresses.sql).
-  perform set_config('app.addresses_checked', 'on', true);
-  insert into app_public.customer_addresses (tenant_id, customer_id, type, line1, line2, city, region, postal_code, country, is_default)
-  select r.tenant_id, r.customer_id, 'home', r.address_line1, r.address_line2, r.city, r.region, r.postal_code, r.country, true
-  from app_public.customer_import_rows r
-  where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
-    and r.state = 'created' and r.address_line1 is not null
-  order by r.row_no;
-  perform set_config('app.addresses_checked', '', true);
-
-  -- Those of existing customers, through the trigger.
   insert into app_public.customer_addresses (tenant_id, customer_id, type, line1, line2, city, region, postal_code, country, is_default)
   select r.tenant_id, r.customer_id, 'home', r.address_line1, r.address_line2, r.city, r.region, r.postal_code, r.country,
          not exists (select 1 from app_public.customer_addresses a where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id and a.is_default)
   from app_public.customer_import_rows r
   where r.tenant_id = imp.tenant_id and r.import_id = imp.id and r.row_no between from_row and to_row
-    and r.state = 'duplicate' and r.address_line1 is not null
+    and r.state in ('created', 'duplicate') and r.address_line1 is not null
     -- the same address is not added twice (a file imported again, or a duplicate that has it)
     and not exists (select 1 from app_public.customer_addresses a
                     where a.tenant_id = r.tenant_id and a.customer_id = r.customer_id
@@ -27202,7 +27188,7 @@ CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.catalog_items
 -- Name: customer_addresses _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN (((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'bo_owner'::name))) EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
+CREATE TRIGGER _050_validate BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__validate();
 
 --
 -- Name: customer_contacts _050_validate; Type: TRIGGER; Schema: app_public; Owner: -
@@ -27280,7 +27266,7 @@ CREATE TRIGGER _055_coordinates BEFORE INSERT OR UPDATE ON app_public.locations 
 -- Name: customer_addresses _055_delivery; Type: TRIGGER; Schema: app_public; Owner: -
 --
 
-CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW WHEN (((current_setting('app.addresses_checked'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'bo_owner'::name))) EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
+CREATE TRIGGER _055_delivery BEFORE INSERT OR UPDATE ON app_public.customer_addresses FOR EACH ROW EXECUTE FUNCTION app_private.tg_customer_addresses__delivery();
 
 --
 -- Name: customers _060_erase_company_data; Type: TRIGGER; Schema: app_public; Owner: -
