@@ -4,7 +4,7 @@
 // writes the server's CPU profile there (node --cpu-prof) when it stops.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import type { Api, BenchData } from "./data.ts";
+import { graphqlAt, type Api, type BenchData } from "./data.ts";
 
 export async function startApiProcess(data: Pick<BenchData, "db" | "sessionId">): Promise<Api> {
   const prof = process.env.BENCH_API_CPU_PROF;
@@ -23,15 +23,9 @@ export async function startApiProcess(data: Pick<BenchData, "db" | "sessionId">)
     child.once("exit", (code) => reject(new Error(`the API server exited (${code}) before listening`)));
   });
   const url = `http://127.0.0.1:${port}/graphql`;
-  const headers = { "content-type": "application/json", cookie: `bo_session=${data.sessionId}` };
   return {
     url,
-    async graphql(query, variables = {}) {
-      const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { data?: unknown; errors?: { message: string }[] };
-      if (body.errors?.length) throw new Error(`GraphQL: ${body.errors[0].message}`);
-      return body.data;
-    },
+    graphql: graphqlAt(url, data.sessionId),
     async close() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");

@@ -474,6 +474,17 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** A GraphQL client of the API at `url` with the session's cookie; a GraphQL error throws. */
+export function graphqlAt(url: string, sessionId: string): Api["graphql"] {
+  const headers = { "content-type": "application/json", cookie: `bo_session=${sessionId}` };
+  return async (query, variables = {}) => {
+    const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { data?: unknown; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(`GraphQL: ${body.errors[0].message}`);
+    return body.data;
+  };
+}
+
 /** The real server (createApp, as `npm start` runs it) on a free port, over the data set. */
 export async function startApi(data: Pick<BenchData, "db" | "sessionId">): Promise<Api> {
   // One log line per request is production behaviour, but it would flood the table on stdout.
@@ -485,15 +496,9 @@ export async function startApi(data: Pick<BenchData, "db" | "sessionId">): Promi
   const server = http.createServer(app.handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}/graphql`;
-  const headers = { "content-type": "application/json", cookie: `bo_session=${data.sessionId}` };
   return {
     url,
-    async graphql(query, variables = {}) {
-      const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { data?: unknown; errors?: { message: string }[] };
-      if (body.errors?.length) throw new Error(`GraphQL: ${body.errors[0].message}`);
-      return body.data;
-    },
+    graphql: graphqlAt(url, data.sessionId),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -141,6 +141,20 @@ export function startWorkerProcess(db: BenchDatabase, log: (m: string) => void, 
   return child;
 }
 
+/**
+ * Waits until the worker has connected (graphile-worker registers and listens for jobs), then
+ * lets its start-up work settle, so that what a case measures next is the worker at work.
+ */
+export async function workerReady(root: pg.Client, db: BenchDatabase): Promise<void> {
+  const owner = decodeURIComponent(new URL(db.ownerUrl).username);
+  for (let i = 0; i < 300; i++) {
+    const { rows } = await root.query("select count(*)::int as n from pg_stat_activity where datname = $1 and usename = $2", [db.name, owner]);
+    if (rows[0].n > 0) break;
+    await sleep(100);
+  }
+  await sleep(1500);
+}
+
 /** Stops it as a process manager would (SIGTERM: graphile-worker finishes its jobs), SIGKILL after 10 s. */
 export async function stopWorkerProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

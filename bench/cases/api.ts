@@ -15,7 +15,7 @@ import { load, percentile } from "../stats.ts";
 
 // web/app/src/customers/queries.ts: CustomersQuery with ListedCustomerFields; CustomersPage.tsx
 // sends filter { status: active, lastVisitAt: not null } and orderBy LAST_VISIT_AT_DESC for "Last visit".
-const CUSTOMERS_QUERY = `query Customers($first: Int!, $after: Cursor, $filter: CustomerRowFilter, $orderBy: [CustomerRowOrderBy!]) {
+export const CUSTOMERS_QUERY = `query Customers($first: Int!, $after: Cursor, $filter: CustomerRowFilter, $orderBy: [CustomerRowOrderBy!]) {
   customerRows(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     pageInfo { hasNextPage endCursor }
     nodes { ...ListedCustomerFields }

@@ -47,8 +47,9 @@ import { createApp } from "../../web/server/app.ts";
 import { logger } from "../../web/server/logger.ts";
 import { fmt, type BenchCase, type BenchContext } from "../context.ts";
 import { benchScale } from "../data.ts";
-import { connect, dropJobsExcept, seeded, sleep, startWorkerProcess, stopWorkerProcess } from "../lib-write.ts";
+import { connect, dropJobsExcept, seeded, sleep, startWorkerProcess, stopWorkerProcess, workerReady } from "../lib-write.ts";
 import { percentile } from "../stats.ts";
+import { CUSTOMERS_QUERY } from "./api.ts";
 import { invoicePaid } from "./webhooks.ts";
 
 const LOCATIONS = ["Main store", "Second store"];
@@ -106,16 +107,6 @@ const RECENT_SALES = `query DashboardRecentSales {
   orders(filter: { placedAt: { isNull: false } }, orderBy: [PLACED_AT_DESC], first: 5) {
     nodes { id rowId status total refundedTotal placedAt location { name } }
   }
-}`;
-const CUSTOMERS_QUERY = `query Customers($first: Int!, $after: Cursor, $filter: CustomerRowFilter, $orderBy: [CustomerRowOrderBy!]) {
-  customerRows(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
-    pageInfo { hasNextPage endCursor }
-    nodes { ...ListedCustomerFields }
-  }
-}
-fragment ListedCustomerFields on CustomerRow {
-  id rowId customerNumber displayName email phone tags status totalVisits totalSpend lastVisitAt loyaltyClass
-  customerType { id label }
 }`;
 const CUSTOMERS_COUNT = `query CustomersCount($filter: CustomerRowFilter) { customerRows(filter: $filter) { totalCount } }`;
 const LAST_VISIT = { filter: { lastVisitAt: { isNull: false } }, orderBy: ["LAST_VISIT_AT_DESC"] };
@@ -509,16 +500,7 @@ export const capacity: BenchCase = {
       const autovacuum = (await root.query("show autovacuum")).rows[0].autovacuum as string;
       if (autovacuum !== "on") stopHousekeeping = housekeeping(vacuum);
 
-      // The worker up (its first connection, then its start-up work settled), as import.ts waits.
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await root.query("select count(*)::int as n from pg_stat_activity where datname = $1 and usename = $2", [
-          db.name,
-          decodeURIComponent(new URL(db.ownerUrl).username),
-        ]);
-        if (rows[0].n > 0) break;
-        await sleep(100);
-      }
-      await sleep(1500);
+      await workerReady(root, db);
       // Warm-up of the server (JIT, plans, the pool's connections): a few of each request, one at a time.
       // The last rounds are the reference: a sale and a page with nothing else from this bench.
       const warm = seeded(1);

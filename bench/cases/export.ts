@@ -13,7 +13,7 @@ import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { fmt, inRounds, type BenchCase } from "../context.ts";
 import { median, overRounds } from "../stats.ts";
-import { connect, dropJobsExcept, onboard, sleep, startWorkerProcess, stopWorkerProcess, visitor } from "../lib-write.ts";
+import { connect, dropJobsExcept, onboard, sleep, startWorkerProcess, stopWorkerProcess, workerReady, visitor } from "../lib-write.ts";
 
 /** Customers, their purchase history and activity rows, set-based as the superuser (triggers off: no audit rows, no events). */
 export async function bulkCustomers(root: pg.Client, tenantId: string, n: number, prefix: string): Promise<void> {
@@ -151,16 +151,7 @@ export const exportCsv: BenchCase = {
         worker = startWorkerProcess(db, ctx.log, { WORKER_CONCURRENCY: "1" });
         try {
           const pid = worker.pid!;
-          // Ready once it has registered with graphile-worker (it listens for new jobs).
-          for (let i = 0; i < 300; i++) {
-            const { rows } = await root.query("select count(*)::int as n from pg_stat_activity where datname = $1 and usename = $2", [
-              db.name,
-              decodeURIComponent(new URL(db.ownerUrl).username),
-            ]);
-            if (rows[0].n > 0) break;
-            await sleep(100);
-          }
-          await sleep(1500);
+          await workerReady(root, db);
           const idle = procStatus(pid);
           const exports = [];
           for (const [i, b] of businesses.entries()) {

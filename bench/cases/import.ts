@@ -11,7 +11,7 @@ import fs from "node:fs";
 import type pg from "pg";
 import { fmt, type BenchCase, type BenchDatabase } from "../context.ts";
 import { startApi } from "../data.ts";
-import { connect, dropJobsExcept, onboard, sleep, startWorkerProcess, stopWorkerProcess, visitor } from "../lib-write.ts";
+import { connect, dropJobsExcept, onboard, sleep, startWorkerProcess, stopWorkerProcess, workerReady, visitor } from "../lib-write.ts";
 import { bulkCustomers } from "./export.ts";
 
 const DUPLICATE_SHARE = 0.1;
@@ -117,15 +117,7 @@ export const customerImport: BenchCase = {
       await dropJobsExcept(root, ["customer_import_parse", "customer_import_commit"]); // onboarding queued Stripe jobs; no Stripe here
       worker = startWorkerProcess(db, ctx.log, { WORKER_CONCURRENCY: "1" });
       const pid = worker.pid!;
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await root.query("select count(*)::int as n from pg_stat_activity where datname = $1 and usename = $2", [
-          db.name,
-          decodeURIComponent(new URL(db.ownerUrl).username),
-        ]);
-        if (rows[0].n > 0) break;
-        await sleep(100);
-      }
-      await sleep(1500);
+      await workerReady(root, db);
       api = await startApi({ db, sessionId: businesses[0].sessionId });
       const baseUrl = api.url.replace(/\/graphql$/, "");
 
