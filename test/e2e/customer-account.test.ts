@@ -241,9 +241,12 @@ describe("customer accounts", () => {
       }
       if (name === "Void Deli") await owner.query("select app_public.void_account_invoice($1, 'Wrong prices')", [rows[0].id]);
     }
-    // Past its due day: as if issued 40 days ago with 30 days' terms.
+    // Past its due day: as if issued 40 days ago with 30 days' terms, counted from the business's
+    // own today as daysOverdue counts (current_date, the session's, is a day off around midnight).
     await e2e.app.db.owner.query(
-      "update app_public.account_invoices set issued_on = current_date - 40, due_on = current_date - 10 where invoice_number = $1",
+      `update app_public.account_invoices
+       set issued_on = app_hidden.tenant_today(tenant_id) - 40, due_on = app_hidden.tenant_today(tenant_id) - 10
+       where invoice_number = $1`,
       [invoiced["Overdue Bistro"]],
     );
 
