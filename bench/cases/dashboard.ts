@@ -8,8 +8,6 @@ import { fmt, inRounds, type BenchCase } from "../context.ts";
 import { benchData, sequential, visitorClient } from "../data.ts";
 import { overRounds, percentile } from "../stats.ts";
 
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
-
 /**
  * The daily-sales series straight from orders, tenders and refund tenders (same columns and rules
  * as reporting.daily_sales, db/REPORTING.md): sales on their business date, voids as refunds on
@@ -126,7 +124,7 @@ export const dashboard: BenchCase = {
       });
       ctx.row({
         figure: "3. dashboard metrics p95 (SQL, 5M orders)",
-        value: `${fmt(mp95, "ms")} (rounds ${spread(rounds.map((r) => percentile(r.metrics, 95)))} ms)`,
+        value: overRounds(rounds.map((r) => percentile(r.metrics, 95)), { digits: 2, suffix: " ms", overall: mp95 }),
         target: "p95 ≤ 5 ms",
         reference: selectMs ? `pgbench select ${fmt(selectMs, "ms")}/query` : "—",
         ratio: selectMs
