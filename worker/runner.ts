@@ -36,6 +36,9 @@ export async function startWorker(opts: { ownerUrl: string; concurrency?: number
     // A backend whose client is gone stops a long statement instead of finishing it (PG 14+).
     options: "-c client_connection_check_interval=2000",
     keepAlive: true,
+    // Kept open once made, as the server's (web/server/app.ts): a job on a new backend pays its
+    // authentication and the compilation of every function it calls again.
+    idleTimeoutMillis: 0,
   });
   // A client lost while idle (database restart): the pool makes a new one when needed.
   const lost = (err: Error) => logger.warn({ err }, "a database connection of the worker was lost");
