@@ -46,7 +46,7 @@ it("invoice_accounts, queued twice, makes one invoice per account for last month
 it("suspend_overdue_accounts suspends for non-payment the accounts overdue past the business's setting, once", async () => {
   const late = await accountWithSaleLastMonth("Slow Payers LLC", 0);
   // Invoiced 20 days ago, due the same day; the business suspends after 14 days overdue.
-  await db.owner.query("select app_private.issue_account_invoice($1, $2, current_date, 'on_demand', now() - interval '20 days')", [shop.tenantId, late.id]);
+  await db.owner.query("select app_private.issue_account_invoice($1, $2, app_hidden.tenant_today($1), 'on_demand', now() - interval '20 days')", [shop.tenantId, late.id]);
   await shop.owner.query("update app_public.tenants set account_overdue_suspend_days = 14");
   await db.owner.query("select graphile_worker.add_job('suspend_overdue_accounts', '{}'::json)");
   await runJobsOnce(db, { suspend_overdue_accounts: taskList.suspend_overdue_accounts });
