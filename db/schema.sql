@@ -33631,7 +33631,11 @@ CREATE POLICY select_with_permission ON app_public.customer_interactions FOR SEL
 -- Name: customer_item_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
-CREATE POLICY select_with_permission ON app_public.customer_item_stats FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+CREATE POLICY select_with_permission ON app_public.customer_item_stats FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT
+        CASE
+            WHEN app_hidden.has_permission('customers.view'::text) THEN app_hidden.current_tenant_id()
+            ELSE NULL::text
+        END AS "case")));
 
 --
 -- Name: customer_merges select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -33655,7 +33659,11 @@ CREATE POLICY select_with_permission ON app_public.customer_preferences FOR SELE
 -- Name: customer_stats select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
-CREATE POLICY select_with_permission ON app_public.customer_stats FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+CREATE POLICY select_with_permission ON app_public.customer_stats FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT
+        CASE
+            WHEN app_hidden.has_permission('customers.view'::text) THEN app_hidden.current_tenant_id()
+            ELSE NULL::text
+        END AS "case")));
 
 --
 -- Name: customer_tiers select_with_permission; Type: POLICY; Schema: app_public; Owner: -
@@ -33673,7 +33681,11 @@ CREATE POLICY select_with_permission ON app_public.customer_types FOR SELECT TO 
 -- Name: customers select_with_permission; Type: POLICY; Schema: app_public; Owner: -
 --
 
-CREATE POLICY select_with_permission ON app_public.customers FOR SELECT TO bo_visitor USING (((tenant_id = ( SELECT app_hidden.current_tenant_id() AS current_tenant_id)) AND ( SELECT app_hidden.has_permission('customers.view'::text) AS has_permission)));
+CREATE POLICY select_with_permission ON app_public.customers FOR SELECT TO bo_visitor USING ((tenant_id = ( SELECT
+        CASE
+            WHEN app_hidden.has_permission('customers.view'::text) THEN app_hidden.current_tenant_id()
+            ELSE NULL::text
+        END AS "case")));
 
 --
 -- Name: invitations select_with_permission; Type: POLICY; Schema: app_public; Owner: -
