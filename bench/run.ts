@@ -76,7 +76,7 @@ function contextFor(c: BenchCase): BenchContext {
 // checkpoint writes out what the case left dirty. So each case measures a settled cluster, not
 // autovacuum and the checkpointer busy with the gigabytes an earlier case wrote (the full run of
 // 2026-12-07 kept every case's database to its end, and its last case, capacity, measured a sale
-// at 72.6 ms where the same case on its own measures 33 ms).
+// at 72.6 ms where the same case on its own measured 30 ms).
 const DATA_SET = "data";
 let caseDatabases: string[] = [];
 async function settle(): Promise<void> {

@@ -44,7 +44,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Connections stay open once made. pg's default closes one idle for 10 s, and the pool hands out
   // its most recently used connection first, so the others idle out between bursts and the next
   // burst opens them again: a new backend authenticates and compiles every PL/pgSQL function and
-  // plan it meets, a sale on it ~50 ms slower (8 → 53 ms in SQL). Kept open: 440 shops served
+  // plan it meets, a sale on it ~45 ms slower (8 → 53 ms in SQL). Kept open: 440–640 shops served
   // instead of 320 (the README's benchmark, row 12).
   const pool = new pg.Pool({ connectionString: opts.authUrl, max: 10, idleTimeoutMillis: 0 });
   pool.on("error", (err) => {
