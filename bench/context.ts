@@ -24,8 +24,12 @@ export interface BenchContext {
   rounds: number;
   /** Superuser connection string of the cluster. */
   rootUrl: string;
-  /** A fresh, migrated, empty database (a clone of the template, or of `from`); dropped at the end of the run. */
-  createDatabase(label: string, from?: string): Promise<BenchDatabase>;
+  /**
+   * A fresh, migrated, empty database (a clone of the template, or of `from`). Dropped when the
+   * case that made it ends (then a checkpoint, so the next case measures a settled cluster), or
+   * with `lifetime: "run"` at the end of the run (the data set, which several cases read).
+   */
+  createDatabase(label: string, from?: string, lifetime?: "case" | "run"): Promise<BenchDatabase>;
   /** One line of the printed table. */
   row(row: Row): void;
   /** Raw figures written to the JSON results under this case's name. */

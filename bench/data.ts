@@ -321,7 +321,7 @@ async function build(ctx: BenchContext): Promise<BenchData> {
     if (!why) return reuse(ctx, keep, scale, started);
     ctx.log(`data: not reusing the kept copy "${keep}": ${why}; building it`);
   }
-  const db = await ctx.createDatabase("data");
+  const db = await ctx.createDatabase("data", undefined, "run");
   const c = new pg.Client(db.rootUrl);
   await c.connect();
   try {
@@ -402,7 +402,7 @@ async function build(ctx: BenchContext): Promise<BenchData> {
 
 /** The kept data set, cloned for this run (its owner gets a fresh session). */
 async function reuse(ctx: BenchContext, keep: string, scale: number, started: number): Promise<BenchData> {
-  const db = await ctx.createDatabase("data", keep);
+  const db = await ctx.createDatabase("data", keep, "run");
   return withClient(db.rootUrl, async (c) => {
     const { rows: big } = await c.query("select tenant_id from bench_gen.g_tenants where tix = 0");
     const bigTenantId: string = big[0].tenant_id;

@@ -21,7 +21,10 @@ const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
 const stamp = Date.now().toString(36);
 const template = `bo_bench_tpl_${stamp}`;
-const created: string[] = [template];
+// What the run drops: its own databases at its end (the template, the data set), each case's when
+// that case ends (settle, below).
+const runDatabases: string[] = [template];
+let caseDatabases: string[] = [];
 
 const started = Date.now();
 // The machine's load, since absolute figures swing several-fold with it (pgbench select-only
@@ -53,10 +56,9 @@ function contextFor(c: BenchCase): BenchContext {
     rounds: quick ? 2 : 3,
     rootUrl,
     shared,
-    async createDatabase(label: string, from = template): Promise<BenchDatabase> {
+    async createDatabase(label: string, from = template, lifetime: "case" | "run" = "case"): Promise<BenchDatabase> {
       const name = `bo_bench_${stamp}_${++n}_${label}`.slice(0, 63);
-      created.push(name);
-      if (label !== DATA_SET) caseDatabases.push(name);
+      (lifetime === "run" ? runDatabases : caseDatabases).push(name);
       // A big source (the kept data set) is copied file by file: block by block (the default)
       // would also write all of it to the WAL.
       const strategy = from === template ? "" : " strategy = file_copy";
@@ -71,24 +73,21 @@ function contextFor(c: BenchCase): BenchContext {
   };
 }
 
-// The data set (bench/data.ts) serves every case that reads it and lives until the run ends; any
-// other database belongs to the case that made it and is dropped when that case ends, then a
-// checkpoint writes out what the case left dirty. So each case measures a settled cluster, not
-// autovacuum and the checkpointer busy with the gigabytes an earlier case wrote (the full run of
-// 2026-12-07 kept every case's database to its end, and its last case, capacity, measured a sale
-// at 72.6 ms where the same case on its own measured 30 ms).
-const DATA_SET = "data";
-let caseDatabases: string[] = [];
+async function dropDatabases(names: string[]): Promise<void> {
+  await admin(async (a) => {
+    for (const name of [...names].reverse()) await a.query(`drop database if exists "${name}" with (force)`);
+  });
+}
+
+// A case's databases go when it ends, then a checkpoint writes out what it left dirty: each case
+// measures a settled cluster, not autovacuum and the checkpointer busy with the gigabytes an
+// earlier case wrote (the full run of 2026-12-07 kept every case's database to its end, and its
+// last case, capacity, measured a sale at 72.6 ms where the same case on its own measured 30 ms).
 async function settle(): Promise<void> {
   const mine = caseDatabases;
   caseDatabases = [];
-  await admin(async (a) => {
-    for (const name of mine.reverse()) {
-      await a.query(`drop database if exists "${name}" with (force)`);
-      created.splice(created.indexOf(name), 1);
-    }
-    await a.query("checkpoint");
-  });
+  await dropDatabases(mine);
+  await admin((a) => a.query("checkpoint"));
 }
 
 const selected = cases.filter((c) => !only || only.includes(c.name));
@@ -119,9 +118,7 @@ try {
     log(`${c.name}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
   }
 } finally {
-  await admin(async (a) => {
-    for (const name of created.reverse()) await a.query(`drop database if exists "${name}" with (force)`);
-  });
+  await dropDatabases([...runDatabases, ...caseDatabases]);
   await cluster.stop();
 }
 
